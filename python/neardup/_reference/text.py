@@ -1,0 +1,242 @@
+"""Pure-Python reference of neardup's text primitives.
+
+Every function here is the specification the Rust core (rust/text.rs) is held to,
+character for character; see docs/text.md for the rules in prose.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+
+from . import unicode_tables as tables
+from .xxh3 import xxh3_64
+
+# Removed before anything else: invisible formatting that splits words in scraped text.
+IGNORABLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+# The Unicode White_Space property.
+WHITESPACE = frozenset(
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
+# Quote, dash and prime variants folded to ASCII after NFKC and case folding.
+PUNCT_FOLD = {
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u2035", "'"),
+    **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb", '"'),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+}
+# casefold(NFKC(x)) is applied to a segment until it no longer changes, at most this often.
+MAX_FOLD_ROUNDS = 4
+
+CLASS_OTHER, CLASS_WORD, CLASS_MARK, CLASS_SPACELESS = 0, 1, 2, 3
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _range_lookup(table: tuple[tuple[int, int], ...], starts: list[int], cp: int) -> bool:
+    i = bisect_right(starts, cp) - 1
+    return i >= 0 and cp <= table[i][1]
+
+
+_ASSIGNED_STARTS = [lo for lo, _ in tables.ASSIGNED]
+_UNSAFE_STARTS = [lo for lo, _ in tables.UNSAFE_START]
+_DIGIT_STARTS = [lo for lo, _ in tables.DECIMAL_DIGIT]
+_CLASS_STARTS = [lo for lo, _, _ in tables.CHAR_CLASS]
+
+
+def is_assigned(cp: int) -> bool:
+    return cp < 0x80 or _range_lookup(tables.ASSIGNED, _ASSIGNED_STARTS, cp)
+
+
+def is_unsafe_start(cp: int) -> bool:
+    return cp >= 0x80 and _range_lookup(tables.UNSAFE_START, _UNSAFE_STARTS, cp)
+
+
+def is_decimal_digit(cp: int) -> bool:
+    return _range_lookup(tables.DECIMAL_DIGIT, _DIGIT_STARTS, cp)
+
+
+def char_class(cp: int) -> int:
+    i = bisect_right(_CLASS_STARTS, cp) - 1
+    if i >= 0 and cp <= tables.CHAR_CLASS[i][1]:
+        return tables.CHAR_CLASS[i][2]
+    return CLASS_OTHER
+
+
+def describe(doc: int | None) -> str:
+    return "text" if doc is None else f"document {doc}"
+
+
+def check_text(text: object, doc: int | None = None) -> str:
+    """Return ``text`` if it is a str of Unicode scalar values, else raise naming the problem."""
+    if not isinstance(text, str):
+        raise TypeError(f"{describe(doc)}: expected str, got {type(text).__name__}")
+    found = _SURROGATE.search(text)
+    if found:
+        raise ValueError(
+            f"{describe(doc)}: lone surrogate U+{ord(found.group()):04X} at index {found.start()}; "
+            "decode bytes with errors='replace' before passing text to neardup"
+        )
+    return text
+
+
+def _casefold(text: str) -> str:
+    return "".join(tables.CASEFOLD.get(ord(c), c) for c in text)
+
+
+def _fold_segment(segment: str) -> str:
+    for _ in range(MAX_FOLD_ROUNDS):
+        folded = _casefold(unicodedata.normalize("NFKC", segment))
+        if folded == segment:
+            break
+        segment = folded
+    return segment
+
+
+def _segments(text: str):
+    """Yield (start, end, chars, opaque): the units NFKC is applied to, as original spans."""
+    chars: list[str] = []
+    start = end = 0
+    opaque = False
+    for index, c in enumerate(text):
+        if c in IGNORABLE:
+            continue
+        cp = ord(c)
+        if chars and not opaque and is_unsafe_start(cp):
+            chars.append(c)
+            end = index + 1
+            continue
+        if chars:
+            yield start, end, "".join(chars), opaque
+        chars = [c]
+        start, end = index, index + 1
+        opaque = not is_assigned(cp)
+    if chars:
+        yield start, end, "".join(chars), opaque
+
+
+def normalize(text: str, mask_digits: bool = False) -> tuple[str, list[int], list[int]]:
+    """Normalised text and, per normalised character, the original span it came from."""
+    check_text(text)
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    pending_space: tuple[int, int] | None = None
+    for start, end, chars, opaque in _segments(text):
+        if opaque:
+            produced = chars
+        elif len(chars) == 1 and chars < "\x80":
+            produced = chars.lower()
+        else:
+            produced = _fold_segment(chars)
+        for c in produced:
+            c = PUNCT_FOLD.get(c, c)
+            if mask_digits and is_decimal_digit(ord(c)):
+                c = "0"
+            if c in WHITESPACE:
+                pending_space = (pending_space[0] if pending_space else start, end)
+                continue
+            if pending_space is not None:
+                if out:
+                    out.append(" ")
+                    starts.append(pending_space[0])
+                    ends.append(pending_space[1])
+                pending_space = None
+            out.append(c)
+            starts.append(start)
+            ends.append(end)
+    return "".join(out), starts, ends
+
+
+def segment(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Lines (split on LF, a trailing CR left out) and paragraphs (runs of non-blank lines)."""
+    check_text(text)
+    lines: list[tuple[int, int]] = []
+    start = 0
+    length = len(text)
+    while True:
+        newline = text.find("\n", start)
+        stop = length if newline < 0 else newline
+        end = stop - 1 if stop > start and text[stop - 1] == "\r" else stop
+        lines.append((start, end))
+        if newline < 0:
+            break
+        start = newline + 1
+    paragraphs: list[tuple[int, int]] = []
+    current: tuple[int, int] | None = None
+    for start, end in lines:
+        blank = all(c in WHITESPACE for c in text[start:end])
+        if blank:
+            if current is not None:
+                paragraphs.append(current)
+                current = None
+        else:
+            current = (current[0] if current else start, end)
+    if current is not None:
+        paragraphs.append(current)
+    return lines, paragraphs
+
+
+def tokenize(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """Word tokens of the normalised text, each with its span in the original."""
+    normalized, starts, ends = normalize(text)
+    tokens: list[str] = []
+    spans: list[tuple[int, int]] = []
+    current: list[str] = []
+    kind = CLASS_OTHER
+    span_start = span_end = 0
+    for c, start, end in zip(normalized, starts, ends):
+        cls = char_class(ord(c))
+        if cls == CLASS_MARK and current:
+            current.append(c)
+            span_end = end
+            continue
+        if cls == CLASS_WORD and current and kind == CLASS_WORD:
+            current.append(c)
+            span_end = end
+            continue
+        if current:
+            tokens.append("".join(current))
+            spans.append((span_start, span_end))
+            current = []
+        if cls in (CLASS_WORD, CLASS_SPACELESS):
+            current = [c]
+            kind = cls
+            span_start, span_end = start, end
+    if current:
+        tokens.append("".join(current))
+        spans.append((span_start, span_end))
+    return tokens, spans
+
+
+def check_seed(seed: int) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 64:
+        raise ValueError(f"seed must be an int in [0, 2**64), got {seed!r}")
+
+
+def check_shingle_args(n: int, kind: str, seed: int) -> None:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be an int >= 1, got {n!r}")
+    if kind not in ("word", "char"):
+        raise ValueError(f"kind must be 'word' or 'char', got {kind!r}")
+    check_seed(seed)
+
+
+def shingles(text: str, n: int = 5, kind: str = "word", seed: int = 0) -> list[int]:
+    """XXH3-64 hashes of the word or character n-grams of the normalised text, in order."""
+    check_shingle_args(n, kind, seed)
+    if kind == "word":
+        units = tokenize(text)[0]
+        grams = [" ".join(units[i : i + n]) for i in range(max(len(units) - n, 0) + 1)] if units else []
+    else:
+        units = normalize(text)[0]
+        grams = [units[i : i + n] for i in range(max(len(units) - n, 0) + 1)] if units else []
+    return [xxh3_64(gram.encode("utf-8"), seed) for gram in grams]
+
+
+def hash64(data: bytes | str, seed: int = 0) -> int:
+    if isinstance(data, str):
+        data = check_text(data).encode("utf-8")
+    check_seed(seed)
+    return xxh3_64(bytes(data), seed)

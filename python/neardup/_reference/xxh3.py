@@ -1,0 +1,184 @@
+"""XXH3-64 with a 64-bit seed, in pure Python (xxHash specification v0.8, little-endian reads).
+
+This is neardup's specified hash: the Rust core uses the xxhash-rust crate, and the
+tests hold both to the published algorithm with pinned vectors and random inputs.
+"""
+
+from __future__ import annotations
+
+M64 = (1 << 64) - 1
+M32 = (1 << 32) - 1
+
+PRIME32_1 = 0x9E3779B1
+PRIME32_2 = 0x85EBCA77
+PRIME32_3 = 0xC2B2AE3D
+PRIME64_1 = 0x9E3779B185EBCA87
+PRIME64_2 = 0xC2B2AE3D27D4EB4F
+PRIME64_3 = 0x165667B19E3779F9
+PRIME64_4 = 0x85EBCA77C2B2AE63
+PRIME64_5 = 0x27D4EB2F165667C5
+PRIME_MX1 = 0x165667919E3779F9
+PRIME_MX2 = 0x9FB21C651E98DF25
+
+# The 192-byte default secret of the specification.
+DEFAULT_SECRET = bytes.fromhex(
+    "b8fe6c3923a44bbe7c01812cf721ad1cded46de9839097db7240a4a4b7b3671f"
+    "cb79e64eccc0e578825ad07dccff7221b8084674f743248ee03590e6813a264c"
+    "3c2852bb91c300cb88d0658b1b532ea371644897a20df94e3819ef46a9deacd8"
+    "a8fa763fe39c343ff9dcbbc7c70b4f1d8a51e04bcdb45931c89f7ec9d9787364"
+    "eac5ac8334d3ebc3c581a0fffa1363eb170ddd51b7f0da49d316552629d4689e"
+    "2b16be587d47a1fc8ff8b8d17ad031ce45cb3a8f95160428afd7fbcabb4b407e"
+)
+STRIPE_LEN = 64
+SECRET_CONSUME_RATE = 8
+ACC_NB = 8
+
+
+def _r64(data: bytes, offset: int) -> int:
+    return int.from_bytes(data[offset : offset + 8], "little")
+
+
+def _r32(data: bytes, offset: int) -> int:
+    return int.from_bytes(data[offset : offset + 4], "little")
+
+
+def _mul128_fold64(lhs: int, rhs: int) -> int:
+    product = lhs * rhs
+    return (product & M64) ^ (product >> 64)
+
+
+def _xxh64_avalanche(h: int) -> int:
+    h ^= h >> 33
+    h = (h * PRIME64_2) & M64
+    h ^= h >> 29
+    h = (h * PRIME64_3) & M64
+    return h ^ (h >> 32)
+
+
+def _xxh3_avalanche(h: int) -> int:
+    h ^= h >> 37
+    h = (h * PRIME_MX1) & M64
+    return h ^ (h >> 32)
+
+
+def _rotl64(x: int, r: int) -> int:
+    return ((x << r) | (x >> (64 - r))) & M64
+
+
+def _rrmxmx(h: int, length: int) -> int:
+    h ^= _rotl64(h, 49) ^ _rotl64(h, 24)
+    h = (h * PRIME_MX2) & M64
+    h ^= (h >> 35) + length
+    h = (h * PRIME_MX2) & M64
+    return h ^ (h >> 28)
+
+
+def _mix16(data: bytes, offset: int, secret: bytes, secret_offset: int, seed: int) -> int:
+    lo = _r64(data, offset) ^ ((_r64(secret, secret_offset) + seed) & M64)
+    hi = _r64(data, offset + 8) ^ ((_r64(secret, secret_offset + 8) - seed) & M64)
+    return _mul128_fold64(lo, hi)
+
+
+def _len_0to16(data: bytes, seed: int) -> int:
+    length = len(data)
+    s = DEFAULT_SECRET
+    if length > 8:
+        flip1 = ((_r64(s, 24) ^ _r64(s, 32)) + seed) & M64
+        flip2 = ((_r64(s, 40) ^ _r64(s, 48)) - seed) & M64
+        lo = _r64(data, 0) ^ flip1
+        hi = _r64(data, length - 8) ^ flip2
+        acc = (length + int.from_bytes(lo.to_bytes(8, "little"), "big") + hi + _mul128_fold64(lo, hi)) & M64
+        return _xxh3_avalanche(acc)
+    if length >= 4:
+        seed ^= int.from_bytes((seed & M32).to_bytes(4, "little"), "big") << 32
+        combined = (_r32(data, length - 4) + (_r32(data, 0) << 32)) & M64
+        flip = ((_r64(s, 8) ^ _r64(s, 16)) - seed) & M64
+        return _rrmxmx(combined ^ flip, length)
+    if length > 0:
+        combined = (data[0] << 16) | (data[length >> 1] << 24) | data[length - 1] | (length << 8)
+        flip = ((_r32(s, 0) ^ _r32(s, 4)) + seed) & M64
+        return _xxh64_avalanche(combined ^ flip)
+    return _xxh64_avalanche(seed ^ _r64(s, 56) ^ _r64(s, 64))
+
+
+def _len_17to128(data: bytes, seed: int) -> int:
+    length = len(data)
+    s = DEFAULT_SECRET
+    acc = (length * PRIME64_1) & M64
+    if length > 32:
+        if length > 64:
+            if length > 96:
+                acc += _mix16(data, 48, s, 96, seed) + _mix16(data, length - 64, s, 112, seed)
+            acc += _mix16(data, 32, s, 64, seed) + _mix16(data, length - 48, s, 80, seed)
+        acc += _mix16(data, 16, s, 32, seed) + _mix16(data, length - 32, s, 48, seed)
+    acc += _mix16(data, 0, s, 0, seed) + _mix16(data, length - 16, s, 16, seed)
+    return _xxh3_avalanche(acc & M64)
+
+
+def _len_129to240(data: bytes, seed: int) -> int:
+    length = len(data)
+    s = DEFAULT_SECRET
+    acc = (length * PRIME64_1) & M64
+    for i in range(8):
+        acc += _mix16(data, 16 * i, s, 16 * i, seed)
+    acc = _xxh3_avalanche(acc & M64)
+    for i in range(8, length // 16):
+        acc += _mix16(data, 16 * i, s, 16 * (i - 8) + 3, seed)
+    acc += _mix16(data, length - 16, s, 136 - 17, seed)
+    return _xxh3_avalanche(acc & M64)
+
+
+def _accumulate_512(acc: list[int], data: bytes, offset: int, secret: bytes, secret_offset: int) -> None:
+    for i in range(ACC_NB):
+        value = _r64(data, offset + 8 * i)
+        key = value ^ _r64(secret, secret_offset + 8 * i)
+        acc[i ^ 1] = (acc[i ^ 1] + value) & M64
+        acc[i] = (acc[i] + (key & M32) * (key >> 32)) & M64
+
+
+def _scramble(acc: list[int], secret: bytes, secret_offset: int) -> None:
+    for i in range(ACC_NB):
+        value = acc[i]
+        value ^= value >> 47
+        value ^= _r64(secret, secret_offset + 8 * i)
+        acc[i] = (value * PRIME32_1) & M64
+
+
+def _hash_long(data: bytes, seed: int) -> int:
+    if seed == 0:
+        secret = DEFAULT_SECRET
+    else:
+        parts = []
+        for i in range(len(DEFAULT_SECRET) // 16):
+            parts.append(((_r64(DEFAULT_SECRET, 16 * i) + seed) & M64).to_bytes(8, "little"))
+            parts.append(((_r64(DEFAULT_SECRET, 16 * i + 8) - seed) & M64).to_bytes(8, "little"))
+        secret = b"".join(parts)
+    length = len(data)
+    acc = [PRIME32_3, PRIME64_1, PRIME64_2, PRIME64_3, PRIME64_4, PRIME32_2, PRIME64_5, PRIME32_1]
+    stripes_per_block = (len(secret) - STRIPE_LEN) // SECRET_CONSUME_RATE
+    block_len = STRIPE_LEN * stripes_per_block
+    blocks = (length - 1) // block_len
+    for block in range(blocks):
+        for stripe in range(stripes_per_block):
+            _accumulate_512(acc, data, block * block_len + stripe * STRIPE_LEN, secret, stripe * SECRET_CONSUME_RATE)
+        _scramble(acc, secret, len(secret) - STRIPE_LEN)
+    stripes = ((length - 1) - block_len * blocks) // STRIPE_LEN
+    for stripe in range(stripes):
+        _accumulate_512(acc, data, blocks * block_len + stripe * STRIPE_LEN, secret, stripe * SECRET_CONSUME_RATE)
+    _accumulate_512(acc, data, length - STRIPE_LEN, secret, len(secret) - STRIPE_LEN - 7)
+    result = (length * PRIME64_1) & M64
+    for i in range(4):
+        result += _mul128_fold64(acc[2 * i] ^ _r64(secret, 11 + 16 * i), acc[2 * i + 1] ^ _r64(secret, 11 + 16 * i + 8))
+    return _xxh3_avalanche(result & M64)
+
+
+def xxh3_64(data: bytes, seed: int = 0) -> int:
+    """XXH3-64 of ``data`` with ``seed`` (0 <= seed < 2**64), as an unsigned int."""
+    length = len(data)
+    if length <= 16:
+        return _len_0to16(data, seed)
+    if length <= 128:
+        return _len_17to128(data, seed)
+    if length <= 240:
+        return _len_129to240(data, seed)
+    return _hash_long(data, seed)

@@ -1,0 +1,14 @@
+//! neardup's core: text primitives, hashing and (in later modules) the dedup machinery.
+//!
+//! Pure Rust; the PyO3 binding lives in `python.rs` behind the `python` feature.
+
+pub mod error;
+pub mod hash;
+pub mod parallel;
+pub mod text;
+pub mod unicode_tables;
+
+#[cfg(feature = "python")]
+mod python;
+
+pub use error::Error;

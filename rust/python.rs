@@ -1,0 +1,241 @@
+//! The PyO3 binding: `neardup._core`. Converts arguments, releases the GIL for batch work,
+//! and maps core errors to Python exceptions in one place (`to_py_err`).
+
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyString};
+
+use crate::error::Error;
+use crate::hash::hash64;
+use crate::parallel::map_ordered;
+use crate::text::{self, ShingleKind, Span};
+
+fn to_py_err(error: Error) -> PyErr {
+    match error {
+        Error::InvalidArgument(message) => PyValueError::new_err(message),
+    }
+}
+
+fn describe(doc: Option<usize>) -> String {
+    match doc {
+        Some(i) => format!("document {i}"),
+        None => "text".to_owned(),
+    }
+}
+
+/// The first lone surrogate of a str that failed to encode as UTF-8, as (index, code point).
+fn find_surrogate(text: &Bound<'_, PyString>) -> PyResult<Option<(usize, u32)>> {
+    let encoded = text.call_method1("encode", ("utf-32-le", "surrogatepass"))?;
+    let bytes = encoded.cast::<PyBytes>()?.as_bytes();
+    Ok(bytes.chunks_exact(4).enumerate().find_map(|(i, unit)| {
+        let cp = u32::from_le_bytes([unit[0], unit[1], unit[2], unit[3]]);
+        (0xD800..=0xDFFF).contains(&cp).then_some((i, cp))
+    }))
+}
+
+/// Borrow a Python str as UTF-8, or raise the error the reference raises for the same input.
+fn text_arg<'a>(obj: &'a Bound<'_, PyAny>, doc: Option<usize>) -> PyResult<std::borrow::Cow<'a, str>> {
+    let string = obj.cast::<PyString>().map_err(|_| {
+        let type_name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".into());
+        PyTypeError::new_err(format!("{}: expected str, got {type_name}", describe(doc)))
+    })?;
+    match string.to_str() {
+        Ok(s) => Ok(std::borrow::Cow::Borrowed(s)),
+        Err(original) => match find_surrogate(string)? {
+            Some((index, cp)) => Err(PyValueError::new_err(format!(
+                "{}: lone surrogate U+{cp:04X} at index {index}; decode bytes with errors='replace' \
+                 before passing text to neardup",
+                describe(doc)
+            ))),
+            None => Err(original),
+        },
+    }
+}
+
+/// Copy every document of a Python sequence into owned strings, so the GIL can be released.
+fn texts_arg(texts: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    let mut out = Vec::new();
+    for (i, item) in texts.try_iter()?.enumerate() {
+        out.push(text_arg(&item?, Some(i))?.into_owned());
+    }
+    Ok(out)
+}
+
+fn seed_arg(seed: &Bound<'_, PyAny>) -> PyResult<u64> {
+    let not_bool = if seed.is_instance_of::<pyo3::types::PyBool>() { None } else { Some(seed) };
+    not_bool.and_then(|s| s.extract::<u64>().ok()).ok_or_else(|| {
+        let shown = seed.repr().map(|r| r.to_string()).unwrap_or_default();
+        PyValueError::new_err(format!("seed must be an int in [0, 2**64), got {shown}"))
+    })
+}
+
+fn ngram_arg(n: &Bound<'_, PyAny>) -> PyResult<usize> {
+    match n.extract::<i64>() {
+        Ok(value) if value >= 1 && !n.is_instance_of::<pyo3::types::PyBool>() => Ok(value as usize),
+        _ => {
+            let shown = n.repr().map(|r| r.to_string()).unwrap_or_default();
+            Err(PyValueError::new_err(format!("n must be an int >= 1, got {shown}")))
+        }
+    }
+}
+
+fn spans_array<'py>(py: Python<'py>, spans: &[Span]) -> Bound<'py, PyArray2<i64>> {
+    let flat: Vec<i64> = spans.iter().flat_map(|&(s, e)| [s as i64, e as i64]).collect();
+    let array = flat.into_pyarray(py);
+    array.reshape([spans.len(), 2]).expect("n x 2 spans reshape")
+}
+
+fn index_array<'py>(py: Python<'py>, values: Vec<usize>) -> Bound<'py, PyArray1<i64>> {
+    values.into_iter().map(|v| v as i64).collect::<Vec<_>>().into_pyarray(py)
+}
+
+type NormalizedPy<'py> = (String, Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
+
+fn normalized_py(py: Python<'_>, n: text::Normalized) -> NormalizedPy<'_> {
+    (n.text, index_array(py, n.starts), index_array(py, n.ends))
+}
+
+#[pyfunction]
+#[pyo3(signature = (text, mask_digits = false))]
+fn normalize<'py>(py: Python<'py>, text: &Bound<'py, PyAny>, mask_digits: bool) -> PyResult<NormalizedPy<'py>> {
+    let text = text_arg(text, None)?;
+    Ok(normalized_py(py, text::normalize(&text, mask_digits)))
+}
+
+#[pyfunction]
+#[pyo3(signature = (texts, mask_digits = false, num_threads = None))]
+fn normalize_batch<'py>(
+    py: Python<'py>,
+    texts: &Bound<'py, PyAny>,
+    mask_digits: bool,
+    num_threads: Option<usize>,
+) -> PyResult<Vec<NormalizedPy<'py>>> {
+    let texts = texts_arg(texts)?;
+    let results = py
+        .detach(|| map_ordered(&texts, num_threads, |t| text::normalize(t, mask_digits)))
+        .map_err(to_py_err)?;
+    Ok(results.into_iter().map(|n| normalized_py(py, n)).collect())
+}
+
+type SegmentsPy<'py> = (Bound<'py, PyArray2<i64>>, Bound<'py, PyArray2<i64>>);
+
+#[pyfunction]
+fn segment<'py>(py: Python<'py>, text: &Bound<'py, PyAny>) -> PyResult<SegmentsPy<'py>> {
+    let text = text_arg(text, None)?;
+    let (lines, paragraphs) = text::segment(&text);
+    Ok((spans_array(py, &lines), spans_array(py, &paragraphs)))
+}
+
+#[pyfunction]
+#[pyo3(signature = (texts, num_threads = None))]
+fn segment_batch<'py>(
+    py: Python<'py>,
+    texts: &Bound<'py, PyAny>,
+    num_threads: Option<usize>,
+) -> PyResult<Vec<SegmentsPy<'py>>> {
+    let texts = texts_arg(texts)?;
+    let results = py.detach(|| map_ordered(&texts, num_threads, |t| text::segment(t))).map_err(to_py_err)?;
+    Ok(results.iter().map(|(l, p)| (spans_array(py, l), spans_array(py, p))).collect())
+}
+
+type TokensPy<'py> = (Bound<'py, PyList>, Bound<'py, PyArray2<i64>>);
+
+fn tokens_py(py: Python<'_>, (tokens, spans): (Vec<String>, Vec<Span>)) -> PyResult<TokensPy<'_>> {
+    Ok((PyList::new(py, tokens)?, spans_array(py, &spans)))
+}
+
+#[pyfunction]
+fn tokenize<'py>(py: Python<'py>, text: &Bound<'py, PyAny>) -> PyResult<TokensPy<'py>> {
+    let text = text_arg(text, None)?;
+    tokens_py(py, text::tokenize(&text))
+}
+
+#[pyfunction]
+#[pyo3(signature = (texts, num_threads = None))]
+fn tokenize_batch<'py>(
+    py: Python<'py>,
+    texts: &Bound<'py, PyAny>,
+    num_threads: Option<usize>,
+) -> PyResult<Vec<TokensPy<'py>>> {
+    let texts = texts_arg(texts)?;
+    let results = py.detach(|| map_ordered(&texts, num_threads, |t| text::tokenize(t))).map_err(to_py_err)?;
+    results.into_iter().map(|r| tokens_py(py, r)).collect()
+}
+
+#[pyfunction]
+#[pyo3(signature = (text, n = None, kind = "word", seed = None))]
+fn shingles<'py>(
+    py: Python<'py>,
+    text: &Bound<'py, PyAny>,
+    n: Option<&Bound<'py, PyAny>>,
+    kind: &str,
+    seed: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyArray1<u64>>> {
+    let n = n.map(ngram_arg).transpose()?.unwrap_or(5);
+    let kind = ShingleKind::parse(kind).map_err(to_py_err)?;
+    let seed = seed.map(seed_arg).transpose()?.unwrap_or(0);
+    let text = text_arg(text, None)?;
+    Ok(text::shingles(&text, n, kind, seed).map_err(to_py_err)?.into_pyarray(py))
+}
+
+/// Shingles of many documents as one flat uint64 array and int64 offsets (CSR layout):
+/// document i owns hashes[offsets[i]:offsets[i + 1]].
+#[pyfunction]
+#[pyo3(signature = (texts, n = None, kind = "word", seed = None, num_threads = None))]
+fn shingles_batch<'py>(
+    py: Python<'py>,
+    texts: &Bound<'py, PyAny>,
+    n: Option<&Bound<'py, PyAny>>,
+    kind: &str,
+    seed: Option<&Bound<'py, PyAny>>,
+    num_threads: Option<usize>,
+) -> PyResult<(Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<i64>>)> {
+    let n = n.map(ngram_arg).transpose()?.unwrap_or(5);
+    let kind = ShingleKind::parse(kind).map_err(to_py_err)?;
+    let seed = seed.map(seed_arg).transpose()?.unwrap_or(0);
+    let texts = texts_arg(texts)?;
+    let per_doc = py
+        .detach(|| map_ordered(&texts, num_threads, |t| text::shingles(t, n, kind, seed)))
+        .map_err(to_py_err)?;
+    let mut offsets = Vec::with_capacity(per_doc.len() + 1);
+    offsets.push(0i64);
+    let total: usize = per_doc.iter().map(|r| r.as_ref().map_or(0, Vec::len)).sum();
+    let mut flat = Vec::with_capacity(total);
+    for result in per_doc {
+        flat.extend(result.map_err(to_py_err)?);
+        offsets.push(flat.len() as i64);
+    }
+    Ok((flat.into_pyarray(py), offsets.into_pyarray(py)))
+}
+
+#[pyfunction]
+#[pyo3(name = "hash64", signature = (data, seed = None))]
+fn hash64_py(data: &Bound<'_, PyAny>, seed: Option<&Bound<'_, PyAny>>) -> PyResult<u64> {
+    let seed = seed.map(seed_arg).transpose()?.unwrap_or(0);
+    if let Ok(bytes) = data.cast::<PyBytes>() {
+        return Ok(hash64(bytes.as_bytes(), seed));
+    }
+    if data.is_instance_of::<PyString>() {
+        return Ok(hash64(text_arg(data, None)?.as_bytes(), seed));
+    }
+    let bytes: Vec<u8> = data.extract().map_err(|_| {
+        PyTypeError::new_err("data must be bytes-like or str".to_owned())
+    })?;
+    Ok(hash64(&bytes, seed))
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("UNICODE_VERSION", crate::unicode_tables::UNICODE_VERSION)?;
+    m.add_function(wrap_pyfunction!(normalize, m)?)?;
+    m.add_function(wrap_pyfunction!(normalize_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(segment, m)?)?;
+    m.add_function(wrap_pyfunction!(segment_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(tokenize, m)?)?;
+    m.add_function(wrap_pyfunction!(tokenize_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(shingles, m)?)?;
+    m.add_function(wrap_pyfunction!(shingles_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(hash64_py, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,446 @@
+//! Text primitives: normalise, segment, tokenise, shingle.
+//!
+//! The pure-Python reference (`python/neardup/_reference/text.py`) is the specification;
+//! this module follows it step for step. All positions are indices of Unicode scalar values
+//! (Python `str` indices) into the caller's original text.
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::hash::hash64;
+use crate::unicode_tables as tables;
+use crate::Error;
+
+/// casefold(NFKC(x)) is applied to a segment until it no longer changes, at most this often.
+const MAX_FOLD_ROUNDS: usize = 4;
+
+pub const CLASS_OTHER: u8 = 0;
+pub const CLASS_WORD: u8 = 1;
+pub const CLASS_MARK: u8 = 2;
+pub const CLASS_SPACELESS: u8 = 3;
+
+/// Invisible formatting removed before anything else (soft hyphen, zero-width characters, BOM).
+#[inline]
+pub fn is_ignorable(c: char) -> bool {
+    matches!(c, '\u{AD}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// The Unicode White_Space property.
+#[inline]
+pub fn is_whitespace(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n'
+            | '\u{B}'
+            | '\u{C}'
+            | '\r'
+            | ' '
+            | '\u{85}'
+            | '\u{A0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200A}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202F}'
+            | '\u{205F}'
+            | '\u{3000}'
+    )
+}
+
+/// Quote, dash and prime variants folded to ASCII after NFKC and case folding.
+#[inline]
+fn fold_punctuation(c: char) -> char {
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{2035}' => '\'',
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{2036}' | '\u{AB}'
+        | '\u{BB}' => '"',
+        '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+        _ => c,
+    }
+}
+
+fn in_ranges(table: &[(u32, u32)], cp: u32) -> bool {
+    let i = table.partition_point(|&(lo, _)| lo <= cp);
+    i > 0 && cp <= table[i - 1].1
+}
+
+#[inline]
+pub fn is_assigned(cp: u32) -> bool {
+    cp < 0x80 || in_ranges(tables::ASSIGNED, cp)
+}
+
+#[inline]
+pub fn is_unsafe_start(cp: u32) -> bool {
+    cp >= 0x80 && in_ranges(tables::UNSAFE_START, cp)
+}
+
+#[inline]
+pub fn is_decimal_digit(cp: u32) -> bool {
+    if cp < 0x80 {
+        return (0x30..=0x39).contains(&cp);
+    }
+    in_ranges(tables::DECIMAL_DIGIT, cp)
+}
+
+/// Token class of a code point: word, mark, spaceless letter or other.
+#[inline]
+pub fn char_class(c: char) -> u8 {
+    if c.is_ascii() {
+        return if c.is_ascii_alphanumeric() || c == '_' { CLASS_WORD } else { CLASS_OTHER };
+    }
+    let cp = c as u32;
+    let i = tables::CHAR_CLASS.partition_point(|&(lo, _, _)| lo <= cp);
+    if i > 0 && cp <= tables::CHAR_CLASS[i - 1].1 {
+        tables::CHAR_CLASS[i - 1].2
+    } else {
+        CLASS_OTHER
+    }
+}
+
+fn push_casefolded(c: char, out: &mut String) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+        return;
+    }
+    let cp = c as u32;
+    match tables::CASEFOLD.binary_search_by_key(&cp, |&(k, _)| k) {
+        Ok(i) => out.push_str(tables::CASEFOLD[i].1),
+        Err(_) => out.push(c),
+    }
+}
+
+fn fold_segment(segment: &str) -> String {
+    let mut current = segment.to_owned();
+    for _ in 0..MAX_FOLD_ROUNDS {
+        let mut folded = String::with_capacity(current.len());
+        for c in current.nfkc() {
+            push_casefolded(c, &mut folded);
+        }
+        if folded == current {
+            break;
+        }
+        current = folded;
+    }
+    current
+}
+
+/// The normalisation pipeline; calls `emit(char, start, end)` for each normalised character
+/// with the span of the original text it came from.
+struct Normalizer<F: FnMut(char, usize, usize)> {
+    mask_digits: bool,
+    emit: F,
+    emitted_any: bool,
+    pending_space: Option<(usize, usize)>,
+}
+
+impl<F: FnMut(char, usize, usize)> Normalizer<F> {
+    #[inline]
+    fn produce(&mut self, c: char, start: usize, end: usize) {
+        let mut c = fold_punctuation(c);
+        if self.mask_digits && is_decimal_digit(c as u32) {
+            c = '0';
+        }
+        if is_whitespace(c) {
+            self.pending_space = Some(match self.pending_space {
+                Some((first, _)) => (first, end),
+                None => (start, end),
+            });
+            return;
+        }
+        if let Some((first, last)) = self.pending_space.take() {
+            if self.emitted_any {
+                (self.emit)(' ', first, last);
+            }
+        }
+        self.emitted_any = true;
+        (self.emit)(c, start, end);
+    }
+
+    fn flush_segment(&mut self, segment: &str, start: usize, end: usize, opaque: bool) {
+        let mut chars = segment.chars();
+        if let (Some(only), None) = (chars.next(), chars.next()) {
+            if only.is_ascii() {
+                self.produce(only.to_ascii_lowercase(), start, end);
+                return;
+            }
+        }
+        if opaque {
+            for c in segment.chars() {
+                self.produce(c, start, end);
+            }
+        } else {
+            for c in fold_segment(segment).chars() {
+                self.produce(c, start, end);
+            }
+        }
+    }
+}
+
+/// Stream the normalised form of `text`: NFKC, case folding, quotes/dashes folded,
+/// whitespace runs collapsed to one space and trimmed, digits optionally masked to `0`.
+pub fn normalize_with<F: FnMut(char, usize, usize)>(text: &str, mask_digits: bool, emit: F) {
+    let mut pipeline = Normalizer { mask_digits, emit, emitted_any: false, pending_space: None };
+    let mut segment = String::new();
+    let (mut start, mut end, mut opaque) = (0usize, 0usize, false);
+    for (index, c) in text.chars().enumerate() {
+        if is_ignorable(c) {
+            continue;
+        }
+        let cp = c as u32;
+        if !segment.is_empty() && !opaque && is_unsafe_start(cp) {
+            segment.push(c);
+            end = index + 1;
+            continue;
+        }
+        if !segment.is_empty() {
+            pipeline.flush_segment(&segment, start, end, opaque);
+            segment.clear();
+        }
+        segment.push(c);
+        start = index;
+        end = index + 1;
+        opaque = !is_assigned(cp);
+    }
+    if !segment.is_empty() {
+        pipeline.flush_segment(&segment, start, end, opaque);
+    }
+}
+
+/// The normalised text, and for each of its characters the original span `[start, end)`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Normalized {
+    pub text: String,
+    pub starts: Vec<usize>,
+    pub ends: Vec<usize>,
+}
+
+pub fn normalize(text: &str, mask_digits: bool) -> Normalized {
+    let mut out = Normalized::default();
+    normalize_with(text, mask_digits, |c, start, end| {
+        out.text.push(c);
+        out.starts.push(start);
+        out.ends.push(end);
+    });
+    out
+}
+
+pub type Span = (usize, usize);
+
+/// Lines (split on LF, a trailing CR left out) and paragraphs (runs of non-blank lines).
+pub fn segment(text: &str) -> (Vec<Span>, Vec<Span>) {
+    let mut lines = Vec::new();
+    let mut blank = Vec::new();
+    let (mut line_start, mut line_blank, mut prev_cr) = (0usize, true, false);
+    let mut index = 0usize;
+    for c in text.chars() {
+        if c == '\n' {
+            lines.push((line_start, if prev_cr { index - 1 } else { index }));
+            blank.push(line_blank);
+            line_start = index + 1;
+            line_blank = true;
+            prev_cr = false;
+        } else {
+            line_blank &= is_whitespace(c);
+            prev_cr = c == '\r';
+        }
+        index += 1;
+    }
+    lines.push((line_start, if prev_cr { index - 1 } else { index }));
+    blank.push(line_blank);
+
+    let mut paragraphs = Vec::new();
+    let mut current: Option<Span> = None;
+    for (&(start, end), &is_blank) in lines.iter().zip(&blank) {
+        if is_blank {
+            if let Some(paragraph) = current.take() {
+                paragraphs.push(paragraph);
+            }
+        } else {
+            current = Some((current.map_or(start, |p| p.0), end));
+        }
+    }
+    paragraphs.extend(current);
+    (lines, paragraphs)
+}
+
+/// Splits the normalised character stream into tokens: runs of word characters (with their
+/// marks), and one token per letter of a script written without spaces.
+struct TokenBuilder<F: FnMut(&str, usize, usize)> {
+    current: String,
+    kind: u8,
+    start: usize,
+    end: usize,
+    emit: F,
+}
+
+impl<F: FnMut(&str, usize, usize)> TokenBuilder<F> {
+    fn new(emit: F) -> Self {
+        TokenBuilder { current: String::new(), kind: CLASS_OTHER, start: 0, end: 0, emit }
+    }
+
+    #[inline]
+    fn push(&mut self, c: char, start: usize, end: usize) {
+        let class = char_class(c);
+        let has_token = !self.current.is_empty();
+        if has_token && (class == CLASS_MARK || (class == CLASS_WORD && self.kind == CLASS_WORD)) {
+            self.current.push(c);
+            self.end = end;
+            return;
+        }
+        self.finish();
+        if class == CLASS_WORD || class == CLASS_SPACELESS {
+            self.current.push(c);
+            self.kind = class;
+            self.start = start;
+            self.end = end;
+        }
+    }
+
+    fn finish(&mut self) {
+        if !self.current.is_empty() {
+            (self.emit)(&self.current, self.start, self.end);
+            self.current.clear();
+        }
+    }
+}
+
+/// Stream the tokens of the normalised text with their spans in the original.
+pub fn tokenize_with<F: FnMut(&str, usize, usize)>(text: &str, emit: F) {
+    let mut builder = TokenBuilder::new(emit);
+    normalize_with(text, false, |c, start, end| builder.push(c, start, end));
+    builder.finish();
+}
+
+pub fn tokenize(text: &str) -> (Vec<String>, Vec<Span>) {
+    let mut tokens = Vec::new();
+    let mut spans = Vec::new();
+    tokenize_with(text, |token, start, end| {
+        tokens.push(token.to_owned());
+        spans.push((start, end));
+    });
+    (tokens, spans)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShingleKind {
+    Word,
+    Char,
+}
+
+impl ShingleKind {
+    pub fn parse(name: &str) -> Result<Self, Error> {
+        match name {
+            "word" => Ok(ShingleKind::Word),
+            "char" => Ok(ShingleKind::Char),
+            other => Err(Error::InvalidArgument(format!("kind must be 'word' or 'char', got '{other}'"))),
+        }
+    }
+}
+
+pub fn check_ngram(n: usize) -> Result<(), Error> {
+    if n == 0 {
+        return Err(Error::InvalidArgument("n must be an int >= 1, got 0".into()));
+    }
+    Ok(())
+}
+
+/// Hashes of the word or character n-grams of the normalised text, in order of occurrence.
+/// A word n-gram is its tokens joined by one space; a text with fewer than `n` units gives
+/// one shingle of all of them, an empty one none.
+pub fn shingles(text: &str, n: usize, kind: ShingleKind, seed: u64) -> Result<Vec<u64>, Error> {
+    check_ngram(n)?;
+    let mut units = String::new();
+    let mut bounds: Vec<usize> = vec![0];
+    match kind {
+        ShingleKind::Word => tokenize_with(text, |token, _, _| {
+            units.push_str(token);
+            bounds.push(units.len());
+        }),
+        ShingleKind::Char => normalize_with(text, false, |c, _, _| {
+            units.push(c);
+            bounds.push(units.len());
+        }),
+    }
+    let count = bounds.len() - 1;
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let windows = count.saturating_sub(n) + 1;
+    let width = n.min(count);
+    let mut hashes = Vec::with_capacity(windows);
+    match kind {
+        ShingleKind::Char => {
+            for i in 0..windows {
+                hashes.push(hash64(&units.as_bytes()[bounds[i]..bounds[i + width]], seed));
+            }
+        }
+        ShingleKind::Word => {
+            let bytes = units.as_bytes();
+            let mut gram: Vec<u8> = Vec::with_capacity(64);
+            for i in 0..windows {
+                gram.clear();
+                for j in i..i + width {
+                    if j > i {
+                        gram.push(b' ');
+                    }
+                    gram.extend_from_slice(&bytes[bounds[j]..bounds[j + 1]]);
+                }
+                hashes.push(hash64(&gram, seed));
+            }
+        }
+    }
+    Ok(hashes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_folds_case_quotes_and_space() {
+        let n = normalize("  Héllo   \u{201C}World\u{201D} \u{2014} \u{FB01}ne\u{AD}x  ", false);
+        assert_eq!(n.text, "héllo \"world\" - finex");
+        assert_eq!(n.starts.len(), n.text.chars().count());
+        // The collapsed space between words spans the whole original run.
+        assert_eq!((n.starts[5], n.ends[5]), (7, 10));
+    }
+
+    #[test]
+    fn normalize_masks_digits_and_keeps_unassigned() {
+        assert_eq!(normalize("A1\u{0663}", true).text, "a00");
+        // U+1FAF9 is unassigned in Unicode 14: passed through untouched.
+        assert_eq!(normalize("\u{1FAF9}X", false).text, "\u{1FAF9}x");
+    }
+
+    #[test]
+    fn normalize_composes_across_marks() {
+        let n = normalize("e\u{301}A", false);
+        assert_eq!(n.text, "\u{E9}a");
+        assert_eq!((n.starts[0], n.ends[0]), (0, 2));
+    }
+
+    #[test]
+    fn segment_lines_and_paragraphs() {
+        let (lines, paragraphs) = segment("a\r\nb\n\n  \nc\nd");
+        assert_eq!(lines, vec![(0, 1), (3, 4), (5, 5), (6, 8), (9, 10), (11, 12)]);
+        assert_eq!(paragraphs, vec![(0, 4), (9, 12)]);
+        assert_eq!(segment("").0, vec![(0, 0)]);
+    }
+
+    #[test]
+    fn tokenize_words_and_spaceless_scripts() {
+        let (tokens, spans) = tokenize("東京 Tower\u{2019}s café_1");
+        assert_eq!(tokens, vec!["東", "京", "tower", "s", "café_1"]);
+        assert_eq!(spans[2], (3, 8));
+    }
+
+    #[test]
+    fn shingles_short_and_empty_texts() {
+        assert!(shingles("", 3, ShingleKind::Word, 0).unwrap().is_empty());
+        let short = shingles("one two", 3, ShingleKind::Word, 0).unwrap();
+        assert_eq!(short, vec![hash64(b"one two", 0)]);
+        let words = shingles("A b, C d", 3, ShingleKind::Word, 7).unwrap();
+        assert_eq!(words, vec![hash64(b"a b c", 7), hash64(b"b c d", 7)]);
+        assert_eq!(shingles("Abc", 2, ShingleKind::Char, 0).unwrap(), vec![hash64(b"ab", 0), hash64(b"bc", 0)]);
+        assert!(shingles("x", 0, ShingleKind::Char, 0).is_err());
+    }
+}
