@@ -1,6 +1,6 @@
 //! neardup's core: text primitives, hashing and (in later modules) the dedup machinery.
 //!
-//! Pure Rust; the PyO3 binding lives in `python.rs` behind the `python` feature.
+//! Pure Rust; the PyO3 binding lives in `py/` behind the `python` feature.
 
 pub mod error;
 pub mod hash;
@@ -9,6 +9,6 @@ pub mod text;
 pub mod unicode_tables;
 
 #[cfg(feature = "python")]
-mod python;
+mod py;
 
 pub use error::Error;

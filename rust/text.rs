@@ -29,20 +29,8 @@ pub fn is_ignorable(c: char) -> bool {
 pub fn is_whitespace(c: char) -> bool {
     matches!(
         c,
-        '\t' | '\n'
-            | '\u{B}'
-            | '\u{C}'
-            | '\r'
-            | ' '
-            | '\u{85}'
-            | '\u{A0}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200A}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{202F}'
-            | '\u{205F}'
-            | '\u{3000}'
+        '\t' | '\n' | '\u{B}' | '\u{C}' | '\r' | ' ' | '\u{85}' | '\u{A0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
     )
 }
 
@@ -51,8 +39,9 @@ pub fn is_whitespace(c: char) -> bool {
 fn fold_punctuation(c: char) -> char {
     match c {
         '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{2035}' => '\'',
-        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{2036}' | '\u{AB}'
-        | '\u{BB}' => '"',
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{2036}' | '\u{AB}' | '\u{BB}' => {
+            '"'
+        }
         '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
         _ => c,
     }
@@ -440,7 +429,10 @@ mod tests {
         assert_eq!(short, vec![hash64(b"one two", 0)]);
         let words = shingles("A b, C d", 3, ShingleKind::Word, 7).unwrap();
         assert_eq!(words, vec![hash64(b"a b c", 7), hash64(b"b c d", 7)]);
-        assert_eq!(shingles("Abc", 2, ShingleKind::Char, 0).unwrap(), vec![hash64(b"ab", 0), hash64(b"bc", 0)]);
+        assert_eq!(
+            shingles("Abc", 2, ShingleKind::Char, 0).unwrap(),
+            vec![hash64(b"ab", 0), hash64(b"bc", 0)]
+        );
         assert!(shingles("x", 0, ShingleKind::Char, 0).is_err());
     }
 }

@@ -1,92 +1,22 @@
-//! The PyO3 binding: `neardup._core`. Converts arguments, releases the GIL for batch work,
-//! and maps core errors to Python exceptions in one place (`to_py_err`).
+//! Bindings of the text primitives and the hash.
 
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString};
 
-use crate::error::Error;
+use super::{ngram_arg, seed_arg, text_arg, texts_arg, to_py_err};
 use crate::hash::hash64;
 use crate::parallel::map_ordered;
 use crate::text::{self, ShingleKind, Span};
 
-fn to_py_err(error: Error) -> PyErr {
-    match error {
-        Error::InvalidArgument(message) => PyValueError::new_err(message),
-    }
-}
-
-fn describe(doc: Option<usize>) -> String {
-    match doc {
-        Some(i) => format!("document {i}"),
-        None => "text".to_owned(),
-    }
-}
-
-/// The first lone surrogate of a str that failed to encode as UTF-8, as (index, code point).
-fn find_surrogate(text: &Bound<'_, PyString>) -> PyResult<Option<(usize, u32)>> {
-    let encoded = text.call_method1("encode", ("utf-32-le", "surrogatepass"))?;
-    let bytes = encoded.cast::<PyBytes>()?.as_bytes();
-    Ok(bytes.chunks_exact(4).enumerate().find_map(|(i, unit)| {
-        let cp = u32::from_le_bytes([unit[0], unit[1], unit[2], unit[3]]);
-        (0xD800..=0xDFFF).contains(&cp).then_some((i, cp))
-    }))
-}
-
-/// Borrow a Python str as UTF-8, or raise the error the reference raises for the same input.
-fn text_arg<'a>(obj: &'a Bound<'_, PyAny>, doc: Option<usize>) -> PyResult<std::borrow::Cow<'a, str>> {
-    let string = obj.cast::<PyString>().map_err(|_| {
-        let type_name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".into());
-        PyTypeError::new_err(format!("{}: expected str, got {type_name}", describe(doc)))
-    })?;
-    match string.to_str() {
-        Ok(s) => Ok(std::borrow::Cow::Borrowed(s)),
-        Err(original) => match find_surrogate(string)? {
-            Some((index, cp)) => Err(PyValueError::new_err(format!(
-                "{}: lone surrogate U+{cp:04X} at index {index}; decode bytes with errors='replace' \
-                 before passing text to neardup",
-                describe(doc)
-            ))),
-            None => Err(original),
-        },
-    }
-}
-
-/// Copy every document of a Python sequence into owned strings, so the GIL can be released.
-fn texts_arg(texts: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
-    let mut out = Vec::new();
-    for (i, item) in texts.try_iter()?.enumerate() {
-        out.push(text_arg(&item?, Some(i))?.into_owned());
-    }
-    Ok(out)
-}
-
-fn seed_arg(seed: &Bound<'_, PyAny>) -> PyResult<u64> {
-    let not_bool = if seed.is_instance_of::<pyo3::types::PyBool>() { None } else { Some(seed) };
-    not_bool.and_then(|s| s.extract::<u64>().ok()).ok_or_else(|| {
-        let shown = seed.repr().map(|r| r.to_string()).unwrap_or_default();
-        PyValueError::new_err(format!("seed must be an int in [0, 2**64), got {shown}"))
-    })
-}
-
-fn ngram_arg(n: &Bound<'_, PyAny>) -> PyResult<usize> {
-    match n.extract::<i64>() {
-        Ok(value) if value >= 1 && !n.is_instance_of::<pyo3::types::PyBool>() => Ok(value as usize),
-        _ => {
-            let shown = n.repr().map(|r| r.to_string()).unwrap_or_default();
-            Err(PyValueError::new_err(format!("n must be an int >= 1, got {shown}")))
-        }
-    }
-}
-
-fn spans_array<'py>(py: Python<'py>, spans: &[Span]) -> Bound<'py, PyArray2<i64>> {
+pub(crate) fn spans_array<'py>(py: Python<'py>, spans: &[Span]) -> Bound<'py, PyArray2<i64>> {
     let flat: Vec<i64> = spans.iter().flat_map(|&(s, e)| [s as i64, e as i64]).collect();
     let array = flat.into_pyarray(py);
     array.reshape([spans.len(), 2]).expect("n x 2 spans reshape")
 }
 
-fn index_array<'py>(py: Python<'py>, values: Vec<usize>) -> Bound<'py, PyArray1<i64>> {
+pub(crate) fn index_array<'py>(py: Python<'py>, values: Vec<usize>) -> Bound<'py, PyArray1<i64>> {
     values.into_iter().map(|v| v as i64).collect::<Vec<_>>().into_pyarray(py)
 }
 
@@ -98,7 +28,11 @@ fn normalized_py(py: Python<'_>, n: text::Normalized) -> NormalizedPy<'_> {
 
 #[pyfunction]
 #[pyo3(signature = (text, mask_digits = false))]
-fn normalize<'py>(py: Python<'py>, text: &Bound<'py, PyAny>, mask_digits: bool) -> PyResult<NormalizedPy<'py>> {
+fn normalize<'py>(
+    py: Python<'py>,
+    text: &Bound<'py, PyAny>,
+    mask_digits: bool,
+) -> PyResult<NormalizedPy<'py>> {
     let text = text_arg(text, None)?;
     Ok(normalized_py(py, text::normalize(&text, mask_digits)))
 }
@@ -179,6 +113,8 @@ fn shingles<'py>(
     Ok(text::shingles(&text, n, kind, seed).map_err(to_py_err)?.into_pyarray(py))
 }
 
+type FlatShinglesPy<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<i64>>);
+
 /// Shingles of many documents as one flat uint64 array and int64 offsets (CSR layout):
 /// document i owns hashes[offsets[i]:offsets[i + 1]].
 #[pyfunction]
@@ -190,7 +126,7 @@ fn shingles_batch<'py>(
     kind: &str,
     seed: Option<&Bound<'py, PyAny>>,
     num_threads: Option<usize>,
-) -> PyResult<(Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<i64>>)> {
+) -> PyResult<FlatShinglesPy<'py>> {
     let n = n.map(ngram_arg).transpose()?.unwrap_or(5);
     let kind = ShingleKind::parse(kind).map_err(to_py_err)?;
     let seed = seed.map(seed_arg).transpose()?.unwrap_or(0);
@@ -219,15 +155,12 @@ fn hash64_py(data: &Bound<'_, PyAny>, seed: Option<&Bound<'_, PyAny>>) -> PyResu
     if data.is_instance_of::<PyString>() {
         return Ok(hash64(text_arg(data, None)?.as_bytes(), seed));
     }
-    let bytes: Vec<u8> = data.extract().map_err(|_| {
-        PyTypeError::new_err("data must be bytes-like or str".to_owned())
-    })?;
+    let bytes: Vec<u8> =
+        data.extract().map_err(|_| PyTypeError::new_err("data must be bytes-like or str".to_owned()))?;
     Ok(hash64(&bytes, seed))
 }
 
-#[pymodule]
-fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add("UNICODE_VERSION", crate::unicode_tables::UNICODE_VERSION)?;
+pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(normalize, m)?)?;
     m.add_function(wrap_pyfunction!(normalize_batch, m)?)?;
     m.add_function(wrap_pyfunction!(segment, m)?)?;

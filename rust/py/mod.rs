@@ -1,0 +1,90 @@
+//! The PyO3 binding: `neardup._core`. Converts arguments, releases the GIL for batch work,
+//! and maps core errors to Python exceptions in one place (`to_py_err`).
+//! One submodule per area registers its functions.
+
+mod text;
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyString};
+
+use crate::error::Error;
+
+pub(crate) fn to_py_err(error: Error) -> PyErr {
+    match error {
+        Error::InvalidArgument(message) => PyValueError::new_err(message),
+    }
+}
+
+fn describe(doc: Option<usize>) -> String {
+    match doc {
+        Some(i) => format!("document {i}"),
+        None => "text".to_owned(),
+    }
+}
+
+/// The first lone surrogate of a str that failed to encode as UTF-8, as (index, code point).
+fn find_surrogate(text: &Bound<'_, PyString>) -> PyResult<Option<(usize, u32)>> {
+    let encoded = text.call_method1("encode", ("utf-32-le", "surrogatepass"))?;
+    let bytes = encoded.cast::<PyBytes>()?.as_bytes();
+    Ok(bytes.chunks_exact(4).enumerate().find_map(|(i, unit)| {
+        let cp = u32::from_le_bytes([unit[0], unit[1], unit[2], unit[3]]);
+        (0xD800..=0xDFFF).contains(&cp).then_some((i, cp))
+    }))
+}
+
+/// Borrow a Python str as UTF-8, or raise the error the reference raises for the same input.
+pub(crate) fn text_arg<'a>(
+    obj: &'a Bound<'_, PyAny>,
+    doc: Option<usize>,
+) -> PyResult<std::borrow::Cow<'a, str>> {
+    let string = obj.cast::<PyString>().map_err(|_| {
+        let type_name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".into());
+        PyTypeError::new_err(format!("{}: expected str, got {type_name}", describe(doc)))
+    })?;
+    match string.to_str() {
+        Ok(s) => Ok(std::borrow::Cow::Borrowed(s)),
+        Err(original) => match find_surrogate(string)? {
+            Some((index, cp)) => Err(PyValueError::new_err(format!(
+                "{}: lone surrogate U+{cp:04X} at index {index}; decode bytes with errors='replace' \
+                 before passing text to neardup",
+                describe(doc)
+            ))),
+            None => Err(original),
+        },
+    }
+}
+
+/// Copy every document of a Python sequence into owned strings, so the GIL can be released.
+pub(crate) fn texts_arg(texts: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    let mut out = Vec::new();
+    for (i, item) in texts.try_iter()?.enumerate() {
+        out.push(text_arg(&item?, Some(i))?.into_owned());
+    }
+    Ok(out)
+}
+
+pub(crate) fn seed_arg(seed: &Bound<'_, PyAny>) -> PyResult<u64> {
+    let not_bool = if seed.is_instance_of::<pyo3::types::PyBool>() { None } else { Some(seed) };
+    not_bool.and_then(|s| s.extract::<u64>().ok()).ok_or_else(|| {
+        let shown = seed.repr().map(|r| r.to_string()).unwrap_or_default();
+        PyValueError::new_err(format!("seed must be an int in [0, 2**64), got {shown}"))
+    })
+}
+
+pub(crate) fn ngram_arg(n: &Bound<'_, PyAny>) -> PyResult<usize> {
+    match n.extract::<i64>() {
+        Ok(value) if value >= 1 && !n.is_instance_of::<pyo3::types::PyBool>() => Ok(value as usize),
+        _ => {
+            let shown = n.repr().map(|r| r.to_string()).unwrap_or_default();
+            Err(PyValueError::new_err(format!("n must be an int >= 1, got {shown}")))
+        }
+    }
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("UNICODE_VERSION", crate::unicode_tables::UNICODE_VERSION)?;
+    text::register(m)?;
+    Ok(())
+}
