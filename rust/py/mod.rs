@@ -85,6 +85,8 @@ pub(crate) fn ngram_arg(n: &Bound<'_, PyAny>) -> PyResult<usize> {
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("UNICODE_VERSION", crate::unicode_tables::UNICODE_VERSION)?;
+    // Benchmarks refuse to time a build with debug assertions (the quick test profile).
+    m.add("DEBUG_BUILD", cfg!(debug_assertions))?;
     text::register(m)?;
     Ok(())
 }
