@@ -24,9 +24,11 @@ dev: setup
 demo: dev
 	$(PY) examples/demo.py
 
-lint: setup
+lint: dev
 	cargo fmt --check
 	cargo clippy --all-targets --features python -- -D warnings
+	cargo clippy --all-targets -- -D warnings
+	$(PY) -m mypy.stubtest neardup._core --allowlist tests/stubtest-allowlist.txt
 
 test-rust:
 	cargo test --quiet
