@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import string
+
 from hypothesis import strategies as st
 
 # Characters that exercise every rule: combining marks and their reordering, Hangul jamo
@@ -24,6 +26,7 @@ WORDS = ["the", "The", "news", "Stor\u00fd", "caf\u00e9", "cafe\u0301", "\u201cq
 
 texts = st.one_of(
     st.text(max_size=300),
+    st.text(alphabet=string.printable, max_size=300),
     st.text(alphabet=INTERESTING, max_size=300),
     st.lists(st.sampled_from(WORDS), max_size=80).map(" ".join),
     st.lists(st.one_of(st.text(alphabet=INTERESTING, max_size=8), st.sampled_from(WORDS)), max_size=60).map("".join),
