@@ -1,0 +1,546 @@
+#!/usr/bin/env python3
+"""neardup benchmark harness.
+
+    python benches/run.py                   # every benchmark, printed as a table
+    python benches/run.py --quick           # fewer repeats and smaller subsets (CI smoke run)
+    python benches/run.py --only shingle-hash --json /tmp/bench.json
+
+Every measurement runs in a child process of its own, so its ``peak_rss_mb`` (ru_maxrss read
+in the child) is that measurement's own peak: data loading plus the work. Throughput is the
+best of a few timed repeats (time.perf_counter) after one untimed warm-up.
+
+Adding a benchmark: write a ``prepare`` function (top level of this file, so a child process
+can find it) that loads its input and returns a :class:`Workload`, then register a function
+that lists the measurements::
+
+    @benchmark("minhash", requires=["bench-corpus-22k.jsonl.gz"])
+    def minhash(ctx):
+        path = str(ctx.data / "bench-corpus-22k.jsonl.gz")
+        return [Case("neardup (rust)", prepare_minhash, {"path": path, "impl": "rust"})]
+
+Optional peers (datasketch, rensa, rapidfuzz, ...) are skipped with a note when missing: return
+``Skip("datasketch", "not installed")`` in place of a Case. A ``summary`` hook may add ratio
+fields to the rows and return summary lines.
+
+Only the standard library is imported here at the top; numpy, neardup and peers are imported
+inside the children (and lazily in the parent), so the parent stays small.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import importlib.util
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+#: The evaluation data shared between projects (``../shared/data`` from the repository root).
+DATA = REPO.parent / "shared" / "data"
+
+MB = 1e6  # throughput and sizes are in decimal megabytes of UTF-8 text
+
+
+# --------------------------------------------------------------------------------------------
+# The registry
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Workload:
+    """What a child process times: ``run()`` once per repeat over ``docs`` documents of
+    ``nbytes`` UTF-8 bytes. ``run`` may return a dict of fields to add to the row (a checksum,
+    a quality score); the last repeat's is kept. ``extra`` is added to the row as is."""
+
+    run: Callable[[], dict[str, Any] | None]
+    docs: int
+    nbytes: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Case:
+    """One measurement: ``prepare(**kwargs)`` runs in a fresh child and returns a Workload."""
+
+    implementation: str
+    prepare: Callable[..., Workload]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    repeats: int | None = None  # timed repeats; None: the context's default
+    extra: dict[str, Any] = field(default_factory=dict)  # fields known before running
+
+
+@dataclass
+class Skip:
+    """A measurement that cannot run here (a peer not installed, ...), printed as a note."""
+
+    implementation: str
+    reason: str
+
+
+@dataclass
+class Context:
+    quick: bool
+    repeats: int  # default number of timed repeats (after one warm-up)
+    data: Path
+
+
+@dataclass
+class Benchmark:
+    name: str
+    cases: Callable[[Context], Sequence[Case | Skip]]
+    requires: list[str]  # data file names, looked up in Context.data
+    summary: Callable[[list[dict[str, Any]]], list[str]] | None = None
+    doc: str = ""
+
+
+BENCHMARKS: dict[str, Benchmark] = {}
+
+
+def benchmark(name: str, *, requires: Sequence[str] = (), summary=None):
+    """Register ``fn(ctx) -> [Case | Skip, ...]`` as benchmark ``name``. ``requires`` lists
+    data files (names in the data directory); when one is missing the benchmark is skipped
+    with a message naming it."""
+
+    def register(fn):
+        if name in BENCHMARKS:
+            raise ValueError(f"benchmark {name!r} registered twice")
+        BENCHMARKS[name] = Benchmark(name, fn, list(requires), summary, (fn.__doc__ or "").strip())
+        return fn
+
+    return register
+
+
+# --------------------------------------------------------------------------------------------
+# Running one measurement in a child
+# --------------------------------------------------------------------------------------------
+
+
+def _peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / MB if sys.platform == "darwin" else peak * 1024 / MB  # bytes on macOS, else KiB
+
+
+def _child(case: Case, repeats: int, conn) -> None:
+    try:
+        workload = case.prepare(**case.kwargs)
+        workload.run()  # warm-up: imports, caches, thread pools
+        times = []
+        fields: dict[str, Any] = {}
+        for _ in range(repeats):
+            start = time.perf_counter()
+            result = workload.run()
+            times.append(time.perf_counter() - start)
+            fields = result or {}
+        best = min(times)
+        row = {
+            "docs_per_s": workload.docs / best,
+            "mb_per_s": workload.nbytes / MB / best,
+            "peak_rss_mb": _peak_rss_mb(),
+            "docs": workload.docs,
+            "mb": workload.nbytes / MB,
+            "best_s": best,
+            "times_s": times,
+            "repeats": repeats,
+            **workload.extra,
+            **fields,
+        }
+        conn.send(("ok", row))
+    except BaseException:  # reported to the parent, which prints it and fails the run
+        conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+def _mp_context():
+    # forkserver: children fork from a small server process, so ru_maxrss starts from scratch.
+    # ("spawn" would not do: Linux carries the parent's peak RSS across fork+exec into ru_maxrss.)
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def busy_cores(interval: float = 0.25) -> float | None:
+    """How many cores other processes kept busy over ``interval`` seconds (Linux /proc/stat),
+    sampled before each measurement: a shared machine's load skews timings, multi-core most."""
+
+    def sample():
+        with open("/proc/stat") as f:
+            values = [int(v) for v in f.readline().split()[1:]]
+        idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+        return sum(values[:8]) - idle, sum(values[:8])
+
+    try:
+        busy0, total0 = sample()
+        time.sleep(interval)
+        busy1, total1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    if total1 <= total0:
+        return None
+    return core_count() * (busy1 - busy0) / (total1 - total0)
+
+
+def measure(bench: str, case: Case, ctx: Context) -> dict[str, Any]:
+    repeats = case.repeats if case.repeats is not None else ctx.repeats
+    busy = busy_cores()
+    mp = _mp_context()
+    receive, send = mp.Pipe(duplex=False)
+    process = mp.Process(target=_child, args=(case, repeats, send), name=f"bench {bench} {case.implementation}")
+    process.start()
+    send.close()
+    try:
+        status, payload = receive.recv()
+    except EOFError:
+        process.join()
+        status, payload = "error", f"child exited without a result (exit code {process.exitcode})"
+    process.join()
+    row = {"benchmark": bench, "implementation": case.implementation}
+    if busy is not None:
+        row["busy_cores_before"] = round(busy, 2)
+    if status == "ok":
+        row.update(case.extra)
+        row.update(payload)
+    else:
+        row.update({"docs_per_s": None, "mb_per_s": None, "peak_rss_mb": None, "error": payload.strip()})
+    return row
+
+
+# --------------------------------------------------------------------------------------------
+# Shared helpers for benchmarks
+# --------------------------------------------------------------------------------------------
+
+
+def read_jsonl(path: Path, field_name: str = "text") -> list[str]:
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return [json.loads(line)[field_name] for line in f if line.strip()]
+
+
+def utf8_size(texts: Sequence[str]) -> int:
+    return sum(len(t.encode("utf-8", "surrogatepass")) for t in texts)
+
+
+def prefix_by_bytes(texts: Sequence[str], budget: int) -> list[str]:
+    """The first documents whose UTF-8 size adds up to at most ``budget`` (at least one)."""
+    total, count = 0, 0
+    for text in texts:
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if count and total + size > budget:
+            break
+        total += size
+        count += 1
+    return list(texts[:count])
+
+
+def core_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def rust_build() -> str:
+    """``release``, ``debug`` (the quick test build), ``unknown`` or ``missing``."""
+    try:
+        from neardup import _core
+    except ImportError:
+        return "missing"
+    flag = getattr(_core, "DEBUG_BUILD", None)
+    return "unknown" if flag is None else ("debug" if flag else "release")
+
+
+# --------------------------------------------------------------------------------------------
+# Benchmark: shingle-hash
+# --------------------------------------------------------------------------------------------
+
+CHROME_PY = "chrome-python3.11-doc.jsonl.gz"
+SHINGLE_N = 5
+
+
+def _digest(hashes, offsets, docs: int) -> str:
+    """A digest of the shingles of the first ``docs`` documents, to check that
+    implementations which must agree bit for bit do."""
+    import hashlib
+
+    import numpy as np
+
+    end = int(offsets[docs])
+    body = np.ascontiguousarray(hashes[:end], dtype="<u8").tobytes()
+    bounds = np.ascontiguousarray(offsets[: docs + 1], dtype="<i8").tobytes()
+    return hashlib.blake2b(body + bounds, digest_size=8).hexdigest()
+
+
+def prepare_shingle_hash(path: str, impl: str, num_threads: int | None = None,
+                         subset_bytes: int | None = None, check_bytes: int | None = None) -> Workload:
+    import numpy as np
+
+    texts = read_jsonl(Path(path))
+    total_docs = len(texts)
+    # The check digest covers the documents of the reference's subset, so rows can be compared.
+    check_docs = len(prefix_by_bytes(texts, check_bytes)) if check_bytes is not None else 0
+    if subset_bytes is not None:
+        texts = prefix_by_bytes(texts, subset_bytes)
+    extra: dict[str, Any] = {"ngram": SHINGLE_N, "kind": "word"}
+    if len(texts) < total_docs:
+        extra["subset"] = f"first {len(texts)} of {total_docs} docs"
+
+    if impl == "rust":
+        from neardup import Shingles, _core
+
+        extra["rust_build"] = rust_build()
+
+        def shingle():  # what neardup.shingles_batch does with the Rust backend
+            hashes, offsets = _core.shingles_batch(texts, SHINGLE_N, "word", 0, num_threads)
+            return Shingles(np.asarray(hashes, dtype=np.uint64), np.asarray(offsets, dtype=np.int64))
+
+    elif impl == "reference":
+        from neardup import Shingles, _reference
+
+        def shingle():  # what neardup.shingles_batch does with the Python backend
+            hashes, offsets = _reference.shingles_batch(texts, SHINGLE_N, "word", 0, None)
+            return Shingles(np.asarray(hashes, dtype=np.uint64), np.asarray(offsets, dtype=np.int64))
+
+    elif impl == "peer-xxhash":
+        import xxhash
+
+        xxh3 = xxhash.xxh3_64_intdigest
+
+        def shingle():
+            flat: list[int] = []
+            offsets = [0]
+            for text in texts:
+                words = text.lower().split()
+                if len(words) >= SHINGLE_N:
+                    grams = [" ".join(words[i : i + SHINGLE_N]) for i in range(len(words) - SHINGLE_N + 1)]
+                else:
+                    grams = [" ".join(words)] if words else []
+                flat.extend([xxh3(gram.encode()) for gram in grams])
+                offsets.append(len(flat))
+            return np.array(flat, dtype=np.uint64), np.array(offsets, dtype=np.int64)
+
+    else:
+        raise ValueError(f"unknown implementation {impl!r}")
+
+    def run():
+        hashes, offsets = shingle()
+        fields = {"shingles": int(len(hashes))}
+        if check_docs:
+            fields["check_digest"] = _digest(hashes, offsets, check_docs)
+        return fields
+
+    return Workload(run, len(texts), utf8_size(texts), extra)
+
+
+def _reference_budget(ctx: Context) -> int:
+    """UTF-8 bytes of the reference's subset: a few seconds per repeat, well under one in --quick."""
+    return int((0.2 if ctx.quick else 2.0) * MB)
+
+
+def _shingle_summary(rows: list[dict[str, Any]]) -> list[str]:
+    by_impl = {r["implementation"]: r for r in rows if r.get("mb_per_s")}
+    ref = by_impl.get("reference (pure Python)")
+    one = by_impl.get("rust 1 thread")
+    many = next((r for name, r in by_impl.items() if name.startswith("rust all cores")), None)
+    lines = []
+    for row in by_impl.values():
+        if ref is not None and row is not ref:
+            row["speedup_vs_reference"] = row["mb_per_s"] / ref["mb_per_s"]
+    if one is not None and many is not None:
+        many["speedup_vs_1_thread"] = many["mb_per_s"] / one["mb_per_s"]
+    if ref is not None and one is not None:
+        ratio = one["speedup_vs_reference"]
+        lines.append(f"rust 1 thread vs reference: {ratio:.1f}x per MB (target >= 50x)"
+                     + ("" if ratio >= 50 else "  ** BELOW TARGET **"))
+    if many is not None and one is not None:
+        ratio = many["speedup_vs_1_thread"]
+        lines.append(f"rust on {many.get('threads')} cores vs 1 thread: {ratio:.2f}x (target >= 1.7x on 2 cores)"
+                     + ("" if ratio >= 1.7 else "  ** BELOW TARGET **"))
+    if ref is not None:
+        digest = ref.get("check_digest")
+        for name in ("rust 1 thread", many and many["implementation"]):
+            row = by_impl.get(name) if name else None
+            if row is None or digest is None:
+                continue
+            same = row.get("check_digest") == digest
+            row["matches_reference"] = same
+            if not same:
+                lines.append(f"{name}: shingles of the first {ref['docs']} docs DIFFER from the reference")
+    return lines
+
+
+@benchmark("shingle-hash", requires=[CHROME_PY], summary=_shingle_summary)
+def shingle_hash(ctx: Context) -> list[Case | Skip]:
+    """Word 5-gram shingling + XXH3-64 hashing, raw str to uint64 arrays, on the text of the
+    528 pages of the Python 3.11 documentation."""
+    path = str(ctx.data / CHROME_PY)
+    subset_bytes = _reference_budget(ctx)
+    cores = core_count()
+    cases: list[Case | Skip] = []
+    if rust_build() == "missing":
+        cases.append(Skip("rust", "neardup._core is not built (make dev, or make bench for release)"))
+    else:
+        cases += [
+            Case("rust 1 thread", prepare_shingle_hash,
+                 {"path": path, "impl": "rust", "num_threads": 1, "check_bytes": subset_bytes}, extra={"threads": 1}),
+            Case(f"rust all cores ({cores})", prepare_shingle_hash,
+                 {"path": path, "impl": "rust", "num_threads": None, "check_bytes": subset_bytes},
+                 extra={"threads": cores, "rayon_num_threads_env": os.environ.get("RAYON_NUM_THREADS")}),
+        ]
+    cases.append(Case("reference (pure Python)", prepare_shingle_hash,
+                      {"path": path, "impl": "reference", "subset_bytes": subset_bytes, "check_bytes": subset_bytes},
+                      repeats=1 if ctx.quick else 2, extra={"threads": 1}))
+    if importlib.util.find_spec("xxhash") is None:
+        cases.append(Skip("peer: str.split + xxhash", "the xxhash package is not installed (pip install xxhash)"))
+    else:
+        cases.append(Case("peer: str.split + xxhash", prepare_shingle_hash, {"path": path, "impl": "peer-xxhash"},
+                          repeats=1 if ctx.quick else 3,
+                          extra={"threads": 1, "note": "peer for context, not the reference: "
+                                                       "lower().split() tokens, xxh3_64 per joined 5-gram"}))
+    return cases
+
+
+# --------------------------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------------------------
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def _notes(row: dict[str, Any]) -> str:
+    notes = []
+    if "subset" in row:
+        notes.append(f"subset: {row['subset']}, {row['mb']:.2f} MB")
+    if "speedup_vs_reference" in row:
+        notes.append(f"{row['speedup_vs_reference']:.1f}x reference")
+    if "speedup_vs_1_thread" in row:
+        notes.append(f"{row['speedup_vs_1_thread']:.2f}x 1 thread")
+    if row.get("matches_reference") is False:
+        notes.append("DIFFERS from reference")
+    if row.get("rust_build") == "debug":
+        notes.append("debug build")
+    if str(row.get("implementation", "")).startswith("peer"):
+        notes.append("peer, not the reference")
+    if (row.get("busy_cores_before") or 0) >= BUSY_WARN:
+        notes.append(f"machine busy: {row['busy_cores_before']:.1f} cores in use before the run")
+    if "error" in row:
+        notes.append("ERROR: " + row["error"].splitlines()[-1])
+    return "; ".join(notes)
+
+
+BUSY_WARN = 0.3  # cores kept busy by other processes before a run that make its row suspect
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    header = ["benchmark", "implementation", "docs/s", "MB/s", "peak RSS MB", "notes"]
+    table = [header] + [
+        [r["benchmark"], r["implementation"], _fmt(r["docs_per_s"], 0), _fmt(r["mb_per_s"], 2),
+         _fmt(r["peak_rss_mb"], 0), _notes(r)]
+        for r in rows
+    ]
+    widths = [max(len(line[i]) for line in table) for i in range(len(header) - 1)]
+    right = {2, 3, 4}
+    for k, line in enumerate(table):
+        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(line, widths))]
+        print("  ".join(cells + [line[-1]]).rstrip())
+        if k == 0:
+            print("  ".join("-" * w for w in widths) + "  " + "-" * 5)
+
+
+def warn_build() -> str:
+    build = rust_build()
+    if build == "debug":
+        bar = "!" * 78
+        print(f"{bar}\n!! WARNING: neardup._core is the quick TEST build (DEBUG_BUILD is True).\n"
+              f"!! Rust timings below are NOT representative; `make bench` builds the release profile.\n{bar}",
+              file=sys.stderr)
+    elif build == "unknown":
+        print("warning: neardup._core does not say whether it is a release build (no DEBUG_BUILD); "
+              "rebuild with `make bench` for release timings", file=sys.stderr)
+    elif build == "missing":
+        print("warning: neardup._core is not built; Rust rows are skipped (`make bench` builds it)", file=sys.stderr)
+    return build
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="benchmarks: " + ", ".join(BENCHMARKS))
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller subsets (well under a minute)")
+    parser.add_argument("--only", metavar="NAME", action="append", choices=sorted(BENCHMARKS),
+                        help="run only this benchmark (repeatable)")
+    parser.add_argument("--json", metavar="PATH", type=Path, help="also write the rows as a JSON list to PATH")
+    parser.add_argument("--data", metavar="DIR", type=Path, default=DATA,
+                        help=f"the evaluation data directory (default: {DATA})")
+    parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    args = parser.parse_args(argv)
+
+    if args.list:
+        for bench in BENCHMARKS.values():
+            print(f"{bench.name}: {' '.join(bench.doc.split())}")
+        return 0
+
+    ctx = Context(quick=args.quick, repeats=2 if args.quick else 5, data=args.data.resolve())
+    build = warn_build()
+    print(f"python {platform.python_version()} on {platform.machine()}, {core_count()} cores, "
+          f"rust core: {build}, {'quick' if args.quick else 'full'} run "
+          f"(best of {ctx.repeats} after 1 warm-up unless noted)")
+
+    rows: list[dict[str, Any]] = []
+    summaries: list[str] = []
+    failed = False
+    for name in args.only or list(BENCHMARKS):
+        bench = BENCHMARKS[name]
+        missing = [ctx.data / p for p in bench.requires if not (ctx.data / p).exists()]
+        if missing:
+            print(f"skipping {name}: data file not found: {', '.join(str(p) for p in missing)}")
+            continue
+        bench_rows = []
+        for case in bench.cases(ctx):
+            if isinstance(case, Skip):
+                print(f"skipping {name} / {case.implementation}: {case.reason}")
+                continue
+            print(f"  running {name} / {case.implementation} ...", file=sys.stderr, flush=True)
+            row = measure(name, case, ctx)
+            if "error" in row:
+                failed = True
+                print(f"{name} / {case.implementation} failed:\n{row['error']}", file=sys.stderr)
+            bench_rows.append(row)
+        if bench.summary is not None:
+            summaries += [f"{name}: {line}" for line in bench.summary(bench_rows)]
+        rows += bench_rows
+
+    if rows:
+        print()
+        print_table(rows)
+    for line in summaries:
+        print(line)
+    if any((r.get("busy_cores_before") or 0) >= BUSY_WARN for r in rows):
+        print("warning: other processes were using the CPU during some runs (see notes); "
+              "rerun on an idle machine for numbers to quote")
+    if build == "debug" and rows:
+        print("(Rust rows come from the quick test build; run `make bench` for release numbers.)")
+    if args.json:
+        for row in rows:
+            row.setdefault("quick", args.quick)
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(rows, indent=2) + "\n")
+        print(f"wrote {len(rows)} rows to {args.json}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
