@@ -1,0 +1,136 @@
+"""Reading every input kind, and accounting for every bad record."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from neardup.io import AtomicOutputDir, Fields, InputError, RecordReader, site_of
+
+
+def write_lines(path: Path, lines: list[bytes]) -> Path:
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    return path
+
+
+GOOD = [json.dumps({"id": i, "text": f"document number {i}", "url": f"https://www.example.org/{i}"}).encode() for i in range(3)]
+
+
+def test_jsonl_plain_gz_and_zst(tmp_path):
+    zstandard = pytest.importorskip("zstandard")
+    plain = write_lines(tmp_path / "a.jsonl", GOOD)
+    gz = tmp_path / "b.jsonl.gz"
+    gz.write_bytes(gzip.compress(plain.read_bytes().replace(b'"id": ', b'"id": 1')))
+    zst = tmp_path / "c.jsonl.zst"
+    zst.write_bytes(zstandard.ZstdCompressor().compress(plain.read_bytes().replace(b'"id": ', b'"id": 2')))
+    records = list(RecordReader([str(plain), str(gz), str(zst)]))
+    assert [r.index for r in records] == list(range(9))
+    assert [r.id for r in records] == ["0", "1", "2", "10", "11", "12", "20", "21", "22"]
+    assert records[0].site == "example.org" and records[0].text == "document number 0"
+    assert records[4].source == f"{gz}:2"
+
+
+def test_bad_records_are_named_and_skippable(tmp_path):
+    lines = [
+        GOOD[0],
+        b"{not json",
+        json.dumps({"id": "x", "body": "no text field"}).encode(),
+        b'{"id": "bad-utf8", "text": "caf\xe9"}',
+        json.dumps({"id": "n", "text": 42}).encode(),
+        b"[1, 2]",
+        b'{"id": "s", "text": "lone \\ud800 surrogate"}',
+        b"",
+        GOOD[0],
+    ]
+    path = write_lines(tmp_path / "bad.jsonl", lines)
+    with pytest.raises(InputError, match=r"bad\.jsonl:2: malformed JSON"):
+        list(RecordReader([str(path)]))
+    records = list(RecordReader([str(path)], on_error="skip"))
+    assert len(records) == 8  # the blank line is not a record
+    errors = [r.error for r in records]
+    assert errors[0] is None
+    assert errors[1].startswith("malformed JSON")
+    assert errors[2] == "missing text field 'text'"
+    assert errors[3] == "invalid UTF-8 at byte 31 of the line"
+    assert errors[4] == "text field 'text' is int, expected a string"
+    assert errors[5] == "expected a JSON object, got list"
+    assert errors[6].startswith("lone surrogate U+D800 at index 5")
+    assert errors[7].startswith("duplicate id '0' (first seen at ")
+    assert all(r.text is None for r in records[1:])
+
+
+def test_field_names_and_size_limit(tmp_path):
+    path = write_lines(tmp_path / "f.jsonl", [json.dumps({"key": "k1", "body": "x" * 50, "domain": "news.example"}).encode()])
+    (record,) = RecordReader([str(path)], fields=Fields(id="key", text="body", site="domain"))
+    assert (record.id, record.site, record.text) == ("k1", "news.example", "x" * 50)
+    (refused,) = RecordReader([str(path)], fields=Fields(id="key", text="body"), on_error="skip", max_chars=10)
+    assert refused.error == "document has 50 characters, more than the limit of 10 (--max-chars)"
+
+
+def test_folder_of_txt_and_stdin(tmp_path):
+    (tmp_path / "b.txt").write_text("second", encoding="utf-8")
+    (tmp_path / "a.txt").write_text("first", encoding="utf-8")
+    (tmp_path / "c.txt").write_bytes(b"\xff\xfe broken")
+    (tmp_path / "notes.md").write_text("ignored: not .txt", encoding="utf-8")
+    records = list(RecordReader([str(tmp_path)], on_error="skip"))
+    assert [(r.id, r.text) for r in records[:2]] == [("a", "first"), ("b", "second")]
+    assert records[2].error == "invalid UTF-8 at byte 0"
+    stdin = io.BytesIO(b"\n".join(GOOD))
+    reader = RecordReader(["-"], stdin=stdin)
+    assert [r.id for r in reader] == ["0", "1", "2"]
+    assert [r.id for r in reader] == ["0", "1", "2"]  # read twice: stdin is spooled
+    reader.close()
+
+
+def test_parquet(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "p.parquet"
+    pq.write_table(pa.table({"id": ["a", "b"], "text": ["one", None], "url": ["http://x.org/1", None]}), path)
+    records = list(RecordReader([str(path)], on_error="skip"))
+    assert records[0].text == "one" and records[0].site == "x.org"
+    assert records[1].error == "text field 'text' is NoneType, expected a string"
+    assert records[1].source == f"{path}#1"
+
+
+def test_empty_and_missing_inputs(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    assert list(RecordReader([str(empty)])) == []
+    with pytest.raises(InputError, match="no such file"):
+        RecordReader([str(tmp_path / "missing.jsonl")])
+    with pytest.raises(InputError, match="unknown input type"):
+        (tmp_path / "x.csv").write_text("a,b")
+        RecordReader([str(tmp_path / "x.csv")])
+
+
+def test_site_of():
+    assert site_of(None, "https://www.bbc.co.uk/news/1") == "bbc.co.uk"
+    assert site_of("given", "https://other.org") == "given"
+    assert site_of("", "not a url") is None
+
+
+def test_atomic_output_dir(tmp_path):
+    out = tmp_path / "out"
+    with AtomicOutputDir(out) as staged:
+        staged.path("a.txt").write_text("done")
+    assert (out / "a.txt").read_text() == "done"
+    with pytest.raises(KeyboardInterrupt):
+        with AtomicOutputDir(out) as staged:
+            staged.path("a.txt").write_text("half")
+            raise KeyboardInterrupt
+    assert (out / "a.txt").read_text() == "done"
+    assert [p.name for p in out.iterdir()] == ["a.txt"]
+    source = tmp_path / "in.jsonl"
+    source.write_text("{}")
+    with pytest.raises(InputError, match="refusing to overwrite"):
+        with AtomicOutputDir(tmp_path, protected=[str(source)]) as staged:
+            staged.path("in.jsonl")
+    with pytest.raises(ValueError, match="plain file name"):
+        with AtomicOutputDir(out) as staged:
+            staged.path("../escape.txt")
