@@ -1,0 +1,67 @@
+"""Cutting spans out of a text and mapping positions of the result back to the original.
+
+Each stage of the pipeline (repeats, chrome) sees the text as the stages before it left it,
+and reports what it removes in that text's coordinates; :class:`CutText` turns those into
+spans of the caller's original string, which is what every decision reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping, non-adjacent spans covering the same positions; empty dropped."""
+    merged: list[list[int]] = []
+    for start, end in sorted(s for s in spans if s[1] > s[0]):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(s, e) for s, e in merged]
+
+
+@dataclass
+class CutText:
+    """An original text with some spans removed; ``text`` is what is left."""
+
+    original: str
+    #: Removed spans of the original with their reasons, in order of removal.
+    removed: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        kept: list[tuple[int, int]] = []  # (original start, length) of each kept piece
+        cursor = 0
+        for start, end in merge_spans((s, e) for s, e, _ in self.removed):
+            if start > cursor:
+                kept.append((cursor, start - cursor))
+            cursor = end
+        if cursor < len(self.original):
+            kept.append((cursor, len(self.original) - cursor))
+        self._pieces = kept
+        self.text = "".join(self.original[s : s + n] for s, n in kept)
+
+    def to_original(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The original spans that the slice ``text[start:end]`` came from."""
+        if not 0 <= start <= end <= len(self.text):
+            raise IndexError(f"need 0 <= start <= end <= {len(self.text)}, got {start}, {end}")
+        spans, offset = [], 0
+        for original_start, length in self._pieces:
+            lo, hi = max(start, offset), min(end, offset + length)
+            if lo < hi:
+                spans.append((original_start + lo - offset, original_start + hi - offset))
+            offset += length
+            if offset >= end:
+                break
+        return spans
+
+    def remove(self, spans: Iterable[tuple[int, int]], reason: str) -> None:
+        """Remove spans given in the coordinates of the current ``text``."""
+        for start, end in merge_spans(spans):
+            for original_span in self.to_original(start, end):
+                self.removed.append((*original_span, reason))
+        self._rebuild()
