@@ -272,62 +272,106 @@ pub fn segment(text: &str) -> (Vec<Span>, Vec<Span>) {
     (lines, paragraphs)
 }
 
-/// Splits the normalised character stream into tokens: runs of word characters (with their
-/// marks), and one token per letter of a script written without spaces.
-struct TokenBuilder<F: FnMut(&str, usize, usize)> {
-    current: String,
-    kind: u8,
-    start: usize,
-    end: usize,
-    emit: F,
+/// The tokens of a text joined by one space in a single buffer, with each token's byte range
+/// in that buffer and its span in the original. One buffer, so that a word n-gram is a
+/// contiguous slice of it, hashed without copying.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JoinedTokens {
+    pub text: String,
+    pub ranges: Vec<(usize, usize)>,
+    pub spans: Vec<Span>,
 }
 
-impl<F: FnMut(&str, usize, usize)> TokenBuilder<F> {
-    fn new(emit: F) -> Self {
-        TokenBuilder { current: String::new(), kind: CLASS_OTHER, start: 0, end: 0, emit }
+impl JoinedTokens {
+    #[inline]
+    fn open(&mut self, start: usize) {
+        if !self.text.is_empty() {
+            self.text.push(' ');
+        }
+        self.ranges.push((self.text.len(), self.text.len()));
+        self.spans.push((start, start));
     }
 
     #[inline]
-    fn push(&mut self, c: char, start: usize, end: usize) {
-        let class = char_class(c);
-        let has_token = !self.current.is_empty();
-        if has_token && (class == CLASS_MARK || (class == CLASS_WORD && self.kind == CLASS_WORD)) {
-            self.current.push(c);
-            self.end = end;
-            return;
-        }
-        self.finish();
-        if class == CLASS_WORD || class == CLASS_SPACELESS {
-            self.current.push(c);
-            self.kind = class;
-            self.start = start;
-            self.end = end;
-        }
+    fn close(&mut self, end: usize) {
+        let last = self.ranges.len() - 1;
+        self.ranges[last].1 = self.text.len();
+        self.spans[last].1 = end;
     }
 
-    fn finish(&mut self) {
-        if !self.current.is_empty() {
-            (self.emit)(&self.current, self.start, self.end);
-            self.current.clear();
-        }
+    pub fn len(&self) -> usize {
+        self.ranges.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
     }
 }
 
-/// Stream the tokens of the normalised text with their spans in the original.
-pub fn tokenize_with<F: FnMut(&str, usize, usize)>(text: &str, emit: F) {
-    let mut builder = TokenBuilder::new(emit);
-    normalize_with(text, false, |c, start, end| builder.push(c, start, end));
-    builder.finish();
+/// Tokens of the normalised text: runs of word characters (with their marks), and one token
+/// per letter of a script written without spaces; everything else separates tokens.
+pub fn tokenize_joined(text: &str) -> JoinedTokens {
+    if text.is_ascii() {
+        ascii_tokens(text.as_bytes())
+    } else {
+        general_tokens(text)
+    }
+}
+
+fn general_tokens(text: &str) -> JoinedTokens {
+    let mut out = JoinedTokens::default();
+    let (mut in_token, mut kind, mut last_end) = (false, CLASS_OTHER, 0usize);
+    normalize_with(text, false, |c, start, end| {
+        let class = char_class(c);
+        if in_token && (class == CLASS_MARK || (class == CLASS_WORD && kind == CLASS_WORD)) {
+            out.text.push(c);
+            last_end = end;
+            return;
+        }
+        if in_token {
+            out.close(last_end);
+            in_token = false;
+        }
+        if class == CLASS_WORD || class == CLASS_SPACELESS {
+            out.open(start);
+            out.text.push(c);
+            (in_token, kind, last_end) = (true, class, end);
+        }
+    });
+    if in_token {
+        out.close(last_end);
+    }
+    out
+}
+
+/// `tokenize_joined` for all-ASCII text, where normalising is lowercasing and a token is a run
+/// of `[a-z0-9_]` whose span is its own bytes. Most real text is ASCII; this loop is the same
+/// rule without the general machinery.
+fn ascii_tokens(bytes: &[u8]) -> JoinedTokens {
+    let mut out = JoinedTokens { text: String::with_capacity(bytes.len()), ..Default::default() };
+    let mut in_token = false;
+    for (index, &byte) in bytes.iter().enumerate() {
+        if byte.is_ascii_alphanumeric() || byte == b'_' {
+            if !in_token {
+                out.open(index);
+                in_token = true;
+            }
+            out.text.push(byte.to_ascii_lowercase() as char);
+        } else if in_token {
+            out.close(index);
+            in_token = false;
+        }
+    }
+    if in_token {
+        out.close(bytes.len());
+    }
+    out
 }
 
 pub fn tokenize(text: &str) -> (Vec<String>, Vec<Span>) {
-    let mut tokens = Vec::new();
-    let mut spans = Vec::new();
-    tokenize_with(text, |token, start, end| {
-        tokens.push(token.to_owned());
-        spans.push((start, end));
-    });
-    (tokens, spans)
+    let joined = tokenize_joined(text);
+    let tokens = joined.ranges.iter().map(|&(s, e)| joined.text[s..e].to_owned()).collect();
+    (tokens, joined.spans)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -353,95 +397,34 @@ pub fn check_ngram(n: usize) -> Result<(), Error> {
     Ok(())
 }
 
-/// The shingle units of an all-ASCII text, as the general path gives them: for ASCII,
-/// normalising is lowercasing and collapsing whitespace, and a token is a run of `[a-z0-9_]`.
-/// Most real text is ASCII, and this loop runs several times faster than the general one.
-fn ascii_units(
-    bytes: &[u8],
-    kind: ShingleKind,
-    units: &mut String,
-    starts: &mut Vec<usize>,
-    ends: &mut Vec<usize>,
-) {
-    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
-    match kind {
-        ShingleKind::Word => {
-            let mut in_token = false;
-            for &byte in bytes {
-                if byte.is_ascii_alphanumeric() || byte == b'_' {
-                    if !in_token {
-                        if !out.is_empty() {
-                            out.push(b' ');
-                        }
-                        starts.push(out.len());
-                        in_token = true;
-                    }
-                    out.push(byte.to_ascii_lowercase());
-                } else if in_token {
-                    ends.push(out.len());
-                    in_token = false;
-                }
-            }
-            if in_token {
-                ends.push(out.len());
-            }
-        }
-        ShingleKind::Char => {
-            let mut pending_space = false;
-            for &byte in bytes {
-                if matches!(byte, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ') {
-                    pending_space = true;
-                    continue;
-                }
-                if pending_space && !out.is_empty() {
-                    starts.push(out.len());
-                    out.push(b' ');
-                    ends.push(out.len());
-                }
-                pending_space = false;
-                starts.push(out.len());
-                out.push(byte.to_ascii_lowercase());
-                ends.push(out.len());
-            }
-        }
-    }
-    // Only ASCII bytes were pushed.
-    *units = String::from_utf8(out).expect("ASCII is UTF-8");
-}
-
 /// Hashes of the word or character n-grams of the normalised text, in order of occurrence.
 /// A word n-gram is its tokens joined by one space; a text with fewer than `n` units gives
 /// one shingle of all of them, an empty one none.
 pub fn shingles(text: &str, n: usize, kind: ShingleKind, seed: u64) -> Result<Vec<u64>, Error> {
     check_ngram(n)?;
-    // The units (tokens joined by one space, or characters) in one buffer, so that every
-    // n-gram is a contiguous slice of it and is hashed without copying.
-    let mut units = String::new();
-    let mut starts: Vec<usize> = Vec::new();
-    let mut ends: Vec<usize> = Vec::new();
-    match kind {
-        _ if text.is_ascii() => ascii_units(text.as_bytes(), kind, &mut units, &mut starts, &mut ends),
-        ShingleKind::Word => tokenize_with(text, |token, _, _| {
-            if !units.is_empty() {
-                units.push(' ');
-            }
-            starts.push(units.len());
-            units.push_str(token);
-            ends.push(units.len());
-        }),
-        ShingleKind::Char => normalize_with(text, false, |c, _, _| {
-            starts.push(units.len());
-            units.push(c);
-            ends.push(units.len());
-        }),
-    }
-    let count = starts.len();
+    let (units, ranges) = match kind {
+        ShingleKind::Word => {
+            let joined = tokenize_joined(text);
+            (joined.text, joined.ranges)
+        }
+        ShingleKind::Char => {
+            let mut units = String::new();
+            let mut ranges = Vec::new();
+            normalize_with(text, false, |c, _, _| {
+                let start = units.len();
+                units.push(c);
+                ranges.push((start, units.len()));
+            });
+            (units, ranges)
+        }
+    };
+    let count = ranges.len();
     if count == 0 {
         return Ok(Vec::new());
     }
     let width = n.min(count);
     let bytes = units.as_bytes();
-    Ok((0..=count - width).map(|i| hash64(&bytes[starts[i]..ends[i + width - 1]], seed)).collect())
+    Ok((0..=count - width).map(|i| hash64(&bytes[ranges[i].0..ranges[i + width - 1].1], seed)).collect())
 }
 
 #[cfg(test)]
@@ -484,6 +467,20 @@ mod tests {
         let (tokens, spans) = tokenize("東京 Tower\u{2019}s café_1");
         assert_eq!(tokens, vec!["東", "京", "tower", "s", "café_1"]);
         assert_eq!(spans[2], (3, 8));
+    }
+
+    #[test]
+    fn ascii_fast_path_equals_the_general_path() {
+        for text in [
+            "",
+            " ",
+            "A b_c, D9\t\n\r\x00x",
+            "  lead and trail  ",
+            "it's e-mail: x@y.z\r\n\r\nok_",
+            "___ 123",
+        ] {
+            assert_eq!(ascii_tokens(text.as_bytes()), general_tokens(text), "{text:?}");
+        }
     }
 
     #[test]
