@@ -2,8 +2,11 @@
 //!
 //! Pure Rust; the PyO3 binding lives in `py/` behind the `python` feature.
 
+pub mod cluster;
 pub mod error;
 pub mod hash;
+pub mod lsh;
+pub mod minhash;
 pub mod parallel;
 pub mod text;
 pub mod unicode_tables;

@@ -33,3 +33,76 @@ def shingles_batch(
     num_threads: int | None = None,
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]: ...
 def hash64(data: bytes | str, seed: int | None = None) -> int: ...
+
+# --- dedup: MinHash, LSH, verification, clusters (neardup.dedup; twin: _reference/dedup.py) ---
+
+from typing import final
+
+def minhash_texts(
+    texts: Iterable[str],
+    num_perm: int = 128,
+    seed: int | None = None,
+    scheme: str = "classic",
+    n: int | None = None,
+    kind: str = "word",
+    shingle_seed: int | None = None,
+    num_threads: int | None = None,
+) -> npt.NDArray[np.uint64]: ...
+def minhash_shingles(
+    hashes: npt.NDArray[np.uint64],
+    offsets: npt.NDArray[np.int64],
+    num_perm: int = 128,
+    seed: int | None = None,
+    scheme: str = "classic",
+    num_threads: int | None = None,
+) -> npt.NDArray[np.uint64]: ...
+def classic_permutations(
+    num_perm: int, seed: int | None = None
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]: ...
+def datasketch_minhash(
+    docs: Iterable[Iterable[bytes]],
+    a: npt.NDArray[np.uint64],
+    b: npt.NDArray[np.uint64],
+    scheme: str = "affine32",
+    num_threads: int | None = None,
+) -> npt.NDArray[np.uint64]: ...
+def band_keys(
+    signatures: npt.NDArray[np.uint64], bands: int, rows: int, num_threads: int | None = None
+) -> npt.NDArray[np.uint64]: ...
+def candidate_pairs(
+    signatures: npt.NDArray[np.uint64], bands: int, rows: int, num_threads: int | None = None
+) -> npt.NDArray[np.int64]: ...
+def estimate_pairs(
+    signatures: npt.NDArray[np.uint64], pairs: npt.NDArray[np.int64], num_threads: int | None = None
+) -> npt.NDArray[np.float64]: ...
+def set_overlaps(
+    hashes: npt.NDArray[np.uint64],
+    offsets: npt.NDArray[np.int64],
+    pairs: npt.NDArray[np.int64],
+    num_threads: int | None = None,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+def cluster(
+    n: int, pairs: npt.NDArray[np.int64], priority: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+
+@final
+class LshIndex:
+    def __new__(cls, num_perm: int, bands: int, rows: int) -> LshIndex: ...
+    @property
+    def num_perm(self) -> int: ...
+    @property
+    def bands(self) -> int: ...
+    @property
+    def rows(self) -> int: ...
+    def __len__(self) -> int: ...
+    def __contains__(self, key: int, /) -> bool: ...
+    def insert(self, id: int, signature: npt.NDArray[np.uint64]) -> None: ...
+    def insert_batch(
+        self, ids: npt.NDArray[np.uint64], signatures: npt.NDArray[np.uint64], num_threads: int | None = None
+    ) -> None: ...
+    def remove(self, id: int) -> None: ...
+    def query(self, signature: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]: ...
+    def query_batch(
+        self, signatures: npt.NDArray[np.uint64], num_threads: int | None = None
+    ) -> list[npt.NDArray[np.uint64]]: ...
+    def candidate_pairs(self) -> npt.NDArray[np.uint64]: ...

@@ -6,10 +6,32 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import text as _text
+from .dedup import (
+    LshIndex,
+    band_keys,
+    candidate_pairs,
+    classic_permutations,
+    cluster,
+    datasketch_minhash,
+    estimate_pairs,
+    minhash_shingles,
+    minhash_texts,
+    set_overlaps,
+)
 from .text import check_text, hash64
 from .unicode_tables import UNICODE_VERSION
 
 __all__ = [
+    "LshIndex",
+    "band_keys",
+    "candidate_pairs",
+    "classic_permutations",
+    "cluster",
+    "datasketch_minhash",
+    "estimate_pairs",
+    "minhash_shingles",
+    "minhash_texts",
+    "set_overlaps",
     "UNICODE_VERSION",
     "hash64",
     "normalize",

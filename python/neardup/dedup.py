@@ -1,0 +1,796 @@
+"""Near-duplicate documents: MinHash signatures, an LSH index, verification of candidate
+pairs, deterministic clusters with a keep policy, and per-document decisions with provenance.
+
+The vocabulary is datasketch's: ``num_perm``, ``seed``, ``threshold``, ``weights``,
+``params=(bands, rows)``, ``insert`` / ``query`` / ``remove``. The heavy lifting runs in the
+active backend (:func:`neardup.backend`); both backends give identical results.
+
+MinHash schemes (all specified bit for bit in ``neardup._reference.dedup``, so stored
+signatures stay valid across releases and platforms):
+
+* ``"classic"``: ``num_perm`` affine permutations of the 64-bit shingle hashes, parameters
+  from a splitmix64 stream seeded with ``seed``. One pass over the shingles per permutation.
+* ``"oph"``: one-permutation hashing with optimal densification (Shrivastava 2017): one hash
+  per shingle spread over ``num_perm`` bins, empty bins filled from other bins. Much faster
+  on long documents, with the same expected estimate.
+* datasketch's ``"affine32"`` (its default), ``"affine64"`` and ``"legacy"`` via
+  :func:`datasketch_minhash`: byte shingles hashed and permuted exactly as
+  ``datasketch.MinHash(num_perm=..., seed=..., scheme=...).update_batch(...)`` does.
+
+LSH S-curve: with ``bands`` bands of ``rows`` values, two documents of Jaccard similarity
+``s`` become candidates with probability ``P(s) = 1 - (1 - s**rows)**bands``
+(:func:`lsh_probability`). :func:`lsh_params` picks ``(bands, rows)`` with
+``bands * rows <= num_perm`` minimising ``w_fp * FP + w_fn * FN``, where
+``FP = integral of P(s) over [0, threshold]`` and ``FN = integral of 1 - P(s) over
+[threshold, 1]``: datasketch's ``_optimal_param`` criterion, integrated with a fixed
+composite Simpson rule so the choice is reproducible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from . import _backend
+from ._reference.dedup import DATASKETCH_SCHEMES, SCHEMES, check_num_perm, datasketch_permutations
+from ._reference.text import check_seed, check_shingle_args
+
+__all__ = [
+    "Cluster",
+    "Decision",
+    "Duplicates",
+    "MinHashLSH",
+    "Pair",
+    "Signatures",
+    "candidate_pairs",
+    "candidate_threshold",
+    "cluster",
+    "datasketch_minhash",
+    "estimate_jaccard",
+    "exact_containment",
+    "exact_jaccard",
+    "find_duplicates",
+    "lsh_params",
+    "lsh_probability",
+    "minhash",
+]
+
+_impl = _backend.IMPL
+
+#: The keep policies :func:`find_duplicates` knows by name (a callable is also accepted).
+KEEP_POLICIES = ("longest", "earliest", "most_complete")
+# Simpson intervals for the LSH error integrals (even); enough for the polynomial integrands.
+_SIMPSON_INTERVALS = 256
+
+
+def _check_threads(num_threads: int | None) -> None:
+    if num_threads is not None and (isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1):
+        raise ValueError(f"num_threads must be None or an int >= 1, got {num_threads!r}")
+
+
+def _check_threshold(threshold: float, name: str = "threshold") -> float:
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"{name} must be a number in [0.0, 1.0], got {threshold!r}")
+    return float(threshold)
+
+
+def _check_weights(weights: tuple[float, float]) -> tuple[float, float]:
+    try:
+        fp, fn = (float(w) for w in weights)
+    except (TypeError, ValueError):
+        raise ValueError(f"weights must be a pair (false_positive_weight, false_negative_weight), got {weights!r}") from None
+    if not (0.0 <= fp <= 1.0 and 0.0 <= fn <= 1.0) or abs(fp + fn - 1.0) > 1e-9:
+        raise ValueError(f"weights must be in [0.0, 1.0] and sum to 1.0, got {weights!r}")
+    return fp, fn
+
+
+def _check_params(params: tuple[int, int], num_perm: int) -> tuple[int, int]:
+    try:
+        bands, rows = params
+    except (TypeError, ValueError):
+        raise ValueError(f"params must be a pair (bands, rows), got {params!r}") from None
+    for name, value in (("bands", bands), ("rows", rows)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"params: {name} must be an int >= 1, got {value!r}")
+    if bands * rows > num_perm:
+        raise ValueError(f"params: bands * rows = {bands * rows} exceeds num_perm = {num_perm}")
+    return int(bands), int(rows)
+
+
+# ---------------------------------------------------------------------------------------
+# Signatures
+
+
+@dataclass(frozen=True, eq=False)
+class Signatures:
+    """MinHash signatures of many documents: ``values[i]`` is document ``i``'s signature.
+
+    ``values`` is a ``(n_docs, num_perm)`` ``uint64`` array; ``scheme`` names how it was
+    made (``"classic"``, ``"oph"`` or a datasketch scheme) and ``seed`` with which seed.
+    Signatures of different schemes, seeds or sizes are not comparable.
+    """
+
+    values: np.ndarray
+    seed: int
+    scheme: str
+
+    @property
+    def num_perm(self) -> int:
+        return int(self.values.shape[1])
+
+    def __len__(self) -> int:
+        return int(self.values.shape[0])
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        return self.values[i]
+
+    def jaccard(self, i: int, j: int) -> float:
+        """The MinHash estimate of the Jaccard similarity of documents ``i`` and ``j``."""
+        return float(estimate_jaccard(self, [(i, j)])[0])
+
+    def digest(self, i: int) -> np.ndarray:
+        """Document ``i``'s hash values in datasketch's dtype (``uint32`` for ``affine32``)."""
+        return self.values[i].astype(np.uint32 if self.scheme == "affine32" else np.uint64)
+
+    def to_datasketch(self) -> list[Any]:
+        """One ``datasketch.MinHash`` per document, with these hash values, seed and scheme
+        (only for signatures made by :func:`datasketch_minhash` or taken from datasketch)."""
+        if self.scheme not in DATASKETCH_SCHEMES:
+            raise ValueError(
+                f"signatures of neardup's scheme {self.scheme!r} have no datasketch equivalent; "
+                "make them with datasketch_minhash() to exchange them with datasketch"
+            )
+        import datasketch
+
+        return [datasketch.MinHash(seed=self.seed, hashvalues=self.digest(i), scheme=self.scheme) for i in range(len(self))]
+
+    @classmethod
+    def from_datasketch(cls, minhashes: Iterable[Any]) -> Signatures:
+        """Signatures from ``datasketch.MinHash`` (or ``LeanMinHash``) objects sharing one
+        ``num_perm``, seed and scheme."""
+        rows, seed, scheme = [], None, None
+        for i, m in enumerate(minhashes):
+            try:
+                values, m_seed = np.asarray(m.hashvalues), int(m.seed)
+            except AttributeError:
+                raise TypeError(f"document {i}: expected a datasketch MinHash, got {type(m).__name__}") from None
+            m_scheme = getattr(m, "scheme", "legacy")
+            if seed is None:
+                seed, scheme = m_seed, m_scheme
+            elif (m_seed, m_scheme) != (seed, scheme):
+                raise ValueError(
+                    f"document {i}: seed {m_seed} / scheme {m_scheme!r} differ from document 0's {seed} / {scheme!r}"
+                )
+            if rows and len(values) != len(rows[0]):
+                raise ValueError(f"document {i}: num_perm {len(values)} differs from document 0's {len(rows[0])}")
+            rows.append(values.astype(np.uint64))
+        if not rows:
+            raise ValueError("from_datasketch needs at least one MinHash")
+        return cls(np.vstack(rows), int(seed), str(scheme))
+
+
+def _shingle_csr(docs: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(hashes, offsets)`` if ``docs`` are pre-hashed shingles, ``None`` if they are texts."""
+    from . import Shingles
+
+    if isinstance(docs, Shingles):
+        return np.ascontiguousarray(docs.hashes, dtype=np.uint64), np.ascontiguousarray(docs.offsets, dtype=np.int64)
+    return None
+
+
+def _texts(docs: Iterable[Any]) -> list[Any]:
+    if isinstance(docs, (str, bytes)):
+        raise TypeError("expected an iterable of documents, got a single str/bytes")
+    return docs if isinstance(docs, list) else list(docs)
+
+
+def _arrays_to_csr(arrays: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    parts = []
+    for i, a in enumerate(arrays):
+        try:
+            part = np.asarray(a)
+            if part.dtype.kind not in "ui" or part.ndim != 1 or (part.dtype.kind == "i" and part.size and part.min() < 0):
+                raise ValueError
+        except (ValueError, TypeError):
+            raise TypeError(f"document {i}: expected a 1-d array of uint64 shingle hashes") from None
+        parts.append(part.astype(np.uint64))
+    offsets = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in parts], out=offsets[1:])
+    hashes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+    return hashes, offsets
+
+
+def minhash(
+    docs: Iterable[str] | Any,
+    *,
+    num_perm: int = 128,
+    seed: int = 1,
+    scheme: str = "classic",
+    n: int = 5,
+    kind: str = "word",
+    shingle_seed: int = 0,
+    num_threads: int | None = None,
+) -> Signatures:
+    """MinHash signatures of many documents, in parallel with the GIL released.
+
+    ``docs`` are texts (shingled like :func:`neardup.shingles_batch` with ``n``, ``kind`` and
+    ``shingle_seed``), a :class:`neardup.Shingles` of pre-hashed shingles, or a sequence of
+    ``uint64`` arrays of shingle hashes. ``scheme`` is ``"classic"`` or ``"oph"`` (see the
+    module docstring). A document without shingles signs as ``2**64 - 1`` everywhere.
+    """
+    check_num_perm(num_perm)
+    check_seed(seed)
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be 'classic' or 'oph', got {scheme!r} (datasketch schemes: datasketch_minhash)")
+    _check_threads(num_threads)
+    csr = _shingle_csr(docs)
+    if csr is None:
+        docs = _texts(docs)
+        if docs and not isinstance(docs[0], str):
+            csr = _arrays_to_csr(docs)
+    if csr is not None:
+        values = _impl.minhash_shingles(csr[0], csr[1], num_perm, seed, scheme, num_threads)
+    else:
+        check_shingle_args(n, kind, shingle_seed)
+        values = _impl.minhash_texts(docs, num_perm, seed, scheme, n, kind, shingle_seed, num_threads)
+    return Signatures(np.asarray(values, dtype=np.uint64).reshape(-1, num_perm), seed, scheme)
+
+
+def datasketch_minhash(
+    docs: Iterable[Iterable[bytes]],
+    *,
+    num_perm: int = 128,
+    seed: int = 1,
+    scheme: str = "affine32",
+    num_threads: int | None = None,
+) -> Signatures:
+    """datasketch-compatible signatures: document ``i``'s hash values equal those of
+    ``m = datasketch.MinHash(num_perm=num_perm, seed=seed, scheme=scheme);
+    m.update_batch(docs[i])`` (datasketch's default SHA-1 based hash), for the schemes
+    ``"affine32"`` (datasketch 2's default), ``"affine64"`` and ``"legacy"`` (datasketch < 2).
+    datasketch's permutations come from ``numpy.random.RandomState(seed)``, so ``seed``
+    must be in ``[0, 2**32)``. The signatures convert to datasketch objects with
+    :meth:`Signatures.to_datasketch`.
+    """
+    if scheme not in DATASKETCH_SCHEMES:
+        raise ValueError(f"scheme must be one of {', '.join(DATASKETCH_SCHEMES)}, got {scheme!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 32:
+        raise ValueError(f"seed must be an int in [0, 2**32) (numpy RandomState), got {seed!r}")
+    check_num_perm(num_perm)
+    _check_threads(num_threads)
+    a, b = _datasketch_permutations(num_perm, seed, scheme)
+    values = _impl.datasketch_minhash(_texts(docs), a, b, scheme, num_threads)
+    return Signatures(np.asarray(values, dtype=np.uint64).reshape(-1, num_perm), seed, scheme)
+
+
+@lru_cache(maxsize=32)
+def _datasketch_permutations(num_perm: int, seed: int, scheme: str) -> tuple[np.ndarray, np.ndarray]:
+    return datasketch_permutations(num_perm, seed, scheme)
+
+
+def _signature_matrix(signatures: Signatures | np.ndarray) -> np.ndarray:
+    values = signatures.values if isinstance(signatures, Signatures) else signatures
+    values = np.ascontiguousarray(values, dtype=np.uint64)
+    if values.ndim != 2:
+        raise ValueError(f"signatures must be an (n_docs, num_perm) array, got shape {values.shape}")
+    return values
+
+
+def _signature_row(signature: Any, num_perm: int | None = None) -> np.ndarray:
+    values = getattr(signature, "hashvalues", signature)  # a datasketch MinHash works too
+    values = np.ascontiguousarray(values, dtype=np.uint64)
+    if values.ndim != 1:
+        raise ValueError(f"a signature must be 1-dimensional, got shape {values.shape}")
+    if num_perm is not None and len(values) != num_perm:
+        raise ValueError(f"signature has {len(values)} values, the index expects num_perm={num_perm}")
+    return values
+
+
+def _pairs_matrix(pairs: Any) -> np.ndarray:
+    array = np.asarray(pairs, dtype=np.int64)
+    if array.size == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    if array.ndim != 2 or array.shape[1] != 2:
+        raise ValueError(f"pairs must be (i, j) document index pairs, got shape {array.shape}")
+    return np.ascontiguousarray(array)
+
+
+# ---------------------------------------------------------------------------------------
+# LSH
+
+
+def lsh_probability(similarity: float | np.ndarray, bands: int, rows: int) -> float | np.ndarray:
+    """The LSH S-curve: the probability that two documents of Jaccard ``similarity`` share at
+    least one of ``bands`` bands of ``rows`` MinHash values, ``1 - (1 - s**rows)**bands``."""
+    s = np.asarray(similarity, dtype=np.float64)
+    p = 1.0 - (1.0 - s**rows) ** bands
+    return float(p) if p.ndim == 0 else p
+
+
+@lru_cache(maxsize=256)
+def _optimal_params(threshold: float, num_perm: int, fp_weight: float, fn_weight: float) -> tuple[int, int]:
+    candidates = [(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)]
+    bands = np.array([c[0] for c in candidates], dtype=np.float64)[:, None]
+    rows = np.array([c[1] for c in candidates], dtype=np.float64)[:, None]
+    weights = np.ones(_SIMPSON_INTERVALS + 1)
+    weights[1:-1:2], weights[2:-1:2] = 4.0, 2.0
+
+    def integral(lo: float, hi: float, false_negative: bool) -> np.ndarray:
+        s = np.linspace(lo, hi, _SIMPSON_INTERVALS + 1)[None, :]
+        p = 1.0 - (1.0 - s**rows) ** bands
+        values = 1.0 - p if false_negative else p
+        return (values * weights).sum(axis=1) * (hi - lo) / (3.0 * _SIMPSON_INTERVALS)
+
+    error = fp_weight * integral(0.0, threshold, False) + fn_weight * integral(threshold, 1.0, True)
+    best = int(np.argmin(error))  # the first minimum, in datasketch's (b, r) iteration order
+    return candidates[best]
+
+
+def lsh_params(threshold: float, num_perm: int = 128, weights: tuple[float, float] = (0.5, 0.5)) -> tuple[int, int]:
+    """``(bands, rows)`` for an LSH index over ``num_perm``-value signatures that minimise the
+    weighted false-positive and false-negative areas under the S-curve around ``threshold``
+    (datasketch's criterion; ``weights = (false_positive_weight, false_negative_weight)``)."""
+    threshold = _check_threshold(threshold)
+    check_num_perm(num_perm)
+    fp, fn = _check_weights(weights)
+    return _optimal_params(threshold, num_perm, fp, fn)
+
+
+def candidate_pairs(
+    signatures: Signatures | np.ndarray,
+    *,
+    threshold: float = 0.8,
+    weights: tuple[float, float] = (0.5, 0.5),
+    params: tuple[int, int] | None = None,
+    num_threads: int | None = None,
+) -> np.ndarray:
+    """Every pair ``(i, j)``, ``i < j``, of documents sharing an LSH band: an ``(m, 2)`` int64
+    array, sorted. ``params=(bands, rows)`` overrides the choice from ``threshold``/``weights``."""
+    values = _signature_matrix(signatures)
+    num_perm = values.shape[1]
+    bands, rows = _check_params(params, num_perm) if params is not None else lsh_params(threshold, num_perm, weights)
+    _check_threads(num_threads)
+    return np.asarray(_impl.candidate_pairs(values, bands, rows, num_threads), dtype=np.int64).reshape(-1, 2)
+
+
+class MinHashLSH:
+    """An LSH index of MinHash signatures under arbitrary hashable keys (datasketch's
+    ``MinHashLSH`` vocabulary). Signatures are 1-d arrays of ``num_perm`` values, rows of a
+    :class:`Signatures`, or datasketch ``MinHash`` objects.
+
+    ``query`` returns the keys of indexed documents sharing a band with the signature, in
+    insertion order; they are candidates, to be verified.
+    """
+
+    def __init__(
+        self,
+        threshold: float = 0.9,
+        num_perm: int = 128,
+        weights: tuple[float, float] = (0.5, 0.5),
+        params: tuple[int, int] | None = None,
+    ) -> None:
+        check_num_perm(num_perm)
+        self.threshold = _check_threshold(threshold)
+        self.num_perm = num_perm
+        if params is not None:
+            self.bands, self.rows = _check_params(params, num_perm)
+        else:
+            self.bands, self.rows = lsh_params(threshold, num_perm, weights)
+        self._index = _impl.LshIndex(num_perm, self.bands, self.rows)
+        self._ids: dict[Hashable, int] = {}
+        self._keys: dict[int, Hashable] = {}
+        self._next_id = 0
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._ids
+
+    def is_empty(self) -> bool:
+        return not self._ids
+
+    def insert(self, key: Hashable, minhash: Any) -> None:
+        """Index ``minhash`` under ``key`` (a key already present raises ``ValueError``)."""
+        if key in self._ids:
+            raise ValueError(f"key {key!r} is already in the index")
+        self._index.insert(self._next_id, _signature_row(minhash, self.num_perm))
+        self._remember(key)
+
+    def _remember(self, key: Hashable) -> None:
+        self._ids[key] = self._next_id
+        self._keys[self._next_id] = key
+        self._next_id += 1
+
+    def insert_batch(
+        self, keys: Sequence[Hashable], signatures: Signatures | np.ndarray, *, num_threads: int | None = None
+    ) -> None:
+        """Index row ``i`` of ``signatures`` under ``keys[i]``, all or nothing."""
+        keys = list(keys)
+        values = _signature_matrix(signatures)
+        if len(keys) != len(values):
+            raise ValueError(f"{len(keys)} keys for {len(values)} signatures")
+        seen: set[Hashable] = set()
+        for i, key in enumerate(keys):
+            if key in self._ids or key in seen:
+                raise ValueError(f"document {i}: key {key!r} is already in the index")
+            seen.add(key)
+        _check_threads(num_threads)
+        ids = np.arange(self._next_id, self._next_id + len(keys), dtype=np.uint64)
+        self._index.insert_batch(ids, values, num_threads)
+        for key in keys:
+            self._remember(key)
+
+    def remove(self, key: Hashable) -> None:
+        """Remove ``key`` from the index (an absent key raises ``ValueError``)."""
+        if key not in self._ids:
+            raise ValueError(f"key {key!r} is not in the index")
+        id_ = self._ids.pop(key)
+        self._index.remove(id_)
+        del self._keys[id_]
+
+    def query(self, minhash: Any) -> list[Hashable]:
+        """Keys of indexed documents sharing at least one band with ``minhash``."""
+        found = self._index.query(_signature_row(minhash, self.num_perm))
+        return [self._keys[int(i)] for i in np.asarray(found).tolist()]
+
+    def query_batch(self, signatures: Signatures | np.ndarray, *, num_threads: int | None = None) -> list[list[Hashable]]:
+        """:meth:`query` for every row of ``signatures``, in parallel with the GIL released."""
+        values = _signature_matrix(signatures)
+        if len(values) and values.shape[1] != self.num_perm:
+            raise ValueError(f"signatures have {values.shape[1]} values, the index expects num_perm={self.num_perm}")
+        _check_threads(num_threads)
+        found = self._index.query_batch(values, num_threads)
+        return [[self._keys[int(i)] for i in np.asarray(ids).tolist()] for ids in found]
+
+    def candidate_pairs(self) -> list[tuple[Hashable, Hashable]]:
+        """Every pair of indexed keys sharing a band, earlier-inserted key first, sorted by
+        insertion order."""
+        pairs = np.asarray(self._index.candidate_pairs()).reshape(-1, 2).tolist()
+        return [(self._keys[a], self._keys[b]) for a, b in pairs]
+
+
+# ---------------------------------------------------------------------------------------
+# Verification and clusters
+
+
+def estimate_jaccard(signatures: Signatures | np.ndarray, pairs: Any, *, num_threads: int | None = None) -> np.ndarray:
+    """MinHash estimates of the Jaccard similarity of each pair: the share of equal positions."""
+    _check_threads(num_threads)
+    return np.asarray(_impl.estimate_pairs(_signature_matrix(signatures), _pairs_matrix(pairs), num_threads))
+
+
+def _overlaps(shingles: Any, pairs: Any, num_threads: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    from . import Shingles
+
+    if not isinstance(shingles, Shingles):
+        shingles = Shingles(*_arrays_to_csr(_texts(shingles)))
+    _check_threads(num_threads)
+    pairs = _pairs_matrix(pairs)
+    inter, sizes = _impl.set_overlaps(
+        np.ascontiguousarray(shingles.hashes, dtype=np.uint64),
+        np.ascontiguousarray(shingles.offsets, dtype=np.int64),
+        pairs,
+        num_threads,
+    )
+    return pairs, np.asarray(inter, dtype=np.int64), np.asarray(sizes, dtype=np.int64)
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(numerator), dtype=np.float64)
+    np.divide(numerator, denominator, out=out, where=denominator > 0)
+    return out
+
+
+def exact_jaccard(shingles: Any, pairs: Any, *, num_threads: int | None = None) -> np.ndarray:
+    """Exact Jaccard similarity ``|A & B| / |A | B|`` of the shingle sets of each pair
+    (``shingles``: a :class:`neardup.Shingles` or a sequence of hash arrays); 0 for two empty sets."""
+    pairs, inter, sizes = _overlaps(shingles, pairs, num_threads)
+    return _ratio(inter, sizes[pairs[:, 0]] + sizes[pairs[:, 1]] - inter)
+
+
+def exact_containment(shingles: Any, pairs: Any, *, num_threads: int | None = None) -> np.ndarray:
+    """Exact containment of the smaller shingle set in the larger, ``|A & B| / min(|A|, |B|)``,
+    for each pair; 0 when a set is empty. A clean copy of an article inside a page wrapped in
+    site chrome has a low Jaccard similarity to it but a containment near 1."""
+    pairs, inter, sizes = _overlaps(shingles, pairs, num_threads)
+    return _ratio(inter, np.minimum(sizes[pairs[:, 0]], sizes[pairs[:, 1]]))
+
+
+def cluster(
+    n: int, pairs: Any, priority: np.ndarray | Sequence[float] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Clusters of ``n`` documents linked by ``pairs`` (union-find; connected components).
+
+    Returns ``(kept, via)`` arrays: ``kept[i]`` is the representative of document ``i``'s
+    cluster, the member with the greatest ``priority`` (a number per document, or a row of
+    numbers compared lexicographically), ties going to the lowest index; ``via[i]`` is the
+    next document on a shortest path of pairs from ``i`` to ``kept[i]``. The result depends
+    only on the set of pairs, never on their order or the thread count.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"n must be an int >= 0, got {n!r}")
+    if priority is None:
+        prio = np.zeros((n, 0), dtype=np.float64)
+    else:
+        prio = np.asarray(priority, dtype=np.float64)
+        prio = prio.reshape(-1, 1) if prio.ndim == 1 else prio
+        if prio.ndim != 2 or prio.shape[0] != n:
+            raise ValueError(f"priority must have one value or row per document ({n}), got shape {prio.shape}")
+    kept, via = _impl.cluster(int(n), _pairs_matrix(pairs), np.ascontiguousarray(prio))
+    return np.asarray(kept, dtype=np.int64), np.asarray(via, dtype=np.int64)
+
+
+# ---------------------------------------------------------------------------------------
+# find_duplicates
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A verified near-duplicate pair ``i < j`` with its score under the chosen measure."""
+
+    i: int
+    j: int
+    score: float
+    jaccard: float
+    containment: float
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Documents found to be copies of one another; ``kept`` is the representative."""
+
+    kept: int
+    members: list[int]
+
+    @property
+    def dropped(self) -> list[int]:
+        return [m for m in self.members if m != self.kept]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What happens to one input document, and why.
+
+    ``action`` is ``"kept"`` or ``"dropped"``. A dropped document names the ``kept`` one it
+    duplicates, the ``score`` between the two under ``method`` (e.g. ``"containment-exact"``),
+    and ``via``, the document through which it was linked (``via == kept`` for a direct match;
+    otherwise the chain of verified pairs passes through ``via``).
+    """
+
+    index: int
+    action: str
+    kept: int
+    cluster: int | None
+    score: float | None
+    method: str | None
+    via: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Duplicates:
+    """The result of :func:`find_duplicates`."""
+
+    clusters: list[Cluster]
+    pairs: list[Pair]
+    decisions: list[Decision]
+    bands: int
+    rows: int
+    num_candidates: int
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def kept(self) -> list[int]:
+        return [d.index for d in self.decisions if d.action == "kept"]
+
+    @property
+    def dropped(self) -> list[int]:
+        return [d.index for d in self.decisions if d.action == "dropped"]
+
+
+def candidate_threshold(threshold: float, measure: str, min_size_ratio: float) -> float:
+    """The Jaccard similarity LSH must catch for ``measure`` at ``threshold``.
+
+    For ``"jaccard"`` it is ``threshold``. For ``"containment"`` it is the lowest Jaccard
+    similarity two sets can have when the smaller, at least ``min_size_ratio`` times the size
+    of the larger, is contained in it to ``threshold``: ``t r / (1 + r - t r)``.
+    """
+    if measure == "jaccard":
+        return threshold
+    t, r = threshold, min_size_ratio
+    return t * r / (1.0 + r - t * r)
+
+
+def find_duplicates(
+    docs: Iterable[str] | Any,
+    threshold: float = 0.8,
+    *,
+    measure: str = "containment",
+    min_size_ratio: float = 0.2,
+    verify: str = "exact",
+    num_perm: int = 128,
+    seed: int = 1,
+    scheme: str = "classic",
+    weights: tuple[float, float] = (0.2, 0.8),
+    params: tuple[int, int] | None = None,
+    n: int = 5,
+    kind: str = "word",
+    keep: str | Callable[[list[int]], int] = "longest",
+    num_threads: int | None = None,
+) -> Duplicates:
+    """Find near-duplicate documents: clusters, verified pairs and one decision per document.
+
+    Pipeline: shingles (word ``n``-grams by default) -> MinHash (``num_perm``, ``seed``,
+    ``scheme``) -> LSH candidate pairs -> verification -> union-find clusters -> a kept
+    representative per cluster (``keep``) -> decisions with provenance.
+
+    ``measure="containment"`` (the default) scores a pair by ``|A & B| / min(|A|, |B|)``, so
+    a copy of an article inside a page wrapped in site chrome is found although its Jaccard
+    similarity is low; pairs whose smaller set is below ``min_size_ratio`` times the larger
+    are not compared (a short boilerplate page is "contained" in every page of its site).
+    LSH then targets the lowest Jaccard similarity such a pair can have
+    (:func:`candidate_threshold`), with recall-leaning ``weights`` since every candidate is
+    verified. ``measure="jaccard"`` scores by Jaccard similarity, datasketch-style.
+
+    ``verify="exact"`` scores candidates from the shingle sets; ``"estimate"`` from the
+    signatures (Jaccard estimate; containment derived from it and the exact set sizes).
+    A pair is kept when its score is ``>= threshold``.
+
+    ``keep`` chooses each cluster's representative: ``"longest"`` (most characters; for
+    pre-hashed shingles, most shingles), ``"earliest"`` (lowest index), ``"most_complete"``
+    (the member whose verified partners are best contained in it, so that a truncated copy
+    loses to the full one; then longest), or a function given the sorted member indices and
+    returning one of them. Ties go to the earliest document.
+
+    ``docs`` are texts or a :class:`neardup.Shingles` of pre-hashed shingles. Documents
+    without any shingle are never duplicates (they are kept with reason ``"empty"``).
+    """
+    threshold = _check_threshold(threshold)
+    if threshold <= 0.0:
+        raise ValueError("threshold must be > 0")
+    if measure not in ("containment", "jaccard"):
+        raise ValueError(f"measure must be 'containment' or 'jaccard', got {measure!r}")
+    if verify not in ("exact", "estimate"):
+        raise ValueError(f"verify must be 'exact' or 'estimate', got {verify!r}")
+    min_size_ratio = _check_threshold(min_size_ratio, "min_size_ratio")
+    if measure == "containment" and min_size_ratio <= 0.0:
+        raise ValueError("min_size_ratio must be > 0 for measure='containment'")
+    if not callable(keep) and keep not in KEEP_POLICIES:
+        raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)} or a function, got {keep!r}")
+    check_num_perm(num_perm)
+    check_seed(seed)
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be 'classic' or 'oph', got {scheme!r}")
+    check_shingle_args(n, kind, 0)
+    _check_threads(num_threads)
+    from . import Shingles, shingles_batch
+
+    csr = _shingle_csr(docs)
+    texts: list[str] | None = None
+    if csr is None:
+        texts = _texts(docs)
+        shingles = shingles_batch(texts, n=n, kind=kind, num_threads=num_threads)
+    else:
+        shingles = Shingles(*csr)
+    hashes = np.ascontiguousarray(shingles.hashes, dtype=np.uint64)
+    offsets = np.ascontiguousarray(shingles.offsets, dtype=np.int64)
+    count = len(offsets) - 1
+    lengths = np.diff(offsets)
+
+    lsh_threshold = candidate_threshold(threshold, measure, min_size_ratio)
+    bands, rows = _check_params(params, num_perm) if params is not None else lsh_params(lsh_threshold, num_perm, weights)
+
+    signatures = np.asarray(_impl.minhash_shingles(hashes, offsets, num_perm, seed, scheme, num_threads), dtype=np.uint64)
+    signatures = signatures.reshape(count, num_perm)
+    nonempty = np.flatnonzero(lengths > 0)
+    if len(nonempty):
+        local = np.asarray(
+            _impl.candidate_pairs(np.ascontiguousarray(signatures[nonempty]), bands, rows, num_threads), dtype=np.int64
+        ).reshape(-1, 2)
+        candidates = nonempty[local]
+    else:
+        candidates = np.zeros((0, 2), dtype=np.int64)
+
+    # Distinct-shingle counts of every document (and, for exact verification, the
+    # intersections of the candidates) in one pass over the sets.
+    first = candidates if verify == "exact" else np.zeros((0, 2), dtype=np.int64)
+    candidate_inter, sizes = _impl.set_overlaps(hashes, offsets, first, num_threads)
+    sizes = np.asarray(sizes, dtype=np.int64)
+
+    def similarities(pairs: np.ndarray, inter: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(jaccard, containment, intersection size) of each pair, exact or estimated."""
+        a, b = sizes[pairs[:, 0]], sizes[pairs[:, 1]]
+        if verify == "exact":
+            if inter is None:
+                inter = _impl.set_overlaps(hashes, offsets, pairs, num_threads)[0]
+            inter = np.asarray(inter, dtype=np.float64)
+            return _ratio(inter, a + b - inter), _ratio(inter, np.minimum(a, b)), inter
+        jac = np.asarray(_impl.estimate_pairs(signatures, pairs, num_threads), dtype=np.float64)
+        inter = np.minimum(jac * (a + b) / (1.0 + jac), np.minimum(a, b))
+        return jac, _ratio(inter, np.minimum(a, b).astype(np.float64)), inter
+
+    jac, con, inter = similarities(candidates, candidate_inter if verify == "exact" else None)
+    small = np.minimum(sizes[candidates[:, 0]], sizes[candidates[:, 1]])
+    large = np.maximum(sizes[candidates[:, 0]], sizes[candidates[:, 1]])
+    if measure == "jaccard":
+        score = jac
+        accepted = score >= threshold
+    else:
+        score = con
+        accepted = (score >= threshold) & (small >= min_size_ratio * large)
+    verified = candidates[accepted]
+    pairs = [
+        Pair(int(i), int(j), float(s), float(x), float(y))
+        for (i, j), s, x, y in zip(verified.tolist(), score[accepted], jac[accepted], con[accepted])
+    ]
+
+    doc_length = (
+        np.array([len(t) for t in texts], dtype=np.float64) if texts is not None else lengths.astype(np.float64)
+    )
+    if callable(keep):
+        components, _ = cluster(count, verified)
+        chosen = np.zeros(count, dtype=np.float64)
+        groups: dict[int, list[int]] = {}
+        for i, root in enumerate(components.tolist()):
+            groups.setdefault(root, []).append(i)
+        for members in groups.values():
+            if len(members) > 1:
+                pick = keep(list(members))
+                if isinstance(pick, bool) or not isinstance(pick, (int, np.integer)) or pick not in members:
+                    raise ValueError(f"keep function returned {pick!r}, not a member of the cluster {members}")
+                chosen[int(pick)] = 1.0
+        priority = chosen[:, None]
+    elif keep == "longest":
+        priority = doc_length[:, None]
+    elif keep == "earliest":
+        priority = np.zeros((count, 0), dtype=np.float64)
+    else:
+        # Sum over verified partners B of |A & B| / |B|, in pair order (a fixed summation order).
+        completeness = np.zeros(count, dtype=np.float64)
+        for (i, j), overlap in zip(verified.tolist(), inter[accepted].tolist()):
+            completeness[i] += overlap / sizes[j]
+            completeness[j] += overlap / sizes[i]
+        priority = np.column_stack([completeness, doc_length])
+    kept_of, via = cluster(count, verified, priority)
+
+    method = f"{measure}-{'exact' if verify == 'exact' else 'minhash'}"
+    dropped = np.flatnonzero(kept_of != np.arange(count))
+    direct_pairs = np.column_stack([dropped, kept_of[dropped]]) if len(dropped) else np.zeros((0, 2), dtype=np.int64)
+    direct_jac, direct_con, _ = similarities(direct_pairs)
+    direct = dict(zip(dropped.tolist(), (direct_jac if measure == "jaccard" else direct_con).tolist()))
+
+    members: dict[int, list[int]] = {}
+    for i, k in enumerate(kept_of.tolist()):
+        members.setdefault(k, []).append(i)
+    clusters = [Cluster(k, m) for k, m in sorted(members.items()) if len(m) > 1]
+    cluster_number = {c.kept: number for number, c in enumerate(clusters)}
+
+    decisions = []
+    for i in range(count):
+        k = int(kept_of[i])
+        if k != i:
+            linked = int(via[i])
+            reason = f"duplicate of document {k} ({method} {direct[i]:.3f})"
+            if linked != k:
+                reason += f", linked through document {linked}"
+            decisions.append(Decision(i, "dropped", k, cluster_number[k], direct[i], method, linked, reason))
+        elif k in cluster_number:
+            size = len(clusters[cluster_number[k]].members)
+            decisions.append(
+                Decision(i, "kept", i, cluster_number[k], None, None, None, f"kept for a cluster of {size} ({_policy_name(keep)})")
+            )
+        elif lengths[i] == 0:
+            decisions.append(Decision(i, "kept", i, None, None, None, None, "empty: no shingles to compare"))
+        else:
+            decisions.append(Decision(i, "kept", i, None, None, None, None, "unique"))
+    info = {"lsh_threshold": lsh_threshold, "measure": measure, "verify": verify, "scheme": scheme}
+    return Duplicates(clusters, pairs, decisions, bands, rows, int(len(candidates)), info)
+
+
+def _policy_name(keep: str | Callable[..., Any]) -> str:
+    return keep if isinstance(keep, str) else f"keep={getattr(keep, '__name__', 'function')}"

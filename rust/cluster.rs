@@ -1,0 +1,227 @@
+//! Verification of candidate pairs and deterministic clusters with a chosen representative.
+//!
+//! Shingle sets come in CSR layout: document `i` owns `hashes[offsets[i]..offsets[i + 1]]`
+//! (repeats allowed; a set is the distinct values). Pairs are `(i, j)` document indices.
+
+use crate::lsh::check_signatures;
+use crate::parallel::map_ordered;
+use crate::Error;
+
+/// Check CSR offsets over `len` hashes; returns the number of documents.
+pub fn check_offsets(offsets: &[usize], len: usize) -> Result<usize, Error> {
+    if offsets.first() != Some(&0) {
+        return Err(Error::InvalidArgument("offsets must start with 0".into()));
+    }
+    if let Some(doc) = offsets.windows(2).position(|w| w[1] < w[0]) {
+        return Err(Error::InvalidArgument(format!(
+            "document {doc}: offsets decrease ({} > {})",
+            offsets[doc],
+            offsets[doc + 1]
+        )));
+    }
+    if offsets[offsets.len() - 1] != len {
+        return Err(Error::InvalidArgument(format!(
+            "offsets must end at the number of hashes ({len}), got {}",
+            offsets[offsets.len() - 1]
+        )));
+    }
+    Ok(offsets.len() - 1)
+}
+
+/// Check that every pair indexes one of `n` documents.
+pub fn check_pairs(n: usize, pairs: &[(usize, usize)]) -> Result<(), Error> {
+    for (k, &(i, j)) in pairs.iter().enumerate() {
+        if i >= n || j >= n {
+            return Err(Error::InvalidArgument(format!(
+                "pair {k}: document {} out of range for {n} documents",
+                if i >= n { i } else { j }
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The sorted distinct values of a shingle list.
+pub fn distinct(hashes: &[u64]) -> Vec<u64> {
+    let mut set = hashes.to_vec();
+    set.sort_unstable();
+    set.dedup();
+    set
+}
+
+fn intersection_size(a: &[u64], b: &[u64]) -> usize {
+    let (mut x, mut y, mut count) = (0, 0, 0);
+    while x < a.len() && y < b.len() {
+        match a[x].cmp(&b[y]) {
+            std::cmp::Ordering::Less => x += 1,
+            std::cmp::Ordering::Greater => y += 1,
+            std::cmp::Ordering::Equal => {
+                count += 1;
+                x += 1;
+                y += 1;
+            }
+        }
+    }
+    count
+}
+
+/// Exact set statistics: the distinct-shingle count of every document, and for every pair
+/// the size of the intersection of the two sets. Jaccard is `inter / (a + b - inter)`,
+/// containment of the smaller in the larger `inter / min(a, b)`.
+pub fn set_overlaps(
+    hashes: &[u64],
+    offsets: &[usize],
+    pairs: &[(usize, usize)],
+    num_threads: Option<usize>,
+) -> Result<(Vec<usize>, Vec<usize>), Error> {
+    let n = check_offsets(offsets, hashes.len())?;
+    check_pairs(n, pairs)?;
+    let docs: Vec<usize> = (0..n).collect();
+    let sets = map_ordered(&docs, num_threads, |&i| distinct(&hashes[offsets[i]..offsets[i + 1]]))?;
+    let sizes = sets.iter().map(Vec::len).collect();
+    let inter = map_ordered(pairs, num_threads, |&(i, j)| intersection_size(&sets[i], &sets[j]))?;
+    Ok((inter, sizes))
+}
+
+/// MinHash estimates of the Jaccard similarity of each pair (share of equal positions).
+pub fn estimate_pairs(
+    signatures: &[u64],
+    num_perm: usize,
+    pairs: &[(usize, usize)],
+    num_threads: Option<usize>,
+) -> Result<Vec<f64>, Error> {
+    let n = check_signatures(signatures, num_perm)?;
+    check_pairs(n, pairs)?;
+    let row = |i: usize| &signatures[i * num_perm..(i + 1) * num_perm];
+    map_ordered(pairs, num_threads, |&(i, j)| crate::minhash::estimate_jaccard(row(i), row(j)))
+}
+
+fn find(parent: &mut [usize], mut x: usize) -> usize {
+    while parent[x] != x {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+    }
+    x
+}
+
+/// Clusters of `n` documents linked by `pairs` (connected components; self-pairs ignored).
+///
+/// Returns, per document, `(representative, via)`: the representative is the member whose
+/// row of `priority` (row-major `(n, width)`) is lexicographically greatest, ties going to
+/// the lowest index; `via` is the next document on a shortest path of pairs from the
+/// document to its representative (breadth-first from the representative, neighbours in
+/// ascending order), the document itself for the representative and for singletons.
+/// Depends only on the set of pairs, not on their order or repeats.
+pub fn cluster(
+    n: usize,
+    pairs: &[(usize, usize)],
+    priority: &[f64],
+    width: usize,
+) -> Result<(Vec<usize>, Vec<usize>), Error> {
+    check_pairs(n, pairs)?;
+    // Without priority columns nothing bounds n by the caller's data; refuse rather than
+    // allocate whatever n says.
+    if width == 0 {
+        return Err(Error::InvalidArgument("priority needs at least one column".into()));
+    }
+    if priority.len() != n * width {
+        return Err(Error::InvalidArgument(format!(
+            "priority must hold {width} values for each of {n} documents, got {}",
+            priority.len()
+        )));
+    }
+    if let Some(k) = priority.iter().position(|v| v.is_nan()) {
+        return Err(Error::InvalidArgument(format!("document {}: priority is NaN", k / width.max(1))));
+    }
+    let mut root: Vec<usize> = (0..n).collect();
+    for &(i, j) in pairs {
+        let (a, b) = (find(&mut root, i), find(&mut root, j));
+        // The smaller index becomes the root, so roots do not depend on the pair order.
+        if a < b {
+            root[b] = a;
+        } else if b < a {
+            root[a] = b;
+        }
+    }
+    let row = |i: usize| &priority[i * width..(i + 1) * width];
+    let mut best: Vec<usize> = (0..n).collect();
+    for i in 0..n {
+        let r = find(&mut root, i);
+        let current = best[r];
+        if row(i).partial_cmp(row(current)) == Some(std::cmp::Ordering::Greater) {
+            best[r] = i;
+        }
+    }
+    let rep: Vec<usize> = (0..n).map(|i| best[find(&mut root, i)]).collect();
+
+    let mut adjacency: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for &(i, j) in pairs {
+        if i != j {
+            adjacency[i].push(j);
+            adjacency[j].push(i);
+        }
+    }
+    for list in &mut adjacency {
+        list.sort_unstable();
+        list.dedup();
+    }
+    let mut via: Vec<usize> = (0..n).collect();
+    let mut seen = vec![false; n];
+    let mut queue = std::collections::VecDeque::new();
+    for start in 0..n {
+        if rep[start] != start || adjacency[start].is_empty() {
+            continue;
+        }
+        seen[start] = true;
+        queue.push_back(start);
+        while let Some(u) = queue.pop_front() {
+            for &v in &adjacency[u] {
+                if !seen[v] {
+                    seen[v] = true;
+                    via[v] = u;
+                    queue.push_back(v);
+                }
+            }
+        }
+    }
+    Ok((rep, via))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlaps_count_distinct_values() {
+        let hashes = [1, 2, 2, 3, 2, 3, 4, 9];
+        let offsets = [0, 4, 7, 7, 8];
+        let (inter, sizes) = set_overlaps(&hashes, &offsets, &[(0, 1), (0, 2), (1, 1)], Some(2)).unwrap();
+        assert_eq!(sizes, vec![3, 3, 0, 1]);
+        assert_eq!(inter, vec![2, 0, 3]);
+        assert!(set_overlaps(&hashes, &[0, 9], &[], None).is_err());
+        assert!(set_overlaps(&hashes, &[0, 5, 4, 8], &[], None).is_err());
+        assert!(set_overlaps(&hashes, &offsets, &[(0, 4)], None).is_err());
+    }
+
+    #[test]
+    fn clusters_are_order_independent_with_priorities() {
+        let priority = [1.0, 5.0, 5.0, 0.0, 2.0, 0.0];
+        let pairs = [(0, 1), (2, 1), (4, 3)];
+        let (rep, via) = cluster(6, &pairs, &priority, 1).unwrap();
+        assert_eq!(rep, vec![1, 1, 1, 4, 4, 5]);
+        assert_eq!(via, vec![1, 1, 1, 4, 4, 5]);
+        let reversed: Vec<_> = pairs.iter().rev().map(|&(a, b)| (b, a)).collect();
+        assert_eq!(cluster(6, &reversed, &priority, 1).unwrap(), (rep, via));
+    }
+
+    #[test]
+    fn via_follows_shortest_paths() {
+        // A chain 0 - 1 - 2 - 3 with 3 the representative.
+        let priority = [0.0, 0.0, 0.0, 1.0];
+        let (rep, via) = cluster(4, &[(0, 1), (1, 2), (2, 3)], &priority, 1).unwrap();
+        assert_eq!(rep, vec![3; 4]);
+        assert_eq!(via, vec![1, 2, 3, 3]);
+        assert!(cluster(4, &[(0, 1)], &[0.0, f64::NAN, 0.0, 0.0], 1).is_err());
+        assert!(cluster(4, &[(0, 1)], &[0.0], 1).is_err());
+    }
+}

@@ -1,0 +1,305 @@
+//! Locality-sensitive hashing of MinHash signatures by banding.
+//!
+//! A signature of `num_perm` values is cut into `bands` bands of `rows` consecutive values
+//! (band `j` is `sig[j * rows .. (j + 1) * rows]`; values past `bands * rows` are unused).
+//! Two documents become candidates when all values of at least one band agree, which for
+//! Jaccard similarity `s` happens with probability `1 - (1 - s^rows)^bands` (the S-curve).
+//!
+//! Band key (specified, so that a stored index stays valid): `h = fmix64(j + 0x9E3779B97F4A7C15)`,
+//! then `h = fmix64(h ^ v)` for each value `v` of the band in order, all mod 2^64.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::minhash::{fmix64, GOLDEN_GAMMA};
+use crate::parallel::map_ordered;
+use crate::Error;
+
+/// Band keys are already well-mixed 64-bit hashes: use them as their own hash.
+#[derive(Default)]
+pub struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | b as u64;
+        }
+    }
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
+type U64Map<V> = HashMap<u64, V, BuildHasherDefault<IdentityHasher>>;
+
+pub fn check_bands(num_perm: usize, bands: usize, rows: usize) -> Result<(), Error> {
+    if bands == 0 || rows == 0 || bands.checked_mul(rows).is_none_or(|used| used > num_perm) {
+        return Err(Error::InvalidArgument(format!(
+            "bands and rows must be >= 1 with bands * rows <= num_perm ({num_perm}), got bands={bands}, rows={rows}"
+        )));
+    }
+    Ok(())
+}
+
+#[inline]
+pub fn band_key(band: usize, values: &[u64]) -> u64 {
+    let mut h = fmix64((band as u64).wrapping_add(GOLDEN_GAMMA));
+    for &v in values {
+        h = fmix64(h ^ v);
+    }
+    h
+}
+
+/// The `bands` band keys of one signature.
+pub fn band_keys(signature: &[u64], bands: usize, rows: usize) -> Vec<u64> {
+    (0..bands).map(|j| band_key(j, &signature[j * rows..(j + 1) * rows])).collect()
+}
+
+/// Check a flat row-major matrix of signatures and return the number of rows.
+pub fn check_signatures(flat: &[u64], num_perm: usize) -> Result<usize, Error> {
+    if num_perm == 0 || flat.len() % num_perm != 0 {
+        return Err(Error::InvalidArgument(format!(
+            "signatures must be an (n, num_perm) matrix; {} values do not divide into rows of {num_perm}",
+            flat.len()
+        )));
+    }
+    Ok(flat.len() / num_perm)
+}
+
+/// Every pair `(i, j)`, `i < j`, of documents sharing at least one band key, sorted and unique.
+/// `signatures` is row-major `(n, num_perm)`. Independent of the thread count.
+pub fn candidate_pairs(
+    signatures: &[u64],
+    num_perm: usize,
+    bands: usize,
+    rows: usize,
+    num_threads: Option<usize>,
+) -> Result<Vec<(usize, usize)>, Error> {
+    check_bands(num_perm, bands, rows)?;
+    let n = check_signatures(signatures, num_perm)?;
+    let band_ids: Vec<usize> = (0..bands).collect();
+    let per_band = map_ordered(&band_ids, num_threads, |&j| {
+        let mut keyed: Vec<(u64, usize)> = (0..n)
+            .map(|i| (band_key(j, &signatures[i * num_perm + j * rows..i * num_perm + (j + 1) * rows]), i))
+            .collect();
+        keyed.sort_unstable();
+        let mut pairs = Vec::new();
+        bucket_pairs(&keyed, &mut pairs);
+        pairs
+    })?;
+    let mut pairs: Vec<(usize, usize)> = per_band.into_iter().flatten().collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    Ok(pairs)
+}
+
+/// All pairs within runs of equal keys of a sorted `(key, doc)` list (docs ascending in a run).
+fn bucket_pairs(keyed: &[(u64, usize)], pairs: &mut Vec<(usize, usize)>) {
+    let mut start = 0;
+    while start < keyed.len() {
+        let mut end = start + 1;
+        while end < keyed.len() && keyed[end].0 == keyed[start].0 {
+            end += 1;
+        }
+        for x in start..end {
+            for y in x + 1..end {
+                pairs.push((keyed[x].1, keyed[y].1));
+            }
+        }
+        start = end;
+    }
+}
+
+/// A banded LSH index over MinHash signatures, keyed by caller-chosen 64-bit ids.
+#[derive(Debug, Clone)]
+pub struct LshIndex {
+    num_perm: usize,
+    bands: usize,
+    rows: usize,
+    tables: Vec<U64Map<Vec<u64>>>,
+    /// Each indexed id's band keys, so that `remove` finds its buckets.
+    keys: U64Map<Box<[u64]>>,
+}
+
+impl LshIndex {
+    pub fn new(num_perm: usize, bands: usize, rows: usize) -> Result<Self, Error> {
+        check_bands(num_perm, bands, rows)?;
+        Ok(LshIndex {
+            num_perm,
+            bands,
+            rows,
+            tables: (0..bands).map(|_| U64Map::default()).collect(),
+            keys: U64Map::default(),
+        })
+    }
+
+    pub fn num_perm(&self) -> usize {
+        self.num_perm
+    }
+    pub fn bands(&self) -> usize {
+        self.bands
+    }
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+    pub fn contains(&self, id: u64) -> bool {
+        self.keys.contains_key(&id)
+    }
+
+    fn check_signature(&self, signature: &[u64]) -> Result<(), Error> {
+        if signature.len() != self.num_perm {
+            return Err(Error::InvalidArgument(format!(
+                "signature has {} values, the index expects num_perm={}",
+                signature.len(),
+                self.num_perm
+            )));
+        }
+        Ok(())
+    }
+
+    /// The band keys of a signature of this index's size.
+    pub fn keys_of(&self, signature: &[u64]) -> Result<Vec<u64>, Error> {
+        self.check_signature(signature)?;
+        Ok(band_keys(signature, self.bands, self.rows))
+    }
+
+    pub fn insert(&mut self, id: u64, signature: &[u64]) -> Result<(), Error> {
+        let keys = self.keys_of(signature)?;
+        self.insert_keys(id, keys)
+    }
+
+    /// Insert an id whose band keys were computed by `keys_of` (lets batch inserts hash in parallel).
+    pub fn insert_keys(&mut self, id: u64, keys: Vec<u64>) -> Result<(), Error> {
+        if keys.len() != self.bands {
+            return Err(Error::InvalidArgument(format!(
+                "expected {} band keys, got {}",
+                self.bands,
+                keys.len()
+            )));
+        }
+        if self.keys.contains_key(&id) {
+            return Err(Error::InvalidArgument(format!("id {id} is already in the index")));
+        }
+        for (table, &key) in self.tables.iter_mut().zip(&keys) {
+            table.entry(key).or_default().push(id);
+        }
+        self.keys.insert(id, keys.into_boxed_slice());
+        Ok(())
+    }
+
+    pub fn remove(&mut self, id: u64) -> Result<(), Error> {
+        let keys = self
+            .keys
+            .remove(&id)
+            .ok_or_else(|| Error::InvalidArgument(format!("id {id} is not in the index")))?;
+        for (table, key) in self.tables.iter_mut().zip(keys.iter()) {
+            if let Some(bucket) = table.get_mut(key) {
+                bucket.retain(|&other| other != id);
+                if bucket.is_empty() {
+                    table.remove(key);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The ids sharing at least one band with `signature`, ascending.
+    pub fn query(&self, signature: &[u64]) -> Result<Vec<u64>, Error> {
+        let keys = self.keys_of(signature)?;
+        Ok(self.query_keys(&keys))
+    }
+
+    pub fn query_keys(&self, keys: &[u64]) -> Vec<u64> {
+        let mut found: Vec<u64> = Vec::new();
+        for (table, key) in self.tables.iter().zip(keys) {
+            if let Some(bucket) = table.get(key) {
+                found.extend_from_slice(bucket);
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    /// Every pair of indexed ids sharing a band, as `(smaller, larger)`, sorted and unique.
+    pub fn candidate_pairs(&self) -> Vec<(u64, u64)> {
+        let mut pairs = Vec::new();
+        for table in &self.tables {
+            for bucket in table.values() {
+                for (x, &a) in bucket.iter().enumerate() {
+                    for &b in &bucket[x + 1..] {
+                        pairs.push((a.min(b), a.max(b)));
+                    }
+                }
+            }
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        pairs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::minhash::{MinHasher, Scheme};
+
+    #[test]
+    fn band_key_depends_on_band_and_values() {
+        assert_ne!(band_key(0, &[1, 2]), band_key(1, &[1, 2]));
+        assert_ne!(band_key(0, &[1, 2]), band_key(0, &[2, 1]));
+        assert_eq!(band_key(3, &[5]), band_key(3, &[5]));
+    }
+
+    #[test]
+    fn index_insert_query_remove() {
+        let hasher = MinHasher::new(Scheme::Classic, 32, 1).unwrap();
+        let a = hasher.sign(&(0..100).collect::<Vec<_>>());
+        let b = hasher.sign(&(0..99).collect::<Vec<_>>());
+        let c = hasher.sign(&(1000..1100).collect::<Vec<_>>());
+        let mut index = LshIndex::new(32, 16, 2).unwrap();
+        index.insert(10, &a).unwrap();
+        index.insert(11, &b).unwrap();
+        index.insert(12, &c).unwrap();
+        assert!(index.insert(10, &a).is_err());
+        assert_eq!(index.query(&a).unwrap(), vec![10, 11]);
+        assert_eq!(index.candidate_pairs(), vec![(10, 11)]);
+        index.remove(11).unwrap();
+        assert!(index.remove(11).is_err());
+        assert_eq!(index.query(&a).unwrap(), vec![10]);
+        assert_eq!(index.len(), 2);
+        assert!(index.query(&a[..5]).is_err());
+    }
+
+    #[test]
+    fn corpus_pairs_match_index_and_threads() {
+        let hasher = MinHasher::new(Scheme::Oph, 16, 3).unwrap();
+        let mut flat = Vec::new();
+        for d in 0..30u64 {
+            let set: Vec<u64> = (d / 3 * 100..d / 3 * 100 + 50).chain([d]).collect();
+            flat.extend(hasher.sign(&set));
+        }
+        let one = candidate_pairs(&flat, 16, 8, 2, Some(1)).unwrap();
+        let two = candidate_pairs(&flat, 16, 8, 2, Some(2)).unwrap();
+        assert_eq!(one, two);
+        let mut index = LshIndex::new(16, 8, 2).unwrap();
+        for (i, sig) in flat.chunks(16).enumerate() {
+            index.insert(i as u64, sig).unwrap();
+        }
+        let from_index: Vec<(usize, usize)> =
+            index.candidate_pairs().into_iter().map(|(a, b)| (a as usize, b as usize)).collect();
+        assert_eq!(one, from_index);
+        assert!(one.contains(&(0, 1)));
+        assert!(candidate_pairs(&flat, 16, 9, 2, None).is_err());
+        assert!(candidate_pairs(&flat[..17], 16, 8, 2, None).is_err());
+    }
+}

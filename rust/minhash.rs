@@ -1,0 +1,430 @@
+//! MinHash signatures: neardup's own schemes over 64-bit shingle hashes, and datasketch's
+//! schemes over byte shingles, reproduced bit for bit.
+//!
+//! Every value here is specified so that stored signatures stay valid across releases
+//! (the pure-Python twin is `python/neardup/_reference/dedup.py`):
+//!
+//! * `splitmix64` (Steele, Lea, Flood 2014): `state += 0x9E3779B97F4A7C15; z = state;
+//!   z = (z ^ z >> 30) * 0xBF58476D1CE4E5B9; z = (z ^ z >> 27) * 0x94D049BB133111EB;
+//!   z ^ z >> 31`, all mod 2^64. Derives every parameter from the user's 64-bit `seed`.
+//! * `fmix64` / `fmix32`: the MurmurHash3 finalizers, applied once per shingle so that
+//!   structured inputs (e.g. small integers) are spread before permuting.
+//! * Classic (k permutations): `a_i = splitmix64() | 1`, `b_i = splitmix64()` for
+//!   `i = 0..num_perm`, drawn in that order from a generator seeded with `seed`;
+//!   `sig[i] = min over shingles x of (a_i * fmix64(x) + b_i) mod 2^64`.
+//! * OPH (one-permutation hashing with optimal densification, Shrivastava 2017): with
+//!   `key, dkey` the first two splitmix64 outputs, `v = fmix64(x ^ key)`, bin `v % k`,
+//!   value `v / k` (so that values within a bin keep the order of `v`); the minimum per bin.
+//!   An empty bin `j` copies the value of bin `fmix64(dkey ^ (j << 32 | t)) % k` for the
+//!   first attempt `t = 1, 2, ...` that lands on an originally filled bin; after `64 k`
+//!   failed attempts (probability below e^-64), the first filled bin after `j`, cyclically.
+//! * An empty shingle set gives `u64::MAX` in every position, in every scheme.
+
+use crate::Error;
+
+/// Upper bound of `num_perm`, so that OPH's `j << 32 | t` packing and memory stay in range.
+pub const MAX_NUM_PERM: usize = 1 << 16;
+
+pub const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+/// The Mersenne prime 2^61 - 1 of datasketch's legacy scheme.
+pub const MERSENNE_61: u64 = (1 << 61) - 1;
+
+#[inline]
+pub fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(GOLDEN_GAMMA);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+#[inline]
+pub fn fmix64(mut k: u64) -> u64 {
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
+    k ^ (k >> 33)
+}
+
+#[inline]
+pub fn fmix32(mut h: u32) -> u32 {
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85EB_CA6B);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xC2B2_AE35);
+    h ^ (h >> 16)
+}
+
+/// neardup's MinHash schemes over 64-bit shingle hashes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// k independent affine permutations (one pass over the shingles per permutation).
+    Classic,
+    /// One-permutation hashing with optimal densification (one hash per shingle).
+    Oph,
+}
+
+impl Scheme {
+    pub fn parse(name: &str) -> Result<Self, Error> {
+        match name {
+            "classic" => Ok(Scheme::Classic),
+            "oph" => Ok(Scheme::Oph),
+            other => Err(Error::InvalidArgument(format!("scheme must be 'classic' or 'oph', got '{other}'"))),
+        }
+    }
+}
+
+pub fn check_num_perm(num_perm: usize) -> Result<(), Error> {
+    if num_perm == 0 || num_perm > MAX_NUM_PERM {
+        return Err(Error::InvalidArgument(format!(
+            "num_perm must be in [1, {MAX_NUM_PERM}], got {num_perm}"
+        )));
+    }
+    Ok(())
+}
+
+/// A MinHash function: the scheme, its size and the parameters derived from the seed.
+#[derive(Debug, Clone)]
+pub struct MinHasher {
+    scheme: Scheme,
+    num_perm: usize,
+    a: Vec<u64>,
+    b: Vec<u64>,
+    key: u64,
+    dkey: u64,
+}
+
+impl MinHasher {
+    pub fn new(scheme: Scheme, num_perm: usize, seed: u64) -> Result<Self, Error> {
+        check_num_perm(num_perm)?;
+        let mut state = seed;
+        let (mut a, mut b, mut key, mut dkey) = (Vec::new(), Vec::new(), 0, 0);
+        match scheme {
+            Scheme::Classic => {
+                a.reserve(num_perm);
+                b.reserve(num_perm);
+                for _ in 0..num_perm {
+                    a.push(splitmix64(&mut state) | 1);
+                    b.push(splitmix64(&mut state));
+                }
+            }
+            Scheme::Oph => {
+                key = splitmix64(&mut state);
+                dkey = splitmix64(&mut state);
+            }
+        }
+        Ok(MinHasher { scheme, num_perm, a, b, key, dkey })
+    }
+
+    pub fn num_perm(&self) -> usize {
+        self.num_perm
+    }
+
+    /// The classic scheme's permutation parameters `(a, b)` (empty for OPH).
+    pub fn permutations(&self) -> (&[u64], &[u64]) {
+        (&self.a, &self.b)
+    }
+
+    /// The signature of a set of shingle hashes (repeats do not matter).
+    pub fn sign(&self, shingles: &[u64]) -> Vec<u64> {
+        let mut out = vec![u64::MAX; self.num_perm];
+        self.sign_into(shingles, &mut out);
+        out
+    }
+
+    /// Write the signature into `out` (`out.len() == num_perm`).
+    pub fn sign_into(&self, shingles: &[u64], out: &mut [u64]) {
+        debug_assert_eq!(out.len(), self.num_perm);
+        out.fill(u64::MAX);
+        match self.scheme {
+            Scheme::Classic => self.sign_classic(shingles, out),
+            Scheme::Oph => self.sign_oph(shingles, out),
+        }
+    }
+
+    fn sign_classic(&self, shingles: &[u64], out: &mut [u64]) {
+        for &x in shingles {
+            let x = fmix64(x);
+            // Written as a zip so the compiler can vectorise the inner loop.
+            for ((slot, &a), &b) in out.iter_mut().zip(&self.a).zip(&self.b) {
+                let v = a.wrapping_mul(x).wrapping_add(b);
+                if v < *slot {
+                    *slot = v;
+                }
+            }
+        }
+    }
+
+    fn sign_oph(&self, shingles: &[u64], out: &mut [u64]) {
+        if shingles.is_empty() {
+            return;
+        }
+        let k = self.num_perm as u64;
+        let mut filled = vec![false; self.num_perm];
+        if k.is_power_of_two() {
+            // Same values as `% k` and `/ k`, without a division per shingle.
+            let shift = k.trailing_zeros();
+            for &x in shingles {
+                let v = fmix64(x ^ self.key);
+                let bin = (v & (k - 1)) as usize;
+                let value = v >> shift;
+                filled[bin] = true;
+                if value < out[bin] {
+                    out[bin] = value;
+                }
+            }
+        } else {
+            for &x in shingles {
+                let v = fmix64(x ^ self.key);
+                let bin = (v % k) as usize;
+                let value = v / k;
+                filled[bin] = true;
+                if value < out[bin] {
+                    out[bin] = value;
+                }
+            }
+        }
+        let max_attempts = 64 * k;
+        for j in 0..self.num_perm {
+            if filled[j] {
+                continue;
+            }
+            let mut donor = None;
+            for t in 1..=max_attempts {
+                let next = (fmix64(self.dkey ^ ((j as u64) << 32 | t)) % k) as usize;
+                if filled[next] {
+                    donor = Some(next);
+                    break;
+                }
+            }
+            let donor = donor.unwrap_or_else(|| {
+                (1..self.num_perm).map(|s| (j + s) % self.num_perm).find(|&i| filled[i]).unwrap_or(j)
+            });
+            out[j] = out[donor];
+        }
+    }
+}
+
+/// The share of equal positions of two signatures of equal length: the MinHash estimate of
+/// their Jaccard similarity (0.0 for empty signatures).
+pub fn estimate_jaccard(a: &[u64], b: &[u64]) -> f64 {
+    if a.is_empty() {
+        return 0.0;
+    }
+    let equal = a.iter().zip(b).filter(|(x, y)| x == y).count();
+    equal as f64 / a.len() as f64
+}
+
+// ---------------------------------------------------------------------------------------
+// datasketch interoperability
+
+/// datasketch's permutation schemes (datasketch >= 2.0: `MinHash(scheme=...)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatasketchScheme {
+    /// `fmix32(sha1_hash32(b))`, then `a * h + b mod 2^32` (the default since 2.0).
+    Affine32,
+    /// `fmix64(sha1_hash64(b))`, then `a * h + b mod 2^64`.
+    Affine64,
+    /// The pre-2.0 scheme: `((a * h + b) mod 2^64 mod (2^61 - 1)) & (2^32 - 1)`, h = sha1_hash32.
+    Legacy,
+}
+
+impl DatasketchScheme {
+    pub fn parse(name: &str) -> Result<Self, Error> {
+        match name {
+            "affine32" => Ok(DatasketchScheme::Affine32),
+            "affine64" => Ok(DatasketchScheme::Affine64),
+            "legacy" => Ok(DatasketchScheme::Legacy),
+            other => Err(Error::InvalidArgument(format!(
+                "datasketch scheme must be 'affine32', 'affine64' or 'legacy', got '{other}'"
+            ))),
+        }
+    }
+
+    /// The value of an empty datasketch MinHash in every position.
+    pub fn empty_value(self) -> u64 {
+        match self {
+            DatasketchScheme::Affine64 => u64::MAX,
+            _ => u32::MAX as u64,
+        }
+    }
+}
+
+/// datasketch's signing, given its permutation parameters (which datasketch draws from
+/// `numpy.random.RandomState(seed)`; the Python layer passes them in).
+#[derive(Debug, Clone)]
+pub struct DatasketchHasher {
+    scheme: DatasketchScheme,
+    a: Vec<u64>,
+    b: Vec<u64>,
+}
+
+impl DatasketchHasher {
+    pub fn new(scheme: DatasketchScheme, a: Vec<u64>, b: Vec<u64>) -> Result<Self, Error> {
+        if a.len() != b.len() {
+            return Err(Error::InvalidArgument(format!(
+                "permutation parameters differ in length: {} and {}",
+                a.len(),
+                b.len()
+            )));
+        }
+        check_num_perm(a.len())?;
+        if scheme == DatasketchScheme::Affine32 && a.iter().chain(&b).any(|&v| v > u32::MAX as u64) {
+            return Err(Error::InvalidArgument("affine32 permutation parameters must fit in 32 bits".into()));
+        }
+        if scheme != DatasketchScheme::Legacy && a.iter().any(|&v| v & 1 == 0) {
+            return Err(Error::InvalidArgument("affine permutation parameters `a` must be odd".into()));
+        }
+        Ok(DatasketchHasher { scheme, a, b })
+    }
+
+    /// Hash values identical to `datasketch.MinHash(...).update_batch(shingles)`.
+    pub fn sign<S: AsRef<[u8]>>(&self, shingles: &[S]) -> Vec<u64> {
+        let mut out = vec![self.scheme.empty_value(); self.a.len()];
+        for shingle in shingles {
+            let digest = sha1(shingle.as_ref());
+            match self.scheme {
+                DatasketchScheme::Affine32 => {
+                    let h = fmix32(u32::from_le_bytes([digest[0], digest[1], digest[2], digest[3]]));
+                    for ((slot, &a), &b) in out.iter_mut().zip(&self.a).zip(&self.b) {
+                        let v = (a as u32).wrapping_mul(h).wrapping_add(b as u32) as u64;
+                        *slot = (*slot).min(v);
+                    }
+                }
+                DatasketchScheme::Affine64 => {
+                    let mut word = [0u8; 8];
+                    word.copy_from_slice(&digest[..8]);
+                    let h = fmix64(u64::from_le_bytes(word));
+                    for ((slot, &a), &b) in out.iter_mut().zip(&self.a).zip(&self.b) {
+                        *slot = (*slot).min(a.wrapping_mul(h).wrapping_add(b));
+                    }
+                }
+                DatasketchScheme::Legacy => {
+                    let h = u32::from_le_bytes([digest[0], digest[1], digest[2], digest[3]]) as u64;
+                    for ((slot, &a), &b) in out.iter_mut().zip(&self.a).zip(&self.b) {
+                        // numpy's uint64 arithmetic wraps before the modulo; so must this.
+                        let v = (a.wrapping_mul(h).wrapping_add(b) % MERSENNE_61) & (u32::MAX as u64);
+                        *slot = (*slot).min(v);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// SHA-1 (FIPS 180-4): datasketch's default hash functions take the first 4 or 8 bytes of it.
+pub fn sha1(data: &[u8]) -> [u8; 20] {
+    let mut h: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
+    let bit_len = (data.len() as u64).wrapping_mul(8);
+    let mut tail = Vec::with_capacity(128);
+    let full = data.len() / 64 * 64;
+    tail.extend_from_slice(&data[full..]);
+    tail.push(0x80);
+    while tail.len() % 64 != 56 {
+        tail.push(0);
+    }
+    tail.extend_from_slice(&bit_len.to_be_bytes());
+    for block in data[..full].chunks_exact(64).chain(tail.chunks_exact(64)) {
+        let mut w = [0u32; 80];
+        for (i, word) in block.chunks_exact(4).enumerate() {
+            w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
+        }
+        for i in 16..80 {
+            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e] = h;
+        for (i, &wi) in w.iter().enumerate() {
+            let (f, k) = match i {
+                0..=19 => ((b & c) | (!b & d), 0x5A82_7999),
+                20..=39 => (b ^ c ^ d, 0x6ED9_EBA1),
+                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC),
+                _ => (b ^ c ^ d, 0xCA62_C1D6),
+            };
+            let temp = a.rotate_left(5).wrapping_add(f).wrapping_add(e).wrapping_add(k).wrapping_add(wi);
+            e = d;
+            d = c;
+            c = b.rotate_left(30);
+            b = a;
+            a = temp;
+        }
+        for (state, value) in h.iter_mut().zip([a, b, c, d, e]) {
+            *state = state.wrapping_add(value);
+        }
+    }
+    let mut out = [0u8; 20];
+    for (chunk, word) in out.chunks_exact_mut(4).zip(h) {
+        chunk.copy_from_slice(&word.to_be_bytes());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[test]
+    fn sha1_published_vectors() {
+        assert_eq!(hex(&sha1(b"")), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+        assert_eq!(hex(&sha1(b"abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
+        let long = b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+        assert_eq!(hex(&sha1(long)), "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+        assert_eq!(hex(&sha1(&[b'a'; 1000])), "291e9a6c66994949b57ba5e650361e98fc36b1ba");
+    }
+
+    #[test]
+    fn splitmix_and_fmix_vectors() {
+        // splitmix64 seeded with 0: the published first output.
+        let mut state = 0;
+        assert_eq!(splitmix64(&mut state), 0xE220_A839_7B1D_CDAF);
+        assert_eq!(fmix64(0), 0);
+        assert_eq!(fmix32(0), 0);
+    }
+
+    #[test]
+    fn empty_set_is_all_max() {
+        for scheme in [Scheme::Classic, Scheme::Oph] {
+            let hasher = MinHasher::new(scheme, 16, 7).unwrap();
+            assert_eq!(hasher.sign(&[]), vec![u64::MAX; 16]);
+        }
+    }
+
+    #[test]
+    fn repeats_and_order_do_not_matter() {
+        for scheme in [Scheme::Classic, Scheme::Oph] {
+            for k in [1, 5, 64] {
+                let hasher = MinHasher::new(scheme, k, 42).unwrap();
+                let sig = hasher.sign(&[3, 1, 2]);
+                assert_eq!(sig, hasher.sign(&[2, 2, 3, 1, 1]));
+                assert!(sig.iter().all(|&v| v != u64::MAX || k == 1));
+            }
+        }
+    }
+
+    #[test]
+    fn estimates_track_jaccard() {
+        // Sets {0..1000} and {500..1500}: Jaccard 1/3.
+        let a: Vec<u64> = (0..1000).collect();
+        let b: Vec<u64> = (500..1500).collect();
+        for scheme in [Scheme::Classic, Scheme::Oph] {
+            let hasher = MinHasher::new(scheme, 1024, 1).unwrap();
+            let est = estimate_jaccard(&hasher.sign(&a), &hasher.sign(&b));
+            // Binomial sd at k = 1024 is 0.0147; allow 5 sd.
+            assert!((est - 1.0 / 3.0).abs() < 0.074, "{scheme:?}: {est}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_sizes() {
+        assert!(MinHasher::new(Scheme::Classic, 0, 0).is_err());
+        assert!(MinHasher::new(Scheme::Oph, MAX_NUM_PERM + 1, 0).is_err());
+        assert!(Scheme::parse("nope").is_err());
+        assert!(DatasketchHasher::new(DatasketchScheme::Affine32, vec![2], vec![0]).is_err());
+        assert!(DatasketchHasher::new(DatasketchScheme::Legacy, vec![2], vec![0, 1]).is_err());
+    }
+}

@@ -1,0 +1,161 @@
+"""find_duplicates end to end: the seed pages, the BBC exact-duplicate groups, determinism,
+keep policies and provenance."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import numpy as np
+import pytest
+
+import neardup
+
+
+def seed_pages(seeds_dir):
+    paths = sorted(seeds_dir.glob("*.txt"))
+    assert [p.name[:3] for p in paths] == ["000", "001", "002", "003", "004"]
+    return [p.read_text(encoding="utf-8") for p in paths]
+
+
+def test_seed_pages_with_defaults(seeds_dir):
+    """000 is 001 wrapped in a .mil site's chrome and sidebar: one cluster, nothing else."""
+    docs = seed_pages(seeds_dir)
+    result = neardup.find_duplicates(docs)
+    assert [sorted(c.members) for c in result.clusters] == [[0, 1]]
+    assert [(p.i, p.j) for p in result.pairs] == [(0, 1)]
+    pair = result.pairs[0]
+    assert pair.containment >= 0.8 > pair.jaccard  # why the defaults use containment
+    dropped = [d for d in result.decisions if d.action == "dropped"]
+    assert len(dropped) == 1 and dropped[0].kept in (0, 1) and dropped[0].index in (0, 1)
+    assert dropped[0].method == "containment-exact" and dropped[0].score == pair.score
+    assert [d.reason for d in result.decisions[2:]] == ["unique"] * 3
+
+
+def test_seed_pages_jaccard_misses_the_wrapped_copy(seeds_dir):
+    result = neardup.find_duplicates(seed_pages(seeds_dir), measure="jaccard")
+    assert result.clusters == [] and result.pairs == []
+
+
+@pytest.mark.parametrize("verify", ["exact", "estimate"])
+@pytest.mark.parametrize("scheme", ["classic", "oph"])
+def test_seed_pages_other_settings(seeds_dir, verify, scheme):
+    result = neardup.find_duplicates(seed_pages(seeds_dir), verify=verify, scheme=scheme)
+    assert [sorted(c.members) for c in result.clusters] == [[0, 1]]
+
+
+def load_bbc(shared_data):
+    path = shared_data / "dups-bbc-news.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f]
+    gold = json.loads((shared_data / "dups-bbc-news-pairs.json").read_text())
+    return [r["id"] for r in rows], [r["text"] for r in rows], gold
+
+
+def test_bbc_exact_duplicate_groups_all_found(shared_data):
+    ids, texts, gold = load_bbc(shared_data)
+    groups = gold["exact_groups"]
+    assert len(groups) == 101
+    result = neardup.find_duplicates(texts)
+    position = {doc_id: i for i, doc_id in enumerate(ids)}
+    kept = [d.kept for d in result.decisions]
+    found = [g for g in groups if len({kept[position[doc_id]] for doc_id in g}) == 1]
+    assert len(found) == 101
+    # Every member of a group but the kept one is dropped, naming the kept one.
+    for group in groups:
+        members = [position[doc_id] for doc_id in group]
+        decisions = [result.decisions[m] for m in members]
+        assert sum(d.action == "kept" for d in decisions) == 1
+        for d in decisions:
+            if d.action == "dropped":
+                assert d.score == pytest.approx(1.0) and result.decisions[d.kept].action == "kept"
+    # Precision check: every verified pair really passes the threshold exactly.
+    shingles = neardup.shingles_batch(texts)
+    pairs = np.array([(p.i, p.j) for p in result.pairs])
+    assert np.all(neardup.exact_containment(shingles, pairs) >= 0.8)
+
+
+def test_bbc_subset_same_on_both_orders(shared_data):
+    _, texts, _ = load_bbc(shared_data)
+    texts = texts[:400]
+    forward = neardup.find_duplicates(texts)
+    order = np.random.default_rng(0).permutation(len(texts))
+    shuffled = neardup.find_duplicates([texts[i] for i in order])
+    as_sets = lambda result, index: sorted(sorted(int(index[m]) for m in c.members) for c in result.clusters)  # noqa: E731
+    assert as_sets(forward, np.arange(len(texts))) == as_sets(shuffled, order)
+    assert forward == neardup.find_duplicates(texts, num_threads=1)
+
+
+def corpus():
+    body = " ".join(f"word{i}" for i in range(60))
+    return [
+        "an unrelated short note about something else entirely, nothing shared",  # 0
+        body,  # 1
+        "menu home sport " + body + " footer contact cookies privacy terms",  # 2: wrapped copy
+        " ".join(body.split()[:54]),  # 3: truncated copy
+        body,  # 4: exact copy
+        "",  # 5: empty
+        "",  # 6: empty
+    ]
+
+
+def test_keep_policies_and_provenance():
+    docs = corpus()
+    longest = neardup.find_duplicates(docs)
+    assert [c.members for c in longest.clusters] == [[1, 2, 3, 4]]
+    assert longest.clusters[0].kept == 2  # the longest text
+    earliest = neardup.find_duplicates(docs, keep="earliest")
+    assert earliest.clusters[0].kept == 1
+    complete = neardup.find_duplicates(docs, keep="most_complete")
+    assert complete.clusters[0].kept == 2  # contains every other member whole
+    chosen = neardup.find_duplicates(docs, keep=lambda members: members[-1])
+    assert chosen.clusters[0].kept == 4
+    for result in (longest, earliest, complete, chosen):
+        kept = result.clusters[0].kept
+        for d in result.decisions:
+            if d.index in (1, 2, 3, 4) and d.index != kept:
+                assert d.action == "dropped" and d.kept == kept and d.cluster == 0
+                assert d.method == "containment-exact" and 0.8 <= d.score <= 1.0
+                assert f"document {kept}" in d.reason
+        assert result.decisions[5].reason.startswith("empty") and result.decisions[6].action == "kept"
+        assert result.decisions[0].reason == "unique"
+    with pytest.raises(ValueError, match="not a member"):
+        neardup.find_duplicates(docs, keep=lambda members: 0)
+
+
+def test_transitive_members_name_the_link():
+    words = [f"w{i}" for i in range(100)]
+    a = " ".join(words[:60])
+    b = " ".join(words[10:70])  # Jaccard with a: 50/70
+    c = " ".join(words[20:80])  # Jaccard with b: 50/70, with a: 40/80
+    result = neardup.find_duplicates([a, b, c], threshold=0.7, measure="jaccard", keep="earliest", params=(64, 2), n=1)
+    assert [c.members for c in result.clusters] == [[0, 1, 2]]
+    last = result.decisions[2]
+    assert last.kept == 0 and last.via == 1 and last.score == pytest.approx(40 / 80)
+    assert "linked through document 1" in last.reason
+
+
+def test_prehashed_shingles_and_bad_input():
+    docs = corpus()
+    from_texts = neardup.find_duplicates(docs, keep="earliest")
+    from_shingles = neardup.find_duplicates(neardup.shingles_batch(docs), keep="earliest")
+    assert from_texts.clusters == from_shingles.clusters and from_texts.pairs == from_shingles.pairs
+    with pytest.raises(TypeError, match="document 1: expected str"):
+        neardup.find_duplicates(["fine", 42])
+    with pytest.raises(ValueError, match="document 0: lone surrogate"):
+        neardup.find_duplicates(["\udc80 bad"])
+    with pytest.raises(ValueError, match="measure"):
+        neardup.find_duplicates(docs, measure="cosine")
+    with pytest.raises(ValueError, match="keep"):
+        neardup.find_duplicates(docs, keep="newest")
+    with pytest.raises(ValueError, match="threshold"):
+        neardup.find_duplicates(docs, threshold=0)
+    assert neardup.find_duplicates([]).decisions == []
+
+
+def test_cluster_function():
+    kept, via = neardup.cluster(5, [(3, 1), (1, 0)], priority=[0, 0, 0, 5, 0])
+    assert kept.tolist() == [3, 3, 2, 3, 4]
+    assert via.tolist() == [1, 3, 2, 3, 4]
+    with pytest.raises(ValueError, match="pair 0: document 7 out of range"):
+        neardup.cluster(5, [(7, 1)])
