@@ -2,9 +2,11 @@
 //!
 //! Pure Rust; the PyO3 binding lives in `py/` behind the `python` feature.
 
+pub mod chrome;
 pub mod error;
 pub mod hash;
 pub mod parallel;
+pub mod repeats;
 pub mod text;
 pub mod unicode_tables;
 
