@@ -18,9 +18,18 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _backend
+from .chrome import ChromeModel, Removed, Repeat, Stripped, collapse_repeats, find_repeats, find_repeats_batch, site_key
 from ._reference.text import check_seed, check_shingle_args
 
 __all__ = [
+    "ChromeModel",
+    "Removed",
+    "Repeat",
+    "Stripped",
+    "collapse_repeats",
+    "find_repeats",
+    "find_repeats_batch",
+    "site_key",
     "UNICODE_VERSION",
     "Normalized",
     "Segments",
