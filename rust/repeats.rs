@@ -53,7 +53,7 @@ pub struct Repeat {
 pub fn repeat_key(line: &str) -> (u64, String) {
     let mut folded = String::with_capacity(line.len());
     let mut gap = false;
-    normalize_with(line, false, |c, _, _| {
+    let mut push = |c: char| {
         if char_class(c) == CLASS_OTHER {
             gap = true;
         } else {
@@ -63,7 +63,13 @@ pub fn repeat_key(line: &str) -> (u64, String) {
             gap = false;
             folded.push(c);
         }
-    });
+    };
+    if line.is_ascii() {
+        // Same string as the general pipeline for ASCII (see chrome::ascii_fold), faster.
+        crate::chrome::ascii_fold(line, false, &mut push);
+    } else {
+        normalize_with(line, false, |c, _, _| push(c));
+    }
     if folded.is_empty() {
         return (0, folded);
     }
