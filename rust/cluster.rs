@@ -119,11 +119,6 @@ pub fn cluster(
     width: usize,
 ) -> Result<(Vec<usize>, Vec<usize>), Error> {
     check_pairs(n, pairs)?;
-    // Without priority columns nothing bounds n by the caller's data; refuse rather than
-    // allocate whatever n says.
-    if width == 0 {
-        return Err(Error::InvalidArgument("priority needs at least one column".into()));
-    }
     if priority.len() != n * width {
         return Err(Error::InvalidArgument(format!(
             "priority must hold {width} values for each of {n} documents, got {}",

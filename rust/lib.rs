@@ -2,12 +2,14 @@
 //!
 //! Pure Rust; the PyO3 binding lives in `py/` behind the `python` feature.
 
+pub mod chrome;
 pub mod cluster;
 pub mod error;
 pub mod hash;
 pub mod lsh;
 pub mod minhash;
 pub mod parallel;
+pub mod repeats;
 pub mod text;
 pub mod unicode_tables;
 

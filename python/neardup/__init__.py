@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _backend
+from .chrome import ChromeModel, Removed, Repeat, Stripped, collapse_repeats, find_repeats, find_repeats_batch, site_key
 from ._reference.text import check_seed, check_shingle_args
 from .dedup import (
     Cluster,
@@ -39,6 +40,14 @@ from .dedup import (
 )
 
 __all__ = [
+    "ChromeModel",
+    "Removed",
+    "Repeat",
+    "Stripped",
+    "collapse_repeats",
+    "find_repeats",
+    "find_repeats_batch",
+    "site_key",
     "UNICODE_VERSION",
     "Cluster",
     "Decision",

@@ -4,7 +4,8 @@ The public, documented API is in ``neardup/__init__.py``; these functions are it
 mirror ``neardup._reference`` one to one.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import final
 
 import numpy as np
 import numpy.typing as npt
@@ -106,3 +107,48 @@ class LshIndex:
         self, signatures: npt.NDArray[np.uint64], num_threads: int | None = None
     ) -> list[npt.NDArray[np.uint64]]: ...
     def candidate_pairs(self) -> npt.NDArray[np.uint64]: ...
+# --- chrome and repeats ----------------------------------------------------------------------
+
+_LineKeys = tuple[_Spans, npt.NDArray[np.uint64], npt.NDArray[np.uint64], npt.NDArray[np.int64]]
+_Repeat = tuple[int, int, int, int, int]
+
+def line_keys(text: str) -> _LineKeys: ...
+def line_keys_batch(texts: Iterable[str], num_threads: int | None = None) -> list[_LineKeys]: ...
+def find_repeats(text: str, min_lines: int = 3, min_chars: int = 200, long_chars: int = 500) -> list[_Repeat]: ...
+def find_repeats_batch(
+    texts: Iterable[str],
+    min_lines: int = 3,
+    min_chars: int = 200,
+    long_chars: int = 500,
+    num_threads: int | None = None,
+) -> list[list[_Repeat]]: ...
+
+@final
+class ChromeModel:
+    def __new__(
+        cls,
+        min_pages: int = 3,
+        template_permille: int = 200,
+        inner_permille: int = 500,
+        shape_permille: int = 300,
+        penalty: int = 200,
+        cross_sites: int = 3,
+    ) -> ChromeModel: ...
+    def params(self) -> tuple[int, int, int, int, int, int]: ...
+    def add(self, texts: Iterable[str], sites: Iterable[str], num_threads: int | None = None) -> None: ...
+    def decide(
+        self, texts: Iterable[str], sites: Iterable[str], num_threads: int | None = None
+    ) -> list[tuple[_Spans, npt.NDArray[np.uint8]]]: ...
+    def site_names(self) -> list[str]: ...
+    def site_state(
+        self, site: str
+    ) -> tuple[int, npt.NDArray[np.uint64], npt.NDArray[np.uint32], npt.NDArray[np.uint64], npt.NDArray[np.uint32]]: ...
+    def insert_site(
+        self,
+        site: str,
+        pages: int,
+        line_fingerprints: Sequence[int],
+        line_counts: Sequence[int],
+        shape_keys: Sequence[int],
+        shape_counts: Sequence[int],
+    ) -> None: ...

@@ -2,6 +2,7 @@
 //! and maps core errors to Python exceptions in one place (`to_py_err`).
 //! One submodule per area registers its functions.
 
+mod chrome;
 mod dedup;
 mod text;
 
@@ -90,5 +91,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DEBUG_BUILD", cfg!(debug_assertions))?;
     text::register(m)?;
     dedup::register(m)?;
+    chrome::register(m)?;
     Ok(())
 }

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from . import chrome as _chrome
+from . import repeats as _repeats
 from . import text as _text
 from .dedup import (
     LshIndex,
@@ -18,6 +20,7 @@ from .dedup import (
     minhash_texts,
     set_overlaps,
 )
+from .chrome import ChromeModel
 from .text import check_text, hash64
 from .unicode_tables import UNICODE_VERSION
 
@@ -32,6 +35,11 @@ __all__ = [
     "minhash_shingles",
     "minhash_texts",
     "set_overlaps",
+    "ChromeModel",
+    "find_repeats",
+    "find_repeats_batch",
+    "line_keys",
+    "line_keys_batch",
     "UNICODE_VERSION",
     "hash64",
     "normalize",
@@ -86,3 +94,20 @@ def shingles_batch(texts, n=5, kind="word", seed=0, num_threads=None):
         flat.extend(_text.shingles(text, n, kind, seed))
         offsets.append(len(flat))
     return flat, offsets
+
+
+def line_keys(text):
+    return _chrome.line_keys(check_text(text))
+
+
+def line_keys_batch(texts, num_threads=None):
+    return [_chrome.line_keys(text) for text in _documents(texts)]
+
+
+def find_repeats(text, min_lines=3, min_chars=200, long_chars=500):
+    return _repeats.find_repeats(check_text(text), min_lines, min_chars, long_chars)
+
+
+def find_repeats_batch(texts, min_lines=3, min_chars=200, long_chars=500, num_threads=None):
+    _repeats.check_params((min_lines, min_chars, long_chars))
+    return [_repeats.find_repeats(text, min_lines, min_chars, long_chars) for text in _documents(texts)]

@@ -454,8 +454,6 @@ def cluster(n, pairs, priority):
     priority = np.asarray(priority, dtype=np.float64)
     if priority.ndim != 2 or priority.shape[0] != n:
         raise ValueError(f"priority has {priority.shape[0] if priority.ndim else 0} rows for {n} documents")
-    if priority.shape[1] == 0:
-        raise ValueError("priority needs at least one column")
     nan = np.flatnonzero(np.isnan(priority).any(axis=1))
     if len(nan):
         raise ValueError(f"document {int(nan[0])}: priority is NaN")

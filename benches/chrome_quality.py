@@ -1,0 +1,139 @@
+"""Chrome stripping: quality per site and throughput of learning + stripping.
+
+Quality is the share of body characters kept and of chrome characters removed, per site of
+the labelled chrome sets in ../shared/data (line_is_body gold labels), for:
+  neardup            model learned on all pages of each set, applied to all of them;
+  neardup-heldout    model learned on the even-numbered pages, scored on the odd ones only;
+  rule>=3-pages      the plain rule "a line on >= 3 pages of its site is chrome" (whitespace
+                     and case folded), the baseline the data README quotes.
+Throughput is text (UTF-8 MB) per second of learn + strip_batch on one thread, with the
+process's peak RSS. Run alone: `python benches/chrome_quality.py [--quick]`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import resource
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import neardup
+from neardup.chrome import ChromeModel
+
+DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+SETS = {
+    "python-docs": "chrome-python3.11-doc.jsonl.gz",
+    "postgres-docs": "chrome-postgresql-doc-15.jsonl.gz",
+    "cleanportaleval": "chrome-cleanportaleval.jsonl.gz",
+}
+
+
+def load(name: str, quick: bool) -> list[dict]:
+    rows = [json.loads(line) for line in gzip.open(DATA / SETS[name], "rt", encoding="utf-8")]
+    return rows[:200] if quick and len(rows) > 200 else rows
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def score(rows: list[dict], removed_lines: list[list[bool]]) -> dict[str, tuple[float, float]]:
+    """Per site and for 'all': (body chars kept / body chars, chrome chars removed / chrome chars)."""
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for row, removed in zip(rows, removed_lines):
+        for line, is_body, gone in zip(row["text"].split("\n"), row["line_is_body"], removed):
+            for key in (row["site"], "all"):
+                t = totals[key]
+                if is_body:
+                    t[0] += len(line)
+                    t[1] += 0 if gone else len(line)
+                else:
+                    t[2] += len(line)
+                    t[3] += len(line) if gone else 0
+    return {k: (t[1] / max(t[0], 1), t[3] / max(t[2], 1)) for k, t in totals.items()}
+
+
+def neardup_removed(model: ChromeModel, rows: list[dict]) -> list[list[bool]]:
+    texts = [r["text"] for r in rows]
+    out = []
+    for text, stripped in zip(texts, model.strip_batch(texts, [r["site"] for r in rows])):
+        starts = [0]
+        for piece in text.split("\n"):
+            starts.append(starts[-1] + len(piece) + 1)
+        gone = [False] * (len(starts) - 1)
+        k = 0
+        for i in range(len(gone)):
+            while k < len(stripped.removed) and stripped.removed[k].end <= starts[i]:
+                k += 1
+            gone[i] = k < len(stripped.removed) and stripped.removed[k].start <= starts[i] < stripped.removed[k].end
+        out.append(gone)
+    return out
+
+
+def baseline_removed(rows: list[dict]) -> list[list[bool]]:
+    def fold(line: str) -> str:
+        return re.sub(r"\s+", " ", line.strip().lower())
+
+    pages: dict[str, Counter] = defaultdict(Counter)
+    for r in rows:
+        pages[r["site"]].update({fold(line) for line in r["text"].split("\n")})
+    return [[pages[r["site"]][fold(line)] >= 3 for line in r["text"].split("\n")] for r in rows]
+
+
+def rows_for(name, implementation, quality, extra):
+    return [
+        {"benchmark": f"chrome/{name}", "implementation": implementation, "site": site, "body_kept": round(kept, 4),
+         "chrome_removed": round(gone, 4), **extra}
+        for site, (kept, gone) in sorted(quality.items())
+    ]
+
+
+def run(quick: bool = False) -> list[dict]:
+    if not DATA.is_dir():
+        raise FileNotFoundError(f"evaluation data not found at {DATA}")
+    results = []
+    for name in SETS:
+        rows = load(name, quick)
+        texts, sites = [r["text"] for r in rows], [r["site"] for r in rows]
+        megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+        start = time.perf_counter()
+        model = ChromeModel().update(texts, sites, num_threads=1)
+        stripped = model.strip_batch(texts, sites, num_threads=1)
+        elapsed = time.perf_counter() - start
+        del stripped
+        speed = {
+            "docs_per_s": round(len(texts) / elapsed, 1),
+            "mb_per_s": round(megabytes / elapsed, 1),
+            "peak_rss_mb": round(peak_rss_mb(), 1),
+            "backend": neardup.backend(),
+            "threads": 1,
+        }
+        results += rows_for(name, "neardup", score(rows, neardup_removed(model, rows)), speed)
+        learn_rows, test_rows = rows[0::2], rows[1::2]
+        heldout = ChromeModel().update([r["text"] for r in learn_rows], [r["site"] for r in learn_rows])
+        results += rows_for(name, "neardup-heldout", score(test_rows, neardup_removed(heldout, test_rows)), {})
+        start = time.perf_counter()
+        base = baseline_removed(rows)
+        elapsed = time.perf_counter() - start
+        results += rows_for(name, "rule>=3-pages", score(rows, base), {"docs_per_s": round(len(texts) / elapsed, 1),
+                                                                       "mb_per_s": round(megabytes / elapsed, 1)})
+    return results
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    if getattr(neardup._backend.IMPL, "DEBUG_BUILD", False):
+        print("warning: the core is a debug build; throughput numbers are not representative", file=sys.stderr)
+    rows = run(quick)
+    columns = ["benchmark", "implementation", "site", "body_kept", "chrome_removed", "mb_per_s", "docs_per_s", "peak_rss_mb"]
+    print(" | ".join(columns))
+    for row in rows:
+        print(" | ".join(str(row.get(c, "")) for c in columns))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,268 @@
+"""Pure-Python reference of the chrome primitives: masked line keys, per-site page counts and
+the decision per line. The Rust core (rust/chrome.rs) is held to it bit for bit; the
+arithmetic is in integers (shares in permille) so that both decide identically.
+See docs/chrome.md for the method in prose.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .text import check_text, normalize
+from .xxh3 import xxh3_64
+
+FINGERPRINT_SEED = 0x6E65_6172_6475_7001
+SHAPE_SEED = 0x6E65_6172_6475_7002
+
+# Month names (and abbreviations) are folded to "0" like digits, so dates do not split a line.
+MONTHS = frozenset(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+_ASCII_WORD = re.compile("[a-z]+")
+
+BODY, TEMPLATE, OUTSIDE_BODY, CROSS_SITE = 0, 1, 2, 3
+
+# (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites)
+DEFAULT_PARAMS = (3, 200, 500, 300, 200, 3)
+PARAM_NAMES = ("min_pages", "template_permille", "inner_permille", "shape_permille", "penalty", "cross_sites")
+_U32 = 1 << 32
+
+
+def check_params(params: tuple[int, ...]) -> tuple[int, ...]:
+    if len(params) != len(PARAM_NAMES):
+        raise ValueError(f"expected {len(PARAM_NAMES)} parameters {PARAM_NAMES}, got {len(params)}")
+    for name, value in zip(PARAM_NAMES, params):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < _U32:
+            raise ValueError(f"{name} must be an int in [0, 2**32), got {value!r}")
+    if params[0] < 2:
+        raise ValueError(f"min_pages must be >= 2, got {params[0]}")
+    for name, value in zip(PARAM_NAMES[1:4], params[1:4]):
+        if value > 1000:
+            raise ValueError(f"{name} must be in [0, 1000], got {value}")
+    return tuple(params)
+
+
+def mask_line(line: str) -> str:
+    """Normalised line with digits masked to 0 and month names (maximal runs of ASCII
+    letters) replaced by 0."""
+    masked = normalize(line, True)[0]
+    return _ASCII_WORD.sub(lambda m: "0" if m.group() in MONTHS else m.group(), masked)
+
+
+def line_key(masked: str) -> tuple[int, int]:
+    """(fingerprint, shape) of a masked line; 0 for a blank line / a line under 4 words."""
+    if not masked:
+        return 0, 0
+    fingerprint = max(xxh3_64(masked.encode("utf-8"), FINGERPRINT_SEED), 1)
+    words = masked.split(" ")
+    shape = 0
+    if len(words) >= 4:
+        key = f"{words[0]} {words[1]}\x1f{words[-2]} {words[-1]}"
+        shape = max(xxh3_64(key.encode("utf-8"), SHAPE_SEED), 1)
+    return fingerprint, shape
+
+
+def split_lines(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, line) of every line, as segment(): split on LF, one trailing CR left out."""
+    out = []
+    start = 0
+    for piece in text.split("\n"):
+        line = piece[:-1] if piece.endswith("\r") else piece
+        out.append((start, start + len(line), line))
+        start += len(piece) + 1
+    return out
+
+
+def line_keys(text: str):
+    """(spans, fingerprints, shapes, lengths) of every line of ``text``."""
+    spans, fingerprints, shapes, lengths = [], [], [], []
+    for start, end, line in split_lines(text):
+        fingerprint, shape = line_key(mask_line(line))
+        spans.append((start, end))
+        fingerprints.append(fingerprint)
+        shapes.append(shape)
+        lengths.append(end - start)
+    return spans, fingerprints, shapes, lengths
+
+
+def decide_lines(params, share, cross, lengths) -> list[int]:
+    """The decision of a page from each line's share (permille of the site's pages it recurs
+    on, None for a blank line), cross-site flags and lengths; see rust/chrome.rs
+    ``decide_lines`` and docs/chrome.md for the three steps."""
+    _, tmin, inner, _, penalty, _ = params
+    n = len(share)
+
+    def recurring(i: int) -> bool:
+        s = share[i]
+        return s is not None and s > 0 and s >= tmin
+
+    nonblank = [i for i in range(n) if share[i] is not None]
+    template = [False] * n
+    for j, i in enumerate(nonblank):
+        if not recurring(i):
+            continue
+        above = j > 0 and recurring(nonblank[j - 1])
+        below = j + 1 < len(nonblank) and recurring(nonblank[j + 1])
+        edge = j == 0 or j + 1 == len(nonblank)
+        template[i] = above or below or edge or share[i] >= inner
+    best = 0
+    best_start = best_end = 0
+    current = current_start = 0
+    for i in range(n):
+        s = share[i]
+        if s is None:
+            score = 0
+        elif template[i]:
+            score = -(penalty + lengths[i])
+        elif s > 0:
+            score = 0
+        else:
+            score = lengths[i]
+        if current <= 0:
+            current = 0
+            current_start = i
+        current += score
+        if current > best:
+            best = current
+            best_start, best_end = current_start, i + 1
+    decisions = []
+    for i in range(n):
+        inside = best_start <= i < best_end
+        reason = CROSS_SITE if cross[i] else TEMPLATE
+        s = share[i]
+        if s is None:
+            decisions.append(BODY if inside else OUTSIDE_BODY)
+        elif inside:
+            decisions.append(reason if s > 0 and s >= inner else BODY)
+        else:
+            decisions.append(reason if s > 0 else OUTSIDE_BODY)
+    return decisions
+
+
+class SiteStats:
+    __slots__ = ("pages", "lines", "shapes")
+
+    def __init__(self) -> None:
+        self.pages = 0
+        self.lines: dict[int, int] = {}
+        self.shapes: dict[int, int] = {}
+
+
+def _site(site: object, doc: int) -> str:
+    if not isinstance(site, str):
+        raise TypeError(f"document {doc}: site must be str, got {type(site).__name__}")
+    return check_text(site, doc)
+
+
+def _pairs(texts, sites) -> list[tuple[str, str]]:
+    texts = list(texts)
+    sites = list(sites)
+    if len(texts) != len(sites):
+        raise ValueError(f"got {len(texts)} texts but {len(sites)} sites; give one site per text")
+    return [(check_text(t, i), _site(s, i)) for i, (t, s) in enumerate(zip(texts, sites))]
+
+
+class ChromeModel:
+    """Per-site statistics of masked line fingerprints and shapes, and the cross-site
+    counts; mirrors ``neardup._core.ChromeModel`` method for method."""
+
+    def __init__(self, min_pages=3, template_permille=200, inner_permille=500, shape_permille=300, penalty=200, cross_sites=3):
+        self._params = check_params((min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites))
+        self._sites: dict[str, SiteStats] = {}
+        self._cross: dict[int, int] = {}
+
+    def params(self) -> tuple[int, ...]:
+        return self._params
+
+    def _add_keys(self, site: str, fingerprints, shapes) -> None:
+        stats = self._sites.setdefault(site, SiteStats())
+        stats.pages += 1
+        for fingerprint in dict.fromkeys(f for f in fingerprints if f):
+            count = stats.lines.get(fingerprint, 0)
+            if count == 0:
+                self._cross[fingerprint] = self._cross.get(fingerprint, 0) + 1
+            stats.lines[fingerprint] = count + 1
+        for shape in dict.fromkeys(s for s in shapes if s):
+            stats.shapes[shape] = stats.shapes.get(shape, 0) + 1
+
+    def add(self, texts, sites, num_threads=None) -> None:
+        for text, site in _pairs(texts, sites):
+            _, fingerprints, shapes, _ = line_keys(text)
+            self._add_keys(site, fingerprints, shapes)
+
+    def _decide_keys(self, site: str, fingerprints, shapes, lengths) -> list[int]:
+        min_pages, _, _, shape_permille, _, cross_sites = self._params
+        stats = self._sites.get(site) or SiteStats()
+        pages = stats.pages
+        share: list[int | None] = []
+        cross = [False] * len(fingerprints)
+        for i, fingerprint in enumerate(fingerprints):
+            if fingerprint == 0:
+                share.append(None)
+                continue
+            value = 0
+            count = stats.lines.get(fingerprint, 0)
+            if count >= min_pages:
+                value = count * 1000 // pages
+            shape = shapes[i]
+            if shape:
+                count = stats.shapes.get(shape, 0)
+                if count >= min_pages and count * 1000 >= shape_permille * pages:
+                    value = max(value, count * 1000 // pages)
+            if cross_sites > 0 and value < 1000 and self._cross.get(fingerprint, 0) >= cross_sites:
+                value = 1000
+                cross[i] = True
+            share.append(value)
+        return decide_lines(self._params, share, cross, lengths)
+
+    def decide(self, texts, sites, num_threads=None):
+        out = []
+        for text, site in _pairs(texts, sites):
+            spans, fingerprints, shapes, lengths = line_keys(text)
+            out.append((spans, self._decide_keys(site, fingerprints, shapes, lengths)))
+        return out
+
+    def site_names(self) -> list[str]:
+        return sorted(self._sites)
+
+    def site_state(self, site: str):
+        stats = self._sites.get(site)
+        if stats is None:
+            raise KeyError(f"site {site!r} is not in the model")
+        lines = sorted(stats.lines.items())
+        shapes = sorted(stats.shapes.items())
+        return (
+            stats.pages,
+            [k for k, _ in lines],
+            [v for _, v in lines],
+            [k for k, _ in shapes],
+            [v for _, v in shapes],
+        )
+
+    def insert_site(self, site, pages, line_fingerprints, line_counts, shape_keys, shape_counts) -> None:
+        site = _site(site, 0)
+        if site in self._sites:
+            raise ValueError(f"site {site!r} appears twice in the model")
+        if len(line_fingerprints) != len(line_counts) or len(shape_keys) != len(shape_counts):
+            raise ValueError(f"site {site!r}: keys and counts differ in length")
+        stats = SiteStats()
+        stats.pages = int(pages)
+        stats.lines = {int(k): int(v) for k, v in zip(line_fingerprints, line_counts)}
+        stats.shapes = {int(k): int(v) for k, v in zip(shape_keys, shape_counts)}
+        if len(stats.lines) != len(line_fingerprints) or len(stats.shapes) != len(shape_keys):
+            raise ValueError(f"site {site!r}: duplicate keys")
+        _check_stats(site, stats)
+        for fingerprint, count in stats.lines.items():
+            if count > 0:
+                self._cross[fingerprint] = self._cross.get(fingerprint, 0) + 1
+        self._sites[site] = stats
+
+
+def _check_stats(site: str, stats: SiteStats) -> None:
+    for table in (stats.lines, stats.shapes):
+        for key, count in table.items():
+            if not 0 < key < 1 << 64 or not 0 <= count <= stats.pages or count >= _U32:
+                raise ValueError(
+                    f"site {site!r}: invalid entry {key}: {count} (keys in [1, 2**64), counts in [0, pages={stats.pages}])"
+                )

@@ -1,0 +1,323 @@
+"""Site chrome and repeated bodies: learn each site's chrome from plain text, strip it, and
+collapse a body pasted twice into one page.
+
+The per-line work (normalise, mask, hash, count, decide, find repeats) runs in the active
+backend (the Rust core or the pure-Python reference, identical results); this module turns
+the decisions into cleaned text and removed spans of the caller's original string, and
+saves models as versioned JSON. The method and the model format are in docs/chrome.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from . import _backend
+
+_impl = _backend.IMPL
+
+#: Name and version of the saved model format (docs/chrome.md).
+MODEL_FORMAT = "neardup-chrome-model"
+MODEL_VERSION = 1
+
+#: Decision codes of the core, by name. ``body`` lines are kept.
+REASONS = ("body", "template", "outside_body", "cross_site")
+REPEAT = "repeat"
+
+_PARAMS = ("min_pages", "template_permille", "inner_permille", "shape_permille", "penalty", "cross_sites")
+
+
+class Removed(NamedTuple):
+    """A removed span ``[start, end)`` of the original text (line breaks included) and why:
+    ``template`` (recurs on many pages of the site), ``outside_body`` (page-specific text in
+    the template blocks around the body), ``cross_site`` (boilerplate of many sites) or
+    ``repeat`` (a copy of an earlier passage of the same page)."""
+
+    start: int
+    end: int
+    reason: str
+
+
+class Stripped(NamedTuple):
+    """Cleaned text and the removed spans of the original, in order."""
+
+    text: str
+    removed: list[Removed]
+
+
+class LineDecisions(NamedTuple):
+    """Per line of a page: its ``(n, 2)`` span and its decision code (index into REASONS)."""
+
+    spans: np.ndarray
+    decisions: np.ndarray
+
+    def reasons(self) -> list[str]:
+        return [REASONS[d] for d in self.decisions.tolist()]
+
+
+class Repeat(NamedTuple):
+    """A copy ``[start, end)`` (with its line break) of the earlier ``[source_start, source_end)``."""
+
+    start: int
+    end: int
+    source_start: int
+    source_end: int
+    lines: int
+
+
+def site_key(url: str) -> str:
+    """The site of a URL: its host, lower-cased, without a leading ``www.``."""
+    if not isinstance(url, str):
+        raise TypeError(f"url must be str, got {type(url).__name__}")
+    host = (urlsplit(url if "//" in url else "//" + url).hostname or "").lower()
+    if not host:
+        raise ValueError(f"url {url!r} has no host")
+    return host[4:] if host.startswith("www.") else host
+
+
+def _list(values: Iterable[Any], what: str) -> Sequence[Any]:
+    if isinstance(values, str):
+        raise TypeError(f"expected an iterable of {what}, got a single str")
+    return values if isinstance(values, (list, tuple)) else list(values)
+
+
+def _check_threads(num_threads: int | None) -> None:
+    if num_threads is not None and (isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1):
+        raise ValueError(f"num_threads must be None or an int >= 1, got {num_threads!r}")
+
+
+def _b64(array: np.ndarray, dtype: str) -> str:
+    return base64.b64encode(np.ascontiguousarray(array, dtype=dtype).tobytes()).decode("ascii")
+
+
+def _unb64(text: object, dtype: str, where: str) -> np.ndarray:
+    if not isinstance(text, str):
+        raise ValueError(f"{where}: expected a base64 string")
+    try:
+        raw = base64.b64decode(text.encode("ascii"), validate=True)
+    except ValueError as error:
+        raise ValueError(f"{where}: invalid base64 ({error})") from None
+    width = np.dtype(dtype).itemsize
+    if len(raw) % width:
+        raise ValueError(f"{where}: {len(raw)} bytes is not a whole number of {width}-byte values")
+    return np.frombuffer(raw, dtype=dtype)
+
+
+class ChromeModel:
+    """Learns each site's chrome from pages of plain text and strips it.
+
+    ``update(texts, sites)`` counts, per site, on how many distinct pages each masked line
+    (case, whitespace, digits and month names folded) and each line shape (first two and
+    last two words) occurs, and on how many sites each line occurs. ``strip(text, site)``
+    then keeps the page's body region and removes template blocks, the page-specific lines
+    between them, cross-site boilerplate and (by default) in-page repeats. Shares are in
+    permille of the site's pages; the defaults are documented in docs/chrome.md.
+    """
+
+    def __init__(
+        self,
+        *,
+        min_pages: int = 3,
+        template_permille: int = 200,
+        inner_permille: int = 500,
+        shape_permille: int = 300,
+        penalty: int = 200,
+        cross_sites: int = 3,
+    ) -> None:
+        self._model = _impl.ChromeModel(min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites)
+
+    @property
+    def params(self) -> dict[str, int]:
+        return dict(zip(_PARAMS, (int(v) for v in self._model.params())))
+
+    @property
+    def sites(self) -> list[str]:
+        return list(self._model.site_names())
+
+    def pages(self, site: str) -> int:
+        """How many pages of ``site`` the model has counted (0 for an unknown site)."""
+        return int(self._model.site_state(site)[0]) if site in self.sites else 0
+
+    def update(self, texts: Iterable[str], sites: Iterable[str], *, num_threads: int | None = None) -> ChromeModel:
+        """Count more pages (one site key per text, e.g. :func:`site_key` of its URL)."""
+        _check_threads(num_threads)
+        self._model.add(_list(texts, "str documents"), _list(sites, "site keys"), num_threads)
+        return self
+
+    def classify(
+        self, texts: Iterable[str], sites: Iterable[str], *, num_threads: int | None = None
+    ) -> list[LineDecisions]:
+        """Per page, each line's span and decision (see :data:`REASONS`)."""
+        _check_threads(num_threads)
+        results = self._model.decide(_list(texts, "str documents"), _list(sites, "site keys"), num_threads)
+        return [
+            LineDecisions(np.asarray(s, dtype=np.int64).reshape(-1, 2), np.asarray(d, dtype=np.uint8))
+            for s, d in results
+        ]
+
+    def strip(self, text: str, site: str, *, repeats: bool = True) -> Stripped:
+        """Cleaned text of one page and the removed spans, each with its reason."""
+        return self.strip_batch([text], [site], repeats=repeats)[0]
+
+    def strip_batch(
+        self, texts: Iterable[str], sites: Iterable[str], *, repeats: bool = True, num_threads: int | None = None
+    ) -> list[Stripped]:
+        texts = _list(texts, "str documents")
+        decided = self.classify(texts, sites, num_threads=num_threads)
+        copies = find_repeats_batch(texts, num_threads=num_threads) if repeats else [[] for _ in texts]
+        return [_apply(text, d, c) for text, d, c in zip(texts, decided, copies)]
+
+    # -- persistence -----------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model as a JSON-ready dict (format in docs/chrome.md)."""
+        sites = []
+        for site in self.sites:
+            pages, line_keys, line_counts, shape_keys, shape_counts = self._model.site_state(site)
+            sites.append(
+                {
+                    "site": site,
+                    "pages": int(pages),
+                    "lines": {"keys": _b64(line_keys, "<u8"), "counts": _b64(line_counts, "<u4")},
+                    "shapes": {"keys": _b64(shape_keys, "<u8"), "counts": _b64(shape_counts, "<u4")},
+                }
+            )
+        return {"format": MODEL_FORMAT, "version": MODEL_VERSION, "params": self.params, "sites": sites}
+
+    @classmethod
+    def from_dict(cls, state: dict[str, Any]) -> ChromeModel:
+        if not isinstance(state, dict) or state.get("format") != MODEL_FORMAT:
+            raise ValueError(f"not a neardup chrome model (expected format {MODEL_FORMAT!r})")
+        if state.get("version") != MODEL_VERSION:
+            raise ValueError(
+                f"chrome model version {state.get('version')!r} is not supported (this neardup reads {MODEL_VERSION})"
+            )
+        params = state.get("params")
+        if not isinstance(params, dict) or set(params) != set(_PARAMS):
+            raise ValueError(f"chrome model: params must have exactly the keys {_PARAMS}")
+        model = cls(**params)
+        sites = state.get("sites")
+        if not isinstance(sites, list):
+            raise ValueError("chrome model: sites must be a list")
+        for i, entry in enumerate(sites):
+            where = f"chrome model: site entry {i}"
+            try:
+                site, pages, lines, shapes = entry["site"], entry["pages"], entry["lines"], entry["shapes"]
+                arrays = [
+                    _unb64(lines["keys"], "<u8", where + " lines.keys"),
+                    _unb64(lines["counts"], "<u4", where + " lines.counts"),
+                    _unb64(shapes["keys"], "<u8", where + " shapes.keys"),
+                    _unb64(shapes["counts"], "<u4", where + " shapes.counts"),
+                ]
+            except (KeyError, TypeError) as error:
+                raise ValueError(f"{where}: missing or malformed field ({error})") from None
+            if isinstance(pages, bool) or not isinstance(pages, int) or pages < 1:
+                raise ValueError(f"{where}: pages must be an int >= 1, got {pages!r}")
+            keys, counts, shape_keys, shape_counts = (a.astype(a.dtype.newbyteorder("=")).tolist() for a in arrays)
+            model._model.insert_site(site, pages, keys, counts, shape_keys, shape_counts)
+        return model
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the model as JSON (atomically: a partial file never replaces a good one)."""
+        tmp = f"{os.fspath(path)}.tmp"
+        with open(tmp, "w", encoding="utf-8") as out:
+            json.dump(self.to_dict(), out, separators=(",", ":"))
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> ChromeModel:
+        with open(path, encoding="utf-8") as source:
+            try:
+                state = json.load(source)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{os.fspath(path)}: not JSON ({error})") from None
+        return cls.from_dict(state)
+
+
+def learn(texts: Iterable[str], sites: Iterable[str], *, num_threads: int | None = None, **params: int) -> ChromeModel:
+    """A :class:`ChromeModel` counted on ``texts``."""
+    return ChromeModel(**params).update(texts, sites, num_threads=num_threads)
+
+
+def _apply(text: str, decided: LineDecisions, copies: list[Repeat]) -> Stripped:
+    spans = decided.spans.tolist()
+    reasons: list[str | None] = [None if d == 0 else REASONS[d] for d in decided.decisions.tolist()]
+    for copy in copies:
+        for i, (start, _) in enumerate(spans):
+            if copy.start <= start < copy.end and reasons[i] is None:
+                reasons[i] = REPEAT
+    removed: list[Removed] = []
+    n = len(spans)
+    i = 0
+    while i < n:
+        reason = reasons[i]
+        if reason is None:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and reasons[j + 1] == reason:
+            j += 1
+        start, end = spans[i][0], spans[j][1]
+        # Take the line break with the removed lines: the one after, or before at the end.
+        if j + 1 < n:
+            end = spans[j + 1][0]
+        elif i > 0:
+            start = min(start, spans[i - 1][1])
+        if removed and removed[-1].end > start:  # the break before was already taken
+            start = removed[-1].end
+        removed.append(Removed(start, end, reason))
+        i = j + 1
+    pieces = []
+    position = 0
+    for span in removed:
+        pieces.append(text[position : span.start])
+        position = span.end
+    pieces.append(text[position:])
+    return Stripped("".join(pieces), removed)
+
+
+def _check_repeat_args(min_lines: int, min_chars: int, long_chars: int) -> None:
+    for name, value in (("min_lines", min_lines), ("min_chars", min_chars), ("long_chars", long_chars)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1 << 32:
+            raise ValueError(f"{name} must be an int in [0, 2**32), got {value!r}")
+
+
+def find_repeats(text: str, *, min_lines: int = 3, min_chars: int = 200, long_chars: int = 500) -> list[Repeat]:
+    """Runs of lines that repeat an earlier run of the same page (exact or near-exact: lines
+    compared after normalisation with punctuation and spacing folded). A run counts when it
+    has >= ``min_lines`` lines and >= ``min_chars`` characters, or >= ``long_chars``."""
+    _check_repeat_args(min_lines, min_chars, long_chars)
+    return [Repeat(*r) for r in _impl.find_repeats(text, min_lines, min_chars, long_chars)]
+
+
+def find_repeats_batch(
+    texts: Iterable[str],
+    *,
+    min_lines: int = 3,
+    min_chars: int = 200,
+    long_chars: int = 500,
+    num_threads: int | None = None,
+) -> list[list[Repeat]]:
+    """:func:`find_repeats` over many documents, in parallel with the GIL released."""
+    _check_repeat_args(min_lines, min_chars, long_chars)
+    _check_threads(num_threads)
+    results = _impl.find_repeats_batch(_list(texts, "str documents"), min_lines, min_chars, long_chars, num_threads)
+    return [[Repeat(*r) for r in doc] for doc in results]
+
+
+def collapse_repeats(text: str, **params: int) -> Stripped:
+    """The page with every repeated run collapsed to its first copy, and the removed spans."""
+    copies = find_repeats(text, **params)
+    removed = [Removed(c.start, c.end, REPEAT) for c in copies]
+    pieces, position = [], 0
+    for span in removed:
+        pieces.append(text[position : span.start])
+        position = span.end
+    pieces.append(text[position:])
+    return Stripped("".join(pieces), removed)

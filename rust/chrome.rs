@@ -1,0 +1,473 @@
+//! Site chrome: masked line fingerprints, per-site page counts, and a decision per line.
+//!
+//! The pure-Python reference (`python/neardup/_reference/chrome.py`) is the specification;
+//! this module follows it step for step, in integer arithmetic so both agree bit for bit.
+//! docs/chrome.md describes the method in prose.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::hash::hash64;
+use crate::text::{normalize_with, Span};
+use crate::Error;
+
+/// Seeds of the two line keys (fixed: a stored model stays valid).
+pub const FINGERPRINT_SEED: u64 = 0x6e65_6172_6475_7001;
+pub const SHAPE_SEED: u64 = 0x6e65_6172_6475_7002;
+
+/// Month names (and abbreviations) folded to `0` like digits, so dates do not split a line.
+const MONTHS: [&str; 24] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+];
+
+/// Decision codes, one per line.
+pub const BODY: u8 = 0;
+/// A line that recurs on many pages of its site (a template line).
+pub const TEMPLATE: u8 = 1;
+/// A page-specific line outside the page's body region (between template blocks).
+pub const OUTSIDE_BODY: u8 = 2;
+/// Boilerplate that many sites share (the cross-site model).
+pub const CROSS_SITE: u8 = 3;
+
+/// The per-line keys of one page.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LineKeys {
+    pub spans: Vec<Span>,
+    /// Hash of the masked line (0: a blank line).
+    pub fingerprints: Vec<u64>,
+    /// Hash of the first two and last two words of a line of >= 4 words (0: none).
+    pub shapes: Vec<u64>,
+    /// Length of the original line in characters.
+    pub lengths: Vec<u32>,
+}
+
+/// The masked form of a line: normalised (NFKC, case, quotes, whitespace), digits masked to
+/// `0`, and each maximal run of ASCII letters that is a month name replaced by `0`.
+pub fn mask_line(line: &str) -> String {
+    let mut normal = String::with_capacity(line.len());
+    if line.is_ascii() {
+        // For ASCII, normalisation is exactly: lower-case, digits to 0, whitespace runs to
+        // one space, trimmed (NFKC and case folding change nothing else); a byte loop is
+        // several times faster than the general pipeline and gives the same string.
+        ascii_fold(line, true, |c| normal.push(c));
+    } else {
+        normalize_with(line, true, |c, _, _| normal.push(c));
+    }
+    let bytes = normal.as_bytes();
+    if !bytes.iter().any(|b| b.is_ascii_lowercase()) {
+        return normal;
+    }
+    let mut out = String::with_capacity(normal.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_lowercase() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_lowercase() {
+                i += 1;
+            }
+            let word = &normal[start..i];
+            out.push_str(if MONTHS.contains(&word) { "0" } else { word });
+        } else {
+            // Copy one whole UTF-8 character.
+            let len = utf8_len(bytes[i]);
+            out.push_str(&normal[i..i + len]);
+            i += len;
+        }
+    }
+    out
+}
+
+/// `text::normalize` of an ASCII line, streamed (digits masked when `mask_digits`).
+pub fn ascii_fold<F: FnMut(char)>(line: &str, mask_digits: bool, mut emit: F) {
+    let (mut pending_space, mut emitted) = (false, false);
+    for &b in line.as_bytes() {
+        if matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ') {
+            pending_space = true;
+            continue;
+        }
+        if pending_space && emitted {
+            emit(' ');
+        }
+        pending_space = false;
+        emitted = true;
+        let c = if mask_digits && b.is_ascii_digit() { b'0' } else { b.to_ascii_lowercase() };
+        emit(c as char);
+    }
+}
+
+#[inline]
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0x00..=0x7F => 1,
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        _ => 4,
+    }
+}
+
+/// Fingerprint and shape key of one masked line.
+pub fn line_key(masked: &str) -> (u64, u64) {
+    if masked.is_empty() {
+        return (0, 0);
+    }
+    // 0 means "blank"; a real line never hashes to it.
+    let fingerprint = hash64(masked.as_bytes(), FINGERPRINT_SEED).max(1);
+    let words: Vec<&str> = masked.split(' ').collect();
+    let shape = if words.len() >= 4 {
+        let n = words.len();
+        let key = format!("{} {}\u{1f}{} {}", words[0], words[1], words[n - 2], words[n - 1]);
+        hash64(key.as_bytes(), SHAPE_SEED).max(1)
+    } else {
+        0
+    };
+    (fingerprint, shape)
+}
+
+/// The keys of every line of `text` (lines as in `text::segment`: split on LF, one
+/// trailing CR left out; spans in characters).
+pub fn line_keys(text: &str) -> LineKeys {
+    let mut keys = LineKeys::default();
+    let mut start = 0usize;
+    for piece in text.split('\n') {
+        let count = piece.chars().count();
+        let line = piece.strip_suffix('\r').unwrap_or(piece);
+        let length = if line.len() < piece.len() { count - 1 } else { count };
+        let (fingerprint, shape) = line_key(&mask_line(line));
+        keys.spans.push((start, start + length));
+        keys.fingerprints.push(fingerprint);
+        keys.shapes.push(shape);
+        keys.lengths.push(length as u32);
+        start += count + 1;
+    }
+    keys
+}
+
+/// Decision thresholds. Fractions are in permille of the site's pages, so that both
+/// backends decide in integer arithmetic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Params {
+    /// A line must recur on at least this many pages of its site to count as recurring.
+    pub min_pages: u32,
+    /// A recurring line is a template line when it is on >= this share of pages and sits in
+    /// a run of such lines (or at the page's edge, or is on >= `inner_permille`).
+    pub template_permille: u32,
+    /// A recurring line inside the body region is chrome only when on >= this share.
+    pub inner_permille: u32,
+    /// A shape (first two + last two words) counts when on >= this share of pages.
+    pub shape_permille: u32,
+    /// Extra cost, in characters, of a template line inside the body region.
+    pub penalty: u32,
+    /// A line on >= this many distinct sites is cross-site boilerplate (0: off).
+    pub cross_sites: u32,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            min_pages: 3,
+            template_permille: 200,
+            inner_permille: 500,
+            shape_permille: 300,
+            penalty: 200,
+            cross_sites: 3,
+        }
+    }
+}
+
+impl Params {
+    pub fn check(&self) -> Result<(), Error> {
+        if self.min_pages < 2 {
+            return Err(Error::InvalidArgument(format!("min_pages must be >= 2, got {}", self.min_pages)));
+        }
+        for (name, value) in [
+            ("template_permille", self.template_permille),
+            ("inner_permille", self.inner_permille),
+            ("shape_permille", self.shape_permille),
+        ] {
+            if value > 1000 {
+                return Err(Error::InvalidArgument(format!("{name} must be in [0, 1000], got {value}")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Per-site statistics: on how many distinct pages each line fingerprint and shape occurs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SiteStats {
+    pub pages: u64,
+    pub lines: HashMap<u64, u32>,
+    pub shapes: HashMap<u64, u32>,
+}
+
+/// The chrome model: statistics of every site seen, and of lines across sites.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    pub params: Params,
+    pub sites: BTreeMap<String, SiteStats>,
+    /// On how many distinct sites each fingerprint occurs.
+    pub cross: HashMap<u64, u32>,
+}
+
+fn distinct(values: &[u64]) -> Vec<u64> {
+    let mut seen: HashSet<u64> = HashSet::with_capacity(values.len());
+    values.iter().copied().filter(|&v| v != 0 && seen.insert(v)).collect()
+}
+
+impl Model {
+    pub fn new(params: Params) -> Result<Self, Error> {
+        params.check()?;
+        Ok(Model { params, ..Default::default() })
+    }
+
+    /// Count one page (its keys) for `site`.
+    pub fn add(&mut self, site: &str, keys: &LineKeys) {
+        let stats = self.sites.entry(site.to_owned()).or_default();
+        stats.pages += 1;
+        for fingerprint in distinct(&keys.fingerprints) {
+            let count = stats.lines.entry(fingerprint).or_insert(0);
+            if *count == 0 {
+                *self.cross.entry(fingerprint).or_insert(0) += 1;
+            }
+            *count += 1;
+        }
+        for shape in distinct(&keys.shapes) {
+            *stats.shapes.entry(shape).or_insert(0) += 1;
+        }
+    }
+
+    /// Restore one site's statistics (from a saved model); the cross-site counts follow.
+    /// Keys must be non-zero and distinct, counts at most `pages`.
+    pub fn insert_site(
+        &mut self,
+        site: &str,
+        pages: u64,
+        lines: &[(u64, u32)],
+        shapes: &[(u64, u32)],
+    ) -> Result<(), Error> {
+        if self.sites.contains_key(site) {
+            return Err(Error::InvalidArgument(format!("site {site:?} appears twice in the model")));
+        }
+        let mut stats = SiteStats { pages, ..Default::default() };
+        for (table, entries) in [(&mut stats.lines, lines), (&mut stats.shapes, shapes)] {
+            for &(key, count) in entries {
+                if key == 0 || u64::from(count) > pages {
+                    return Err(Error::InvalidArgument(format!(
+                        "site {site:?}: invalid entry {key}: {count} (keys in [1, 2**64), counts in [0, pages={pages}])"
+                    )));
+                }
+                if table.insert(key, count).is_some() {
+                    return Err(Error::InvalidArgument(format!("site {site:?}: duplicate keys")));
+                }
+            }
+        }
+        for (&fingerprint, &count) in &stats.lines {
+            if count > 0 {
+                *self.cross.entry(fingerprint).or_insert(0) += 1;
+            }
+        }
+        self.sites.insert(site.to_owned(), stats);
+        Ok(())
+    }
+
+    /// A decision per line of a page of `site` (the site need not be in the model).
+    pub fn decide(&self, site: &str, keys: &LineKeys) -> Vec<u8> {
+        let p = &self.params;
+        let empty = SiteStats::default();
+        let stats = self.sites.get(site).unwrap_or(&empty);
+        let pages = stats.pages;
+        let n = keys.fingerprints.len();
+        // Share of pages (permille) on which each line recurs; None for blank lines.
+        let mut share: Vec<Option<u64>> = Vec::with_capacity(n);
+        let mut cross = vec![false; n];
+        for (i, (&fingerprint, &shape)) in keys.fingerprints.iter().zip(&keys.shapes).enumerate() {
+            if fingerprint == 0 {
+                share.push(None);
+                continue;
+            }
+            let mut value = 0u64;
+            let count = u64::from(stats.lines.get(&fingerprint).copied().unwrap_or(0));
+            if count >= u64::from(p.min_pages) {
+                value = count * 1000 / pages;
+            }
+            if shape != 0 {
+                let count = u64::from(stats.shapes.get(&shape).copied().unwrap_or(0));
+                if count >= u64::from(p.min_pages) && count * 1000 >= u64::from(p.shape_permille) * pages {
+                    value = value.max(count * 1000 / pages);
+                }
+            }
+            if p.cross_sites > 0 && value < 1000 {
+                let sites = self.cross.get(&fingerprint).copied().unwrap_or(0);
+                if sites >= p.cross_sites {
+                    value = 1000;
+                    cross[i] = true;
+                }
+            }
+            share.push(Some(value));
+        }
+        decide_lines(p, &share, &cross, &keys.lengths)
+    }
+}
+
+/// The decision of a page from each line's share (permille of the site's pages it recurs
+/// on; None for blank lines), cross-site flags and lengths.
+///
+/// 1. A recurring line (share >= template_permille) is a *template* line when it has a
+///    recurring neighbour (the nearest non-blank line above or below), is the first or last
+///    non-blank line, or is on >= inner_permille of pages: templates come in blocks at the
+///    top and bottom; a lone recurring heading inside the text ("Note") is not one.
+/// 2. Each line scores: template -(penalty + length), other recurring 0, blank 0, any other
+///    line +length. The body region is the highest-scoring run of lines (Kadane, the first
+///    best run wins); lines outside it are chrome.
+/// 3. Inside the region, a line on >= inner_permille of pages is still chrome.
+pub fn decide_lines(p: &Params, share: &[Option<u64>], cross: &[bool], lengths: &[u32]) -> Vec<u8> {
+    let n = share.len();
+    let tmin = u64::from(p.template_permille);
+    let inner = u64::from(p.inner_permille);
+    let recurring = |i: usize| share[i].is_some_and(|s| s > 0 && s >= tmin);
+    let nonblank: Vec<usize> = (0..n).filter(|&i| share[i].is_some()).collect();
+    let mut template = vec![false; n];
+    for (j, &i) in nonblank.iter().enumerate() {
+        if !recurring(i) {
+            continue;
+        }
+        let above = j > 0 && recurring(nonblank[j - 1]);
+        let below = j + 1 < nonblank.len() && recurring(nonblank[j + 1]);
+        let edge = j == 0 || j + 1 == nonblank.len();
+        template[i] = above || below || edge || share[i].unwrap_or(0) >= inner;
+    }
+    let mut best = 0i64;
+    let (mut best_start, mut best_end) = (0usize, 0usize);
+    let (mut current, mut current_start) = (0i64, 0usize);
+    for i in 0..n {
+        let score = match share[i] {
+            None => 0,
+            Some(_) if template[i] => -(i64::from(p.penalty) + i64::from(lengths[i])),
+            Some(s) if s > 0 => 0,
+            Some(_) => i64::from(lengths[i]),
+        };
+        if current <= 0 {
+            current = 0;
+            current_start = i;
+        }
+        current += score;
+        if current > best {
+            best = current;
+            best_start = current_start;
+            best_end = i + 1;
+        }
+    }
+    (0..n)
+        .map(|i| {
+            let inside = best_start <= i && i < best_end;
+            let recurring_reason = if cross[i] { CROSS_SITE } else { TEMPLATE };
+            match share[i] {
+                None if inside => BODY,
+                None => OUTSIDE_BODY,
+                Some(s) if inside => {
+                    if s > 0 && s >= inner {
+                        recurring_reason
+                    } else {
+                        BODY
+                    }
+                }
+                Some(s) if s > 0 => recurring_reason,
+                Some(_) => OUTSIDE_BODY,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_fast_path_equals_normalize() {
+        for line in ["", "  A\tb  9\x0b\x0cC\r ", "\x1c\x00 x", "MiXeD 123 words,  here."] {
+            let mut fast = String::new();
+            ascii_fold(line, true, |c| fast.push(c));
+            assert_eq!(fast, crate::text::normalize(line, true).text);
+        }
+    }
+
+    #[test]
+    fn masking_folds_case_digits_and_months() {
+        assert_eq!(mask_line("  Last updated on October 07, 2026. "), "last updated on 0 00, 0000.");
+        assert_eq!(mask_line("Mayor"), "mayor");
+        assert_eq!(line_key("").0, 0);
+        assert_ne!(line_key("a").0, 0);
+    }
+
+    #[test]
+    fn shapes_ignore_the_middle() {
+        let a = line_key(&mask_line("Prev Up Chapter 5. Data Home Next")).1;
+        let b = line_key(&mask_line("Prev  Up Part VII. Internals Home Next")).1;
+        assert_eq!(a, b);
+        assert_eq!(line_key("a b c").1, 0);
+    }
+
+    #[test]
+    fn line_keys_follow_segment() {
+        let text = "é1\r\n\nB2\r";
+        let keys = line_keys(text);
+        assert_eq!(keys.spans, crate::text::segment(text).0);
+        assert_eq!(keys.fingerprints[1], 0);
+        assert_eq!(keys.fingerprints[0], line_key("é0").0);
+        assert_eq!(keys.lengths, vec![2, 0, 2]);
+    }
+
+    #[test]
+    fn template_blocks_are_cut_and_lone_headings_kept() {
+        let mut model = Model::new(Params::default()).unwrap();
+        // "Note" is on 3 of 8 pages: recurring, but alone inside the text, so body.
+        let pages: Vec<String> = (0..8)
+            .map(|i| {
+                let note = if i % 3 == 0 { "Note\n" } else { "" };
+                let word = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"][i];
+                format!(
+                    "Home\nNews\nSport\n{word} is the topic of this story, with more words {word}\n{note}{word} body text goes on and on, {word}\nAbout us\nContact"
+                )
+            })
+            .collect();
+        for page in &pages {
+            model.add("site", &line_keys(page));
+        }
+        let decisions = model.decide("site", &line_keys(&pages[0]));
+        assert_eq!(decisions, vec![TEMPLATE, TEMPLATE, TEMPLATE, BODY, BODY, BODY, TEMPLATE, TEMPLATE]);
+        // A site the model has not seen keeps everything.
+        assert!(model.decide("other", &line_keys(&pages[0])).iter().all(|&d| d == BODY));
+    }
+
+    #[test]
+    fn cross_site_lines_are_recognised_on_a_new_site() {
+        let mut model = Model::new(Params::default()).unwrap();
+        for site in ["a", "b", "c"] {
+            model.add(site, &line_keys(&format!("Share this article\nbody of {site} with several words")));
+        }
+        let decisions = model.decide("d", &line_keys("Share this article\nA brand new body with words"));
+        assert_eq!(decisions, vec![CROSS_SITE, BODY]);
+    }
+}

@@ -1,0 +1,256 @@
+//! Bindings of the chrome model, line keys and repeat detection.
+
+use numpy::{IntoPyArray, PyArray1, PyArray2};
+use pyo3::exceptions::PyKeyError;
+use pyo3::prelude::*;
+
+use super::text::spans_array;
+use super::{text_arg, texts_arg, to_py_err};
+use crate::chrome::{self, LineKeys, Model, Params};
+use crate::parallel::map_ordered;
+use crate::repeats::{self, Repeat, RepeatParams};
+use crate::Error;
+
+type LineKeysPy<'py> = (
+    Bound<'py, PyArray2<i64>>,
+    Bound<'py, PyArray1<u64>>,
+    Bound<'py, PyArray1<u64>>,
+    Bound<'py, PyArray1<i64>>,
+);
+
+fn line_keys_py(py: Python<'_>, keys: LineKeys) -> LineKeysPy<'_> {
+    let lengths: Vec<i64> = keys.lengths.iter().map(|&l| i64::from(l)).collect();
+    (
+        spans_array(py, &keys.spans),
+        keys.fingerprints.into_pyarray(py),
+        keys.shapes.into_pyarray(py),
+        lengths.into_pyarray(py),
+    )
+}
+
+#[pyfunction]
+fn line_keys<'py>(py: Python<'py>, text: &Bound<'py, PyAny>) -> PyResult<LineKeysPy<'py>> {
+    let text = text_arg(text, None)?;
+    Ok(line_keys_py(py, chrome::line_keys(&text)))
+}
+
+#[pyfunction]
+#[pyo3(signature = (texts, num_threads = None))]
+fn line_keys_batch<'py>(
+    py: Python<'py>,
+    texts: &Bound<'py, PyAny>,
+    num_threads: Option<usize>,
+) -> PyResult<Vec<LineKeysPy<'py>>> {
+    let texts = texts_arg(texts)?;
+    let results =
+        py.detach(|| map_ordered(&texts, num_threads, |t| chrome::line_keys(t))).map_err(to_py_err)?;
+    Ok(results.into_iter().map(|k| line_keys_py(py, k)).collect())
+}
+
+/// Texts and their site keys, copied so the GIL can be released.
+fn pairs_arg(texts: &Bound<'_, PyAny>, sites: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
+    let texts = texts_arg(texts)?;
+    let mut names = Vec::new();
+    for (i, site) in sites.try_iter()?.enumerate() {
+        names.push(text_arg(&site?, Some(i)).map_err(|e| site_error(e, i))?.into_owned());
+    }
+    if texts.len() != names.len() {
+        return Err(to_py_err(Error::InvalidArgument(format!(
+            "got {} texts but {} sites; give one site per text",
+            texts.len(),
+            names.len()
+        ))));
+    }
+    Ok(texts.into_iter().zip(names).collect())
+}
+
+/// Say that the bad value was a site, not a text (same wording as the reference).
+fn site_error(error: PyErr, doc: usize) -> PyErr {
+    Python::attach(|py| {
+        if error.is_instance_of::<pyo3::exceptions::PyTypeError>(py) {
+            let message = error.value(py).to_string();
+            let type_name = message.rsplit("got ").next().unwrap_or("object").to_owned();
+            pyo3::exceptions::PyTypeError::new_err(format!(
+                "document {doc}: site must be str, got {type_name}"
+            ))
+        } else {
+            error
+        }
+    })
+}
+
+type DecisionsPy<'py> = (Bound<'py, PyArray2<i64>>, Bound<'py, PyArray1<u8>>);
+type SiteStatePy<'py> = (
+    u64,
+    Bound<'py, PyArray1<u64>>,
+    Bound<'py, PyArray1<u32>>,
+    Bound<'py, PyArray1<u64>>,
+    Bound<'py, PyArray1<u32>>,
+);
+
+/// Per-site statistics of masked line fingerprints and shapes, and cross-site counts.
+#[pyclass(module = "neardup._core")]
+struct ChromeModel {
+    inner: Model,
+}
+
+#[pymethods]
+impl ChromeModel {
+    #[new]
+    #[pyo3(signature = (min_pages = 3, template_permille = 200, inner_permille = 500, shape_permille = 300, penalty = 200, cross_sites = 3))]
+    fn new(
+        min_pages: u32,
+        template_permille: u32,
+        inner_permille: u32,
+        shape_permille: u32,
+        penalty: u32,
+        cross_sites: u32,
+    ) -> PyResult<Self> {
+        let params =
+            Params { min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites };
+        Ok(ChromeModel { inner: Model::new(params).map_err(to_py_err)? })
+    }
+
+    fn params(&self) -> (u32, u32, u32, u32, u32, u32) {
+        let p = self.inner.params;
+        (p.min_pages, p.template_permille, p.inner_permille, p.shape_permille, p.penalty, p.cross_sites)
+    }
+
+    /// Count the pages: line keys in parallel with the GIL released, then merged in order.
+    #[pyo3(signature = (texts, sites, num_threads = None))]
+    fn add(
+        &mut self,
+        py: Python<'_>,
+        texts: &Bound<'_, PyAny>,
+        sites: &Bound<'_, PyAny>,
+        num_threads: Option<usize>,
+    ) -> PyResult<()> {
+        let pairs = pairs_arg(texts, sites)?;
+        let model = &mut self.inner;
+        py.detach(|| {
+            let keys = map_ordered(&pairs, num_threads, |(text, _)| chrome::line_keys(text))?;
+            for ((_, site), keys) in pairs.iter().zip(&keys) {
+                model.add(site, keys);
+            }
+            Ok(())
+        })
+        .map_err(to_py_err)
+    }
+
+    #[pyo3(signature = (texts, sites, num_threads = None))]
+    fn decide<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &Bound<'py, PyAny>,
+        sites: &Bound<'py, PyAny>,
+        num_threads: Option<usize>,
+    ) -> PyResult<Vec<DecisionsPy<'py>>> {
+        let pairs = pairs_arg(texts, sites)?;
+        let model = &self.inner;
+        let results = py
+            .detach(|| {
+                map_ordered(&pairs, num_threads, |(text, site)| {
+                    let keys = chrome::line_keys(text);
+                    let decisions = model.decide(site, &keys);
+                    (keys.spans, decisions)
+                })
+            })
+            .map_err(to_py_err)?;
+        Ok(results.into_iter().map(|(spans, d)| (spans_array(py, &spans), d.into_pyarray(py))).collect())
+    }
+
+    fn site_names(&self) -> Vec<String> {
+        self.inner.sites.keys().cloned().collect()
+    }
+
+    fn site_state<'py>(&self, py: Python<'py>, site: &str) -> PyResult<SiteStatePy<'py>> {
+        let stats = self
+            .inner
+            .sites
+            .get(site)
+            .ok_or_else(|| PyKeyError::new_err(format!("site {site:?} is not in the model")))?;
+        let sorted = |table: &std::collections::HashMap<u64, u32>| {
+            let mut entries: Vec<(u64, u32)> = table.iter().map(|(&k, &v)| (k, v)).collect();
+            entries.sort_unstable();
+            let keys: Vec<u64> = entries.iter().map(|e| e.0).collect();
+            let counts: Vec<u32> = entries.iter().map(|e| e.1).collect();
+            (keys, counts)
+        };
+        let (line_keys, line_counts) = sorted(&stats.lines);
+        let (shape_keys, shape_counts) = sorted(&stats.shapes);
+        Ok((
+            stats.pages,
+            line_keys.into_pyarray(py),
+            line_counts.into_pyarray(py),
+            shape_keys.into_pyarray(py),
+            shape_counts.into_pyarray(py),
+        ))
+    }
+
+    fn insert_site(
+        &mut self,
+        site: &Bound<'_, PyAny>,
+        pages: u64,
+        line_fingerprints: Vec<u64>,
+        line_counts: Vec<u32>,
+        shape_keys: Vec<u64>,
+        shape_counts: Vec<u32>,
+    ) -> PyResult<()> {
+        let site = text_arg(site, Some(0)).map_err(|e| site_error(e, 0))?;
+        if line_fingerprints.len() != line_counts.len() || shape_keys.len() != shape_counts.len() {
+            return Err(to_py_err(Error::InvalidArgument(format!(
+                "site {site:?}: keys and counts differ in length"
+            ))));
+        }
+        let lines: Vec<(u64, u32)> = line_fingerprints.into_iter().zip(line_counts).collect();
+        let shapes: Vec<(u64, u32)> = shape_keys.into_iter().zip(shape_counts).collect();
+        self.inner.insert_site(&site, pages, &lines, &shapes).map_err(to_py_err)
+    }
+}
+
+type RepeatPy = (usize, usize, usize, usize, usize);
+
+fn repeats_py(repeats: Vec<Repeat>) -> Vec<RepeatPy> {
+    repeats.into_iter().map(|r| (r.start, r.end, r.source_start, r.source_end, r.lines)).collect()
+}
+
+#[pyfunction]
+#[pyo3(signature = (text, min_lines = 3, min_chars = 200, long_chars = 500))]
+fn find_repeats(
+    text: &Bound<'_, PyAny>,
+    min_lines: u32,
+    min_chars: u32,
+    long_chars: u32,
+) -> PyResult<Vec<RepeatPy>> {
+    let text = text_arg(text, None)?;
+    let params = RepeatParams { min_lines, min_chars, long_chars };
+    Ok(repeats_py(repeats::find_repeats(&text, &params).map_err(to_py_err)?))
+}
+
+#[pyfunction]
+#[pyo3(signature = (texts, min_lines = 3, min_chars = 200, long_chars = 500, num_threads = None))]
+fn find_repeats_batch(
+    py: Python<'_>,
+    texts: &Bound<'_, PyAny>,
+    min_lines: u32,
+    min_chars: u32,
+    long_chars: u32,
+    num_threads: Option<usize>,
+) -> PyResult<Vec<Vec<RepeatPy>>> {
+    let params = RepeatParams { min_lines, min_chars, long_chars };
+    params.check().map_err(to_py_err)?;
+    let texts = texts_arg(texts)?;
+    let results = py
+        .detach(|| map_ordered(&texts, num_threads, |t| repeats::find_repeats(t, &params)))
+        .map_err(to_py_err)?;
+    results.into_iter().map(|r| r.map(repeats_py).map_err(to_py_err)).collect()
+}
+
+pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<ChromeModel>()?;
+    m.add_function(wrap_pyfunction!(line_keys, m)?)?;
+    m.add_function(wrap_pyfunction!(line_keys_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(find_repeats, m)?)?;
+    m.add_function(wrap_pyfunction!(find_repeats_batch, m)?)?;
+    Ok(())
+}

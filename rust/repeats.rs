@@ -1,0 +1,188 @@
+//! Repeats inside one page: a run of lines that copies an earlier run of the same page (a
+//! body pasted twice) is found, so it can be collapsed to its first copy.
+//!
+//! The pure-Python reference (`python/neardup/_reference/repeats.py`) is the specification.
+
+use std::collections::HashMap;
+
+use crate::hash::hash64;
+use crate::text::{char_class, normalize_with, Span, CLASS_OTHER};
+use crate::Error;
+
+pub const REPEAT_SEED: u64 = 0x6e65_6172_6475_7003;
+
+/// How long a repeated run must be to be collapsed: at least `min_lines` lines and
+/// `min_chars` characters, or any number of lines of at least `long_chars` characters.
+/// (Two-line repeats such as a traceback header are ordinary in documentation.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RepeatParams {
+    pub min_lines: u32,
+    pub min_chars: u32,
+    pub long_chars: u32,
+}
+
+impl Default for RepeatParams {
+    fn default() -> Self {
+        RepeatParams { min_lines: 3, min_chars: 200, long_chars: 500 }
+    }
+}
+
+impl RepeatParams {
+    pub fn check(&self) -> Result<(), Error> {
+        if self.min_lines < 1 {
+            return Err(Error::InvalidArgument("min_lines must be >= 1, got 0".into()));
+        }
+        Ok(())
+    }
+}
+
+/// One collapsed copy: `[start, end)` is removed (with its line break), and it repeats
+/// `[source_start, source_end)`; `lines` is the number of non-empty lines it spans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repeat {
+    pub start: usize,
+    pub end: usize,
+    pub source_start: usize,
+    pub source_end: usize,
+    pub lines: usize,
+}
+
+/// The near-exact key of a line: its normalised text (case, quotes, whitespace folded)
+/// with every run of characters that are not word characters (punctuation, symbols,
+/// spaces) replaced by one space and trimmed; 0 for a line with no word characters.
+pub fn repeat_key(line: &str) -> (u64, String) {
+    let mut folded = String::with_capacity(line.len());
+    let mut gap = false;
+    let mut push = |c: char| {
+        if char_class(c) == CLASS_OTHER {
+            gap = true;
+        } else {
+            if gap && !folded.is_empty() {
+                folded.push(' ');
+            }
+            gap = false;
+            folded.push(c);
+        }
+    };
+    if line.is_ascii() {
+        // Same string as the general pipeline for ASCII (see chrome::ascii_fold), faster.
+        crate::chrome::ascii_fold(line, false, &mut push);
+    } else {
+        normalize_with(line, false, |c, _, _| push(c));
+    }
+    if folded.is_empty() {
+        return (0, folded);
+    }
+    (hash64(folded.as_bytes(), REPEAT_SEED).max(1), folded)
+}
+
+/// Lines of `text` (as `text::segment`) with their repeat keys.
+fn keyed_lines(text: &str) -> (Vec<Span>, Vec<u64>) {
+    let mut spans = Vec::new();
+    let mut keys = Vec::new();
+    let mut start = 0usize;
+    for piece in text.split('\n') {
+        let count = piece.chars().count();
+        let line = piece.strip_suffix('\r').unwrap_or(piece);
+        let length = if line.len() < piece.len() { count - 1 } else { count };
+        spans.push((start, start + length));
+        keys.push(repeat_key(line).0);
+        start += count + 1;
+    }
+    (spans, keys)
+}
+
+/// The runs of lines of `text` that repeat an earlier run, in order. Lines without word
+/// characters (blank, rules like `---`) are skipped: they neither count nor break a run.
+/// Scanning forward, a line whose key was seen before starts a candidate run against the
+/// first earlier line with that key; the run extends while keys match and the copy does not
+/// reach into its source; long enough runs are taken and the scan resumes after them.
+pub fn find_repeats(text: &str, params: &RepeatParams) -> Result<Vec<Repeat>, Error> {
+    params.check()?;
+    let (spans, keys) = keyed_lines(text);
+    let content: Vec<usize> = (0..keys.len()).filter(|&i| keys[i] != 0).collect();
+    let length = |i: usize| (spans[i].1 - spans[i].0) as u64;
+    let mut first: HashMap<u64, usize> = HashMap::new();
+    let mut repeats = Vec::new();
+    let mut j = 0usize;
+    while j < content.len() {
+        let key = keys[content[j]];
+        if let Some(&i) = first.get(&key) {
+            let (mut run, mut chars) = (0usize, 0u64);
+            while j + run < content.len() && i + run < j && keys[content[i + run]] == keys[content[j + run]] {
+                chars += length(content[j + run]);
+                run += 1;
+            }
+            let long_enough = (run as u64 >= u64::from(params.min_lines)
+                && chars >= u64::from(params.min_chars))
+                || chars >= u64::from(params.long_chars);
+            if run > 0 && long_enough {
+                let (first_line, last_line) = (content[j], content[j + run - 1]);
+                let (mut start, mut end) = (spans[first_line].0, spans[last_line].1);
+                // Take the line break with the copy: the one after it, or before it at the end.
+                if last_line + 1 < spans.len() {
+                    end = spans[last_line + 1].0;
+                } else if first_line > 0 {
+                    start = spans[first_line - 1].1;
+                }
+                repeats.push(Repeat {
+                    start,
+                    end,
+                    source_start: spans[content[i]].0,
+                    source_end: spans[content[i + run - 1]].1,
+                    lines: run,
+                });
+                j += run;
+                continue;
+            }
+        } else {
+            first.insert(key, j);
+        }
+        j += 1;
+    }
+    Ok(repeats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body() -> String {
+        (0..4)
+            .map(|i| format!("Paragraph {i} of the story, long enough to matter for the count here.\n"))
+            .collect()
+    }
+
+    #[test]
+    fn a_body_pasted_twice_is_found() {
+        let text = format!("Title\n{}{}Footer", body(), body().to_uppercase().replace(',', " ;"));
+        let repeats = find_repeats(&text, &RepeatParams::default()).unwrap();
+        assert_eq!(repeats.len(), 1);
+        let r = repeats[0];
+        let chars: Vec<char> = text.chars().collect();
+        let kept: String = chars[..r.start].iter().chain(&chars[r.end..]).collect();
+        assert_eq!(kept, format!("Title\n{}Footer", body()));
+        assert_eq!((r.source_start, r.lines), (6, 4));
+    }
+
+    #[test]
+    fn short_repeats_and_single_lines_are_kept() {
+        let text = "Traceback (most recent call last):\nx\nTraceback (most recent call last):\ny";
+        assert!(find_repeats(text, &RepeatParams::default()).unwrap().is_empty());
+        assert!(find_repeats("", &RepeatParams::default()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_copy_at_the_end_takes_the_line_break_before_it() {
+        let line = "x".repeat(600);
+        let text = format!("{line}\n{line}");
+        let repeats = find_repeats(&text, &RepeatParams::default()).unwrap();
+        assert_eq!((repeats[0].start, repeats[0].end), (600, 1201));
+    }
+
+    #[test]
+    fn keys_fold_punctuation_and_case() {
+        assert_eq!(repeat_key("  \u{201C}Hello,\u{201D} WORLD!! ").1, "hello world");
+        assert_eq!(repeat_key("--- * ---").0, 0);
+    }
+}

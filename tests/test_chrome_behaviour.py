@@ -1,0 +1,139 @@
+"""Chrome stripping behaves as documented: spans index the original, models round-trip, the
+cross-site model works on one-page sites, and quality holds on the labelled sets."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import neardup
+from neardup.chrome import ChromeModel, site_key
+
+TEMPLATE_TOP = ["Home", "World", "Business", "Sport", "Search"]
+TEMPLATE_BOTTOM = ["About us", "Contact", "Privacy policy", "\u00a9 2024 The Daily Example"]
+WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()
+
+
+def page(i: int, extra: str = "") -> str:
+    body = [f"{WORDS[i % 12]} story number {i}: {' '.join(WORDS[(i + k) % 12] for k in range(9))} {WORDS[i % 7]}",
+            f"{WORDS[(i + 3) % 12]} reported that {WORDS[(i * 5) % 12]} happened {'again ' * (i % 4)}today {i}."]
+    return "\n".join(TEMPLATE_TOP + [f"Updated {i} May 2021"] + body + ([extra] if extra else []) + TEMPLATE_BOTTOM)
+
+
+def site_model(n: int = 10) -> ChromeModel:
+    return ChromeModel().update([page(i) for i in range(n)], ["example.com"] * n)
+
+
+def test_strip_removes_template_and_keeps_body():
+    model = site_model()
+    text = page(3)
+    result = model.strip(text, "example.com")
+    assert result.text.split("\n") == text.split("\n")[6:8]
+    assert {r.reason for r in result.removed} == {"template"}
+    # Spans index the original; removed + kept rebuild it.
+    rebuilt, position = [], 0
+    for span in result.removed:
+        rebuilt.append(text[position:span.start])
+        position = span.end
+    assert "".join(rebuilt) + text[position:] == result.text
+
+
+@given(st.text(max_size=60), st.integers(0, 9))
+def test_spans_partition_the_original(noise, i):
+    text = page(i, extra=noise.replace("\n", " "))
+    result = site_model().strip(text, "example.com")
+    previous_end = 0
+    kept_length = 0
+    for span in result.removed:
+        assert previous_end <= span.start < span.end <= len(text)
+        kept_length += span.start - previous_end
+        previous_end = span.end
+    assert kept_length + len(text) - previous_end == len(result.text)
+
+
+def test_unknown_and_one_page_sites_keep_everything():
+    model = site_model()
+    text = page(1)
+    assert model.strip(text, "elsewhere.org").text == text
+    one = ChromeModel().update([text], ["single.org"])
+    assert one.strip(text, "single.org").text == text
+
+
+def test_cross_site_boilerplate_on_a_one_page_site():
+    boiler = "Share this article on social media"
+    texts = [f"{WORDS[k]} site body line with words {k}\n{boiler}" for k in range(3)]
+    model = ChromeModel().update(texts, ["a.com", "b.com", "c.com"])
+    new = "A brand new article about something else entirely\n" + boiler
+    result = model.strip(new, "d.com")
+    assert result.text == "A brand new article about something else entirely"
+    assert [r.reason for r in result.removed] == ["cross_site"]
+    assert ChromeModel(cross_sites=0).update(texts, ["a.com", "b.com", "c.com"]).strip(new, "d.com").text == new
+
+
+def test_save_load_update_round_trip(tmp_path):
+    model = site_model(6)
+    path = tmp_path / "model.json"
+    model.save(path)
+    state = json.loads(path.read_text())
+    assert state["format"] == "neardup-chrome-model" and state["version"] == 1
+    loaded = ChromeModel.load(path)
+    assert loaded.to_dict() == model.to_dict()
+    text = page(2)
+    assert loaded.strip(text, "example.com") == model.strip(text, "example.com")
+    # Updating a loaded model equals learning everything at once.
+    loaded.update([page(i) for i in range(6, 10)], ["example.com"] * 4)
+    assert loaded.to_dict() == site_model(10).to_dict()
+
+
+def test_bad_models_are_refused(tmp_path):
+    good = site_model(3).to_dict()
+    with pytest.raises(ValueError, match="version 9"):
+        ChromeModel.from_dict({**good, "version": 9})
+    with pytest.raises(ValueError, match="not a neardup chrome model"):
+        ChromeModel.from_dict({"format": "other"})
+    broken = json.loads(json.dumps(good))
+    broken["sites"][0]["lines"]["keys"] = "!!"
+    with pytest.raises(ValueError, match="site entry 0 lines.keys"):
+        ChromeModel.from_dict(broken)
+    (tmp_path / "bad.json").write_text("{")
+    with pytest.raises(ValueError, match="not JSON"):
+        ChromeModel.load(tmp_path / "bad.json")
+
+
+def test_site_key():
+    assert site_key("https://WWW.Example.com:8080/a?b") == "example.com"
+    assert site_key("news.example.org/x") == "news.example.org"
+    with pytest.raises(ValueError, match="has no host"):
+        site_key("https:///nohost")
+
+
+def score(rows, model):
+    kept = body = removed = chrome = 0
+    for row, decided in zip(rows, model.classify([r["text"] for r in rows], [r["site"] for r in rows])):
+        for line, is_body, decision in zip(row["text"].split("\n"), row["line_is_body"], decided.decisions.tolist()):
+            if is_body:
+                body += len(line)
+                kept += len(line) if decision == 0 else 0
+            else:
+                chrome += len(line)
+                removed += len(line) if decision != 0 else 0
+    return kept / body, removed / chrome
+
+
+@pytest.mark.parametrize(
+    "name, body_min, chrome_min",
+    # Floors a little under the measured numbers (docs/chrome.md), well over the >=3-pages rule.
+    [("chrome-postgresql-doc-15", 0.98, 0.99), ("chrome-cleanportaleval", 0.97, 0.89)],
+)
+def test_quality_on_labelled_sites(shared_data, name, body_min, chrome_min):
+    rows = [json.loads(line) for line in gzip.open(shared_data / f"{name}.jsonl.gz", "rt")]
+    if neardup.backend() == "python":
+        rows = rows[:: max(1, len(rows) // 60)]  # the reference is slow; a spread sample
+        body_min, chrome_min = body_min - 0.05, chrome_min - 0.1
+    model = ChromeModel().update([r["text"] for r in rows], [r["site"] for r in rows])
+    kept, removed = score(rows, model)
+    assert kept >= body_min and removed >= chrome_min, (kept, removed)

@@ -1,0 +1,99 @@
+"""The Rust core and the pure-Python reference agree on every chrome and repeat primitive:
+line keys, per-site counts, decisions, repeat spans, on generated input and on real pages."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from neardup import _core, _reference, backend
+from strategies import texts
+from test_text_equivalence import as_lists, same
+
+# Pages of small generated sites: lines drawn from a shared pool (so that they recur across
+# pages, masked digits and months included) mixed with arbitrary text of every kind.
+POOL = ["Home", "News", "Sport", "Share this article", "Last updated 5 May 2021", "Last updated 17 October 1999",
+        "Prev Up Chapter 1 Intro Home Next", "Prev Up Part II Other Home Next", "Note", "See also", "", "  ",
+        "\u00a9 2024 Caf\u00e9 \u201cSite\u201d", "Contact us", "Related stories"]
+lines = st.one_of(st.sampled_from(POOL), texts)
+pages = st.lists(lines, max_size=25).map("\n".join)
+sites = st.sampled_from(["a", "b", "c", "d", "\u00e9"])
+corpus = st.lists(st.tuples(pages, sites), max_size=12)
+params = st.tuples(st.integers(2, 4), st.integers(0, 1000), st.integers(0, 1000), st.integers(0, 1000),
+                   st.integers(0, 500), st.integers(0, 4))
+
+
+@given(texts)
+def test_line_keys(text):
+    same(_core.line_keys(text), _reference.line_keys(text))
+
+
+@given(st.lists(texts, max_size=5), st.sampled_from([None, 1, 2]))
+def test_line_keys_batch(batch, num_threads):
+    same(_core.line_keys_batch(batch, num_threads), _reference.line_keys_batch(batch))
+
+
+@given(corpus, corpus, params, st.sampled_from([None, 1, 2]))
+def test_model_counts_and_decisions(learn, check, p, num_threads):
+    rust, ref = _core.ChromeModel(*p), _reference.ChromeModel(*p)
+    for model in (rust, ref):
+        model.add([t for t, _ in learn], [s for _, s in learn], num_threads)
+    assert rust.site_names() == ref.site_names()
+    for site in ref.site_names():
+        same(rust.site_state(site), ref.site_state(site))
+    pairs = learn + check
+    same(rust.decide([t for t, _ in pairs], [s for _, s in pairs], num_threads),
+         ref.decide([t for t, _ in pairs], [s for _, s in pairs]))
+
+
+@given(st.lists(st.one_of(st.sampled_from(POOL), texts, st.sampled_from(["x" * 300, "A longer line of body text."])),
+                max_size=30).map("\n".join), st.integers(1, 4), st.integers(0, 300), st.integers(0, 700))
+def test_find_repeats(text, min_lines, min_chars, long_chars):
+    doubled = text + "\n" + text  # a body pasted twice, so that there is something to find
+    for t in (text, doubled):
+        assert _core.find_repeats(t, min_lines, min_chars, long_chars) == _reference.find_repeats(
+            t, min_lines, min_chars, long_chars)
+
+
+def test_huge_and_empty_pages():
+    huge = ("line of text 1\n" * 20000) + "x" * 200000
+    same(_core.line_keys(huge), _reference.line_keys(huge))
+    assert _core.find_repeats(huge) == _reference.find_repeats(huge)
+    for model in (_core.ChromeModel(), _reference.ChromeModel()):
+        model.add(["", "", ""], ["s", "s", "s"])
+    same(_core.ChromeModel().decide([""], ["s"]), _reference.ChromeModel().decide([""], ["s"]))
+
+
+@pytest.mark.parametrize("impl", [_core, _reference], ids=["rust", "python"])
+def test_bad_input_is_named(impl):
+    model = impl.ChromeModel()
+    with pytest.raises(ValueError, match="2 texts but 1 sites"):
+        model.add(["a", "b"], ["s"])
+    with pytest.raises(TypeError, match="document 1: site must be str"):
+        model.add(["a", "b"], ["s", 3])
+    with pytest.raises(ValueError, match="document 0: lone surrogate"):
+        model.decide(["\ud800"], ["s"])
+    with pytest.raises(ValueError, match="min_pages must be >= 2"):
+        impl.ChromeModel(1)
+    with pytest.raises(ValueError, match="duplicate keys"):
+        model.insert_site("s", 3, [5, 5], [1, 1], [], [])
+    with pytest.raises(ValueError, match="invalid entry"):
+        model.insert_site("t", 1, [5], [2], [], [])
+    with pytest.raises(ValueError, match="min_lines must be >= 1"):
+        impl.find_repeats("x", 0)
+
+
+def test_real_pages_agree(shared_data):
+    # Under the python backend a slice keeps the suite quick; the decisions are the same code.
+    limit = 30 if backend() == "python" else 71
+    rows = [json.loads(line) for line in gzip.open(shared_data / "chrome-cleanportaleval.jsonl.gz", "rt")][:limit]
+    texts, sites = [r["text"] for r in rows], [r["site"] for r in rows]
+    rust, ref = _core.ChromeModel(), _reference.ChromeModel()
+    rust.add(texts, sites)
+    ref.add(texts, sites)
+    same(rust.decide(texts, sites), ref.decide(texts, sites))
+    assert [_core.find_repeats(t) for t in texts] == [_reference.find_repeats(t) for t in texts]
