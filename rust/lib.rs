@@ -2,7 +2,9 @@
 //!
 //! Pure Rust; the PyO3 binding lives in `py/` behind the `python` feature.
 
+pub mod align;
 pub mod error;
+pub mod fuzzy;
 pub mod hash;
 pub mod parallel;
 pub mod text;

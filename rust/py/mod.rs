@@ -2,6 +2,7 @@
 //! and maps core errors to Python exceptions in one place (`to_py_err`).
 //! One submodule per area registers its functions.
 
+mod align;
 mod text;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -88,5 +89,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Benchmarks refuse to time a build with debug assertions (the quick test profile).
     m.add("DEBUG_BUILD", cfg!(debug_assertions))?;
     text::register(m)?;
+    align::register(m)?;
     Ok(())
 }
