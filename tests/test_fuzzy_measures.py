@@ -103,3 +103,5 @@ def test_bad_input():
         neardup.fuzzy_batch([("a", "b"), ("a", "b"), (None, "b")])
     with pytest.raises(TypeError, match=r"^pair 0: expected a pair"):
         neardup.fuzzy_batch(["ab"], normalize=True)
+    with pytest.raises(ValueError, match=r"^pair 1 \(b\): lone surrogate"):
+        neardup.fuzzy_batch([("a", "b"), ("a", "\ud800")], normalize=True)

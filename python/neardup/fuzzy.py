@@ -97,8 +97,8 @@ def fuzzy_batch(
 
 
 def _checked_pairs(pairs):
-    for i, pair in enumerate(pairs):
-        sides = list(pair) if not isinstance(pair, str) and isinstance(pair, Iterable) else []
-        if len(sides) != 2:
-            raise TypeError(f"pair {i}: expected a pair (a, b) of str")
-        yield sides[0], sides[1]
+    """Check the pairs before normalising them, so that errors name the pair and the side
+    (normalize_batch would name a position in the flattened list)."""
+    from ._reference import _pairs
+
+    return _pairs(pairs)
