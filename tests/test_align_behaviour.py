@@ -222,3 +222,33 @@ def test_batch_is_independent_of_threads(seeds_dir):
     one = neardup.align_batch(batch, num_threads=1)
     assert neardup.align_batch(batch, num_threads=2) == one == neardup.align_batch(batch)
     assert one[0] == neardup.align(page, clean)
+
+
+def test_body_by_agreement_on_syndicated_pages(shared_data):
+    # The first two pages of each cluster that has two (an article on two sites, the copy edited: trimmed,
+    # requoted, words replaced, OCR noise, pasted twice, merged paragraphs). A line counts as
+    # article when it appears in that page's `body_text`. Measured: 0.983 of the article's
+    # characters kept, 0.936 of the rest removed.
+    with gzip.open(shared_data / "dups-syndication-cleanportaleval.jsonl.gz", "rt", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f]
+    clusters = defaultdict(list)
+    for row in rows:
+        clusters[row["cluster"]].append(row)
+    pairs = [docs[:2] for docs in clusters.values() if len(docs) >= 2]
+    kept = body = removed = rest = 0
+    for a, b in pairs:
+        split = neardup.body_by_agreement(a["text"], b["text"])
+        for doc, mask in ((a, split.shared_a), (b, split.shared_b)):
+            article = {line.strip() for line in doc["body_text"].split("\n") if line.strip()}
+            for line, shared in zip(doc["text"].split("\n"), mask):
+                if not line.strip():
+                    continue
+                if line.strip() in article:
+                    body += len(line)
+                    kept += len(line) * bool(shared)
+                else:
+                    rest += len(line)
+                    removed += len(line) * (not shared)
+    assert len(pairs) >= 30  # 34 clusters hold two or more pages
+    assert kept / body >= 0.97, kept / body
+    assert removed / rest >= 0.92, removed / rest
