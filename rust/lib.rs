@@ -1,10 +1,12 @@
-//! neardup's core: text primitives, hashing and (in later modules) the dedup machinery.
+//! neardup's core: text primitives, hashing, MinHash/LSH/clusters, chrome, repeats, alignment.
 //!
 //! Pure Rust; the PyO3 binding lives in `py/` behind the `python` feature.
 
+pub mod align;
 pub mod chrome;
 pub mod cluster;
 pub mod error;
+pub mod fuzzy;
 pub mod hash;
 pub mod lsh;
 pub mod minhash;

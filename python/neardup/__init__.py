@@ -79,6 +79,21 @@ __all__ = [
     "shingles_batch",
     "tokenize",
     "tokenize_batch",
+    # passage alignment (align.py) and fuzzy measures (fuzzy.py)
+    "BodySplit",
+    "Containment",
+    "Passage",
+    "align",
+    "align_batch",
+    "body_by_agreement",
+    "containment",
+    "fuzzy_batch",
+    "indel",
+    "levenshtein",
+    "levenshtein_similarity",
+    "ratio",
+    "token_set_ratio",
+    "token_sort_ratio",
 ]
 
 __version__ = "0.1.0"
@@ -236,3 +251,17 @@ def hash64(data: bytes | str, seed: int = 0) -> int:
     UTF-8 bytes) with a 64-bit ``seed``. Stable across platforms and releases."""
     check_seed(seed)
     return int(_impl.hash64(data, seed))
+
+
+# Passage alignment and fuzzy measures; imported last, as they build on the primitives above.
+# (`neardup.align` is the function; its module is `neardup.alignment`.)
+from .alignment import BodySplit, Containment, Passage, align, align_batch, body_by_agreement, containment  # noqa: E402
+from .fuzzy import (  # noqa: E402
+    fuzzy_batch,
+    indel,
+    levenshtein,
+    levenshtein_similarity,
+    ratio,
+    token_set_ratio,
+    token_sort_ratio,
+)

@@ -2,6 +2,7 @@
 //! and maps core errors to Python exceptions in one place (`to_py_err`).
 //! One submodule per area registers its functions.
 
+mod align;
 mod chrome;
 mod dedup;
 mod text;
@@ -92,5 +93,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     text::register(m)?;
     dedup::register(m)?;
     chrome::register(m)?;
+    align::register(m)?;
     Ok(())
 }

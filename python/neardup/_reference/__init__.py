@@ -111,3 +111,76 @@ def find_repeats(text, min_lines=3, min_chars=200, long_chars=500):
 def find_repeats_batch(texts, min_lines=3, min_chars=200, long_chars=500, num_threads=None):
     _repeats.check_params((min_lines, min_chars, long_chars))
     return [_repeats.find_repeats(text, min_lines, min_chars, long_chars) for text in _documents(texts)]
+# --- passage alignment and fuzzy measures ---------------------------------------------------
+# (imported here, after the text primitives, so the module mirrors neardup._core one to one)
+from . import align as _align  # noqa: E402
+from . import fuzzy as _fuzzy  # noqa: E402
+
+__all__ += [
+    "align",
+    "align_anchors",
+    "align_batch",
+    "fuzzy_batch",
+    "indel",
+    "levenshtein",
+    "levenshtein_similarity",
+    "ratio",
+    "token_set_ratio",
+    "token_sort_ratio",
+]
+
+
+def _labelled(text: object, label: str) -> str:
+    """check_text, with errors naming the argument (``a``, ``pair 3 (b)``) like the core."""
+    try:
+        return check_text(text)
+    except (TypeError, ValueError) as error:
+        message = str(error)
+        raise type(error)(label + message.removeprefix("text")) from None
+
+
+def _pairs(pairs: Iterable[object]) -> list[tuple[str, str]]:
+    out = []
+    for i, pair in enumerate(pairs):
+        sides = list(pair) if not isinstance(pair, str) and isinstance(pair, Iterable) else []
+        if len(sides) != 2:
+            raise TypeError(f"pair {i}: expected a pair (a, b) of str")
+        out.append((_labelled(sides[0], f"pair {i} (a)"), _labelled(sides[1], f"pair {i} (b)")))
+    return out
+
+
+def align(a, b, k=3, max_gap=24, min_tokens=8):
+    _align.check_align_args(k, max_gap, min_tokens)
+    return _align.align(_labelled(a, "a"), _labelled(b, "b"), k, max_gap, min_tokens)
+
+
+def align_batch(pairs, k=3, max_gap=24, min_tokens=8, num_threads=None):
+    _align.check_align_args(k, max_gap, min_tokens)
+    return [_align.align(a, b, k, max_gap, min_tokens) for a, b in _pairs(pairs)]
+
+
+def align_anchors(a, b, k=3):
+    return _align.align_anchors(_labelled(a, "a"), _labelled(b, "b"), k)
+
+
+def _measure(name):
+    function = _fuzzy.FUNCTIONS[name]
+
+    def measure(a, b):
+        return function(_labelled(a, "a"), _labelled(b, "b"))
+
+    measure.__name__ = name
+    return measure
+
+
+levenshtein = _measure("levenshtein")
+indel = _measure("indel")
+levenshtein_similarity = _measure("levenshtein_similarity")
+ratio = _measure("ratio")
+token_sort_ratio = _measure("token_sort_ratio")
+token_set_ratio = _measure("token_set_ratio")
+
+
+def fuzzy_batch(pairs, measure="ratio", num_threads=None):
+    function = _fuzzy.FUNCTIONS[_fuzzy.check_measure(measure)]
+    return [float(function(a, b)) for a, b in _pairs(pairs)]

@@ -1,0 +1,204 @@
+"""Pure-Python reference of passage alignment: the specification rust/align.rs follows.
+
+Method (docs/align.md): both texts are tokenised (neardup's normalised word tokens with their
+original spans); every run of ``k`` equal tokens in both texts is an *anchor*; anchors are
+chained by a bounded look-back dynamic programme that tolerates small gaps and a little drift
+between the diagonals; each chain becomes a passage whose matched-token count is exact (the
+longest common subsequence of the tokens inside each gap between its anchors). Everything is
+integer arithmetic except the final score, one IEEE division of two integers, so both backends
+agree bit for bit.
+"""
+
+from __future__ import annotations
+
+from .text import tokenize
+
+# Defaults, shared with rust/align.rs and neardup.align.
+DEFAULT_K = 3
+DEFAULT_MAX_GAP = 24
+DEFAULT_MIN_TOKENS = 8
+# A token k-gram seen c_a times in a and c_b times in b gives all c_a * c_b anchor pairs while
+# that product is at most MAX_PAIRS; beyond it, only the i-th occurrence in a is paired with the
+# i-th in b, so a text of one word repeated 100k times yields 100k anchors, not 10^10.
+MAX_PAIRS = 16
+# The chaining look-back scans at most this many earlier anchors, bounding the work per anchor.
+MAX_LOOKBACK = 256
+
+
+def check_align_args(k: int, max_gap: int, min_tokens: int) -> None:
+    for name, value, low in (("k", k, 1), ("max_gap", max_gap, 0), ("min_tokens", min_tokens, 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    if k > 64:
+        raise ValueError(f"k must be at most 64, got {k!r}")
+    if max_gap > 1000:
+        # The exact DP inside a gap costs (max_gap + k)^2 per gap; keep it small.
+        raise ValueError(f"max_gap must be at most 1000, got {max_gap!r}")
+
+
+def token_ids(tokens_a: list[str], tokens_b: list[str]) -> tuple[list[int], list[int]]:
+    """Intern the tokens of both texts: equal tokens get equal ids (first-seen order)."""
+    ids: dict[str, int] = {}
+    ia = [ids.setdefault(t, len(ids)) for t in tokens_a]
+    ib = [ids.setdefault(t, len(ids)) for t in tokens_b]
+    return ia, ib
+
+
+def _grams(ids: list[int], k: int) -> dict[tuple[int, ...], list[int]]:
+    positions: dict[tuple[int, ...], list[int]] = {}
+    for i in range(len(ids) - k + 1):
+        positions.setdefault(tuple(ids[i : i + k]), []).append(i)
+    return positions
+
+
+def anchors(ia: list[int], ib: list[int], k: int) -> list[tuple[int, int]]:
+    """Every (i, j) with ia[i:i+k] == ib[j:j+k], frequent k-grams paired by rank; sorted."""
+    grams_b = _grams(ib, k)
+    out: list[tuple[int, int]] = []
+    for gram, pos_a in _grams(ia, k).items():
+        pos_b = grams_b.get(gram)
+        if pos_b is None:
+            continue
+        if len(pos_a) * len(pos_b) <= MAX_PAIRS:
+            out.extend((i, j) for i in pos_a for j in pos_b)
+        else:
+            out.extend(zip(pos_a, pos_b))
+    out.sort()
+    return out
+
+
+def chain(anchor_list: list[tuple[int, int]], k: int, max_gap: int) -> tuple[list[int], list[int]]:
+    """Chaining DP: score f and predecessor of every anchor (anchors sorted by (i, j)).
+
+    An anchor continues an earlier one (i' < i, j' < j, both gaps <= max_gap + k) with gain
+    min(di, dj, k) minus the drift |di - dj|; the best (nearest on ties) predecessor among the
+    last MAX_LOOKBACK anchors wins if it beats starting afresh with k. The scan stops at a
+    predecessor on the same diagonal within k tokens: nothing earlier can beat it by much and
+    it is the natural continuation, so the scan stays short on long exact matches.
+    """
+    n = len(anchor_list)
+    score = [k] * n
+    pred = [-1] * n
+    reach = max_gap + k
+    for x in range(n):
+        i, j = anchor_list[x]
+        best = k
+        best_m = -1
+        low = max(0, x - MAX_LOOKBACK)
+        for m in range(x - 1, low - 1, -1):
+            im, jm = anchor_list[m]
+            di = i - im
+            if di > reach:
+                break
+            dj = j - jm
+            if di <= 0 or dj <= 0 or dj > reach:
+                continue
+            s = score[m] + min(di, dj, k) - abs(di - dj)
+            if s > best:
+                best = s
+                best_m = m
+            if di == dj and di <= k:
+                break
+        score[x] = best
+        pred[x] = best_m
+    return score, pred
+
+
+def chains(anchor_list: list[tuple[int, int]], k: int, max_gap: int) -> list[list[int]]:
+    """Disjoint chains (lists of anchor indices, in order), best-scoring first: from the
+    unused anchor of highest score (lowest index on ties), follow predecessors until an anchor
+    already taken."""
+    score, pred = chain(anchor_list, k, max_gap)
+    order = sorted(range(len(anchor_list)), key=lambda x: (-score[x], x))
+    used = [False] * len(anchor_list)
+    out: list[list[int]] = []
+    for end in order:
+        if used[end]:
+            continue
+        members = []
+        x = end
+        while x != -1 and not used[x]:
+            used[x] = True
+            members.append(x)
+            x = pred[x]
+        members.reverse()
+        out.append(members)
+    return out
+
+
+def lcs_length(a: list[int], b: list[int]) -> int:
+    """Length of the longest common subsequence (plain DP; inputs are small gaps)."""
+    if not a or not b:
+        return 0
+    prev = [0] * (len(b) + 1)
+    for x in a:
+        cur = [0]
+        for jj, y in enumerate(b):
+            cur.append(prev[jj] + 1 if x == y else max(prev[jj + 1], cur[jj]))
+        prev = cur
+    return prev[-1]
+
+
+def passage(ia: list[int], ib: list[int], anchor_list, members: list[int], k: int) -> tuple[int, int, int, int, int]:
+    """Token ranges [a0, a1), [b0, b1) of a chain and its exact matched-token count: k per
+    anchor (minus overlap with what is already matched) plus the LCS of each gap."""
+    a0, b0 = anchor_list[members[0]]
+    ca, cb = a0, b0
+    matches = 0
+    for x in members:
+        i, j = anchor_list[x]
+        skip = max(0, ca - i, cb - j)
+        if skip >= k:
+            continue
+        matches += lcs_length(ia[ca : i + skip], ib[cb : j + skip]) + (k - skip)
+        ca, cb = i + k, j + k
+    return a0, ca, b0, cb, matches
+
+
+def align_tokens(ia: list[int], ib: list[int], k: int, max_gap: int, min_tokens: int):
+    """Passages over token positions: (a0, a1, b0, b1, matches, anchors), sorted."""
+    anchor_list = anchors(ia, ib, k)
+    out = []
+    for members in chains(anchor_list, k, max_gap):
+        a0, a1, b0, b1, matches = passage(ia, ib, anchor_list, members, k)
+        if matches >= min_tokens:
+            out.append((a0, a1, b0, b1, matches, len(members)))
+    out.sort()
+    return out
+
+
+def score(matches: int, tokens_a: int, tokens_b: int) -> float:
+    """Dice share of matched tokens: 2 * matches / (tokens in a's span + tokens in b's span)."""
+    return 2 * matches / (tokens_a + tokens_b)
+
+
+def align(a: str, b: str, k: int = DEFAULT_K, max_gap: int = DEFAULT_MAX_GAP, min_tokens: int = DEFAULT_MIN_TOKENS):
+    """Passages shared by a and b as tuples (a_start, a_end, b_start, b_end, score, matches,
+    tokens_a, tokens_b, anchors) with spans into the original strings."""
+    check_align_args(k, max_gap, min_tokens)
+    tokens_a, spans_a = tokenize(a)
+    tokens_b, spans_b = tokenize(b)
+    ia, ib = token_ids(tokens_a, tokens_b)
+    out = []
+    for a0, a1, b0, b1, matches, count in align_tokens(ia, ib, k, max_gap, min_tokens):
+        out.append(
+            (
+                spans_a[a0][0],
+                spans_a[a1 - 1][1],
+                spans_b[b0][0],
+                spans_b[b1 - 1][1],
+                score(matches, a1 - a0, b1 - b0),
+                matches,
+                a1 - a0,
+                b1 - b0,
+                count,
+            )
+        )
+    return out
+
+
+def align_anchors(a: str, b: str, k: int = DEFAULT_K) -> list[tuple[int, int]]:
+    """The anchors of a and b as token positions (i, j), sorted (exposed for testing)."""
+    check_align_args(k, DEFAULT_MAX_GAP, DEFAULT_MIN_TOKENS)
+    ia, ib = token_ids(tokenize(a)[0], tokenize(b)[0])
+    return anchors(ia, ib, k)

@@ -1,0 +1,171 @@
+"""Passage alignment: which text two documents share, and exactly where.
+
+:func:`align` finds the passages two documents share, robust to case, whitespace, quote
+styles, punctuation, small word edits and character noise, in order or moved, in time close to
+linear in the length of the documents. :func:`containment` says how much of one document is
+found in another, and :func:`body_by_agreement` splits two pages carrying the same article into
+the shared article and the rest (each site's chrome). See docs/align.md for the method and the
+score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _backend
+from ._reference.align import DEFAULT_K, DEFAULT_MAX_GAP, DEFAULT_MIN_TOKENS, check_align_args
+
+__all__ = ["BodySplit", "Containment", "Passage", "align", "align_batch", "body_by_agreement", "containment"]
+
+_impl = _backend.IMPL
+
+
+class Passage(NamedTuple):
+    """A passage shared by two documents: ``a[a_start:a_end]`` matches ``b[b_start:b_end]``.
+
+    ``score`` is ``2 * matches / (tokens_a + tokens_b)``: the share of the passage's word
+    tokens (on both sides) that match exactly, 1.0 for a verbatim copy up to case, spacing,
+    quotes and punctuation. ``anchors`` is the number of shared k-grams the passage rests on.
+    """
+
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+    score: float
+    matches: int
+    tokens_a: int
+    tokens_b: int
+    anchors: int
+
+    @property
+    def a_span(self) -> tuple[int, int]:
+        return self.a_start, self.a_end
+
+    @property
+    def b_span(self) -> tuple[int, int]:
+        return self.b_start, self.b_end
+
+
+def _check_threads(num_threads: int | None) -> None:
+    if num_threads is not None and (isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1):
+        raise ValueError(f"num_threads must be None or an int >= 1, got {num_threads!r}")
+
+
+def align(
+    a: str, b: str, *, k: int = DEFAULT_K, max_gap: int = DEFAULT_MAX_GAP, min_tokens: int = DEFAULT_MIN_TOKENS
+) -> list[Passage]:
+    """The passages ``a`` and ``b`` share, sorted by their position in ``a``.
+
+    Both texts are tokenised (:func:`neardup.tokenize`: normalised words, so case, quotes,
+    punctuation and spacing do not matter); every run of ``k`` equal tokens is an anchor;
+    anchors are chained across gaps of up to ``max_gap`` tokens (edited words, noisy
+    characters, inserted sentences); a chain with at least ``min_tokens`` exactly matched
+    tokens is a passage. Passages need not be in the same order in both texts, and a passage of
+    ``a`` found twice in ``b`` is reported twice. Spans index the original strings.
+    """
+    check_align_args(k, max_gap, min_tokens)
+    return [Passage(*p) for p in _impl.align(a, b, k, max_gap, min_tokens)]
+
+
+def align_batch(
+    pairs: Iterable[tuple[str, str]],
+    *,
+    k: int = DEFAULT_K,
+    max_gap: int = DEFAULT_MAX_GAP,
+    min_tokens: int = DEFAULT_MIN_TOKENS,
+    num_threads: int | None = None,
+) -> list[list[Passage]]:
+    """:func:`align` over many ``(a, b)`` pairs, in parallel with the GIL released."""
+    check_align_args(k, max_gap, min_tokens)
+    _check_threads(num_threads)
+    if isinstance(pairs, str):
+        raise TypeError("expected an iterable of (a, b) pairs of str, got a single str")
+    pairs = pairs if isinstance(pairs, (list, tuple)) else list(pairs)
+    return [[Passage(*p) for p in doc] for doc in _impl.align_batch(pairs, k, max_gap, min_tokens, num_threads)]
+
+
+def covered(length: int, spans: Iterable[tuple[int, int]]) -> np.ndarray:
+    """A boolean mask of ``length`` characters, true inside any of ``spans``."""
+    delta = np.zeros(length + 1, dtype=np.int64)
+    for start, end in spans:
+        delta[start] += 1
+        delta[end] -= 1
+    return np.cumsum(delta[:-1]) > 0
+
+
+class Containment(NamedTuple):
+    """How much of ``part`` is found in ``whole``."""
+
+    #: Matched word tokens of ``part`` over all its word tokens (capped at 1.0).
+    share: float
+    #: ``share >= threshold``.
+    contained: bool
+    #: The passages, with ``a`` = ``whole`` and ``b`` = ``part``.
+    passages: list[Passage]
+
+
+def containment(part: str, whole: str, *, threshold: float = 0.8, **align_args: int) -> Containment:
+    """Is the text of ``part`` contained in ``whole``? ``share`` counts the word tokens of
+    ``part`` matched exactly inside passages aligned with ``whole`` (a copy of an article
+    inside a page with chrome scores close to 1.0; a page against its bare article does not).
+    """
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be in [0, 1], got {threshold!r}")
+    from . import tokenize
+
+    passages = align(whole, part, **align_args)
+    total = len(tokenize(part).tokens)
+    share = min(1.0, sum(p.matches for p in passages) / total) if total else 0.0
+    return Containment(share, share >= threshold, passages)
+
+
+class BodySplit(NamedTuple):
+    """Two pages split by agreement: per line (``text.split("\\n")``), whether it belongs to
+    the passages both pages share (the article) or not (that page's chrome)."""
+
+    shared_a: np.ndarray  # bool per line of a
+    shared_b: np.ndarray  # bool per line of b
+    passages: list[Passage]
+
+    def lines(self, text: str, which: str = "a", shared: bool = True) -> list[str]:
+        """The lines of ``text`` (page ``which``) that are (``shared=True``) or are not shared."""
+        mask = self.shared_a if which == "a" else self.shared_b
+        return [line for line, flag in zip(text.split("\n"), mask) if bool(flag) == shared]
+
+
+def _line_shares(text: str, spans: Iterable[tuple[int, int]], min_line_share: float) -> np.ndarray:
+    from . import segment, tokenize
+
+    mask = covered(len(text), spans)
+    lines = segment(text).lines
+    token_spans = tokenize(text).spans
+    prefix = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
+    starts, ends = token_spans[:, 0], token_spans[:, 1]
+    # Token spans never cross a newline (a newline separates tokens), so each lies in one line.
+    line_of = np.searchsorted(lines[:, 0], starts, side="right") - 1
+    total = np.zeros(len(lines), dtype=np.int64)
+    inside = np.zeros(len(lines), dtype=np.int64)
+    np.add.at(total, line_of, ends - starts)
+    np.add.at(inside, line_of, prefix[ends] - prefix[starts])
+    return (total > 0) & (inside >= min_line_share * total)
+
+
+def body_by_agreement(a: str, b: str, *, min_line_share: float = 0.5, **align_args: int) -> BodySplit:
+    """Split two pages of different sites carrying the same article into the article and
+    the rest: a line is shared when at least ``min_line_share`` of its word characters lie in
+    passages aligned between the pages. What does not align is each page's own chrome (header,
+    navigation, sidebars, footers), found even for a site seen only once.
+    """
+    if not 0.0 < min_line_share <= 1.0:
+        raise ValueError(f"min_line_share must be in (0, 1], got {min_line_share!r}")
+    passages = align(a, b, **align_args)
+    return BodySplit(
+        _line_shares(a, [p.a_span for p in passages], min_line_share),
+        _line_shares(b, [p.b_span for p in passages], min_line_share),
+        passages,
+    )
+

@@ -1,0 +1,123 @@
+"""The Rust core and the pure-Python reference agree on alignment, bit for bit: anchors,
+passages (spans, matched tokens, token counts, anchor counts) and scores."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from neardup import _core, _reference
+from strategies import INTERESTING, WORDS, texts
+
+VOCAB = ["the", "a", "news", "minister", "said", "Tokyo", "alliance", "défense", "caf\u00e9", "\u6771\u4eac", "42", "of", "in", "to"]
+
+
+def as_lists(value):
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [as_lists(v) for v in value]
+    return value
+
+
+def same(rust_result, reference_result):
+    assert as_lists(rust_result) == as_lists(reference_result)
+
+
+@st.composite
+def edited_pairs(draw):
+    """A text and a copy of it edited the ways syndicated and scanned copies are: words
+    replaced, dropped and inserted, a block moved, case and quotes changed, characters noised."""
+    words = draw(st.lists(st.sampled_from(VOCAB + WORDS), min_size=0, max_size=150))
+    b = list(words)
+    for op, pos, word in draw(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 10**6), st.sampled_from(VOCAB)), max_size=12)):
+        if not b:
+            b.append(word)
+            continue
+        i = pos % len(b)
+        if op == 0:
+            b[i] = word
+        elif op == 1:
+            del b[i]
+        elif op == 2:
+            b.insert(i, word)
+        elif op == 3:
+            j = (pos // 7) % len(b)
+            block = b[i : i + 12]
+            del b[i : i + 12]
+            b[j:j] = block
+        elif op == 4:
+            b[i] = b[i].upper()
+        else:
+            w = b[i]
+            k = pos % (len(w) + 1)
+            b[i] = w[:k] + draw(st.sampled_from(INTERESTING)) + w[k + 1 :]
+    sep = draw(st.sampled_from([" ", "\n", "  ", ", "]))
+    return " ".join(words), sep.join(b)
+
+
+pairs = st.one_of(edited_pairs(), st.tuples(texts, texts), texts.map(lambda t: (t, t + " " + t)))
+params = st.tuples(st.integers(1, 5), st.integers(0, 30), st.integers(1, 12))
+
+
+@given(pairs, params)
+def test_align(pair, p):
+    a, b = pair
+    k, max_gap, min_tokens = p
+    same(_core.align(a, b, k, max_gap, min_tokens), _reference.align(a, b, k, max_gap, min_tokens))
+    same(_core.align_anchors(a, b, k), _reference.align_anchors(a, b, k))
+
+
+@given(edited_pairs())
+def test_align_defaults_and_swapped(pair):
+    a, b = pair
+    same(_core.align(a, b), _reference.align(a, b))
+    same(_core.align(b, a), _reference.align(b, a))
+
+
+@given(st.lists(pairs, max_size=5), st.sampled_from([None, 1, 2, 3]))
+def test_align_batch(batch, num_threads):
+    expected = _reference.align_batch(batch, 2, 10, 3)
+    same(_core.align_batch(batch, 2, 10, 3, num_threads), expected)
+    same(expected, [_reference.align(a, b, 2, 10, 3) for a, b in batch])
+
+
+def noisy_copy(text: str, every: int) -> str:
+    """Replace every `every`-th letter by the next letter, deterministically (OCR-like noise)."""
+    chars = list(text)
+    for i in range(0, len(chars), every):
+        if chars[i].isalpha():
+            chars[i] = "x" if chars[i] != "x" else "y"
+    return "".join(chars)
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("", ""),
+        ("", "some words here and there"),
+        ("word " * 20_000, "word " * 20_000),
+        ("word " * 20_000, "word " * 15_000 + "other " * 100),
+        ("a b " * 10_000, "b a " * 10_000),
+        ("\u4e2d\u6587" * 10_000, "\u6587\u4e2d" * 10_000),
+        ("x" * 150_000, "x" * 150_000),
+        (" ".join(f"w{i % 97}" for i in range(30_000)), " ".join(f"w{i % 89}" for i in range(30_000))),
+    ],
+    ids=["empty", "one-empty", "one-word-repeated", "repeated-uneven", "two-words", "cjk", "one-long-token", "periodic"],
+)
+def test_degenerate_and_huge(a, b):
+    same(_core.align(a, b), _reference.align(a, b))
+    same(_core.align_anchors(a, b), _reference.align_anchors(a, b))
+
+
+def test_long_real_text_with_noise(shared_data):
+    import gzip
+    import json
+
+    with gzip.open(shared_data / "dups-bbc-news.jsonl.gz", "rt", encoding="utf-8") as f:
+        docs = [json.loads(line)["text"] for _, line in zip(range(40), f)]
+    a = "\n\n".join(docs)
+    b = noisy_copy("\n\n".join(docs[20:] + docs[:20]), 23)
+    same(_core.align(a, b), _reference.align(a, b))
