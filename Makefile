@@ -22,7 +22,7 @@ dev: setup
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --quiet --extras test,bench
 
 demo: dev
-	$(PY) examples/demo.py
+	$(PY) examples/demo.py out/demo
 
 lint: dev
 	cargo fmt --check

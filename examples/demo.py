@@ -1,62 +1,38 @@
-"""Show neardup's text primitives on the example corpus in examples/corpus.
+"""The demo: `neardup clean` on the example corpus (examples/corpus.jsonl, pages of two
+invented local news sites and a read-later app, written for this project).
 
-Until the `neardup clean` job exists, this is the demo: it normalises, segments, tokenises and
-shingles every page, then compares every pair of pages by their word 5-gram sets (Jaccard and
-containment), which is where near-duplicates and repeated bodies show.
+It strips each site's chrome, collapses the body the read-later export carries twice, and
+finds the wire story that both sites published; then it prints one line per decision.
 """
 
 from __future__ import annotations
 
-import itertools
+import json
 import sys
 from pathlib import Path
 
-
 import neardup
+from neardup.cli import main as neardup_main
 
-CORPUS = Path(__file__).resolve().parent / "corpus"
+HERE = Path(__file__).resolve().parent
 
 
 def main() -> int:
-    paths = sorted(CORPUS.glob("*.txt"))
-    names = [p.stem for p in paths]
-    texts = [p.read_text(encoding="utf-8") for p in paths]
-    print(f"neardup {neardup.__version__}, backend: {neardup.backend()}, Unicode tables {neardup.UNICODE_VERSION}")
-    print(f"{len(texts)} pages from {CORPUS}\n")
-
-    sample = next(line for text in texts for line in text.split("\n") if "\u201c" in line)
-    normalized = neardup.normalize(sample)
-    print("normalize:", repr(sample[:60]))
-    print("       ->  ", repr(normalized.text[:60]))
-    tokens = neardup.tokenize(sample)
-    start, end = tokens.spans[0]
-    print(f"tokenize:   {tokens.tokens[:8]} ... (first token spans original [{start}:{end}] = {sample[start:end]!r})\n")
-
-    segments = neardup.segment_batch(texts)
-    shingles = neardup.shingles_batch(texts, n=5)
-    sets = [set(shingles.document(i).tolist()) for i in range(len(texts))]
-    print(f"{'page':28} {'lines':>5} {'paras':>5} {'tokens':>6} {'5-grams':>7} {'distinct':>8}")
-    for i, name in enumerate(names):
-        n_tokens = len(neardup.tokenize(texts[i]).tokens)
-        print(
-            f"{name:28} {len(segments[i].lines):5} {len(segments[i].paragraphs):5} {n_tokens:6} "
-            f"{len(shingles.document(i)):7} {len(sets[i]):8}"
-        )
-    # A page whose 5-grams repeat carries text twice (a body pasted twice, a template).
-    repeated = [name for i, name in enumerate(names) if len(sets[i]) < 0.75 * len(shingles.document(i))]
-    print(f"\npages repeating a quarter or more of their own 5-grams: {repeated or 'none'}")
-
-    print(f"\n{'pair':58} {'jaccard':>7} {'contain':>7}")
-    for a, b in itertools.combinations(range(len(texts)), 2):
-        shared = len(sets[a] & sets[b])
-        jaccard = shared / len(sets[a] | sets[b])
-        containment = shared / min(len(sets[a]), len(sets[b]))
-        flag = "  <- same story" if containment >= 0.5 else ""
-        print(f"{names[a] + ' ~ ' + names[b]:58} {jaccard:7.2f} {containment:7.2f}{flag}")
-    print(
-        "\nThe two bridge pages carry the same article inside different site chrome; the shared "
-        "5-grams\nare the article, the rest is each site's template (what the chrome stage strips)."
-    )
+    corpus = HERE / "corpus.jsonl"
+    outdir = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parent / "out" / "demo"
+    print(f"neardup {neardup.__version__} ({neardup.backend()} backend)")
+    print(f"$ neardup clean {corpus.relative_to(HERE.parent)} -o {outdir}")
+    status = neardup_main(["clean", str(corpus), "-o", str(outdir)])
+    if status:
+        return status
+    texts = {json.loads(line)["id"]: json.loads(line)["text"] for line in corpus.read_text(encoding="utf-8").splitlines()}
+    print(f"\n{'document':24} {'action':8} {'removed':>8}  why")
+    for line in (outdir / "decisions.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        removed = sum(end - start for start, end, _ in row["removed"])
+        share = f"{removed / max(len(texts[row['id']]), 1):.0%}"
+        print(f"{row['id']:24} {row['action']:8} {share:>8}  {row['reason']}")
+    print(f"\nopen {outdir / 'report.html'} for the report")
     return 0
 
 

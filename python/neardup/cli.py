@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from collections import Counter
@@ -85,6 +86,45 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_clean(args: argparse.Namespace) -> int:
+    """Run repeats -> chrome -> duplicates over a corpus. Writes into OUTDIR the kept documents
+    (cleaned), decisions.jsonl (one row per input record: kept, changed, dropped or skipped,
+    why, the document it duplicates, the score and the removed spans), report.html and
+    summary.json. Output files appear only when the whole run succeeded."""
+    from .pipeline import CleanOptions, clean
+
+    options = CleanOptions(
+        threshold=args.threshold,
+        num_perm=args.num_perm,
+        ngram=args.ngram,
+        batch_size=args.batch_size,
+        num_threads=args.threads,
+        repeats=not args.no_repeats,
+        chrome=not args.no_chrome,
+        dedup=not args.no_dedup,
+        chrome_model=args.chrome_model,
+    )
+    summary = clean(reader_from(args), args.output, options, progress=progress)
+    counts = ", ".join(f"{summary[k]} {k}" for k in ("kept", "changed", "dropped", "skipped"))
+    print(f"{summary['documents']} documents: {counts}; {summary['clusters']} duplicate clusters")
+    print(f"wrote {', '.join(summary['outputs'])} to {args.output} (report: {os.path.join(args.output, 'report.html')})")
+    return EXIT_OK
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _unit_float(text: str) -> float:
+    value = float(text)
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="neardup", description=neardup.__doc__.split("\n\n")[0] if neardup.__doc__ else None)
     parser.add_argument("--version", action="version", version=f"neardup {neardup.__version__} ({neardup.backend()} backend)")
@@ -92,6 +132,20 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="count documents, skipped records, sites, characters and lines of an input", description=cmd_stats.__doc__)
     add_input_arguments(stats)
     stats.set_defaults(run=cmd_stats)
+
+    clean = commands.add_parser("clean", help="remove repeats, chrome and duplicates; one decision per input document", description=cmd_clean.__doc__)
+    add_input_arguments(clean)
+    clean.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output folder (created if missing)")
+    clean.add_argument("--threshold", type=_unit_float, default=0.8, help="containment of the smaller document's shingles in the larger's for a duplicate (default: 0.8)")
+    clean.add_argument("--num-perm", type=_positive_int, default=128, help="MinHash permutations (default: 128)")
+    clean.add_argument("--ngram", type=_positive_int, default=5, help="word n-gram size of the shingles (default: 5)")
+    clean.add_argument("--batch-size", type=_positive_int, default=512, help="documents per batch (default: 512)")
+    clean.add_argument("--threads", type=_positive_int, default=None, help="worker threads (default: all cores)")
+    clean.add_argument("--no-repeats", action="store_true", help="keep passages repeated inside a page")
+    clean.add_argument("--no-chrome", action="store_true", help="do not learn or strip site chrome")
+    clean.add_argument("--no-dedup", action="store_true", help="do not look for duplicate documents")
+    clean.add_argument("--chrome-model", metavar="PATH", help="start from a saved chrome model (neardup chrome learn)")
+    clean.set_defaults(run=cmd_clean)
     return parser
 
 

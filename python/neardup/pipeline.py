@@ -1,0 +1,449 @@
+"""``neardup clean``: repeats -> chrome -> duplicates over a corpus, one decision per document.
+
+The corpus is read three times (inputs are files; stdin is spooled), so that nothing but the
+chrome model, the shingle hashes and a small per-document table is held in memory:
+
+1. learn: the chrome model counts every page's lines per site;
+2. clean: each page loses its repeated passages and its site's chrome; the cleaned text goes
+   to a spool file next to the output and its shingles are kept for the duplicate search;
+3. decide and write: near-duplicates are clustered (``find_duplicates``); each cluster keeps
+   one copy; every input record gets exactly one row in ``decisions.jsonl``.
+
+Choosing the copy to keep: the longest cleaned text, except that a page which *wraps*
+another member of its cluster (the other's text aligns inside it, with material of its own
+both before and after, like an article inside a site's header and sidebar) gives way to the
+page it wraps: that material is chrome the per-site model could not see, and it is reported
+as removed spans of the wrapping page.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import neardup
+
+from . import report as html_report
+from .alignment import align, body_by_agreement
+from .chrome import ChromeModel
+from .dedup import find_duplicates
+from .io import AtomicOutputDir, Record, RecordReader, input_kind
+from .spans import CutText, merge_spans
+
+#: A wrapping page's own material before and after the wrapped text, in characters, from
+#: which on it counts as a wrapper (a sentence or two; a navigation bar is longer).
+WRAP_MIN_CHARS = 40
+#: How much of the wrapped text must align inside the wrapper.
+WRAP_MIN_SHARE = 0.8
+
+Progress = Callable[..., Iterable[Any]]
+
+
+def _no_progress(iterable: Iterable[Any], **_: Any) -> Iterable[Any]:
+    return iterable
+
+
+@dataclass
+class CleanOptions:
+    """Settings of a ``clean`` run; the defaults are the command line's."""
+
+    threshold: float = 0.8
+    num_perm: int = 128
+    ngram: int = 5
+    batch_size: int = 512
+    num_threads: int | None = None
+    repeats: bool = True
+    chrome: bool = True
+    dedup: bool = True
+    #: A saved chrome model to start from (it is updated with this corpus, not changed on disk).
+    chrome_model: str | None = None
+    examples: int = 4
+
+
+@dataclass
+class _Doc:
+    """What the run keeps per readable document between passes."""
+
+    index: int
+    id: str
+    site: str | None
+    length: int
+    spool_offset: int = -1
+    cleaned_length: int = 0
+    removed: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    batch: list[Record] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _site_key(record: Record) -> str:
+    # A page without a site is a site of its own: pooling unrelated pages would make their
+    # shared lines look like a template.
+    return record.site if record.site else f"(no site) {record.id}"
+
+
+class _Spool:
+    """Cleaned texts on disk, read back by offset: memory stays bounded by the corpus size."""
+
+    def __init__(self, folder: Path) -> None:
+        handle, name = tempfile.mkstemp(prefix=".neardup-spool-", suffix=".jsonl", dir=folder)
+        self.path = Path(name)
+        self._writer = os.fdopen(handle, "wb")
+        self._reader = None
+
+    def write(self, text: str) -> int:
+        offset = self._writer.tell()
+        self._writer.write(json.dumps(text, ensure_ascii=False).encode("utf-8") + b"\n")
+        return offset
+
+    def read(self, offset: int) -> str:
+        if self._reader is None:
+            self._writer.flush()
+            self._reader = open(self.path, "rb")
+        self._reader.seek(offset)
+        return json.loads(self._reader.readline())
+
+    def close(self) -> None:
+        self._writer.close()
+        if self._reader is not None:
+            self._reader.close()
+        self.path.unlink(missing_ok=True)
+
+
+def _wrap_extent(outer: str, inner: str) -> list | None:
+    """The passages of ``inner`` inside ``outer`` when ``outer`` wraps ``inner`` (see the
+    module docstring), else None."""
+    if len(outer) <= len(inner):
+        return None
+    passages = align(outer, inner)
+    if not passages:
+        return None
+    inner_covered = sum(end - start for start, end in merge_spans(p.b_span for p in passages))
+    if inner_covered < WRAP_MIN_SHARE * len(inner.strip()):
+        return None
+    first = min(p.a_start for p in passages)
+    last = max(p.a_end for p in passages)
+    if len(outer[:first].strip()) < WRAP_MIN_CHARS or len(outer[last:].strip()) < WRAP_MIN_CHARS:
+        return None
+    return passages
+
+
+class _Keeper:
+    """The keep policy of the pipeline (see the module docstring), remembering which kept
+    copy each wrapping page gave way to."""
+
+    def __init__(self, docs: list[_Doc], spool: _Spool) -> None:
+        self.__name__ = "longest; a page wrapping another gives way"  # named in decisions
+        self.docs = docs
+        self.spool = spool
+        self.wrapped_by: dict[int, set[int]] = {}  # wrapper position -> the positions it wraps
+
+    def __call__(self, members: list[int]) -> int:
+        texts = {m: self.spool.read(self.docs[m].spool_offset) for m in members}
+        for outer in members:
+            for inner in members:
+                if inner != outer and _wrap_extent(texts[outer], texts[inner]) is not None:
+                    self.wrapped_by.setdefault(outer, set()).add(inner)
+        candidates = [m for m in members if m not in self.wrapped_by] or list(members)
+        return max(candidates, key=lambda m: (len(texts[m]), -m))
+
+
+def _dropped_spans(original: str, cut: CutText, cleaned_kept: str, wraps: bool, kept_id: str) -> list[tuple[int, int, str]]:
+    """Spans of a dropped page: what the earlier stages removed, its own chrome (when it wraps
+    the kept copy: the lines that do not agree with it), and the rest as the duplicate."""
+    removed = list(cut.removed)
+    if wraps and cut.text:
+        split = body_by_agreement(cut.text, cleaned_kept)
+        lines = neardup.segment(cut.text).lines
+        chrome = [(int(s), int(e)) for (s, e), shared in zip(lines, split.shared_a) if not shared and e > s]
+        # Neighbouring chrome lines form one span with the line breaks and blank lines between.
+        joined: list[tuple[int, int]] = []
+        for start, end in chrome:
+            if joined and not cut.text[joined[-1][1] : start].strip():
+                joined[-1] = (joined[-1][0], end)
+            else:
+                joined.append((start, end))
+        for start, end in joined:
+            for span in cut.to_original(start, end):
+                removed.append((*span, f"chrome: not in the kept copy {kept_id}"))
+    taken = merge_spans((s, e) for s, e, _ in removed)
+    cursor = 0
+    for start, end in taken + [(len(original), len(original))]:
+        if start > cursor:
+            removed.append((cursor, start, f"duplicate of {kept_id}"))
+        cursor = max(cursor, end)
+    return sorted(removed)
+
+
+def clean(
+    reader: RecordReader,
+    outdir: str | os.PathLike[str],
+    options: CleanOptions | None = None,
+    *,
+    progress: Progress = _no_progress,
+) -> dict[str, Any]:
+    """Run the whole job; returns the summary (also written to ``summary.json``)."""
+    options = options or CleanOptions()
+    started = time.perf_counter()
+    parquet_out = all(spec != "-" and input_kind(spec) == "parquet" for spec in reader.inputs)
+    with AtomicOutputDir(outdir, protected=reader.inputs) as out:
+        assert out.staging is not None
+        spool = _Spool(out.staging)
+        try:
+            summary = _run(reader, out, spool, options, progress, parquet_out)
+        finally:
+            spool.close()
+            reader.close()
+        summary["seconds"] = round(time.perf_counter() - started, 3)
+        with open(out.path("summary.json"), "w", encoding="utf-8") as handle:
+            json.dump(summary, handle, indent=2, ensure_ascii=False)
+    return summary
+
+
+def _run(
+    reader: RecordReader, out: AtomicOutputDir, spool: _Spool, options: CleanOptions, progress: Progress, parquet_out: bool
+) -> dict[str, Any]:
+    threads = options.num_threads
+    # Pass 1: learn the chrome model.
+    model = ChromeModel.load(options.chrome_model) if options.chrome_model else ChromeModel()
+    if options.chrome:
+        for batch in _batches(progress(reader, desc="learn chrome"), options.batch_size):
+            readable = [r for r in batch if r.text is not None]
+            if readable:
+                model.update([r.text for r in readable], [_site_key(r) for r in readable], num_threads=threads)
+
+    # Pass 2: strip repeats and chrome, spool the cleaned texts, keep their shingles.
+    docs: list[_Doc] = []
+    skipped: dict[int, str] = {}
+    hashes: list[np.ndarray] = []
+    counts: list[int] = []
+    for batch in _batches(progress(reader, desc="clean"), options.batch_size):
+        readable = [r for r in batch if r.text is not None]
+        for record in batch:
+            if record.text is None:
+                skipped[record.index] = record.error or "unreadable"
+        if not readable:
+            continue
+        texts = [r.text for r in readable]
+        if options.chrome:
+            stripped = model.strip_batch(texts, [_site_key(r) for r in readable], repeats=options.repeats, num_threads=threads)
+            results = []
+            for text, result in zip(texts, stripped):
+                # A removal of nothing but line breaks and spaces changes no content: it is
+                # neither made nor reported.
+                cut = CutText(text, [tuple(x) for x in result.removed if text[x.start : x.end].strip()])
+                results.append((cut.text, cut.removed))
+        elif options.repeats:
+            results = []
+            for text, copies in zip(texts, neardup.find_repeats_batch(texts, num_threads=threads)):
+                cut = CutText(text, [(c.start, c.end, "repeat") for c in copies])
+                results.append((cut.text, cut.removed))
+        else:
+            results = [(text, []) for text in texts]
+        shingled = neardup.shingles_batch([text for text, _ in results], n=options.ngram, num_threads=threads)
+        for position, (record, (cleaned, removed)) in enumerate(zip(readable, results)):
+            doc = _Doc(record.index, record.id, record.site, len(record.text or ""))
+            doc.spool_offset = spool.write(cleaned)
+            doc.cleaned_length = len(cleaned)
+            doc.removed = removed
+            docs.append(doc)
+            piece = shingled.document(position)
+            hashes.append(piece)
+            counts.append(len(piece))
+
+    # Near-duplicates over the cleaned texts.
+    keeper = _Keeper(docs, spool)
+    decisions_by_position: dict[int, Any] = {}
+    pair_scores: list[float] = []
+    clusters: list[Any] = []
+    if options.dedup and docs:
+        offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        corpus = neardup.Shingles(np.concatenate(hashes).astype(np.uint64) if hashes else np.zeros(0, np.uint64), offsets)
+        found = find_duplicates(
+            corpus, options.threshold, num_perm=options.num_perm, n=options.ngram, keep=keeper, num_threads=threads
+        )
+        decisions_by_position = {d.index: d for d in found.decisions}
+        pair_scores = [p.score for p in found.pairs]
+        clusters = found.clusters
+    del hashes
+
+    # Pass 3: one decision per input record, the kept documents, the report.
+    return _write(reader, out, spool, docs, skipped, decisions_by_position, keeper, clusters, pair_scores, options, progress, parquet_out)
+
+
+def _write(
+    reader: RecordReader,
+    out: AtomicOutputDir,
+    spool: _Spool,
+    docs: list[_Doc],
+    skipped: dict[int, str],
+    decided: dict[int, Any],
+    keeper: _Keeper,
+    clusters: list[Any],
+    pair_scores: list[float],
+    options: CleanOptions,
+    progress: Progress,
+    parquet_out: bool,
+) -> dict[str, Any]:
+    position_of = {doc.index: p for p, doc in enumerate(docs)}
+    actions: Counter[str] = Counter()
+    removed_chars: Counter[str] = Counter()
+    site_chars: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
+    examples: list[html_report.Example] = []
+    most_chrome: list[tuple[float, Record, list[tuple[int, int, str]]]] = []
+    documents_name = "documents.parquet" if parquet_out else "documents.jsonl"
+    documents_path = out.path(documents_name)
+    kept_rows: list[dict[str, Any]] = []
+    parquet_writer = None
+
+    def flush_kept(final: bool = False) -> None:
+        nonlocal parquet_writer
+        if not kept_rows or (not final and len(kept_rows) < 1024):
+            return
+        if parquet_out:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pylist(kept_rows)
+            if parquet_writer is None:
+                parquet_writer = pq.ParquetWriter(documents_path, table.schema)
+            parquet_writer.write_table(table.cast(parquet_writer.schema))
+        else:
+            with open(documents_path, "a", encoding="utf-8") as handle:
+                handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in kept_rows)
+        kept_rows.clear()
+
+    if not parquet_out:
+        documents_path.touch()
+    with open(out.path("decisions.jsonl"), "w", encoding="utf-8") as decisions_file:
+        for record in progress(reader, desc="write"):
+            row: dict[str, Any] = {"id": record.id, "action": "", "reason": "", "duplicate_of": None, "score": None, "removed": []}
+            if record.text is None:
+                row.update(action="skipped", reason=skipped.get(record.index) or record.error or "unreadable", source=record.source)
+                actions["skipped"] += 1
+                decisions_file.write(json.dumps(row, ensure_ascii=False) + "\n")
+                continue
+            position = position_of[record.index]
+            doc = docs[position]
+            cleaned = spool.read(doc.spool_offset)
+            decision = decided.get(position)
+            site = record.site or "(none)"
+            site_chars[site][0] += len(record.text)
+            if decision is not None and decision.action == "dropped":
+                kept_doc = docs[decision.kept]
+                cut = CutText(record.text, list(doc.removed))
+                wraps = decision.kept in keeper.wrapped_by.get(position, ())
+                spans = _dropped_spans(record.text, cut, spool.read(kept_doc.spool_offset), wraps, kept_doc.id)
+                row.update(action="dropped", duplicate_of=kept_doc.id, score=round(decision.score, 6))
+                row["reason"] = decision.reason.replace(f"document {decision.kept}", kept_doc.id)
+                if decision.via is not None and decision.via != decision.kept:
+                    row["reason"] = row["reason"].replace(f"document {decision.via}", docs[decision.via].id)
+                row["removed"] = [[s, e, why] for s, e, why in spans]
+                if len(examples) < options.examples:
+                    examples.append(_pair_example(record, spans, kept_doc, spool))
+            else:
+                removed = sorted(doc.removed)
+                row["removed"] = [[s, e, why] for s, e, why in removed]
+                parts = []
+                if removed:
+                    by_reason = Counter(why for _, _, why in removed)
+                    parts.append("removed " + ", ".join(f"{n} {why}" for why, n in sorted(by_reason.items())))
+                if decision is not None and decision.reason != "unique":
+                    parts.append(decision.reason)
+                row.update(action="changed" if removed else "kept", reason="; ".join(parts) or "unique")
+                kept = {"id": record.id, "text": cleaned, **{k: v for k, v in record.extra.items() if k not in ("id", "text")}}
+                kept_rows.append(kept)
+                flush_kept()
+                share = sum(e - s for s, e, _ in removed) / max(len(record.text), 1)
+                if removed:
+                    most_chrome.append((share, record, removed))
+                    most_chrome.sort(key=lambda item: (-item[0], item[1].index))
+                    del most_chrome[options.examples :]
+            for start, end, why in (row["removed"] or []):
+                category = why.split(":")[0].split(" of ")[0]
+                removed_chars[category] += end - start
+                if not why.startswith("duplicate"):
+                    site_chars[site][1] += end - start
+            actions[row["action"]] += 1
+            decisions_file.write(json.dumps(row, ensure_ascii=False) + "\n")
+    flush_kept(final=True)
+    if parquet_writer is not None:
+        parquet_writer.close()
+    elif parquet_out:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table({"id": pa.array([], pa.string()), "text": pa.array([], pa.string())}), documents_path)
+
+    total = sum(actions.values())
+    summary: dict[str, Any] = {
+        "neardup": neardup.__version__,
+        "backend": neardup.backend(),
+        "inputs": list(reader.inputs),
+        "documents": total,
+        "kept": actions["kept"],
+        "changed": actions["changed"],
+        "dropped": actions["dropped"],
+        "skipped": actions["skipped"],
+        "clusters": len(clusters),
+        "characters_in": sum(c[0] for c in site_chars.values()),
+        "characters_removed": dict(sorted(removed_chars.items())),
+        "sites": len(site_chars),
+        "outputs": [documents_name, "decisions.jsonl", "report.html", "summary.json"],
+        "options": asdict(options),
+    }
+    chrome_share = sorted(((site, c[1] / c[0]) for site, c in site_chars.items() if c[0]), key=lambda x: (-x[1], x[0]))
+    sizes = Counter(len(c.members) for c in clusters)
+    page = html_report.render(
+        title=f"neardup clean: {total} documents",
+        summary={k: v for k, v in summary.items() if k not in ("options", "inputs", "outputs")},
+        charts=[
+            ("Cluster sizes (clusters of n documents)", [(f"{n} docs", float(c)) for n, c in sorted(sizes.items())], ""),
+            ("Chrome and repeats removed, share of characters per site", chrome_share[:15], "%"),
+            ("Similarity of verified duplicate pairs", html_report.histogram(pair_scores), ""),
+        ],
+        examples=examples + [_chrome_example(record, removed) for _, record, removed in most_chrome],
+    )
+    out.path("report.html").write_text(page, encoding="utf-8")
+    return summary
+
+
+def _pair_example(record: Record, spans: list[tuple[int, int, str]], kept: _Doc, spool: _Spool) -> html_report.Example:
+    kept_text = spool.read(kept.spool_offset)
+    passages = align(record.text or "", kept_text)
+    dropped_marks = [html_report.Highlight(s, e, "removed", why) for s, e, why in spans if not why.startswith("duplicate")]
+    dropped_marks += [html_report.Highlight(p.a_start, p.a_end, "aligned", f"score {p.score:.2f}") for p in passages]
+    kept_marks = [html_report.Highlight(p.b_start, p.b_end, "aligned", f"score {p.score:.2f}") for p in passages]
+    return html_report.Example(
+        title=f"{record.id} dropped as a duplicate of {kept.id}",
+        note="Right: the kept copy as cleaned. Left: the dropped page; aligned passages in green, its own chrome struck through.",
+        sides=[
+            html_report.Side(record.id, record.text or "", dropped_marks, "(dropped)"),
+            html_report.Side(kept.id, kept_text, kept_marks, "(kept, cleaned)"),
+        ],
+    )
+
+
+def _chrome_example(record: Record, removed: list[tuple[int, int, str]]) -> html_report.Example:
+    share = sum(e - s for s, e, _ in removed) / max(len(record.text or ""), 1)
+    return html_report.Example(
+        title=f"{record.id}: {share:.0%} removed as chrome or repeats",
+        sides=[html_report.Side(record.id, record.text or "", [html_report.Highlight(s, e, "removed", why) for s, e, why in removed], f"site {record.site or '(none)'}")],
+    )

@@ -1,0 +1,175 @@
+"""`neardup clean` end to end: every input record accounted for, the seeds, bad input, outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from neardup.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def decisions(outdir: Path) -> dict[str, dict]:
+    rows = [json.loads(line) for line in (outdir / "decisions.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == len({r["id"] for r in rows})
+    return {r["id"]: r for r in rows}
+
+
+def test_seeds(seeds_dir, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["clean", str(seeds_dir), "-o", str(out)]) == 0
+    rows = decisions(out)
+    ids = sorted(p.stem for p in seeds_dir.glob("*.txt"))
+    assert sorted(rows) == ids
+    by_prefix = {i[:3]: rows[i] for i in ids}
+    # 000 (the article inside a .mil site's chrome) and 001 (the article) are one cluster.
+    pair = [by_prefix["000"], by_prefix["001"]]
+    dropped = [r for r in pair if r["action"] == "dropped"]
+    assert len(dropped) == 1 and dropped[0]["duplicate_of"] in (ids[0], ids[1])
+    assert dropped[0]["duplicate_of"] != dropped[0]["id"] and dropped[0]["score"] >= 0.8
+    # 000's chrome is reported as removed spans of 000, or removed from it if 000 is kept.
+    text000 = (seeds_dir / f"{ids[0]}.txt").read_text(encoding="utf-8")
+    chrome_spans = [(s, e) for s, e, why in by_prefix["000"]["removed"] if not why.startswith("duplicate")]
+    for line in ["An official website of the United States government", "Home : Media : News : News Article View", "CONNECT WITH USINDOPACOM", "IN THE USINDOPACOM NEWS", "U.S. Indo-Pacific Commander Travels to Japan"]:
+        at = text000.index(line)
+        assert any(s <= at and at + len(line) <= e for s, e in chrome_spans), line
+    # and none of the article is reported as chrome
+    article = "On the initial overseas stop of his first Asia-Pacific trip as defense secretary"
+    at = text000.index(article)
+    assert not any(s <= at < e for s, e in chrome_spans)
+    # 002 carries its body twice: changed, the second copy removed, nothing else.
+    text002 = (seeds_dir / f"{ids[2]}.txt").read_text(encoding="utf-8")
+    row002 = by_prefix["002"]
+    assert row002["action"] == "changed"
+    repeats = [(s, e) for s, e, why in row002["removed"] if why == "repeat"]
+    assert len(repeats) == 1
+    lines = text002.split("\n")
+    second_copy = text002.index(lines[1], text002.index(lines[1]) + 1)
+    start, end = repeats[0]
+    assert start == second_copy
+    assert text002[start:end].rstrip("\n").split("\n") == lines[12:23]
+    assert all(why == "repeat" for _, _, why in row002["removed"])
+    for prefix in ("003", "004"):
+        assert by_prefix[prefix]["action"] in ("kept", "changed")
+    kept = [json.loads(line) for line in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert sorted(d["id"] for d in kept) == sorted(r["id"] for r in rows.values() if r["action"] != "dropped")
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["documents"] == 5 and summary["dropped"] == 1 and summary["clusters"] == 1
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "http://" not in page and "https://www" not in page.split("<body>")[0]
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+    assert "5 documents" in capsys.readouterr().out
+
+
+def write_jsonl(path: Path, lines: list[str]) -> Path:
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def corpus_lines() -> list[str]:
+    article = " ".join(f"Sentence {i} of the story about the harbour bridge and its long history." for i in range(30))
+    other = " ".join(f"An unrelated report number {i} on the weather in the valley this week." for i in range(30))
+    return [
+        json.dumps({"id": "a", "text": article, "site": "one.example", "extra": 1}),
+        json.dumps({"id": "b", "text": "Header\n" + article + "\nFooter", "site": "two.example"}),
+        json.dumps({"id": "c", "text": other, "url": "https://three.example/x"}),
+    ]
+
+
+def test_bad_input_fail_and_skip(tmp_path, capsys):
+    source = write_jsonl(tmp_path / "in.jsonl", corpus_lines() + ["{broken", json.dumps({"id": "t"})])
+    out = tmp_path / "out"
+    assert main(["clean", str(source), "-o", str(out)]) == 1
+    assert "in.jsonl:4: malformed JSON" in capsys.readouterr().err
+    assert not out.exists() or not any(out.iterdir())
+    assert main(["clean", str(source), "-o", str(out), "--on-error", "skip"]) == 0
+    rows = decisions(out)
+    assert len(rows) == 5
+    assert rows["in.jsonl:4"]["action"] == "skipped" and "malformed JSON" in rows["in.jsonl:4"]["reason"]
+    assert rows["t"]["action"] == "skipped" and rows["t"]["reason"] == "missing text field 'text'"
+    assert {rows["a"]["action"], rows["b"]["action"]} == {"kept", "dropped"} or "dropped" in (rows["a"]["action"], rows["b"]["action"])
+    kept = [json.loads(line) for line in (out / "documents.jsonl").read_text().splitlines()]
+    assert all("text" in d for d in kept)
+    assert any(d.get("extra") == 1 for d in kept if d["id"] == "a") or rows["a"]["action"] == "dropped"
+
+
+def test_empty_input_and_never_overwrite(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    assert main(["clean", str(empty), "-o", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "decisions.jsonl").read_text() == ""
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["documents"] == 0
+    # An input inside the output folder under an output name is never overwritten.
+    inside = write_jsonl(tmp_path / "out" / "decisions.jsonl", corpus_lines())
+    before = inside.read_text()
+    assert main(["clean", str(inside), "-o", str(tmp_path / "out")]) == 1
+    assert inside.read_text() == before
+
+
+def test_parquet_in_parquet_out(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    rows = [json.loads(line) for line in corpus_lines()]
+    path = tmp_path / "in.parquet"
+    pq.write_table(pa.Table.from_pylist([{"id": r["id"], "text": r["text"], "site": r.get("site")} for r in rows]), path)
+    assert main(["clean", str(path), "-o", str(tmp_path / "out")]) == 0
+    table = pq.read_table(tmp_path / "out" / "documents.parquet")
+    assert set(table.column("id").to_pylist()) <= {"a", "b", "c"} and table.num_rows == 2
+    assert len(decisions(tmp_path / "out")) == 3
+
+
+def test_stdin(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(REPO / "python")}
+    result = subprocess.run(
+        [sys.executable, "-m", "neardup", "clean", "-", "-o", str(tmp_path / "out")],
+        input="\n".join(corpus_lines()),
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(decisions(tmp_path / "out")) == 3
+
+
+def test_sigterm_leaves_no_output(tmp_path):
+    lines = []
+    for i in range(4000):
+        lines.append(json.dumps({"id": str(i), "text": f"Page {i}\n" + " ".join(f"word{(i * 7 + j) % 997}" for j in range(300)), "site": f"s{i % 5}"}))
+    source = write_jsonl(tmp_path / "big.jsonl", lines)
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "neardup", "clean", str(source), "-o", str(out), "--batch-size", "64"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # Wait for the run to start writing its staging folder, then stop it.
+    deadline = time.time() + 30
+    while time.time() < deadline and not (out.exists() and any(p.name.startswith(".neardup-staging") for p in out.iterdir())):
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    if process.returncode == 0:
+        pytest.skip("the run finished before the signal arrived")
+    assert process.returncode == 130, err
+    assert "interrupted" in err
+    assert list(out.iterdir()) == []
+
+
+def test_help_everywhere():
+    for argv in (["--help"], ["clean", "--help"], ["stats", "--help"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 0
+    with pytest.raises(SystemExit) as exit_info:
+        main(["clean", "x.jsonl"])  # -o is required
+    assert exit_info.value.code == 2
