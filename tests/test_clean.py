@@ -173,3 +173,25 @@ def test_help_everywhere():
     with pytest.raises(SystemExit) as exit_info:
         main(["clean", "x.jsonl"])  # -o is required
     assert exit_info.value.code == 2
+
+
+def test_other_subcommands(seeds_dir, tmp_path, capsys):
+    ids = sorted(p.stem for p in seeds_dir.glob("*.txt"))
+    assert main(["dups", str(seeds_dir)]) == 0
+    clusters = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(clusters) == 1 and sorted(clusters[0]["members"]) == ids[:2]
+    model = tmp_path / "model.json"
+    source = write_jsonl(tmp_path / "in.jsonl", corpus_lines())
+    assert main(["chrome", "learn", str(source), "-m", str(model)]) == 0
+    assert json.loads(model.read_text())["format"] == "neardup-chrome-model"
+    assert main(["chrome", "strip", str(seeds_dir), "-m", str(model), "-o", str(tmp_path / "stripped.jsonl")]) == 0
+    rows = [json.loads(line) for line in (tmp_path / "stripped.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in rows] == ids and all("removed" in r for r in rows)
+    capsys.readouterr()
+    assert main(["align", str(seeds_dir / f"{ids[1]}.txt"), str(seeds_dir / f"{ids[0]}.txt")]) == 0
+    last = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert last["covered_a"] >= 0.95 and last["passages"] >= 1
+    assert main(["chrome", "strip", str(seeds_dir), "-m", str(tmp_path / "missing.json")]) == 1
+    (tmp_path / "bad.json").write_text('{"format": "something else"}')
+    assert main(["chrome", "strip", str(seeds_dir), "-m", str(tmp_path / "bad.json")]) == 1
+    assert "not a neardup chrome model" in capsys.readouterr().err

@@ -111,6 +111,97 @@ def cmd_clean(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _output_stream(path: str | None):
+    return open(path, "w", encoding="utf-8") if path and path != "-" else sys.stdout
+
+
+def _readable(reader: RecordReader, desc: str) -> tuple[list[Any], list[Any]]:
+    """Readable records and unreadable ones (already reported when --on-error skip)."""
+    good, bad = [], []
+    try:
+        for record in progress(reader, desc=desc):
+            (good if record.text is not None else bad).append(record)
+    finally:
+        reader.close()
+    for record in bad:
+        print(f"neardup: skipped {record.source}: {record.error}", file=sys.stderr)
+    return good, bad
+
+
+def cmd_dups(args: argparse.Namespace) -> int:
+    """Find near-duplicate documents (no chrome stripping): one JSON line per cluster with the
+    kept document, the members and each dropped member's score."""
+    from .dedup import find_duplicates
+
+    records, _ = _readable(reader_from(args), "read")
+    found = find_duplicates([r.text for r in records], args.threshold, measure=args.measure, num_perm=args.num_perm, n=args.ngram, keep=args.keep, num_threads=args.threads)
+    out = _output_stream(args.output)
+    try:
+        for cluster in found.clusters:
+            scores = {records[d.index].id: round(d.score, 6) for d in found.decisions if d.action == "dropped" and d.kept == cluster.kept}
+            row = {"kept": records[cluster.kept].id, "members": [records[m].id for m in cluster.members], "scores": scores}
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    print(f"{len(records)} documents, {len(found.clusters)} clusters, {len(found.dropped)} duplicates", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_chrome_learn(args: argparse.Namespace) -> int:
+    """Learn each site's chrome from an input and save the model (versioned JSON)."""
+    from .chrome import ChromeModel
+    from .pipeline import _site_key
+
+    model = ChromeModel.load(args.model) if args.update and os.path.exists(args.model) else ChromeModel()
+    records, _ = _readable(reader_from(args), "learn")
+    model.update([r.text for r in records], [_site_key(r) for r in records], num_threads=args.threads)
+    model.save(args.model)
+    print(f"learned {len(records)} pages of {len(model.sites)} sites into {args.model}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_chrome_strip(args: argparse.Namespace) -> int:
+    """Strip chrome (and repeats) with a saved model: one JSON line per document with the
+    cleaned text and the removed spans of the original."""
+    from .chrome import ChromeModel
+    from .pipeline import _site_key
+
+    model = ChromeModel.load(args.model)
+    records, _ = _readable(reader_from(args), "strip")
+    stripped = model.strip_batch([r.text for r in records], [_site_key(r) for r in records], num_threads=args.threads)
+    out = _output_stream(args.output)
+    try:
+        for record, result in zip(records, stripped):
+            row = {"id": record.id, "text": result.text, "removed": [list(r) for r in result.removed]}
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return EXIT_OK
+
+
+def cmd_align(args: argparse.Namespace) -> int:
+    """The passages two text files share: one JSON line per passage with its spans in A and B
+    (str indices) and score, then the share of each file covered."""
+    from .alignment import align, covered
+
+    texts = []
+    for name in (args.a, args.b):
+        try:
+            texts.append(open(name, encoding="utf-8").read())
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(f"{name}: cannot read as UTF-8 text ({error})") from None
+    a, b = texts
+    passages = align(a, b)
+    for p in passages:
+        print(json.dumps({"a": [p.a_start, p.a_end], "b": [p.b_start, p.b_end], "score": round(p.score, 6), "a_text": a[p.a_start : p.a_end][:80]}, ensure_ascii=False))
+    share_a = float(covered(len(a), [p.a_span for p in passages]).mean()) if a else 0.0
+    share_b = float(covered(len(b), [p.b_span for p in passages]).mean()) if b else 0.0
+    print(json.dumps({"passages": len(passages), "covered_a": round(share_a, 4), "covered_b": round(share_b, 4)}))
+    return EXIT_OK
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -146,6 +237,37 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--no-dedup", action="store_true", help="do not look for duplicate documents")
     clean.add_argument("--chrome-model", metavar="PATH", help="start from a saved chrome model (neardup chrome learn)")
     clean.set_defaults(run=cmd_clean)
+
+    dups = commands.add_parser("dups", help="find near-duplicate documents (no chrome stripping)", description=cmd_dups.__doc__)
+    add_input_arguments(dups)
+    dups.add_argument("-o", "--output", metavar="FILE", help="write the clusters here (default: stdout)")
+    dups.add_argument("--threshold", type=_unit_float, default=0.8, help="similarity for a duplicate (default: 0.8)")
+    dups.add_argument("--measure", choices=("containment", "jaccard"), default="containment", help="similarity measure (default: containment)")
+    dups.add_argument("--keep", choices=("longest", "earliest", "most_complete"), default="longest", help="which copy each cluster keeps (default: longest)")
+    dups.add_argument("--num-perm", type=_positive_int, default=128, help="MinHash permutations (default: 128)")
+    dups.add_argument("--ngram", type=_positive_int, default=5, help="word n-gram size (default: 5)")
+    dups.add_argument("--threads", type=_positive_int, default=None, help="worker threads (default: all cores)")
+    dups.set_defaults(run=cmd_dups)
+
+    chrome = commands.add_parser("chrome", help="learn or strip site chrome", description="Learn each site's chrome (learn) or strip it with a saved model (strip).")
+    chrome_commands = chrome.add_subparsers(dest="chrome_command", metavar="ACTION", required=True)
+    learn = chrome_commands.add_parser("learn", help="learn a chrome model from an input", description=cmd_chrome_learn.__doc__)
+    add_input_arguments(learn)
+    learn.add_argument("-m", "--model", required=True, metavar="MODEL.json", help="where to save the model")
+    learn.add_argument("--update", action="store_true", help="add to the model at --model instead of starting afresh")
+    learn.add_argument("--threads", type=_positive_int, default=None, help="worker threads (default: all cores)")
+    learn.set_defaults(run=cmd_chrome_learn)
+    strip = chrome_commands.add_parser("strip", help="strip chrome with a saved model", description=cmd_chrome_strip.__doc__)
+    add_input_arguments(strip)
+    strip.add_argument("-m", "--model", required=True, metavar="MODEL.json", help="a model saved by `neardup chrome learn`")
+    strip.add_argument("-o", "--output", metavar="FILE", help="write JSONL here (default: stdout)")
+    strip.add_argument("--threads", type=_positive_int, default=None, help="worker threads (default: all cores)")
+    strip.set_defaults(run=cmd_chrome_strip)
+
+    align_cmd = commands.add_parser("align", help="the passages two text files share", description=cmd_align.__doc__)
+    align_cmd.add_argument("a", metavar="A", help="a UTF-8 text file")
+    align_cmd.add_argument("b", metavar="B", help="a UTF-8 text file")
+    align_cmd.set_defaults(run=cmd_align)
     return parser
 
 
@@ -155,7 +277,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return int(args.run(args))
-    except InputError as error:
+    except (InputError, ValueError, OSError) as error:
+        # ValueError: bad content (a corrupt model file, a bad record); OSError: files.
         print(f"neardup: error: {error}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
