@@ -189,7 +189,8 @@ def cmd_align(args: argparse.Namespace) -> int:
     texts = []
     for name in (args.a, args.b):
         try:
-            texts.append(open(name, encoding="utf-8").read())
+            with open(name, encoding="utf-8") as handle:
+                texts.append(handle.read())
         except (OSError, UnicodeDecodeError) as error:
             raise InputError(f"{name}: cannot read as UTF-8 text ({error})") from None
     a, b = texts
