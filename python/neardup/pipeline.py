@@ -44,6 +44,9 @@ from .spans import CutText, merge_spans
 WRAP_MIN_CHARS = 40
 #: How much of the wrapped text must align inside the wrapper.
 WRAP_MIN_SHARE = 0.8
+#: Wrapping is checked between every two members of a cluster up to this size; a larger
+#: cluster (many copies of one page) keeps its longest copy, so the work stays linear.
+WRAP_MAX_MEMBERS = 12
 
 Progress = Callable[..., Iterable[Any]]
 
@@ -156,6 +159,8 @@ class _Keeper:
         self.wrapped_by: dict[int, set[int]] = {}  # wrapper position -> the positions it wraps
 
     def __call__(self, members: list[int]) -> int:
+        if len(members) > WRAP_MAX_MEMBERS:
+            return max(members, key=lambda m: (self.docs[m].cleaned_length, -m))
         texts = {m: self.spool.read(self.docs[m].spool_offset) for m in members}
         for outer in members:
             for inner in members:
