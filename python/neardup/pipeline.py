@@ -102,6 +102,29 @@ def _site_key(record: Record) -> str:
     return record.site if record.site else f"(no site) {record.id}"
 
 
+def _strip(model: ChromeModel, records: list[Record], options: CleanOptions) -> list[tuple[str, list[tuple[int, int, str]]]]:
+    """Cleaned text and removed spans of each record. Chrome is learned per site, so a page
+    without a site (nothing to compare it with) only loses its repeated passages."""
+    texts = [r.text or "" for r in records]
+    results: list[tuple[str, list[tuple[int, int, str]]]] = [("", [])] * len(records)
+    with_site = [i for i, r in enumerate(records) if r.site] if options.chrome else []
+    if with_site:
+        stripped = model.strip_batch(
+            [texts[i] for i in with_site], [_site_key(records[i]) for i in with_site], repeats=options.repeats, num_threads=options.num_threads
+        )
+        for i, result in zip(with_site, stripped):
+            # A removal of nothing but line breaks and spaces changes no content: it is
+            # neither made nor reported.
+            cut = CutText(texts[i], [tuple(x) for x in result.removed if texts[i][x.start : x.end].strip()])
+            results[i] = (cut.text, cut.removed)
+    rest = sorted(set(range(len(records))) - set(with_site))
+    copies = neardup.find_repeats_batch([texts[i] for i in rest], num_threads=options.num_threads) if options.repeats and rest else [[] for _ in rest]
+    for i, found in zip(rest, copies):
+        cut = CutText(texts[i], [(c.start, c.end, "repeat") for c in found])
+        results[i] = (cut.text, cut.removed)
+    return results
+
+
 class _Spool:
     """Cleaned texts on disk, read back by offset: memory stays bounded by the corpus size."""
 
@@ -230,9 +253,9 @@ def _run(
     model = ChromeModel.load(options.chrome_model) if options.chrome_model else ChromeModel()
     if options.chrome:
         for batch in _batches(progress(reader, desc="learn chrome"), options.batch_size):
-            readable = [r for r in batch if r.text is not None]
-            if readable:
-                model.update([r.text for r in readable], [_site_key(r) for r in readable], num_threads=threads)
+            with_site = [r for r in batch if r.text is not None and r.site]
+            if with_site:
+                model.update([r.text for r in with_site], [_site_key(r) for r in with_site], num_threads=threads)
 
     # Pass 2: strip repeats and chrome, spool the cleaned texts, keep their shingles.
     docs: list[_Doc] = []
@@ -246,22 +269,7 @@ def _run(
                 skipped[record.index] = record.error or "unreadable"
         if not readable:
             continue
-        texts = [r.text for r in readable]
-        if options.chrome:
-            stripped = model.strip_batch(texts, [_site_key(r) for r in readable], repeats=options.repeats, num_threads=threads)
-            results = []
-            for text, result in zip(texts, stripped):
-                # A removal of nothing but line breaks and spaces changes no content: it is
-                # neither made nor reported.
-                cut = CutText(text, [tuple(x) for x in result.removed if text[x.start : x.end].strip()])
-                results.append((cut.text, cut.removed))
-        elif options.repeats:
-            results = []
-            for text, copies in zip(texts, neardup.find_repeats_batch(texts, num_threads=threads)):
-                cut = CutText(text, [(c.start, c.end, "repeat") for c in copies])
-                results.append((cut.text, cut.removed))
-        else:
-            results = [(text, []) for text in texts]
+        results = _strip(model, readable, options)
         shingled = neardup.shingles_batch([text for text, _ in results], n=options.ngram, num_threads=threads)
         for position, (record, (cleaned, removed)) in enumerate(zip(readable, results)):
             doc = _Doc(record.index, record.id, record.site, len(record.text or ""))
