@@ -156,7 +156,9 @@ class _Spool:
 def _wrap_extent(outer: str, inner: str) -> list | None:
     """The passages of ``inner`` inside ``outer`` when ``outer`` wraps ``inner`` (see the
     module docstring), else None."""
-    if len(outer) <= len(inner):
+    # A wrapper has at least WRAP_MIN_CHARS of its own on each side: skip the alignment for
+    # pages too close in length (most copies in a cluster).
+    if len(outer) < len(inner) + 2 * WRAP_MIN_CHARS:
         return None
     passages = align(outer, inner)
     if not passages:
