@@ -100,6 +100,11 @@ fn keyed_lines(text: &str) -> (Vec<Span>, Vec<u64>) {
 pub fn find_repeats(text: &str, params: &RepeatParams) -> Result<Vec<Repeat>, Error> {
     params.check()?;
     let (spans, keys) = keyed_lines(text);
+    Ok(find_repeats_keyed(&spans, &keys, params))
+}
+
+/// [`find_repeats`] from the line spans and repeat keys of a page (`params` checked).
+pub fn find_repeats_keyed(spans: &[Span], keys: &[u64], params: &RepeatParams) -> Vec<Repeat> {
     let content: Vec<usize> = (0..keys.len()).filter(|&i| keys[i] != 0).collect();
     let length = |i: usize| (spans[i].1 - spans[i].0) as u64;
     let mut first: HashMap<u64, usize> = HashMap::new();
@@ -140,7 +145,7 @@ pub fn find_repeats(text: &str, params: &RepeatParams) -> Result<Vec<Repeat>, Er
         }
         j += 1;
     }
-    Ok(repeats)
+    repeats
 }
 
 #[cfg(test)]

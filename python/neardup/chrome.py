@@ -168,10 +168,21 @@ class ChromeModel:
     def strip_batch(
         self, texts: Iterable[str], sites: Iterable[str], *, repeats: bool = True, num_threads: int | None = None
     ) -> list[Stripped]:
+        """:meth:`strip` over many pages, in parallel with the GIL released."""
+        _check_threads(num_threads)
         texts = _list(texts, "str documents")
-        decided = self.classify(texts, sites, num_threads=num_threads)
-        copies = find_repeats_batch(texts, num_threads=num_threads) if repeats else [[] for _ in texts]
-        return [_apply(text, d, c) for text, d, c in zip(texts, decided, copies)]
+        removed = self._model.strip(texts, _list(sites, "site keys"), repeats, num_threads)
+        return [_cut(text, r) for text, r in zip(texts, removed)]
+
+    def fit_strip(
+        self, texts: Iterable[str], sites: Iterable[str], *, repeats: bool = True, num_threads: int | None = None
+    ) -> list[Stripped]:
+        """Count these pages, then strip them: the same result as ``update(texts, sites)``
+        followed by ``strip_batch(texts, sites)``, with each line keyed once for both."""
+        _check_threads(num_threads)
+        texts = _list(texts, "str documents")
+        removed = self._model.add_strip(texts, _list(sites, "site keys"), repeats, num_threads)
+        return [_cut(text, r) for text, r in zip(texts, removed)]
 
     # -- persistence -----------------------------------------------------------------------
 
@@ -245,41 +256,19 @@ def learn(texts: Iterable[str], sites: Iterable[str], *, num_threads: int | None
     return ChromeModel(**params).update(texts, sites, num_threads=num_threads)
 
 
-def _apply(text: str, decided: LineDecisions, copies: list[Repeat]) -> Stripped:
-    spans = decided.spans.tolist()
-    reasons: list[str | None] = [None if d == 0 else REASONS[d] for d in decided.decisions.tolist()]
-    for copy in copies:
-        for i, (start, _) in enumerate(spans):
-            if copy.start <= start < copy.end and reasons[i] is None:
-                reasons[i] = REPEAT
-    removed: list[Removed] = []
-    n = len(spans)
-    i = 0
-    while i < n:
-        reason = reasons[i]
-        if reason is None:
-            i += 1
-            continue
-        j = i
-        while j + 1 < n and reasons[j + 1] == reason:
-            j += 1
-        start, end = spans[i][0], spans[j][1]
-        # Take the line break with the removed lines: the one after, or before at the end.
-        if j + 1 < n:
-            end = spans[j + 1][0]
-        elif i > 0:
-            start = min(start, spans[i - 1][1])
-        if removed and removed[-1].end > start:  # the break before was already taken
-            start = removed[-1].end
-        removed.append(Removed(start, end, reason))
-        i = j + 1
+_REASON_OF_CODE = (*REASONS, REPEAT)
+
+
+def _cut(text: str, removed: Any) -> Stripped:
+    """Cleaned text and Removed spans from the core's ``(start, end, code)`` rows."""
+    spans = [Removed(int(a), int(b), _REASON_OF_CODE[int(c)]) for a, b, c in removed]
     pieces = []
     position = 0
-    for span in removed:
+    for span in spans:
         pieces.append(text[position : span.start])
         position = span.end
     pieces.append(text[position:])
-    return Stripped("".join(pieces), removed)
+    return Stripped("".join(pieces), spans)
 
 
 def _check_repeat_args(min_lines: int, min_chars: int, long_chars: int) -> None:

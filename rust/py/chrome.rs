@@ -1,6 +1,6 @@
 //! Bindings of the chrome model, line keys and repeat detection.
 
-use numpy::{IntoPyArray, PyArray1, PyArray2};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods};
 use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
 
@@ -159,6 +159,60 @@ impl ChromeModel {
         Ok(results.into_iter().map(|(spans, d)| (spans_array(py, &spans), d.into_pyarray(py))).collect())
     }
 
+    /// Removed spans `(start, end, code)` of each page (code 4: an in-page repeat), as an
+    /// `(n, 3)` int64 array; keys computed once per line for decisions and repeats.
+    #[pyo3(signature = (texts, sites, repeats = true, num_threads = None))]
+    fn strip<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &Bound<'py, PyAny>,
+        sites: &Bound<'py, PyAny>,
+        repeats: bool,
+        num_threads: Option<usize>,
+    ) -> PyResult<Vec<Bound<'py, PyArray2<i64>>>> {
+        let pairs = pairs_arg(texts, sites)?;
+        let model = &self.inner;
+        let params = RepeatParams::default();
+        let results = py
+            .detach(|| {
+                map_ordered(&pairs, num_threads, |(text, site)| {
+                    model.strip_keys(site, &chrome::page_keys(text), repeats.then_some(&params))
+                })
+            })
+            .map_err(to_py_err)?;
+        Ok(results.into_iter().map(|r| removed_array(py, &r)).collect())
+    }
+
+    /// Count the pages, then strip them: each line keyed once for both.
+    #[pyo3(signature = (texts, sites, repeats = true, num_threads = None))]
+    fn add_strip<'py>(
+        &mut self,
+        py: Python<'py>,
+        texts: &Bound<'py, PyAny>,
+        sites: &Bound<'py, PyAny>,
+        repeats: bool,
+        num_threads: Option<usize>,
+    ) -> PyResult<Vec<Bound<'py, PyArray2<i64>>>> {
+        let pairs = pairs_arg(texts, sites)?;
+        let model = &mut self.inner;
+        let params = RepeatParams::default();
+        let results = py
+            .detach(|| {
+                let keys = map_ordered(&pairs, num_threads, |(text, _)| chrome::page_keys(text))?;
+                for ((_, site), page) in pairs.iter().zip(&keys) {
+                    model.add(site, &page.keys);
+                }
+                let model = &*model;
+                let jobs: Vec<(&str, &chrome::PageKeys)> =
+                    pairs.iter().map(|(_, s)| s.as_str()).zip(&keys).collect();
+                map_ordered(&jobs, num_threads, |(site, page)| {
+                    model.strip_keys(site, page, repeats.then_some(&params))
+                })
+            })
+            .map_err(to_py_err)?;
+        Ok(results.into_iter().map(|r| removed_array(py, &r)).collect())
+    }
+
     fn site_names(&self) -> Vec<String> {
         self.inner.sites.keys().cloned().collect()
     }
@@ -206,6 +260,12 @@ impl ChromeModel {
         let shapes: Vec<(u64, u32)> = shape_keys.into_iter().zip(shape_counts).collect();
         self.inner.insert_site(&site, pages, &lines, &shapes).map_err(to_py_err)
     }
+}
+
+fn removed_array<'py>(py: Python<'py>, removed: &[(usize, usize, u8)]) -> Bound<'py, PyArray2<i64>> {
+    let flat: Vec<i64> = removed.iter().flat_map(|&(s, e, c)| [s as i64, e as i64, i64::from(c)]).collect();
+    let n = removed.len();
+    flat.into_pyarray(py).reshape([n, 3]).expect("n * 3 values reshape to (n, 3)")
 }
 
 type RepeatPy = (usize, usize, usize, usize, usize);
