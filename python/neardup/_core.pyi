@@ -122,6 +122,12 @@ def find_repeats_batch(
     long_chars: int = 500,
     num_threads: int | None = None,
 ) -> list[list[_Repeat]]: ...
+_Repetition = tuple[int, int, int, int, int, int, int, list[int], list[int]]
+
+def repetition_counts(text: str, top_ns: Sequence[int] = ..., dup_ns: Sequence[int] = ...) -> _Repetition: ...
+def repetition_counts_batch(
+    texts: Iterable[str], top_ns: Sequence[int] = ..., dup_ns: Sequence[int] = ..., num_threads: int | None = None
+) -> list[_Repetition]: ...
 
 @final
 class ChromeModel:

@@ -310,3 +310,64 @@ def collapse_repeats(text: str, **params: int) -> Stripped:
         position = span.end
     pieces.append(text[position:])
     return Stripped("".join(pieces), removed)
+
+
+#: datatrove's GopherRepetitionFilter defaults: top n-grams for n = 2..4, duplicate n-grams
+#: for n = 5..10.
+GOPHER_TOP_NS = (2, 3, 4)
+GOPHER_DUP_NS = (5, 6, 7, 8, 9, 10)
+
+
+def _repetition_dict(counts: Any, top_ns: Sequence[int], dup_ns: Sequence[int]) -> dict[str, float]:
+    chars, paragraphs, dup_paragraphs, dup_paragraph_chars, lines, dup_lines, dup_line_chars, top, dup = counts
+    stats = {
+        "dup_para_frac": dup_paragraphs / paragraphs if chars else 0.0,
+        "dup_para_char_frac": dup_paragraph_chars / chars if chars else 0.0,
+        "dup_line_frac": dup_lines / lines if chars else 0.0,
+        "dup_line_char_frac": dup_line_chars / chars if chars else 0.0,
+    }
+    for n, value in zip(top_ns, top):
+        stats[f"top_{n}_gram"] = value / chars if chars else 0.0
+    for n, value in zip(dup_ns, dup):
+        stats[f"duplicated_{n}_n_grams"] = value / chars if chars else 0.0
+    return stats
+
+
+def _check_ns(top_ns: Sequence[int], dup_ns: Sequence[int]) -> tuple[list[int], list[int]]:
+    out = []
+    for ns in (top_ns, dup_ns):
+        ns = list(ns)
+        for n in ns:
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise ValueError(f"n must be an int >= 1, got {n!r}")
+        out.append(ns)
+    return out[0], out[1]
+
+
+def repetition_stats(
+    text: str, *, top_ns: Sequence[int] = GOPHER_TOP_NS, dup_ns: Sequence[int] = GOPHER_DUP_NS
+) -> dict[str, float]:
+    """Repetition statistics of one document with the definitions of datatrove's
+    ``GopherRepetitionFilter`` (Gopher, Rae et al. 2021, table A1), keyed by the names of
+    its reasons: ``dup_para_frac``, ``dup_para_char_frac``, ``dup_line_frac``,
+    ``dup_line_char_frac``, ``top_{n}_gram`` and ``duplicated_{n}_n_grams``. Words are
+    neardup's tokens of the normalised text (datatrove's English splitter needs spaCy);
+    every character fraction is over ``len(text)``. An empty text gives zeros. The filter
+    drops a document when a statistic exceeds its threshold (defaults 0.3, 0.2, 0.3, 0.2,
+    top 0.20/0.18/0.16, duplicated 0.15..0.10)."""
+    top, dup = _check_ns(top_ns, dup_ns)
+    return _repetition_dict(_impl.repetition_counts(text, top, dup), top, dup)
+
+
+def repetition_stats_batch(
+    texts: Iterable[str],
+    *,
+    top_ns: Sequence[int] = GOPHER_TOP_NS,
+    dup_ns: Sequence[int] = GOPHER_DUP_NS,
+    num_threads: int | None = None,
+) -> list[dict[str, float]]:
+    """:func:`repetition_stats` over many documents, in parallel with the GIL released."""
+    _check_threads(num_threads)
+    top, dup = _check_ns(top_ns, dup_ns)
+    results = _impl.repetition_counts_batch(_list(texts, "str documents"), top, dup, num_threads)
+    return [_repetition_dict(r, top, dup) for r in results]

@@ -306,11 +306,57 @@ fn find_repeats_batch(
     results.into_iter().map(|r| r.map(repeats_py).map_err(to_py_err)).collect()
 }
 
+type RepetitionPy = (usize, usize, usize, usize, usize, usize, usize, Vec<usize>, Vec<usize>);
+
+fn repetition_py(c: repeats::RepetitionCounts) -> RepetitionPy {
+    (
+        c.chars,
+        c.paragraphs,
+        c.dup_paragraphs,
+        c.dup_paragraph_chars,
+        c.lines,
+        c.dup_lines,
+        c.dup_line_chars,
+        c.top_ngram_chars,
+        c.dup_ngram_chars,
+    )
+}
+
+#[pyfunction]
+#[pyo3(signature = (text, top_ns = vec![2, 3, 4], dup_ns = vec![5, 6, 7, 8, 9, 10]))]
+fn repetition_counts(
+    text: &Bound<'_, PyAny>,
+    top_ns: Vec<usize>,
+    dup_ns: Vec<usize>,
+) -> PyResult<RepetitionPy> {
+    let text = text_arg(text, None)?;
+    Ok(repetition_py(repeats::repetition_counts(&text, &top_ns, &dup_ns).map_err(to_py_err)?))
+}
+
+#[pyfunction]
+#[pyo3(signature = (texts, top_ns = vec![2, 3, 4], dup_ns = vec![5, 6, 7, 8, 9, 10], num_threads = None))]
+fn repetition_counts_batch(
+    py: Python<'_>,
+    texts: &Bound<'_, PyAny>,
+    top_ns: Vec<usize>,
+    dup_ns: Vec<usize>,
+    num_threads: Option<usize>,
+) -> PyResult<Vec<RepetitionPy>> {
+    repeats::repetition_counts("", &top_ns, &dup_ns).map_err(to_py_err)?;
+    let texts = texts_arg(texts)?;
+    let results = py
+        .detach(|| map_ordered(&texts, num_threads, |t| repeats::repetition_counts(t, &top_ns, &dup_ns)))
+        .map_err(to_py_err)?;
+    results.into_iter().map(|r| r.map(repetition_py).map_err(to_py_err)).collect()
+}
+
 pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ChromeModel>()?;
     m.add_function(wrap_pyfunction!(line_keys, m)?)?;
     m.add_function(wrap_pyfunction!(line_keys_batch, m)?)?;
     m.add_function(wrap_pyfunction!(find_repeats, m)?)?;
     m.add_function(wrap_pyfunction!(find_repeats_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(repetition_counts, m)?)?;
+    m.add_function(wrap_pyfunction!(repetition_counts_batch, m)?)?;
     Ok(())
 }
