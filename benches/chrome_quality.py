@@ -9,7 +9,7 @@ the labelled chrome sets in ../shared/data (line_is_body gold labels), for:
   neardup-loso       parameters chosen blind: for each site, the grid point (GRID) with the
                      best score on the *other* sites (python docs, postgres docs and the four
                      CleanPortalEval sites are six sites), applied to that site.
-Throughput is text (UTF-8 MB) per second of learning + stripping (`fit_strip`: count the
+Throughput is text (UTF-8 MB) per CPU second (best of 3) of learning + stripping (`fit_strip`: count the
 pages, then strip them, each line keyed once) on one thread, with the process's peak RSS.
 Run alone: `python benches/chrome_quality.py [--quick] [--loso]`.
 """
@@ -104,10 +104,13 @@ def run(quick: bool = False) -> list[dict]:
         rows = load(name, quick)
         texts, sites = [r["text"] for r in rows], [r["site"] for r in rows]
         megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-        start = time.perf_counter()
-        model = ChromeModel()
-        stripped = model.fit_strip(texts, sites, num_threads=1)
-        elapsed = time.perf_counter() - start
+        # Per-core speed on a shared machine: CPU time of the process (one thread), best of 3.
+        elapsed = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            model = ChromeModel()
+            stripped = model.fit_strip(texts, sites, num_threads=1)
+            elapsed = min(elapsed, time.process_time() - start)
         del stripped
         speed = {
             "docs_per_s": round(len(texts) / elapsed, 1),

@@ -191,7 +191,8 @@ pub fn page_keys(text: &str) -> PageKeys {
         normal.clear();
         if ascii {
             ascii_fold(line, false, |c| normal.push(c));
-        } else {
+        } else if !simple_fold(line, &mut normal) {
+            normal.clear();
             normalize_with(line, false, |c, _, _| normal.push(c));
         }
         mask_normal(&normal, &mut masked);
@@ -219,6 +220,75 @@ pub fn page_keys(text: &str) -> PageKeys {
         start += count + 1;
     }
     out
+}
+
+/// Code points below this have a precomputed single-character normalisation (Latin, Greek,
+/// Cyrillic, general punctuation, ...).
+const SIMPLE_LIMIT: u32 = 0x3000;
+const SIMPLE_FALLBACK: u32 = u32::MAX;
+const SIMPLE_SPACE: u32 = u32::MAX - 1;
+
+/// Per code point below [`SIMPLE_LIMIT`]: what normalisation makes of it between two plain
+/// letters when it is its own segment: one character (its code), whitespace
+/// ([`SIMPLE_SPACE`]), or anything else ([`SIMPLE_FALLBACK`]: ignorable, several
+/// characters, or a character that combines with its neighbour).
+fn simple_table() -> &'static [u32] {
+    static TABLE: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..SIMPLE_LIMIT)
+            .map(|cp| {
+                let Some(c) = char::from_u32(cp) else { return SIMPLE_FALLBACK };
+                if cp < 0x80 || crate::text::is_unsafe_start(cp) || crate::text::is_ignorable(c) {
+                    return SIMPLE_FALLBACK;
+                }
+                let mut out = String::new();
+                normalize_with(&format!("a{c}a"), false, |x, _, _| out.push(x));
+                let inner: Vec<char> = out.chars().collect();
+                match inner.as_slice() {
+                    ['a', ' ', 'a'] => SIMPLE_SPACE,
+                    ['a', x, 'a'] if *x != ' ' => *x as u32,
+                    _ => SIMPLE_FALLBACK,
+                }
+            })
+            .collect()
+    })
+}
+
+/// `text::normalize` (digits unmasked) of a line whose characters are ASCII or in the
+/// simple table and none of which combines with its neighbour: every character is then its
+/// own segment, so the line normalises character by character. Returns false (with `out`
+/// partly written) when the line needs the general pipeline.
+pub fn simple_fold(line: &str, out: &mut String) -> bool {
+    let table = simple_table();
+    let (mut pending_space, mut emitted) = (false, false);
+    for c in line.chars() {
+        let cp = c as u32;
+        let mapped = if cp < 0x80 {
+            if matches!(cp, 0x09..=0x0D | 0x20) {
+                SIMPLE_SPACE
+            } else {
+                (c.to_ascii_lowercase()) as u32
+            }
+        } else if cp < SIMPLE_LIMIT {
+            table[cp as usize]
+        } else {
+            SIMPLE_FALLBACK
+        };
+        if mapped == SIMPLE_FALLBACK {
+            return false;
+        }
+        if mapped == SIMPLE_SPACE {
+            pending_space = true;
+            continue;
+        }
+        if pending_space && emitted {
+            out.push(' ');
+        }
+        pending_space = false;
+        emitted = true;
+        out.push(char::from_u32(mapped).unwrap_or('\u{fffd}'));
+    }
+    true
 }
 
 /// The masked form from the unmasked normalised form: decimal digits to `0`, maximal runs of
@@ -351,7 +421,7 @@ impl Default for Params {
             template_permille: 200,
             inner_permille: 500,
             shape_permille: 300,
-            penalty: 200,
+            penalty: 800,
             cross_sites: 3,
         }
     }
@@ -588,6 +658,33 @@ mod tests {
             ascii_fold(line, true, |c| fast.push(c));
             assert_eq!(fast, crate::text::normalize(line, true).text);
         }
+    }
+
+    #[test]
+    fn simple_fold_equals_normalize() {
+        // Every code point of the table, alone and between neighbours of several kinds.
+        for cp in 0x80..SIMPLE_LIMIT {
+            let Some(c) = char::from_u32(cp) else { continue };
+            for context in ["a{}b", "{}", " {} ", "{}{}", "X{}\u{e9}", "1{}\u{301}", "{}\u{a0}\u{2019}q"] {
+                let line = context.replace("{}", &c.to_string());
+                let mut fast = String::new();
+                if simple_fold(&line, &mut fast) {
+                    assert_eq!(fast, crate::text::normalize(&line, false).text, "U+{cp:04X} in {context:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn page_keys_equal_line_keys_and_repeat_keys() {
+        let text = "Caf\u{e9} \u{2019}Na\u{ef}ve\u{2019} 12 May\n\u{a0}Stra\u{df}e \u{bd}\n\u{3a3}\u{39f}\u{3a6} \u{661}\r\n\n\u{5b57} e\u{301}";
+        let page = page_keys(text);
+        assert_eq!(page.keys, line_keys(text));
+        let expected: Vec<u64> = text
+            .split('\n')
+            .map(|l| crate::repeats::repeat_key(l.strip_suffix('\r').unwrap_or(l)).0)
+            .collect();
+        assert_eq!(page.repeat_keys, expected);
     }
 
     #[test]
