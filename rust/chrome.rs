@@ -421,7 +421,7 @@ impl Default for Params {
             template_permille: 200,
             inner_permille: 500,
             shape_permille: 300,
-            penalty: 800,
+            penalty: 200,
             cross_sites: 3,
         }
     }

@@ -137,7 +137,7 @@ class ChromeModel:
         template_permille: int = 200,
         inner_permille: int = 500,
         shape_permille: int = 300,
-        penalty: int = 800,
+        penalty: int = 200,
         cross_sites: int = 3,
     ) -> ChromeModel: ...
     def params(self) -> tuple[int, int, int, int, int, int]: ...

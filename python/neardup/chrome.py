@@ -127,7 +127,7 @@ class ChromeModel:
         template_permille: int = 200,
         inner_permille: int = 500,
         shape_permille: int = 300,
-        penalty: int = 800,
+        penalty: int = 200,
         cross_sites: int = 3,
     ) -> None:
         self._model = _impl.ChromeModel(min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites)

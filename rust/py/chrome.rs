@@ -97,7 +97,7 @@ struct ChromeModel {
 #[pymethods]
 impl ChromeModel {
     #[new]
-    #[pyo3(signature = (min_pages = 3, template_permille = 200, inner_permille = 500, shape_permille = 300, penalty = 800, cross_sites = 3))]
+    #[pyo3(signature = (min_pages = 3, template_permille = 200, inner_permille = 500, shape_permille = 300, penalty = 200, cross_sites = 3))]
     fn new(
         min_pages: u32,
         template_permille: u32,

@@ -24,7 +24,7 @@ _ASCII_WORD = re.compile("[a-z]+")
 BODY, TEMPLATE, OUTSIDE_BODY, CROSS_SITE, REPEAT = 0, 1, 2, 3, 4
 
 # (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites)
-DEFAULT_PARAMS = (3, 200, 500, 300, 800, 3)
+DEFAULT_PARAMS = (3, 200, 500, 300, 200, 3)
 PARAM_NAMES = ("min_pages", "template_permille", "inner_permille", "shape_permille", "penalty", "cross_sites")
 _U32 = 1 << 32
 
@@ -199,7 +199,7 @@ class ChromeModel:
     """Per-site statistics of masked line fingerprints and shapes, and the cross-site
     counts; mirrors ``neardup._core.ChromeModel`` method for method."""
 
-    def __init__(self, min_pages=3, template_permille=200, inner_permille=500, shape_permille=300, penalty=800, cross_sites=3):
+    def __init__(self, min_pages=3, template_permille=200, inner_permille=500, shape_permille=300, penalty=200, cross_sites=3):
         self._params = check_params((min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites))
         self._sites: dict[str, SiteStats] = {}
         self._cross: dict[int, int] = {}
