@@ -164,6 +164,237 @@ pub fn line_keys(text: &str) -> LineKeys {
     keys
 }
 
+/// Decision code of a line removed as an in-page repeat (only in removed spans).
+pub const REPEAT: u8 = 4;
+
+/// Every key of every line of a page from one normalisation per line: the chrome keys
+/// (as [`line_keys`]) and the repeat keys (as `repeats::repeat_key`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PageKeys {
+    pub keys: LineKeys,
+    pub repeat_keys: Vec<u64>,
+}
+
+/// [`line_keys`] and the repeat key of every line in one pass. The masked form equals the
+/// unmasked normalised form with decimal digits replaced by `0` (normalisation never turns
+/// a digit into whitespace or back), so one normalisation serves both keys.
+pub fn page_keys(text: &str) -> PageKeys {
+    let mut out = PageKeys::default();
+    let (mut normal, mut masked, mut folded, mut shape_buf) =
+        (String::new(), String::new(), String::new(), String::new());
+    let mut start = 0usize;
+    for piece in text.split('\n') {
+        let ascii = piece.is_ascii();
+        let count = if ascii { piece.len() } else { piece.chars().count() };
+        let line = piece.strip_suffix('\r').unwrap_or(piece);
+        let length = if line.len() < piece.len() { count - 1 } else { count };
+        normal.clear();
+        if ascii {
+            ascii_fold(line, false, |c| normal.push(c));
+        } else if !simple_fold(line, &mut normal) {
+            normal.clear();
+            normalize_with(line, false, |c, _, _| normal.push(c));
+        }
+        mask_normal(&normal, &mut masked);
+        let (fingerprint, shape) = line_key_buf(&masked, &mut shape_buf);
+        folded.clear();
+        let mut gap = false;
+        for c in normal.chars() {
+            if crate::text::char_class(c) == crate::text::CLASS_OTHER {
+                gap = true;
+            } else {
+                if gap && !folded.is_empty() {
+                    folded.push(' ');
+                }
+                gap = false;
+                folded.push(c);
+            }
+        }
+        let repeat =
+            if folded.is_empty() { 0 } else { hash64(folded.as_bytes(), crate::repeats::REPEAT_SEED).max(1) };
+        out.keys.spans.push((start, start + length));
+        out.keys.fingerprints.push(fingerprint);
+        out.keys.shapes.push(shape);
+        out.keys.lengths.push(length as u32);
+        out.repeat_keys.push(repeat);
+        start += count + 1;
+    }
+    out
+}
+
+/// Code points below this have a precomputed single-character normalisation (Latin, Greek,
+/// Cyrillic, general punctuation, ...).
+const SIMPLE_LIMIT: u32 = 0x3000;
+const SIMPLE_FALLBACK: u32 = u32::MAX;
+const SIMPLE_SPACE: u32 = u32::MAX - 1;
+
+/// Per code point below [`SIMPLE_LIMIT`]: what normalisation makes of it between two plain
+/// letters when it is its own segment: one character (its code), whitespace
+/// ([`SIMPLE_SPACE`]), or anything else ([`SIMPLE_FALLBACK`]: ignorable, several
+/// characters, or a character that combines with its neighbour).
+fn simple_table() -> &'static [u32] {
+    static TABLE: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..SIMPLE_LIMIT)
+            .map(|cp| {
+                let Some(c) = char::from_u32(cp) else { return SIMPLE_FALLBACK };
+                if cp < 0x80 || crate::text::is_unsafe_start(cp) || crate::text::is_ignorable(c) {
+                    return SIMPLE_FALLBACK;
+                }
+                let mut out = String::new();
+                normalize_with(&format!("a{c}a"), false, |x, _, _| out.push(x));
+                let inner: Vec<char> = out.chars().collect();
+                match inner.as_slice() {
+                    ['a', ' ', 'a'] => SIMPLE_SPACE,
+                    ['a', x, 'a'] if *x != ' ' => *x as u32,
+                    _ => SIMPLE_FALLBACK,
+                }
+            })
+            .collect()
+    })
+}
+
+/// `text::normalize` (digits unmasked) of a line whose characters are ASCII or in the
+/// simple table and none of which combines with its neighbour: every character is then its
+/// own segment, so the line normalises character by character. Returns false (with `out`
+/// partly written) when the line needs the general pipeline.
+pub fn simple_fold(line: &str, out: &mut String) -> bool {
+    let table = simple_table();
+    let (mut pending_space, mut emitted) = (false, false);
+    for c in line.chars() {
+        let cp = c as u32;
+        let mapped = if cp < 0x80 {
+            if matches!(cp, 0x09..=0x0D | 0x20) {
+                SIMPLE_SPACE
+            } else {
+                (c.to_ascii_lowercase()) as u32
+            }
+        } else if cp < SIMPLE_LIMIT {
+            table[cp as usize]
+        } else {
+            SIMPLE_FALLBACK
+        };
+        if mapped == SIMPLE_FALLBACK {
+            return false;
+        }
+        if mapped == SIMPLE_SPACE {
+            pending_space = true;
+            continue;
+        }
+        if pending_space && emitted {
+            out.push(' ');
+        }
+        pending_space = false;
+        emitted = true;
+        out.push(char::from_u32(mapped).unwrap_or('\u{fffd}'));
+    }
+    true
+}
+
+/// The masked form from the unmasked normalised form: decimal digits to `0`, maximal runs of
+/// ASCII lower-case letters that are month names to `0`.
+fn mask_normal(normal: &str, out: &mut String) {
+    out.clear();
+    let bytes = normal.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii_lowercase() {
+            let begin = i;
+            while i < bytes.len() && bytes[i].is_ascii_lowercase() {
+                i += 1;
+            }
+            let word = &normal[begin..i];
+            out.push_str(if word.len() <= 9 && MONTHS.contains(&word) { "0" } else { word });
+        } else if b < 0x80 {
+            out.push(if b.is_ascii_digit() { '0' } else { b as char });
+            i += 1;
+        } else {
+            let len = utf8_len(b);
+            let c = normal[i..i + len].chars().next().unwrap_or('\u{fffd}');
+            if crate::text::is_decimal_digit(c as u32) {
+                out.push('0');
+            } else {
+                out.push(c);
+            }
+            i += len;
+        }
+    }
+}
+
+/// [`line_key`] without allocating: the shape key is built in `buf`.
+fn line_key_buf(masked: &str, buf: &mut String) -> (u64, u64) {
+    if masked.is_empty() {
+        return (0, 0);
+    }
+    let fingerprint = hash64(masked.as_bytes(), FINGERPRINT_SEED).max(1);
+    if masked.bytes().filter(|&b| b == b' ').count() < 3 {
+        return (fingerprint, 0);
+    }
+    let mut head = masked.splitn(3, ' ');
+    let (w0, w1) = (head.next().unwrap_or(""), head.next().unwrap_or(""));
+    let mut tail = masked.rsplitn(3, ' ');
+    let (z1, z0) = (tail.next().unwrap_or(""), tail.next().unwrap_or(""));
+    buf.clear();
+    buf.push_str(w0);
+    buf.push(' ');
+    buf.push_str(w1);
+    buf.push('\u{1f}');
+    buf.push_str(z0);
+    buf.push(' ');
+    buf.push_str(z1);
+    (fingerprint, hash64(buf.as_bytes(), SHAPE_SEED).max(1))
+}
+
+/// The removed spans `(start, end, code)` of a page from its line spans, decisions and
+/// in-page repeats: a body line inside a repeat becomes [`REPEAT`]; runs of lines with the
+/// same code merge into one span that takes the line break after it (or, at the end of the
+/// text, the one before it, unless an earlier span already took it).
+pub fn removed_spans(
+    spans: &[Span],
+    decisions: &[u8],
+    repeats: &[crate::repeats::Repeat],
+) -> Vec<(usize, usize, u8)> {
+    let n = spans.len();
+    let mut codes = decisions.to_vec();
+    let mut k = 0usize;
+    for (i, &(start, _)) in spans.iter().enumerate() {
+        while k < repeats.len() && repeats[k].end <= start {
+            k += 1;
+        }
+        if codes[i] == BODY && k < repeats.len() && repeats[k].start <= start {
+            codes[i] = REPEAT;
+        }
+    }
+    let mut removed: Vec<(usize, usize, u8)> = Vec::new();
+    let mut i = 0usize;
+    while i < n {
+        let code = codes[i];
+        if code == BODY {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j + 1 < n && codes[j + 1] == code {
+            j += 1;
+        }
+        let (mut start, mut end) = (spans[i].0, spans[j].1);
+        if j + 1 < n {
+            end = spans[j + 1].0;
+        } else if i > 0 {
+            start = start.min(spans[i - 1].1);
+        }
+        if let Some(last) = removed.last() {
+            if last.1 > start {
+                start = last.1;
+            }
+        }
+        removed.push((start, end, code));
+        i = j + 1;
+    }
+    removed
+}
+
 /// Decision thresholds. Fractions are in permille of the site's pages, so that both
 /// backends decide in integer arithmetic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -292,6 +523,22 @@ impl Model {
         Ok(())
     }
 
+    /// The removed spans of a page of `site` (see [`removed_spans`]), its in-page repeats
+    /// found with `repeats` when given.
+    pub fn strip_keys(
+        &self,
+        site: &str,
+        page: &PageKeys,
+        repeats: Option<&crate::repeats::RepeatParams>,
+    ) -> Vec<(usize, usize, u8)> {
+        let decisions = self.decide(site, &page.keys);
+        let copies = match repeats {
+            Some(params) => crate::repeats::find_repeats_keyed(&page.keys.spans, &page.repeat_keys, params),
+            None => Vec::new(),
+        };
+        removed_spans(&page.keys.spans, &decisions, &copies)
+    }
+
     /// A decision per line of a page of `site` (the site need not be in the model).
     pub fn decide(&self, site: &str, keys: &LineKeys) -> Vec<u8> {
         let p = &self.params;
@@ -411,6 +658,33 @@ mod tests {
             ascii_fold(line, true, |c| fast.push(c));
             assert_eq!(fast, crate::text::normalize(line, true).text);
         }
+    }
+
+    #[test]
+    fn simple_fold_equals_normalize() {
+        // Every code point of the table, alone and between neighbours of several kinds.
+        for cp in 0x80..SIMPLE_LIMIT {
+            let Some(c) = char::from_u32(cp) else { continue };
+            for context in ["a{}b", "{}", " {} ", "{}{}", "X{}\u{e9}", "1{}\u{301}", "{}\u{a0}\u{2019}q"] {
+                let line = context.replace("{}", &c.to_string());
+                let mut fast = String::new();
+                if simple_fold(&line, &mut fast) {
+                    assert_eq!(fast, crate::text::normalize(&line, false).text, "U+{cp:04X} in {context:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn page_keys_equal_line_keys_and_repeat_keys() {
+        let text = "Caf\u{e9} \u{2019}Na\u{ef}ve\u{2019} 12 May\n\u{a0}Stra\u{df}e \u{bd}\n\u{3a3}\u{39f}\u{3a6} \u{661}\r\n\n\u{5b57} e\u{301}";
+        let page = page_keys(text);
+        assert_eq!(page.keys, line_keys(text));
+        let expected: Vec<u64> = text
+            .split('\n')
+            .map(|l| crate::repeats::repeat_key(l.strip_suffix('\r').unwrap_or(l)).0)
+            .collect();
+        assert_eq!(page.repeat_keys, expected);
     }
 
     #[test]

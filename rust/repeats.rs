@@ -100,6 +100,11 @@ fn keyed_lines(text: &str) -> (Vec<Span>, Vec<u64>) {
 pub fn find_repeats(text: &str, params: &RepeatParams) -> Result<Vec<Repeat>, Error> {
     params.check()?;
     let (spans, keys) = keyed_lines(text);
+    Ok(find_repeats_keyed(&spans, &keys, params))
+}
+
+/// [`find_repeats`] from the line spans and repeat keys of a page (`params` checked).
+pub fn find_repeats_keyed(spans: &[Span], keys: &[u64], params: &RepeatParams) -> Vec<Repeat> {
     let content: Vec<usize> = (0..keys.len()).filter(|&i| keys[i] != 0).collect();
     let length = |i: usize| (spans[i].1 - spans[i].0) as u64;
     let mut first: HashMap<u64, usize> = HashMap::new();
@@ -140,7 +145,123 @@ pub fn find_repeats(text: &str, params: &RepeatParams) -> Result<Vec<Repeat>, Er
         }
         j += 1;
     }
-    Ok(repeats)
+    repeats
+}
+
+/// Repetition statistics of one document with the definitions of datatrove's
+/// `GopherRepetitionFilter` (Rae et al. 2021, table A1), as integer counts; lengths are in
+/// characters (code points). Words are `text::tokenize` tokens (datatrove's English word
+/// splitter needs spaCy; the counting on the words is datatrove's, step for step).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RepetitionCounts {
+    /// Characters of the document (the denominator of every character fraction).
+    pub chars: usize,
+    /// Paragraphs: the stripped text split on runs of two or more LF.
+    pub paragraphs: usize,
+    /// Paragraphs equal to an earlier one, and their characters.
+    pub dup_paragraphs: usize,
+    pub dup_paragraph_chars: usize,
+    /// Lines: the text split on runs of LF.
+    pub lines: usize,
+    pub dup_lines: usize,
+    pub dup_line_chars: usize,
+    /// Per n of `top_ns`: characters of the most frequent word n-gram (joined by spaces;
+    /// ties go to the first seen) times its count; 0 without n-grams.
+    pub top_ngram_chars: Vec<usize>,
+    /// Per n of `dup_ns`: characters of the n-grams (words joined without separator) that
+    /// repeat an earlier one, scanning left to right and skipping past each repeat.
+    pub dup_ngram_chars: Vec<usize>,
+}
+
+/// Python's `str.isspace` (what `str.strip()` removes).
+fn is_py_space(c: char) -> bool {
+    matches!(c, '\t'..='\r' | '\u{1c}'..='\u{20}' | '\u{85}' | '\u{a0}' | '\u{1680}' | '\u{2000}'..='\u{200a}')
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}')
+}
+
+/// `re.split(r"\n{min,}", text)`.
+fn split_newline_runs(text: &str, min: usize) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let (mut parts, mut start, mut i) = (Vec::new(), 0usize, 0usize);
+    while i < bytes.len() {
+        if bytes[i] == b'\n' {
+            let run_start = i;
+            while i < bytes.len() && bytes[i] == b'\n' {
+                i += 1;
+            }
+            if i - run_start >= min {
+                parts.push(&text[start..run_start]);
+                start = i;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+/// datatrove's `find_duplicates`: (elements equal to an earlier one, their characters).
+fn duplicates(parts: &[&str]) -> (usize, usize) {
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::with_capacity(parts.len());
+    let (mut count, mut chars) = (0usize, 0usize);
+    for &part in parts {
+        if !seen.insert(part) {
+            count += 1;
+            chars += part.chars().count();
+        }
+    }
+    (count, chars)
+}
+
+pub fn repetition_counts(text: &str, top_ns: &[usize], dup_ns: &[usize]) -> Result<RepetitionCounts, Error> {
+    for &n in top_ns.iter().chain(dup_ns) {
+        crate::text::check_ngram(n)?;
+    }
+    let mut out = RepetitionCounts { chars: text.chars().count(), ..Default::default() };
+    let paragraphs = split_newline_runs(text.trim_matches(is_py_space), 2);
+    out.paragraphs = paragraphs.len();
+    (out.dup_paragraphs, out.dup_paragraph_chars) = duplicates(&paragraphs);
+    let lines = split_newline_runs(text, 1);
+    out.lines = lines.len();
+    (out.dup_lines, out.dup_line_chars) = duplicates(&lines);
+    let (words, _) = crate::text::tokenize(text);
+    let lengths: Vec<usize> = words.iter().map(|w| w.chars().count()).collect();
+    for &n in top_ns {
+        if words.len() < n {
+            out.top_ngram_chars.push(0);
+            continue;
+        }
+        // Tokens never contain a space, so n-grams joined by spaces are equal exactly when
+        // their word slices are.
+        let mut counts: HashMap<&[String], (usize, usize)> = HashMap::new();
+        for i in 0..=words.len() - n {
+            counts.entry(&words[i..i + n]).or_insert((0, i)).0 += 1;
+        }
+        let (&gram, &(count, _)) = counts
+            .iter()
+            .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1)))
+            .expect("at least one n-gram");
+        let first = counts[gram].1;
+        let chars: usize = lengths[first..first + n].iter().sum::<usize>() + n - 1;
+        out.top_ngram_chars.push(chars * count);
+    }
+    for &n in dup_ns {
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+        let (mut repeated, mut i) = (0usize, 0usize);
+        while words.len() >= n && i <= words.len() - n {
+            let gram: String = words[i..i + n].concat();
+            if seen.contains(&gram) {
+                repeated += lengths[i..i + n].iter().sum::<usize>();
+                i += n;
+            } else {
+                seen.insert(gram);
+                i += 1;
+            }
+        }
+        out.dup_ngram_chars.push(repeated);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

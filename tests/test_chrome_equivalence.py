@@ -66,6 +66,9 @@ def test_huge_and_empty_pages():
     for model in (_core.ChromeModel(), _reference.ChromeModel()):
         model.add(["", "", ""], ["s", "s", "s"])
     same(_core.ChromeModel().decide([""], ["s"]), _reference.ChromeModel().decide([""], ["s"]))
+    doubled = huge + "\n" + huge
+    same(_core.ChromeModel().add_strip([doubled, "", huge], ["s"] * 3),
+         _reference.ChromeModel().add_strip([doubled, "", huge], ["s"] * 3))
 
 
 @pytest.mark.parametrize("impl", [_core, _reference], ids=["rust", "python"])
@@ -96,4 +99,18 @@ def test_real_pages_agree(shared_data):
     rust.add(texts, sites)
     ref.add(texts, sites)
     same(rust.decide(texts, sites), ref.decide(texts, sites))
+    same(rust.strip(texts, sites), ref.strip(texts, sites))
     assert [_core.find_repeats(t) for t in texts] == [_reference.find_repeats(t) for t in texts]
+
+
+@given(corpus, corpus, params, st.booleans(), st.sampled_from([None, 1, 2]))
+def test_strip_and_add_strip(learn, check, p, repeats, num_threads):
+    """Removed spans from keys computed once per line (decisions + repeats fused) equal the
+    reference's, for strip after add and for add_strip; doubled pages give repeats to find."""
+    learn = learn + [(t + "\n" + t, s) for t, s in learn[:2]]
+    rust, ref = _core.ChromeModel(*p), _reference.ChromeModel(*p)
+    texts, names = [t for t, _ in learn], [s for _, s in learn]
+    same(rust.add_strip(texts, names, repeats, num_threads), ref.add_strip(texts, names, repeats))
+    pairs = learn + check
+    texts, names = [t for t, _ in pairs], [s for _, s in pairs]
+    same(rust.strip(texts, names, repeats, num_threads), ref.strip(texts, names, repeats))

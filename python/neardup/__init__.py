@@ -19,6 +19,7 @@ import numpy as np
 
 from . import _backend
 from .chrome import ChromeModel, Removed, Repeat, Stripped, collapse_repeats, find_repeats, find_repeats_batch, site_key
+from .chrome import repetition_stats, repetition_stats_batch
 from ._reference.text import check_seed, check_shingle_args
 from .dedup import (
     Cluster,
@@ -47,6 +48,8 @@ __all__ = [
     "collapse_repeats",
     "find_repeats",
     "find_repeats_batch",
+    "repetition_stats",
+    "repetition_stats_batch",
     "site_key",
     "UNICODE_VERSION",
     "Cluster",

@@ -122,6 +122,12 @@ def find_repeats_batch(
     long_chars: int = 500,
     num_threads: int | None = None,
 ) -> list[list[_Repeat]]: ...
+_Repetition = tuple[int, int, int, int, int, int, int, list[int], list[int]]
+
+def repetition_counts(text: str, top_ns: Sequence[int] = ..., dup_ns: Sequence[int] = ...) -> _Repetition: ...
+def repetition_counts_batch(
+    texts: Iterable[str], top_ns: Sequence[int] = ..., dup_ns: Sequence[int] = ..., num_threads: int | None = None
+) -> list[_Repetition]: ...
 
 @final
 class ChromeModel:
@@ -139,6 +145,12 @@ class ChromeModel:
     def decide(
         self, texts: Iterable[str], sites: Iterable[str], num_threads: int | None = None
     ) -> list[tuple[_Spans, npt.NDArray[np.uint8]]]: ...
+    def strip(
+        self, texts: Iterable[str], sites: Iterable[str], repeats: bool = True, num_threads: int | None = None
+    ) -> list[npt.NDArray[np.int64]]: ...
+    def add_strip(
+        self, texts: Iterable[str], sites: Iterable[str], repeats: bool = True, num_threads: int | None = None
+    ) -> list[npt.NDArray[np.int64]]: ...
     def site_names(self) -> list[str]: ...
     def site_state(
         self, site: str

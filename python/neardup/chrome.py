@@ -168,10 +168,21 @@ class ChromeModel:
     def strip_batch(
         self, texts: Iterable[str], sites: Iterable[str], *, repeats: bool = True, num_threads: int | None = None
     ) -> list[Stripped]:
+        """:meth:`strip` over many pages, in parallel with the GIL released."""
+        _check_threads(num_threads)
         texts = _list(texts, "str documents")
-        decided = self.classify(texts, sites, num_threads=num_threads)
-        copies = find_repeats_batch(texts, num_threads=num_threads) if repeats else [[] for _ in texts]
-        return [_apply(text, d, c) for text, d, c in zip(texts, decided, copies)]
+        removed = self._model.strip(texts, _list(sites, "site keys"), repeats, num_threads)
+        return [_cut(text, r) for text, r in zip(texts, removed)]
+
+    def fit_strip(
+        self, texts: Iterable[str], sites: Iterable[str], *, repeats: bool = True, num_threads: int | None = None
+    ) -> list[Stripped]:
+        """Count these pages, then strip them: the same result as ``update(texts, sites)``
+        followed by ``strip_batch(texts, sites)``, with each line keyed once for both."""
+        _check_threads(num_threads)
+        texts = _list(texts, "str documents")
+        removed = self._model.add_strip(texts, _list(sites, "site keys"), repeats, num_threads)
+        return [_cut(text, r) for text, r in zip(texts, removed)]
 
     # -- persistence -----------------------------------------------------------------------
 
@@ -245,41 +256,19 @@ def learn(texts: Iterable[str], sites: Iterable[str], *, num_threads: int | None
     return ChromeModel(**params).update(texts, sites, num_threads=num_threads)
 
 
-def _apply(text: str, decided: LineDecisions, copies: list[Repeat]) -> Stripped:
-    spans = decided.spans.tolist()
-    reasons: list[str | None] = [None if d == 0 else REASONS[d] for d in decided.decisions.tolist()]
-    for copy in copies:
-        for i, (start, _) in enumerate(spans):
-            if copy.start <= start < copy.end and reasons[i] is None:
-                reasons[i] = REPEAT
-    removed: list[Removed] = []
-    n = len(spans)
-    i = 0
-    while i < n:
-        reason = reasons[i]
-        if reason is None:
-            i += 1
-            continue
-        j = i
-        while j + 1 < n and reasons[j + 1] == reason:
-            j += 1
-        start, end = spans[i][0], spans[j][1]
-        # Take the line break with the removed lines: the one after, or before at the end.
-        if j + 1 < n:
-            end = spans[j + 1][0]
-        elif i > 0:
-            start = min(start, spans[i - 1][1])
-        if removed and removed[-1].end > start:  # the break before was already taken
-            start = removed[-1].end
-        removed.append(Removed(start, end, reason))
-        i = j + 1
+_REASON_OF_CODE = (*REASONS, REPEAT)
+
+
+def _cut(text: str, removed: Any) -> Stripped:
+    """Cleaned text and Removed spans from the core's ``(start, end, code)`` rows."""
+    spans = [Removed(int(a), int(b), _REASON_OF_CODE[int(c)]) for a, b, c in removed]
     pieces = []
     position = 0
-    for span in removed:
+    for span in spans:
         pieces.append(text[position : span.start])
         position = span.end
     pieces.append(text[position:])
-    return Stripped("".join(pieces), removed)
+    return Stripped("".join(pieces), spans)
 
 
 def _check_repeat_args(min_lines: int, min_chars: int, long_chars: int) -> None:
@@ -321,3 +310,64 @@ def collapse_repeats(text: str, **params: int) -> Stripped:
         position = span.end
     pieces.append(text[position:])
     return Stripped("".join(pieces), removed)
+
+
+#: datatrove's GopherRepetitionFilter defaults: top n-grams for n = 2..4, duplicate n-grams
+#: for n = 5..10.
+GOPHER_TOP_NS = (2, 3, 4)
+GOPHER_DUP_NS = (5, 6, 7, 8, 9, 10)
+
+
+def _repetition_dict(counts: Any, top_ns: Sequence[int], dup_ns: Sequence[int]) -> dict[str, float]:
+    chars, paragraphs, dup_paragraphs, dup_paragraph_chars, lines, dup_lines, dup_line_chars, top, dup = counts
+    stats = {
+        "dup_para_frac": dup_paragraphs / paragraphs if chars else 0.0,
+        "dup_para_char_frac": dup_paragraph_chars / chars if chars else 0.0,
+        "dup_line_frac": dup_lines / lines if chars else 0.0,
+        "dup_line_char_frac": dup_line_chars / chars if chars else 0.0,
+    }
+    for n, value in zip(top_ns, top):
+        stats[f"top_{n}_gram"] = value / chars if chars else 0.0
+    for n, value in zip(dup_ns, dup):
+        stats[f"duplicated_{n}_n_grams"] = value / chars if chars else 0.0
+    return stats
+
+
+def _check_ns(top_ns: Sequence[int], dup_ns: Sequence[int]) -> tuple[list[int], list[int]]:
+    out = []
+    for ns in (top_ns, dup_ns):
+        ns = list(ns)
+        for n in ns:
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise ValueError(f"n must be an int >= 1, got {n!r}")
+        out.append(ns)
+    return out[0], out[1]
+
+
+def repetition_stats(
+    text: str, *, top_ns: Sequence[int] = GOPHER_TOP_NS, dup_ns: Sequence[int] = GOPHER_DUP_NS
+) -> dict[str, float]:
+    """Repetition statistics of one document with the definitions of datatrove's
+    ``GopherRepetitionFilter`` (Gopher, Rae et al. 2021, table A1), keyed by the names of
+    its reasons: ``dup_para_frac``, ``dup_para_char_frac``, ``dup_line_frac``,
+    ``dup_line_char_frac``, ``top_{n}_gram`` and ``duplicated_{n}_n_grams``. Words are
+    neardup's tokens of the normalised text (datatrove's English splitter needs spaCy);
+    every character fraction is over ``len(text)``. An empty text gives zeros. The filter
+    drops a document when a statistic exceeds its threshold (defaults 0.3, 0.2, 0.3, 0.2,
+    top 0.20/0.18/0.16, duplicated 0.15..0.10)."""
+    top, dup = _check_ns(top_ns, dup_ns)
+    return _repetition_dict(_impl.repetition_counts(text, top, dup), top, dup)
+
+
+def repetition_stats_batch(
+    texts: Iterable[str],
+    *,
+    top_ns: Sequence[int] = GOPHER_TOP_NS,
+    dup_ns: Sequence[int] = GOPHER_DUP_NS,
+    num_threads: int | None = None,
+) -> list[dict[str, float]]:
+    """:func:`repetition_stats` over many documents, in parallel with the GIL released."""
+    _check_threads(num_threads)
+    top, dup = _check_ns(top_ns, dup_ns)
+    results = _impl.repetition_counts_batch(_list(texts, "str documents"), top, dup, num_threads)
+    return [_repetition_dict(r, top, dup) for r in results]

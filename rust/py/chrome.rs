@@ -1,6 +1,6 @@
 //! Bindings of the chrome model, line keys and repeat detection.
 
-use numpy::{IntoPyArray, PyArray1, PyArray2};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods};
 use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
 
@@ -159,6 +159,60 @@ impl ChromeModel {
         Ok(results.into_iter().map(|(spans, d)| (spans_array(py, &spans), d.into_pyarray(py))).collect())
     }
 
+    /// Removed spans `(start, end, code)` of each page (code 4: an in-page repeat), as an
+    /// `(n, 3)` int64 array; keys computed once per line for decisions and repeats.
+    #[pyo3(signature = (texts, sites, repeats = true, num_threads = None))]
+    fn strip<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &Bound<'py, PyAny>,
+        sites: &Bound<'py, PyAny>,
+        repeats: bool,
+        num_threads: Option<usize>,
+    ) -> PyResult<Vec<Bound<'py, PyArray2<i64>>>> {
+        let pairs = pairs_arg(texts, sites)?;
+        let model = &self.inner;
+        let params = RepeatParams::default();
+        let results = py
+            .detach(|| {
+                map_ordered(&pairs, num_threads, |(text, site)| {
+                    model.strip_keys(site, &chrome::page_keys(text), repeats.then_some(&params))
+                })
+            })
+            .map_err(to_py_err)?;
+        Ok(results.into_iter().map(|r| removed_array(py, &r)).collect())
+    }
+
+    /// Count the pages, then strip them: each line keyed once for both.
+    #[pyo3(signature = (texts, sites, repeats = true, num_threads = None))]
+    fn add_strip<'py>(
+        &mut self,
+        py: Python<'py>,
+        texts: &Bound<'py, PyAny>,
+        sites: &Bound<'py, PyAny>,
+        repeats: bool,
+        num_threads: Option<usize>,
+    ) -> PyResult<Vec<Bound<'py, PyArray2<i64>>>> {
+        let pairs = pairs_arg(texts, sites)?;
+        let model = &mut self.inner;
+        let params = RepeatParams::default();
+        let results = py
+            .detach(|| {
+                let keys = map_ordered(&pairs, num_threads, |(text, _)| chrome::page_keys(text))?;
+                for ((_, site), page) in pairs.iter().zip(&keys) {
+                    model.add(site, &page.keys);
+                }
+                let model = &*model;
+                let jobs: Vec<(&str, &chrome::PageKeys)> =
+                    pairs.iter().map(|(_, s)| s.as_str()).zip(&keys).collect();
+                map_ordered(&jobs, num_threads, |(site, page)| {
+                    model.strip_keys(site, page, repeats.then_some(&params))
+                })
+            })
+            .map_err(to_py_err)?;
+        Ok(results.into_iter().map(|r| removed_array(py, &r)).collect())
+    }
+
     fn site_names(&self) -> Vec<String> {
         self.inner.sites.keys().cloned().collect()
     }
@@ -208,6 +262,12 @@ impl ChromeModel {
     }
 }
 
+fn removed_array<'py>(py: Python<'py>, removed: &[(usize, usize, u8)]) -> Bound<'py, PyArray2<i64>> {
+    let flat: Vec<i64> = removed.iter().flat_map(|&(s, e, c)| [s as i64, e as i64, i64::from(c)]).collect();
+    let n = removed.len();
+    flat.into_pyarray(py).reshape([n, 3]).expect("n * 3 values reshape to (n, 3)")
+}
+
 type RepeatPy = (usize, usize, usize, usize, usize);
 
 fn repeats_py(repeats: Vec<Repeat>) -> Vec<RepeatPy> {
@@ -246,11 +306,57 @@ fn find_repeats_batch(
     results.into_iter().map(|r| r.map(repeats_py).map_err(to_py_err)).collect()
 }
 
+type RepetitionPy = (usize, usize, usize, usize, usize, usize, usize, Vec<usize>, Vec<usize>);
+
+fn repetition_py(c: repeats::RepetitionCounts) -> RepetitionPy {
+    (
+        c.chars,
+        c.paragraphs,
+        c.dup_paragraphs,
+        c.dup_paragraph_chars,
+        c.lines,
+        c.dup_lines,
+        c.dup_line_chars,
+        c.top_ngram_chars,
+        c.dup_ngram_chars,
+    )
+}
+
+#[pyfunction]
+#[pyo3(signature = (text, top_ns = vec![2, 3, 4], dup_ns = vec![5, 6, 7, 8, 9, 10]))]
+fn repetition_counts(
+    text: &Bound<'_, PyAny>,
+    top_ns: Vec<usize>,
+    dup_ns: Vec<usize>,
+) -> PyResult<RepetitionPy> {
+    let text = text_arg(text, None)?;
+    Ok(repetition_py(repeats::repetition_counts(&text, &top_ns, &dup_ns).map_err(to_py_err)?))
+}
+
+#[pyfunction]
+#[pyo3(signature = (texts, top_ns = vec![2, 3, 4], dup_ns = vec![5, 6, 7, 8, 9, 10], num_threads = None))]
+fn repetition_counts_batch(
+    py: Python<'_>,
+    texts: &Bound<'_, PyAny>,
+    top_ns: Vec<usize>,
+    dup_ns: Vec<usize>,
+    num_threads: Option<usize>,
+) -> PyResult<Vec<RepetitionPy>> {
+    repeats::repetition_counts("", &top_ns, &dup_ns).map_err(to_py_err)?;
+    let texts = texts_arg(texts)?;
+    let results = py
+        .detach(|| map_ordered(&texts, num_threads, |t| repeats::repetition_counts(t, &top_ns, &dup_ns)))
+        .map_err(to_py_err)?;
+    results.into_iter().map(|r| r.map(repetition_py).map_err(to_py_err)).collect()
+}
+
 pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ChromeModel>()?;
     m.add_function(wrap_pyfunction!(line_keys, m)?)?;
     m.add_function(wrap_pyfunction!(line_keys_batch, m)?)?;
     m.add_function(wrap_pyfunction!(find_repeats, m)?)?;
     m.add_function(wrap_pyfunction!(find_repeats_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(repetition_counts, m)?)?;
+    m.add_function(wrap_pyfunction!(repetition_counts_batch, m)?)?;
     Ok(())
 }

@@ -38,6 +38,8 @@ __all__ = [
     "ChromeModel",
     "find_repeats",
     "find_repeats_batch",
+    "repetition_counts",
+    "repetition_counts_batch",
     "line_keys",
     "line_keys_batch",
     "UNICODE_VERSION",
@@ -111,6 +113,15 @@ def find_repeats(text, min_lines=3, min_chars=200, long_chars=500):
 def find_repeats_batch(texts, min_lines=3, min_chars=200, long_chars=500, num_threads=None):
     _repeats.check_params((min_lines, min_chars, long_chars))
     return [_repeats.find_repeats(text, min_lines, min_chars, long_chars) for text in _documents(texts)]
+
+
+def repetition_counts(text, top_ns=(2, 3, 4), dup_ns=(5, 6, 7, 8, 9, 10)):
+    return _repeats.repetition_counts(check_text(text), top_ns, dup_ns)
+
+
+def repetition_counts_batch(texts, top_ns=(2, 3, 4), dup_ns=(5, 6, 7, 8, 9, 10), num_threads=None):
+    _repeats.repetition_counts("", top_ns, dup_ns)
+    return [_repeats.repetition_counts(text, top_ns, dup_ns) for text in _documents(texts)]
 # --- passage alignment and fuzzy measures ---------------------------------------------------
 # (imported here, after the text primitives, so the module mirrors neardup._core one to one)
 from . import align as _align  # noqa: E402

@@ -21,7 +21,7 @@ MONTHS = frozenset(
 )
 _ASCII_WORD = re.compile("[a-z]+")
 
-BODY, TEMPLATE, OUTSIDE_BODY, CROSS_SITE = 0, 1, 2, 3
+BODY, TEMPLATE, OUTSIDE_BODY, CROSS_SITE, REPEAT = 0, 1, 2, 3, 4
 
 # (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites)
 DEFAULT_PARAMS = (3, 200, 500, 300, 200, 3)
@@ -140,6 +140,38 @@ def decide_lines(params, share, cross, lengths) -> list[int]:
     return decisions
 
 
+def removed_spans(spans, decisions, copies) -> list[tuple[int, int, int]]:
+    """(start, end, code) removed from a page: a body line whose start is inside an in-page
+    repeat gets code REPEAT; runs of lines with one code merge into a span that takes the
+    line break after it (at the end of the text: the one before it, unless already taken)."""
+    codes = list(decisions)
+    for copy in copies:
+        for i, (start, _) in enumerate(spans):
+            if copy[0] <= start < copy[1] and codes[i] == BODY:
+                codes[i] = REPEAT
+    removed: list[tuple[int, int, int]] = []
+    n = len(spans)
+    i = 0
+    while i < n:
+        code = codes[i]
+        if code == BODY:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and codes[j + 1] == code:
+            j += 1
+        start, end = spans[i][0], spans[j][1]
+        if j + 1 < n:
+            end = spans[j + 1][0]
+        elif i > 0:
+            start = min(start, spans[i - 1][1])
+        if removed and removed[-1][1] > start:
+            start = removed[-1][1]
+        removed.append((start, end, code))
+        i = j + 1
+    return removed
+
+
 class SiteStats:
     __slots__ = ("pages", "lines", "shapes")
 
@@ -222,6 +254,22 @@ class ChromeModel:
             spans, fingerprints, shapes, lengths = line_keys(text)
             out.append((spans, self._decide_keys(site, fingerprints, shapes, lengths)))
         return out
+
+    def strip(self, texts, sites, repeats=True, num_threads=None):
+        from .repeats import find_repeats
+
+        out = []
+        for text, site in _pairs(texts, sites):
+            spans, fingerprints, shapes, lengths = line_keys(text)
+            decisions = self._decide_keys(site, fingerprints, shapes, lengths)
+            copies = find_repeats(text) if repeats else []
+            out.append(removed_spans(spans, decisions, copies))
+        return out
+
+    def add_strip(self, texts, sites, repeats=True, num_threads=None):
+        pairs = _pairs(texts, sites)
+        self.add([t for t, _ in pairs], [s for _, s in pairs])
+        return self.strip([t for t, _ in pairs], [s for _, s in pairs], repeats)
 
     def site_names(self) -> list[str]:
         return sorted(self._sites)

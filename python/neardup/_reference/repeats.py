@@ -4,7 +4,10 @@ collapsed to its first copy. See docs/chrome.md."""
 
 from __future__ import annotations
 
-from .text import CLASS_OTHER, char_class, check_text, normalize
+import re
+from collections import Counter
+
+from .text import CLASS_OTHER, char_class, check_text, normalize, tokenize
 from .xxh3 import xxh3_64
 
 REPEAT_SEED = 0x6E65_6172_6475_7003
@@ -82,3 +85,57 @@ def find_repeats(text: str, min_lines: int = 3, min_chars: int = 200, long_chars
             continue
         j += 1
     return repeats
+
+
+# --- repetition statistics (datatrove's GopherRepetitionFilter definitions) ------------------
+
+_PARAGRAPH_BREAK = re.compile(r"\n{2,}")
+_LINE_BREAK = re.compile("\n+")
+
+
+def _duplicates(parts: list[str]) -> tuple[int, int]:
+    seen: set[str] = set()
+    count = chars = 0
+    for part in parts:
+        if part in seen:
+            count += 1
+            chars += len(part)
+        else:
+            seen.add(part)
+    return count, chars
+
+
+def repetition_counts(text: str, top_ns=(2, 3, 4), dup_ns=(5, 6, 7, 8, 9, 10)):
+    """(chars, paragraphs, dup_paragraphs, dup_paragraph_chars, lines, dup_lines,
+    dup_line_chars, top_ngram_chars per n of top_ns, dup_ngram_chars per n of dup_ns): the
+    counts behind datatrove's GopherRepetitionFilter, with neardup's word tokens."""
+    check_text(text)
+    top_ns, dup_ns = list(top_ns), list(dup_ns)
+    for n in top_ns + dup_ns:
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"n must be an int >= 1, got {n!r}")
+    paragraphs = _PARAGRAPH_BREAK.split(text.strip())
+    lines = _LINE_BREAK.split(text)
+    words = tokenize(text)[0]
+    top = []
+    for n in top_ns:
+        grams = [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
+        if not grams:
+            top.append(0)
+            continue
+        gram, count = Counter(grams).most_common(1)[0]
+        top.append(len(gram) * count)
+    dup = []
+    for n in dup_ns:
+        seen: set[str] = set()
+        repeated = i = 0
+        while i < len(words) - n + 1:
+            gram = "".join(words[i : i + n])
+            if gram in seen:
+                repeated += len(gram)
+                i += n
+            else:
+                seen.add(gram)
+                i += 1
+        dup.append(repeated)
+    return (len(text), len(paragraphs), *_duplicates(paragraphs), len(lines), *_duplicates(lines), top, dup)

@@ -1,0 +1,55 @@
+"""Where chrome stripping loses body and misses chrome: per site and per decision reason,
+body characters removed and chrome characters kept, then the worst pages' lines with their
+gold label and decision. `python tools/chrome_diagnose.py SET [--pages N] [--heldout]`
+(SET: python-docs, postgres-docs, cleanportaleval; --heldout learns on other pages only)."""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benches"))
+from chrome_quality import load  # noqa: E402
+
+from neardup.chrome import REASONS, ChromeModel, find_repeats_batch  # noqa: E402
+
+
+def main() -> None:
+    name = sys.argv[1]
+    show = int(sys.argv[sys.argv.index("--pages") + 1]) if "--pages" in sys.argv else 3
+    rows = load(name, False)
+    texts, sites = [r["text"] for r in rows], [r["site"] for r in rows]
+    model = ChromeModel().update(texts, sites)
+    decided = model.classify(texts, sites)
+    copies = find_repeats_batch(texts)
+    lost: dict[tuple[str, str], int] = defaultdict(int)
+    missed: dict[str, int] = defaultdict(int)
+    per_page = []
+    for row, d, c in zip(rows, decided, copies):
+        reasons = d.reasons()
+        for k, (start, _) in enumerate(d.spans.tolist()):
+            if any(r.start <= start < r.end for r in c) and reasons[k] == "body":
+                reasons[k] = "repeat"
+        bad = 0
+        for line, gold, reason in zip(row["text"].split("\n"), row["line_is_body"], reasons):
+            if gold and reason != "body":
+                lost[(row["site"], reason)] += len(line)
+                bad += len(line)
+            elif not gold and reason == "body":
+                missed[row["site"]] += len(line)
+                bad += len(line)
+        per_page.append((bad, row, reasons))
+    print("body chars lost, by site and reason:", dict(lost))
+    print("chrome chars kept, by site:", dict(missed))
+    per_page.sort(key=lambda x: -x[0])
+    for bad, row, reasons in per_page[:show]:
+        print(f"\n=== {row['site']} {row['url']} ({bad} chars wrong)")
+        for line, gold, reason in zip(row["text"].split("\n"), row["line_is_body"], reasons):
+            mark = "  " if (gold == (reason == "body")) else "!!"
+            print(f"{mark} {'B' if gold else 'C'} {reason[:8]:8} {line[:110]}")
+
+
+if __name__ == "__main__":
+    assert set(REASONS) >= {"body"}
+    main()
