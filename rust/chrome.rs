@@ -548,6 +548,7 @@ impl Model {
         let n = keys.fingerprints.len();
         // Share of pages (permille) on which each line recurs; None for blank lines.
         let mut share: Vec<Option<u64>> = Vec::with_capacity(n);
+        let mut site_share: Vec<u64> = vec![0; n];
         let mut cross = vec![false; n];
         for (i, (&fingerprint, &shape)) in keys.fingerprints.iter().zip(&keys.shapes).enumerate() {
             if fingerprint == 0 {
@@ -565,6 +566,7 @@ impl Model {
                     value = value.max(count * 1000 / pages);
                 }
             }
+            site_share[i] = value;
             if p.cross_sites > 0 && value < 1000 {
                 let sites = self.cross.get(&fingerprint).copied().unwrap_or(0);
                 if sites >= p.cross_sites {
@@ -574,7 +576,43 @@ impl Model {
             }
             share.push(Some(value));
         }
+        keep_shared_prose(&mut share, &mut cross, &site_share, &keys.lengths);
         decide_lines(p, &share, &cross, &keys.lengths)
+    }
+}
+
+/// A cross-site line longer than this many characters is prose, not boilerplate.
+pub const CROSS_PROSE_CHARS: u32 = 120;
+
+/// Lines that many sites share are boilerplate ("Share this article") or a syndicated
+/// article published on all of them. A run of cross-site lines (blank lines do not break
+/// it) that holds a line longer than `CROSS_PROSE_CHARS` is the article: its lines go back to
+/// their own site's statistics.
+pub fn keep_shared_prose(share: &mut [Option<u64>], cross: &mut [bool], site_share: &[u64], lengths: &[u32]) {
+    let n = cross.len();
+    let mut i = 0;
+    while i < n {
+        if !cross[i] {
+            i += 1;
+            continue;
+        }
+        let (mut last, mut longest, mut k) = (i, 0u32, i);
+        while k < n && (cross[k] || share[k].is_none()) {
+            if cross[k] {
+                longest = longest.max(lengths[k]);
+                last = k;
+            }
+            k += 1;
+        }
+        if longest > CROSS_PROSE_CHARS {
+            for m in i..=last {
+                if cross[m] {
+                    cross[m] = false;
+                    share[m] = Some(site_share[m]);
+                }
+            }
+        }
+        i = last + 1;
     }
 }
 

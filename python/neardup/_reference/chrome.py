@@ -86,6 +86,34 @@ def line_keys(text: str):
     return spans, fingerprints, shapes, lengths
 
 
+#: A cross-site line longer than this many characters is prose, not boilerplate.
+CROSS_PROSE_CHARS = 120
+
+
+def keep_shared_prose(share, cross, site_share, lengths) -> None:
+    """A run of cross-site lines (blank lines do not break it) holding a line longer than
+    CROSS_PROSE_CHARS is a syndicated article, not boilerplate: its lines go back to their
+    own site's statistics (rust/chrome.rs ``keep_shared_prose``)."""
+    n = len(cross)
+    i = 0
+    while i < n:
+        if not cross[i]:
+            i += 1
+            continue
+        last, longest, k = i, 0, i
+        while k < n and (cross[k] or share[k] is None):
+            if cross[k]:
+                longest = max(longest, lengths[k])
+                last = k
+            k += 1
+        if longest > CROSS_PROSE_CHARS:
+            for m in range(i, last + 1):
+                if cross[m]:
+                    cross[m] = False
+                    share[m] = site_share[m]
+        i = last + 1
+
+
 def decide_lines(params, share, cross, lengths) -> list[int]:
     """The decision of a page from each line's share (permille of the site's pages it recurs
     on, None for a blank line), cross-site flags and lengths; see rust/chrome.rs
@@ -228,6 +256,7 @@ class ChromeModel:
         stats = self._sites.get(site) or SiteStats()
         pages = stats.pages
         share: list[int | None] = []
+        site_share = [0] * len(fingerprints)
         cross = [False] * len(fingerprints)
         for i, fingerprint in enumerate(fingerprints):
             if fingerprint == 0:
@@ -242,10 +271,12 @@ class ChromeModel:
                 count = stats.shapes.get(shape, 0)
                 if count >= min_pages and count * 1000 >= shape_permille * pages:
                     value = max(value, count * 1000 // pages)
+            site_share[i] = value
             if cross_sites > 0 and value < 1000 and self._cross.get(fingerprint, 0) >= cross_sites:
                 value = 1000
                 cross[i] = True
             share.append(value)
+        keep_shared_prose(share, cross, site_share, lengths)
         return decide_lines(self._params, share, cross, lengths)
 
     def decide(self, texts, sites, num_threads=None):
