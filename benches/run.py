@@ -18,6 +18,9 @@ that lists the measurements::
         path = str(ctx.data / "bench-corpus-22k.jsonl.gz")
         return [Case("neardup (rust)", prepare_minhash, {"path": path, "impl": "rust"})]
 
+A module that times itself (``run(quick) -> rows``, like benches/chrome_quality.py) is
+registered with a ``Rows`` case instead: it runs in one child and its rows are kept as they are.
+
 Optional peers (datasketch, rensa, rapidfuzz, ...) are skipped with a note when missing: return
 ``Skip("datasketch", "not installed")`` in place of a Case. A ``summary`` hook may add ratio
 fields to the rows and return summary lines.
