@@ -18,6 +18,9 @@ that lists the measurements::
         path = str(ctx.data / "bench-corpus-22k.jsonl.gz")
         return [Case("neardup (rust)", prepare_minhash, {"path": path, "impl": "rust"})]
 
+A module that times itself (``run(quick) -> rows``, like benches/chrome_quality.py) is
+registered with a ``Rows`` case instead: it runs in one child and its rows are kept as they are.
+
 Optional peers (datasketch, rensa, rapidfuzz, ...) are skipped with a note when missing: return
 ``Skip("datasketch", "not installed")`` in place of a Case. A ``summary`` hook may add ratio
 fields to the rows and return summary lines.
@@ -60,12 +63,15 @@ MB = 1e6  # throughput and sizes are in decimal megabytes of UTF-8 text
 class Workload:
     """What a child process times: ``run()`` once per repeat over ``docs`` documents of
     ``nbytes`` UTF-8 bytes. ``run`` may return a dict of fields to add to the row (a checksum,
-    a quality score); the last repeat's is kept. ``extra`` is added to the row as is."""
+    a quality score); the last repeat's is kept. ``extra`` is added to the row as is.
+    ``finish``, if given, runs once after the timed repeats and after peak RSS is read, and
+    returns more fields (quality scores whose computation is not part of the work timed)."""
 
     run: Callable[[], dict[str, Any] | None]
     docs: int
     nbytes: int
     extra: dict[str, Any] = field(default_factory=dict)
+    finish: Callable[[], dict[str, Any]] | None = None
 
 
 @dataclass
@@ -88,6 +94,17 @@ class Skip:
 
 
 @dataclass
+class Rows:
+    """A benchmark module that times itself: ``produce(**kwargs)`` runs in a fresh child and
+    returns finished rows (each with at least ``implementation``; ``docs_per_s``, ``mb_per_s``
+    and ``peak_rss_mb`` where it measured them). Rows keep their own ``benchmark`` field."""
+
+    implementation: str
+    produce: Callable[..., list[dict[str, Any]]]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Context:
     quick: bool
     repeats: int  # default number of timed repeats (after one warm-up)
@@ -97,7 +114,7 @@ class Context:
 @dataclass
 class Benchmark:
     name: str
-    cases: Callable[[Context], Sequence[Case | Skip]]
+    cases: Callable[[Context], Sequence[Case | Rows | Skip]]
     requires: list[str]  # data file names, looked up in Context.data
     summary: Callable[[list[dict[str, Any]]], list[str]] | None = None
     doc: str = ""
@@ -154,6 +171,8 @@ def _child(case: Case, repeats: int, conn) -> None:
             **workload.extra,
             **fields,
         }
+        if workload.finish is not None:
+            row.update(workload.finish())
         conn.send(("ok", row))
     except BaseException:  # reported to the parent, which prints it and fails the run
         conn.send(("error", traceback.format_exc()))
@@ -189,12 +208,19 @@ def busy_cores(interval: float = 0.25) -> float | None:
     return core_count() * (busy1 - busy0) / (total1 - total0)
 
 
-def measure(bench: str, case: Case, ctx: Context) -> dict[str, Any]:
-    repeats = case.repeats if case.repeats is not None else ctx.repeats
-    busy = busy_cores()
+def _rows_child(case: Rows, conn) -> None:
+    try:
+        conn.send(("ok", case.produce(**case.kwargs)))
+    except BaseException:  # reported to the parent, which prints it and fails the run
+        conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+def _in_child(target, args: tuple, name: str) -> tuple[str, Any]:
     mp = _mp_context()
     receive, send = mp.Pipe(duplex=False)
-    process = mp.Process(target=_child, args=(case, repeats, send), name=f"bench {bench} {case.implementation}")
+    process = mp.Process(target=target, args=(*args, send), name=name)
     process.start()
     send.close()
     try:
@@ -203,6 +229,30 @@ def measure(bench: str, case: Case, ctx: Context) -> dict[str, Any]:
         process.join()
         status, payload = "error", f"child exited without a result (exit code {process.exitcode})"
     process.join()
+    return status, payload
+
+
+def measure_rows(bench: str, case: Rows) -> list[dict[str, Any]]:
+    """Run a self-timing benchmark module in a child; its rows, completed for the table."""
+    busy = busy_cores()
+    status, payload = _in_child(_rows_child, (case,), f"bench {bench} {case.implementation}")
+    if status != "ok":
+        return [{"benchmark": bench, "implementation": case.implementation, "docs_per_s": None, "mb_per_s": None,
+                 "peak_rss_mb": None, "error": payload.strip()}]
+    rows = []
+    for payload_row in payload:
+        row = {"benchmark": bench, "docs_per_s": None, "mb_per_s": None, "peak_rss_mb": None, **payload_row}
+        row["suite"] = bench  # the name --only knows; `benchmark` may be the module's finer one
+        if busy is not None:
+            row["busy_cores_before"] = round(busy, 2)
+        rows.append(row)
+    return rows
+
+
+def measure(bench: str, case: Case, ctx: Context) -> dict[str, Any]:
+    repeats = case.repeats if case.repeats is not None else ctx.repeats
+    busy = busy_cores()
+    status, payload = _in_child(_child, (case, repeats), f"bench {bench} {case.implementation}")
     row = {"benchmark": bench, "implementation": case.implementation}
     if busy is not None:
         row["busy_cores_before"] = round(busy, 2)
@@ -408,6 +458,237 @@ def shingle_hash(ctx: Context) -> list[Case | Skip]:
 
 
 # --------------------------------------------------------------------------------------------
+# Benchmark: minhash (signatures + LSH candidate pairs, raw text to pairs, against the peers)
+# --------------------------------------------------------------------------------------------
+
+BENCH_CORPUS = "bench-corpus-22k.jsonl.gz"
+BENCH_PLANTED = "bench-corpus-22k-planted.json"
+NUM_PERM = 128
+# One banding for every implementation so that recall compares like with like: rensa needs
+# bands dividing num_perm, and 16 x 8 (S-curve midpoint (1/16)^(1/8) = 0.71) is the choice
+# nearest the 0.8 threshold that it accepts with a recall margin (8 x 16 sits at 0.88).
+LSH_BANDS, LSH_ROWS = 16, 8
+TARGET_JACCARD = 0.8
+# --quick: the first documents of the corpus plus the sources of the planted copies among them.
+QUICK_DOCS = 1200
+
+
+def load_bench_corpus(path: str, quick: bool) -> tuple[list[str], list[tuple[int, int, float]]]:
+    """Texts, and the planted pairs ``(copy index, source index, word 5-gram Jaccard)`` among them."""
+    corpus = Path(path)
+    with gzip.open(corpus, "rt", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    if quick:
+        chosen = set(range(min(QUICK_DOCS, len(rows))))
+        position = {row["id"]: i for i, row in enumerate(rows)}
+        chosen |= {position[rows[i]["dup_of"]] for i in list(chosen) if rows[i].get("dup_of") is not None}
+        rows = [rows[i] for i in sorted(chosen)]
+    position = {row["id"]: i for i, row in enumerate(rows)}
+    planted_path = corpus.with_name(BENCH_PLANTED)
+    jaccard = {}
+    if planted_path.exists():
+        jaccard = {p["id"]: p["jaccard5"] for p in json.loads(planted_path.read_text())["planted"]}
+    planted = [
+        (i, position[row["dup_of"]], float(jaccard.get(row["id"], float("nan"))))
+        for i, row in enumerate(rows)
+        if row.get("dup_of") is not None and row["dup_of"] in position
+    ]
+    return [row["text"] for row in rows], planted
+
+
+def _python_shingles(text: str) -> list[str]:
+    """What a user of datasketch or rensa writes: lowercase, split on whitespace, join 5-grams."""
+    words = text.lower().split()
+    if len(words) < SHINGLE_N:
+        return [" ".join(words)] if words else []
+    return [" ".join(words[i : i + SHINGLE_N]) for i in range(len(words) - SHINGLE_N + 1)]
+
+
+def _pairs_from_buckets(results) -> set[tuple[int, int]]:
+    pairs = set()
+    for i, found in enumerate(results):
+        for j in found:
+            if j != i:
+                pairs.add((min(i, j), max(i, j)))
+    return pairs
+
+
+def prepare_minhash(path: str, impl: str, quick: bool = False, num_threads: int | None = None,
+                    corpus: tuple[list[str], list[tuple[int, int, float]]] | None = None) -> Workload:
+    """``corpus``: the subset already loaded by the parent (--quick: loading the whole file in
+    every child would cost more than the work)."""
+    import numpy as np
+
+    texts, planted = corpus if corpus is not None else load_bench_corpus(path, quick)
+    extra: dict[str, Any] = {"num_perm": NUM_PERM, "bands": LSH_BANDS, "rows": LSH_ROWS, "ngram": SHINGLE_N}
+    if quick:
+        extra["subset"] = f"{len(texts)} docs (first {QUICK_DOCS} + planted sources)"
+    state: dict[str, Any] = {}
+
+    if impl.startswith("neardup-"):
+        import neardup
+
+        extra["rust_build"] = rust_build()
+        extra["backend"] = neardup.backend()
+        scheme = impl.removeprefix("neardup-")
+
+        def pairs():
+            if scheme == "simhash":
+                fingerprints = neardup.simhash_batch(texts, num_threads=num_threads)
+                return neardup.simhash_pairs(fingerprints, 3, num_threads=num_threads).pairs
+            signatures = neardup.minhash(texts, num_perm=NUM_PERM, scheme=scheme, n=SHINGLE_N, num_threads=num_threads)
+            return neardup.candidate_pairs(signatures, params=(LSH_BANDS, LSH_ROWS), num_threads=num_threads)
+
+    elif impl == "datasketch":
+        from datasketch import MinHash, MinHashLSH
+
+        def pairs():
+            lsh = MinHashLSH(num_perm=NUM_PERM, params=(LSH_BANDS, LSH_ROWS))
+            signatures = []
+            for i, text in enumerate(texts):
+                m = MinHash(num_perm=NUM_PERM)
+                m.update_batch([s.encode("utf-8") for s in _python_shingles(text)])
+                lsh.insert(i, m)
+                signatures.append(m)
+            return _pairs_from_buckets(lsh.query(m) for m in signatures)
+
+    elif impl == "rensa":
+        from rensa import RMinHash, RMinHashLSH
+
+        def pairs():
+            signatures = []
+            for text in texts:
+                m = RMinHash(NUM_PERM, 42)
+                m.update(_python_shingles(text))
+                signatures.append(m)
+            lsh = RMinHashLSH(TARGET_JACCARD, NUM_PERM, LSH_BANDS)
+            lsh.insert_many(signatures, 0)
+            return _pairs_from_buckets(lsh.query_all(signatures))
+
+    else:
+        raise ValueError(f"unknown implementation {impl!r}")
+
+    def run():
+        found = pairs()
+        state["pairs"] = found
+        return {"candidates": len(found)}
+
+    def finish() -> dict[str, Any]:
+        """Recall of the planted copies, and precision of the candidates against the exact
+        word 5-gram Jaccard (neardup's shingles, the same yardstick for every row)."""
+        import neardup
+
+        found = state["pairs"]
+        found = {(int(i), int(j)) for i, j in (found.tolist() if hasattr(found, "tolist") else found)}
+        hits = [(min(c, s), max(c, s)) in found for c, s, _ in planted]
+        strong = [hit for hit, (_, _, j) in zip(hits, planted) if j >= TARGET_JACCARD]
+        fields: dict[str, Any] = {
+            "planted_pairs": len(planted),
+            "recall_planted": sum(hits) / len(hits) if hits else None,
+            f"recall_planted_j{TARGET_JACCARD:g}": sum(strong) / len(strong) if strong else None,
+        }
+        if found:
+            shingles = neardup.shingles_batch(texts, n=SHINGLE_N)
+            jaccard = neardup.exact_jaccard(shingles, np.array(sorted(found), dtype=np.int64))
+            fields[f"precision_j{TARGET_JACCARD:g}"] = float((jaccard >= TARGET_JACCARD).mean())
+        return fields
+
+    return Workload(run, len(texts), utf8_size(texts), extra, finish=finish)
+
+
+def _minhash_summary(rows: list[dict[str, Any]]) -> list[str]:
+    by_impl = {r["implementation"]: r for r in rows if r.get("mb_per_s")}
+    base = by_impl.get("neardup classic 1 thread")
+    lines = []
+    recall_key = f"recall_planted_j{TARGET_JACCARD:g}"
+    for name, row in by_impl.items():
+        if base is not None:
+            row["speed_vs_neardup_classic_1t"] = row["mb_per_s"] / base["mb_per_s"]
+        recall = row.get(recall_key)
+        precision = row.get(f"precision_j{TARGET_JACCARD:g}")
+        line = f"{name}: {row['mb_per_s']:.2f} MB/s, recall of planted copies with Jaccard >= {TARGET_JACCARD:g}: "
+        line += f"{recall:.3f}" if recall is not None else "-"
+        if row.get("recall_planted") is not None:
+            line += f" (all planted: {row['recall_planted']:.3f})"
+        lines.append(line)
+        if precision is not None:
+            lines[-1] += f", candidate precision at {TARGET_JACCARD:g}: {precision:.3f}"
+    if base is not None:
+        for peer in ("datasketch", "rensa"):
+            row = next((r for n, r in by_impl.items() if n.startswith(f"peer: {peer}")), None)
+            if row is not None:
+                ratio = base["mb_per_s"] / row["mb_per_s"]
+                lines.append(f"neardup classic 1 thread is {ratio:.1f}x {peer} (raw text to candidate pairs)")
+    return lines
+
+
+@benchmark("minhash", requires=[BENCH_CORPUS], summary=_minhash_summary)
+def minhash(ctx: Context) -> list[Case | Skip]:
+    """Raw text to LSH candidate pairs (word 5-grams, num_perm=128, 16 bands x 8 rows) on the
+    22k-document corpus with planted near-duplicates: neardup (classic, OPH; SimHash for
+    context) on 1 thread and all cores, datasketch and rensa with Python tokenising in front."""
+    path = str(ctx.data / BENCH_CORPUS)
+    cores = core_count()
+    quick = ctx.quick
+    shared: dict[str, Any] = {"path": path, "quick": quick}
+    if quick:
+        shared["corpus"] = load_bench_corpus(path, True)
+    cases: list[Case | Skip] = []
+    if rust_build() == "missing":
+        cases.append(Skip("neardup", "neardup._core is not built (make dev, or make bench for release)"))
+    else:
+        for scheme in ("classic", "oph"):
+            cases.append(Case(f"neardup {scheme} 1 thread", prepare_minhash,
+                              {**shared, "impl": f"neardup-{scheme}", "num_threads": 1},
+                              extra={"threads": 1}))
+            cases.append(Case(f"neardup {scheme} all cores ({cores})", prepare_minhash,
+                              {**shared, "impl": f"neardup-{scheme}", "num_threads": None},
+                              extra={"threads": cores}))
+        cases.append(Case("neardup simhash k=3 1 thread", prepare_minhash,
+                          {**shared, "impl": "neardup-simhash", "num_threads": 1},
+                          extra={"threads": 1, "note": "SimHash of word 3-grams, pairs within 3 bits; not MinHash"}))
+    peers = (("datasketch", "datasketch", "MinHash + MinHashLSH, update_batch of UTF-8 5-grams"),
+             ("rensa", "rensa", "RMinHash + RMinHashLSH (insert_many/query_all)"))
+    for module, impl, how in peers:
+        name = f"peer: {impl} (Python tokenising)"
+        if importlib.util.find_spec(module) is None:
+            cases.append(Skip(name, f"the {module} package is not installed (pip install {module})"))
+            continue
+        cases.append(Case(name, prepare_minhash, {**shared, "impl": impl},
+                          repeats=1 if impl == "datasketch" or quick else 2,
+                          extra={"threads": 1, "note": f"{how}; lower().split() 5-grams in Python"}))
+    return cases
+
+
+# --------------------------------------------------------------------------------------------
+# Benchmarks that time themselves: chrome-quality and align-speed (modules next to this file)
+# --------------------------------------------------------------------------------------------
+
+
+def run_module(module: str, quick: bool) -> list[dict[str, Any]]:
+    """``benches/<module>.py``'s ``run(quick)`` rows (the module reads ../shared/data itself)."""
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    return importlib.import_module(module).run(quick)
+
+
+@benchmark("chrome-quality", requires=["chrome-python3.11-doc.jsonl.gz", "chrome-postgresql-doc-15.jsonl.gz",
+                                       "chrome-cleanportaleval.jsonl.gz"])
+def chrome_quality(ctx: Context) -> list[Rows]:
+    """Chrome stripping quality per site (body kept, chrome removed) and learn + strip
+    throughput, against the ">= 3 pages" rule (benches/chrome_quality.py)."""
+    return [Rows("chrome_quality.run", run_module, {"module": "chrome_quality", "quick": ctx.quick})]
+
+
+@benchmark("align-speed", requires=["dups-bbc-news.jsonl.gz"])
+def align_speed(ctx: Context) -> list[Rows]:
+    """Alignment of long edited document pairs, neardup.align against rapidfuzz partial_ratio
+    and difflib, 1k to 200k characters (benches/align_speed.py)."""
+    return [Rows("align_speed.run", run_module, {"module": "align_speed", "quick": ctx.quick})]
+
+
+# --------------------------------------------------------------------------------------------
 # Output
 # --------------------------------------------------------------------------------------------
 
@@ -436,6 +717,16 @@ def _notes(row: dict[str, Any]) -> str:
         notes.append("peer, not the reference")
     if (row.get("busy_cores_before") or 0) >= BUSY_WARN:
         notes.append(f"machine busy: {row['busy_cores_before']:.1f} cores in use before the run")
+    if "recall_planted_j0.8" in row:
+        notes.append(f"recall@0.8 {_fmt(row['recall_planted_j0.8'], 3)}, precision@0.8 "
+                     f"{_fmt(row.get('precision_j0.8'), 3)}, {row.get('candidates')} candidates")
+    if "speed_vs_neardup_classic_1t" in row:
+        notes.append(f"{row['speed_vs_neardup_classic_1t']:.2f}x neardup classic 1 thread")
+    if "suite" in row:  # rows of a self-timing module: show what it measured
+        notes += [f"{key} {_fmt(row[key], 4)}" for key in ("site", "length", "body_kept", "chrome_removed",
+                                                           "seconds_per_pair", "result") if row.get(key) is not None]
+        if row.get("note"):
+            notes.append(str(row["note"]))
     if "error" in row:
         notes.append("ERROR: " + row["error"].splitlines()[-1])
     return "; ".join(notes)
@@ -514,11 +805,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"skipping {name} / {case.implementation}: {case.reason}")
                 continue
             print(f"  running {name} / {case.implementation} ...", file=sys.stderr, flush=True)
-            row = measure(name, case, ctx)
-            if "error" in row:
-                failed = True
-                print(f"{name} / {case.implementation} failed:\n{row['error']}", file=sys.stderr)
-            bench_rows.append(row)
+            new_rows = measure_rows(name, case) if isinstance(case, Rows) else [measure(name, case, ctx)]
+            for row in new_rows:
+                if "error" in row:
+                    failed = True
+                    print(f"{name} / {case.implementation} failed:\n{row['error']}", file=sys.stderr)
+            bench_rows += new_rows
         if bench.summary is not None:
             summaries += [f"{name}: {line}" for line in bench.summary(bench_rows)]
         rows += bench_rows

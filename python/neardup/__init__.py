@@ -39,6 +39,16 @@ from .dedup import (
     lsh_probability,
     minhash,
 )
+from .simhash import (
+    SimHashIndex,
+    SimHashPairs,
+    hamming,
+    simhash_batch,
+    simhash_features,
+    simhash_features_batch,
+    simhash_pairs,
+    simhash_text,
+)
 
 __all__ = [
     "ChromeModel",
@@ -97,6 +107,15 @@ __all__ = [
     "ratio",
     "token_set_ratio",
     "token_sort_ratio",
+    # SimHash fingerprints and the Hamming-distance search (simhash.py)
+    "SimHashIndex",
+    "SimHashPairs",
+    "hamming",
+    "simhash_batch",
+    "simhash_features",
+    "simhash_features_batch",
+    "simhash_pairs",
+    "simhash_text",
 ]
 
 __version__ = "0.1.0"

@@ -5,6 +5,7 @@
 mod align;
 mod chrome;
 mod dedup;
+mod simhash;
 mod text;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -94,5 +95,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     dedup::register(m)?;
     chrome::register(m)?;
     align::register(m)?;
+    simhash::register(m)?;
     Ok(())
 }

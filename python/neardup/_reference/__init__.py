@@ -195,3 +195,14 @@ token_set_ratio = _measure("token_set_ratio")
 def fuzzy_batch(pairs, measure="ratio", num_threads=None):
     function = _fuzzy.FUNCTIONS[_fuzzy.check_measure(measure)]
     return [float(function(a, b)) for a, b in _pairs(pairs)]
+# --- SimHash fingerprints and the Hamming-distance search -------------------------------------
+from .simhash import (  # noqa: E402
+    SimHashIndex,
+    simhash_pairs,
+    simhash_shingles,
+    simhash_text,
+    simhash_texts,
+    simhash_weighted,
+)
+
+__all__ += ["SimHashIndex", "simhash_pairs", "simhash_shingles", "simhash_text", "simhash_texts", "simhash_weighted"]

@@ -1,0 +1,219 @@
+//! Bindings of SimHash fingerprints and the Hamming-distance search. Arrays are copied before
+//! the GIL is released; fingerprints come back as numpy uint64 arrays.
+
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use super::{ngram_arg, seed_arg, text_arg, texts_arg, to_py_err};
+use crate::simhash::{self, SimHashIndex, Tables, Weighting};
+use crate::text::ShingleKind;
+
+fn offsets_arg(offsets: &PyReadonlyArray1<'_, i64>) -> PyResult<Vec<usize>> {
+    offsets
+        .as_array()
+        .iter()
+        .map(|&v| usize::try_from(v).map_err(|_| PyValueError::new_err("offsets must be >= 0")))
+        .collect()
+}
+
+type PairsPy<'py, T> = (Bound<'py, PyArray2<T>>, Bound<'py, PyArray1<i64>>);
+
+fn pairs_out<'py, T: numpy::Element + Copy>(py: Python<'py>, pairs: Vec<(T, T, u32)>) -> PairsPy<'py, T> {
+    let n = pairs.len();
+    let flat: Vec<T> = pairs.iter().flat_map(|&(a, b, _)| [a, b]).collect();
+    let distances: Vec<i64> = pairs.iter().map(|&(_, _, d)| d as i64).collect();
+    let matrix = flat.into_pyarray(py).reshape([n, 2]).expect("n x 2 reshape");
+    (matrix, distances.into_pyarray(py))
+}
+
+/// The fingerprint of one text.
+#[pyfunction]
+#[pyo3(signature = (text, n = None, kind = "word", weighting = "tf", shingle_seed = None))]
+fn simhash_text(
+    text: &Bound<'_, PyAny>,
+    n: Option<&Bound<'_, PyAny>>,
+    kind: &str,
+    weighting: &str,
+    shingle_seed: Option<&Bound<'_, PyAny>>,
+) -> PyResult<u64> {
+    let n = n.map(ngram_arg).transpose()?.unwrap_or(3);
+    let kind = ShingleKind::parse(kind).map_err(to_py_err)?;
+    let weighting = Weighting::parse(weighting).map_err(to_py_err)?;
+    let shingle_seed = shingle_seed.map(seed_arg).transpose()?.unwrap_or(0);
+    let text = text_arg(text, None)?;
+    simhash::from_text(&text, n, kind, weighting, shingle_seed).map_err(to_py_err)
+}
+
+/// Fingerprints of many texts, in parallel without the GIL.
+#[pyfunction]
+#[pyo3(signature = (texts, n = None, kind = "word", weighting = "tf", shingle_seed = None, num_threads = None))]
+fn simhash_texts<'py>(
+    py: Python<'py>,
+    texts: &Bound<'py, PyAny>,
+    n: Option<&Bound<'py, PyAny>>,
+    kind: &str,
+    weighting: &str,
+    shingle_seed: Option<&Bound<'py, PyAny>>,
+    num_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<u64>>> {
+    let n = n.map(ngram_arg).transpose()?.unwrap_or(3);
+    let kind = ShingleKind::parse(kind).map_err(to_py_err)?;
+    let weighting = Weighting::parse(weighting).map_err(to_py_err)?;
+    let shingle_seed = shingle_seed.map(seed_arg).transpose()?.unwrap_or(0);
+    let texts = texts_arg(texts)?;
+    let out = py
+        .detach(|| simhash::from_texts(&texts, n, kind, weighting, shingle_seed, num_threads))
+        .map_err(to_py_err)?;
+    Ok(out.into_pyarray(py))
+}
+
+/// Fingerprints of pre-hashed shingles in CSR layout (`hashes`, `offsets`).
+#[pyfunction]
+#[pyo3(signature = (hashes, offsets, weighting = "tf", num_threads = None))]
+fn simhash_shingles<'py>(
+    py: Python<'py>,
+    hashes: PyReadonlyArray1<'py, u64>,
+    offsets: PyReadonlyArray1<'py, i64>,
+    weighting: &str,
+    num_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<u64>>> {
+    let weighting = Weighting::parse(weighting).map_err(to_py_err)?;
+    let hashes = hashes.as_array().to_vec();
+    let offsets = offsets_arg(&offsets)?;
+    let out = py
+        .detach(|| simhash::from_shingles_csr(&hashes, &offsets, weighting, num_threads))
+        .map_err(to_py_err)?;
+    Ok(out.into_pyarray(py))
+}
+
+/// Fingerprints of weighted features in CSR layout (`hashes`, `weights`, `offsets`).
+#[pyfunction]
+#[pyo3(signature = (hashes, weights, offsets, num_threads = None))]
+fn simhash_weighted<'py>(
+    py: Python<'py>,
+    hashes: PyReadonlyArray1<'py, u64>,
+    weights: PyReadonlyArray1<'py, f64>,
+    offsets: PyReadonlyArray1<'py, i64>,
+    num_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<u64>>> {
+    let hashes = hashes.as_array().to_vec();
+    let weights = weights.as_array().to_vec();
+    let offsets = offsets_arg(&offsets)?;
+    let out = py
+        .detach(|| simhash::from_weighted_csr(&hashes, &weights, &offsets, num_threads))
+        .map_err(to_py_err)?;
+    Ok(out.into_pyarray(py))
+}
+
+/// Every pair of fingerprints within Hamming distance `k`: `(m, 2)` int64 pairs, sorted, and
+/// their distances.
+#[pyfunction]
+#[pyo3(signature = (fingerprints, k = 3, blocks = None, num_threads = None))]
+fn simhash_pairs<'py>(
+    py: Python<'py>,
+    fingerprints: PyReadonlyArray1<'py, u64>,
+    k: u32,
+    blocks: Option<u32>,
+    num_threads: Option<usize>,
+) -> PyResult<PairsPy<'py, i64>> {
+    let tables = Tables::new(k, blocks).map_err(to_py_err)?;
+    let fingerprints = fingerprints.as_array().to_vec();
+    let pairs =
+        py.detach(|| simhash::pairs_within(&fingerprints, &tables, num_threads)).map_err(to_py_err)?;
+    Ok(pairs_out(py, pairs.into_iter().map(|(i, j, d)| (i as i64, j as i64, d)).collect()))
+}
+
+type HitsPy<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<i64>>);
+
+/// A Hamming-distance index keyed by uint64 ids (the Python layer maps user keys to ids).
+#[pyclass(name = "SimHashIndex", module = "neardup._core")]
+struct PySimHashIndex {
+    inner: SimHashIndex,
+}
+
+#[pymethods]
+impl PySimHashIndex {
+    #[new]
+    #[pyo3(signature = (k = 3, blocks = None))]
+    fn new(k: u32, blocks: Option<u32>) -> PyResult<Self> {
+        Ok(PySimHashIndex { inner: SimHashIndex::new(k, blocks).map_err(to_py_err)? })
+    }
+
+    #[getter]
+    fn k(&self) -> u32 {
+        self.inner.k()
+    }
+    #[getter]
+    fn blocks(&self) -> u32 {
+        self.inner.blocks()
+    }
+    #[getter]
+    fn num_tables(&self) -> usize {
+        self.inner.num_tables()
+    }
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+    fn __contains__(&self, id: u64) -> bool {
+        self.inner.contains(id)
+    }
+
+    fn insert(&mut self, id: u64, fingerprint: u64) -> PyResult<()> {
+        self.inner.insert(id, fingerprint).map_err(to_py_err)
+    }
+
+    /// Insert `fingerprints[i]` under `ids[i]`; all or nothing.
+    fn insert_batch(
+        &mut self,
+        ids: PyReadonlyArray1<'_, u64>,
+        fingerprints: PyReadonlyArray1<'_, u64>,
+    ) -> PyResult<()> {
+        let ids = ids.as_array().to_vec();
+        let fingerprints = fingerprints.as_array().to_vec();
+        if ids.len() != fingerprints.len() {
+            return Err(PyValueError::new_err(format!(
+                "{} ids for {} fingerprints",
+                ids.len(),
+                fingerprints.len()
+            )));
+        }
+        let mut seen = std::collections::HashSet::with_capacity(ids.len());
+        for (k, &id) in ids.iter().enumerate() {
+            if self.inner.contains(id) || !seen.insert(id) {
+                return Err(PyValueError::new_err(format!("document {k}: id {id} is already in the index")));
+            }
+        }
+        for (id, fp) in ids.into_iter().zip(fingerprints) {
+            self.inner.insert(id, fp).map_err(to_py_err)?;
+        }
+        Ok(())
+    }
+
+    fn remove(&mut self, id: u64) -> PyResult<()> {
+        self.inner.remove(id).map_err(to_py_err)
+    }
+
+    /// The ids within distance `k` of `fingerprint`, ascending, and their distances.
+    fn query<'py>(&self, py: Python<'py>, fingerprint: u64) -> HitsPy<'py> {
+        let hits = self.inner.query(fingerprint);
+        let ids: Vec<u64> = hits.iter().map(|&(id, _)| id).collect();
+        let distances: Vec<i64> = hits.iter().map(|&(_, d)| d as i64).collect();
+        (ids.into_pyarray(py), distances.into_pyarray(py))
+    }
+
+    /// Every pair of indexed ids within distance `k`: `(m, 2)` uint64, sorted, and distances.
+    fn pairs<'py>(&self, py: Python<'py>) -> PairsPy<'py, u64> {
+        pairs_out(py, self.inner.pairs())
+    }
+}
+
+pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(simhash_text, m)?)?;
+    m.add_function(wrap_pyfunction!(simhash_texts, m)?)?;
+    m.add_function(wrap_pyfunction!(simhash_shingles, m)?)?;
+    m.add_function(wrap_pyfunction!(simhash_weighted, m)?)?;
+    m.add_function(wrap_pyfunction!(simhash_pairs, m)?)?;
+    m.add_class::<PySimHashIndex>()?;
+    Ok(())
+}
