@@ -688,6 +688,13 @@ def align_speed(ctx: Context) -> list[Rows]:
     return [Rows("align_speed.run", run_module, {"module": "align_speed", "quick": ctx.quick})]
 
 
+@benchmark("clean", requires=["dups-syndication-cleanportaleval.jsonl.gz", "bench-corpus-22k.jsonl.gz"])
+def clean_job(ctx: Context) -> list[Rows]:
+    """`neardup clean` end to end per corpus: MB/s, peak RSS, syndication pairwise F1 and
+    recall of the planted copies (benches/clean_bench.py)."""
+    return [Rows("clean_bench.run", run_module, {"module": "clean_bench", "quick": ctx.quick})]
+
+
 # --------------------------------------------------------------------------------------------
 # Output
 # --------------------------------------------------------------------------------------------
