@@ -159,3 +159,28 @@ def test_cluster_function():
     assert via.tolist() == [1, 3, 2, 3, 4]
     with pytest.raises(ValueError, match="pair 0: document 7 out of range"):
         neardup.cluster(5, [(7, 1)])
+
+
+def test_refine_scores_the_near_misses_again():
+    import numpy as np
+
+    base = " ".join(f"word{i}" for i in range(120))
+    noisy = " ".join(f"word{i}" if i % 6 else f"w0rd{i}" for i in range(120))  # a noisy copy
+    other = " ".join(f"other{i}" for i in range(120))
+    docs = [base, noisy, other]
+    plain = neardup.find_duplicates(docs)
+    assert plain.clusters == []
+    seen = []
+
+    def refine(pairs):
+        seen.append(pairs.tolist())
+        return np.full(len(pairs), 0.95)
+
+    refined = neardup.find_duplicates(docs, refine=refine, refine_from=0.1)
+    assert seen and all(sorted(p) == [0, 1] for p in seen[0])
+    (dropped,) = [d for d in refined.decisions if d.action == "dropped"]
+    assert dropped.method.endswith("+refined") and dropped.score == 0.95
+    with pytest.raises(ValueError, match="refine returned"):
+        neardup.find_duplicates(docs, refine=lambda pairs: [1.0, 1.0, 1.0], refine_from=0.1)
+    with pytest.raises(TypeError, match="refine must be"):
+        neardup.find_duplicates(docs, refine="align")

@@ -621,6 +621,8 @@ def find_duplicates(
     n: int = 5,
     kind: str = "word",
     keep: str | Callable[[list[int]], int] = "longest",
+    refine: Callable[[np.ndarray], np.ndarray] | None = None,
+    refine_from: float = 0.5,
     num_threads: int | None = None,
 ) -> Duplicates:
     """Find near-duplicate documents: clusters, verified pairs and one decision per document.
@@ -647,9 +649,19 @@ def find_duplicates(
     loses to the full one; then longest), or a function given the sorted member indices and
     returning one of them. Ties go to the earliest document.
 
+    ``refine``, given, scores again the candidates whose score lies in
+    ``[refine_from, threshold)`` (within ``min_size_ratio``): it receives them as an ``(n, 2)``
+    array of document indices and returns one score per pair, and a pair is kept when that
+    score is ``>= threshold`` (its method then ends in ``+refined``). Word shingles miss copies
+    with character noise or many small edits; an alignment of the texts finds them (the
+    ``neardup clean`` job refines with :func:`neardup.containment`-style alignment).
+
     ``docs`` are texts or a :class:`neardup.Shingles` of pre-hashed shingles. Documents
     without any shingle are never duplicates (they are kept with reason ``"empty"``).
     """
+    if refine is not None and not callable(refine):
+        raise TypeError(f"refine must be a function of the candidate pairs, got {type(refine).__name__}")
+    refine_from = _check_threshold(refine_from, "refine_from")
     threshold = _check_threshold(threshold)
     if threshold <= 0.0:
         raise ValueError("threshold must be > 0")
@@ -723,6 +735,18 @@ def find_duplicates(
     else:
         score = con
         accepted = (score >= threshold) & (small >= min_size_ratio * large)
+    refined: dict[tuple[int, int], float] = {}
+    if refine is not None:
+        sized = small >= min_size_ratio * large if measure == "containment" else np.ones(len(score), dtype=bool)
+        second = np.flatnonzero(~accepted & sized & (score >= refine_from))
+        if len(second):
+            again = np.asarray(refine(candidates[second].copy()), dtype=np.float64).reshape(-1)
+            if len(again) != len(second):
+                raise ValueError(f"refine returned {len(again)} scores for {len(second)} pairs")
+            score = score.copy()
+            score[second] = again
+            accepted[second] = again >= threshold
+            refined = {(int(i), int(j)): float(v) for (i, j), v in zip(candidates[second].tolist(), again.tolist())}
     verified = candidates[accepted]
     pairs = [
         Pair(int(i), int(j), float(s), float(x), float(y))
@@ -763,6 +787,11 @@ def find_duplicates(
     direct_pairs = np.column_stack([dropped, kept_of[dropped]]) if len(dropped) else np.zeros((0, 2), dtype=np.int64)
     direct_jac, direct_con, _ = similarities(direct_pairs)
     direct = dict(zip(dropped.tolist(), (direct_jac if measure == "jaccard" else direct_con).tolist()))
+    for i in direct:  # a pair accepted on its refined score reports that score
+        k = int(kept_of[i])
+        pair_score = refined.get((min(i, k), max(i, k)))
+        if pair_score is not None and pair_score >= threshold:
+            direct[i] = pair_score
 
     members: dict[int, list[int]] = {}
     for i, k in enumerate(kept_of.tolist()):
@@ -775,10 +804,11 @@ def find_duplicates(
         k = int(kept_of[i])
         if k != i:
             linked = int(via[i])
-            reason = f"duplicate of document {k} ({method} {direct[i]:.3f})"
+            pair_method = method + ("+refined" if (min(i, k), max(i, k)) in refined else "")
+            reason = f"duplicate of document {k} ({pair_method} {direct[i]:.3f})"
             if linked != k:
                 reason += f", linked through document {linked}"
-            decisions.append(Decision(i, "dropped", k, cluster_number[k], direct[i], method, linked, reason))
+            decisions.append(Decision(i, "dropped", k, cluster_number[k], direct[i], pair_method, linked, reason))
         elif k in cluster_number:
             size = len(clusters[cluster_number[k]].members)
             decisions.append(

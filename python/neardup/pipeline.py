@@ -33,7 +33,7 @@ import numpy as np
 import neardup
 
 from . import report as html_report
-from .alignment import align, body_by_agreement
+from .alignment import align, align_batch, body_by_agreement
 from .chrome import ChromeModel
 from .dedup import find_duplicates
 from .io import AtomicOutputDir, Record, RecordReader, input_kind
@@ -44,6 +44,9 @@ from .spans import CutText, merge_spans
 WRAP_MIN_CHARS = 40
 #: How much of the wrapped text must align inside the wrapper.
 WRAP_MIN_SHARE = 0.8
+#: Candidate pairs whose word-shingle containment is at least this (and below the threshold)
+#: are scored again by aligning their texts.
+REFINE_FROM = 0.5
 #: Wrapping is checked between every two members of a cluster up to this size; a larger
 #: cluster (many copies of one page) keeps its longest copy, so the work stays linear.
 WRAP_MAX_MEMBERS = 12
@@ -173,6 +176,23 @@ def _wrap_extent(outer: str, inner: str) -> list | None:
     return passages
 
 
+def _aligned_containment(pairs: np.ndarray, docs: list[_Doc], spool: _Spool, threads: int | None) -> np.ndarray:
+    """For each pair, the share of the shorter cleaned text's word tokens matched in passages
+    aligned with the longer one: robust to character noise and edited words, which break
+    word shingles."""
+    jobs, sizes = [], []
+    for i, j in pairs.tolist():
+        a, b = spool.read(docs[i].spool_offset), spool.read(docs[j].spool_offset)
+        longer, shorter = (a, b) if len(a) >= len(b) else (b, a)
+        jobs.append((longer, shorter))
+        sizes.append(len(neardup.tokenize(shorter).tokens))
+    scores = np.zeros(len(jobs), dtype=np.float64)
+    for k, passages in enumerate(align_batch(jobs, num_threads=threads)):
+        if sizes[k]:
+            scores[k] = min(1.0, sum(p.matches for p in passages) / sizes[k])
+    return scores
+
+
 class _Keeper:
     """The keep policy of the pipeline (see the module docstring), remembering which kept
     copy each wrapping page gave way to."""
@@ -292,7 +312,14 @@ def _run(
         offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
         corpus = neardup.Shingles(np.concatenate(hashes).astype(np.uint64) if hashes else np.zeros(0, np.uint64), offsets)
         found = find_duplicates(
-            corpus, options.threshold, num_perm=options.num_perm, n=options.ngram, keep=keeper, num_threads=threads
+            corpus,
+            options.threshold,
+            num_perm=options.num_perm,
+            n=options.ngram,
+            keep=keeper,
+            refine=lambda pairs: _aligned_containment(pairs, docs, spool, threads),
+            refine_from=REFINE_FROM,
+            num_threads=threads,
         )
         decisions_by_position = {d.index: d for d in found.decisions}
         pair_scores = [p.score for p in found.pairs]
