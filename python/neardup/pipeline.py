@@ -47,6 +47,7 @@ WRAP_MIN_SHARE = 0.8
 #: Candidate pairs whose word-shingle containment is at least this (and below the threshold)
 #: are scored again by aligning their texts.
 REFINE_FROM = 0.5
+REFINE_CHUNK = 1024
 #: Wrapping is checked between every two members of a cluster up to this size; a larger
 #: cluster (many copies of one page) keeps its longest copy, so the work stays linear.
 WRAP_MAX_MEMBERS = 12
@@ -179,17 +180,16 @@ def _wrap_extent(outer: str, inner: str) -> list | None:
 def _aligned_containment(pairs: np.ndarray, docs: list[_Doc], spool: _Spool, threads: int | None) -> np.ndarray:
     """For each pair, the share of the shorter cleaned text's word tokens matched in passages
     aligned with the longer one: robust to character noise and edited words, which break
-    word shingles."""
-    jobs, sizes = [], []
-    for i, j in pairs.tolist():
-        a, b = spool.read(docs[i].spool_offset), spool.read(docs[j].spool_offset)
-        longer, shorter = (a, b) if len(a) >= len(b) else (b, a)
-        jobs.append((longer, shorter))
-        sizes.append(len(neardup.tokenize(shorter).tokens))
-    scores = np.zeros(len(jobs), dtype=np.float64)
-    for k, passages in enumerate(align_batch(jobs, num_threads=threads)):
-        if sizes[k]:
-            scores[k] = min(1.0, sum(p.matches for p in passages) / sizes[k])
+    word shingles. Pairs go in chunks, so memory holds a chunk's texts, not all of them."""
+    scores = np.zeros(len(pairs), dtype=np.float64)
+    for first in range(0, len(pairs), REFINE_CHUNK):
+        chunk = pairs[first : first + REFINE_CHUNK].tolist()
+        texts = {d: spool.read(docs[d].spool_offset) for pair in chunk for d in pair}
+        jobs = [(texts[i], texts[j]) if len(texts[i]) >= len(texts[j]) else (texts[j], texts[i]) for i, j in chunk]
+        sizes = [len(tokens.tokens) for tokens in neardup.tokenize_batch([shorter for _, shorter in jobs], num_threads=threads)]
+        for k, passages in enumerate(align_batch(jobs, num_threads=threads)):
+            if sizes[k]:
+                scores[first + k] = min(1.0, sum(p.matches for p in passages) / sizes[k])
     return scores
 
 
