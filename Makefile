@@ -19,7 +19,7 @@ setup: $(VENV)/.ready
 
 # The compiled core, in the quick-to-build dev profile, plus the test dependencies.
 dev: setup
-	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --quiet --extras test,bench
+	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --quiet --extras test,bench,spark
 
 demo: dev
 	$(PY) examples/demo.py out/demo
