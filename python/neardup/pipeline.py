@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -365,9 +366,10 @@ def _write(
                 wraps = decision.kept in keeper.wrapped_by.get(position, ())
                 spans = _dropped_spans(record.text, cut, spool.read(kept_doc.spool_offset), wraps, kept_doc.id)
                 row.update(action="dropped", duplicate_of=kept_doc.id, score=round(decision.score, 6))
-                row["reason"] = decision.reason.replace(f"document {decision.kept}", kept_doc.id)
+                # Whole numbers only: "document 1" must not rewrite the start of "document 12".
+                row["reason"] = re.sub(rf"document {decision.kept}\b", lambda _: kept_doc.id, decision.reason)
                 if decision.via is not None and decision.via != decision.kept:
-                    row["reason"] = row["reason"].replace(f"document {decision.via}", docs[decision.via].id)
+                    row["reason"] = re.sub(rf"document {decision.via}\b", lambda _: docs[decision.via].id, row["reason"])
                 row["removed"] = [[s, e, why] for s, e, why in spans]
                 if len(examples) < options.examples:
                     examples.append(_pair_example(record, spans, kept_doc, spool))
