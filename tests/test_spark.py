@@ -125,3 +125,31 @@ def test_missing_column_is_a_clear_error(spark):
     df = spark.createDataFrame([("1", "x")], "id string, body string")
     with pytest.raises(ValueError, match="no column 'text'"):
         nspark.clean(df)
+
+
+def test_spark_clean_command_writes_parquet_with_the_local_decisions(spark, tmp_path):
+    corpus = DATA / "dups-bbc-news.jsonl.gz"
+    if not corpus.is_file():
+        pytest.skip(f"{corpus} is absent")
+    import gzip
+
+    import pyarrow.parquet as pq
+
+    from neardup.cli import main
+
+    # A few hundred pages including some of the corpus's copies, as a JSONL file for both jobs.
+    with gzip.open(corpus, "rt", encoding="utf-8") as handle:
+        lines = [line for _, line in zip(range(400), handle)]
+    sample = tmp_path / "sample.jsonl"
+    sample.write_text("".join(lines), encoding="utf-8")
+    local = _local([str(sample)], tmp_path, Fields(site="topic"))
+    assert main(["spark-clean", str(sample), str(tmp_path / "spark"), "--site-field", "topic"]) == 0
+    table = pq.read_table(tmp_path / "spark" / "decisions.parquet").to_pylist()
+    got = [{**d, "removed": [[r["start"], r["end"], r["reason"]] for r in d["removed"]]} for d in table]
+    for d in got:
+        del d["source"]
+    _same(local, got)
+    summary = json.loads((tmp_path / "spark" / "summary.json").read_text())
+    assert summary["documents"] == 400 and summary["dropped"] == [d["action"] for d in local].count("dropped")
+    kept = pq.read_table(tmp_path / "spark" / "documents.parquet").to_pylist()
+    assert len(kept) == 400 - summary["dropped"] and {"id", "text", "topic"} <= set(kept[0])
