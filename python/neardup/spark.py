@@ -566,7 +566,7 @@ def session(master: str | None = None, app_name: str = "neardup", **conf: str) -
     if master is not None:
         builder = builder.master(master)
         if master.startswith("local"):
-            settings = {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "8", "spark.driver.memory": "1g"}
+            settings = {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false", "spark.sql.shuffle.partitions": "8", "spark.driver.memory": "1g"}
     settings.update(conf)
     for key, value in settings.items():
         builder = builder.config(key, value)
