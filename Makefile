@@ -7,7 +7,7 @@ PY := $(abspath $(VENV))/bin/python
 # clippy on the binding and maturin build against the project's interpreter.
 export PYO3_PYTHON := $(PY)
 
-.PHONY: setup dev demo test test-rust test-python lint bench clean
+.PHONY: setup dev demo test test-rust test-python test-spark lint bench clean
 
 $(VENV)/.ready: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ setup: $(VENV)/.ready
 
 # The compiled core, in the quick-to-build dev profile, plus the test dependencies.
 dev: setup
-	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --quiet --extras test,bench
+	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --quiet --extras test,bench,spark
 
 demo: dev
 	$(PY) examples/demo.py out/demo
@@ -33,11 +33,19 @@ lint: dev
 test-rust:
 	cargo test --quiet
 
+# The Spark tests (marker `spark`) run once, on the Rust backend, in test-spark.
 test-python: dev
-	NEARDUP_BACKEND=rust $(PY) -m pytest -q
-	NEARDUP_BACKEND=python $(PY) -m pytest -q
+	NEARDUP_BACKEND=rust $(PY) -m pytest -q -m "not spark"
+	NEARDUP_BACKEND=python $(PY) -m pytest -q -m "not spark"
 
-test: lint test-rust test-python
+# neardup.spark needs Java 17+: say so plainly instead of letting the tests skip.
+test-spark: dev
+	@java -version >/dev/null 2>&1 || { echo "make test-spark: no Java runtime found; neardup.spark needs Java 17+ (e.g. apt-get install openjdk-17-jre-headless, or set JAVA_HOME)" >&2; exit 1; }
+	@major=$$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1); \
+	  [ "$${major:-0}" -ge 17 ] || { echo "make test-spark: Java $$major found; neardup.spark needs Java 17+" >&2; exit 1; }
+	NEARDUP_BACKEND=rust $(PY) -m pytest -q -m spark
+
+test: lint test-rust test-python test-spark
 
 bench: setup
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --quiet --release --extras bench

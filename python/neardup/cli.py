@@ -203,6 +203,21 @@ def cmd_align(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_spark_clean(args: argparse.Namespace) -> int:
+    """The clean job on Apache Spark (pip install 'neardup[spark]'): JSONL or Parquet in,
+    documents.parquet, decisions.parquet and summary.json out; same decisions as `clean`."""
+    from . import spark
+
+    session = spark.session(args.master)
+    summary = spark.clean_files(
+        session, args.inputs, args.output, partitions=args.partitions, text_col=args.text_field, id_col=args.id_field,
+        site_col=args.site_field, url_col=args.url_field, threshold=args.threshold, repeats=not args.no_repeats,
+        chrome=not args.no_chrome, dedup=not args.no_dedup,
+    )
+    print(json.dumps({k: summary[k] for k in ("documents", "kept", "changed", "dropped", "skipped", "seconds")}))
+    return 0
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -264,6 +279,19 @@ def build_parser() -> argparse.ArgumentParser:
     strip.add_argument("-o", "--output", metavar="FILE", help="write JSONL here (default: stdout)")
     strip.add_argument("--threads", type=_positive_int, default=None, help="worker threads (default: all cores)")
     strip.set_defaults(run=cmd_chrome_strip)
+
+    sc = commands.add_parser("spark-clean", help="the clean job on Apache Spark (neardup[spark])", description=cmd_spark_clean.__doc__)
+    sc.add_argument("inputs", nargs="+", metavar="INPUT", help="JSONL(.gz) files or Parquet files/folders (any Spark path)")
+    sc.add_argument("output", metavar="OUTPUT", help="a new folder for the outputs")
+    sc.add_argument("--master", default=None, help="Spark master (default: spark-submit's, else local[*])")
+    sc.add_argument("--partitions", type=_positive_int, default=None, help="repartition the input into this many partitions")
+    for field, default in (("text", "text"), ("id", "id"), ("site", "site"), ("url", "url")):
+        sc.add_argument(f"--{field}-field", default=default, help=f"the {field} column (default: {default})")
+    sc.add_argument("--threshold", type=_unit_float, default=0.8, help="containment from which two pages are copies (default 0.8)")
+    sc.add_argument("--no-repeats", action="store_true", help="keep repeated passages")
+    sc.add_argument("--no-chrome", action="store_true", help="keep site chrome")
+    sc.add_argument("--no-dedup", action="store_true", help="keep near-duplicates")
+    sc.set_defaults(run=cmd_spark_clean)
 
     align_cmd = commands.add_parser("align", help="the passages two text files share", description=cmd_align.__doc__)
     align_cmd.add_argument("a", metavar="A", help="a UTF-8 text file")

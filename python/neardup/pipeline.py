@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -177,19 +178,27 @@ def _wrap_extent(outer: str, inner: str) -> list | None:
     return passages
 
 
+def aligned_containment(pairs: list[tuple[str, str]], num_threads: int | None = None) -> np.ndarray:
+    """For each pair of texts, the share of the shorter one's word tokens matched in passages
+    aligned with the longer one (the score ``clean`` refines near misses with): robust to
+    character noise and edited words, which break word shingles."""
+    jobs = [(a, b) if len(a) >= len(b) else (b, a) for a, b in pairs]
+    sizes = [len(tokens.tokens) for tokens in neardup.tokenize_batch([shorter for _, shorter in jobs], num_threads=num_threads)]
+    scores = np.zeros(len(jobs), dtype=np.float64)
+    for k, passages in enumerate(align_batch(jobs, num_threads=num_threads)):
+        if sizes[k]:
+            scores[k] = min(1.0, sum(p.matches for p in passages) / sizes[k])
+    return scores
+
+
 def _aligned_containment(pairs: np.ndarray, docs: list[_Doc], spool: _Spool, threads: int | None) -> np.ndarray:
-    """For each pair, the share of the shorter cleaned text's word tokens matched in passages
-    aligned with the longer one: robust to character noise and edited words, which break
-    word shingles. Pairs go in chunks, so memory holds a chunk's texts, not all of them."""
+    """:func:`aligned_containment` of candidate pairs of cleaned texts, read from the spool in
+    chunks, so memory holds a chunk's texts, not all of them."""
     scores = np.zeros(len(pairs), dtype=np.float64)
     for first in range(0, len(pairs), REFINE_CHUNK):
         chunk = pairs[first : first + REFINE_CHUNK].tolist()
         texts = {d: spool.read(docs[d].spool_offset) for pair in chunk for d in pair}
-        jobs = [(texts[i], texts[j]) if len(texts[i]) >= len(texts[j]) else (texts[j], texts[i]) for i, j in chunk]
-        sizes = [len(tokens.tokens) for tokens in neardup.tokenize_batch([shorter for _, shorter in jobs], num_threads=threads)]
-        for k, passages in enumerate(align_batch(jobs, num_threads=threads)):
-            if sizes[k]:
-                scores[first + k] = min(1.0, sum(p.matches for p in passages) / sizes[k])
+        scores[first : first + len(chunk)] = aligned_containment([(texts[i], texts[j]) for i, j in chunk], threads)
     return scores
 
 
@@ -394,9 +403,10 @@ def _write(
                 wraps = decision.kept in keeper.wrapped_by.get(position, ())
                 spans = _dropped_spans(record.text, cut, spool.read(kept_doc.spool_offset), wraps, kept_doc.id)
                 row.update(action="dropped", duplicate_of=kept_doc.id, score=round(decision.score, 6))
-                row["reason"] = decision.reason.replace(f"document {decision.kept}", kept_doc.id)
+                # Whole numbers only: "document 1" must not rewrite the start of "document 12".
+                row["reason"] = re.sub(rf"document {decision.kept}\b", lambda _: kept_doc.id, decision.reason)
                 if decision.via is not None and decision.via != decision.kept:
-                    row["reason"] = row["reason"].replace(f"document {decision.via}", docs[decision.via].id)
+                    row["reason"] = re.sub(rf"document {decision.via}\b", lambda _: docs[decision.via].id, row["reason"])
                 row["removed"] = [[s, e, why] for s, e, why in spans]
                 if len(examples) < options.examples:
                     examples.append(_pair_example(record, spans, kept_doc, spool))

@@ -1,0 +1,648 @@
+"""``neardup clean`` on Apache Spark: the same decisions as the local job, on a cluster.
+
+Install with ``pip install neardup[spark]`` (pyspark >= 4 on Java 17+). Each stage runs on
+Spark's own machinery and calls neardup's core per Arrow batch on the executors:
+
+1. chrome statistics (:func:`chrome_counts`): every partition counts its pages' masked line
+   keys and line shapes per site with a :class:`neardup.ChromeModel`; the partial counts are
+   summed by a group-by (a count of distinct pages is additive over disjoint partitions).
+   :func:`chrome_model` keeps only the entries that can change a decision (counts of at least
+   ``min_pages``, and every entry of a line found on ``cross_sites`` sites or more) and builds
+   the model, which is broadcast: stripping with it decides every line exactly as the model
+   learned on one machine does (see :func:`chrome_model` for why).
+2. cleaning and signatures (:func:`signatures`): per batch, repeats and chrome are stripped
+   as in the local job, the cleaned texts are shingled, and the distinct shingle hashes, the
+   MinHash signature and its LSH band keys are kept as ``list<int64>`` columns (Spark has no
+   unsigned integers: the 64 bits are reinterpreted as signed).
+3. candidate pairs (:func:`candidate_pairs`): band keys exploded and self-joined by Spark SQL.
+4. verification (:func:`verify`): exact containment of the smaller shingle set in the larger,
+   ``size(array_intersect(a, b)) / least(size(a), size(b))``, with the size-ratio guard.
+5. clusters (:func:`connected_components`): large-star / small-star rounds on the edge
+   DataFrame until every component is a star around its smallest member.
+6. keep policy (:func:`decide`): a grouped map over each cluster's members runs the local
+   job's keep logic (longest cleaned text; a page wrapping another gives way) and writes the
+   decisions, with the same reasons, scores and removed spans.
+
+Documents are ordered by a position column (``order_col``, by default the input order from
+``monotonically_increasing_id``): ties in the keep policy go to the earliest document, as in
+the local job, whose order is its input order.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+
+import neardup
+
+from . import _backend
+from .chrome import ChromeModel
+from .dedup import candidate_threshold, lsh_params
+from .io import Record, site_of
+from .pipeline import REFINE_FROM, WRAP_MAX_MEMBERS, CleanOptions, _dropped_spans, _strip, _wrap_extent, aligned_containment
+from .spans import CutText
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+__all__ = [
+    "candidate_pairs",
+    "chrome_counts",
+    "chrome_model",
+    "clean",
+    "connected_components",
+    "decide",
+    "require_spark",
+    "signatures",
+    "verify",
+]
+
+#: The measure, verification and LSH weights of the local job's ``find_duplicates`` call.
+MEASURE = "containment"
+MIN_SIZE_RATIO = 0.2
+WEIGHTS = (0.2, 0.8)
+MINHASH_SEED = 1
+METHOD = "containment-exact"
+POLICY = "keep=longest; a page wrapping another gives way"
+POS = "_neardup_pos"
+
+_REMOVED = pa.list_(pa.struct([("start", pa.int64()), ("end", pa.int64()), ("reason", pa.string())]))
+_REMOVED_DDL = "array<struct<start:bigint,end:bigint,reason:string>>"
+
+
+def require_spark() -> None:
+    """Raise a clear error when pyspark or a Java runtime is missing."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        raise ImportError("neardup.spark needs pyspark >= 4: pip install 'neardup[spark]'") from None
+    java = os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else shutil.which("java")
+    if not java or not os.path.exists(java):
+        raise RuntimeError("neardup.spark needs a Java 17+ runtime: none found on PATH or in JAVA_HOME")
+    try:
+        subprocess.run([java, "-version"], check=True, capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError) as error:
+        raise RuntimeError(f"neardup.spark: `{java} -version` failed ({error}); Spark needs Java 17+") from None
+
+
+def _signed(values: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(values, dtype=np.uint64).view(np.int64)
+
+
+def _unsigned(values: Any) -> np.ndarray:
+    return np.asarray(values, dtype=np.int64).view(np.uint64)
+
+
+def _site(site: Any, url: Any) -> str | None:
+    return site_of(site, url)
+
+
+# ---------------------------------------------------------------------------------------
+# Input
+
+
+def prepare(
+    df: DataFrame, text_col: str = "text", id_col: str = "id", site_col: str | None = "site", url_col: str | None = "url", order_col: str | None = None
+) -> DataFrame:
+    """The input as ``(_neardup_pos, id, text, site)`` with the site resolved like the local
+    reader's (the site column, stripped, else the host of the url column). Persisted, so the
+    position of each row is computed once."""
+    from pyspark.sql import functions as F
+
+    missing = [c for c in (text_col, id_col) if c not in df.columns]
+    if missing:
+        raise ValueError(f"input has no column {missing[0]!r} (columns: {', '.join(df.columns)})")
+    if order_col is not None and order_col not in df.columns:
+        raise ValueError(f"order_col {order_col!r} is not a column of the input")
+    pos = F.col(order_col).cast("long") if order_col else F.monotonically_increasing_id()
+    site = F.col(site_col).cast("string") if site_col and site_col in df.columns else F.lit(None).cast("string")
+    url = F.col(url_col).cast("string") if url_col and url_col in df.columns else F.lit(None).cast("string")
+    raw = df.select(pos.alias(POS), F.col(id_col).cast("string").alias("id"), F.col(text_col).alias("text"), site.alias("site"), url.alias("url"))
+    if dict(raw.dtypes)["text"] != "string":
+        raise ValueError(f"text column {text_col!r} must be a string column, got {dict(raw.dtypes)['text']}")
+
+    def resolve(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            sites = [_site(s, u) for s, u in zip(batch.column("site").to_pylist(), batch.column("url").to_pylist())]
+            yield pa.RecordBatch.from_arrays(
+                [batch.column(POS), batch.column("id"), batch.column("text"), pa.array(sites, pa.string())], names=[POS, "id", "text", "site"]
+            )
+
+    out = raw.mapInArrow(resolve, f"{POS} long, id string, text string, site string")
+    return out.persist()
+
+
+# ---------------------------------------------------------------------------------------
+# Chrome
+
+
+def chrome_counts(docs: DataFrame) -> DataFrame:
+    """Per site, on how many pages each masked line key (``kind`` 0) and line shape (1)
+    occurs, and the site's page count (``kind`` 2, ``key`` 0): ``(site, kind, key, count)``.
+    ``docs`` has ``text`` and ``site`` columns; pages without a site or text are not counted."""
+    from pyspark.sql import functions as F
+
+    def count(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        model = ChromeModel()
+        for batch in batches:
+            texts, sites = batch.column("text").to_pylist(), batch.column("site").to_pylist()
+            pairs = [(t, s) for t, s in zip(texts, sites) if t is not None and s]
+            if pairs:
+                model.update([t for t, _ in pairs], [s for _, s in pairs])
+        sites, kinds, keys, counts = [], [], [], []
+        for site in model.sites:
+            pages, line_keys, line_counts, shape_keys, shape_counts = model._model.site_state(site)
+            for kind, k, c in ((0, line_keys, line_counts), (1, shape_keys, shape_counts), (2, [0], [pages])):
+                k = np.asarray(k, dtype=np.uint64)
+                sites += [site] * len(k)
+                kinds.append(np.full(len(k), kind, np.int8))
+                keys.append(_signed(k))
+                counts.append(np.asarray(c, dtype=np.int64))
+        if sites:
+            yield pa.RecordBatch.from_arrays(
+                [pa.array(sites, pa.string()), pa.array(np.concatenate(kinds)), pa.array(np.concatenate(keys)), pa.array(np.concatenate(counts))],
+                names=["site", "kind", "key", "count"],
+            )
+
+    valid = docs.where(F.col("text").isNotNull() & F.col("site").isNotNull())
+    partial = valid.select("text", "site").mapInArrow(count, "site string, kind tinyint, key long, count long")
+    return partial.groupBy("site", "kind", "key").agg(F.sum("count").cast("long").alias("count"))
+
+
+def chrome_model(counts: DataFrame, **params: int) -> ChromeModel:
+    """The :class:`ChromeModel` of the counts of :func:`chrome_counts`, with only the entries
+    that can change a decision, collected to the driver.
+
+    A line's share counts only from ``min_pages`` pages, and a shape's likewise, so smaller
+    counts are left out; but a line counts as cross-site boilerplate when it occurs on at
+    least ``cross_sites`` sites (any count), so every entry of such a line is kept. Lines left
+    out thus occur on fewer sites than ``cross_sites`` in the model too: each line is decided
+    exactly as by the full model, which holds every line of every page.
+    """
+    from pyspark.sql import functions as F
+
+    model = ChromeModel(**params)
+    p = model.params
+    lines = counts.where(F.col("kind") == 0)
+    cross = lines.groupBy("key").agg(F.count("*").alias("sites")).where(F.col("sites") >= p["cross_sites"]) if p["cross_sites"] > 0 else None
+    keep_line = F.col("count") >= p["min_pages"]
+    if cross is not None:
+        lines = lines.join(cross.select("key", F.lit(True).alias("cross")), "key", "left")
+        keep_line = keep_line | F.col("cross").isNotNull()
+    kept = lines.where(keep_line).select("site", "kind", "key", "count").unionByName(
+        counts.where((F.col("kind") == 2) | ((F.col("kind") == 1) & (F.col("count") >= p["min_pages"]))).select("site", "kind", "key", "count")
+    )
+    by_site: dict[str, list[Any]] = {}
+    table = kept.toArrow() if hasattr(kept, "toArrow") else pa.Table.from_pandas(kept.toPandas())
+    columns = [table.column(name).to_numpy() for name in ("site", "kind", "key", "count")]
+    order = np.lexsort((_unsigned(columns[2]), columns[1], columns[0].astype(str))) if len(columns[0]) else np.zeros(0, np.int64)
+    for i in order.tolist():
+        site, kind, key, count = columns[0][i], int(columns[1][i]), int(columns[2][i]), int(columns[3][i])
+        entry = by_site.setdefault(site, [0, [], [], [], []])
+        if kind == 2:
+            entry[0] = count
+        else:
+            entry[1 + 2 * kind].append(key & 0xFFFF_FFFF_FFFF_FFFF)
+            entry[2 + 2 * kind].append(count)
+    for site in sorted(by_site):
+        pages, keys, line_counts, shape_keys, shape_counts = by_site[site]
+        model._model.insert_site(site, pages, keys, line_counts, shape_keys, shape_counts)
+    return model
+
+
+# ---------------------------------------------------------------------------------------
+# Cleaning and signatures
+
+_SIGNATURE_SCHEMA = (
+    f"{POS} long, id string, text string, site string, cleaned string, removed {_REMOVED_DDL}, "
+    "shingles array<bigint>, band_keys array<bigint>"
+)
+
+
+def signatures(
+    docs: DataFrame,
+    model: ChromeModel | None = None,
+    *,
+    num_perm: int = 128,
+    ngram: int = 5,
+    threshold: float = 0.8,
+    repeats: bool = True,
+    batch_size: int = 512,
+) -> DataFrame:
+    """Per readable document: the cleaned text and removed spans (repeats, and chrome with
+    ``model`` for pages with a site, as the local job strips them), the distinct shingle
+    hashes of the cleaned text and the LSH band keys of its MinHash signature (empty for a
+    document without shingles), as signed ``list<int64>`` columns."""
+    spark = docs.sparkSession
+    state = model.to_dict() if model is not None else None
+    shared = spark.sparkContext.broadcast(state)
+    token = uuid.uuid4().hex  # names this model in the workers' cache
+    bands, rows = lsh_params(candidate_threshold(threshold, MEASURE, MIN_SIZE_RATIO), num_perm, WEIGHTS)
+    options = CleanOptions(threshold=threshold, num_perm=num_perm, ngram=ngram, batch_size=batch_size, repeats=repeats, chrome=model is not None)
+
+    def work(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        local = _model_of(token, shared) if state is not None else ChromeModel()
+        for batch in batches:
+            pos = batch.column(POS).to_pylist()
+            ids, texts, sites = (batch.column(c).to_pylist() for c in ("id", "text", "site"))
+            records = [Record(p, i, t, s) for p, i, t, s in zip(pos, ids, texts, sites)]
+            results = _strip(local, records, options) if records else []
+            cleaned = [text for text, _ in results]
+            shingled = neardup.shingles_batch(cleaned, n=ngram)
+            distinct = [np.unique(shingled.document(k)) for k in range(len(records))]
+            offsets = np.zeros(len(distinct) + 1, dtype=np.int64)
+            np.cumsum([len(d) for d in distinct], out=offsets[1:])
+            flat = np.concatenate(distinct) if distinct else np.zeros(0, np.uint64)
+            sigs = neardup.minhash(neardup.Shingles(flat.astype(np.uint64), offsets), num_perm=num_perm, seed=MINHASH_SEED).values
+            keys = np.asarray(_backend.IMPL.band_keys(sigs, bands, rows, None), dtype=np.uint64).reshape(len(records), bands)
+            band_keys = [_signed(keys[k]) if len(distinct[k]) else np.zeros(0, np.int64) for k in range(len(records))]
+            removed = [[{"start": s, "end": e, "reason": why} for s, e, why in r] for _, r in results]
+            yield pa.RecordBatch.from_arrays(
+                [
+                    batch.column(POS),
+                    batch.column("id"),
+                    batch.column("text"),
+                    batch.column("site"),
+                    pa.array(cleaned, pa.string()),
+                    pa.array(removed, _REMOVED),
+                    _list_array(distinct),
+                    _list_array(band_keys),
+                ],
+                names=[POS, "id", "text", "site", "cleaned", "removed", "shingles", "band_keys"],
+            )
+
+    return docs.mapInArrow(work, _SIGNATURE_SCHEMA)
+
+
+def _list_array(arrays: list[np.ndarray]) -> pa.Array:
+    offsets = np.zeros(len(arrays) + 1, dtype=np.int32)
+    np.cumsum([len(a) for a in arrays], out=offsets[1:])
+    values = np.concatenate([_signed(a) for a in arrays]) if arrays else np.zeros(0, np.int64)
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(values, pa.int64()))
+
+
+# One model per Python worker and broadcast: rebuilding it for every task would cost more
+# than the stripping of a small partition.
+_MODELS: dict[str, ChromeModel] = {}
+
+
+def _model_of(token: str, shared: Any) -> ChromeModel:
+    model = _MODELS.get(token)
+    if model is None:
+        _MODELS.clear()
+        model = _MODELS[token] = ChromeModel.from_dict(shared.value)
+    return model
+
+
+# ---------------------------------------------------------------------------------------
+# Candidates, verification, clusters
+
+
+def candidate_pairs(signed: DataFrame) -> DataFrame:
+    """Every pair ``(i, j)``, ``i < j`` of positions sharing an LSH band key (``band_keys``
+    carries the band index in its hash, so equal keys in different bands do not meet)."""
+    from pyspark.sql import functions as F
+
+    bands = signed.select(F.col(POS).alias("pos"), F.posexplode("band_keys").alias("band", "key"))
+    a, b = bands.alias("a"), bands.alias("b")
+    pairs = a.join(b, (F.col("a.band") == F.col("b.band")) & (F.col("a.key") == F.col("b.key")) & (F.col("a.pos") < F.col("b.pos")))
+    return pairs.select(F.col("a.pos").alias("i"), F.col("b.pos").alias("j")).distinct()
+
+
+def _refine_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    for batch in batches:
+        pairs = list(zip(batch.column("a").to_pylist(), batch.column("b").to_pylist()))
+        scores = aligned_containment(pairs, num_threads=1) if pairs else np.zeros(0)
+        yield pa.RecordBatch.from_arrays([batch.column("i"), batch.column("j"), pa.array(scores, pa.float64())], names=["i", "j", "refined"])
+
+
+def verify(signed: DataFrame, pairs: DataFrame, threshold: float = 0.8, min_size_ratio: float = MIN_SIZE_RATIO) -> DataFrame:
+    """The candidate pairs whose exact containment ``|A & B| / min(|A|, |B|)`` is at least
+    ``threshold`` and whose smaller set has at least ``min_size_ratio`` times the larger's
+    size: ``(i, j, containment, refined)``. Same float arithmetic as the local job, which also
+    scores the near misses (containment in ``[REFINE_FROM, threshold)``) again by aligning the
+    cleaned texts and keeps those whose aligned containment reaches ``threshold``; their
+    ``refined`` column holds that score (null for pairs kept on their shingles)."""
+    from pyspark.sql import functions as F
+
+    sets = signed.select(F.col(POS).alias("pos"), "shingles")
+    joined = pairs.join(sets.select(F.col("pos").alias("i"), F.col("shingles").alias("a")), "i").join(
+        sets.select(F.col("pos").alias("j"), F.col("shingles").alias("b")), "j"
+    )
+    sized = joined.select(
+        "i",
+        "j",
+        F.size(F.array_intersect("a", "b")).cast("double").alias("inter"),
+        F.least(F.size("a"), F.size("b")).cast("double").alias("small"),
+        F.greatest(F.size("a"), F.size("b")).cast("double").alias("large"),
+    )
+    scored = sized.select("i", "j", "small", "large", F.when(F.col("small") > 0, F.col("inter") / F.col("small")).otherwise(0.0).alias("containment"))
+    scored = scored.where(F.col("small") >= F.lit(min_size_ratio) * F.col("large"))
+    direct = scored.where(F.col("containment") >= threshold).select("i", "j", "containment", F.lit(None).cast("double").alias("refined"))
+    near = scored.where((F.col("containment") >= REFINE_FROM) & (F.col("containment") < threshold)).select("i", "j", "containment")
+    texts = signed.select(F.col(POS).alias("pos"), "cleaned")
+    with_texts = near.join(texts.select(F.col("pos").alias("i"), F.col("cleaned").alias("a")), "i").join(
+        texts.select(F.col("pos").alias("j"), F.col("cleaned").alias("b")), "j"
+    )
+    refined = with_texts.select("i", "j", "a", "b").mapInArrow(_refine_batches, "i long, j long, refined double")
+    refined = refined.where(F.col("refined") >= threshold).join(near, ["i", "j"]).select("i", "j", "containment", "refined")
+    return direct.unionByName(refined)
+
+
+def connected_components(edges: DataFrame, max_rounds: int = 100) -> DataFrame:
+    """``(node, component)`` for every node of the undirected ``edges`` ``(i, j)``, the
+    component named by its smallest node: alternating large-star and small-star rounds
+    (Kiveris et al., 2014) until each component is a star around its smallest node.
+    Deterministic: the result depends only on the set of edges."""
+    from pyspark.sql import functions as F
+
+    current = edges.where(F.col("i") != F.col("j")).select(F.greatest("i", "j").alias("u"), F.least("i", "j").alias("v")).distinct()
+    current = current.localCheckpoint()
+    for _ in range(max_rounds):
+        # Large star: every neighbour larger than u links to the smallest of u's neighbourhood.
+        both = current.unionByName(current.select(F.col("v").alias("u"), F.col("u").alias("v")))
+        low = both.groupBy("u").agg(F.least(F.min("v"), F.first("u")).alias("m"))
+        large = both.join(low, "u").where(F.col("v") > F.col("u")).select(F.col("v").alias("u"), "m").distinct()
+        large = large.select("u", F.col("m").alias("v"))
+        # Small star: u and its smaller neighbours link to the smallest of them.
+        low = large.groupBy("u").agg(F.min("v").alias("m"))
+        small = large.join(low, "u").select(F.col("v").alias("node"), "m").unionByName(low.select(F.col("u").alias("node"), "m"))
+        nxt = small.where(F.col("node") != F.col("m")).select(F.col("node").alias("u"), F.col("m").alias("v")).distinct().localCheckpoint()
+        # A star forest: every node has one link and no link ends at a node that has one.
+        degrees = nxt.groupBy("u").count().where(F.col("count") > 1).limit(1).count()
+        chained = nxt.select(F.col("v").alias("u")).distinct().join(nxt.select("u"), "u").limit(1).count()
+        current = nxt
+        if degrees == 0 and chained == 0:
+            break
+    else:
+        raise RuntimeError(f"connected components did not converge in {max_rounds} rounds")
+    return current.select(F.col("u").alias("node"), F.col("v").alias("component")).unionByName(
+        current.select(F.col("v").alias("node"), F.col("v").alias("component"))
+    ).distinct()
+
+
+# ---------------------------------------------------------------------------------------
+# Decisions
+
+_CLUSTER_SCHEMA = f"{POS} long, action string, duplicate_of string, score double, cluster_reason string, removed {_REMOVED_DDL}"
+
+
+def _decide_cluster(table: pa.Table) -> pa.Table:
+    """The local job's keep policy and decisions for the members of one cluster."""
+    rows = sorted(table.to_pylist(), key=lambda r: r["pos"])
+    local = {r["pos"]: k for k, r in enumerate(rows)}
+    cleaned = [r["cleaned"] for r in rows]
+    members = list(range(len(rows)))
+    wrapped_by: dict[int, set[int]] = {}
+    if len(members) > WRAP_MAX_MEMBERS:
+        chosen = max(members, key=lambda m: (len(cleaned[m]), -m))
+    else:
+        for outer in members:
+            for inner in members:
+                if inner != outer and _wrap_extent(cleaned[outer], cleaned[inner]) is not None:
+                    wrapped_by.setdefault(outer, set()).add(inner)
+        candidates = [m for m in members if m not in wrapped_by] or members
+        chosen = max(candidates, key=lambda m: (len(cleaned[m]), -m))
+    pairs = np.array([(local[r["pos"]], local[j]) for r in rows for j in (r["partners"] or [])], dtype=np.int64).reshape(-1, 2)
+    priority = np.zeros(len(rows))
+    priority[chosen] = 1.0
+    kept_of, via = neardup.cluster(len(rows), pairs, priority)
+    sets = [_unsigned(r["shingles"]) for r in rows]
+    refined = {}
+    for r in rows:
+        for entry in r.get("refined") or []:
+            pair = (min(r["pos"], entry["j"]), max(r["pos"], entry["j"]))
+            refined[pair] = entry["score"]
+    out = []
+    kept_row = rows[chosen]
+    for k, row in enumerate(rows):
+        if k == chosen:
+            out.append({"pos": row["pos"], "action": "kept", "duplicate_of": None, "score": None, "cluster_reason": f"kept for a cluster of {len(rows)} ({POLICY})", "removed": None})
+            continue
+        assert kept_of[k] == chosen
+        pair = (min(row["pos"], kept_row["pos"]), max(row["pos"], kept_row["pos"]))
+        method = METHOD
+        if pair in refined:  # as the local job: a pair kept on its aligned score reports it
+            score, method = float(refined[pair]), METHOD + "+refined"
+        else:
+            score = float(neardup.exact_containment([sets[k], sets[chosen]], [(0, 1)])[0])
+        reason = f"duplicate of {kept_row['id']} ({method} {score:.3f})"
+        if int(via[k]) != chosen:
+            reason += f", linked through {rows[int(via[k])]['id']}"
+        original = row["text"]
+        cut = CutText(original, [(r["start"], r["end"], r["reason"]) for r in row["removed"]])
+        spans = _dropped_spans(original, cut, kept_row["cleaned"], chosen in wrapped_by.get(k, ()), kept_row["id"])
+        out.append(
+            {
+                "pos": row["pos"],
+                "action": "dropped",
+                "duplicate_of": kept_row["id"],
+                "score": round(score, 6),
+                "cluster_reason": reason,
+                "removed": [{"start": s, "end": e, "reason": why} for s, e, why in spans],
+            }
+        )
+    schema = pa.schema([("pos", pa.int64()), ("action", pa.string()), ("duplicate_of", pa.string()), ("score", pa.float64()), ("cluster_reason", pa.string()), ("removed", _REMOVED)])
+    return pa.Table.from_pylist(out, schema=schema).rename_columns([POS, "action", "duplicate_of", "score", "cluster_reason", "removed"])
+
+
+def decide(signed: DataFrame, verified: DataFrame, components: DataFrame) -> DataFrame:
+    """Per member of a cluster: kept or dropped, by the local job's keep policy (a grouped
+    map over each cluster's members, which are few), with the dropped page's reason, score
+    and removed spans: ``(pos, action, duplicate_of, score, cluster_reason, removed)``."""
+    from pyspark.sql import functions as F
+
+    partners = verified.groupBy(F.col("i").alias("pos")).agg(
+        F.sort_array(F.collect_list("j")).alias("partners"),
+        # (partner, aligned score) of the pairs kept on their refined score
+        F.collect_list(F.when(F.col("refined").isNotNull(), F.struct(F.col("j").alias("j"), F.col("refined").alias("score")))).alias("refined"),
+    )
+    members = (
+        components.select(F.col("node").alias("pos"), "component")
+        .join(signed.select(F.col(POS).alias("pos"), "id", "text", "cleaned", "removed", "shingles"), "pos")
+        .join(partners, "pos", "left")
+    )
+    return members.groupBy("component").applyInArrow(_decide_cluster, _CLUSTER_SCHEMA)
+
+
+_DECISION_SCHEMA = f"{POS} long, id string, action string, reason string, duplicate_of string, score double, removed {_REMOVED_DDL}, source string"
+
+
+def _finish(batches: Iterator[pa.RecordBatch], dedup: bool) -> Iterator[pa.RecordBatch]:
+    for batch in batches:
+        out = []
+        for row in batch.to_pylist():
+            decision = {"id": row["id"], POS: row[POS], "duplicate_of": None, "score": None, "source": None}
+            if row["action"] == "dropped":
+                decision.update(action="dropped", reason=row["cluster_reason"], duplicate_of=row["duplicate_of"], score=row["score"], removed=row["cluster_removed"])
+                out.append(decision)
+                continue
+            removed = sorted((r["start"], r["end"], r["reason"]) for r in row["removed"])
+            parts = []
+            if removed:
+                by_reason = Counter(why for _, _, why in removed)
+                parts.append("removed " + ", ".join(f"{n} {why}" for why, n in sorted(by_reason.items())))
+            if row["cluster_reason"] is not None:
+                parts.append(row["cluster_reason"])
+            elif dedup and not row["shingles"]:
+                parts.append("empty: no shingles to compare")
+            decision.update(
+                action="changed" if removed else "kept",
+                reason="; ".join(parts) or "unique",
+                removed=[{"start": s, "end": e, "reason": why} for s, e, why in removed],
+            )
+            out.append(decision)
+        yield pa.RecordBatch.from_pylist(out, schema=_ARROW_DECISION)
+
+
+_ARROW_DECISION = pa.schema(
+    [
+        (POS, pa.int64()),
+        ("id", pa.string()),
+        ("action", pa.string()),
+        ("reason", pa.string()),
+        ("duplicate_of", pa.string()),
+        ("score", pa.float64()),
+        ("removed", _REMOVED),
+        ("source", pa.string()),
+    ]
+)
+
+
+def clean(
+    df: DataFrame,
+    text_col: str = "text",
+    id_col: str = "id",
+    site_col: str | None = "site",
+    *,
+    url_col: str | None = "url",
+    order_col: str | None = None,
+    threshold: float = 0.8,
+    num_perm: int = 128,
+    ngram: int = 5,
+    repeats: bool = True,
+    chrome: bool = True,
+    dedup: bool = True,
+    batch_size: int = 512,
+) -> tuple[DataFrame, DataFrame]:
+    """The ``neardup clean`` job on a DataFrame: ``(cleaned, decisions)``.
+
+    ``cleaned`` holds the input rows that are kept, with the cleaned text in ``text_col`` and
+    every other column unchanged. ``decisions`` has one row per input row with the columns of
+    ``decisions.jsonl`` (``id, action, reason, duplicate_of, score, removed, source``;
+    ``removed`` as ``array<struct<start, end, reason>>``), ordered by input position.
+    Rows whose text is null are ``skipped``. With the same input in the same order, the
+    decisions equal those of :func:`neardup.pipeline.clean` on one machine.
+    """
+    from pyspark.sql import functions as F
+
+    if order_col is None:
+        # The position is computed once and carried back to the caller's rows by a join.
+        df = df.withColumn(POS, F.monotonically_increasing_id())
+        order_col = POS
+    df = df.persist()
+    docs = prepare(df, text_col, id_col, site_col, url_col, order_col)
+    readable = docs.where(F.col("text").isNotNull())
+    model = chrome_model(chrome_counts(readable)) if chrome else None
+    signed = signatures(readable, model, num_perm=num_perm, ngram=ngram, threshold=threshold, repeats=repeats, batch_size=batch_size).persist()
+    if dedup:
+        nonempty = signed.where(F.size("shingles") > 0)
+        verified = verify(nonempty, candidate_pairs(nonempty), threshold).persist()
+        outcome = decide(signed, verified, connected_components(verified))
+    else:
+        outcome = signed.sparkSession.createDataFrame([], _CLUSTER_SCHEMA)
+    joined = signed.join(outcome.withColumnRenamed("removed", "cluster_removed"), POS, "left").select(
+        POS, "id", "removed", "shingles", "action", "duplicate_of", "score", "cluster_reason", "cluster_removed"
+    )
+    decided = joined.mapInArrow(lambda batches: _finish(batches, dedup), _DECISION_SCHEMA)
+    skipped = docs.where(F.col("text").isNull()).select(
+        POS,
+        "id",
+        F.lit("skipped").alias("action"),
+        F.lit(f"text field {text_col!r} is null").alias("reason"),
+        F.lit(None).cast("string").alias("duplicate_of"),
+        F.lit(None).cast("double").alias("score"),
+        F.array().cast(_REMOVED_DDL).alias("removed"),
+        F.lit(None).cast("string").alias("source"),
+    )
+    decisions = decided.unionByName(skipped).orderBy(POS).drop(POS)
+    kept = decided.where(F.col("action") != "dropped").select(F.col(POS).alias("_neardup_kept"))
+    kept = kept.join(signed.select(F.col(POS).alias("_neardup_kept"), F.col("cleaned").alias("_neardup_cleaned")), "_neardup_kept")
+    cleaned = df.join(kept, df[order_col] == kept["_neardup_kept"]).withColumn(text_col, F.col("_neardup_cleaned"))
+    cleaned = cleaned.orderBy("_neardup_kept").drop("_neardup_kept", "_neardup_cleaned")
+    if POS in cleaned.columns:
+        cleaned = cleaned.drop(POS)
+    return cleaned, decisions
+
+
+def session(master: str | None = None, app_name: str = "neardup", **conf: str) -> SparkSession:
+    """A SparkSession for neardup. Without ``master`` it is the one ``spark-submit`` set up
+    (or pyspark's default, ``local[*]``). The executors' Python is this interpreter unless
+    ``PYSPARK_PYTHON`` says otherwise; in local mode the UI is off and shuffles use few
+    partitions (a cluster keeps its own settings)."""
+    import sys
+
+    require_spark()
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName(app_name)
+    settings: dict[str, str] = {}
+    if master is not None:
+        builder = builder.master(master)
+        if master.startswith("local"):
+            settings = {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false", "spark.sql.shuffle.partitions": "8", "spark.driver.memory": "1g"}
+    settings.update(conf)
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def clean_files(spark: SparkSession, inputs: list[str], output: str, *, partitions: int | None = None, **options: Any) -> dict[str, Any]:
+    """Read JSONL (optionally gzip-compressed) or Parquet inputs, run :func:`clean` and write
+    ``documents.parquet`` and ``decisions.parquet`` (Parquet folders) and ``summary.json``
+    under ``output``; returns the summary."""
+    import json
+    import time
+
+    from pyspark.sql import functions as F
+
+    started = time.perf_counter()
+    if os.path.exists(output) and not output.startswith(("hdfs:", "s3", "gs:", "abfs")):
+        raise ValueError(f"output {output!r} exists; give a new folder")
+    parquet = [p for p in inputs if p.rstrip("/").endswith(".parquet") or os.path.isdir(p)]
+    if parquet and len(parquet) != len(inputs):
+        raise ValueError("give either JSONL or Parquet inputs, not both")
+    df = spark.read.parquet(*inputs) if parquet else spark.read.json(inputs)
+    if partitions:
+        df = df.repartition(partitions)
+    cleaned, decisions = clean(df, **options)
+    decisions = decisions.persist()
+    cleaned.write.parquet(f"{output}/documents.parquet")
+    decisions.write.parquet(f"{output}/decisions.parquet")
+    counts = {r["action"]: r["count"] for r in decisions.groupBy("action").count().collect()}
+    summary: dict[str, Any] = {
+        "neardup": neardup.__version__,
+        "backend": neardup.backend(),
+        "engine": f"spark {spark.version} ({spark.sparkContext.master})",
+        "inputs": list(inputs),
+        "documents": int(sum(counts.values())),
+        **{a: int(counts.get(a, 0)) for a in ("kept", "changed", "dropped", "skipped")},
+        "characters_removed": int(decisions.select(F.explode("removed").alias("r")).agg(F.sum(F.col("r.end") - F.col("r.start"))).first()[0] or 0),
+        "outputs": ["documents.parquet", "decisions.parquet", "summary.json"],
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    if "://" in output:
+        spark.sparkContext.parallelize([json.dumps(summary, indent=2)], 1).saveAsTextFile(f"{output}/summary.json")
+    else:
+        with open(os.path.join(output, "summary.json"), "w", encoding="utf-8") as handle:
+            json.dump(summary, handle, indent=2)
+    return summary

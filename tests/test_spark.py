@@ -1,0 +1,167 @@
+"""neardup.spark in local mode (local[2]) gives the local job's decisions, row for row.
+
+These tests start their own SparkSession (one per test run). They skip only when pyspark or
+a Java runtime is absent; `make test` installs pyspark and checks Java, so they run there.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import neardup
+from neardup.io import Fields, RecordReader
+from neardup.pipeline import CleanOptions
+from neardup.pipeline import clean as local_clean
+
+pytestmark = pytest.mark.spark
+
+pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'neardup[spark]')")
+if shutil.which("java") is None:
+    pytest.skip("no Java runtime on PATH: Spark needs Java 17+", allow_module_level=True)
+
+from neardup import spark as nspark  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT.parent / "shared" / "seeds"
+DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def spark():
+    session = nspark.session("local[2]", "neardup-tests", **{"spark.sql.shuffle.partitions": "4"})
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def _local(inputs: list[str], tmp_path: Path, fields: Fields) -> list[dict]:
+    out = tmp_path / "local"
+    local_clean(RecordReader(inputs, fields=fields), out, CleanOptions())
+    with open(out / "decisions.jsonl", encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle]
+
+
+def _spark(spark, inputs: list[str], fields: Fields, partitions: int) -> tuple[list[dict], list[dict]]:
+    records = list(RecordReader(inputs, fields=fields))
+    rows = [(r.index, r.id, r.text, r.site, r.extra.get("topic")) for r in records]
+    df = spark.createDataFrame(rows, "pos long, id string, text string, site string, topic string").repartition(partitions)
+    cleaned, decisions = nspark.clean(df, order_col="pos")
+    out = []
+    for row in decisions.collect():
+        d = row.asDict(recursive=True)
+        d["removed"] = [[r["start"], r["end"], r["reason"]] for r in d["removed"]]
+        if d["action"] != "skipped":
+            del d["source"]
+        out.append(d)
+    return out, [r.asDict() for r in cleaned.collect()]
+
+
+def _same(local: list[dict], spark: list[dict]) -> None:
+    assert [d["id"] for d in spark] == [d["id"] for d in local]
+    for mine, theirs in zip(spark, local):
+        assert mine == theirs, f"decision of {theirs['id']} differs"
+
+
+def test_seeds_decisions_equal_the_local_job(spark, tmp_path):
+    if not SEEDS.is_dir():
+        pytest.skip(f"{SEEDS} is absent")
+    local = _local([str(SEEDS)], tmp_path, Fields())
+    decisions, cleaned = _spark(spark, [str(SEEDS)], Fields(), partitions=3)
+    _same(local, decisions)
+    # 000 and 001 are one article: one of them goes, and the cleaned rows are the others.
+    assert [d["action"] for d in decisions].count("dropped") == 1
+    assert {r["id"] for r in cleaned} == {d["id"] for d in decisions if d["action"] != "dropped"}
+
+
+def test_bbc_news_decisions_equal_the_local_job(spark, tmp_path):
+    corpus = DATA / "dups-bbc-news.jsonl.gz"
+    if not corpus.is_file():
+        pytest.skip(f"{corpus} is absent")
+    # The topic stands in for the site, so that chrome statistics are learned and used too.
+    fields = Fields(site="topic")
+    local = _local([str(corpus)], tmp_path, fields)
+    decisions, cleaned = _spark(spark, [str(corpus)], fields, partitions=4)
+    actions = {a: [d["action"] for d in local].count(a) for a in ("kept", "changed", "dropped")}
+    assert len(local) == 2225 and actions["dropped"] > 20 and actions["changed"] > 0, actions
+    _same(local, decisions)
+    with open(tmp_path / "local" / "documents.jsonl", encoding="utf-8") as handle:
+        local_docs = [json.loads(line) for line in handle]
+    assert [(r["id"], r["text"]) for r in cleaned] == [(r["id"], r["text"]) for r in local_docs]
+
+
+def test_syndication_decisions_equal_the_local_job(spark, tmp_path):
+    """Copies in other sites' chrome with character noise: pairs kept on their aligned
+    (refined) score must come out the same on Spark."""
+    corpus = DATA / "dups-syndication-cleanportaleval.jsonl.gz"
+    if not corpus.is_file():
+        pytest.skip(f"{corpus} is absent")
+    local = _local([str(corpus)], tmp_path, Fields())
+    assert any("+refined" in d["reason"] for d in local)
+    decisions, _ = _spark(spark, [str(corpus)], Fields(), partitions=3)
+    _same(local, decisions)
+
+
+def test_connected_components_are_the_union_find_components(spark):
+    rng = np.random.default_rng(7)
+    n = 300
+    pairs = sorted({tuple(sorted(p)) for p in rng.integers(0, n, size=(260, 2)).tolist() if p[0] != p[1]})
+    edges = spark.createDataFrame(pairs, "i long, j long")
+    found = {r["node"]: r["component"] for r in nspark.connected_components(edges).collect()}
+    roots, _ = neardup.cluster(n, np.array(pairs))
+    # neardup.cluster's representative (no priority) is the smallest member: the same naming.
+    expected = {i: int(roots[i]) for i in range(n) if any(i in p for p in pairs)}
+    assert found == expected
+
+
+def test_chrome_model_from_spark_counts_decides_like_the_local_model(spark):
+    pages = [
+        ("a", "Home | News | Sport\nStory %d begins here with its own words.\nMore text of story %d.\nCopyright 2024 Site A" % (i, i))
+        for i in range(6)
+    ] + [("b", "Menu\nSomething else %d entirely.\nShared footer line for sites\nCopyright 2024 Site A" % i) for i in range(4)]
+    df = spark.createDataFrame([(t, s) for s, t in pages], "text string, site string").repartition(3)
+    model = nspark.chrome_model(nspark.chrome_counts(df), cross_sites=2)
+    reference = neardup.ChromeModel(cross_sites=2).update([t for _, t in pages], [s for s, _ in pages])
+    texts, sites = [t for _, t in pages], [s for s, _ in pages]
+    got = [d.decisions.tolist() for d in model.classify(texts, sites)]
+    want = [d.decisions.tolist() for d in reference.classify(texts, sites)]
+    assert got == want
+    assert any(any(x) for x in want)  # some line is chrome, so the comparison has teeth
+
+
+def test_missing_column_is_a_clear_error(spark):
+    df = spark.createDataFrame([("1", "x")], "id string, body string")
+    with pytest.raises(ValueError, match="no column 'text'"):
+        nspark.clean(df)
+
+
+def test_spark_clean_command_writes_parquet_with_the_local_decisions(spark, tmp_path):
+    corpus = DATA / "dups-bbc-news.jsonl.gz"
+    if not corpus.is_file():
+        pytest.skip(f"{corpus} is absent")
+    import gzip
+
+    import pyarrow.parquet as pq
+
+    from neardup.cli import main
+
+    # A few hundred pages including some of the corpus's copies, as a JSONL file for both jobs.
+    with gzip.open(corpus, "rt", encoding="utf-8") as handle:
+        lines = [line for _, line in zip(range(400), handle)]
+    sample = tmp_path / "sample.jsonl"
+    sample.write_text("".join(lines), encoding="utf-8")
+    local = _local([str(sample)], tmp_path, Fields(site="topic"))
+    assert main(["spark-clean", str(sample), str(tmp_path / "spark"), "--site-field", "topic"]) == 0
+    table = pq.read_table(tmp_path / "spark" / "decisions.parquet").to_pylist()
+    got = [{**d, "removed": [[r["start"], r["end"], r["reason"]] for r in d["removed"]]} for d in table]
+    for d in got:
+        del d["source"]
+    _same(local, got)
+    summary = json.loads((tmp_path / "spark" / "summary.json").read_text())
+    assert summary["documents"] == 400 and summary["dropped"] == [d["action"] for d in local].count("dropped")
+    kept = pq.read_table(tmp_path / "spark" / "documents.parquet").to_pylist()
+    assert len(kept) == 400 - summary["dropped"] and {"id", "text", "topic"} <= set(kept[0])
