@@ -593,6 +593,25 @@ class Duplicates:
         return [d.index for d in self.decisions if d.action == "dropped"]
 
 
+@dataclass(frozen=True)
+class SignedDocs:
+    """Documents known by their MinHash signatures instead of their shingles: what
+    :func:`find_duplicates` needs to hold ``8 * num_perm`` bytes per document and not every
+    shingle (the streaming form the ``neardup clean`` job uses).
+
+    ``signatures`` must come from :func:`minhash` with the ``num_perm``, ``seed`` and
+    ``scheme`` of the call; ``sizes`` are the distinct-shingle counts, ``lengths`` the
+    characters (for ``keep="longest"``), and ``intersections(pairs)`` returns the exact number
+    of shingles each ``(i, j)`` pair shares (e.g. by re-reading and re-shingling the two
+    documents).
+    """
+
+    signatures: np.ndarray
+    sizes: np.ndarray
+    lengths: np.ndarray
+    intersections: Callable[[np.ndarray], Any]
+
+
 def candidate_threshold(threshold: float, measure: str, min_size_ratio: float) -> float:
     """The Jaccard similarity LSH must catch for ``measure`` at ``threshold``.
 
@@ -656,7 +675,8 @@ def find_duplicates(
     with character noise or many small edits; an alignment of the texts finds them (the
     ``neardup clean`` job refines with :func:`neardup.containment`-style alignment).
 
-    ``docs`` are texts or a :class:`neardup.Shingles` of pre-hashed shingles. Documents
+    ``docs`` are texts, a :class:`neardup.Shingles` of pre-hashed shingles, or
+    :class:`SignedDocs` (signatures and an exact-overlap function). Documents
     without any shingle are never duplicates (they are kept with reason ``"empty"``).
     """
     if refine is not None and not callable(refine):
@@ -682,23 +702,34 @@ def find_duplicates(
     _check_threads(num_threads)
     from . import Shingles, shingles_batch
 
-    csr = _shingle_csr(docs)
     texts: list[str] | None = None
-    if csr is None:
-        texts = _texts(docs)
-        shingles = shingles_batch(texts, n=n, kind=kind, num_threads=num_threads)
+    signed = docs if isinstance(docs, SignedDocs) else None
+    if signed is not None:
+        signatures = np.ascontiguousarray(signed.signatures, dtype=np.uint64)
+        count = len(signatures)
+        if signatures.shape != (count, num_perm) or len(signed.sizes) != count or len(signed.lengths) != count:
+            raise ValueError(
+                f"SignedDocs: signatures must be (n, {num_perm}) with one size and length per document, "
+                f"got {signatures.shape}, {len(signed.sizes)} sizes, {len(signed.lengths)} lengths"
+            )
+        lengths = np.asarray(signed.sizes, dtype=np.int64)
     else:
-        shingles = Shingles(*csr)
-    hashes = np.ascontiguousarray(shingles.hashes, dtype=np.uint64)
-    offsets = np.ascontiguousarray(shingles.offsets, dtype=np.int64)
-    count = len(offsets) - 1
-    lengths = np.diff(offsets)
+        csr = _shingle_csr(docs)
+        if csr is None:
+            texts = _texts(docs)
+            shingles = shingles_batch(texts, n=n, kind=kind, num_threads=num_threads)
+        else:
+            shingles = Shingles(*csr)
+        hashes = np.ascontiguousarray(shingles.hashes, dtype=np.uint64)
+        offsets = np.ascontiguousarray(shingles.offsets, dtype=np.int64)
+        count = len(offsets) - 1
+        lengths = np.diff(offsets)
+        signatures = np.asarray(_impl.minhash_shingles(hashes, offsets, num_perm, seed, scheme, num_threads), dtype=np.uint64)
+        signatures = signatures.reshape(count, num_perm)
 
     lsh_threshold = candidate_threshold(threshold, measure, min_size_ratio)
     bands, rows = _check_params(params, num_perm) if params is not None else lsh_params(lsh_threshold, num_perm, weights)
 
-    signatures = np.asarray(_impl.minhash_shingles(hashes, offsets, num_perm, seed, scheme, num_threads), dtype=np.uint64)
-    signatures = signatures.reshape(count, num_perm)
     nonempty = np.flatnonzero(lengths > 0)
     if len(nonempty):
         local = np.asarray(
@@ -711,15 +742,25 @@ def find_duplicates(
     # Distinct-shingle counts of every document (and, for exact verification, the
     # intersections of the candidates) in one pass over the sets.
     first = candidates if verify == "exact" else np.zeros((0, 2), dtype=np.int64)
-    candidate_inter, sizes = _impl.set_overlaps(hashes, offsets, first, num_threads)
-    sizes = np.asarray(sizes, dtype=np.int64)
+
+    def overlaps(pairs: np.ndarray) -> np.ndarray:
+        if signed is not None:
+            return np.asarray(signed.intersections(pairs.copy()), dtype=np.int64).reshape(-1)
+        return np.asarray(_impl.set_overlaps(hashes, offsets, pairs, num_threads)[0], dtype=np.int64)
+
+    if signed is not None:
+        sizes = np.asarray(signed.sizes, dtype=np.int64)
+        candidate_inter = overlaps(first)
+    else:
+        candidate_inter, sizes = _impl.set_overlaps(hashes, offsets, first, num_threads)
+        sizes = np.asarray(sizes, dtype=np.int64)
 
     def similarities(pairs: np.ndarray, inter: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(jaccard, containment, intersection size) of each pair, exact or estimated."""
         a, b = sizes[pairs[:, 0]], sizes[pairs[:, 1]]
         if verify == "exact":
             if inter is None:
-                inter = _impl.set_overlaps(hashes, offsets, pairs, num_threads)[0]
+                inter = overlaps(pairs)
             inter = np.asarray(inter, dtype=np.float64)
             return _ratio(inter, a + b - inter), _ratio(inter, np.minimum(a, b)), inter
         jac = np.asarray(_impl.estimate_pairs(signatures, pairs, num_threads), dtype=np.float64)
@@ -753,9 +794,12 @@ def find_duplicates(
         for (i, j), s, x, y in zip(verified.tolist(), score[accepted], jac[accepted], con[accepted])
     ]
 
-    doc_length = (
-        np.array([len(t) for t in texts], dtype=np.float64) if texts is not None else lengths.astype(np.float64)
-    )
+    if signed is not None:
+        doc_length = np.asarray(signed.lengths, dtype=np.float64)
+    elif texts is not None:
+        doc_length = np.array([len(t) for t in texts], dtype=np.float64)
+    else:
+        doc_length = lengths.astype(np.float64)
     if callable(keep):
         components, _ = cluster(count, verified)
         chosen = np.zeros(count, dtype=np.float64)

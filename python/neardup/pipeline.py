@@ -23,7 +23,7 @@ import os
 import re
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,10 +33,11 @@ import numpy as np
 
 import neardup
 
+from . import _backend
 from . import report as html_report
 from .alignment import align, align_batch, body_by_agreement
 from .chrome import ChromeModel
-from .dedup import find_duplicates
+from .dedup import SignedDocs, find_duplicates, minhash
 from .io import AtomicOutputDir, Record, RecordReader, input_kind
 from .spans import CutText, merge_spans
 
@@ -48,7 +49,13 @@ WRAP_MIN_SHARE = 0.8
 #: Candidate pairs whose word-shingle containment is at least this (and below the threshold)
 #: are scored again by aligning their texts.
 REFINE_FROM = 0.5
+#: The MinHash seed of the job (find_duplicates' default).
+MINHASH_SEED = 1
 REFINE_CHUNK = 1024
+VERIFY_CHUNK = 16384
+#: Memory for the distinct shingles of documents being verified (a cache: more only saves
+#: re-reading; results do not depend on it).
+SHINGLE_CACHE_BYTES = 256 * 2**20
 #: Wrapping is checked between every two members of a cluster up to this size; a larger
 #: cluster (many copies of one page) keeps its longest copy, so the work stays linear.
 WRAP_MAX_MEMBERS = 12
@@ -178,6 +185,49 @@ def _wrap_extent(outer: str, inner: str) -> list | None:
     return passages
 
 
+class _ShingleSets:
+    """Distinct shingles of cleaned texts, re-shingled from the spool on demand and kept in a
+    least-recently-used cache of at most ``max_bytes``: the duplicate search verifies
+    candidate pairs without holding every document's shingles."""
+
+    def __init__(self, docs: list[_Doc], spool: _Spool, options: CleanOptions, max_bytes: int = SHINGLE_CACHE_BYTES) -> None:
+        self.docs, self.spool, self.options, self.max_bytes = docs, spool, options, max_bytes
+        self.cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        self.bytes = 0
+
+    def load(self, wanted: list[int]) -> dict[int, np.ndarray]:
+        missing = [d for d in wanted if d not in self.cache]
+        if missing:
+            texts = [self.spool.read(self.docs[d].spool_offset) for d in missing]
+            shingled = neardup.shingles_batch(texts, n=self.options.ngram, num_threads=self.options.num_threads)
+            for k, d in enumerate(missing):
+                self.cache[d] = np.unique(shingled.document(k))
+                self.bytes += self.cache[d].nbytes
+        found = {}
+        for d in wanted:
+            self.cache.move_to_end(d)
+            found[d] = self.cache[d]
+        while self.bytes > self.max_bytes and len(self.cache) > len(wanted):
+            _, evicted = self.cache.popitem(last=False)
+            self.bytes -= evicted.nbytes
+        return found
+
+    def shared(self, pairs: np.ndarray) -> np.ndarray:
+        """Exact number of distinct shingles each ``(i, j)`` pair shares."""
+        shared = np.zeros(len(pairs), dtype=np.int64)
+        for first in range(0, len(pairs), VERIFY_CHUNK):
+            chunk = pairs[first : first + VERIFY_CHUNK]
+            members = np.unique(chunk)
+            sets = self.load(members.tolist())
+            offsets = np.zeros(len(members) + 1, dtype=np.int64)
+            np.cumsum([len(sets[d]) for d in members.tolist()], out=offsets[1:])
+            hashes = np.concatenate([sets[d] for d in members.tolist()]) if len(members) else np.zeros(0, np.uint64)
+            local = np.searchsorted(members, chunk).astype(np.int64)
+            inter, _ = _backend.IMPL.set_overlaps(np.ascontiguousarray(hashes, dtype=np.uint64), offsets, local, self.options.num_threads)
+            shared[first : first + len(chunk)] = np.asarray(inter, dtype=np.int64)
+        return shared
+
+
 def aligned_containment(pairs: list[tuple[str, str]], num_threads: int | None = None) -> np.ndarray:
     """For each pair of texts, the share of the shorter one's word tokens matched in passages
     aligned with the longer one (the score ``clean`` refines near misses with): robust to
@@ -291,8 +341,9 @@ def _run(
     # Pass 2: strip repeats and chrome, spool the cleaned texts, keep their shingles.
     docs: list[_Doc] = []
     skipped: dict[int, str] = {}
-    hashes: list[np.ndarray] = []
-    counts: list[int] = []
+    # The duplicate search holds signatures (8 * num_perm bytes per document), not shingles.
+    signatures: list[np.ndarray] = []
+    sizes: list[int] = []
     for batch in _batches(progress(reader, desc="clean"), options.batch_size):
         readable = [r for r in batch if r.text is not None]
         for record in batch:
@@ -302,15 +353,15 @@ def _run(
             continue
         results = _strip(model, readable, options)
         shingled = neardup.shingles_batch([text for text, _ in results], n=options.ngram, num_threads=threads)
+        if options.dedup:
+            signatures.append(minhash(shingled, num_perm=options.num_perm, seed=MINHASH_SEED, num_threads=threads).values)
         for position, (record, (cleaned, removed)) in enumerate(zip(readable, results)):
             doc = _Doc(record.index, record.id, record.site, len(record.text or ""))
             doc.spool_offset = spool.write(cleaned)
             doc.cleaned_length = len(cleaned)
             doc.removed = removed
             docs.append(doc)
-            piece = shingled.document(position)
-            hashes.append(piece)
-            counts.append(len(piece))
+            sizes.append(len(np.unique(shingled.document(position))))
 
     # Near-duplicates over the cleaned texts.
     keeper = _Keeper(docs, spool)
@@ -318,12 +369,17 @@ def _run(
     pair_scores: list[float] = []
     clusters: list[Any] = []
     if options.dedup and docs:
-        offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-        corpus = neardup.Shingles(np.concatenate(hashes).astype(np.uint64) if hashes else np.zeros(0, np.uint64), offsets)
+        corpus = SignedDocs(
+            np.concatenate(signatures),
+            np.asarray(sizes, dtype=np.int64),
+            np.asarray([doc.cleaned_length for doc in docs], dtype=np.int64),
+            _ShingleSets(docs, spool, options).shared,
+        )
         found = find_duplicates(
             corpus,
             options.threshold,
             num_perm=options.num_perm,
+            seed=MINHASH_SEED,
             n=options.ngram,
             keep=keeper,
             refine=lambda pairs: _aligned_containment(pairs, docs, spool, threads),
@@ -333,7 +389,7 @@ def _run(
         decisions_by_position = {d.index: d for d in found.decisions}
         pair_scores = [p.score for p in found.pairs]
         clusters = found.clusters
-    del hashes
+    del signatures
 
     # Pass 3: one decision per input record, the kept documents, the report.
     return _write(reader, out, spool, docs, skipped, decisions_by_position, keeper, clusters, pair_scores, options, progress, parquet_out)
