@@ -94,6 +94,11 @@ __all__ = [
     "ratio",
     "token_set_ratio",
     "token_sort_ratio",
+    # the persistent index (index.py)
+    "Index",
+    "IndexDataError",
+    "IndexDecision",
+    "Match",
 ]
 
 __version__ = "0.1.0"
@@ -265,3 +270,6 @@ from .fuzzy import (  # noqa: E402
     token_set_ratio,
     token_sort_ratio,
 )
+
+# The persistent index (SQLite), built on the signatures and decisions above.
+from .index import Index, IndexDataError, IndexDecision, Match  # noqa: E402
