@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 import neardup
 
+from .index import IndexDataError
 from .io import DEFAULT_MAX_CHARS, Fields, InputError, RecordReader
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -92,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="count documents, skipped records, sites, characters and lines of an input", description=cmd_stats.__doc__)
     add_input_arguments(stats)
     stats.set_defaults(run=cmd_stats)
+    from ._index_cli import add_index_parser
+
+    add_index_parser(commands)
     return parser
 
 
@@ -102,6 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except InputError as error:
+        print(f"neardup: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except IndexDataError as error:  # the index file or its content (neardup index ...)
         print(f"neardup: error: {error}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:

@@ -250,6 +250,8 @@ class Index:
             # A bounded page cache (negative: KiB), whatever the index size.
             db.execute(f"PRAGMA cache_size=-{int(cache_mb) * 1024}")
             db.execute("PRAGMA temp_store=MEMORY")
+            # A big batch grows the WAL to its size; truncate it after checkpoints.
+            db.execute("PRAGMA journal_size_limit=67108864")
         except sqlite3.DatabaseError as error:
             raise IndexDataError(f"{self.path}: not a neardup index (SQLite: {error})") from None
 
