@@ -552,12 +552,7 @@ class Index:
             (int(d), batch.ids[r], number, int(batch.sizes[r]), int(batch.lengths[r]), batch.sites[r], batch.metas[r], sig_bytes[r].tobytes())
             for d, r in zip(docnos.tolist(), rows.tolist())
         )
-        try:
-            db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", records)
-        except sqlite3.IntegrityError:
-            taken = self._existing([batch.ids[r] for r in rows.tolist()])
-            first = next(int(r) for r in rows.tolist() if batch.ids[r] in taken)
-            raise IndexDataError(f"document {first}: id {batch.ids[first]!r} is already in the index") from None
+        db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", records)
         nonempty = batch.sizes[rows] > 0
         if nonempty.any():
             keys = _signed(batch.keys[rows[nonempty]]).ravel()
@@ -618,9 +613,12 @@ class Index:
     def _add_batch(self, batch: _Batch, existing: str) -> int:
         with self._write():
             keep = None
+            taken = self._existing(batch.ids)
             if existing == "skip":
-                taken = self._existing(batch.ids)
                 keep = np.array([i not in taken for i in batch.ids], dtype=bool)
+            elif taken:
+                first = next(i for i, id_ in enumerate(batch.ids) if id_ in taken)
+                raise IndexDataError(f"document {first}: id {batch.ids[first]!r} is already in the index")
             self._insert(batch, keep)
         return len(batch) if keep is None else int(keep.sum())
 
