@@ -113,6 +113,7 @@ def run(quick: bool, docs: int | None = None, workdir: str | None = None) -> lis
     # The query child comes from a fork server started now, while this process is small:
     # Linux keeps ru_maxrss across fork and exec, so a child forked later would report ours.
     ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["neardup.index"])
     from multiprocessing import forkserver
 
     forkserver.ensure_running()

@@ -64,7 +64,8 @@ def test_empty_index_decides_like_find_duplicates(tmp_path, keep, verify):
     assert all(not d.seen_before for d in decisions)
 
 
-def test_later_batches_are_decided_against_the_history(tmp_path):
+def test_later_batches_are_decided_against_the_history(tmp_path, monkeypatch):
+    monkeypatch.setattr(index_module, "SEGMENT_DOCS", 8)  # band keys spread over segments
     rng = random.Random(7)
     first = [article(rng) for _ in range(30)]
     with Index(tmp_path / "i.db") as index:
@@ -90,7 +91,8 @@ def test_later_batches_are_decided_against_the_history(tmp_path):
         assert index.check() == []
 
 
-def test_query_finds_indexed_copies_and_reports_candidates(tmp_path):
+def test_query_finds_indexed_copies_and_reports_candidates(tmp_path, monkeypatch):
+    monkeypatch.setattr(index_module, "SEGMENT_DOCS", 16)  # band keys spread over segments
     rng = random.Random(3)
     docs = [article(rng) for _ in range(50)]
     with Index(tmp_path / "i.db") as index:
@@ -125,7 +127,8 @@ def test_batches_are_all_or_nothing_and_ids_are_checked(tmp_path):
         assert len(index) == 4 and index.check() == []
 
 
-def test_remove(tmp_path):
+def test_remove(tmp_path, monkeypatch):
+    monkeypatch.setattr(index_module, "SEGMENT_DOCS", 4)  # band keys spread over segments
     rng = random.Random(9)
     docs = [article(rng) for _ in range(20)]
     with Index(tmp_path / "i.db") as index:
@@ -137,6 +140,8 @@ def test_remove(tmp_path):
         assert len(index) == 18 and "d1" not in index
         assert index.query([docs[1]], duplicates_only=True) == [[]]
         assert index._db.execute("SELECT count(*) FROM bands").fetchone()[0] == 18 * index.bands
+        assert index._db.execute("SELECT count(DISTINCT seg) FROM bands").fetchone()[0] == 6  # docs 1..20
+        assert [m.id for m in index.query([docs[19]], duplicates_only=True)[0]] == ["d19"]
         assert index.check() == []
 
 

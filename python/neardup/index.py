@@ -59,6 +59,9 @@ _MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
 
 # SQLite's default limit on bound parameters is 32766 (since 3.32); stay well below it.
 _SQL_CHUNK = 20_000
+#: Documents per band-key segment (see the schema): a lookup probes every segment, an insert
+#: touches one. 2**17 documents of 64 bands is about 170 MB of B-tree.
+SEGMENT_DOCS = 1 << 17
 #: Query documents looked up together: bounds the memory of a query whatever the index size.
 QUERY_CHUNK = 2_000
 
@@ -81,8 +84,15 @@ CREATE TABLE docs (
     signature BLOB NOT NULL      -- num_perm little-endian uint64
 );
 -- One row per (band key, document): the composite primary key is the lookup B-tree and
--- WITHOUT ROWID stores each row once, in it.
-CREATE TABLE bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
+-- WITHOUT ROWID stores each row once, in it. seg = doc // segment_docs comes first so that a
+-- batch's inserts (random keys) touch only the pages of the newest segment, not of the whole
+-- table: without it every batch rewrites nearly every page once the table is large.
+CREATE TABLE bands (
+    seg INTEGER NOT NULL,
+    key INTEGER NOT NULL,
+    doc INTEGER NOT NULL,
+    PRIMARY KEY (seg, key, doc)
+) WITHOUT ROWID;
 CREATE TABLE chrome (site TEXT PRIMARY KEY, pages INTEGER NOT NULL, model TEXT NOT NULL) WITHOUT ROWID;
 """
 
@@ -299,8 +309,10 @@ class Index:
                 "params": json.dumps(p, sort_keys=True),
                 "created_by": f"neardup {__version__}",
                 "created_at": f"{time.time():.3f}",
+                "segment_docs": str(SEGMENT_DOCS),
             }
             self._db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
+        self._segment_docs = SEGMENT_DOCS
         return p
 
     def _read_meta(self) -> dict[str, str]:
@@ -327,6 +339,7 @@ class Index:
         if version < SCHEMA_VERSION:
             self._migrate(version)
         p = json.loads(meta["params"])
+        self._segment_docs = int(meta["segment_docs"])
         wanted = dict(given)
         if params is not None:
             wanted["bands"], wanted["rows"] = params
@@ -508,8 +521,14 @@ class Index:
         unique = np.unique(flat)
         found_keys: list[int] = []
         found_docs: list[int] = []
+        last = self._db.execute("SELECT max(doc) FROM docs").fetchone()[0]
+        if last is None:
+            return np.zeros((0, 2), dtype=np.int64)
+        # Every segment is probed for each key (the planner searches (seg, key) pairs).
+        segments = ",".join(str(g) for g in range(int(last) // self._segment_docs + 1))
         for chunk in _chunks(unique.tolist()):
-            for key, doc in self._db.execute(f"SELECT key, doc FROM bands WHERE key IN ({_marks(len(chunk))})", chunk):
+            sql = f"SELECT key, doc FROM bands WHERE seg IN ({segments}) AND key IN ({_marks(len(chunk))})"
+            for key, doc in self._db.execute(sql, chunk):
                 found_keys.append(key)
                 found_docs.append(doc)
         if not found_keys:
@@ -557,8 +576,10 @@ class Index:
         if nonempty.any():
             keys = _signed(batch.keys[rows[nonempty]]).ravel()
             owners = np.repeat(docnos[nonempty], self.bands)
-            order = np.argsort(keys, kind="stable")  # key order: B-tree pages are touched in sequence
-            db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", zip(keys[order].tolist(), owners[order].tolist()))
+            segs = owners // self._segment_docs
+            order = np.lexsort((keys, segs))  # primary-key order: B-tree pages are touched in sequence
+            rows_ = zip(segs[order].tolist(), keys[order].tolist(), owners[order].tolist())
+            db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?, ?)", rows_)
         return int(number)
 
     # -- public API ------------------------------------------------------------------------
@@ -880,7 +901,10 @@ class Index:
                 sigs = np.frombuffer(b"".join(r[4] for r in docs), dtype="<u8").astype(np.uint64).reshape(-1, self.num_perm)
                 keys = np.asarray(_impl.band_keys(sigs, self.bands, self.rows, None), dtype=np.uint64).reshape(len(docs), self.bands)
                 owners = np.repeat([r[0] for r in docs], self.bands)
-                db.executemany("DELETE FROM bands WHERE key = ? AND doc = ?", zip(_signed(keys).ravel().tolist(), owners.tolist()))
+                db.executemany(
+                    "DELETE FROM bands WHERE seg = ? AND key = ? AND doc = ?",
+                    zip((owners // self._segment_docs).tolist(), _signed(keys).ravel().tolist(), owners.tolist()),
+                )
             db.executemany("DELETE FROM docs WHERE doc = ?", [(r[0],) for r in rows])
             per_batch: dict[int, int] = {}
             for r in rows:
