@@ -49,6 +49,15 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / MB  # ru_maxrss: KiB on Linux
 
 
+def _rss_mb() -> float:
+    """Current resident set (Linux /proc; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / MB
+    except OSError:
+        return 0.0
+
+
 def _pool_texts(count: int) -> tuple[list[str], str]:
     if DATA.is_file():
         texts = []
@@ -93,7 +102,7 @@ def _query_child(path: str, texts: list[str], sigs: np.ndarray, sizes: np.ndarra
             result = call(i)
             times.append(time.perf_counter() - start)
             hits += bool(result[0])
-        out[name] = {"times": times, "hits": hits}
+        out[name] = {"times": times, "hits": hits, "peak_rss_mb": _peak_rss_mb(), "rss_mb": _rss_mb()}
     start = time.perf_counter()
     index.query(texts)
     out["batch_s"] = time.perf_counter() - start
@@ -216,7 +225,7 @@ def run(quick: bool, docs: int | None = None, workdir: str | None = None) -> lis
                     "implementation": f"neardup Index.query{'' if name == 'text' else '_signatures'} (one document per call)",
                     "docs_per_s": round(len(times) / (times.sum() / 1000), 1),
                     "mb_per_s": round(sum(len(t.encode()) for t in q_texts) / MB / (times.sum() / 1000), 2) if name == "text" else None,
-                    "peak_rss_mb": round(result["peak_rss_mb"], 1),
+                    "peak_rss_mb": round(result[name]["peak_rss_mb"], 1),
                     "rss_after_imports_mb": round(result["rss_before_open_mb"], 1),
                     "p50_ms": round(float(np.percentile(times, 50)), 2),
                     "p99_ms": round(float(np.percentile(times, 99)), 2),

@@ -514,34 +514,30 @@ class Index:
     def _lookup(self, keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """``(row, doc)`` pairs, unique and sorted: indexed documents sharing a band key with
         batch row ``rows[i]`` (``keys[i]`` its band keys). Only matching key rows are read."""
+        db = self._db
+        last = db.execute("SELECT max(doc) FROM docs").fetchone()[0]
+        if last is None:
+            return np.zeros((0, 2), dtype=np.int64)
+        # The batch's (key, row) pairs go into a temporary table (in memory, this connection
+        # only) and SQLite joins and deduplicates, so that only distinct (row, candidate)
+        # pairs come back: not one row per shared band.
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS lookup (key INTEGER NOT NULL, row INTEGER NOT NULL)")
+        db.execute("DELETE FROM temp.lookup")
         flat = _signed(keys).ravel()
         owner = np.repeat(rows, keys.shape[1])
         order = np.argsort(flat, kind="stable")
-        flat, owner = flat[order], owner[order]
-        unique = np.unique(flat)
-        found_keys: list[int] = []
-        found_docs: list[int] = []
-        last = self._db.execute("SELECT max(doc) FROM docs").fetchone()[0]
-        if last is None:
-            return np.zeros((0, 2), dtype=np.int64)
-        # Every segment is probed for each key (the planner searches (seg, key) pairs).
+        db.executemany("INSERT INTO temp.lookup VALUES (?, ?)", zip(flat[order].tolist(), owner[order].tolist()))
+        # Every segment is probed for each key; CROSS JOIN keeps the small table outside.
         segments = ",".join(str(g) for g in range(int(last) // self._segment_docs + 1))
-        for chunk in _chunks(unique.tolist()):
-            sql = f"SELECT key, doc FROM bands WHERE seg IN ({segments}) AND key IN ({_marks(len(chunk))})"
-            for key, doc in self._db.execute(sql, chunk):
-                found_keys.append(key)
-                found_docs.append(doc)
-        if not found_keys:
+        sql = (
+            "SELECT DISTINCT l.row, b.doc FROM temp.lookup AS l CROSS JOIN bands AS b "
+            f"ON b.seg IN ({segments}) AND b.key = l.key"
+        )
+        found = db.execute(sql).fetchall()
+        db.execute("DELETE FROM temp.lookup")
+        if not found:
             return np.zeros((0, 2), dtype=np.int64)
-        fk = np.array(found_keys, dtype=np.int64)
-        fd = np.array(found_docs, dtype=np.int64)
-        lo = np.searchsorted(flat, fk, side="left")
-        hi = np.searchsorted(flat, fk, side="right")
-        counts = hi - lo
-        starts = np.repeat(lo, counts)
-        within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        pairs = np.column_stack([owner[starts + within], np.repeat(fd, counts)])
-        return np.unique(pairs, axis=0)
+        return np.unique(np.array(found, dtype=np.int64).reshape(-1, 2), axis=0)
 
     def _fetch(self, docs: np.ndarray) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
         """``(doc numbers, ids, sizes, signatures)`` of the given documents, in doc order."""
