@@ -96,13 +96,14 @@ def _query_child(path: str, texts: list[str], sigs: np.ndarray, sizes: np.ndarra
         ("signature", lambda i: index.query_signatures(sigs[i : i + 1], sizes[i : i + 1])),
     ):
         call(0)  # warm-up
-        times, hits = [], 0
+        times, hits, candidates = [], 0, 0
         for i in range(len(texts)):
             start = time.perf_counter()
             result = call(i)
             times.append(time.perf_counter() - start)
             hits += bool(result[0])
-        out[name] = {"times": times, "hits": hits, "peak_rss_mb": _peak_rss_mb(), "rss_mb": _rss_mb()}
+            candidates += len(result[0])
+        out[name] = {"times": times, "hits": hits, "candidates": candidates, "peak_rss_mb": _peak_rss_mb(), "rss_mb": _rss_mb()}
     start = time.perf_counter()
     index.query(texts)
     out["batch_s"] = time.perf_counter() - start
@@ -230,6 +231,7 @@ def run(quick: bool, docs: int | None = None, workdir: str | None = None) -> lis
                     "p50_ms": round(float(np.percentile(times, 50)), 2),
                     "p99_ms": round(float(np.percentile(times, 99)), 2),
                     "found_itself": f"{result[name]['hits']}/{len(times)}",
+                    "candidates_per_query": round(result[name]["candidates"] / len(times), 1),
                     "docs": len(times),
                     **common,
                 }
