@@ -411,3 +411,14 @@ def test_command_line(tmp_path, capsys):
     with pytest.raises(SystemExit) as usage:
         cli_main(["index", "frobnicate"])
     assert usage.value.code == 2
+
+
+def test_an_interrupted_creation_is_created_afresh(tmp_path):
+    path = tmp_path / "i.db"
+    db = sqlite3.connect(path)  # what a kill between the WAL switch and the schema leaves
+    assert db.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal"
+    db.close()
+    assert path.stat().st_size > 0
+    with Index(path) as index:
+        index.add(["one two three four five six"], ["a"])
+        assert index.check() == [] and len(index) == 1

@@ -234,6 +234,13 @@ class Index:
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=timeout)
         try:
             self._configure(durable, cache_mb)
+            if exists and not self.readonly:
+                # A file without any table is one whose creation was interrupted (the WAL
+                # switch writes the header before the schema commits): create it afresh.
+                try:
+                    exists = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+                except sqlite3.DatabaseError as error:
+                    raise IndexDataError(f"{self.path}: not a neardup index (SQLite: {error})") from None
             if exists:
                 self._params = self._open_existing(given, params)
             else:
