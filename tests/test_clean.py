@@ -226,3 +226,26 @@ def test_syndication_pairwise_f1(shared_data, tmp_path):
     recall = len(gold & found) / len(gold)
     f1 = 2 * precision * recall / (precision + recall)
     assert f1 >= 0.97, (precision, recall, f1)
+
+
+def test_clean_against_a_persistent_index(seeds_dir, tmp_path):
+    index = tmp_path / "seen.db"
+    assert main(["clean", str(seeds_dir), "-o", str(tmp_path / "first"), "--index", str(index)]) == 0
+    first = decisions(tmp_path / "first")
+    kept = [doc for doc, row in first.items() if row["action"] != "dropped"]
+    summary = json.loads((tmp_path / "first" / "summary.json").read_text())
+    assert summary["index"]["added"] == len(kept) and summary["index"]["seen_before"] == 0
+    # A later batch: a copy of an article seen before, and a page never seen.
+    later = tmp_path / "later"
+    later.mkdir()
+    ids = sorted(p.stem for p in seeds_dir.glob("*.txt"))
+    (later / "copy.txt").write_text((seeds_dir / f"{ids[1]}.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    (later / "new.txt").write_text(" ".join(f"An unseen sentence number {i} about something else." for i in range(40)), encoding="utf-8")
+    assert main(["clean", str(later), "-o", str(tmp_path / "second"), "--index", str(index)]) == 0
+    second = decisions(tmp_path / "second")
+    assert second["copy"]["action"] == "dropped" and second["copy"]["reason"].startswith("seen before")
+    assert second["copy"]["duplicate_of"] in kept
+    assert second["new"]["action"] == "kept"
+    # Running the same batch again: its own documents in the index are not duplicates of themselves.
+    assert main(["clean", str(later), "-o", str(tmp_path / "third"), "--index", str(index)]) == 0
+    assert decisions(tmp_path / "third")["new"]["action"] == "kept"

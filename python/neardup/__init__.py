@@ -118,6 +118,11 @@ __all__ = [
     "simhash_features_batch",
     "simhash_pairs",
     "simhash_text",
+    # the persistent index (index.py)
+    "Index",
+    "IndexDataError",
+    "IndexDecision",
+    "Match",
 ]
 
 __version__ = "0.1.0"
@@ -289,3 +294,6 @@ from .fuzzy import (  # noqa: E402
     token_set_ratio,
     token_sort_ratio,
 )
+
+# The persistent index (SQLite), built on the signatures and decisions above.
+from .index import Index, IndexDataError, IndexDecision, Match  # noqa: E402

@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 import neardup
 
+from .index import IndexDataError
 from .io import DEFAULT_MAX_CHARS, Fields, InputError, RecordReader
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -103,6 +104,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
         chrome=not args.no_chrome,
         dedup=not args.no_dedup,
         chrome_model=args.chrome_model,
+        index=args.index,
     )
     summary = clean(reader_from(args), args.output, options, progress=progress)
     counts = ", ".join(f"{summary[k]} {k}" for k in ("kept", "changed", "dropped", "skipped"))
@@ -252,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--no-chrome", action="store_true", help="do not learn or strip site chrome")
     clean.add_argument("--no-dedup", action="store_true", help="do not look for duplicate documents")
     clean.add_argument("--chrome-model", metavar="PATH", help="start from a saved chrome model (neardup chrome learn)")
+    clean.add_argument("--index", metavar="PATH", help="a persistent index (created if missing): drop documents seen in earlier runs, then add this run's kept ones")
     clean.set_defaults(run=cmd_clean)
 
     dups = commands.add_parser("dups", help="find near-duplicate documents (no chrome stripping)", description=cmd_dups.__doc__)
@@ -297,6 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
     align_cmd.add_argument("a", metavar="A", help="a UTF-8 text file")
     align_cmd.add_argument("b", metavar="B", help="a UTF-8 text file")
     align_cmd.set_defaults(run=cmd_align)
+    from ._index_cli import add_index_parser
+
+    add_index_parser(commands)
     return parser
 
 
@@ -306,8 +312,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return int(args.run(args))
-    except (InputError, ValueError, OSError) as error:
-        # ValueError: bad content (a corrupt model file, a bad record); OSError: files.
+    except BrokenPipeError:
+        # The reader of our output went away (`neardup ... | head`): not an error of ours.
+        # Point stdout at devnull so that the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except (InputError, ValueError, OSError, IndexDataError) as error:
+        # ValueError: bad content (a corrupt model file, a bad record); OSError: files;
+        # IndexDataError: the index file or its content.
         print(f"neardup: error: {error}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:

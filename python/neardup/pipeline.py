@@ -81,6 +81,9 @@ class CleanOptions:
     dedup: bool = True
     #: A saved chrome model to start from (it is updated with this corpus, not changed on disk).
     chrome_model: str | None = None
+    #: A persistent index (neardup.Index): documents seen in an earlier run are dropped as
+    #: duplicates of the indexed ones, and this run's kept documents are added to it.
+    index: str | None = None
     examples: int = 4
 
 
@@ -391,8 +394,54 @@ def _run(
         clusters = found.clusters
     del signatures
 
+    seen = _against_index(docs, decisions_by_position, spool, options) if options.index else {}
+
     # Pass 3: one decision per input record, the kept documents, the report.
-    return _write(reader, out, spool, docs, skipped, decisions_by_position, keeper, clusters, pair_scores, options, progress, parquet_out)
+    summary = _write(reader, out, spool, docs, skipped, decisions_by_position, keeper, clusters, pair_scores, seen, options, progress, parquet_out)
+    if options.index:
+        summary["index"] = _add_to_index(docs, decisions_by_position, seen, spool, options)
+    return summary
+
+
+def _open_index(options: CleanOptions):
+    from .index import Index
+
+    return Index(options.index, threshold=options.threshold, num_perm=options.num_perm, seed=MINHASH_SEED, n=options.ngram)
+
+
+def _against_index(docs: list[_Doc], decided: dict[int, Any], spool: _Spool, options: CleanOptions) -> dict[int, tuple[str, float]]:
+    """Documents kept within this corpus that the index has seen: position -> (indexed id,
+    estimated score). A match with the document's own id (a run repeated after an
+    interruption) is not a duplicate."""
+    seen: dict[int, tuple[str, float]] = {}
+    kept = [p for p in range(len(docs)) if p not in decided or decided[p].action != "dropped"]
+    with _open_index(options) as index:
+        for first in range(0, len(kept), options.batch_size):
+            chunk = kept[first : first + options.batch_size]
+            found = index.query([spool.read(docs[p].spool_offset) for p in chunk], duplicates_only=True, num_threads=options.num_threads)
+            for p, matches in zip(chunk, found):
+                others = [m for m in matches if m.id != docs[p].id]
+                if others:
+                    seen[p] = (others[0].id, float(others[0].score))
+    return seen
+
+
+def _add_to_index(docs: list[_Doc], decided: dict[int, Any], seen: dict[int, tuple[str, float]], spool: _Spool, options: CleanOptions) -> dict[str, Any]:
+    """Add the documents this run keeps to the index (ids already there are left as they are)."""
+    added = 0
+    new = [p for p in range(len(docs)) if p not in seen and (p not in decided or decided[p].action != "dropped")]
+    with _open_index(options) as index:
+        for first in range(0, len(new), options.batch_size):
+            chunk = new[first : first + options.batch_size]
+            added += index.add(
+                [spool.read(docs[p].spool_offset) for p in chunk],
+                [docs[p].id for p in chunk],
+                sites=[docs[p].site for p in chunk],
+                existing="skip",
+                num_threads=options.num_threads,
+            )
+        total = len(index)
+    return {"path": str(options.index), "seen_before": len(seen), "added": added, "documents": total}
 
 
 def _write(
@@ -405,6 +454,7 @@ def _write(
     keeper: _Keeper,
     clusters: list[Any],
     pair_scores: list[float],
+    seen: dict[int, tuple[str, float]],
     options: CleanOptions,
     progress: Progress,
     parquet_out: bool,
@@ -453,7 +503,14 @@ def _write(
             decision = decided.get(position)
             site = record.site or "(none)"
             site_chars[site][0] += len(record.text)
-            if decision is not None and decision.action == "dropped":
+            if position in seen:
+                indexed_id, score = seen[position]
+                cut = CutText(record.text, list(doc.removed))
+                spans = _dropped_spans(record.text, cut, "", False, indexed_id)
+                row.update(action="dropped", duplicate_of=indexed_id, score=round(score, 6))
+                row["reason"] = f"seen before: duplicate of {indexed_id} in the index (containment-minhash {score:.3f})"
+                row["removed"] = [[s, e, why] for s, e, why in spans]
+            elif decision is not None and decision.action == "dropped":
                 kept_doc = docs[decision.kept]
                 cut = CutText(record.text, list(doc.removed))
                 wraps = decision.kept in keeper.wrapped_by.get(position, ())

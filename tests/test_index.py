@@ -1,0 +1,424 @@
+"""The persistent index: agreement with find_duplicates, history decisions, queries, removal,
+chrome models, format versioning and parameters, crash safety under SIGKILL, concurrent
+readers, bounded query memory, and the command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import neardup
+from neardup import index as index_module
+from neardup.cli import main as cli_main
+from neardup.index import Index, IndexDataError, IndexMigrated
+
+HERE = Path(__file__).resolve().parent
+WRITER = HERE / "index_writer.py"
+WORDS = [f"word{i}" for i in range(3000)]
+
+
+def article(rng: random.Random, words: int = 150) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(words))
+
+
+def copy_of(rng: random.Random, text: str) -> str:
+    """A syndicated copy: a few words replaced, wrapped in other 'chrome'."""
+    tokens = text.split()
+    for _ in range(3):
+        tokens[rng.randrange(len(tokens))] = rng.choice(WORDS)
+    return "Home News Sport " + " ".join(tokens) + " Share this story on social media"
+
+
+def corpus(seed: int, originals: int = 40, copies: int = 25) -> list[str]:
+    rng = random.Random(seed)
+    docs = [article(rng, rng.randint(60, 220)) for _ in range(originals)]
+    for _ in range(copies):
+        docs.append(copy_of(rng, rng.choice(docs)))
+    docs.append("")  # an empty document is kept, never a duplicate
+    rng.shuffle(docs)
+    return docs
+
+
+FIELDS = ("index", "action", "kept", "cluster", "score", "method", "via", "reason")
+
+
+@pytest.mark.parametrize("keep", ["longest", "earliest", "most_complete"])
+@pytest.mark.parametrize("verify", ["exact", "estimate"])
+def test_empty_index_decides_like_find_duplicates(tmp_path, keep, verify):
+    docs = corpus(1)
+    with Index(tmp_path / "i.db") as index:
+        decisions = index.add_and_dedup(docs, [f"d{i}" for i in range(len(docs))], keep=keep, verify=verify)
+    expected = neardup.find_duplicates(docs, keep=keep, verify=verify).decisions
+    assert [tuple(getattr(d, f) for f in FIELDS) for d in decisions] == [tuple(getattr(d, f) for f in FIELDS) for d in expected]
+    assert sum(d.action == "dropped" for d in decisions) >= 20
+    assert all(not d.seen_before for d in decisions)
+
+
+def test_later_batches_are_decided_against_the_history(tmp_path, monkeypatch):
+    monkeypatch.setattr(index_module, "SEGMENT_DOCS", 8)  # band keys spread over segments
+    rng = random.Random(7)
+    first = [article(rng) for _ in range(30)]
+    with Index(tmp_path / "i.db") as index:
+        index.add(first, [f"a{i}" for i in range(30)])
+        # batch: copies of indexed articles 3 and 4, a copy of a copy of 3, a new article and its copy
+        new = article(rng)
+        second = [copy_of(rng, first[3]), "intro " + first[4], new, copy_of(rng, new)]
+        second.append(copy_of(rng, second[0]))
+        decisions = index.add_and_dedup(second, [f"b{i}" for i in range(5)], keep="earliest")
+        assert [d.action for d in decisions] == ["dropped", "dropped", "kept", "dropped", "dropped"]
+        assert decisions[0].seen_before and decisions[0].kept_id == "a3" and decisions[0].kept is None
+        assert decisions[0].method == "containment-minhash" and decisions[0].score >= 0.8
+        assert "indexed document 'a3'" in decisions[0].reason
+        assert decisions[1].kept_id == "a4"
+        assert decisions[3].kept == 2 and decisions[3].kept_id == "b2" and not decisions[3].seen_before
+        assert decisions[3].method == "containment-exact"
+        # b4 copies b0: it is linked to a3, directly or through b0
+        assert decisions[4].kept_id == "a3" and decisions[4].via_id in ("a3", "b0")
+        assert len(index) == 35  # add="all": dropped documents are indexed too
+        third = index.add_and_dedup([copy_of(rng, new), article(rng)], ["c0", "c1"], add="kept")
+        assert [d.action for d in third] == ["dropped", "kept"] and third[0].kept_id in ("b2", "b3")
+        assert "c0" not in index and "c1" in index
+        assert index.check() == []
+
+
+def test_query_finds_indexed_copies_and_reports_candidates(tmp_path, monkeypatch):
+    monkeypatch.setattr(index_module, "SEGMENT_DOCS", 16)  # band keys spread over segments
+    rng = random.Random(3)
+    docs = [article(rng) for _ in range(50)]
+    with Index(tmp_path / "i.db") as index:
+        index.add(docs, [f"d{i}" for i in range(50)], sites=["example.org"] * 50, metas=[{"n": i} for i in range(50)])
+        results = index.query([copy_of(rng, docs[10]), docs[20], article(rng), ""], duplicates_only=True)
+        assert [m.id for m in results[0]] == ["d10"] and results[0][0].duplicate
+        assert results[1][0].id == "d20" and results[1][0].score == 1.0 and results[1][0].jaccard == 1.0
+        assert results[2] == [] and results[3] == []
+        candidates = index.query([copy_of(rng, docs[10])])[0]
+        assert candidates[0].id == "d10"
+        assert all(a.score >= b.score for a, b in zip(candidates, candidates[1:]))
+        info = index.get("d10")
+        assert (info["site"], info["meta"], info["length"], info["batch"]) == ("example.org", {"n": 10}, len(docs[10]), 1)
+        with pytest.raises(KeyError, match="'nope' is not in the index"):
+            index.get("nope")
+
+
+def test_batches_are_all_or_nothing_and_ids_are_checked(tmp_path):
+    rng = random.Random(5)
+    with Index(tmp_path / "i.db") as index:
+        index.add([article(rng) for _ in range(3)], ["x", "y", "z"])
+        with pytest.raises(IndexDataError, match=r"document 1: id 'y' is already in the index"):
+            index.add([article(rng) for _ in range(3)], ["new1", "y", "new2"])
+        with pytest.raises(IndexDataError, match=r"document 2: id 'q' repeats document 0"):
+            index.add([article(rng) for _ in range(3)], ["q", "r", "q"])
+        with pytest.raises(IndexDataError, match=r"document 0: id 'x' is already in the index"):
+            index.add_and_dedup([article(rng)], ["x"])
+        with pytest.raises(TypeError, match=r"document 1: expected str, got int"):
+            index.add(["a b c", 5], ["m", "n"])
+        assert len(index) == 3 and "new1" not in index and index.stats()["batches"] == 1
+        assert index.add([article(rng) for _ in range(2)], ["x", "w"], existing="skip") == 1
+        assert len(index) == 4 and index.check() == []
+
+
+def test_remove(tmp_path, monkeypatch):
+    monkeypatch.setattr(index_module, "SEGMENT_DOCS", 4)  # band keys spread over segments
+    rng = random.Random(9)
+    docs = [article(rng) for _ in range(20)]
+    with Index(tmp_path / "i.db") as index:
+        index.add(docs, [f"d{i}" for i in range(20)])
+        with pytest.raises(IndexDataError, match=r"document 1: id 'nope' is not in the index"):
+            index.remove(["d1", "nope"])
+        assert len(index) == 20
+        assert index.remove(["d1", "d2"]) == 2
+        assert len(index) == 18 and "d1" not in index
+        assert index.query([docs[1]], duplicates_only=True) == [[]]
+        assert index._db.execute("SELECT count(*) FROM bands").fetchone()[0] == 18 * index.bands
+        assert index._db.execute("SELECT count(DISTINCT seg) FROM bands").fetchone()[0] == 6  # docs 1..20
+        assert [m.id for m in index.query([docs[19]], duplicates_only=True)[0]] == ["d19"]
+        assert index.check() == []
+
+
+def test_chrome_models_are_stored_per_site(tmp_path):
+    pages = [f"Site A menu\nAbout us\n{article(random.Random(i), 30)}\nFooter A" for i in range(6)]
+    other = [f"Other header\n{article(random.Random(100 + i), 30)}\nOther footer" for i in range(5)]
+    texts, sites = pages + other, ["a.com"] * 6 + ["b.com"] * 5
+    with Index(tmp_path / "i.db") as index:
+        index.update_chrome(texts[:4], sites[:4])
+        index.update_chrome(texts[4:], sites[4:])
+        stored = index.chrome_model()
+        assert stored.to_dict() == neardup.ChromeModel().update(texts, sites).to_dict()
+        assert index.chrome_model(["b.com"]).sites == ["b.com"] and index.chrome_model(["b.com"]).pages("b.com") == 5
+        assert "Site A menu" not in stored.strip(pages[0], "a.com").text
+        with pytest.raises(IndexDataError, match="chrome models were built with"):
+            index.update_chrome(texts[:1], sites[:1], min_pages=5)
+        assert index.stats()["chrome_sites"] == 2
+
+
+def test_parameters_are_stored_and_checked(tmp_path):
+    path = tmp_path / "i.db"
+    Index(path, threshold=0.7, measure="jaccard", num_perm=64).close()
+    with Index(path) as index:
+        assert (index.threshold, index.measure, index.num_perm) == (0.7, "jaccard", 64)
+        assert (index.bands, index.rows) == neardup.lsh_params(0.7, 64, (0.2, 0.8))
+    with Index(path, num_perm=64, threshold=0.7):
+        pass
+    with pytest.raises(IndexDataError, match=r"i.db: index was built with num_perm=64, not 128"):
+        Index(path, num_perm=128)
+    with pytest.raises(IndexDataError, match=r"built with bands=.*not 4"):
+        Index(path, params=(4, 4))
+    with pytest.raises(FileNotFoundError, match="no index there"):
+        Index(tmp_path / "missing.db", create=False)
+    with pytest.raises(ValueError, match="measure must be"):
+        Index(tmp_path / "bad.db", measure="cosine")
+
+
+def _set_version(path: Path, version: int) -> None:
+    db = sqlite3.connect(path)
+    db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+    db.commit()
+    db.close()
+
+
+def test_format_versions(tmp_path, monkeypatch):
+    path = tmp_path / "i.db"
+    with Index(path) as index:
+        index.add(["one two three four five six"], ["a"])
+    _set_version(path, index_module.SCHEMA_VERSION + 1)
+    with pytest.raises(IndexDataError, match=r"schema version 2 is newer than this neardup supports \(1\); upgrade"):
+        Index(path)
+
+    # An older index is migrated in one transaction, with a warning saying so: simulate the
+    # next format (version 2 adds a column) and open a version-1 file with it.
+    _set_version(path, 1)
+
+    def add_column(db: sqlite3.Connection) -> None:
+        db.execute("ALTER TABLE docs ADD COLUMN language TEXT")
+
+    monkeypatch.setattr(index_module, "SCHEMA_VERSION", 2)
+    monkeypatch.setitem(index_module._MIGRATIONS, 1, add_column)
+    with pytest.raises(IndexDataError, match="older than 2; open it writable once"):
+        Index(path, readonly=True)
+    with pytest.warns(IndexMigrated, match="migrated the index from schema version 1 to 2"):
+        index = Index(path)
+    assert index.stats()["schema_version"] == 2 and "a" in index
+    assert "language" in [r[1] for r in index._db.execute("PRAGMA table_info(docs)")]
+    index.close()
+
+    other = tmp_path / "other.db"
+    db = sqlite3.connect(other)
+    db.execute("CREATE TABLE t (x)")
+    db.commit()
+    db.close()
+    with pytest.raises(IndexDataError, match="other.db: not a neardup index"):
+        Index(other)
+    (tmp_path / "junk.db").write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(IndexDataError, match="junk.db: not a neardup index"):
+        Index(tmp_path / "junk.db")
+
+
+def test_readonly_index_refuses_writes(tmp_path):
+    path = tmp_path / "i.db"
+    Index(path).close()
+    with Index(path, readonly=True) as index:
+        with pytest.raises(IndexDataError, match="opened read-only"):
+            index.add(["a b c d e"], ["x"])
+
+
+def _writer(path: Path, size: int, max_batches: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, str(WRITER), str(path), str(size), str(max_batches)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_sigkill_at_random_points_never_leaves_a_partial_batch(tmp_path):
+    """Kill a writer with SIGKILL at random moments, many times; after each kill the index
+    opens consistent, every batch the writer saw committed is there entirely, and no other
+    batch is there partly."""
+    from index_writer import batch_signatures
+
+    path, size = tmp_path / "i.db", 400
+    rng = random.Random(11)
+    kills = in_flight = 0
+    committed: set[int] = set()
+    zygote = subprocess.Popen(
+        [sys.executable, str(WRITER), "--fork", str(path), str(size), "100000"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert zygote.stdin is not None and zygote.stdout is not None
+    deadline = time.monotonic() + 15  # a bound on the test's time, whatever the machine
+    try:
+        while kills < 30 and time.monotonic() < deadline:
+            zygote.stdin.write("go\n")
+            zygote.stdin.flush()
+            events = []
+            while True:  # the writer may print before the zygote names it
+                line = zygote.stdout.readline().split()
+                assert line, "the writer zygote died"
+                if line[0] == "writer":
+                    pid = line[1]
+                    break
+                events.append(line)
+            time.sleep(rng.uniform(0.0, 0.35))
+            os.kill(int(pid), signal.SIGKILL)
+            while True:
+                line = zygote.stdout.readline().split()
+                assert line, "the writer zygote died"
+                if line[0] == "exited":
+                    break
+                events.append(line)
+            assert line == ["exited", pid, str(signal.SIGKILL)], f"writer ended otherwise: {line} after {events}"
+            kills += 1
+            committed |= {int(e[1]) for e in events if e[0] == "commit"}
+            if events and events[-1][0] == "begin":
+                in_flight += 1
+
+            with Index(path) as index:
+                assert index.check() == []
+                rows = index._db.execute("SELECT batch, added, removed FROM batches ORDER BY batch").fetchall()
+                ids = {r[0] for r in index._db.execute("SELECT id FROM docs")}
+            # batches are numbered 1, 2, ... and batch number b holds k = b - 1, all of it
+            assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
+            assert all(added == size and removed == 0 for _, added, removed in rows)
+            assert ids == {f"k{k}-{i}" for k in range(len(rows)) for i in range(size)}
+            assert committed <= set(range(len(rows)))  # every reported commit survived
+    finally:
+        zygote.stdin.close()
+        zygote.wait(timeout=30)
+        zygote.stdout.close()
+    print(f"{kills} kills, {in_flight} inside a batch, {len(committed)} batches reported committed")
+    assert kills >= 15, f"only {kills} kills in the time bound"
+    assert in_flight >= kills // 3, f"only {in_flight} of {kills} kills landed inside a batch"
+    # the surviving content is the writer's, and is found by a query
+    with Index(path) as index:
+        k = index.stats()["batches"] - 1
+        assert k >= 1
+        found = index.query_signatures(batch_signatures(k, size)[:5], np.full(5, 100), duplicates_only=True)
+        assert [m[0].id for m in found] == [f"k{k}-{i}" for i in range(5)]
+
+
+def test_readers_work_while_a_writer_adds(tmp_path):
+    path, size, batches = tmp_path / "i.db", 400, 15
+    Index(path, params=(16, 4)).close()
+    proc = _writer(path, size, batches)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().startswith("ready")
+    from index_writer import batch_signatures
+
+    probe = batch_signatures(0, size)[:3]
+    reader = Index(path, readonly=True)
+    seen_counts: set[int] = set()
+    reads = 0
+    while proc.poll() is None or reads == 0:
+        stats = reader.stats()
+        # a read sees whole batches only
+        assert stats["documents"] == stats["batches"] * size
+        seen_counts.add(stats["documents"])
+        if stats["documents"]:
+            found = reader.query_signatures(probe, np.full(3, 100), duplicates_only=True)
+            assert [m[0].id for m in found] == ["k0-0", "k0-1", "k0-2"]
+        reads += 1
+    _, errors = proc.communicate(timeout=60)
+    assert proc.returncode == 0, errors
+    final = reader.stats()
+    reader.close()
+    assert final["documents"] == batches * size
+    assert len(seen_counts) >= 3, f"reads saw only {sorted(seen_counts)}: they did not overlap the writes"
+
+
+_MEMORY_PROBE = """
+import resource, sys, numpy as np
+from neardup.index import Index
+index = Index(sys.argv[1], cache_mb=4)
+rng = np.random.default_rng(1)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+for _ in range(3):
+    index.query_signatures(rng.integers(0, 2**63, size=(2000, 128), dtype=np.uint64), np.full(2000, 100))
+# indexed signatures (the builder's first chunk), so that candidates are fetched too
+indexed = np.random.default_rng(int(sys.argv[2])).integers(0, 2**63, size=(2000, 128), dtype=np.uint64)
+found = index.query_signatures(indexed, np.full(2000, 100), duplicates_only=True)
+assert [m[0].id for m in found] == [str(i) for i in range(2000)]
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+"""
+
+
+def _build(path: Path, docs: int) -> None:
+    rng = np.random.default_rng(docs)
+    with Index(path, params=(16, 8)) as index:
+        for start in range(0, docs, 20_000):
+            part = min(20_000, docs - start)
+            sigs = rng.integers(0, 2**63, size=(part, 128), dtype=np.uint64)
+            index.add_signatures([str(start + i) for i in range(part)], sigs, np.full(part, 100))
+
+
+def test_query_memory_does_not_grow_with_the_index(tmp_path):
+    small, large = tmp_path / "small.db", tmp_path / "large.db"
+    _build(small, 5_000)
+    _build(large, 50_000)
+    assert large.stat().st_size > 50e6  # the large index is far bigger than the cache
+    growth = {}
+    for path in (small, large):
+        docs = 5_000 if path == small else 50_000
+        out = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, str(path), str(docs)], capture_output=True, text=True, check=True)
+        growth[path.name] = int(out.stdout.strip()) / 1024  # ru_maxrss is in KiB: MiB
+    # the page cache is 4 MiB: the query's peak grows by at most about that, not with the
+    # index (ten times the documents, a file ten times larger than the cache)
+    assert growth["large.db"] < growth["small.db"] + 12, growth
+
+
+def test_command_line(tmp_path, capsys):
+    rng = random.Random(4)
+    docs = [article(rng) for _ in range(12)]
+    first = tmp_path / "a.jsonl"
+    first.write_text("".join(json.dumps({"id": f"a{i}", "text": t, "url": f"https://www.site{i % 2}.com/{i}"}) + "\n" for i, t in enumerate(docs)))
+    second = tmp_path / "b.jsonl"
+    second.write_text(
+        json.dumps({"id": "b0", "text": copy_of(rng, docs[5])}) + "\n" + json.dumps({"id": "b1", "text": article(rng)}) + "\n"
+    )
+    index = str(tmp_path / "i.db")
+    assert cli_main(["index", "add", index, str(first), "--batch-size", "5", "--chrome"]) == 0
+    assert json.loads(capsys.readouterr().err.strip().splitlines()[-1]) == {"added": 12, "skipped_records": 0, "documents": 12}
+    decisions = tmp_path / "d.jsonl"
+    assert cli_main(["index", "add", index, str(second), "--decisions", str(decisions)]) == 0
+    rows = [json.loads(line) for line in decisions.read_text().splitlines()]
+    assert [(r["id"], r["action"], r["kept_id"], r["seen_before"]) for r in rows] == [("b0", "dropped", "a5", True), ("b1", "kept", "b1", False)]
+    capsys.readouterr()
+    assert cli_main(["index", "query", index, str(second)]) == 0
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert out[0]["id"] == "b0" and out[0]["matches"][0]["id"] in ("a5", "b0") and out[1]["matches"][0]["id"] == "b1"
+    assert cli_main(["index", "stats", index, "--check"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["documents"] == 14 and stats["problems"] == [] and stats["chrome_sites"] == 2
+    # errors: an id already indexed, a missing index, other parameters, wrong usage
+    assert cli_main(["index", "add", index, str(first)]) == 1
+    assert "id 'a0' is already in the index" in capsys.readouterr().err
+    assert cli_main(["index", "add", index, str(first), "--skip-existing"]) == 0
+    assert cli_main(["index", "query", str(tmp_path / "none.db"), str(first)]) == 1
+    assert "none.db: no index there" in capsys.readouterr().err
+    assert cli_main(["index", "add", index, str(first), "--num-perm", "64"]) == 1
+    assert "built with num_perm=128, not 64" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:
+        cli_main(["index", "frobnicate"])
+    assert usage.value.code == 2
+
+
+def test_an_interrupted_creation_is_created_afresh(tmp_path):
+    path = tmp_path / "i.db"
+    db = sqlite3.connect(path)  # what a kill between the WAL switch and the schema leaves
+    assert db.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal"
+    db.close()
+    assert path.stat().st_size > 0
+    with Index(path) as index:
+        index.add(["one two three four five six"], ["a"])
+        assert index.check() == [] and len(index) == 1
