@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._reference.text import check_threads as _check_threads
 from . import _backend
 from .chrome import ChromeModel, Removed, Repeat, Stripped, collapse_repeats, find_repeats, find_repeats_batch, site_key
 from .chrome import repetition_stats, repetition_stats_batch
@@ -148,11 +149,6 @@ def _spans(values) -> np.ndarray:
 
 def _indices(values) -> np.ndarray:
     return np.asarray(values, dtype=np.int64)
-
-
-def _check_threads(num_threads: int | None) -> None:
-    if num_threads is not None and (isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1):
-        raise ValueError(f"num_threads must be None or an int >= 1, got {num_threads!r}")
 
 
 def _as_list(texts: Iterable[str]) -> Sequence[str]:

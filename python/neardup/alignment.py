@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._reference.text import check_threads as _check_threads
 from . import _backend
 from ._reference.align import DEFAULT_K, DEFAULT_MAX_GAP, DEFAULT_MIN_TOKENS, check_align_args
 
@@ -48,11 +49,6 @@ class Passage(NamedTuple):
     @property
     def b_span(self) -> tuple[int, int]:
         return self.b_start, self.b_end
-
-
-def _check_threads(num_threads: int | None) -> None:
-    if num_threads is not None and (isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1):
-        raise ValueError(f"num_threads must be None or an int >= 1, got {num_threads!r}")
 
 
 def align(

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from ._reference.text import check_threads as _check_threads
 from . import _backend
 
 _impl = _backend.IMPL
@@ -85,11 +86,6 @@ def _list(values: Iterable[Any], what: str) -> Sequence[Any]:
     if isinstance(values, str):
         raise TypeError(f"expected an iterable of {what}, got a single str")
     return values if isinstance(values, (list, tuple)) else list(values)
-
-
-def _check_threads(num_threads: int | None) -> None:
-    if num_threads is not None and (isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1):
-        raise ValueError(f"num_threads must be None or an int >= 1, got {num_threads!r}")
 
 
 def _b64(array: np.ndarray, dtype: str) -> str:

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from ._reference.text import check_threads as _check_threads
 from . import _backend
 from ._reference.dedup import DATASKETCH_SCHEMES, SCHEMES, check_num_perm, datasketch_permutations
 from ._reference.text import check_seed, check_shingle_args
@@ -65,11 +66,6 @@ _impl = _backend.IMPL
 KEEP_POLICIES = ("longest", "earliest", "most_complete")
 # Simpson intervals for the LSH error integrals (even); enough for the polynomial integrands.
 _SIMPSON_INTERVALS = 256
-
-
-def _check_threads(num_threads: int | None) -> None:
-    if num_threads is not None and (isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1):
-        raise ValueError(f"num_threads must be None or an int >= 1, got {num_threads!r}")
 
 
 def _check_threshold(threshold: float, name: str = "threshold") -> float:

@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ._reference.text import check_threads as _check_threads
 from . import _backend
 from ._reference.simhash import WEIGHTINGS, check_weights
 from ._reference.text import check_shingle_args
@@ -54,11 +55,6 @@ _impl = _backend.IMPL
 DEFAULT_SIMHASH_NGRAM = 3
 #: Default search distance: fingerprints differing in at most 3 of 64 bits.
 DEFAULT_K = 3
-
-
-def _check_threads(num_threads: int | None) -> None:
-    if num_threads is not None and (isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1):
-        raise ValueError(f"num_threads must be None or an int >= 1, got {num_threads!r}")
 
 
 def _check_weighting(weighting: str) -> None:
