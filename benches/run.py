@@ -688,6 +688,21 @@ def align_speed(ctx: Context) -> list[Rows]:
     return [Rows("align_speed.run", run_module, {"module": "align_speed", "quick": ctx.quick})]
 
 
+@benchmark("index", requires=["bench-corpus-22k.jsonl.gz"])
+def index_bench(ctx: Context) -> list[Rows]:
+    """The persistent SQLite index: add throughput, query latency p50/p99, bytes on disk per
+    document and peak RSS, filled to 1,000,000 documents (20,000 with --quick)
+    (benches/index_bench.py)."""
+    return [Rows("index_bench.run", run_module, {"module": "index_bench", "quick": ctx.quick})]
+
+
+@benchmark("spark", requires=["dups-bbc-news.jsonl.gz"])
+def spark_bench(ctx: Context) -> list[Rows]:
+    """neardup.spark in local mode against the local job, and its scaling from 1 to 2
+    executor cores (benches/spark_bench.py; needs pyspark and Java 17+)."""
+    return [Rows("spark_bench.run", run_module, {"module": "spark_bench", "quick": ctx.quick})]
+
+
 @benchmark("clean", requires=["dups-syndication-cleanportaleval.jsonl.gz", "bench-corpus-22k.jsonl.gz"])
 def clean_job(ctx: Context) -> list[Rows]:
     """`neardup clean` end to end per corpus: MB/s, peak RSS, syndication pairwise F1 and
