@@ -283,6 +283,17 @@ pub struct JoinedTokens {
 }
 
 impl JoinedTokens {
+    /// Room for the tokens of a text of `bytes` bytes: English averages about six bytes per
+    /// word with its separator; more tokens than that only reallocate.
+    fn with_capacity(bytes: usize) -> Self {
+        let tokens = bytes / 6 + 1;
+        JoinedTokens {
+            text: String::with_capacity(bytes),
+            ranges: Vec::with_capacity(tokens),
+            spans: Vec::with_capacity(tokens),
+        }
+    }
+
     #[inline]
     fn open(&mut self, start: usize) {
         if !self.text.is_empty() {
@@ -312,7 +323,7 @@ impl JoinedTokens {
 /// per letter of a script written without spaces; everything else separates tokens.
 pub fn tokenize_joined(text: &str) -> JoinedTokens {
     if text.is_ascii() {
-        ascii_tokens(text.as_bytes())
+        ascii_tokens(text)
     } else {
         general_tokens(text)
     }
@@ -347,9 +358,57 @@ fn reference_tokens(text: &str) -> JoinedTokens {
     out
 }
 
+#[inline(always)]
+fn is_ascii_word_byte(b: u8) -> bool {
+    (b | 0x20).wrapping_sub(b'a') < 26 || b.wrapping_sub(b'0') < 10 || b == b'_'
+}
+
+/// Bit `j` set iff `bytes[at + j]` is an ASCII word byte `[0-9A-Za-z_]`; bits past the end of
+/// `bytes` are clear.
 #[inline]
-fn is_ascii_word_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_'
+fn word_mask(bytes: &[u8], at: usize) -> u64 {
+    let block = &bytes[at.min(bytes.len())..bytes.len().min(at + 64)];
+    #[cfg(target_arch = "x86_64")]
+    if let Ok(full) = <&[u8; 64]>::try_from(block) {
+        return word_mask_sse2(full);
+    }
+    let mut mask = 0u64;
+    for (j, &b) in block.iter().enumerate() {
+        mask |= (is_ascii_word_byte(b) as u64) << j;
+    }
+    mask
+}
+
+/// `word_mask` of a full block, 16 bytes per compare (SSE2 is part of every x86_64 CPU).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn word_mask_sse2(block: &[u8; 64]) -> u64 {
+    use std::arch::x86_64::*;
+    let mut mask = 0u64;
+    for k in 0..4 {
+        // SAFETY: SSE2 is enabled on every x86_64 target; the unaligned load reads the 16
+        // bytes `block[16k..16k + 16]`, inside the array.
+        let bits = unsafe {
+            let v = _mm_loadu_si128(block.as_ptr().add(16 * k) as *const __m128i);
+            let bias = _mm_set1_epi8(i8::MIN);
+            // `x - lo` as unsigned `< n`, as a signed compare of both sides biased by 128.
+            let letter = _mm_xor_si128(
+                _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8(b'a' as i8)),
+                bias,
+            );
+            let digit = _mm_xor_si128(_mm_sub_epi8(v, _mm_set1_epi8(b'0' as i8)), bias);
+            let word = _mm_or_si128(
+                _mm_or_si128(
+                    _mm_cmplt_epi8(letter, _mm_set1_epi8((26u8 ^ 0x80) as i8)),
+                    _mm_cmplt_epi8(digit, _mm_set1_epi8((10u8 ^ 0x80) as i8)),
+                ),
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(b'_' as i8)),
+            );
+            _mm_movemask_epi8(word) as u16 as u64
+        };
+        mask |= bits << (16 * k);
+    }
+    mask
 }
 
 /// The tokenizer's state, fed by the normalisation pipeline of `normalize_with` inlined.
@@ -368,33 +427,39 @@ impl Tokenizer {
     /// A maximal stretch of ASCII bytes each followed by an ASCII byte (or the end): each is
     /// its own normalisation segment, normalised by lowercasing, starting at char `index`.
     #[inline]
-    fn ascii_run(&mut self, run: &[u8], mut index: usize) {
-        let mut i = 0;
-        while i < run.len() {
-            if is_ascii_word_byte(run[i]) {
-                let word_end =
-                    run[i..].iter().position(|&b| !is_ascii_word_byte(b)).map_or(run.len(), |p| i + p);
-                if !(self.in_token && self.kind == CLASS_WORD) {
-                    if self.in_token {
-                        self.out.close(self.last_end);
-                    }
-                    self.out.open(index);
-                    (self.in_token, self.kind) = (true, CLASS_WORD);
-                }
-                for &b in &run[i..word_end] {
-                    self.out.text.push(b.to_ascii_lowercase() as char);
-                }
-                index += word_end - i;
-                self.last_end = index;
-                i = word_end;
-            } else {
+    fn ascii_run(&mut self, run: &str, index: usize) {
+        let bytes = run.as_bytes();
+        let (mut i, mut base, mut mask) = (0usize, 0usize, word_mask(bytes, 0));
+        while i < bytes.len() {
+            if i - base >= 64 {
+                (base, mask) = (i, word_mask(bytes, i));
+            }
+            let rel = i - base;
+            let bits = mask >> rel;
+            if bits & 1 == 0 {
+                // A non-word byte (bits past the end of the run are never reached here).
                 if self.in_token {
                     self.out.close(self.last_end);
                     self.in_token = false;
                 }
-                i += 1;
-                index += 1;
+                i += (bits.trailing_zeros() as usize).min(64 - rel);
+                continue;
             }
+            // Word bytes up to the end of this block: a whole word or a piece of one, which
+            // the next piece extends.
+            let end = i + ((!bits).trailing_zeros() as usize).min(64 - rel);
+            if !(self.in_token && self.kind == CLASS_WORD) {
+                if self.in_token {
+                    self.out.close(self.last_end);
+                }
+                self.out.open(index + i);
+                (self.in_token, self.kind) = (true, CLASS_WORD);
+            }
+            let from = self.out.text.len();
+            self.out.text.push_str(&run[i..end]);
+            self.out.text[from..].make_ascii_lowercase();
+            self.last_end = index + end;
+            i = end;
         }
     }
 
@@ -454,7 +519,7 @@ impl Tokenizer {
 fn general_tokens(text: &str) -> JoinedTokens {
     let bytes = text.as_bytes();
     let mut tok = Tokenizer {
-        out: JoinedTokens { text: String::with_capacity(bytes.len()), ..Default::default() },
+        out: JoinedTokens::with_capacity(bytes.len()),
         in_token: false,
         kind: CLASS_OTHER,
         last_end: 0,
@@ -472,7 +537,7 @@ fn general_tokens(text: &str) -> JoinedTokens {
             let run_end = bytes[pos..].iter().position(|&b| b >= 0x80).map_or(bytes.len(), |p| pos + p);
             // Every byte of the run but a last one followed by a non-ASCII character.
             let direct_end = if run_end == bytes.len() { run_end } else { run_end - 1 };
-            tok.ascii_run(&bytes[pos..direct_end], index);
+            tok.ascii_run(&text[pos..direct_end], index);
             index += direct_end - pos;
             pos = direct_end;
             if pos < run_end {
@@ -514,25 +579,18 @@ fn general_tokens(text: &str) -> JoinedTokens {
 /// `tokenize_joined` for all-ASCII text, where normalising is lowercasing and a token is a run
 /// of `[a-z0-9_]` whose span is its own bytes. Most real text is ASCII; this loop is the same
 /// rule without the general machinery.
-fn ascii_tokens(bytes: &[u8]) -> JoinedTokens {
-    let mut out = JoinedTokens { text: String::with_capacity(bytes.len()), ..Default::default() };
-    let mut in_token = false;
-    for (index, &byte) in bytes.iter().enumerate() {
-        if byte.is_ascii_alphanumeric() || byte == b'_' {
-            if !in_token {
-                out.open(index);
-                in_token = true;
-            }
-            out.text.push(byte.to_ascii_lowercase() as char);
-        } else if in_token {
-            out.close(index);
-            in_token = false;
-        }
+fn ascii_tokens(text: &str) -> JoinedTokens {
+    let mut tok = Tokenizer {
+        out: JoinedTokens::with_capacity(text.len()),
+        in_token: false,
+        kind: CLASS_OTHER,
+        last_end: 0,
+    };
+    tok.ascii_run(text, 0);
+    if tok.in_token {
+        tok.out.close(tok.last_end);
     }
-    if in_token {
-        out.close(bytes.len());
-    }
-    out
+    tok.out
 }
 
 pub fn tokenize(text: &str) -> (Vec<String>, Vec<Span>) {
@@ -645,9 +703,24 @@ mod tests {
             "  lead and trail  ",
             "it's e-mail: x@y.z\r\n\r\nok_",
             "___ 123",
+            &"Ab".repeat(100),
+            &format!("{} {}!x", "w".repeat(63), "Q_9".repeat(50)),
+            &"a b-cd".repeat(40),
         ] {
-            assert_eq!(ascii_tokens(text.as_bytes()), general_tokens(text), "{text:?}");
-            assert_eq!(ascii_tokens(text.as_bytes()), reference_tokens(text), "{text:?}");
+            assert_eq!(ascii_tokens(text), general_tokens(text), "{text:?}");
+            assert_eq!(ascii_tokens(text), reference_tokens(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn word_mask_agrees_with_the_byte_rule() {
+        let bytes: Vec<u8> = (0..=255u8).chain(0..=255u8).collect();
+        for at in [0, 1, 63, 64, 100, 200, 300, 448, 449, 511, 512] {
+            let mask = word_mask(&bytes, at);
+            for j in 0..64 {
+                let expected = bytes.get(at + j).is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_');
+                assert_eq!(mask >> j & 1 == 1, expected, "at={at} j={j}");
+            }
         }
     }
 
