@@ -133,6 +133,23 @@ impl MinHasher {
         out
     }
 
+    /// `sign`, reusing the buffer of the shingle hashes (the fused text -> signature path).
+    pub fn sign_owned(&self, mut shingles: Vec<u64>) -> Vec<u64> {
+        let mut out = vec![u64::MAX; self.num_perm];
+        match self.scheme {
+            Scheme::Classic => {
+                if !shingles.is_empty() {
+                    for x in shingles.iter_mut() {
+                        *x = fmix64(*x);
+                    }
+                    classic_min(&shingles, &self.a, &self.b, &mut out);
+                }
+            }
+            Scheme::Oph => self.sign_oph(&shingles, &mut out),
+        }
+        out
+    }
+
     /// Write the signature into `out` (`out.len() == num_perm`).
     pub fn sign_into(&self, shingles: &[u64], out: &mut [u64]) {
         debug_assert_eq!(out.len(), self.num_perm);
@@ -460,6 +477,7 @@ mod tests {
             for k in [1, 5, 64] {
                 let hasher = MinHasher::new(scheme, k, 42).unwrap();
                 let sig = hasher.sign(&[3, 1, 2]);
+                assert_eq!(sig, hasher.sign_owned(vec![3, 1, 2]));
                 assert_eq!(sig, hasher.sign(&[2, 2, 3, 1, 1]));
                 assert!(sig.iter().all(|&v| v != u64::MAX || k == 1));
             }
@@ -497,6 +515,7 @@ mod tests {
                     })
                     .collect();
                 assert_eq!(hasher.sign(set), expected, "k={k} len={len}");
+                assert_eq!(hasher.sign_owned(set.to_vec()), expected, "owned k={k} len={len}");
                 let mixed: Vec<u64> = set.iter().map(|&x| fmix64(x)).collect();
                 let mut generic = vec![u64::MAX; k];
                 classic_min_generic(&mixed, a, b, &mut generic);
