@@ -429,6 +429,8 @@ impl Tokenizer {
     #[inline]
     fn ascii_run(&mut self, run: &str, index: usize) {
         let bytes = run.as_bytes();
+        // Lowercased in one pass (vectorised), then copied word by word.
+        let lower = run.to_ascii_lowercase();
         let (mut i, mut base, mut mask) = (0usize, 0usize, word_mask(bytes, 0));
         while i < bytes.len() {
             if i - base >= 64 {
@@ -455,9 +457,7 @@ impl Tokenizer {
                 self.out.open(index + i);
                 (self.in_token, self.kind) = (true, CLASS_WORD);
             }
-            let from = self.out.text.len();
-            self.out.text.push_str(&run[i..end]);
-            self.out.text[from..].make_ascii_lowercase();
+            self.out.text.push_str(&lower[i..end]);
             self.last_end = index + end;
             i = end;
         }
