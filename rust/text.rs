@@ -283,6 +283,17 @@ pub struct JoinedTokens {
 }
 
 impl JoinedTokens {
+    /// Room for the tokens of a text of `bytes` bytes: English averages about six bytes per
+    /// word with its separator; more tokens than that only reallocate.
+    fn with_capacity(bytes: usize) -> Self {
+        let tokens = bytes / 6 + 1;
+        JoinedTokens {
+            text: String::with_capacity(bytes),
+            ranges: Vec::with_capacity(tokens),
+            spans: Vec::with_capacity(tokens),
+        }
+    }
+
     #[inline]
     fn open(&mut self, start: usize) {
         if !self.text.is_empty() {
@@ -312,13 +323,16 @@ impl JoinedTokens {
 /// per letter of a script written without spaces; everything else separates tokens.
 pub fn tokenize_joined(text: &str) -> JoinedTokens {
     if text.is_ascii() {
-        ascii_tokens(text.as_bytes())
+        ascii_tokens(text)
     } else {
         general_tokens(text)
     }
 }
 
-fn general_tokens(text: &str) -> JoinedTokens {
+/// The reference rule, written as `normalize_with` feeding the tokenizer. Kept as the
+/// specification the fast path is tested against.
+#[cfg(test)]
+fn reference_tokens(text: &str) -> JoinedTokens {
     let mut out = JoinedTokens::default();
     let (mut in_token, mut kind, mut last_end) = (false, CLASS_OTHER, 0usize);
     normalize_with(text, false, |c, start, end| {
@@ -344,28 +358,239 @@ fn general_tokens(text: &str) -> JoinedTokens {
     out
 }
 
+#[inline(always)]
+fn is_ascii_word_byte(b: u8) -> bool {
+    (b | 0x20).wrapping_sub(b'a') < 26 || b.wrapping_sub(b'0') < 10 || b == b'_'
+}
+
+/// Bit `j` set iff `bytes[at + j]` is an ASCII word byte `[0-9A-Za-z_]`; bits past the end of
+/// `bytes` are clear.
+#[inline]
+fn word_mask(bytes: &[u8], at: usize) -> u64 {
+    let block = &bytes[at.min(bytes.len())..bytes.len().min(at + 64)];
+    #[cfg(target_arch = "x86_64")]
+    if let Ok(full) = <&[u8; 64]>::try_from(block) {
+        return word_mask_sse2(full);
+    }
+    let mut mask = 0u64;
+    for (j, &b) in block.iter().enumerate() {
+        mask |= (is_ascii_word_byte(b) as u64) << j;
+    }
+    mask
+}
+
+/// `word_mask` of a full block, 16 bytes per compare (SSE2 is part of every x86_64 CPU).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn word_mask_sse2(block: &[u8; 64]) -> u64 {
+    use std::arch::x86_64::*;
+    let mut mask = 0u64;
+    for k in 0..4 {
+        // SAFETY: SSE2 is enabled on every x86_64 target; the unaligned load reads the 16
+        // bytes `block[16k..16k + 16]`, inside the array.
+        let bits = unsafe {
+            let v = _mm_loadu_si128(block.as_ptr().add(16 * k) as *const __m128i);
+            let bias = _mm_set1_epi8(i8::MIN);
+            // `x - lo` as unsigned `< n`, as a signed compare of both sides biased by 128.
+            let letter = _mm_xor_si128(
+                _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8(b'a' as i8)),
+                bias,
+            );
+            let digit = _mm_xor_si128(_mm_sub_epi8(v, _mm_set1_epi8(b'0' as i8)), bias);
+            let word = _mm_or_si128(
+                _mm_or_si128(
+                    _mm_cmplt_epi8(letter, _mm_set1_epi8((26u8 ^ 0x80) as i8)),
+                    _mm_cmplt_epi8(digit, _mm_set1_epi8((10u8 ^ 0x80) as i8)),
+                ),
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(b'_' as i8)),
+            );
+            _mm_movemask_epi8(word) as u16 as u64
+        };
+        mask |= bits << (16 * k);
+    }
+    mask
+}
+
+/// The tokenizer's state, fed by the normalisation pipeline of `normalize_with` inlined.
+///
+/// A whitespace character only ever turns into a separating space (collapsed, trimmed), and
+/// a space only closes the open token without moving its end, so here whitespace closes the
+/// token at once; the tokens and spans are those of `reference_tokens`.
+struct Tokenizer {
+    out: JoinedTokens,
+    in_token: bool,
+    kind: u8,
+    last_end: usize,
+}
+
+impl Tokenizer {
+    /// A maximal stretch of ASCII bytes each followed by an ASCII byte (or the end): each is
+    /// its own normalisation segment, normalised by lowercasing, starting at char `index`.
+    #[inline]
+    fn ascii_run(&mut self, run: &str, index: usize) {
+        let bytes = run.as_bytes();
+        // Lowercased in one pass (vectorised), then copied word by word.
+        let lower = run.to_ascii_lowercase();
+        let (mut i, mut base, mut mask) = (0usize, 0usize, word_mask(bytes, 0));
+        while i < bytes.len() {
+            if i - base >= 64 {
+                (base, mask) = (i, word_mask(bytes, i));
+            }
+            let rel = i - base;
+            let bits = mask >> rel;
+            if bits & 1 == 0 {
+                // A non-word byte (bits past the end of the run are never reached here).
+                if self.in_token {
+                    self.out.close(self.last_end);
+                    self.in_token = false;
+                }
+                i += (bits.trailing_zeros() as usize).min(64 - rel);
+                continue;
+            }
+            // Word bytes up to the end of this block: a whole word or a piece of one, which
+            // the next piece extends.
+            let end = i + ((!bits).trailing_zeros() as usize).min(64 - rel);
+            if !(self.in_token && self.kind == CLASS_WORD) {
+                if self.in_token {
+                    self.out.close(self.last_end);
+                }
+                self.out.open(index + i);
+                (self.in_token, self.kind) = (true, CLASS_WORD);
+            }
+            self.out.text.push_str(&lower[i..end]);
+            self.last_end = index + end;
+            i = end;
+        }
+    }
+
+    /// One normalised character (after NFKC and case folding) of a non-trivial segment.
+    #[inline]
+    fn produce(&mut self, c: char, start: usize, end: usize) {
+        let c = fold_punctuation(c);
+        if is_whitespace(c) {
+            if self.in_token {
+                self.out.close(self.last_end);
+                self.in_token = false;
+            }
+            return;
+        }
+        let class = char_class(c);
+        if self.in_token && (class == CLASS_MARK || (class == CLASS_WORD && self.kind == CLASS_WORD)) {
+            self.out.text.push(c);
+            self.last_end = end;
+            return;
+        }
+        if self.in_token {
+            self.out.close(self.last_end);
+            self.in_token = false;
+        }
+        if class == CLASS_WORD || class == CLASS_SPACELESS {
+            self.out.open(start);
+            self.out.text.push(c);
+            (self.in_token, self.kind, self.last_end) = (true, class, end);
+        }
+    }
+
+    /// `Normalizer::flush_segment` with `mask_digits = false`.
+    fn flush_segment(&mut self, segment: &str, start: usize, end: usize, opaque: bool) {
+        let mut chars = segment.chars();
+        if let (Some(only), None) = (chars.next(), chars.next()) {
+            if only.is_ascii() {
+                self.produce(only.to_ascii_lowercase(), start, end);
+                return;
+            }
+        }
+        if opaque {
+            for c in segment.chars() {
+                self.produce(c, start, end);
+            }
+        } else {
+            for c in fold_segment(segment).chars() {
+                self.produce(c, start, end);
+            }
+        }
+    }
+}
+
+/// `reference_tokens` with the segmentation loop of `normalize_with` inlined: runs of ASCII
+/// bytes go through `Tokenizer::ascii_run`, only the segments holding non-ASCII characters
+/// (and the ASCII character just before one, which a combining mark may extend) through the
+/// general machinery.
+fn general_tokens(text: &str) -> JoinedTokens {
+    let bytes = text.as_bytes();
+    let mut tok = Tokenizer {
+        out: JoinedTokens::with_capacity(bytes.len()),
+        in_token: false,
+        kind: CLASS_OTHER,
+        last_end: 0,
+    };
+    let mut segment = String::new();
+    let (mut start, mut end, mut opaque) = (0usize, 0usize, false);
+    let (mut pos, mut index) = (0usize, 0usize);
+    while pos < bytes.len() {
+        let byte = bytes[pos];
+        if byte < 0x80 {
+            if !segment.is_empty() {
+                tok.flush_segment(&segment, start, end, opaque);
+                segment.clear();
+            }
+            let run_end = bytes[pos..].iter().position(|&b| b >= 0x80).map_or(bytes.len(), |p| pos + p);
+            // Every byte of the run but a last one followed by a non-ASCII character.
+            let direct_end = if run_end == bytes.len() { run_end } else { run_end - 1 };
+            tok.ascii_run(&text[pos..direct_end], index);
+            index += direct_end - pos;
+            pos = direct_end;
+            if pos < run_end {
+                segment.push(bytes[pos] as char);
+                (start, end, opaque) = (index, index + 1, false);
+                pos += 1;
+                index += 1;
+            }
+            continue;
+        }
+        let c = text[pos..].chars().next().expect("pos is a char boundary inside the text");
+        pos += c.len_utf8();
+        index += 1;
+        if is_ignorable(c) {
+            continue;
+        }
+        let cp = c as u32;
+        if !segment.is_empty() && !opaque && is_unsafe_start(cp) {
+            segment.push(c);
+            end = index;
+            continue;
+        }
+        if !segment.is_empty() {
+            tok.flush_segment(&segment, start, end, opaque);
+            segment.clear();
+        }
+        segment.push(c);
+        (start, end, opaque) = (index - 1, index, !is_assigned(cp));
+    }
+    if !segment.is_empty() {
+        tok.flush_segment(&segment, start, end, opaque);
+    }
+    if tok.in_token {
+        tok.out.close(tok.last_end);
+    }
+    tok.out
+}
+
 /// `tokenize_joined` for all-ASCII text, where normalising is lowercasing and a token is a run
 /// of `[a-z0-9_]` whose span is its own bytes. Most real text is ASCII; this loop is the same
 /// rule without the general machinery.
-fn ascii_tokens(bytes: &[u8]) -> JoinedTokens {
-    let mut out = JoinedTokens { text: String::with_capacity(bytes.len()), ..Default::default() };
-    let mut in_token = false;
-    for (index, &byte) in bytes.iter().enumerate() {
-        if byte.is_ascii_alphanumeric() || byte == b'_' {
-            if !in_token {
-                out.open(index);
-                in_token = true;
-            }
-            out.text.push(byte.to_ascii_lowercase() as char);
-        } else if in_token {
-            out.close(index);
-            in_token = false;
-        }
+fn ascii_tokens(text: &str) -> JoinedTokens {
+    let mut tok = Tokenizer {
+        out: JoinedTokens::with_capacity(text.len()),
+        in_token: false,
+        kind: CLASS_OTHER,
+        last_end: 0,
+    };
+    tok.ascii_run(text, 0);
+    if tok.in_token {
+        tok.out.close(tok.last_end);
     }
-    if in_token {
-        out.close(bytes.len());
-    }
-    out
+    tok.out
 }
 
 pub fn tokenize(text: &str) -> (Vec<String>, Vec<Span>) {
@@ -478,8 +703,66 @@ mod tests {
             "  lead and trail  ",
             "it's e-mail: x@y.z\r\n\r\nok_",
             "___ 123",
+            &"Ab".repeat(100),
+            &format!("{} {}!x", "w".repeat(63), "Q_9".repeat(50)),
+            &"a b-cd".repeat(40),
         ] {
-            assert_eq!(ascii_tokens(text.as_bytes()), general_tokens(text), "{text:?}");
+            assert_eq!(ascii_tokens(text), general_tokens(text), "{text:?}");
+            assert_eq!(ascii_tokens(text), reference_tokens(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn word_mask_agrees_with_the_byte_rule() {
+        let bytes: Vec<u8> = (0..=255u8).chain(0..=255u8).collect();
+        for at in [0, 1, 63, 64, 100, 200, 300, 448, 449, 511, 512] {
+            let mask = word_mask(&bytes, at);
+            for j in 0..64 {
+                let expected = bytes.get(at + j).is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_');
+                assert_eq!(mask >> j & 1 == 1, expected, "at={at} j={j}");
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_runs_equal_the_reference_at_every_boundary() {
+        let others = [
+            "\u{301}",
+            "\u{308}\u{301}",
+            "\u{AD}",
+            "\u{200B}",
+            "\u{FEFF}",
+            "\u{A0}",
+            "\u{3000}",
+            "\u{2019}",
+            "\u{201C}",
+            "\u{2014}",
+            "\u{BB}",
+            "\u{A9}",
+            "\u{A8}",
+            "\u{FB01}",
+            "\u{2474}",
+            "\u{E9}",
+            "\u{130}",
+            "\u{DF}",
+            "東京",
+            "\u{E01}\u{E31}",
+            "\u{1FAF9}",
+            "\u{663}",
+            "\u{FF21}",
+            "\u{2163}",
+            "\u{85}",
+        ];
+        let asciis = ["", "a", "Ab", "x_1", " ", "  z ", "-", "e ", "9", "\t", "a.b"];
+        for left in asciis {
+            for other in others {
+                for right in asciis {
+                    for tail in ["", "\u{301}", "q\u{308}", " \u{E9}"] {
+                        let text = format!("{left}{other}{right}{tail}{other}{left}");
+                        assert_eq!(general_tokens(&text), reference_tokens(&text), "{text:?}");
+                    }
+                }
+            }
         }
     }
 

@@ -32,3 +32,14 @@ texts = st.one_of(
     st.lists(st.one_of(st.text(alphabet=INTERESTING, max_size=8), st.sampled_from(WORDS)), max_size=60).map("".join),
     st.tuples(st.text(alphabet=INTERESTING, min_size=1, max_size=5), st.integers(1, 400)).map(lambda p: p[0] * p[1]),
 )
+
+# Mostly ASCII with a non-ASCII character (or a short run of them) here and there, the shape
+# of real web text: exercises the tokenizer's boundaries between its ASCII runs and the
+# general path (a combining mark right after an ASCII letter, ignorables, NBSP, quotes, CJK).
+ascii_heavy = st.lists(
+    st.one_of(
+        st.text(alphabet=string.printable, min_size=1, max_size=12),
+        st.text(alphabet=INTERESTING, min_size=1, max_size=2),
+    ),
+    max_size=40,
+).map("".join)

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from neardup import _core, _reference
-from strategies import texts
+from strategies import ascii_heavy, texts
 
 
 def as_lists(value):
@@ -42,6 +42,12 @@ def test_tokenize(text):
 @given(texts, st.integers(1, 7), st.sampled_from(["word", "char"]), st.integers(0, 2**64 - 1))
 def test_shingles(text, n, kind, seed):
     same(_core.shingles(text, n, kind, seed), _reference.shingles(text, n, kind, seed))
+
+
+@given(ascii_heavy, st.integers(1, 5))
+def test_ascii_heavy_tokens_and_shingles(text, n):
+    same(_core.tokenize(text), _reference.tokenize(text))
+    same(_core.shingles(text, n, "word", 3), _reference.shingles(text, n, "word", 3))
 
 
 @given(st.binary(max_size=2100), st.integers(0, 2**64 - 1))

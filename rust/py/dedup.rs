@@ -90,7 +90,7 @@ fn minhash_texts<'py>(
     let rows = py
         .detach(|| {
             map_ordered(&texts, num_threads, |t| {
-                text::shingles(t, n, kind, shingle_seed).map(|s| hasher.sign(&s))
+                text::shingles(t, n, kind, shingle_seed).map(|s| hasher.sign_owned(s))
             })
         })
         .map_err(to_py_err)?
