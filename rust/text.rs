@@ -112,6 +112,76 @@ fn fold_segment(segment: &str) -> String {
     current
 }
 
+/// Where normalised characters go, each with the original span it came from.
+trait Produce {
+    fn produce(&mut self, c: char, start: usize, end: usize);
+
+    /// Normalise one segment (docs/text.md: a single ASCII character is lowercased, an
+    /// unassigned code point passes through, anything else is case-folded NFKC) and produce it.
+    fn flush_segment(&mut self, segment: &str, start: usize, end: usize, opaque: bool) {
+        let mut chars = segment.chars();
+        if let (Some(only), None) = (chars.next(), chars.next()) {
+            if only.is_ascii() {
+                self.produce(only.to_ascii_lowercase(), start, end);
+                return;
+            }
+        }
+        if opaque {
+            for c in segment.chars() {
+                self.produce(c, start, end);
+            }
+        } else {
+            for c in fold_segment(segment).chars() {
+                self.produce(c, start, end);
+            }
+        }
+    }
+}
+
+/// The normalisation unit being built: a character and those that may not be cut from it.
+#[derive(Default)]
+struct Segment {
+    chars: String,
+    start: usize,
+    end: usize,
+    opaque: bool,
+}
+
+impl Segment {
+    #[inline]
+    fn flush(&mut self, sink: &mut impl Produce) {
+        if !self.chars.is_empty() {
+            sink.flush_segment(&self.chars, self.start, self.end, self.opaque);
+            self.chars.clear();
+        }
+    }
+
+    /// Start a segment at an ASCII character that a following combining mark may extend.
+    #[inline]
+    fn start_ascii(&mut self, byte: u8, index: usize) {
+        self.chars.push(byte as char);
+        (self.start, self.end, self.opaque) = (index, index + 1, false);
+    }
+
+    /// Take the non-ASCII character `c`, the `index`-th of the text: it extends the segment
+    /// (a mark or other unsafe start) or, flushing the segment first, starts a new one.
+    #[inline]
+    fn push_non_ascii(&mut self, c: char, index: usize, sink: &mut impl Produce) {
+        if is_ignorable(c) {
+            return;
+        }
+        let cp = c as u32;
+        if !self.chars.is_empty() && !self.opaque && is_unsafe_start(cp) {
+            self.chars.push(c);
+            self.end = index + 1;
+            return;
+        }
+        self.flush(sink);
+        self.chars.push(c);
+        (self.start, self.end, self.opaque) = (index, index + 1, !is_assigned(cp));
+    }
+}
+
 /// The normalisation pipeline; calls `emit(char, start, end)` for each normalised character
 /// with the span of the original text it came from.
 struct Normalizer<F: FnMut(char, usize, usize)> {
@@ -121,7 +191,7 @@ struct Normalizer<F: FnMut(char, usize, usize)> {
     pending_space: Option<(usize, usize)>,
 }
 
-impl<F: FnMut(char, usize, usize)> Normalizer<F> {
+impl<F: FnMut(char, usize, usize)> Produce for Normalizer<F> {
     #[inline]
     fn produce(&mut self, c: char, start: usize, end: usize) {
         let mut c = fold_punctuation(c);
@@ -143,25 +213,6 @@ impl<F: FnMut(char, usize, usize)> Normalizer<F> {
         self.emitted_any = true;
         (self.emit)(c, start, end);
     }
-
-    fn flush_segment(&mut self, segment: &str, start: usize, end: usize, opaque: bool) {
-        let mut chars = segment.chars();
-        if let (Some(only), None) = (chars.next(), chars.next()) {
-            if only.is_ascii() {
-                self.produce(only.to_ascii_lowercase(), start, end);
-                return;
-            }
-        }
-        if opaque {
-            for c in segment.chars() {
-                self.produce(c, start, end);
-            }
-        } else {
-            for c in fold_segment(segment).chars() {
-                self.produce(c, start, end);
-            }
-        }
-    }
 }
 
 /// Stream the normalised form of `text`: NFKC, case folding, quotes/dashes folded,
@@ -169,23 +220,18 @@ impl<F: FnMut(char, usize, usize)> Normalizer<F> {
 pub fn normalize_with<F: FnMut(char, usize, usize)>(text: &str, mask_digits: bool, emit: F) {
     let mut pipeline = Normalizer { mask_digits, emit, emitted_any: false, pending_space: None };
     let bytes = text.as_bytes();
-    let mut segment = String::new();
-    let (mut start, mut end, mut opaque) = (0usize, 0usize, false);
+    let mut segment = Segment::default();
     let (mut pos, mut index) = (0usize, 0usize);
     while pos < bytes.len() {
         let byte = bytes[pos];
         if byte < 0x80 {
             // ASCII is most of real text: an ASCII character always starts a segment, and
             // only a following non-ASCII character (a combining mark) can extend it.
-            if !segment.is_empty() {
-                pipeline.flush_segment(&segment, start, end, opaque);
-                segment.clear();
-            }
+            segment.flush(&mut pipeline);
             if bytes.get(pos + 1).is_none_or(|&next| next < 0x80) {
                 pipeline.produce((byte as char).to_ascii_lowercase(), index, index + 1);
             } else {
-                segment.push(byte as char);
-                (start, end, opaque) = (index, index + 1, false);
+                segment.start_ascii(byte, index);
             }
             pos += 1;
             index += 1;
@@ -193,26 +239,10 @@ pub fn normalize_with<F: FnMut(char, usize, usize)>(text: &str, mask_digits: boo
         }
         let c = text[pos..].chars().next().expect("pos is a char boundary inside the text");
         pos += c.len_utf8();
+        segment.push_non_ascii(c, index, &mut pipeline);
         index += 1;
-        if is_ignorable(c) {
-            continue;
-        }
-        let cp = c as u32;
-        if !segment.is_empty() && !opaque && is_unsafe_start(cp) {
-            segment.push(c);
-            end = index;
-            continue;
-        }
-        if !segment.is_empty() {
-            pipeline.flush_segment(&segment, start, end, opaque);
-            segment.clear();
-        }
-        segment.push(c);
-        (start, end, opaque) = (index - 1, index, !is_assigned(cp));
     }
-    if !segment.is_empty() {
-        pipeline.flush_segment(&segment, start, end, opaque);
-    }
+    segment.flush(&mut pipeline);
 }
 
 /// The normalised text, and for each of its characters the original span `[start, end)`.
@@ -462,7 +492,9 @@ impl Tokenizer {
             i = end;
         }
     }
+}
 
+impl Produce for Tokenizer {
     /// One normalised character (after NFKC and case folding) of a non-trivial segment.
     #[inline]
     fn produce(&mut self, c: char, start: usize, end: usize) {
@@ -490,26 +522,6 @@ impl Tokenizer {
             (self.in_token, self.kind, self.last_end) = (true, class, end);
         }
     }
-
-    /// `Normalizer::flush_segment` with `mask_digits = false`.
-    fn flush_segment(&mut self, segment: &str, start: usize, end: usize, opaque: bool) {
-        let mut chars = segment.chars();
-        if let (Some(only), None) = (chars.next(), chars.next()) {
-            if only.is_ascii() {
-                self.produce(only.to_ascii_lowercase(), start, end);
-                return;
-            }
-        }
-        if opaque {
-            for c in segment.chars() {
-                self.produce(c, start, end);
-            }
-        } else {
-            for c in fold_segment(segment).chars() {
-                self.produce(c, start, end);
-            }
-        }
-    }
 }
 
 /// `reference_tokens` with the segmentation loop of `normalize_with` inlined: runs of ASCII
@@ -524,16 +536,11 @@ fn general_tokens(text: &str) -> JoinedTokens {
         kind: CLASS_OTHER,
         last_end: 0,
     };
-    let mut segment = String::new();
-    let (mut start, mut end, mut opaque) = (0usize, 0usize, false);
+    let mut segment = Segment::default();
     let (mut pos, mut index) = (0usize, 0usize);
     while pos < bytes.len() {
-        let byte = bytes[pos];
-        if byte < 0x80 {
-            if !segment.is_empty() {
-                tok.flush_segment(&segment, start, end, opaque);
-                segment.clear();
-            }
+        if bytes[pos] < 0x80 {
+            segment.flush(&mut tok);
             let run_end = bytes[pos..].iter().position(|&b| b >= 0x80).map_or(bytes.len(), |p| pos + p);
             // Every byte of the run but a last one followed by a non-ASCII character.
             let direct_end = if run_end == bytes.len() { run_end } else { run_end - 1 };
@@ -541,8 +548,7 @@ fn general_tokens(text: &str) -> JoinedTokens {
             index += direct_end - pos;
             pos = direct_end;
             if pos < run_end {
-                segment.push(bytes[pos] as char);
-                (start, end, opaque) = (index, index + 1, false);
+                segment.start_ascii(bytes[pos], index);
                 pos += 1;
                 index += 1;
             }
@@ -550,26 +556,10 @@ fn general_tokens(text: &str) -> JoinedTokens {
         }
         let c = text[pos..].chars().next().expect("pos is a char boundary inside the text");
         pos += c.len_utf8();
+        segment.push_non_ascii(c, index, &mut tok);
         index += 1;
-        if is_ignorable(c) {
-            continue;
-        }
-        let cp = c as u32;
-        if !segment.is_empty() && !opaque && is_unsafe_start(cp) {
-            segment.push(c);
-            end = index;
-            continue;
-        }
-        if !segment.is_empty() {
-            tok.flush_segment(&segment, start, end, opaque);
-            segment.clear();
-        }
-        segment.push(c);
-        (start, end, opaque) = (index - 1, index, !is_assigned(cp));
     }
-    if !segment.is_empty() {
-        tok.flush_segment(&segment, start, end, opaque);
-    }
+    segment.flush(&mut tok);
     if tok.in_token {
         tok.out.close(tok.last_end);
     }
