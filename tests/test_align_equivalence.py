@@ -3,27 +3,15 @@ passages (spans, matched tokens, token counts, anchor counts) and scores."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from neardup import _core, _reference
+from equivalence import same
 from strategies import INTERESTING, WORDS, texts
 
 VOCAB = ["the", "a", "news", "minister", "said", "Tokyo", "alliance", "défense", "caf\u00e9", "\u6771\u4eac", "42", "of", "in", "to"]
-
-
-def as_lists(value):
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, (list, tuple)):
-        return [as_lists(v) for v in value]
-    return value
-
-
-def same(rust_result, reference_result):
-    assert as_lists(rust_result) == as_lists(reference_result)
 
 
 @st.composite

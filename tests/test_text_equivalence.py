@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from neardup import _core, _reference
+from equivalence import same
 from strategies import ascii_heavy, texts
-
-
-def as_lists(value):
-    """Turn numpy arrays (Rust) and lists/tuples (reference) into comparable nested lists."""
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, (list, tuple)):
-        return [as_lists(v) for v in value]
-    return value
-
-
-def same(rust_result, reference_result):
-    assert as_lists(rust_result) == as_lists(reference_result)
 
 
 @given(texts, st.booleans())

@@ -353,6 +353,17 @@ def candidate_pairs(
     return np.asarray(_impl.candidate_pairs(values, bands, rows, num_threads), dtype=np.int64).reshape(-1, 2)
 
 
+def check_new_keys(keys: list[Hashable], count: int, indexed: Any, what: str) -> None:
+    """A batch of keys for ``count`` values: one each, none indexed yet, none repeated."""
+    if len(keys) != count:
+        raise ValueError(f"{len(keys)} keys for {count} {what}")
+    seen: set[Hashable] = set()
+    for i, key in enumerate(keys):
+        if key in indexed or key in seen:
+            raise ValueError(f"document {i}: key {key!r} is already in the index")
+        seen.add(key)
+
+
 class MinHashLSH:
     """An LSH index of MinHash signatures under arbitrary hashable keys (datasketch's
     ``MinHashLSH`` vocabulary). Signatures are 1-d arrays of ``num_perm`` values, rows of a
@@ -408,13 +419,7 @@ class MinHashLSH:
         """Index row ``i`` of ``signatures`` under ``keys[i]``, all or nothing."""
         keys = list(keys)
         values = _signature_matrix(signatures)
-        if len(keys) != len(values):
-            raise ValueError(f"{len(keys)} keys for {len(values)} signatures")
-        seen: set[Hashable] = set()
-        for i, key in enumerate(keys):
-            if key in self._ids or key in seen:
-                raise ValueError(f"document {i}: key {key!r} is already in the index")
-            seen.add(key)
+        check_new_keys(keys, len(values), self._ids, "signatures")
         _check_threads(num_threads)
         ids = np.arange(self._next_id, self._next_id + len(keys), dtype=np.uint64)
         self._index.insert_batch(ids, values, num_threads)

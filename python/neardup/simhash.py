@@ -37,6 +37,7 @@ from ._reference.text import check_threads as _check_threads
 from . import _backend
 from ._reference.simhash import WEIGHTINGS, check_weights
 from ._reference.text import check_shingle_args
+from .dedup import check_new_keys
 
 __all__ = [
     "SimHashIndex",
@@ -271,13 +272,7 @@ class SimHashIndex:
         """Index ``fingerprints[i]`` under ``keys[i]``, all or nothing."""
         keys = list(keys)
         values = _fingerprints(fingerprints)
-        if len(keys) != len(values):
-            raise ValueError(f"{len(keys)} keys for {len(values)} fingerprints")
-        seen: set[Hashable] = set()
-        for i, key in enumerate(keys):
-            if key in self._ids or key in seen:
-                raise ValueError(f"document {i}: key {key!r} is already in the index")
-            seen.add(key)
+        check_new_keys(keys, len(values), self._ids, "fingerprints")
         ids = np.arange(self._next_id, self._next_id + len(keys), dtype=np.uint64)
         self._index.insert_batch(ids, values)
         for key, fingerprint in zip(keys, values.tolist()):
