@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from neardup import _core, _reference, backend
 from strategies import texts
-from test_text_equivalence import as_lists, same
+from equivalence import as_lists, same
 
 # Pages of small generated sites: lines drawn from a shared pool (so that they recur across
 # pages, masked digits and months included) mixed with arbitrary text of every kind.
