@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .index import Index, IndexDataError
+from .io import json_line, open_output
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -72,7 +73,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     with _open(args, create=True) as index:
         try:
             if args.decisions:
-                out = sys.stdout if args.decisions == "-" else open(args.decisions, "w", encoding="utf-8")
+                out = sys.stdout if args.decisions == "-" else open_output(args.decisions)
             for batch in _batches(args, reader, skipped):
                 texts, ids, sites = [r.text for r in batch], [r.id for r in batch], [r.site for r in batch]
                 metas = [{"url": r.url, "source": r.source} if r.url else {"source": r.source} for r in batch]
@@ -83,7 +84,7 @@ def cmd_add(args: argparse.Namespace) -> int:
                         raise IndexDataError("--skip-existing cannot be combined with --decisions")
                     decisions = index.add_and_dedup(texts, ids, sites=sites, metas=metas)
                     for record, decision in zip(batch, decisions):
-                        out.write(json.dumps(_decision_row(record, decision), ensure_ascii=False) + "\n")
+                        out.write(json_line(_decision_row(record, decision)))
                     dropped += sum(d.action == "dropped" for d in decisions)
                     added += len(batch)
                 else:
@@ -112,7 +113,7 @@ def cmd_query(args: argparse.Namespace) -> int:
                 results = index.query([r.text for r in batch], duplicates_only=not args.all)
                 for record, matches in zip(batch, results):
                     row = {"id": record.id, "matches": [m.__dict__ for m in matches]}
-                    sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    sys.stdout.write(json_line(row))
         finally:
             reader.close()
     return EXIT_OK

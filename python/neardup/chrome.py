@@ -10,6 +10,7 @@ saves models as versioned JSON. The method and the model format are in docs/chro
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -20,6 +21,7 @@ import numpy as np
 
 from ._reference.text import check_threads as _check_threads
 from . import _backend
+from .io import output_error
 
 _impl = _backend.IMPL
 
@@ -233,9 +235,18 @@ class ChromeModel:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the model as JSON (atomically: a partial file never replaces a good one)."""
         tmp = f"{os.fspath(path)}.tmp"
-        with open(tmp, "w", encoding="utf-8") as out:
-            json.dump(self.to_dict(), out, separators=(",", ":"))
-        os.replace(tmp, path)
+        try:
+            with open(tmp, "w", encoding="utf-8") as out:
+                json.dump(self.to_dict(), out, separators=(",", ":"))
+            os.replace(tmp, path)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise output_error(path, error) from None
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> ChromeModel:

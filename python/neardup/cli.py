@@ -1,8 +1,10 @@
 """The ``neardup`` command line.
 
 Exit codes: 0 success; 1 the input could not be processed (a bad record with
-``--on-error fail``, an unreadable file); 2 wrong usage; 130 interrupted (Ctrl-C or SIGTERM),
-in which case no output file was left half-written.
+``--on-error fail``, an unreadable file); 2 wrong usage; 3 an output or the index could not be
+written (disk full, file size limit, no permission, the output folder removed during the
+run); 130 interrupted (Ctrl-C or SIGTERM). After 1, 3 and 130 no output file was left
+half-written (the output folder holds what it held before) and the command can be repeated.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import argparse
 import json
 import os
 import signal
+import sqlite3
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -20,10 +23,10 @@ from tqdm import tqdm
 
 import neardup
 
-from .index import IndexDataError
-from .io import DEFAULT_MAX_CHARS, Fields, InputError, RecordReader
+from .index import IndexDataError, IndexWriteError
+from .io import DEFAULT_MAX_CHARS, Fields, InputError, OutputError, RecordReader, json_line, open_output
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANNOT_WRITE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 class Interrupted(KeyboardInterrupt):
@@ -114,7 +117,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def _output_stream(path: str | None):
-    return open(path, "w", encoding="utf-8") if path and path != "-" else sys.stdout
+    return open_output(path) if path and path != "-" else sys.stdout
 
 
 def _readable(reader: RecordReader, desc: str) -> tuple[list[Any], list[Any]]:
@@ -142,7 +145,7 @@ def cmd_dups(args: argparse.Namespace) -> int:
         for cluster in found.clusters:
             scores = {records[d.index].id: round(d.score, 6) for d in found.decisions if d.action == "dropped" and d.kept == cluster.kept}
             row = {"kept": records[cluster.kept].id, "members": [records[m].id for m in cluster.members], "scores": scores}
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.write(json_line(row))
     finally:
         if out is not sys.stdout:
             out.close()
@@ -176,7 +179,7 @@ def cmd_chrome_strip(args: argparse.Namespace) -> int:
     try:
         for record, result in zip(records, stripped):
             row = {"id": record.id, "text": result.text, "removed": [list(r) for r in result.removed]}
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.write(json_line(row))
     finally:
         if out is not sys.stdout:
             out.close()
@@ -317,9 +320,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Point stdout at devnull so that the interpreter's final flush does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
-    except (InputError, ValueError, OSError, IndexDataError) as error:
+    except (OutputError, IndexWriteError) as error:
+        # Disk full, no permission, the output folder gone: nothing was left half-written.
+        print(f"neardup: error: {error}", file=sys.stderr)
+        if isinstance(error, IndexWriteError):
+            after = "the index holds whole batches only (the one under way was rolled back)"
+        else:
+            after = "no output was left half-written"
+        print(f"neardup: {after}; fix the cause and run the command again", file=sys.stderr)
+        return EXIT_CANNOT_WRITE
+    except (InputError, ValueError, OSError, IndexDataError, sqlite3.Error) as error:
         # ValueError: bad content (a corrupt model file, a bad record); OSError: files;
-        # IndexDataError: the index file or its content.
+        # IndexDataError: the index file or its content; sqlite3.Error: the index is busy.
         print(f"neardup: error: {error}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:

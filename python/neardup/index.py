@@ -44,7 +44,7 @@ from .dedup import (
     lsh_params,
 )
 
-__all__ = ["Index", "IndexDecision", "IndexDataError", "Match", "IndexMigrated", "SCHEMA_VERSION"]
+__all__ = ["Index", "IndexDecision", "IndexDataError", "IndexWriteError", "Match", "IndexMigrated", "SCHEMA_VERSION"]
 
 _impl = _backend.IMPL
 
@@ -114,6 +114,38 @@ _PARAM_NAMES = (
 class IndexDataError(ValueError):
     """An index file that cannot be used: not an index, a newer format, other parameters,
     an unknown or duplicate document id. The message names the file or document."""
+
+
+class IndexWriteError(OSError):
+    """The index file cannot be opened or written: disk full, file size limit, a read-only
+    file or folder, an I/O error. The message names the file; the transaction under way was
+    rolled back, so the index holds whole batches only and the call can be repeated."""
+
+    def __str__(self) -> str:
+        return self.strerror or super().__str__()
+
+
+# SQLite's primary result codes (sqlite3.h) that say the file system refused, with what to
+# tell the user. Corruption and "not a database" are IndexDataError instead.
+_SQLITE_FILE_ERRORS = {
+    3: "no permission (SQLITE_PERM)",
+    8: "the file or its folder is read-only (SQLITE_READONLY)",
+    10: "disk I/O error, such as a file size limit (SQLITE_IOERR)",
+    13: "no space left on device (SQLITE_FULL)",
+    14: "cannot open the file or its -wal/-shm companions: missing folder or no permission (SQLITE_CANTOPEN)",
+}
+
+
+def _sqlite_error(path: Path, error: sqlite3.Error) -> Exception:
+    """The exception to raise for a SQLite error on the index ``path``."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None and (code & 0xFF) in _SQLITE_FILE_ERRORS:
+        return IndexWriteError(None, f"{path}: cannot write the index: {_SQLITE_FILE_ERRORS[code & 0xFF]} ({error})")
+    if code is not None and (code & 0xFF) in (11, 26):  # SQLITE_CORRUPT, SQLITE_NOTADB
+        return IndexDataError(f"{path}: not a neardup index or damaged (SQLite: {error})")
+    if code is None and isinstance(error, sqlite3.OperationalError):
+        return IndexWriteError(None, f"{path}: cannot use the index: {error}")  # Python < 3.11: no codes
+    return error
 
 
 @dataclass(frozen=True)
@@ -228,10 +260,13 @@ class Index:
         if not exists and (readonly or not create):
             raise FileNotFoundError(f"{self.path}: no index there (create it with Index(path) or `neardup index add`)")
         self.readonly = readonly
-        if readonly:
-            self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=timeout)
-        else:
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=timeout)
+        try:
+            if readonly:
+                self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=timeout)
+            else:
+                self._db = sqlite3.connect(self.path, isolation_level=None, timeout=timeout)
+        except sqlite3.Error as error:
+            raise _sqlite_error(self.path, error) from None
         try:
             self._configure(durable, cache_mb)
             if exists and not self.readonly:
@@ -240,11 +275,22 @@ class Index:
                 try:
                     exists = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
                 except sqlite3.DatabaseError as error:
+                    converted = _sqlite_error(self.path, error)
+                    if isinstance(converted, IndexWriteError):
+                        raise converted from None
                     raise IndexDataError(f"{self.path}: not a neardup index (SQLite: {error})") from None
             if exists:
                 self._params = self._open_existing(given, params)
             else:
                 self._params = self._create(given, params)
+            if not readonly:
+                # A write transaction of nothing: a read-only file or folder fails here, at
+                # open, not after the work of a batch.
+                with self._write():
+                    pass
+        except sqlite3.Error as error:
+            self._db.close()
+            raise _sqlite_error(self.path, error) from None
         except BaseException:
             self._db.close()
             raise
@@ -270,6 +316,9 @@ class Index:
             # A big batch grows the WAL to its size; truncate it after checkpoints.
             db.execute("PRAGMA journal_size_limit=67108864")
         except sqlite3.DatabaseError as error:
+            converted = _sqlite_error(self.path, error)
+            if isinstance(converted, IndexWriteError):
+                raise converted from None
             raise IndexDataError(f"{self.path}: not a neardup index (SQLite: {error})") from None
 
     def _create(self, given: dict[str, Any], params: tuple[int, int] | None) -> dict[str, Any]:
@@ -388,23 +437,31 @@ class Index:
         """One write transaction: all of the block is committed, or none of it."""
         if self.readonly:
             raise IndexDataError(f"{self.path}: index was opened read-only")
-        # IMMEDIATE takes the write lock up front, so lookups made inside see no other writer.
-        self._db.execute("BEGIN IMMEDIATE")
         try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+            # IMMEDIATE takes the write lock up front, so lookups made inside see no other writer.
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+                self._db.execute("COMMIT")
+            except BaseException:
+                # SQLite may have rolled back already (a full disk at COMMIT does).
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as error:
+            raise _sqlite_error(self.path, error) from None
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         """One read transaction: every statement sees the same committed snapshot."""
-        self._db.execute("BEGIN")
         try:
-            yield self._db
-        finally:
-            self._db.execute("COMMIT")
+            self._db.execute("BEGIN")
+            try:
+                yield self._db
+            finally:
+                self._db.execute("COMMIT")
+        except sqlite3.Error as error:
+            raise _sqlite_error(self.path, error) from None
 
     def close(self) -> None:
         self._db.close()

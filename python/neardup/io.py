@@ -7,25 +7,36 @@ that callers either fail on it or account for it as skipped. Nothing is dropped 
 
 Outputs go through :class:`AtomicOutputDir`: files are written into a staging folder inside
 the output directory and moved into place only when the whole run succeeded, so an
-interrupted run leaves no half-written file behind.
+interrupted run leaves no half-written file behind. A file that cannot be written (disk
+full, no permission, the output folder removed during the run) raises :class:`OutputError`
+naming it; an input that cannot be read raises :class:`InputError` naming it.
 """
 
 from __future__ import annotations
 
+import errno
 import gzip
 import io
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
 from ._reference.text import check_text
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: leftover staging folders are then ignored, not removed
+    fcntl = None  # type: ignore[assignment]
 
 #: Documents longer than this many characters are refused (``--max-chars``): a limit that a
 #: 200 MB scrape artefact trips, and no real article comes near.
@@ -36,6 +47,29 @@ JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
 
 class InputError(ValueError):
     """A record that cannot be read; the message names the file, the line and the problem."""
+
+
+class OutputError(OSError):
+    """A file or folder that neardup must write and cannot (disk full, file size limit, no
+    permission, the output folder removed during the run); the message names it. Nothing is
+    left half-written: see :class:`AtomicOutputDir`."""
+
+    def __str__(self) -> str:
+        return self.strerror or super().__str__()
+
+
+def _explain(error: OSError) -> str:
+    """``strerror [ENAME]`` of an OS error, e.g. ``No space left on device [ENOSPC]``."""
+    name = errno.errorcode.get(error.errno) if error.errno is not None else None
+    text = error.strerror or str(error)
+    return f"{text} [{name}]" if name else text
+
+
+def output_error(path: str | os.PathLike[str], error: OSError, doing: str = "cannot write") -> OutputError:
+    """An :class:`OutputError` saying that ``path`` could not be written, and why."""
+    if isinstance(error, OutputError):
+        return error
+    return OutputError(error.errno, f"{doing} {os.fspath(path)}: {_explain(error)}")
 
 
 @dataclass
@@ -136,7 +170,7 @@ class RecordReader:
         self.on_error = on_error
         self.max_chars = max_chars
         self._stdin = stdin
-        self._stdin_spool: Path | None = None
+        self._stdin_spool: IO[bytes] | None = None
 
     def __iter__(self) -> Iterator[Record]:
         seen: dict[str, str] = {}
@@ -156,27 +190,56 @@ class RecordReader:
 
     def close(self) -> None:
         if self._stdin_spool is not None:
-            self._stdin_spool.unlink(missing_ok=True)
+            self._stdin_spool.close()
             self._stdin_spool = None
 
     def _read(self, spec: str) -> Iterator[Record]:
+        try:
+            yield from self._read_kind(spec)
+        except OSError as error:
+            if isinstance(error, OutputError):
+                raise
+            # An input that vanished, lost its permissions or fails to read mid-way (also
+            # a corrupt .gz: gzip.BadGzipFile is an OSError).
+            raise InputError(f"{spec}: cannot read: {_explain(error)}") from None
+
+    def _read_kind(self, spec: str) -> Iterator[Record]:
         kind = input_kind(spec)
         if kind == "folder":
             yield from self._read_folder(Path(spec))
         elif kind == "parquet":
             yield from self._read_parquet(Path(spec))
         elif kind == "stdin":
-            # Spooled to a temporary file so that the corpus can be read more than once.
-            if self._stdin_spool is None:
-                handle, name = tempfile.mkstemp(prefix="neardup-stdin-", suffix=".jsonl")
-                with os.fdopen(handle, "wb") as spool:
-                    shutil.copyfileobj(self._stdin or sys.stdin.buffer, spool)
-                self._stdin_spool = Path(name)
-            with open(self._stdin_spool, "rb") as stream:
-                yield from self._read_jsonl(stream, "<stdin>")
+            spool = self._spool_stdin()
+            # One pass at a time reads the spool: passes are sequential.
+            spool.seek(0)
+            yield from self._read_jsonl(spool, "<stdin>")
         else:
             with _open_binary(Path(spec)) as stream:
                 yield from self._read_jsonl(stream, spec)
+
+    def _spool_stdin(self) -> IO[bytes]:
+        """Standard input copied to a temporary file, so that the corpus can be read more
+        than once. The file has no name (unlinked at once), so a killed run leaves none."""
+        if self._stdin_spool is None:
+            folder = tempfile.gettempdir()
+            spool = tempfile.TemporaryFile(prefix="neardup-stdin-", suffix=".jsonl")
+            try:
+                source = self._stdin or sys.stdin.buffer
+                while chunk := source.read(1 << 20):
+                    try:
+                        spool.write(chunk)
+                    except OSError as error:
+                        raise output_error(f"a copy of standard input in {folder} (set TMPDIR to a folder with room)", error) from None
+                try:
+                    spool.flush()
+                except OSError as error:
+                    raise output_error(f"a copy of standard input in {folder} (set TMPDIR to a folder with room)", error) from None
+            except BaseException:
+                spool.close()
+                raise
+            self._stdin_spool = spool
+        return self._stdin_spool
 
     def _make(self, source: str, default_id: str, obj: dict[str, Any]) -> Record:
         f = self.fields
@@ -252,56 +315,280 @@ class RecordReader:
                 row += 1
 
 
+def open_output(path: str | os.PathLike[str]) -> _GuardedFile:
+    """Open the output file ``path`` for writing text (UTF-8); errors opening or writing it
+    raise :class:`OutputError` naming it. Not atomic: for one file written as a stream."""
+    try:
+        return _GuardedFile(open(path, "w", encoding="utf-8"), Path(path))
+    except OSError as error:
+        raise output_error(path, error) from None
+
+
+#: Staging folders are named with this prefix inside the output folder.
+STAGING_PREFIX = ".neardup-staging-"
+#: Inside a staging folder: locked (flock) by the live run that owns it, so that a later run
+#: can tell a killed run's leftover (lock free) from a running one's (lock held).
+_LOCK_NAME = ".lock"
+#: Inside a staging folder: the names to move into place, written when the run succeeded and
+#: before the first move, so that a run killed between the moves is completed by the next one.
+_COMMIT_NAME = ".commit"
+
+
+def _try_lock(path: Path) -> int | None:
+    """An fd holding an exclusive flock on ``path``, or None when it is missing or held."""
+    if fcntl is None:
+        return None
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block is done (then they act as usual): the moves
+    of a finished run's files into place are not cut in the middle by Ctrl-C or a stop."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, frame: caught.append(signum)) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sig in dict.fromkeys(caught):
+            signal.raise_signal(sig)
+
+
+class _GuardedFile:
+    """A staged output file whose write errors (disk full, ...) raise :class:`OutputError`
+    naming the output file (not the staging path)."""
+
+    def __init__(self, handle: IO[Any], shown: Path) -> None:
+        self._handle, self._shown = handle, shown
+
+    def write(self, data: Any) -> int:
+        try:
+            return self._handle.write(data)
+        except OSError as error:
+            raise output_error(self._shown, error) from None
+
+    def writelines(self, lines: Iterable[Any]) -> None:
+        try:
+            self._handle.writelines(lines)
+        except OSError as error:
+            raise output_error(self._shown, error) from None
+
+    def close(self) -> None:
+        # Buffered data reaches the disk here: a full disk is often noticed only now.
+        try:
+            self._handle.close()
+        except OSError as error:
+            raise output_error(self._shown, error) from None
+
+    def __enter__(self) -> _GuardedFile:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.close()
+        else:  # the first error is the one to report; the file is discarded anyway
+            try:
+                self._handle.close()
+            except OSError:
+                pass
+
+
 class AtomicOutputDir:
     """Stage output files inside ``outdir`` and move them into place only on success.
 
     Refuses to write over any of ``protected`` (the inputs). On an exception, including
     KeyboardInterrupt, the staging folder is removed and files already in place are untouched.
+
+    ``last`` names the output that marks a finished result (``summary.json`` for ``clean``):
+    its old copy is removed before the first file is moved and the new one is moved last, so
+    a folder holding it holds one complete result. The moves run with SIGINT/SIGTERM
+    deferred; a run killed (SIGKILL, power) between them leaves its staging folder with a
+    commit list, and the next run into the same folder completes the moves first. Staging
+    folders of killed runs are removed by the next run (each live run holds a lock on its
+    own, so concurrent runs never remove each other's).
+
+    Errors writing into the folder raise :class:`OutputError` naming the output file.
     """
 
-    def __init__(self, outdir: str | os.PathLike[str], protected: Iterable[str] = ()) -> None:
+    def __init__(self, outdir: str | os.PathLike[str], protected: Iterable[str] = (), *, last: str | None = None) -> None:
         self.outdir = Path(outdir)
         self.protected = {Path(p).resolve() for p in protected if p != "-"}
+        self.last = last
         self.staging: Path | None = None
         self._names: list[str] = []
+        self._lock: int | None = None
 
     def __enter__(self) -> AtomicOutputDir:
         if self.outdir.exists() and not self.outdir.is_dir():
             raise InputError(f"{self.outdir}: exists and is not a folder")
         if self.outdir.resolve() in self.protected:
             raise InputError(f"{self.outdir}: is an input; refusing to write into it")
-        self.outdir.mkdir(parents=True, exist_ok=True)
-        self.staging = Path(tempfile.mkdtemp(prefix=".neardup-staging-", dir=self.outdir))
+        try:
+            self.outdir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise output_error(self.outdir, error, "cannot create the output folder") from None
+        self.recover()
+        try:
+            self.staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.outdir))
+            lock = self.staging / _LOCK_NAME
+            lock.touch()
+            self._lock = _try_lock(lock)
+            if self._lock is None and fcntl is not None:
+                raise OutputError(errno.ENOLCK, f"cannot lock {lock}")
+        except OSError as error:
+            if self.staging is not None:
+                shutil.rmtree(self.staging, ignore_errors=True)
+                self.staging = None
+            raise output_error(self.outdir, error, "cannot write into the output folder") from None
         return self
+
+    def recover(self) -> list[Path]:
+        """Deal with the staging folders of killed runs: complete the moves of one that had
+        finished (its commit list is there), remove the rest. Folders of live runs (locked)
+        are left alone. Returns the folders removed."""
+        removed = []
+        for leftover in sorted(self.outdir.glob(STAGING_PREFIX + "*")):
+            if leftover == self.staging or not leftover.is_dir():
+                continue
+            lock = _try_lock(leftover / _LOCK_NAME)
+            if lock is None:  # a live run's, or one killed before its lock existed: ignored
+                continue
+            try:
+                commit = leftover / _COMMIT_NAME
+                if commit.is_file():
+                    try:
+                        names = json.loads(commit.read_text(encoding="utf-8"))
+                    except ValueError:
+                        names = []  # killed while writing the list: nothing was moved yet
+                    self._move(leftover, [n for n in names if isinstance(n, str) and Path(n).name == n])
+                shutil.rmtree(leftover, ignore_errors=True)
+                removed.append(leftover)
+            except OSError as error:
+                raise output_error(leftover, error, "cannot clean up the leftover staging folder") from None
+            finally:
+                os.close(lock)
+        return removed
+
+    def _move(self, staging: Path, names: list[str]) -> None:
+        """Move the staged ``names`` into place, the ``last`` one last, after removing its old
+        copy (so that a folder holding it never holds a mixed result)."""
+        if self.last in names:
+            names = [n for n in names if n != self.last] + [self.last]
+            if (staging / self.last).exists():
+                (self.outdir / self.last).unlink(missing_ok=True)
+        for name in names:
+            if (staging / name).exists():  # already moved by an earlier, killed attempt
+                os.replace(staging / name, self.outdir / name)
+
+    def check(self) -> None:
+        """Raise :class:`OutputError` when the staging folder is gone (the output folder was
+        removed or moved during the run): better now than after the rest of the work."""
+        if self.staging is None or not self.staging.is_dir():
+            raise OutputError(
+                errno.ENOENT,
+                f"cannot write {self.outdir}: the output folder was removed or moved during the run (run again)",
+            )
 
     def path(self, name: str) -> Path:
         """Where to write the output file ``name`` (a plain file name) while staging."""
         if self.staging is None:
             raise RuntimeError("AtomicOutputDir used outside its with-block")
-        if Path(name).name != name or name in ("", ".", ".."):
+        if Path(name).name != name or name in ("", ".", "..", _LOCK_NAME, _COMMIT_NAME):
             raise ValueError(f"output name must be a plain file name, got {name!r}")
         final = (self.outdir / name).resolve()
         if final in self.protected:
             raise InputError(f"{final}: is an input; refusing to overwrite it")
-        self._names.append(name)
+        if name not in self._names:
+            self._names.append(name)
         return self.staging / name
+
+    def open(self, name: str, mode: str = "w") -> _GuardedFile:
+        """Open the staged output file ``name`` for writing (text modes as UTF-8); errors
+        writing it raise :class:`OutputError` naming ``outdir/name``."""
+        staged = self.path(name)
+        try:
+            handle = open(staged, mode, encoding=None if "b" in mode else "utf-8")
+        except OSError as error:
+            self.check()
+            raise output_error(self.outdir / name, error) from None
+        return _GuardedFile(handle, self.outdir / name)
+
+    @contextmanager
+    def guard(self, name: str) -> Iterator[None]:
+        """OS errors in the block (writing the output ``name`` by other means, such as a
+        Parquet writer) raise :class:`OutputError` naming ``outdir/name``."""
+        try:
+            yield
+        except OSError as error:
+            if not isinstance(error, OutputError):
+                self.check()
+            raise output_error(self.outdir / name, error) from None
 
     def __exit__(self, exc_type, exc, tb) -> None:
         assert self.staging is not None
+        staging = self.staging
         try:
             if exc_type is None:
-                for name in self._names:
-                    os.replace(self.staging / name, self.outdir / name)
+                self.check()
+                with _signals_deferred():
+                    try:
+                        commit = staging / _COMMIT_NAME
+                        commit.write_text(json.dumps(self._names), encoding="utf-8")
+                        self._move(staging, self._names)
+                    except OSError as error:
+                        self.check()
+                        raise output_error(self.outdir, error, "cannot move the finished files into") from None
         finally:
-            shutil.rmtree(self.staging, ignore_errors=True)
+            shutil.rmtree(self._where(staging), ignore_errors=True)
+            if self._lock is not None:
+                os.close(self._lock)
+                self._lock = None
             self.staging = None
+
+    def _where(self, staging: Path) -> Path:
+        """Where the staging folder is now: the output folder may have been moved (renamed)
+        during the run, and the lock file still open says where (Linux /proc)."""
+        if staging.is_dir() or self._lock is None:
+            return staging
+        try:
+            moved = Path(os.readlink(f"/proc/self/fd/{self._lock}")).parent
+        except OSError:
+            return staging
+        return moved if moved.name == staging.name and moved.is_dir() else staging
+
+
+# Line separators other than \n that json.dumps(ensure_ascii=False) leaves raw: escaped, so
+# that every reader splitting lines (str.splitlines, JavaScript) sees one record per line.
+_LINE_BREAKS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
+
+
+def json_line(value: Any) -> str:
+    """``value`` as one line of JSONL (UTF-8 text kept as is, newline at the end)."""
+    line = json.dumps(value, ensure_ascii=False)
+    for raw, escaped in _LINE_BREAKS.items():
+        if raw in line:
+            line = line.replace(raw, escaped)
+    return line + "\n"
 
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
     count = 0
     with open(path, "w", encoding="utf-8") as out:
         for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False))
-            out.write("\n")
+            out.write(json_line(row))
             count += 1
     return count

@@ -38,7 +38,7 @@ from . import report as html_report
 from .alignment import align, align_batch, body_by_agreement
 from .chrome import ChromeModel
 from .dedup import SignedDocs, find_duplicates, minhash
-from .io import AtomicOutputDir, Record, RecordReader, input_kind
+from .io import AtomicOutputDir, Record, RecordReader, input_kind, json_line, output_error
 from .spans import CutText, merge_spans
 
 #: A wrapping page's own material before and after the wrapped text, in characters, from
@@ -141,30 +141,50 @@ def _strip(model: ChromeModel, records: list[Record], options: CleanOptions) -> 
 
 
 class _Spool:
-    """Cleaned texts on disk, read back by offset: memory stays bounded by the corpus size."""
+    """Cleaned texts on disk, read back by offset: memory stays bounded by the corpus size.
+    The file lives in the staging folder (removed with it) and is read through the handle it
+    was written with, so it stays readable whatever happens to the folder's name."""
 
-    def __init__(self, folder: Path) -> None:
-        handle, name = tempfile.mkstemp(prefix=".neardup-spool-", suffix=".jsonl", dir=folder)
+    def __init__(self, out: AtomicOutputDir) -> None:
+        assert out.staging is not None
+        self.shown = f"{out.outdir}{os.sep}(temporary file of cleaned texts)"
+        try:
+            handle, name = tempfile.mkstemp(prefix=".neardup-spool-", suffix=".jsonl", dir=out.staging)
+        except OSError as error:
+            out.check()
+            raise output_error(self.shown, error) from None
         self.path = Path(name)
-        self._writer = os.fdopen(handle, "wb")
-        self._reader = None
+        self._file = os.fdopen(handle, "w+b")
+        self._end = 0
+        self._reading = False
 
     def write(self, text: str) -> int:
-        offset = self._writer.tell()
-        self._writer.write(json.dumps(text, ensure_ascii=False).encode("utf-8") + b"\n")
+        line = json.dumps(text, ensure_ascii=False).encode("utf-8") + b"\n"
+        offset = self._end
+        try:
+            if self._reading:
+                self._file.seek(offset)
+                self._reading = False
+            self._file.write(line)
+        except OSError as error:
+            raise output_error(self.shown, error) from None
+        self._end += len(line)
         return offset
 
     def read(self, offset: int) -> str:
-        if self._reader is None:
-            self._writer.flush()
-            self._reader = open(self.path, "rb")
-        self._reader.seek(offset)
-        return json.loads(self._reader.readline())
+        try:
+            self._file.seek(offset)
+            self._reading = True
+            return json.loads(self._file.readline())
+        except OSError as error:
+            # The buffered tail is written on the first seek: a full disk may show here.
+            raise output_error(self.shown, error) from None
 
     def close(self) -> None:
-        self._writer.close()
-        if self._reader is not None:
-            self._reader.close()
+        try:
+            self._file.close()
+        except OSError:
+            pass  # being thrown away: a failed flush of it does not matter
         self.path.unlink(missing_ok=True)
 
 
@@ -311,21 +331,33 @@ def clean(
     *,
     progress: Progress = _no_progress,
 ) -> dict[str, Any]:
-    """Run the whole job; returns the summary (also written to ``summary.json``)."""
+    """Run the whole job; returns the summary (also written to ``summary.json``).
+
+    Outputs appear in ``outdir`` only when the whole run succeeded (see
+    :class:`neardup.io.AtomicOutputDir`; ``summary.json`` is moved last and marks a complete
+    result). A file that cannot be written raises :class:`neardup.io.OutputError` naming it,
+    an input that cannot be read :class:`neardup.io.InputError`; either way ``outdir`` keeps
+    what it held before and the run can simply be repeated.
+    """
     options = options or CleanOptions()
     started = time.perf_counter()
     parquet_out = all(spec != "-" and input_kind(spec) == "parquet" for spec in reader.inputs)
-    with AtomicOutputDir(outdir, protected=reader.inputs) as out:
-        assert out.staging is not None
-        spool = _Spool(out.staging)
-        try:
-            summary = _run(reader, out, spool, options, progress, parquet_out)
-        finally:
-            spool.close()
-            reader.close()
-        summary["seconds"] = round(time.perf_counter() - started, 3)
-        with open(out.path("summary.json"), "w", encoding="utf-8") as handle:
-            json.dump(summary, handle, indent=2, ensure_ascii=False)
+    try:
+        if options.index:
+            # Opened once up front: a read-only index or one with other parameters fails
+            # the run before the work, not after it.
+            _open_index(options).close()
+        with AtomicOutputDir(outdir, protected=reader.inputs, last="summary.json") as out:
+            spool = _Spool(out)
+            try:
+                summary = _run(reader, out, spool, options, progress, parquet_out)
+            finally:
+                spool.close()
+            summary["seconds"] = round(time.perf_counter() - started, 3)
+            with out.open("summary.json") as handle:
+                json.dump(summary, handle, indent=2, ensure_ascii=False)
+    finally:
+        reader.close()
     return summary
 
 
@@ -337,6 +369,7 @@ def _run(
     model = ChromeModel.load(options.chrome_model) if options.chrome_model else ChromeModel()
     if options.chrome:
         for batch in _batches(progress(reader, desc="learn chrome"), options.batch_size):
+            out.check()
             with_site = [r for r in batch if r.text is not None and r.site]
             if with_site:
                 model.update([r.text for r in with_site], [_site_key(r) for r in with_site], num_threads=threads)
@@ -348,6 +381,7 @@ def _run(
     signatures: list[np.ndarray] = []
     sizes: list[int] = []
     for batch in _batches(progress(reader, desc="clean"), options.batch_size):
+        out.check()
         readable = [r for r in batch if r.text is not None]
         for record in batch:
             if record.text is None:
@@ -394,6 +428,7 @@ def _run(
         clusters = found.clusters
     del signatures
 
+    out.check()
     seen = _against_index(docs, decisions_by_position, spool, options) if options.index else {}
 
     # Pass 3: one decision per input record, the kept documents, the report.
@@ -411,16 +446,19 @@ def _open_index(options: CleanOptions):
 
 def _against_index(docs: list[_Doc], decided: dict[int, Any], spool: _Spool, options: CleanOptions) -> dict[int, tuple[str, float]]:
     """Documents kept within this corpus that the index has seen: position -> (indexed id,
-    estimated score). A match with the document's own id (a run repeated after an
-    interruption) is not a duplicate."""
+    estimated score). A match with an id of this corpus is not "seen before": it is this
+    corpus's own document, added by an earlier run of it (one interrupted after adding part
+    of its documents to the index), and the duplicates within the corpus are decided above.
+    So a repeated run decides as the first one did."""
     seen: dict[int, tuple[str, float]] = {}
+    own = {doc.id for doc in docs}
     kept = [p for p in range(len(docs)) if p not in decided or decided[p].action != "dropped"]
     with _open_index(options) as index:
         for first in range(0, len(kept), options.batch_size):
             chunk = kept[first : first + options.batch_size]
             found = index.query([spool.read(docs[p].spool_offset) for p in chunk], duplicates_only=True, num_threads=options.num_threads)
             for p, matches in zip(chunk, found):
-                others = [m for m in matches if m.id != docs[p].id]
+                others = [m for m in matches if m.id not in own]
                 if others:
                     seen[p] = (others[0].id, float(others[0].score))
     return seen
@@ -469,6 +507,7 @@ def _write(
     documents_path = out.path(documents_name)
     kept_rows: list[dict[str, Any]] = []
     parquet_writer = None
+    documents_file = None if parquet_out else out.open(documents_name)
 
     def flush_kept(final: bool = False) -> None:
         nonlocal parquet_writer
@@ -479,83 +518,98 @@ def _write(
             import pyarrow.parquet as pq
 
             table = pa.Table.from_pylist(kept_rows)
-            if parquet_writer is None:
-                parquet_writer = pq.ParquetWriter(documents_path, table.schema)
-            parquet_writer.write_table(table.cast(parquet_writer.schema))
+            with out.guard(documents_name):
+                if parquet_writer is None:
+                    parquet_writer = pq.ParquetWriter(documents_path, table.schema)
+                parquet_writer.write_table(table.cast(parquet_writer.schema))
         else:
-            with open(documents_path, "a", encoding="utf-8") as handle:
-                handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in kept_rows)
+            assert documents_file is not None
+            documents_file.writelines(json_line(row) for row in kept_rows)
         kept_rows.clear()
 
-    if not parquet_out:
-        documents_path.touch()
-    with open(out.path("decisions.jsonl"), "w", encoding="utf-8") as decisions_file:
-        for record in progress(reader, desc="write"):
-            row: dict[str, Any] = {"id": record.id, "action": "", "reason": "", "duplicate_of": None, "score": None, "removed": []}
-            if record.text is None:
-                row.update(action="skipped", reason=skipped.get(record.index) or record.error or "unreadable", source=record.source)
-                actions["skipped"] += 1
-                decisions_file.write(json.dumps(row, ensure_ascii=False) + "\n")
-                continue
-            position = position_of[record.index]
-            doc = docs[position]
-            cleaned = spool.read(doc.spool_offset)
-            decision = decided.get(position)
-            site = record.site or "(none)"
-            site_chars[site][0] += len(record.text)
-            if position in seen:
-                indexed_id, score = seen[position]
-                cut = CutText(record.text, list(doc.removed))
-                spans = _dropped_spans(record.text, cut, "", False, indexed_id)
-                row.update(action="dropped", duplicate_of=indexed_id, score=round(score, 6))
-                row["reason"] = f"seen before: duplicate of {indexed_id} in the index (containment-minhash {score:.3f})"
-                row["removed"] = [[s, e, why] for s, e, why in spans]
-            elif decision is not None and decision.action == "dropped":
-                kept_doc = docs[decision.kept]
-                cut = CutText(record.text, list(doc.removed))
-                wraps = decision.kept in keeper.wrapped_by.get(position, ())
-                spans = _dropped_spans(record.text, cut, spool.read(kept_doc.spool_offset), wraps, kept_doc.id)
-                row.update(action="dropped", duplicate_of=kept_doc.id, score=round(decision.score, 6))
-                # Whole numbers only: "document 1" must not rewrite the start of "document 12".
-                row["reason"] = re.sub(rf"document {decision.kept}\b", lambda _: kept_doc.id, decision.reason)
-                if decision.via is not None and decision.via != decision.kept:
-                    row["reason"] = re.sub(rf"document {decision.via}\b", lambda _: docs[decision.via].id, row["reason"])
-                row["removed"] = [[s, e, why] for s, e, why in spans]
-                if len(examples) < options.examples:
-                    examples.append(_pair_example(record, spans, kept_doc, spool))
-            else:
-                removed = sorted(doc.removed)
-                row["removed"] = [[s, e, why] for s, e, why in removed]
-                parts = []
-                if removed:
-                    by_reason = Counter(why for _, _, why in removed)
-                    parts.append("removed " + ", ".join(f"{n} {why}" for why, n in sorted(by_reason.items())))
-                if decision is not None and decision.reason != "unique":
-                    parts.append(decision.reason)
-                row.update(action="changed" if removed else "kept", reason="; ".join(parts) or "unique")
-                kept = {"id": record.id, "text": cleaned, **{k: v for k, v in record.extra.items() if k not in ("id", "text")}}
-                kept_rows.append(kept)
-                flush_kept()
-                share = sum(e - s for s, e, _ in removed) / max(len(record.text), 1)
-                if removed:
-                    most_chrome.append((share, record, removed))
-                    most_chrome.sort(key=lambda item: (-item[0], item[1].index))
-                    del most_chrome[options.examples :]
-            for start, end, why in (row["removed"] or []):
-                category = why.split(":")[0].split(" of ")[0]
-                removed_chars[category] += end - start
-                if not why.startswith("duplicate"):
-                    site_chars[site][1] += end - start
-            actions[row["action"]] += 1
-            decisions_file.write(json.dumps(row, ensure_ascii=False) + "\n")
-    flush_kept(final=True)
-    if parquet_writer is not None:
-        parquet_writer.close()
-    elif parquet_out:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+    try:
+        with out.open("decisions.jsonl") as decisions_file:
+            for record in progress(reader, desc="write"):
+                row: dict[str, Any] = {"id": record.id, "action": "", "reason": "", "duplicate_of": None, "score": None, "removed": []}
+                if record.text is None:
+                    row.update(action="skipped", reason=skipped.get(record.index) or record.error or "unreadable", source=record.source)
+                    actions["skipped"] += 1
+                    decisions_file.write(json_line(row))
+                    continue
+                position = position_of[record.index]
+                doc = docs[position]
+                cleaned = spool.read(doc.spool_offset)
+                decision = decided.get(position)
+                site = record.site or "(none)"
+                site_chars[site][0] += len(record.text)
+                if position in seen:
+                    indexed_id, score = seen[position]
+                    cut = CutText(record.text, list(doc.removed))
+                    spans = _dropped_spans(record.text, cut, "", False, indexed_id)
+                    row.update(action="dropped", duplicate_of=indexed_id, score=round(score, 6))
+                    row["reason"] = f"seen before: duplicate of {indexed_id} in the index (containment-minhash {score:.3f})"
+                    row["removed"] = [[s, e, why] for s, e, why in spans]
+                elif decision is not None and decision.action == "dropped":
+                    kept_doc = docs[decision.kept]
+                    cut = CutText(record.text, list(doc.removed))
+                    wraps = decision.kept in keeper.wrapped_by.get(position, ())
+                    spans = _dropped_spans(record.text, cut, spool.read(kept_doc.spool_offset), wraps, kept_doc.id)
+                    row.update(action="dropped", duplicate_of=kept_doc.id, score=round(decision.score, 6))
+                    # Whole numbers only: "document 1" must not rewrite the start of "document 12".
+                    row["reason"] = re.sub(rf"document {decision.kept}\b", lambda _: kept_doc.id, decision.reason)
+                    if decision.via is not None and decision.via != decision.kept:
+                        row["reason"] = re.sub(rf"document {decision.via}\b", lambda _: docs[decision.via].id, row["reason"])
+                    row["removed"] = [[s, e, why] for s, e, why in spans]
+                    if len(examples) < options.examples:
+                        examples.append(_pair_example(record, spans, kept_doc, spool))
+                else:
+                    removed = sorted(doc.removed)
+                    row["removed"] = [[s, e, why] for s, e, why in removed]
+                    parts = []
+                    if removed:
+                        by_reason = Counter(why for _, _, why in removed)
+                        parts.append("removed " + ", ".join(f"{n} {why}" for why, n in sorted(by_reason.items())))
+                    if decision is not None and decision.reason != "unique":
+                        parts.append(decision.reason)
+                    row.update(action="changed" if removed else "kept", reason="; ".join(parts) or "unique")
+                    kept = {"id": record.id, "text": cleaned, **{k: v for k, v in record.extra.items() if k not in ("id", "text")}}
+                    kept_rows.append(kept)
+                    flush_kept()
+                    share = sum(e - s for s, e, _ in removed) / max(len(record.text), 1)
+                    if removed:
+                        most_chrome.append((share, record, removed))
+                        most_chrome.sort(key=lambda item: (-item[0], item[1].index))
+                        del most_chrome[options.examples :]
+                for start, end, why in (row["removed"] or []):
+                    category = why.split(":")[0].split(" of ")[0]
+                    removed_chars[category] += end - start
+                    if not why.startswith("duplicate"):
+                        site_chars[site][1] += end - start
+                actions[row["action"]] += 1
+                decisions_file.write(json_line(row))
+                if record.index % 4096 == 0:
+                    out.check()
+        flush_kept(final=True)
+        if documents_file is not None:
+            documents_file.close()
+        with out.guard(documents_name):
+            if parquet_writer is not None:
+                parquet_writer.close()
+            elif parquet_out:
+                import pyarrow as pa
+                import pyarrow.parquet as pq
 
-        pq.write_table(pa.table({"id": pa.array([], pa.string()), "text": pa.array([], pa.string())}), documents_path)
+                pq.write_table(pa.table({"id": pa.array([], pa.string()), "text": pa.array([], pa.string())}), documents_path)
+    except BaseException:
+        # Close what is open quietly: the first error is the one to report.
+        if documents_file is not None:
+            documents_file.__exit__(BaseException, None, None)
+        if parquet_writer is not None:
+            try:
+                parquet_writer.close()
+            except Exception:  # noqa: BLE001 - the error being raised is the one to report
+                pass
+        raise
 
     total = sum(actions.values())
     summary: dict[str, Any] = {
@@ -586,7 +640,8 @@ def _write(
         ],
         examples=examples + [_chrome_example(record, removed) for _, record, removed in most_chrome],
     )
-    out.path("report.html").write_text(page, encoding="utf-8")
+    with out.open("report.html") as handle:
+        handle.write(page)
     return summary
 
 
