@@ -250,12 +250,18 @@ class ChromeModel:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> ChromeModel:
+        # JSON only: a model file is never unpickled or evaluated.
         with open(path, encoding="utf-8") as source:
             try:
                 state = json.load(source)
+            except UnicodeDecodeError:
+                raise ValueError(f"{os.fspath(path)}: not a neardup chrome model (not UTF-8 JSON text)") from None
             except json.JSONDecodeError as error:
                 raise ValueError(f"{os.fspath(path)}: not JSON ({error})") from None
-        return cls.from_dict(state)
+        try:
+            return cls.from_dict(state)
+        except ValueError as error:
+            raise ValueError(f"{os.fspath(path)}: {error}") from None
 
 
 def learn(texts: Iterable[str], sites: Iterable[str], *, num_threads: int | None = None, **params: int) -> ChromeModel:

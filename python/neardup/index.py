@@ -394,8 +394,13 @@ class Index:
             )
         if version < SCHEMA_VERSION:
             self._migrate(version)
-        p = json.loads(meta["params"])
-        self._segment_docs = int(meta["segment_docs"])
+        p = self._stored_json(meta.get("params"), "the stored parameters")
+        if not isinstance(p, dict) or not set(_PARAM_NAMES) <= set(p):
+            raise IndexDataError(f"{self.path}: the stored parameters are not an index's ({str(p)[:80]!r})")
+        try:
+            self._segment_docs = int(meta["segment_docs"])
+        except (KeyError, ValueError, TypeError):
+            raise IndexDataError(f"{self.path}: index has no valid segment_docs") from None
         wanted = dict(given)
         if params is not None:
             wanted["bands"], wanted["rows"] = params
@@ -407,6 +412,22 @@ class Index:
             if not same:
                 raise IndexDataError(f"{self.path}: index was built with {name}={stored!r}, not {value!r}")
         return p
+
+    def _stored_json(self, raw: Any, what: str) -> Any:
+        """Stored JSON (only ever JSON: nothing stored is unpickled or evaluated), or an
+        IndexDataError naming the file and what was being read."""
+        try:
+            return json.loads(raw)
+        except (ValueError, TypeError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            raise IndexDataError(f"{self.path}: {what} is not valid JSON ({error})") from None
+
+    def _signatures(self, blobs: list[bytes], ids: Sequence[str]) -> np.ndarray:
+        """Stored signatures as a (n, num_perm) array; a blob of another size is damage."""
+        width = 8 * self.num_perm
+        for blob, id_ in zip(blobs, ids):
+            if not isinstance(blob, bytes) or len(blob) != width:
+                raise IndexDataError(f"{self.path}: document {id_!r} has a damaged signature (expected {width} bytes)")
+        return np.frombuffer(b"".join(blobs), dtype="<u8").astype(np.uint64).reshape(-1, self.num_perm)
 
     def _migrate(self, version: int) -> None:
         if self.readonly:
@@ -616,7 +637,7 @@ class Index:
                 ids.append(id_)
                 sizes.append(size)
                 blobs.append(blob)
-        signatures = np.frombuffer(b"".join(blobs), dtype="<u8").astype(np.uint64).reshape(-1, self.num_perm)
+        signatures = self._signatures(blobs, ids)
         return np.array(numbers, dtype=np.int64), ids, np.array(sizes, dtype=np.int64), signatures
 
     def _insert(self, batch: _Batch, keep: np.ndarray | None = None) -> int:
@@ -958,7 +979,7 @@ class Index:
                 raise IndexDataError(f"document {missing}: id {id_list[missing]!r} is not in the index")
             docs = [r for r in rows if r[3] > 0]
             if docs:
-                sigs = np.frombuffer(b"".join(r[4] for r in docs), dtype="<u8").astype(np.uint64).reshape(-1, self.num_perm)
+                sigs = self._signatures([r[4] for r in docs], [r[1] for r in docs])
                 keys = np.asarray(_impl.band_keys(sigs, self.bands, self.rows, None), dtype=np.uint64).reshape(len(docs), self.bands)
                 owners = np.repeat([r[0] for r in docs], self.bands)
                 db.executemany(
@@ -977,7 +998,8 @@ class Index:
         row = self._db.execute("SELECT id, site, meta, size, length, batch FROM docs WHERE id = ?", (id,)).fetchone()
         if row is None:
             raise KeyError(f"id {id!r} is not in the index")
-        return {"id": row[0], "site": row[1], "meta": None if row[2] is None else json.loads(row[2]), "size": row[3], "length": row[4], "batch": row[5]}
+        meta = None if row[2] is None else self._stored_json(row[2], f"the metadata of document {id!r}")
+        return {"id": row[0], "site": row[1], "meta": meta, "size": row[3], "length": row[4], "batch": row[5]}
 
     # -- chrome models ---------------------------------------------------------------------
 
@@ -987,11 +1009,12 @@ class Index:
         texts, sites = list(texts), list(sites)
         with self._write() as db:
             row = db.execute("SELECT value FROM meta WHERE key = 'chrome_params'").fetchone()
-            model = ChromeModel(**(json.loads(row[0]) if row and not params else params))
+            stored_params = self._chrome_params(row)
+            model = ChromeModel(**(stored_params if row and not params else params))
             if row is None:
                 db.execute("INSERT INTO meta VALUES ('chrome_params', ?)", (json.dumps(model.params, sort_keys=True),))
-            elif json.loads(row[0]) != model.params:
-                raise IndexDataError(f"{self.path}: chrome models were built with {json.loads(row[0])}, not {model.params}")
+            elif stored_params != model.params:
+                raise IndexDataError(f"{self.path}: chrome models were built with {stored_params}, not {model.params}")
             stored = self._chrome_entries(sorted(set(sites)))
             if stored:
                 model = ChromeModel.from_dict({**model.to_dict(), "sites": stored})
@@ -1004,19 +1027,32 @@ class Index:
 
     def _chrome_entries(self, sites: Sequence[str] | None) -> list[dict[str, Any]]:
         if sites is None:
-            return [json.loads(r[0]) for r in self._db.execute("SELECT model FROM chrome ORDER BY site")]
+            return [self._stored_json(r[0], "a stored chrome model") for r in self._db.execute("SELECT model FROM chrome ORDER BY site")]
         out: list[dict[str, Any]] = []
         for chunk in _chunks(list(sites)):
             sql = f"SELECT model FROM chrome WHERE site IN ({_marks(len(chunk))}) ORDER BY site"
-            out.extend(json.loads(r[0]) for r in self._db.execute(sql, chunk))
+            out.extend(self._stored_json(r[0], "a stored chrome model") for r in self._db.execute(sql, chunk))
         return out
 
     def chrome_model(self, sites: Iterable[str] | None = None) -> ChromeModel:
         """The stored chrome models of ``sites`` (all sites by default) as one ChromeModel."""
         row = self._db.execute("SELECT value FROM meta WHERE key = 'chrome_params'").fetchone()
-        model = ChromeModel(**json.loads(row[0])) if row else ChromeModel()
+        model = ChromeModel(**self._chrome_params(row)) if row else ChromeModel()
         entries = self._chrome_entries(None if sites is None else sorted(set(sites)))
-        return ChromeModel.from_dict({**model.to_dict(), "sites": entries}) if entries else model
+        if not entries:
+            return model
+        try:
+            return ChromeModel.from_dict({**model.to_dict(), "sites": entries})
+        except ValueError as error:
+            raise IndexDataError(f"{self.path}: {error}") from None
+
+    def _chrome_params(self, row: Any) -> dict[str, Any]:
+        if row is None:
+            return {}
+        params = self._stored_json(row[0], "the stored chrome parameters")
+        if not isinstance(params, dict) or set(params) != set(ChromeModel().params):
+            raise IndexDataError(f"{self.path}: the stored chrome parameters are not a chrome model's ({str(params)[:80]!r})")
+        return params
 
     # -- stats and checks ------------------------------------------------------------------
 
