@@ -379,8 +379,11 @@ def test_sigkill_at_each_point_of_clean(corpora, tmp_path):
         else:
             # the previous result before the first move; after it, no summary.json
             assert visible(out) == before or "summary.json" not in visible(out), point
-            # what the next run into the folder does first: complete the killed run's moves
-            AtomicOutputDir(out).recover()
+            # the next run into the folder first completes the killed run's moves: here a
+            # run stopped (SIGTERM) as soon as it started leaves B's result complete
+            stopped = neardup("clean", corpora["a"], "-o", out, fault=("progress:learn chrome:1", "TERM"))
+            assert stopped.returncode == 130, stopped.stderr
+            assert leftovers(out) == []
             assert_complete(out, corpora["ids_b"])
         if point in RERUN_AFTER:
             again = neardup("clean", corpora["b"], "-o", out, "--on-error", "skip")

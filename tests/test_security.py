@@ -115,7 +115,7 @@ def test_a_chrome_model_holding_a_pickle_or_code_is_refused(tmp_path):
     files = {
         "pickled.json": (payload, "not a neardup chrome model (not UTF-8 JSON text)"),
         "code.json": (json.dumps({**good, "params": "__import__('os').system('touch executed')"}).encode(), "params must have exactly the keys"),
-        "keys.json": (json.dumps({**good, "sites": [entry]}).encode(), 'site "s": keys and counts differ in length'),
+        "keys.json": (json.dumps({**good, "sites": [entry]}).encode(), "keys and counts differ in length"),
         "object.json": (json.dumps({**good, "sites": [{"__reduce__": "os.system", "site": "s"}]}).encode(), "missing or malformed field"),
     }
     for name, (content, message) in files.items():

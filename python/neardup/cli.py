@@ -327,7 +327,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             after = "the index holds whole batches only (the one under way was rolled back)"
         else:
             after = "no output was left half-written"
-        print(f"neardup: {after}; fix the cause and run the command again", file=sys.stderr)
+        again = " (with --skip-existing to add the rest)" if args.command == "index" else ""
+        print(f"neardup: {after}; fix the cause and run the command again{again}", file=sys.stderr)
         return EXIT_CANNOT_WRITE
     except (InputError, ValueError, OSError, IndexDataError, sqlite3.Error) as error:
         # ValueError: bad content (a corrupt model file, a bad record); OSError: files;

@@ -363,7 +363,8 @@ def _signals_deferred() -> Iterator[None]:
         yield
     finally:
         for sig, handler in previous.items():
-            signal.signal(sig, handler)
+            # None: a handler not set from Python (an embedding application's)
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
         for sig in dict.fromkeys(caught):
             signal.raise_signal(sig)
 
