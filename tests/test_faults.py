@@ -531,3 +531,25 @@ def test_staging_folders_of_live_runs_are_left_alone(tmp_path):
             other.path("c.txt").write_text("other")
             assert not dead.exists() and live.staging is not None and live.staging.is_dir()
     assert sorted(visible(out)) == ["a.txt", "c.txt"] and leftovers(out) == []
+
+
+def test_recovery_completes_a_killed_commit_and_drops_an_unfinished_one(tmp_path):
+    """A leftover with a commit list (the run finished, was killed between its moves) is
+    moved into place, the marker file last; one whose list was cut short moves nothing."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.txt").write_text("old a")
+    (out / "summary.json").write_text("old summary")
+    finished = out / (STAGING_PREFIX + "finished")
+    finished.mkdir()
+    (finished / ".lock").touch()
+    (finished / "summary.json").write_text("new summary")
+    (finished / "a.txt").write_text("new a")
+    (finished / ".commit").write_text(json.dumps({"names": ["a.txt", "../escape", "summary.json"], "last": "summary.json"}))
+    cut = out / (STAGING_PREFIX + "cut")
+    cut.mkdir()
+    (cut / ".lock").touch()
+    (cut / "a.txt").write_text("other a")
+    (cut / ".commit").write_text('{"names": ["a.t')
+    assert sorted(p.name for p in AtomicOutputDir(out).recover()) == sorted([finished.name, cut.name])
+    assert visible(out) == {"a.txt": b"new a", "summary.json": b"new summary"} and leftovers(out) == []

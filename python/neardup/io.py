@@ -472,10 +472,12 @@ class AtomicOutputDir:
                 commit = leftover / _COMMIT_NAME
                 if commit.is_file():
                     try:
-                        names = json.loads(commit.read_text(encoding="utf-8"))
-                    except ValueError:
-                        names = []  # killed while writing the list: nothing was moved yet
-                    self._move(leftover, [n for n in names if isinstance(n, str) and Path(n).name == n])
+                        listed = json.loads(commit.read_text(encoding="utf-8"))
+                        names, last = listed["names"], listed["last"]
+                    except (ValueError, TypeError, KeyError):
+                        names, last = [], None  # killed while writing the list: nothing was moved yet
+                    plain = [n for n in names if isinstance(n, str) and Path(n).name == n and n not in (_LOCK_NAME, _COMMIT_NAME)]
+                    self._move(leftover, plain, last if last in plain else None)
                 shutil.rmtree(leftover, ignore_errors=True)
                 removed.append(leftover)
             except OSError as error:
@@ -484,13 +486,13 @@ class AtomicOutputDir:
                 os.close(lock)
         return removed
 
-    def _move(self, staging: Path, names: list[str]) -> None:
-        """Move the staged ``names`` into place, the ``last`` one last, after removing its old
-        copy (so that a folder holding it never holds a mixed result)."""
-        if self.last in names:
-            names = [n for n in names if n != self.last] + [self.last]
-            if (staging / self.last).exists():
-                (self.outdir / self.last).unlink(missing_ok=True)
+    def _move(self, staging: Path, names: list[str], last: str | None) -> None:
+        """Move the staged ``names`` into place, ``last`` last, after removing its old copy
+        (so that a folder holding it never holds a mixed result)."""
+        if last in names:
+            names = [n for n in names if n != last] + [last]
+            if (staging / last).exists():
+                (self.outdir / last).unlink(missing_ok=True)
         for name in names:
             if (staging / name).exists():  # already moved by an earlier, killed attempt
                 os.replace(staging / name, self.outdir / name)
@@ -548,8 +550,9 @@ class AtomicOutputDir:
                 with _signals_deferred():
                     try:
                         commit = staging / _COMMIT_NAME
-                        commit.write_text(json.dumps(self._names), encoding="utf-8")
-                        self._move(staging, self._names)
+                        last = self.last if self.last in self._names else None
+                        commit.write_text(json.dumps({"names": self._names, "last": last}), encoding="utf-8")
+                        self._move(staging, self._names, last)
                     except OSError as error:
                         self.check()
                         raise output_error(self.outdir, error, "cannot move the finished files into") from None
