@@ -18,7 +18,8 @@ ACTION is what happens there:
   sends itself is delivered before ``os.kill`` returns, so the point is exact: the same as a
   signal from outside arriving at that moment, without depending on timing;
 - ``rmtree:PATH``: the folder PATH is removed (as by ``rm -rf`` in another shell);
-- ``rename:PATH:NEW``: the folder PATH is renamed to NEW.
+- ``rename:PATH:NEW``: the folder PATH is renamed to NEW;
+- ``append:PATH``: a record is appended to the JSONL file PATH (the input changing).
 
 The driver prints ``fault at POINT`` to stderr first (with SIGKILL nothing else can tell the
 test that the point was reached).
@@ -42,6 +43,9 @@ def fire(point: str, action: str) -> None:
         shutil.rmtree(paths[0])
     elif kind == "rename":
         os.rename(paths[0], paths[1])
+    elif kind == "append":  # one more record at the end of the JSONL input PATH
+        with open(paths[0], "a", encoding="utf-8") as stream:
+            stream.write('{"id": "late", "text": "a record appended during the run"}\n')
     else:
         os.kill(os.getpid(), {"KILL": signal.SIGKILL, "TERM": signal.SIGTERM}[kind])
 

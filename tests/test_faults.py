@@ -350,6 +350,24 @@ def test_output_folder_vanishes(corpora, tmp_path, action, point):
     assert_complete(out, corpora["ids_b"])
 
 
+# -- the input changing during the run ----------------------------------------------------
+
+
+@pytest.mark.parametrize("point", ["progress:clean:5", "progress:write:5"])
+def test_input_changes_during_the_run(corpora, tmp_path, point):
+    """Each pass reads the input again; one that changed in between (here: a record
+    appended) stops the run with exit 1 rather than passes that disagree."""
+    source = tmp_path / "b.jsonl"
+    shutil.copy(corpora["b"], source)
+    out, before = output_with_previous_result(corpora, tmp_path)
+    result = neardup("clean", source, "-o", out, "--on-error", "skip", fault=(point, f"append:{source}"))
+    assert result.returncode == 1, result.stderr
+    assert f"neardup: error: {source}: the input changed during the run" in result.stderr
+    assert visible(out) == before and leftovers(out) == []
+    assert neardup("clean", source, "-o", out, "--on-error", "skip").returncode == 0
+    assert_complete(out, corpora["ids_b"] + ["late"])
+
+
 # -- SIGKILL and SIGTERM during `neardup clean` -------------------------------------------
 
 #: Points of a run: each pass, between passes, and inside the final moves into place.

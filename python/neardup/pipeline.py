@@ -18,6 +18,7 @@ as removed spans of the wrapping page.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -38,7 +39,7 @@ from . import report as html_report
 from .alignment import align, align_batch, body_by_agreement
 from .chrome import ChromeModel
 from .dedup import SignedDocs, find_duplicates, minhash
-from .io import AtomicOutputDir, Record, RecordReader, input_kind, json_line, output_error
+from .io import AtomicOutputDir, InputError, Record, RecordReader, input_kind, json_line, output_error
 from .spans import CutText, merge_spans
 
 #: A wrapping page's own material before and after the wrapped text, in characters, from
@@ -65,6 +66,32 @@ Progress = Callable[..., Iterable[Any]]
 
 def _no_progress(iterable: Iterable[Any], **_: Any) -> Iterable[Any]:
     return iterable
+
+
+class _SameInput:
+    """The corpus is read once per pass: each pass's digest of the records (ids, texts,
+    errors) must equal the first's, else the input changed during the run (a file rewritten
+    or appended to) and the passes would disagree about the documents."""
+
+    def __init__(self, reader: RecordReader) -> None:
+        self.reader = reader
+        self.first: bytes | None = None
+
+    def read(self) -> Iterator[Record]:
+        digest = hashlib.blake2b(digest_size=16)
+        for record in self.reader:
+            digest.update(f"{record.id}\0{record.text if record.text is not None else record.error}\0".encode("utf-8", "surrogatepass"))
+            yield record
+        if self.first is None:
+            self.first = digest.digest()
+        elif digest.digest() != self.first:
+            self.changed()
+
+    def changed(self) -> None:
+        raise InputError(
+            f"{', '.join(self.reader.inputs)}: the input changed during the run (it is read once per pass); "
+            "run again once it no longer changes"
+        )
 
 
 @dataclass
@@ -365,10 +392,11 @@ def _run(
     reader: RecordReader, out: AtomicOutputDir, spool: _Spool, options: CleanOptions, progress: Progress, parquet_out: bool
 ) -> dict[str, Any]:
     threads = options.num_threads
+    same = _SameInput(reader)
     # Pass 1: learn the chrome model.
     model = ChromeModel.load(options.chrome_model) if options.chrome_model else ChromeModel()
     if options.chrome:
-        for batch in _batches(progress(reader, desc="learn chrome"), options.batch_size):
+        for batch in _batches(progress(same.read(), desc="learn chrome"), options.batch_size):
             out.check()
             with_site = [r for r in batch if r.text is not None and r.site]
             if with_site:
@@ -380,7 +408,7 @@ def _run(
     # The duplicate search holds signatures (8 * num_perm bytes per document), not shingles.
     signatures: list[np.ndarray] = []
     sizes: list[int] = []
-    for batch in _batches(progress(reader, desc="clean"), options.batch_size):
+    for batch in _batches(progress(same.read(), desc="clean"), options.batch_size):
         out.check()
         readable = [r for r in batch if r.text is not None]
         for record in batch:
@@ -432,7 +460,7 @@ def _run(
     seen = _against_index(docs, decisions_by_position, spool, options) if options.index else {}
 
     # Pass 3: one decision per input record, the kept documents, the report.
-    summary = _write(reader, out, spool, docs, skipped, decisions_by_position, keeper, clusters, pair_scores, seen, options, progress, parquet_out)
+    summary = _write(reader, same, out, spool, docs, skipped, decisions_by_position, keeper, clusters, pair_scores, seen, options, progress, parquet_out)
     if options.index:
         summary["index"] = _add_to_index(docs, decisions_by_position, seen, spool, options)
     return summary
@@ -484,6 +512,7 @@ def _add_to_index(docs: list[_Doc], decided: dict[int, Any], seen: dict[int, tup
 
 def _write(
     reader: RecordReader,
+    same: _SameInput,
     out: AtomicOutputDir,
     spool: _Spool,
     docs: list[_Doc],
@@ -529,14 +558,17 @@ def _write(
 
     try:
         with out.open("decisions.jsonl") as decisions_file:
-            for record in progress(reader, desc="write"):
+            for record in progress(same.read(), desc="write"):
                 row: dict[str, Any] = {"id": record.id, "action": "", "reason": "", "duplicate_of": None, "score": None, "removed": []}
+                position = position_of.get(record.index)
+                if (record.index not in skipped) if record.text is None else (position is None or docs[position].id != record.id):
+                    same.changed()  # (a change the digest at the end of the pass would tell too late)
                 if record.text is None:
                     row.update(action="skipped", reason=skipped.get(record.index) or record.error or "unreadable", source=record.source)
                     actions["skipped"] += 1
                     decisions_file.write(json_line(row))
                     continue
-                position = position_of[record.index]
+                assert position is not None
                 doc = docs[position]
                 cleaned = spool.read(doc.spool_offset)
                 decision = decided.get(position)
