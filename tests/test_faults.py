@@ -38,10 +38,8 @@ import pytest
 from neardup.index import Index
 from neardup.io import STAGING_PREFIX, AtomicOutputDir
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("NEARDUP_BACKEND") == "python",
-    reason="backend-independent fault handling: runs once, under the Rust backend (see the module docstring)",
-)
+if os.environ.get("NEARDUP_BACKEND") == "python":
+    pytest.skip("backend-independent fault handling: runs once, under the Rust backend (see the module docstring)", allow_module_level=True)
 
 HERE = Path(__file__).resolve().parent
 DRIVER = HERE / "fault_driver.py"
