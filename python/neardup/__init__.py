@@ -122,6 +122,7 @@ __all__ = [
     # the persistent index (index.py)
     "Index",
     "IndexDataError",
+    "IndexWriteError",
     "IndexDecision",
     "Match",
 ]
@@ -292,4 +293,4 @@ from .fuzzy import (  # noqa: E402
 )
 
 # The persistent index (SQLite), built on the signatures and decisions above.
-from .index import Index, IndexDataError, IndexDecision, Match  # noqa: E402
+from .index import Index, IndexDataError, IndexDecision, IndexWriteError, Match  # noqa: E402
