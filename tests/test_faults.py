@@ -428,7 +428,7 @@ def test_sigkill_at_random_moments(corpora, tmp_path):
     folder holds the previous result or a complete new one (or, killed in the instant of
     the final moves, a result completed by the next run); then a rerun is complete."""
     source = tmp_path / "c.jsonl"
-    ids = make_corpus(source, 2500, 3, "c")
+    ids = make_corpus(source, 1500, 3, "c")
     out, before = output_with_previous_result(corpora, tmp_path)
     started = time.monotonic()
     assert neardup("clean", source, "-o", tmp_path / "timing").returncode == 0
