@@ -469,6 +469,7 @@ def _write(
     documents_path = out.path(documents_name)
     kept_rows: list[dict[str, Any]] = []
     parquet_writer = None
+    truncated = 0
 
     def flush_kept(final: bool = False) -> None:
         nonlocal parquet_writer
@@ -502,7 +503,7 @@ def _write(
             cleaned = spool.read(doc.spool_offset)
             decision = decided.get(position)
             site = record.site or "(none)"
-            site_chars[site][0] += len(record.text)
+            site_chars[site][0] += len(record.original if record.truncated else record.text)
             if position in seen:
                 indexed_id, score = seen[position]
                 cut = CutText(record.text, list(doc.removed))
@@ -532,7 +533,9 @@ def _write(
                     parts.append("removed " + ", ".join(f"{n} {why}" for why, n in sorted(by_reason.items())))
                 if decision is not None and decision.reason != "unique":
                     parts.append(decision.reason)
-                row.update(action="changed" if removed else "kept", reason="; ".join(parts) or "unique")
+                if record.truncated:
+                    parts.insert(0, f"truncated to the size limits ({sum(e - s for s, e, _ in record.truncated):,} characters cut)")
+                row.update(action="changed" if removed or record.truncated else "kept", reason="; ".join(parts) or "unique")
                 kept = {"id": record.id, "text": cleaned, **{k: v for k, v in record.extra.items() if k not in ("id", "text")}}
                 kept_rows.append(kept)
                 flush_kept()
@@ -541,6 +544,11 @@ def _write(
                     most_chrome.append((share, record, removed))
                     most_chrome.sort(key=lambda item: (-item[0], item[1].index))
                     del most_chrome[options.examples :]
+            if record.truncated:
+                # Spans so far index the truncated text; decisions index the text as read.
+                row["removed"] = _with_truncation(record, row["removed"])
+                row["truncated"] = True
+                truncated += 1
             for start, end, why in (row["removed"] or []):
                 category = why.split(":")[0].split(" of ")[0]
                 removed_chars[category] += end - start
@@ -568,6 +576,8 @@ def _write(
         "dropped": actions["dropped"],
         "skipped": actions["skipped"],
         "clusters": len(clusters),
+        "truncated": truncated,
+        "limits": {"max_chars": reader.max_chars, "max_line_chars": reader.max_line_chars, "oversize": reader.oversize},
         "characters_in": sum(c[0] for c in site_chars.values()),
         "characters_removed": dict(sorted(removed_chars.items())),
         "sites": len(site_chars),
@@ -588,6 +598,14 @@ def _write(
     )
     out.path("report.html").write_text(page, encoding="utf-8")
     return summary
+
+
+def _with_truncation(record: Record, removed: list[list[Any]]) -> list[list[Any]]:
+    """Spans of a truncated record's text as spans of the text as read, with the cut parts."""
+    assert record.original is not None
+    cut = CutText(record.original, list(record.truncated))
+    spans = [[a, b, why] for start, end, why in removed for a, b in cut.to_original(start, end)]
+    return sorted(spans + [[s, e, why] for s, e, why in record.truncated])
 
 
 def _pair_example(record: Record, spans: list[tuple[int, int, str]], kept: _Doc, spool: _Spool) -> html_report.Example:
