@@ -12,7 +12,7 @@ Two families of series, each point measured in a child process of its own (multi
   ``minhash`` (normalise, tokenise, word 5-gram shingles, MinHash: ``neardup.minhash``),
   ``repeats`` (``neardup.find_repeats``), ``chrome`` (``ChromeModel.update`` then ``strip``),
   ``align`` (the document against its second half, as a refined pair or a wrap check would;
-  up to 64 MB unless ``--huge``) and ``clean`` (``neardup.pipeline.clean`` end to end on a JSONL
+  up to 64 MB: it holds about 50 bytes per character) and ``clean`` (``neardup.pipeline.clean`` end to end on a JSONL
   file holding the document and the five seed pages, limits raised to let it through).
   Shapes: ``one-line`` (random words of the seed pages' vocabulary, no line break at all),
   ``lines`` (the same words, 60 to a line) and ``repeated`` (seed page 000 over and over: a
@@ -52,7 +52,7 @@ ALIGN_MAX_MB = 64
 COPIES = [1, 10, 100, 1_000, 10_000, 100_000]
 QUICK_COPIES = [1, 10, 100, 1_000]
 SHAPES = ("one-line", "lines", "repeated")
-STAGES = ("minhash", "repeats", "chrome", "align", "clean")
+STAGES = ["minhash", "repeats", "chrome", "align", "clean"]
 COPY_SERIES = ("find_duplicates", "clean (no site)", "clean (one site)")
 #: Points below this CPU time are mostly start-up cost: left out of the fitted exponent.
 FIT_FROM_S = 0.05
@@ -203,7 +203,14 @@ def exponent(points: list[tuple[float, float]]) -> float | None:
     return round(sum((x - mean_x) * (y - mean_y) for x, y in used) / spread, 3) if spread else None
 
 
-def run(quick: bool, huge: bool = False, series: tuple[str, ...] = ("size", "copies"), progress: bool = False) -> list[dict[str, Any]]:
+def run(
+    quick: bool,
+    huge: bool = False,
+    series: tuple[str, ...] = ("size", "copies"),
+    progress: bool = False,
+    sizes: list[float] | None = None,
+    copies_list: list[int] | None = None,
+) -> list[dict[str, Any]]:
     import neardup
 
     build = _build_kind()
@@ -218,12 +225,12 @@ def run(quick: bool, huge: bool = False, series: tuple[str, ...] = ("size", "cop
                      "points": len(timed), "fitted_points": sum(1 for _, t in timed if t >= FIT_FROM_S)})
 
     if "size" in series:
-        sizes = QUICK_SIZES_MB if quick else SIZES_MB + ([HUGE_MB] if huge else [])
+        sizes = sizes or (QUICK_SIZES_MB if quick else SIZES_MB + ([HUGE_MB] if huge else []))
         for shape in SHAPES:
             for stage in STAGES:
                 points = []
                 for mb in sizes:
-                    if stage == "align" and mb > ALIGN_MAX_MB and not huge:
+                    if stage == "align" and mb > ALIGN_MAX_MB:
                         continue
                     if progress:
                         print(f"  size {shape} {stage} {mb} MB ...", file=sys.stderr, flush=True)
@@ -232,7 +239,7 @@ def run(quick: bool, huge: bool = False, series: tuple[str, ...] = ("size", "cop
     if "copies" in series:
         for name in COPY_SERIES:
             points = []
-            for copies in QUICK_COPIES if quick else COPIES:
+            for copies in copies_list or (QUICK_COPIES if quick else COPIES):
                 if progress:
                     print(f"  copies {name} {copies} ...", file=sys.stderr, flush=True)
                 points.append((copies, _measure("copies", (name, copies))))
@@ -272,11 +279,23 @@ def table(rows: list[dict[str, Any]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="sizes 1-8 MB and 1-1,000 copies")
-    parser.add_argument("--huge", action="store_true", help=f"add the {HUGE_MB} MB documents (and align past {ALIGN_MAX_MB} MB)")
+    parser.add_argument("--huge", action="store_true", help=f"add the {HUGE_MB} MB documents")
+    parser.add_argument("--sizes", help="document sizes in MB, comma-separated (instead of the default list)")
+    parser.add_argument("--copies", help="numbers of copies, comma-separated (instead of the default list)")
+    parser.add_argument("--stages", help=f"only these stages of the size series (of {', '.join(STAGES)})")
     parser.add_argument("--series", default="size,copies", help="size, copies or both (default: size,copies)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the rows as a JSON list here")
     args = parser.parse_args(argv)
-    rows = run(args.quick, args.huge, tuple(args.series.split(",")), progress=True)
+    if args.stages:
+        STAGES[:] = args.stages.split(",")
+    rows = run(
+        args.quick,
+        args.huge,
+        tuple(args.series.split(",")),
+        progress=True,
+        sizes=[float(x) for x in args.sizes.split(",")] if args.sizes else None,
+        copies_list=[int(x) for x in args.copies.split(",")] if args.copies else None,
+    )
     print(table(rows))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1) + "\n")

@@ -128,6 +128,13 @@ class RecordReader:
 
     Records that cannot be read carry an ``error`` (or raise :class:`InputError` with
     ``on_error="fail"``). Duplicate ids are an error too: decisions are keyed by id.
+
+    Size limits: a text longer than ``max_chars``, or with a line (characters between two line
+    feeds) longer than ``max_line_chars`` (None: no line limit), is refused with an error naming
+    the line and the lengths (``oversize="refuse"``), refused without ever being fatal
+    (``"skip"``), or truncated (``"truncate"``): then ``text`` is what is left, ``original`` the
+    text as read and ``truncated`` the cut spans of it with their reasons (see
+    :func:`truncation`). Finding the long lines is one linear pass.
     """
 
     def __init__(
