@@ -51,7 +51,7 @@ HUGE_MB = 500
 ALIGN_MAX_MB = 64
 COPIES = [1, 10, 100, 1_000, 10_000, 100_000]
 QUICK_COPIES = [1, 10, 100, 1_000]
-SHAPES = ("one-line", "lines", "repeated")
+SHAPES = ["one-line", "lines", "repeated"]
 STAGES = ["minhash", "repeats", "chrome", "align", "clean"]
 COPY_SERIES = ("find_duplicates", "clean (no site)", "clean (one site)")
 #: Points below this CPU time are mostly start-up cost: left out of the fitted exponent.
@@ -283,11 +283,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", help="document sizes in MB, comma-separated (instead of the default list)")
     parser.add_argument("--copies", help="numbers of copies, comma-separated (instead of the default list)")
     parser.add_argument("--stages", help=f"only these stages of the size series (of {', '.join(STAGES)})")
+    parser.add_argument("--shapes", help=f"only these document shapes (of {', '.join(SHAPES)})")
     parser.add_argument("--series", default="size,copies", help="size, copies or both (default: size,copies)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the rows as a JSON list here")
     args = parser.parse_args(argv)
     if args.stages:
         STAGES[:] = args.stages.split(",")
+    if args.shapes:
+        SHAPES[:] = args.shapes.split(",")
     rows = run(
         args.quick,
         args.huge,

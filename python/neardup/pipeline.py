@@ -100,6 +100,19 @@ class _Doc:
     removed: list[tuple[int, int, str]] = field(default_factory=list)
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of a 1-d array. Sorting, not ``np.unique``: numpy 2's
+    hash-based unique took 5.3 s for 4 million uint64 shingle hashes against 0.24 s to sort
+    them (CPU, numpy 2.4), and grows faster than linearly."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
 def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
     batch: list[Record] = []
     for record in records:
@@ -204,7 +217,7 @@ class _ShingleSets:
             texts = [self.spool.read(self.docs[d].spool_offset) for d in missing]
             shingled = neardup.shingles_batch(texts, n=self.options.ngram, num_threads=self.options.num_threads)
             for k, d in enumerate(missing):
-                self.cache[d] = np.unique(shingled.document(k))
+                self.cache[d] = distinct(shingled.document(k))
                 self.bytes += self.cache[d].nbytes
         found = {}
         for d in wanted:
@@ -220,7 +233,7 @@ class _ShingleSets:
         shared = np.zeros(len(pairs), dtype=np.int64)
         for first in range(0, len(pairs), VERIFY_CHUNK):
             chunk = pairs[first : first + VERIFY_CHUNK]
-            members = np.unique(chunk)
+            members = distinct(chunk.reshape(-1))
             sets = self.load(members.tolist())
             offsets = np.zeros(len(members) + 1, dtype=np.int64)
             np.cumsum([len(sets[d]) for d in members.tolist()], out=offsets[1:])
@@ -364,7 +377,7 @@ def _run(
             doc.cleaned_length = len(cleaned)
             doc.removed = removed
             docs.append(doc)
-            sizes.append(len(np.unique(shingled.document(position))))
+            sizes.append(len(distinct(shingled.document(position))))
 
     # Near-duplicates over the cleaned texts.
     keeper = _Keeper(docs, spool)
