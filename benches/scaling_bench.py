@@ -257,6 +257,29 @@ def _build_kind() -> str:
     return rust_build()
 
 
+def merge(row_lists: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Points of several runs as one set of series (a later run's point replaces an earlier
+    one's at the same size or count), with the exponents fitted again over all of them."""
+    points: dict[str, dict[float, dict[str, Any]]] = {}
+    base: dict[str, Any] = {}
+    for rows in row_lists:
+        for row in rows:
+            if "fit" in row:
+                continue
+            base = {k: row[k] for k in ("suite", "backend", "rust_build") if k in row}
+            x = row.get("mb", row.get("copies"))
+            points.setdefault(row["benchmark"], {})[x] = row
+    merged: list[dict[str, Any]] = []
+    for name, by_x in points.items():
+        ordered = [by_x[x] for x in sorted(by_x)]
+        merged += ordered
+        x_name = "mb" if "mb" in ordered[0] else "copies"
+        timed = [(row[x_name], row["cpu_s"]) for row in ordered if "cpu_s" in row]
+        merged.append({**base, "benchmark": name, "fit": f"log cpu_s ~ log {x_name}", "exponent": exponent(timed),
+                       "points": len(timed), "fitted_points": sum(1 for _, t in timed if t >= FIT_FROM_S)})
+    return merged
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     """The rows as a Markdown table: one line per series, one column per point (CPU seconds,
     peak RSS in MB), then the fitted exponent."""
@@ -286,7 +309,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shapes", help=f"only these document shapes (of {', '.join(SHAPES)})")
     parser.add_argument("--series", default="size,copies", help="size, copies or both (default: size,copies)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the rows as a JSON list here")
+    parser.add_argument("--merge", nargs="+", type=Path, metavar="JSON", help="print the table of earlier runs' --json files (later files win) instead of measuring")
     args = parser.parse_args(argv)
+    if args.merge:
+        rows = merge([json.loads(path.read_text()) for path in args.merge])
+        print(table(rows))
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=1) + "\n")
+        return 0
     if args.stages:
         STAGES[:] = args.stages.split(",")
     if args.shapes:
