@@ -68,7 +68,7 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, truncate: bool = Fal
         "decision, whatever --on-error says)"
         + (
             ", or truncate it: cut every long line to --max-line-chars, then the document after the last whole line "
-            "within --max-chars; its decision is 'changed', carries \"truncated\": true and lists the cut parts of "
+            "within --max-chars; its decision (changed, or dropped as a duplicate) carries \"truncated\": true and lists the cut parts of "
             "the original as removed spans with the reason 'truncated: ...'"
             if truncate
             else ""
