@@ -710,6 +710,14 @@ def clean_job(ctx: Context) -> list[Rows]:
     return [Rows("clean_bench.run", run_module, {"module": "clean_bench", "quick": ctx.quick})]
 
 
+@benchmark("scaling")
+def scaling(ctx: Context) -> list[Rows]:
+    """Time and peak RSS against document size (1-256 MB, one line / many lines / one page
+    repeated, per stage) and against the number of identical documents (1-100,000), with the
+    fitted log-log exponent per series (benches/scaling_bench.py; 500 MB: run it with --huge)."""
+    return [Rows("scaling_bench.run", run_module, {"module": "scaling_bench", "quick": ctx.quick})]
+
+
 # --------------------------------------------------------------------------------------------
 # Output
 # --------------------------------------------------------------------------------------------

@@ -96,6 +96,22 @@ pub fn estimate_pairs(
     map_ordered(pairs, num_threads, |&(i, j)| crate::minhash::estimate_jaccard(row(i), row(j)))
 }
 
+/// `n` copies of `value`, or an error instead of an abort when they do not fit in memory
+/// (`n` comes from the caller; with no priority columns nothing else bounds it).
+fn filled<T: Clone>(n: usize, value: T) -> Result<Vec<T>, Error> {
+    let mut out = Vec::new();
+    out.try_reserve_exact(n)
+        .map_err(|_| Error::InvalidArgument(format!("n = {n} documents do not fit in memory")))?;
+    out.resize(n, value);
+    Ok(out)
+}
+
+fn identity(n: usize) -> Result<Vec<usize>, Error> {
+    let mut out = filled(n, 0)?;
+    out.iter_mut().enumerate().for_each(|(i, x)| *x = i);
+    Ok(out)
+}
+
 fn find(parent: &mut [usize], mut x: usize) -> usize {
     while parent[x] != x {
         parent[x] = parent[parent[x]];
@@ -128,7 +144,7 @@ pub fn cluster(
     if let Some(k) = priority.iter().position(|v| v.is_nan()) {
         return Err(Error::InvalidArgument(format!("document {}: priority is NaN", k / width.max(1))));
     }
-    let mut root: Vec<usize> = (0..n).collect();
+    let mut root = identity(n)?;
     for &(i, j) in pairs {
         let (a, b) = (find(&mut root, i), find(&mut root, j));
         // The smaller index becomes the root, so roots do not depend on the pair order.
@@ -139,7 +155,7 @@ pub fn cluster(
         }
     }
     let row = |i: usize| &priority[i * width..(i + 1) * width];
-    let mut best: Vec<usize> = (0..n).collect();
+    let mut best = identity(n)?;
     for i in 0..n {
         let r = find(&mut root, i);
         let current = best[r];
@@ -149,28 +165,44 @@ pub fn cluster(
     }
     let rep: Vec<usize> = (0..n).map(|i| best[find(&mut root, i)]).collect();
 
-    let mut adjacency: Vec<Vec<usize>> = vec![Vec::new(); n];
+    // Neighbours in CSR form, each list sorted (repeats are harmless: `seen` skips them):
+    // one allocation for all of them rather than one per document.
+    let mut start_of = filled(n + 1, 0usize)?;
     for &(i, j) in pairs {
         if i != j {
-            adjacency[i].push(j);
-            adjacency[j].push(i);
+            start_of[i + 1] += 1;
+            start_of[j + 1] += 1;
         }
     }
-    for list in &mut adjacency {
-        list.sort_unstable();
-        list.dedup();
+    for x in 0..n {
+        start_of[x + 1] += start_of[x];
     }
-    let mut via: Vec<usize> = (0..n).collect();
-    let mut seen = vec![false; n];
+    let mut fill = start_of.clone();
+    let mut neighbours = filled(start_of[n], 0usize)?;
+    for &(i, j) in pairs {
+        if i != j {
+            neighbours[fill[i]] = j;
+            fill[i] += 1;
+            neighbours[fill[j]] = i;
+            fill[j] += 1;
+        }
+    }
+    drop(fill);
+    for x in 0..n {
+        neighbours[start_of[x]..start_of[x + 1]].sort_unstable();
+    }
+    let adjacency = |x: usize| &neighbours[start_of[x]..start_of[x + 1]];
+    let mut via = identity(n)?;
+    let mut seen = filled(n, false)?;
     let mut queue = std::collections::VecDeque::new();
     for start in 0..n {
-        if rep[start] != start || adjacency[start].is_empty() {
+        if rep[start] != start || adjacency(start).is_empty() {
             continue;
         }
         seen[start] = true;
         queue.push_back(start);
         while let Some(u) = queue.pop_front() {
-            for &v in &adjacency[u] {
+            for &v in adjacency(u) {
                 if !seen[v] {
                     seen[v] = true;
                     via[v] = u;

@@ -24,7 +24,7 @@ from tqdm import tqdm
 import neardup
 
 from .index import IndexDataError, IndexWriteError
-from .io import DEFAULT_MAX_CHARS, Fields, InputError, OutputError, RecordReader, json_line, open_output
+from .io import DEFAULT_MAX_CHARS, DEFAULT_MAX_LINE_CHARS, OVERSIZE_POLICIES, Fields, InputError, OutputError, RecordReader, json_line, open_output
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANNOT_WRITE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -42,7 +42,7 @@ def progress(iterable, *, desc: str, unit: str = "doc"):
     return tqdm(iterable, desc=desc, unit=unit, disable=None, file=sys.stderr, dynamic_ncols=True, mininterval=0.5)
 
 
-def add_input_arguments(parser: argparse.ArgumentParser) -> None:
+def add_input_arguments(parser: argparse.ArgumentParser, *, truncate: bool = False) -> None:
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="JSONL[.gz|.zst], Parquet, a folder of .txt files, or - for JSONL on stdin")
     parser.add_argument("--id-field", default="id", help="field holding the document id (default: id)")
     parser.add_argument("--text-field", default="text", help="field holding the text (default: text)")
@@ -54,12 +54,36 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
         default="fail",
         help="a record that cannot be read: stop with an error naming it (fail, default) or account for it as skipped",
     )
-    parser.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS, help=f"refuse longer documents (default: {DEFAULT_MAX_CHARS:,})")
+    parser.add_argument("--max-chars", type=_positive_int, default=DEFAULT_MAX_CHARS, help=f"the longest document, in characters (default: {DEFAULT_MAX_CHARS:,})")
+    parser.add_argument(
+        "--max-line-chars",
+        type=_positive_int,
+        default=DEFAULT_MAX_LINE_CHARS,
+        help=f"the longest line (characters between two line feeds) (default: {DEFAULT_MAX_LINE_CHARS:,})",
+    )
+    policies = OVERSIZE_POLICIES if truncate else tuple(p for p in OVERSIZE_POLICIES if p != "truncate")
+    parser.add_argument(
+        "--oversize",
+        choices=policies,
+        default="refuse",
+        help="a document over --max-chars or --max-line-chars: refuse it as an unreadable record, with an error naming "
+        "it, the line and the lengths (refuse, default; --on-error decides whether the run stops), skip it (a skipped "
+        "decision, whatever --on-error says)"
+        + (
+            ", or truncate it: cut every long line to --max-line-chars, then the document after the last whole line "
+            "within --max-chars; its decision (changed, or dropped as a duplicate) carries \"truncated\": true and lists the cut parts of "
+            "the original as removed spans with the reason 'truncated: ...'"
+            if truncate
+            else ""
+        ),
+    )
 
 
 def reader_from(args: argparse.Namespace) -> RecordReader:
     fields = Fields(id=args.id_field, text=args.text_field, site=args.site_field, url=args.url_field)
-    return RecordReader(args.inputs, fields=fields, on_error=args.on_error, max_chars=args.max_chars)
+    return RecordReader(
+        args.inputs, fields=fields, on_error=args.on_error, max_chars=args.max_chars, max_line_chars=args.max_line_chars, oversize=args.oversize
+    )
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -246,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats.set_defaults(run=cmd_stats)
 
     clean = commands.add_parser("clean", help="remove repeats, chrome and duplicates; one decision per input document", description=cmd_clean.__doc__)
-    add_input_arguments(clean)
+    add_input_arguments(clean, truncate=True)
     clean.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output folder (created if missing)")
     clean.add_argument("--threshold", type=_unit_float, default=0.8, help="containment of the smaller document's shingles in the larger's for a duplicate (default: 0.8)")
     clean.add_argument("--num-perm", type=_positive_int, default=128, help="MinHash permutations (default: 128)")

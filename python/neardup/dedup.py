@@ -679,6 +679,15 @@ def find_duplicates(
     ``docs`` are texts, a :class:`neardup.Shingles` of pre-hashed shingles, or
     :class:`SignedDocs` (signatures and an exact-overlap function). Documents
     without any shingle are never duplicates (they are kept with reason ``"empty"``).
+
+    Exact copies (equal shingle sets; found by equal signatures, then checked exactly) are
+    compared with their group's first member only, so the work stays linear in the number of
+    copies (100,000 copies of one page: 99,999 comparisons, not 5 * 10**9). Clusters, kept
+    documents, scores and ``via`` are those all-pairs verification gives; ``pairs`` lists each
+    copy's pair with the first member (score 1) and the pairs between groups, and
+    ``info["exact_copies"]`` counts the copies. Many *near*-identical documents (a page with a
+    different date line in each copy) still share LSH buckets: such a bucket costs the square
+    of its size.
     """
     if refine is not None and not callable(refine):
         raise TypeError(f"refine must be a function of the candidate pairs, got {type(refine).__name__}")
@@ -731,30 +740,59 @@ def find_duplicates(
     lsh_threshold = candidate_threshold(threshold, measure, min_size_ratio)
     bands, rows = _check_params(params, num_perm) if params is not None else lsh_params(lsh_threshold, num_perm, weights)
 
-    nonempty = np.flatnonzero(lengths > 0)
-    if len(nonempty):
-        local = np.asarray(
-            _impl.candidate_pairs(np.ascontiguousarray(signatures[nonempty]), bands, rows, num_threads), dtype=np.int64
-        ).reshape(-1, 2)
-        candidates = nonempty[local]
-    else:
-        candidates = np.zeros((0, 2), dtype=np.int64)
-
-    # Distinct-shingle counts of every document (and, for exact verification, the
-    # intersections of the candidates) in one pass over the sets.
-    first = candidates if verify == "exact" else np.zeros((0, 2), dtype=np.int64)
-
     def overlaps(pairs: np.ndarray) -> np.ndarray:
         if signed is not None:
             return np.asarray(signed.intersections(pairs.copy()), dtype=np.int64).reshape(-1)
         return np.asarray(_impl.set_overlaps(hashes, offsets, pairs, num_threads)[0], dtype=np.int64)
 
+    # Exact copies are verified once, not pairwise: documents with equal signatures (and, for
+    # estimated verification, equal sizes) form a group whose lowest index, its head, alone
+    # goes through LSH; each other member is paired with its head only, and is a copy when the
+    # two shingle sets are equal (checked exactly). Copies are interchangeable in every score,
+    # so a group stands for all the pairs among its members and with the head's partners
+    # ("twins"; the clusters, kept documents and ``via`` below are those of that full graph),
+    # while 100,000 copies of one page cost 100,000 comparisons instead of 5 * 10**9.
+    sizes: np.ndarray | None = None
     if signed is not None:
         sizes = np.asarray(signed.sizes, dtype=np.int64)
-        candidate_inter = overlaps(first)
+    elif verify == "estimate":
+        sizes = np.asarray(_impl.set_overlaps(hashes, offsets, np.zeros((0, 2), dtype=np.int64), num_threads)[1], dtype=np.int64)
+    nonempty = np.flatnonzero(lengths > 0)
+    heads, members_of_head = _exact_groups(signatures, nonempty, sizes if verify == "estimate" else None)
+    if len(heads):
+        local = np.asarray(
+            _impl.candidate_pairs(np.ascontiguousarray(signatures[heads]), bands, rows, num_threads), dtype=np.int64
+        ).reshape(-1, 2)
+        candidates = heads[local]
     else:
-        candidate_inter, sizes = _impl.set_overlaps(hashes, offsets, first, num_threads)
+        candidates = np.zeros((0, 2), dtype=np.int64)
+
+    # Distinct-shingle counts of every document (and, for exact verification, the
+    # intersections of the candidates and of each copy with its head) in one pass over the sets.
+    first = np.concatenate([candidates, members_of_head]) if verify == "exact" else np.zeros((0, 2), dtype=np.int64)
+    if signed is not None:
+        first_inter = overlaps(first)
+    elif sizes is None:
+        first_inter, sizes = _impl.set_overlaps(hashes, offsets, first, num_threads)
+        first_inter = np.asarray(first_inter, dtype=np.int64)
         sizes = np.asarray(sizes, dtype=np.int64)
+    else:
+        first_inter = np.zeros(0, dtype=np.int64)
+    assert sizes is not None
+    candidate_inter = first_inter[: len(candidates)]
+    if verify == "exact" and len(members_of_head):
+        head, member = members_of_head[:, 0], members_of_head[:, 1]
+        equal = (first_inter[len(candidates) :] == sizes[head]) & (sizes[member] == sizes[head])
+        if not equal.all():
+            # Equal signatures of different sets (a hash collision): such a document is
+            # compared like any other, with its head and with the head's candidates.
+            extra = _collision_candidates(candidates, members_of_head[~equal])
+            candidates = np.concatenate([candidates, extra])
+            candidate_inter = np.concatenate([candidate_inter, overlaps(extra)])
+            members_of_head = members_of_head[equal]
+    group_of = np.arange(count, dtype=np.int64)
+    group_of[members_of_head[:, 1]] = members_of_head[:, 0]
+    copies = np.bincount(members_of_head[:, 0], minlength=count) if len(members_of_head) else np.zeros(count, dtype=np.int64)
 
     def similarities(pairs: np.ndarray, inter: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(jaccard, containment, intersection size) of each pair, exact or estimated."""
@@ -789,10 +827,19 @@ def find_duplicates(
             score[second] = again
             accepted[second] = again >= threshold
             refined = {(int(i), int(j)): float(v) for (i, j), v in zip(candidates[second].tolist(), again.tolist())}
-    verified = candidates[accepted]
+    between_groups = candidates[accepted]
+    group_inter = inter[accepted]
+    # The verified pairs: those between groups, and each copy with its head (all scores 1).
+    verified = np.concatenate([between_groups, members_of_head])
+    order = np.lexsort((verified[:, 1], verified[:, 0])) if len(verified) else np.zeros(0, dtype=np.int64)
+    verified = verified[order]
+    ones = np.ones(len(members_of_head))
+    pair_score = np.concatenate([score[accepted], ones])[order]
+    pair_jac = np.concatenate([jac[accepted], ones])[order]
+    pair_con = np.concatenate([con[accepted], ones])[order]
     pairs = [
         Pair(int(i), int(j), float(s), float(x), float(y))
-        for (i, j), s, x, y in zip(verified.tolist(), score[accepted], jac[accepted], con[accepted])
+        for (i, j), s, x, y in zip(verified.tolist(), pair_score, pair_jac, pair_con)
     ]
 
     if signed is not None:
@@ -820,12 +867,14 @@ def find_duplicates(
         priority = np.zeros((count, 0), dtype=np.float64)
     else:
         # Sum over verified partners B of |A & B| / |B|, in pair order (a fixed summation order).
+        # A group's copies are partners of each other (1 each) and of the head's partners.
         completeness = np.zeros(count, dtype=np.float64)
-        for (i, j), overlap in zip(verified.tolist(), inter[accepted].tolist()):
-            completeness[i] += overlap / sizes[j]
-            completeness[j] += overlap / sizes[i]
+        for (i, j), overlap in zip(between_groups.tolist(), group_inter.tolist()):
+            completeness[i] += (1 + copies[j]) * overlap / sizes[j]
+            completeness[j] += (1 + copies[i]) * overlap / sizes[i]
+        completeness = completeness[group_of] + copies[group_of]
         priority = np.column_stack([completeness, doc_length])
-    kept_of, via = cluster(count, verified, priority)
+    kept_of, via = _twin_via(*cluster(count, verified, priority), group_of)
 
     method = f"{measure}-{'exact' if verify == 'exact' else 'minhash'}"
     dropped = np.flatnonzero(kept_of != np.arange(count))
@@ -834,9 +883,9 @@ def find_duplicates(
     direct = dict(zip(dropped.tolist(), (direct_jac if measure == "jaccard" else direct_con).tolist()))
     for i in direct:  # a pair accepted on its refined score reports that score
         k = int(kept_of[i])
-        pair_score = refined.get((min(i, k), max(i, k)))
-        if pair_score is not None and pair_score >= threshold:
-            direct[i] = pair_score
+        refined_score = refined.get(_group_pair(group_of, i, k))
+        if refined_score is not None and refined_score >= threshold:
+            direct[i] = refined_score
 
     members: dict[int, list[int]] = {}
     for i, k in enumerate(kept_of.tolist()):
@@ -849,7 +898,7 @@ def find_duplicates(
         k = int(kept_of[i])
         if k != i:
             linked = int(via[i])
-            pair_method = method + ("+refined" if (min(i, k), max(i, k)) in refined else "")
+            pair_method = method + ("+refined" if _group_pair(group_of, i, k) in refined else "")
             reason = f"duplicate of document {k} ({pair_method} {direct[i]:.3f})"
             if linked != k:
                 reason += f", linked through document {linked}"
@@ -863,8 +912,75 @@ def find_duplicates(
             decisions.append(Decision(i, "kept", i, None, None, None, None, "empty: no shingles to compare"))
         else:
             decisions.append(Decision(i, "kept", i, None, None, None, None, "unique"))
-    info = {"lsh_threshold": lsh_threshold, "measure": measure, "verify": verify, "scheme": scheme}
-    return Duplicates(clusters, pairs, decisions, bands, rows, int(len(candidates)), info)
+    info = {
+        "lsh_threshold": lsh_threshold,
+        "measure": measure,
+        "verify": verify,
+        "scheme": scheme,
+        "exact_copies": int(len(members_of_head)),
+    }
+    return Duplicates(clusters, pairs, decisions, bands, rows, int(len(candidates) + len(members_of_head)), info)
+
+
+def _exact_groups(signatures: np.ndarray, docs: np.ndarray, sizes: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Group ``docs`` by equal signature rows (and equal ``sizes`` when given): the head (lowest
+    index) of every group, ascending, and an ``(m, 2)`` array of ``(head, member)`` for the
+    other members."""
+    if not len(docs):
+        return docs, np.zeros((0, 2), dtype=np.int64)
+    rows = signatures[docs]
+    if sizes is not None:
+        rows = np.column_stack([rows, sizes[docs].astype(np.uint64)])
+    rows = np.ascontiguousarray(rows)
+    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).reshape(-1)
+    # return_index gives each key's first occurrence (a stable sort), i.e. the lowest index.
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    head_of = docs[first][inverse.reshape(-1)]
+    heads = np.sort(docs[first])
+    copy = head_of != docs
+    return heads.astype(np.int64), np.column_stack([head_of[copy], docs[copy]]).astype(np.int64)
+
+
+def _collision_candidates(candidates: np.ndarray, odd: np.ndarray) -> np.ndarray:
+    """Candidate pairs of documents whose signature equals their head's but whose set does
+    not: each is a candidate of its head, of the head's candidates and of the other such
+    members of its group (LSH would have paired them all: equal signatures, equal band keys)."""
+    partners: dict[int, set[int]] = {}
+    for i, j in candidates.tolist():
+        partners.setdefault(i, set()).add(j)
+        partners.setdefault(j, set()).add(i)
+    same_head: dict[int, list[int]] = {}
+    for head, member in odd.tolist():
+        same_head.setdefault(head, []).append(member)
+    extra: set[tuple[int, int]] = set()
+    for head, members in same_head.items():
+        for member in members:
+            for other in partners.get(head, set()) | {head} | set(members):
+                if other != member:
+                    extra.add((min(member, other), max(member, other)))
+    return np.array(sorted(extra), dtype=np.int64).reshape(-1, 2)
+
+
+def _group_pair(group_of: np.ndarray, i: int, j: int) -> tuple[int, int]:
+    a, b = int(group_of[i]), int(group_of[j])
+    return (min(a, b), max(a, b))
+
+
+def _twin_via(kept: np.ndarray, via: np.ndarray, group_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``via`` over the graph in which every copy has its head's pairs (see find_duplicates),
+    from :func:`cluster` run on the graph in which copies are linked to their head only.
+
+    Copies share their head's neighbours, so a breadth-first search reaches a group's members
+    together, from the node that reached its head; members of the kept document's own group
+    are its neighbours; and when the kept document is a copy rather than its group's head, the
+    nodes its head reached are reached by the kept document itself."""
+    kept_group = group_of[kept]
+    twin = via[group_of]
+    twin = np.where((twin == kept_group) & (kept != kept_group), kept, twin)
+    twin = np.where(group_of == kept_group, kept, twin)
+    n = np.arange(len(kept))
+    twin = np.where(kept == n, n, twin)
+    return kept, twin
 
 
 def _policy_name(keep: str | Callable[..., Any]) -> str:

@@ -41,6 +41,14 @@ except ImportError:  # not on Windows: leftover staging folders are then ignored
 #: Documents longer than this many characters are refused (``--max-chars``): a limit that a
 #: 200 MB scrape artefact trips, and no real article comes near.
 DEFAULT_MAX_CHARS = 20_000_000
+#: Lines (characters between two line feeds) longer than this are refused
+#: (``--max-line-chars``): no paragraph of prose comes near it; a minified script, an inlined
+#: image or a whole page without line breaks does.
+DEFAULT_MAX_LINE_CHARS = 1_000_000
+#: What to do with a document over either limit: refuse it (an error naming the record, as
+#: any unreadable record: ``--on-error`` decides), skip it (a ``skipped`` decision whatever
+#: ``--on-error`` says), or truncate it (cut to the limits; the decision says what was cut).
+OVERSIZE_POLICIES = ("refuse", "skip", "truncate")
 
 JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
 
@@ -88,6 +96,12 @@ class Record:
     error: str | None = None
     #: The other fields of the input record, written back with the cleaned document.
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Over a size limit (the error says which); with ``oversize="skip"`` never fatal.
+    oversized: bool = False
+    #: With ``oversize="truncate"``: the text as read, of which ``text`` is what was left, and
+    #: the spans of it that were cut, ``(start, end, reason)``; empty when nothing was cut.
+    original: str | None = None
+    truncated: list[tuple[int, int, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -148,6 +162,13 @@ class RecordReader:
 
     Records that cannot be read carry an ``error`` (or raise :class:`InputError` with
     ``on_error="fail"``). Duplicate ids are an error too: decisions are keyed by id.
+
+    Size limits: a text longer than ``max_chars``, or with a line (characters between two line
+    feeds) longer than ``max_line_chars`` (None: no line limit), is refused with an error naming
+    the line and the lengths (``oversize="refuse"``), refused without ever being fatal
+    (``"skip"``), or truncated (``"truncate"``): then ``text`` is what is left, ``original`` the
+    text as read and ``truncated`` the cut spans of it with their reasons (see
+    :func:`truncation`). Finding the long lines is one linear pass.
     """
 
     def __init__(
@@ -157,10 +178,17 @@ class RecordReader:
         fields: Fields = Fields(),
         on_error: str = "fail",
         max_chars: int = DEFAULT_MAX_CHARS,
+        max_line_chars: int | None = DEFAULT_MAX_LINE_CHARS,
+        oversize: str = "refuse",
         stdin: IO[bytes] | None = None,
     ) -> None:
         if on_error not in ("fail", "skip"):
             raise ValueError(f"on_error must be 'fail' or 'skip', got {on_error!r}")
+        if oversize not in OVERSIZE_POLICIES:
+            raise ValueError(f"oversize must be one of {', '.join(OVERSIZE_POLICIES)}, got {oversize!r}")
+        for name, limit in (("max_chars", max_chars), ("max_line_chars", max_line_chars)):
+            if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+                raise ValueError(f"{name} must be an int >= 1 (or None for no line limit), got {limit!r}")
         self.inputs = list(inputs)
         if not self.inputs:
             raise InputError("no input given")
@@ -169,6 +197,8 @@ class RecordReader:
         self.fields = fields
         self.on_error = on_error
         self.max_chars = max_chars
+        self.max_line_chars = max_line_chars
+        self.oversize = oversize
         self._stdin = stdin
         self._stdin_spool: IO[bytes] | None = None
 
@@ -184,7 +214,8 @@ class RecordReader:
                     if first != record.source:
                         record.error = f"duplicate id {record.id!r} (first seen at {first})"
                         record.text = None
-                if record.error is not None and self.on_error == "fail":
+                fatal = self.on_error == "fail" and not (record.oversized and self.oversize == "skip")
+                if record.error is not None and fatal:
                     raise InputError(f"{record.source}: {record.error}")
                 yield record
 
@@ -258,14 +289,23 @@ class RecordReader:
         return self._with_text(record, text)
 
     def _with_text(self, record: Record, text: str) -> Record:
-        if len(text) > self.max_chars:
-            record.error = f"document has {len(text):,} characters, more than the limit of {self.max_chars:,} (--max-chars)"
-            return record
+        long_lines = long_lines_of(text, self.max_line_chars) if self.max_line_chars is not None else []
+        if len(text) > self.max_chars or long_lines:
+            if self.oversize != "truncate":
+                record.oversized = True
+                record.error = oversize_message(text, long_lines, self.max_chars, self.max_line_chars)
+                return record
         try:
             check_text(text)
         except ValueError as error:
             record.error = str(error).removeprefix("text: ")
             return record
+        if len(text) > self.max_chars or long_lines:
+            record.original = text
+            record.truncated = truncation(text, long_lines, self.max_chars, self.max_line_chars)
+            from .spans import CutText
+
+            text = CutText(text, record.truncated).text
         record.text = text
         return record
 
@@ -406,6 +446,54 @@ class _GuardedFile:
                 self._handle.close()
             except OSError:
                 pass
+
+
+def long_lines_of(text: str, limit: int | None) -> list[tuple[int, int, int]]:
+    """``(line number from 1, start, end)`` of each line of ``text`` (the characters between
+    two line feeds) longer than ``limit``, in one linear pass."""
+    if limit is None or len(text) <= limit:
+        return []
+    lengths = list(map(len, text.split("\n")))
+    if max(lengths) <= limit:
+        return []
+    found, start = [], 0
+    for number, length in enumerate(lengths, start=1):
+        if length > limit:
+            found.append((number, start, start + length))
+        start += length + 1
+    return found
+
+
+def oversize_message(text: str, long_lines: list[tuple[int, int, int]], max_chars: int, max_line_chars: int | None) -> str:
+    """Why a document over a limit is refused: its size, or its first long line (number and
+    length) and how many more there are."""
+    if len(text) > max_chars:
+        return f"document has {len(text):,} characters, more than the limit of {max_chars:,} (--max-chars)"
+    number, start, end = long_lines[0]
+    more = f" ({len(long_lines) - 1:,} more lines over the limit)" if len(long_lines) > 1 else ""
+    return f"line {number} has {end - start:,} characters, more than the limit of {max_line_chars:,} (--max-line-chars){more}"
+
+
+def truncation(text: str, long_lines: list[tuple[int, int, int]], max_chars: int, max_line_chars: int | None) -> list[tuple[int, int, str]]:
+    """The spans of ``text`` to cut so that it fits the limits, with their reasons: the end of
+    every line longer than ``max_line_chars``, then, if what is left is still longer than
+    ``max_chars``, everything after the last whole line that fits (or after ``max_chars``
+    characters when not even the first line fits)."""
+    cuts = [
+        (start + max_line_chars, end, f"truncated: line {number} has {end - start:,} characters, more than the limit of {max_line_chars:,} (--max-line-chars)")
+        for number, start, end in long_lines
+        if max_line_chars is not None
+    ]
+    kept = len(text) - sum(end - start for start, end, _ in cuts)
+    if kept > max_chars:
+        from .spans import CutText
+
+        cut = CutText(text, list(cuts))
+        end = cut.text.rfind("\n", 0, max_chars + 1)
+        end = end + 1 if end >= 0 else max_chars
+        reason = f"truncated: document has {len(text):,} characters, more than the limit of {max_chars:,} (--max-chars)"
+        cuts += [(s, e, reason) for s, e in cut.to_original(end, len(cut.text))]
+    return sorted(cuts)
 
 
 class AtomicOutputDir:

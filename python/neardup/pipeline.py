@@ -127,6 +127,19 @@ class _Doc:
     removed: list[tuple[int, int, str]] = field(default_factory=list)
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of a 1-d array. Sorting, not ``np.unique``: numpy 2's
+    hash-based unique took 5.3 s for 4 million uint64 shingle hashes against 0.24 s to sort
+    them (CPU, numpy 2.4), and grows faster than linearly."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
 def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
     batch: list[Record] = []
     for record in records:
@@ -251,7 +264,7 @@ class _ShingleSets:
             texts = [self.spool.read(self.docs[d].spool_offset) for d in missing]
             shingled = neardup.shingles_batch(texts, n=self.options.ngram, num_threads=self.options.num_threads)
             for k, d in enumerate(missing):
-                self.cache[d] = np.unique(shingled.document(k))
+                self.cache[d] = distinct(shingled.document(k))
                 self.bytes += self.cache[d].nbytes
         found = {}
         for d in wanted:
@@ -267,7 +280,7 @@ class _ShingleSets:
         shared = np.zeros(len(pairs), dtype=np.int64)
         for first in range(0, len(pairs), VERIFY_CHUNK):
             chunk = pairs[first : first + VERIFY_CHUNK]
-            members = np.unique(chunk)
+            members = distinct(chunk.reshape(-1))
             sets = self.load(members.tolist())
             offsets = np.zeros(len(members) + 1, dtype=np.int64)
             np.cumsum([len(sets[d]) for d in members.tolist()], out=offsets[1:])
@@ -426,7 +439,7 @@ def _run(
             doc.cleaned_length = len(cleaned)
             doc.removed = removed
             docs.append(doc)
-            sizes.append(len(np.unique(shingled.document(position))))
+            sizes.append(len(distinct(shingled.document(position))))
 
     # Near-duplicates over the cleaned texts.
     keeper = _Keeper(docs, spool)
@@ -537,6 +550,7 @@ def _write(
     kept_rows: list[dict[str, Any]] = []
     parquet_writer = None
     documents_file = None if parquet_out else out.open(documents_name)
+    truncated = 0
 
     def flush_kept(final: bool = False) -> None:
         nonlocal parquet_writer
@@ -573,7 +587,7 @@ def _write(
                 cleaned = spool.read(doc.spool_offset)
                 decision = decided.get(position)
                 site = record.site or "(none)"
-                site_chars[site][0] += len(record.text)
+                site_chars[site][0] += len(record.original if record.truncated else record.text)
                 if position in seen:
                     indexed_id, score = seen[position]
                     cut = CutText(record.text, list(doc.removed))
@@ -603,7 +617,9 @@ def _write(
                         parts.append("removed " + ", ".join(f"{n} {why}" for why, n in sorted(by_reason.items())))
                     if decision is not None and decision.reason != "unique":
                         parts.append(decision.reason)
-                    row.update(action="changed" if removed else "kept", reason="; ".join(parts) or "unique")
+                    if record.truncated:
+                        parts.insert(0, f"truncated to the size limits ({sum(e - s for s, e, _ in record.truncated):,} characters cut)")
+                    row.update(action="changed" if removed or record.truncated else "kept", reason="; ".join(parts) or "unique")
                     kept = {"id": record.id, "text": cleaned, **{k: v for k, v in record.extra.items() if k not in ("id", "text")}}
                     kept_rows.append(kept)
                     flush_kept()
@@ -612,6 +628,11 @@ def _write(
                         most_chrome.append((share, record, removed))
                         most_chrome.sort(key=lambda item: (-item[0], item[1].index))
                         del most_chrome[options.examples :]
+                if record.truncated:
+                    # Spans so far index the truncated text; decisions index the text as read.
+                    row["removed"] = _with_truncation(record, row["removed"])
+                    row["truncated"] = True
+                    truncated += 1
                 for start, end, why in (row["removed"] or []):
                     category = why.split(":")[0].split(" of ")[0]
                     removed_chars[category] += end - start
@@ -654,6 +675,8 @@ def _write(
         "dropped": actions["dropped"],
         "skipped": actions["skipped"],
         "clusters": len(clusters),
+        "truncated": truncated,
+        "limits": {"max_chars": reader.max_chars, "max_line_chars": reader.max_line_chars, "oversize": reader.oversize},
         "characters_in": sum(c[0] for c in site_chars.values()),
         "characters_removed": dict(sorted(removed_chars.items())),
         "sites": len(site_chars),
@@ -675,6 +698,14 @@ def _write(
     with out.open("report.html") as handle:
         handle.write(page)
     return summary
+
+
+def _with_truncation(record: Record, removed: list[list[Any]]) -> list[list[Any]]:
+    """Spans of a truncated record's text as spans of the text as read, with the cut parts."""
+    assert record.original is not None
+    cut = CutText(record.original, list(record.truncated))
+    spans = [[a, b, why] for start, end, why in removed for a, b in cut.to_original(start, end)]
+    return sorted(spans + [[s, e, why] for s, e, why in record.truncated])
 
 
 def _pair_example(record: Record, spans: list[tuple[int, int, str]], kept: _Doc, spool: _Spool) -> html_report.Example:

@@ -7,7 +7,9 @@ spans of the caller's original string, which is what every decision reports.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
+from itertools import accumulate
 from dataclasses import dataclass, field
 
 
@@ -43,20 +45,24 @@ class CutText:
         if cursor < len(self.original):
             kept.append((cursor, len(self.original) - cursor))
         self._pieces = kept
+        # Where each piece starts in ``text``: a position is mapped by bisection, so mapping
+        # many spans of a text cut in many places stays n log n.
+        self._offsets = list(accumulate((n for _, n in kept), initial=0))
         self.text = "".join(self.original[s : s + n] for s, n in kept)
 
     def to_original(self, start: int, end: int) -> list[tuple[int, int]]:
         """The original spans that the slice ``text[start:end]`` came from."""
         if not 0 <= start <= end <= len(self.text):
             raise IndexError(f"need 0 <= start <= end <= {len(self.text)}, got {start}, {end}")
-        spans, offset = [], 0
-        for original_start, length in self._pieces:
+        spans = []
+        piece = max(bisect_right(self._offsets, start) - 1, 0)
+        while piece < len(self._pieces) and self._offsets[piece] < end:
+            original_start, length = self._pieces[piece]
+            offset = self._offsets[piece]
             lo, hi = max(start, offset), min(end, offset + length)
             if lo < hi:
                 spans.append((original_start + lo - offset, original_start + hi - offset))
-            offset += length
-            if offset >= end:
-                break
+            piece += 1
         return spans
 
     def remove(self, spans: Iterable[tuple[int, int]], reason: str) -> None:

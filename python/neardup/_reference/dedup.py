@@ -454,11 +454,14 @@ def cluster(n, pairs, priority):
     priority = np.asarray(priority, dtype=np.float64)
     if priority.ndim != 2 or priority.shape[0] != n:
         raise ValueError(f"priority has {priority.shape[0] if priority.ndim else 0} rows for {n} documents")
-    nan = np.flatnonzero(np.isnan(priority).any(axis=1))
+    try:
+        root = list(range(n))
+    except MemoryError:  # as the core: an error rather than a crash for an absurd n
+        raise ValueError(f"n = {n} documents do not fit in memory") from None
+    nan = np.flatnonzero(np.isnan(priority).any(axis=1)) if priority.shape[1] else []
     if len(nan):
         raise ValueError(f"document {int(nan[0])}: priority is NaN")
     rows = [tuple(row) for row in priority.tolist()]
-    root = list(range(n))
 
     def find(x: int) -> int:
         while root[x] != x:
