@@ -60,7 +60,7 @@ pub fn band_keys(signature: &[u64], bands: usize, rows: usize) -> Vec<u64> {
 
 /// Check a flat row-major matrix of signatures and return the number of rows.
 pub fn check_signatures(flat: &[u64], num_perm: usize) -> Result<usize, Error> {
-    if num_perm == 0 || flat.len() % num_perm != 0 {
+    if num_perm == 0 || !flat.len().is_multiple_of(num_perm) {
         return Err(Error::InvalidArgument(format!(
             "signatures must be an (n, num_perm) matrix; {} values do not divide into rows of {num_perm}",
             flat.len()

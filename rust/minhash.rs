@@ -136,18 +136,26 @@ impl MinHasher {
     /// `sign`, reusing the buffer of the shingle hashes (the fused text -> signature path).
     pub fn sign_owned(&self, mut shingles: Vec<u64>) -> Vec<u64> {
         let mut out = vec![u64::MAX; self.num_perm];
+        self.sign_scratch(&mut shingles, &mut out);
+        out
+    }
+
+    /// `sign_into`, free to overwrite `shingles` (the classic scheme mixes them in place
+    /// instead of into a new buffer).
+    pub fn sign_scratch(&self, shingles: &mut [u64], out: &mut [u64]) {
+        debug_assert_eq!(out.len(), self.num_perm);
+        out.fill(u64::MAX);
         match self.scheme {
             Scheme::Classic => {
                 if !shingles.is_empty() {
                     for x in shingles.iter_mut() {
                         *x = fmix64(*x);
                     }
-                    classic_min(&shingles, &self.a, &self.b, &mut out);
+                    classic_min(shingles, &self.a, &self.b, out);
                 }
             }
-            Scheme::Oph => self.sign_oph(&shingles, &mut out),
+            Scheme::Oph => self.sign_oph(shingles, out),
         }
-        out
     }
 
     /// Write the signature into `out` (`out.len() == num_perm`).
@@ -478,6 +486,9 @@ mod tests {
                 let hasher = MinHasher::new(scheme, k, 42).unwrap();
                 let sig = hasher.sign(&[3, 1, 2]);
                 assert_eq!(sig, hasher.sign_owned(vec![3, 1, 2]));
+                let mut scratch = vec![u64::MAX; k];
+                hasher.sign_scratch(&mut [1, 3, 2, 3], &mut scratch);
+                assert_eq!(sig, scratch);
                 assert_eq!(sig, hasher.sign(&[2, 2, 3, 1, 1]));
                 assert!(sig.iter().all(|&v| v != u64::MAX || k == 1));
             }
