@@ -158,6 +158,23 @@ impl MinHasher {
         }
     }
 
+    /// `sign_into` with a caller's buffer for the mixed hashes of the classic scheme, so that
+    /// signing many documents allocates nothing per document.
+    pub fn sign_with(&self, shingles: &[u64], scratch: &mut Vec<u64>, out: &mut [u64]) {
+        debug_assert_eq!(out.len(), self.num_perm);
+        out.fill(u64::MAX);
+        match self.scheme {
+            Scheme::Classic => {
+                if !shingles.is_empty() {
+                    scratch.clear();
+                    scratch.extend(shingles.iter().map(|&x| fmix64(x)));
+                    classic_min(scratch, &self.a, &self.b, out);
+                }
+            }
+            Scheme::Oph => self.sign_oph(shingles, out),
+        }
+    }
+
     /// Write the signature into `out` (`out.len() == num_perm`).
     pub fn sign_into(&self, shingles: &[u64], out: &mut [u64]) {
         debug_assert_eq!(out.len(), self.num_perm);
@@ -488,6 +505,9 @@ mod tests {
                 assert_eq!(sig, hasher.sign_owned(vec![3, 1, 2]));
                 let mut scratch = vec![u64::MAX; k];
                 hasher.sign_scratch(&mut [1, 3, 2, 3], &mut scratch);
+                assert_eq!(sig, scratch);
+                let mut buffer = vec![7; 9];
+                hasher.sign_with(&[2, 1, 3, 1], &mut buffer, &mut scratch);
                 assert_eq!(sig, scratch);
                 assert_eq!(sig, hasher.sign(&[2, 2, 3, 1, 1]));
                 assert!(sig.iter().all(|&v| v != u64::MAX || k == 1));

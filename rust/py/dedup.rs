@@ -26,7 +26,12 @@ fn matrix<'py, T: numpy::Element>(
 fn matrix_arg<T: numpy::Element + Copy>(array: &PyReadonlyArray2<'_, T>) -> (Vec<T>, usize, usize) {
     let view = array.as_array();
     let (rows, cols) = view.dim();
-    (view.iter().copied().collect(), rows, cols)
+    // A contiguous array (the usual case) is one memcpy.
+    let flat = match array.as_slice() {
+        Ok(slice) => slice.to_vec(),
+        Err(_) => view.iter().copied().collect(),
+    };
+    (flat, rows, cols)
 }
 
 /// `(m, 2)` int64 pairs of document indices.
@@ -140,16 +145,26 @@ fn minhash_shingles<'py>(
     let seed = seed.map(seed_arg).transpose()?.unwrap_or(1);
     let hasher =
         MinHasher::new(Scheme::parse(scheme).map_err(to_py_err)?, num_perm, seed).map_err(to_py_err)?;
-    let hashes = hashes.as_array().to_vec();
+    // Read in place, not copied: like numpy's own operations, which also run without the
+    // GIL, this relies on no other thread writing the array meanwhile.
+    let copied: Vec<u64>;
+    let hashes = match hashes.as_slice() {
+        Ok(slice) => slice,
+        Err(_) => {
+            copied = hashes.as_array().to_vec();
+            &copied
+        }
+    };
     let offsets = offsets_arg(&offsets)?;
     let n = cluster::check_offsets(&offsets, hashes.len()).map_err(to_py_err)?;
     let docs: Vec<usize> = (0..n).collect();
-    let flat = py
-        .detach(|| {
-            map_ordered(&docs, num_threads, |&i| hasher.sign(&hashes[offsets[i]..offsets[i + 1]]))
-                .map(|rows| rows.into_iter().flatten().collect::<Vec<u64>>())
+    let mut flat = vec![0u64; n * num_perm];
+    py.detach(|| {
+        fill_rows(&docs, &mut flat, num_perm, num_threads, Vec::new, |scratch, &i, row| {
+            hasher.sign_with(&hashes[offsets[i]..offsets[i + 1]], scratch, row)
         })
-        .map_err(to_py_err)?;
+    })
+    .map_err(to_py_err)?;
     Ok(matrix(py, flat, n, num_perm))
 }
 
@@ -382,6 +397,7 @@ impl PyLshIndex {
         }
         let inner = &mut self.inner;
         py.detach(|| {
+            inner.reserve(n);
             let docs: Vec<usize> = (0..n).collect();
             let keys = map_ordered(&docs, num_threads, |&i| {
                 lsh::band_keys(&flat[i * num_perm..(i + 1) * num_perm], inner.bands(), inner.rows())
