@@ -762,7 +762,7 @@ fn general_tokens_into<const SPANS: bool>(text: &str, out: &mut JoinedTokens) {
     while pos < bytes.len() {
         if bytes[pos] < 0x80 {
             segment.flush(&mut tok);
-            let run_end = bytes[pos..].iter().position(|&b| b >= 0x80).map_or(bytes.len(), |p| pos + p);
+            let run_end = pos + ascii_prefix_len(&bytes[pos..]);
             // Every byte of the run but a last one followed by a non-ASCII character.
             let direct_end = if run_end == bytes.len() { run_end } else { run_end - 1 };
             tok.ascii_run(&text[pos..direct_end], index);
@@ -786,6 +786,21 @@ fn general_tokens_into<const SPANS: bool>(text: &str, out: &mut JoinedTokens) {
     }
 }
 
+/// The length of the longest all-ASCII prefix of `bytes`, eight bytes per step.
+#[inline]
+fn ascii_prefix_len(bytes: &[u8]) -> usize {
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    for (k, word) in (&mut words).enumerate() {
+        let high = u64::from_le_bytes(word.try_into().expect("8 bytes")) & HIGH_BITS;
+        if high != 0 {
+            return 8 * k + (high.trailing_zeros() / 8) as usize;
+        }
+    }
+    let done = bytes.len() - words.remainder().len();
+    done + words.remainder().iter().position(|&b| b >= 0x80).unwrap_or(words.remainder().len())
+}
+
 /// `tokenize_joined` for all-ASCII text, where normalising is lowercasing and a token is a run
 /// of `[a-z0-9_]` whose span is its own bytes. Most real text is ASCII; this loop is the same
 /// rule without the general machinery.
@@ -803,7 +818,8 @@ fn tokens_into<const SPANS: bool>(text: &str, out: &mut JoinedTokens) {
     out.text.clear();
     out.ranges.clear();
     out.spans.clear();
-    if text.is_ascii() {
+    // Without spans the general loop costs an ASCII text no more than the check would.
+    if SPANS && text.is_ascii() {
         ascii_tokens_into::<SPANS>(text, out)
     } else {
         general_tokens_into::<SPANS>(text, out)
@@ -1022,6 +1038,21 @@ pub(super) mod tests {
             }
         }
         PORTABLE_ONLY.with(|only| only.set(false));
+    }
+
+    #[test]
+    fn ascii_prefix_lengths() {
+        for (text, expected) in [
+            ("", 0),
+            ("abc", 3),
+            ("é", 0),
+            ("abcdefgh", 8),
+            ("abcdefghé", 8),
+            ("abcdefgé", 7),
+            ("abcdefghijk東", 11),
+        ] {
+            assert_eq!(ascii_prefix_len(text.as_bytes()), expected, "{text:?}");
+        }
     }
 
     #[test]
