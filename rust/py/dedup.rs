@@ -1,5 +1,6 @@
 //! Bindings of MinHash, LSH, verification and clustering. Array arguments are copied into
-//! owned vectors before the GIL is released; results come back as numpy arrays.
+//! owned vectors before the GIL is released (except the shingle hashes of `minhash_shingles`,
+//! read in place as numpy itself does, and texts, borrowed); results come back as numpy arrays.
 
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::{PyTypeError, PyValueError};
