@@ -151,22 +151,29 @@ def _child(case: Case, repeats: int, conn) -> None:
     try:
         workload = case.prepare(**case.kwargs)
         workload.run()  # warm-up: imports, caches, thread pools
-        times = []
+        times, cpu_times = [], []
         fields: dict[str, Any] = {}
         for _ in range(repeats):
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             result = workload.run()
             times.append(time.perf_counter() - start)
+            cpu_times.append(time.process_time() - cpu_start)
             fields = result or {}
         best = min(times)
+        # CPU time of the whole process (every thread): on a shared machine the fairer measure
+        # of single-threaded work; wall-clock time is what multi-threaded speed-ups need.
+        cpu_best = min(cpu_times)
         row = {
             "docs_per_s": workload.docs / best,
             "mb_per_s": workload.nbytes / MB / best,
+            "mb_per_s_cpu": workload.nbytes / MB / cpu_best if cpu_best > 0 else None,
             "peak_rss_mb": _peak_rss_mb(),
             "docs": workload.docs,
             "mb": workload.nbytes / MB,
             "best_s": best,
             "times_s": times,
+            "cpu_best_s": cpu_best,
+            "cpu_times_s": cpu_times,
             "repeats": repeats,
             **workload.extra,
             **fields,
@@ -513,17 +520,101 @@ def _pairs_from_buckets(results) -> set[tuple[int, int]]:
     return pairs
 
 
-def prepare_minhash(path: str, impl: str, quick: bool = False, num_threads: int | None = None,
+def _rss_bytes() -> int:
+    """The current resident set size (Linux /proc/self/statm); 0 where it cannot be read."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _quality(texts: list[str], planted: list[tuple[int, int, float]], found: Any) -> dict[str, Any]:
+    """Recall of the planted copies among candidate pairs ``found``, and precision of the
+    candidates against the exact word 5-gram Jaccard (neardup's shingles, the same yardstick
+    for every row)."""
+    import numpy as np
+
+    import neardup
+
+    found = {(int(i), int(j)) for i, j in (found.tolist() if hasattr(found, "tolist") else found)}
+    hits = [(min(c, s), max(c, s)) in found for c, s, _ in planted]
+    strong = [hit for hit, (_, _, j) in zip(hits, planted) if j >= TARGET_JACCARD]
+    fields: dict[str, Any] = {
+        "candidates": len(found),
+        "planted_pairs": len(planted),
+        "recall_planted": sum(hits) / len(hits) if hits else None,
+        f"recall_planted_j{TARGET_JACCARD:g}": sum(strong) / len(strong) if strong else None,
+    }
+    if found:
+        shingles = neardup.shingles_batch(texts, n=SHINGLE_N)
+        jaccard = neardup.exact_jaccard(shingles, np.array(sorted(found), dtype=np.int64))
+        fields[f"precision_j{TARGET_JACCARD:g}"] = float((jaccard >= TARGET_JACCARD).mean())
+    return fields
+
+
+#: What a row of the minhash benchmark times (``stage`` field of its rows).
+MINHASH_STAGES = {
+    "text-signatures": "raw text -> signatures",
+    "text-pairs": "raw text -> LSH candidate pairs",
+    "prehashed": "pre-hashed shingles -> signatures",
+    "lsh": "LSH index: insert every signature, then query every signature",
+}
+
+
+def _rensa_lsh_pairs(minhashes) -> set[tuple[int, int]]:
+    from rensa import RMinHashLSH
+
+    lsh = RMinHashLSH(TARGET_JACCARD, NUM_PERM, LSH_BANDS)
+    lsh.insert_many(minhashes, 0)
+    return _pairs_from_buckets(lsh.query_all(minhashes))
+
+
+def _datasketch_lsh_pairs(minhashes) -> set[tuple[int, int]]:
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(num_perm=NUM_PERM, params=(LSH_BANDS, LSH_ROWS))
+    for i, m in enumerate(minhashes):
+        lsh.insert(i, m)
+    return _pairs_from_buckets(lsh.query(m) for m in minhashes)
+
+
+def _gaoya_index():
+    from gaoya.minhash import MinHashStringIndex
+
+    # gaoya's own raw-text path: its Rust word analyzer, lowercased, word 5-grams only, 16
+    # bands x 8 rows = 128 hashes of 32 bits (its default hash size).
+    return MinHashStringIndex(hash_size=32, jaccard_threshold=TARGET_JACCARD, num_bands=LSH_BANDS,
+                              band_size=LSH_ROWS, analyzer="word", lowercase=True,
+                              ngram_range=(SHINGLE_N, SHINGLE_N))
+
+
+def _gaoya_pairs(index, texts: list[str]) -> set[tuple[int, int]]:
+    return _pairs_from_buckets(index.query(text) for text in texts)
+
+
+def prepare_minhash(path: str, impl: str, stage: str = "text-pairs", quick: bool = False,
+                    num_threads: int | None = None,
                     corpus: tuple[list[str], list[tuple[int, int, float]]] | None = None) -> Workload:
-    """``corpus``: the subset already loaded by the parent (--quick: loading the whole file in
-    every child would cost more than the work)."""
+    """One row of the minhash benchmark: ``impl`` doing ``stage`` (MINHASH_STAGES). The timed
+    ``work`` returns what ``to_pairs`` turns into candidate pairs after timing (recall and
+    precision are measured on every row, outside the time). ``corpus``: the subset already
+    loaded by the parent (--quick: loading the whole file in every child would cost more
+    than the work)."""
     import numpy as np
 
     texts, planted = corpus if corpus is not None else load_bench_corpus(path, quick)
-    extra: dict[str, Any] = {"num_perm": NUM_PERM, "bands": LSH_BANDS, "rows": LSH_ROWS, "ngram": SHINGLE_N}
+    extra: dict[str, Any] = {"num_perm": NUM_PERM, "bands": LSH_BANDS, "rows": LSH_ROWS, "ngram": SHINGLE_N,
+                             "stage": stage}
     if quick:
         extra["subset"] = f"{len(texts)} docs (first {QUICK_DOCS} + planted sources)"
     state: dict[str, Any] = {}
+    params = (LSH_BANDS, LSH_ROWS)
+
+    def identity(found):
+        return found
+
+    to_pairs: Callable[[Any], Any] = identity
 
     if impl.startswith("neardup-"):
         import neardup
@@ -532,101 +623,209 @@ def prepare_minhash(path: str, impl: str, quick: bool = False, num_threads: int 
         extra["backend"] = neardup.backend()
         scheme = impl.removeprefix("neardup-")
 
-        def pairs():
-            if scheme == "simhash":
+        def signature_pairs(signatures):
+            return neardup.candidate_pairs(signatures, params=params, num_threads=num_threads)
+
+        if scheme == "simhash":
+            def work():
                 fingerprints = neardup.simhash_batch(texts, num_threads=num_threads)
                 return neardup.simhash_pairs(fingerprints, 3, num_threads=num_threads).pairs
-            signatures = neardup.minhash(texts, num_perm=NUM_PERM, scheme=scheme, n=SHINGLE_N, num_threads=num_threads)
-            return neardup.candidate_pairs(signatures, params=(LSH_BANDS, LSH_ROWS), num_threads=num_threads)
+        elif stage == "text-signatures":
+            def work():
+                return neardup.minhash(texts, num_perm=NUM_PERM, scheme=scheme, n=SHINGLE_N, num_threads=num_threads)
+            to_pairs = signature_pairs
+        elif stage == "text-pairs":
+            def work():
+                return signature_pairs(neardup.minhash(texts, num_perm=NUM_PERM, scheme=scheme, n=SHINGLE_N,
+                                                       num_threads=num_threads))
+        elif stage == "prehashed":
+            shingles = neardup.shingles_batch(texts, n=SHINGLE_N)
+            extra["shingles"] = int(len(shingles.hashes))
+
+            def work():
+                return neardup.minhash(shingles, num_perm=NUM_PERM, scheme=scheme, num_threads=num_threads)
+            to_pairs = signature_pairs
+        elif stage == "lsh":
+            signatures = neardup.minhash(texts, num_perm=NUM_PERM, scheme=scheme, n=SHINGLE_N)
+            keys = list(range(len(texts)))
+
+            def work():
+                index = neardup.MinHashLSH(TARGET_JACCARD, num_perm=NUM_PERM, params=params)
+                before = _rss_bytes()
+                index.insert_batch(keys, signatures, num_threads=num_threads)
+                state.setdefault("index_bytes", _rss_bytes() - before)
+                return _pairs_from_buckets(index.query_batch(signatures, num_threads=num_threads))
+        else:
+            raise ValueError(f"unknown stage {stage!r}")
 
     elif impl == "datasketch":
-        from datasketch import MinHash, MinHashLSH
+        from datasketch import MinHash
 
-        def pairs():
-            lsh = MinHashLSH(num_perm=NUM_PERM, params=(LSH_BANDS, LSH_ROWS))
-            signatures = []
-            for i, text in enumerate(texts):
+        def signatures():
+            out = []
+            for text in texts:
                 m = MinHash(num_perm=NUM_PERM)
                 m.update_batch([s.encode("utf-8") for s in _python_shingles(text)])
-                lsh.insert(i, m)
-                signatures.append(m)
-            return _pairs_from_buckets(lsh.query(m) for m in signatures)
+                out.append(m)
+            return out
 
-    elif impl == "rensa":
+        if stage == "text-signatures":
+            work, to_pairs = signatures, _datasketch_lsh_pairs
+        elif stage == "text-pairs":
+            def work():
+                return _datasketch_lsh_pairs(signatures())
+        else:
+            raise ValueError(f"unknown stage {stage!r}")
+
+    elif impl.startswith("rensa"):
         from rensa import RMinHash, RMinHashLSH
 
-        def pairs():
-            signatures = []
-            for text in texts:
+        def minhashes(token_lists):
+            out = []
+            for tokens in token_lists:
                 m = RMinHash(NUM_PERM, 42)
-                m.update(_python_shingles(text))
-                signatures.append(m)
-            lsh = RMinHashLSH(TARGET_JACCARD, NUM_PERM, LSH_BANDS)
-            lsh.insert_many(signatures, 0)
-            return _pairs_from_buckets(lsh.query_all(signatures))
+                m.update(tokens)
+                out.append(m)
+            return out
+
+        if stage == "text-signatures":
+            def work():
+                return minhashes(_python_shingles(text) for text in texts)
+            to_pairs = _rensa_lsh_pairs
+        elif stage == "text-pairs":
+            def work():
+                return _rensa_lsh_pairs(minhashes(_python_shingles(text) for text in texts))
+        elif stage == "prehashed" and impl == "rensa":
+            token_lists = [_python_shingles(text) for text in texts]
+            extra["shingles"] = sum(len(tokens) for tokens in token_lists)
+
+            def work():
+                return minhashes(token_lists)
+            to_pairs = _rensa_lsh_pairs
+        elif stage == "prehashed" and impl == "rensa-matrix":
+            import neardup
+
+            shingles = neardup.shingles_batch(texts, n=SHINGLE_N)
+            hashes = np.ascontiguousarray(shingles.hashes, dtype=np.uint64)
+            offsets = np.ascontiguousarray(shingles.offsets, dtype=np.uint64)
+            extra["shingles"] = int(len(hashes))
+
+            def work():
+                return RMinHash.digest_matrix_from_flat_token_hashes(hashes, offsets, NUM_PERM, 42)
+
+            def to_pairs(matrix):  # the same 16 x 8 banding, applied to rensa's digests
+                return neardup.candidate_pairs(np.array(matrix.to_rows(), dtype=np.uint64), params=params)
+        elif stage == "lsh":
+            signatures = minhashes(_python_shingles(text) for text in texts)
+
+            def work():
+                lsh = RMinHashLSH(TARGET_JACCARD, NUM_PERM, LSH_BANDS)
+                before = _rss_bytes()
+                lsh.insert_many(signatures, 0)
+                state.setdefault("index_bytes", _rss_bytes() - before)
+                return _pairs_from_buckets(lsh.query_all(signatures))
+        else:
+            raise ValueError(f"unknown stage {stage!r}")
+
+    elif impl == "gaoya":
+        def build():
+            index = _gaoya_index()
+            for i, text in enumerate(texts):
+                index.insert_document(i, text)
+            return index
+
+        if stage == "text-signatures":
+            work = build
+
+            def to_pairs(index):
+                return _gaoya_pairs(index, texts)
+        elif stage == "text-pairs":
+            def work():
+                return _gaoya_pairs(build(), texts)
+        else:
+            raise ValueError(f"unknown stage {stage!r}")
 
     else:
         raise ValueError(f"unknown implementation {impl!r}")
 
     def run():
-        found = pairs()
-        state["pairs"] = found
-        return {"candidates": len(found)}
+        state["result"] = work()
+        return None
 
     def finish() -> dict[str, Any]:
-        """Recall of the planted copies, and precision of the candidates against the exact
-        word 5-gram Jaccard (neardup's shingles, the same yardstick for every row)."""
-        import neardup
-
-        found = state["pairs"]
-        found = {(int(i), int(j)) for i, j in (found.tolist() if hasattr(found, "tolist") else found)}
-        hits = [(min(c, s), max(c, s)) in found for c, s, _ in planted]
-        strong = [hit for hit, (_, _, j) in zip(hits, planted) if j >= TARGET_JACCARD]
-        fields: dict[str, Any] = {
-            "planted_pairs": len(planted),
-            "recall_planted": sum(hits) / len(hits) if hits else None,
-            f"recall_planted_j{TARGET_JACCARD:g}": sum(strong) / len(strong) if strong else None,
-        }
-        if found:
-            shingles = neardup.shingles_batch(texts, n=SHINGLE_N)
-            jaccard = neardup.exact_jaccard(shingles, np.array(sorted(found), dtype=np.int64))
-            fields[f"precision_j{TARGET_JACCARD:g}"] = float((jaccard >= TARGET_JACCARD).mean())
+        fields = _quality(texts, planted, to_pairs(state.pop("result")))
+        if "index_bytes" in state:
+            fields["index_bytes_per_doc"] = state["index_bytes"] / len(texts)
         return fields
 
     return Workload(run, len(texts), utf8_size(texts), extra, finish=finish)
 
 
 def _minhash_summary(rows: list[dict[str, Any]]) -> list[str]:
-    by_impl = {r["implementation"]: r for r in rows if r.get("mb_per_s")}
-    base = by_impl.get("neardup classic 1 thread")
+    """The targets of issue #3 as ratios of CPU-time throughput (MB of raw text per CPU
+    second) of rows measured in this run, and 2 cores against 1 in wall-clock time."""
+    ok = [r for r in rows if r.get("mb_per_s")]
+
+    def find(stage: str, prefix: str) -> dict[str, Any] | None:
+        return next((r for r in ok if r.get("stage") == stage and r["implementation"].startswith(prefix)), None)
+
+    def cpu(row: dict[str, Any]) -> float:
+        return row.get("mb_per_s_cpu") or row["mb_per_s"]
+
+    def verdict(ratio: float, target: float) -> str:
+        return f"{ratio:.2f}x (target >= {target:g}x)" + ("" if ratio >= target else "  ** BELOW TARGET **")
+
     lines = []
     recall_key = f"recall_planted_j{TARGET_JACCARD:g}"
-    for name, row in by_impl.items():
-        if base is not None:
-            row["speed_vs_neardup_classic_1t"] = row["mb_per_s"] / base["mb_per_s"]
-        recall = row.get(recall_key)
-        precision = row.get(f"precision_j{TARGET_JACCARD:g}")
-        line = f"{name}: {row['mb_per_s']:.2f} MB/s, recall of planted copies with Jaccard >= {TARGET_JACCARD:g}: "
-        line += f"{recall:.3f}" if recall is not None else "-"
-        if row.get("recall_planted") is not None:
-            line += f" (all planted: {row['recall_planted']:.3f})"
+    for row in ok:
+        recall, precision = row.get(recall_key), row.get(f"precision_j{TARGET_JACCARD:g}")
+        line = (f"[{row.get('stage')}] {row['implementation']}: {cpu(row):.1f} MB/s CPU, {row['mb_per_s']:.1f} MB/s wall"
+                f"; recall@{TARGET_JACCARD:g} " + (f"{recall:.3f}" if recall is not None else "-")
+                + f", precision@{TARGET_JACCARD:g} " + (f"{precision:.3f}" if precision is not None else "-"))
+        if row.get("index_bytes_per_doc") is not None:
+            line += f", index {row['index_bytes_per_doc']:.0f} B/doc (RSS delta)"
         lines.append(line)
-        if precision is not None:
-            lines[-1] += f", candidate precision at {TARGET_JACCARD:g}: {precision:.3f}"
-    if base is not None:
-        for peer in ("datasketch", "rensa"):
-            row = next((r for n, r in by_impl.items() if n.startswith(f"peer: {peer}")), None)
-            if row is not None:
-                ratio = base["mb_per_s"] / row["mb_per_s"]
-                lines.append(f"neardup classic 1 thread is {ratio:.1f}x {peer} (raw text to candidate pairs)")
+    for scheme in ("classic", "oph"):
+        one = find("text-signatures", f"neardup {scheme} 1 thread")
+        many = find("text-signatures", f"neardup {scheme} all cores")
+        if one is None:
+            continue
+        for peer, target in (("peer: rensa", 10), ("peer: gaoya", 5), ("peer: datasketch", None)):
+            other = find("text-signatures", peer)
+            if other is not None:
+                ratio = cpu(one) / cpu(other)
+                lines.append(f"raw text -> signatures, neardup {scheme} 1 thread vs {other['implementation']}: "
+                             + (verdict(ratio, target) if target else f"{ratio:.1f}x"))
+        if many is not None:
+            many["speedup_vs_1_thread"] = many["mb_per_s"] / one["mb_per_s"]
+            lines.append(f"raw text -> signatures, neardup {scheme} on {many.get('threads')} cores vs 1 thread "
+                         f"(wall clock): " + verdict(many["speedup_vs_1_thread"], 1.7))
+    rensa_lists = find("prehashed", "peer: rensa RMinHash.update")
+    rensa_matrix = find("prehashed", "peer: rensa digest_matrix")
+    for scheme, target in (("classic", 1), ("oph", 3)):
+        row = find("prehashed", f"neardup {scheme}")
+        for other in (rensa_lists, rensa_matrix):
+            if row is not None and other is not None:
+                lines.append(f"pre-hashed shingles -> signatures, neardup {scheme} vs {other['implementation']}: "
+                             + verdict(cpu(row) / cpu(other), target))
+    index, rensa_index = find("lsh", "neardup"), find("lsh", "peer: rensa")
+    if index is not None and rensa_index is not None:
+        lines.append("LSH build + query, neardup vs rensa RMinHashLSH: " + verdict(cpu(index) / cpu(rensa_index), 1))
+        mine, theirs = index.get("index_bytes_per_doc"), rensa_index.get("index_bytes_per_doc")
+        if mine is not None and theirs:
+            lines.append(f"LSH index memory per document (RSS delta of the insert): neardup {mine:.0f} B, "
+                         f"rensa {theirs:.0f} B: " + ("within target" if mine <= theirs else "** ABOVE rensa **"))
     return lines
 
 
 @benchmark("minhash", requires=[BENCH_CORPUS], summary=_minhash_summary)
 def minhash(ctx: Context) -> list[Case | Skip]:
-    """Raw text to LSH candidate pairs (word 5-grams, num_perm=128, 16 bands x 8 rows) on the
-    22k-document corpus with planted near-duplicates: neardup (classic, OPH; SimHash for
-    context) on 1 thread and all cores, datasketch and rensa with Python tokenising in front."""
+    """MinHash and LSH on the 22k-document corpus with planted near-duplicates (word 5-grams,
+    num_perm=128, 16 bands x 8 rows everywhere), each row with recall and precision: raw text
+    to signatures and to LSH candidate pairs (neardup classic/OPH on 1 thread and all cores;
+    rensa and datasketch with Python tokenising, gaoya's own Rust tokenizer), pre-hashed
+    shingles to signatures (neardup against rensa), LSH index build + query (neardup against
+    rensa's RMinHashLSH, with index memory per document)."""
     path = str(ctx.data / BENCH_CORPUS)
     cores = core_count()
     quick = ctx.quick
@@ -634,29 +833,61 @@ def minhash(ctx: Context) -> list[Case | Skip]:
     if quick:
         shared["corpus"] = load_bench_corpus(path, True)
     cases: list[Case | Skip] = []
-    if rust_build() == "missing":
-        cases.append(Skip("neardup", "neardup._core is not built (make dev, or make bench for release)"))
-    else:
+    have_rust = rust_build() != "missing"
+
+    def peer(module: str, name: str, impl: str, stage: str, note: str, repeats: int | None = None) -> Case | Skip:
+        if importlib.util.find_spec(module) is None:
+            return Skip(name, f"the {module} package is not installed (pip install {module})")
+        return Case(name, prepare_minhash, {**shared, "impl": impl, "stage": stage},
+                    repeats=repeats if repeats is not None else (1 if quick else 2), extra={"threads": 1, "note": note})
+
+    python_tokens = "lower().split() 5-grams in Python"
+    for stage in ("text-signatures", "text-pairs"):
+        if not have_rust:
+            cases.append(Skip("neardup", "neardup._core is not built (make dev, or make bench for release)"))
+            break
         for scheme in ("classic", "oph"):
             cases.append(Case(f"neardup {scheme} 1 thread", prepare_minhash,
-                              {**shared, "impl": f"neardup-{scheme}", "num_threads": 1},
+                              {**shared, "impl": f"neardup-{scheme}", "stage": stage, "num_threads": 1},
                               extra={"threads": 1}))
             cases.append(Case(f"neardup {scheme} all cores ({cores})", prepare_minhash,
-                              {**shared, "impl": f"neardup-{scheme}", "num_threads": None},
+                              {**shared, "impl": f"neardup-{scheme}", "stage": stage, "num_threads": None},
                               extra={"threads": cores}))
-        cases.append(Case("neardup simhash k=3 1 thread", prepare_minhash,
-                          {**shared, "impl": "neardup-simhash", "num_threads": 1},
-                          extra={"threads": 1, "note": "SimHash of word 3-grams, pairs within 3 bits; not MinHash"}))
-    peers = (("datasketch", "datasketch", "MinHash + MinHashLSH, update_batch of UTF-8 5-grams"),
-             ("rensa", "rensa", "RMinHash + RMinHashLSH (insert_many/query_all)"))
-    for module, impl, how in peers:
-        name = f"peer: {impl} (Python tokenising)"
-        if importlib.util.find_spec(module) is None:
-            cases.append(Skip(name, f"the {module} package is not installed (pip install {module})"))
-            continue
-        cases.append(Case(name, prepare_minhash, {**shared, "impl": impl},
-                          repeats=1 if impl == "datasketch" or quick else 2,
-                          extra={"threads": 1, "note": f"{how}; lower().split() 5-grams in Python"}))
+        if stage == "text-pairs":
+            cases.append(Case("neardup simhash k=3 1 thread", prepare_minhash,
+                              {**shared, "impl": "neardup-simhash", "stage": stage, "num_threads": 1},
+                              extra={"threads": 1, "note": "SimHash of word 3-grams, pairs within 3 bits; not MinHash"}))
+    cases += [
+        peer("rensa", "peer: rensa (Python tokenising)", "rensa", "text-signatures",
+             f"RMinHash.update per document; {python_tokens}"),
+        peer("gaoya", "peer: gaoya (its Rust tokenizer)", "gaoya", "text-signatures",
+             "MinHashStringIndex.insert_document per document: signature and band insert (gaoya has no "
+             "signature-only raw-text call); analyzer='word', lowercase, ngram_range=(5, 5)"),
+        peer("datasketch", "peer: datasketch (Python tokenising)", "datasketch", "text-signatures",
+             f"MinHash.update_batch of UTF-8 5-grams; {python_tokens}", repeats=1),
+        peer("rensa", "peer: rensa (Python tokenising)", "rensa", "text-pairs",
+             f"RMinHash + RMinHashLSH (insert_many/query_all); {python_tokens}"),
+        peer("gaoya", "peer: gaoya (its Rust tokenizer)", "gaoya", "text-pairs",
+             "MinHashStringIndex insert_document + query per document (query keeps candidates whose "
+             "signatures estimate Jaccard >= 0.8)"),
+    ]
+    if have_rust:
+        for scheme in ("classic", "oph"):
+            cases.append(Case(f"neardup {scheme} 1 thread", prepare_minhash,
+                              {**shared, "impl": f"neardup-{scheme}", "stage": "prehashed", "num_threads": 1},
+                              extra={"threads": 1, "note": "neardup.minhash of neardup.shingles_batch output (uint64 CSR)"}))
+    cases += [
+        peer("rensa", "peer: rensa RMinHash.update (pre-built shingle lists)", "rensa", "prehashed",
+             "RMinHash.update of each document's list of 5-gram strings (built before timing)"),
+        peer("rensa", "peer: rensa digest_matrix_from_flat_token_hashes", "rensa-matrix", "prehashed",
+             "the same uint64 CSR shingle hashes as neardup's row; recall via the same 16 x 8 banding"),
+    ]
+    if have_rust:
+        cases.append(Case("neardup MinHashLSH 1 thread", prepare_minhash,
+                          {**shared, "impl": "neardup-classic", "stage": "lsh", "num_threads": 1},
+                          extra={"threads": 1, "note": "insert_batch then query_batch of neardup classic signatures"}))
+    cases.append(peer("rensa", "peer: rensa RMinHashLSH", "rensa", "lsh",
+                      "insert_many then query_all of RMinHash signatures"))
     return cases
 
 
@@ -747,11 +978,13 @@ def _notes(row: dict[str, Any]) -> str:
         notes.append("peer, not the reference")
     if (row.get("busy_cores_before") or 0) >= BUSY_WARN:
         notes.append(f"machine busy: {row['busy_cores_before']:.1f} cores in use before the run")
+    if row.get("stage"):
+        notes.append(MINHASH_STAGES.get(row["stage"], row["stage"]))
+    if row.get("index_bytes_per_doc") is not None:
+        notes.append(f"index {row['index_bytes_per_doc']:.0f} B/doc (RSS delta)")
     if "recall_planted_j0.8" in row:
         notes.append(f"recall@0.8 {_fmt(row['recall_planted_j0.8'], 3)}, precision@0.8 "
                      f"{_fmt(row.get('precision_j0.8'), 3)}, {row.get('candidates')} candidates")
-    if "speed_vs_neardup_classic_1t" in row:
-        notes.append(f"{row['speed_vs_neardup_classic_1t']:.2f}x neardup classic 1 thread")
     if "suite" in row:  # rows of a self-timing module: show what it measured
         notes += [f"{key} {_fmt(row[key], 4)}" for key in ("site", "length", "body_kept", "chrome_removed",
                                                            "seconds_per_pair", "result") if row.get(key) is not None]
@@ -766,14 +999,14 @@ BUSY_WARN = 0.3  # cores kept busy by other processes before a run that make its
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
-    header = ["benchmark", "implementation", "docs/s", "MB/s", "peak RSS MB", "notes"]
+    header = ["benchmark", "implementation", "docs/s", "MB/s", "MB/s CPU", "peak RSS MB", "notes"]
     table = [header] + [
         [r["benchmark"], r["implementation"], _fmt(r["docs_per_s"], 0), _fmt(r["mb_per_s"], 2),
-         _fmt(r["peak_rss_mb"], 0), _notes(r)]
+         _fmt(r.get("mb_per_s_cpu"), 2), _fmt(r["peak_rss_mb"], 0), _notes(r)]
         for r in rows
     ]
     widths = [max(len(line[i]) for line in table) for i in range(len(header) - 1)]
-    right = {2, 3, 4}
+    right = {2, 3, 4, 5}
     for k, line in enumerate(table):
         cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(line, widths))]
         print("  ".join(cells + [line[-1]]).rstrip())

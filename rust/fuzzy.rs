@@ -99,7 +99,7 @@ pub fn lcs_chars(a: &[char], b: &[char]) -> usize {
     }
     let mut ones = 0usize;
     for (w, &word) in v.iter().enumerate() {
-        let bits = if w + 1 == words && a.len() % 64 != 0 { a.len() % 64 } else { 64 };
+        let bits = if w + 1 == words && !a.len().is_multiple_of(64) { a.len() % 64 } else { 64 };
         let mask = if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
         ones += (!word & mask).count_ones() as usize;
     }

@@ -60,7 +60,7 @@ pub fn band_keys(signature: &[u64], bands: usize, rows: usize) -> Vec<u64> {
 
 /// Check a flat row-major matrix of signatures and return the number of rows.
 pub fn check_signatures(flat: &[u64], num_perm: usize) -> Result<usize, Error> {
-    if num_perm == 0 || flat.len() % num_perm != 0 {
+    if num_perm == 0 || !flat.len().is_multiple_of(num_perm) {
         return Err(Error::InvalidArgument(format!(
             "signatures must be an (n, num_perm) matrix; {} values do not divide into rows of {num_perm}",
             flat.len()
@@ -113,13 +113,55 @@ fn bucket_pairs(keyed: &[(u64, usize)], pairs: &mut Vec<(usize, usize)>) {
     }
 }
 
+/// The ids of one band bucket. Most buckets of a corpus hold one document: those need no
+/// allocation of their own (faster inserts, less memory per document).
+#[derive(Debug, Clone)]
+enum Bucket {
+    One(u64),
+    Many(Vec<u64>),
+}
+
+impl Bucket {
+    fn push(&mut self, id: u64) {
+        match self {
+            Bucket::One(first) => *self = Bucket::Many(vec![*first, id]),
+            Bucket::Many(ids) => ids.push(id),
+        }
+    }
+
+    fn ids(&self) -> &[u64] {
+        match self {
+            Bucket::One(id) => std::slice::from_ref(id),
+            Bucket::Many(ids) => ids,
+        }
+    }
+
+    /// Remove `id`; whether the bucket is then empty.
+    fn remove(&mut self, id: u64) -> bool {
+        match self {
+            Bucket::One(only) => *only == id,
+            Bucket::Many(ids) => {
+                ids.retain(|&other| other != id);
+                match ids.as_slice() {
+                    [] => true,
+                    &[last] => {
+                        *self = Bucket::One(last);
+                        false
+                    }
+                    _ => false,
+                }
+            }
+        }
+    }
+}
+
 /// A banded LSH index over MinHash signatures, keyed by caller-chosen 64-bit ids.
 #[derive(Debug, Clone)]
 pub struct LshIndex {
     num_perm: usize,
     bands: usize,
     rows: usize,
-    tables: Vec<U64Map<Vec<u64>>>,
+    tables: Vec<U64Map<Bucket>>,
     /// Each indexed id's band keys, so that `remove` finds its buckets.
     keys: U64Map<Box<[u64]>>,
 }
@@ -177,6 +219,14 @@ impl LshIndex {
         self.insert_keys(id, keys)
     }
 
+    /// Make room for `additional` more ids without growing the tables one by one.
+    pub fn reserve(&mut self, additional: usize) {
+        for table in &mut self.tables {
+            table.reserve(additional);
+        }
+        self.keys.reserve(additional);
+    }
+
     /// Insert an id whose band keys were computed by `keys_of` (lets batch inserts hash in parallel).
     pub fn insert_keys(&mut self, id: u64, keys: Vec<u64>) -> Result<(), Error> {
         if keys.len() != self.bands {
@@ -190,7 +240,7 @@ impl LshIndex {
             return Err(Error::InvalidArgument(format!("id {id} is already in the index")));
         }
         for (table, &key) in self.tables.iter_mut().zip(&keys) {
-            table.entry(key).or_default().push(id);
+            table.entry(key).and_modify(|bucket| bucket.push(id)).or_insert(Bucket::One(id));
         }
         self.keys.insert(id, keys.into_boxed_slice());
         Ok(())
@@ -202,11 +252,8 @@ impl LshIndex {
             .remove(&id)
             .ok_or_else(|| Error::InvalidArgument(format!("id {id} is not in the index")))?;
         for (table, key) in self.tables.iter_mut().zip(keys.iter()) {
-            if let Some(bucket) = table.get_mut(key) {
-                bucket.retain(|&other| other != id);
-                if bucket.is_empty() {
-                    table.remove(key);
-                }
+            if table.get_mut(key).is_some_and(|bucket| bucket.remove(id)) {
+                table.remove(key);
             }
         }
         Ok(())
@@ -222,7 +269,7 @@ impl LshIndex {
         let mut found: Vec<u64> = Vec::new();
         for (table, key) in self.tables.iter().zip(keys) {
             if let Some(bucket) = table.get(key) {
-                found.extend_from_slice(bucket);
+                found.extend_from_slice(bucket.ids());
             }
         }
         found.sort_unstable();
@@ -235,6 +282,7 @@ impl LshIndex {
         let mut pairs = Vec::new();
         for table in &self.tables {
             for bucket in table.values() {
+                let bucket = bucket.ids();
                 for (x, &a) in bucket.iter().enumerate() {
                     for &b in &bucket[x + 1..] {
                         pairs.push((a.min(b), a.max(b)));
@@ -273,6 +321,9 @@ mod tests {
         assert!(index.insert(10, &a).is_err());
         assert_eq!(index.query(&a).unwrap(), vec![10, 11]);
         assert_eq!(index.candidate_pairs(), vec![(10, 11)]);
+        index.insert(13, &a).unwrap();
+        assert_eq!(index.query(&a).unwrap(), vec![10, 11, 13]);
+        index.remove(13).unwrap();
         index.remove(11).unwrap();
         assert!(index.remove(11).is_err());
         assert_eq!(index.query(&a).unwrap(), vec![10]);

@@ -112,6 +112,18 @@ fn fold_segment(segment: &str) -> String {
     current
 }
 
+/// Whether `fold_segment(segment) == segment`, known without allocating: already NFKC (the
+/// quick check says so) and no character case-folds. Most non-ASCII segments of real text
+/// (dashes, no-break spaces, box drawing, lowercase letters) are.
+fn is_fold_stable(segment: &str) -> bool {
+    unicode_normalization::is_nfkc_quick(segment.chars()) == unicode_normalization::IsNormalized::Yes
+        && segment.chars().all(|c| {
+            c.is_ascii_lowercase()
+                || (!c.is_ascii_uppercase()
+                    && tables::CASEFOLD.binary_search_by_key(&(c as u32), |&(k, _)| k).is_err())
+        })
+}
+
 /// Where normalised characters go, each with the original span it came from.
 trait Produce {
     fn produce(&mut self, c: char, start: usize, end: usize);
@@ -126,7 +138,7 @@ trait Produce {
                 return;
             }
         }
-        if opaque {
+        if opaque || is_fold_stable(segment) {
             for c in segment.chars() {
                 self.produce(c, start, end);
             }
@@ -145,15 +157,28 @@ struct Segment {
     start: usize,
     end: usize,
     opaque: bool,
+    /// The last lone non-ASCII character found to fold to itself: real text repeats a few
+    /// (box drawing, dashes, no-break spaces) many times.
+    stable: Option<char>,
 }
 
 impl Segment {
     #[inline]
     fn flush(&mut self, sink: &mut impl Produce) {
-        if !self.chars.is_empty() {
-            sink.flush_segment(&self.chars, self.start, self.end, self.opaque);
-            self.chars.clear();
+        if self.chars.is_empty() {
+            return;
         }
+        let mut chars = self.chars.chars();
+        if let (Some(only), None) = (chars.next(), chars.next()) {
+            if !only.is_ascii() && (self.stable == Some(only) || is_fold_stable(&self.chars)) {
+                self.stable = Some(only);
+                sink.produce(only, self.start, self.end);
+                self.chars.clear();
+                return;
+            }
+        }
+        sink.flush_segment(&self.chars, self.start, self.end, self.opaque);
+        self.chars.clear();
     }
 
     /// Start a segment at an ASCII character that a following combining mark may extend.
@@ -324,7 +349,7 @@ impl JoinedTokens {
         }
     }
 
-    #[inline]
+    #[cfg(test)]
     fn open(&mut self, start: usize) {
         if !self.text.is_empty() {
             self.text.push(' ');
@@ -333,7 +358,7 @@ impl JoinedTokens {
         self.spans.push((start, start));
     }
 
-    #[inline]
+    #[cfg(test)]
     fn close(&mut self, end: usize) {
         let last = self.ranges.len() - 1;
         self.ranges[last].1 = self.text.len();
@@ -352,11 +377,9 @@ impl JoinedTokens {
 /// Tokens of the normalised text: runs of word characters (with their marks), and one token
 /// per letter of a script written without spaces; everything else separates tokens.
 pub fn tokenize_joined(text: &str) -> JoinedTokens {
-    if text.is_ascii() {
-        ascii_tokens(text)
-    } else {
-        general_tokens(text)
-    }
+    let mut out = JoinedTokens::with_capacity(text.len());
+    tokens_into::<true>(text, &mut out);
+    out
 }
 
 /// The reference rule, written as `normalize_with` feeding the tokenizer. Kept as the
@@ -445,22 +468,54 @@ fn word_mask_sse2(block: &[u8; 64]) -> u64 {
 ///
 /// A whitespace character only ever turns into a separating space (collapsed, trimmed), and
 /// a space only closes the open token without moving its end, so here whitespace closes the
-/// token at once; the tokens and spans are those of `reference_tokens`.
-struct Tokenizer {
-    out: JoinedTokens,
+/// token at once; the tokens and spans are those of `reference_tokens`. With `SPANS` false
+/// the original spans are not recorded (`out.spans` stays empty): shingling needs only the
+/// joined text and the token ranges.
+struct Tokenizer<'a, const SPANS: bool> {
+    out: &'a mut JoinedTokens,
     in_token: bool,
     kind: u8,
     last_end: usize,
 }
 
-impl Tokenizer {
+impl<const SPANS: bool> Tokenizer<'_, SPANS> {
+    #[inline]
+    fn open(&mut self, start: usize) {
+        let out = &mut *self.out;
+        if !out.text.is_empty() {
+            out.text.push(' ');
+        }
+        out.ranges.push((out.text.len(), out.text.len()));
+        if SPANS {
+            out.spans.push((start, start));
+        }
+    }
+
+    #[inline]
+    fn close(&mut self) {
+        let out = &mut *self.out;
+        let last = out.ranges.len() - 1;
+        out.ranges[last].1 = out.text.len();
+        if SPANS {
+            out.spans[last].1 = self.last_end;
+        }
+        self.in_token = false;
+    }
+
     /// A maximal stretch of ASCII bytes each followed by an ASCII byte (or the end): each is
     /// its own normalisation segment, normalised by lowercasing, starting at char `index`.
     #[inline]
     fn ascii_run(&mut self, run: &str, index: usize) {
         let bytes = run.as_bytes();
-        // Lowercased in one pass (vectorised), then copied word by word.
-        let lower = run.to_ascii_lowercase();
+        #[cfg(target_arch = "x86_64")]
+        if !SPANS && has_compress_path() {
+            // SAFETY: the CPU has the features the function is compiled for.
+            unsafe { self.ascii_run_compress(bytes) };
+            return;
+        }
+        // The joined text grows by at most the run's bytes plus one separator; `push_lower`
+        // may write 16 bytes past what it keeps.
+        self.out.text.reserve(bytes.len() + 1 + LOWER_SLACK);
         let (mut i, mut base, mut mask) = (0usize, 0usize, word_mask(bytes, 0));
         while i < bytes.len() {
             if i - base >= 64 {
@@ -471,8 +526,7 @@ impl Tokenizer {
             if bits & 1 == 0 {
                 // A non-word byte (bits past the end of the run are never reached here).
                 if self.in_token {
-                    self.out.close(self.last_end);
-                    self.in_token = false;
+                    self.close();
                 }
                 i += (bits.trailing_zeros() as usize).min(64 - rel);
                 continue;
@@ -482,27 +536,200 @@ impl Tokenizer {
             let end = i + ((!bits).trailing_zeros() as usize).min(64 - rel);
             if !(self.in_token && self.kind == CLASS_WORD) {
                 if self.in_token {
-                    self.out.close(self.last_end);
+                    self.close();
                 }
-                self.out.open(index + i);
+                self.open(index + i);
                 (self.in_token, self.kind) = (true, CLASS_WORD);
             }
-            self.out.text.push_str(&lower[i..end]);
+            push_lower(&mut self.out.text, bytes, i, end);
             self.last_end = index + end;
             i = end;
         }
     }
 }
 
-impl Produce for Tokenizer {
+/// Whether the CPU can run `Tokenizer::ascii_run_compress`.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn has_compress_path() -> bool {
+    #[cfg(test)]
+    if tests::PORTABLE_ONLY.with(|only| only.get()) {
+        return false;
+    }
+    std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512bw")
+        && std::arch::is_x86_feature_detected!("avx512vbmi2")
+        && std::arch::is_x86_feature_detected!("bmi2")
+        && std::arch::is_x86_feature_detected!("popcnt")
+}
+
+/// Load the up to 64 bytes of `bytes` from `at` (zeros past the end) and the mask of its
+/// ASCII word bytes `[0-9A-Za-z_]`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+fn load_block(bytes: &[u8], at: usize) -> (std::arch::x86_64::__m512i, u64) {
+    use std::arch::x86_64::*;
+    debug_assert!(at < bytes.len());
+    let valid = match bytes.len() - at {
+        rest if rest >= 64 => u64::MAX,
+        rest => (1u64 << rest) - 1,
+    };
+    // SAFETY: `at` is inside `bytes`; the masked load reads only the `valid` bytes, all in it.
+    let v = unsafe { _mm512_maskz_loadu_epi8(valid, bytes.as_ptr().add(at) as *const i8) };
+    let letter = _mm512_cmplt_epu8_mask(
+        _mm512_sub_epi8(_mm512_or_si512(v, _mm512_set1_epi8(0x20)), _mm512_set1_epi8(b'a' as i8)),
+        _mm512_set1_epi8(26),
+    );
+    let digit =
+        _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8(b'0' as i8)), _mm512_set1_epi8(10));
+    let underscore = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'_' as i8));
+    (v, (letter | digit | underscore) & valid)
+}
+
+impl<const SPANS: bool> Tokenizer<'_, SPANS> {
+    /// `ascii_run` without spans (`SPANS` false), 64 bytes per step and no work per byte: the bytes to keep
+    /// (word bytes, and the one non-word byte before each word that becomes the separating
+    /// space) are lowercased and compressed into the joined text in one store, and the token
+    /// starts and ends are read off the compressed bit masks.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,bmi2,popcnt")]
+    fn ascii_run_compress(&mut self, bytes: &[u8]) {
+        use std::arch::x86_64::*;
+        debug_assert!(!SPANS, "records no spans");
+        let len = bytes.len();
+        if len == 0 {
+            return;
+        }
+        let first_word = is_ascii_word_byte(bytes[0]);
+        // An open token goes on only if it is a word and the run starts with a word byte.
+        if self.in_token && !(self.kind == CLASS_WORD && first_word) {
+            self.close();
+        }
+        let out = &mut *self.out;
+        // The joined text grows by at most `len + 1` bytes, and each store writes 64.
+        out.text.reserve(len + 1 + 64);
+        out.ranges.reserve(len / 2 + 2);
+        if first_word && !self.in_token && !out.text.is_empty() {
+            out.text.push(' ');
+        }
+        // Whether the byte before the current one belongs to an open word token.
+        let mut carry = self.in_token as u64;
+        // Index of the first token whose end is still to be set.
+        let mut closed = out.ranges.len() - self.in_token as usize;
+        let (mut v, mut w) = load_block(bytes, 0);
+        let mut at = 0;
+        while at < len {
+            let next_at = at + 64;
+            let (next_v, next_w) =
+                if next_at < len { load_block(bytes, next_at) } else { (_mm512_setzero_si512(), 0) };
+            let valid = if len - at >= 64 { u64::MAX } else { (1u64 << (len - at)) - 1 };
+            // Bit j: byte j + 1 is a word byte (nothing follows the run: no separator there).
+            let next = (w >> 1) | (next_w << 63);
+            // The run's last byte, if a word byte, leaves its token open: a following
+            // non-ASCII character may extend it; `close` ends it.
+            let last = if next_at >= len { 1u64 << (len - 1 - at) } else { 0 };
+            let separators = !w & next & valid;
+            let starts = w & !((w << 1) | carry);
+            let ends = w & !next & !last;
+            let mut keep = w | separators;
+            if out.text.is_empty() {
+                // No separator before the first token of the text.
+                let lowest = keep & keep.wrapping_neg();
+                keep &= !(lowest & separators);
+            }
+            let upper = _mm512_cmplt_epu8_mask(
+                _mm512_sub_epi8(v, _mm512_set1_epi8(b'A' as i8)),
+                _mm512_set1_epi8(26),
+            );
+            let lowered = _mm512_mask_add_epi8(v, upper, v, _mm512_set1_epi8(0x20));
+            let mapped = _mm512_mask_mov_epi8(_mm512_set1_epi8(b' ' as i8), w, lowered);
+            let packed = _mm512_maskz_compress_epi8(keep, mapped);
+            let base = out.text.len();
+            // SAFETY: the reserve above leaves at least 64 bytes of spare capacity at `base`
+            // (the text has grown by at most `at + 1` bytes since, `at < len`); the string
+            // takes only the `keep.count_ones()` packed bytes, lowercase ASCII and spaces.
+            unsafe {
+                let vec = out.text.as_mut_vec();
+                _mm512_storeu_si512(vec.as_mut_ptr().add(base) as *mut __m512i, packed);
+                vec.set_len(base + keep.count_ones() as usize);
+            }
+            let mut s = _pext_u64(starts, keep);
+            while s != 0 {
+                let p = base + s.trailing_zeros() as usize;
+                out.ranges.push((p, p));
+                s &= s - 1;
+            }
+            let mut e = _pext_u64(ends, keep);
+            while e != 0 {
+                out.ranges[closed].1 = base + e.trailing_zeros() as usize + 1;
+                closed += 1;
+                e &= e - 1;
+            }
+            carry = w >> 63;
+            (v, w, at) = (next_v, next_w, next_at);
+        }
+        let last_word = is_ascii_word_byte(bytes[len - 1]);
+        debug_assert_eq!(closed, out.ranges.len() - last_word as usize);
+        self.in_token = last_word;
+        if last_word {
+            self.kind = CLASS_WORD;
+        }
+    }
+}
+
+/// Bytes `push_lower` may write past the end of what it appends (capacity it needs spare).
+const LOWER_SLACK: usize = 16;
+
+/// Append the ASCII lowercase of `bytes[start..end]` (ASCII word bytes) to `text`, whose spare
+/// capacity must be at least `end - start + LOWER_SLACK`. 16 bytes at a time where the input
+/// has 16 readable bytes: a word is then one load, a few vector operations and one store
+/// instead of a call to memcpy.
+#[inline]
+fn push_lower(text: &mut String, bytes: &[u8], start: usize, end: usize) {
+    debug_assert!(bytes[start..end].is_ascii() && text.capacity() - text.len() >= end - start + LOWER_SLACK);
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        let mut k = start;
+        while k < end && k + 16 <= bytes.len() {
+            // SAFETY: `bytes[k..k + 16]` is in bounds (checked above); the store writes 16
+            // bytes at `text.len()`, inside the spare capacity the caller reserved, and only
+            // the `take` lowercased ASCII bytes of the word (valid UTF-8) become part of the
+            // string. SSE2 is part of every x86_64 CPU.
+            unsafe {
+                let v = _mm_loadu_si128(bytes.as_ptr().add(k) as *const __m128i);
+                let bias = _mm_set1_epi8(i8::MIN);
+                let upper = _mm_cmplt_epi8(
+                    _mm_xor_si128(_mm_sub_epi8(v, _mm_set1_epi8(b'A' as i8)), bias),
+                    _mm_set1_epi8((26u8 ^ 0x80) as i8),
+                );
+                let lower = _mm_or_si128(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+                let vec = text.as_mut_vec();
+                let take = (end - k).min(16);
+                _mm_storeu_si128(vec.as_mut_ptr().add(vec.len()) as *mut __m128i, lower);
+                vec.set_len(vec.len() + take);
+                k += take;
+            }
+        }
+        if k < end {
+            // SAFETY: ASCII bytes keep the string valid UTF-8.
+            unsafe { text.as_mut_vec() }.extend(bytes[k..end].iter().map(u8::to_ascii_lowercase));
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    // SAFETY: ASCII bytes keep the string valid UTF-8.
+    unsafe { text.as_mut_vec() }.extend(bytes[start..end].iter().map(u8::to_ascii_lowercase));
+}
+
+impl<const SPANS: bool> Produce for Tokenizer<'_, SPANS> {
     /// One normalised character (after NFKC and case folding) of a non-trivial segment.
     #[inline]
     fn produce(&mut self, c: char, start: usize, end: usize) {
         let c = fold_punctuation(c);
         if is_whitespace(c) {
             if self.in_token {
-                self.out.close(self.last_end);
-                self.in_token = false;
+                self.close();
             }
             return;
         }
@@ -513,11 +740,10 @@ impl Produce for Tokenizer {
             return;
         }
         if self.in_token {
-            self.out.close(self.last_end);
-            self.in_token = false;
+            self.close();
         }
         if class == CLASS_WORD || class == CLASS_SPACELESS {
-            self.out.open(start);
+            self.open(start);
             self.out.text.push(c);
             (self.in_token, self.kind, self.last_end) = (true, class, end);
         }
@@ -527,21 +753,16 @@ impl Produce for Tokenizer {
 /// `reference_tokens` with the segmentation loop of `normalize_with` inlined: runs of ASCII
 /// bytes go through `Tokenizer::ascii_run`, only the segments holding non-ASCII characters
 /// (and the ASCII character just before one, which a combining mark may extend) through the
-/// general machinery.
-fn general_tokens(text: &str) -> JoinedTokens {
+/// general machinery. Appends to `out`, which the caller cleared.
+fn general_tokens_into<const SPANS: bool>(text: &str, out: &mut JoinedTokens) {
     let bytes = text.as_bytes();
-    let mut tok = Tokenizer {
-        out: JoinedTokens::with_capacity(bytes.len()),
-        in_token: false,
-        kind: CLASS_OTHER,
-        last_end: 0,
-    };
+    let mut tok = Tokenizer::<SPANS> { out, in_token: false, kind: CLASS_OTHER, last_end: 0 };
     let mut segment = Segment::default();
     let (mut pos, mut index) = (0usize, 0usize);
     while pos < bytes.len() {
         if bytes[pos] < 0x80 {
             segment.flush(&mut tok);
-            let run_end = bytes[pos..].iter().position(|&b| b >= 0x80).map_or(bytes.len(), |p| pos + p);
+            let run_end = pos + ascii_prefix_len(&bytes[pos..]);
             // Every byte of the run but a last one followed by a non-ASCII character.
             let direct_end = if run_end == bytes.len() { run_end } else { run_end - 1 };
             tok.ascii_run(&text[pos..direct_end], index);
@@ -561,26 +782,62 @@ fn general_tokens(text: &str) -> JoinedTokens {
     }
     segment.flush(&mut tok);
     if tok.in_token {
-        tok.out.close(tok.last_end);
+        tok.close();
     }
-    tok.out
+}
+
+/// The length of the longest all-ASCII prefix of `bytes`, eight bytes per step.
+#[inline]
+fn ascii_prefix_len(bytes: &[u8]) -> usize {
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    for (k, word) in (&mut words).enumerate() {
+        let high = u64::from_le_bytes(word.try_into().expect("8 bytes")) & HIGH_BITS;
+        if high != 0 {
+            return 8 * k + (high.trailing_zeros() / 8) as usize;
+        }
+    }
+    let done = bytes.len() - words.remainder().len();
+    done + words.remainder().iter().position(|&b| b >= 0x80).unwrap_or(words.remainder().len())
 }
 
 /// `tokenize_joined` for all-ASCII text, where normalising is lowercasing and a token is a run
 /// of `[a-z0-9_]` whose span is its own bytes. Most real text is ASCII; this loop is the same
 /// rule without the general machinery.
-fn ascii_tokens(text: &str) -> JoinedTokens {
-    let mut tok = Tokenizer {
-        out: JoinedTokens::with_capacity(text.len()),
-        in_token: false,
-        kind: CLASS_OTHER,
-        last_end: 0,
-    };
+fn ascii_tokens_into<const SPANS: bool>(text: &str, out: &mut JoinedTokens) {
+    let mut tok = Tokenizer::<SPANS> { out, in_token: false, kind: CLASS_OTHER, last_end: 0 };
     tok.ascii_run(text, 0);
     if tok.in_token {
-        tok.out.close(tok.last_end);
+        tok.close();
     }
-    tok.out
+}
+
+/// The tokens of `text` into `out` (cleared first), without their original spans when
+/// `SPANS` is false.
+fn tokens_into<const SPANS: bool>(text: &str, out: &mut JoinedTokens) {
+    out.text.clear();
+    out.ranges.clear();
+    out.spans.clear();
+    // Without spans the general loop costs an ASCII text no more than the check would.
+    if SPANS && text.is_ascii() {
+        ascii_tokens_into::<SPANS>(text, out)
+    } else {
+        general_tokens_into::<SPANS>(text, out)
+    }
+}
+
+#[cfg(test)]
+fn general_tokens(text: &str) -> JoinedTokens {
+    let mut out = JoinedTokens::with_capacity(text.len());
+    general_tokens_into::<true>(text, &mut out);
+    out
+}
+
+#[cfg(test)]
+fn ascii_tokens(text: &str) -> JoinedTokens {
+    let mut out = JoinedTokens::with_capacity(text.len());
+    ascii_tokens_into::<true>(text, &mut out);
+    out
 }
 
 pub fn tokenize(text: &str) -> (Vec<String>, Vec<Span>) {
@@ -616,35 +873,62 @@ pub fn check_ngram(n: usize) -> Result<(), Error> {
 /// A word n-gram is its tokens joined by one space; a text with fewer than `n` units gives
 /// one shingle of all of them, an empty one none.
 pub fn shingles(text: &str, n: usize, kind: ShingleKind, seed: u64) -> Result<Vec<u64>, Error> {
+    let mut out = Vec::new();
+    shingles_into(text, n, kind, seed, &mut ShingleBuffers::default(), &mut out)?;
+    Ok(out)
+}
+
+/// Working memory of `shingles_into`, kept between documents so that a batch allocates it
+/// once per thread instead of once per document.
+#[derive(Debug, Default)]
+pub struct ShingleBuffers {
+    units: JoinedTokens,
+}
+
+/// `shingles`, written into `out` (cleared first) with the buffers of `buffers`.
+pub fn shingles_into(
+    text: &str,
+    n: usize,
+    kind: ShingleKind,
+    seed: u64,
+    buffers: &mut ShingleBuffers,
+    out: &mut Vec<u64>,
+) -> Result<(), Error> {
     check_ngram(n)?;
-    let (units, ranges) = match kind {
-        ShingleKind::Word => {
-            let joined = tokenize_joined(text);
-            (joined.text, joined.ranges)
-        }
+    out.clear();
+    let units = &mut buffers.units;
+    match kind {
+        // The tokens without their original spans: only the joined text and ranges are hashed.
+        ShingleKind::Word => tokens_into::<false>(text, units),
         ShingleKind::Char => {
-            let mut units = String::new();
-            let mut ranges = Vec::new();
+            units.text.clear();
+            units.ranges.clear();
             normalize_with(text, false, |c, _, _| {
-                let start = units.len();
-                units.push(c);
-                ranges.push((start, units.len()));
+                let start = units.text.len();
+                units.text.push(c);
+                units.ranges.push((start, units.text.len()));
             });
-            (units, ranges)
         }
-    };
+    }
+    let ranges = &units.ranges;
     let count = ranges.len();
     if count == 0 {
-        return Ok(Vec::new());
+        return Ok(());
     }
     let width = n.min(count);
-    let bytes = units.as_bytes();
-    Ok((0..=count - width).map(|i| hash64(&bytes[ranges[i].0..ranges[i + width - 1].1], seed)).collect())
+    let bytes = units.text.as_bytes();
+    out.extend((0..=count - width).map(|i| hash64(&bytes[ranges[i].0..ranges[i + width - 1].1], seed)));
+    Ok(())
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
+
+    thread_local! {
+        /// Set by a test to run the portable code where the CPU has a faster path.
+        pub(super) static PORTABLE_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
 
     #[test]
     fn normalize_folds_case_quotes_and_space() {
@@ -667,6 +951,20 @@ mod tests {
         let n = normalize("e\u{301}A", false);
         assert_eq!(n.text, "\u{E9}a");
         assert_eq!((n.starts[0], n.ends[0]), (0, 2));
+    }
+
+    #[test]
+    fn fold_stable_segments_fold_to_themselves() {
+        for segment in [
+            "\u{2500}", "\u{A0}", "\u{2010}", "é", "e\u{301}", "\u{FB01}", "É", "ß", "Ab", "ab", "東",
+            "\u{2126}", "\u{130}",
+        ] {
+            if is_fold_stable(segment) {
+                assert_eq!(fold_segment(segment), segment, "{segment:?}");
+            }
+        }
+        assert!(is_fold_stable("\u{2500}") && is_fold_stable("é") && is_fold_stable("東"));
+        assert!(!is_fold_stable("É") && !is_fold_stable("\u{FB01}") && !is_fold_stable("e\u{301}"));
     }
 
     #[test]
@@ -699,6 +997,61 @@ mod tests {
         ] {
             assert_eq!(ascii_tokens(text), general_tokens(text), "{text:?}");
             assert_eq!(ascii_tokens(text), reference_tokens(text), "{text:?}");
+        }
+    }
+
+    /// The tokens without spans (on x86_64 with AVX-512 VBMI2: the compressing path) equal
+    /// the tokens with spans, for ASCII and mixed texts, at every block boundary.
+    #[test]
+    fn tokens_without_spans_equal_tokens_with_spans() {
+        let pieces = [
+            "a", "Ab", "x_1", " ", "  ", "-", ", ", "9", "\t", "Z", "\u{301}", "\u{E9}", "\u{2014}", "東京",
+            "\u{A0}", "\u{FB01}", "q\u{308}",
+        ];
+        let mut texts: Vec<String> = Vec::new();
+        let mut state = 0x1234_5678_9abc_def0u64;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            let count = (crate::minhash::splitmix64(&mut state) % 120) as usize;
+            for _ in 0..count {
+                let r = crate::minhash::splitmix64(&mut state);
+                // Mostly ASCII pieces, sometimes long words, rarely non-ASCII.
+                let piece = pieces[(r % 11) as usize + if r >> 60 == 0 { 6 } else { 0 }];
+                text.push_str(piece);
+                if r >> 56 & 7 == 0 {
+                    text.push_str(&"w".repeat((r >> 40 & 127) as usize));
+                }
+            }
+            texts.push(text);
+        }
+        for text in [" a", "a ", "", " ", "-x-", &"ab ".repeat(50), &format!("{}b", "a".repeat(64))] {
+            texts.push(text.to_owned());
+        }
+        let mut without = JoinedTokens::default();
+        for portable in [false, true] {
+            PORTABLE_ONLY.with(|only| only.set(portable));
+            for text in &texts {
+                let with = tokenize_joined(text);
+                tokens_into::<false>(text, &mut without);
+                assert_eq!((&with.text, &with.ranges), (&without.text, &without.ranges), "{text:?}");
+                assert!(without.spans.is_empty());
+            }
+        }
+        PORTABLE_ONLY.with(|only| only.set(false));
+    }
+
+    #[test]
+    fn ascii_prefix_lengths() {
+        for (text, expected) in [
+            ("", 0),
+            ("abc", 3),
+            ("é", 0),
+            ("abcdefgh", 8),
+            ("abcdefghé", 8),
+            ("abcdefgé", 7),
+            ("abcdefghijk東", 11),
+        ] {
+            assert_eq!(ascii_prefix_len(text.as_bytes()), expected, "{text:?}");
         }
     }
 

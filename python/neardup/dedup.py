@@ -357,6 +357,9 @@ def check_new_keys(keys: list[Hashable], count: int, indexed: Any, what: str) ->
     """A batch of keys for ``count`` values: one each, none indexed yet, none repeated."""
     if len(keys) != count:
         raise ValueError(f"{len(keys)} keys for {count} {what}")
+    unique = set(keys)
+    if len(unique) == len(keys) and unique.isdisjoint(indexed):
+        return  # the usual case, checked in C; the loop below finds the first offender
     seen: set[Hashable] = set()
     for i, key in enumerate(keys):
         if key in indexed or key in seen:
@@ -421,10 +424,12 @@ class MinHashLSH:
         values = _signature_matrix(signatures)
         check_new_keys(keys, len(values), self._ids, "signatures")
         _check_threads(num_threads)
-        ids = np.arange(self._next_id, self._next_id + len(keys), dtype=np.uint64)
+        first = self._next_id
+        ids = np.arange(first, first + len(keys), dtype=np.uint64)
         self._index.insert_batch(ids, values, num_threads)
-        for key in keys:
-            self._remember(key)
+        self._ids.update(zip(keys, range(first, first + len(keys))))
+        self._keys.update(zip(range(first, first + len(keys)), keys))
+        self._next_id += len(keys)
 
     def remove(self, key: Hashable) -> None:
         """Remove ``key`` from the index (an absent key raises ``ValueError``)."""
@@ -446,7 +451,8 @@ class MinHashLSH:
             raise ValueError(f"signatures have {values.shape[1]} values, the index expects num_perm={self.num_perm}")
         _check_threads(num_threads)
         found = self._index.query_batch(values, num_threads)
-        return [[self._keys[int(i)] for i in np.asarray(ids).tolist()] for ids in found]
+        key_of = self._keys.__getitem__
+        return [list(map(key_of, np.asarray(ids).tolist())) for ids in found]
 
     def candidate_pairs(self) -> list[tuple[Hashable, Hashable]]:
         """Every pair of indexed keys sharing a band, earlier-inserted key first, sorted by

@@ -1,16 +1,18 @@
 //! Bindings of MinHash, LSH, verification and clustering. Array arguments are copied into
-//! owned vectors before the GIL is released; results come back as numpy arrays.
+//! owned vectors before the GIL is released (except the shingle hashes of `minhash_shingles`,
+//! read in place as numpy itself does, and texts, borrowed); results come back as numpy arrays.
 
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
 use pyo3::types::PyBytes;
 
-use super::{ngram_arg, seed_arg, texts_arg, to_py_err};
+use super::{ngram_arg, seed_arg, text_arg, to_py_err};
 use crate::cluster;
 use crate::lsh::{self, LshIndex};
 use crate::minhash::{DatasketchHasher, DatasketchScheme, MinHasher, Scheme};
-use crate::parallel::map_ordered;
+use crate::parallel::{fill_rows, map_ordered};
 use crate::text::{self, ShingleKind};
 
 fn matrix<'py, T: numpy::Element>(
@@ -25,7 +27,12 @@ fn matrix<'py, T: numpy::Element>(
 fn matrix_arg<T: numpy::Element + Copy>(array: &PyReadonlyArray2<'_, T>) -> (Vec<T>, usize, usize) {
     let view = array.as_array();
     let (rows, cols) = view.dim();
-    (view.iter().copied().collect(), rows, cols)
+    // A contiguous array (the usual case) is one memcpy.
+    let flat = match array.as_slice() {
+        Ok(slice) => slice.to_vec(),
+        Err(_) => view.iter().copied().collect(),
+    };
+    (flat, rows, cols)
 }
 
 /// `(m, 2)` int64 pairs of document indices.
@@ -84,20 +91,44 @@ fn minhash_texts<'py>(
     let hasher =
         MinHasher::new(Scheme::parse(scheme).map_err(to_py_err)?, num_perm, seed).map_err(to_py_err)?;
     let n = n.map(ngram_arg).transpose()?.unwrap_or(5);
+    text::check_ngram(n).map_err(to_py_err)?;
     let kind = ShingleKind::parse(kind).map_err(to_py_err)?;
     let shingle_seed = shingle_seed.map(seed_arg).transpose()?.unwrap_or(0);
-    let texts = texts_arg(texts)?;
-    let rows = py
-        .detach(|| {
-            map_ordered(&texts, num_threads, |t| {
-                text::shingles(t, n, kind, shingle_seed).map(|s| hasher.sign_owned(s))
-            })
-        })
-        .map_err(to_py_err)?
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(to_py_err)?;
-    Ok(signatures_out(py, rows, num_perm))
+    let texts = borrowed_texts_arg(texts)?;
+    let mut flat = vec![0u64; texts.len() * num_perm];
+    py.detach(|| {
+        fill_rows(
+            &texts,
+            &mut flat,
+            num_perm,
+            num_threads,
+            || (text::ShingleBuffers::default(), Vec::new()),
+            |(buffers, hashes), t, row| {
+                text::shingles_into(t, n, kind, shingle_seed, buffers, hashes).expect("n was checked");
+                hasher.sign_scratch(hashes, row);
+            },
+        )
+    })
+    .map_err(to_py_err)?;
+    Ok(matrix(py, flat, texts.len(), num_perm))
+}
+
+/// The strs of a Python sequence, borrowed (not copied) for use without the GIL: CPython keeps
+/// a str's UTF-8 form for as long as the object lives, and `PyBackedStr` holds a reference.
+/// A str that cannot be borrowed gets the error `text_arg` gives for it.
+fn borrowed_texts_arg(texts: &Bound<'_, PyAny>) -> PyResult<Vec<PyBackedStr>> {
+    let mut out = Vec::new();
+    for (i, item) in texts.try_iter()?.enumerate() {
+        let item = item?;
+        match item.extract::<PyBackedStr>() {
+            Ok(text) => out.push(text),
+            Err(original) => {
+                text_arg(&item, Some(i))?;
+                return Err(original);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// MinHash signatures of pre-hashed shingles in CSR layout (`hashes`, `offsets`).
@@ -115,16 +146,26 @@ fn minhash_shingles<'py>(
     let seed = seed.map(seed_arg).transpose()?.unwrap_or(1);
     let hasher =
         MinHasher::new(Scheme::parse(scheme).map_err(to_py_err)?, num_perm, seed).map_err(to_py_err)?;
-    let hashes = hashes.as_array().to_vec();
+    // Read in place, not copied: like numpy's own operations, which also run without the
+    // GIL, this relies on no other thread writing the array meanwhile.
+    let copied: Vec<u64>;
+    let hashes = match hashes.as_slice() {
+        Ok(slice) => slice,
+        Err(_) => {
+            copied = hashes.as_array().to_vec();
+            &copied
+        }
+    };
     let offsets = offsets_arg(&offsets)?;
     let n = cluster::check_offsets(&offsets, hashes.len()).map_err(to_py_err)?;
     let docs: Vec<usize> = (0..n).collect();
-    let flat = py
-        .detach(|| {
-            map_ordered(&docs, num_threads, |&i| hasher.sign(&hashes[offsets[i]..offsets[i + 1]]))
-                .map(|rows| rows.into_iter().flatten().collect::<Vec<u64>>())
+    let mut flat = vec![0u64; n * num_perm];
+    py.detach(|| {
+        fill_rows(&docs, &mut flat, num_perm, num_threads, Vec::new, |scratch, &i, row| {
+            hasher.sign_with(&hashes[offsets[i]..offsets[i + 1]], scratch, row)
         })
-        .map_err(to_py_err)?;
+    })
+    .map_err(to_py_err)?;
     Ok(matrix(py, flat, n, num_perm))
 }
 
@@ -357,6 +398,7 @@ impl PyLshIndex {
         }
         let inner = &mut self.inner;
         py.detach(|| {
+            inner.reserve(n);
             let docs: Vec<usize> = (0..n).collect();
             let keys = map_ordered(&docs, num_threads, |&i| {
                 lsh::band_keys(&flat[i * num_perm..(i + 1) * num_perm], inner.bands(), inner.rows())
