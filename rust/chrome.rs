@@ -577,7 +577,7 @@ impl Model {
             share.push(Some(value));
         }
         keep_shared_prose(&mut share, &mut cross, &site_share, &keys.lengths);
-        decide_lines(p, &share, &cross, &keys.lengths)
+        decide_lines(p, &share, &cross, &keys.lengths, &keys.fingerprints)
     }
 }
 
@@ -616,8 +616,11 @@ pub fn keep_shared_prose(share: &mut [Option<u64>], cross: &mut [bool], site_sha
     }
 }
 
+/// How many page-specific candidates above the body region the title rescue looks at.
+pub const TITLE_LINES: usize = 2;
+
 /// The decision of a page from each line's share (permille of the site's pages it recurs
-/// on; None for blank lines), cross-site flags and lengths.
+/// on; None for blank lines), cross-site flags, lengths and fingerprints.
 ///
 /// 1. A recurring line (share >= template_permille) is a *template* line when it has a
 ///    recurring neighbour (the nearest non-blank line above or below), is the first or last
@@ -625,34 +628,60 @@ pub fn keep_shared_prose(share: &mut [Option<u64>], cross: &mut [bool], site_sha
 ///    top and bottom; a lone recurring heading inside the text ("Note") is not one.
 /// 2. Each line scores: template -(penalty + length), other recurring 0, blank 0, any other
 ///    line +length. The body region is the highest-scoring run of lines (Kadane, the first
-///    best run wins); lines outside it are chrome.
-/// 3. Inside the region, a line on >= inner_permille of pages is still chrome.
-pub fn decide_lines(p: &Params, share: &[Option<u64>], cross: &[bool], lengths: &[u32]) -> Vec<u8> {
+///    best run wins), widened over the lines of score 0 at its edges (it reaches the
+///    template lines around it); lines outside it are chrome.
+/// 3. Title rescue: going up from the region, past blank and template lines, the first
+///    [`TITLE_LINES`] other lines are looked at; a page-specific one whose fingerprint is not
+///    in the region is kept (the headline above the byline and share buttons).
+/// 4. Inside the region, a line on >= inner_permille of pages is still chrome.
+pub fn decide_lines(
+    p: &Params,
+    share: &[Option<u64>],
+    cross: &[bool],
+    lengths: &[u32],
+    fingerprints: &[u64],
+) -> Vec<u8> {
     let n = share.len();
     let tmin = u64::from(p.template_permille);
     let inner = u64::from(p.inner_permille);
     let recurring = |i: usize| share[i].is_some_and(|s| s > 0 && s >= tmin);
-    let nonblank: Vec<usize> = (0..n).filter(|&i| share[i].is_some()).collect();
     let mut template = vec![false; n];
-    for (j, &i) in nonblank.iter().enumerate() {
-        if !recurring(i) {
+    let (mut previous, mut previous_recurring) = (None::<usize>, false);
+    // One pass over the non-blank lines: a line's flag is final once its next non-blank
+    // neighbour is known.
+    let mut pending: Option<usize> = None;
+    for i in 0..n {
+        if share[i].is_none() {
             continue;
         }
-        let above = j > 0 && recurring(nonblank[j - 1]);
-        let below = j + 1 < nonblank.len() && recurring(nonblank[j + 1]);
-        let edge = j == 0 || j + 1 == nonblank.len();
-        template[i] = above || below || edge || share[i].unwrap_or(0) >= inner;
+        let here = recurring(i);
+        if let Some(j) = pending.take() {
+            template[j] = template[j] || here;
+        }
+        if here {
+            let is_first = previous.is_none();
+            template[i] = previous_recurring || is_first || share[i].unwrap_or(0) >= inner;
+            pending = Some(i);
+        }
+        previous = Some(i);
+        previous_recurring = here;
     }
-    let mut best = 0i64;
-    let (mut best_start, mut best_end) = (0usize, 0usize);
-    let (mut current, mut current_start) = (0i64, 0usize);
-    for i in 0..n {
-        let score = match share[i] {
+    // The last non-blank line is an edge line.
+    if let Some(j) = pending {
+        template[j] = true;
+    }
+    let scores: Vec<i64> = (0..n)
+        .map(|i| match share[i] {
             None => 0,
             Some(_) if template[i] => -(i64::from(p.penalty) + i64::from(lengths[i])),
             Some(s) if s > 0 => 0,
             Some(_) => i64::from(lengths[i]),
-        };
+        })
+        .collect();
+    let mut best = 0i64;
+    let (mut best_start, mut best_end) = (0usize, 0usize);
+    let (mut current, mut current_start) = (0i64, 0usize);
+    for (i, &score) in scores.iter().enumerate() {
         if current <= 0 {
             current = 0;
             current_start = i;
@@ -664,9 +693,34 @@ pub fn decide_lines(p: &Params, share: &[Option<u64>], cross: &[bool], lengths: 
             best_end = i + 1;
         }
     }
+    let mut rescued: [Option<usize>; TITLE_LINES] = [None; TITLE_LINES];
+    if best_end > best_start {
+        // Lines of score 0 at the edges (blank, or recurring on a few pages: a list of
+        // sections) belong to the region: it reaches the template lines around it.
+        while best_end < n && scores[best_end] == 0 {
+            best_end += 1;
+        }
+        while best_start > 0 && scores[best_start - 1] == 0 {
+            best_start -= 1;
+        }
+        let region = &fingerprints[best_start..best_end];
+        let mut seen = 0usize;
+        for k in (0..best_start).rev() {
+            if seen == TITLE_LINES {
+                break;
+            }
+            if share[k].is_none() || template[k] {
+                continue;
+            }
+            if scores[k] > 0 && !region.contains(&fingerprints[k]) {
+                rescued[seen] = Some(k);
+            }
+            seen += 1;
+        }
+    }
     (0..n)
         .map(|i| {
-            let inside = best_start <= i && i < best_end;
+            let inside = (best_start <= i && i < best_end) || rescued.contains(&Some(i));
             let recurring_reason = if cross[i] { CROSS_SITE } else { TEMPLATE };
             match share[i] {
                 None if inside => BODY,

@@ -114,10 +114,14 @@ def keep_shared_prose(share, cross, site_share, lengths) -> None:
         i = last + 1
 
 
-def decide_lines(params, share, cross, lengths) -> list[int]:
+#: How many page-specific candidates above the body region the title rescue looks at.
+TITLE_LINES = 2
+
+
+def decide_lines(params, share, cross, lengths, fingerprints) -> list[int]:
     """The decision of a page from each line's share (permille of the site's pages it recurs
-    on, None for a blank line), cross-site flags and lengths; see rust/chrome.rs
-    ``decide_lines`` and docs/chrome.md for the three steps."""
+    on, None for a blank line), cross-site flags, lengths and fingerprints; see rust/chrome.rs
+    ``decide_lines`` and docs/chrome.md for the steps."""
     _, tmin, inner, _, penalty, _ = params
     n = len(share)
 
@@ -134,34 +138,55 @@ def decide_lines(params, share, cross, lengths) -> list[int]:
         below = j + 1 < len(nonblank) and recurring(nonblank[j + 1])
         edge = j == 0 or j + 1 == len(nonblank)
         template[i] = above or below or edge or share[i] >= inner
+    scores = []
+    for i in range(n):
+        s = share[i]
+        if s is None:
+            scores.append(0)
+        elif template[i]:
+            scores.append(-(penalty + lengths[i]))
+        elif s > 0:
+            scores.append(0)
+        else:
+            scores.append(lengths[i])
     best = 0
     best_start = best_end = 0
     current = current_start = 0
     for i in range(n):
-        s = share[i]
-        if s is None:
-            score = 0
-        elif template[i]:
-            score = -(penalty + lengths[i])
-        elif s > 0:
-            score = 0
-        else:
-            score = lengths[i]
         if current <= 0:
             current = 0
             current_start = i
-        current += score
+        current += scores[i]
         if current > best:
             best = current
             best_start, best_end = current_start, i + 1
+    rescued = set()
+    if best_end > best_start:
+        # The region reaches the template lines around it: lines of score 0 at its edges
+        # (blank, or recurring on a few pages: a list of sections) belong to it.
+        while best_end < n and scores[best_end] == 0:
+            best_end += 1
+        while best_start > 0 and scores[best_start - 1] == 0:
+            best_start -= 1
+        # Title rescue: the page's headline sits above the template lines (byline, share
+        # buttons) that precede the body; keep the nearest page-specific lines there unless
+        # the region already holds the same line (a navigation header repeating the title).
+        inside = set(fingerprints[best_start:best_end])
+        k, seen = best_start - 1, 0
+        while k >= 0 and seen < TITLE_LINES:
+            if share[k] is not None and not template[k]:
+                if scores[k] > 0 and fingerprints[k] not in inside:
+                    rescued.add(k)
+                seen += 1
+            k -= 1
     decisions = []
     for i in range(n):
-        inside = best_start <= i < best_end
+        inside_region = best_start <= i < best_end or i in rescued
         reason = CROSS_SITE if cross[i] else TEMPLATE
         s = share[i]
         if s is None:
-            decisions.append(BODY if inside else OUTSIDE_BODY)
-        elif inside:
+            decisions.append(BODY if inside_region else OUTSIDE_BODY)
+        elif inside_region:
             decisions.append(reason if s > 0 and s >= inner else BODY)
         else:
             decisions.append(reason if s > 0 else OUTSIDE_BODY)
@@ -277,7 +302,7 @@ class ChromeModel:
                 cross[i] = True
             share.append(value)
         keep_shared_prose(share, cross, site_share, lengths)
-        return decide_lines(self._params, share, cross, lengths)
+        return decide_lines(self._params, share, cross, lengths, fingerprints)
 
     def decide(self, texts, sites, num_threads=None):
         out = []
