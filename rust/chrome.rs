@@ -5,6 +5,9 @@
 //! docs/chrome.md describes the method in prose.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::BuildHasherDefault;
+
+use crate::lsh::IdentityHasher;
 
 use crate::hash::hash64;
 use crate::text::{normalize_with, Span};
@@ -445,12 +448,16 @@ impl Params {
     }
 }
 
+/// Map and set keyed by line hashes (XXH3, already well mixed: their own hash).
+pub type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<IdentityHasher>>;
+type KeySet = HashSet<u64, BuildHasherDefault<IdentityHasher>>;
+
 /// Per-site statistics: on how many distinct pages each line fingerprint and shape occurs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SiteStats {
     pub pages: u64,
-    pub lines: HashMap<u64, u32>,
-    pub shapes: HashMap<u64, u32>,
+    pub lines: KeyMap<u32>,
+    pub shapes: KeyMap<u32>,
 }
 
 /// The chrome model: statistics of every site seen, and of lines across sites.
@@ -459,11 +466,11 @@ pub struct Model {
     pub params: Params,
     pub sites: BTreeMap<String, SiteStats>,
     /// On how many distinct sites each fingerprint occurs.
-    pub cross: HashMap<u64, u32>,
+    pub cross: KeyMap<u32>,
 }
 
 fn distinct(values: &[u64]) -> Vec<u64> {
-    let mut seen: HashSet<u64> = HashSet::with_capacity(values.len());
+    let mut seen = KeySet::with_capacity_and_hasher(values.len(), Default::default());
     values.iter().copied().filter(|&v| v != 0 && seen.insert(v)).collect()
 }
 
