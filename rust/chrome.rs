@@ -415,6 +415,8 @@ pub struct Params {
     pub penalty: u32,
     /// A line on >= this many distinct sites is cross-site boilerplate (0: off).
     pub cross_sites: u32,
+    /// How many non-template lines above the body region the title rescue looks at (0: off).
+    pub title_lines: u32,
 }
 
 impl Default for Params {
@@ -426,6 +428,7 @@ impl Default for Params {
             shape_permille: 300,
             penalty: 200,
             cross_sites: 3,
+            title_lines: 3,
         }
     }
 }
@@ -443,6 +446,12 @@ impl Params {
             if value > 1000 {
                 return Err(Error::InvalidArgument(format!("{name} must be in [0, 1000], got {value}")));
             }
+        }
+        if self.title_lines > MAX_TITLE_LINES {
+            return Err(Error::InvalidArgument(format!(
+                "title_lines must be in [0, {MAX_TITLE_LINES}], got {}",
+                self.title_lines
+            )));
         }
         Ok(())
     }
@@ -623,8 +632,8 @@ pub fn keep_shared_prose(share: &mut [Option<u64>], cross: &mut [bool], site_sha
     }
 }
 
-/// How many page-specific candidates above the body region the title rescue looks at.
-pub const TITLE_LINES: usize = 2;
+/// Upper bound of `Params::title_lines` (a title sits right above the byline and buttons).
+pub const MAX_TITLE_LINES: u32 = 16;
 
 /// The decision of a page from each line's share (permille of the site's pages it recurs
 /// on; None for blank lines), cross-site flags, lengths and fingerprints.
@@ -638,7 +647,7 @@ pub const TITLE_LINES: usize = 2;
 ///    best run wins), widened over the lines of score 0 at its edges (it reaches the
 ///    template lines around it); lines outside it are chrome.
 /// 3. Title rescue: going up from the region, past blank and template lines, the first
-///    [`TITLE_LINES`] other lines are looked at; a page-specific one whose fingerprint is not
+///    `title_lines` other lines are looked at; a page-specific one whose fingerprint is not
 ///    in the region is kept (the headline above the byline and share buttons).
 /// 4. Inside the region, a line on >= inner_permille of pages is still chrome.
 pub fn decide_lines(
@@ -700,7 +709,7 @@ pub fn decide_lines(
             best_end = i + 1;
         }
     }
-    let mut rescued: [Option<usize>; TITLE_LINES] = [None; TITLE_LINES];
+    let mut rescued: Vec<usize> = Vec::new();
     if best_end > best_start {
         // Lines of score 0 at the edges (blank, or recurring on a few pages: a list of
         // sections) belong to the region: it reaches the template lines around it.
@@ -713,21 +722,21 @@ pub fn decide_lines(
         let region = &fingerprints[best_start..best_end];
         let mut seen = 0usize;
         for k in (0..best_start).rev() {
-            if seen == TITLE_LINES {
+            if seen == p.title_lines as usize {
                 break;
             }
             if share[k].is_none() || template[k] {
                 continue;
             }
             if scores[k] > 0 && !region.contains(&fingerprints[k]) {
-                rescued[seen] = Some(k);
+                rescued.push(k);
             }
             seen += 1;
         }
     }
     (0..n)
         .map(|i| {
-            let inside = (best_start <= i && i < best_end) || rescued.contains(&Some(i));
+            let inside = (best_start <= i && i < best_end) || rescued.contains(&i);
             let recurring_reason = if cross[i] { CROSS_SITE } else { TEMPLATE };
             match share[i] {
                 None if inside => BODY,

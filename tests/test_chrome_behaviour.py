@@ -92,6 +92,8 @@ def test_title_above_the_share_buttons_is_kept():
     model = ChromeModel().update(texts, ["news.example"] * n)
     lines = texts[4].split("\n")
     assert model.strip(texts[4], "news.example").text.split("\n") == [lines[5]] + lines[9:11]
+    off = ChromeModel(title_lines=0).update(texts, ["news.example"] * n)
+    assert off.strip(texts[4], "news.example").text.split("\n") == lines[9:11]
     # A navigation header that repeats the page's heading: the body's copy is kept, the
     # header's is not rescued.
     docs = []
@@ -119,7 +121,7 @@ def test_save_load_update_round_trip(tmp_path):
     path = tmp_path / "model.json"
     model.save(path)
     state = json.loads(path.read_text())
-    assert state["format"] == "neardup-chrome-model" and state["version"] == 1
+    assert state["format"] == "neardup-chrome-model" and state["version"] == 2
     loaded = ChromeModel.load(path)
     assert loaded.to_dict() == model.to_dict()
     text = page(2)
@@ -127,6 +129,17 @@ def test_save_load_update_round_trip(tmp_path):
     # Updating a loaded model equals learning everything at once.
     loaded.update([page(i) for i in range(6, 10)], ["example.com"] * 4)
     assert loaded.to_dict() == site_model(10).to_dict()
+
+
+def test_version_1_models_are_migrated():
+    # Version 1 had no title_lines; its counts load unchanged and the rescue gets its default.
+    current = site_model(4).to_dict()
+    old = json.loads(json.dumps(current))
+    old["version"] = 1
+    del old["params"]["title_lines"]
+    assert ChromeModel.from_dict(old).to_dict() == current
+    with pytest.raises(ValueError, match="version 1: params must have exactly the keys"):
+        ChromeModel.from_dict({**old, "params": current["params"]})
 
 
 def test_bad_models_are_refused(tmp_path):

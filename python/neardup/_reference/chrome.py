@@ -23,9 +23,11 @@ _ASCII_WORD = re.compile("[a-z]+")
 
 BODY, TEMPLATE, OUTSIDE_BODY, CROSS_SITE, REPEAT = 0, 1, 2, 3, 4
 
-# (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites)
-DEFAULT_PARAMS = (3, 200, 500, 300, 200, 3)
-PARAM_NAMES = ("min_pages", "template_permille", "inner_permille", "shape_permille", "penalty", "cross_sites")
+# (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines)
+DEFAULT_PARAMS = (3, 200, 500, 300, 200, 3, 3)
+PARAM_NAMES = ("min_pages", "template_permille", "inner_permille", "shape_permille", "penalty", "cross_sites", "title_lines")
+#: Upper bound of title_lines (rust/chrome.rs MAX_TITLE_LINES).
+MAX_TITLE_LINES = 16
 _U32 = 1 << 32
 
 
@@ -40,6 +42,8 @@ def check_params(params: tuple[int, ...]) -> tuple[int, ...]:
     for name, value in zip(PARAM_NAMES[1:4], params[1:4]):
         if value > 1000:
             raise ValueError(f"{name} must be in [0, 1000], got {value}")
+    if params[6] > MAX_TITLE_LINES:
+        raise ValueError(f"title_lines must be in [0, {MAX_TITLE_LINES}], got {params[6]}")
     return tuple(params)
 
 
@@ -114,15 +118,11 @@ def keep_shared_prose(share, cross, site_share, lengths) -> None:
         i = last + 1
 
 
-#: How many page-specific candidates above the body region the title rescue looks at.
-TITLE_LINES = 2
-
-
 def decide_lines(params, share, cross, lengths, fingerprints) -> list[int]:
     """The decision of a page from each line's share (permille of the site's pages it recurs
     on, None for a blank line), cross-site flags, lengths and fingerprints; see rust/chrome.rs
     ``decide_lines`` and docs/chrome.md for the steps."""
-    _, tmin, inner, _, penalty, _ = params
+    _, tmin, inner, _, penalty, _, title_lines = params
     n = len(share)
 
     def recurring(i: int) -> bool:
@@ -173,7 +173,7 @@ def decide_lines(params, share, cross, lengths, fingerprints) -> list[int]:
         # the region already holds the same line (a navigation header repeating the title).
         inside = set(fingerprints[best_start:best_end])
         k, seen = best_start - 1, 0
-        while k >= 0 and seen < TITLE_LINES:
+        while k >= 0 and seen < title_lines:
             if share[k] is not None and not template[k]:
                 if scores[k] > 0 and fingerprints[k] not in inside:
                     rescued.add(k)
@@ -252,8 +252,11 @@ class ChromeModel:
     """Per-site statistics of masked line fingerprints and shapes, and the cross-site
     counts; mirrors ``neardup._core.ChromeModel`` method for method."""
 
-    def __init__(self, min_pages=3, template_permille=200, inner_permille=500, shape_permille=300, penalty=200, cross_sites=3):
-        self._params = check_params((min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites))
+    def __init__(self, min_pages=3, template_permille=200, inner_permille=500, shape_permille=300, penalty=200, cross_sites=3,
+                 title_lines=3):
+        self._params = check_params(
+            (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines)
+        )
         self._sites: dict[str, SiteStats] = {}
         self._cross: dict[int, int] = {}
 
@@ -277,7 +280,7 @@ class ChromeModel:
             self._add_keys(site, fingerprints, shapes)
 
     def _decide_keys(self, site: str, fingerprints, shapes, lengths) -> list[int]:
-        min_pages, _, _, shape_permille, _, cross_sites = self._params
+        min_pages, _, _, shape_permille, _, cross_sites, _ = self._params
         stats = self._sites.get(site) or SiteStats()
         pages = stats.pages
         share: list[int | None] = []
