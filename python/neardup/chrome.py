@@ -266,12 +266,14 @@ _REASON_OF_CODE = (*REASONS, REPEAT)
 
 def _cut(text: str, removed: Any) -> Stripped:
     """Cleaned text and Removed spans from the core's ``(start, end, code)`` rows."""
-    spans = [Removed(int(a), int(b), _REASON_OF_CODE[int(c)]) for a, b, c in removed]
+    # One tolist() of the core's array: unpacking its rows one by one costs more than the core.
+    rows = removed.tolist() if isinstance(removed, np.ndarray) else removed
+    spans = [Removed(int(a), int(b), _REASON_OF_CODE[int(c)]) for a, b, c in rows]
     pieces = []
     position = 0
-    for span in spans:
-        pieces.append(text[position : span.start])
-        position = span.end
+    for start, end, _ in spans:
+        pieces.append(text[position:start])
+        position = end
     pieces.append(text[position:])
     return Stripped("".join(pieces), spans)
 
