@@ -17,33 +17,45 @@ use crate::Error;
 pub const FINGERPRINT_SEED: u64 = 0x6e65_6172_6475_7001;
 pub const SHAPE_SEED: u64 = 0x6e65_6172_6475_7002;
 
-/// Month names (and abbreviations) folded to `0` like digits, so dates do not split a line.
-const MONTHS: [&str; 24] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-];
+/// Whether a run of ASCII lower-case letters is a month name or abbreviation (folded to `0`
+/// like digits, so dates do not split a line); a match on the string compiles to a length
+/// switch and a few comparisons.
+fn is_month(word: &str) -> bool {
+    // Most words fail on length or first letter.
+    let first = word.as_bytes().first().copied().unwrap_or(0);
+    if !(3..=9).contains(&word.len())
+        || !matches!(first, b'a' | b'd' | b'f' | b'j' | b'm' | b'n' | b'o' | b's')
+    {
+        return false;
+    }
+    matches!(
+        word,
+        "january"
+            | "february"
+            | "march"
+            | "april"
+            | "may"
+            | "june"
+            | "july"
+            | "august"
+            | "september"
+            | "october"
+            | "november"
+            | "december"
+            | "jan"
+            | "feb"
+            | "mar"
+            | "apr"
+            | "jun"
+            | "jul"
+            | "aug"
+            | "sep"
+            | "sept"
+            | "oct"
+            | "nov"
+            | "dec"
+    )
+}
 
 /// Decision codes, one per line.
 pub const BODY: u8 = 0;
@@ -91,7 +103,7 @@ pub fn mask_line(line: &str) -> String {
                 i += 1;
             }
             let word = &normal[start..i];
-            out.push_str(if MONTHS.contains(&word) { "0" } else { word });
+            out.push_str(if is_month(word) { "0" } else { word });
         } else {
             // Copy one whole UTF-8 character.
             let len = utf8_len(bytes[i]);
@@ -184,7 +196,7 @@ pub struct PageKeys {
 pub fn page_keys(text: &str) -> PageKeys {
     let mut out = PageKeys::default();
     let (mut normal, mut masked, mut folded, mut shape_buf) =
-        (String::new(), String::new(), String::new(), String::new());
+        (String::new(), String::new(), Vec::<u8>::new(), String::new());
     let mut start = 0usize;
     for piece in text.split('\n') {
         let ascii = piece.is_ascii();
@@ -202,19 +214,34 @@ pub fn page_keys(text: &str) -> PageKeys {
         let (fingerprint, shape) = line_key_buf(&masked, &mut shape_buf);
         folded.clear();
         let mut gap = false;
-        for c in normal.chars() {
-            if crate::text::char_class(c) == crate::text::CLASS_OTHER {
-                gap = true;
-            } else {
-                if gap && !folded.is_empty() {
-                    folded.push(' ');
+        if ascii {
+            // ASCII: word characters are the alphanumerics and '_' (text::char_class).
+            for &b in normal.as_bytes() {
+                if b.is_ascii_alphanumeric() || b == b'_' {
+                    if gap && !folded.is_empty() {
+                        folded.push(b' ');
+                    }
+                    gap = false;
+                    folded.push(b);
+                } else {
+                    gap = true;
                 }
-                gap = false;
-                folded.push(c);
+            }
+        } else {
+            let mut utf8 = [0u8; 4];
+            for c in normal.chars() {
+                if crate::text::char_class(c) == crate::text::CLASS_OTHER {
+                    gap = true;
+                } else {
+                    if gap && !folded.is_empty() {
+                        folded.push(b' ');
+                    }
+                    gap = false;
+                    folded.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+                }
             }
         }
-        let repeat =
-            if folded.is_empty() { 0 } else { hash64(folded.as_bytes(), crate::repeats::REPEAT_SEED).max(1) };
+        let repeat = if folded.is_empty() { 0 } else { hash64(&folded, crate::repeats::REPEAT_SEED).max(1) };
         out.keys.spans.push((start, start + length));
         out.keys.fingerprints.push(fingerprint);
         out.keys.shapes.push(shape);
@@ -308,7 +335,7 @@ fn mask_normal(normal: &str, out: &mut String) {
                 i += 1;
             }
             let word = &normal[begin..i];
-            out.push_str(if word.len() <= 9 && MONTHS.contains(&word) { "0" } else { word });
+            out.push_str(if is_month(word) { "0" } else { word });
         } else if b < 0x80 {
             out.push(if b.is_ascii_digit() { '0' } else { b as char });
             i += 1;
@@ -785,7 +812,7 @@ mod tests {
 
     #[test]
     fn page_keys_equal_line_keys_and_repeat_keys() {
-        let text = "Caf\u{e9} \u{2019}Na\u{ef}ve\u{2019} 12 May\n\u{a0}Stra\u{df}e \u{bd}\n\u{3a3}\u{39f}\u{3a6} \u{661}\r\n\n\u{5b57} e\u{301}";
+        let text = "Caf\u{e9} \u{2019}Na\u{ef}ve\u{2019} 12 May\n  Plain_ASCII -- line, 12 May 2024! \n\u{a0}Stra\u{df}e \u{bd}\n\u{3a3}\u{39f}\u{3a6} \u{661}\r\n\n\u{5b57} e\u{301}";
         let page = page_keys(text);
         assert_eq!(page.keys, line_keys(text));
         let expected: Vec<u64> = text
@@ -799,6 +826,10 @@ mod tests {
     fn masking_folds_case_digits_and_months() {
         assert_eq!(mask_line("  Last updated on October 07, 2026. "), "last updated on 0 00, 0000.");
         assert_eq!(mask_line("Mayor"), "mayor");
+        let months = "january february march april may june july august september october november december \
+                      jan feb mar apr jun jul aug sep sept oct nov dec";
+        assert!(months.split_whitespace().all(is_month));
+        assert!(["ma", "mays", "junes", "decem", "", "0"].iter().all(|w| !is_month(w)));
         assert_eq!(line_key("").0, 0);
         assert_ne!(line_key("a").0, 0);
     }
