@@ -8,7 +8,8 @@ the labelled chrome sets in ../shared/data (line_is_body gold labels), for:
                      and case folded), the baseline the data README quotes.
   neardup-loso       parameters chosen blind: for each site, the grid point (GRID) with the
                      best score on the *other* sites (python docs, postgres docs and the four
-                     CleanPortalEval sites are six sites), applied to that site.
+                     CleanPortalEval sites are six sites), applied to that site; an 'all' row
+                     per set pools its sites, each scored with its own choice.
 Throughput is text (UTF-8 MB) per CPU second (best of 3) of learning + stripping (`fit_strip`: count the
 pages, then strip them, each line keyed once) on one thread, with the process's peak RSS.
 Run alone: `python benches/chrome_quality.py [--quick] [--loso]`.
@@ -45,8 +46,8 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def score(rows: list[dict], removed_lines: list[list[bool]]) -> dict[str, tuple[float, float]]:
-    """Per site and for 'all': (body chars kept / body chars, chrome chars removed / chrome chars)."""
+def totals_of(rows: list[dict], removed_lines: list[list[bool]]) -> dict[str, list[int]]:
+    """Per site and for 'all': [body chars, body chars kept, chrome chars, chrome chars removed]."""
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for row, removed in zip(rows, removed_lines):
         for line, is_body, gone in zip(row["text"].split("\n"), row["line_is_body"], removed):
@@ -58,7 +59,16 @@ def score(rows: list[dict], removed_lines: list[list[bool]]) -> dict[str, tuple[
                 else:
                     t[2] += len(line)
                     t[3] += len(line) if gone else 0
-    return {k: (t[1] / max(t[0], 1), t[3] / max(t[2], 1)) for k, t in totals.items()}
+    return dict(totals)
+
+
+def ratios(t: list[int]) -> tuple[float, float]:
+    return t[1] / max(t[0], 1), t[3] / max(t[2], 1)
+
+
+def score(rows: list[dict], removed_lines: list[list[bool]]) -> dict[str, tuple[float, float]]:
+    """Per site and for 'all': (body chars kept / body chars, chrome chars removed / chrome chars)."""
+    return {k: ratios(t) for k, t in totals_of(rows, removed_lines).items()}
 
 
 def neardup_removed(model: ChromeModel, rows: list[dict]) -> list[list[bool]]:
@@ -133,10 +143,11 @@ def run(quick: bool = False) -> list[dict]:
 
 # Grid of the decision parameters searched by the leave-one-site-out protocol.
 GRID = [
-    {"penalty": penalty, "template_permille": tmin, "inner_permille": inner}
+    {"penalty": penalty, "template_permille": tmin, "inner_permille": inner, "title_lines": title}
     for penalty in (100, 200, 400, 800)
     for tmin in (100, 200, 300)
     for inner in (300, 500, 700)
+    for title in (0, 1, 2, 3)
 ]
 
 
@@ -152,22 +163,30 @@ def loso(quick: bool = False) -> list[dict]:
     sets = {name: load(name, quick) for name in SETS}
     learned = {name: ChromeModel().update([r["text"] for r in rows], [r["site"] for r in rows]).to_dict()
                for name, rows in sets.items()}
-    table = []  # per grid point: {(set, site): (kept, removed)}
+    table = []  # per grid point: {(set, site): [body, kept, chrome, removed]}
     for point in GRID:
         scores = {}
         for name, rows in sets.items():
             state = dict(learned[name], params={**learned[name]["params"], **point})
-            quality = score(rows, neardup_removed(ChromeModel.from_dict(state), rows))
-            scores.update({(name, site): q for site, q in quality.items() if site != "all"})
+            totals = totals_of(rows, neardup_removed(ChromeModel.from_dict(state), rows))
+            scores.update({(name, site): t for site, t in totals.items() if site != "all"})
         table.append(scores)
     results = []
+    pooled: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for held in sorted(table[0]):
         others = [k for k in table[0] if k != held]
-        best = max(range(len(GRID)), key=lambda g: sum(objective(*table[g][k]) for k in others) / len(others))
-        kept, gone = table[best][held]
+        best = max(range(len(GRID)),
+                   key=lambda g: sum(objective(*ratios(table[g][k])) for k in others) / len(others))
+        kept, gone = ratios(table[best][held])
+        pooled[held[0]] = [a + b for a, b in zip(pooled[held[0]], table[best][held])]
         results.append({"benchmark": f"chrome/{held[0]}", "implementation": "neardup-loso", "site": held[1],
                         "body_kept": round(kept, 4), "chrome_removed": round(gone, 4),
                         "params": " ".join(f"{k}={v}" for k, v in GRID[best].items())})
+    # Each set's sites pooled, each scored with its own left-out choice.
+    for name, t in sorted(pooled.items()):
+        kept, gone = ratios(t)
+        results.append({"benchmark": f"chrome/{name}", "implementation": "neardup-loso", "site": "all",
+                        "body_kept": round(kept, 4), "chrome_removed": round(gone, 4), "params": "per site"})
     return results
 
 

@@ -5,6 +5,9 @@
 //! docs/chrome.md describes the method in prose.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::BuildHasherDefault;
+
+use crate::lsh::IdentityHasher;
 
 use crate::hash::hash64;
 use crate::text::{normalize_with, Span};
@@ -14,33 +17,45 @@ use crate::Error;
 pub const FINGERPRINT_SEED: u64 = 0x6e65_6172_6475_7001;
 pub const SHAPE_SEED: u64 = 0x6e65_6172_6475_7002;
 
-/// Month names (and abbreviations) folded to `0` like digits, so dates do not split a line.
-const MONTHS: [&str; 24] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-];
+/// Whether a run of ASCII lower-case letters is a month name or abbreviation (folded to `0`
+/// like digits, so dates do not split a line); a match on the string compiles to a length
+/// switch and a few comparisons.
+fn is_month(word: &str) -> bool {
+    // Most words fail on length or first letter.
+    let first = word.as_bytes().first().copied().unwrap_or(0);
+    if !(3..=9).contains(&word.len())
+        || !matches!(first, b'a' | b'd' | b'f' | b'j' | b'm' | b'n' | b'o' | b's')
+    {
+        return false;
+    }
+    matches!(
+        word,
+        "january"
+            | "february"
+            | "march"
+            | "april"
+            | "may"
+            | "june"
+            | "july"
+            | "august"
+            | "september"
+            | "october"
+            | "november"
+            | "december"
+            | "jan"
+            | "feb"
+            | "mar"
+            | "apr"
+            | "jun"
+            | "jul"
+            | "aug"
+            | "sep"
+            | "sept"
+            | "oct"
+            | "nov"
+            | "dec"
+    )
+}
 
 /// Decision codes, one per line.
 pub const BODY: u8 = 0;
@@ -88,7 +103,7 @@ pub fn mask_line(line: &str) -> String {
                 i += 1;
             }
             let word = &normal[start..i];
-            out.push_str(if MONTHS.contains(&word) { "0" } else { word });
+            out.push_str(if is_month(word) { "0" } else { word });
         } else {
             // Copy one whole UTF-8 character.
             let len = utf8_len(bytes[i]);
@@ -181,7 +196,7 @@ pub struct PageKeys {
 pub fn page_keys(text: &str) -> PageKeys {
     let mut out = PageKeys::default();
     let (mut normal, mut masked, mut folded, mut shape_buf) =
-        (String::new(), String::new(), String::new(), String::new());
+        (String::new(), String::new(), Vec::<u8>::new(), String::new());
     let mut start = 0usize;
     for piece in text.split('\n') {
         let ascii = piece.is_ascii();
@@ -199,19 +214,34 @@ pub fn page_keys(text: &str) -> PageKeys {
         let (fingerprint, shape) = line_key_buf(&masked, &mut shape_buf);
         folded.clear();
         let mut gap = false;
-        for c in normal.chars() {
-            if crate::text::char_class(c) == crate::text::CLASS_OTHER {
-                gap = true;
-            } else {
-                if gap && !folded.is_empty() {
-                    folded.push(' ');
+        if ascii {
+            // ASCII: word characters are the alphanumerics and '_' (text::char_class).
+            for &b in normal.as_bytes() {
+                if b.is_ascii_alphanumeric() || b == b'_' {
+                    if gap && !folded.is_empty() {
+                        folded.push(b' ');
+                    }
+                    gap = false;
+                    folded.push(b);
+                } else {
+                    gap = true;
                 }
-                gap = false;
-                folded.push(c);
+            }
+        } else {
+            let mut utf8 = [0u8; 4];
+            for c in normal.chars() {
+                if crate::text::char_class(c) == crate::text::CLASS_OTHER {
+                    gap = true;
+                } else {
+                    if gap && !folded.is_empty() {
+                        folded.push(b' ');
+                    }
+                    gap = false;
+                    folded.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+                }
             }
         }
-        let repeat =
-            if folded.is_empty() { 0 } else { hash64(folded.as_bytes(), crate::repeats::REPEAT_SEED).max(1) };
+        let repeat = if folded.is_empty() { 0 } else { hash64(&folded, crate::repeats::REPEAT_SEED).max(1) };
         out.keys.spans.push((start, start + length));
         out.keys.fingerprints.push(fingerprint);
         out.keys.shapes.push(shape);
@@ -305,7 +335,7 @@ fn mask_normal(normal: &str, out: &mut String) {
                 i += 1;
             }
             let word = &normal[begin..i];
-            out.push_str(if word.len() <= 9 && MONTHS.contains(&word) { "0" } else { word });
+            out.push_str(if is_month(word) { "0" } else { word });
         } else if b < 0x80 {
             out.push(if b.is_ascii_digit() { '0' } else { b as char });
             i += 1;
@@ -412,6 +442,8 @@ pub struct Params {
     pub penalty: u32,
     /// A line on >= this many distinct sites is cross-site boilerplate (0: off).
     pub cross_sites: u32,
+    /// How many non-template lines above the body region the title rescue looks at (0: off).
+    pub title_lines: u32,
 }
 
 impl Default for Params {
@@ -423,6 +455,7 @@ impl Default for Params {
             shape_permille: 300,
             penalty: 200,
             cross_sites: 3,
+            title_lines: 3,
         }
     }
 }
@@ -441,16 +474,26 @@ impl Params {
                 return Err(Error::InvalidArgument(format!("{name} must be in [0, 1000], got {value}")));
             }
         }
+        if self.title_lines > MAX_TITLE_LINES {
+            return Err(Error::InvalidArgument(format!(
+                "title_lines must be in [0, {MAX_TITLE_LINES}], got {}",
+                self.title_lines
+            )));
+        }
         Ok(())
     }
 }
+
+/// Map and set keyed by line hashes (XXH3, already well mixed: their own hash).
+pub type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<IdentityHasher>>;
+type KeySet = HashSet<u64, BuildHasherDefault<IdentityHasher>>;
 
 /// Per-site statistics: on how many distinct pages each line fingerprint and shape occurs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SiteStats {
     pub pages: u64,
-    pub lines: HashMap<u64, u32>,
-    pub shapes: HashMap<u64, u32>,
+    pub lines: KeyMap<u32>,
+    pub shapes: KeyMap<u32>,
 }
 
 /// The chrome model: statistics of every site seen, and of lines across sites.
@@ -459,11 +502,11 @@ pub struct Model {
     pub params: Params,
     pub sites: BTreeMap<String, SiteStats>,
     /// On how many distinct sites each fingerprint occurs.
-    pub cross: HashMap<u64, u32>,
+    pub cross: KeyMap<u32>,
 }
 
 fn distinct(values: &[u64]) -> Vec<u64> {
-    let mut seen: HashSet<u64> = HashSet::with_capacity(values.len());
+    let mut seen = KeySet::with_capacity_and_hasher(values.len(), Default::default());
     values.iter().copied().filter(|&v| v != 0 && seen.insert(v)).collect()
 }
 
@@ -577,7 +620,7 @@ impl Model {
             share.push(Some(value));
         }
         keep_shared_prose(&mut share, &mut cross, &site_share, &keys.lengths);
-        decide_lines(p, &share, &cross, &keys.lengths)
+        decide_lines(p, &share, &cross, &keys.lengths, &keys.fingerprints)
     }
 }
 
@@ -616,8 +659,11 @@ pub fn keep_shared_prose(share: &mut [Option<u64>], cross: &mut [bool], site_sha
     }
 }
 
+/// Upper bound of `Params::title_lines` (a title sits right above the byline and buttons).
+pub const MAX_TITLE_LINES: u32 = 16;
+
 /// The decision of a page from each line's share (permille of the site's pages it recurs
-/// on; None for blank lines), cross-site flags and lengths.
+/// on; None for blank lines), cross-site flags, lengths and fingerprints.
 ///
 /// 1. A recurring line (share >= template_permille) is a *template* line when it has a
 ///    recurring neighbour (the nearest non-blank line above or below), is the first or last
@@ -625,34 +671,60 @@ pub fn keep_shared_prose(share: &mut [Option<u64>], cross: &mut [bool], site_sha
 ///    top and bottom; a lone recurring heading inside the text ("Note") is not one.
 /// 2. Each line scores: template -(penalty + length), other recurring 0, blank 0, any other
 ///    line +length. The body region is the highest-scoring run of lines (Kadane, the first
-///    best run wins); lines outside it are chrome.
-/// 3. Inside the region, a line on >= inner_permille of pages is still chrome.
-pub fn decide_lines(p: &Params, share: &[Option<u64>], cross: &[bool], lengths: &[u32]) -> Vec<u8> {
+///    best run wins), widened over the lines of score 0 at its edges (it reaches the
+///    template lines around it); lines outside it are chrome.
+/// 3. Title rescue: going up from the region, past blank and template lines, the first
+///    `title_lines` other lines are looked at; a page-specific one whose fingerprint is not
+///    in the region is kept (the headline above the byline and share buttons).
+/// 4. Inside the region, a line on >= inner_permille of pages is still chrome.
+pub fn decide_lines(
+    p: &Params,
+    share: &[Option<u64>],
+    cross: &[bool],
+    lengths: &[u32],
+    fingerprints: &[u64],
+) -> Vec<u8> {
     let n = share.len();
     let tmin = u64::from(p.template_permille);
     let inner = u64::from(p.inner_permille);
     let recurring = |i: usize| share[i].is_some_and(|s| s > 0 && s >= tmin);
-    let nonblank: Vec<usize> = (0..n).filter(|&i| share[i].is_some()).collect();
     let mut template = vec![false; n];
-    for (j, &i) in nonblank.iter().enumerate() {
-        if !recurring(i) {
+    let (mut previous, mut previous_recurring) = (None::<usize>, false);
+    // One pass over the non-blank lines: a line's flag is final once its next non-blank
+    // neighbour is known.
+    let mut pending: Option<usize> = None;
+    for i in 0..n {
+        if share[i].is_none() {
             continue;
         }
-        let above = j > 0 && recurring(nonblank[j - 1]);
-        let below = j + 1 < nonblank.len() && recurring(nonblank[j + 1]);
-        let edge = j == 0 || j + 1 == nonblank.len();
-        template[i] = above || below || edge || share[i].unwrap_or(0) >= inner;
+        let here = recurring(i);
+        if let Some(j) = pending.take() {
+            template[j] = template[j] || here;
+        }
+        if here {
+            let is_first = previous.is_none();
+            template[i] = previous_recurring || is_first || share[i].unwrap_or(0) >= inner;
+            pending = Some(i);
+        }
+        previous = Some(i);
+        previous_recurring = here;
     }
-    let mut best = 0i64;
-    let (mut best_start, mut best_end) = (0usize, 0usize);
-    let (mut current, mut current_start) = (0i64, 0usize);
-    for i in 0..n {
-        let score = match share[i] {
+    // The last non-blank line is an edge line.
+    if let Some(j) = pending {
+        template[j] = true;
+    }
+    let scores: Vec<i64> = (0..n)
+        .map(|i| match share[i] {
             None => 0,
             Some(_) if template[i] => -(i64::from(p.penalty) + i64::from(lengths[i])),
             Some(s) if s > 0 => 0,
             Some(_) => i64::from(lengths[i]),
-        };
+        })
+        .collect();
+    let mut best = 0i64;
+    let (mut best_start, mut best_end) = (0usize, 0usize);
+    let (mut current, mut current_start) = (0i64, 0usize);
+    for (i, &score) in scores.iter().enumerate() {
         if current <= 0 {
             current = 0;
             current_start = i;
@@ -664,9 +736,34 @@ pub fn decide_lines(p: &Params, share: &[Option<u64>], cross: &[bool], lengths: 
             best_end = i + 1;
         }
     }
+    let mut rescued: Vec<usize> = Vec::new();
+    if best_end > best_start {
+        // Lines of score 0 at the edges (blank, or recurring on a few pages: a list of
+        // sections) belong to the region: it reaches the template lines around it.
+        while best_end < n && scores[best_end] == 0 {
+            best_end += 1;
+        }
+        while best_start > 0 && scores[best_start - 1] == 0 {
+            best_start -= 1;
+        }
+        let region = &fingerprints[best_start..best_end];
+        let mut seen = 0usize;
+        for k in (0..best_start).rev() {
+            if seen == p.title_lines as usize {
+                break;
+            }
+            if share[k].is_none() || template[k] {
+                continue;
+            }
+            if scores[k] > 0 && !region.contains(&fingerprints[k]) {
+                rescued.push(k);
+            }
+            seen += 1;
+        }
+    }
     (0..n)
         .map(|i| {
-            let inside = best_start <= i && i < best_end;
+            let inside = (best_start <= i && i < best_end) || rescued.contains(&i);
             let recurring_reason = if cross[i] { CROSS_SITE } else { TEMPLATE };
             match share[i] {
                 None if inside => BODY,
@@ -715,7 +812,7 @@ mod tests {
 
     #[test]
     fn page_keys_equal_line_keys_and_repeat_keys() {
-        let text = "Caf\u{e9} \u{2019}Na\u{ef}ve\u{2019} 12 May\n\u{a0}Stra\u{df}e \u{bd}\n\u{3a3}\u{39f}\u{3a6} \u{661}\r\n\n\u{5b57} e\u{301}";
+        let text = "Caf\u{e9} \u{2019}Na\u{ef}ve\u{2019} 12 May\n  Plain_ASCII -- line, 12 May 2024! \n\u{a0}Stra\u{df}e \u{bd}\n\u{3a3}\u{39f}\u{3a6} \u{661}\r\n\n\u{5b57} e\u{301}";
         let page = page_keys(text);
         assert_eq!(page.keys, line_keys(text));
         let expected: Vec<u64> = text
@@ -729,6 +826,10 @@ mod tests {
     fn masking_folds_case_digits_and_months() {
         assert_eq!(mask_line("  Last updated on October 07, 2026. "), "last updated on 0 00, 0000.");
         assert_eq!(mask_line("Mayor"), "mayor");
+        let months = "january february march april may june july august september october november december \
+                      jan feb mar apr jun jul aug sep sept oct nov dec";
+        assert!(months.split_whitespace().all(is_month));
+        assert!(["ma", "mays", "junes", "decem", "", "0"].iter().all(|w| !is_month(w)));
         assert_eq!(line_key("").0, 0);
         assert_ne!(line_key("a").0, 0);
     }

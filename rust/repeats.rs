@@ -107,7 +107,7 @@ pub fn find_repeats(text: &str, params: &RepeatParams) -> Result<Vec<Repeat>, Er
 pub fn find_repeats_keyed(spans: &[Span], keys: &[u64], params: &RepeatParams) -> Vec<Repeat> {
     let content: Vec<usize> = (0..keys.len()).filter(|&i| keys[i] != 0).collect();
     let length = |i: usize| (spans[i].1 - spans[i].0) as u64;
-    let mut first: HashMap<u64, usize> = HashMap::new();
+    let mut first: crate::chrome::KeyMap<usize> = crate::chrome::KeyMap::default();
     let mut repeats = Vec::new();
     let mut j = 0usize;
     while j < content.len() {

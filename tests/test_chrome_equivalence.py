@@ -24,7 +24,7 @@ pages = st.lists(lines, max_size=25).map("\n".join)
 sites = st.sampled_from(["a", "b", "c", "d", "\u00e9"])
 corpus = st.lists(st.tuples(pages, sites), max_size=12)
 params = st.tuples(st.integers(2, 4), st.integers(0, 1000), st.integers(0, 1000), st.integers(0, 1000),
-                   st.integers(0, 500), st.integers(0, 4))
+                   st.integers(0, 500), st.integers(0, 4), st.integers(0, 4))
 
 
 @given(texts)
@@ -82,6 +82,8 @@ def test_bad_input_is_named(impl):
         model.decide(["\ud800"], ["s"])
     with pytest.raises(ValueError, match="min_pages must be >= 2"):
         impl.ChromeModel(1)
+    with pytest.raises(ValueError, match=r"title_lines must be in \[0, 16\], got 17"):
+        impl.ChromeModel(title_lines=17)
     with pytest.raises(ValueError, match="duplicate keys"):
         model.insert_site("s", 3, [5, 5], [1, 1], [], [])
     with pytest.raises(ValueError, match="invalid entry"):
@@ -114,3 +116,19 @@ def test_strip_and_add_strip(learn, check, p, repeats, num_threads):
     pairs = learn + check
     texts, names = [t for t, _ in pairs], [s for _, s in pairs]
     same(rust.strip(texts, names, repeats, num_threads), ref.strip(texts, names, repeats))
+
+
+# News-like pages: a header block, page-specific lines (a title, a byline), a share block, the
+# body, a footer; so that the body region, its widening and the title rescue all come into play.
+HEADER, SHARE, FOOTER = ["Home", "News", "Sport"], ["Share this article", "Contact us"], ["Related stories", "Note"]
+page_parts = st.tuples(st.lists(lines, max_size=3), st.lists(lines, max_size=6), st.lists(lines, max_size=3))
+news_pages = page_parts.map(lambda p: "\n".join(HEADER + p[0] + SHARE + p[1] + FOOTER + p[2]))
+
+
+@given(st.lists(st.tuples(news_pages, st.sampled_from(["a", "b"])), min_size=3, max_size=12), params)
+def test_decisions_on_news_like_pages(pairs, p):
+    rust, ref = _core.ChromeModel(*p), _reference.ChromeModel(*p)
+    texts, names = [t for t, _ in pairs], [s for _, s in pairs]
+    for model in (rust, ref):
+        model.add(texts, names)
+    same(rust.decide(texts, names), ref.decide(texts, names))

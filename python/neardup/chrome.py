@@ -27,13 +27,15 @@ _impl = _backend.IMPL
 
 #: Name and version of the saved model format (docs/chrome.md).
 MODEL_FORMAT = "neardup-chrome-model"
-MODEL_VERSION = 1
+MODEL_VERSION = 2
+#: Older versions read (and migrated) by :meth:`ChromeModel.from_dict`.
+_READABLE_VERSIONS = (1, 2)
 
 #: Decision codes of the core, by name. ``body`` lines are kept.
 REASONS = ("body", "template", "outside_body", "cross_site")
 REPEAT = "repeat"
 
-_PARAMS = ("min_pages", "template_permille", "inner_permille", "shape_permille", "penalty", "cross_sites")
+_PARAMS = ("min_pages", "template_permille", "inner_permille", "shape_permille", "penalty", "cross_sites", "title_lines")
 
 
 class Removed(NamedTuple):
@@ -127,8 +129,11 @@ class ChromeModel:
         shape_permille: int = 300,
         penalty: int = 200,
         cross_sites: int = 3,
+        title_lines: int = 3,
     ) -> None:
-        self._model = _impl.ChromeModel(min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites)
+        self._model = _impl.ChromeModel(
+            min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines
+        )
 
     @property
     def params(self) -> dict[str, int]:
@@ -203,13 +208,17 @@ class ChromeModel:
     def from_dict(cls, state: dict[str, Any]) -> ChromeModel:
         if not isinstance(state, dict) or state.get("format") != MODEL_FORMAT:
             raise ValueError(f"not a neardup chrome model (expected format {MODEL_FORMAT!r})")
-        if state.get("version") != MODEL_VERSION:
+        version = state.get("version")
+        if isinstance(version, bool) or version not in _READABLE_VERSIONS:
             raise ValueError(
-                f"chrome model version {state.get('version')!r} is not supported (this neardup reads {MODEL_VERSION})"
+                f"chrome model version {version!r} is not supported (this neardup reads {_READABLE_VERSIONS})"
             )
         params = state.get("params")
-        if not isinstance(params, dict) or set(params) != set(_PARAMS):
-            raise ValueError(f"chrome model: params must have exactly the keys {_PARAMS}")
+        # Version 1 had no title_lines: its counts are valid as they are; the title rescue
+        # gets its default (docs/chrome.md, "Model format").
+        expected = _PARAMS if version == MODEL_VERSION else _PARAMS[:-1]
+        if not isinstance(params, dict) or set(params) != set(expected):
+            raise ValueError(f"chrome model version {version}: params must have exactly the keys {expected}")
         model = cls(**params)
         sites = state.get("sites")
         if not isinstance(sites, list):
@@ -274,12 +283,14 @@ _REASON_OF_CODE = (*REASONS, REPEAT)
 
 def _cut(text: str, removed: Any) -> Stripped:
     """Cleaned text and Removed spans from the core's ``(start, end, code)`` rows."""
-    spans = [Removed(int(a), int(b), _REASON_OF_CODE[int(c)]) for a, b, c in removed]
+    # One tolist() of the core's array: unpacking its rows one by one costs more than the core.
+    rows = removed.tolist() if isinstance(removed, np.ndarray) else removed
+    spans = [Removed(int(a), int(b), _REASON_OF_CODE[int(c)]) for a, b, c in rows]
     pieces = []
     position = 0
-    for span in spans:
-        pieces.append(text[position : span.start])
-        position = span.end
+    for start, end, _ in spans:
+        pieces.append(text[position:start])
+        position = end
     pieces.append(text[position:])
     return Stripped("".join(pieces), spans)
 

@@ -904,7 +904,11 @@ def find_duplicates(
         k = int(kept_of[i])
         if k != i:
             linked = int(via[i])
-            pair_method = method + ("+refined" if _group_pair(group_of, i, k) in refined else "")
+            # "+refined" only when the pair was accepted on its aligned score (the score
+            # reported then); a pair refined below the threshold and linked through another
+            # document reports its shingle score, as the Spark job does.
+            refined_score = refined.get(_group_pair(group_of, i, k))
+            pair_method = method + ("+refined" if refined_score is not None and refined_score >= threshold else "")
             reason = f"duplicate of document {k} ({pair_method} {direct[i]:.3f})"
             if linked != k:
                 reason += f", linked through document {linked}"

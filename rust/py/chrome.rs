@@ -97,7 +97,7 @@ struct ChromeModel {
 #[pymethods]
 impl ChromeModel {
     #[new]
-    #[pyo3(signature = (min_pages = 3, template_permille = 200, inner_permille = 500, shape_permille = 300, penalty = 200, cross_sites = 3))]
+    #[pyo3(signature = (min_pages = 3, template_permille = 200, inner_permille = 500, shape_permille = 300, penalty = 200, cross_sites = 3, title_lines = 3))]
     fn new(
         min_pages: u32,
         template_permille: u32,
@@ -105,15 +105,31 @@ impl ChromeModel {
         shape_permille: u32,
         penalty: u32,
         cross_sites: u32,
+        title_lines: u32,
     ) -> PyResult<Self> {
-        let params =
-            Params { min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites };
+        let params = Params {
+            min_pages,
+            template_permille,
+            inner_permille,
+            shape_permille,
+            penalty,
+            cross_sites,
+            title_lines,
+        };
         Ok(ChromeModel { inner: Model::new(params).map_err(to_py_err)? })
     }
 
-    fn params(&self) -> (u32, u32, u32, u32, u32, u32) {
+    fn params(&self) -> (u32, u32, u32, u32, u32, u32, u32) {
         let p = self.inner.params;
-        (p.min_pages, p.template_permille, p.inner_permille, p.shape_permille, p.penalty, p.cross_sites)
+        (
+            p.min_pages,
+            p.template_permille,
+            p.inner_permille,
+            p.shape_permille,
+            p.penalty,
+            p.cross_sites,
+            p.title_lines,
+        )
     }
 
     /// Count the pages: line keys in parallel with the GIL released, then merged in order.
@@ -223,7 +239,7 @@ impl ChromeModel {
             .sites
             .get(site)
             .ok_or_else(|| PyKeyError::new_err(format!("site {site:?} is not in the model")))?;
-        let sorted = |table: &std::collections::HashMap<u64, u32>| {
+        let sorted = |table: &chrome::KeyMap<u32>| {
             let mut entries: Vec<(u64, u32)> = table.iter().map(|(&k, &v)| (k, v)).collect();
             entries.sort_unstable();
             let keys: Vec<u64> = entries.iter().map(|e| e.0).collect();

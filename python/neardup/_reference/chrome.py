@@ -23,9 +23,11 @@ _ASCII_WORD = re.compile("[a-z]+")
 
 BODY, TEMPLATE, OUTSIDE_BODY, CROSS_SITE, REPEAT = 0, 1, 2, 3, 4
 
-# (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites)
-DEFAULT_PARAMS = (3, 200, 500, 300, 200, 3)
-PARAM_NAMES = ("min_pages", "template_permille", "inner_permille", "shape_permille", "penalty", "cross_sites")
+# (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines)
+DEFAULT_PARAMS = (3, 200, 500, 300, 200, 3, 3)
+PARAM_NAMES = ("min_pages", "template_permille", "inner_permille", "shape_permille", "penalty", "cross_sites", "title_lines")
+#: Upper bound of title_lines (rust/chrome.rs MAX_TITLE_LINES).
+MAX_TITLE_LINES = 16
 _U32 = 1 << 32
 
 
@@ -40,6 +42,8 @@ def check_params(params: tuple[int, ...]) -> tuple[int, ...]:
     for name, value in zip(PARAM_NAMES[1:4], params[1:4]):
         if value > 1000:
             raise ValueError(f"{name} must be in [0, 1000], got {value}")
+    if params[6] > MAX_TITLE_LINES:
+        raise ValueError(f"title_lines must be in [0, {MAX_TITLE_LINES}], got {params[6]}")
     return tuple(params)
 
 
@@ -114,11 +118,11 @@ def keep_shared_prose(share, cross, site_share, lengths) -> None:
         i = last + 1
 
 
-def decide_lines(params, share, cross, lengths) -> list[int]:
+def decide_lines(params, share, cross, lengths, fingerprints) -> list[int]:
     """The decision of a page from each line's share (permille of the site's pages it recurs
-    on, None for a blank line), cross-site flags and lengths; see rust/chrome.rs
-    ``decide_lines`` and docs/chrome.md for the three steps."""
-    _, tmin, inner, _, penalty, _ = params
+    on, None for a blank line), cross-site flags, lengths and fingerprints; see rust/chrome.rs
+    ``decide_lines`` and docs/chrome.md for the steps."""
+    _, tmin, inner, _, penalty, _, title_lines = params
     n = len(share)
 
     def recurring(i: int) -> bool:
@@ -134,34 +138,55 @@ def decide_lines(params, share, cross, lengths) -> list[int]:
         below = j + 1 < len(nonblank) and recurring(nonblank[j + 1])
         edge = j == 0 or j + 1 == len(nonblank)
         template[i] = above or below or edge or share[i] >= inner
+    scores = []
+    for i in range(n):
+        s = share[i]
+        if s is None:
+            scores.append(0)
+        elif template[i]:
+            scores.append(-(penalty + lengths[i]))
+        elif s > 0:
+            scores.append(0)
+        else:
+            scores.append(lengths[i])
     best = 0
     best_start = best_end = 0
     current = current_start = 0
     for i in range(n):
-        s = share[i]
-        if s is None:
-            score = 0
-        elif template[i]:
-            score = -(penalty + lengths[i])
-        elif s > 0:
-            score = 0
-        else:
-            score = lengths[i]
         if current <= 0:
             current = 0
             current_start = i
-        current += score
+        current += scores[i]
         if current > best:
             best = current
             best_start, best_end = current_start, i + 1
+    rescued = set()
+    if best_end > best_start:
+        # The region reaches the template lines around it: lines of score 0 at its edges
+        # (blank, or recurring on a few pages: a list of sections) belong to it.
+        while best_end < n and scores[best_end] == 0:
+            best_end += 1
+        while best_start > 0 and scores[best_start - 1] == 0:
+            best_start -= 1
+        # Title rescue: the page's headline sits above the template lines (byline, share
+        # buttons) that precede the body; keep the nearest page-specific lines there unless
+        # the region already holds the same line (a navigation header repeating the title).
+        inside = set(fingerprints[best_start:best_end])
+        k, seen = best_start - 1, 0
+        while k >= 0 and seen < title_lines:
+            if share[k] is not None and not template[k]:
+                if scores[k] > 0 and fingerprints[k] not in inside:
+                    rescued.add(k)
+                seen += 1
+            k -= 1
     decisions = []
     for i in range(n):
-        inside = best_start <= i < best_end
+        inside_region = best_start <= i < best_end or i in rescued
         reason = CROSS_SITE if cross[i] else TEMPLATE
         s = share[i]
         if s is None:
-            decisions.append(BODY if inside else OUTSIDE_BODY)
-        elif inside:
+            decisions.append(BODY if inside_region else OUTSIDE_BODY)
+        elif inside_region:
             decisions.append(reason if s > 0 and s >= inner else BODY)
         else:
             decisions.append(reason if s > 0 else OUTSIDE_BODY)
@@ -227,8 +252,11 @@ class ChromeModel:
     """Per-site statistics of masked line fingerprints and shapes, and the cross-site
     counts; mirrors ``neardup._core.ChromeModel`` method for method."""
 
-    def __init__(self, min_pages=3, template_permille=200, inner_permille=500, shape_permille=300, penalty=200, cross_sites=3):
-        self._params = check_params((min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites))
+    def __init__(self, min_pages=3, template_permille=200, inner_permille=500, shape_permille=300, penalty=200, cross_sites=3,
+                 title_lines=3):
+        self._params = check_params(
+            (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines)
+        )
         self._sites: dict[str, SiteStats] = {}
         self._cross: dict[int, int] = {}
 
@@ -252,7 +280,7 @@ class ChromeModel:
             self._add_keys(site, fingerprints, shapes)
 
     def _decide_keys(self, site: str, fingerprints, shapes, lengths) -> list[int]:
-        min_pages, _, _, shape_permille, _, cross_sites = self._params
+        min_pages, _, _, shape_permille, _, cross_sites, _ = self._params
         stats = self._sites.get(site) or SiteStats()
         pages = stats.pages
         share: list[int | None] = []
@@ -277,7 +305,7 @@ class ChromeModel:
                 cross[i] = True
             share.append(value)
         keep_shared_prose(share, cross, site_share, lengths)
-        return decide_lines(self._params, share, cross, lengths)
+        return decide_lines(self._params, share, cross, lengths, fingerprints)
 
     def decide(self, texts, sites, num_threads=None):
         out = []
