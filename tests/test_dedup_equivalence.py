@@ -186,7 +186,8 @@ def test_lsh_index(ops, seed):
                 elif op == "batch":
                     ids = np.array([id_, id_ + 100], dtype=np.uint64)
                     index.insert_batch(ids, base[[row, (row + 1) % 6]])
-                    result = [np.asarray(q).tolist() for q in index.query_batch(base)]
+                    ids, offsets = index.query_batch(base)
+                    result = (np.asarray(ids).tolist(), np.asarray(offsets).tolist())
                 else:
                     result = np.asarray(index.candidate_pairs()).tolist()
                 outcomes.append(("ok", result, len(index), id_ in index))

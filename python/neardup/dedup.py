@@ -450,9 +450,10 @@ class MinHashLSH:
         if len(values) and values.shape[1] != self.num_perm:
             raise ValueError(f"signatures have {values.shape[1]} values, the index expects num_perm={self.num_perm}")
         _check_threads(num_threads)
-        found = self._index.query_batch(values, num_threads)
-        key_of = self._keys.__getitem__
-        return [list(map(key_of, np.asarray(ids).tolist())) for ids in found]
+        ids, offsets = self._index.query_batch(values, num_threads)
+        keys = list(map(self._keys.__getitem__, np.asarray(ids).tolist()))
+        bounds = np.asarray(offsets).tolist()
+        return [keys[start:end] for start, end in zip(bounds, bounds[1:])]
 
     def candidate_pairs(self) -> list[tuple[Hashable, Hashable]]:
         """Every pair of indexed keys sharing a band, earlier-inserted key first, sorted by

@@ -335,6 +335,9 @@ fn cluster_py<'py>(
 }
 
 /// A banded LSH index keyed by uint64 ids (the Python layer maps user keys to ids).
+/// A batch query's ids, all queries in one array, and where each query's start (n + 1).
+type IdsAndOffsets<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<i64>>);
+
 #[pyclass(name = "LshIndex", module = "neardup._core")]
 struct PyLshIndex {
     inner: LshIndex,
@@ -429,7 +432,7 @@ impl PyLshIndex {
         py: Python<'py>,
         signatures: PyReadonlyArray2<'py, u64>,
         num_threads: Option<usize>,
-    ) -> PyResult<Vec<Bound<'py, PyArray1<u64>>>> {
+    ) -> PyResult<IdsAndOffsets<'py>> {
         let (flat, n, num_perm) = matrix_arg(&signatures);
         if n > 0 && num_perm != self.inner.num_perm() {
             return Err(PyValueError::new_err(format!(
@@ -444,7 +447,15 @@ impl PyLshIndex {
                 map_ordered(&docs, num_threads, |&i| inner.query(&flat[i * num_perm..(i + 1) * num_perm]))
             })
             .map_err(to_py_err)?;
-        found.into_iter().map(|r| r.map(|ids| ids.into_pyarray(py)).map_err(to_py_err)).collect()
+        // One flat array and its offsets: one numpy object per query cost more than the lookups.
+        let mut ids = Vec::with_capacity(found.iter().map(|r| r.as_ref().map_or(0, Vec::len)).sum());
+        let mut offsets = Vec::with_capacity(n + 1);
+        offsets.push(0i64);
+        for result in found {
+            ids.extend_from_slice(&result.map_err(to_py_err)?);
+            offsets.push(ids.len() as i64);
+        }
+        Ok((ids.into_pyarray(py), offsets.into_pyarray(py)))
     }
 
     /// Every pair of indexed ids sharing a band, `(m, 2)` uint64, sorted.

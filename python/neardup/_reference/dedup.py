@@ -396,7 +396,12 @@ class LshIndex:
         if n > 0 and num_perm != self.num_perm:
             raise ValueError(f"signatures have {num_perm} values, the index expects num_perm={self.num_perm}")
         keys = _band_key_columns(signatures, self.bands, self.rows).tolist() if n else []
-        return [self._query_keys(row) for row in keys]
+        found = [self._query_keys(row) for row in keys]
+        # The ids of every query in one array, query i's at offsets[i]:offsets[i + 1].
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum([len(ids) for ids in found], out=offsets[1:])
+        ids = np.concatenate(found) if found else np.zeros(0, dtype=np.uint64)
+        return ids.astype(np.uint64), offsets
 
     def candidate_pairs(self):
         pairs: set[tuple[int, int]] = set()
