@@ -125,7 +125,7 @@ class RecordReader:
         max_chars: int = DEFAULT_MAX_CHARS,
         stdin: IO[bytes] | None = None,
     ) -> None:
-        if on_error not in ("fail", "skip"):
+        if not isinstance(on_error, str) or on_error not in ("fail", "skip"):
             raise ValueError(f"on_error must be 'fail' or 'skip', got {on_error!r}")
         self.inputs = list(inputs)
         if not self.inputs:

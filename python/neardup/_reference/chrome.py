@@ -216,11 +216,13 @@ def _site(site: object, doc: int) -> str:
 
 
 def _pairs(texts, sites) -> list[tuple[str, str]]:
-    texts = list(texts)
-    sites = list(sites)
+    # Every text, then every site, then the counts: the core's order, so that both backends
+    # name the same first problem.
+    texts = [check_text(t, i) for i, t in enumerate(texts)]
+    sites = [_site(s, i) for i, s in enumerate(sites)]
     if len(texts) != len(sites):
         raise ValueError(f"got {len(texts)} texts but {len(sites)} sites; give one site per text")
-    return [(check_text(t, i), _site(s, i)) for i, (t, s) in enumerate(zip(texts, sites))]
+    return list(zip(texts, sites))
 
 
 class ChromeModel:
