@@ -420,3 +420,54 @@ def test_a_panic_is_an_internal_error(in_worker: bool) -> None:
         pass
     # The process and the thread pools go on working.
     assert [t.text for t in neardup.normalize_batch(["A", "B"] * 50, num_threads=2)] == ["a", "b"] * 50
+
+
+# --- regressions: what the fuzzing found (docs/fuzzing.md lists them) -------------------------
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        # The reference read an int as a length (bytes(5)); the core refused it.
+        (lambda: neardup.hash64(5), "data must be bytes"),
+        (lambda: neardup.hash64([1, 2, 3]), "data must be bytes"),
+        # Counts past the core's integers: an OverflowError from the binding, or success on
+        # the reference only.
+        (lambda: neardup.normalize_batch(["a"], num_threads=2**64), "num_threads"),
+        (lambda: neardup.simhash_text("a b", n=2**64), "n must be an int >= 1"),
+        (lambda: neardup.align("a", "b", min_tokens=2**64), "min_tokens"),
+        (lambda: neardup.cluster(2**64 - 1, []), "n must be an int >= 0"),
+        (lambda: neardup.ChromeModel(min_pages=-1), "min_pages"),
+        (lambda: neardup.ChromeModel(min_pages=None), "min_pages"),
+        # numpy conversions that named nothing (OverflowError, "int() argument...").
+        (lambda: neardup.candidate_pairs(-1), "signatures"),
+        (lambda: neardup.estimate_jaccard(np.zeros((1, 4), dtype=np.uint64), 2**64), "pairs"),
+        (lambda: neardup.simhash_pairs(None), "fingerprints"),
+        (lambda: neardup.cluster(2, [(0, 1)], ["x", "y"]), "priority"),
+        (lambda: neardup.MinHashLSH(num_perm=4).query(np.array([1.0, np.nan, 0.0, 0.0])), "signature"),
+        # Choices compared with a numpy array ("truth value ... is ambiguous").
+        (lambda: neardup.simhash_text("a", weighting=np.array(["tf", "tf"])), "weighting"),
+        (lambda: neardup.find_duplicates(["a"], measure=np.array([1, 2])), "measure"),
+        # Not iterable: "'NoneType' object is not iterable".
+        (lambda: neardup.align_batch(None), "expected an iterable"),
+        (lambda: neardup.repetition_stats("a", top_ns=None), "top_ns"),
+        (lambda: neardup.containment("a", "b", threshold=None), "threshold"),
+        (lambda: neardup.body_by_agreement("a", "b", min_line_share=None), "min_line_share"),
+        (lambda: neardup.lsh_probability(0.5, None, 4), "bands"),
+    ],
+)
+def test_fuzz_regressions(call: Callable[[], Any], message: str) -> None:
+    status, kind, text = check_call(call)
+    assert status == "error" and message in text, (status, kind, text)
+
+
+def test_fuzz_regressions_valid_inputs() -> None:
+    """Valid inputs the conversions refused: uint64 values >= 2**63 given as Python ints
+    (numpy reads such a list as float64)."""
+    big = [0, 2**63, 2**64 - 1]
+    assert neardup.simhash_pairs(big, 63).pairs.tolist() == [[0, 1], [1, 2]]  # distances 1 and 63; 0-2 is 64
+    assert neardup.simhash_features(big) == neardup.simhash_features(np.array(big, dtype=np.uint64))
+    assert neardup.hamming(big, [0, 0, 0]).tolist() == [0, 1, 64]
+    # The core and the reference name the same first problem of a (texts, sites) batch.
+    status, kind, text = check_call(lambda: neardup.ChromeModel().update(["a", "b"], bytearray(b"x")))
+    assert (status, kind) == ("error", "TypeError") and "site" in text

@@ -137,7 +137,14 @@ fn hashes(input: &mut Input<'_>, count: usize) -> Vec<u64> {
 /// MinHash (classic, OPH, datasketch) and the LSH index.
 pub fn minhash(data: &[u8]) {
     let mut input = Input::new(data);
-    let num_perm = usize::from(input.byte()) + usize::from(input.byte() & 1) * 8000;
+    // Mostly small signatures; the largest allowed (and one past it) on a marker byte only,
+    // as OPH densification of a one-shingle set costs num_perm**2 (docs/fuzzing.md).
+    let low = usize::from(input.byte());
+    let num_perm = match input.byte() {
+        0xff => 8193,
+        0xfe => 8192 - low,
+        _ => low,
+    };
     let seed = input.u64();
     let count = usize::from(input.byte());
     let shingles = hashes(&mut input, count);
