@@ -471,3 +471,11 @@ def test_fuzz_regressions_valid_inputs() -> None:
     # The core and the reference name the same first problem of a (texts, sites) batch.
     status, kind, text = check_call(lambda: neardup.ChromeModel().update(["a", "b"], bytearray(b"x")))
     assert (status, kind) == ("error", "TypeError") and "site" in text
+
+
+def test_a_bad_site_key_is_named_as_the_site() -> None:
+    """A lone surrogate in a site key was reported as one in the document's text."""
+    model = neardup.ChromeModel()
+    for call in (lambda: model.strip("fine text", "\ud800"), lambda: model.update(["fine"], ["\ud800"])):
+        status, kind, text = check_call(call)
+        assert (status, kind) == ("error", "ValueError") and text.startswith("document 0: site: lone surrogate"), text

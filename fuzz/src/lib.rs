@@ -352,7 +352,9 @@ pub fn repeats(data: &[u8]) {
             for r in &copies {
                 assert!(last <= r.start && r.start < r.end && r.end <= len, "repeat {r:?} of {len}");
                 assert!(r.source_start < r.source_end && r.source_end <= r.start, "source after copy: {r:?}");
-                assert!(r.lines >= params.min_lines as usize);
+                // Enough lines, or long lines (any number of lines of >= long_chars).
+                let long = r.end - r.start >= params.long_chars as usize;
+                assert!(r.lines >= params.min_lines as usize || long, "short repeat {r:?}");
                 last = r.end;
             }
         }

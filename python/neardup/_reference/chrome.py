@@ -212,7 +212,10 @@ class SiteStats:
 def _site(site: object, doc: int) -> str:
     if not isinstance(site, str):
         raise TypeError(f"document {doc}: site must be str, got {type(site).__name__}")
-    return check_text(site, doc)
+    try:
+        return check_text(site, doc)
+    except ValueError as error:  # a lone surrogate in the site key, not in the text
+        raise ValueError(f"document {doc}: site: {str(error).removeprefix(f'document {doc}: ')}") from None
 
 
 def _pairs(texts, sites) -> list[tuple[str, str]]:
