@@ -16,8 +16,11 @@ use neardup::repeats::{self, RepeatParams};
 use neardup::simhash::{self, SimHashIndex, Tables, Weighting};
 use neardup::text::{self, ShingleKind};
 
+/// A target's body: drive the core with the fuzzer's bytes, panic on a broken invariant.
+pub type Check = fn(&[u8]);
+
 /// Every target, by name: the fuzz target `name` runs `check(data)`.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Check)] = &[
     ("text", text),
     ("minhash", minhash),
     ("simhash", simhash),
@@ -105,7 +108,11 @@ pub fn text(data: &[u8]) {
         }
     }
     assert!(!normal.text.starts_with(' ') && !normal.text.ends_with(' ') && !normal.text.contains("  "));
-    assert_eq!(text::normalize(&normal.text, flags & 1 == 1).text, normal.text, "normalize is not idempotent");
+    assert_eq!(
+        text::normalize(&normal.text, flags & 1 == 1).text,
+        normal.text,
+        "normalize is not idempotent"
+    );
 
     let (lines, paragraphs) = text::segment(&t);
     assert_eq!(lines.len(), t.split('\n').count());
@@ -175,7 +182,8 @@ pub fn minhash(data: &[u8]) {
                 assert_eq!(index.query(&signature).expect("query"), vec![7]);
                 assert!(index.query(&signature[..num_perm - 1]).is_err(), "a short signature was accepted");
                 let flat: Vec<u64> = signature.iter().chain(&signature).copied().collect();
-                let pairs = lsh::candidate_pairs(&flat, num_perm, bands, rows, Some(1)).expect("candidate_pairs");
+                let pairs =
+                    lsh::candidate_pairs(&flat, num_perm, bands, rows, Some(1)).expect("candidate_pairs");
                 assert_eq!(pairs, vec![(0, 1)]);
                 index.remove(7).expect("remove");
                 assert!(index.remove(7).is_err() && index.is_empty());
@@ -328,7 +336,8 @@ pub fn chrome(data: &[u8]) {
         }
     }
     // A saved site restored from (possibly corrupt) entries: an error, never a panic.
-    let entries: Vec<(u64, u32)> = (0..input.byte() % 4).map(|_| (input.u64(), u32::from(input.byte()))).collect();
+    let entries: Vec<(u64, u32)> =
+        (0..input.byte() % 4).map(|_| (input.u64(), u32::from(input.byte()))).collect();
     let _ = model.insert_site("restored", u64::from(input.byte()), &entries, &entries);
     let _ = model.insert_site("site0", 1, &[], &[]);
 }
@@ -377,8 +386,9 @@ pub fn csr(data: &[u8]) {
     let count = usize::from(input.byte() % 32);
     let values: Vec<u64> = (0..count).map(|_| u64::from(input.byte() % 8)).collect();
     let offsets: Vec<usize> = (0..input.byte() % 8).map(|_| usize::from(input.byte() % 40)).collect();
-    let pairs: Vec<(usize, usize)> =
-        (0..input.byte() % 8).map(|_| (usize::from(input.byte() % 9), usize::from(input.byte() % 9))).collect();
+    let pairs: Vec<(usize, usize)> = (0..input.byte() % 8)
+        .map(|_| (usize::from(input.byte() % 9), usize::from(input.byte() % 9)))
+        .collect();
     if let Ok((inter, sizes)) = cluster::set_overlaps(&values, &offsets, &pairs, Some(1)) {
         for (&(i, j), &x) in pairs.iter().zip(&inter) {
             assert!(x <= sizes[i].min(sizes[j]), "intersection larger than a set");
@@ -394,7 +404,8 @@ pub fn csr(data: &[u8]) {
     let _ = simhash::from_shingles_csr(&values, &offsets, Weighting::Tf, Some(1));
     let n = usize::from(input.byte() % 9);
     let width = usize::from(input.byte() % 3);
-    let priority: Vec<f64> = (0..usize::from(input.byte() % 20)).map(|_| f64::from(input.byte()) - 2.0).collect();
+    let priority: Vec<f64> =
+        (0..usize::from(input.byte() % 20)).map(|_| f64::from(input.byte()) - 2.0).collect();
     if let Ok((rep, via)) = cluster::cluster(n, &pairs, &priority, width) {
         assert_eq!((rep.len(), via.len()), (n, n));
         assert!(rep.iter().all(|&r| r < n && rep[r] == r), "a representative is not its own");
