@@ -479,3 +479,31 @@ def test_a_bad_site_key_is_named_as_the_site() -> None:
     for call in (lambda: model.strip("fine text", "\ud800"), lambda: model.update(["fine"], ["\ud800"])):
         status, kind, text = check_call(call)
         assert (status, kind) == ("error", "ValueError") and text.startswith("document 0: site: lone surrogate"), text
+
+
+def test_repeat_copies_never_overlap() -> None:
+    """Found by the cargo-fuzz `repeats` target: a copy at the end of the page took the line
+    break before it although the copy just before had taken it, so the two removed spans
+    overlapped by one character (and the removed characters were counted twice)."""
+    text = 'Hello, World!JSld!JSec\n\nNew paragrap�\x00\x00\x00\x00\x00\x00\x00,econd line\n\nNeh.\nHello, World!\nSecond line\n\nNew paragraph.\nHello, World!\nSeco�nd line\n\nNew paragraond line\n\nNew paragraph.\nHello,eco&d line\n\nNew paragraph.\nHello,$World!\nSecond line\n\nNew paragraph.'
+    status, result, _ = check_call(lambda: neardup.find_repeats(text, min_lines=2, min_chars=20, long_chars=40))
+    assert status == "ok" and len(result) == 2
+    (first, second) = [r[1] for r in result]
+    assert first[1] <= second[0], (first, second)
+
+
+line_pages = st.lists(st.sampled_from(["Hello, World!", "Second line", "", "New paragraph.", "x" * 45]), max_size=14).map("\n".join)
+
+
+@settings(max_examples=150)
+@given(text=line_pages, min_lines=st.integers(1, 3), min_chars=st.integers(0, 30), long_chars=st.integers(0, 60))
+def test_collapse_repeats_accounts_for_every_character(text: str, min_lines: int, min_chars: int, long_chars: int) -> None:
+    def run() -> Any:
+        copies = neardup.find_repeats(text, min_lines=min_lines, min_chars=min_chars, long_chars=long_chars)
+        collapsed = neardup.collapse_repeats(text, min_lines=min_lines, min_chars=min_chars, long_chars=long_chars)
+        return copies, collapsed
+
+    status, _, _ = check_call(run)
+    copies, collapsed = run()
+    assert all(a.end <= b.start for a, b in zip(copies, copies[1:]))
+    assert len(collapsed.text) + sum(r.end - r.start for r in collapsed.removed) == len(text)
