@@ -61,8 +61,10 @@ class Args:
     def threads(self) -> Any:
         return self.choice([None, 1, 2])
 
-    def u64s(self, count: int) -> Any:
-        return self.hostile(np.array([self.fdp.ConsumeIntInRange(0, 2**64 - 1) for _ in range(count)], dtype=np.uint64))
+    def u64s(self, count: int, rows: int | None = None) -> Any:
+        values = [self.fdp.ConsumeIntInRange(0, 2**64 - 1) for _ in range(count * (rows or 1))]
+        array = np.array(values, dtype=np.uint64)
+        return self.hostile(array if rows is None else array.reshape(rows, count))
 
 
 def text_calls(a: Args) -> Callable[[], Any]:
@@ -82,7 +84,7 @@ def dedup_calls(a: Args) -> Callable[[], Any]:
         lambda: partial(neardup.minhash, a.texts(), num_perm=a.int(1, 64), seed=a.int(0, 9), scheme=a.choice(["classic", "oph"]), n=a.int(1, 5)),
         lambda: partial(neardup.find_duplicates, a.texts(6), a.float(), measure=a.choice(["containment", "jaccard"]), num_perm=a.choice([16, 32]), n=a.int(1, 4), keep=a.choice(["longest", "earliest", "most_complete"])),
         lambda: partial(neardup.datasketch_minhash, [[a.fdp.ConsumeBytes(6) for _ in range(a.fdp.ConsumeIntInRange(0, 4))]], num_perm=a.int(1, 32), seed=a.int(0, 2**32 - 1), scheme=a.choice(["affine32", "affine64", "legacy"])),
-        lambda: partial(neardup.candidate_pairs, np.vstack([a.u64s(8), a.u64s(8)]) if a.fdp.ConsumeBool() else a.u64s(8), threshold=a.float()),
+        lambda: partial(neardup.candidate_pairs, a.u64s(8, rows=2) if a.fdp.ConsumeBool() else a.u64s(8), threshold=a.float()),
         lambda: partial(neardup.cluster, a.int(0, 6), [(a.fdp.ConsumeIntInRange(0, 6), a.fdp.ConsumeIntInRange(0, 6)) for _ in range(3)], a.hostile(None)),
         lambda: partial(neardup.lsh_params, a.float(), a.int(1, 256)),
     ][a.fdp.ConsumeIntInRange(0, 5)]()
