@@ -158,7 +158,7 @@ TARGETS = [
         lambda shingles, pairs: (neardup.exact_jaccard(shingles, pairs), neardup.exact_containment(shingles, pairs)),
         {"shingles": Arg(st.lists(st.lists(u64s, max_size=6).map(lambda v: np.array(v, dtype=np.uint64)), min_size=2, max_size=3), DOC_WORDS + ("shingle",), keyword=False), "pairs": Arg(_pairs(2), ("pair",), keyword=False)},
     ),
-    Target("cluster", lambda n, pairs, priority: neardup.cluster(n, pairs, priority), {"n": Arg(st.just(4), ("n ", "documents"), keyword=False), "pairs": Arg(_pairs(4), ("pair",), keyword=False), "priority": Arg(st.one_of(st.none(), st.lists(st.floats(-5, 5), min_size=4, max_size=4)), ("priority",), keyword=False)}),
+    Target("cluster", lambda n, pairs, priority: neardup.cluster(n, pairs, priority), {"n": Arg(st.just(4), ("n ", "document"), keyword=False), "pairs": Arg(_pairs(4), ("pair",), keyword=False), "priority": Arg(st.one_of(st.none(), st.lists(st.floats(-5, 5), min_size=4, max_size=4)), ("priority",), keyword=False)}),
     Target(
         "find_duplicates",
         lambda docs, **kw: neardup.find_duplicates(docs, **kw).decisions,
