@@ -7,7 +7,7 @@ PY := $(abspath $(VENV))/bin/python
 # clippy on the binding and maturin build against the project's interpreter.
 export PYO3_PYTHON := $(PY)
 
-.PHONY: setup dev demo test test-rust test-python test-spark lint bench clean
+.PHONY: setup dev demo test test-rust test-python test-spark lint bench clean fuzz-short
 
 $(VENV)/.ready: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,20 @@ test-spark: dev
 	  [ "$${major:-0}" -ge 17 ] || { echo "make test-spark: Java $$major found; neardup.spark needs Java 17+" >&2; exit 1; }
 	NEARDUP_BACKEND=rust $(PY) -m pytest -q -m spark
 
-test: lint test-rust test-python test-spark
+# A short, deterministic (fixed seed and run count) atheris campaign per Python API target;
+# the long campaigns and the cargo-fuzz targets are in docs/fuzzing.md. atheris is the
+# `fuzz` extra of pyproject.toml (a prebuilt wheel).
+FUZZ_TARGETS := text dedup simhash chrome align repeats model
+fuzz-short: dev
+	$(PY) -m pip install --quiet "atheris>=2.3"
+	@log=$$(mktemp); for target in $(FUZZ_TARGETS); do \
+	  if NEARDUP_BACKEND=rust $(PY) fuzz/python/fuzz_api.py $$target -seed=1 -runs=$(FUZZ_RUNS) >$$log 2>&1; \
+	  then echo "fuzz $$target: $$(grep '^Done' $$log)"; \
+	  else cat $$log; rm -f $$log; echo "fuzz-short: target $$target failed (input saved as crash-*)" >&2; exit 1; fi; \
+	done; rm -f $$log
+FUZZ_RUNS ?= 3000
+
+test: lint test-rust test-python test-spark fuzz-short
 
 bench: setup
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --quiet --release --extras bench

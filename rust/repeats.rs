@@ -124,11 +124,12 @@ pub fn find_repeats_keyed(spans: &[Span], keys: &[u64], params: &RepeatParams) -
             if run > 0 && long_enough {
                 let (first_line, last_line) = (content[j], content[j + run - 1]);
                 let (mut start, mut end) = (spans[first_line].0, spans[last_line].1);
-                // Take the line break with the copy: the one after it, or before it at the end.
+                // Take the line break with the copy: the one after it, or before it at the end
+                // unless the copy just before took that one (copies never overlap).
                 if last_line + 1 < spans.len() {
                     end = spans[last_line + 1].0;
                 } else if first_line > 0 {
-                    start = spans[first_line - 1].1;
+                    start = spans[first_line - 1].1.max(repeats.last().map_or(0, |r: &Repeat| r.end));
                 }
                 repeats.push(Repeat {
                     start,

@@ -19,6 +19,8 @@ import numpy as np
 
 from ._reference.text import check_threads as _check_threads
 from . import _backend
+from ._backend import InternalError
+from ._arrays import as_list
 from .chrome import ChromeModel, Removed, Repeat, Stripped, collapse_repeats, find_repeats, find_repeats_batch, site_key
 from .chrome import repetition_stats, repetition_stats_batch
 from ._reference.text import check_seed, check_shingle_args
@@ -64,6 +66,7 @@ __all__ = [
     "repetition_stats_batch",
     "site_key",
     "UNICODE_VERSION",
+    "InternalError",
     "Cluster",
     "Decision",
     "Duplicates",
@@ -153,9 +156,7 @@ def _indices(values) -> np.ndarray:
 
 
 def _as_list(texts: Iterable[str]) -> Sequence[str]:
-    if isinstance(texts, str):
-        raise TypeError("expected an iterable of str documents, got a single str")
-    return texts if isinstance(texts, (list, tuple)) else list(texts)
+    return as_list(texts, "str documents")
 
 
 class Normalized(NamedTuple):

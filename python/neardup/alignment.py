@@ -17,6 +17,7 @@ import numpy as np
 
 from ._reference.text import check_threads as _check_threads
 from . import _backend
+from ._arrays import as_list
 from ._reference.align import DEFAULT_K, DEFAULT_MAX_GAP, DEFAULT_MIN_TOKENS, check_align_args
 
 __all__ = ["BodySplit", "Containment", "Passage", "align", "align_batch", "body_by_agreement", "containment"]
@@ -78,9 +79,7 @@ def align_batch(
     """:func:`align` over many ``(a, b)`` pairs, in parallel with the GIL released."""
     check_align_args(k, max_gap, min_tokens)
     _check_threads(num_threads)
-    if isinstance(pairs, str):
-        raise TypeError("expected an iterable of (a, b) pairs of str, got a single str")
-    pairs = pairs if isinstance(pairs, (list, tuple)) else list(pairs)
+    pairs = as_list(pairs, "(a, b) pairs of str")
     return [[Passage(*p) for p in doc] for doc in _impl.align_batch(pairs, k, max_gap, min_tokens, num_threads)]
 
 
@@ -109,7 +108,7 @@ def containment(part: str, whole: str, *, threshold: float = 0.8, **align_args: 
     ``part`` matched exactly inside passages aligned with ``whole`` (a copy of an article
     inside a page with chrome scores close to 1.0; a page against its bare article does not).
     """
-    if not 0.0 <= threshold <= 1.0:
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be in [0, 1], got {threshold!r}")
     from . import tokenize
 
@@ -156,7 +155,7 @@ def body_by_agreement(a: str, b: str, *, min_line_share: float = 0.5, **align_ar
     passages aligned between the pages. What does not align is each page's own chrome (header,
     navigation, sidebars, footers), found even for a site seen only once.
     """
-    if not 0.0 < min_line_share <= 1.0:
+    if isinstance(min_line_share, bool) or not isinstance(min_line_share, (int, float)) or not 0.0 < min_line_share <= 1.0:
         raise ValueError(f"min_line_share must be in (0, 1], got {min_line_share!r}")
     passages = align(a, b, **align_args)
     return BodySplit(

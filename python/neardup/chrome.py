@@ -19,9 +19,11 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from ._reference.chrome import check_params
 from ._reference.text import check_threads as _check_threads
 from . import _backend
 from .io import output_error
+from ._arrays import as_list
 
 _impl = _backend.IMPL
 
@@ -87,9 +89,7 @@ def site_key(url: str) -> str:
 
 
 def _list(values: Iterable[Any], what: str) -> Sequence[Any]:
-    if isinstance(values, str):
-        raise TypeError(f"expected an iterable of {what}, got a single str")
-    return values if isinstance(values, (list, tuple)) else list(values)
+    return as_list(values, what)
 
 
 def _b64(array: np.ndarray, dtype: str) -> str:
@@ -131,9 +131,8 @@ class ChromeModel:
         cross_sites: int = 3,
         title_lines: int = 3,
     ) -> None:
-        self._model = _impl.ChromeModel(
-            min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines
-        )
+        params = check_params((min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines))
+        self._model = _impl.ChromeModel(*params)
 
     @property
     def params(self) -> dict[str, int]:
@@ -359,11 +358,11 @@ def _repetition_dict(counts: Any, top_ns: Sequence[int], dup_ns: Sequence[int]) 
 
 def _check_ns(top_ns: Sequence[int], dup_ns: Sequence[int]) -> tuple[list[int], list[int]]:
     out = []
-    for ns in (top_ns, dup_ns):
-        ns = list(ns)
+    for name, ns in (("top_ns", top_ns), ("dup_ns", dup_ns)):
+        ns = list(as_list(ns, f"n-gram sizes ({name})"))
         for n in ns:
-            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-                raise ValueError(f"n must be an int >= 1, got {n!r}")
+            if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n < 1 << 32:
+                raise ValueError(f"{name}: n must be an int >= 1 and < 2**32, got {n!r}")
         out.append(ns)
     return out[0], out[1]
 

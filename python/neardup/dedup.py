@@ -37,6 +37,7 @@ import numpy as np
 
 from ._reference.text import check_threads as _check_threads
 from . import _backend
+from ._arrays import as_list, float_array, index_pairs, uint64_array
 from ._reference.dedup import DATASKETCH_SCHEMES, SCHEMES, check_num_perm, datasketch_permutations
 from ._reference.text import check_seed, check_shingle_args
 
@@ -135,7 +136,7 @@ class Signatures:
     def to_datasketch(self) -> list[Any]:
         """One ``datasketch.MinHash`` per document, with these hash values, seed and scheme
         (only for signatures made by :func:`datasketch_minhash` or taken from datasketch)."""
-        if self.scheme not in DATASKETCH_SCHEMES:
+        if not isinstance(self.scheme, str) or self.scheme not in DATASKETCH_SCHEMES:
             raise ValueError(
                 f"signatures of neardup's scheme {self.scheme!r} have no datasketch equivalent; "
                 "make them with datasketch_minhash() to exchange them with datasketch"
@@ -179,8 +180,7 @@ def _shingle_csr(docs: Any) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def _texts(docs: Iterable[Any]) -> list[Any]:
-    if isinstance(docs, (str, bytes)):
-        raise TypeError("expected an iterable of documents, got a single str/bytes")
+    docs = as_list(docs, "documents")
     return docs if isinstance(docs, list) else list(docs)
 
 
@@ -188,12 +188,9 @@ def _arrays_to_csr(arrays: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
     parts = []
     for i, a in enumerate(arrays):
         try:
-            part = np.asarray(a)
-            if part.dtype.kind not in "ui" or part.ndim != 1 or (part.dtype.kind == "i" and part.size and part.min() < 0):
-                raise ValueError
-        except (ValueError, TypeError):
+            parts.append(uint64_array(a, "shingle hashes", 1))
+        except ValueError:
             raise TypeError(f"document {i}: expected a 1-d array of uint64 shingle hashes") from None
-        parts.append(part.astype(np.uint64))
     offsets = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum([len(p) for p in parts], out=offsets[1:])
     hashes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
@@ -220,7 +217,7 @@ def minhash(
     """
     check_num_perm(num_perm)
     check_seed(seed)
-    if scheme not in SCHEMES:
+    if not isinstance(scheme, str) or scheme not in SCHEMES:
         raise ValueError(f"scheme must be 'classic' or 'oph', got {scheme!r} (datasketch schemes: datasketch_minhash)")
     _check_threads(num_threads)
     csr = _shingle_csr(docs)
@@ -252,7 +249,7 @@ def datasketch_minhash(
     must be in ``[0, 2**32)``. The signatures convert to datasketch objects with
     :meth:`Signatures.to_datasketch`.
     """
-    if scheme not in DATASKETCH_SCHEMES:
+    if not isinstance(scheme, str) or scheme not in DATASKETCH_SCHEMES:
         raise ValueError(f"scheme must be one of {', '.join(DATASKETCH_SCHEMES)}, got {scheme!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 32:
         raise ValueError(f"seed must be an int in [0, 2**32) (numpy RandomState), got {seed!r}")
@@ -270,29 +267,19 @@ def _datasketch_permutations(num_perm: int, seed: int, scheme: str) -> tuple[np.
 
 def _signature_matrix(signatures: Signatures | np.ndarray) -> np.ndarray:
     values = signatures.values if isinstance(signatures, Signatures) else signatures
-    values = np.ascontiguousarray(values, dtype=np.uint64)
-    if values.ndim != 2:
-        raise ValueError(f"signatures must be an (n_docs, num_perm) array, got shape {values.shape}")
-    return values
+    return uint64_array(values, "signatures (an (n_docs, num_perm) array)", 2)
 
 
 def _signature_row(signature: Any, num_perm: int | None = None) -> np.ndarray:
     values = getattr(signature, "hashvalues", signature)  # a datasketch MinHash works too
-    values = np.ascontiguousarray(values, dtype=np.uint64)
-    if values.ndim != 1:
-        raise ValueError(f"a signature must be 1-dimensional, got shape {values.shape}")
+    values = uint64_array(values, "a signature", 1)
     if num_perm is not None and len(values) != num_perm:
         raise ValueError(f"signature has {len(values)} values, the index expects num_perm={num_perm}")
     return values
 
 
 def _pairs_matrix(pairs: Any) -> np.ndarray:
-    array = np.asarray(pairs, dtype=np.int64)
-    if array.size == 0:
-        return np.zeros((0, 2), dtype=np.int64)
-    if array.ndim != 2 or array.shape[1] != 2:
-        raise ValueError(f"pairs must be (i, j) document index pairs, got shape {array.shape}")
-    return np.ascontiguousarray(array)
+    return index_pairs(pairs)
 
 
 # ---------------------------------------------------------------------------------------
@@ -302,7 +289,12 @@ def _pairs_matrix(pairs: Any) -> np.ndarray:
 def lsh_probability(similarity: float | np.ndarray, bands: int, rows: int) -> float | np.ndarray:
     """The LSH S-curve: the probability that two documents of Jaccard ``similarity`` share at
     least one of ``bands`` bands of ``rows`` MinHash values, ``1 - (1 - s**rows)**bands``."""
-    s = np.asarray(similarity, dtype=np.float64)
+    for name, value in (("bands", bands), ("rows", rows)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+    s = float_array(similarity, "similarity")
+    if np.isnan(s).any() or (s < 0.0).any() or (s > 1.0).any():
+        raise ValueError(f"similarity must be in [0.0, 1.0], got {similarity!r}")
     p = 1.0 - (1.0 - s**rows) ** bands
     return float(p) if p.ndim == 0 else p
 
@@ -420,7 +412,7 @@ class MinHashLSH:
         self, keys: Sequence[Hashable], signatures: Signatures | np.ndarray, *, num_threads: int | None = None
     ) -> None:
         """Index row ``i`` of ``signatures`` under ``keys[i]``, all or nothing."""
-        keys = list(keys)
+        keys = list(as_list(keys, "keys"))
         values = _signature_matrix(signatures)
         check_new_keys(keys, len(values), self._ids, "signatures")
         _check_threads(num_threads)
@@ -520,12 +512,14 @@ def cluster(
     next document on a shortest path of pairs from ``i`` to ``kept[i]``. The result depends
     only on the set of pairs, never on their order or the thread count.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"n must be an int >= 0, got {n!r}")
+    # Bounded: the clusters of n documents take memory in n whatever the pairs.
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 <= n < 1 << 32:
+        raise ValueError(f"n must be an int >= 0 and < 2**32, got {n!r}")
+    n = int(n)
     if priority is None:
         prio = np.zeros((n, 0), dtype=np.float64)
     else:
-        prio = np.asarray(priority, dtype=np.float64)
+        prio = float_array(priority, "priority")
         prio = prio.reshape(-1, 1) if prio.ndim == 1 else prio
         if prio.ndim != 2 or prio.shape[0] != n:
             raise ValueError(f"priority must have one value or row per document ({n}), got shape {prio.shape}")
@@ -702,18 +696,18 @@ def find_duplicates(
     threshold = _check_threshold(threshold)
     if threshold <= 0.0:
         raise ValueError("threshold must be > 0")
-    if measure not in ("containment", "jaccard"):
+    if not isinstance(measure, str) or measure not in ("containment", "jaccard"):
         raise ValueError(f"measure must be 'containment' or 'jaccard', got {measure!r}")
-    if verify not in ("exact", "estimate"):
+    if not isinstance(verify, str) or verify not in ("exact", "estimate"):
         raise ValueError(f"verify must be 'exact' or 'estimate', got {verify!r}")
     min_size_ratio = _check_threshold(min_size_ratio, "min_size_ratio")
     if measure == "containment" and min_size_ratio <= 0.0:
         raise ValueError("min_size_ratio must be > 0 for measure='containment'")
-    if not callable(keep) and keep not in KEEP_POLICIES:
+    if not callable(keep) and (not isinstance(keep, str) or keep not in KEEP_POLICIES):
         raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)} or a function, got {keep!r}")
     check_num_perm(num_perm)
     check_seed(seed)
-    if scheme not in SCHEMES:
+    if not isinstance(scheme, str) or scheme not in SCHEMES:
         raise ValueError(f"scheme must be 'classic' or 'oph', got {scheme!r}")
     check_shingle_args(n, kind, 0)
     _check_threads(num_threads)
@@ -827,9 +821,18 @@ def find_duplicates(
         sized = small >= min_size_ratio * large if measure == "containment" else np.ones(len(score), dtype=bool)
         second = np.flatnonzero(~accepted & sized & (score >= refine_from))
         if len(second):
-            again = np.asarray(refine(candidates[second].copy()), dtype=np.float64).reshape(-1)
+            returned = refine(candidates[second].copy())
+            try:
+                again = np.asarray(returned, dtype=np.float64).reshape(-1)
+            except (TypeError, ValueError, OverflowError):
+                raise ValueError(f"refine must return one number per pair, got {type(returned).__name__}") from None
             if len(again) != len(second):
                 raise ValueError(f"refine returned {len(again)} scores for {len(second)} pairs")
+            bad = np.flatnonzero(~np.isfinite(again))
+            if len(bad):
+                # A NaN score would silently count as "not a duplicate": refuse it instead.
+                i, j = candidates[second[bad[0]]].tolist()
+                raise ValueError(f"refine returned {again[bad[0]]} for the pair ({i}, {j}); scores must be finite numbers")
             score = score.copy()
             score[second] = again
             accepted[second] = again >= threshold

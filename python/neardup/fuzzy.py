@@ -17,6 +17,8 @@ from collections.abc import Iterable
 import numpy as np
 
 from . import _backend
+from ._arrays import as_list
+from ._reference.text import check_threads
 from ._reference.fuzzy import MEASURES, check_measure
 
 __all__ = [
@@ -83,11 +85,8 @@ def fuzzy_batch(
     """One measure (a name in :data:`MEASURES`) over many ``(a, b)`` pairs, in parallel with
     the GIL released, as a float64 array (distances are exact integers in it)."""
     check_measure(measure)
-    if num_threads is not None and (isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1):
-        raise ValueError(f"num_threads must be None or an int >= 1, got {num_threads!r}")
-    if isinstance(pairs, str):
-        raise TypeError("expected an iterable of (a, b) pairs of str, got a single str")
-    pairs = pairs if isinstance(pairs, (list, tuple)) else list(pairs)
+    check_threads(num_threads)
+    pairs = as_list(pairs, "(a, b) pairs of str")
     if normalize:
         from . import normalize_batch
 

@@ -337,14 +337,14 @@ class Index:
         p["threshold"] = _check_threshold(p["threshold"])
         if p["threshold"] <= 0.0:
             raise ValueError("threshold must be > 0")
-        if p["measure"] not in ("containment", "jaccard"):
+        if not isinstance(p["measure"], str) or p["measure"] not in ("containment", "jaccard"):
             raise ValueError(f"measure must be 'containment' or 'jaccard', got {p['measure']!r}")
         p["min_size_ratio"] = _check_threshold(p["min_size_ratio"], "min_size_ratio")
         if p["measure"] == "containment" and p["min_size_ratio"] <= 0.0:
             raise ValueError("min_size_ratio must be > 0 for measure='containment'")
         check_num_perm(p["num_perm"])
         check_seed(p["seed"])
-        if p["scheme"] not in SCHEMES:
+        if not isinstance(p["scheme"], str) or p["scheme"] not in SCHEMES:
             raise ValueError(f"scheme must be 'classic' or 'oph', got {p['scheme']!r}")
         check_shingle_args(p["n"], p["kind"], 0)
         p["weights"] = list(_check_weights(p["weights"]))
@@ -681,7 +681,7 @@ class Index:
         already indexed raises :class:`IndexDataError` naming the document (nothing is added),
         or with ``existing="skip"`` that document is left out.
         """
-        if existing not in ("error", "skip"):
+        if not isinstance(existing, str) or existing not in ("error", "skip"):
             raise ValueError(f"existing must be 'error' or 'skip', got {existing!r}")
         batch = self._prepare(docs, ids, sites, metas, num_threads)
         return self._add_batch(batch, existing)
@@ -700,7 +700,7 @@ class Index:
     ) -> int:
         """Index precomputed MinHash signatures (made with this index's ``num_perm``, ``seed``,
         ``scheme`` and shingles) with their distinct-shingle counts ``sizes``; as :meth:`add`."""
-        if existing not in ("error", "skip"):
+        if not isinstance(existing, str) or existing not in ("error", "skip"):
             raise ValueError(f"existing must be 'error' or 'skip', got {existing!r}")
         values = np.ascontiguousarray(getattr(signatures, "values", signatures), dtype=np.uint64)
         if values.ndim != 2 or values.shape[1] != self.num_perm:
@@ -816,11 +816,11 @@ class Index:
         decisions equal ``find_duplicates``' with the index's parameters. ``add="all"`` indexes
         every document (so later copies of a dropped one are caught too), ``"kept"`` only kept ones.
         """
-        if verify not in ("exact", "estimate"):
+        if not isinstance(verify, str) or verify not in ("exact", "estimate"):
             raise ValueError(f"verify must be 'exact' or 'estimate', got {verify!r}")
-        if add not in ("all", "kept"):
+        if not isinstance(add, str) or add not in ("all", "kept"):
             raise ValueError(f"add must be 'all' or 'kept', got {add!r}")
-        if not callable(keep) and keep not in KEEP_POLICIES:
+        if not callable(keep) and (not isinstance(keep, str) or keep not in KEEP_POLICIES):
             raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)} or a function, got {keep!r}")
         batch = self._prepare(docs, ids, sites, metas, num_threads)
         with self._write():

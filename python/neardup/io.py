@@ -182,7 +182,7 @@ class RecordReader:
         oversize: str = "refuse",
         stdin: IO[bytes] | None = None,
     ) -> None:
-        if on_error not in ("fail", "skip"):
+        if not isinstance(on_error, str) or on_error not in ("fail", "skip"):
             raise ValueError(f"on_error must be 'fail' or 'skip', got {on_error!r}")
         if oversize not in OVERSIZE_POLICIES:
             raise ValueError(f"oversize must be one of {', '.join(OVERSIZE_POLICIES)}, got {oversize!r}")

@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ._arrays import as_list, float_array, uint64_array
 from ._reference.text import check_threads as _check_threads
 from . import _backend
 from ._reference.simhash import WEIGHTINGS, check_weights
@@ -59,7 +60,7 @@ DEFAULT_K = 3
 
 
 def _check_weighting(weighting: str) -> None:
-    if weighting not in WEIGHTINGS:
+    if not isinstance(weighting, str) or weighting not in WEIGHTINGS:
         raise ValueError(f"weighting must be 'tf' or 'binary', got {weighting!r}")
 
 
@@ -79,12 +80,7 @@ def _u64(value: Any, what: str) -> int:
 
 
 def _fingerprints(fingerprints: Any) -> np.ndarray:
-    array = np.asarray(fingerprints)
-    if array.ndim != 1 or (array.size and array.dtype.kind not in "ui"):
-        raise ValueError(f"fingerprints must be a 1-d array of uint64, got shape {array.shape} dtype {array.dtype}")
-    if array.dtype.kind == "i" and array.size and array.min() < 0:
-        raise ValueError("fingerprints must be >= 0 (uint64)")
-    return np.ascontiguousarray(array, dtype=np.uint64)
+    return uint64_array(fingerprints, "fingerprints", 1)
 
 
 def simhash_text(
@@ -130,19 +126,13 @@ def simhash_batch(
 
 def _feature_arrays(hashes: Any, weights: Any, label: str) -> tuple[np.ndarray, np.ndarray]:
     try:
-        h = np.asarray(hashes)
-        if h.ndim != 1 or (h.size and h.dtype.kind not in "ui") or (h.dtype.kind == "i" and h.size and h.min() < 0):
-            raise ValueError
-    except (ValueError, TypeError, OverflowError):
+        h = uint64_array(hashes, "hashes", 1)
+    except ValueError:
         raise ValueError(f"{label}expected a 1-d array of uint64 feature hashes") from None
-    h = h.astype(np.uint64)
     if weights is None:
         w = np.ones(len(h), dtype=np.float64)
     else:
-        try:
-            w = np.asarray(weights, dtype=np.float64)
-        except (ValueError, TypeError):
-            raise ValueError(f"{label}weights must be numbers") from None
+        w = float_array(weights, f"{label}weights")
         if w.ndim != 1 or len(w) != len(h):
             raise ValueError(f"{label}{len(h)} hashes for {w.size} weights")
     return h, w
@@ -182,17 +172,14 @@ def hamming(a: Any, b: Any) -> Any:
     """The number of differing bits of two fingerprints (or, element-wise, of two arrays)."""
     if np.ndim(a) == 0 and np.ndim(b) == 0:
         return (_u64(a, "a") ^ _u64(b, "b")).bit_count()
-    x = np.ascontiguousarray(np.bitwise_xor(_fingerprint_array(a), _fingerprint_array(b)))
+    x = np.ascontiguousarray(np.bitwise_xor(_fingerprint_array(a, "a"), _fingerprint_array(b, "b")))
     if hasattr(np, "bitwise_count"):  # numpy >= 2
         return np.bitwise_count(x).astype(np.int64)
     return np.unpackbits(x[..., None].view(np.uint8), axis=-1).sum(axis=-1).astype(np.int64)
 
 
-def _fingerprint_array(values: Any) -> np.ndarray:
-    array = np.asarray(values)
-    if array.size and (array.dtype.kind not in "ui" or (array.dtype.kind == "i" and array.min() < 0)):
-        raise ValueError(f"fingerprints must be uint64, got dtype {array.dtype}")
-    return array.astype(np.uint64)
+def _fingerprint_array(values: Any, what: str) -> np.ndarray:
+    return uint64_array(values, f"{what} (fingerprints)", None)
 
 
 class SimHashPairs(NamedTuple):
@@ -270,7 +257,7 @@ class SimHashIndex:
 
     def insert_batch(self, keys: Sequence[Hashable], fingerprints: Any) -> None:
         """Index ``fingerprints[i]`` under ``keys[i]``, all or nothing."""
-        keys = list(keys)
+        keys = list(as_list(keys, "keys"))
         values = _fingerprints(fingerprints)
         check_new_keys(keys, len(values), self._ids, "fingerprints")
         ids = np.arange(self._next_id, self._next_id + len(keys), dtype=np.uint64)

@@ -73,6 +73,12 @@ fn site_error(error: PyErr, doc: usize) -> PyErr {
             pyo3::exceptions::PyTypeError::new_err(format!(
                 "document {doc}: site must be str, got {type_name}"
             ))
+        } else if error.is_instance_of::<pyo3::exceptions::PyValueError>(py) {
+            // A lone surrogate in the site key, not in the document's text.
+            let message = error.value(py).to_string();
+            let prefix = format!("document {doc}: ");
+            let rest = message.strip_prefix(&prefix).unwrap_or(&message);
+            pyo3::exceptions::PyValueError::new_err(format!("document {doc}: site: {rest}"))
         } else {
             error
         }

@@ -78,12 +78,34 @@ pub(crate) fn seed_arg(seed: &Bound<'_, PyAny>) -> PyResult<u64> {
 
 pub(crate) fn ngram_arg(n: &Bound<'_, PyAny>) -> PyResult<usize> {
     match n.extract::<i64>() {
-        Ok(value) if value >= 1 && !n.is_instance_of::<pyo3::types::PyBool>() => Ok(value as usize),
+        Ok(value) if (1..1 << 32).contains(&value) && !n.is_instance_of::<pyo3::types::PyBool>() => {
+            Ok(value as usize)
+        }
         _ => {
             let shown = n.repr().map(|r| r.to_string()).unwrap_or_default();
-            Err(PyValueError::new_err(format!("n must be an int >= 1, got {shown}")))
+            Err(PyValueError::new_err(format!("n must be an int >= 1 and < 2**32, got {shown}")))
         }
     }
+}
+
+/// Test hook, not API (absent from the stubs and from `neardup`): panics, on the calling
+/// thread or inside a rayon worker of a batch, so that the tests can check that a panic of
+/// the core reaches Python as `neardup.InternalError` and leaves the process running.
+#[pyfunction]
+#[pyo3(signature = (in_worker = false))]
+fn _panic_for_test(py: Python<'_>, in_worker: bool) -> PyResult<()> {
+    if !in_worker {
+        panic!("deliberate panic for the test suite");
+    }
+    let items: Vec<usize> = (0..64).collect();
+    py.detach(|| {
+        crate::parallel::map_ordered(&items, Some(2), |&i| {
+            assert!(i != 37, "deliberate panic in a worker thread for the test suite");
+            i
+        })
+    })
+    .map_err(to_py_err)?;
+    Ok(())
 }
 
 #[pymodule]
@@ -91,6 +113,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("UNICODE_VERSION", crate::unicode_tables::UNICODE_VERSION)?;
     // Benchmarks refuse to time a build with debug assertions (the quick test profile).
     m.add("DEBUG_BUILD", cfg!(debug_assertions))?;
+    m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;
     text::register(m)?;
     dedup::register(m)?;
     chrome::register(m)?;

@@ -3,7 +3,7 @@
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString};
 
 use super::{ngram_arg, seed_arg, text_arg, texts_arg, to_py_err};
 use crate::hash::hash64;
@@ -155,9 +155,16 @@ fn hash64_py(data: &Bound<'_, PyAny>, seed: Option<&Bound<'_, PyAny>>) -> PyResu
     if data.is_instance_of::<PyString>() {
         return Ok(hash64(text_arg(data, None)?.as_bytes(), seed));
     }
-    let bytes: Vec<u8> =
-        data.extract().map_err(|_| PyTypeError::new_err("data must be bytes-like or str".to_owned()))?;
-    Ok(hash64(&bytes, seed))
+    if let Ok(bytes) = data.cast::<PyByteArray>() {
+        return Ok(hash64(&bytes.to_vec(), seed));
+    }
+    if data.is_instance_of::<PyMemoryView>() {
+        let bytes = data.call_method0("tobytes")?;
+        return Ok(hash64(bytes.cast::<PyBytes>()?.as_bytes(), seed));
+    }
+    // Not any sequence of ints (the reference's bytes() would read an int as a length).
+    let type_name = data.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".into());
+    Err(PyTypeError::new_err(format!("data must be bytes, bytearray, memoryview or str, got {type_name}")))
 }
 
 pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -31,6 +31,8 @@ def check_align_args(k: int, max_gap: int, min_tokens: int) -> None:
             raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
     if k > 64:
         raise ValueError(f"k must be at most 64, got {k!r}")
+    if min_tokens >= 1 << 32:  # more than any text's tokens; and it must fit the core's integers
+        raise ValueError(f"min_tokens must be < 2**32, got {min_tokens!r}")
     if max_gap > 1000:
         # The exact DP inside a gap costs (max_gap + k)^2 per gap; keep it small.
         raise ValueError(f"max_gap must be at most 1000, got {max_gap!r}")

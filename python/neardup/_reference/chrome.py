@@ -237,15 +237,20 @@ class SiteStats:
 def _site(site: object, doc: int) -> str:
     if not isinstance(site, str):
         raise TypeError(f"document {doc}: site must be str, got {type(site).__name__}")
-    return check_text(site, doc)
+    try:
+        return check_text(site, doc)
+    except ValueError as error:  # a lone surrogate in the site key, not in the text
+        raise ValueError(f"document {doc}: site: {str(error).removeprefix(f'document {doc}: ')}") from None
 
 
 def _pairs(texts, sites) -> list[tuple[str, str]]:
-    texts = list(texts)
-    sites = list(sites)
+    # Every text, then every site, then the counts: the core's order, so that both backends
+    # name the same first problem.
+    texts = [check_text(t, i) for i, t in enumerate(texts)]
+    sites = [_site(s, i) for i, s in enumerate(sites)]
     if len(texts) != len(sites):
         raise ValueError(f"got {len(texts)} texts but {len(sites)} sites; give one site per text")
-    return [(check_text(t, i), _site(s, i)) for i, (t, s) in enumerate(zip(texts, sites))]
+    return list(zip(texts, sites))
 
 
 class ChromeModel:

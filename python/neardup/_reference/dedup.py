@@ -91,7 +91,7 @@ def check_num_perm(num_perm: int) -> None:
 
 
 def check_scheme(scheme: str) -> None:
-    if scheme not in SCHEMES:
+    if not isinstance(scheme, str) or scheme not in SCHEMES:
         raise ValueError(f"scheme must be 'classic' or 'oph', got {scheme!r}")
 
 
@@ -212,7 +212,7 @@ def datasketch_permutations(num_perm: int, seed: int, scheme: str) -> tuple[np.n
 
 
 def check_datasketch_scheme(scheme: str) -> None:
-    if scheme not in DATASKETCH_SCHEMES:
+    if not isinstance(scheme, str) or scheme not in DATASKETCH_SCHEMES:
         raise ValueError(f"datasketch scheme must be 'affine32', 'affine64' or 'legacy', got {scheme!r}")
 
 

@@ -13,7 +13,7 @@ MEASURES = ("levenshtein", "indel", "levenshtein_similarity", "ratio", "token_so
 
 
 def check_measure(measure: object) -> str:
-    if measure not in MEASURES:
+    if not isinstance(measure, str) or measure not in MEASURES:
         raise ValueError(f"measure must be one of {', '.join(MEASURES)}; got {measure!r}")
     return measure  # type: ignore[return-value]
 

@@ -79,7 +79,7 @@ def find_repeats(text: str, min_lines: int = 3, min_chars: int = 200, long_chars
             if last_line + 1 < len(spans):
                 end = spans[last_line + 1][0]
             elif first_line > 0:
-                start = spans[first_line - 1][1]
+                start = max(spans[first_line - 1][1], repeats[-1][1] if repeats else 0)
             repeats.append((start, end, spans[content[i]][0], spans[content[i + run - 1]][1], run))
             j += run
             continue

@@ -34,7 +34,7 @@ _CHUNK = 4096
 
 
 def check_weighting(weighting: str) -> None:
-    if weighting not in WEIGHTINGS:
+    if not isinstance(weighting, str) or weighting not in WEIGHTINGS:
         raise ValueError(f"weighting must be 'tf' or 'binary', got {weighting!r}")
 
 

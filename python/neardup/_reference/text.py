@@ -210,9 +210,16 @@ def tokenize(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     return tokens, spans
 
 
+#: More threads than any machine has cores: a bigger count is a mistake (and would not fit
+#: the core's thread pool), not a request.
+MAX_THREADS = 1024
+
+
 def check_threads(num_threads: int | None) -> None:
-    if num_threads is not None and (isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1):
-        raise ValueError(f"num_threads must be None or an int >= 1, got {num_threads!r}")
+    if num_threads is not None and (
+        isinstance(num_threads, bool) or not isinstance(num_threads, int) or not 1 <= num_threads <= MAX_THREADS
+    ):
+        raise ValueError(f"num_threads must be None or an int in [1, {MAX_THREADS}], got {num_threads!r}")
 
 
 def check_seed(seed: int) -> None:
@@ -221,9 +228,11 @@ def check_seed(seed: int) -> None:
 
 
 def check_shingle_args(n: int, kind: str, seed: int) -> None:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be an int >= 1, got {n!r}")
-    if kind not in ("word", "char"):
+    # Bounded so that every n fits the core's integers (an n-gram longer than the text is
+    # the whole text already).
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n < 1 << 32:
+        raise ValueError(f"n must be an int >= 1 and < 2**32, got {n!r}")
+    if not isinstance(kind, str) or kind not in ("word", "char"):
         raise ValueError(f"kind must be 'word' or 'char', got {kind!r}")
     check_seed(seed)
 
@@ -241,7 +250,10 @@ def shingles(text: str, n: int = 5, kind: str = "word", seed: int = 0) -> list[i
 
 
 def hash64(data: bytes | str, seed: int = 0) -> int:
+    check_seed(seed)
     if isinstance(data, str):
         data = check_text(data).encode("utf-8")
-    check_seed(seed)
+    elif not isinstance(data, (bytes, bytearray, memoryview)):
+        # Not any sequence of ints: bytes(5) would read the int as a length.
+        raise TypeError(f"data must be bytes, bytearray, memoryview or str, got {type(data).__name__}")
     return xxh3_64(bytes(data), seed)

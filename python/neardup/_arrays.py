@@ -1,0 +1,92 @@
+"""Checked conversion of array arguments (signatures, fingerprints, hashes, pairs, weights).
+
+``np.asarray(x, dtype=np.uint64)`` on caller input fails in ways that name nothing (a
+TypeError for None, an OverflowError for -1, a RuntimeWarning and a garbage value for NaN),
+so every public function converts through these, which raise one ValueError naming the
+argument and what it must be.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def _shown(value: Any, array: np.ndarray | None) -> str:
+    if array is None:
+        return type(value).__name__
+    return f"shape {array.shape} dtype {array.dtype}"
+
+
+def _exact_ints(value: Any) -> np.ndarray | None:
+    """A list of Python ints some of which are >= 2**63 comes out of ``np.asarray`` as
+    float64 (rounded) or object: convert it exactly, or ``None`` if it holds anything but
+    ints in [0, 2**64)."""
+    objects = np.array(value, dtype=object)
+    for v in objects.flat:
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 0 <= v < 1 << 64:
+            return None
+    return objects.astype(np.uint64)
+
+
+def uint64_array(value: Any, what: str, ndim: int | None) -> np.ndarray:
+    """``value`` as a C-contiguous ``uint64`` array of ``ndim`` dimensions (``None``: any);
+    integers only (a float, even a whole one, is refused rather than cast)."""
+    try:
+        array: np.ndarray | None = np.asarray(value)
+        if array is not value and array.dtype.kind in "fO" and array.size:  # type: ignore[union-attr]
+            array = _exact_ints(value)
+    except (TypeError, ValueError, OverflowError):
+        array = None
+    ok = array is not None and (ndim is None or array.ndim == ndim)
+    if ok and array.size:  # type: ignore[union-attr]
+        kind = array.dtype.kind  # type: ignore[union-attr]
+        ok = kind in "ui"
+        if ok and kind == "i" and array.min() < 0:  # type: ignore[union-attr]
+            raise ValueError(f"{what} must be >= 0 (uint64)")
+    if not ok:
+        shape = "an array" if ndim is None else f"a {ndim}-d array"
+        raise ValueError(f"{what} must be {shape} of uint64 (ints in [0, 2**64)), got {_shown(value, array)}")
+    return np.ascontiguousarray(array, dtype=np.uint64)
+
+
+def float_array(value: Any, what: str) -> np.ndarray:
+    """``value`` as a float64 array (real numbers only; NaN is checked where it matters)."""
+    try:
+        array = np.asarray(value)
+        if array.dtype.kind not in "uifb" and array.size:
+            raise TypeError
+        return np.ascontiguousarray(array, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{what} must be real numbers, got {type(value).__name__}") from None
+
+
+def index_pairs(value: Any, what: str = "pairs") -> np.ndarray:
+    """``value`` as an ``(m, 2)`` int64 array of document index pairs."""
+    try:
+        array: np.ndarray | None = np.asarray(value)
+    except (TypeError, ValueError, OverflowError):
+        array = None
+    if array is not None and array.size == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    ok = array is not None and array.ndim == 2 and array.shape[1] == 2 and array.dtype.kind in "ui"
+    if ok and array.dtype == np.uint64:  # type: ignore[union-attr]
+        ok = bool(array.max() < 1 << 63)  # type: ignore[union-attr]
+    if not ok:
+        raise ValueError(f"{what} must be (i, j) pairs of int document indices, got {_shown(value, array)}")
+    return np.ascontiguousarray(array, dtype=np.int64)
+
+
+def as_list(values: Any, what: str) -> list[Any] | tuple[Any, ...]:
+    """An iterable argument as a list (a list or tuple as it is); a single str or bytes, or
+    something not iterable, raises a TypeError saying what was expected (``what``: e.g.
+    "str documents")."""
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"expected an iterable of {what}, got a single {type(values).__name__}")
+    if isinstance(values, (list, tuple)):
+        return values
+    try:
+        return list(values)
+    except TypeError:
+        raise TypeError(f"expected an iterable of {what}, got {type(values).__name__}") from None
