@@ -184,5 +184,12 @@ def test_copies_get_the_clusters_and_paths_of_all_pairs_verification(seed, keep)
 
 
 def test_cluster_refuses_an_n_that_cannot_fit():
-    with pytest.raises(ValueError, match="do not fit in memory"):
+    # The public function bounds n; below it, the backend itself refuses what cannot be
+    # allocated (an error, not an abort of the process).
+    with pytest.raises(ValueError, match=r"n must be an int >= 0 and < 2\*\*32"):
         neardup.cluster(10**13, [])
+    from neardup import _backend
+
+    no_pairs = np.zeros((0, 2), dtype=np.int64)
+    with pytest.raises(ValueError, match="do not fit in memory"):
+        _backend.IMPL.cluster(10**13, no_pairs, np.zeros((10**13, 0), dtype=np.float64))
