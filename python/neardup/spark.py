@@ -47,7 +47,7 @@ from . import _backend
 from .chrome import ChromeModel
 from .dedup import candidate_threshold, lsh_params
 from .io import Record, site_of
-from .pipeline import REFINE_FROM, WRAP_MAX_MEMBERS, CleanOptions, _dropped_spans, _strip, _wrap_extent, aligned_containment
+from .pipeline import REFINE_FROM, WRAP_MAX_MEMBERS, CleanOptions, _dropped_spans, _strip, _wrap_extent, aligned_containment, distinct
 from .spans import CutText
 
 if TYPE_CHECKING:
@@ -257,13 +257,15 @@ def signatures(
             results = _strip(local, records, options) if records else []
             cleaned = [text for text, _ in results]
             shingled = neardup.shingles_batch(cleaned, n=ngram)
-            distinct = [np.unique(shingled.document(k)) for k in range(len(records))]
-            offsets = np.zeros(len(distinct) + 1, dtype=np.int64)
-            np.cumsum([len(d) for d in distinct], out=offsets[1:])
-            flat = np.concatenate(distinct) if distinct else np.zeros(0, np.uint64)
+            # sorted distinct values as the local job computes them (not numpy 2's hash-based
+            # np.unique, which grows faster than linearly on one huge document)
+            sets = [distinct(shingled.document(k)) for k in range(len(records))]
+            offsets = np.zeros(len(sets) + 1, dtype=np.int64)
+            np.cumsum([len(d) for d in sets], out=offsets[1:])
+            flat = np.concatenate(sets) if sets else np.zeros(0, np.uint64)
             sigs = neardup.minhash(neardup.Shingles(flat.astype(np.uint64), offsets), num_perm=num_perm, seed=MINHASH_SEED).values
             keys = np.asarray(_backend.IMPL.band_keys(sigs, bands, rows, None), dtype=np.uint64).reshape(len(records), bands)
-            band_keys = [_signed(keys[k]) if len(distinct[k]) else np.zeros(0, np.int64) for k in range(len(records))]
+            band_keys = [_signed(keys[k]) if len(sets[k]) else np.zeros(0, np.int64) for k in range(len(records))]
             removed = [[{"start": s, "end": e, "reason": why} for s, e, why in r] for _, r in results]
             yield pa.RecordBatch.from_arrays(
                 [
@@ -273,7 +275,7 @@ def signatures(
                     batch.column("site"),
                     pa.array(cleaned, pa.string()),
                     pa.array(removed, _REMOVED),
-                    _list_array(distinct),
+                    _list_array(sets),
                     _list_array(band_keys),
                 ],
                 names=[POS, "id", "text", "site", "cleaned", "removed", "shingles", "band_keys"],
