@@ -229,6 +229,31 @@ def test_output_stream_on_a_full_device(corpora, tmp_path):
     assert "cannot write /dev/full: No space left on device [ENOSPC]" in result.stderr
 
 
+@pytest.mark.parametrize("command", ["dups", "strip"])
+def test_output_file_replaced_only_on_success(corpora, tmp_path, command):
+    """`dups -o FILE` and `chrome strip -o FILE` write a temporary file beside FILE and move
+    it into place at the end: a write that fails (here EFBIG) leaves FILE as it was and no
+    temporary file behind; a successful run replaces it."""
+    target = tmp_path / "result.jsonl"
+    target.write_text("previous result\n", encoding="utf-8")
+    if command == "dups":
+        args: tuple = ("dups", corpora["a"], "-o", target)
+    else:
+        model = tmp_path / "model.json"
+        assert neardup("chrome", "learn", corpora["a"], "-m", model).returncode == 0
+        args = ("chrome", "strip", corpora["a"], "-m", model, "-o", target)
+    failed = neardup(*args, preexec=_limit_file_size(64))
+    assert failed.returncode == 3, failed.stderr
+    assert f"cannot write {target}" in failed.stderr and "File too large [EFBIG]" in failed.stderr
+    assert target.read_text(encoding="utf-8") == "previous result\n"
+    assert {p.name for p in tmp_path.iterdir()} <= {"result.jsonl", "model.json"}  # no temporary file left
+    done = neardup(*args)
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert rows and all(isinstance(row, dict) for row in rows)
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
 # -- permissions --------------------------------------------------------------------------
 
 PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2

@@ -10,6 +10,7 @@ half-written (the output folder holds what it held before) and the command can b
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -140,8 +141,10 @@ def cmd_clean(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _output_stream(path: str | None):
-    return open_output(path) if path and path != "-" else sys.stdout
+def _output_stream(path: str | None) -> Any:
+    """A context giving standard output, or the file ``path`` written atomically (it appears,
+    or is replaced, only when the command succeeded)."""
+    return open_output(path, atomic=True) if path and path != "-" else contextlib.nullcontext(sys.stdout)
 
 
 def _readable(reader: RecordReader, desc: str) -> tuple[list[Any], list[Any]]:
@@ -164,15 +167,11 @@ def cmd_dups(args: argparse.Namespace) -> int:
 
     records, _ = _readable(reader_from(args), "read")
     found = find_duplicates([r.text for r in records], args.threshold, measure=args.measure, num_perm=args.num_perm, n=args.ngram, keep=args.keep, num_threads=args.threads)
-    out = _output_stream(args.output)
-    try:
+    with _output_stream(args.output) as out:
         for cluster in found.clusters:
             scores = {records[d.index].id: round(d.score, 6) for d in found.decisions if d.action == "dropped" and d.kept == cluster.kept}
             row = {"kept": records[cluster.kept].id, "members": [records[m].id for m in cluster.members], "scores": scores}
             out.write(json_line(row))
-    finally:
-        if out is not sys.stdout:
-            out.close()
     print(f"{len(records)} documents, {len(found.clusters)} clusters, {len(found.dropped)} duplicates", file=sys.stderr)
     return EXIT_OK
 
@@ -199,14 +198,10 @@ def cmd_chrome_strip(args: argparse.Namespace) -> int:
     model = ChromeModel.load(args.model)
     records, _ = _readable(reader_from(args), "strip")
     stripped = model.strip_batch([r.text for r in records], [_site_key(r) for r in records], num_threads=args.threads)
-    out = _output_stream(args.output)
-    try:
+    with _output_stream(args.output) as out:
         for record, result in zip(records, stripped):
             row = {"id": record.id, "text": result.text, "removed": [list(r) for r in result.removed]}
             out.write(json_line(row))
-    finally:
-        if out is not sys.stdout:
-            out.close()
     return EXIT_OK
 
 

@@ -355,11 +355,17 @@ class RecordReader:
                 row += 1
 
 
-def open_output(path: str | os.PathLike[str]) -> _GuardedFile:
+def open_output(path: str | os.PathLike[str], *, atomic: bool = False) -> _GuardedFile:
     """Open the output file ``path`` for writing text (UTF-8); errors opening or writing it
-    raise :class:`OutputError` naming it. Not atomic: for one file written as a stream."""
+    raise :class:`OutputError` naming it. ``atomic``: write a temporary file beside it and
+    move it into place when closed after success (a failed run leaves ``path`` as it was);
+    a path that is not a regular file (a device, a pipe) is written directly."""
+    target = Path(path)
     try:
-        return _GuardedFile(open(path, "w", encoding="utf-8"), Path(path))
+        if atomic and (not target.exists() or target.is_file()):
+            temporary = target.with_name(f".{target.name}.neardup-{os.getpid()}.tmp")
+            return _GuardedFile(open(temporary, "w", encoding="utf-8"), target, temporary)
+        return _GuardedFile(open(target, "w", encoding="utf-8"), target)
     except OSError as error:
         raise output_error(path, error) from None
 
@@ -410,11 +416,12 @@ def _signals_deferred() -> Iterator[None]:
 
 
 class _GuardedFile:
-    """A staged output file whose write errors (disk full, ...) raise :class:`OutputError`
-    naming the output file (not the staging path)."""
+    """An output file whose write errors (disk full, ...) raise :class:`OutputError` naming
+    the output file (not a staging path). With ``temporary``, the data goes there and is moved
+    to ``shown`` by :meth:`close`; leaving a ``with`` block by an exception removes it."""
 
-    def __init__(self, handle: IO[Any], shown: Path) -> None:
-        self._handle, self._shown = handle, shown
+    def __init__(self, handle: IO[Any], shown: Path, temporary: Path | None = None) -> None:
+        self._handle, self._shown, self._temporary = handle, shown, temporary
 
     def write(self, data: Any) -> int:
         try:
@@ -432,8 +439,17 @@ class _GuardedFile:
         # Buffered data reaches the disk here: a full disk is often noticed only now.
         try:
             self._handle.close()
+            if self._temporary is not None:
+                os.replace(self._temporary, self._shown)
+                self._temporary = None
         except OSError as error:
+            self._discard()
             raise output_error(self._shown, error) from None
+
+    def _discard(self) -> None:
+        if self._temporary is not None:
+            self._temporary.unlink(missing_ok=True)
+            self._temporary = None
 
     def __enter__(self) -> _GuardedFile:
         return self
@@ -446,6 +462,7 @@ class _GuardedFile:
                 self._handle.close()
             except OSError:
                 pass
+            self._discard()
 
 
 def long_lines_of(text: str, limit: int | None) -> list[tuple[int, int, int]]:
