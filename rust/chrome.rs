@@ -444,6 +444,11 @@ pub struct Params {
     pub cross_sites: u32,
     /// How many non-template lines above the body region the title rescue looks at (0: off).
     pub title_lines: u32,
+    /// A page-specific line with this many page-specific characters above it scores half
+    /// its length in the body region's search (0: no position weighting).
+    pub decay_chars: u32,
+    /// The position weight never falls below this share of the line's length.
+    pub decay_floor_permille: u32,
 }
 
 impl Default for Params {
@@ -453,9 +458,11 @@ impl Default for Params {
             template_permille: 200,
             inner_permille: 500,
             shape_permille: 300,
-            penalty: 200,
+            penalty: 300,
             cross_sites: 3,
             title_lines: 3,
+            decay_chars: 3000,
+            decay_floor_permille: 250,
         }
     }
 }
@@ -478,6 +485,12 @@ impl Params {
             return Err(Error::InvalidArgument(format!(
                 "title_lines must be in [0, {MAX_TITLE_LINES}], got {}",
                 self.title_lines
+            )));
+        }
+        if self.decay_floor_permille > 1000 {
+            return Err(Error::InvalidArgument(format!(
+                "decay_floor_permille must be in [0, 1000], got {}",
+                self.decay_floor_permille
             )));
         }
         Ok(())
@@ -670,13 +683,29 @@ pub const MAX_TITLE_LINES: u32 = 16;
 ///    non-blank line, or is on >= inner_permille of pages: templates come in blocks at the
 ///    top and bottom; a lone recurring heading inside the text ("Note") is not one.
 /// 2. Each line scores: template -(penalty + length), other recurring 0, blank 0, any other
-///    line +length. The body region is the highest-scoring run of lines (Kadane, the first
+///    line its length weighted by position (`position_weighted`: the article comes before
+///    the comment thread or teaser list that may outweigh it). The body region is the highest-scoring run of lines (Kadane, the first
 ///    best run wins), widened over the lines of score 0 at its edges (it reaches the
 ///    template lines around it); lines outside it are chrome.
 /// 3. Title rescue: going up from the region, past blank and template lines, the first
 ///    `title_lines` other lines are looked at; a page-specific one whose fingerprint is not
 ///    in the region is kept (the headline above the byline and share buttons).
 /// 4. Inside the region, a line on >= inner_permille of pages is still chrome.
+/// Score of a page-specific line of `length` characters with `before` characters of
+/// page-specific lines above it: `length * decay_chars / (decay_chars + before)`, at least
+/// `decay_floor` permille of `length` and at least 1; `length` when `decay_chars` is 0.
+/// Integer arithmetic (u128: no overflow), as the reference.
+pub fn position_weighted(length: u32, before: u64, decay_chars: u32, decay_floor: u32) -> i64 {
+    if decay_chars == 0 {
+        return i64::from(length);
+    }
+    let (length, decay) = (u128::from(length), u128::from(decay_chars));
+    let decayed = length * decay / (decay + u128::from(before));
+    let floor = length * u128::from(decay_floor) / 1000;
+    // At most `length` (a u32), so the cast is exact.
+    decayed.max(floor).max(1) as i64
+}
+
 pub fn decide_lines(
     p: &Params,
     share: &[Option<u64>],
@@ -713,12 +742,17 @@ pub fn decide_lines(
     if let Some(j) = pending {
         template[j] = true;
     }
+    let mut before = 0u64;
     let scores: Vec<i64> = (0..n)
         .map(|i| match share[i] {
             None => 0,
             Some(_) if template[i] => -(i64::from(p.penalty) + i64::from(lengths[i])),
             Some(s) if s > 0 => 0,
-            Some(_) => i64::from(lengths[i]),
+            Some(_) => {
+                let score = position_weighted(lengths[i], before, p.decay_chars, p.decay_floor_permille);
+                before += u64::from(lengths[i]);
+                score
+            }
         })
         .collect();
     let mut best = 0i64;
@@ -785,6 +819,18 @@ pub fn decide_lines(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn position_weight_bounds() {
+        assert_eq!(position_weighted(200, 0, 3000, 250), 200);
+        assert_eq!(position_weighted(200, 3000, 3000, 250), 100); // half at decay_chars
+        assert_eq!(position_weighted(200, 1_000_000, 3000, 250), 50); // the floor
+        assert_eq!(position_weighted(3, 1_000_000, 3000, 0), 1); // never 0
+        assert_eq!(position_weighted(200, 1_000_000, 0, 250), 200); // off
+        // No overflow at the extremes of the u32 inputs.
+        assert_eq!(position_weighted(u32::MAX, 0, u32::MAX, 1000), i64::from(u32::MAX));
+        assert_eq!(position_weighted(u32::MAX, u64::MAX, u32::MAX, 0), 1);
+    }
 
     #[test]
     fn ascii_fast_path_equals_normalize() {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 
 import pytest
 from hypothesis import given
@@ -121,7 +122,7 @@ def test_save_load_update_round_trip(tmp_path):
     path = tmp_path / "model.json"
     model.save(path)
     state = json.loads(path.read_text())
-    assert state["format"] == "neardup-chrome-model" and state["version"] == 2
+    assert state["format"] == "neardup-chrome-model" and state["version"] == 3
     loaded = ChromeModel.load(path)
     assert loaded.to_dict() == model.to_dict()
     text = page(2)
@@ -131,15 +132,53 @@ def test_save_load_update_round_trip(tmp_path):
     assert loaded.to_dict() == site_model(10).to_dict()
 
 
-def test_version_1_models_are_migrated():
-    # Version 1 had no title_lines; its counts load unchanged and the rescue gets its default.
+def test_older_models_are_migrated():
+    # Versions 1 and 2 had no position weighting: their counts load unchanged and the
+    # weighting is off, so a version 2 model decides as the release that wrote it.
     current = site_model(4).to_dict()
     old = json.loads(json.dumps(current))
-    old["version"] = 1
+    old["version"] = 2
+    del old["params"]["decay_chars"], old["params"]["decay_floor_permille"]
+    migrated = ChromeModel.from_dict(old).to_dict()
+    assert migrated["sites"] == current["sites"] and migrated["version"] == 3
+    assert migrated["params"] == {**current["params"], "decay_chars": 0, "decay_floor_permille": 0}
+    # Version 1 also lacked title_lines, which gets its default.
     del old["params"]["title_lines"]
-    assert ChromeModel.from_dict(old).to_dict() == current
+    assert ChromeModel.from_dict({**old, "version": 1}).to_dict() == migrated
     with pytest.raises(ValueError, match="version 1: params must have exactly the keys"):
-        ChromeModel.from_dict({**old, "params": current["params"]})
+        ChromeModel.from_dict({**old, "version": 1, "params": current["params"]})
+    with pytest.raises(ValueError, match="version 2: params must have exactly the keys"):
+        ChromeModel.from_dict({**old, "version": 2, "params": current["params"]})
+
+
+def test_article_outweighed_by_its_comment_thread_stays_the_body():
+    # An article of 10 paragraphs, a template block of 10 lines, then a comment thread of 12
+    # longer in all than the article: page-specific prose too, but after the article. With
+    # position weighting the article is the body; without it (decay_chars=0) the thread
+    # outweighs the article and the template block keeps them apart.
+    n = 8
+    header = ["Home", "World", "Business", "Sport", "Sign in"]
+    between = ["Share this", "Facebook", "Twitter", "Email", "Print", "Tags", "Previous", "Next", "Add a comment",
+               "Comments"]
+    footer = ["Contact us", "Terms", "Privacy", "Copyright example.com"]
+
+    def prose(seed: int) -> str:  # a page-specific line of about 200 characters
+        rng = random.Random(seed)
+        return " ".join(rng.choice(WORDS) for _ in range(32)).capitalize() + "."
+
+    texts = []
+    for i in range(n):
+        article = [prose(i * 100 + p) for p in range(10)]
+        thread = [prose(i * 100 + 50 + c) for c in range(12)]
+        texts.append("\n".join(header + article + between + thread + footer))
+    sites = ["news.example"] * n
+    lines = texts[3].split("\n")
+    model = ChromeModel().update(texts, sites)
+    assert model.strip(texts[3], "news.example").text.splitlines() == lines[5:15]
+    flat = ChromeModel(decay_chars=0).update(texts, sites)
+    kept = flat.strip(texts[3], "news.example").text.splitlines()
+    # (the title rescue keeps the article's last lines, just above the template block)
+    assert kept[-12:] == lines[25:37] and lines[5] not in kept
 
 
 def test_bad_models_are_refused(tmp_path):

@@ -23,8 +23,10 @@ lines = st.one_of(st.sampled_from(POOL), texts)
 pages = st.lists(lines, max_size=25).map("\n".join)
 sites = st.sampled_from(["a", "b", "c", "d", "\u00e9"])
 corpus = st.lists(st.tuples(pages, sites), max_size=12)
+# (decay_chars: off, tiny so that the weighting bites on short generated pages, default, huge)
 params = st.tuples(st.integers(2, 4), st.integers(0, 1000), st.integers(0, 1000), st.integers(0, 1000),
-                   st.integers(0, 500), st.integers(0, 4), st.integers(0, 4))
+                   st.integers(0, 500), st.integers(0, 4), st.integers(0, 4),
+                   st.sampled_from([0, 1, 7, 40, 3000, 2**32 - 1]), st.integers(0, 1000))
 
 
 @given(texts)
@@ -84,6 +86,8 @@ def test_bad_input_is_named(impl):
         impl.ChromeModel(1)
     with pytest.raises(ValueError, match=r"title_lines must be in \[0, 16\], got 17"):
         impl.ChromeModel(title_lines=17)
+    with pytest.raises(ValueError, match=r"decay_floor_permille must be in \[0, 1000\], got 1001"):
+        impl.ChromeModel(decay_floor_permille=1001)
     with pytest.raises(ValueError, match="duplicate keys"):
         model.insert_site("s", 3, [5, 5], [1, 1], [], [])
     with pytest.raises(ValueError, match="invalid entry"):

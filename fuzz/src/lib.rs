@@ -298,16 +298,20 @@ pub fn fuzzy(data: &[u8]) {
 /// Chrome: learn a model from pages of a few sites, strip a page, restore a saved site.
 pub fn chrome(data: &[u8]) {
     let mut input = Input::new(data);
-    // title_lines comes from the same byte as min_pages, so the saved corpus keeps its meaning.
+    // title_lines and the position decay come from bytes already read for other parameters,
+    // so the saved corpus keeps its meaning.
     let first = input.byte();
+    let template = input.byte();
     let params = ChromeParams {
         min_pages: u32::from(first % 6),
-        template_permille: u32::from(input.byte()) * 5,
+        template_permille: u32::from(template) * 5,
         inner_permille: u32::from(input.byte()) * 5,
         shape_permille: u32::from(input.byte()) * 5,
         penalty: u32::from(input.byte()) * 4,
         cross_sites: u32::from(input.byte() % 5),
         title_lines: u32::from(first / 6 % 20),
+        decay_chars: u32::from(first) * 16,
+        decay_floor_permille: u32::from(template.rotate_left(4)) * 5,
     };
     let mut model = match Model::new(params) {
         Ok(model) => model,

@@ -137,11 +137,13 @@ class ChromeModel:
         template_permille: int = 200,
         inner_permille: int = 500,
         shape_permille: int = 300,
-        penalty: int = 200,
+        penalty: int = 300,
         cross_sites: int = 3,
         title_lines: int = 3,
+        decay_chars: int = 3000,
+        decay_floor_permille: int = 250,
     ) -> ChromeModel: ...
-    def params(self) -> tuple[int, int, int, int, int, int, int]: ...
+    def params(self) -> tuple[int, int, int, int, int, int, int, int, int]: ...
     def add(self, texts: Iterable[str], sites: Iterable[str], num_threads: int | None = None) -> None: ...
     def decide(
         self, texts: Iterable[str], sites: Iterable[str], num_threads: int | None = None

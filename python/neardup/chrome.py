@@ -29,15 +29,36 @@ _impl = _backend.IMPL
 
 #: Name and version of the saved model format (docs/chrome.md).
 MODEL_FORMAT = "neardup-chrome-model"
-MODEL_VERSION = 2
+MODEL_VERSION = 3
 #: Older versions read (and migrated) by :meth:`ChromeModel.from_dict`.
-_READABLE_VERSIONS = (1, 2)
+_READABLE_VERSIONS = (1, 2, 3)
 
 #: Decision codes of the core, by name. ``body`` lines are kept.
 REASONS = ("body", "template", "outside_body", "cross_site")
 REPEAT = "repeat"
 
-_PARAMS = ("min_pages", "template_permille", "inner_permille", "shape_permille", "penalty", "cross_sites", "title_lines")
+_PARAMS = (
+    "min_pages", "template_permille", "inner_permille", "shape_permille", "penalty", "cross_sites", "title_lines",
+    "decay_chars", "decay_floor_permille",
+)
+#: Parameters each saved version lacks, with the value that keeps its writer's decisions
+#: (version 1 had no title rescue; it gets the default, as when version 2 read it).
+_ADDED_PARAMS = {
+    1: {"title_lines": 3, "decay_chars": 0, "decay_floor_permille": 0},
+    2: {"decay_chars": 0, "decay_floor_permille": 0},
+    3: {},
+}
+
+
+def migrate_params(params: Any, version: int) -> dict[str, Any]:
+    """The parameters of a model saved in format ``version``, completed for this release:
+    a parameter that version lacked gets the value that decides as its writer did (no
+    position weighting before version 3). Raises ValueError for a wrong set of keys."""
+    added = _ADDED_PARAMS[version]
+    expected = tuple(name for name in _PARAMS if name not in added)
+    if not isinstance(params, dict) or set(params) != set(expected):
+        raise ValueError(f"chrome model version {version}: params must have exactly the keys {expected}")
+    return {**params, **added}
 
 
 class Removed(NamedTuple):
@@ -127,11 +148,16 @@ class ChromeModel:
         template_permille: int = 200,
         inner_permille: int = 500,
         shape_permille: int = 300,
-        penalty: int = 200,
+        penalty: int = 300,
         cross_sites: int = 3,
         title_lines: int = 3,
+        decay_chars: int = 3000,
+        decay_floor_permille: int = 250,
     ) -> None:
-        params = check_params((min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines))
+        params = check_params(
+            (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines, decay_chars,
+             decay_floor_permille)
+        )
         self._model = _impl.ChromeModel(*params)
 
     @property
@@ -212,13 +238,9 @@ class ChromeModel:
             raise ValueError(
                 f"chrome model version {version!r} is not supported (this neardup reads {_READABLE_VERSIONS})"
             )
-        params = state.get("params")
-        # Version 1 had no title_lines: its counts are valid as they are; the title rescue
-        # gets its default (docs/chrome.md, "Model format").
-        expected = _PARAMS if version == MODEL_VERSION else _PARAMS[:-1]
-        if not isinstance(params, dict) or set(params) != set(expected):
-            raise ValueError(f"chrome model version {version}: params must have exactly the keys {expected}")
-        model = cls(**params)
+        # Older versions' counts are valid as they are; parameters they lacked are completed
+        # (docs/chrome.md, "Model format").
+        model = cls(**migrate_params(state.get("params"), version))
         sites = state.get("sites")
         if not isinstance(sites, list):
             raise ValueError("chrome model: sites must be a list")

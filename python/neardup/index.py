@@ -30,7 +30,7 @@ import numpy as np
 from . import _backend
 from ._reference.dedup import SCHEMES, check_num_perm
 from ._reference.text import check_seed, check_shingle_args
-from .chrome import ChromeModel
+from .chrome import ChromeModel, migrate_params
 from .dedup import (
     KEEP_POLICIES,
     Decision,
@@ -1050,6 +1050,12 @@ class Index:
         if row is None:
             return {}
         params = self._stored_json(row[0], "the stored chrome parameters")
+        if isinstance(params, dict) and set(params) != set(ChromeModel().params):
+            # Written before position weighting (chrome model format 2): decide as then.
+            try:
+                params = migrate_params(params, 2)
+            except ValueError:
+                pass  # not version 2's keys either: refused below
         if not isinstance(params, dict) or set(params) != set(ChromeModel().params):
             raise IndexDataError(f"{self.path}: the stored chrome parameters are not a chrome model's ({str(params)[:80]!r})")
         return params

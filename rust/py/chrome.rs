@@ -103,7 +103,7 @@ struct ChromeModel {
 #[pymethods]
 impl ChromeModel {
     #[new]
-    #[pyo3(signature = (min_pages = 3, template_permille = 200, inner_permille = 500, shape_permille = 300, penalty = 200, cross_sites = 3, title_lines = 3))]
+    #[pyo3(signature = (min_pages = 3, template_permille = 200, inner_permille = 500, shape_permille = 300, penalty = 300, cross_sites = 3, title_lines = 3, decay_chars = 3000, decay_floor_permille = 250))]
     fn new(
         min_pages: u32,
         template_permille: u32,
@@ -112,6 +112,8 @@ impl ChromeModel {
         penalty: u32,
         cross_sites: u32,
         title_lines: u32,
+        decay_chars: u32,
+        decay_floor_permille: u32,
     ) -> PyResult<Self> {
         let params = Params {
             min_pages,
@@ -121,11 +123,14 @@ impl ChromeModel {
             penalty,
             cross_sites,
             title_lines,
+            decay_chars,
+            decay_floor_permille,
         };
         Ok(ChromeModel { inner: Model::new(params).map_err(to_py_err)? })
     }
 
-    fn params(&self) -> (u32, u32, u32, u32, u32, u32, u32) {
+    #[allow(clippy::type_complexity)]
+    fn params(&self) -> (u32, u32, u32, u32, u32, u32, u32, u32, u32) {
         let p = self.inner.params;
         (
             p.min_pages,
@@ -135,6 +140,8 @@ impl ChromeModel {
             p.penalty,
             p.cross_sites,
             p.title_lines,
+            p.decay_chars,
+            p.decay_floor_permille,
         )
     }
 

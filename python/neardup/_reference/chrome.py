@@ -23,9 +23,13 @@ _ASCII_WORD = re.compile("[a-z]+")
 
 BODY, TEMPLATE, OUTSIDE_BODY, CROSS_SITE, REPEAT = 0, 1, 2, 3, 4
 
-# (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines)
-DEFAULT_PARAMS = (3, 200, 500, 300, 200, 3, 3)
-PARAM_NAMES = ("min_pages", "template_permille", "inner_permille", "shape_permille", "penalty", "cross_sites", "title_lines")
+# (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines,
+#  decay_chars, decay_floor_permille)
+DEFAULT_PARAMS = (3, 200, 500, 300, 300, 3, 3, 3000, 250)
+PARAM_NAMES = (
+    "min_pages", "template_permille", "inner_permille", "shape_permille", "penalty", "cross_sites", "title_lines",
+    "decay_chars", "decay_floor_permille",
+)
 #: Upper bound of title_lines (rust/chrome.rs MAX_TITLE_LINES).
 MAX_TITLE_LINES = 16
 _U32 = 1 << 32
@@ -44,6 +48,8 @@ def check_params(params: tuple[int, ...]) -> tuple[int, ...]:
             raise ValueError(f"{name} must be in [0, 1000], got {value}")
     if params[6] > MAX_TITLE_LINES:
         raise ValueError(f"title_lines must be in [0, {MAX_TITLE_LINES}], got {params[6]}")
+    if params[8] > 1000:
+        raise ValueError(f"decay_floor_permille must be in [0, 1000], got {params[8]}")
     return tuple(params)
 
 
@@ -118,11 +124,21 @@ def keep_shared_prose(share, cross, site_share, lengths) -> None:
         i = last + 1
 
 
+def position_weighted(length: int, before: int, decay_chars: int, decay_floor: int) -> int:
+    """Score of a page-specific line of ``length`` characters with ``before`` characters of
+    page-specific lines above it: ``length * decay_chars / (decay_chars + before)``, at least
+    ``decay_floor`` permille of ``length`` and at least 1 (decay_chars 0: ``length``). The
+    article comes before the comment thread and teaser lists that may outweigh it."""
+    if decay_chars == 0:
+        return length
+    return max(length * decay_chars // (decay_chars + before), length * decay_floor // 1000, 1)
+
+
 def decide_lines(params, share, cross, lengths, fingerprints) -> list[int]:
     """The decision of a page from each line's share (permille of the site's pages it recurs
     on, None for a blank line), cross-site flags, lengths and fingerprints; see rust/chrome.rs
     ``decide_lines`` and docs/chrome.md for the steps."""
-    _, tmin, inner, _, penalty, _, title_lines = params
+    _, tmin, inner, _, penalty, _, title_lines, decay_chars, decay_floor = params
     n = len(share)
 
     def recurring(i: int) -> bool:
@@ -139,6 +155,7 @@ def decide_lines(params, share, cross, lengths, fingerprints) -> list[int]:
         edge = j == 0 or j + 1 == len(nonblank)
         template[i] = above or below or edge or share[i] >= inner
     scores = []
+    before = 0  # characters of page-specific lines above line i
     for i in range(n):
         s = share[i]
         if s is None:
@@ -148,7 +165,8 @@ def decide_lines(params, share, cross, lengths, fingerprints) -> list[int]:
         elif s > 0:
             scores.append(0)
         else:
-            scores.append(lengths[i])
+            scores.append(position_weighted(lengths[i], before, decay_chars, decay_floor))
+            before += lengths[i]
     best = 0
     best_start = best_end = 0
     current = current_start = 0
@@ -257,10 +275,11 @@ class ChromeModel:
     """Per-site statistics of masked line fingerprints and shapes, and the cross-site
     counts; mirrors ``neardup._core.ChromeModel`` method for method."""
 
-    def __init__(self, min_pages=3, template_permille=200, inner_permille=500, shape_permille=300, penalty=200, cross_sites=3,
-                 title_lines=3):
+    def __init__(self, min_pages=3, template_permille=200, inner_permille=500, shape_permille=300, penalty=300, cross_sites=3,
+                 title_lines=3, decay_chars=3000, decay_floor_permille=250):
         self._params = check_params(
-            (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines)
+            (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines, decay_chars,
+             decay_floor_permille)
         )
         self._sites: dict[str, SiteStats] = {}
         self._cross: dict[int, int] = {}
@@ -285,7 +304,7 @@ class ChromeModel:
             self._add_keys(site, fingerprints, shapes)
 
     def _decide_keys(self, site: str, fingerprints, shapes, lengths) -> list[int]:
-        min_pages, _, _, shape_permille, _, cross_sites, _ = self._params
+        min_pages, _, _, shape_permille, _, cross_sites = self._params[:6]
         stats = self._sites.get(site) or SiteStats()
         pages = stats.pages
         share: list[int | None] = []
