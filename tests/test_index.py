@@ -161,6 +161,27 @@ def test_chrome_models_are_stored_per_site(tmp_path):
         assert index.stats()["chrome_sites"] == 2
 
 
+def test_chrome_parameters_of_an_older_index_are_completed(tmp_path):
+    # An index written before chrome model format 3 stored 7 parameters; it reads with the
+    # position weighting off (as it decided then) and keeps counting pages with them.
+    texts = [f"Menu\nAbout\n{article(random.Random(i), 30)}\nFooter" for i in range(5)]
+    path = tmp_path / "i.db"
+    with Index(path) as index:
+        index.update_chrome(texts[:3], ["s"] * 3)
+    old = {k: v for k, v in neardup.ChromeModel(penalty=200).params.items() if not k.startswith("decay_")}
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'chrome_params'", (json.dumps(old),))
+    with Index(path) as index:
+        expected = {**old, "decay_chars": 0, "decay_floor_permille": 0}
+        assert index.chrome_model().params == expected
+        index.update_chrome(texts[3:], ["s"] * 2)
+        assert index.chrome_model().to_dict() == neardup.ChromeModel(**expected).update(texts, ["s"] * 5).to_dict()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'chrome_params'", (json.dumps({**old, "extra": 1}),))
+    with Index(path) as index, pytest.raises(IndexDataError, match="not a chrome model's"):
+        index.chrome_model()
+
+
 def test_parameters_are_stored_and_checked(tmp_path):
     path = tmp_path / "i.db"
     Index(path, threshold=0.7, measure="jaccard", num_perm=64).close()
