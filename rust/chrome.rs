@@ -675,22 +675,6 @@ pub fn keep_shared_prose(share: &mut [Option<u64>], cross: &mut [bool], site_sha
 /// Upper bound of `Params::title_lines` (a title sits right above the byline and buttons).
 pub const MAX_TITLE_LINES: u32 = 16;
 
-/// The decision of a page from each line's share (permille of the site's pages it recurs
-/// on; None for blank lines), cross-site flags, lengths and fingerprints.
-///
-/// 1. A recurring line (share >= template_permille) is a *template* line when it has a
-///    recurring neighbour (the nearest non-blank line above or below), is the first or last
-///    non-blank line, or is on >= inner_permille of pages: templates come in blocks at the
-///    top and bottom; a lone recurring heading inside the text ("Note") is not one.
-/// 2. Each line scores: template -(penalty + length), other recurring 0, blank 0, any other
-///    line its length weighted by position (`position_weighted`: the article comes before
-///    the comment thread or teaser list that may outweigh it). The body region is the highest-scoring run of lines (Kadane, the first
-///    best run wins), widened over the lines of score 0 at its edges (it reaches the
-///    template lines around it); lines outside it are chrome.
-/// 3. Title rescue: going up from the region, past blank and template lines, the first
-///    `title_lines` other lines are looked at; a page-specific one whose fingerprint is not
-///    in the region is kept (the headline above the byline and share buttons).
-/// 4. Inside the region, a line on >= inner_permille of pages is still chrome.
 /// Score of a page-specific line of `length` characters with `before` characters of
 /// page-specific lines above it: `length * decay_chars / (decay_chars + before)`, at least
 /// `decay_floor` permille of `length` and at least 1; `length` when `decay_chars` is 0.
@@ -702,10 +686,28 @@ pub fn position_weighted(length: u32, before: u64, decay_chars: u32, decay_floor
     let (length, decay) = (u128::from(length), u128::from(decay_chars));
     let decayed = length * decay / (decay + u128::from(before));
     let floor = length * u128::from(decay_floor) / 1000;
-    // At most `length` (a u32), so the cast is exact.
+    // Below 2**64 / 1000 for any u32 inputs (at most `length` with Params::check's
+    // decay_floor <= 1000), so the cast is exact.
     decayed.max(floor).max(1) as i64
 }
 
+/// The decision of a page from each line's share (permille of the site's pages it recurs
+/// on; None for blank lines), cross-site flags, lengths and fingerprints.
+///
+/// 1. A recurring line (share >= template_permille) is a *template* line when it has a
+///    recurring neighbour (the nearest non-blank line above or below), is the first or last
+///    non-blank line, or is on >= inner_permille of pages: templates come in blocks at the
+///    top and bottom; a lone recurring heading inside the text ("Note") is not one.
+/// 2. Each line scores: template -(penalty + length), other recurring 0, blank 0, any other
+///    line its length weighted by position (`position_weighted`: the article comes before
+///    the comment thread or teaser list that may outweigh it). The body region is the
+///    highest-scoring run of lines (Kadane, the first best run wins), widened over the
+///    lines of score 0 at its edges (it reaches the template lines around it); lines
+///    outside it are chrome.
+/// 3. Title rescue: going up from the region, past blank and template lines, the first
+///    `title_lines` other lines are looked at; a page-specific one whose fingerprint is not
+///    in the region is kept (the headline above the byline and share buttons).
+/// 4. Inside the region, a line on >= inner_permille of pages is still chrome.
 pub fn decide_lines(
     p: &Params,
     share: &[Option<u64>],
@@ -827,6 +829,7 @@ mod tests {
         assert_eq!(position_weighted(200, 1_000_000, 3000, 250), 50); // the floor
         assert_eq!(position_weighted(3, 1_000_000, 3000, 0), 1); // never 0
         assert_eq!(position_weighted(200, 1_000_000, 0, 250), 200); // off
+
         // No overflow at the extremes of the u32 inputs.
         assert_eq!(position_weighted(u32::MAX, 0, u32::MAX, 1000), i64::from(u32::MAX));
         assert_eq!(position_weighted(u32::MAX, u64::MAX, u32::MAX, 0), 1);
