@@ -1,6 +1,7 @@
 """Where chrome stripping loses body and misses chrome: per site and per decision reason,
-body characters removed and chrome characters kept, then the worst pages' lines with their
-gold label and decision. `python tools/chrome_diagnose.py SET [--pages N] [--heldout]`
+body characters removed; per site and position, chrome characters kept (above the first gold
+body line, between body lines, below the last one, or on a page without body); then the
+worst pages' lines with their gold label and decision. `python tools/chrome_diagnose.py SET [--pages N] [--heldout]`
 (SET: python-docs, postgres-docs, cleanportaleval; --heldout learns on other pages only)."""
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ def main() -> None:
     copies = find_repeats_batch(texts)
     lost: dict[tuple[str, str], int] = defaultdict(int)
     missed: dict[str, int] = defaultdict(int)
+    missed_where: dict[tuple[str, str], int] = defaultdict(int)
     per_page = []
     for row, d, c in zip(rows, decided, copies):
         reasons = d.reasons()
@@ -32,16 +34,21 @@ def main() -> None:
             if any(r.start <= start < r.end for r in c) and reasons[k] == "body":
                 reasons[k] = "repeat"
         bad = 0
-        for line, gold, reason in zip(row["text"].split("\n"), row["line_is_body"], reasons):
+        body_lines = [i for i, gold in enumerate(row["line_is_body"]) if gold]
+        for i, (line, gold, reason) in enumerate(zip(row["text"].split("\n"), row["line_is_body"], reasons)):
             if gold and reason != "body":
                 lost[(row["site"], reason)] += len(line)
                 bad += len(line)
             elif not gold and reason == "body":
                 missed[row["site"]] += len(line)
+                where = ("no body" if not body_lines else "above" if i < body_lines[0]
+                         else "below" if i > body_lines[-1] else "between")
+                missed_where[(row["site"], where)] += len(line)
                 bad += len(line)
         per_page.append((bad, row, reasons))
     print("body chars lost, by site and reason:", dict(lost))
     print("chrome chars kept, by site:", dict(missed))
+    print("chrome chars kept, by site and position:", dict(sorted(missed_where.items())))
     per_page.sort(key=lambda x: -x[0])
     for bad, row, reasons in per_page[:show]:
         print(f"\n=== {row['site']} {row['url']} ({bad} chars wrong)")
