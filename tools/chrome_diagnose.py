@@ -2,7 +2,8 @@
 body characters removed; per site and position, chrome characters kept (above the first gold
 body line, between body lines, below the last one, or on a page without body); then the
 worst pages' lines with their gold label and decision. `python tools/chrome_diagnose.py SET [--pages N] [--heldout]`
-(SET: python-docs, postgres-docs, cleanportaleval; --heldout learns on other pages only)."""
+(SET: python-docs, postgres-docs, cleanportaleval; --heldout learns on the even-numbered pages
+and diagnoses the odd-numbered ones, as the benchmark's held-out row)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,11 @@ def main() -> None:
     name = sys.argv[1]
     show = int(sys.argv[sys.argv.index("--pages") + 1]) if "--pages" in sys.argv else 3
     rows = load(name, False)
+    learn = rows[0::2] if "--heldout" in sys.argv else rows
+    model = ChromeModel().update([r["text"] for r in learn], [r["site"] for r in learn])
+    if "--heldout" in sys.argv:
+        rows = rows[1::2]
     texts, sites = [r["text"] for r in rows], [r["site"] for r in rows]
-    model = ChromeModel().update(texts, sites)
     decided = model.classify(texts, sites)
     copies = find_repeats_batch(texts)
     lost: dict[tuple[str, str], int] = defaultdict(int)
