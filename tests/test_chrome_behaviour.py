@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import neardup
+from neardup._reference.chrome import position_weighted
 from neardup.chrome import ChromeModel, site_key
 
 TEMPLATE_TOP = ["Home", "World", "Business", "Sport", "Search"]
@@ -136,6 +137,7 @@ def test_older_models_are_migrated():
     # Versions 1 and 2 had no position weighting: their counts load unchanged and the
     # weighting is off, so a version 2 model decides as the release that wrote it.
     current = site_model(4).to_dict()
+    current["params"]["title_lines"] = 2  # so that version 1's completed value (3) shows
     old = json.loads(json.dumps(current))
     old["version"] = 2
     del old["params"]["decay_chars"], old["params"]["decay_floor_permille"]
@@ -144,11 +146,25 @@ def test_older_models_are_migrated():
     assert migrated["params"] == {**current["params"], "decay_chars": 0, "decay_floor_permille": 0}
     # Version 1 also lacked title_lines, which gets its default.
     del old["params"]["title_lines"]
-    assert ChromeModel.from_dict({**old, "version": 1}).to_dict() == migrated
+    assert ChromeModel.from_dict({**old, "version": 1}).to_dict() == {
+        **migrated, "params": {**migrated["params"], "title_lines": 3}}
     with pytest.raises(ValueError, match="version 1: params must have exactly the keys"):
         ChromeModel.from_dict({**old, "version": 1, "params": current["params"]})
     with pytest.raises(ValueError, match="version 2: params must have exactly the keys"):
         ChromeModel.from_dict({**old, "version": 2, "params": current["params"]})
+    # A version 2 model labelled 3 is refused, not completed.
+    with pytest.raises(ValueError, match="version 3: params must have exactly the keys"):
+        ChromeModel.from_dict({**old, "version": 3, "params": {**old["params"], "title_lines": 3}})
+
+
+@pytest.mark.parametrize(
+    ("length", "before", "decay", "floor", "score"),
+    [(200, 0, 3000, 250, 200), (200, 3000, 3000, 250, 100), (200, 10**6, 3000, 250, 50), (3, 10**6, 3000, 0, 1),
+     (200, 10**6, 0, 250, 200), (2**32 - 1, 0, 2**32 - 1, 1000, 2**32 - 1), (2**32 - 1, 2**64 - 1, 2**32 - 1, 0, 1)],
+)
+def test_position_weight(length, before, decay, floor, score):
+    # The same values as the core's unit test (rust/chrome.rs position_weight_bounds).
+    assert position_weighted(length, before, decay, floor) == score
 
 
 def test_article_outweighed_by_its_comment_thread_stays_the_body():

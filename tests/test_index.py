@@ -168,7 +168,7 @@ def test_chrome_parameters_of_an_older_index_are_completed(tmp_path):
     path = tmp_path / "i.db"
     with Index(path) as index:
         index.update_chrome(texts[:3], ["s"] * 3)
-    old = {k: v for k, v in neardup.ChromeModel(penalty=200).params.items() if not k.startswith("decay_")}
+    old = {k: v for k, v in neardup.ChromeModel(penalty=200, title_lines=2).params.items() if not k.startswith("decay_")}
     with sqlite3.connect(path) as db:
         db.execute("UPDATE meta SET value = ? WHERE key = 'chrome_params'", (json.dumps(old),))
     with Index(path) as index:
@@ -176,6 +176,12 @@ def test_chrome_parameters_of_an_older_index_are_completed(tmp_path):
         assert index.chrome_model().params == expected
         index.update_chrome(texts[3:], ["s"] * 2)
         assert index.chrome_model().to_dict() == neardup.ChromeModel(**expected).update(texts, ["s"] * 5).to_dict()
+    # Format 1's parameters (no title_lines either) get title_lines 3, as the model format does.
+    older = {k: v for k, v in old.items() if k != "title_lines"}
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'chrome_params'", (json.dumps(older),))
+    with Index(path) as index:
+        assert index.chrome_model().params == {**expected, "title_lines": 3}
     with sqlite3.connect(path) as db:
         db.execute("UPDATE meta SET value = ? WHERE key = 'chrome_params'", (json.dumps({**old, "extra": 1}),))
     with Index(path) as index, pytest.raises(IndexDataError, match="not a chrome model's"):

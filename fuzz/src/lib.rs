@@ -310,8 +310,9 @@ pub fn chrome(data: &[u8]) {
         penalty: u32::from(input.byte()) * 4,
         cross_sites: u32::from(input.byte() % 5),
         title_lines: u32::from(first / 6 % 20),
-        decay_chars: u32::from(first) * 16,
-        decay_floor_permille: u32::from(template.rotate_left(4)) * 5,
+        // 0 (off, as migrated older models decide) to 9,000; the floor within [0, 1000].
+        decay_chars: u32::from(first / 6 % 4) * 3000,
+        decay_floor_permille: u32::from(template.rotate_left(4)) * 1000 / 255,
     };
     let mut model = match Model::new(params) {
         Ok(model) => model,

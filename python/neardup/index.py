@@ -1051,11 +1051,14 @@ class Index:
             return {}
         params = self._stored_json(row[0], "the stored chrome parameters")
         if isinstance(params, dict) and set(params) != set(ChromeModel().params):
-            # Written before position weighting (chrome model format 2): decide as then.
-            try:
-                params = migrate_params(params, 2)
-            except ValueError:
-                pass  # not version 2's keys either: refused below
+            # Written with the parameters of chrome model format 2 or 1: completed to decide
+            # as then (no position weighting).
+            for version in (2, 1):
+                try:
+                    params = migrate_params(params, version)
+                    break
+                except ValueError:
+                    continue  # not that version's keys: the next, else refused below
         if not isinstance(params, dict) or set(params) != set(ChromeModel().params):
             raise IndexDataError(f"{self.path}: the stored chrome parameters are not a chrome model's ({str(params)[:80]!r})")
         return params
