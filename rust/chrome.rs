@@ -476,6 +476,7 @@ impl Params {
             ("template_permille", self.template_permille),
             ("inner_permille", self.inner_permille),
             ("shape_permille", self.shape_permille),
+            ("decay_floor_permille", self.decay_floor_permille),
         ] {
             if value > 1000 {
                 return Err(Error::InvalidArgument(format!("{name} must be in [0, 1000], got {value}")));
@@ -485,12 +486,6 @@ impl Params {
             return Err(Error::InvalidArgument(format!(
                 "title_lines must be in [0, {MAX_TITLE_LINES}], got {}",
                 self.title_lines
-            )));
-        }
-        if self.decay_floor_permille > 1000 {
-            return Err(Error::InvalidArgument(format!(
-                "decay_floor_permille must be in [0, 1000], got {}",
-                self.decay_floor_permille
             )));
         }
         Ok(())

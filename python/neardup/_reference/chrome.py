@@ -43,13 +43,12 @@ def check_params(params: tuple[int, ...]) -> tuple[int, ...]:
             raise ValueError(f"{name} must be an int in [0, 2**32), got {value!r}")
     if params[0] < 2:
         raise ValueError(f"min_pages must be >= 2, got {params[0]}")
-    for name, value in zip(PARAM_NAMES[1:4], params[1:4]):
-        if value > 1000:
-            raise ValueError(f"{name} must be in [0, 1000], got {value}")
+    # The permille shares, in the core's order (Params::check), then title_lines.
+    for index in (1, 2, 3, 8):
+        if params[index] > 1000:
+            raise ValueError(f"{PARAM_NAMES[index]} must be in [0, 1000], got {params[index]}")
     if params[6] > MAX_TITLE_LINES:
         raise ValueError(f"title_lines must be in [0, {MAX_TITLE_LINES}], got {params[6]}")
-    if params[8] > 1000:
-        raise ValueError(f"decay_floor_permille must be in [0, 1000], got {params[8]}")
     return tuple(params)
 
 
