@@ -76,6 +76,15 @@ pub struct LineKeys {
     pub shapes: Vec<u64>,
     /// Length of the original line in characters.
     pub lengths: Vec<u32>,
+    /// The masked line ends in one of [`CLAUSE_ENDS`] (a sentence or clause, not a box item).
+    pub closed: Vec<bool>,
+}
+
+/// Last characters that close a sentence or clause.
+pub const CLAUSE_ENDS: [char; 5] = ['.', ',', ';', ':', '!'];
+
+fn is_closed(masked: &str) -> bool {
+    masked.chars().next_back().is_some_and(|c| CLAUSE_ENDS.contains(&c))
 }
 
 /// The masked form of a line: normalised (NFKC, case, quotes, whitespace), digits masked to
@@ -169,11 +178,13 @@ pub fn line_keys(text: &str) -> LineKeys {
         let count = piece.chars().count();
         let line = piece.strip_suffix('\r').unwrap_or(piece);
         let length = if line.len() < piece.len() { count - 1 } else { count };
-        let (fingerprint, shape) = line_key(&mask_line(line));
+        let masked = mask_line(line);
+        let (fingerprint, shape) = line_key(&masked);
         keys.spans.push((start, start + length));
         keys.fingerprints.push(fingerprint);
         keys.shapes.push(shape);
         keys.lengths.push(length as u32);
+        keys.closed.push(is_closed(&masked));
         start += count + 1;
     }
     keys
@@ -246,6 +257,7 @@ pub fn page_keys(text: &str) -> PageKeys {
         out.keys.fingerprints.push(fingerprint);
         out.keys.shapes.push(shape);
         out.keys.lengths.push(length as u32);
+        out.keys.closed.push(is_closed(&masked));
         out.repeat_keys.push(repeat);
         start += count + 1;
     }
@@ -449,6 +461,9 @@ pub struct Params {
     pub decay_chars: u32,
     /// The position weight never falls below this share of the line's length.
     pub decay_floor_permille: u32,
+    /// A box's items are page-specific lines shorter than this after a template line inside
+    /// the body region (see [`template_boxes`]; 0: off).
+    pub box_chars: u32,
 }
 
 impl Default for Params {
@@ -463,6 +478,7 @@ impl Default for Params {
             title_lines: 3,
             decay_chars: 3000,
             decay_floor_permille: 250,
+            box_chars: 80,
         }
     }
 }
@@ -628,7 +644,7 @@ impl Model {
             share.push(Some(value));
         }
         keep_shared_prose(&mut share, &mut cross, &site_share, &keys.lengths);
-        decide_lines(p, &share, &cross, &keys.lengths, &keys.fingerprints)
+        decide_lines(p, &share, &cross, &keys.lengths, &keys.fingerprints, &keys.closed)
     }
 }
 
@@ -703,12 +719,14 @@ pub fn position_weighted(length: u32, before: u64, decay_chars: u32, decay_floor
 ///    `title_lines` other lines are looked at; a page-specific one whose fingerprint is not
 ///    in the region is kept (the headline above the byline and share buttons).
 /// 4. Inside the region, a line on >= inner_permille of pages is still chrome.
+/// 5. Template boxes (`box_chars` > 0): see [`template_boxes`].
 pub fn decide_lines(
     p: &Params,
     share: &[Option<u64>],
     cross: &[bool],
     lengths: &[u32],
     fingerprints: &[u64],
+    closed: &[bool],
 ) -> Vec<u8> {
     let n = share.len();
     let tmin = u64::from(p.template_permille);
@@ -792,7 +810,7 @@ pub fn decide_lines(
             seen += 1;
         }
     }
-    (0..n)
+    let mut decisions: Vec<u8> = (0..n)
         .map(|i| {
             let inside = (best_start <= i && i < best_end) || rescued.contains(&i);
             let recurring_reason = if cross[i] { CROSS_SITE } else { TEMPLATE };
@@ -810,7 +828,51 @@ pub fn decide_lines(
                 Some(_) => OUTSIDE_BODY,
             }
         })
-        .collect()
+        .collect();
+    if p.box_chars > 0 {
+        template_boxes(&mut decisions, &template, share, lengths, closed, p.box_chars);
+    }
+    decisions
+}
+
+/// A template line between the page's first and last body line heads a box the site embeds
+/// in the article (related stories, a fact box, market data): the page-specific body lines
+/// after it that are shorter than `box_chars` and not closed are the box's items when a
+/// page-specific body line (the article resuming) ends the run; they become [`TEMPLATE`].
+/// Documentation sites put no template block inside the text, so this leaves them alone.
+pub fn template_boxes(
+    decisions: &mut [u8],
+    template: &[bool],
+    share: &[Option<u64>],
+    lengths: &[u32],
+    closed: &[bool],
+    box_chars: u32,
+) {
+    let nonblank: Vec<usize> = (0..share.len()).filter(|&i| share[i].is_some()).collect();
+    let page_body = |i: usize, decisions: &[u8]| share[i] == Some(0) && decisions[i] == BODY;
+    let mut body = nonblank.iter().copied().filter(|&i| decisions[i] == BODY);
+    let Some(first) = body.next() else { return };
+    let last = body.next_back().unwrap_or(first);
+    let mut marked: Vec<usize> = Vec::new();
+    for (j, &i) in nonblank.iter().enumerate() {
+        if !(first < i && i < last && template[i]) {
+            continue;
+        }
+        let mut k = j + 1;
+        while k < nonblank.len() {
+            let t = nonblank[k];
+            if !page_body(t, decisions) || lengths[t] >= box_chars || closed[t] {
+                break;
+            }
+            k += 1;
+        }
+        if k > j + 1 && k < nonblank.len() && page_body(nonblank[k], decisions) {
+            marked.extend_from_slice(&nonblank[j + 1..k]);
+        }
+    }
+    for t in marked {
+        decisions[t] = TEMPLATE;
+    }
 }
 
 #[cfg(test)]

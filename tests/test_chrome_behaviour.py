@@ -123,7 +123,7 @@ def test_save_load_update_round_trip(tmp_path):
     path = tmp_path / "model.json"
     model.save(path)
     state = json.loads(path.read_text())
-    assert state["format"] == "neardup-chrome-model" and state["version"] == 3
+    assert state["format"] == "neardup-chrome-model" and state["version"] == 4
     loaded = ChromeModel.load(path)
     assert loaded.to_dict() == model.to_dict()
     text = page(2)
@@ -134,16 +134,23 @@ def test_save_load_update_round_trip(tmp_path):
 
 
 def test_older_models_are_migrated():
-    # Versions 1 and 2 had no position weighting: their counts load unchanged and the
-    # weighting is off, so a version 2 model decides as the release that wrote it.
+    # Versions 1 and 2 had no position weighting and no template boxes, version 3 no boxes:
+    # their counts load unchanged and what they lacked is off, so a model decides as the
+    # release that wrote it.
     current = site_model(4).to_dict()
     current["params"]["title_lines"] = 2  # so that version 1's completed value (3) shows
-    old = json.loads(json.dumps(current))
+    v3 = json.loads(json.dumps(current))
+    v3["version"] = 3
+    del v3["params"]["box_chars"]
+    assert ChromeModel.from_dict(v3).to_dict() == {**current, "params": {**current["params"], "box_chars": 0}}
+    with pytest.raises(ValueError, match="version 3: params must have exactly the keys"):
+        ChromeModel.from_dict({**v3, "params": current["params"]})
+    old = json.loads(json.dumps(v3))
     old["version"] = 2
     del old["params"]["decay_chars"], old["params"]["decay_floor_permille"]
     migrated = ChromeModel.from_dict(old).to_dict()
-    assert migrated["sites"] == current["sites"] and migrated["version"] == 3
-    assert migrated["params"] == {**current["params"], "decay_chars": 0, "decay_floor_permille": 0}
+    assert migrated["sites"] == current["sites"] and migrated["version"] == 4
+    assert migrated["params"] == {**current["params"], "decay_chars": 0, "decay_floor_permille": 0, "box_chars": 0}
     # Version 1 also lacked title_lines, which gets its default.
     del old["params"]["title_lines"]
     assert ChromeModel.from_dict({**old, "version": 1}).to_dict() == {
@@ -155,6 +162,8 @@ def test_older_models_are_migrated():
     # A version 2 model labelled 3 is refused, not completed.
     with pytest.raises(ValueError, match="version 3: params must have exactly the keys"):
         ChromeModel.from_dict({**old, "version": 3, "params": {**old["params"], "title_lines": 3}})
+    with pytest.raises(ValueError, match="version 4: params must have exactly the keys"):
+        ChromeModel.from_dict({**v3, "version": 4})
 
 
 @pytest.mark.parametrize(
@@ -245,3 +254,38 @@ def test_quality_on_labelled_sites(shared_data, name, body_min, chrome_min):
     model = ChromeModel().update([r["text"] for r in rows], [r["site"] for r in rows])
     kept, removed = score(rows, model)
     assert kept >= body_min and removed >= chrome_min, (kept, removed)
+
+
+def test_template_box_inside_the_article_is_cut():
+    # A site embeds a "Related stories" box in its articles: the box's header recurs on every
+    # page (a template line inside the body region), its items are short page-specific
+    # headlines, and the article resumes after it. The items are chrome; with box_chars=0
+    # (older models) they are kept. A short closed line ("Dear ... readers,") is prose, not an item.
+    n = 6
+    header = ["Home", "World", "Business", "Sport", "Sign in"]
+    footer = ["Contact us", "Terms", "Privacy", "Copyright example.com"]
+
+    def prose(seed: int) -> str:
+        rng = random.Random(seed)
+        return " ".join(rng.choice(WORDS) for _ in range(48)).capitalize() + "."
+
+    def headline(seed: int) -> str:
+        rng = random.Random(seed)
+        return " ".join(rng.choice(WORDS) for _ in range(5)).capitalize()
+
+    texts = []
+    for i in range(n):
+        box = [headline(i * 100 + 60 + k) for k in range(3)]
+        article = [headline(i * 100), *(prose(i * 100 + k) for k in range(6, 9)), "Related stories", *box,
+                   prose(i * 100 + 2),
+                   "Continue reading", f"Dear {WORDS[i]} readers,", prose(i * 100 + 3), prose(i * 100 + 4),
+                   prose(i * 100 + 5)]
+        texts.append("\n".join(header + article + footer))
+    sites = ["news.example"] * n
+    lines = texts[2].split("\n")
+    box = lines[10:13]
+    kept = ChromeModel().update(texts, sites).strip(texts[2], "news.example").text.split("\n")
+    assert not set(box) & set(kept)
+    assert kept == [*lines[5:9], lines[13], *lines[15:19]]
+    without = ChromeModel(box_chars=0).update(texts, sites).strip(texts[2], "news.example").text.split("\n")
+    assert without == [*lines[5:9], *box, lines[13], *lines[15:19]]

@@ -23,10 +23,12 @@ lines = st.one_of(st.sampled_from(POOL), texts)
 pages = st.lists(lines, max_size=25).map("\n".join)
 sites = st.sampled_from(["a", "b", "c", "d", "\u00e9"])
 corpus = st.lists(st.tuples(pages, sites), max_size=12)
-# (decay_chars: off, tiny so that the weighting bites on short generated pages, default, huge)
+# (decay_chars: off, tiny so that the weighting bites on short generated pages, default, huge;
+#  box_chars: off, tiny, around the lengths of generated lines, default, huge)
 params = st.tuples(st.integers(2, 4), st.integers(0, 1000), st.integers(0, 1000), st.integers(0, 1000),
                    st.integers(0, 500), st.integers(0, 4), st.integers(0, 4),
-                   st.sampled_from([0, 1, 7, 40, 3000, 2**32 - 1]), st.integers(0, 1000))
+                   st.sampled_from([0, 1, 7, 40, 3000, 2**32 - 1]), st.integers(0, 1000),
+                   st.sampled_from([0, 1, 12, 30, 80, 2**32 - 1]))
 
 
 @given(texts)

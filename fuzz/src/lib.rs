@@ -298,7 +298,7 @@ pub fn fuzzy(data: &[u8]) {
 /// Chrome: learn a model from pages of a few sites, strip a page, restore a saved site.
 pub fn chrome(data: &[u8]) {
     let mut input = Input::new(data);
-    // title_lines and the position decay come from bytes already read for other parameters,
+    // title_lines, the position decay and box_chars come from bytes already read for other parameters,
     // so the saved corpus keeps its meaning.
     let first = input.byte();
     let template = input.byte();
@@ -313,6 +313,8 @@ pub fn chrome(data: &[u8]) {
         // 0 (off, as migrated older models decide) to 9,000; the floor within [0, 1000].
         decay_chars: u32::from(first / 6 % 4) * 3000,
         decay_floor_permille: u32::from(template.rotate_left(4)) * 1000 / 255,
+        // Template boxes: 0 (off, as migrated older models decide), 80 or 160.
+        box_chars: u32::from(first.rotate_left(3) % 3) * 80,
     };
     let mut model = match Model::new(params) {
         Ok(model) => model,

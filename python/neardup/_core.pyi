@@ -109,7 +109,7 @@ class LshIndex:
     def candidate_pairs(self) -> npt.NDArray[np.uint64]: ...
 # --- chrome and repeats ----------------------------------------------------------------------
 
-_LineKeys = tuple[_Spans, npt.NDArray[np.uint64], npt.NDArray[np.uint64], npt.NDArray[np.int64]]
+_LineKeys = tuple[_Spans, npt.NDArray[np.uint64], npt.NDArray[np.uint64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]
 _Repeat = tuple[int, int, int, int, int]
 
 def line_keys(text: str) -> _LineKeys: ...
@@ -142,8 +142,9 @@ class ChromeModel:
         title_lines: int = 3,
         decay_chars: int = 3000,
         decay_floor_permille: int = 250,
+        box_chars: int = 80,
     ) -> ChromeModel: ...
-    def params(self) -> tuple[int, int, int, int, int, int, int, int, int]: ...
+    def params(self) -> tuple[int, int, int, int, int, int, int, int, int, int]: ...
     def add(self, texts: Iterable[str], sites: Iterable[str], num_threads: int | None = None) -> None: ...
     def decide(
         self, texts: Iterable[str], sites: Iterable[str], num_threads: int | None = None

@@ -29,9 +29,9 @@ _impl = _backend.IMPL
 
 #: Name and version of the saved model format (docs/chrome.md).
 MODEL_FORMAT = "neardup-chrome-model"
-MODEL_VERSION = 3
+MODEL_VERSION = 4
 #: Older versions read (and migrated) by :meth:`ChromeModel.from_dict`.
-_READABLE_VERSIONS = (1, 2, 3)
+_READABLE_VERSIONS = (1, 2, 3, 4)
 
 #: Decision codes of the core, by name. ``body`` lines are kept.
 REASONS = ("body", "template", "outside_body", "cross_site")
@@ -39,21 +39,22 @@ REPEAT = "repeat"
 
 _PARAMS = (
     "min_pages", "template_permille", "inner_permille", "shape_permille", "penalty", "cross_sites", "title_lines",
-    "decay_chars", "decay_floor_permille",
+    "decay_chars", "decay_floor_permille", "box_chars",
 )
 #: Parameters each saved version lacks, with the value that keeps its writer's decisions
 #: (version 1 had no title rescue; it gets the default, as when version 2 read it).
 _ADDED_PARAMS = {
-    1: {"title_lines": 3, "decay_chars": 0, "decay_floor_permille": 0},
-    2: {"decay_chars": 0, "decay_floor_permille": 0},
-    3: {},
+    1: {"title_lines": 3, "decay_chars": 0, "decay_floor_permille": 0, "box_chars": 0},
+    2: {"decay_chars": 0, "decay_floor_permille": 0, "box_chars": 0},
+    3: {"box_chars": 0},
+    4: {},
 }
 
 
 def migrate_params(params: Any, version: int) -> dict[str, Any]:
     """The parameters of a model saved in format ``version``, completed for this release:
     a parameter that version lacked gets the value that decides as its writer did (no
-    position weighting before version 3). Raises ValueError for a wrong set of keys."""
+    position weighting before version 3, no template boxes before version 4). Raises ValueError for a wrong set of keys."""
     added = _ADDED_PARAMS[version]
     expected = tuple(name for name in _PARAMS if name not in added)
     if not isinstance(params, dict) or set(params) != set(expected):
@@ -153,10 +154,11 @@ class ChromeModel:
         title_lines: int = 3,
         decay_chars: int = 3000,
         decay_floor_permille: int = 250,
+        box_chars: int = 80,
     ) -> None:
         params = check_params(
             (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines, decay_chars,
-             decay_floor_permille)
+             decay_floor_permille, box_chars)
         )
         self._model = _impl.ChromeModel(*params)
 

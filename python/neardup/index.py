@@ -1051,9 +1051,9 @@ class Index:
             return {}
         params = self._stored_json(row[0], "the stored chrome parameters")
         if isinstance(params, dict) and set(params) != set(ChromeModel().params):
-            # Written with the parameters of chrome model format 2 or 1: completed to decide
-            # as then (no position weighting).
-            for version in (2, 1):
+            # Written with the parameters of chrome model format 3, 2 or 1: completed to
+            # decide as then (no template boxes; no position weighting before 3).
+            for version in (3, 2, 1):
                 try:
                     params = migrate_params(params, version)
                     break

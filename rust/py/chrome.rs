@@ -16,6 +16,7 @@ type LineKeysPy<'py> = (
     Bound<'py, PyArray1<u64>>,
     Bound<'py, PyArray1<u64>>,
     Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<bool>>,
 );
 
 fn line_keys_py(py: Python<'_>, keys: LineKeys) -> LineKeysPy<'_> {
@@ -25,6 +26,7 @@ fn line_keys_py(py: Python<'_>, keys: LineKeys) -> LineKeysPy<'_> {
         keys.fingerprints.into_pyarray(py),
         keys.shapes.into_pyarray(py),
         lengths.into_pyarray(py),
+        keys.closed.into_pyarray(py),
     )
 }
 
@@ -104,7 +106,7 @@ struct ChromeModel {
 impl ChromeModel {
     #[new]
     #[allow(clippy::too_many_arguments)] // one per decision parameter, as the Python class
-    #[pyo3(signature = (min_pages = 3, template_permille = 200, inner_permille = 500, shape_permille = 300, penalty = 300, cross_sites = 3, title_lines = 3, decay_chars = 3000, decay_floor_permille = 250))]
+    #[pyo3(signature = (min_pages = 3, template_permille = 200, inner_permille = 500, shape_permille = 300, penalty = 300, cross_sites = 3, title_lines = 3, decay_chars = 3000, decay_floor_permille = 250, box_chars = 80))]
     fn new(
         min_pages: u32,
         template_permille: u32,
@@ -115,6 +117,7 @@ impl ChromeModel {
         title_lines: u32,
         decay_chars: u32,
         decay_floor_permille: u32,
+        box_chars: u32,
     ) -> PyResult<Self> {
         let params = Params {
             min_pages,
@@ -126,12 +129,13 @@ impl ChromeModel {
             title_lines,
             decay_chars,
             decay_floor_permille,
+            box_chars,
         };
         Ok(ChromeModel { inner: Model::new(params).map_err(to_py_err)? })
     }
 
     #[allow(clippy::type_complexity)]
-    fn params(&self) -> (u32, u32, u32, u32, u32, u32, u32, u32, u32) {
+    fn params(&self) -> (u32, u32, u32, u32, u32, u32, u32, u32, u32, u32) {
         let p = self.inner.params;
         (
             p.min_pages,
@@ -143,6 +147,7 @@ impl ChromeModel {
             p.title_lines,
             p.decay_chars,
             p.decay_floor_permille,
+            p.box_chars,
         )
     }
 

@@ -24,12 +24,14 @@ _ASCII_WORD = re.compile("[a-z]+")
 BODY, TEMPLATE, OUTSIDE_BODY, CROSS_SITE, REPEAT = 0, 1, 2, 3, 4
 
 # (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines,
-#  decay_chars, decay_floor_permille)
-DEFAULT_PARAMS = (3, 200, 500, 300, 300, 3, 3, 3000, 250)
+#  decay_chars, decay_floor_permille, box_chars)
+DEFAULT_PARAMS = (3, 200, 500, 300, 300, 3, 3, 3000, 250, 80)
 PARAM_NAMES = (
     "min_pages", "template_permille", "inner_permille", "shape_permille", "penalty", "cross_sites", "title_lines",
-    "decay_chars", "decay_floor_permille",
+    "decay_chars", "decay_floor_permille", "box_chars",
 )
+#: A masked line ending in one of these is a sentence or a clause, not a box item.
+CLAUSE_ENDS = frozenset(".,;:!")
 #: Upper bound of title_lines (rust/chrome.rs MAX_TITLE_LINES).
 MAX_TITLE_LINES = 16
 _U32 = 1 << 32
@@ -84,15 +86,18 @@ def split_lines(text: str) -> list[tuple[int, int, str]]:
 
 
 def line_keys(text: str):
-    """(spans, fingerprints, shapes, lengths) of every line of ``text``."""
-    spans, fingerprints, shapes, lengths = [], [], [], []
+    """(spans, fingerprints, shapes, lengths, closed) of every line of ``text``; ``closed``:
+    the masked line ends in one of CLAUSE_ENDS."""
+    spans, fingerprints, shapes, lengths, closed = [], [], [], [], []
     for start, end, line in split_lines(text):
-        fingerprint, shape = line_key(mask_line(line))
+        masked = mask_line(line)
+        fingerprint, shape = line_key(masked)
         spans.append((start, end))
         fingerprints.append(fingerprint)
         shapes.append(shape)
         lengths.append(end - start)
-    return spans, fingerprints, shapes, lengths
+        closed.append(masked[-1:] in CLAUSE_ENDS)
+    return spans, fingerprints, shapes, lengths, closed
 
 
 #: A cross-site line longer than this many characters is prose, not boilerplate.
@@ -133,11 +138,11 @@ def position_weighted(length: int, before: int, decay_chars: int, decay_floor: i
     return max(length * decay_chars // (decay_chars + before), length * decay_floor // 1000, 1)
 
 
-def decide_lines(params, share, cross, lengths, fingerprints) -> list[int]:
+def decide_lines(params, share, cross, lengths, fingerprints, closed) -> list[int]:
     """The decision of a page from each line's share (permille of the site's pages it recurs
-    on, None for a blank line), cross-site flags, lengths and fingerprints; see rust/chrome.rs
-    ``decide_lines`` and docs/chrome.md for the steps."""
-    _, tmin, inner, _, penalty, _, title_lines, decay_chars, decay_floor = params
+    on, None for a blank line), cross-site flags, lengths, fingerprints and closed flags; see
+    rust/chrome.rs ``decide_lines`` and docs/chrome.md for the steps."""
+    _, tmin, inner, _, penalty, _, title_lines, decay_chars, decay_floor, box_chars = params
     n = len(share)
 
     def recurring(i: int) -> bool:
@@ -207,7 +212,37 @@ def decide_lines(params, share, cross, lengths, fingerprints) -> list[int]:
             decisions.append(reason if s > 0 and s >= inner else BODY)
         else:
             decisions.append(reason if s > 0 else OUTSIDE_BODY)
+    if box_chars:
+        template_boxes(decisions, nonblank, template, share, lengths, closed, box_chars)
     return decisions
+
+
+def template_boxes(decisions, nonblank, template, share, lengths, closed, box_chars) -> None:
+    """A template line between the page's first and last body line heads a box the site
+    embeds in the article (related stories, a fact box, market data): the page-specific body
+    lines after it that are shorter than ``box_chars`` and not ``closed`` are the box's items
+    when a page-specific body line (the article resuming) ends the run; they become TEMPLATE
+    (rust/chrome.rs ``template_boxes``)."""
+    body = [i for i in nonblank if decisions[i] == BODY]
+    if not body:
+        return
+    first, last = body[0], body[-1]
+    marked = []
+    for j, i in enumerate(nonblank):
+        if not (first < i < last and template[i]):
+            continue
+        run = []
+        k = j + 1
+        while k < len(nonblank):
+            t = nonblank[k]
+            if share[t] != 0 or decisions[t] != BODY or lengths[t] >= box_chars or closed[t]:
+                break
+            run.append(t)
+            k += 1
+        if run and k < len(nonblank) and share[nonblank[k]] == 0 and decisions[nonblank[k]] == BODY:
+            marked.extend(run)
+    for t in marked:
+        decisions[t] = TEMPLATE
 
 
 def removed_spans(spans, decisions, copies) -> list[tuple[int, int, int]]:
@@ -275,10 +310,10 @@ class ChromeModel:
     counts; mirrors ``neardup._core.ChromeModel`` method for method."""
 
     def __init__(self, min_pages=3, template_permille=200, inner_permille=500, shape_permille=300, penalty=300, cross_sites=3,
-                 title_lines=3, decay_chars=3000, decay_floor_permille=250):
+                 title_lines=3, decay_chars=3000, decay_floor_permille=250, box_chars=80):
         self._params = check_params(
             (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines, decay_chars,
-             decay_floor_permille)
+             decay_floor_permille, box_chars)
         )
         self._sites: dict[str, SiteStats] = {}
         self._cross: dict[int, int] = {}
@@ -299,10 +334,10 @@ class ChromeModel:
 
     def add(self, texts, sites, num_threads=None) -> None:
         for text, site in _pairs(texts, sites):
-            _, fingerprints, shapes, _ = line_keys(text)
+            _, fingerprints, shapes, _, _ = line_keys(text)
             self._add_keys(site, fingerprints, shapes)
 
-    def _decide_keys(self, site: str, fingerprints, shapes, lengths) -> list[int]:
+    def _decide_keys(self, site: str, fingerprints, shapes, lengths, closed) -> list[int]:
         min_pages, _, _, shape_permille, _, cross_sites = self._params[:6]
         stats = self._sites.get(site) or SiteStats()
         pages = stats.pages
@@ -328,13 +363,13 @@ class ChromeModel:
                 cross[i] = True
             share.append(value)
         keep_shared_prose(share, cross, site_share, lengths)
-        return decide_lines(self._params, share, cross, lengths, fingerprints)
+        return decide_lines(self._params, share, cross, lengths, fingerprints, closed)
 
     def decide(self, texts, sites, num_threads=None):
         out = []
         for text, site in _pairs(texts, sites):
-            spans, fingerprints, shapes, lengths = line_keys(text)
-            out.append((spans, self._decide_keys(site, fingerprints, shapes, lengths)))
+            spans, fingerprints, shapes, lengths, closed = line_keys(text)
+            out.append((spans, self._decide_keys(site, fingerprints, shapes, lengths, closed)))
         return out
 
     def strip(self, texts, sites, repeats=True, num_threads=None):
@@ -342,8 +377,8 @@ class ChromeModel:
 
         out = []
         for text, site in _pairs(texts, sites):
-            spans, fingerprints, shapes, lengths = line_keys(text)
-            decisions = self._decide_keys(site, fingerprints, shapes, lengths)
+            spans, fingerprints, shapes, lengths, closed = line_keys(text)
+            decisions = self._decide_keys(site, fingerprints, shapes, lengths, closed)
             copies = find_repeats(text) if repeats else []
             out.append(removed_spans(spans, decisions, copies))
         return out
