@@ -76,6 +76,15 @@ def test_truncation_keeps_the_limits_and_says_what_was_cut(tmp_path):
     assert big.truncated == [(390, 520, "truncated: document has 520 characters, more than the limit of 400 (--max-chars)")]
 
 
+def test_a_line_break_right_at_the_limit_is_not_kept(tmp_path):
+    # 10 characters then a line break: keeping the break would make 11 > max_chars 10.
+    path = _write(tmp_path / "in.jsonl", [{"id": "one", "text": "a" * 10 + "\n" + "b" * 10},
+                                          {"id": "two", "text": "a" * 4 + "\n" + "a" * 4 + "\n" + "b" * 10}])
+    one, two = RecordReader([str(path)], max_chars=10, oversize="truncate")
+    assert one.text == "a" * 10 and one.truncated == [(10, 21, one.truncated[0][2])]
+    assert two.text == "a" * 4 + "\n" + "a" * 4 + "\n" and len(two.text) == 10  # a break at 9 is kept
+
+
 def test_a_document_whose_first_line_alone_is_too_long_is_cut_at_the_limit(tmp_path):
     path = _write(tmp_path / "in.jsonl", [{"id": "one", "text": "x" * 50 + "\ny"}])
     (record,) = RecordReader([str(path)], max_chars=20, oversize="truncate")

@@ -506,7 +506,8 @@ def truncation(text: str, long_lines: list[tuple[int, int, int]], max_chars: int
         from .spans import CutText
 
         cut = CutText(text, list(cuts))
-        end = cut.text.rfind("\n", 0, max_chars + 1)
+        # The last line break that leaves at most max_chars characters (the break included).
+        end = cut.text.rfind("\n", 0, max_chars)
         end = end + 1 if end >= 0 else max_chars
         reason = f"truncated: document has {len(text):,} characters, more than the limit of {max_chars:,} (--max-chars)"
         cuts += [(s, e, reason) for s, e in cut.to_original(end, len(cut.text))]
