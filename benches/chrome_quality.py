@@ -143,12 +143,14 @@ def run(quick: bool = False) -> list[dict]:
 
 # Grid of the decision parameters searched by the leave-one-site-out protocol.
 GRID = [
-    {"penalty": penalty, "template_permille": tmin, "inner_permille": inner, "title_lines": title, "decay_chars": decay}
+    {"penalty": penalty, "template_permille": tmin, "inner_permille": inner, "title_lines": title, "decay_chars": decay,
+     "box_chars": box}
     for penalty in (100, 200, 300, 400, 800)
     for tmin in (100, 200, 300)
     for inner in (300, 500, 700)
     for title in (0, 3)
     for decay in (0, 1000, 3000, 10000)
+    for box in (0, 80)
 ]
 
 

@@ -76,15 +76,18 @@ pub struct LineKeys {
     pub shapes: Vec<u64>,
     /// Length of the original line in characters.
     pub lengths: Vec<u32>,
-    /// The masked line ends in one of [`CLAUSE_ENDS`] (a sentence or clause, not a box item).
+    /// The masked line ends in one of [`CLAUSE_ENDS`], closing quotes and brackets aside (a
+    /// sentence or clause, not a box item).
     pub closed: Vec<bool>,
 }
 
 /// Last characters that close a sentence or clause.
-pub const CLAUSE_ENDS: [char; 5] = ['.', ',', ';', ':', '!'];
+pub const CLAUSE_ENDS: [char; 6] = ['.', ',', ';', ':', '!', '?'];
+/// Closing quotes and brackets after a clause's end (masked lines have ASCII quotes).
+const CLOSERS: [char; 4] = ['"', '\'', ')', ']'];
 
 fn is_closed(masked: &str) -> bool {
-    masked.chars().next_back().is_some_and(|c| CLAUSE_ENDS.contains(&c))
+    masked.trim_end_matches(CLOSERS).chars().next_back().is_some_and(|c| CLAUSE_ENDS.contains(&c))
 }
 
 /// The masked form of a line: normalised (NFKC, case, quotes, whitespace), digits masked to
@@ -461,8 +464,8 @@ pub struct Params {
     pub decay_chars: u32,
     /// The position weight never falls below this share of the line's length.
     pub decay_floor_permille: u32,
-    /// A box's items are page-specific lines shorter than this after a template line inside
-    /// the body region (see [`template_boxes`]; 0: off).
+    /// A box's items are page-specific lines shorter than this after a template line between
+    /// the page's first and last body line (see [`template_boxes`]; 0: off).
     pub box_chars: u32,
 }
 
@@ -703,7 +706,7 @@ pub fn position_weighted(length: u32, before: u64, decay_chars: u32, decay_floor
 }
 
 /// The decision of a page from each line's share (permille of the site's pages it recurs
-/// on; None for blank lines), cross-site flags, lengths and fingerprints.
+/// on; None for blank lines), cross-site flags, lengths, fingerprints and closed flags.
 ///
 /// 1. A recurring line (share >= template_permille) is a *template* line when it has a
 ///    recurring neighbour (the nearest non-blank line above or below), is the first or last
@@ -849,15 +852,15 @@ pub fn template_boxes(
     box_chars: u32,
 ) {
     let nonblank: Vec<usize> = (0..share.len()).filter(|&i| share[i].is_some()).collect();
-    let page_body = |i: usize, decisions: &[u8]| share[i] == Some(0) && decisions[i] == BODY;
     let mut body = nonblank.iter().copied().filter(|&i| decisions[i] == BODY);
     let Some(first) = body.next() else { return };
     let last = body.next_back().unwrap_or(first);
-    let mut marked: Vec<usize> = Vec::new();
-    for (j, &i) in nonblank.iter().enumerate() {
+    for j in 0..nonblank.len() {
+        let i = nonblank[j];
         if !(first < i && i < last && template[i]) {
             continue;
         }
+        let page_body = |t: usize, decisions: &[u8]| share[t] == Some(0) && decisions[t] == BODY;
         let mut k = j + 1;
         while k < nonblank.len() {
             let t = nonblank[k];
@@ -866,12 +869,12 @@ pub fn template_boxes(
             }
             k += 1;
         }
+        // Runs cannot overlap (a template line ends one), so marking in place is safe.
         if k > j + 1 && k < nonblank.len() && page_body(nonblank[k], decisions) {
-            marked.extend_from_slice(&nonblank[j + 1..k]);
+            for &t in &nonblank[j + 1..k] {
+                decisions[t] = TEMPLATE;
+            }
         }
-    }
-    for t in marked {
-        decisions[t] = TEMPLATE;
     }
 }
 

@@ -131,6 +131,26 @@ page_parts = st.tuples(st.lists(lines, max_size=3), st.lists(lines, max_size=6),
 news_pages = page_parts.map(lambda p: "\n".join(HEADER + p[0] + SHARE + p[1] + FOOTER + p[2]))
 
 
+# An article interrupted by a box under a template heading ("More on this"), then the article
+# again: template boxes (step 7) come into play; headlines and prose lines around box_chars.
+headlines = st.sampled_from(["Talks resume in Brussels", "What next for the euro?", "Markets rally", "\u201cNo deal\u201d",
+                             "Dear readers,", "A much longer line of prose that goes on past eighty characters."])
+mixed = st.one_of(headlines, lines)
+boxed_pages = st.tuples(st.lists(lines, max_size=3), st.lists(mixed, max_size=4), st.lists(headlines, max_size=4),
+                        st.lists(mixed, max_size=4)).map(
+    lambda p: "\n".join(HEADER + p[0] + SHARE + p[1] + ["More on this"] + p[2] + p[3] + FOOTER))
+
+
+@given(st.lists(st.tuples(boxed_pages, st.sampled_from(["a", "b"])), min_size=3, max_size=12), params,
+       st.booleans(), st.sampled_from([None, 2]))
+def test_strip_on_boxed_pages(pairs, p, repeats, num_threads):
+    """The fused strip path (keys and closed flags from one normalisation) on pages with boxes."""
+    rust, ref = _core.ChromeModel(*p), _reference.ChromeModel(*p)
+    texts, names = [t for t, _ in pairs], [s for _, s in pairs]
+    same(rust.add_strip(texts, names, repeats, num_threads), ref.add_strip(texts, names, repeats))
+    same(rust.decide(texts, names), ref.decide(texts, names))
+
+
 @given(st.lists(st.tuples(news_pages, st.sampled_from(["a", "b"])), min_size=3, max_size=12), params)
 def test_decisions_on_news_like_pages(pairs, p):
     rust, ref = _core.ChromeModel(*p), _reference.ChromeModel(*p)

@@ -27,11 +27,8 @@ from ._arrays import as_list
 
 _impl = _backend.IMPL
 
-#: Name and version of the saved model format (docs/chrome.md).
+#: Name of the saved model format (docs/chrome.md); its version is MODEL_VERSION below.
 MODEL_FORMAT = "neardup-chrome-model"
-MODEL_VERSION = 4
-#: Older versions read (and migrated) by :meth:`ChromeModel.from_dict`.
-_READABLE_VERSIONS = (1, 2, 3, 4)
 
 #: Decision codes of the core, by name. ``body`` lines are kept.
 REASONS = ("body", "template", "outside_body", "cross_site")
@@ -49,6 +46,9 @@ _ADDED_PARAMS = {
     3: {"box_chars": 0},
     4: {},
 }
+#: The version written; all versions in _ADDED_PARAMS are read (and migrated).
+MODEL_VERSION = max(_ADDED_PARAMS)
+_READABLE_VERSIONS = tuple(_ADDED_PARAMS)
 
 
 def migrate_params(params: Any, version: int) -> dict[str, Any]:
@@ -62,9 +62,20 @@ def migrate_params(params: Any, version: int) -> dict[str, Any]:
     return {**params, **added}
 
 
+def complete_params(params: Any) -> dict[str, Any]:
+    """Stored parameters of whichever version their keys are, completed as migrate_params
+    does (an index stores parameters without a version). Raises ValueError otherwise."""
+    if isinstance(params, dict):
+        for version, added in _ADDED_PARAMS.items():
+            if set(params) == {name for name in _PARAMS if name not in added}:
+                return {**params, **added}
+    raise ValueError(f"the stored chrome parameters are not a chrome model's ({str(params)[:80]!r})")
+
+
 class Removed(NamedTuple):
     """A removed span ``[start, end)`` of the original text (line breaks included) and why:
-    ``template`` (recurs on many pages of the site), ``outside_body`` (page-specific text in
+    ``template`` (recurs on many pages of the site, or an item of a box that a template line
+    heads inside the article), ``outside_body`` (page-specific text in
     the template blocks around the body), ``cross_site`` (boilerplate of many sites) or
     ``repeat`` (a copy of an earlier passage of the same page)."""
 
@@ -138,7 +149,8 @@ class ChromeModel:
     (case, whitespace, digits and month names folded) and each line shape (first two and
     last two words) occurs, and on how many sites each line occurs. ``strip(text, site)``
     then keeps the page's body region and removes template blocks, the page-specific lines
-    between them, cross-site boilerplate and (by default) in-page repeats. Shares are in
+    between them, the items of template boxes inside the article (related stories under a
+    recurring heading), cross-site boilerplate and (by default) in-page repeats. Shares are in
     permille of the site's pages; the defaults are documented in docs/chrome.md.
     """
 

@@ -30,7 +30,7 @@ import numpy as np
 from . import _backend
 from ._reference.dedup import SCHEMES, check_num_perm
 from ._reference.text import check_seed, check_shingle_args
-from .chrome import ChromeModel, migrate_params
+from .chrome import ChromeModel, complete_params
 from .dedup import (
     KEEP_POLICIES,
     Decision,
@@ -1050,18 +1050,11 @@ class Index:
         if row is None:
             return {}
         params = self._stored_json(row[0], "the stored chrome parameters")
-        if isinstance(params, dict) and set(params) != set(ChromeModel().params):
-            # Written with the parameters of chrome model format 3, 2 or 1: completed to
-            # decide as then (no template boxes; no position weighting before 3).
-            for version in (3, 2, 1):
-                try:
-                    params = migrate_params(params, version)
-                    break
-                except ValueError:
-                    continue  # not that version's keys: the next, else refused below
-        if not isinstance(params, dict) or set(params) != set(ChromeModel().params):
-            raise IndexDataError(f"{self.path}: the stored chrome parameters are not a chrome model's ({str(params)[:80]!r})")
-        return params
+        try:
+            # Parameters of an older chrome model format are completed to decide as then.
+            return complete_params(params)
+        except ValueError as error:
+            raise IndexDataError(f"{self.path}: {error}") from None
 
     # -- stats and checks ------------------------------------------------------------------
 

@@ -30,8 +30,10 @@ PARAM_NAMES = (
     "min_pages", "template_permille", "inner_permille", "shape_permille", "penalty", "cross_sites", "title_lines",
     "decay_chars", "decay_floor_permille", "box_chars",
 )
-#: A masked line ending in one of these is a sentence or a clause, not a box item.
-CLAUSE_ENDS = frozenset(".,;:!")
+#: A masked line ending in one of these (after closing quotes and brackets) is a sentence or a
+#: clause, not a box item.
+CLAUSE_ENDS = frozenset(".,;:!?")
+CLOSERS = "\"')]"
 #: Upper bound of title_lines (rust/chrome.rs MAX_TITLE_LINES).
 MAX_TITLE_LINES = 16
 _U32 = 1 << 32
@@ -87,7 +89,7 @@ def split_lines(text: str) -> list[tuple[int, int, str]]:
 
 def line_keys(text: str):
     """(spans, fingerprints, shapes, lengths, closed) of every line of ``text``; ``closed``:
-    the masked line ends in one of CLAUSE_ENDS."""
+    the masked line ends in one of CLAUSE_ENDS, closing quotes and brackets aside."""
     spans, fingerprints, shapes, lengths, closed = [], [], [], [], []
     for start, end, line in split_lines(text):
         masked = mask_line(line)
@@ -96,7 +98,7 @@ def line_keys(text: str):
         fingerprints.append(fingerprint)
         shapes.append(shape)
         lengths.append(end - start)
-        closed.append(masked[-1:] in CLAUSE_ENDS)
+        closed.append(masked.rstrip(CLOSERS)[-1:] in CLAUSE_ENDS)
     return spans, fingerprints, shapes, lengths, closed
 
 
@@ -213,36 +215,36 @@ def decide_lines(params, share, cross, lengths, fingerprints, closed) -> list[in
         else:
             decisions.append(reason if s > 0 else OUTSIDE_BODY)
     if box_chars:
-        template_boxes(decisions, nonblank, template, share, lengths, closed, box_chars)
+        template_boxes(decisions, template, share, lengths, closed, box_chars)
     return decisions
 
 
-def template_boxes(decisions, nonblank, template, share, lengths, closed, box_chars) -> None:
+def template_boxes(decisions, template, share, lengths, closed, box_chars) -> None:
     """A template line between the page's first and last body line heads a box the site
     embeds in the article (related stories, a fact box, market data): the page-specific body
     lines after it that are shorter than ``box_chars`` and not ``closed`` are the box's items
     when a page-specific body line (the article resuming) ends the run; they become TEMPLATE
     (rust/chrome.rs ``template_boxes``)."""
+    nonblank = [i for i in range(len(share)) if share[i] is not None]
     body = [i for i in nonblank if decisions[i] == BODY]
     if not body:
         return
     first, last = body[0], body[-1]
-    marked = []
+
+    def page_body(t: int) -> bool:
+        return share[t] == 0 and decisions[t] == BODY
+
     for j, i in enumerate(nonblank):
         if not (first < i < last and template[i]):
             continue
-        run = []
         k = j + 1
-        while k < len(nonblank):
-            t = nonblank[k]
-            if share[t] != 0 or decisions[t] != BODY or lengths[t] >= box_chars or closed[t]:
-                break
-            run.append(t)
+        while k < len(nonblank) and page_body(nonblank[k]) and lengths[nonblank[k]] < box_chars \
+                and not closed[nonblank[k]]:
             k += 1
-        if run and k < len(nonblank) and share[nonblank[k]] == 0 and decisions[nonblank[k]] == BODY:
-            marked.extend(run)
-    for t in marked:
-        decisions[t] = TEMPLATE
+        # Runs cannot overlap (a template line ends one), so marking in place is safe.
+        if k > j + 1 and k < len(nonblank) and page_body(nonblank[k]):
+            for t in nonblank[j + 1:k]:
+                decisions[t] = TEMPLATE
 
 
 def removed_spans(spans, decisions, copies) -> list[tuple[int, int, int]]:
