@@ -34,8 +34,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import multiprocessing
-import resource
 import sys
 import tempfile
 import time
@@ -82,8 +80,18 @@ def make_document(shape: str, chars: int) -> str:
     return "".join(parts)[:chars]
 
 
+def _run_module():
+    """benches/run.py, for its child-process and peak-RSS helpers and its build label."""
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    import run
+
+    return run
+
+
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1000
+    return _run_module()._peak_rss_mb()
 
 
 def _run_size(shape: str, mb: float, stage: str) -> dict[str, Any]:
@@ -166,22 +174,14 @@ def _run_copies(series: str, copies: int) -> dict[str, Any]:
 
 def _child(kind: str, args: tuple, conn) -> None:
     try:
-        row = _run_size(*args) if kind == "size" else _run_copies(*args)
-        conn.send(row)
+        conn.send(("ok", _run_size(*args) if kind == "size" else _run_copies(*args)))
     except BaseException as error:  # reported as a row, the parent goes on
-        conn.send({"error": repr(error)})
+        conn.send(("error", repr(error)))
 
 
 def _measure(kind: str, args: tuple) -> dict[str, Any]:
-    context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(kind, args, send))
-    child.start()
-    try:
-        row = receive.recv()
-    except EOFError:  # the child died (e.g. killed for memory) without a word
-        row = {"error": f"child exited with code {child.exitcode}"}
-    child.join()
+    status, payload = _run_module()._in_child(_child, (kind, args), f"scaling {kind} {args}")
+    row = payload if status == "ok" else {"error": payload}
     for key in ("cpu_s", "wall_s"):
         if key in row:
             row[key] = round(row[key], 3)
@@ -249,12 +249,7 @@ def run(
 
 def _build_kind() -> str:
     """``release`` or ``debug`` (the quick test build: timings labelled as such)."""
-    here = str(Path(__file__).resolve().parent)
-    if here not in sys.path:
-        sys.path.insert(0, here)
-    from run import rust_build
-
-    return rust_build()
+    return _run_module().rust_build()
 
 
 def merge(row_lists: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:

@@ -133,13 +133,6 @@ impl MinHasher {
         out
     }
 
-    /// `sign`, reusing the buffer of the shingle hashes (the fused text -> signature path).
-    pub fn sign_owned(&self, mut shingles: Vec<u64>) -> Vec<u64> {
-        let mut out = vec![u64::MAX; self.num_perm];
-        self.sign_scratch(&mut shingles, &mut out);
-        out
-    }
-
     /// `sign_into`, free to overwrite `shingles` (the classic scheme mixes them in place
     /// instead of into a new buffer).
     pub fn sign_scratch(&self, shingles: &mut [u64], out: &mut [u64]) {
@@ -173,32 +166,10 @@ impl MinHasher {
         self.sign_scratch(scratch, out);
     }
 
-    /// Write the signature into `out` (`out.len() == num_perm`).
+    /// Write the signature into `out` (`out.len() == num_perm`); one path for every caller
+    /// ([`Self::sign_scratch`]), so that no other mixing code can drift from it.
     pub fn sign_into(&self, shingles: &[u64], out: &mut [u64]) {
-        debug_assert_eq!(out.len(), self.num_perm);
-        out.fill(u64::MAX);
-        match self.scheme {
-            Scheme::Classic => self.sign_classic(shingles, out),
-            Scheme::Oph => self.sign_oph(shingles, out),
-        }
-    }
-
-    fn sign_classic(&self, shingles: &[u64], out: &mut [u64]) {
-        if shingles.is_empty() {
-            return;
-        }
-        // fmix64 once per shingle, then the permutations in blocks whose accumulators stay in
-        // vector registers for the whole pass over the shingles. Same values as the
-        // definition: the minimum of `a_i * fmix64(x) + b_i` (mod 2^64) over the shingles.
-        let mixed: Vec<u64> = shingles.iter().map(|&x| fmix64(x)).collect();
-        classic_min(&mixed, &self.a, &self.b, out);
-    }
-
-    fn sign_oph(&self, shingles: &[u64], out: &mut [u64]) {
-        if shingles.is_empty() {
-            return;
-        }
-        self.oph_from_mixed(shingles.iter().map(|&x| fmix64(x ^ self.key)), out);
+        self.sign_with(shingles, &mut Vec::new(), out);
     }
 
     /// OPH from the mixed values `v = fmix64(x ^ key)` of a non-empty shingle set.
@@ -530,7 +501,6 @@ mod tests {
             for k in [1, 5, 64] {
                 let hasher = MinHasher::new(scheme, k, 42).unwrap();
                 let sig = hasher.sign(&[3, 1, 2]);
-                assert_eq!(sig, hasher.sign_owned(vec![3, 1, 2]));
                 let mut scratch = vec![u64::MAX; k];
                 hasher.sign_scratch(&mut [1, 3, 2, 3], &mut scratch);
                 assert_eq!(sig, scratch);
@@ -574,7 +544,6 @@ mod tests {
                     })
                     .collect();
                 assert_eq!(hasher.sign(set), expected, "k={k} len={len}");
-                assert_eq!(hasher.sign_owned(set.to_vec()), expected, "owned k={k} len={len}");
                 let mixed: Vec<u64> = set.iter().map(|&x| fmix64(x)).collect();
                 let mut generic = vec![u64::MAX; k];
                 classic_min_generic(&mixed, a, b, &mut generic);

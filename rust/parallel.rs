@@ -4,6 +4,19 @@ use rayon::prelude::*;
 
 use crate::Error;
 
+/// Run `work` on `num_threads` threads (`None`: rayon's global pool, one thread per core).
+fn on_pool<R: Send>(num_threads: Option<usize>, work: impl FnOnce() -> R + Send) -> Result<R, Error> {
+    match num_threads {
+        None => Ok(work()),
+        Some(0) => Err(Error::InvalidArgument("num_threads must be >= 1".into())),
+        Some(threads) => Ok(rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| Error::InvalidArgument(format!("cannot start {threads} threads: {e}")))?
+            .install(work)),
+    }
+}
+
 /// Map `f` over `items` in parallel, keeping input order, on `num_threads` threads
 /// (`None`: rayon's global pool, one thread per core). Results never depend on the count.
 pub fn map_ordered<T, R, F>(items: &[T], num_threads: Option<usize>, f: F) -> Result<Vec<R>, Error>
@@ -12,17 +25,7 @@ where
     R: Send,
     F: Fn(&T) -> R + Sync + Send,
 {
-    match num_threads {
-        None => Ok(items.par_iter().map(&f).collect()),
-        Some(0) => Err(Error::InvalidArgument("num_threads must be >= 1".into())),
-        Some(threads) => {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .map_err(|e| Error::InvalidArgument(format!("cannot start {threads} threads: {e}")))?;
-            Ok(pool.install(|| items.par_iter().map(&f).collect()))
-        }
-    }
+    on_pool(num_threads, || items.par_iter().map(&f).collect())
 }
 
 /// Fill `out`, rows of `width` values, one row per item: `f(scratch, item, row)` in parallel on
@@ -50,22 +53,12 @@ where
             items.len()
         )));
     }
-    let work = |out: &mut [R]| {
+    on_pool(num_threads, || {
         items
             .par_iter()
             .zip(out.par_chunks_mut(width))
             .for_each_init(&init, |scratch, (item, row)| f(scratch, item, row))
-    };
-    match num_threads {
-        None => work(out),
-        Some(0) => return Err(Error::InvalidArgument("num_threads must be >= 1".into())),
-        Some(threads) => rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| Error::InvalidArgument(format!("cannot start {threads} threads: {e}")))?
-            .install(|| work(out)),
-    }
-    Ok(())
+    })
 }
 
 #[cfg(test)]

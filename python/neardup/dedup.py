@@ -350,7 +350,9 @@ def check_new_keys(keys: list[Hashable], count: int, indexed: Any, what: str) ->
     if len(keys) != count:
         raise ValueError(f"{len(keys)} keys for {count} {what}")
     unique = set(keys)
-    if len(unique) == len(keys) and unique.isdisjoint(indexed):
+    # indexed.keys() walks the smaller side (the batch); set.isdisjoint(dict) would walk the
+    # whole index on every batch.
+    if len(unique) == len(keys) and indexed.keys().isdisjoint(unique):
         return  # the usual case, checked in C; the loop below finds the first offender
     seen: set[Hashable] = set()
     for i, key in enumerate(keys):
@@ -401,12 +403,14 @@ class MinHashLSH:
         if key in self._ids:
             raise ValueError(f"key {key!r} is already in the index")
         self._index.insert(self._next_id, _signature_row(minhash, self.num_perm))
-        self._remember(key)
+        self._remember([key])
 
-    def _remember(self, key: Hashable) -> None:
-        self._ids[key] = self._next_id
-        self._keys[self._next_id] = key
-        self._next_id += 1
+    def _remember(self, keys: list[Hashable]) -> None:
+        """Give ``keys`` the next ids, in order (they are already in the core index)."""
+        ids = range(self._next_id, self._next_id + len(keys))
+        self._ids.update(zip(keys, ids))
+        self._keys.update(zip(ids, keys))
+        self._next_id += len(keys)
 
     def insert_batch(
         self, keys: Sequence[Hashable], signatures: Signatures | np.ndarray, *, num_threads: int | None = None
@@ -419,9 +423,7 @@ class MinHashLSH:
         first = self._next_id
         ids = np.arange(first, first + len(keys), dtype=np.uint64)
         self._index.insert_batch(ids, values, num_threads)
-        self._ids.update(zip(keys, range(first, first + len(keys))))
-        self._keys.update(zip(range(first, first + len(keys)), keys))
-        self._next_id += len(keys)
+        self._remember(keys)
 
     def remove(self, key: Hashable) -> None:
         """Remove ``key`` from the index (an absent key raises ``ValueError``)."""
@@ -684,7 +686,9 @@ def find_duplicates(
     Exact copies (equal shingle sets; found by equal signatures, then checked exactly) are
     compared with their group's first member only, so the work stays linear in the number of
     copies (100,000 copies of one page: 99,999 comparisons, not 5 * 10**9). Clusters, kept
-    documents, scores and ``via`` are those all-pairs verification gives; ``pairs`` lists each
+    documents, scores and ``via`` are those all-pairs verification gives (with
+    ``keep="most_complete"``, up to ties: copies of one group get one completeness, where the
+    all-pairs sums could differ in the last bit and pick another copy); ``pairs`` lists each
     copy's pair with the first member (score 1) and the pairs between groups, and
     ``info["exact_copies"]`` counts the copies. Many *near*-identical documents (a page with a
     different date line in each copy) still share LSH buckets: such a bucket costs the square

@@ -32,6 +32,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from ._reference.text import check_text
+from .spans import CutText
 
 try:
     import fcntl
@@ -289,7 +290,7 @@ class RecordReader:
         return self._with_text(record, text)
 
     def _with_text(self, record: Record, text: str) -> Record:
-        long_lines = long_lines_of(text, self.max_line_chars) if self.max_line_chars is not None else []
+        long_lines = long_lines_of(text, self.max_line_chars)
         if len(text) > self.max_chars or long_lines:
             if self.oversize != "truncate":
                 record.oversized = True
@@ -303,8 +304,6 @@ class RecordReader:
         if len(text) > self.max_chars or long_lines:
             record.original = text
             record.truncated = truncation(text, long_lines, self.max_chars, self.max_line_chars)
-            from .spans import CutText
-
             text = CutText(text, record.truncated).text
         record.text = text
         return record
@@ -499,12 +498,10 @@ def truncation(text: str, long_lines: list[tuple[int, int, int]], max_chars: int
     cuts = [
         (start + max_line_chars, end, f"truncated: line {number} has {end - start:,} characters, more than the limit of {max_line_chars:,} (--max-line-chars)")
         for number, start, end in long_lines
-        if max_line_chars is not None
+        if max_line_chars is not None  # (long_lines is empty without a limit; for the type checker)
     ]
     kept = len(text) - sum(end - start for start, end, _ in cuts)
     if kept > max_chars:
-        from .spans import CutText
-
         cut = CutText(text, list(cuts))
         # The last line break that leaves at most max_chars characters (the break included).
         end = cut.text.rfind("\n", 0, max_chars)
@@ -693,12 +690,3 @@ def json_line(value: Any) -> str:
         if raw in line:
             line = line.replace(raw, escaped)
     return line + "\n"
-
-
-def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
-    count = 0
-    with open(path, "w", encoding="utf-8") as out:
-        for row in rows:
-            out.write(json_line(row))
-            count += 1
-    return count

@@ -334,10 +334,10 @@ fn cluster_py<'py>(
     Ok((as_i64(rep).into_pyarray(py), as_i64(via).into_pyarray(py)))
 }
 
-/// A banded LSH index keyed by uint64 ids (the Python layer maps user keys to ids).
 /// A batch query's ids, all queries in one array, and where each query's start (n + 1).
 type IdsAndOffsets<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<i64>>);
 
+/// A banded LSH index keyed by uint64 ids (the Python layer maps user keys to ids).
 #[pyclass(name = "LshIndex", module = "neardup._core")]
 struct PyLshIndex {
     inner: LshIndex,
