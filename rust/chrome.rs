@@ -473,7 +473,7 @@ impl Default for Params {
     fn default() -> Self {
         Params {
             min_pages: 3,
-            template_permille: 200,
+            template_permille: 300,
             inner_permille: 500,
             shape_permille: 300,
             penalty: 300,

@@ -243,8 +243,9 @@ def score(rows, model):
 
 @pytest.mark.parametrize(
     "name, body_min, chrome_min",
-    # Floors a little under the measured numbers (docs/chrome.md), well over the >=3-pages rule.
-    [("chrome-postgresql-doc-15", 0.99, 0.99), ("chrome-cleanportaleval", 0.99, 0.945)],
+    # Floors a little under the measured numbers (docs/chrome.md), well over the >=3-pages rule;
+    # CleanPortalEval's are the targets of its issue (measured 0.9941 / 0.9518).
+    [("chrome-postgresql-doc-15", 0.99, 0.99), ("chrome-cleanportaleval", 0.99, 0.95)],
 )
 def test_quality_on_labelled_sites(shared_data, name, body_min, chrome_min):
     rows = [json.loads(line) for line in gzip.open(shared_data / f"{name}.jsonl.gz", "rt")]

@@ -158,7 +158,7 @@ class ChromeModel:
         self,
         *,
         min_pages: int = 3,
-        template_permille: int = 200,
+        template_permille: int = 300,
         inner_permille: int = 500,
         shape_permille: int = 300,
         penalty: int = 300,
