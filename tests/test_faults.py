@@ -559,6 +559,30 @@ def test_a_corpus_document_in_the_index_is_not_seen_before(tmp_path):
         spool.close()
 
 
+def test_an_id_of_the_corpus_indexed_with_other_text_is_another_document(tmp_path):
+    """Ids such as FILE:LINE recur from one day's corpus to the next: an indexed document
+    whose id is also in this corpus but whose text is not that document's is from another
+    corpus, and a copy of it here is "seen before" (the own-document rule above would hide it)."""
+    from neardup.pipeline import CleanOptions, _against_index, _Doc, _Spool
+
+    yesterday = " ".join(f"word{i}" for i in range(200))
+    today = " ".join(f"other{i}" for i in range(200))
+    options = CleanOptions(index=str(tmp_path / "i.db"))
+    with AtomicOutputDir(tmp_path / "out") as out:
+        spool = _Spool(out)
+        docs = [_Doc(0, "day.jsonl:1", None, len(today)), _Doc(1, "day.jsonl:2", None, len(yesterday))]
+        docs[0].spool_offset = spool.write(today)
+        docs[1].spool_offset = spool.write(yesterday)
+        with Index(options.index) as index:
+            index.add([yesterday], ["day.jsonl:1"])
+        assert _against_index(docs, {}, spool, options) == {1: ("day.jsonl:1", 1.0)}
+        with Index(options.index) as index:  # an earlier run of this corpus added its own line 1
+            index.remove(["day.jsonl:1"])
+            index.add([today], ["day.jsonl:1"])
+        assert _against_index(docs, {}, spool, options) == {}
+        spool.close()
+
+
 def test_staging_folders_of_live_runs_are_left_alone(tmp_path):
     """A run removes killed runs' staging folders, never a live run's (it holds a lock)."""
     out = tmp_path / "out"

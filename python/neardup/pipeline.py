@@ -487,21 +487,34 @@ def _open_index(options: CleanOptions):
 
 def _against_index(docs: list[_Doc], decided: dict[int, Any], spool: _Spool, options: CleanOptions) -> dict[int, tuple[str, float]]:
     """Documents kept within this corpus that the index has seen: position -> (indexed id,
-    estimated score). A match with an id of this corpus is not "seen before": it is this
-    corpus's own document, added by an earlier run of it (one interrupted after adding part
-    of its documents to the index), and the duplicates within the corpus are decided above.
-    So a repeated run decides as the first one did."""
-    seen: dict[int, tuple[str, float]] = {}
-    own = {doc.id for doc in docs}
+    estimated score). A match with an id of this corpus whose indexed signature is that
+    document's own is not "seen before": it is this corpus's document, added by an earlier
+    run of it (one interrupted after adding part of its documents to the index), and the
+    duplicates within the corpus are decided above. So a repeated run decides as the first
+    one did. An id of this corpus indexed with other text (ids such as FILE:LINE recur in
+    the next day's file of the same name) is another corpus's document and counts."""
+    found: dict[int, list[Any]] = {}
+    position_of = {doc.id: p for p, doc in enumerate(docs)}
     kept = [p for p in range(len(docs)) if p not in decided or decided[p].action != "dropped"]
     with _open_index(options) as index:
         for first in range(0, len(kept), options.batch_size):
             chunk = kept[first : first + options.batch_size]
-            found = index.query([spool.read(docs[p].spool_offset) for p in chunk], duplicates_only=True, num_threads=options.num_threads)
-            for p, matches in zip(chunk, found):
-                others = [m for m in matches if m.id not in own]
-                if others:
-                    seen[p] = (others[0].id, float(others[0].score))
+            results = index.query([spool.read(docs[p].spool_offset) for p in chunk], duplicates_only=True, num_threads=options.num_threads)
+            found.update((p, matches) for p, matches in zip(chunk, results) if matches)
+        shared = sorted({m.id for matches in found.values() for m in matches if m.id in position_of})
+        own: set[str] = set()
+        for first in range(0, len(shared), options.batch_size):
+            ids = shared[first : first + options.batch_size]
+            texts = [spool.read(docs[position_of[i]].spool_offset) for i in ids]
+            # Equal signatures (estimated Jaccard 1.0): the index holds this document's text.
+            for id_, matches in zip(ids, index.query(texts, num_threads=options.num_threads)):
+                if any(m.id == id_ and m.jaccard == 1.0 for m in matches):
+                    own.add(id_)
+    seen: dict[int, tuple[str, float]] = {}
+    for p, matches in found.items():
+        others = [m for m in matches if m.id not in own]
+        if others:
+            seen[p] = (others[0].id, float(others[0].score))
     return seen
 
 
