@@ -961,19 +961,22 @@ def _exact_groups(signatures: np.ndarray, docs: np.ndarray, sizes: np.ndarray | 
 
 def _collision_candidates(candidates: np.ndarray, odd: np.ndarray) -> np.ndarray:
     """Candidate pairs of documents whose signature equals their head's but whose set does
-    not: each is a candidate of its head, of the head's candidates and of the other such
-    members of its group (LSH would have paired them all: equal signatures, equal band keys)."""
+    not: each is a candidate of its head, of the head's candidates, of the other such members
+    of its group and of such members of the groups of the head's candidates (LSH would have
+    paired them all: equal signatures, equal band keys)."""
     partners: dict[int, set[int]] = {}
     for i, j in candidates.tolist():
         partners.setdefault(i, set()).add(j)
         partners.setdefault(j, set()).add(i)
-    same_head: dict[int, list[int]] = {}
+    odd_of: dict[int, list[int]] = {}
     for head, member in odd.tolist():
-        same_head.setdefault(head, []).append(member)
+        odd_of.setdefault(head, []).append(member)
     extra: set[tuple[int, int]] = set()
-    for head, members in same_head.items():
+    for head, members in odd_of.items():
+        heads = partners.get(head, set()) | {head}
+        others = heads | {m for h in heads for m in odd_of.get(h, ())}
         for member in members:
-            for other in partners.get(head, set()) | {head} | set(members):
+            for other in others:
                 if other != member:
                     extra.add((min(member, other), max(member, other)))
     return np.array(sorted(extra), dtype=np.int64).reshape(-1, 2)
