@@ -143,8 +143,8 @@ pub fn from_text(
 }
 
 /// Fingerprints of many texts, in parallel; independent of the thread count.
-pub fn from_texts(
-    texts: &[String],
+pub fn from_texts<T: AsRef<str> + Sync>(
+    texts: &[T],
     n: usize,
     kind: ShingleKind,
     weighting: Weighting,
@@ -152,7 +152,9 @@ pub fn from_texts(
     num_threads: Option<usize>,
 ) -> Result<Vec<u64>, Error> {
     text::check_ngram(n)?;
-    map_ordered(texts, num_threads, |t| from_text(t, n, kind, weighting, shingle_seed))?.into_iter().collect()
+    map_ordered(texts, num_threads, |t| from_text(t.as_ref(), n, kind, weighting, shingle_seed))?
+        .into_iter()
+        .collect()
 }
 
 /// Fingerprints of documents of weighted features in CSR layout: document `i` owns

@@ -3,6 +3,7 @@
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods};
 use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
 
 use super::text::spans_array;
 use super::{text_arg, texts_arg, to_py_err};
@@ -49,8 +50,8 @@ fn line_keys_batch<'py>(
     Ok(results.into_iter().map(|k| line_keys_py(py, k)).collect())
 }
 
-/// Texts and their site keys, copied so the GIL can be released.
-fn pairs_arg(texts: &Bound<'_, PyAny>, sites: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
+/// Texts (borrowed) and their site keys, for use without the GIL.
+fn pairs_arg(texts: &Bound<'_, PyAny>, sites: &Bound<'_, PyAny>) -> PyResult<Vec<(PyBackedStr, String)>> {
     let texts = texts_arg(texts)?;
     let mut names = Vec::new();
     for (i, site) in sites.try_iter()?.enumerate() {

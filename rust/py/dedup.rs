@@ -5,10 +5,9 @@
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedStr;
 use pyo3::types::PyBytes;
 
-use super::{ngram_arg, seed_arg, text_arg, to_py_err};
+use super::{ngram_arg, seed_arg, texts_arg, to_py_err};
 use crate::cluster;
 use crate::lsh::{self, LshIndex};
 use crate::minhash::{DatasketchHasher, DatasketchScheme, MinHasher, Scheme};
@@ -94,7 +93,7 @@ fn minhash_texts<'py>(
     text::check_ngram(n).map_err(to_py_err)?;
     let kind = ShingleKind::parse(kind).map_err(to_py_err)?;
     let shingle_seed = shingle_seed.map(seed_arg).transpose()?.unwrap_or(0);
-    let texts = borrowed_texts_arg(texts)?;
+    let texts = texts_arg(texts)?;
     let mut flat = vec![0u64; texts.len() * num_perm];
     py.detach(|| {
         fill_rows(
@@ -111,24 +110,6 @@ fn minhash_texts<'py>(
     })
     .map_err(to_py_err)?;
     Ok(matrix(py, flat, texts.len(), num_perm))
-}
-
-/// The strs of a Python sequence, borrowed (not copied) for use without the GIL: CPython keeps
-/// a str's UTF-8 form for as long as the object lives, and `PyBackedStr` holds a reference.
-/// A str that cannot be borrowed gets the error `text_arg` gives for it.
-fn borrowed_texts_arg(texts: &Bound<'_, PyAny>) -> PyResult<Vec<PyBackedStr>> {
-    let mut out = Vec::new();
-    for (i, item) in texts.try_iter()?.enumerate() {
-        let item = item?;
-        match item.extract::<PyBackedStr>() {
-            Ok(text) => out.push(text),
-            Err(original) => {
-                text_arg(&item, Some(i))?;
-                return Err(original);
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// MinHash signatures of pre-hashed shingles in CSR layout (`hashes`, `offsets`).

@@ -10,6 +10,7 @@ mod text;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBytes, PyString};
 
 use crate::error::Error;
@@ -59,11 +60,20 @@ pub(crate) fn text_arg<'a>(
     }
 }
 
-/// Copy every document of a Python sequence into owned strings, so the GIL can be released.
-pub(crate) fn texts_arg(texts: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+/// The strs of a Python sequence, borrowed (not copied) for use without the GIL: CPython keeps
+/// a str's UTF-8 form for as long as the object lives, and `PyBackedStr` holds a reference.
+/// A str that cannot be borrowed gets the error `text_arg` gives for it.
+pub(crate) fn texts_arg(texts: &Bound<'_, PyAny>) -> PyResult<Vec<PyBackedStr>> {
     let mut out = Vec::new();
     for (i, item) in texts.try_iter()?.enumerate() {
-        out.push(text_arg(&item?, Some(i))?.into_owned());
+        let item = item?;
+        match item.extract::<PyBackedStr>() {
+            Ok(text) => out.push(text),
+            Err(original) => {
+                text_arg(&item, Some(i))?;
+                return Err(original);
+            }
+        }
     }
     Ok(out)
 }
