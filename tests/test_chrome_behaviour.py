@@ -216,6 +216,9 @@ def test_bad_models_are_refused(tmp_path):
     broken["sites"][0]["lines"]["keys"] = "!!"
     with pytest.raises(ValueError, match="site entry 0 lines.keys"):
         ChromeModel.from_dict(broken)
+    for name, value in [("min_pages", 1), ("penalty", "300"), ("template_permille", 1001)]:
+        with pytest.raises(ValueError, match=f"^chrome model: params: .*{name}"):
+            ChromeModel.from_dict({**good, "params": {**good["params"], name: value}})
     (tmp_path / "bad.json").write_text("{")
     with pytest.raises(ValueError, match="not JSON"):
         ChromeModel.load(tmp_path / "bad.json")

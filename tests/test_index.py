@@ -456,3 +456,28 @@ def test_an_interrupted_creation_is_created_afresh(tmp_path):
     with Index(path) as index:
         index.add(["one two three four five six"], ["a"])
         assert index.check() == [] and len(index) == 1
+
+
+def test_an_error_while_adding_is_not_hidden_by_closing_the_decisions_file(tmp_path, capsys, monkeypatch):
+    """`index add --decisions`: when adding fails (an id already indexed), closing the
+    decisions file on the way out must not replace that error with its own (a full disk
+    often shows only when a file is closed); after success, a failing close is reported."""
+    import errno
+    import io as stdio
+
+    from neardup import _index_cli
+    from neardup.io import _GuardedFile
+
+    class FullDisk(stdio.StringIO):
+        def close(self) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(_index_cli, "open_output", lambda path, **_: _GuardedFile(FullDisk(), Path(path)))
+    corpus = tmp_path / "a.jsonl"
+    corpus.write_text(json.dumps({"id": "a0", "text": article(random.Random(1))}) + "\n")
+    index = str(tmp_path / "i.db")
+    assert cli_main(["index", "add", index, str(corpus), "--decisions", str(tmp_path / "d.jsonl")]) == 3
+    assert "d.jsonl: No space left on device" in capsys.readouterr().err  # added; the close failed and says so
+    assert cli_main(["index", "add", index, str(corpus), "--decisions", str(tmp_path / "d.jsonl")]) == 1
+    err = capsys.readouterr().err
+    assert "id 'a0' is already in the index" in err and "No space" not in err

@@ -134,3 +134,36 @@ def test_atomic_output_dir(tmp_path):
     with pytest.raises(ValueError, match="plain file name"):
         with AtomicOutputDir(out) as staged:
             staged.path("../escape.txt")
+
+
+def test_a_full_disk_while_copying_stdin_names_the_copy(monkeypatch, tmp_path):
+    """Standard input is copied to a temporary file (read more than once); when that copy
+    cannot be written the error says so and where, and leaves no file behind."""
+    import errno
+    import tempfile
+
+    from neardup.io import OutputError
+
+    made = []
+
+    class Full(io.BytesIO):
+        def __init__(self, fail_on: str) -> None:
+            super().__init__()
+            self.fail_on = fail_on
+            made.append(self)
+
+        def write(self, data):  # type: ignore[override]
+            if self.fail_on == "write":
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return super().write(data)
+
+        def flush(self) -> None:
+            if self.fail_on == "flush":
+                raise OSError(errno.ENOSPC, "No space left on device")
+
+    for fail_on in ("write", "flush"):
+        monkeypatch.setattr(tempfile, "TemporaryFile", lambda fail_on=fail_on, **_: Full(fail_on))
+        reader = RecordReader(["-"], stdin=io.BytesIO(b'{"text": "a"}\n'))
+        with pytest.raises(OutputError, match=r"cannot write a copy of standard input in .*set TMPDIR.*\[ENOSPC\]"):
+            list(reader)
+        assert made[-1].closed

@@ -89,10 +89,15 @@ def cmd_add(args: argparse.Namespace) -> int:
                     added += len(batch)
                 else:
                     added += index.add(texts, ids, sites=sites, metas=metas, existing="skip" if args.skip_existing else "error")
+        except BaseException:
+            if out is not None and out is not sys.stdout:
+                out.abandon()  # quietly: the error under way is the one to report
+            raise
+        else:
+            if out is not None and out is not sys.stdout:
+                out.close()  # a full disk often shows only here: reported
         finally:
             reader.close()
-            if out is not None and out is not sys.stdout:
-                out.close()
         summary = {"added": added, "skipped_records": skipped[0], "documents": len(index)}
         if args.decisions:
             summary["dropped"] = dropped

@@ -254,7 +254,11 @@ class ChromeModel:
             )
         # Older versions' counts are valid as they are; parameters they lacked are completed
         # (docs/chrome.md, "Model format").
-        model = cls(**migrate_params(state.get("params"), version))
+        try:
+            model = cls(**migrate_params(state.get("params"), version))
+        except (TypeError, ValueError) as error:  # a saved value out of range, of the wrong type
+            message = str(error)
+            raise ValueError(message if message.startswith("chrome model") else f"chrome model: params: {message}") from None
         sites = state.get("sites")
         if not isinstance(sites, list):
             raise ValueError("chrome model: sites must be a list")

@@ -258,20 +258,23 @@ class RecordReader:
             spool = tempfile.TemporaryFile(prefix="neardup-stdin-", suffix=".jsonl")
             try:
                 source = self._stdin or sys.stdin.buffer
+                # Only the writes are the copy's: an error reading standard input stays an input error.
                 while chunk := source.read(1 << 20):
-                    try:
-                        spool.write(chunk)
-                    except OSError as error:
-                        raise output_error(f"a copy of standard input in {folder} (set TMPDIR to a folder with room)", error) from None
-                try:
-                    spool.flush()
-                except OSError as error:
-                    raise output_error(f"a copy of standard input in {folder} (set TMPDIR to a folder with room)", error) from None
+                    self._write_spool(spool, folder, chunk)
+                self._write_spool(spool, folder, None)
             except BaseException:
                 spool.close()
                 raise
             self._stdin_spool = spool
         return self._stdin_spool
+
+    @staticmethod
+    def _write_spool(spool: IO[bytes], folder: str, chunk: bytes | None) -> None:
+        """Write ``chunk`` to the copy of standard input (None: flush it)."""
+        try:
+            spool.write(chunk) if chunk is not None else spool.flush()
+        except OSError as error:
+            raise output_error(f"a copy of standard input in {folder} (set TMPDIR to a folder with room)", error) from None
 
     def _make(self, source: str, default_id: str, obj: dict[str, Any]) -> Record:
         f = self.fields
@@ -453,15 +456,20 @@ class _GuardedFile:
     def __enter__(self) -> _GuardedFile:
         return self
 
+    def abandon(self) -> None:
+        """Close quietly and discard a temporary file: on the way out of an error, the first
+        error is the one to report."""
+        try:
+            self._handle.close()
+        except OSError:
+            pass
+        self._discard()
+
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if exc_type is None:
             self.close()
-        else:  # the first error is the one to report; the file is discarded anyway
-            try:
-                self._handle.close()
-            except OSError:
-                pass
-            self._discard()
+        else:
+            self.abandon()
 
 
 def long_lines_of(text: str, limit: int | None) -> list[tuple[int, int, int]]:

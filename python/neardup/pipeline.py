@@ -669,7 +669,7 @@ def _write(
     except BaseException:
         # Close what is open quietly: the first error is the one to report.
         if documents_file is not None:
-            documents_file.__exit__(BaseException, None, None)
+            documents_file.abandon()
         if parquet_writer is not None:
             try:
                 parquet_writer.close()
