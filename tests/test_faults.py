@@ -580,6 +580,13 @@ def test_an_id_of_the_corpus_indexed_with_other_text_is_another_document(tmp_pat
             index.remove(["day.jsonl:1"])
             index.add([today], ["day.jsonl:1"])
         assert _against_index(docs, {}, spool, options) == {}
+        # An earlier run cleaned line 1 a little differently (another chrome model): a
+        # document is never a copy of itself.
+        with Index(options.index) as index:
+            index.remove(["day.jsonl:1"])
+            index.add([today.replace("other7 ", "")], ["day.jsonl:1"])
+            assert index.query([today], duplicates_only=True)[0][0].id == "day.jsonl:1"
+        assert _against_index(docs, {}, spool, options) == {}
         spool.close()
 
 

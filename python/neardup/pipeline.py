@@ -487,26 +487,43 @@ def _open_index(options: CleanOptions):
 
 def _against_index(docs: list[_Doc], decided: dict[int, Any], spool: _Spool, options: CleanOptions) -> dict[int, tuple[str, float]]:
     """Documents kept within this corpus that the index has seen: position -> (indexed id,
-    estimated score). A match with an id of this corpus whose indexed signature is that
-    document's own is not "seen before": it is this corpus's document, added by an earlier
-    run of it (one interrupted after adding part of its documents to the index), and the
-    duplicates within the corpus are decided above. So a repeated run decides as the first
-    one did. An id of this corpus indexed with other text (ids such as FILE:LINE recur in
-    the next day's file of the same name) is another corpus's document and counts."""
-    found: dict[int, list[Any]] = {}
+    estimated score). Ids of this corpus found in the index:
+    - a document's own id is never "seen before": the index holds this document from an
+      earlier run (one interrupted after adding part of the corpus, or one whose cleaned text
+      differed, under another chrome model);
+    - another id of the corpus indexed with that document's signature is that document,
+      added by an earlier run, and the duplicates within the corpus are decided above; so a
+      repeated run decides as the first one did;
+    - an id of the corpus indexed with other text (ids such as FILE:LINE recur in the next
+      day's file of the same name) is another corpus's document, and counts."""
     position_of = {doc.id: p for p, doc in enumerate(docs)}
     kept = [p for p in range(len(docs)) if p not in decided or decided[p].action != "dropped"]
+    # Per document, its matches in score order up to the first that is not an id of the corpus
+    # (the later ones are never chosen), its own id left out.
+    found: dict[int, list[Any]] = {}
+    own: set[str] = set()
     with _open_index(options) as index:
         for first in range(0, len(kept), options.batch_size):
             chunk = kept[first : first + options.batch_size]
             results = index.query([spool.read(docs[p].spool_offset) for p in chunk], duplicates_only=True, num_threads=options.num_threads)
-            found.update((p, matches) for p, matches in zip(chunk, results) if matches)
-        shared = sorted({m.id for matches in found.values() for m in matches if m.id in position_of})
-        own: set[str] = set()
-        for first in range(0, len(shared), options.batch_size):
-            ids = shared[first : first + options.batch_size]
+            for p, matches in zip(chunk, results):
+                candidates = []
+                for m in matches:
+                    if m.id == docs[p].id:
+                        if m.jaccard == 1.0:  # equal signatures: the index holds this text
+                            own.add(m.id)
+                        continue
+                    candidates.append(m)
+                    if m.id not in position_of:
+                        break
+                if candidates:
+                    found[p] = candidates
+        # Ids of the corpus not settled above (documents dropped within the corpus, which
+        # were not queried): is the index's text under the id that document's?
+        unsettled = sorted({m.id for matches in found.values() for m in matches if m.id in position_of} - own)
+        for first in range(0, len(unsettled), options.batch_size):
+            ids = unsettled[first : first + options.batch_size]
             texts = [spool.read(docs[position_of[i]].spool_offset) for i in ids]
-            # Equal signatures (estimated Jaccard 1.0): the index holds this document's text.
             for id_, matches in zip(ids, index.query(texts, num_threads=options.num_threads)):
                 if any(m.id == id_ and m.jaccard == 1.0 for m in matches):
                     own.add(id_)
