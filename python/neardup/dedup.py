@@ -789,12 +789,15 @@ def find_duplicates(
         head, member = members_of_head[:, 0], members_of_head[:, 1]
         equal = (first_inter[len(candidates) :] == sizes[head]) & (sizes[member] == sizes[head])
         if not equal.all():
-            # Equal signatures of different sets (a hash collision): such a document is
-            # compared like any other, with its head and with the head's candidates.
-            extra = _collision_candidates(candidates, members_of_head[~equal])
+            # Equal signatures of different sets (a collision: a copy missing one word often
+            # signs like the whole page). Such documents are grouped by set in turn; the first
+            # of each set is compared like any other document (with its head and the head's
+            # candidates), the others are its copies.
+            leaders, regrouped = _regroup_collisions(members_of_head[~equal], sizes, overlaps)
+            extra = _collision_candidates(candidates, leaders)
             candidates = np.concatenate([candidates, extra])
             candidate_inter = np.concatenate([candidate_inter, overlaps(extra)])
-            members_of_head = members_of_head[equal]
+            members_of_head = np.concatenate([members_of_head[equal], regrouped])
     group_of = np.arange(count, dtype=np.int64)
     group_of[members_of_head[:, 1]] = members_of_head[:, 0]
     copies = np.bincount(members_of_head[:, 0], minlength=count) if len(members_of_head) else np.zeros(count, dtype=np.int64)
@@ -957,6 +960,30 @@ def _exact_groups(signatures: np.ndarray, docs: np.ndarray, sizes: np.ndarray | 
     heads = np.sort(docs[first])
     copy = head_of != docs
     return heads.astype(np.int64), np.column_stack([head_of[copy], docs[copy]]).astype(np.int64)
+
+
+def _regroup_collisions(
+    odd: np.ndarray, sizes: np.ndarray, overlaps: Callable[[np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Documents whose signature equals their head's but whose set does not (``(head,
+    member)`` rows), grouped by set: ``(head, leader)`` for the first document of each set
+    (the lowest index) and ``(leader, member)`` for the others, its exact copies. Each round
+    compares every pending member with the first pending one of its head and size, so copies
+    of one colliding set cost one comparison each, not one per pair."""
+    pending = odd[np.argsort(odd[:, 1], kind="stable")]
+    leaders, copies = [], []
+    while len(pending):
+        keys = np.column_stack([pending[:, 0], sizes[pending[:, 1]]])
+        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        leader = pending[first, 1][inverse.reshape(-1)]
+        new = leader == pending[:, 1]
+        leaders.append(pending[new])
+        pairs = np.column_stack([leader[~new], pending[~new, 1]])
+        same = np.asarray(overlaps(pairs), dtype=np.int64) == sizes[pairs[:, 1]] if len(pairs) else np.zeros(0, dtype=bool)
+        copies.append(pairs[same])
+        pending = pending[~new][~same]
+    empty = np.zeros((0, 2), dtype=np.int64)
+    return np.concatenate([empty, *leaders]).astype(np.int64), np.concatenate([empty, *copies]).astype(np.int64)
 
 
 def _collision_candidates(candidates: np.ndarray, odd: np.ndarray) -> np.ndarray:
