@@ -445,6 +445,10 @@ def test_command_line(tmp_path, capsys):
     with pytest.raises(SystemExit) as usage:
         cli_main(["index", "frobnicate"])
     assert usage.value.code == 2
+    with pytest.raises(SystemExit) as usage:  # refused before the decisions file is opened
+        cli_main(["index", "add", index, str(first), "--skip-existing", "--decisions", str(tmp_path / "new.jsonl")])
+    assert usage.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
+    assert not (tmp_path / "new.jsonl").exists()
 
 
 def test_an_interrupted_creation_is_created_afresh(tmp_path):

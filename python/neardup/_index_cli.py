@@ -80,8 +80,6 @@ def cmd_add(args: argparse.Namespace) -> int:
                 if args.chrome:
                     index.update_chrome(texts, [s or "(none)" for s in sites])
                 if out is not None:
-                    if args.skip_existing:
-                        raise IndexDataError("--skip-existing cannot be combined with --decisions")
                     decisions = index.add_and_dedup(texts, ids, sites=sites, metas=metas)
                     for record, decision in zip(batch, decisions):
                         out.write(json_line(_decision_row(record, decision)))
@@ -147,8 +145,10 @@ def add_index_parser(commands: Any) -> None:
     add.add_argument("index", metavar="INDEX", help="the index file (SQLite)")
     add_input_arguments(add)
     add.add_argument("--batch-size", type=int, default=10_000, help="documents per transaction (default: 10000)")
-    add.add_argument("--skip-existing", action="store_true", help="leave out documents whose id is already indexed (default: error)")
-    add.add_argument("--decisions", metavar="PATH", help="decide each document against the index first; write the decisions as JSONL (- for stdout)")
+    # Exclusive: --decisions adds every document it decides (add_and_dedup skips none).
+    existing = add.add_mutually_exclusive_group()
+    existing.add_argument("--skip-existing", action="store_true", help="leave out documents whose id is already indexed (default: error)")
+    existing.add_argument("--decisions", metavar="PATH", help="decide each document against the index first; write the decisions as JSONL (- for stdout)")
     add.add_argument("--chrome", action="store_true", help="also count the pages into their sites' stored chrome models")
     creation = add.add_argument_group("parameters of a new index (an existing index keeps its own; a different value is an error)")
     creation.add_argument("--threshold", type=float, default=None, help="duplicate threshold (default: 0.8)")
