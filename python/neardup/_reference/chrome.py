@@ -23,9 +23,7 @@ _ASCII_WORD = re.compile("[a-z]+")
 
 BODY, TEMPLATE, OUTSIDE_BODY, CROSS_SITE, REPEAT = 0, 1, 2, 3, 4
 
-# (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines,
-#  decay_chars, decay_floor_permille, box_chars)
-DEFAULT_PARAMS = (3, 200, 500, 300, 300, 3, 3, 3000, 250, 80)
+# The order of the parameters tuple; the defaults are ChromeModel's.
 PARAM_NAMES = (
     "min_pages", "template_permille", "inner_permille", "shape_permille", "penalty", "cross_sites", "title_lines",
     "decay_chars", "decay_floor_permille", "box_chars",

@@ -12,8 +12,8 @@ from .xxh3 import xxh3_64
 
 REPEAT_SEED = 0x6E65_6172_6475_7003
 # (min_lines, min_chars, long_chars): a run is collapsed when it has >= min_lines lines and
-# >= min_chars characters, or >= long_chars characters in any number of lines.
-DEFAULT_PARAMS = (3, 200, 500)
+# >= min_chars characters, or >= long_chars characters in any number of lines (defaults:
+# find_repeats').
 PARAM_NAMES = ("min_lines", "min_chars", "long_chars")
 
 
