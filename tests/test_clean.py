@@ -101,6 +101,40 @@ def test_bad_input_fail_and_skip(tmp_path, capsys):
     assert any(d.get("extra") == 1 for d in kept if d["id"] == "a") or rows["a"]["action"] == "dropped"
 
 
+def test_parquet_output_keeps_every_input_column(tmp_path):
+    """documents.parquet has the columns of all the Parquet inputs: one that is null in the
+    first thousand rows (its type was once guessed from them: the write failed), one that
+    only a second file has (it was dropped)."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    def text(i: int) -> str:
+        return f"document {i} " + " ".join(f"w{(i * 7919 + k * 104729) % 100003}" for k in range(30))
+
+    first = [{"id": f"a{i}", "text": text(i), "author": None if i < 1100 else f"author {i}"} for i in range(1200)]
+    second = [{"id": f"b{i}", "text": text(5000 + i), "lang": "en", "stamp": i} for i in range(3)]
+    pq.write_table(pa.Table.from_pylist(first, schema=pa.schema([("id", pa.string()), ("text", pa.string()), ("author", pa.string())])),
+                   tmp_path / "a.parquet")
+    pq.write_table(pa.Table.from_pylist(second), tmp_path / "b.parquet")
+    assert main(["clean", str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet"), "-o", str(tmp_path / "out")]) == 0
+    table = pq.read_table(tmp_path / "out" / "documents.parquet")
+    assert table.num_rows == 1203 and table.column_names == ["id", "text", "author", "lang", "stamp"]
+    rows = {r["id"]: r for r in table.to_pylist()}
+    assert rows["a1150"]["author"] == "author 1150" and rows["a3"]["author"] is None and rows["a3"]["lang"] is None
+    assert rows["b2"]["lang"] == "en" and rows["b2"]["stamp"] == 2
+
+
+def test_renamed_id_and_text_fields_keep_the_other_fields(tmp_path):
+    """With --id-field/--text-field, kept documents are written under those names, and the
+    input's own `id` and `text` fields are other fields, kept as they were."""
+    row = {"doc_id": "k1", "body": "The body of the page, long enough to shingle into a few words.",
+           "text": "<p>an original html version</p>", "id": 42}
+    path = write_jsonl(tmp_path / "in.jsonl", [json.dumps(row)])
+    assert main(["clean", str(path), "-o", str(tmp_path / "out"), "--id-field", "doc_id", "--text-field", "body"]) == 0
+    kept = [json.loads(line) for line in (tmp_path / "out" / "documents.jsonl").read_text().splitlines()]
+    assert kept == [row]
+
+
 def test_empty_input_and_never_overwrite(tmp_path):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")

@@ -10,6 +10,7 @@ score.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -92,10 +93,25 @@ def covered(length: int, spans: Iterable[tuple[int, int]]) -> np.ndarray:
     return np.cumsum(delta[:-1]) > 0
 
 
+def matched_tokens(passages: Iterable[Passage]) -> int:
+    """Exactly matched tokens of the ``b`` side, each counted once: the most matches that
+    passages with disjoint ``b`` spans give together (a passage of ``b`` found twice in ``a``
+    is reported twice, and must not count twice). Weighted interval scheduling over the
+    ``b`` spans, in integers."""
+    items = sorted(passages, key=lambda p: (p.b_end, p.b_start, p.a_start, p.a_end))
+    ends = [p.b_end for p in items]
+    best = [0] * (len(items) + 1)  # best[i]: the most matches among the first i passages
+    for i, p in enumerate(items):
+        before = bisect.bisect_right(ends, p.b_start, 0, i)  # passages ending where p starts, or earlier
+        best[i + 1] = max(best[i], best[before] + p.matches)
+    return best[-1]
+
+
 class Containment(NamedTuple):
     """How much of ``part`` is found in ``whole``."""
 
-    #: Matched word tokens of ``part`` over all its word tokens (capped at 1.0).
+    #: Matched word tokens of ``part`` (each counted once: :func:`matched_tokens`) over all
+    #: its word tokens.
     share: float
     #: ``share >= threshold``.
     contained: bool
@@ -114,7 +130,7 @@ def containment(part: str, whole: str, *, threshold: float = 0.8, **align_args: 
 
     passages = align(whole, part, **align_args)
     total = len(tokenize(part).tokens)
-    share = min(1.0, sum(p.matches for p in passages) / total) if total else 0.0
+    share = matched_tokens(passages) / total if total else 0.0
     return Containment(share, share >= threshold, passages)
 
 

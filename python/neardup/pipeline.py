@@ -36,7 +36,7 @@ import neardup
 
 from . import _backend
 from . import report as html_report
-from .alignment import align, align_batch, body_by_agreement
+from .alignment import align, align_batch, body_by_agreement, matched_tokens
 from .chrome import ChromeModel
 from .dedup import SignedDocs, find_duplicates, minhash
 from .io import AtomicOutputDir, InputError, Record, RecordReader, input_kind, json_line, output_error
@@ -300,7 +300,7 @@ def aligned_containment(pairs: list[tuple[str, str]], num_threads: int | None = 
     scores = np.zeros(len(jobs), dtype=np.float64)
     for k, passages in enumerate(align_batch(jobs, num_threads=num_threads)):
         if sizes[k]:
-            scores[k] = min(1.0, sum(p.matches for p in passages) / sizes[k])
+            scores[k] = matched_tokens(passages) / sizes[k]
     return scores
 
 
@@ -553,6 +553,21 @@ def _add_to_index(docs: list[_Doc], decided: dict[int, Any], seen: dict[int, tup
     return {"path": str(options.index), "seen_before": len(seen), "added": added, "documents": total}
 
 
+def _documents_schema(reader: RecordReader) -> Any:
+    """The columns of documents.parquet: every column of the Parquet inputs (one schema for
+    all, so a column empty in the first rows or present in one file only is kept), the id
+    and text columns as strings (ids are written as text; the text is the cleaned text)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pa.unify_schemas([pq.read_schema(spec) for spec in reader.inputs])
+    except (pa.ArrowException, OSError) as error:
+        raise InputError(f"the columns of the Parquet inputs cannot be combined into one table: {error}") from None
+    names = (reader.fields.id, reader.fields.text)
+    return pa.schema([pa.field(name, pa.string()) for name in names] + [f for f in schema if f.name not in names])
+
+
 def _write(
     reader: RecordReader,
     same: _SameInput,
@@ -579,6 +594,8 @@ def _write(
     documents_path = out.path(documents_name)
     kept_rows: list[dict[str, Any]] = []
     parquet_writer = None
+    documents_schema = _documents_schema(reader) if parquet_out else None
+    id_field, text_field = reader.fields.id, reader.fields.text
     documents_file = None if parquet_out else out.open(documents_name)
     truncated = 0
 
@@ -590,11 +607,11 @@ def _write(
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            table = pa.Table.from_pylist(kept_rows)
+            table = pa.Table.from_pylist(kept_rows, schema=documents_schema)
             with out.guard(documents_name):
                 if parquet_writer is None:
-                    parquet_writer = pq.ParquetWriter(documents_path, table.schema)
-                parquet_writer.write_table(table.cast(parquet_writer.schema))
+                    parquet_writer = pq.ParquetWriter(documents_path, documents_schema)
+                parquet_writer.write_table(table)
         else:
             assert documents_file is not None
             documents_file.writelines(json_line(row) for row in kept_rows)
@@ -647,10 +664,9 @@ def _write(
                         parts.append("removed " + ", ".join(f"{n} {why}" for why, n in sorted(by_reason.items())))
                     if decision is not None and decision.reason != "unique":
                         parts.append(decision.reason)
-                    if record.truncated:
-                        parts.insert(0, f"truncated to the size limits ({sum(e - s for s, e, _ in record.truncated):,} characters cut)")
                     row.update(action="changed" if removed or record.truncated else "kept", reason="; ".join(parts) or "unique")
-                    kept = {"id": record.id, "text": cleaned, **{k: v for k, v in record.extra.items() if k not in ("id", "text")}}
+                    # Under the input's own field names, every other field as it was.
+                    kept = {id_field: record.id, text_field: cleaned, **record.extra}
                     kept_rows.append(kept)
                     flush_kept()
                     share = sum(e - s for s, e, _ in removed) / max(len(record.text), 1)
@@ -659,6 +675,9 @@ def _write(
                         most_chrome.sort(key=lambda item: (-item[0], item[1].index))
                         del most_chrome[options.examples :]
                 if record.truncated:
+                    # Whatever the action (changed or dropped), the reason says the text was cut.
+                    cut_note = f"truncated to the size limits ({sum(e - s for s, e, _ in record.truncated):,} characters cut)"
+                    row["reason"] = cut_note if row["reason"] in ("", "unique") else f"{cut_note}; {row['reason']}"
                     # Spans so far index the truncated text; decisions index the text as read.
                     row["removed"] = _with_truncation(record, row["removed"])
                     row["truncated"] = True
@@ -682,7 +701,7 @@ def _write(
                 import pyarrow as pa
                 import pyarrow.parquet as pq
 
-                pq.write_table(pa.table({"id": pa.array([], pa.string()), "text": pa.array([], pa.string())}), documents_path)
+                pq.write_table(documents_schema.empty_table(), documents_path)
     except BaseException:
         # Close what is open quietly: the first error is the one to report.
         if documents_file is not None:
