@@ -434,7 +434,11 @@ pub fn removed_spans(
                 start = last.1;
             }
         }
-        removed.push((start, end, code));
+        // An empty last line (after a final line break, or an empty page) whose break the
+        // span before took is nothing to remove.
+        if start < end {
+            removed.push((start, end, code));
+        }
         i = j + 1;
     }
     removed

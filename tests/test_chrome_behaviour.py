@@ -216,6 +216,10 @@ def test_bad_models_are_refused(tmp_path):
     broken["sites"][0]["lines"]["keys"] = "!!"
     with pytest.raises(ValueError, match="site entry 0 lines.keys"):
         ChromeModel.from_dict(broken)
+    for entry, message in [({"site": 5}, "site entry 0: site must be a str, got int"),
+                           ({"pages": 1}, "site entry 0: site .example.com.: invalid entry"), ({"site": "a\ud800"}, "site entry 0: .*surrogate")]:
+        with pytest.raises(ValueError, match=f"^chrome model: {message}"):
+            ChromeModel.from_dict({**good, "sites": [{**good["sites"][0], **entry}]})
     for name, value in [("min_pages", 1), ("penalty", "300"), ("template_permille", 1001)]:
         with pytest.raises(ValueError, match=f"^chrome model: params: .*{name}"):
             ChromeModel.from_dict({**good, "params": {**good["params"], name: value}})
@@ -227,8 +231,9 @@ def test_bad_models_are_refused(tmp_path):
 def test_site_key():
     assert site_key("https://WWW.Example.com:8080/a?b") == "example.com"
     assert site_key("news.example.org/x") == "news.example.org"
-    with pytest.raises(ValueError, match="has no host"):
-        site_key("https:///nohost")
+    for no_host in ("https:///nohost", "http://www./x"):
+        with pytest.raises(ValueError, match="has no host"):
+            site_key(no_host)
 
 
 def score(rows, model):
@@ -293,3 +298,15 @@ def test_template_box_inside_the_article_is_cut():
     assert kept == [*lines[5:9], lines[13], *lines[15:19]]
     without = ChromeModel(box_chars=0).update(texts, sites).strip(texts[2], "news.example").text.split("\n")
     assert without == [*lines[5:9], *box, lines[13], *lines[15:19]]
+
+
+def test_removed_spans_are_never_empty():
+    # An empty page, and a page whose last line is chrome followed by a final line break:
+    # the empty last line has nothing to remove (it used to give a zero-length span).
+    model = site_model(3)
+    assert ChromeModel().strip("", "x.com").removed == []
+    assert ChromeModel().strip("\r", "x.com").removed == []
+    text = page(3) + "\n"
+    result = model.strip(text, "example.com")
+    assert result.removed and all(r.start < r.end for r in result.removed)
+    assert result.removed[-1].end == len(text) and result.text == "\n".join(page(3).split("\n")[6:8]) + "\n"

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from ._reference.chrome import check_params
+from ._reference.repeats import check_params as check_repeat_params
 from ._reference.text import check_threads as _check_threads
 from . import _backend
 from .io import output_error
@@ -116,9 +117,10 @@ def site_key(url: str) -> str:
     if not isinstance(url, str):
         raise TypeError(f"url must be str, got {type(url).__name__}")
     host = (urlsplit(url if "//" in url else "//" + url).hostname or "").lower()
-    if not host:
+    site = host[4:] if host.startswith("www.") else host
+    if not site:  # also "www." alone: no site would be an empty key shared by every such page
         raise ValueError(f"url {url!r} has no host")
-    return host[4:] if host.startswith("www.") else host
+    return site
 
 
 def _list(values: Iterable[Any], what: str) -> Sequence[Any]:
@@ -274,10 +276,15 @@ class ChromeModel:
                 ]
             except (KeyError, TypeError) as error:
                 raise ValueError(f"{where}: missing or malformed field ({error})") from None
+            if not isinstance(site, str):
+                raise ValueError(f"{where}: site must be a str, got {type(site).__name__}")
             if isinstance(pages, bool) or not isinstance(pages, int) or pages < 1:
                 raise ValueError(f"{where}: pages must be an int >= 1, got {pages!r}")
             keys, counts, shape_keys, shape_counts = (a.astype(a.dtype.newbyteorder("=")).tolist() for a in arrays)
-            model._model.insert_site(site, pages, keys, counts, shape_keys, shape_counts)
+            try:
+                model._model.insert_site(site, pages, keys, counts, shape_keys, shape_counts)
+            except (TypeError, ValueError, OverflowError) as error:  # a lone surrogate, bad counts, ...
+                raise ValueError(f"{where}: {error}") from None
         return model
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -335,9 +342,7 @@ def _cut(text: str, removed: Any) -> Stripped:
 
 
 def _check_repeat_args(min_lines: int, min_chars: int, long_chars: int) -> None:
-    for name, value in (("min_lines", min_lines), ("min_chars", min_chars), ("long_chars", long_chars)):
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1 << 32:
-            raise ValueError(f"{name} must be an int in [0, 2**32), got {value!r}")
+    check_repeat_params((min_lines, min_chars, long_chars))  # the reference's checks, written once
 
 
 def find_repeats(text: str, *, min_lines: int = 3, min_chars: int = 200, long_chars: int = 500) -> list[Repeat]:

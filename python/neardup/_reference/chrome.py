@@ -272,7 +272,8 @@ def removed_spans(spans, decisions, copies) -> list[tuple[int, int, int]]:
             start = min(start, spans[i - 1][1])
         if removed and removed[-1][1] > start:
             start = removed[-1][1]
-        removed.append((start, end, code))
+        if start < end:  # an empty last line whose break the span before took
+            removed.append((start, end, code))
         i = j + 1
     return removed
 
