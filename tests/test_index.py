@@ -127,6 +127,27 @@ def test_batches_are_all_or_nothing_and_ids_are_checked(tmp_path):
         assert len(index) == 4 and index.check() == []
 
 
+def test_signature_counts_are_checked(tmp_path):
+    # A short sizes array used to leave the second query row without a count (no matches).
+    rng = np.random.default_rng(4)
+    sigs = rng.integers(0, 2**63, size=(2, 128), dtype=np.uint64)
+    with Index(tmp_path / "i.db") as index:
+        index.add_signatures(["a", "b"], sigs, [50, 60])
+        assert [[m.id for m in r] for r in index.query_signatures(sigs, [50, 60], duplicates_only=True)] == [["a"], ["b"]]
+        for call in (index.query_signatures, lambda s, n: index.add_signatures(["c", "d"], s, n)):
+            with pytest.raises(ValueError, match=r"sizes must be 2 counts >= 0, got shape \(1,\)"):
+                call(sigs, [50])
+            with pytest.raises(ValueError, match=r"sizes must be 2 counts >= 0, got shape \(2, 1\)"):
+                call(sigs, [[50], [60]])
+            with pytest.raises(ValueError, match=r"sizes must be 2 counts >= 0: document 1 has -3"):
+                call(sigs, [50, -3])
+        with pytest.raises(ValueError, match=r"lengths must be 2 counts >= 0, got shape \(1,\)"):
+            index.add_signatures(["c", "d"], sigs, [50, 60], lengths=[100])
+        with pytest.raises(ValueError, match=r"lengths must be 2 counts >= 0: document 0 has -1"):
+            index.add_signatures(["c", "d"], sigs, [50, 60], lengths=[-1, 100])
+        assert len(index) == 2 and index.check() == []
+
+
 def test_remove(tmp_path, monkeypatch):
     monkeypatch.setattr(index_module, "SEGMENT_DOCS", 4)  # band keys spread over segments
     rng = random.Random(9)

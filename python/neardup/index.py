@@ -186,6 +186,19 @@ def _chunks(values: Sequence[Any], size: int = _SQL_CHUNK) -> Iterator[Sequence[
         yield values[start : start + size]
 
 
+def _counts(values: Any, count: int, what: str) -> np.ndarray:
+    """``values`` as ``count`` integers >= 0 (one per signature row), else a ValueError: a
+    short array would leave rows without a count and lose their matches."""
+    counts = np.asarray(values, dtype=np.int64)
+    if counts.shape != (count,):
+        raise ValueError(f"{what} must be {count} counts >= 0, got shape {counts.shape}")
+    negative = np.flatnonzero(counts < 0)
+    if len(negative):
+        first = int(negative[0])
+        raise ValueError(f"{what} must be {count} counts >= 0: document {first} has {int(counts[first])}")
+    return counts
+
+
 def _marks(count: int) -> str:
     return ",".join("?" * count)
 
@@ -705,10 +718,8 @@ class Index:
         values = np.ascontiguousarray(getattr(signatures, "values", signatures), dtype=np.uint64)
         if values.ndim != 2 or values.shape[1] != self.num_perm:
             raise ValueError(f"signatures must be an (n, {self.num_perm}) array, got shape {values.shape}")
-        size_arr = np.asarray(sizes, dtype=np.int64)
-        if size_arr.shape != (len(values),) or (size_arr < 0).any():
-            raise ValueError(f"sizes must be {len(values)} counts >= 0, got shape {size_arr.shape}")
-        length_arr = size_arr if lengths is None else np.asarray(lengths, dtype=np.int64)
+        size_arr = _counts(sizes, len(values), "sizes")
+        length_arr = size_arr if lengths is None else _counts(lengths, len(values), "lengths")
         batch = self._batch(len(values), ids, sites, metas, values, size_arr, length_arr, num_threads)
         return self._add_batch(batch, existing)
 
@@ -763,7 +774,7 @@ class Index:
         values = np.ascontiguousarray(getattr(signatures, "values", signatures), dtype=np.uint64)
         if values.ndim != 2 or values.shape[1] != self.num_perm:
             raise ValueError(f"signatures must be an (n, {self.num_perm}) array, got shape {values.shape}")
-        size_arr = np.asarray(sizes, dtype=np.int64)
+        size_arr = _counts(sizes, len(values), "sizes")
         results: list[list[Match]] = []
         for start in range(0, len(values), QUERY_CHUNK):
             part = values[start : start + QUERY_CHUNK]
