@@ -148,6 +148,24 @@ def test_signature_counts_are_checked(tmp_path):
         assert len(index) == 2 and index.check() == []
 
 
+def test_a_single_str_is_not_taken_for_ids(tmp_path):
+    # A str used to be split into characters: ids 'p' and 'q'; remove("a3") looked for 'a'.
+    sigs = np.random.default_rng(5).integers(0, 2**63, size=(2, 128), dtype=np.uint64)
+    with Index(tmp_path / "i.db") as index:
+        index.add(["x1 y1", "x2 y2"], ["p", "q"])
+        calls = [
+            lambda ids: index.add(["x3 y3", "x4 y4"], ids),
+            lambda ids: index.add_signatures(ids, sigs, [50, 60]),
+            lambda ids: index.add_and_dedup(["x3 y3", "x4 y4"], ids),
+            index.remove,
+        ]
+        for call in calls:
+            for ids in ("pq", b"pq", bytearray(b"pq")):
+                with pytest.raises(TypeError, match="expected an iterable of str ids, got a single str/bytes"):
+                    call(ids)
+        assert sorted(r[0] for r in index._db.execute("SELECT id FROM docs")) == ["p", "q"]
+
+
 def test_remove(tmp_path, monkeypatch):
     monkeypatch.setattr(index_module, "SEGMENT_DOCS", 4)  # band keys spread over segments
     rng = random.Random(9)

@@ -199,6 +199,13 @@ def _counts(values: Any, count: int, what: str) -> np.ndarray:
     return counts
 
 
+def _check_not_single(ids: Any) -> None:
+    # A str is an iterable of its characters ("pq" would be the ids 'p' and 'q'), bytes of
+    # ints (which are valid ids).
+    if isinstance(ids, (str, bytes, bytearray)):
+        raise TypeError("expected an iterable of str ids, got a single str/bytes")
+
+
 def _marks(count: int) -> str:
     return ",".join("?" * count)
 
@@ -589,6 +596,7 @@ class Index:
     def _ids(count: int, ids: Iterable[Any] | None) -> list[str]:
         if ids is None:
             raise ValueError("ids are required: one str id per document (the id a later query reports)")
+        _check_not_single(ids)
         id_list = [i if isinstance(i, str) else str(i) if isinstance(i, int) and not isinstance(i, bool) else i for i in ids]
         if len(id_list) != count:
             raise ValueError(f"{len(id_list)} ids for {count} documents")
@@ -979,6 +987,7 @@ class Index:
     def remove(self, ids: Iterable[Any]) -> int:
         """Remove documents by id, in one transaction (an unknown id raises
         :class:`IndexDataError` naming it, and nothing is removed); the number removed."""
+        _check_not_single(ids)
         id_list = self._ids(len(ids := list(ids)), ids)
         with self._write() as db:
             rows: list[tuple[int, str, int, int, bytes]] = []
