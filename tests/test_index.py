@@ -184,6 +184,36 @@ def test_remove(tmp_path, monkeypatch):
         assert index.check() == []
 
 
+def test_check_finds_documents_with_missing_or_extra_band_rows(tmp_path):
+    from neardup._reference.dedup import GOLDEN_GAMMA, fmix64_int
+
+    rng = random.Random(11)
+    with Index(tmp_path / "i.db") as index:
+        assert (index.bands, index.rows) == (64, 2)
+        index.add([article(rng) for _ in range(6)] + [""], [f"d{i}" for i in range(6)] + ["empty"])
+        # Signature whose bands 0 and 1 have equal keys (h = fmix64(band + gamma), then
+        # h = fmix64(h ^ v) per value): one row for both, which is consistent, not a problem.
+        sig = np.random.default_rng(6).integers(0, 2**63, size=(1, 128), dtype=np.uint64)
+        before_last = [fmix64_int(fmix64_int(band + GOLDEN_GAMMA) ^ int(sig[0, 2 * band])) for band in (0, 1)]
+        sig[0, 3] = before_last[0] ^ int(sig[0, 1]) ^ before_last[1]
+        index.add_signatures(["twin-bands"], sig, [80])
+        twin = index._db.execute("SELECT doc FROM docs WHERE id = 'twin-bands'").fetchone()[0]
+        assert index._db.execute("SELECT count(*) FROM bands WHERE doc = ?", (twin,)).fetchone()[0] == 63
+        assert index.check() == []
+        # Every band row of d3 and one of d5 deleted, one row added for the empty document:
+        # d3 can no longer be found, and the totals alone no longer show it.
+        doc3, doc5, empty = (index._db.execute("SELECT doc FROM docs WHERE id = ?", (i,)).fetchone()[0] for i in ("d3", "d5", "empty"))
+        with index._db:
+            index._db.execute("DELETE FROM bands WHERE doc = ?", (doc3,))
+            key5 = index._db.execute("SELECT seg, key FROM bands WHERE doc = ? LIMIT 1", (doc5,)).fetchone()
+            index._db.execute("DELETE FROM bands WHERE seg = ? AND key = ? AND doc = ?", (*key5, doc5))
+            index._db.execute("INSERT INTO bands VALUES (0, 12345, ?)", (empty,))
+        assert index.check() == [
+            "3 documents lack band rows or have extra ones (one per band, 64, for a non-empty document; "
+            "none for an empty one): 'd3' has 0, 'd5' has 63, 'empty' has 1"
+        ]
+
+
 def test_chrome_models_are_stored_per_site(tmp_path):
     pages = [f"Site A menu\nAbout us\n{article(random.Random(i), 30)}\nFooter A" for i in range(6)]
     other = [f"Other header\n{article(random.Random(100 + i), 30)}\nOther footer" for i in range(5)]
