@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -228,6 +229,23 @@ def test_chrome_models_are_stored_per_site(tmp_path):
         with pytest.raises(IndexDataError, match="chrome models were built with"):
             index.update_chrome(texts[:1], sites[:1], min_pages=5)
         assert index.stats()["chrome_sites"] == 2
+
+
+def test_a_malformed_stored_chrome_entry_names_the_index(tmp_path):
+    path = tmp_path / "i.db"
+    texts = [f"Menu\nAbout\n{article(random.Random(i), 30)}\nFooter" for i in range(3)]
+    with Index(path) as index:
+        index.update_chrome(texts, ["s"] * 3)
+        entry = json.loads(index._db.execute("SELECT model FROM chrome").fetchone()[0])
+    # A site of the wrong type raised a bare TypeError (from both), pages 0 a bare ValueError
+    # from update_chrome: neither named the index file.
+    for change, problem in (({"site": 5}, r"site .*\bint\b"), ({"pages": 0}, r"pages must be an int >= 1, got 0")):
+        with sqlite3.connect(path) as db:
+            db.execute("UPDATE chrome SET model = ?", (json.dumps({**entry, **change}),))
+        with Index(path) as index:
+            for call in (lambda: index.update_chrome(texts[:1], ["s"]), index.chrome_model, lambda: index.chrome_model(["s"])):
+                with pytest.raises(IndexDataError, match=f"^{re.escape(str(path))}: .*{problem}"):
+                    call()
 
 
 def test_chrome_parameters_of_an_older_index_are_completed(tmp_path):

@@ -1037,7 +1037,7 @@ class Index:
                 raise IndexDataError(f"{self.path}: chrome models were built with {stored_params}, not {model.params}")
             stored = self._chrome_entries(sorted(set(sites)))
             if stored:
-                model = ChromeModel.from_dict({**model.to_dict(), "sites": stored})
+                model = self._chrome_from_entries(model, stored)
             model.update(texts, sites, num_threads=num_threads)
             entries = [e for e in model.to_dict()["sites"] if e["site"] in set(sites)]
             db.executemany(
@@ -1061,9 +1061,12 @@ class Index:
         entries = self._chrome_entries(None if sites is None else sorted(set(sites)))
         if not entries:
             return model
+        return self._chrome_from_entries(model, entries)
+
+    def _chrome_from_entries(self, model: ChromeModel, entries: list[dict[str, Any]]) -> ChromeModel:
         try:
             return ChromeModel.from_dict({**model.to_dict(), "sites": entries})
-        except ValueError as error:
+        except (TypeError, ValueError) as error:  # a stored entry of the wrong type or out of range
             raise IndexDataError(f"{self.path}: {error}") from None
 
     def _chrome_params(self, row: Any) -> dict[str, Any]:
