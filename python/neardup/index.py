@@ -1055,7 +1055,11 @@ class Index:
         return out
 
     def chrome_model(self, sites: Iterable[str] | None = None) -> ChromeModel:
-        """The stored chrome models of ``sites`` (all sites by default) as one ChromeModel."""
+        """The stored chrome models of ``sites`` (all sites by default) as one ChromeModel.
+
+        Cross-site counts are derived from the sites loaded only: a line on ``cross_sites``
+        sites of the index is ``cross_site`` boilerplate for a subset model only if enough of
+        them are in the subset. Load every site when ``cross_site`` decisions matter."""
         row = self._db.execute("SELECT value FROM meta WHERE key = 'chrome_params'").fetchone()
         model = ChromeModel(**self._chrome_params(row)) if row else ChromeModel()
         entries = self._chrome_entries(None if sites is None else sorted(set(sites)))
