@@ -225,6 +225,11 @@ def test_chrome_models_are_stored_per_site(tmp_path):
         stored = index.chrome_model()
         assert stored.to_dict() == neardup.ChromeModel().update(texts, sites).to_dict()
         assert index.chrome_model(["b.com"]).sites == ["b.com"] and index.chrome_model(["b.com"]).pages("b.com") == 5
+        # A single str was taken for its characters: the sites 'b', '.', 'c', ... (none stored).
+        with pytest.raises(TypeError, match="expected an iterable of str sites, got a single str/bytes"):
+            index.chrome_model("b.com")
+        with pytest.raises(TypeError, match="expected an iterable of str sites, got a single str/bytes"):
+            index.update_chrome(texts[:1], "s")
         assert "Site A menu" not in stored.strip(pages[0], "a.com").text
         with pytest.raises(IndexDataError, match="chrome models were built with"):
             index.update_chrome(texts[:1], sites[:1], min_pages=5)

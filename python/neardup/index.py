@@ -199,11 +199,11 @@ def _counts(values: Any, count: int, what: str) -> np.ndarray:
     return counts
 
 
-def _check_not_single(ids: Any) -> None:
+def _check_not_single(values: Any, what: str = "ids") -> None:
     # A str is an iterable of its characters ("pq" would be the ids 'p' and 'q'), bytes of
     # ints (which are valid ids).
-    if isinstance(ids, (str, bytes, bytearray)):
-        raise TypeError("expected an iterable of str ids, got a single str/bytes")
+    if isinstance(values, (str, bytes, bytearray)):
+        raise TypeError(f"expected an iterable of str {what}, got a single str/bytes")
 
 
 def _marks(count: int) -> str:
@@ -1026,6 +1026,7 @@ class Index:
     def update_chrome(self, texts: Iterable[str], sites: Iterable[str], *, num_threads: int | None = None, **params: int) -> None:
         """Count more pages into the stored chrome models of their sites (one transaction).
         ``params`` (``ChromeModel``'s) are fixed by the first call and checked afterwards."""
+        _check_not_single(sites, "sites")
         texts, sites = list(texts), list(sites)
         with self._write() as db:
             row = db.execute("SELECT value FROM meta WHERE key = 'chrome_params'").fetchone()
@@ -1062,6 +1063,7 @@ class Index:
         them are in the subset. Load every site when ``cross_site`` decisions matter."""
         row = self._db.execute("SELECT value FROM meta WHERE key = 'chrome_params'").fetchone()
         model = ChromeModel(**self._chrome_params(row)) if row else ChromeModel()
+        _check_not_single(sites, "sites")
         entries = self._chrome_entries(None if sites is None else sorted(set(sites)))
         if not entries:
             return model
