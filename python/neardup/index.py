@@ -1142,7 +1142,7 @@ class Index:
             "LEFT JOIN (SELECT doc, count(*) AS n FROM bands GROUP BY doc) AS c ON c.doc = d.doc "
             "WHERE coalesce(c.n, 0) != CASE WHEN d.size > 0 THEN ? ELSE 0 END ORDER BY d.doc"
         )
-        wrong, examples = 0, []
+        wrong, examples = 0, list[str]()
         cursor = db.execute(sql, (self.bands,))
         while found := cursor.fetchmany(_SQL_CHUNK):
             # Two bands of a document can have equal keys (the band number is mixed into the
