@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -127,6 +128,45 @@ def test_batches_are_all_or_nothing_and_ids_are_checked(tmp_path):
         assert len(index) == 4 and index.check() == []
 
 
+def test_signature_counts_are_checked(tmp_path):
+    # A short sizes array used to leave the second query row without a count (no matches).
+    rng = np.random.default_rng(4)
+    sigs = rng.integers(0, 2**63, size=(2, 128), dtype=np.uint64)
+    with Index(tmp_path / "i.db") as index:
+        index.add_signatures(["a", "b"], sigs, [50, 60])
+        assert [[m.id for m in r] for r in index.query_signatures(sigs, [50, 60], duplicates_only=True)] == [["a"], ["b"]]
+        for call in (index.query_signatures, lambda s, n: index.add_signatures(["c", "d"], s, n)):
+            with pytest.raises(ValueError, match=r"sizes must be 2 counts >= 0, got shape \(1,\)"):
+                call(sigs, [50])
+            with pytest.raises(ValueError, match=r"sizes must be 2 counts >= 0, got shape \(2, 1\)"):
+                call(sigs, [[50], [60]])
+            with pytest.raises(ValueError, match=r"sizes must be 2 counts >= 0: document 1 has -3"):
+                call(sigs, [50, -3])
+        with pytest.raises(ValueError, match=r"lengths must be 2 counts >= 0, got shape \(1,\)"):
+            index.add_signatures(["c", "d"], sigs, [50, 60], lengths=[100])
+        with pytest.raises(ValueError, match=r"lengths must be 2 counts >= 0: document 0 has -1"):
+            index.add_signatures(["c", "d"], sigs, [50, 60], lengths=[-1, 100])
+        assert len(index) == 2 and index.check() == []
+
+
+def test_a_single_str_is_not_taken_for_ids(tmp_path):
+    # A str used to be split into characters: ids 'p' and 'q'; remove("a3") looked for 'a'.
+    sigs = np.random.default_rng(5).integers(0, 2**63, size=(2, 128), dtype=np.uint64)
+    with Index(tmp_path / "i.db") as index:
+        index.add(["x1 y1", "x2 y2"], ["p", "q"])
+        calls = [
+            lambda ids: index.add(["x3 y3", "x4 y4"], ids),
+            lambda ids: index.add_signatures(ids, sigs, [50, 60]),
+            lambda ids: index.add_and_dedup(["x3 y3", "x4 y4"], ids),
+            index.remove,
+        ]
+        for call in calls:
+            for ids in ("pq", b"pq", bytearray(b"pq")):
+                with pytest.raises(TypeError, match="expected an iterable of str ids, got a single str/bytes"):
+                    call(ids)
+        assert sorted(r[0] for r in index._db.execute("SELECT id FROM docs")) == ["p", "q"]
+
+
 def test_remove(tmp_path, monkeypatch):
     monkeypatch.setattr(index_module, "SEGMENT_DOCS", 4)  # band keys spread over segments
     rng = random.Random(9)
@@ -145,6 +185,36 @@ def test_remove(tmp_path, monkeypatch):
         assert index.check() == []
 
 
+def test_check_finds_documents_with_missing_or_extra_band_rows(tmp_path):
+    from neardup._reference.dedup import GOLDEN_GAMMA, fmix64_int
+
+    rng = random.Random(11)
+    with Index(tmp_path / "i.db") as index:
+        assert (index.bands, index.rows) == (64, 2)
+        index.add([article(rng) for _ in range(6)] + [""], [f"d{i}" for i in range(6)] + ["empty"])
+        # Signature whose bands 0 and 1 have equal keys (h = fmix64(band + gamma), then
+        # h = fmix64(h ^ v) per value): one row for both, which is consistent, not a problem.
+        sig = np.random.default_rng(6).integers(0, 2**63, size=(1, 128), dtype=np.uint64)
+        before_last = [fmix64_int(fmix64_int(band + GOLDEN_GAMMA) ^ int(sig[0, 2 * band])) for band in (0, 1)]
+        sig[0, 3] = before_last[0] ^ int(sig[0, 1]) ^ before_last[1]
+        index.add_signatures(["twin-bands"], sig, [80])
+        twin = index._db.execute("SELECT doc FROM docs WHERE id = 'twin-bands'").fetchone()[0]
+        assert index._db.execute("SELECT count(*) FROM bands WHERE doc = ?", (twin,)).fetchone()[0] == 63
+        assert index.check() == []
+        # Every band row of d3 and one of d5 deleted, one row added for the empty document:
+        # d3 can no longer be found, and the totals alone no longer show it.
+        doc3, doc5, empty = (index._db.execute("SELECT doc FROM docs WHERE id = ?", (i,)).fetchone()[0] for i in ("d3", "d5", "empty"))
+        with index._db:
+            index._db.execute("DELETE FROM bands WHERE doc = ?", (doc3,))
+            key5 = index._db.execute("SELECT seg, key FROM bands WHERE doc = ? LIMIT 1", (doc5,)).fetchone()
+            index._db.execute("DELETE FROM bands WHERE seg = ? AND key = ? AND doc = ?", (*key5, doc5))
+            index._db.execute("INSERT INTO bands VALUES (0, 12345, ?)", (empty,))
+        assert index.check() == [
+            "3 documents lack band rows or have extra ones (one per band, 64, for a non-empty document; "
+            "none for an empty one): 'd3' has 0, 'd5' has 63, 'empty' has 1"
+        ]
+
+
 def test_chrome_models_are_stored_per_site(tmp_path):
     pages = [f"Site A menu\nAbout us\n{article(random.Random(i), 30)}\nFooter A" for i in range(6)]
     other = [f"Other header\n{article(random.Random(100 + i), 30)}\nOther footer" for i in range(5)]
@@ -155,10 +225,32 @@ def test_chrome_models_are_stored_per_site(tmp_path):
         stored = index.chrome_model()
         assert stored.to_dict() == neardup.ChromeModel().update(texts, sites).to_dict()
         assert index.chrome_model(["b.com"]).sites == ["b.com"] and index.chrome_model(["b.com"]).pages("b.com") == 5
+        # A single str was taken for its characters: the sites 'b', '.', 'c', ... (none stored).
+        with pytest.raises(TypeError, match="expected an iterable of str sites, got a single str/bytes"):
+            index.chrome_model("b.com")
+        with pytest.raises(TypeError, match="expected an iterable of str sites, got a single str/bytes"):
+            index.update_chrome(texts[:1], "s")
         assert "Site A menu" not in stored.strip(pages[0], "a.com").text
         with pytest.raises(IndexDataError, match="chrome models were built with"):
             index.update_chrome(texts[:1], sites[:1], min_pages=5)
         assert index.stats()["chrome_sites"] == 2
+
+
+def test_a_malformed_stored_chrome_entry_names_the_index(tmp_path):
+    path = tmp_path / "i.db"
+    texts = [f"Menu\nAbout\n{article(random.Random(i), 30)}\nFooter" for i in range(3)]
+    with Index(path) as index:
+        index.update_chrome(texts, ["s"] * 3)
+        entry = json.loads(index._db.execute("SELECT model FROM chrome").fetchone()[0])
+    # A site of the wrong type raised a bare TypeError (from both), pages 0 a bare ValueError
+    # from update_chrome: neither named the index file.
+    for change, problem in (({"site": 5}, r"site .*\bint\b"), ({"pages": 0}, r"pages must be an int >= 1, got 0")):
+        with sqlite3.connect(path) as db:
+            db.execute("UPDATE chrome SET model = ?", (json.dumps({**entry, **change}),))
+        with Index(path) as index:
+            for call in (lambda: index.update_chrome(texts[:1], ["s"]), index.chrome_model, lambda: index.chrome_model(["s"])):
+                with pytest.raises(IndexDataError, match=f"^{re.escape(str(path))}: .*{problem}"):
+                    call()
 
 
 def test_chrome_parameters_of_an_older_index_are_completed(tmp_path):

@@ -186,6 +186,26 @@ def _chunks(values: Sequence[Any], size: int = _SQL_CHUNK) -> Iterator[Sequence[
         yield values[start : start + size]
 
 
+def _counts(values: Any, count: int, what: str) -> np.ndarray:
+    """``values`` as ``count`` integers >= 0 (one per signature row), else a ValueError: a
+    short array would leave rows without a count and lose their matches."""
+    counts = np.asarray(values, dtype=np.int64)
+    if counts.shape != (count,):
+        raise ValueError(f"{what} must be {count} counts >= 0, got shape {counts.shape}")
+    negative = np.flatnonzero(counts < 0)
+    if len(negative):
+        first = int(negative[0])
+        raise ValueError(f"{what} must be {count} counts >= 0: document {first} has {int(counts[first])}")
+    return counts
+
+
+def _check_not_single(values: Any, what: str = "ids") -> None:
+    # A str is an iterable of its characters ("pq" would be the ids 'p' and 'q'), bytes of
+    # ints (which are valid ids).
+    if isinstance(values, (str, bytes, bytearray)):
+        raise TypeError(f"expected an iterable of str {what}, got a single str/bytes")
+
+
 def _marks(count: int) -> str:
     return ",".join("?" * count)
 
@@ -576,6 +596,7 @@ class Index:
     def _ids(count: int, ids: Iterable[Any] | None) -> list[str]:
         if ids is None:
             raise ValueError("ids are required: one str id per document (the id a later query reports)")
+        _check_not_single(ids)
         id_list = [i if isinstance(i, str) else str(i) if isinstance(i, int) and not isinstance(i, bool) else i for i in ids]
         if len(id_list) != count:
             raise ValueError(f"{len(id_list)} ids for {count} documents")
@@ -705,10 +726,8 @@ class Index:
         values = np.ascontiguousarray(getattr(signatures, "values", signatures), dtype=np.uint64)
         if values.ndim != 2 or values.shape[1] != self.num_perm:
             raise ValueError(f"signatures must be an (n, {self.num_perm}) array, got shape {values.shape}")
-        size_arr = np.asarray(sizes, dtype=np.int64)
-        if size_arr.shape != (len(values),) or (size_arr < 0).any():
-            raise ValueError(f"sizes must be {len(values)} counts >= 0, got shape {size_arr.shape}")
-        length_arr = size_arr if lengths is None else np.asarray(lengths, dtype=np.int64)
+        size_arr = _counts(sizes, len(values), "sizes")
+        length_arr = size_arr if lengths is None else _counts(lengths, len(values), "lengths")
         batch = self._batch(len(values), ids, sites, metas, values, size_arr, length_arr, num_threads)
         return self._add_batch(batch, existing)
 
@@ -763,7 +782,7 @@ class Index:
         values = np.ascontiguousarray(getattr(signatures, "values", signatures), dtype=np.uint64)
         if values.ndim != 2 or values.shape[1] != self.num_perm:
             raise ValueError(f"signatures must be an (n, {self.num_perm}) array, got shape {values.shape}")
-        size_arr = np.asarray(sizes, dtype=np.int64)
+        size_arr = _counts(sizes, len(values), "sizes")
         results: list[list[Match]] = []
         for start in range(0, len(values), QUERY_CHUNK):
             part = values[start : start + QUERY_CHUNK]
@@ -968,6 +987,7 @@ class Index:
     def remove(self, ids: Iterable[Any]) -> int:
         """Remove documents by id, in one transaction (an unknown id raises
         :class:`IndexDataError` naming it, and nothing is removed); the number removed."""
+        _check_not_single(ids)
         id_list = self._ids(len(ids := list(ids)), ids)
         with self._write() as db:
             rows: list[tuple[int, str, int, int, bytes]] = []
@@ -1006,6 +1026,7 @@ class Index:
     def update_chrome(self, texts: Iterable[str], sites: Iterable[str], *, num_threads: int | None = None, **params: int) -> None:
         """Count more pages into the stored chrome models of their sites (one transaction).
         ``params`` (``ChromeModel``'s) are fixed by the first call and checked afterwards."""
+        _check_not_single(sites, "sites")
         texts, sites = list(texts), list(sites)
         with self._write() as db:
             row = db.execute("SELECT value FROM meta WHERE key = 'chrome_params'").fetchone()
@@ -1017,7 +1038,7 @@ class Index:
                 raise IndexDataError(f"{self.path}: chrome models were built with {stored_params}, not {model.params}")
             stored = self._chrome_entries(sorted(set(sites)))
             if stored:
-                model = ChromeModel.from_dict({**model.to_dict(), "sites": stored})
+                model = self._chrome_from_entries(model, stored)
             model.update(texts, sites, num_threads=num_threads)
             entries = [e for e in model.to_dict()["sites"] if e["site"] in set(sites)]
             db.executemany(
@@ -1035,15 +1056,23 @@ class Index:
         return out
 
     def chrome_model(self, sites: Iterable[str] | None = None) -> ChromeModel:
-        """The stored chrome models of ``sites`` (all sites by default) as one ChromeModel."""
+        """The stored chrome models of ``sites`` (all sites by default) as one ChromeModel.
+
+        Cross-site counts are derived from the sites loaded only: a line on ``cross_sites``
+        sites of the index is ``cross_site`` boilerplate for a subset model only if enough of
+        them are in the subset. Load every site when ``cross_site`` decisions matter."""
         row = self._db.execute("SELECT value FROM meta WHERE key = 'chrome_params'").fetchone()
         model = ChromeModel(**self._chrome_params(row)) if row else ChromeModel()
+        _check_not_single(sites, "sites")
         entries = self._chrome_entries(None if sites is None else sorted(set(sites)))
         if not entries:
             return model
+        return self._chrome_from_entries(model, entries)
+
+    def _chrome_from_entries(self, model: ChromeModel, entries: list[dict[str, Any]]) -> ChromeModel:
         try:
             return ChromeModel.from_dict({**model.to_dict(), "sites": entries})
-        except ValueError as error:
+        except (TypeError, ValueError) as error:  # a stored entry of the wrong type or out of range
             raise IndexDataError(f"{self.path}: {error}") from None
 
     def _chrome_params(self, row: Any) -> dict[str, Any]:
@@ -1081,7 +1110,9 @@ class Index:
 
     def check(self) -> list[str]:
         """Consistency problems (an empty list when the index is consistent): SQLite's
-        integrity check, each batch's documents complete, one band row per band per document."""
+        integrity check, each batch's documents complete, one band row per band of each
+        non-empty document (fewer only where two of its bands share a key) and none of an empty
+        one. Reads every band row once (one grouped query), so it takes a while on a large index."""
         problems: list[str] = []
         with self._read() as db:
             integrity = [r[0] for r in db.execute("PRAGMA integrity_check")]
@@ -1096,14 +1127,47 @@ class Index:
             orphans = db.execute("SELECT count(*) FROM docs WHERE batch NOT IN (SELECT batch FROM batches)").fetchone()[0]
             if orphans:
                 problems.append(f"{orphans} documents belong to no recorded batch")
-            nonempty = db.execute("SELECT count(*) FROM docs WHERE size > 0").fetchone()[0]
-            band_rows = db.execute("SELECT count(*) FROM bands").fetchone()[0]
-            if band_rows > nonempty * self.bands:
-                problems.append(f"{band_rows} band rows for {nonempty} documents of {self.bands} bands")
+            problems.extend(self._check_band_rows(db))
             dangling = db.execute("SELECT count(*) FROM bands WHERE doc NOT IN (SELECT doc FROM docs)").fetchone()[0]
             if dangling:
                 problems.append(f"{dangling} band rows name no document")
         return problems
+
+    def _check_band_rows(self, db: sqlite3.Connection, shown: int = 5) -> list[str]:
+        """Documents whose number of band rows is not their number of distinct band keys."""
+        # One pass over the band table, grouped by document; only the documents whose count
+        # is off come back to Python, a chunk at a time.
+        sql = (
+            "SELECT d.id, d.size, coalesce(c.n, 0), d.signature FROM docs AS d "
+            "LEFT JOIN (SELECT doc, count(*) AS n FROM bands GROUP BY doc) AS c ON c.doc = d.doc "
+            "WHERE coalesce(c.n, 0) != CASE WHEN d.size > 0 THEN ? ELSE 0 END ORDER BY d.doc"
+        )
+        wrong, examples = 0, list[str]()
+        cursor = db.execute(sql, (self.bands,))
+        while found := cursor.fetchmany(_SQL_CHUNK):
+            # Two bands of a document can have equal keys (the band number is mixed into the
+            # key, so only by a 64-bit collision or crafted signatures); INSERT OR IGNORE then
+            # stores one row for both. Such a document is right with fewer rows: recount its keys.
+            short = [r for r in found if r[1] > 0 and 0 < r[2] < self.bands]
+            distinct: dict[str, int] = {}
+            if short:
+                sigs = self._signatures([r[3] for r in short], [r[0] for r in short])
+                keys = np.asarray(_impl.band_keys(sigs, self.bands, self.rows, None), dtype=np.uint64)
+                keys = np.sort(keys.reshape(len(short), self.bands), axis=1)
+                counts = (np.diff(keys, axis=1) != 0).sum(axis=1) + 1
+                distinct = {r[0]: int(c) for r, c in zip(short, counts.tolist())}
+            for id_, _, rows, _ in found:
+                if distinct.get(id_) != rows:
+                    wrong += 1
+                    if len(examples) < shown:
+                        examples.append(f"{id_!r} has {rows}")
+        if not wrong:
+            return []
+        more = ", ..." if wrong > shown else ""
+        return [
+            f"{wrong} documents lack band rows or have extra ones (one per band, {self.bands}, for a "
+            f"non-empty document; none for an empty one): {', '.join(examples)}{more}"
+        ]
 
 
 class IndexMigrated(UserWarning):
