@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,34 @@ def test_jsonl_plain_gz_and_zst(tmp_path):
     assert [r.id for r in records] == ["0", "1", "2", "10", "11", "12", "20", "21", "22"]
     assert records[0].site == "example.org" and records[0].text == "document number 0"
     assert records[4].source == f"{gz}:2"
+
+
+def test_truncated_or_corrupt_compressed_input_is_an_error_naming_the_file(tmp_path):
+    """A cut-short .gz or .zst, or one holding garbage, fails naming the file; never fewer records."""
+    zstandard = pytest.importorskip("zstandard")
+    data = b"".join(json.dumps({"id": i, "text": f"document number {i} " * 20}).encode() + b"\n" for i in range(200))
+    frames = zstandard.ZstdCompressor().compress(data[:5000]) + zstandard.ZstdCompressor().compress(data[5000:])
+    whole = tmp_path / "frames.jsonl.zst"
+    whole.write_bytes(frames)
+    assert len(list(RecordReader([str(whole)]))) == 200  # every frame is read
+    empty = tmp_path / "empty.jsonl.zst"
+    empty.write_bytes(b"")
+    assert list(RecordReader([str(empty)])) == []
+    gz = gzip.compress(data)
+    cases = {
+        "cut.jsonl.gz": (gz[: len(gz) // 2], r"truncated"),
+        "junk.jsonl.gz": (gz[:20] + b"\xff" * 200 + gz[220:], r"corrupt gzip data"),
+        "cut.jsonl.zst": (frames[:-10], r"truncated: the file ends in the middle of a zstd frame"),
+        "cut-first.jsonl.zst": (frames[: len(frames) // 4], r"truncated"),
+        "junk.jsonl.zst": (b"garbage, not zstd at all", r"corrupt zstd data"),
+        "tail.jsonl.zst": (frames + b"garbage after the frames", r"corrupt zstd data"),
+    }
+    for name, (content, problem) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        for on_error in ("fail", "skip"):
+            with pytest.raises(InputError, match=rf"^{re.escape(str(path))}: {problem}"):
+                list(RecordReader([str(path)], on_error=on_error))
 
 
 def test_bad_records_are_named_and_skippable(tmp_path):

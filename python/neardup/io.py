@@ -24,6 +24,7 @@ import signal
 import sys
 import tempfile
 import threading
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -127,14 +128,72 @@ def site_of(site: object, url: object) -> str | None:
     return None
 
 
+class _Corrupt(Exception):
+    """A compressed input that is truncated or corrupt (raised as InputError naming it)."""
+
+
+class _ZstdFrames(io.RawIOBase):
+    """The decompressed bytes of every frame of a ``.zst`` file, in order. A file that ends
+    inside a frame raises :class:`_Corrupt`: zstandard's stream reader returns what it has
+    then, so a truncated file would read as fewer records without a word."""
+
+    # Compressed bytes per step: under a MB of output for text; small, as it also bounds what
+    # one step of a pathological file (long runs of one byte) expands to in memory.
+    CHUNK = 1 << 16
+
+    def __init__(self, path: Path) -> None:
+        import zstandard
+
+        super().__init__()
+        self._error = zstandard.ZstdError
+        self._decompressor = zstandard.ZstdDecompressor()
+        self._frame: Any = None  # the decompressobj of the frame under way; None between frames
+        self._file = open(path, "rb")
+        self._out = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._out:
+            chunk = self._file.read(self.CHUNK)
+            if not chunk:
+                if self._frame is not None:
+                    raise _Corrupt("truncated: the file ends in the middle of a zstd frame")
+                return 0
+            self._out = memoryview(self._decompress(chunk))
+        size = min(len(buffer), len(self._out))
+        buffer[:size] = self._out[:size]
+        self._out = self._out[size:]
+        return size
+
+    def _decompress(self, data: bytes) -> bytes:
+        parts = []
+        try:
+            while data:
+                if self._frame is None:
+                    self._frame = self._decompressor.decompressobj()
+                parts.append(self._frame.decompress(data))
+                data = b""
+                if self._frame.eof:  # the frame is complete: what follows starts the next one
+                    data, self._frame = self._frame.unused_data, None
+        except self._error as error:
+            raise _Corrupt(f"corrupt zstd data ({error})") from None
+        return b"".join(parts)
+
+    def close(self) -> None:
+        try:
+            self._file.close()
+        finally:
+            super().close()
+
+
 def _open_binary(path: Path) -> IO[bytes]:
     name = path.name.lower()
     if name.endswith(".gz"):
         return gzip.open(path, "rb")
     if name.endswith(".zst"):
-        import zstandard
-
-        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True))
+        return io.BufferedReader(_ZstdFrames(path))
     return open(path, "rb")
 
 
@@ -228,11 +287,18 @@ class RecordReader:
     def _read(self, spec: str) -> Iterator[Record]:
         try:
             yield from self._read_kind(spec)
+        except _Corrupt as error:
+            raise InputError(f"{spec}: {error}") from None
+        except EOFError:  # gzip's word for a file cut short
+            raise InputError(f"{spec}: truncated: the file ends before the end of its gzip data") from None
+        except zlib.error as error:
+            raise InputError(f"{spec}: corrupt gzip data ({error})") from None
         except OSError as error:
             if isinstance(error, OutputError):
                 raise
-            # An input that vanished, lost its permissions or fails to read mid-way (also
-            # a corrupt .gz: gzip.BadGzipFile is an OSError).
+            if isinstance(error, gzip.BadGzipFile):
+                raise InputError(f"{spec}: corrupt gzip data ({error})") from None
+            # An input that vanished, lost its permissions or fails to read mid-way.
             raise InputError(f"{spec}: cannot read: {_explain(error)}") from None
 
     def _read_kind(self, spec: str) -> Iterator[Record]:
