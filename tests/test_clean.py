@@ -101,6 +101,20 @@ def test_bad_input_fail_and_skip(tmp_path, capsys):
     assert any(d.get("extra") == 1 for d in kept if d["id"] == "a") or rows["a"]["action"] == "dropped"
 
 
+def test_an_input_given_twice_is_not_cleaned_twice(tmp_path, capsys):
+    source = write_jsonl(tmp_path / "c1.jsonl", corpus_lines())
+    out = tmp_path / "out"
+    assert main(["clean", str(source), str(source), "-o", str(out)]) == 1
+    assert "c1.jsonl:1: duplicate id 'a'" in capsys.readouterr().err
+    assert not out.exists() or not any(out.iterdir())
+    assert main(["clean", str(source), str(source), "-o", str(out), "--on-error", "skip"]) == 0
+    rows = [json.loads(line) for line in (out / "decisions.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["a", "b", "c"] * 2  # every input record has its row
+    assert [r["action"] for r in rows[3:]] == ["skipped"] * 3
+    assert all(r["reason"].endswith(": the same input is given twice)") for r in rows[3:])
+    assert json.loads((out / "summary.json").read_text())["skipped"] == 3
+
+
 def test_empty_input_and_never_overwrite(tmp_path):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")

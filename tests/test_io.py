@@ -92,6 +92,23 @@ def test_bad_records_are_named_and_skippable(tmp_path):
     assert all(r.text is None for r in records[1:])
 
 
+def test_an_input_given_twice_is_a_duplicate_id_in_every_pass(tmp_path):
+    """The same file (or -) given twice reads the same ids twice in one pass: duplicates, as
+    from any two inputs; a reader read again (the next pass) starts afresh."""
+    path = write_lines(tmp_path / "c1.jsonl", GOOD)
+    with pytest.raises(InputError, match=rf"c1\.jsonl:1: duplicate id '0' \(first seen at {re.escape(str(path))}:1: the same input is given twice\)"):
+        list(RecordReader([str(path), str(path)]))
+    reader = RecordReader([str(path), str(path)], on_error="skip")
+    for _ in range(2):
+        records = list(reader)
+        assert [r.error is None for r in records] == [True] * 3 + [False] * 3
+        assert all(r.text is None and r.error.startswith(f"duplicate id '{r.id}'") for r in records[3:])
+    stdin = RecordReader(["-", "-"], stdin=io.BytesIO(b"\n".join(GOOD)), on_error="skip")
+    for _ in range(2):
+        assert [r.error for r in stdin][3] == "duplicate id '0' (first seen at <stdin>:1: the same input is given twice)"
+    stdin.close()
+
+
 def test_field_names_and_size_limit(tmp_path):
     path = write_lines(tmp_path / "f.jsonl", [json.dumps({"key": "k1", "body": "x" * 50, "domain": "news.example"}).encode()])
     (record,) = RecordReader([str(path)], fields=Fields(id="key", text="body", site="domain"))

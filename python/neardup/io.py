@@ -263,6 +263,11 @@ class RecordReader:
         self._stdin_spool: IO[bytes] | None = None
 
     def __iter__(self) -> Iterator[Record]:
+        # One pass over the corpus; callers make several, each with its own ``seen``. Within
+        # a pass an id read a second time is a duplicate, wherever it came from: a file (or -)
+        # given twice reads as the same records, with the same sources, again, and would be
+        # decided twice. Sounder than refusing equal paths up front: the rule decisions rely
+        # on (one id, one decision) then holds however the inputs are named, with no second rule.
         seen: dict[str, str] = {}
         index = 0
         for spec in self.inputs:
@@ -270,9 +275,12 @@ class RecordReader:
                 record.index = index
                 index += 1
                 if record.error is None:
-                    first = seen.setdefault(record.id, record.source)
-                    if first != record.source:
-                        record.error = f"duplicate id {record.id!r} (first seen at {first})"
+                    first = seen.get(record.id)
+                    if first is None:
+                        seen[record.id] = record.source
+                    else:
+                        again = ": the same input is given twice" if first == record.source else ""
+                        record.error = f"duplicate id {record.id!r} (first seen at {first}{again})"
                         record.text = None
                 fatal = self.on_error == "fail" and not (record.oversized and self.oversize == "skip")
                 if record.error is not None and fatal:
