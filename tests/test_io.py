@@ -132,6 +132,24 @@ def test_folder_of_txt_and_stdin(tmp_path):
     reader.close()
 
 
+def test_a_folder_without_txt_files_is_an_error_naming_it(tmp_path):
+    spark = tmp_path / "spark"
+    spark.mkdir()
+    for name in ("part-00000.parquet", "part-00001.parquet", "_SUCCESS", "notes.jsonl"):
+        (spark / name).write_bytes(b"")
+    (spark / "sub").mkdir()
+    (spark / "sub" / "inside.txt").write_text("not read: sub-folders are not", encoding="utf-8")
+    for on_error in ("fail", "skip"):
+        with pytest.raises(InputError, match=rf"^{re.escape(str(spark))}: the folder holds no \.txt files .*; 5 other entries ignored \(_SUCCESS, notes\.jsonl, part-00000\.parquet, \.\.\.\)$"):
+            list(RecordReader([str(spark)], on_error=on_error))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(InputError, match=r"empty: the folder holds no \.txt files .*; 0 other entries ignored$"):
+        list(RecordReader([str(empty)]))
+    (spark / "Upper.TXT").write_text("read: the suffix is matched in any case", encoding="utf-8")
+    assert [(r.id, r.text) for r in RecordReader([str(spark)])] == [("Upper", "read: the suffix is matched in any case")]
+
+
 def test_parquet(tmp_path):
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq

@@ -1,7 +1,7 @@
 """Reading corpora and writing results.
 
 Inputs: JSONL (optionally ``.gz`` or ``.zst``), Parquet, a folder of ``.txt`` files (the file
-name is the id), or ``-`` for JSONL on stdin. Every record comes out as a :class:`Record`;
+name is the id; ``.TXT`` too; a folder without any is an error), or ``-`` for JSONL on stdin. Every record comes out as a :class:`Record`;
 one that cannot be read carries an ``error`` naming the file, the line and the problem, so
 that callers either fail on it or account for it as skipped. Nothing is dropped silently.
 
@@ -408,7 +408,18 @@ class RecordReader:
             yield self._make(source, default_id, obj)
 
     def _read_folder(self, folder: Path) -> Iterator[Record]:
-        for path in sorted(p for p in folder.iterdir() if p.suffix == ".txt" and p.is_file()):
+        # .txt in any case, as file inputs' suffixes are (.JSONL, .Parquet).
+        entries = sorted(folder.iterdir())
+        texts = [p for p in entries if p.suffix.lower() == ".txt" and p.is_file()]
+        if not texts:
+            # Likely the wrong folder (say, a Spark output of part-*.parquet): not 0 documents.
+            others = [p.name for p in entries]
+            shown = f" ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''})" if others else ""
+            raise InputError(
+                f"{folder}: the folder holds no .txt files (a folder input is read as one document per .txt file; "
+                f"sub-folders are not read); {len(others)} other entr{'y' if len(others) == 1 else 'ies'} ignored{shown}"
+            )
+        for path in texts:
             record = Record(-1, path.stem, None, source=str(path))
             try:
                 text = path.read_bytes().decode("utf-8")
