@@ -162,6 +162,29 @@ def test_parquet(tmp_path):
     assert records[1].source == f"{path}#1"
 
 
+def test_a_corrupt_parquet_input_is_an_error_naming_it(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    good = tmp_path / "good.parquet"
+    pq.write_table(pa.table({"id": [str(i) for i in range(100)], "text": [f"document {i}" for i in range(100)]}), good)
+    pq.write_table(pa.table({"id": [str(i) for i in range(3000)], "text": [f"document {i}" for i in range(3000)]}), tmp_path / "two.parquet", row_group_size=1500)
+    broken = bytearray((tmp_path / "two.parquet").read_bytes())
+    second = pq.ParquetFile(tmp_path / "two.parquet").metadata.row_group(1).column(1).data_page_offset
+    broken[second + 30 : second + 60] = b"\xff" * 30  # the page header of the second row group
+    cases = {
+        "junk.parquet": (b"PAR1 and then not Parquet at all", ""),
+        "cut.parquet": (good.read_bytes()[:-40], ""),
+        "page.parquet": (bytes(broken), r" after row \d+"),
+    }
+    for name, (content, where) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        for on_error in ("fail", "skip"):
+            with pytest.raises(InputError, match=rf"^{re.escape(str(path))}: cannot read as Parquet{where}: "):
+                list(RecordReader([str(path)], on_error=on_error))
+
+
 def test_empty_and_missing_inputs(tmp_path):
     empty = tmp_path / "empty.jsonl"
     empty.write_bytes(b"")

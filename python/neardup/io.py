@@ -432,14 +432,22 @@ class RecordReader:
             yield record
 
     def _read_parquet(self, path: Path) -> Iterator[Record]:
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        parquet = pq.ParquetFile(path)
         row = 0
-        for batch in parquet.iter_batches(batch_size=1024):
-            for obj in batch.to_pylist():
-                yield self._make(f"{path}#{row}", f"{path.name}#{row}", obj)
-                row += 1
+        try:
+            parquet = pq.ParquetFile(path)
+            for batch in parquet.iter_batches(batch_size=1024):
+                for obj in batch.to_pylist():
+                    yield self._make(f"{path}#{row}", f"{path.name}#{row}", obj)
+                    row += 1
+        except (pa.ArrowException, OSError) as error:
+            # pyarrow's messages (magic bytes not found, a bad page header: a plain OSError)
+            # do not name the file.
+            where = f" after row {row - 1}" if row else ""
+            detail = _explain(error) if isinstance(error, OSError) else str(error)
+            raise InputError(f"{path}: cannot read as Parquet{where}: {detail.strip()}") from None
 
 
 def open_output(path: str | os.PathLike[str], *, atomic: bool = False) -> _GuardedFile:
