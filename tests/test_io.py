@@ -109,6 +109,19 @@ def test_an_input_given_twice_is_a_duplicate_id_in_every_pass(tmp_path):
     stdin.close()
 
 
+def test_malformed_json_is_placed_at_its_column(tmp_path):
+    lines = [b'{"id": "a" "text": "x"}', b'{"id": "b", "text": "x"', b'{"id": "c", "text": "a\tb"}', b'{"id": "d", "text": "x', b'{"id": "e", "text": "x"} 1']
+    path = write_lines(tmp_path / "m.jsonl", lines[:3] + [lines[3] + b"\r", lines[4]])  # one line ending \r\n
+    errors = [r.error for r in RecordReader([str(path)], on_error="skip")]
+    assert errors == [
+        "malformed JSON: Expecting ',' delimiter at column 12",
+        "malformed JSON: Expecting ',' delimiter at column 24 (the end of the line)",
+        "malformed JSON: Invalid control character at column 23",
+        "malformed JSON: Unterminated string starting at column 21",
+        "malformed JSON: Extra data at column 26",
+    ]
+
+
 def test_field_names_and_size_limit(tmp_path):
     path = write_lines(tmp_path / "f.jsonl", [json.dumps({"key": "k1", "body": "x" * 50, "domain": "news.example"}).encode()])
     (record,) = RecordReader([str(path)], fields=Fields(id="key", text="body", site="domain"))

@@ -397,10 +397,15 @@ class RecordReader:
             except UnicodeDecodeError as error:
                 yield Record(-1, default_id, None, source=source, error=f"invalid UTF-8 at byte {error.start} of the line")
                 continue
+            # Without its line ending: else an error at the end of the line is placed on the next.
+            line = line.removesuffix("\n").removesuffix("\r")
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as error:
-                yield Record(-1, default_id, None, source=source, error=f"malformed JSON: {error.msg} at column {error.colno}")
+                # Some of json's messages end in " at" ("Invalid control character at").
+                where = f"column {error.pos + 1}" + (" (the end of the line)" if error.pos >= len(line) else "")
+                message = f"malformed JSON: {error.msg.removesuffix(' at')} at {where}"
+                yield Record(-1, default_id, None, source=source, error=message)
                 continue
             if not isinstance(obj, dict):
                 yield Record(-1, default_id, None, source=source, error=f"expected a JSON object, got {type(obj).__name__}")
