@@ -141,6 +141,41 @@ def test_parquet_in_parquet_out(tmp_path):
     assert len(decisions(tmp_path / "out")) == 3
 
 
+def test_parquet_dates_and_bytes_with_jsonl_input_write_strict_jsonl(tmp_path):
+    """Mixed input writes documents.jsonl: Parquet's timestamps, dates and bytes, and NaN from
+    either input, come out as strict JSON (ISO 8601, base64, null), not a TypeError."""
+    pa = pytest.importorskip("pyarrow")
+    import datetime
+
+    import pyarrow.parquet as pq
+
+    rows = [json.loads(line) for line in corpus_lines()]
+    path = tmp_path / "in.parquet"
+    table = pa.table(
+        {
+            "id": ["c"],
+            "text": [rows[2]["text"]],
+            "fetched": pa.array([datetime.datetime(2024, 5, 1, 12, 30)], pa.timestamp("us")),
+            "day": pa.array([datetime.date(2024, 5, 1)], pa.date32()),
+            "raw": pa.array([b"\x00\xff"], pa.binary()),
+            "weight": [float("nan")],
+        }
+    )
+    pq.write_table(table, path)
+    jsonl = write_jsonl(tmp_path / "in.jsonl", [corpus_lines()[0].replace('"extra": 1', '"extra": NaN')])
+    out = tmp_path / "out"
+    assert main(["clean", str(path), str(jsonl), "-o", str(out)]) == 0
+    lines = (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()
+    kept = {d["id"]: d for d in (json.loads(line, parse_constant=lambda token: pytest.fail(token)) for line in lines)}
+    assert {k: kept["c"][k] for k in ("fetched", "day", "raw", "weight")} == {
+        "fetched": "2024-05-01T12:30:00",
+        "day": "2024-05-01",
+        "raw": "AP8=",
+        "weight": None,
+    }
+    assert kept["a"]["extra"] is None
+
+
 def test_stdin(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO / "python")}
     result = subprocess.run(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from neardup.io import AtomicOutputDir, Fields, InputError, RecordReader, site_of
+from neardup.io import AtomicOutputDir, Fields, InputError, RecordReader, json_line, site_of
 
 
 def write_lines(path: Path, lines: list[bytes]) -> Path:
@@ -196,6 +196,38 @@ def test_a_corrupt_parquet_input_is_an_error_naming_it(tmp_path):
         for on_error in ("fail", "skip"):
             with pytest.raises(InputError, match=rf"^{re.escape(str(path))}: cannot read as Parquet{where}: "):
                 list(RecordReader([str(path)], on_error=on_error))
+
+
+def test_json_line_writes_strict_json_for_every_parquet_type():
+    import datetime
+    import decimal
+
+    def strict(line: str):
+        return json.loads(line, parse_constant=lambda token: pytest.fail(f"{token} is not JSON"))
+
+    paris = datetime.timezone(datetime.timedelta(hours=1))
+    row = {
+        "at": datetime.datetime(2024, 5, 1, 12, 30, 0, 250000),
+        "at_tz": datetime.datetime(2024, 5, 1, 12, 30, tzinfo=paris),
+        "day": datetime.date(2024, 5, 1),
+        "time": datetime.time(7, 5),
+        "took": -datetime.timedelta(seconds=1, microseconds=500000),
+        "raw": b"\x00\xffok",
+        "price": decimal.Decimal("12.50"),
+        "scores": [1.5, float("nan"), {"deep": float("-inf")}],
+        "inf": float("inf"),
+    }
+    assert strict(json_line(row)) == {
+        "at": "2024-05-01T12:30:00.250000",
+        "at_tz": "2024-05-01T12:30:00+01:00",
+        "day": "2024-05-01",
+        "time": "07:05:00",
+        "took": "-P0DT1.5S",
+        "raw": "AP9vaw==",
+        "price": "12.50",
+        "scores": [1.5, None, {"deep": None}],
+        "inf": None,
+    }
 
 
 def test_empty_and_missing_inputs(tmp_path):

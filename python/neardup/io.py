@@ -14,10 +14,13 @@ naming it; an input that cannot be read raises :class:`InputError` naming it.
 
 from __future__ import annotations
 
+import base64
+import datetime
 import errno
 import gzip
 import io
 import json
+import math
 import os
 import shutil
 import signal
@@ -789,9 +792,46 @@ class AtomicOutputDir:
 _LINE_BREAKS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
 
 
+def _duration(value: datetime.timedelta) -> str:
+    """ISO 8601, in days and seconds: ``P1DT2.5S``, ``-P0DT1.5S``."""
+    micro = value // datetime.timedelta(microseconds=1)
+    days, rest = divmod(abs(micro), 86_400_000_000)
+    seconds, micro = divmod(rest, 1_000_000)
+    fraction = f".{micro:06d}".rstrip("0") if micro else ""
+    return f"{'-' if value < datetime.timedelta(0) else ''}P{days}DT{seconds}{fraction}S"
+
+
+def _as_json(value: Any) -> Any:
+    """The JSON form of a value that JSON has no type for (Parquet input's columns, via
+    pyarrow): dates and times as ISO 8601 text, bytes as base64, anything else as its text."""
+    if isinstance(value, (datetime.date, datetime.time)):  # (datetime is a date)
+        return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return _duration(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return base64.b64encode(value).decode("ascii")
+    return str(value)  # Decimal (exact), UUID, ...
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with NaN and ±infinity (floats) replaced by None, at any depth."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
+
+
 def json_line(value: Any) -> str:
-    """``value`` as one line of JSONL (UTF-8 text kept as is, newline at the end)."""
-    line = json.dumps(value, ensure_ascii=False)
+    """``value`` as one line of strict JSON (UTF-8 text kept as is, newline at the end).
+    NaN and ±infinity become null: the NaN token of Python's json is not JSON, and most
+    readers (JavaScript, jq, Spark) refuse it. Values JSON has no type for: :func:`_as_json`."""
+    try:
+        line = json.dumps(value, ensure_ascii=False, allow_nan=False, default=_as_json)
+    except ValueError:  # a NaN or infinity; rare, so the walk is paid only then
+        line = json.dumps(_finite(value), ensure_ascii=False, allow_nan=False, default=_as_json)
     for raw, escaped in _LINE_BREAKS.items():
         if raw in line:
             line = line.replace(raw, escaped)
