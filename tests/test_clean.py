@@ -135,6 +135,20 @@ def test_renamed_id_and_text_fields_keep_the_other_fields(tmp_path):
     assert kept == [row]
 
 
+def test_an_input_given_twice_is_not_cleaned_twice(tmp_path, capsys):
+    source = write_jsonl(tmp_path / "c1.jsonl", corpus_lines())
+    out = tmp_path / "out"
+    assert main(["clean", str(source), str(source), "-o", str(out)]) == 1
+    assert "c1.jsonl:1: duplicate id 'a'" in capsys.readouterr().err
+    assert not out.exists() or not any(out.iterdir())
+    assert main(["clean", str(source), str(source), "-o", str(out), "--on-error", "skip"]) == 0
+    rows = [json.loads(line) for line in (out / "decisions.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["a", "b", "c"] * 2  # every input record has its row
+    assert [r["action"] for r in rows[3:]] == ["skipped"] * 3
+    assert all(r["reason"].endswith(": the same input is given twice)") for r in rows[3:])
+    assert json.loads((out / "summary.json").read_text())["skipped"] == 3
+
+
 def test_empty_input_and_never_overwrite(tmp_path):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
@@ -159,6 +173,41 @@ def test_parquet_in_parquet_out(tmp_path):
     table = pq.read_table(tmp_path / "out" / "documents.parquet")
     assert set(table.column("id").to_pylist()) <= {"a", "b", "c"} and table.num_rows == 2
     assert len(decisions(tmp_path / "out")) == 3
+
+
+def test_parquet_dates_and_bytes_with_jsonl_input_write_strict_jsonl(tmp_path):
+    """Mixed input writes documents.jsonl: Parquet's timestamps, dates and bytes, and NaN from
+    either input, come out as strict JSON (ISO 8601, base64, null), not a TypeError."""
+    pa = pytest.importorskip("pyarrow")
+    import datetime
+
+    import pyarrow.parquet as pq
+
+    rows = [json.loads(line) for line in corpus_lines()]
+    path = tmp_path / "in.parquet"
+    table = pa.table(
+        {
+            "id": ["c"],
+            "text": [rows[2]["text"]],
+            "fetched": pa.array([datetime.datetime(2024, 5, 1, 12, 30)], pa.timestamp("us")),
+            "day": pa.array([datetime.date(2024, 5, 1)], pa.date32()),
+            "raw": pa.array([b"\x00\xff"], pa.binary()),
+            "weight": [float("nan")],
+        }
+    )
+    pq.write_table(table, path)
+    jsonl = write_jsonl(tmp_path / "in.jsonl", [corpus_lines()[0].replace('"extra": 1', '"extra": NaN')])
+    out = tmp_path / "out"
+    assert main(["clean", str(path), str(jsonl), "-o", str(out)]) == 0
+    lines = (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()
+    kept = {d["id"]: d for d in (json.loads(line, parse_constant=lambda token: pytest.fail(token)) for line in lines)}
+    assert {k: kept["c"][k] for k in ("fetched", "day", "raw", "weight")} == {
+        "fetched": "2024-05-01T12:30:00",
+        "day": "2024-05-01",
+        "raw": "AP8=",
+        "weight": None,
+    }
+    assert kept["a"]["extra"] is None
 
 
 def test_stdin(tmp_path):

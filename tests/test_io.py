@@ -5,11 +5,12 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from neardup.io import AtomicOutputDir, Fields, InputError, RecordReader, site_of
+from neardup.io import AtomicOutputDir, Fields, InputError, RecordReader, json_line, site_of
 
 
 def write_lines(path: Path, lines: list[bytes]) -> Path:
@@ -32,6 +33,34 @@ def test_jsonl_plain_gz_and_zst(tmp_path):
     assert [r.id for r in records] == ["0", "1", "2", "10", "11", "12", "20", "21", "22"]
     assert records[0].site == "example.org" and records[0].text == "document number 0"
     assert records[4].source == f"{gz}:2"
+
+
+def test_truncated_or_corrupt_compressed_input_is_an_error_naming_the_file(tmp_path):
+    """A cut-short .gz or .zst, or one holding garbage, fails naming the file; never fewer records."""
+    zstandard = pytest.importorskip("zstandard")
+    data = b"".join(json.dumps({"id": i, "text": f"document number {i} " * 20}).encode() + b"\n" for i in range(200))
+    frames = zstandard.ZstdCompressor().compress(data[:5000]) + zstandard.ZstdCompressor().compress(data[5000:])
+    whole = tmp_path / "frames.jsonl.zst"
+    whole.write_bytes(frames)
+    assert len(list(RecordReader([str(whole)]))) == 200  # every frame is read
+    empty = tmp_path / "empty.jsonl.zst"
+    empty.write_bytes(b"")
+    assert list(RecordReader([str(empty)])) == []
+    gz = gzip.compress(data)
+    cases = {
+        "cut.jsonl.gz": (gz[: len(gz) // 2], r"truncated"),
+        "junk.jsonl.gz": (gz[:20] + b"\xff" * 200 + gz[220:], r"corrupt gzip data"),
+        "cut.jsonl.zst": (frames[:-10], r"truncated: the file ends in the middle of a zstd frame"),
+        "cut-first.jsonl.zst": (frames[: len(frames) // 4], r"truncated"),
+        "junk.jsonl.zst": (b"garbage, not zstd at all", r"corrupt zstd data"),
+        "tail.jsonl.zst": (frames + b"garbage after the frames", r"corrupt zstd data"),
+    }
+    for name, (content, problem) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        for on_error in ("fail", "skip"):
+            with pytest.raises(InputError, match=rf"^{re.escape(str(path))}: {problem}"):
+                list(RecordReader([str(path)], on_error=on_error))
 
 
 def test_bad_records_are_named_and_skippable(tmp_path):
@@ -63,6 +92,36 @@ def test_bad_records_are_named_and_skippable(tmp_path):
     assert all(r.text is None for r in records[1:])
 
 
+def test_an_input_given_twice_is_a_duplicate_id_in_every_pass(tmp_path):
+    """The same file (or -) given twice reads the same ids twice in one pass: duplicates, as
+    from any two inputs; a reader read again (the next pass) starts afresh."""
+    path = write_lines(tmp_path / "c1.jsonl", GOOD)
+    with pytest.raises(InputError, match=rf"c1\.jsonl:1: duplicate id '0' \(first seen at {re.escape(str(path))}:1: the same input is given twice\)"):
+        list(RecordReader([str(path), str(path)]))
+    reader = RecordReader([str(path), str(path)], on_error="skip")
+    for _ in range(2):
+        records = list(reader)
+        assert [r.error is None for r in records] == [True] * 3 + [False] * 3
+        assert all(r.text is None and r.error.startswith(f"duplicate id '{r.id}'") for r in records[3:])
+    stdin = RecordReader(["-", "-"], stdin=io.BytesIO(b"\n".join(GOOD)), on_error="skip")
+    for _ in range(2):
+        assert [r.error for r in stdin][3] == "duplicate id '0' (first seen at <stdin>:1: the same input is given twice)"
+    stdin.close()
+
+
+def test_malformed_json_is_placed_at_its_column(tmp_path):
+    lines = [b'{"id": "a" "text": "x"}', b'{"id": "b", "text": "x"', b'{"id": "c", "text": "a\tb"}', b'{"id": "d", "text": "x', b'{"id": "e", "text": "x"} 1']
+    path = write_lines(tmp_path / "m.jsonl", lines[:3] + [lines[3] + b"\r", lines[4]])  # one line ending \r\n
+    errors = [r.error for r in RecordReader([str(path)], on_error="skip")]
+    assert errors == [
+        "malformed JSON: Expecting ',' delimiter at column 12",
+        "malformed JSON: Expecting ',' delimiter at column 24 (the end of the line)",
+        "malformed JSON: Invalid control character at column 23",
+        "malformed JSON: Unterminated string starting at column 21",
+        "malformed JSON: Extra data at column 26",
+    ]
+
+
 def test_field_names_and_size_limit(tmp_path):
     path = write_lines(tmp_path / "f.jsonl", [json.dumps({"key": "k1", "body": "x" * 50, "domain": "news.example"}).encode()])
     (record,) = RecordReader([str(path)], fields=Fields(id="key", text="body", site="domain"))
@@ -86,6 +145,24 @@ def test_folder_of_txt_and_stdin(tmp_path):
     reader.close()
 
 
+def test_a_folder_without_txt_files_is_an_error_naming_it(tmp_path):
+    spark = tmp_path / "spark"
+    spark.mkdir()
+    for name in ("part-00000.parquet", "part-00001.parquet", "_SUCCESS", "notes.jsonl"):
+        (spark / name).write_bytes(b"")
+    (spark / "sub").mkdir()
+    (spark / "sub" / "inside.txt").write_text("not read: sub-folders are not", encoding="utf-8")
+    for on_error in ("fail", "skip"):
+        with pytest.raises(InputError, match=rf"^{re.escape(str(spark))}: the folder holds no \.txt files .*; 5 other entries ignored \(_SUCCESS, notes\.jsonl, part-00000\.parquet, \.\.\.\)$"):
+            list(RecordReader([str(spark)], on_error=on_error))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(InputError, match=r"empty: the folder holds no \.txt files .*; 0 other entries ignored$"):
+        list(RecordReader([str(empty)]))
+    (spark / "Upper.TXT").write_text("read: the suffix is matched in any case", encoding="utf-8")
+    assert [(r.id, r.text) for r in RecordReader([str(spark)])] == [("Upper", "read: the suffix is matched in any case")]
+
+
 def test_parquet(tmp_path):
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
@@ -96,6 +173,61 @@ def test_parquet(tmp_path):
     assert records[0].text == "one" and records[0].site == "x.org"
     assert records[1].error == "text field 'text' is NoneType, expected a string"
     assert records[1].source == f"{path}#1"
+
+
+def test_a_corrupt_parquet_input_is_an_error_naming_it(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    good = tmp_path / "good.parquet"
+    pq.write_table(pa.table({"id": [str(i) for i in range(100)], "text": [f"document {i}" for i in range(100)]}), good)
+    pq.write_table(pa.table({"id": [str(i) for i in range(3000)], "text": [f"document {i}" for i in range(3000)]}), tmp_path / "two.parquet", row_group_size=1500)
+    broken = bytearray((tmp_path / "two.parquet").read_bytes())
+    second = pq.ParquetFile(tmp_path / "two.parquet").metadata.row_group(1).column(1).data_page_offset
+    broken[second + 30 : second + 60] = b"\xff" * 30  # the page header of the second row group
+    cases = {
+        "junk.parquet": (b"PAR1 and then not Parquet at all", ""),
+        "cut.parquet": (good.read_bytes()[:-40], ""),
+        "page.parquet": (bytes(broken), r" after row \d+"),
+    }
+    for name, (content, where) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        for on_error in ("fail", "skip"):
+            with pytest.raises(InputError, match=rf"^{re.escape(str(path))}: cannot read as Parquet{where}: "):
+                list(RecordReader([str(path)], on_error=on_error))
+
+
+def test_json_line_writes_strict_json_for_every_parquet_type():
+    import datetime
+    import decimal
+
+    def strict(line: str):
+        return json.loads(line, parse_constant=lambda token: pytest.fail(f"{token} is not JSON"))
+
+    paris = datetime.timezone(datetime.timedelta(hours=1))
+    row = {
+        "at": datetime.datetime(2024, 5, 1, 12, 30, 0, 250000),
+        "at_tz": datetime.datetime(2024, 5, 1, 12, 30, tzinfo=paris),
+        "day": datetime.date(2024, 5, 1),
+        "time": datetime.time(7, 5),
+        "took": -datetime.timedelta(seconds=1, microseconds=500000),
+        "raw": b"\x00\xffok",
+        "price": decimal.Decimal("12.50"),
+        "scores": [1.5, float("nan"), {"deep": float("-inf")}],
+        "inf": float("inf"),
+    }
+    assert strict(json_line(row)) == {
+        "at": "2024-05-01T12:30:00.250000",
+        "at_tz": "2024-05-01T12:30:00+01:00",
+        "day": "2024-05-01",
+        "time": "07:05:00",
+        "took": "-P0DT1.5S",
+        "raw": "AP9vaw==",
+        "price": "12.50",
+        "scores": [1.5, None, {"deep": None}],
+        "inf": None,
+    }
 
 
 def test_empty_and_missing_inputs(tmp_path):

@@ -1,7 +1,7 @@
 """Reading corpora and writing results.
 
 Inputs: JSONL (optionally ``.gz`` or ``.zst``), Parquet, a folder of ``.txt`` files (the file
-name is the id), or ``-`` for JSONL on stdin. Every record comes out as a :class:`Record`;
+name is the id; ``.TXT`` too; a folder without any is an error), or ``-`` for JSONL on stdin. Every record comes out as a :class:`Record`;
 one that cannot be read carries an ``error`` naming the file, the line and the problem, so
 that callers either fail on it or account for it as skipped. Nothing is dropped silently.
 
@@ -14,16 +14,20 @@ naming it; an input that cannot be read raises :class:`InputError` naming it.
 
 from __future__ import annotations
 
+import base64
+import datetime
 import errno
 import gzip
 import io
 import json
+import math
 import os
 import shutil
 import signal
 import sys
 import tempfile
 import threading
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -127,14 +131,72 @@ def site_of(site: object, url: object) -> str | None:
     return None
 
 
+class _Corrupt(Exception):
+    """A compressed input that is truncated or corrupt (raised as InputError naming it)."""
+
+
+class _ZstdFrames(io.RawIOBase):
+    """The decompressed bytes of every frame of a ``.zst`` file, in order. A file that ends
+    inside a frame raises :class:`_Corrupt`: zstandard's stream reader returns what it has
+    then, so a truncated file would read as fewer records without a word."""
+
+    # Compressed bytes per step: under a MB of output for text; small, as it also bounds what
+    # one step of a pathological file (long runs of one byte) expands to in memory.
+    CHUNK = 1 << 16
+
+    def __init__(self, path: Path) -> None:
+        import zstandard
+
+        super().__init__()
+        self._error = zstandard.ZstdError
+        self._decompressor = zstandard.ZstdDecompressor()
+        self._frame: Any = None  # the decompressobj of the frame under way; None between frames
+        self._file = open(path, "rb")
+        self._out = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._out:
+            chunk = self._file.read(self.CHUNK)
+            if not chunk:
+                if self._frame is not None:
+                    raise _Corrupt("truncated: the file ends in the middle of a zstd frame")
+                return 0
+            self._out = memoryview(self._decompress(chunk))
+        size = min(len(buffer), len(self._out))
+        buffer[:size] = self._out[:size]
+        self._out = self._out[size:]
+        return size
+
+    def _decompress(self, data: bytes) -> bytes:
+        parts = []
+        try:
+            while data:
+                if self._frame is None:
+                    self._frame = self._decompressor.decompressobj()
+                parts.append(self._frame.decompress(data))
+                data = b""
+                if self._frame.eof:  # the frame is complete: what follows starts the next one
+                    data, self._frame = self._frame.unused_data, None
+        except self._error as error:
+            raise _Corrupt(f"corrupt zstd data ({error})") from None
+        return b"".join(parts)
+
+    def close(self) -> None:
+        try:
+            self._file.close()
+        finally:
+            super().close()
+
+
 def _open_binary(path: Path) -> IO[bytes]:
     name = path.name.lower()
     if name.endswith(".gz"):
         return gzip.open(path, "rb")
     if name.endswith(".zst"):
-        import zstandard
-
-        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True))
+        return io.BufferedReader(_ZstdFrames(path))
     return open(path, "rb")
 
 
@@ -204,6 +266,11 @@ class RecordReader:
         self._stdin_spool: IO[bytes] | None = None
 
     def __iter__(self) -> Iterator[Record]:
+        # One pass over the corpus; callers make several, each with its own ``seen``. Within
+        # a pass an id read a second time is a duplicate, wherever it came from: a file (or -)
+        # given twice reads as the same records, with the same sources, again, and would be
+        # decided twice. Sounder than refusing equal paths up front: the rule decisions rely
+        # on (one id, one decision) then holds however the inputs are named, with no second rule.
         seen: dict[str, str] = {}
         index = 0
         for spec in self.inputs:
@@ -211,9 +278,12 @@ class RecordReader:
                 record.index = index
                 index += 1
                 if record.error is None:
-                    first = seen.setdefault(record.id, record.source)
-                    if first != record.source:
-                        record.error = f"duplicate id {record.id!r} (first seen at {first})"
+                    first = seen.get(record.id)
+                    if first is None:
+                        seen[record.id] = record.source
+                    else:
+                        again = ": the same input is given twice" if first == record.source else ""
+                        record.error = f"duplicate id {record.id!r} (first seen at {first}{again})"
                         record.text = None
                 fatal = self.on_error == "fail" and not (record.oversized and self.oversize == "skip")
                 if record.error is not None and fatal:
@@ -228,11 +298,18 @@ class RecordReader:
     def _read(self, spec: str) -> Iterator[Record]:
         try:
             yield from self._read_kind(spec)
+        except _Corrupt as error:
+            raise InputError(f"{spec}: {error}") from None
+        except EOFError:  # gzip's word for a file cut short
+            raise InputError(f"{spec}: truncated: the file ends before the end of its gzip data") from None
+        except zlib.error as error:
+            raise InputError(f"{spec}: corrupt gzip data ({error})") from None
         except OSError as error:
             if isinstance(error, OutputError):
                 raise
-            # An input that vanished, lost its permissions or fails to read mid-way (also
-            # a corrupt .gz: gzip.BadGzipFile is an OSError).
+            if isinstance(error, gzip.BadGzipFile):
+                raise InputError(f"{spec}: corrupt gzip data ({error})") from None
+            # An input that vanished, lost its permissions or fails to read mid-way.
             raise InputError(f"{spec}: cannot read: {_explain(error)}") from None
 
     def _read_kind(self, spec: str) -> Iterator[Record]:
@@ -323,10 +400,15 @@ class RecordReader:
             except UnicodeDecodeError as error:
                 yield Record(-1, default_id, None, source=source, error=f"invalid UTF-8 at byte {error.start} of the line")
                 continue
+            # Without its line ending: else an error at the end of the line is placed on the next.
+            line = line.removesuffix("\n").removesuffix("\r")
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as error:
-                yield Record(-1, default_id, None, source=source, error=f"malformed JSON: {error.msg} at column {error.colno}")
+                # Some of json's messages end in " at" ("Invalid control character at").
+                where = f"column {error.pos + 1}" + (" (the end of the line)" if error.pos >= len(line) else "")
+                message = f"malformed JSON: {error.msg.removesuffix(' at')} at {where}"
+                yield Record(-1, default_id, None, source=source, error=message)
                 continue
             if not isinstance(obj, dict):
                 yield Record(-1, default_id, None, source=source, error=f"expected a JSON object, got {type(obj).__name__}")
@@ -334,7 +416,18 @@ class RecordReader:
             yield self._make(source, default_id, obj)
 
     def _read_folder(self, folder: Path) -> Iterator[Record]:
-        for path in sorted(p for p in folder.iterdir() if p.suffix == ".txt" and p.is_file()):
+        # .txt in any case, as file inputs' suffixes are (.JSONL, .Parquet).
+        entries = sorted(folder.iterdir())
+        texts = [p for p in entries if p.suffix.lower() == ".txt" and p.is_file()]
+        if not texts:
+            # Likely the wrong folder (say, a Spark output of part-*.parquet): not 0 documents.
+            others = [p.name for p in entries]
+            shown = f" ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''})" if others else ""
+            raise InputError(
+                f"{folder}: the folder holds no .txt files (a folder input is read as one document per .txt file; "
+                f"sub-folders are not read); {len(others)} other entr{'y' if len(others) == 1 else 'ies'} ignored{shown}"
+            )
+        for path in texts:
             record = Record(-1, path.stem, None, source=str(path))
             try:
                 text = path.read_bytes().decode("utf-8")
@@ -347,14 +440,22 @@ class RecordReader:
             yield record
 
     def _read_parquet(self, path: Path) -> Iterator[Record]:
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        parquet = pq.ParquetFile(path)
         row = 0
-        for batch in parquet.iter_batches(batch_size=1024):
-            for obj in batch.to_pylist():
-                yield self._make(f"{path}#{row}", f"{path.name}#{row}", obj)
-                row += 1
+        try:
+            parquet = pq.ParquetFile(path)
+            for batch in parquet.iter_batches(batch_size=1024):
+                for obj in batch.to_pylist():
+                    yield self._make(f"{path}#{row}", f"{path.name}#{row}", obj)
+                    row += 1
+        except (pa.ArrowException, OSError) as error:
+            # pyarrow's messages (magic bytes not found, a bad page header: a plain OSError)
+            # do not name the file.
+            where = f" after row {row - 1}" if row else ""
+            detail = _explain(error) if isinstance(error, OSError) else str(error)
+            raise InputError(f"{path}: cannot read as Parquet{where}: {detail.strip()}") from None
 
 
 def open_output(path: str | os.PathLike[str], *, atomic: bool = False) -> _GuardedFile:
@@ -691,9 +792,46 @@ class AtomicOutputDir:
 _LINE_BREAKS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
 
 
+def _duration(value: datetime.timedelta) -> str:
+    """ISO 8601, in days and seconds: ``P1DT2.5S``, ``-P0DT1.5S``."""
+    micro = value // datetime.timedelta(microseconds=1)
+    days, rest = divmod(abs(micro), 86_400_000_000)
+    seconds, micro = divmod(rest, 1_000_000)
+    fraction = f".{micro:06d}".rstrip("0") if micro else ""
+    return f"{'-' if value < datetime.timedelta(0) else ''}P{days}DT{seconds}{fraction}S"
+
+
+def _as_json(value: Any) -> Any:
+    """The JSON form of a value that JSON has no type for (Parquet input's columns, via
+    pyarrow): dates and times as ISO 8601 text, bytes as base64, anything else as its text."""
+    if isinstance(value, (datetime.date, datetime.time)):  # (datetime is a date)
+        return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return _duration(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return base64.b64encode(value).decode("ascii")
+    return str(value)  # Decimal (exact), UUID, ...
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with NaN and ±infinity (floats) replaced by None, at any depth."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
+
+
 def json_line(value: Any) -> str:
-    """``value`` as one line of JSONL (UTF-8 text kept as is, newline at the end)."""
-    line = json.dumps(value, ensure_ascii=False)
+    """``value`` as one line of strict JSON (UTF-8 text kept as is, newline at the end).
+    NaN and ±infinity become null: the NaN token of Python's json is not JSON, and most
+    readers (JavaScript, jq, Spark) refuse it. Values JSON has no type for: :func:`_as_json`."""
+    try:
+        line = json.dumps(value, ensure_ascii=False, allow_nan=False, default=_as_json)
+    except ValueError:  # a NaN or infinity; rare, so the walk is paid only then
+        line = json.dumps(_finite(value), ensure_ascii=False, allow_nan=False, default=_as_json)
     for raw, escaped in _LINE_BREAKS.items():
         if raw in line:
             line = line.replace(raw, escaped)
