@@ -11,7 +11,7 @@ score.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -93,25 +93,42 @@ def covered(length: int, spans: Iterable[tuple[int, int]]) -> np.ndarray:
     return np.cumsum(delta[:-1]) > 0
 
 
-def matched_tokens(passages: Iterable[Passage]) -> int:
-    """Exactly matched tokens of the ``b`` side, each counted once: the most matches that
-    passages with disjoint ``b`` spans give together (a passage of ``b`` found twice in ``a``
-    is reported twice, and must not count twice). Weighted interval scheduling over the
-    ``b`` spans, in integers."""
-    items = sorted(passages, key=lambda p: (p.b_end, p.b_start, p.a_start, p.a_end))
-    ends = [p.b_end for p in items]
-    best = [0] * (len(items) + 1)  # best[i]: the most matches among the first i passages
-    for i, p in enumerate(items):
-        before = bisect.bisect_right(ends, p.b_start, 0, i)  # passages ending where p starts, or earlier
-        best[i + 1] = max(best[i], best[before] + p.matches)
-    return best[-1]
+def matched_tokens(passages: Iterable[Passage], token_starts: Sequence[int]) -> float:
+    """Exactly matched tokens of the ``b`` side (whose tokens start at ``token_starts``),
+    each token counted once. A passage of ``b`` found twice in ``a`` is reported twice, and
+    neighbouring passages may share a few edge tokens: where passages overlap on ``b``, a
+    token counts the highest match rate (``matches / tokens_b``) of the passages covering
+    it. Passages that overlap no other count their ``matches`` exactly (an int)."""
+    ranges = sorted(
+        (bisect.bisect_left(token_starts, p.b_start), bisect.bisect_left(token_starts, p.b_end), p.matches)
+        for p in passages
+    )
+    total: float = 0
+    i = 0
+    while i < len(ranges):
+        # The group of passages overlapping one another (transitively) on b's tokens.
+        j, end = i + 1, ranges[i][1]
+        while j < len(ranges) and ranges[j][0] < end:
+            end = max(end, ranges[j][1])
+            j += 1
+        if j == i + 1:
+            total += ranges[i][2]
+        else:
+            start = ranges[i][0]
+            best = np.zeros(end - start)
+            for t0, t1, matches in ranges[i:j]:
+                if t1 > t0:
+                    np.maximum(best[t0 - start : t1 - start], matches / (t1 - t0), out=best[t0 - start : t1 - start])
+            total += float(best.sum())
+        i = j
+    return total
 
 
 class Containment(NamedTuple):
     """How much of ``part`` is found in ``whole``."""
 
     #: Matched word tokens of ``part`` (each counted once: :func:`matched_tokens`) over all
-    #: its word tokens.
+    #: its word tokens (capped at 1.0 against float rounding where passages overlap).
     share: float
     #: ``share >= threshold``.
     contained: bool
@@ -129,8 +146,9 @@ def containment(part: str, whole: str, *, threshold: float = 0.8, **align_args: 
     from . import tokenize
 
     passages = align(whole, part, **align_args)
-    total = len(tokenize(part).tokens)
-    share = matched_tokens(passages) / total if total else 0.0
+    tokens = tokenize(part)
+    total = len(tokens.tokens)
+    share = min(1.0, matched_tokens(passages, tokens.spans[:, 0].tolist()) / total) if total else 0.0
     return Containment(share, share >= threshold, passages)
 
 

@@ -296,11 +296,11 @@ def aligned_containment(pairs: list[tuple[str, str]], num_threads: int | None = 
     aligned with the longer one (the score ``clean`` refines near misses with): robust to
     character noise and edited words, which break word shingles."""
     jobs = [(a, b) if len(a) >= len(b) else (b, a) for a, b in pairs]
-    sizes = [len(tokens.tokens) for tokens in neardup.tokenize_batch([shorter for _, shorter in jobs], num_threads=num_threads)]
+    starts = [tokens.spans[:, 0].tolist() for tokens in neardup.tokenize_batch([shorter for _, shorter in jobs], num_threads=num_threads)]
     scores = np.zeros(len(jobs), dtype=np.float64)
     for k, passages in enumerate(align_batch(jobs, num_threads=num_threads)):
-        if sizes[k]:
-            scores[k] = matched_tokens(passages) / sizes[k]
+        if starts[k]:
+            scores[k] = min(1.0, matched_tokens(passages, starts[k]) / len(starts[k]))
     return scores
 
 
