@@ -21,6 +21,17 @@ def write_lines(path: Path, lines: list[bytes]) -> Path:
 GOOD = [json.dumps({"id": i, "text": f"document number {i}", "url": f"https://www.example.org/{i}"}).encode() for i in range(3)]
 
 
+def assert_unreadable(folder: Path, cases: dict[str, tuple[bytes, str]]) -> None:
+    """Each file (name: content, problem) is refused whatever --on-error says (a damaged file
+    is not a bad record), the message starting with the file's path and then the problem."""
+    for name, (content, problem) in cases.items():
+        path = folder / name
+        path.write_bytes(content)
+        for on_error in ("fail", "skip"):
+            with pytest.raises(InputError, match=rf"^{re.escape(str(path))}: {problem}"):
+                list(RecordReader([str(path)], on_error=on_error))
+
+
 def test_jsonl_plain_gz_and_zst(tmp_path):
     zstandard = pytest.importorskip("zstandard")
     plain = write_lines(tmp_path / "a.jsonl", GOOD)
@@ -55,12 +66,7 @@ def test_truncated_or_corrupt_compressed_input_is_an_error_naming_the_file(tmp_p
         "junk.jsonl.zst": (b"garbage, not zstd at all", r"corrupt zstd data"),
         "tail.jsonl.zst": (frames + b"garbage after the frames", r"corrupt zstd data"),
     }
-    for name, (content, problem) in cases.items():
-        path = tmp_path / name
-        path.write_bytes(content)
-        for on_error in ("fail", "skip"):
-            with pytest.raises(InputError, match=rf"^{re.escape(str(path))}: {problem}"):
-                list(RecordReader([str(path)], on_error=on_error))
+    assert_unreadable(tmp_path, cases)
 
 
 def test_bad_records_are_named_and_skippable(tmp_path):
@@ -186,16 +192,11 @@ def test_a_corrupt_parquet_input_is_an_error_naming_it(tmp_path):
     second = pq.ParquetFile(tmp_path / "two.parquet").metadata.row_group(1).column(1).data_page_offset
     broken[second + 30 : second + 60] = b"\xff" * 30  # the page header of the second row group
     cases = {
-        "junk.parquet": (b"PAR1 and then not Parquet at all", ""),
-        "cut.parquet": (good.read_bytes()[:-40], ""),
-        "page.parquet": (bytes(broken), r" after row \d+"),
+        "junk.parquet": (b"PAR1 and then not Parquet at all", "cannot read as Parquet: "),
+        "cut.parquet": (good.read_bytes()[:-40], "cannot read as Parquet: "),
+        "page.parquet": (bytes(broken), r"cannot read as Parquet after row \d+: "),
     }
-    for name, (content, where) in cases.items():
-        path = tmp_path / name
-        path.write_bytes(content)
-        for on_error in ("fail", "skip"):
-            with pytest.raises(InputError, match=rf"^{re.escape(str(path))}: cannot read as Parquet{where}: "):
-                list(RecordReader([str(path)], on_error=on_error))
+    assert_unreadable(tmp_path, cases)
 
 
 def test_json_line_writes_strict_json_for_every_parquet_type():
