@@ -573,18 +573,18 @@ impl Model {
         shapes: &[(u64, u32)],
     ) -> Result<(), Error> {
         if self.sites.contains_key(site) {
-            return Err(Error::InvalidArgument(format!("site {site:?} appears twice in the model")));
+            return Err(Error::InvalidArgument(format!("site \"{site}\" appears twice in the model")));
         }
         let mut stats = SiteStats { pages, ..Default::default() };
         for (table, entries) in [(&mut stats.lines, lines), (&mut stats.shapes, shapes)] {
             for &(key, count) in entries {
                 if key == 0 || u64::from(count) > pages {
                     return Err(Error::InvalidArgument(format!(
-                        "site {site:?}: invalid entry {key}: {count} (keys in [1, 2**64), counts in [0, pages={pages}])"
+                        "site \"{site}\": invalid entry {key}: {count} (keys in [1, 2**64), counts in [0, pages={pages}])"
                     )));
                 }
                 if table.insert(key, count).is_some() {
-                    return Err(Error::InvalidArgument(format!("site {site:?}: duplicate keys")));
+                    return Err(Error::InvalidArgument(format!("site \"{site}\": duplicate keys")));
                 }
             }
         }

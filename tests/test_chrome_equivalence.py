@@ -75,6 +75,28 @@ def test_huge_and_empty_pages():
          _reference.ChromeModel().add_strip([doubled, "", huge], ["s"] * 3))
 
 
+def test_model_errors_say_the_same_in_both_backends():
+    # Site names are shown in double quotes as they are (Rust's Debug and Python's repr
+    # quote and escape differently).
+    def message(impl, call) -> str:
+        model = impl.ChromeModel()
+        model.insert_site("it's", 3, [5], [3], [], [])
+        with pytest.raises((KeyError, ValueError)) as error:
+            call(model)
+        return str(error.value.args[0])
+
+    calls = [
+        lambda m: m.insert_site("it's", 3, [6], [1], [], []),
+        lambda m: m.insert_site("s\tt", 3, [5, 5], [1, 1], [], []),
+        lambda m: m.insert_site("s", 1, [5], [2], [], []),
+        lambda m: m.insert_site("s", 1, [5], [], [], []),
+        lambda m: m.site_state("none \"here\""),
+    ]
+    for call in calls:
+        assert message(_core, call) == message(_reference, call)
+    assert message(_core, calls[0]) == 'site "it\'s" appears twice in the model'
+
+
 @pytest.mark.parametrize("impl", [_core, _reference], ids=["rust", "python"])
 def test_bad_input_is_named(impl):
     model = impl.ChromeModel()

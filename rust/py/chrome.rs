@@ -258,7 +258,7 @@ impl ChromeModel {
             .inner
             .sites
             .get(site)
-            .ok_or_else(|| PyKeyError::new_err(format!("site {site:?} is not in the model")))?;
+            .ok_or_else(|| PyKeyError::new_err(format!("site \"{site}\" is not in the model")))?;
         let sorted = |table: &chrome::KeyMap<u32>| {
             let mut entries: Vec<(u64, u32)> = table.iter().map(|(&k, &v)| (k, v)).collect();
             entries.sort_unstable();
@@ -289,7 +289,7 @@ impl ChromeModel {
         let site = text_arg(site, Some(0)).map_err(|e| site_error(e, 0))?;
         if line_fingerprints.len() != line_counts.len() || shape_keys.len() != shape_counts.len() {
             return Err(to_py_err(Error::InvalidArgument(format!(
-                "site {site:?}: keys and counts differ in length"
+                "site \"{site}\": keys and counts differ in length"
             ))));
         }
         let lines: Vec<(u64, u32)> = line_fingerprints.into_iter().zip(line_counts).collect();

@@ -395,7 +395,7 @@ class ChromeModel:
     def site_state(self, site: str):
         stats = self._sites.get(site)
         if stats is None:
-            raise KeyError(f"site {site!r} is not in the model")
+            raise KeyError(f'site "{site}" is not in the model')
         lines = sorted(stats.lines.items())
         shapes = sorted(stats.shapes.items())
         return (
@@ -409,15 +409,15 @@ class ChromeModel:
     def insert_site(self, site, pages, line_fingerprints, line_counts, shape_keys, shape_counts) -> None:
         site = _site(site, 0)
         if site in self._sites:
-            raise ValueError(f"site {site!r} appears twice in the model")
+            raise ValueError(f'site "{site}" appears twice in the model')
         if len(line_fingerprints) != len(line_counts) or len(shape_keys) != len(shape_counts):
-            raise ValueError(f"site {site!r}: keys and counts differ in length")
+            raise ValueError(f'site "{site}": keys and counts differ in length')
         stats = SiteStats()
         stats.pages = int(pages)
         stats.lines = {int(k): int(v) for k, v in zip(line_fingerprints, line_counts)}
         stats.shapes = {int(k): int(v) for k, v in zip(shape_keys, shape_counts)}
         if len(stats.lines) != len(line_fingerprints) or len(stats.shapes) != len(shape_keys):
-            raise ValueError(f"site {site!r}: duplicate keys")
+            raise ValueError(f'site "{site}": duplicate keys')
         _check_stats(site, stats)
         for fingerprint, count in stats.lines.items():
             if count > 0:
@@ -430,5 +430,5 @@ def _check_stats(site: str, stats: SiteStats) -> None:
         for key, count in table.items():
             if not 0 < key < 1 << 64 or not 0 <= count <= stats.pages or count >= _U32:
                 raise ValueError(
-                    f"site {site!r}: invalid entry {key}: {count} (keys in [1, 2**64), counts in [0, pages={stats.pages}])"
+                    f'site "{site}": invalid entry {key}: {count} (keys in [1, 2**64), counts in [0, pages={stats.pages}])'
                 )
