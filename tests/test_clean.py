@@ -280,6 +280,33 @@ def test_other_subcommands(seeds_dir, tmp_path, capsys):
     assert "not a neardup chrome model" in capsys.readouterr().err
 
 
+def test_chrome_commands_treat_pages_without_a_site_as_clean_does(tmp_path, capsys):
+    """Eight pages with no site or url share two lines: `clean` keeps them (nothing to compare
+    a siteless page with), and `chrome learn` + `chrome strip` must too (each such page
+    counted as a site of its own made the shared lines cross-site chrome)."""
+    lines = [json.dumps({"id": f"p{i}", "text": f"Shared first line of every page here\nBody {i} " + " ".join(f"w{i}x{k}" for k in range(40)) + "\nShared last line too"})
+             for i in range(8)]
+    source = write_jsonl(tmp_path / "ns.jsonl", lines)
+    model = tmp_path / "m.json"
+    assert main(["chrome", "learn", str(source), "-m", str(model)]) == 0
+    assert "8 pages without a site or url not learned from" in capsys.readouterr().err
+    assert main(["chrome", "strip", str(source), "-m", str(model), "-o", str(tmp_path / "s.jsonl")]) == 0
+    rows = [json.loads(line) for line in (tmp_path / "s.jsonl").read_text().splitlines()]
+    assert [r["removed"] for r in rows] == [[]] * 8
+    assert main(["clean", str(source), "-o", str(tmp_path / "out")]) == 0
+    assert all(d["removed"] == [] for d in decisions(tmp_path / "out").values())
+
+
+def test_align_spans_index_the_files_own_text(tmp_path, capsys):
+    words = " ".join(f"w{i}" for i in range(40))
+    (tmp_path / "a.txt").write_bytes(f"top\r\nline\r\n{words}\r\n".encode())
+    (tmp_path / "b.txt").write_bytes(f"{words}\n".encode())
+    assert main(["align", str(tmp_path / "a.txt"), str(tmp_path / "b.txt")]) == 0
+    first = json.loads(capsys.readouterr().out.splitlines()[0])
+    a = (tmp_path / "a.txt").read_bytes().decode()
+    assert a[first["a"][0] : first["a"][1]] == words
+
+
 def test_syndication_pairwise_f1(shared_data, tmp_path):
     """Copies of news articles re-published inside other sites' chrome, with edits and
     character noise: the clusters of decisions.jsonl against the labels."""

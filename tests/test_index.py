@@ -577,3 +577,31 @@ def test_an_error_while_adding_is_not_hidden_by_closing_the_decisions_file(tmp_p
     assert cli_main(["index", "add", index, str(corpus), "--decisions", str(tmp_path / "d.jsonl")]) == 1
     err = capsys.readouterr().err
     assert "id 'a0' is already in the index" in err and "No space" not in err
+
+
+def test_command_line_accounts_for_every_record_and_keeps_old_outputs(tmp_path, capsys):
+    rng = random.Random(5)
+    good = [json.dumps({"id": f"a{i}", "text": article(rng)}) for i in range(3)]
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text("\n".join([good[0], "{not json", good[1], '{"id": "x"}']) + "\n")
+    index = str(tmp_path / "i.db")
+    assert cli_main(["index", "add", index, str(mixed), "--on-error", "skip"]) == 0
+    capsys.readouterr()
+    # query: one line per input record, the unreadable ones saying why
+    assert cli_main(["index", "query", index, str(mixed), "--on-error", "skip"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [("skipped" in r, "matches" in r) for r in rows] == [(False, True), (True, False), (False, True), (True, False)]
+    assert "malformed JSON" in rows[1]["skipped"] and rows[1]["source"].endswith("mixed.jsonl:2")
+    # a bad option value is a usage error, and no index file is made for it
+    for option in (["--threshold", "5"], ["--num-perm", "0"], ["--batch-size", "-1"]):
+        with pytest.raises(SystemExit) as usage:
+            cli_main(["index", "add", str(tmp_path / "other.db"), str(mixed), *option])
+        assert usage.value.code == 2
+    assert not (tmp_path / "other.db").exists()
+    # a failed `add --decisions` leaves the decisions file as it was
+    decisions = tmp_path / "d.jsonl"
+    decisions.write_text("OLD CONTENT\n")
+    again = tmp_path / "again.jsonl"
+    again.write_text("\n".join([good[2], good[0]]) + "\n")  # a0 is already indexed
+    assert cli_main(["index", "add", index, str(again), "--decisions", str(decisions), "--batch-size", "1"]) == 1
+    assert decisions.read_text() == "OLD CONTENT\n"

@@ -32,14 +32,15 @@ def _open(args: argparse.Namespace, *, create: bool) -> Index:
     return Index(args.index, create=create, **settings)
 
 
-def _batches(args: argparse.Namespace, reader: Any, skipped: list[int]) -> Iterator[list[Any]]:
+def _batches(args: argparse.Namespace, reader: Any, skipped: list[int], keep_unreadable: bool = False) -> Iterator[list[Any]]:
     from .cli import progress
 
     batch: list[Any] = []
     for record in progress(reader, desc=f"index {args.action}"):
-        if record.text is None:  # unreadable with --on-error skip: reported in the summary
+        if record.text is None:  # unreadable with --on-error skip: counted, and query names it
             skipped[0] += 1
-            continue
+            if not keep_unreadable:
+                continue
         batch.append(record)
         if len(batch) >= args.batch_size:
             yield batch
@@ -73,7 +74,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     with _open(args, create=True) as index:
         try:
             if args.decisions:
-                out = sys.stdout if args.decisions == "-" else open_output(args.decisions)
+                # Atomic: a failed run leaves the file as it was, like every output.
+                out = sys.stdout if args.decisions == "-" else open_output(args.decisions, atomic=True)
             for batch in _batches(args, reader, skipped):
                 texts, ids, sites = [r.text for r in batch], [r.id for r in batch], [r.site for r in batch]
                 metas = [{"url": r.url, "source": r.source} if r.url else {"source": r.source} for r in batch]
@@ -105,17 +107,23 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def cmd_query(args: argparse.Namespace) -> int:
     """Look documents up in an index: one JSON line per input document with its matches
-    (indexed id, score, jaccard, containment, duplicate), best first."""
+    (indexed id, score, jaccard, containment, duplicate), best first; an unreadable record
+    (with --on-error skip) gets a line with "skipped" and why."""
     from .cli import reader_from
 
     reader = reader_from(args)
     skipped = [0]
     with Index(args.index, readonly=True) if Path(args.index).is_file() else _open(args, create=False) as index:
         try:
-            for batch in _batches(args, reader, skipped):
-                results = index.query([r.text for r in batch], duplicates_only=not args.all)
-                for record, matches in zip(batch, results):
-                    row = {"id": record.id, "matches": [m.__dict__ for m in matches]}
+            for batch in _batches(args, reader, skipped, keep_unreadable=True):
+                readable = [r for r in batch if r.text is not None]
+                found = iter(index.query([r.text for r in readable], duplicates_only=not args.all))
+                for record in batch:
+                    # One line per input record: an unreadable one (--on-error skip) says why.
+                    if record.text is None:
+                        row = {"id": record.id, "skipped": record.error or "unreadable", "source": record.source}
+                    else:
+                        row = {"id": record.id, "matches": [m.__dict__ for m in next(found)]}
                     sys.stdout.write(json_line(row))
         finally:
             reader.close()
@@ -136,7 +144,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def add_index_parser(commands: Any) -> None:
-    from .cli import add_input_arguments
+    from .cli import _positive_int, _unit_float, add_input_arguments
 
     parser = commands.add_parser("index", help="a persistent index: has this document been seen before?", description=__doc__)
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -144,25 +152,25 @@ def add_index_parser(commands: Any) -> None:
     add = actions.add_parser("add", help="add documents (creates the index)", description=cmd_add.__doc__)
     add.add_argument("index", metavar="INDEX", help="the index file (SQLite)")
     add_input_arguments(add)
-    add.add_argument("--batch-size", type=int, default=10_000, help="documents per transaction (default: 10000)")
+    add.add_argument("--batch-size", type=_positive_int, default=10_000, help="documents per transaction (default: 10000)")
     # Exclusive: --decisions adds every document it decides (add_and_dedup skips none).
     existing = add.add_mutually_exclusive_group()
     existing.add_argument("--skip-existing", action="store_true", help="leave out documents whose id is already indexed (default: error)")
     existing.add_argument("--decisions", metavar="PATH", help="decide each document against the index first; write the decisions as JSONL (- for stdout)")
     add.add_argument("--chrome", action="store_true", help="also count the pages into their sites' stored chrome models")
     creation = add.add_argument_group("parameters of a new index (an existing index keeps its own; a different value is an error)")
-    creation.add_argument("--threshold", type=float, default=None, help="duplicate threshold (default: 0.8)")
+    creation.add_argument("--threshold", type=_unit_float, default=None, help="duplicate threshold (default: 0.8)")
     creation.add_argument("--measure", choices=("containment", "jaccard"), default=None, help="default: containment")
-    creation.add_argument("--num-perm", type=int, default=None, help="MinHash size (default: 128)")
-    creation.add_argument("--bands", type=int, default=None, help="LSH bands (with --rows; default: chosen from the threshold)")
-    creation.add_argument("--rows", type=int, default=None, help="LSH rows per band")
+    creation.add_argument("--num-perm", type=_positive_int, default=None, help="MinHash size (default: 128)")
+    creation.add_argument("--bands", type=_positive_int, default=None, help="LSH bands (with --rows; default: chosen from the threshold)")
+    creation.add_argument("--rows", type=_positive_int, default=None, help="LSH rows per band")
     add.set_defaults(run=cmd_add)
 
     query = actions.add_parser("query", help="look documents up; JSONL of matches on stdout", description=cmd_query.__doc__)
     query.add_argument("index", metavar="INDEX", help="the index file")
     add_input_arguments(query)
     query.add_argument("--all", action="store_true", help="every LSH candidate, not only duplicates")
-    query.add_argument("--batch-size", type=int, default=2_000, help="documents looked up together (default: 2000)")
+    query.add_argument("--batch-size", type=_positive_int, default=2_000, help="documents looked up together (default: 2000)")
     query.set_defaults(run=cmd_query)
 
     stats = actions.add_parser("stats", help="counts, parameters and size of an index", description=cmd_stats.__doc__)

@@ -183,9 +183,13 @@ def cmd_chrome_learn(args: argparse.Namespace) -> int:
 
     model = ChromeModel.load(args.model) if args.update and os.path.exists(args.model) else ChromeModel()
     records, _ = _readable(reader_from(args), "learn")
-    model.update([r.text for r in records], [_site_key(r) for r in records], num_threads=args.threads)
+    # As clean does: a page without a site has no pages to be compared with (counted as a
+    # site of its own, three such pages would make their shared lines cross-site chrome).
+    with_site = [r for r in records if r.site]
+    model.update([r.text for r in with_site], [_site_key(r) for r in with_site], num_threads=args.threads)
     model.save(args.model)
-    print(f"learned {len(records)} pages of {len(model.sites)} sites into {args.model}", file=sys.stderr)
+    unsited = f"; {len(records) - len(with_site)} pages without a site or url not learned from" if len(with_site) < len(records) else ""
+    print(f"learned {len(with_site)} pages of {len(model.sites)} sites into {args.model}{unsited}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -193,15 +197,16 @@ def cmd_chrome_strip(args: argparse.Namespace) -> int:
     """Strip chrome (and repeats) with a saved model: one JSON line per document with the
     cleaned text and the removed spans of the original."""
     from .chrome import ChromeModel
-    from .pipeline import _site_key
+    from .pipeline import CleanOptions, _strip
 
     model = ChromeModel.load(args.model)
     records, _ = _readable(reader_from(args), "strip")
-    stripped = model.strip_batch([r.text for r in records], [_site_key(r) for r in records], num_threads=args.threads)
+    # clean's own stripping: a page without a site only loses its repeats, and a removal of
+    # nothing but whitespace is not made.
+    stripped = _strip(model, records, CleanOptions(num_threads=args.threads))
     with _output_stream(args.output) as out:
-        for record, result in zip(records, stripped):
-            row = {"id": record.id, "text": result.text, "removed": [list(r) for r in result.removed]}
-            out.write(json_line(row))
+        for record, (text, removed) in zip(records, stripped):
+            out.write(json_line({"id": record.id, "text": text, "removed": [list(r) for r in removed]}))
     return EXIT_OK
 
 
@@ -213,7 +218,7 @@ def cmd_align(args: argparse.Namespace) -> int:
     texts = []
     for name in (args.a, args.b):
         try:
-            with open(name, encoding="utf-8") as handle:
+            with open(name, encoding="utf-8", newline="") as handle:  # spans index the file's own text
                 texts.append(handle.read())
         except (OSError, UnicodeDecodeError) as error:
             raise InputError(f"{name}: cannot read as UTF-8 text ({error})") from None
@@ -346,7 +351,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             after = "the index holds whole batches only (the one under way was rolled back)"
         else:
             after = "no output was left half-written"
-        again = " (with --skip-existing to add the rest)" if args.command == "index" else ""
+        again = ""
+        if args.command == "index" and getattr(args, "decisions", None):
+            # --skip-existing cannot go with --decisions: the documents added are in the index
+            # for good, and their decisions are not in the (untouched) decisions file.
+            again = " on the documents not added yet (the batches added before the error stay in the index)"
+        elif args.command == "index":
+            again = " (with --skip-existing to add the rest)"
         print(f"neardup: {after}; fix the cause and run the command again{again}", file=sys.stderr)
         return EXIT_CANNOT_WRITE
     except (InputError, ValueError, OSError, IndexDataError, sqlite3.Error) as error:
