@@ -42,8 +42,12 @@ def test_recall_follows_the_s_curve(scheme):
 
 
 def test_s_curve_values():
-    assert neardup.lsh_probability(1.0, 9, 13) == 1.0
-    assert neardup.lsh_probability(0.0, 9, 13) == 0.0
+    # A scalar gives a float (it was a 1-element array, which == compares as true).
+    assert type(neardup.lsh_probability(1.0, 9, 13)) is float and neardup.lsh_probability(1.0, 9, 13) == 1.0
+    assert type(neardup.lsh_probability(0.0, 9, 13)) is float and neardup.lsh_probability(0.0, 9, 13) == 0.0
+    assert type(neardup.lsh_probability(0.5, 2, 2)) is float and neardup.lsh_probability(0.5, 2, 2) == 0.4375
+    with pytest.raises(ValueError, match="bands \\* rows = 18446744073709551620 exceeds num_perm"):
+        neardup.candidate_pairs(np.zeros((2, 4), dtype=np.uint64), params=(np.int64(2**62 + 1), np.int64(4)))
     curve = neardup.lsh_probability(np.linspace(0, 1, 11), 20, 5)
     assert np.all(np.diff(curve) > 0)
     assert curve[5] == pytest.approx(1 - (1 - 0.5**5) ** 20)
@@ -71,6 +75,8 @@ def test_index_insert_query_remove():
     assert lsh.candidate_pairs() == [("a", ("b", 1)), (3, "d"), ("e", "f")]
     with pytest.raises(ValueError, match="already in the index"):
         lsh.insert("a", sigs[0])
+    with pytest.raises(ValueError, match="document 1: key 'new' is repeated in the batch"):
+        lsh.insert_batch(["new", "new"], sigs.values[:2])
     lsh.remove(("b", 1))
     assert lsh.query(sigs[0]) == ["a"]
     assert ("b", 1) not in lsh

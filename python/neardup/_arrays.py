@@ -57,7 +57,9 @@ def float_array(value: Any, what: str) -> np.ndarray:
         array = np.asarray(value)
         if array.dtype.kind not in "uifb" and array.size:
             raise TypeError
-        return np.ascontiguousarray(array, dtype=np.float64)
+        # np.require keeps a scalar 0-d (ascontiguousarray would make it 1-d, so a scalar
+        # could pass for one value per item).
+        return np.require(array, dtype=np.float64, requirements="C")
     except (TypeError, ValueError, OverflowError):
         raise ValueError(f"{what} must be real numbers, got {type(value).__name__}") from None
 

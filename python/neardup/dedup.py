@@ -93,9 +93,10 @@ def _check_params(params: tuple[int, int], num_perm: int) -> tuple[int, int]:
     for name, value in (("bands", bands), ("rows", rows)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"params: {name} must be an int >= 1, got {value!r}")
+    bands, rows = int(bands), int(rows)  # Python ints: numpy's would wrap around in the product
     if bands * rows > num_perm:
         raise ValueError(f"params: bands * rows = {bands * rows} exceeds num_perm = {num_perm}")
-    return int(bands), int(rows)
+    return bands, rows
 
 
 # ---------------------------------------------------------------------------------------
@@ -356,8 +357,10 @@ def check_new_keys(keys: list[Hashable], count: int, indexed: Any, what: str) ->
         return  # the usual case, checked in C; the loop below finds the first offender
     seen: set[Hashable] = set()
     for i, key in enumerate(keys):
-        if key in indexed or key in seen:
+        if key in indexed:
             raise ValueError(f"document {i}: key {key!r} is already in the index")
+        if key in seen:
+            raise ValueError(f"document {i}: key {key!r} is repeated in the batch")
         seen.add(key)
 
 
