@@ -135,6 +135,16 @@ def test_chrome_model_from_spark_counts_decides_like_the_local_model(spark):
     assert any(any(x) for x in want)  # some line is chrome, so the comparison has teeth
 
 
+def test_an_id_read_again_is_skipped_as_the_local_reader_does(spark):
+    words = [" ".join(f"w{i}x{k}" for k in range(30)) for i in range(3)]
+    df = spark.createDataFrame([(0, "a", words[0]), (1, "b", words[1]), (2, "a", words[2])], "pos long, id string, text string")
+    cleaned, decisions = nspark.clean(df, order_col="pos")
+    rows = [r.asDict() for r in decisions.collect()]
+    assert [(r["id"], r["action"]) for r in rows] == [("a", "kept"), ("b", "kept"), ("a", "skipped")]
+    assert rows[2]["reason"] == "duplicate id 'a' (first seen earlier in the input)"
+    assert sorted((r["id"], r["text"]) for r in cleaned.collect()) == [("a", words[0]), ("b", words[1])]
+
+
 def test_missing_column_is_a_clear_error(spark):
     df = spark.createDataFrame([("1", "x")], "id string, body string")
     with pytest.raises(ValueError, match="no column 'text'"):

@@ -73,6 +73,7 @@ MINHASH_SEED = 1
 METHOD = "containment-exact"
 POLICY = "keep=longest; a page wrapping another gives way"
 POS = "_neardup_pos"
+_FIRST = "_neardup_first_pos"  # the first position of a row's id
 
 _REMOVED = pa.list_(pa.struct([("start", pa.int64()), ("end", pa.int64()), ("reason", pa.string())]))
 _REMOVED_DDL = "array<struct<start:bigint,end:bigint,reason:string>>"
@@ -541,9 +542,12 @@ def clean(
     every other column unchanged. ``decisions`` has one row per input row with the columns of
     ``decisions.jsonl`` (``id, action, reason, duplicate_of, score, removed, source``;
     ``removed`` as ``array<struct<start, end, reason>>``), ordered by input position.
-    Rows whose text is null are ``skipped``. With the same input in the same order, the
-    decisions equal those of :func:`neardup.pipeline.clean` on one machine.
+    Rows whose text is null are ``skipped``, and so is a row whose id an earlier row has (as
+    the local reader does). With the same input in the same order, the decisions equal those
+    of :func:`neardup.pipeline.clean` on one machine (the reasons of skipped rows are worded
+    for a DataFrame: it has no file and line to name).
     """
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     if order_col is None:
@@ -552,7 +556,10 @@ def clean(
         order_col = POS
     df = df.persist()
     docs = prepare(df, text_col, id_col, site_col, url_col, order_col)
-    readable = docs.where(F.col("text").isNotNull())
+    # An id read a second time is skipped, as the local reader does: one id, one decision.
+    docs = docs.withColumn(_FIRST, F.min(POS).over(Window.partitionBy("id"))).persist()
+    again = F.col("id").isNotNull() & (F.col(POS) != F.col(_FIRST))
+    readable = docs.where(F.col("text").isNotNull() & ~again).drop(_FIRST)
     model = chrome_model(chrome_counts(readable)) if chrome else None
     signed = signatures(readable, model, num_perm=num_perm, ngram=ngram, threshold=threshold, repeats=repeats, batch_size=batch_size).persist()
     if dedup:
@@ -565,11 +572,13 @@ def clean(
         POS, "id", "removed", "shingles", "action", "duplicate_of", "score", "cluster_reason", "cluster_removed"
     )
     decided = joined.mapInArrow(lambda batches: _finish(batches, dedup), _DECISION_SCHEMA)
-    skipped = docs.where(F.col("text").isNull()).select(
+    skipped = docs.where(F.col("text").isNull() | again).select(
         POS,
         "id",
         F.lit("skipped").alias("action"),
-        F.lit(f"text field {text_col!r} is null").alias("reason"),
+        F.when(again, F.concat(F.lit("duplicate id '"), F.col("id"), F.lit("' (first seen earlier in the input)")))
+        .otherwise(F.lit(f"text field {text_col!r} is null"))
+        .alias("reason"),
         F.lit(None).cast("string").alias("duplicate_of"),
         F.lit(None).cast("double").alias("score"),
         F.array().cast(_REMOVED_DDL).alias("removed"),
