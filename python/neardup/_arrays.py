@@ -84,7 +84,8 @@ def as_list(values: Any, what: str) -> list[Any] | tuple[Any, ...]:
     """An iterable argument as a list (a list or tuple as it is); a single str or bytes, or
     something not iterable, raises a TypeError saying what was expected (``what``: e.g.
     "str documents")."""
-    if isinstance(values, (str, bytes)):
+    # bytes and bytearray iterate as ints, which some callers would take (as ids).
+    if isinstance(values, (str, bytes, bytearray)):
         raise TypeError(f"expected an iterable of {what}, got a single {type(values).__name__}")
     if isinstance(values, (list, tuple)):
         return values

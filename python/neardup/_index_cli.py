@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -66,38 +67,36 @@ def cmd_add(args: argparse.Namespace) -> int:
     """Add documents to an index (created when missing), one transaction per --batch-size
     documents; with --decisions, decide each against the index and its batch first."""
     from .cli import reader_from
+    from .pipeline import learnable
 
     reader = reader_from(args)
     skipped = [0]
     added = dropped = 0
-    out = None
     with _open(args, create=True) as index:
-        try:
-            if args.decisions:
-                # Atomic: a failed run leaves the file as it was, like every output.
-                out = sys.stdout if args.decisions == "-" else open_output(args.decisions, atomic=True)
-            for batch in _batches(args, reader, skipped):
-                texts, ids, sites = [r.text for r in batch], [r.id for r in batch], [r.site for r in batch]
-                metas = [{"url": r.url, "source": r.source} if r.url else {"source": r.source} for r in batch]
-                if args.chrome:
-                    index.update_chrome(texts, [s or "(none)" for s in sites])
-                if out is not None:
-                    decisions = index.add_and_dedup(texts, ids, sites=sites, metas=metas)
-                    for record, decision in zip(batch, decisions):
-                        out.write(json_line(_decision_row(record, decision)))
-                    dropped += sum(d.action == "dropped" for d in decisions)
-                    added += len(batch)
-                else:
-                    added += index.add(texts, ids, sites=sites, metas=metas, existing="skip" if args.skip_existing else "error")
-        except BaseException:
-            if out is not None and out is not sys.stdout:
-                out.abandon()  # quietly: the error under way is the one to report
-            raise
-        else:
-            if out is not None and out is not sys.stdout:
-                out.close()  # a full disk often shows only here: reported
-        finally:
-            reader.close()
+        # Atomic: a failed run leaves the decisions file as it was (and a close error after
+        # an error is not reported over it: _GuardedFile's exit).
+        decisions_file: Any = nullcontext(None)
+        if args.decisions:
+            decisions_file = nullcontext(sys.stdout) if args.decisions == "-" else open_output(args.decisions, atomic=True)
+        with decisions_file as out:
+            try:
+                for batch in _batches(args, reader, skipped):
+                    texts, ids, sites = [r.text for r in batch], [r.id for r in batch], [r.site for r in batch]
+                    metas = [{"url": r.url, "source": r.source} if r.url else {"source": r.source} for r in batch]
+                    if args.chrome:
+                        chrome_texts, chrome_sites = learnable(batch)  # as clean does: pages with a site
+                        if chrome_texts:
+                            index.update_chrome(chrome_texts, chrome_sites)
+                    if out is not None:
+                        decisions = index.add_and_dedup(texts, ids, sites=sites, metas=metas)
+                        for record, decision in zip(batch, decisions):
+                            out.write(json_line(_decision_row(record, decision)))
+                        dropped += sum(d.action == "dropped" for d in decisions)
+                        added += len(batch)
+                    else:
+                        added += index.add(texts, ids, sites=sites, metas=metas, existing="skip" if args.skip_existing else "error")
+            finally:
+                reader.close()
         summary = {"added": added, "skipped_records": skipped[0], "documents": len(index)}
         if args.decisions:
             summary["dropped"] = dropped

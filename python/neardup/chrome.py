@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from ._reference.chrome import check_params
+from ._reference.chrome import PARAM_NAMES, check_params
 from ._reference.repeats import check_params as check_repeat_params
 from ._reference.text import check_threads as _check_threads
 from . import _backend
@@ -35,10 +35,7 @@ MODEL_FORMAT = "neardup-chrome-model"
 REASONS = ("body", "template", "outside_body", "cross_site")
 REPEAT = "repeat"
 
-_PARAMS = (
-    "min_pages", "template_permille", "inner_permille", "shape_permille", "penalty", "cross_sites", "title_lines",
-    "decay_chars", "decay_floor_permille", "box_chars",
-)
+_PARAMS = PARAM_NAMES  # the reference's order of the parameters tuple
 #: Parameters each saved version lacks, with the value that keeps its writer's decisions
 #: (version 1 had no title rescue; it gets the default, as when version 2 read it).
 _ADDED_PARAMS = {
@@ -341,15 +338,11 @@ def _cut(text: str, removed: Any) -> Stripped:
     return Stripped("".join(pieces), spans)
 
 
-def _check_repeat_args(min_lines: int, min_chars: int, long_chars: int) -> None:
-    check_repeat_params((min_lines, min_chars, long_chars))  # the reference's checks, written once
-
-
 def find_repeats(text: str, *, min_lines: int = 3, min_chars: int = 200, long_chars: int = 500) -> list[Repeat]:
     """Runs of lines that repeat an earlier run of the same page (exact or near-exact: lines
     compared after normalisation with punctuation and spacing folded). A run counts when it
     has >= ``min_lines`` lines and >= ``min_chars`` characters, or >= ``long_chars``."""
-    _check_repeat_args(min_lines, min_chars, long_chars)
+    check_repeat_params((min_lines, min_chars, long_chars))
     return [Repeat(*r) for r in _impl.find_repeats(text, min_lines, min_chars, long_chars)]
 
 
@@ -362,7 +355,7 @@ def find_repeats_batch(
     num_threads: int | None = None,
 ) -> list[list[Repeat]]:
     """:func:`find_repeats` over many documents, in parallel with the GIL released."""
-    _check_repeat_args(min_lines, min_chars, long_chars)
+    check_repeat_params((min_lines, min_chars, long_chars))
     _check_threads(num_threads)
     results = _impl.find_repeats_batch(_list(texts, "str documents"), min_lines, min_chars, long_chars, num_threads)
     return [[Repeat(*r) for r in doc] for doc in results]

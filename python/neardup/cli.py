@@ -179,17 +179,15 @@ def cmd_dups(args: argparse.Namespace) -> int:
 def cmd_chrome_learn(args: argparse.Namespace) -> int:
     """Learn each site's chrome from an input and save the model (versioned JSON)."""
     from .chrome import ChromeModel
-    from .pipeline import _site_key
+    from .pipeline import learnable
 
     model = ChromeModel.load(args.model) if args.update and os.path.exists(args.model) else ChromeModel()
     records, _ = _readable(reader_from(args), "learn")
-    # As clean does: a page without a site has no pages to be compared with (counted as a
-    # site of its own, three such pages would make their shared lines cross-site chrome).
-    with_site = [r for r in records if r.site]
-    model.update([r.text for r in with_site], [_site_key(r) for r in with_site], num_threads=args.threads)
+    texts, sites = learnable(records)  # as clean does
+    model.update(texts, sites, num_threads=args.threads)
     model.save(args.model)
-    unsited = f"; {len(records) - len(with_site)} pages without a site or url not learned from" if len(with_site) < len(records) else ""
-    print(f"learned {len(with_site)} pages of {len(model.sites)} sites into {args.model}{unsited}", file=sys.stderr)
+    unsited = f"; {len(records) - len(texts)} pages without a site or url not learned from" if len(texts) < len(records) else ""
+    print(f"learned {len(texts)} pages of {len(model.sites)} sites into {args.model}{unsited}", file=sys.stderr)
     return EXIT_OK
 
 

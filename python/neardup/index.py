@@ -30,6 +30,7 @@ import numpy as np
 from . import _backend
 from ._reference.dedup import SCHEMES, check_num_perm
 from ._reference.text import check_seed, check_shingle_args
+from ._arrays import as_list
 from .chrome import ChromeModel, complete_params
 from .dedup import (
     KEEP_POLICIES,
@@ -197,13 +198,6 @@ def _counts(values: Any, count: int, what: str) -> np.ndarray:
         first = int(negative[0])
         raise ValueError(f"{what} must be {count} counts >= 0: document {first} has {int(counts[first])}")
     return counts
-
-
-def _check_not_single(values: Any, what: str = "ids") -> None:
-    # A str is an iterable of its characters ("pq" would be the ids 'p' and 'q'), bytes of
-    # ints (which are valid ids).
-    if isinstance(values, (str, bytes, bytearray)):
-        raise TypeError(f"expected an iterable of str {what}, got a single str/bytes")
 
 
 def _marks(count: int) -> str:
@@ -596,8 +590,7 @@ class Index:
     def _ids(count: int, ids: Iterable[Any] | None) -> list[str]:
         if ids is None:
             raise ValueError("ids are required: one str id per document (the id a later query reports)")
-        _check_not_single(ids)
-        id_list = [i if isinstance(i, str) else str(i) if isinstance(i, int) and not isinstance(i, bool) else i for i in ids]
+        id_list = [i if isinstance(i, str) else str(i) if isinstance(i, int) and not isinstance(i, bool) else i for i in as_list(ids, "str ids")]
         if len(id_list) != count:
             raise ValueError(f"{len(id_list)} ids for {count} documents")
         seen: dict[str, int] = {}
@@ -987,8 +980,7 @@ class Index:
     def remove(self, ids: Iterable[Any]) -> int:
         """Remove documents by id, in one transaction (an unknown id raises
         :class:`IndexDataError` naming it, and nothing is removed); the number removed."""
-        _check_not_single(ids)
-        id_list = self._ids(len(ids := list(ids)), ids)
+        id_list = self._ids(len(ids := as_list(ids, "str ids")), ids)
         with self._write() as db:
             rows: list[tuple[int, str, int, int, bytes]] = []
             for chunk in _chunks(id_list):
@@ -1026,8 +1018,7 @@ class Index:
     def update_chrome(self, texts: Iterable[str], sites: Iterable[str], *, num_threads: int | None = None, **params: int) -> None:
         """Count more pages into the stored chrome models of their sites (one transaction).
         ``params`` (``ChromeModel``'s) are fixed by the first call and checked afterwards."""
-        _check_not_single(sites, "sites")
-        texts, sites = list(texts), list(sites)
+        texts, sites = list(texts), list(as_list(sites, "str sites"))
         with self._write() as db:
             row = db.execute("SELECT value FROM meta WHERE key = 'chrome_params'").fetchone()
             stored_params = self._chrome_params(row)
@@ -1063,8 +1054,7 @@ class Index:
         them are in the subset. Load every site when ``cross_site`` decisions matter."""
         row = self._db.execute("SELECT value FROM meta WHERE key = 'chrome_params'").fetchone()
         model = ChromeModel(**self._chrome_params(row)) if row else ChromeModel()
-        _check_not_single(sites, "sites")
-        entries = self._chrome_entries(None if sites is None else sorted(set(sites)))
+        entries = self._chrome_entries(None if sites is None else sorted(set(as_list(sites, "str sites"))))
         if not entries:
             return model
         return self._chrome_from_entries(model, entries)

@@ -157,6 +157,14 @@ def _site_key(record: Record) -> str:
     return record.site if record.site else f"(no site) {record.id}"
 
 
+def learnable(records: Iterable[Record]) -> tuple[list[str], list[str]]:
+    """The texts and site keys to learn chrome from: readable records with a site. A page
+    without a site has no pages to be compared with (pooled with other such pages, or counted
+    as a site of its own, their shared lines would look like a template or cross-site chrome)."""
+    with_site = [r for r in records if r.text is not None and r.site]
+    return [r.text for r in with_site], [_site_key(r) for r in with_site]
+
+
 def _strip(model: ChromeModel, records: list[Record], options: CleanOptions) -> list[tuple[str, list[tuple[int, int, str]]]]:
     """Cleaned text and removed spans of each record. Chrome is learned per site, so a page
     without a site (nothing to compare it with) only loses its repeated passages."""
@@ -411,9 +419,9 @@ def _run(
     if options.chrome:
         for batch in _batches(progress(same.read(), desc="learn chrome"), options.batch_size):
             out.check()
-            with_site = [r for r in batch if r.text is not None and r.site]
-            if with_site:
-                model.update([r.text for r in with_site], [_site_key(r) for r in with_site], num_threads=threads)
+            texts, sites = learnable(batch)
+            if texts:
+                model.update(texts, sites, num_threads=threads)
 
     # Pass 2: strip repeats and chrome, spool the cleaned texts, keep their shingles.
     docs: list[_Doc] = []
