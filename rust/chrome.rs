@@ -79,6 +79,9 @@ pub struct LineKeys {
     /// The masked line ends in one of [`CLAUSE_ENDS`], closing quotes and brackets aside (a
     /// sentence or clause, not a box item).
     pub closed: Vec<bool>,
+    /// The line has a word character (`text::char_class` not OTHER): false for blank lines,
+    /// separators and lone punctuation.
+    pub worded: Vec<bool>,
 }
 
 /// Last characters that close a sentence or clause.
@@ -88,6 +91,12 @@ const CLOSERS: [char; 4] = ['"', '\'', ')', ']'];
 
 fn is_closed(masked: &str) -> bool {
     masked.trim_end_matches(CLOSERS).chars().next_back().is_some_and(|c| CLAUSE_ENDS.contains(&c))
+}
+
+/// Masking keeps a character's class (digits and month names become `0`, a word
+/// character), so this is the same on the masked and the normalised line.
+fn is_worded(masked: &str) -> bool {
+    masked.chars().any(|c| crate::text::char_class(c) != crate::text::CLASS_OTHER)
 }
 
 /// The masked form of a line: normalised (NFKC, case, quotes, whitespace), digits masked to
@@ -188,6 +197,7 @@ pub fn line_keys(text: &str) -> LineKeys {
         keys.shapes.push(shape);
         keys.lengths.push(length as u32);
         keys.closed.push(is_closed(&masked));
+        keys.worded.push(is_worded(&masked));
         start += count + 1;
     }
     keys
@@ -261,6 +271,8 @@ pub fn page_keys(text: &str) -> PageKeys {
         out.keys.shapes.push(shape);
         out.keys.lengths.push(length as u32);
         out.keys.closed.push(is_closed(&masked));
+        // The repeat key folds exactly the word characters of the line.
+        out.keys.worded.push(!folded.is_empty());
         out.repeat_keys.push(repeat);
         start += count + 1;
     }
@@ -459,6 +471,9 @@ pub struct Params {
     pub shape_permille: u32,
     /// Extra cost, in characters, of a template line inside the body region.
     pub penalty: u32,
+    /// The extra cost instead of `penalty` for a template line without word characters (a
+    /// separator, a lone bullet): it does not cut an article in two.
+    pub small_penalty: u32,
     /// A line on >= this many distinct sites is cross-site boilerplate (0: off).
     pub cross_sites: u32,
     /// How many non-template lines above the body region the title rescue looks at (0: off).
@@ -471,6 +486,10 @@ pub struct Params {
     /// A box's items are page-specific lines shorter than this after a template line between
     /// the page's first and last body line (see [`template_boxes`]; 0: off).
     pub box_chars: u32,
+    /// The knob between keeping body and cutting chrome: what a run of prose outside the main
+    /// body region must be worth, in characters of closed lines, to be kept as more body
+    /// ([`extra_runs`]). Lower keeps more of the page; None keeps the main region only.
+    pub run_cost: Option<u32>,
 }
 
 impl Default for Params {
@@ -481,11 +500,13 @@ impl Default for Params {
             inner_permille: 500,
             shape_permille: 300,
             penalty: 300,
+            small_penalty: 20,
             cross_sites: 3,
             title_lines: 3,
             decay_chars: 3000,
             decay_floor_permille: 250,
             box_chars: 80,
+            run_cost: Some(50),
         }
     }
 }
@@ -651,7 +672,15 @@ impl Model {
             share.push(Some(value));
         }
         keep_shared_prose(&mut share, &mut cross, &site_share, &keys.lengths);
-        decide_lines(p, &share, &cross, &keys.lengths, &keys.fingerprints, &keys.closed)
+        let lines = Lines {
+            share: &share,
+            cross: &cross,
+            lengths: &keys.lengths,
+            fingerprints: &keys.fingerprints,
+            closed: &keys.closed,
+            worded: &keys.worded,
+        };
+        decide_lines(p, &lines)
     }
 }
 
@@ -709,32 +738,45 @@ pub fn position_weighted(length: u32, before: u64, decay_chars: u32, decay_floor
     decayed.max(floor).max(1) as i64
 }
 
-/// The decision of a page from each line's share (permille of the site's pages it recurs
-/// on; None for blank lines), cross-site flags, lengths, fingerprints and closed flags.
+/// Per-line inputs of [`decide_lines`], one entry per line of the page.
+#[derive(Debug, Clone, Copy)]
+pub struct Lines<'a> {
+    /// Share of the site's pages (permille) the line recurs on; None for a blank line.
+    pub share: &'a [Option<u64>],
+    /// Cross-site boilerplate.
+    pub cross: &'a [bool],
+    /// Length in characters.
+    pub lengths: &'a [u32],
+    pub fingerprints: &'a [u64],
+    /// Ends a sentence or clause ([`LineKeys::closed`]).
+    pub closed: &'a [bool],
+    /// Has a word character ([`LineKeys::worded`]).
+    pub worded: &'a [bool],
+}
+
+/// The decision of a page from its [`Lines`].
 ///
 /// 1. A recurring line (share >= template_permille) is a *template* line when it has a
 ///    recurring neighbour (the nearest non-blank line above or below), is the first or last
 ///    non-blank line, or is on >= inner_permille of pages: templates come in blocks at the
 ///    top and bottom; a lone recurring heading inside the text ("Note") is not one.
-/// 2. Each line scores: template -(penalty + length), other recurring 0, blank 0, any other
-///    line its length weighted by position (`position_weighted`: the article comes before
-///    the comment thread or teaser list that may outweigh it). The body region is the
-///    highest-scoring run of lines (Kadane, the first best run wins), widened over the
-///    lines of score 0 at its edges (it reaches the template lines around it); lines
-///    outside it are chrome.
-/// 3. Title rescue: going up from the region, past blank and template lines, the first
+/// 2. Each line scores: template -(penalty + length) (-(small_penalty + length) without a
+///    word character), other recurring 0, blank 0, any other line its length weighted by
+///    position (`position_weighted`: the article comes before the comment thread or teaser
+///    list that may outweigh it). The main body region is the highest-scoring run of lines
+///    (Kadane, the first best run wins).
+/// 3. With `run_cost`, more runs outside the main region are body ([`extra_runs`]): runs
+///    scored on their closed (prose) lines only, each worth more than `run_cost` (an article
+///    that a video box or a gallery link cut in two, a last paragraph after a tag line).
+/// 4. Each run is widened over the lines of score 0 at its edges (it reaches the template
+///    lines around it); lines outside every run are chrome.
+/// 5. Title rescue: going up from the first run, past blank and template lines, the first
 ///    `title_lines` other lines are looked at; a page-specific one whose fingerprint is not
-///    in the region is kept (the headline above the byline and share buttons).
-/// 4. Inside the region, a line on >= inner_permille of pages is still chrome.
-/// 5. Template boxes (`box_chars` > 0): see [`template_boxes`].
-pub fn decide_lines(
-    p: &Params,
-    share: &[Option<u64>],
-    cross: &[bool],
-    lengths: &[u32],
-    fingerprints: &[u64],
-    closed: &[bool],
-) -> Vec<u8> {
+///    in a run is kept (the headline above the byline and share buttons).
+/// 6. Inside a run, a line on >= inner_permille of pages is still chrome.
+/// 7. Template boxes (`box_chars` > 0): see [`template_boxes`].
+pub fn decide_lines(p: &Params, lines: &Lines<'_>) -> Vec<u8> {
+    let Lines { share, cross, lengths, fingerprints, closed, worded } = *lines;
     let n = share.len();
     let tmin = u64::from(p.template_permille);
     let inner = u64::from(p.inner_permille);
@@ -768,7 +810,10 @@ pub fn decide_lines(
     let scores: Vec<i64> = (0..n)
         .map(|i| match share[i] {
             None => 0,
-            Some(_) if template[i] => -(i64::from(p.penalty) + i64::from(lengths[i])),
+            Some(_) if template[i] => {
+                let penalty = if worded[i] { p.penalty } else { p.small_penalty };
+                -(i64::from(penalty) + i64::from(lengths[i]))
+            }
             Some(s) if s > 0 => 0,
             Some(_) => {
                 let score = position_weighted(lengths[i], before, p.decay_chars, p.decay_floor_permille);
@@ -792,26 +837,55 @@ pub fn decide_lines(
             best_end = i + 1;
         }
     }
+    let mut runs = vec![false; n];
+    runs[best_start..best_end].fill(true);
+    if let Some(cost) = p.run_cost {
+        if best_end > best_start {
+            // Outside the main region, only closed lines (prose) count for a run.
+            let prose: Vec<i64> = (0..n)
+                .map(|i| match share[i] {
+                    Some(0) if !template[i] && !closed[i] => 0,
+                    _ => scores[i],
+                })
+                .collect();
+            extra_runs(&prose[..best_start], cost, &mut runs[..best_start]);
+            extra_runs(&prose[best_end..], cost, &mut runs[best_end..]);
+        }
+    }
+    // Each run reaches the lines of score 0 at its edges (blank, or recurring on a few pages:
+    // a list of sections), up to the template lines around it.
+    let mut inside = runs.clone();
+    for i in 0..n {
+        if !runs[i] {
+            continue;
+        }
+        if i + 1 == n || !runs[i + 1] {
+            let mut k = i + 1;
+            while k < n && scores[k] == 0 && !runs[k] {
+                inside[k] = true;
+                k += 1;
+            }
+        }
+        if i == 0 || !runs[i - 1] {
+            let mut k = i;
+            while k > 0 && scores[k - 1] == 0 && !runs[k - 1] {
+                inside[k - 1] = true;
+                k -= 1;
+            }
+        }
+    }
     let mut rescued: Vec<usize> = Vec::new();
-    if best_end > best_start {
-        // Lines of score 0 at the edges (blank, or recurring on a few pages: a list of
-        // sections) belong to the region: it reaches the template lines around it.
-        while best_end < n && scores[best_end] == 0 {
-            best_end += 1;
-        }
-        while best_start > 0 && scores[best_start - 1] == 0 {
-            best_start -= 1;
-        }
-        let region = &fingerprints[best_start..best_end];
+    if let Some(first) = inside.iter().position(|&b| b) {
+        let kept: KeySet = (0..n).filter(|&i| inside[i]).map(|i| fingerprints[i]).collect();
         let mut seen = 0usize;
-        for k in (0..best_start).rev() {
+        for k in (0..first).rev() {
             if seen == p.title_lines as usize {
                 break;
             }
             if share[k].is_none() || template[k] {
                 continue;
             }
-            if scores[k] > 0 && !region.contains(&fingerprints[k]) {
+            if scores[k] > 0 && !kept.contains(&fingerprints[k]) {
                 rescued.push(k);
             }
             seen += 1;
@@ -819,7 +893,7 @@ pub fn decide_lines(
     }
     let mut decisions: Vec<u8> = (0..n)
         .map(|i| {
-            let inside = (best_start <= i && i < best_end) || rescued.contains(&i);
+            let inside = inside[i] || rescued.contains(&i);
             let recurring_reason = if cross[i] { CROSS_SITE } else { TEMPLATE };
             match share[i] {
                 None if inside => BODY,
@@ -840,6 +914,36 @@ pub fn decide_lines(
         template_boxes(&mut decisions, &template, share, lengths, closed, p.box_chars);
     }
     decisions
+}
+
+/// Marks in `runs` the runs of `scores` that maximise the total of the chosen runs minus
+/// `cost` per run (a 2-state decode: outside, in a run). Ties keep fewer runs: a run is
+/// kept only when strictly better, and continued rather than re-entered (so lines of score
+/// 0 just before a run join it).
+pub fn extra_runs(scores: &[i64], cost: u32, runs: &mut [bool]) {
+    let cost = i64::from(cost);
+    let (mut outside, mut within) = (0i64, None::<i64>);
+    // Per line: (state before a line in a run, state before a line outside), 1 = in a run.
+    let mut back: Vec<(bool, bool)> = Vec::with_capacity(scores.len());
+    for &score in scores {
+        let enter = outside - cost;
+        let (into_run, from_run) = match within {
+            Some(v) if v >= enter => (v, true),
+            _ => (enter, false),
+        };
+        let (stay_out, from_run_out) = match within {
+            Some(v) if v > outside => (v, true),
+            _ => (outside, false),
+        };
+        back.push((from_run, from_run_out));
+        within = Some(into_run + score);
+        outside = stay_out;
+    }
+    let mut in_run = within.is_some_and(|v| v > outside);
+    for i in (0..scores.len()).rev() {
+        runs[i] = in_run;
+        in_run = if in_run { back[i].0 } else { back[i].1 };
+    }
 }
 
 /// A template line between the page's first and last body line heads a box the site embeds
@@ -897,6 +1001,31 @@ mod tests {
         // No overflow at the extremes of the u32 inputs.
         assert_eq!(position_weighted(u32::MAX, 0, u32::MAX, 1000), i64::from(u32::MAX));
         assert_eq!(position_weighted(u32::MAX, u64::MAX, u32::MAX, 0), 1);
+    }
+
+    #[test]
+    fn extra_runs_are_worth_their_cost() {
+        let runs = |scores: &[i64], cost: u32| {
+            let mut flags = vec![false; scores.len()];
+            extra_runs(scores, cost, &mut flags);
+            flags
+        };
+        // Two runs of 60 and 40 apart: each is kept while it is worth more than the cost.
+        let scores = [60, -100, 0, 40, -5];
+        // (a line of score 0 before a run joins it: continuing beats entering on a tie)
+        assert_eq!(runs(&scores, 0), [true, false, true, true, false]);
+        assert_eq!(runs(&scores, 50), [true, false, false, false, false]);
+        assert_eq!(runs(&scores, 60), [false; 5]); // a tie is not kept
+                                                   // A cheap gap is crossed rather than paying for a second run.
+        assert_eq!(runs(&[30, -10, 30], 20), [true, true, true]);
+        assert_eq!(runs(&[30, -10, 30], 5), [true, false, true]);
+        assert_eq!(runs(&[], 0), [false; 0]);
+    }
+
+    #[test]
+    fn worded_follows_the_repeat_key() {
+        let keys = line_keys("* * *\n\u{2014}\n9\nMay\n\u{301}\n \n");
+        assert_eq!(keys.worded, vec![false, false, true, true, true, false, false]);
     }
 
     #[test]

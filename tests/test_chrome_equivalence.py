@@ -18,17 +18,20 @@ from equivalence import as_lists, same
 # pages, masked digits and months included) mixed with arbitrary text of every kind.
 POOL = ["Home", "News", "Sport", "Share this article", "Last updated 5 May 2021", "Last updated 17 October 1999",
         "Prev Up Chapter 1 Intro Home Next", "Prev Up Part II Other Home Next", "Note", "See also", "", "  ",
-        "\u00a9 2024 Caf\u00e9 \u201cSite\u201d", "Contact us", "Related stories"]
+        "\u00a9 2024 Caf\u00e9 \u201cSite\u201d", "Contact us", "Related stories", "* * *", "\u2014",
+        "A closed line of prose that ends the way a sentence does."]
 lines = st.one_of(st.sampled_from(POOL), texts)
 pages = st.lists(lines, max_size=25).map("\n".join)
 sites = st.sampled_from(["a", "b", "c", "d", "\u00e9"])
 corpus = st.lists(st.tuples(pages, sites), max_size=12)
 # (decay_chars: off, tiny so that the weighting bites on short generated pages, default, huge;
-#  box_chars: off, tiny, around the lengths of generated lines, default, huge)
+#  box_chars: off, tiny, around the lengths of generated lines, default, huge;
+#  run_cost: the main region only, every run, small, default, huge)
 params = st.tuples(st.integers(2, 4), st.integers(0, 1000), st.integers(0, 1000), st.integers(0, 1000),
                    st.integers(0, 500), st.integers(0, 4), st.integers(0, 4),
                    st.sampled_from([0, 1, 7, 40, 3000, 2**32 - 1]), st.integers(0, 1000),
-                   st.sampled_from([0, 1, 12, 30, 80, 2**32 - 1]))
+                   st.sampled_from([0, 1, 12, 30, 80, 2**32 - 1]), st.integers(0, 500),
+                   st.sampled_from([None, 0, 1, 50, 300, 2**32 - 1]))
 
 
 @given(texts)

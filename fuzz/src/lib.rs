@@ -302,12 +302,16 @@ pub fn chrome(data: &[u8]) {
     // so the saved corpus keeps its meaning.
     let first = input.byte();
     let template = input.byte();
+    // Read in the order the fields were read before (the saved corpus keeps its meaning).
+    let inner_permille = u32::from(input.byte()) * 5;
+    let shape_permille = u32::from(input.byte()) * 5;
+    let penalty = u32::from(input.byte()) * 4;
     let params = ChromeParams {
         min_pages: u32::from(first % 6),
         template_permille: u32::from(template) * 5,
-        inner_permille: u32::from(input.byte()) * 5,
-        shape_permille: u32::from(input.byte()) * 5,
-        penalty: u32::from(input.byte()) * 4,
+        inner_permille,
+        shape_permille,
+        penalty,
         cross_sites: u32::from(input.byte() % 5),
         title_lines: u32::from(first / 6 % 20),
         // 0 (off, as migrated older models decide) to 9,000; the floor within [0, 1000].
@@ -315,6 +319,13 @@ pub fn chrome(data: &[u8]) {
         decay_floor_permille: u32::from(template.rotate_left(4)) * 1000 / 255,
         // Template boxes: 0 (off, as migrated older models decide), 80 or 160.
         box_chars: u32::from(first.rotate_left(3) % 3) * 80,
+        // The same penalty (as migrated older models decide) or a smaller one.
+        small_penalty: if template.is_multiple_of(2) { penalty } else { 20 },
+        // None (one region, as migrated older models decide), 0 or 50.
+        run_cost: match template.rotate_left(2) % 3 {
+            0 => None,
+            k => Some(u32::from(k - 1) * 50),
+        },
     };
     let mut model = match Model::new(params) {
         Ok(model) => model,

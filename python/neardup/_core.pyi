@@ -109,7 +109,9 @@ class LshIndex:
     def candidate_pairs(self) -> npt.NDArray[np.uint64]: ...
 # --- chrome and repeats ----------------------------------------------------------------------
 
-_LineKeys = tuple[_Spans, npt.NDArray[np.uint64], npt.NDArray[np.uint64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]
+_LineKeys = tuple[
+    _Spans, npt.NDArray[np.uint64], npt.NDArray[np.uint64], npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.bool_]
+]
 _Repeat = tuple[int, int, int, int, int]
 
 def line_keys(text: str) -> _LineKeys: ...
@@ -143,8 +145,10 @@ class ChromeModel:
         decay_chars: int = 3000,
         decay_floor_permille: int = 250,
         box_chars: int = 80,
+        small_penalty: int = 20,
+        run_cost: int | None = 50,
     ) -> ChromeModel: ...
-    def params(self) -> tuple[int, int, int, int, int, int, int, int, int, int]: ...
+    def params(self) -> tuple[int, int, int, int, int, int, int, int, int, int, int, int | None]: ...
     def add(self, texts: Iterable[str], sites: Iterable[str], num_threads: int | None = None) -> None: ...
     def decide(
         self, texts: Iterable[str], sites: Iterable[str], num_threads: int | None = None

@@ -37,12 +37,15 @@ REPEAT = "repeat"
 
 _PARAMS = PARAM_NAMES  # the reference's order of the parameters tuple
 #: Parameters each saved version lacks, with the value that keeps its writer's decisions
-#: (version 1 had no title rescue; it gets the default, as when version 2 read it).
-_ADDED_PARAMS = {
-    1: {"title_lines": 3, "decay_chars": 0, "decay_floor_permille": 0, "box_chars": 0},
-    2: {"decay_chars": 0, "decay_floor_permille": 0, "box_chars": 0},
-    3: {"box_chars": 0},
-    4: {},
+#: (version 1 had no title rescue; it gets the default, as when version 2 read it). A value
+#: that is a parameter's name takes that parameter's saved value.
+_BEFORE_RUNS = {"small_penalty": "penalty", "run_cost": None}
+_ADDED_PARAMS: dict[int, dict[str, Any]] = {
+    1: {"title_lines": 3, "decay_chars": 0, "decay_floor_permille": 0, "box_chars": 0, **_BEFORE_RUNS},
+    2: {"decay_chars": 0, "decay_floor_permille": 0, "box_chars": 0, **_BEFORE_RUNS},
+    3: {"box_chars": 0, **_BEFORE_RUNS},
+    4: dict(_BEFORE_RUNS),
+    5: {},
 }
 #: The version written; all versions in _ADDED_PARAMS are read (and migrated).
 MODEL_VERSION = max(_ADDED_PARAMS)
@@ -57,16 +60,20 @@ def migrate_params(params: Any, version: int) -> dict[str, Any]:
     expected = tuple(name for name in _PARAMS if name not in added)
     if not isinstance(params, dict) or set(params) != set(expected):
         raise ValueError(f"chrome model version {version}: params must have exactly the keys {expected}")
-    return {**params, **added}
+    return _completed(params, added)
+
+
+def _completed(params: dict[str, Any], added: dict[str, Any]) -> dict[str, Any]:
+    return {**params, **{name: params[value] if value in _PARAMS else value for name, value in added.items()}}
 
 
 def complete_params(params: Any) -> dict[str, Any]:
     """Stored parameters of whichever version their keys are, completed as migrate_params
     does (an index stores parameters without a version). Raises ValueError otherwise."""
     if isinstance(params, dict):
-        for version, added in _ADDED_PARAMS.items():
+        for added in _ADDED_PARAMS.values():
             if set(params) == {name for name in _PARAMS if name not in added}:
-                return {**params, **added}
+                return _completed(params, added)
     raise ValueError(f"the stored chrome parameters are not a chrome model's ({str(params)[:80]!r})")
 
 
@@ -151,6 +158,12 @@ class ChromeModel:
     between them, the items of template boxes inside the article (related stories under a
     recurring heading), cross-site boilerplate and (by default) in-page repeats. Shares are in
     permille of the site's pages; the defaults are documented in docs/chrome.md.
+
+    ``run_cost`` is the knob between keeping article text and cutting chrome: a run of prose
+    outside the page's main body region worth more than ``run_cost`` characters (of closed,
+    page-specific lines, less the template lines inside it) is kept as body too. Lower keeps
+    more (0: every such run), higher cuts more, ``None`` keeps the main region only. The
+    measured curve of body kept against chrome cut per labelled set is in docs/chrome.md.
     """
 
     def __init__(
@@ -166,16 +179,18 @@ class ChromeModel:
         decay_chars: int = 3000,
         decay_floor_permille: int = 250,
         box_chars: int = 80,
+        small_penalty: int = 20,
+        run_cost: int | None = 50,
     ) -> None:
         params = check_params(
             (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines, decay_chars,
-             decay_floor_permille, box_chars)
+             decay_floor_permille, box_chars, small_penalty, run_cost)
         )
         self._model = _impl.ChromeModel(*params)
 
     @property
-    def params(self) -> dict[str, int]:
-        return dict(zip(_PARAMS, (int(v) for v in self._model.params())))
+    def params(self) -> dict[str, int | None]:
+        return dict(zip(_PARAMS, (None if v is None else int(v) for v in self._model.params())))
 
     @property
     def sites(self) -> list[str]:

@@ -18,6 +18,7 @@ type LineKeysPy<'py> = (
     Bound<'py, PyArray1<u64>>,
     Bound<'py, PyArray1<i64>>,
     Bound<'py, PyArray1<bool>>,
+    Bound<'py, PyArray1<bool>>,
 );
 
 fn line_keys_py(py: Python<'_>, keys: LineKeys) -> LineKeysPy<'_> {
@@ -28,6 +29,7 @@ fn line_keys_py(py: Python<'_>, keys: LineKeys) -> LineKeysPy<'_> {
         keys.shapes.into_pyarray(py),
         lengths.into_pyarray(py),
         keys.closed.into_pyarray(py),
+        keys.worded.into_pyarray(py),
     )
 }
 
@@ -107,7 +109,7 @@ struct ChromeModel {
 impl ChromeModel {
     #[new]
     #[allow(clippy::too_many_arguments)] // one per decision parameter, as the Python class
-    #[pyo3(signature = (min_pages = 3, template_permille = 300, inner_permille = 500, shape_permille = 300, penalty = 300, cross_sites = 3, title_lines = 3, decay_chars = 3000, decay_floor_permille = 250, box_chars = 80))]
+    #[pyo3(signature = (min_pages = 3, template_permille = 300, inner_permille = 500, shape_permille = 300, penalty = 300, cross_sites = 3, title_lines = 3, decay_chars = 3000, decay_floor_permille = 250, box_chars = 80, small_penalty = 20, run_cost = Some(50)))]
     fn new(
         min_pages: u32,
         template_permille: u32,
@@ -119,6 +121,8 @@ impl ChromeModel {
         decay_chars: u32,
         decay_floor_permille: u32,
         box_chars: u32,
+        small_penalty: u32,
+        run_cost: Option<u32>,
     ) -> PyResult<Self> {
         let params = Params {
             min_pages,
@@ -131,12 +135,14 @@ impl ChromeModel {
             decay_chars,
             decay_floor_permille,
             box_chars,
+            small_penalty,
+            run_cost,
         };
         Ok(ChromeModel { inner: Model::new(params).map_err(to_py_err)? })
     }
 
     #[allow(clippy::type_complexity)]
-    fn params(&self) -> (u32, u32, u32, u32, u32, u32, u32, u32, u32, u32) {
+    fn params(&self) -> (u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, Option<u32>) {
         let p = self.inner.params;
         (
             p.min_pages,
@@ -149,6 +155,8 @@ impl ChromeModel {
             p.decay_chars,
             p.decay_floor_permille,
             p.box_chars,
+            p.small_penalty,
+            p.run_cost,
         )
     }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .text import check_text, normalize
+from .text import CLASS_OTHER, char_class, check_text, normalize
 from .xxh3 import xxh3_64
 
 FINGERPRINT_SEED = 0x6E65_6172_6475_7001
@@ -26,8 +26,10 @@ BODY, TEMPLATE, OUTSIDE_BODY, CROSS_SITE, REPEAT = 0, 1, 2, 3, 4
 # The order of the parameters tuple; the defaults are ChromeModel's.
 PARAM_NAMES = (
     "min_pages", "template_permille", "inner_permille", "shape_permille", "penalty", "cross_sites", "title_lines",
-    "decay_chars", "decay_floor_permille", "box_chars",
+    "decay_chars", "decay_floor_permille", "box_chars", "small_penalty", "run_cost",
 )
+#: Parameters that may be None (run_cost: the main body region only).
+OPTIONAL_PARAMS = frozenset({"run_cost"})
 #: A masked line ending in one of these (after closing quotes and brackets) is a sentence or a
 #: clause, not a box item.
 CLAUSE_ENDS = frozenset(".,;:!?")
@@ -41,8 +43,11 @@ def check_params(params: tuple[int, ...]) -> tuple[int, ...]:
     if len(params) != len(PARAM_NAMES):
         raise ValueError(f"expected {len(PARAM_NAMES)} parameters {PARAM_NAMES}, got {len(params)}")
     for name, value in zip(PARAM_NAMES, params):
+        if value is None and name in OPTIONAL_PARAMS:
+            continue
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < _U32:
-            raise ValueError(f"{name} must be an int in [0, 2**32), got {value!r}")
+            allowed = " or None" if name in OPTIONAL_PARAMS else ""
+            raise ValueError(f"{name} must be an int in [0, 2**32){allowed}, got {value!r}")
     if params[0] < 2:
         raise ValueError(f"min_pages must be >= 2, got {params[0]}")
     # The permille shares, in the core's order (Params::check), then title_lines.
@@ -86,9 +91,10 @@ def split_lines(text: str) -> list[tuple[int, int, str]]:
 
 
 def line_keys(text: str):
-    """(spans, fingerprints, shapes, lengths, closed) of every line of ``text``; ``closed``:
-    the masked line ends in one of CLAUSE_ENDS, closing quotes and brackets aside."""
-    spans, fingerprints, shapes, lengths, closed = [], [], [], [], []
+    """(spans, fingerprints, shapes, lengths, closed, worded) of every line of ``text``;
+    ``closed``: the masked line ends in one of CLAUSE_ENDS, closing quotes and brackets aside;
+    ``worded``: the line has a word character (masking keeps every character's class)."""
+    spans, fingerprints, shapes, lengths, closed, worded = [], [], [], [], [], []
     for start, end, line in split_lines(text):
         masked = mask_line(line)
         fingerprint, shape = line_key(masked)
@@ -97,7 +103,8 @@ def line_keys(text: str):
         shapes.append(shape)
         lengths.append(end - start)
         closed.append(masked.rstrip(CLOSERS)[-1:] in CLAUSE_ENDS)
-    return spans, fingerprints, shapes, lengths, closed
+        worded.append(any(char_class(ord(c)) != CLASS_OTHER for c in masked))
+    return spans, fingerprints, shapes, lengths, closed, worded
 
 
 #: A cross-site line longer than this many characters is prose, not boilerplate.
@@ -138,11 +145,11 @@ def position_weighted(length: int, before: int, decay_chars: int, decay_floor: i
     return max(length * decay_chars // (decay_chars + before), length * decay_floor // 1000, 1)
 
 
-def decide_lines(params, share, cross, lengths, fingerprints, closed) -> list[int]:
+def decide_lines(params, share, cross, lengths, fingerprints, closed, worded) -> list[int]:
     """The decision of a page from each line's share (permille of the site's pages it recurs
-    on, None for a blank line), cross-site flags, lengths, fingerprints and closed flags; see
-    rust/chrome.rs ``decide_lines`` and docs/chrome.md for the steps."""
-    _, tmin, inner, _, penalty, _, title_lines, decay_chars, decay_floor, box_chars = params
+    on, None for a blank line), cross-site flags, lengths, fingerprints, closed and worded
+    flags; see rust/chrome.rs ``decide_lines`` and docs/chrome.md for the steps."""
+    _, tmin, inner, _, penalty, _, title_lines, decay_chars, decay_floor, box_chars, small_penalty, run_cost = params
     n = len(share)
 
     def recurring(i: int) -> bool:
@@ -165,7 +172,7 @@ def decide_lines(params, share, cross, lengths, fingerprints, closed) -> list[in
         if s is None:
             scores.append(0)
         elif template[i]:
-            scores.append(-(penalty + lengths[i]))
+            scores.append(-((penalty if worded[i] else small_penalty) + lengths[i]))
         elif s > 0:
             scores.append(0)
         else:
@@ -182,39 +189,82 @@ def decide_lines(params, share, cross, lengths, fingerprints, closed) -> list[in
         if current > best:
             best = current
             best_start, best_end = current_start, i + 1
+    runs = [best_start <= i < best_end for i in range(n)]
+    if run_cost is not None and best_end > best_start:
+        # Outside the main region, only closed lines (prose) count for a run.
+        prose = [0 if share[i] == 0 and not closed[i] else scores[i] for i in range(n)]
+        runs[:best_start] = extra_runs(prose[:best_start], run_cost)
+        runs[best_end:] = extra_runs(prose[best_end:], run_cost)
+    # Each run reaches the lines of score 0 at its edges (blank, or recurring on a few pages:
+    # a list of sections), up to the template lines around it.
+    inside = list(runs)
+    for i in range(n):
+        if not runs[i]:
+            continue
+        if i + 1 == n or not runs[i + 1]:
+            k = i + 1
+            while k < n and scores[k] == 0 and not runs[k]:
+                inside[k] = True
+                k += 1
+        if i == 0 or not runs[i - 1]:
+            k = i - 1
+            while k >= 0 and scores[k] == 0 and not runs[k]:
+                inside[k] = True
+                k -= 1
     rescued = set()
-    if best_end > best_start:
-        # The region reaches the template lines around it: lines of score 0 at its edges
-        # (blank, or recurring on a few pages: a list of sections) belong to it.
-        while best_end < n and scores[best_end] == 0:
-            best_end += 1
-        while best_start > 0 and scores[best_start - 1] == 0:
-            best_start -= 1
+    first = next((i for i in range(n) if inside[i]), None)
+    if first is not None:
         # Title rescue: the page's headline sits above the template lines (byline, share
         # buttons) that precede the body; keep the nearest page-specific lines there unless
-        # the region already holds the same line (a navigation header repeating the title).
-        inside = set(fingerprints[best_start:best_end])
-        k, seen = best_start - 1, 0
+        # the body already holds the same line (a navigation header repeating the title).
+        kept = {fingerprints[i] for i in range(n) if inside[i]}
+        k, seen = first - 1, 0
         while k >= 0 and seen < title_lines:
             if share[k] is not None and not template[k]:
-                if scores[k] > 0 and fingerprints[k] not in inside:
+                if scores[k] > 0 and fingerprints[k] not in kept:
                     rescued.add(k)
                 seen += 1
             k -= 1
     decisions = []
     for i in range(n):
-        inside_region = best_start <= i < best_end or i in rescued
+        inside_body = inside[i] or i in rescued
         reason = CROSS_SITE if cross[i] else TEMPLATE
         s = share[i]
         if s is None:
-            decisions.append(BODY if inside_region else OUTSIDE_BODY)
-        elif inside_region:
+            decisions.append(BODY if inside_body else OUTSIDE_BODY)
+        elif inside_body:
             decisions.append(reason if s > 0 and s >= inner else BODY)
         else:
             decisions.append(reason if s > 0 else OUTSIDE_BODY)
     if box_chars:
         template_boxes(decisions, template, share, lengths, closed, box_chars)
     return decisions
+
+
+def extra_runs(scores, cost) -> list[bool]:
+    """Flags of the runs of ``scores`` that maximise the total of the chosen runs minus
+    ``cost`` per run (rust/chrome.rs ``extra_runs``: ties keep fewer runs)."""
+    outside, within = 0, None
+    back = []  # per line: (previous state of a line in a run, of a line outside); True = in a run
+    for score in scores:
+        enter = outside - cost
+        if within is not None and within >= enter:
+            into_run, from_run = within, True
+        else:
+            into_run, from_run = enter, False
+        if within is not None and within > outside:
+            stay_out, from_run_out = within, True
+        else:
+            stay_out, from_run_out = outside, False
+        back.append((from_run, from_run_out))
+        within = into_run + score
+        outside = stay_out
+    runs = [False] * len(scores)
+    in_run = within is not None and within > outside
+    for i in range(len(scores) - 1, -1, -1):
+        runs[i] = in_run
+        in_run = back[i][0] if in_run else back[i][1]
+    return runs
 
 
 def template_boxes(decisions, template, share, lengths, closed, box_chars) -> None:
@@ -311,10 +361,10 @@ class ChromeModel:
     counts; mirrors ``neardup._core.ChromeModel`` method for method."""
 
     def __init__(self, min_pages=3, template_permille=300, inner_permille=500, shape_permille=300, penalty=300, cross_sites=3,
-                 title_lines=3, decay_chars=3000, decay_floor_permille=250, box_chars=80):
+                 title_lines=3, decay_chars=3000, decay_floor_permille=250, box_chars=80, small_penalty=20, run_cost=50):
         self._params = check_params(
             (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines, decay_chars,
-             decay_floor_permille, box_chars)
+             decay_floor_permille, box_chars, small_penalty, run_cost)
         )
         self._sites: dict[str, SiteStats] = {}
         self._cross: dict[int, int] = {}
@@ -335,10 +385,10 @@ class ChromeModel:
 
     def add(self, texts, sites, num_threads=None) -> None:
         for text, site in _pairs(texts, sites):
-            _, fingerprints, shapes, _, _ = line_keys(text)
+            _, fingerprints, shapes, _, _, _ = line_keys(text)
             self._add_keys(site, fingerprints, shapes)
 
-    def _decide_keys(self, site: str, fingerprints, shapes, lengths, closed) -> list[int]:
+    def _decide_keys(self, site: str, fingerprints, shapes, lengths, closed, worded) -> list[int]:
         min_pages, _, _, shape_permille, _, cross_sites = self._params[:6]
         stats = self._sites.get(site) or SiteStats()
         pages = stats.pages
@@ -364,13 +414,13 @@ class ChromeModel:
                 cross[i] = True
             share.append(value)
         keep_shared_prose(share, cross, site_share, lengths)
-        return decide_lines(self._params, share, cross, lengths, fingerprints, closed)
+        return decide_lines(self._params, share, cross, lengths, fingerprints, closed, worded)
 
     def decide(self, texts, sites, num_threads=None):
         out = []
         for text, site in _pairs(texts, sites):
-            spans, fingerprints, shapes, lengths, closed = line_keys(text)
-            out.append((spans, self._decide_keys(site, fingerprints, shapes, lengths, closed)))
+            spans, fingerprints, shapes, lengths, closed, worded = line_keys(text)
+            out.append((spans, self._decide_keys(site, fingerprints, shapes, lengths, closed, worded)))
         return out
 
     def strip(self, texts, sites, repeats=True, num_threads=None):
@@ -378,8 +428,8 @@ class ChromeModel:
 
         out = []
         for text, site in _pairs(texts, sites):
-            spans, fingerprints, shapes, lengths, closed = line_keys(text)
-            decisions = self._decide_keys(site, fingerprints, shapes, lengths, closed)
+            spans, fingerprints, shapes, lengths, closed, worded = line_keys(text)
+            decisions = self._decide_keys(site, fingerprints, shapes, lengths, closed, worded)
             copies = find_repeats(text) if repeats else []
             out.append(removed_spans(spans, decisions, copies))
         return out
