@@ -1,18 +1,26 @@
-"""Chrome stripping: quality per site and throughput of learning + stripping.
+"""Chrome stripping: quality per labelled set, per site size and per site, the knob's curve,
+the protocol that chose the defaults, throughput of learning + stripping and model size.
 
-Quality is the share of body characters kept and of chrome characters removed, per site of
-the labelled chrome sets in ../shared/data (line_is_body gold labels), for:
-  neardup            model learned on all pages of each set, applied to all of them;
-  neardup-heldout    model learned on the even-numbered pages, scored on the odd ones only;
-  rule>=3-pages      the plain rule "a line on >= 3 pages of its site is chrome" (whitespace
-                     and case folded), the baseline the data README quotes.
-  neardup-loso       parameters chosen blind: for each site, the grid point (GRID) with the
-                     best score on the *other* sites (python docs, postgres docs and the four
-                     CleanPortalEval sites are six sites), applied to that site; an 'all' row
-                     per set pools its sites, each scored with its own choice.
-Throughput is text (UTF-8 MB) per CPU second (best of 3) of learning + stripping (`fit_strip`: count the
-pages, then strip them, each line keyed once) on one thread, with the process's peak RSS.
-Run alone: `python benches/chrome_quality.py [--quick] [--loso]`.
+Quality is the share of body characters kept and of chrome characters removed against the
+per-line gold labels (``line_is_body``) of the chrome sets in ../shared/data. Each set's model
+is counted on all of its pages (cross-site counts within the set, as a user's corpus), except
+``heldout`` (counted on the even-numbered pages, scored on the odd ones). Rows:
+
+  defaults        the package's defaults (python/neardup/chrome_params.json), all pages;
+  heldout         the defaults, learned on half of each set and scored on the other half;
+  rule>=3-pages   the plain rule "a line on >= 3 pages of its site is chrome" (whitespace and
+                  case folded), the baseline the data README quotes;
+  curve           each value of the knob run_cost (docs/chrome.md), other parameters default;
+  lodo            leave one dataset out: for each set, the grid point (neardup.chrome.TUNE_GRID)
+                  chosen by neardup.chrome.best_point on the *other five* sets, scored on it;
+  loso            leave one site out, over the sites with >= 5 pages of every set: the point
+                  chosen on all other such sites, scored on the left-out one (pooled per set).
+
+The defaults are the point best_point chooses on all six sets (``--write-defaults`` writes it,
+with the scores, to python/neardup/chrome_params.json): figures of the ``defaults`` rows are on
+the data that chose them; ``lodo`` and ``loso`` rows are on data that did not.
+Throughput is text (UTF-8 MB) per CPU second (best of 3) of ``fit_strip`` on one thread.
+Run alone: `python benches/chrome_quality.py [--quick] [--write-defaults]` (release build).
 """
 
 from __future__ import annotations
@@ -27,185 +35,179 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import neardup
-from neardup.chrome import ChromeModel
+from neardup.chrome import (BODY_FLOOR, BODY_WEIGHT, TUNE_GRID, ChromeModel, Quality, best_point, grid_points, quality,
+                            save_params)
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 SETS = {
     "python-docs": "chrome-python3.11-doc.jsonl.gz",
     "postgres-docs": "chrome-postgresql-doc-15.jsonl.gz",
     "cleanportaleval": "chrome-cleanportaleval.jsonl.gz",
+    "cleaneval": "chrome-cleaneval.jsonl.gz",
+    "readability": "chrome-readability.jsonl.gz",
+    "dragnet": "chrome-dragnet.jsonl.gz",
 }
+DEFAULTS_FILE = Path(neardup.__file__).resolve().parent / "chrome_params.json"
+#: Sites with at least this many pages are the units of leave-one-site-out.
+LOSO_PAGES = 5
 
 
 def load(name: str, quick: bool) -> list[dict]:
     rows = [json.loads(line) for line in gzip.open(DATA / SETS[name], "rt", encoding="utf-8")]
-    return rows[:200] if quick and len(rows) > 200 else rows
+    return rows[:300] if quick and len(rows) > 300 else rows
 
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def totals_of(rows: list[dict], removed_lines: list[list[bool]]) -> dict[str, list[int]]:
-    """Per site and for 'all': [body chars, body chars kept, chrome chars, chrome chars removed]."""
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for row, removed in zip(rows, removed_lines):
-        for line, is_body, gone in zip(row["text"].split("\n"), row["line_is_body"], removed):
-            for key in (row["site"], "all"):
-                t = totals[key]
-                if is_body:
-                    t[0] += len(line)
-                    t[1] += 0 if gone else len(line)
-                else:
-                    t[2] += len(line)
-                    t[3] += len(line) if gone else 0
-    return dict(totals)
+def size_band(pages: int) -> str:
+    return "1-2 pages" if pages <= 2 else "3-9 pages" if pages < 10 else ">=10 pages"
 
 
-def ratios(t: list[int]) -> tuple[float, float]:
-    return t[1] / max(t[0], 1), t[3] / max(t[2], 1)
+def by_site(rows: list[dict], model: ChromeModel) -> dict[str, Quality]:
+    """Quality of ``model`` per site of ``rows``."""
+    pages: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        pages[row["site"]].append(row)
+    return {site: quality(model, [r["text"] for r in group], [r["site"] for r in group],
+                          [r["line_is_body"] for r in group])
+            for site, group in pages.items()}
 
 
-def score(rows: list[dict], removed_lines: list[list[bool]]) -> dict[str, tuple[float, float]]:
-    """Per site and for 'all': (body chars kept / body chars, chrome chars removed / chrome chars)."""
-    return {k: ratios(t) for k, t in totals_of(rows, removed_lines).items()}
+def pooled(results: dict[str, Quality], sites: list[str] | None = None) -> Quality:
+    total = Quality(0, 0, 0, 0)
+    for site in results if sites is None else sites:
+        total = total + results[site]
+    return total
 
 
-def neardup_removed(model: ChromeModel, rows: list[dict]) -> list[list[bool]]:
-    texts = [r["text"] for r in rows]
-    out = []
-    for text, stripped in zip(texts, model.strip_batch(texts, [r["site"] for r in rows])):
-        starts = [0]
-        for piece in text.split("\n"):
-            starts.append(starts[-1] + len(piece) + 1)
-        gone = [False] * (len(starts) - 1)
-        k = 0
-        for i in range(len(gone)):
-            while k < len(stripped.removed) and stripped.removed[k].end <= starts[i]:
-                k += 1
-            gone[i] = k < len(stripped.removed) and stripped.removed[k].start <= starts[i] < stripped.removed[k].end
-        out.append(gone)
-    return out
+def learned(rows: list[dict], **params) -> ChromeModel:
+    return ChromeModel(**params).update([r["text"] for r in rows], [r["site"] for r in rows])
 
 
-def baseline_removed(rows: list[dict]) -> list[list[bool]]:
+def with_params(model: ChromeModel, point: dict) -> ChromeModel:
+    state = model.to_dict()
+    return ChromeModel.from_dict({**state, "params": {**state["params"], **point}})
+
+
+def baseline_quality(rows: list[dict]) -> Quality:
     def fold(line: str) -> str:
         return re.sub(r"\s+", " ", line.strip().lower())
 
     pages: dict[str, Counter] = defaultdict(Counter)
     for r in rows:
         pages[r["site"]].update({fold(line) for line in r["text"].split("\n")})
-    return [[pages[r["site"]][fold(line)] >= 3 for line in r["text"].split("\n")] for r in rows]
+    body = kept = chrome = removed = 0
+    for r in rows:
+        for line, is_body in zip(r["text"].split("\n"), r["line_is_body"]):
+            gone = pages[r["site"]][fold(line)] >= 3
+            if is_body:
+                body += len(line)
+                kept += 0 if gone else len(line)
+            else:
+                chrome += len(line)
+                removed += len(line) if gone else 0
+    return Quality(body, kept, chrome, removed)
 
 
-def rows_for(name, implementation, quality, extra):
-    return [
-        {"benchmark": f"chrome/{name}", "implementation": implementation, "site": site, "body_kept": round(kept, 4),
-         "chrome_removed": round(gone, 4), **extra}
-        for site, (kept, gone) in sorted(quality.items())
-    ]
+def row(kind: str, name: str, part: str, result: Quality, **extra) -> dict:
+    return {"benchmark": f"chrome/{name}", "implementation": f"neardup-{kind}" if kind != "rule>=3-pages" else kind,
+            "site": part, "body_kept": round(result.kept, 4), "chrome_removed": round(result.removed, 4), **extra}
 
 
-def run(quick: bool = False) -> list[dict]:
+def run(quick: bool = False, write_defaults: bool = False) -> list[dict]:
     if not DATA.is_dir():
         raise FileNotFoundError(f"evaluation data not found at {DATA}")
+    sets = {name: load(name, quick) for name in SETS}
     results = []
-    for name in SETS:
-        rows = load(name, quick)
+    # The table of the protocol: every grid point's quality per (set, site), each set's
+    # model counted on all its pages.
+    points = grid_points(TUNE_GRID)
+    table: list[dict[tuple[str, str], Quality]] = []
+    counted = {name: learned(rows) for name, rows in sets.items()}
+    for point in points:
+        table.append({(name, site): q for name in sets
+                      for site, q in by_site(sets[name], with_params(counted[name], point)).items()})
+    keys = list(table[0])
+
+    def set_table(names: list[str]) -> list[tuple[dict, dict[str, Quality]]]:
+        return [(point, {name: pooled({k: v for k, v in entry.items() if k[0] == name}) for name in names})
+                for point, entry in zip(points, table)]
+
+    # Defaults: the point chosen on all sets.
+    all_sets = set_table(list(sets))
+    chosen = best_point(all_sets)
+    if write_defaults:
+        save_params(
+            DEFAULTS_FILE, {**ChromeModel().params, **chosen},
+            chosen_by={"command": "python benches/chrome_quality.py --write-defaults",
+                       "rule": f"neardup.chrome.best_point over the sets below (body_floor {BODY_FLOOR}, body_weight {BODY_WEIGHT})",
+                       "grid": {k: list(v) for k, v in TUNE_GRID.items()},
+                       "scores_on_these_sets": {name: [round(q.kept, 4), round(q.removed, 4)]
+                                                for name, q in dict(all_sets[points.index(chosen)][1]).items()}},
+        )
+    defaults = ChromeModel().params
+    for name, rows in sets.items():
+        model = with_params(counted[name], {})  # the package defaults
+        per_site = by_site(rows, model)
+        pages = Counter(r["site"] for r in rows)
         texts, sites = [r["text"] for r in rows], [r["site"] for r in rows]
         megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-        # Per-core speed on a shared machine: CPU time of the process (one thread), best of 3.
         elapsed = float("inf")
         for _ in range(3):
             start = time.process_time()
-            model = ChromeModel()
-            stripped = model.fit_strip(texts, sites, num_threads=1)
+            ChromeModel().fit_strip(texts, sites, num_threads=1)
             elapsed = min(elapsed, time.process_time() - start)
-        del stripped
-        speed = {
-            "docs_per_s": round(len(texts) / elapsed, 1),
-            "mb_per_s": round(megabytes / elapsed, 1),
-            "peak_rss_mb": round(peak_rss_mb(), 1),
-            "backend": neardup.backend(),
-            "threads": 1,
-        }
-        results += rows_for(name, "neardup", score(rows, neardup_removed(model, rows)), speed)
-        learn_rows, test_rows = rows[0::2], rows[1::2]
-        heldout = ChromeModel().update([r["text"] for r in learn_rows], [r["site"] for r in learn_rows])
-        results += rows_for(name, "neardup-heldout", score(test_rows, neardup_removed(heldout, test_rows)), {})
-        start = time.perf_counter()
-        base = baseline_removed(rows)
-        elapsed = time.perf_counter() - start
-        results += rows_for(name, "rule>=3-pages", score(rows, base), {"docs_per_s": round(len(texts) / elapsed, 1),
-                                                                       "mb_per_s": round(megabytes / elapsed, 1)})
-    return results
-
-
-# Grid of the decision parameters searched by the leave-one-site-out protocol.
-GRID = [
-    {"penalty": penalty, "template_permille": tmin, "inner_permille": inner, "title_lines": title, "decay_chars": decay,
-     "box_chars": box}
-    for penalty in (100, 200, 300, 400, 800)
-    for tmin in (100, 200, 300)
-    for inner in (300, 500, 700)
-    for title in (0, 3)
-    for decay in (0, 1000, 3000, 10000)
-    for box in (0, 80)
-]
-
-
-def objective(kept: float, removed: float) -> float:
-    """What the protocol maximises per site: body kept counts twice (losing body is worse)."""
-    return (2 * kept + removed) / 3
-
-
-def loso(quick: bool = False) -> list[dict]:
-    """Leave one site out: per grid point, every site's score (its model counted on its own
-    pages, no labels used); for each site, the grid point best on the mean objective of the
-    other sites, and that point's score on the left-out site."""
-    sets = {name: load(name, quick) for name in SETS}
-    learned = {name: ChromeModel().update([r["text"] for r in rows], [r["site"] for r in rows]).to_dict()
-               for name, rows in sets.items()}
-    table = []  # per grid point: {(set, site): [body, kept, chrome, removed]}
-    for point in GRID:
-        scores = {}
-        for name, rows in sets.items():
-            state = dict(learned[name], params={**learned[name]["params"], **point})
-            totals = totals_of(rows, neardup_removed(ChromeModel.from_dict(state), rows))
-            scores.update({(name, site): t for site, t in totals.items() if site != "all"})
-        table.append(scores)
-    results = []
-    pooled: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for held in sorted(table[0]):
-        others = [k for k in table[0] if k != held]
-        best = max(range(len(GRID)),
-                   key=lambda g: sum(objective(*ratios(table[g][k])) for k in others) / len(others))
-        kept, gone = ratios(table[best][held])
-        pooled[held[0]] = [a + b for a, b in zip(pooled[held[0]], table[best][held])]
-        results.append({"benchmark": f"chrome/{held[0]}", "implementation": "neardup-loso", "site": held[1],
-                        "body_kept": round(kept, 4), "chrome_removed": round(gone, 4),
-                        "params": " ".join(f"{k}={v}" for k, v in GRID[best].items())})
-    # Each set's sites pooled, each scored with its own left-out choice.
-    for name, t in sorted(pooled.items()):
-        kept, gone = ratios(t)
-        results.append({"benchmark": f"chrome/{name}", "implementation": "neardup-loso", "site": "all",
-                        "body_kept": round(kept, 4), "chrome_removed": round(gone, 4), "params": "per site"})
+        model_bytes = len(json.dumps(model.to_dict(), separators=(",", ":")))
+        speed = {"mb_per_s": round(megabytes / elapsed, 1), "docs_per_s": round(len(texts) / elapsed, 1),
+                 "model_kb_per_page": round(model_bytes / 1024 / len(texts), 2), "peak_rss_mb": round(peak_rss_mb(), 1),
+                 "backend": neardup.backend(), "threads": 1}
+        results.append(row("defaults", name, "all", pooled(per_site), **speed))
+        for band in ("1-2 pages", "3-9 pages", ">=10 pages"):
+            members = [s for s in per_site if size_band(pages[s]) == band]
+            if members:
+                results.append(row("defaults", name, f"{band} ({len(members)} sites)", pooled(per_site, members)))
+        if len(per_site) <= 6:
+            results += [row("defaults", name, site, q) for site, q in sorted(per_site.items())]
+        half = learned(rows[0::2])
+        results.append(row("heldout", name, "all", pooled(by_site(rows[1::2], half))))
+        results.append(row("rule>=3-pages", name, "all", baseline_quality(rows)))
+        for point, entry in zip(points, table):
+            if all(point[k] == defaults[k] for k in point if k != "run_cost"):
+                q = pooled({k: v for k, v in entry.items() if k[0] == name})
+                results.append(row("curve", name, f"run_cost={point['run_cost']}", q))
+    # Leave one dataset out.
+    for held in sets:
+        point = best_point(all_sets, [n for n in sets if n != held])
+        q = dict(all_sets[points.index(point)][1])[held]
+        results.append(row("lodo", held, "all", q, params=json.dumps(point)))
+    # Leave one site out, over the sites with enough pages.
+    counts = {name: Counter(r["site"] for r in rows) for name, rows in sets.items()}
+    units = [k for k in keys if counts[k[0]][k[1]] >= LOSO_PAGES]
+    site_table = [(point, {k: entry[k] for k in units}) for point, entry in zip(points, table)]
+    loso: dict[str, Quality] = defaultdict(lambda: Quality(0, 0, 0, 0))
+    chosen_counts: Counter = Counter()
+    for unit in units:
+        point = best_point(site_table, [k for k in units if k != unit])
+        chosen_counts[json.dumps(point)] += 1
+        loso[unit[0]] = loso[unit[0]] + dict(site_table[points.index(point)][1])[unit]
+    for name, q in loso.items():
+        results.append(row("loso", name, f"sites with >= {LOSO_PAGES} pages", q,
+                           params="; ".join(f"{k} x{v}" for k, v in chosen_counts.most_common())))
     return results
 
 
 def main() -> None:
     quick = "--quick" in sys.argv
-    if "--loso" in sys.argv:
-        for row in loso(quick):
-            print(" | ".join(str(v) for v in row.values()))
-        return
     if getattr(neardup._backend.IMPL, "DEBUG_BUILD", False):
         print("warning: the core is a debug build; throughput numbers are not representative", file=sys.stderr)
-    rows = run(quick)
-    columns = ["benchmark", "implementation", "site", "body_kept", "chrome_removed", "mb_per_s", "docs_per_s", "peak_rss_mb"]
+    rows = run(quick, write_defaults="--write-defaults" in sys.argv)
+    columns = ["benchmark", "implementation", "site", "body_kept", "chrome_removed", "mb_per_s", "docs_per_s",
+               "model_kb_per_page", "peak_rss_mb", "params"]
     print(" | ".join(columns))
-    for row in rows:
-        print(" | ".join(str(row.get(c, "")) for c in columns))
+    for r in rows:
+        print(" | ".join(str(r.get(c, "")) for c in columns))
 
 
 if __name__ == "__main__":

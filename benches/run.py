@@ -904,7 +904,7 @@ def run_module(module: str, quick: bool) -> list[dict[str, Any]]:
     return importlib.import_module(module).run(quick)
 
 
-@benchmark("chrome-quality", requires=["chrome-python3.11-doc.jsonl.gz", "chrome-postgresql-doc-15.jsonl.gz",
+@benchmark("chrome-quality", requires=["chrome-python3.11-doc.jsonl.gz", "chrome-postgresql-doc-15.jsonl.gz", "chrome-cleaneval.jsonl.gz", "chrome-readability.jsonl.gz", "chrome-dragnet.jsonl.gz",
                                        "chrome-cleanportaleval.jsonl.gz"])
 def chrome_quality(ctx: Context) -> list[Rows]:
     """Chrome stripping quality per site (body kept, chrome removed) and learn + strip

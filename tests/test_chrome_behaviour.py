@@ -399,3 +399,36 @@ def test_removed_spans_are_never_empty():
     result = model.strip(text, "example.com")
     assert result.removed and all(r.start < r.end for r in result.removed)
     assert result.removed[-1].end == len(text) and result.text == "\n".join(page(3).split("\n")[6:8]) + "\n"
+
+
+def test_defaults_are_the_packaged_parameters():
+    # One set of defaults: the versioned data file the protocol wrote, which ChromeModel takes
+    # its defaults from; the core's and the reference's own defaults must be the same.
+    from neardup import _core, _reference
+    from neardup.chrome import DEFAULT_PARAMS, PARAM_NAMES
+
+    assert ChromeModel().params == DEFAULT_PARAMS
+    assert _reference.ChromeModel().params() == tuple(DEFAULT_PARAMS[name] for name in PARAM_NAMES)
+    if neardup.backend() == "rust":
+        assert _core.ChromeModel().params() == tuple(DEFAULT_PARAMS[name] for name in PARAM_NAMES)
+
+
+def test_tuned_parameters_round_trip_and_bad_files_are_refused(tmp_path):
+    from neardup.chrome import load_params, save_params, tune
+
+    texts = [page(i) for i in range(6)]
+    labels = [[6 <= k < 8 for k in range(len(t.split("\n")))] for t in texts]
+    tuning = tune({"all": (texts, ["example.com"] * 6, labels)}, grid={"run_cost": (0, None)})
+    assert tuning.params["run_cost"] == 0  # the first of equal points
+    assert [point for point, _ in tuning.table] == [{"run_cost": 0}, {"run_cost": None}]
+    quality_of = tuning.table[0][1]["all"]
+    assert (quality_of.kept, quality_of.removed) == (1.0, 1.0)
+    save_params(tmp_path / "p.json", tuning.params, note="test")
+    assert load_params(tmp_path / "p.json") == tuning.params
+    state = json.loads((tmp_path / "p.json").read_text())
+    for broken, message in [({**state, "version": 2}, "not a chrome parameters file"),
+                            ({**state, "params": {**state["params"], "run_cost": -1}}, "run_cost must be an int"),
+                            ({**state, "params": {"penalty": 3}}, "exactly the keys")]:
+        (tmp_path / "bad.json").write_text(json.dumps(broken))
+        with pytest.raises(ValueError, match=message):
+            load_params(tmp_path / "bad.json")

@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -75,6 +76,36 @@ def complete_params(params: Any) -> dict[str, Any]:
             if set(params) == {name for name in _PARAMS if name not in added}:
                 return _completed(params, added)
     raise ValueError(f"the stored chrome parameters are not a chrome model's ({str(params)[:80]!r})")
+
+
+#: Name of the format of a parameters file (``neardup chrome tune``); its version below.
+PARAMS_FORMAT = "neardup-chrome-params"
+PARAMS_VERSION = 1
+
+
+def _read_params(path: str | os.PathLike[str]) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as source:
+            state = json.load(source)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{os.fspath(path)}: not a chrome parameters file ({error})") from None
+    if not isinstance(state, dict) or state.get("format") != PARAMS_FORMAT or state.get("version") != PARAMS_VERSION:
+        raise ValueError(f"{os.fspath(path)}: not a chrome parameters file (expected format {PARAMS_FORMAT!r} "
+                         f"version {PARAMS_VERSION})")
+    params = state.get("params")
+    if not isinstance(params, dict) or set(params) != set(_PARAMS):
+        raise ValueError(f"{os.fspath(path)}: params must have exactly the keys {_PARAMS}")
+    try:
+        check_params(tuple(params[name] for name in _PARAMS))
+    except ValueError as error:
+        raise ValueError(f"{os.fspath(path)}: params: {error}") from None
+    return {name: params[name] for name in _PARAMS}
+
+
+#: The defaults of every chrome parameter: the package's versioned data file, written by the
+#: protocol that chose them (``python benches/chrome_quality.py --write-defaults``; its scores
+#: and rule are in the file, the method in docs/chrome.md).
+DEFAULT_PARAMS: dict[str, Any] = _read_params(Path(__file__).with_name("chrome_params.json"))
 
 
 class Removed(NamedTuple):
@@ -169,18 +200,18 @@ class ChromeModel:
     def __init__(
         self,
         *,
-        min_pages: int = 3,
-        template_permille: int = 300,
-        inner_permille: int = 500,
-        shape_permille: int = 300,
-        penalty: int = 300,
-        cross_sites: int = 3,
-        title_lines: int = 3,
-        decay_chars: int = 3000,
-        decay_floor_permille: int = 250,
-        box_chars: int = 80,
-        small_penalty: int = 20,
-        run_cost: int | None = 50,
+        min_pages: int = DEFAULT_PARAMS["min_pages"],
+        template_permille: int = DEFAULT_PARAMS["template_permille"],
+        inner_permille: int = DEFAULT_PARAMS["inner_permille"],
+        shape_permille: int = DEFAULT_PARAMS["shape_permille"],
+        penalty: int = DEFAULT_PARAMS["penalty"],
+        cross_sites: int = DEFAULT_PARAMS["cross_sites"],
+        title_lines: int = DEFAULT_PARAMS["title_lines"],
+        decay_chars: int = DEFAULT_PARAMS["decay_chars"],
+        decay_floor_permille: int = DEFAULT_PARAMS["decay_floor_permille"],
+        box_chars: int = DEFAULT_PARAMS["box_chars"],
+        small_penalty: int = DEFAULT_PARAMS["small_penalty"],
+        run_cost: int | None = DEFAULT_PARAMS["run_cost"],
     ) -> None:
         params = check_params(
             (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines, decay_chars,
@@ -447,3 +478,161 @@ def repetition_stats_batch(
     top, dup = _check_ns(top_ns, dup_ns)
     results = _impl.repetition_counts_batch(_list(texts, "str documents"), top, dup, num_threads)
     return [_repetition_dict(r, top, dup) for r in results]
+
+
+# -- choosing the parameters on labelled pages ----------------------------------------------
+
+#: The grid ``tune`` searches by default: the knob and the template penalty.
+TUNE_GRID: dict[str, tuple[int | None, ...]] = {
+    "run_cost": (0, 25, 50, 100, 300, 1000, None),
+    "penalty": (200, 300, 400),
+}
+#: What tune maximises per group of pages: chrome removed minus BODY_WEIGHT times the body
+#: kept missing to BODY_FLOOR (article text first: a point of body under the floor costs
+#: twenty points of chrome).
+BODY_FLOOR = 0.99
+BODY_WEIGHT = 20.0
+
+
+class Quality(NamedTuple):
+    """Characters of body kept and of chrome removed, against per-line gold labels."""
+
+    body: int
+    body_kept: int
+    chrome: int
+    chrome_removed: int
+
+    @property
+    def kept(self) -> float:
+        """Share of the body characters kept."""
+        return self.body_kept / self.body if self.body else 1.0
+
+    @property
+    def removed(self) -> float:
+        """Share of the chrome characters removed."""
+        return self.chrome_removed / self.chrome if self.chrome else 0.0
+
+    def __add__(self, other: object) -> Quality:
+        if not isinstance(other, Quality):
+            return NotImplemented
+        return Quality(*(a + b for a, b in zip(self, other)))
+
+
+def quality(model: ChromeModel, texts: Sequence[str], sites: Sequence[str], labels: Sequence[Sequence[bool]],
+            *, num_threads: int | None = None) -> Quality:
+    """Body and chrome characters kept and removed by ``model`` on labelled pages: ``labels[i][k]``
+    says whether line ``k`` of ``texts[i]`` (split on LF, as the model's lines) is body."""
+    body = kept = chrome = removed = 0
+    for i, (text, decided) in enumerate(zip(texts, model.classify(texts, sites, num_threads=num_threads))):
+        lengths = (decided.spans[:, 1] - decided.spans[:, 0]).tolist()
+        if len(labels[i]) != len(lengths):
+            raise ValueError(f"page {i}: {len(labels[i])} labels for {len(lengths)} lines")
+        for length, is_body, decision in zip(lengths, labels[i], decided.decisions.tolist()):
+            if is_body:
+                body += length
+                kept += length if decision == 0 else 0
+            else:
+                chrome += length
+                removed += length if decision != 0 else 0
+    return Quality(body, kept, chrome, removed)
+
+
+def objective(result: Quality, *, body_floor: float = BODY_FLOOR, body_weight: float = BODY_WEIGHT) -> float:
+    """What :func:`tune` maximises for one group of pages."""
+    return result.removed - body_weight * max(0.0, body_floor - result.kept)
+
+
+class Tuning(NamedTuple):
+    """The parameters :func:`tune` chose, and every grid point's quality per group."""
+
+    params: dict[str, int | None]
+    table: list[tuple[dict[str, int | None], dict[str, Quality]]]
+
+
+def grid_points(grid: dict[str, Sequence[int | None]]) -> list[dict[str, int | None]]:
+    """Every combination of the grid's values, in order."""
+    points: list[dict[str, int | None]] = [{}]
+    for name, values in grid.items():
+        if name not in _PARAMS:
+            raise ValueError(f"unknown chrome parameter {name!r}")
+        points = [{**point, name: value} for point in points for value in values]
+    return points
+
+
+def tune_table(
+    groups: dict[str, tuple[Sequence[str], Sequence[str], Sequence[Sequence[bool]]]],
+    *,
+    grid: dict[str, Sequence[int | None]] | None = None,
+    base: dict[str, Any] | None = None,
+    num_threads: int | None = None,
+) -> list[tuple[dict[str, int | None], dict[str, Quality]]]:
+    """Every grid point's :class:`Quality` per group: ``groups`` maps a name to ``(texts,
+    sites, labels)``; each group's model is counted once on its own pages (over ``base``
+    parameters) and decides its pages with each point of ``grid`` (default :data:`TUNE_GRID`)."""
+    base = dict(base or {})
+    counted = {name: ChromeModel(**base).update(texts, sites, num_threads=num_threads).to_dict()
+               for name, (texts, sites, _) in groups.items()}
+    table = []
+    for point in grid_points(TUNE_GRID if grid is None else grid):
+        results = {}
+        for name, (texts, sites, labels) in groups.items():
+            state = counted[name]
+            model = ChromeModel.from_dict({**state, "params": {**state["params"], **point}})
+            results[name] = quality(model, texts, sites, labels, num_threads=num_threads)
+        table.append((point, results))
+    if not table:
+        raise ValueError("the grid has no points")
+    return table
+
+
+def best_point(
+    table: list[tuple[dict[str, int | None], dict[str, Quality]]],
+    names: Iterable[str] | None = None,
+    *,
+    body_floor: float = BODY_FLOOR,
+    body_weight: float = BODY_WEIGHT,
+) -> dict[str, int | None]:
+    """The grid point of ``table`` with the best mean :func:`objective` over the groups
+    ``names`` (default: all), the first such point on a tie."""
+    chosen = list(table[0][1]) if names is None else list(names)
+
+    def mean_objective(results: dict[str, Quality]) -> float:
+        return sum(objective(results[n], body_floor=body_floor, body_weight=body_weight) for n in chosen) / len(chosen)
+
+    return max(table, key=lambda row: mean_objective(row[1]))[0]
+
+
+def tune(
+    groups: dict[str, tuple[Sequence[str], Sequence[str], Sequence[Sequence[bool]]]],
+    *,
+    grid: dict[str, Sequence[int | None]] | None = None,
+    base: dict[str, Any] | None = None,
+    body_floor: float = BODY_FLOOR,
+    body_weight: float = BODY_WEIGHT,
+    num_threads: int | None = None,
+) -> Tuning:
+    """Choose chrome parameters on labelled pages (:func:`tune_table`, then
+    :func:`best_point` over all groups): the whole parameters, and the table."""
+    table = tune_table(groups, grid=grid, base=base, num_threads=num_threads)
+    best = best_point(table, body_floor=body_floor, body_weight=body_weight)
+    return Tuning({**ChromeModel(**(base or {})).params, **best}, table)
+
+
+def save_params(path: str | os.PathLike[str], params: dict[str, Any], **provenance: Any) -> None:
+    """Write chrome parameters (``neardup chrome tune``) as versioned JSON, with what chose
+    them; :func:`load_params` reads them."""
+    state = {"format": PARAMS_FORMAT, "version": PARAMS_VERSION, "params": ChromeModel(**params).params, **provenance}
+    tmp = f"{os.fspath(path)}.tmp"
+    try:
+        with open(tmp, "w", encoding="utf-8") as out:
+            json.dump(state, out, indent=1)
+        os.replace(tmp, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise output_error(path, error) from None
+
+
+def load_params(path: str | os.PathLike[str]) -> dict[str, int | None]:
+    """The chrome parameters of a file written by :func:`save_params` (all of them, checked)."""
+    return _read_params(path)

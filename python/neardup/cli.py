@@ -132,6 +132,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
         chrome=not args.no_chrome,
         dedup=not args.no_dedup,
         chrome_model=args.chrome_model,
+        chrome_params=chrome_params_of(args),
         index=args.index,
     )
     summary = clean(reader_from(args), args.output, options, progress=progress)
@@ -176,12 +177,38 @@ def cmd_dups(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def chrome_params_of(args: argparse.Namespace) -> dict[str, Any]:
+    """The chrome parameters a command's options ask for: a tuned file (--chrome-params),
+    then --run-cost over it."""
+    from .chrome import load_params
+
+    params: dict[str, Any] = load_params(args.chrome_params) if args.chrome_params else {}
+    if args.run_cost is not None:
+        params["run_cost"] = None if args.run_cost == "none" else int(args.run_cost)
+    return params
+
+
+def _run_cost(text: str) -> str:
+    if text != "none" and not (text.isdigit() and int(text) < 1 << 32):
+        raise argparse.ArgumentTypeError(f"must be an int in [0, 2**32) or 'none', got {text!r}")
+    return text
+
+
+def add_chrome_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--chrome-params", metavar="PARAMS.json", help="chrome parameters chosen on labelled pages (neardup chrome tune)")
+    parser.add_argument(
+        "--run-cost", type=_run_cost, metavar="N|none",
+        help="the chrome knob: lower keeps more of each page (0: every run of prose outside the main body region), "
+        "higher cuts more, 'none' keeps the main region only (default: 50; docs/chrome.md has the curve)",
+    )
+
+
 def cmd_chrome_learn(args: argparse.Namespace) -> int:
     """Learn each site's chrome from an input and save the model (versioned JSON)."""
     from .chrome import ChromeModel
     from .pipeline import learnable
 
-    model = ChromeModel.load(args.model) if args.update and os.path.exists(args.model) else ChromeModel()
+    model = ChromeModel.load(args.model) if args.update and os.path.exists(args.model) else ChromeModel(**chrome_params_of(args))
     records, _ = _readable(reader_from(args), "learn")
     texts, sites = learnable(records)  # as clean does
     model.update(texts, sites, num_threads=args.threads)
@@ -205,6 +232,45 @@ def cmd_chrome_strip(args: argparse.Namespace) -> int:
     with _output_stream(args.output) as out:
         for record, (text, removed) in zip(records, stripped):
             out.write(json_line({"id": record.id, "text": text, "removed": [list(r) for r in removed]}))
+    return EXIT_OK
+
+
+def cmd_chrome_tune(args: argparse.Namespace) -> int:
+    """Choose chrome parameters on labelled pages and save them (versioned JSON) for
+    --chrome-params: each record needs its text, its site (or url) and a list of booleans (or
+    0/1), one per line of the text (split on LF), true for a line of the article body
+    (--labels-field).
+    The grid point with the most chrome removed, counting each point of body kept under 0.99
+    as twenty points of chrome lost, wins; the table of every point is printed."""
+    from .chrome import BODY_FLOOR, BODY_WEIGHT, TUNE_GRID, save_params, tune
+
+    records, _ = _readable(reader_from(args), "read")
+    groups: dict[str, tuple[list[str], list[str], list[list[bool]]]] = {}
+    for record in records:
+        labels = record.extra.get(args.labels_field)
+        lines = record.text.count("\n") + 1
+        if not isinstance(labels, list) or len(labels) != lines or not all(b in (0, 1) and isinstance(b, int) for b in labels):
+            raise InputError(f"{record.source}: {args.labels_field} must be a list of {lines} booleans (or 0/1), one per line of the text")
+        if not record.site:
+            raise InputError(f"{record.source}: no site (give --site-field or --url-field)")
+        group = str(record.extra.get(args.group_field, "")) if args.group_field else ""
+        texts, sites, labels_of = groups.setdefault(group, ([], [], []))
+        texts.append(record.text)
+        sites.append(record.site)
+        labels_of.append([bool(b) for b in labels])
+    if not groups:
+        raise InputError("no labelled pages to tune on")
+    tuning = tune(groups, num_threads=args.threads)
+    for point, results in tuning.table:
+        cells = " ".join(f"{name or 'all'} {r.kept:.4f}/{r.removed:.4f}" for name, r in results.items())
+        print(f"{json.dumps(point)}: {cells}", file=sys.stderr)
+    best = next(results for point, results in tuning.table if {**tuning.params, **point} == tuning.params)
+    save_params(
+        args.output, tuning.params,
+        chosen_by={"grid": {k: list(v) for k, v in TUNE_GRID.items()}, "body_floor": BODY_FLOOR, "body_weight": BODY_WEIGHT,
+                   "pages": len(records), "groups": {name or "all": [r.kept, r.removed] for name, r in best.items()}},
+    )
+    print(f"chose {json.dumps({k: tuning.params[k] for k in TUNE_GRID})} on {len(records)} pages; saved {args.output}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -279,6 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--no-chrome", action="store_true", help="do not learn or strip site chrome")
     clean.add_argument("--no-dedup", action="store_true", help="do not look for duplicate documents")
     clean.add_argument("--chrome-model", metavar="PATH", help="start from a saved chrome model (neardup chrome learn)")
+    add_chrome_arguments(clean)
     clean.add_argument("--index", metavar="PATH", help="a persistent index (created if missing): drop documents seen in earlier runs, then add this run's kept ones")
     clean.set_defaults(run=cmd_clean)
 
@@ -298,6 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     learn = chrome_commands.add_parser("learn", help="learn a chrome model from an input", description=cmd_chrome_learn.__doc__)
     add_input_arguments(learn)
     learn.add_argument("-m", "--model", required=True, metavar="MODEL.json", help="where to save the model")
+    add_chrome_arguments(learn)
     learn.add_argument("--update", action="store_true", help="add to the model at --model instead of starting afresh")
     learn.add_argument("--threads", type=_positive_int, default=None, help="worker threads (default: all cores)")
     learn.set_defaults(run=cmd_chrome_learn)
@@ -307,6 +375,13 @@ def build_parser() -> argparse.ArgumentParser:
     strip.add_argument("-o", "--output", metavar="FILE", help="write JSONL here (default: stdout)")
     strip.add_argument("--threads", type=_positive_int, default=None, help="worker threads (default: all cores)")
     strip.set_defaults(run=cmd_chrome_strip)
+    tune_cmd = chrome_commands.add_parser("tune", help="choose chrome parameters on labelled pages", description=cmd_chrome_tune.__doc__)
+    add_input_arguments(tune_cmd)
+    tune_cmd.add_argument("-o", "--output", required=True, metavar="PARAMS.json", help="where to save the chosen parameters")
+    tune_cmd.add_argument("--labels-field", default="line_is_body", help="field holding one boolean per line, true for body (default: line_is_body)")
+    tune_cmd.add_argument("--group-field", help="field naming each page's group (a labelled set): the choice is best on average over the groups")
+    tune_cmd.add_argument("--threads", type=_positive_int, default=None, help="worker threads (default: all cores)")
+    tune_cmd.set_defaults(run=cmd_chrome_tune)
 
     sc = commands.add_parser("spark-clean", help="the clean job on Apache Spark (neardup[spark])", description=cmd_spark_clean.__doc__)
     sc.add_argument("inputs", nargs="+", metavar="INPUT", help="JSONL(.gz) files or Parquet files/folders (any Spark path)")
@@ -334,6 +409,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # A saved model decides with its own parameters.
+    saved = getattr(args, "chrome_model", None) or (getattr(args, "update", False) and os.path.exists(args.model))
+    if saved and (getattr(args, "chrome_params", None) or getattr(args, "run_cost", None) is not None):
+        parser.error("--chrome-params and --run-cost set a new model's parameters; a saved model (--chrome-model, "
+                     "chrome learn --update) keeps its own")
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return int(args.run(args))

@@ -108,6 +108,8 @@ class CleanOptions:
     dedup: bool = True
     #: A saved chrome model to start from (it is updated with this corpus, not changed on disk).
     chrome_model: str | None = None
+    #: Parameters of the chrome model learned when no saved one is given (ChromeModel's).
+    chrome_params: dict[str, Any] = field(default_factory=dict)
     #: A persistent index (neardup.Index): documents seen in an earlier run are dropped as
     #: duplicates of the indexed ones, and this run's kept documents are added to it.
     index: str | None = None
@@ -415,7 +417,7 @@ def _run(
     threads = options.num_threads
     same = _SameInput(reader)
     # Pass 1: learn the chrome model.
-    model = ChromeModel.load(options.chrome_model) if options.chrome_model else ChromeModel()
+    model = ChromeModel.load(options.chrome_model) if options.chrome_model else ChromeModel(**options.chrome_params)
     if options.chrome:
         for batch in _batches(progress(same.read(), desc="learn chrome"), options.batch_size):
             out.check()
