@@ -2,7 +2,7 @@
 body characters removed; per site and position, chrome characters kept (above the first gold
 body line, between body lines, below the last one, or on a page without body); then the
 worst pages' lines with their gold label and decision. `python tools/chrome_diagnose.py SET [--pages N] [--heldout]`
-(SET: python-docs, postgres-docs, cleanportaleval; --heldout learns on the even-numbered pages
+(SET: python-docs, postgres-docs, cleanportaleval, cleaneval, readability, dragnet; --heldout learns on the even-numbered pages
 and diagnoses the odd-numbered ones, as the benchmark's held-out row)."""
 
 from __future__ import annotations

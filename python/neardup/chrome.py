@@ -362,7 +362,7 @@ class ChromeModel:
             raise ValueError(f"{os.fspath(path)}: {error}") from None
 
 
-def learn(texts: Iterable[str], sites: Iterable[str], *, num_threads: int | None = None, **params: int) -> ChromeModel:
+def learn(texts: Iterable[str], sites: Iterable[str], *, num_threads: int | None = None, **params: int | None) -> ChromeModel:
     """A :class:`ChromeModel` counted on ``texts``."""
     return ChromeModel(**params).update(texts, sites, num_threads=num_threads)
 
@@ -519,21 +519,29 @@ class Quality(NamedTuple):
 
 
 def quality(model: ChromeModel, texts: Sequence[str], sites: Sequence[str], labels: Sequence[Sequence[bool]],
-            *, num_threads: int | None = None) -> Quality:
-    """Body and chrome characters kept and removed by ``model`` on labelled pages: ``labels[i][k]``
-    says whether line ``k`` of ``texts[i]`` (split on LF, as the model's lines) is body."""
+            *, repeats: bool = True, num_threads: int | None = None) -> Quality:
+    """Body and chrome characters kept and removed by :meth:`ChromeModel.strip_batch` (with
+    in-page repeats unless ``repeats`` is False) on labelled pages: ``labels[i][k]`` says
+    whether line ``k`` of ``texts[i]`` (split on LF, as the model's lines) is body. A line
+    counts as removed when a removed span starts at or before its first character and
+    ends after it (chrome and repeats are removed as whole lines)."""
     body = kept = chrome = removed = 0
-    for i, (text, decided) in enumerate(zip(texts, model.classify(texts, sites, num_threads=num_threads))):
-        lengths = (decided.spans[:, 1] - decided.spans[:, 0]).tolist()
-        if len(labels[i]) != len(lengths):
-            raise ValueError(f"page {i}: {len(labels[i])} labels for {len(lengths)} lines")
-        for length, is_body, decision in zip(lengths, labels[i], decided.decisions.tolist()):
+    for i, (text, stripped) in enumerate(zip(texts, model.strip_batch(texts, sites, repeats=repeats, num_threads=num_threads))):
+        lines = text.split("\n")
+        if len(labels[i]) != len(lines):
+            raise ValueError(f"page {i}: {len(labels[i])} labels for {len(lines)} lines")
+        spans, k, start = stripped.removed, 0, 0
+        for line, is_body in zip(lines, labels[i]):
+            while k < len(spans) and spans[k].end <= start:
+                k += 1
+            gone = k < len(spans) and spans[k].start <= start < spans[k].end
             if is_body:
-                body += length
-                kept += length if decision == 0 else 0
+                body += len(line)
+                kept += 0 if gone else len(line)
             else:
-                chrome += length
-                removed += length if decision != 0 else 0
+                chrome += len(line)
+                removed += len(line) if gone else 0
+            start += len(line) + 1
     return Quality(body, kept, chrome, removed)
 
 
