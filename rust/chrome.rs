@@ -481,6 +481,10 @@ pub struct Params {
     /// A page-specific line with this many page-specific characters above it scores half
     /// its length in the body region's search (0: no position weighting).
     pub decay_chars: u32,
+    /// The position weighting applies on sites with at least this many counted pages: on a
+    /// site with fewer, no line is a template line, so the menus above the article count as
+    /// page-specific text and would weigh the article down (0: on every site).
+    pub decay_pages: u32,
     /// The position weight never falls below this share of the line's length.
     pub decay_floor_permille: u32,
     /// A box's items are page-specific lines shorter than this after a template line between
@@ -499,14 +503,15 @@ impl Default for Params {
             template_permille: 300,
             inner_permille: 500,
             shape_permille: 300,
-            penalty: 200,
+            penalty: 300,
             small_penalty: 20,
             cross_sites: 3,
             title_lines: 3,
             decay_chars: 3000,
+            decay_pages: 3,
             decay_floor_permille: 250,
-            box_chars: 80,
-            run_cost: Some(50),
+            box_chars: 0,
+            run_cost: Some(100),
         }
     }
 }
@@ -673,6 +678,7 @@ impl Model {
         }
         keep_shared_prose(&mut share, &mut cross, &site_share, &keys.lengths);
         let lines = Lines {
+            pages,
             share: &share,
             cross: &cross,
             lengths: &keys.lengths,
@@ -741,6 +747,8 @@ pub fn position_weighted(length: u32, before: u64, decay_chars: u32, decay_floor
 /// Per-line inputs of [`decide_lines`], one entry per line of the page.
 #[derive(Debug, Clone, Copy)]
 pub struct Lines<'a> {
+    /// Counted pages of the page's site.
+    pub pages: u64,
     /// Share of the site's pages (permille) the line recurs on; None for a blank line.
     pub share: &'a [Option<u64>],
     /// Cross-site boilerplate.
@@ -762,9 +770,9 @@ pub struct Lines<'a> {
 ///    top and bottom; a lone recurring heading inside the text ("Note") is not one.
 /// 2. Each line scores: template -(penalty + length) (-(small_penalty + length) without a
 ///    word character), other recurring 0, blank 0, any other line its length weighted by
-///    position (`position_weighted`: the article comes before the comment thread or teaser
-///    list that may outweigh it). The main body region is the highest-scoring run of lines
-///    (Kadane, the first best run wins).
+///    position (`position_weighted`, on sites with >= `decay_pages` counted pages: the
+///    article comes before the comment thread or teaser list that may outweigh it). The main
+///    body region is the highest-scoring run of lines (Kadane, the first best run wins).
 /// 3. With `run_cost`, more runs outside the main region are body ([`extra_runs`]): runs
 ///    scored on their closed (prose) lines only, each worth more than `run_cost` (an article
 ///    that a video box or a gallery link cut in two, a last paragraph after a tag line).
@@ -776,7 +784,8 @@ pub struct Lines<'a> {
 /// 6. Inside a run, a line on >= inner_permille of pages is still chrome.
 /// 7. Template boxes (`box_chars` > 0): see [`template_boxes`].
 pub fn decide_lines(p: &Params, lines: &Lines<'_>) -> Vec<u8> {
-    let Lines { share, cross, lengths, fingerprints, closed, worded } = *lines;
+    let Lines { pages, share, cross, lengths, fingerprints, closed, worded } = *lines;
+    let decay_chars = if pages >= u64::from(p.decay_pages) { p.decay_chars } else { 0 };
     let n = share.len();
     let tmin = u64::from(p.template_permille);
     let inner = u64::from(p.inner_permille);
@@ -816,7 +825,7 @@ pub fn decide_lines(p: &Params, lines: &Lines<'_>) -> Vec<u8> {
             }
             Some(s) if s > 0 => 0,
             Some(_) => {
-                let score = position_weighted(lengths[i], before, p.decay_chars, p.decay_floor_permille);
+                let score = position_weighted(lengths[i], before, decay_chars, p.decay_floor_permille);
                 before += u64::from(lengths[i]);
                 score
             }

@@ -140,10 +140,10 @@ def test_older_models_are_migrated():
     # wrote it.
     current = site_model(4).to_dict()
     current["params"]["title_lines"] = 2  # so that version 1's completed value (3) shows
-    before_runs = {"small_penalty": current["params"]["penalty"], "run_cost": None}
+    before_runs = {"small_penalty": current["params"]["penalty"], "run_cost": None, "decay_pages": 0}
     v4 = json.loads(json.dumps(current))
     v4["version"] = 4
-    del v4["params"]["small_penalty"], v4["params"]["run_cost"]
+    del v4["params"]["small_penalty"], v4["params"]["run_cost"], v4["params"]["decay_pages"]
     assert ChromeModel.from_dict(v4).to_dict() == {**current, "params": {**current["params"], **before_runs}}
     with pytest.raises(ValueError, match="version 4: params must have exactly the keys"):
         ChromeModel.from_dict({**v4, "params": current["params"]})
@@ -357,8 +357,9 @@ def test_quality_on_labelled_sites(shared_data, name, body_min, chrome_min):
 def test_template_box_inside_the_article_is_cut():
     # A site embeds a "Related stories" box in its articles: the box's header recurs on every
     # page (a template line inside the body region), its items are short page-specific
-    # headlines, and the article resumes after it. The items are chrome; with box_chars=0
-    # (older models) they are kept. A short closed line ("Dear ... readers,") is prose, not an item.
+    # headlines, and the article resumes after it. With box_chars=80 the items are chrome;
+    # with box_chars=0 (the default since the protocol chose it, and models before version 4)
+    # they are kept. A short closed line ("Dear ... readers,") is prose, not an item.
     n = 6
     header = ["Home", "World", "Business", "Sport", "Sign in"]
     footer = ["Contact us", "Terms", "Privacy", "Copyright example.com"]
@@ -382,7 +383,7 @@ def test_template_box_inside_the_article_is_cut():
     sites = ["news.example"] * n
     lines = texts[2].split("\n")
     box = lines[10:13]
-    kept = ChromeModel().update(texts, sites).strip(texts[2], "news.example").text.split("\n")
+    kept = ChromeModel(box_chars=80).update(texts, sites).strip(texts[2], "news.example").text.split("\n")
     assert not set(box) & set(kept)
     assert kept == [*lines[5:9], lines[13], *lines[15:19]]
     without = ChromeModel(box_chars=0).update(texts, sites).strip(texts[2], "news.example").text.split("\n")
@@ -432,3 +433,28 @@ def test_tuned_parameters_round_trip_and_bad_files_are_refused(tmp_path):
         (tmp_path / "bad.json").write_text(json.dumps(broken))
         with pytest.raises(ValueError, match=message):
             load_params(tmp_path / "bad.json")
+
+
+def test_no_position_weighting_on_a_site_with_few_pages():
+    # One page per site: nothing recurs, so the menu above the article is page-specific text
+    # and, weighted by position, outweighs the article after it (the share buttons, on every
+    # site, are cross-site boilerplate and split them). Without the weighting on such sites
+    # (decay_pages 3, the default) the article is the main region and the menu goes.
+    def line(seed: int, words: int, end: str) -> str:
+        rng = random.Random(seed)
+        return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + end
+
+    texts, sites = [], []
+    buttons = ["Share this", "Tweet", "Email", "Print", "Comments", "Subscribe", "Facebook", "Reddit", "Pinterest",
+               "WhatsApp", "Copy link", "Newsletter"]
+    for i in range(4):
+        menu = [line(i * 1000 + k, 6, "") for k in range(70)]
+        article = [line(i * 1000 + 500 + k, 40, ".") for k in range(12)]
+        texts.append("\n".join(menu + buttons + article + buttons))
+        sites.append(f"site{i}.example")
+    lines = texts[1].split("\n")
+    kept = ChromeModel().update(texts, sites).strip(texts[1], "site1.example").text.splitlines()
+    # (the title rescue keeps the three lines above the buttons, as it would a headline)
+    assert kept == lines[67:70] + lines[82:94]
+    weighted = ChromeModel(decay_pages=0).update(texts, sites).strip(texts[1], "site1.example").text.splitlines()
+    assert weighted[:70] == lines[:70]

@@ -31,7 +31,7 @@ params = st.tuples(st.integers(2, 4), st.integers(0, 1000), st.integers(0, 1000)
                    st.integers(0, 500), st.integers(0, 4), st.integers(0, 4),
                    st.sampled_from([0, 1, 7, 40, 3000, 2**32 - 1]), st.integers(0, 1000),
                    st.sampled_from([0, 1, 12, 30, 80, 2**32 - 1]), st.integers(0, 500),
-                   st.sampled_from([None, 0, 1, 50, 300, 2**32 - 1]))
+                   st.sampled_from([None, 0, 1, 50, 300, 2**32 - 1]), st.integers(0, 4))
 
 
 @given(texts)

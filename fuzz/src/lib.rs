@@ -326,6 +326,8 @@ pub fn chrome(data: &[u8]) {
             0 => None,
             k => Some(u32::from(k - 1) * 50),
         },
+        // 0 (weighting on every site, as migrated older models decide) to 3.
+        decay_pages: u32::from(first.rotate_left(5) % 4),
     };
     let mut model = match Model::new(params) {
         Ok(model) => model,

@@ -139,16 +139,17 @@ class ChromeModel:
         template_permille: int = 300,
         inner_permille: int = 500,
         shape_permille: int = 300,
-        penalty: int = 200,
+        penalty: int = 300,
         cross_sites: int = 3,
         title_lines: int = 3,
         decay_chars: int = 3000,
         decay_floor_permille: int = 250,
-        box_chars: int = 80,
+        box_chars: int = 0,
         small_penalty: int = 20,
-        run_cost: int | None = ...,  # 50 (PyO3 shows an Option default as ...)
+        run_cost: int | None = ...,  # 100 (PyO3 shows an Option default as ...)
+        decay_pages: int = 3,
     ) -> ChromeModel: ...
-    def params(self) -> tuple[int, int, int, int, int, int, int, int, int, int, int, int | None]: ...
+    def params(self) -> tuple[int, int, int, int, int, int, int, int, int, int, int, int | None, int]: ...
     def add(self, texts: Iterable[str], sites: Iterable[str], num_threads: int | None = None) -> None: ...
     def decide(
         self, texts: Iterable[str], sites: Iterable[str], num_threads: int | None = None

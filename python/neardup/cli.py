@@ -199,7 +199,7 @@ def add_chrome_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--run-cost", type=_run_cost, metavar="N|none",
         help="the chrome knob: lower keeps more of each page (0: every run of prose outside the main body region), "
-        "higher cuts more, 'none' keeps the main region only (default: 50; docs/chrome.md has the curve)",
+        "higher cuts more, 'none' keeps the main region only (default: the package's, 100; docs/chrome.md has the curve)",
     )
 
 

@@ -4,6 +4,7 @@ use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods};
 use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
+use pyo3::types::PyTuple;
 
 use super::text::spans_array;
 use super::{text_arg, texts_arg, to_py_err};
@@ -109,7 +110,7 @@ struct ChromeModel {
 impl ChromeModel {
     #[new]
     #[allow(clippy::too_many_arguments)] // one per decision parameter, as the Python class
-    #[pyo3(signature = (min_pages = 3, template_permille = 300, inner_permille = 500, shape_permille = 300, penalty = 200, cross_sites = 3, title_lines = 3, decay_chars = 3000, decay_floor_permille = 250, box_chars = 80, small_penalty = 20, run_cost = Some(50)))]
+    #[pyo3(signature = (min_pages = 3, template_permille = 300, inner_permille = 500, shape_permille = 300, penalty = 300, cross_sites = 3, title_lines = 3, decay_chars = 3000, decay_floor_permille = 250, box_chars = 0, small_penalty = 20, run_cost = Some(100), decay_pages = 3))]
     fn new(
         min_pages: u32,
         template_permille: u32,
@@ -123,6 +124,7 @@ impl ChromeModel {
         box_chars: u32,
         small_penalty: u32,
         run_cost: Option<u32>,
+        decay_pages: u32,
     ) -> PyResult<Self> {
         let params = Params {
             min_pages,
@@ -137,27 +139,31 @@ impl ChromeModel {
             box_chars,
             small_penalty,
             run_cost,
+            decay_pages,
         };
         Ok(ChromeModel { inner: Model::new(params).map_err(to_py_err)? })
     }
 
-    #[allow(clippy::type_complexity)]
-    fn params(&self) -> (u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, Option<u32>) {
+    /// The parameters in the order of the constructor's arguments (run_cost None: the main
+    /// region only).
+    fn params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         let p = self.inner.params;
-        (
-            p.min_pages,
-            p.template_permille,
-            p.inner_permille,
-            p.shape_permille,
-            p.penalty,
-            p.cross_sites,
-            p.title_lines,
-            p.decay_chars,
-            p.decay_floor_permille,
-            p.box_chars,
-            p.small_penalty,
+        let values = [
+            Some(p.min_pages),
+            Some(p.template_permille),
+            Some(p.inner_permille),
+            Some(p.shape_permille),
+            Some(p.penalty),
+            Some(p.cross_sites),
+            Some(p.title_lines),
+            Some(p.decay_chars),
+            Some(p.decay_floor_permille),
+            Some(p.box_chars),
+            Some(p.small_penalty),
             p.run_cost,
-        )
+            Some(p.decay_pages),
+        ];
+        PyTuple::new(py, values)
     }
 
     /// Count the pages: line keys in parallel with the GIL released, then merged in order.

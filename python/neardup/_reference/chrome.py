@@ -26,7 +26,7 @@ BODY, TEMPLATE, OUTSIDE_BODY, CROSS_SITE, REPEAT = 0, 1, 2, 3, 4
 # The order of the parameters tuple; the defaults are ChromeModel's.
 PARAM_NAMES = (
     "min_pages", "template_permille", "inner_permille", "shape_permille", "penalty", "cross_sites", "title_lines",
-    "decay_chars", "decay_floor_permille", "box_chars", "small_penalty", "run_cost",
+    "decay_chars", "decay_floor_permille", "box_chars", "small_penalty", "run_cost", "decay_pages",
 )
 #: Parameters that may be None (run_cost: the main body region only).
 OPTIONAL_PARAMS = frozenset({"run_cost"})
@@ -145,11 +145,15 @@ def position_weighted(length: int, before: int, decay_chars: int, decay_floor: i
     return max(length * decay_chars // (decay_chars + before), length * decay_floor // 1000, 1)
 
 
-def decide_lines(params, share, cross, lengths, fingerprints, closed, worded) -> list[int]:
-    """The decision of a page from each line's share (permille of the site's pages it recurs
-    on, None for a blank line), cross-site flags, lengths, fingerprints, closed and worded
-    flags; see rust/chrome.rs ``decide_lines`` and docs/chrome.md for the steps."""
-    _, tmin, inner, _, penalty, _, title_lines, decay_chars, decay_floor, box_chars, small_penalty, run_cost = params
+def decide_lines(params, pages, share, cross, lengths, fingerprints, closed, worded) -> list[int]:
+    """The decision of a page of a site with ``pages`` counted pages from each line's share
+    (permille of the site's pages it recurs on, None for a blank line), cross-site flags,
+    lengths, fingerprints, closed and worded flags; see rust/chrome.rs ``decide_lines`` and
+    docs/chrome.md for the steps."""
+    (_, tmin, inner, _, penalty, _, title_lines, decay_chars, decay_floor, box_chars, small_penalty, run_cost,
+     decay_pages) = params
+    if pages < decay_pages:
+        decay_chars = 0
     n = len(share)
 
     def recurring(i: int) -> bool:
@@ -360,11 +364,12 @@ class ChromeModel:
     """Per-site statistics of masked line fingerprints and shapes, and the cross-site
     counts; mirrors ``neardup._core.ChromeModel`` method for method."""
 
-    def __init__(self, min_pages=3, template_permille=300, inner_permille=500, shape_permille=300, penalty=200, cross_sites=3,
-                 title_lines=3, decay_chars=3000, decay_floor_permille=250, box_chars=80, small_penalty=20, run_cost=50):
+    def __init__(self, min_pages=3, template_permille=300, inner_permille=500, shape_permille=300, penalty=300, cross_sites=3,
+                 title_lines=3, decay_chars=3000, decay_floor_permille=250, box_chars=0, small_penalty=20, run_cost=100,
+                 decay_pages=3):
         self._params = check_params(
             (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines, decay_chars,
-             decay_floor_permille, box_chars, small_penalty, run_cost)
+             decay_floor_permille, box_chars, small_penalty, run_cost, decay_pages)
         )
         self._sites: dict[str, SiteStats] = {}
         self._cross: dict[int, int] = {}
@@ -414,7 +419,7 @@ class ChromeModel:
                 cross[i] = True
             share.append(value)
         keep_shared_prose(share, cross, site_share, lengths)
-        return decide_lines(self._params, share, cross, lengths, fingerprints, closed, worded)
+        return decide_lines(self._params, pages, share, cross, lengths, fingerprints, closed, worded)
 
     def decide(self, texts, sites, num_threads=None):
         out = []
