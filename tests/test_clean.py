@@ -425,3 +425,18 @@ def test_every_dropped_document_matches_the_document_it_names(tmp_path, seed):
         assert row["score"] >= 0.8, row
         assert rows[row["duplicate_of"]]["action"] in ("kept", "changed"), row
         assert "linked through" not in row["reason"]
+
+
+def test_short_pages_need_near_equality(tmp_path):
+    """Two photo pages whose text is a one-line caption under the same 13 words of their
+    site's template (11 shingles each, 9 shared: containment 0.82, Jaccard 0.69) are not
+    copies of each other; --min-evidence 0 scores them by containment again."""
+    template = "share this story on facebook twitter or email and sign up for our"
+    rows = [{"id": "a", "text": f"{template} flood warning"}, {"id": "b", "text": f"{template} election results"}]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    assert main(["clean", str(source), "-o", str(tmp_path / "out")]) == 0
+    assert {row["action"] for row in decisions(tmp_path / "out").values()} == {"kept"}
+    assert main(["clean", str(source), "-o", str(tmp_path / "containment"), "--min-evidence", "0"]) == 0
+    dropped = [row for row in decisions(tmp_path / "containment").values() if row["action"] == "dropped"]
+    assert len(dropped) == 1 and dropped[0]["reason"] == "duplicate of b (containment-exact 0.818)"

@@ -44,7 +44,7 @@ from . import _backend
 from . import report as html_report
 from .alignment import align, align_batch, body_by_agreement, matched_tokens
 from .chrome import ChromeModel
-from .decide import Decisions, completeness, decide, describe
+from .decide import MIN_EVIDENCE_SHINGLES, Decisions, completeness, decide, describe
 from .dedup import SignedDocs, Verified, minhash, verify_duplicates
 from .io import AtomicOutputDir, InputError, Record, RecordReader, input_kind, json_line, output_error
 from .spans import CutText, merge_spans
@@ -121,6 +121,9 @@ class CleanOptions:
     #: duplicates of the indexed ones, and this run's kept documents are added to it.
     index: str | None = None
     examples: int = 4
+    #: A pair whose smaller cleaned text has fewer distinct shingles is scored by Jaccard
+    #: similarity instead of containment (:mod:`neardup.decide`).
+    min_evidence: int = MIN_EVIDENCE_SHINGLES
 
 
 @dataclass
@@ -493,6 +496,7 @@ def _run(
             n=options.ngram,
             refine=lambda pairs: _aligned_containment(pairs, docs, spool, threads),
             refine_from=REFINE_FROM,
+            min_evidence=options.min_evidence,
             num_threads=threads,
         )
         wraps = _wrapping(verified, docs, spool)

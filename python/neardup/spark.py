@@ -49,7 +49,7 @@ import neardup
 from . import _backend
 from .chrome import ChromeModel
 from .decide import decide as decide_clusters
-from .decide import completeness, describe, pair_scores
+from .decide import MIN_EVIDENCE_SHINGLES, completeness, describe, pair_scores
 from .dedup import candidate_threshold, lsh_params
 from .io import Record, site_of
 from .pipeline import KEEP_POLICY, REFINE_FROM, CleanOptions, _strip, aligned_containment, distinct, dropped_spans, wrap_candidates, wrapping
@@ -325,7 +325,7 @@ def candidate_pairs(signed: DataFrame) -> DataFrame:
     return pairs.select(F.col("a.pos").alias("i"), F.col("b.pos").alias("j")).distinct()
 
 
-def _score_batches(batches: Iterator[pa.RecordBatch], threshold: float, min_size_ratio: float) -> Iterator[pa.RecordBatch]:
+def _score_batches(batches: Iterator[pa.RecordBatch], threshold: float, min_size_ratio: float, min_evidence: int) -> Iterator[pa.RecordBatch]:
     """Each pair's score and method code (-1: not a duplicate; 3: a near miss to refine)."""
     for batch in batches:
         inter, a, b = (batch.column(c).to_numpy().astype(np.float64) for c in ("inter", "size_a", "size_b"))
@@ -334,7 +334,7 @@ def _score_batches(batches: Iterator[pa.RecordBatch], threshold: float, min_size
         np.divide(inter, a + b - inter, out=jac, where=(a + b - inter) > 0)
         con = np.zeros(len(inter))
         np.divide(inter, small, out=con, where=small > 0)
-        score, duplicate, short = pair_scores(MEASURE, threshold, min_size_ratio, jac, con, small, large)
+        score, duplicate, short = pair_scores(MEASURE, threshold, min_size_ratio, jac, con, small, large, min_evidence)
         sized = small >= min_size_ratio * large
         code = np.where(duplicate, np.where(short, 2, 0), np.where(sized & ~short & (con >= REFINE_FROM), 3, -1))
         yield pa.RecordBatch.from_arrays(
@@ -350,7 +350,9 @@ def _refine_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatc
         yield pa.RecordBatch.from_arrays([batch.column("i"), batch.column("j"), pa.array(scores, pa.float64())], names=["i", "j", "score"])
 
 
-def verify(signed: DataFrame, pairs: DataFrame, threshold: float = 0.8, min_size_ratio: float = MIN_SIZE_RATIO) -> DataFrame:
+def verify(
+    signed: DataFrame, pairs: DataFrame, threshold: float = 0.8, min_size_ratio: float = MIN_SIZE_RATIO, min_evidence: int = MIN_EVIDENCE_SHINGLES
+) -> DataFrame:
     """The verified candidate pairs: ``(i, j, inter, score, method)``, ``inter`` the shared
     shingles and ``method`` a code into :data:`METHODS`. The shared shingles are counted in Spark SQL; the score and the
     verdict are the local job's (:func:`neardup.decide.pair_scores`: containment, Jaccard for
@@ -370,7 +372,9 @@ def verify(signed: DataFrame, pairs: DataFrame, threshold: float = 0.8, min_size
         F.size("a").cast("long").alias("size_a"),
         F.size("b").cast("long").alias("size_b"),
     )
-    scored = sized.mapInArrow(lambda batches: _score_batches(batches, threshold, min_size_ratio), "i long, j long, inter long, score double, method long")
+    scored = sized.mapInArrow(
+        lambda batches: _score_batches(batches, threshold, min_size_ratio, min_evidence), "i long, j long, inter long, score double, method long"
+    )
     direct = scored.where(F.col("method").isin(0, 2))
     near = scored.where(F.col("method") == 3).select("i", "j", "inter")
     texts = signed.select(F.col(POS).alias("pos"), "cleaned")
@@ -542,6 +546,7 @@ def clean(
     chrome: bool = True,
     dedup: bool = True,
     batch_size: int = 512,
+    min_evidence: int = MIN_EVIDENCE_SHINGLES,
 ) -> tuple[DataFrame, DataFrame]:
     """The ``neardup clean`` job on a DataFrame: ``(cleaned, decisions)``.
 
@@ -571,7 +576,7 @@ def clean(
     signed = signatures(readable, model, num_perm=num_perm, ngram=ngram, threshold=threshold, repeats=repeats, batch_size=batch_size).persist()
     if dedup:
         nonempty = signed.where(F.size("shingles") > 0)
-        verified = verify(nonempty, candidate_pairs(nonempty), threshold).persist()
+        verified = verify(nonempty, candidate_pairs(nonempty), threshold, min_evidence=min_evidence).persist()
         outcome = decide(signed, verified, connected_components(verified))
     else:
         outcome = signed.sparkSession.createDataFrame([], _CLUSTER_SCHEMA)
