@@ -1,6 +1,6 @@
 """The `neardup clean` job end to end on the shared data: MB/s, peak RSS and quality.
 
-    python benches/clean_bench.py [--quick] [--only NAME[,NAME...]]
+    python benches/clean_bench.py [--quick] [--only NAME[,NAME...]] [--role choose|report] [--min-evidence N]
 
 Each corpus runs in a child process of its own (multiprocessing "forkserver", so that the
 child's ru_maxrss is its own peak) through ``neardup.pipeline.clean`` with the command line's
@@ -127,10 +127,10 @@ def _quality(name: str, rows: list[dict[str, Any]], decisions: dict[str, dict[st
     return quality
 
 
-def _child(name: str, path: str, limit: int | None, extra: dict[str, Any], conn) -> None:
+def _child(name: str, path: str, limit: int | None, extra: dict[str, Any], min_evidence: int | None, conn) -> None:
     try:
         from neardup.io import RecordReader
-        from neardup.pipeline import clean
+        from neardup.pipeline import CleanOptions, clean
 
         opener = gzip.open if path.endswith(".gz") else open
         with opener(path, "rt", encoding="utf-8") as handle:
@@ -140,7 +140,8 @@ def _child(name: str, path: str, limit: int | None, extra: dict[str, Any], conn)
             source = Path(tmp) / "input.jsonl"
             source.write_text("".join(lines), encoding="utf-8")
             started = time.perf_counter()
-            summary = clean(RecordReader([str(source)]), Path(tmp) / "out")
+            options = CleanOptions() if min_evidence is None else CleanOptions(min_evidence=min_evidence)
+            summary = clean(RecordReader([str(source)]), Path(tmp) / "out", options)
             seconds = time.perf_counter() - started
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1000
             decisions = {}
@@ -156,6 +157,7 @@ def _child(name: str, path: str, limit: int | None, extra: dict[str, Any], conn)
                 "benchmark": f"clean/{name}",
                 "implementation": f"neardup clean ({neardup.backend()})",
                 **extra,
+                "min_evidence": options.min_evidence,
                 "docs": len(rows),
                 "mb": round(nbytes / 1e6, 3),
                 "seconds": round(seconds, 3),
@@ -172,48 +174,60 @@ def _child(name: str, path: str, limit: int | None, extra: dict[str, Any], conn)
         conn.send({"benchmark": f"clean/{name}", "implementation": "neardup clean", "error": repr(error)})
 
 
-def _jobs(folder: Path, only: set[str] | None) -> list[tuple[str, str | None, int | None, dict[str, Any]]]:
+def _jobs(folder: Path, only: set[str] | None, role: str | None) -> list[tuple[str, str | None, int | None, dict[str, Any]]]:
     jobs: list[tuple[str, str | None, int | None, dict[str, Any]]] = []
     for name, filename, limit in CORPORA:
-        if only is None or name in only:
+        if (only is None or name in only) and (role is None or (role == "choose" and name == "syndication")):
             path = DATA / filename
-            role = {"role": "choose"} if name == "syndication" else {}
-            jobs.append((name, str(path) if path.exists() else None, limit, role))
-    for name, role, sources, rule in BUILT:
+            extra = {"role": "choose"} if name == "syndication" else {}
+            jobs.append((name, str(path) if path.exists() else None, limit, extra))
+    for name, corpus_role, sources, rule in BUILT:
         for seed in SEEDS:
             label = f"syndication-{name}-{seed}"
             if only is not None and label not in only and f"syndication-{name}" not in only:
                 continue
+            if role is not None and corpus_role != role:
+                continue
             if not TOOL.exists() or not all((DATA / s).exists() for s in sources):
                 jobs.append((label, None, None, {}))
                 continue
-            jobs.append((label, str(build_syndication(name, sources, rule, seed, folder)), None, {"role": role, "seed": seed}))
+            jobs.append((label, str(build_syndication(name, sources, rule, seed, folder)), None, {"role": corpus_role, "seed": seed}))
     return jobs
 
 
-def run(quick: bool, only: set[str] | None = None) -> list[dict[str, Any]]:
+def run(quick: bool, only: set[str] | None = None, role: str | None = None, min_evidence: int | None = None) -> list[dict[str, Any]]:
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
     rows = []
     with tempfile.TemporaryDirectory() as folder:
-        for name, path, limit, extra in _jobs(Path(folder), only):
+        for name, path, limit, extra in _jobs(Path(folder), only, role):
             if path is None:
                 rows.append({"benchmark": f"clean/{name}", "implementation": "neardup clean", "error": f"missing data for {name} under {DATA}"})
                 continue
             receive, send = context.Pipe(duplex=False)
-            child = context.Process(target=_child, args=(name, path, limit if quick else None, extra, send))
+            child = context.Process(target=_child, args=(name, path, limit if quick else None, extra, min_evidence, send))
             child.start()
             rows.append(receive.recv())
             child.join()
     return rows
 
 
+def _option(name: str) -> str | None:
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else None
+
+
 def main() -> int:
-    only = None
-    if "--only" in sys.argv:
-        only = set(sys.argv[sys.argv.index("--only") + 1].split(","))
-    rows = run("--quick" in sys.argv, only)
+    only, role, min_evidence = _option("--only"), _option("--role"), _option("--min-evidence")
+    rows = run(
+        "--quick" in sys.argv,
+        set(only.split(",")) if only else None,
+        role,
+        int(min_evidence) if min_evidence is not None else None,
+    )
     for row in rows:
         print(json.dumps(row))
+    chosen = [row for row in rows if row.get("role") == "choose" and "pair_f1" in row]
+    if chosen:
+        print(json.dumps({"choose_corpora": len(chosen), "mean_pair_f1": round(sum(r["pair_f1"] for r in chosen) / len(chosen), 4)}))
     return 1 if any("error" in row for row in rows) else 0
 
 

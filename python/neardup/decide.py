@@ -35,8 +35,8 @@ import numpy as np
 __all__ = ["MIN_EVIDENCE_SHINGLES", "Decisions", "completeness", "decide", "describe", "keep_order", "pair_scores", "policy_name"]
 
 #: A pair whose smaller text has fewer distinct shingles than this is scored by Jaccard
-#: similarity, not containment (see the module docstring). Chosen on the shared data:
-#: docs/dedup.md, "Short texts".
+#: similarity, not containment (see the module docstring). Chosen on syndication corpora
+#: built from the shared data: docs/dedup.md, "Short texts".
 MIN_EVIDENCE_SHINGLES = 20
 
 
@@ -191,9 +191,10 @@ def decide(
     ``copies``, ``(head, member)`` rows, declares exact copies: a member has its head's
     shingles, so it is a duplicate of the head and of every other member (score 1, method
     ``copy_methods`` of its row, default 0) and has every pair of its head; pairs need only
-    be given between heads. ``wraps``,
-    ``(outer, inner)`` rows, are verified pairs whose first page wraps the second (see
-    :mod:`neardup.pipeline`): a page that wraps one of its partners goes after every page
+    be given between heads.
+
+    ``wraps``, ``(outer, inner)`` rows, are verified pairs whose first page wraps the second
+    (see :mod:`neardup.pipeline`): a page that wraps one of its partners goes after every page
     that wraps none in the keep order, so that it gives way to the copy it wraps.
 
     ``choose``, given, breaks ties of the keep order: called with the sorted undecided
