@@ -72,13 +72,13 @@ KEEP_POLICIES = ("longest", "earliest", "most_complete")
 _SIMPSON_INTERVALS = 256
 
 
-def _check_threshold(threshold: float, name: str = "threshold") -> float:
+def check_threshold(threshold: float, name: str = "threshold") -> float:
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 <= threshold <= 1.0:
         raise ValueError(f"{name} must be a number in [0.0, 1.0], got {threshold!r}")
     return float(threshold)
 
 
-def _check_weights(weights: tuple[float, float]) -> tuple[float, float]:
+def check_weights(weights: tuple[float, float]) -> tuple[float, float]:
     try:
         fp, fn = (float(w) for w in weights)
     except (TypeError, ValueError):
@@ -88,7 +88,7 @@ def _check_weights(weights: tuple[float, float]) -> tuple[float, float]:
     return fp, fn
 
 
-def _check_params(params: tuple[int, int], num_perm: int) -> tuple[int, int]:
+def check_params(params: tuple[int, int], num_perm: int) -> tuple[int, int]:
     try:
         bands, rows = params
     except (TypeError, ValueError):
@@ -326,9 +326,9 @@ def lsh_params(threshold: float, num_perm: int = 128, weights: tuple[float, floa
     """``(bands, rows)`` for an LSH index over ``num_perm``-value signatures that minimise the
     weighted false-positive and false-negative areas under the S-curve around ``threshold``
     (datasketch's criterion; ``weights = (false_positive_weight, false_negative_weight)``)."""
-    threshold = _check_threshold(threshold)
+    threshold = check_threshold(threshold)
     check_num_perm(num_perm)
-    fp, fn = _check_weights(weights)
+    fp, fn = check_weights(weights)
     return _optimal_params(threshold, num_perm, fp, fn)
 
 
@@ -344,7 +344,7 @@ def candidate_pairs(
     array, sorted. ``params=(bands, rows)`` overrides the choice from ``threshold``/``weights``."""
     values = _signature_matrix(signatures)
     num_perm = values.shape[1]
-    bands, rows = _check_params(params, num_perm) if params is not None else lsh_params(threshold, num_perm, weights)
+    bands, rows = check_params(params, num_perm) if params is not None else lsh_params(threshold, num_perm, weights)
     _check_threads(num_threads)
     return np.asarray(_impl.candidate_pairs(values, bands, rows, num_threads), dtype=np.int64).reshape(-1, 2)
 
@@ -384,10 +384,10 @@ class MinHashLSH:
         params: tuple[int, int] | None = None,
     ) -> None:
         check_num_perm(num_perm)
-        self.threshold = _check_threshold(threshold)
+        self.threshold = check_threshold(threshold)
         self.num_perm = num_perm
         if params is not None:
-            self.bands, self.rows = _check_params(params, num_perm)
+            self.bands, self.rows = check_params(params, num_perm)
         else:
             self.bands, self.rows = lsh_params(threshold, num_perm, weights)
         self._index = _impl.LshIndex(num_perm, self.bands, self.rows)
@@ -843,15 +843,15 @@ def verify_duplicates(
         raise ValueError(f"min_evidence must be an int >= 0, got {min_evidence!r}")
     if refine is not None and not callable(refine):
         raise TypeError(f"refine must be a function of the candidate pairs, got {type(refine).__name__}")
-    refine_from = _check_threshold(refine_from, "refine_from")
-    threshold = _check_threshold(threshold)
+    refine_from = check_threshold(refine_from, "refine_from")
+    threshold = check_threshold(threshold)
     if threshold <= 0.0:
         raise ValueError("threshold must be > 0")
     if not isinstance(measure, str) or measure not in ("containment", "jaccard"):
         raise ValueError(f"measure must be 'containment' or 'jaccard', got {measure!r}")
     if not isinstance(verify, str) or verify not in ("exact", "estimate"):
         raise ValueError(f"verify must be 'exact' or 'estimate', got {verify!r}")
-    min_size_ratio = _check_threshold(min_size_ratio, "min_size_ratio")
+    min_size_ratio = check_threshold(min_size_ratio, "min_size_ratio")
     if measure == "containment" and min_size_ratio <= 0.0:
         raise ValueError("min_size_ratio must be > 0 for measure='containment'")
     check_num_perm(num_perm)
@@ -888,7 +888,7 @@ def verify_duplicates(
         signatures = signatures.reshape(count, num_perm)
 
     lsh_threshold = candidate_threshold(threshold, measure, min_size_ratio)
-    bands, rows = _check_params(params, num_perm) if params is not None else lsh_params(lsh_threshold, num_perm, weights)
+    bands, rows = check_params(params, num_perm) if params is not None else lsh_params(lsh_threshold, num_perm, weights)
 
     def overlaps(pairs: np.ndarray) -> np.ndarray:
         if signed is not None:

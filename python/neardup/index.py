@@ -29,20 +29,11 @@ import numpy as np
 
 from . import _backend
 from ._reference.dedup import SCHEMES, check_num_perm
-from ._reference.text import check_seed, check_shingle_args
+from ._reference.text import check_seed, check_shingle_args, check_threads
 from ._arrays import as_list
 from .chrome import ChromeModel, complete_params
 from .decide import completeness, decide, describe, pair_scores, policy_name
-from .dedup import (
-    KEEP_POLICIES,
-    Decision,
-    _check_params,
-    _check_threads,
-    _check_threshold,
-    _check_weights,
-    candidate_threshold,
-    lsh_params,
-)
+from .dedup import KEEP_POLICIES, Decision, candidate_threshold, check_params, check_threshold, check_weights, lsh_params
 
 __all__ = ["Index", "IndexDecision", "IndexDataError", "IndexWriteError", "Match", "IndexMigrated", "SCHEMA_VERSION"]
 
@@ -349,12 +340,12 @@ class Index:
             "weights": (0.2, 0.8),
         }
         p = {k: (defaults[k] if v is None else v) for k, v in given.items()}
-        p["threshold"] = _check_threshold(p["threshold"])
+        p["threshold"] = check_threshold(p["threshold"])
         if p["threshold"] <= 0.0:
             raise ValueError("threshold must be > 0")
         if not isinstance(p["measure"], str) or p["measure"] not in ("containment", "jaccard"):
             raise ValueError(f"measure must be 'containment' or 'jaccard', got {p['measure']!r}")
-        p["min_size_ratio"] = _check_threshold(p["min_size_ratio"], "min_size_ratio")
+        p["min_size_ratio"] = check_threshold(p["min_size_ratio"], "min_size_ratio")
         if p["measure"] == "containment" and p["min_size_ratio"] <= 0.0:
             raise ValueError("min_size_ratio must be > 0 for measure='containment'")
         check_num_perm(p["num_perm"])
@@ -362,9 +353,9 @@ class Index:
         if not isinstance(p["scheme"], str) or p["scheme"] not in SCHEMES:
             raise ValueError(f"scheme must be 'classic' or 'oph', got {p['scheme']!r}")
         check_shingle_args(p["n"], p["kind"], 0)
-        p["weights"] = list(_check_weights(p["weights"]))
+        p["weights"] = list(check_weights(p["weights"]))
         if params is not None:
-            p["bands"], p["rows"] = _check_params(params, p["num_perm"])
+            p["bands"], p["rows"] = check_params(params, p["num_perm"])
         else:
             lsh_threshold = candidate_threshold(p["threshold"], p["measure"], p["min_size_ratio"])
             p["bands"], p["rows"] = lsh_params(lsh_threshold, p["num_perm"], tuple(p["weights"]))
@@ -537,7 +528,7 @@ class Index:
         for i, text in enumerate(texts):
             if not isinstance(text, str):
                 raise TypeError(f"document {i}: expected str, got {type(text).__name__}")
-        _check_threads(num_threads)
+        check_threads(num_threads)
         shingles = shingles_batch(texts, n=self.n, kind=self.kind, num_threads=num_threads)
         hashes = np.ascontiguousarray(shingles.hashes, dtype=np.uint64)
         offsets = np.ascontiguousarray(shingles.offsets, dtype=np.int64)
