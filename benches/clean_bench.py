@@ -1,21 +1,39 @@
 """The `neardup clean` job end to end on the shared data: MB/s, peak RSS and quality.
 
-    python benches/clean_bench.py [--quick]
+    python benches/clean_bench.py [--quick] [--only NAME[,NAME...]] [--role choose|report] [--min-evidence N]
 
 Each corpus runs in a child process of its own (multiprocessing "forkserver", so that the
 child's ru_maxrss is its own peak) through ``neardup.pipeline.clean`` with the command line's
 defaults, writing into a temporary folder. Quality, computed from ``decisions.jsonl`` after
-the timing: pairwise F1 of the clusters against the labels on the syndication set (a dropped
-document joins its ``duplicate_of``), recall of the planted copies on the 22k corpus.
+the timing:
+
+- every corpus: ``unverified_drops``, the dropped rows whose ``score`` is below the threshold
+  or whose ``duplicate_of`` is not a kept or changed document (0 by construction: a dropped
+  document names a kept document it was verified against);
+- syndication corpora: pairwise precision, recall and F1 of the clusters against the labels (a
+  dropped document joins its ``duplicate_of``);
+- bench-22k: recall of the planted copies (copy and source in one cluster), and the share of
+  planted copies of which at most one of copy and source is kept (``planted_not_both_kept``).
+
+Syndication corpora: the shared one (dups-syndication-cleanportaleval) and ones built here by
+``../shared/tools/make_syndication.py`` from the labelled chrome sets (two seeds each). Each has
+a ``role``: ``choose`` for the corpora the dedup constants were chosen on (docs/dedup.md),
+``report`` for the ones kept aside to report on. Built from: CleanPortalEval, the Python and
+PostgreSQL documentation together (one site each: the tool needs two), CleanEval, Dragnet
+split by site into two halves (a hash of the site name: half A choose, half B report) and
+Readability without its synthetic test pages (27 pages of "Lorem ipsum" filler, copies of one
+another: labelled as 27 different articles, they would count as false positives).
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import itertools
 import json
 import multiprocessing
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +43,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data"
+TOOL = REPO.parent / "shared" / "tools" / "make_syndication.py"
+THRESHOLD = 0.8
 
 CORPORA = [
     ("syndication", "dups-syndication-cleanportaleval.jsonl.gz", None),
@@ -32,6 +52,44 @@ CORPORA = [
     ("postgres-docs", "chrome-postgresql-doc-15.jsonl.gz", None),
     ("bench-22k", "bench-corpus-22k.jsonl.gz", 3000),  # the limit applies with --quick
 ]
+
+#: Syndication corpora built with the tool: (name, role, the labelled sets, page filter).
+BUILT = [
+    ("cleanportaleval", "choose", ["chrome-cleanportaleval.jsonl.gz"], None),
+    ("docs", "choose", ["chrome-python3.11-doc.jsonl.gz", "chrome-postgresql-doc-15.jsonl.gz"], None),
+    ("cleaneval", "choose", ["chrome-cleaneval.jsonl.gz"], None),
+    ("dragnet-A", "choose", ["chrome-dragnet.jsonl.gz"], "site-half-A"),
+    ("dragnet-B", "report", ["chrome-dragnet.jsonl.gz"], "site-half-B"),
+    ("readability", "report", ["chrome-readability.jsonl.gz"], "no-lorem-ipsum"),
+]
+SEEDS = (1, 2)
+
+
+def _keep_page(row: dict[str, Any], rule: str | None) -> bool:
+    if rule is None:
+        return True
+    if rule.startswith("site-half-"):
+        half = "A" if hashlib.sha256(row["site"].encode("utf-8")).digest()[0] % 2 == 0 else "B"
+        return half == rule[-1]
+    if rule == "no-lorem-ipsum":
+        return "lorem ipsum" not in row["text"].lower()
+    raise ValueError(rule)
+
+
+def build_syndication(name: str, sources: list[str], rule: str | None, seed: int, folder: Path) -> Path:
+    """A labelled syndication corpus made by the shared tool from the pages of ``sources``
+    that ``rule`` keeps."""
+    pages = folder / f"{name}-pages.jsonl"
+    if not pages.exists():
+        with open(pages, "w", encoding="utf-8") as out:
+            for source in sources:
+                with gzip.open(DATA / source, "rt", encoding="utf-8") as handle:
+                    for line in handle:
+                        if _keep_page(json.loads(line), rule):
+                            out.write(line)
+    corpus = folder / f"synd-{name}-{seed}.jsonl"
+    subprocess.run([sys.executable, str(TOOL), str(pages), str(corpus), str(seed)], check=True, capture_output=True)
+    return corpus
 
 
 def _pairs(labels: dict[str, str]) -> set[tuple[str, str]]:
@@ -43,34 +101,47 @@ def _pairs(labels: dict[str, str]) -> set[tuple[str, str]]:
 
 def _quality(name: str, rows: list[dict[str, Any]], decisions: dict[str, dict[str, Any]]) -> dict[str, Any]:
     root = {i: d["duplicate_of"] or i for i, d in decisions.items()}
-    if name == "syndication":
+    unverified = sum(
+        1
+        for d in decisions.values()
+        if d["action"] == "dropped" and (d["score"] < THRESHOLD or decisions[d["duplicate_of"]]["action"] not in ("kept", "changed"))
+    )
+    quality: dict[str, Any] = {"unverified_drops": unverified}
+    if rows and "cluster" in rows[0]:
         gold = _pairs({str(r["id"]): str(r["cluster"]) for r in rows})
         found = _pairs({str(r["id"]): root[str(r["id"])] for r in rows})
         hit = len(gold & found)
         precision = hit / len(found) if found else 0.0
         recall = hit / len(gold) if gold else 0.0
         f1 = 2 * precision * recall / (precision + recall) if hit else 0.0
-        return {"pair_precision": round(precision, 4), "pair_recall": round(recall, 4), "pair_f1": round(f1, 4)}
+        quality.update(pair_precision=round(precision, 4), pair_recall=round(recall, 4), pair_f1=round(f1, 4))
     if name == "bench-22k":
         planted = [(str(r["id"]), str(r["dup_of"])) for r in rows if r.get("dup_of") is not None and str(r["dup_of"]) in root]
         found = sum(1 for copy, source in planted if root[copy] == root[source])
-        return {"planted_recall": round(found / len(planted), 4) if planted else None, "planted": len(planted)}
-    return {}
+        not_both = sum(1 for copy, source in planted if "dropped" in (decisions[copy]["action"], decisions[source]["action"]))
+        quality.update(
+            planted_recall=round(found / len(planted), 4) if planted else None,
+            planted_not_both_kept=round(not_both / len(planted), 4) if planted else None,
+            planted=len(planted),
+        )
+    return quality
 
 
-def _child(name: str, path: str, limit: int | None, conn) -> None:
+def _child(name: str, path: str, limit: int | None, extra: dict[str, Any], min_evidence: int | None, conn) -> None:
     try:
         from neardup.io import RecordReader
-        from neardup.pipeline import clean
+        from neardup.pipeline import CleanOptions, clean
 
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
+        opener = gzip.open if path.endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8") as handle:
             lines = [line for _, line in zip(range(limit) if limit else itertools.count(), handle)]
         rows = [json.loads(line) for line in lines]
         with tempfile.TemporaryDirectory() as tmp:
             source = Path(tmp) / "input.jsonl"
             source.write_text("".join(lines), encoding="utf-8")
             started = time.perf_counter()
-            summary = clean(RecordReader([str(source)]), Path(tmp) / "out")
+            options = CleanOptions() if min_evidence is None else CleanOptions(min_evidence=min_evidence)
+            summary = clean(RecordReader([str(source)]), Path(tmp) / "out", options)
             seconds = time.perf_counter() - started
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1000
             decisions = {}
@@ -85,6 +156,8 @@ def _child(name: str, path: str, limit: int | None, conn) -> None:
             {
                 "benchmark": f"clean/{name}",
                 "implementation": f"neardup clean ({neardup.backend()})",
+                **extra,
+                "min_evidence": options.min_evidence,
                 "docs": len(rows),
                 "mb": round(nbytes / 1e6, 3),
                 "seconds": round(seconds, 3),
@@ -101,26 +174,60 @@ def _child(name: str, path: str, limit: int | None, conn) -> None:
         conn.send({"benchmark": f"clean/{name}", "implementation": "neardup clean", "error": repr(error)})
 
 
-def run(quick: bool) -> list[dict[str, Any]]:
+def _jobs(folder: Path, only: set[str] | None, role: str | None) -> list[tuple[str, str | None, int | None, dict[str, Any]]]:
+    jobs: list[tuple[str, str | None, int | None, dict[str, Any]]] = []
+    for name, filename, limit in CORPORA:
+        if (only is None or name in only) and (role is None or (role == "choose" and name == "syndication")):
+            path = DATA / filename
+            extra = {"role": "choose"} if name == "syndication" else {}
+            jobs.append((name, str(path) if path.exists() else None, limit, extra))
+    for name, corpus_role, sources, rule in BUILT:
+        for seed in SEEDS:
+            label = f"syndication-{name}-{seed}"
+            if only is not None and label not in only and f"syndication-{name}" not in only:
+                continue
+            if role is not None and corpus_role != role:
+                continue
+            if not TOOL.exists() or not all((DATA / s).exists() for s in sources):
+                jobs.append((label, None, None, {}))
+                continue
+            jobs.append((label, str(build_syndication(name, sources, rule, seed, folder)), None, {"role": corpus_role, "seed": seed}))
+    return jobs
+
+
+def run(quick: bool, only: set[str] | None = None, role: str | None = None, min_evidence: int | None = None) -> list[dict[str, Any]]:
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
     rows = []
-    for name, filename, limit in CORPORA:
-        path = DATA / filename
-        if not path.exists():
-            rows.append({"benchmark": f"clean/{name}", "implementation": "neardup clean", "error": f"missing {path}"})
-            continue
-        receive, send = context.Pipe(duplex=False)
-        child = context.Process(target=_child, args=(name, str(path), limit if quick else None, send))
-        child.start()
-        rows.append(receive.recv())
-        child.join()
+    with tempfile.TemporaryDirectory() as folder:
+        for name, path, limit, extra in _jobs(Path(folder), only, role):
+            if path is None:
+                rows.append({"benchmark": f"clean/{name}", "implementation": "neardup clean", "error": f"missing data for {name} under {DATA}"})
+                continue
+            receive, send = context.Pipe(duplex=False)
+            child = context.Process(target=_child, args=(name, path, limit if quick else None, extra, min_evidence, send))
+            child.start()
+            rows.append(receive.recv())
+            child.join()
     return rows
 
 
+def _option(name: str) -> str | None:
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else None
+
+
 def main() -> int:
-    rows = run("--quick" in sys.argv)
+    only, role, min_evidence = _option("--only"), _option("--role"), _option("--min-evidence")
+    rows = run(
+        "--quick" in sys.argv,
+        set(only.split(",")) if only else None,
+        role,
+        int(min_evidence) if min_evidence is not None else None,
+    )
     for row in rows:
         print(json.dumps(row))
+    chosen = [row for row in rows if row.get("role") == "choose" and "pair_f1" in row]
+    if chosen:
+        print(json.dumps({"choose_corpora": len(chosen), "mean_pair_f1": round(sum(r["pair_f1"] for r in chosen) / len(chosen), 4)}))
     return 1 if any("error" in row for row in rows) else 0
 
 

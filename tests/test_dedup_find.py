@@ -119,20 +119,23 @@ def test_keep_policies_and_provenance():
                 assert f"document {kept}" in d.reason
         assert result.decisions[5].reason.startswith("empty") and result.decisions[6].action == "kept"
         assert result.decisions[0].reason == "unique"
-    with pytest.raises(ValueError, match="not a member"):
+    with pytest.raises(ValueError, match="not one of the documents it was given"):
         neardup.find_duplicates(docs, keep=lambda members: 0)
 
 
-def test_transitive_members_name_the_link():
+def test_a_chain_of_pairs_drops_no_document_for_one_it_does_not_match():
     words = [f"w{i}" for i in range(100)]
     a = " ".join(words[:60])
     b = " ".join(words[10:70])  # Jaccard with a: 50/70
     c = " ".join(words[20:80])  # Jaccard with b: 50/70, with a: 40/80
     result = neardup.find_duplicates([a, b, c], threshold=0.7, measure="jaccard", keep="earliest", params=(64, 2), n=1)
-    assert [c.members for c in result.clusters] == [[0, 1, 2]]
+    # b is dropped for a; c matches only b, which is dropped, so c is kept (it was dropped
+    # "as a duplicate of a (0.500), linked through b" when clusters were connected components).
+    assert [c.members for c in result.clusters] == [[0, 1]]
+    assert result.decisions[1].kept == 0 and result.decisions[1].score == pytest.approx(50 / 70)
     last = result.decisions[2]
-    assert last.kept == 0 and last.via == 1 and last.score == pytest.approx(40 / 80)
-    assert "linked through document 1" in last.reason
+    assert last.action == "kept" and last.kept == 2 and last.cluster is None
+    assert last.reason == "kept: its duplicates are dropped for documents it does not match"
 
 
 def test_prehashed_shingles_and_bad_input():
@@ -184,3 +187,24 @@ def test_refine_scores_the_near_misses_again():
         neardup.find_duplicates(docs, refine=lambda pairs: [1.0, 1.0, 1.0], refine_from=0.1)
     with pytest.raises(TypeError, match="refine must be"):
         neardup.find_duplicates(docs, refine="align")
+
+
+def test_a_short_text_is_not_dropped_on_containment_alone():
+    """Two caption pages left, after cleaning, with the same 14 words of their site's
+    template and 2 words of their own: 10 of 12 shingles shared (containment 0.83, Jaccard
+    0.71). Too little evidence for containment: not duplicates (they were, before the rule)."""
+    template = "share this story on facebook twitter or email and sign up for our daily newsletter"
+    assert len(template.split()) == 15
+    template = " ".join(template.split()[:14])
+    a, b = template + " flood warning", template + " election results"
+    found = neardup.find_duplicates([a, b])
+    assert found.dropped == [] and found.pairs == []
+    # Near-equal short texts still are duplicates (scored by Jaccard), and so are long texts
+    # sharing as large a share of their shingles.
+    same = neardup.find_duplicates([a + " .", a])
+    assert same.dropped == [1] and same.decisions[1].method == "jaccard-exact" and same.decisions[1].score == 1.0
+    long = " ".join(f"word{i}" for i in range(60))
+    found = neardup.find_duplicates([long + " election results", long + " flood warning"])
+    assert found.dropped == [1] and found.decisions[1].method == "containment-exact"
+    # The rule's size is a parameter: without it, the captions are contained.
+    assert neardup.find_duplicates([a, b], min_evidence=0).dropped == [0]

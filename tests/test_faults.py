@@ -397,7 +397,7 @@ def test_input_changes_during_the_run(corpora, tmp_path, point):
 BEFORE_COMMIT = [
     "progress:learn chrome:300",
     "progress:clean:300",
-    "after:neardup.pipeline:find_duplicates:1",
+    "after:neardup.pipeline:verify_duplicates:1",
     "progress:write:300",
 ]
 IN_COMMIT = ["before:neardup.io:AtomicOutputDir._move:1", "after:os:replace:2"]
@@ -551,11 +551,12 @@ def test_a_corpus_document_in_the_index_is_not_seen_before(tmp_path):
             index.add([text, text], ["y", "elsewhere"])
         # x is a copy of y and z (decided as kept, as an estimate/exact difference may do):
         # only the match with a document from outside the corpus counts
-        seen = _against_index(docs, {}, spool, options)
-        assert seen == {0: ("elsewhere", 1.0), 1: ("elsewhere", 1.0), 2: ("elsewhere", 1.0)}
+        seen = _against_index(docs, spool, options)
+        found = ("elsewhere", 1.0, "containment-minhash")
+        assert seen == {0: found, 1: found, 2: found}
         with Index(options.index) as index:
             index.remove(["elsewhere"])
-        assert _against_index(docs, {}, spool, options) == {}
+        assert _against_index(docs, spool, options) == {}
         spool.close()
 
 
@@ -575,18 +576,18 @@ def test_an_id_of_the_corpus_indexed_with_other_text_is_another_document(tmp_pat
         docs[1].spool_offset = spool.write(yesterday)
         with Index(options.index) as index:
             index.add([yesterday], ["day.jsonl:1"])
-        assert _against_index(docs, {}, spool, options) == {1: ("day.jsonl:1", 1.0)}
+        assert _against_index(docs, spool, options) == {1: ("day.jsonl:1", 1.0, "containment-minhash")}
         with Index(options.index) as index:  # an earlier run of this corpus added its own line 1
             index.remove(["day.jsonl:1"])
             index.add([today], ["day.jsonl:1"])
-        assert _against_index(docs, {}, spool, options) == {}
+        assert _against_index(docs, spool, options) == {}
         # An earlier run cleaned line 1 a little differently (another chrome model): a
         # document is never a copy of itself.
         with Index(options.index) as index:
             index.remove(["day.jsonl:1"])
             index.add([today.replace("other7 ", "")], ["day.jsonl:1"])
             assert index.query([today], duplicates_only=True)[0][0].id == "day.jsonl:1"
-        assert _against_index(docs, {}, spool, options) == {}
+        assert _against_index(docs, spool, options) == {}
         spool.close()
 
 

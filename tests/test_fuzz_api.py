@@ -255,9 +255,10 @@ def test_nan_scores_are_refused(bad: float) -> None:
         neardup.MinHashLSH(threshold=bad)
     with pytest.raises(ValueError, match="similarity"):
         neardup.lsh_probability(bad, 4, 4)
-    # A refine function that scores a pair NaN: the pair cannot be judged.
+    # A refine function that scores a pair NaN: the pair cannot be judged. (The texts are
+    # short: min_evidence=0 lets their pair be refined rather than scored by Jaccard.)
     with pytest.raises(ValueError, match="refine"):
-        neardup.find_duplicates(docs, 0.9, num_perm=32, refine=lambda pairs: np.full(len(pairs), bad), refine_from=0.0)
+        neardup.find_duplicates(docs, 0.9, num_perm=32, refine=lambda pairs: np.full(len(pairs), bad), refine_from=0.0, min_evidence=0)
 
 
 # --- degenerate corpora -----------------------------------------------------------------------

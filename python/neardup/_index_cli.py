@@ -58,7 +58,6 @@ def _decision_row(record: Any, d: Any) -> dict[str, Any]:
         "seen_before": d.seen_before,
         "score": d.score,
         "method": d.method,
-        "via_id": d.via_id,
         "reason": d.reason,
     }
 
@@ -106,7 +105,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def cmd_query(args: argparse.Namespace) -> int:
     """Look documents up in an index: one JSON line per input document with its matches
-    (indexed id, score, jaccard, containment, duplicate), best first; an unreadable record
+    (indexed id, score, jaccard, containment, duplicate, method), best first; an unreadable record
     (with --on-error skip) gets a line with "skipped" and why."""
     from .cli import reader_from
 

@@ -24,8 +24,15 @@ from tqdm import tqdm
 
 import neardup
 
+from .decide import MIN_EVIDENCE_SHINGLES
 from .index import IndexDataError, IndexWriteError
 from .io import DEFAULT_MAX_CHARS, DEFAULT_MAX_LINE_CHARS, OVERSIZE_POLICIES, Fields, InputError, OutputError, RecordReader, json_line, open_output
+
+#: How --min-evidence is explained (clean, dups, spark-clean).
+MIN_EVIDENCE_HELP = (
+    "a pair whose smaller text has fewer distinct shingles than this is scored by Jaccard similarity "
+    f"instead of containment: a short text is a duplicate only of a nearly equal one (default: {MIN_EVIDENCE_SHINGLES})"
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANNOT_WRITE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -134,6 +141,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
         chrome_model=args.chrome_model,
         chrome_params=chrome_params_of(args),
         index=args.index,
+        min_evidence=args.min_evidence,
     )
     summary = clean(reader_from(args), args.output, options, progress=progress)
     counts = ", ".join(f"{summary[k]} {k}" for k in ("kept", "changed", "dropped", "skipped"))
@@ -167,7 +175,10 @@ def cmd_dups(args: argparse.Namespace) -> int:
     from .dedup import find_duplicates
 
     records, _ = _readable(reader_from(args), "read")
-    found = find_duplicates([r.text for r in records], args.threshold, measure=args.measure, num_perm=args.num_perm, n=args.ngram, keep=args.keep, num_threads=args.threads)
+    found = find_duplicates(
+        [r.text for r in records], args.threshold, measure=args.measure, num_perm=args.num_perm, n=args.ngram, keep=args.keep,
+        min_evidence=args.min_evidence, num_threads=args.threads,
+    )
     with _output_stream(args.output) as out:
         for cluster in found.clusters:
             scores = {records[d.index].id: round(d.score, 6) for d in found.decisions if d.action == "dropped" and d.kept == cluster.kept}
@@ -304,8 +315,8 @@ def cmd_spark_clean(args: argparse.Namespace) -> int:
     session = spark.session(args.master)
     summary = spark.clean_files(
         session, args.inputs, args.output, partitions=args.partitions, text_col=args.text_field, id_col=args.id_field,
-        site_col=args.site_field, url_col=args.url_field, threshold=args.threshold, repeats=not args.no_repeats,
-        chrome=not args.no_chrome, dedup=not args.no_dedup,
+        site_col=args.site_field, url_col=args.url_field, threshold=args.threshold, min_evidence=args.min_evidence,
+        repeats=not args.no_repeats, chrome=not args.no_chrome, dedup=not args.no_dedup,
     )
     print(json.dumps({k: summary[k] for k in ("documents", "kept", "changed", "dropped", "skipped", "seconds")}))
     return 0
@@ -315,6 +326,13 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
     return value
 
 
@@ -337,6 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_input_arguments(clean, truncate=True)
     clean.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output folder (created if missing)")
     clean.add_argument("--threshold", type=_unit_float, default=0.8, help="containment of the smaller document's shingles in the larger's for a duplicate (default: 0.8)")
+    clean.add_argument("--min-evidence", type=_count, default=MIN_EVIDENCE_SHINGLES, help=MIN_EVIDENCE_HELP)
     clean.add_argument("--num-perm", type=_positive_int, default=128, help="MinHash permutations (default: 128)")
     clean.add_argument("--ngram", type=_positive_int, default=5, help="word n-gram size of the shingles (default: 5)")
     clean.add_argument("--batch-size", type=_positive_int, default=512, help="documents per batch (default: 512)")
@@ -354,6 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     dups.add_argument("-o", "--output", metavar="FILE", help="write the clusters here (default: stdout)")
     dups.add_argument("--threshold", type=_unit_float, default=0.8, help="similarity for a duplicate (default: 0.8)")
     dups.add_argument("--measure", choices=("containment", "jaccard"), default="containment", help="similarity measure (default: containment)")
+    dups.add_argument("--min-evidence", type=_count, default=MIN_EVIDENCE_SHINGLES, help=MIN_EVIDENCE_HELP)
     dups.add_argument("--keep", choices=("longest", "earliest", "most_complete"), default="longest", help="which copy each cluster keeps (default: longest)")
     dups.add_argument("--num-perm", type=_positive_int, default=128, help="MinHash permutations (default: 128)")
     dups.add_argument("--ngram", type=_positive_int, default=5, help="word n-gram size (default: 5)")
@@ -391,6 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
     for field, default in (("text", "text"), ("id", "id"), ("site", "site"), ("url", "url")):
         sc.add_argument(f"--{field}-field", default=default, help=f"the {field} column (default: {default})")
     sc.add_argument("--threshold", type=_unit_float, default=0.8, help="containment from which two pages are copies (default 0.8)")
+    sc.add_argument("--min-evidence", type=_count, default=MIN_EVIDENCE_SHINGLES, help=MIN_EVIDENCE_HELP)
     sc.add_argument("--no-repeats", action="store_true", help="keep repeated passages")
     sc.add_argument("--no-chrome", action="store_true", help="keep site chrome")
     sc.add_argument("--no-dedup", action="store_true", help="keep near-duplicates")

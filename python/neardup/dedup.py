@@ -40,6 +40,7 @@ from . import _backend
 from ._arrays import as_list, float_array, index_pairs, uint64_array
 from ._reference.dedup import DATASKETCH_SCHEMES, SCHEMES, check_num_perm, datasketch_permutations
 from ._reference.text import check_seed, check_shingle_args
+from .decide import MIN_EVIDENCE_SHINGLES, Decisions, completeness, decide, describe, pair_scores, policy_name
 
 __all__ = [
     "Cluster",
@@ -48,6 +49,7 @@ __all__ = [
     "MinHashLSH",
     "Pair",
     "Signatures",
+    "Verified",
     "candidate_pairs",
     "candidate_threshold",
     "cluster",
@@ -59,6 +61,7 @@ __all__ = [
     "lsh_params",
     "lsh_probability",
     "minhash",
+    "verify_duplicates",
 ]
 
 _impl = _backend.IMPL
@@ -69,13 +72,13 @@ KEEP_POLICIES = ("longest", "earliest", "most_complete")
 _SIMPSON_INTERVALS = 256
 
 
-def _check_threshold(threshold: float, name: str = "threshold") -> float:
+def check_threshold(threshold: float, name: str = "threshold") -> float:
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 <= threshold <= 1.0:
         raise ValueError(f"{name} must be a number in [0.0, 1.0], got {threshold!r}")
     return float(threshold)
 
 
-def _check_weights(weights: tuple[float, float]) -> tuple[float, float]:
+def check_weights(weights: tuple[float, float]) -> tuple[float, float]:
     try:
         fp, fn = (float(w) for w in weights)
     except (TypeError, ValueError):
@@ -85,7 +88,7 @@ def _check_weights(weights: tuple[float, float]) -> tuple[float, float]:
     return fp, fn
 
 
-def _check_params(params: tuple[int, int], num_perm: int) -> tuple[int, int]:
+def check_params(params: tuple[int, int], num_perm: int) -> tuple[int, int]:
     try:
         bands, rows = params
     except (TypeError, ValueError):
@@ -323,9 +326,9 @@ def lsh_params(threshold: float, num_perm: int = 128, weights: tuple[float, floa
     """``(bands, rows)`` for an LSH index over ``num_perm``-value signatures that minimise the
     weighted false-positive and false-negative areas under the S-curve around ``threshold``
     (datasketch's criterion; ``weights = (false_positive_weight, false_negative_weight)``)."""
-    threshold = _check_threshold(threshold)
+    threshold = check_threshold(threshold)
     check_num_perm(num_perm)
-    fp, fn = _check_weights(weights)
+    fp, fn = check_weights(weights)
     return _optimal_params(threshold, num_perm, fp, fn)
 
 
@@ -341,7 +344,7 @@ def candidate_pairs(
     array, sorted. ``params=(bands, rows)`` overrides the choice from ``threshold``/``weights``."""
     values = _signature_matrix(signatures)
     num_perm = values.shape[1]
-    bands, rows = _check_params(params, num_perm) if params is not None else lsh_params(threshold, num_perm, weights)
+    bands, rows = check_params(params, num_perm) if params is not None else lsh_params(threshold, num_perm, weights)
     _check_threads(num_threads)
     return np.asarray(_impl.candidate_pairs(values, bands, rows, num_threads), dtype=np.int64).reshape(-1, 2)
 
@@ -381,10 +384,10 @@ class MinHashLSH:
         params: tuple[int, int] | None = None,
     ) -> None:
         check_num_perm(num_perm)
-        self.threshold = _check_threshold(threshold)
+        self.threshold = check_threshold(threshold)
         self.num_perm = num_perm
         if params is not None:
-            self.bands, self.rows = _check_params(params, num_perm)
+            self.bands, self.rows = check_params(params, num_perm)
         else:
             self.bands, self.rows = lsh_params(threshold, num_perm, weights)
         self._index = _impl.LshIndex(num_perm, self.bands, self.rows)
@@ -564,9 +567,8 @@ class Decision:
     """What happens to one input document, and why.
 
     ``action`` is ``"kept"`` or ``"dropped"``. A dropped document names the ``kept`` one it
-    duplicates, the ``score`` between the two under ``method`` (e.g. ``"containment-exact"``),
-    and ``via``, the document through which it was linked (``via == kept`` for a direct match;
-    otherwise the chain of verified pairs passes through ``via``).
+    duplicates, a kept document it was verified against, and ``score``, the score of that
+    verified pair (at or above the threshold) under ``method`` (e.g. ``"containment-exact"``).
     """
 
     index: int
@@ -575,7 +577,6 @@ class Decision:
     cluster: int | None
     score: float | None
     method: str | None
-    via: int | None
     reason: str
 
 
@@ -649,38 +650,50 @@ def find_duplicates(
     keep: str | Callable[[list[int]], int] = "longest",
     refine: Callable[[np.ndarray], np.ndarray] | None = None,
     refine_from: float = 0.5,
+    min_evidence: int = MIN_EVIDENCE_SHINGLES,
     num_threads: int | None = None,
 ) -> Duplicates:
     """Find near-duplicate documents: clusters, verified pairs and one decision per document.
 
     Pipeline: shingles (word ``n``-grams by default) -> MinHash (``num_perm``, ``seed``,
-    ``scheme``) -> LSH candidate pairs -> verification -> union-find clusters -> a kept
-    representative per cluster (``keep``) -> decisions with provenance.
+    ``scheme``) -> LSH candidate pairs -> verification (:func:`verify_duplicates`) -> verified
+    clusters with a kept representative each (``keep``; :func:`neardup.decide.decide`) ->
+    decisions with provenance.
 
     ``measure="containment"`` (the default) scores a pair by ``|A & B| / min(|A|, |B|)``, so
     a copy of an article inside a page wrapped in site chrome is found although its Jaccard
     similarity is low; pairs whose smaller set is below ``min_size_ratio`` times the larger
-    are not compared (a short boilerplate page is "contained" in every page of its site).
-    LSH then targets the lowest Jaccard similarity such a pair can have
+    are not compared (a short boilerplate page is "contained" in every page of its site), and
+    a pair whose smaller set has fewer than ``min_evidence`` shingles is scored by its Jaccard
+    similarity (method ``jaccard-...``): a short text is a duplicate only of a nearly equal
+    one. LSH then targets the lowest Jaccard similarity such a pair can have
     (:func:`candidate_threshold`), with recall-leaning ``weights`` since every candidate is
     verified. ``measure="jaccard"`` scores by Jaccard similarity, datasketch-style.
 
     ``verify="exact"`` scores candidates from the shingle sets; ``"estimate"`` from the
     signatures (Jaccard estimate; containment derived from it and the exact set sizes).
-    A pair is kept when its score is ``>= threshold``.
+    A pair is verified when its score is ``>= threshold``.
 
-    ``keep`` chooses each cluster's representative: ``"longest"`` (most characters; for
-    pre-hashed shingles, most shingles), ``"earliest"`` (lowest index), ``"most_complete"``
-    (the member whose verified partners are best contained in it, so that a truncated copy
-    loses to the full one; then longest), or a function given the sorted member indices and
-    returning one of them. Ties go to the earliest document.
+    Clusters are stars over the verified pairs: in keep order, the first undecided document
+    is kept and every undecided document verified against it is dropped for it; the rest are
+    decided the same way in turn. So every dropped document's ``kept`` is a kept document it
+    was verified against, ``score`` is that pair's score (``>= threshold``), and no two kept
+    documents are verified duplicates of each other. ``keep`` gives the order: ``"longest"``
+    (most characters; for pre-hashed shingles, most shingles), ``"earliest"`` (lowest
+    index), ``"most_complete"`` (the documents that hold their verified partners most
+    completely first: the sum over the partners of the share of the partner's shingles they
+    hold (:func:`neardup.decide.completeness`), so that a truncated or noisy copy gives way to
+    the full one; then longest), or a function, called with the
+    sorted undecided members of a connected group of verified pairs that tie and returning
+    the one to keep. Ties go to the earliest document.
 
     ``refine``, given, scores again the candidates whose score lies in
-    ``[refine_from, threshold)`` (within ``min_size_ratio``): it receives them as an ``(n, 2)``
-    array of document indices and returns one score per pair, and a pair is kept when that
-    score is ``>= threshold`` (its method then ends in ``+refined``). Word shingles miss copies
-    with character noise or many small edits; an alignment of the texts finds them (the
-    ``neardup clean`` job refines with :func:`neardup.containment`-style alignment).
+    ``[refine_from, threshold)`` (within ``min_size_ratio``, and not scored by Jaccard for
+    being short): it receives them as an ``(n, 2)`` array of document indices and returns
+    one score per pair, and a pair is verified when that score is ``>= threshold`` (its
+    method then ends in ``+refined``). Word shingles miss copies with character noise or many
+    small edits; an alignment of the texts finds them (the ``neardup clean`` job refines with
+    :func:`neardup.containment`-style alignment).
 
     ``docs`` are texts, a :class:`neardup.Shingles` of pre-hashed shingles, or
     :class:`SignedDocs` (signatures and an exact-overlap function). Documents
@@ -689,29 +702,158 @@ def find_duplicates(
     Exact copies (equal shingle sets; found by equal signatures, then checked exactly) are
     compared with their group's first member only, so the work stays linear in the number of
     copies (100,000 copies of one page: 99,999 comparisons, not 5 * 10**9). Clusters, kept
-    documents, scores and ``via`` are those all-pairs verification gives (with
-    ``keep="most_complete"``, up to ties: copies of one group get one completeness, where the
-    all-pairs sums could differ in the last bit and pick another copy); ``pairs`` lists each
+    documents and scores are those all-pairs verification gives (``"most_complete"`` sums
+    exactly and rounds once, so copies change nothing there either); ``pairs`` lists each
     copy's pair with the first member (score 1) and the pairs between groups, and
     ``info["exact_copies"]`` counts the copies. Many *near*-identical documents (a page with a
     different date line in each copy) still share LSH buckets: such a bucket costs the square
     of its size.
     """
+    if not callable(keep) and (not isinstance(keep, str) or keep not in KEEP_POLICIES):
+        raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)} or a function, got {keep!r}")
+    verified = verify_duplicates(
+        docs,
+        threshold,
+        measure=measure,
+        min_size_ratio=min_size_ratio,
+        verify=verify,
+        num_perm=num_perm,
+        seed=seed,
+        scheme=scheme,
+        weights=weights,
+        params=params,
+        n=n,
+        kind=kind,
+        refine=refine,
+        refine_from=refine_from,
+        min_evidence=min_evidence,
+        num_threads=num_threads,
+    )
+    return verified.duplicates(keep)
+
+
+@dataclass(frozen=True)
+class Verified:
+    """The verified duplicate pairs of ``count`` documents: what :func:`verify_duplicates`
+    found, and what :meth:`decide` turns into decisions.
+
+    ``pairs`` (``(m, 2)``, ``i < j``, sorted) are the verified pairs between documents that
+    are not exact copies of each other, with their ``scores``, ``intersections`` (shared
+    shingles, exact or estimated) and ``methods`` (codes into ``method_names``: the measure,
+    the measure refined, Jaccard for a short text). ``copies`` are ``(head, member)`` rows of
+    exact copies (a member shares its head's shingles and pairs), with ``copy_methods``. ``sizes`` are the
+    distinct-shingle counts, ``lengths`` the characters (shingles for pre-hashed input).
+    """
+
+    count: int
+    pairs: np.ndarray
+    scores: np.ndarray
+    jaccard: np.ndarray
+    containment: np.ndarray
+    intersections: np.ndarray
+    methods: np.ndarray
+    method_names: tuple[str, ...]
+    copies: np.ndarray
+    copy_methods: np.ndarray
+    sizes: np.ndarray
+    lengths: np.ndarray
+    bands: int
+    rows: int
+    num_candidates: int
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def priority(self, keep: str) -> np.ndarray:
+        """The keep-order priority of the named policy (see :func:`find_duplicates`)."""
+        doc_length = self.lengths.astype(np.float64)
+        if keep == "longest":
+            return doc_length[:, None]
+        if keep == "earliest":
+            return np.zeros((self.count, 0), dtype=np.float64)
+        return np.column_stack([completeness(self.count, self.pairs, self.intersections, self.sizes, self.copies), doc_length])
+
+    def decide(self, keep: str | Callable[[list[int]], int] = "longest", wraps: Any = None) -> Decisions:
+        """The decisions under ``keep`` (a policy name or a function, as in
+        :func:`find_duplicates`), with ``wraps`` the ``(outer, inner)`` verified pairs whose
+        first page wraps the second (:func:`neardup.decide.decide`)."""
+        if callable(keep):
+            priority, choose = np.zeros((self.count, 0), dtype=np.float64), keep
+        else:
+            priority, choose = self.priority(keep), None
+        return decide(
+            self.count,
+            self.pairs,
+            self.scores,
+            priority,
+            methods=self.methods,
+            copies=self.copies,
+            copy_methods=self.copy_methods,
+            wraps=wraps,
+            choose=choose,
+        )
+
+    def duplicates(self, keep: str | Callable[[list[int]], int] = "longest") -> Duplicates:
+        """:func:`find_duplicates`' result under ``keep``."""
+        outcome = self.decide(keep)
+        verified = np.concatenate([self.pairs, self.copies])
+        order = np.lexsort((verified[:, 1], verified[:, 0])) if len(verified) else np.zeros(0, dtype=np.int64)
+        ones = np.ones(len(self.copies))
+        pair_score = np.concatenate([self.scores, ones])[order]
+        pair_jac = np.concatenate([self.jaccard, ones])[order]
+        pair_con = np.concatenate([self.containment, ones])[order]
+        pairs = [
+            Pair(int(i), int(j), float(s), float(x), float(y))
+            for (i, j), s, x, y in zip(verified[order].tolist(), pair_score, pair_jac, pair_con)
+        ]
+        clusters = [Cluster(k, m) for k, m in outcome.clusters()]
+        policy = policy_name(keep)
+        decisions = []
+        for i in range(self.count):
+            reason = describe(outcome, i, name=lambda k: f"document {k}", methods=self.method_names, policy=policy, empty=self.sizes[i] == 0)
+            c = int(outcome.cluster[i])
+            if outcome.kept[i] != i:
+                method = self.method_names[int(outcome.method[i])]
+                decisions.append(Decision(i, "dropped", int(outcome.kept[i]), c, float(outcome.score[i]), method, reason))
+            else:
+                decisions.append(Decision(i, "kept", i, c if c >= 0 else None, None, None, reason))
+        return Duplicates(clusters, pairs, decisions, self.bands, self.rows, self.num_candidates, dict(self.info))
+
+
+def verify_duplicates(
+    docs: Iterable[str] | Any,
+    threshold: float = 0.8,
+    *,
+    measure: str = "containment",
+    min_size_ratio: float = 0.2,
+    verify: str = "exact",
+    num_perm: int = 128,
+    seed: int = 1,
+    scheme: str = "classic",
+    weights: tuple[float, float] = (0.2, 0.8),
+    params: tuple[int, int] | None = None,
+    n: int = 5,
+    kind: str = "word",
+    refine: Callable[[np.ndarray], np.ndarray] | None = None,
+    refine_from: float = 0.5,
+    min_evidence: int = MIN_EVIDENCE_SHINGLES,
+    num_threads: int | None = None,
+) -> Verified:
+    """The verification part of :func:`find_duplicates` (same arguments but ``keep``): the
+    verified pairs, before any decision."""
+    if isinstance(min_evidence, bool) or not isinstance(min_evidence, (int, np.integer)) or min_evidence < 0:
+        raise ValueError(f"min_evidence must be an int >= 0, got {min_evidence!r}")
     if refine is not None and not callable(refine):
         raise TypeError(f"refine must be a function of the candidate pairs, got {type(refine).__name__}")
-    refine_from = _check_threshold(refine_from, "refine_from")
-    threshold = _check_threshold(threshold)
+    refine_from = check_threshold(refine_from, "refine_from")
+    threshold = check_threshold(threshold)
     if threshold <= 0.0:
         raise ValueError("threshold must be > 0")
     if not isinstance(measure, str) or measure not in ("containment", "jaccard"):
         raise ValueError(f"measure must be 'containment' or 'jaccard', got {measure!r}")
     if not isinstance(verify, str) or verify not in ("exact", "estimate"):
         raise ValueError(f"verify must be 'exact' or 'estimate', got {verify!r}")
-    min_size_ratio = _check_threshold(min_size_ratio, "min_size_ratio")
+    min_size_ratio = check_threshold(min_size_ratio, "min_size_ratio")
     if measure == "containment" and min_size_ratio <= 0.0:
         raise ValueError("min_size_ratio must be > 0 for measure='containment'")
-    if not callable(keep) and (not isinstance(keep, str) or keep not in KEEP_POLICIES):
-        raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)} or a function, got {keep!r}")
     check_num_perm(num_perm)
     check_seed(seed)
     if not isinstance(scheme, str) or scheme not in SCHEMES:
@@ -746,7 +888,7 @@ def find_duplicates(
         signatures = signatures.reshape(count, num_perm)
 
     lsh_threshold = candidate_threshold(threshold, measure, min_size_ratio)
-    bands, rows = _check_params(params, num_perm) if params is not None else lsh_params(lsh_threshold, num_perm, weights)
+    bands, rows = check_params(params, num_perm) if params is not None else lsh_params(lsh_threshold, num_perm, weights)
 
     def overlaps(pairs: np.ndarray) -> np.ndarray:
         if signed is not None:
@@ -820,16 +962,11 @@ def find_duplicates(
     jac, con, inter = similarities(candidates, candidate_inter if verify == "exact" else None)
     small = np.minimum(sizes[candidates[:, 0]], sizes[candidates[:, 1]])
     large = np.maximum(sizes[candidates[:, 0]], sizes[candidates[:, 1]])
-    if measure == "jaccard":
-        score = jac
-        accepted = score >= threshold
-    else:
-        score = con
-        accepted = (score >= threshold) & (small >= min_size_ratio * large)
-    refined: dict[tuple[int, int], float] = {}
+    score, accepted, short = pair_scores(measure, threshold, min_size_ratio, jac, con, small, large, min_evidence)
+    method = np.where(short, 2, 0).astype(np.int64)
     if refine is not None:
         sized = small >= min_size_ratio * large if measure == "containment" else np.ones(len(score), dtype=bool)
-        second = np.flatnonzero(~accepted & sized & (score >= refine_from))
+        second = np.flatnonzero(~accepted & sized & ~short & (score >= refine_from))
         if len(second):
             returned = refine(candidates[second].copy())
             try:
@@ -843,99 +980,23 @@ def find_duplicates(
                 # A NaN score would silently count as "not a duplicate": refuse it instead.
                 i, j = candidates[second[bad[0]]].tolist()
                 raise ValueError(f"refine returned {again[bad[0]]} for the pair ({i}, {j}); scores must be finite numbers")
+            now = again >= threshold
             score = score.copy()
-            score[second] = again
-            accepted[second] = again >= threshold
-            refined = {(int(i), int(j)): float(v) for (i, j), v in zip(candidates[second].tolist(), again.tolist())}
-    between_groups = candidates[accepted]
-    group_inter = inter[accepted]
-    # The verified pairs: those between groups, and each copy with its head (all scores 1).
-    verified = np.concatenate([between_groups, members_of_head])
-    order = np.lexsort((verified[:, 1], verified[:, 0])) if len(verified) else np.zeros(0, dtype=np.int64)
-    verified = verified[order]
-    ones = np.ones(len(members_of_head))
-    pair_score = np.concatenate([score[accepted], ones])[order]
-    pair_jac = np.concatenate([jac[accepted], ones])[order]
-    pair_con = np.concatenate([con[accepted], ones])[order]
-    pairs = [
-        Pair(int(i), int(j), float(s), float(x), float(y))
-        for (i, j), s, x, y in zip(verified.tolist(), pair_score, pair_jac, pair_con)
-    ]
+            score[second[now]] = again[now]
+            accepted[second[now]] = True
+            method[second[now]] = 1
+    order = np.lexsort((candidates[:, 1], candidates[:, 0]))
+    accepted_sorted = order[accepted[order]]
+    between_groups = candidates[accepted_sorted]
+    score, jac, con, inter, method = (x[accepted_sorted] for x in (score, jac, con, inter, method))
 
     if signed is not None:
-        doc_length = np.asarray(signed.lengths, dtype=np.float64)
+        doc_length = np.asarray(signed.lengths, dtype=np.int64)
     elif texts is not None:
-        doc_length = np.array([len(t) for t in texts], dtype=np.float64)
+        doc_length = np.array([len(t) for t in texts], dtype=np.int64)
     else:
-        doc_length = lengths.astype(np.float64)
-    if callable(keep):
-        components, _ = cluster(count, verified)
-        chosen = np.zeros(count, dtype=np.float64)
-        groups: dict[int, list[int]] = {}
-        for i, root in enumerate(components.tolist()):
-            groups.setdefault(root, []).append(i)
-        for members in groups.values():
-            if len(members) > 1:
-                pick = keep(list(members))
-                if isinstance(pick, bool) or not isinstance(pick, (int, np.integer)) or pick not in members:
-                    raise ValueError(f"keep function returned {pick!r}, not a member of the cluster {members}")
-                chosen[int(pick)] = 1.0
-        priority = chosen[:, None]
-    elif keep == "longest":
-        priority = doc_length[:, None]
-    elif keep == "earliest":
-        priority = np.zeros((count, 0), dtype=np.float64)
-    else:
-        # Sum over verified partners B of |A & B| / |B|, in pair order (a fixed summation order).
-        # A group's copies are partners of each other (1 each) and of the head's partners.
-        completeness = np.zeros(count, dtype=np.float64)
-        for (i, j), overlap in zip(between_groups.tolist(), group_inter.tolist()):
-            completeness[i] += (1 + copies[j]) * overlap / sizes[j]
-            completeness[j] += (1 + copies[i]) * overlap / sizes[i]
-        completeness = completeness[group_of] + copies[group_of]
-        priority = np.column_stack([completeness, doc_length])
-    kept_of, via = _twin_via(*cluster(count, verified, priority), group_of)
-
-    method = f"{measure}-{'exact' if verify == 'exact' else 'minhash'}"
-    dropped = np.flatnonzero(kept_of != np.arange(count))
-    direct_pairs = np.column_stack([dropped, kept_of[dropped]]) if len(dropped) else np.zeros((0, 2), dtype=np.int64)
-    direct_jac, direct_con, _ = similarities(direct_pairs)
-    direct = dict(zip(dropped.tolist(), (direct_jac if measure == "jaccard" else direct_con).tolist()))
-    for i in direct:  # a pair accepted on its refined score reports that score
-        k = int(kept_of[i])
-        refined_score = refined.get(_group_pair(group_of, i, k))
-        if refined_score is not None and refined_score >= threshold:
-            direct[i] = refined_score
-
-    members: dict[int, list[int]] = {}
-    for i, k in enumerate(kept_of.tolist()):
-        members.setdefault(k, []).append(i)
-    clusters = [Cluster(k, m) for k, m in sorted(members.items()) if len(m) > 1]
-    cluster_number = {c.kept: number for number, c in enumerate(clusters)}
-
-    decisions = []
-    for i in range(count):
-        k = int(kept_of[i])
-        if k != i:
-            linked = int(via[i])
-            # "+refined" only when the pair was accepted on its aligned score (the score
-            # reported then); a pair refined below the threshold and linked through another
-            # document reports its shingle score, as the Spark job does.
-            refined_score = refined.get(_group_pair(group_of, i, k))
-            pair_method = method + ("+refined" if refined_score is not None and refined_score >= threshold else "")
-            reason = f"duplicate of document {k} ({pair_method} {direct[i]:.3f})"
-            if linked != k:
-                reason += f", linked through document {linked}"
-            decisions.append(Decision(i, "dropped", k, cluster_number[k], direct[i], pair_method, linked, reason))
-        elif k in cluster_number:
-            size = len(clusters[cluster_number[k]].members)
-            decisions.append(
-                Decision(i, "kept", i, cluster_number[k], None, None, None, f"kept for a cluster of {size} ({_policy_name(keep)})")
-            )
-        elif lengths[i] == 0:
-            decisions.append(Decision(i, "kept", i, None, None, None, None, "empty: no shingles to compare"))
-        else:
-            decisions.append(Decision(i, "kept", i, None, None, None, None, "unique"))
+        doc_length = lengths.astype(np.int64)
+    v = "exact" if verify == "exact" else "minhash"
     info = {
         "lsh_threshold": lsh_threshold,
         "measure": measure,
@@ -943,7 +1004,24 @@ def find_duplicates(
         "scheme": scheme,
         "exact_copies": int(len(members_of_head)),
     }
-    return Duplicates(clusters, pairs, decisions, bands, rows, int(len(candidates) + len(members_of_head)), info)
+    return Verified(
+        count,
+        between_groups,
+        score,
+        jac,
+        con,
+        inter,
+        method,
+        (f"{measure}-{v}", f"{measure}-{v}+refined", f"jaccard-{v}"),
+        members_of_head,
+        np.where((measure == "containment") & (sizes[members_of_head[:, 1]] < min_evidence), 2, 0).astype(np.int64),
+        sizes,
+        doc_length,
+        bands,
+        rows,
+        int(len(candidates) + len(members_of_head)),
+        info,
+    )
 
 
 def _exact_groups(signatures: np.ndarray, docs: np.ndarray, sizes: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -1010,29 +1088,3 @@ def _collision_candidates(candidates: np.ndarray, odd: np.ndarray) -> np.ndarray
                 if other != member:
                     extra.add((min(member, other), max(member, other)))
     return np.array(sorted(extra), dtype=np.int64).reshape(-1, 2)
-
-
-def _group_pair(group_of: np.ndarray, i: int, j: int) -> tuple[int, int]:
-    a, b = int(group_of[i]), int(group_of[j])
-    return (min(a, b), max(a, b))
-
-
-def _twin_via(kept: np.ndarray, via: np.ndarray, group_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``via`` over the graph in which every copy has its head's pairs (see find_duplicates),
-    from :func:`cluster` run on the graph in which copies are linked to their head only.
-
-    Copies share their head's neighbours, so a breadth-first search reaches a group's members
-    together, from the node that reached its head; members of the kept document's own group
-    are its neighbours; and when the kept document is a copy rather than its group's head, the
-    nodes its head reached are reached by the kept document itself."""
-    kept_group = group_of[kept]
-    twin = via[group_of]
-    twin = np.where((twin == kept_group) & (kept != kept_group), kept, twin)
-    twin = np.where(group_of == kept_group, kept, twin)
-    n = np.arange(len(kept))
-    twin = np.where(kept == n, n, twin)
-    return kept, twin
-
-
-def _policy_name(keep: str | Callable[..., Any]) -> str:
-    return keep if isinstance(keep, str) else f"keep={getattr(keep, '__name__', 'function')}"

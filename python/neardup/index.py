@@ -29,21 +29,11 @@ import numpy as np
 
 from . import _backend
 from ._reference.dedup import SCHEMES, check_num_perm
-from ._reference.text import check_seed, check_shingle_args
+from ._reference.text import check_seed, check_shingle_args, check_threads
 from ._arrays import as_list
 from .chrome import ChromeModel, complete_params
-from .dedup import (
-    KEEP_POLICIES,
-    Decision,
-    _check_params,
-    _check_threads,
-    _check_threshold,
-    _check_weights,
-    _policy_name,
-    candidate_threshold,
-    cluster,
-    lsh_params,
-)
+from .decide import completeness, decide, describe, pair_scores, policy_name
+from .dedup import KEEP_POLICIES, Decision, candidate_threshold, check_params, check_threshold, check_weights, lsh_params
 
 __all__ = ["Index", "IndexDecision", "IndexDataError", "IndexWriteError", "Match", "IndexMigrated", "SCHEMA_VERSION"]
 
@@ -152,28 +142,30 @@ def _sqlite_error(path: Path, error: sqlite3.Error) -> Exception:
 @dataclass(frozen=True)
 class Match:
     """An indexed document found for a query document, with estimated similarities (from
-    the signatures) and whether it counts as a duplicate under the index's measure."""
+    the signatures), whether it counts as a duplicate under the index's measure, and how
+    ``score`` was computed (``"containment-minhash"``; ``"jaccard-minhash"`` for a short
+    text, see :mod:`neardup.decide`)."""
 
     id: str
     score: float
     jaccard: float
     containment: float
     duplicate: bool
+    method: str
 
 
 @dataclass(frozen=True)
 class IndexDecision(Decision):
     """:class:`neardup.Decision` of one batch document, against the batch and the index.
 
-    ``index``, ``kept``, ``via`` and ``cluster`` are positions in the batch as in
-    :func:`neardup.find_duplicates`; when the kept (or via) document is an indexed one they
-    are ``None`` and ``kept_id`` (``via_id``) names it, and ``seen_before`` is True.
+    ``index``, ``kept`` and ``cluster`` are positions in the batch as in
+    :func:`neardup.find_duplicates`; when the kept document is an indexed one, ``kept`` is
+    ``None``, ``kept_id`` names it and ``seen_before`` is True.
     """
 
     kept: int | None  # type: ignore[assignment]
     id: str
     kept_id: str
-    via_id: str | None
     seen_before: bool
 
 
@@ -348,12 +340,12 @@ class Index:
             "weights": (0.2, 0.8),
         }
         p = {k: (defaults[k] if v is None else v) for k, v in given.items()}
-        p["threshold"] = _check_threshold(p["threshold"])
+        p["threshold"] = check_threshold(p["threshold"])
         if p["threshold"] <= 0.0:
             raise ValueError("threshold must be > 0")
         if not isinstance(p["measure"], str) or p["measure"] not in ("containment", "jaccard"):
             raise ValueError(f"measure must be 'containment' or 'jaccard', got {p['measure']!r}")
-        p["min_size_ratio"] = _check_threshold(p["min_size_ratio"], "min_size_ratio")
+        p["min_size_ratio"] = check_threshold(p["min_size_ratio"], "min_size_ratio")
         if p["measure"] == "containment" and p["min_size_ratio"] <= 0.0:
             raise ValueError("min_size_ratio must be > 0 for measure='containment'")
         check_num_perm(p["num_perm"])
@@ -361,9 +353,9 @@ class Index:
         if not isinstance(p["scheme"], str) or p["scheme"] not in SCHEMES:
             raise ValueError(f"scheme must be 'classic' or 'oph', got {p['scheme']!r}")
         check_shingle_args(p["n"], p["kind"], 0)
-        p["weights"] = list(_check_weights(p["weights"]))
+        p["weights"] = list(check_weights(p["weights"]))
         if params is not None:
-            p["bands"], p["rows"] = _check_params(params, p["num_perm"])
+            p["bands"], p["rows"] = check_params(params, p["num_perm"])
         else:
             lsh_threshold = candidate_threshold(p["threshold"], p["measure"], p["min_size_ratio"])
             p["bands"], p["rows"] = lsh_params(lsh_threshold, p["num_perm"], tuple(p["weights"]))
@@ -536,7 +528,7 @@ class Index:
         for i, text in enumerate(texts):
             if not isinstance(text, str):
                 raise TypeError(f"document {i}: expected str, got {type(text).__name__}")
-        _check_threads(num_threads)
+        check_threads(num_threads)
         shingles = shingles_batch(texts, n=self.n, kind=self.kind, num_threads=num_threads)
         hashes = np.ascontiguousarray(shingles.hashes, dtype=np.uint64)
         offsets = np.ascontiguousarray(shingles.offsets, dtype=np.int64)
@@ -737,8 +729,8 @@ class Index:
         return len(batch) if keep is None else int(keep.sum())
 
     def _verify(self, q_sigs: np.ndarray, q_sizes: np.ndarray, h_sigs: np.ndarray, h_sizes: np.ndarray, pairs: np.ndarray, num_threads: int | None):
-        """(jaccard, containment, score, accepted) of (query row, history row) pairs, estimated
-        from the signatures as ``find_duplicates(verify="estimate")`` does."""
+        """(jaccard, containment, score, accepted, short) of (query row, history row) pairs,
+        estimated from the signatures as ``find_duplicates(verify="estimate")`` does."""
         stacked = np.ascontiguousarray(np.vstack([q_sigs, h_sigs]))
         local = np.column_stack([pairs[:, 0], pairs[:, 1] + len(q_sigs)]).astype(np.int64)
         jac = np.asarray(_impl.estimate_pairs(stacked, np.ascontiguousarray(local), num_threads), dtype=np.float64)
@@ -747,13 +739,8 @@ class Index:
         inter = np.minimum(jac * (a + b) / (1.0 + jac), small)
         con = np.zeros(len(pairs), dtype=np.float64)
         np.divide(inter, small.astype(np.float64), out=con, where=small > 0)
-        if self.measure == "jaccard":
-            score = jac
-            accepted = score >= self.threshold
-        else:
-            score = con
-            accepted = (score >= self.threshold) & (small >= self.min_size_ratio * large)
-        return jac, con, score, accepted
+        score, accepted, short = pair_scores(self.measure, self.threshold, self.min_size_ratio, jac, con, small, large)
+        return jac, con, score, accepted, short
 
     def query(self, docs: Iterable[str], *, duplicates_only: bool = False, num_threads: int | None = None) -> list[list[Match]]:
         """Per text, the indexed documents sharing an LSH band with it (its candidates), with
@@ -796,10 +783,11 @@ class Index:
             numbers, ids, sizes, sigs = self._fetch(pairs[:, 1])
         hist = np.searchsorted(numbers, pairs[:, 1])
         local = np.column_stack([pairs[:, 0], hist])
-        jac, con, score, accepted = self._verify(batch.signatures, batch.sizes, sigs, sizes, local, num_threads)
-        for (q, h), j, c, s, ok in zip(local.tolist(), jac.tolist(), con.tolist(), score.tolist(), accepted.tolist()):
+        jac, con, score, accepted, short = self._verify(batch.signatures, batch.sizes, sigs, sizes, local, num_threads)
+        methods = (f"{self.measure}-minhash", "jaccard-minhash")
+        for (q, h), j, c, s, ok, by_jaccard in zip(local.tolist(), jac.tolist(), con.tolist(), score.tolist(), accepted.tolist(), short.tolist()):
             if ok or not duplicates_only:
-                out[q].append(Match(ids[h], s, j, c, bool(ok)))
+                out[q].append(Match(ids[h], s, j, c, bool(ok), methods[by_jaccard]))
         for matches in out:
             matches.sort(key=lambda m: (-m.score, m.id))
         return out
@@ -879,102 +867,69 @@ class Index:
         jac, con, inter = batch_similarity(candidates)
         small = np.minimum(sizes[candidates[:, 0]], sizes[candidates[:, 1]])
         large = np.maximum(sizes[candidates[:, 0]], sizes[candidates[:, 1]])
-        if self.measure == "jaccard":
-            accepted = jac >= self.threshold
-        else:
-            accepted = (con >= self.threshold) & (small >= self.min_size_ratio * large)
+        score, accepted, short = pair_scores(self.measure, self.threshold, self.min_size_ratio, jac, con, small, large)
         verified = candidates[accepted]
 
         # Pairs with the index: band keys looked up in SQL, candidates' signatures fetched.
         hist_pairs = np.zeros((0, 2), dtype=np.int64)
-        h_numbers, h_ids = np.zeros(0, dtype=np.int64), []
-        h_sizes, h_sigs = np.zeros(0, dtype=np.int64), np.zeros((0, self.num_perm), dtype=np.uint64)
+        hist_score, hist_short = np.zeros(0), np.zeros(0, dtype=bool)
+        h_ids: list[str] = []
+        n_hist = 0
         if len(nonempty):
             found = self._lookup(batch.keys[nonempty], nonempty)
             if len(found):
                 h_numbers, h_ids, h_sizes, h_sigs = self._fetch(found[:, 1])
+                n_hist = len(h_numbers)
                 local = np.column_stack([found[:, 0], np.searchsorted(h_numbers, found[:, 1])])
-                ok = self._verify(batch.signatures, sizes, h_sigs, h_sizes, local, num_threads)[3]
-                hist_pairs = local[ok]
-        n_hist = len(h_numbers)
+                _, _, h_score, ok, h_short = self._verify(batch.signatures, sizes, h_sigs, h_sizes, local, num_threads)
+                hist_pairs, hist_score, hist_short = local[ok], h_score[ok], h_short[ok]
         total = count + n_hist
-        links = np.vstack([verified, np.column_stack([hist_pairs[:, 0], hist_pairs[:, 1] + count])]) if len(hist_pairs) else verified
-
-        # Keep priority: an indexed document first (earliest indexed: lowest node), then the policy.
-        is_hist = np.concatenate([np.zeros(count), np.ones(n_hist)])
-        doc_length = lengths.astype(np.float64)
-        if callable(keep):
-            components, _ = cluster(total, links)
-            chosen = np.zeros(total, dtype=np.float64)
-            groups: dict[int, list[int]] = {}
-            for i, root in enumerate(components.tolist()):
-                groups.setdefault(root, []).append(i)
-            for members in groups.values():
-                if len(members) > 1 and members[-1] < count:  # no indexed member
-                    pick = keep(list(members))
-                    if isinstance(pick, bool) or not isinstance(pick, (int, np.integer)) or pick not in members:
-                        raise ValueError(f"keep function returned {pick!r}, not a member of the cluster {members}")
-                    chosen[int(pick)] = 1.0
-            priority = np.column_stack([is_hist, chosen])
-        elif keep == "longest":
-            priority = np.column_stack([is_hist, np.concatenate([doc_length, np.zeros(n_hist)])])
-        elif keep == "earliest":
-            priority = is_hist[:, None]
-        else:
-            completeness = np.zeros(total, dtype=np.float64)
-            for (i, j), overlap in zip(verified.tolist(), inter[accepted].tolist()):
-                completeness[i] += overlap / sizes[j]
-                completeness[j] += overlap / sizes[i]
-            priority = np.column_stack([is_hist, completeness, np.concatenate([doc_length, np.zeros(n_hist)])])
-        kept_of, via = cluster(total, links, priority)
-
+        links = np.vstack([verified, np.column_stack([hist_pairs[:, 0], hist_pairs[:, 1] + count])])
+        link_score = np.concatenate([score[accepted], hist_score])
+        # Method codes: 0/1 a batch pair (the measure, Jaccard for a short text), 2/3 a pair
+        # with an indexed document (scored from the signatures).
+        link_method = np.concatenate([np.where(short[accepted], 1, 0), np.where(hist_short, 3, 2)])
         batch_method = f"{self.measure}-{'exact' if verify == 'exact' else 'minhash'}"
-        hist_method = f"{self.measure}-minhash"
-        dropped = np.flatnonzero(kept_of[:count] != np.arange(count))
-        direct: dict[int, float] = {}
-        to_batch = dropped[kept_of[dropped] < count]
-        if len(to_batch):
-            j_, c_, _ = batch_similarity(np.column_stack([to_batch, kept_of[to_batch]]))
-            direct.update(zip(to_batch.tolist(), (j_ if self.measure == "jaccard" else c_).tolist()))
-        to_hist = dropped[kept_of[dropped] >= count]
-        if len(to_hist):
-            j_, c_, _, _ = self._verify(batch.signatures, sizes, h_sigs, h_sizes, np.column_stack([to_hist, kept_of[to_hist] - count]), num_threads)
-            direct.update(zip(to_hist.tolist(), (j_ if self.measure == "jaccard" else c_).tolist()))
+        jaccard_method = f"jaccard-{'exact' if verify == 'exact' else 'minhash'}"
+        methods = (batch_method, jaccard_method, f"{self.measure}-minhash", "jaccard-minhash")
 
-        members: dict[int, list[int]] = {}
-        for i, k in enumerate(kept_of.tolist()):
-            members.setdefault(k, []).append(i)
-        clusters = sorted(k for k, m in members.items() if len(m) > 1)
-        cluster_number = {k: number for number, k in enumerate(clusters)}
+        # Keep order: indexed documents first (the earliest indexed first), then the policy.
+        is_hist = np.concatenate([np.zeros(count), np.ones(n_hist)])
+        hist_rank = np.concatenate([np.zeros(count), np.arange(n_hist, 0, -1, dtype=np.float64)])
+        doc_length = np.concatenate([lengths.astype(np.float64), np.zeros(n_hist)])
+        choose = None
+        if callable(keep):
+            priority = np.column_stack([is_hist, hist_rank])
+            choose = keep
+        elif keep == "longest":
+            priority = np.column_stack([is_hist, hist_rank, doc_length])
+        elif keep == "earliest":
+            priority = np.column_stack([is_hist, hist_rank])
+        else:
+            held = np.concatenate([completeness(count, verified, inter[accepted], sizes), np.zeros(n_hist)])
+            priority = np.column_stack([is_hist, hist_rank, held, doc_length])
+        outcome = decide(total, links, link_score, priority, methods=link_method, choose=choose)
 
         def name(node: int) -> str:
             return batch.ids[node] if node < count else h_ids[node - count]
 
+        def shown(node: int) -> str:
+            return f"indexed document {name(node)!r}" if node >= count else f"document {node}"
+
+        policy = policy_name(keep)
         decisions = []
         for i in range(count):
-            k = int(kept_of[i])
+            k = int(outcome.kept[i])
+            reason = describe(outcome, i, name=shown, methods=methods, policy=policy, empty=sizes[i] == 0)
+            c = int(outcome.cluster[i])
             if k != i:
-                linked = int(via[i])
                 seen = k >= count
-                method = hist_method if seen else batch_method
-                target = f"indexed document {name(k)!r}" if seen else f"document {k}"
-                reason = f"duplicate of {target} ({method} {direct[i]:.3f})"
-                if linked != k:
-                    reason += f", linked through {'indexed document ' + repr(name(linked)) if linked >= count else f'document {linked}'}"
+                method = methods[int(outcome.method[i])]
                 decisions.append(
-                    IndexDecision(
-                        i, "dropped", None if seen else k, cluster_number[k], direct[i], method,
-                        None if linked >= count else linked, reason, batch.ids[i], name(k), name(linked), seen,
-                    )
+                    IndexDecision(i, "dropped", None if seen else k, c, float(outcome.score[i]), method, reason, batch.ids[i], name(k), seen)
                 )
-            elif k in cluster_number:
-                size = len(members[k])
-                reason = f"kept for a cluster of {size} ({_policy_name(keep)})"
-                decisions.append(IndexDecision(i, "kept", i, cluster_number[k], None, None, None, reason, batch.ids[i], batch.ids[i], None, False))
-            elif sizes[i] == 0:
-                decisions.append(IndexDecision(i, "kept", i, None, None, None, None, "empty: no shingles to compare", batch.ids[i], batch.ids[i], None, False))
             else:
-                decisions.append(IndexDecision(i, "kept", i, None, None, None, None, "unique", batch.ids[i], batch.ids[i], None, False))
+                decisions.append(IndexDecision(i, "kept", i, c if c >= 0 else None, None, None, reason, batch.ids[i], batch.ids[i], False))
         return decisions
 
     def remove(self, ids: Iterable[Any]) -> int:

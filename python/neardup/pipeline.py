@@ -6,14 +6,21 @@ chrome model, the shingle hashes and a small per-document table is held in memor
 1. learn: the chrome model counts every page's lines per site;
 2. clean: each page loses its repeated passages and its site's chrome; the cleaned text goes
    to a spool file next to the output and its shingles are kept for the duplicate search;
-3. decide and write: near-duplicates are clustered (``find_duplicates``); each cluster keeps
-   one copy; every input record gets exactly one row in ``decisions.jsonl``.
+3. decide and write: candidate pairs of cleaned texts are verified
+   (:func:`neardup.dedup.verify_duplicates`, near misses scored again by alignment), pages
+   that wrap a verified partner are found, and :func:`neardup.decide.decide` makes the
+   verified clusters; every input record gets exactly one row in ``decisions.jsonl``, its
+   reason worded there.
 
-Choosing the copy to keep: the longest cleaned text, except that a page which *wraps*
-another member of its cluster (the other's text aligns inside it, with material of its own
-both before and after, like an article inside a site's header and sidebar) gives way to the
-page it wraps: that material is chrome the per-site model could not see, and it is reported
-as removed spans of the wrapping page.
+The keep order: the document that holds its verified partners most completely first
+(``keep="most_complete"`` of :func:`neardup.find_duplicates`: a truncated or noisy copy gives
+way to the full one), then the longest cleaned text, except that a page which *wraps* a verified
+partner (the other's text aligns inside it, with material of its own both before and after,
+like an article inside a site's header and sidebar) goes after every page that wraps none,
+so it gives way to the page it wraps: that material is chrome the per-site model could not
+see, and it is reported as removed spans of the wrapping page when it is dropped for the
+page it wraps. With ``--index``, documents matching an indexed one are decided first, as
+duplicates of it (``seen before``).
 """
 
 from __future__ import annotations
@@ -21,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import tempfile
 import time
 from collections import Counter, OrderedDict, defaultdict
@@ -38,7 +44,8 @@ from . import _backend
 from . import report as html_report
 from .alignment import align, align_batch, body_by_agreement, matched_tokens
 from .chrome import ChromeModel
-from .dedup import SignedDocs, find_duplicates, minhash
+from .decide import MIN_EVIDENCE_SHINGLES, Decisions, completeness, decide, describe
+from .dedup import SignedDocs, Verified, minhash, verify_duplicates
 from .io import AtomicOutputDir, InputError, Record, RecordReader, input_kind, json_line, output_error
 from .spans import CutText, merge_spans
 
@@ -57,9 +64,11 @@ VERIFY_CHUNK = 16384
 #: Memory for the distinct shingles of documents being verified (a cache: more only saves
 #: re-reading; results do not depend on it).
 SHINGLE_CACHE_BYTES = 256 * 2**20
-#: Wrapping is checked between every two members of a cluster up to this size; a larger
-#: cluster (many copies of one page) keeps its longest copy, so the work stays linear.
-WRAP_MAX_MEMBERS = 12
+#: A page is checked for wrapping against at most this many of its verified partners (the
+#: best-scoring first), so the alignments stay linear in the number of documents.
+WRAP_MAX_PARTNERS = 12
+#: The keep policy of the job, as decisions name it.
+KEEP_POLICY = "most_complete; a page wrapping another gives way"
 
 Progress = Callable[..., Iterable[Any]]
 
@@ -114,6 +123,9 @@ class CleanOptions:
     #: duplicates of the indexed ones, and this run's kept documents are added to it.
     index: str | None = None
     examples: int = 4
+    #: A pair whose smaller cleaned text has fewer distinct shingles is scored by Jaccard
+    #: similarity instead of containment (:mod:`neardup.decide`).
+    min_evidence: int = MIN_EVIDENCE_SHINGLES
 
 
 @dataclass
@@ -126,6 +138,7 @@ class _Doc:
     length: int
     spool_offset: int = -1
     cleaned_length: int = 0
+    shingles: int = 0
     removed: list[tuple[int, int, str]] = field(default_factory=list)
 
 
@@ -238,7 +251,7 @@ class _Spool:
         self.path.unlink(missing_ok=True)
 
 
-def _wrap_extent(outer: str, inner: str) -> list | None:
+def wrap_extent(outer: str, inner: str) -> list | None:
     """The passages of ``inner`` inside ``outer`` when ``outer`` wraps ``inner`` (see the
     module docstring), else None."""
     # A wrapper has at least WRAP_MIN_CHARS of its own on each side: skip the alignment for
@@ -325,29 +338,46 @@ def _aligned_containment(pairs: np.ndarray, docs: list[_Doc], spool: _Spool, thr
     return scores
 
 
-class _Keeper:
-    """The keep policy of the pipeline (see the module docstring), remembering which kept
-    copy each wrapping page gave way to."""
+def wrap_candidates(pairs: Any, scores: Any, lengths: Any) -> np.ndarray:
+    """The ``(outer, inner)`` verified pairs to check for wrapping: the longer text has room
+    for the shorter and ``WRAP_MIN_CHARS`` of its own on each side; per outer page its
+    ``WRAP_MAX_PARTNERS`` best-scoring partners (ties: the lowest index), sorted."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    swap = lengths[pairs[:, 0]] < lengths[pairs[:, 1]]
+    outer = np.where(swap, pairs[:, 1], pairs[:, 0])
+    inner = np.where(swap, pairs[:, 0], pairs[:, 1])
+    room = lengths[outer] >= lengths[inner] + 2 * WRAP_MIN_CHARS
+    outer, inner, score = outer[room], inner[room], np.asarray(scores, dtype=np.float64)[room]
+    order = np.lexsort((inner, -score, outer))
+    outer, inner = outer[order], inner[order]
+    start = np.ones(len(outer), dtype=bool)
+    start[1:] = outer[1:] != outer[:-1]
+    position = np.arange(len(outer))
+    rank = position - np.maximum.accumulate(np.where(start, position, 0))
+    chosen = np.column_stack([outer, inner])[rank < WRAP_MAX_PARTNERS]
+    return chosen[np.lexsort((chosen[:, 1], chosen[:, 0]))] if len(chosen) else chosen
 
-    def __init__(self, docs: list[_Doc], spool: _Spool) -> None:
-        self.__name__ = "longest; a page wrapping another gives way"  # named in decisions
-        self.docs = docs
-        self.spool = spool
-        self.wrapped_by: dict[int, set[int]] = {}  # wrapper position -> the positions it wraps
 
-    def __call__(self, members: list[int]) -> int:
-        if len(members) > WRAP_MAX_MEMBERS:
-            return max(members, key=lambda m: (self.docs[m].cleaned_length, -m))
-        texts = {m: self.spool.read(self.docs[m].spool_offset) for m in members}
-        for outer in members:
-            for inner in members:
-                if inner != outer and _wrap_extent(texts[outer], texts[inner]) is not None:
-                    self.wrapped_by.setdefault(outer, set()).add(inner)
-        candidates = [m for m in members if m not in self.wrapped_by] or list(members)
-        return max(candidates, key=lambda m: (len(texts[m]), -m))
+def wrapping(candidates: np.ndarray, texts: dict[int, str]) -> np.ndarray:
+    """The rows of ``candidates`` (``(outer, inner)``, see :func:`wrap_candidates`) whose
+    outer page wraps the inner one, ``texts`` holding both."""
+    found = [k for k, (outer, inner) in enumerate(candidates.tolist()) if wrap_extent(texts[outer], texts[inner]) is not None]
+    return candidates[found]
 
 
-def _dropped_spans(original: str, cut: CutText, cleaned_kept: str, wraps: bool, kept_id: str) -> list[tuple[int, int, str]]:
+def _wrapping(verified: Verified, docs: list[_Doc], spool: _Spool) -> np.ndarray:
+    """The wrapping pairs among the verified ones, texts read from the spool in chunks."""
+    candidates = wrap_candidates(verified.pairs, verified.scores, [doc.cleaned_length for doc in docs])
+    found = [np.zeros((0, 2), dtype=np.int64)]
+    for first in range(0, len(candidates), REFINE_CHUNK):
+        chunk = candidates[first : first + REFINE_CHUNK]
+        texts = {d: spool.read(docs[d].spool_offset) for d in np.unique(chunk).tolist()}
+        found.append(wrapping(chunk, texts))
+    return np.concatenate(found)
+
+
+def dropped_spans(original: str, cut: CutText, cleaned_kept: str, wraps: bool, kept_id: str) -> list[tuple[int, int, str]]:
     """Spans of a dropped page: what the earlier stages removed, its own chrome (when it wraps
     the kept copy: the lines that do not agree with it), and the rest as the duplicate."""
     removed = list(cut.removed)
@@ -430,7 +460,6 @@ def _run(
     skipped: dict[int, str] = {}
     # The duplicate search holds signatures (8 * num_perm bytes per document), not shingles.
     signatures: list[np.ndarray] = []
-    sizes: list[int] = []
     for batch in _batches(progress(same.read(), desc="clean"), options.batch_size):
         out.check()
         readable = [r for r in batch if r.text is not None]
@@ -448,45 +477,85 @@ def _run(
             doc.spool_offset = spool.write(cleaned)
             doc.cleaned_length = len(cleaned)
             doc.removed = removed
+            doc.shingles = len(distinct(shingled.document(position)))
             docs.append(doc)
-            sizes.append(len(distinct(shingled.document(position))))
 
     # Near-duplicates over the cleaned texts.
-    keeper = _Keeper(docs, spool)
-    decisions_by_position: dict[int, Any] = {}
-    pair_scores: list[float] = []
-    clusters: list[Any] = []
+    verified: Verified | None = None
+    wraps = np.zeros((0, 2), dtype=np.int64)
     if options.dedup and docs:
         corpus = SignedDocs(
             np.concatenate(signatures),
-            np.asarray(sizes, dtype=np.int64),
+            np.asarray([doc.shingles for doc in docs], dtype=np.int64),
             np.asarray([doc.cleaned_length for doc in docs], dtype=np.int64),
             _ShingleSets(docs, spool, options).shared,
         )
-        found = find_duplicates(
+        verified = verify_duplicates(
             corpus,
             options.threshold,
             num_perm=options.num_perm,
             seed=MINHASH_SEED,
             n=options.ngram,
-            keep=keeper,
             refine=lambda pairs: _aligned_containment(pairs, docs, spool, threads),
             refine_from=REFINE_FROM,
+            min_evidence=options.min_evidence,
             num_threads=threads,
         )
-        decisions_by_position = {d.index: d for d in found.decisions}
-        pair_scores = [p.score for p in found.pairs]
-        clusters = found.clusters
+        wraps = _wrapping(verified, docs, spool)
     del signatures
 
     out.check()
-    seen = _against_index(docs, decisions_by_position, spool, options) if options.index else {}
+    seen = _against_index(docs, spool, options) if options.index else {}
+    outcome, methods, indexed_ids = _decide(docs, verified, wraps, seen)
 
     # Pass 3: one decision per input record, the kept documents, the report.
-    summary = _write(reader, same, out, spool, docs, skipped, decisions_by_position, keeper, clusters, pair_scores, seen, options, progress, parquet_out)
+    pair_scores = [] if verified is None else verified.scores.tolist() + [1.0] * len(verified.copies)
+    summary = _write(reader, same, out, spool, docs, skipped, outcome, methods, indexed_ids, pair_scores, options, progress, parquet_out)
     if options.index:
-        summary["index"] = _add_to_index(docs, decisions_by_position, seen, spool, options)
+        summary["index"] = _add_to_index(docs, outcome, spool, options)
     return summary
+
+
+def _decide(
+    docs: list[_Doc], verified: Verified | None, wraps: np.ndarray, seen: dict[int, tuple[str, float, str]]
+) -> tuple[Decisions, tuple[str, ...], list[str]]:
+    """The decisions on the corpus: ``(decisions, method names, indexed ids)``. Indexed
+    documents that some document matches (``seen``: its best match) are nodes after the
+    corpus's, numbered in the order of ``indexed ids``, and come first in the keep order."""
+    count = len(docs)
+    indexed_ids = sorted({id_ for id_, _, _ in seen.values()})
+    node_of = {id_: count + k for k, id_ in enumerate(indexed_ids)}
+    total = count + len(indexed_ids)
+    base: tuple[str, ...] = ("containment-exact", "containment-exact+refined", "jaccard-exact")
+    if verified is not None:
+        base = verified.method_names
+    hist_methods = sorted({method for _, _, method in seen.values()})
+    methods = tuple(base) + tuple(hist_methods)
+    code = {m: len(base) + k for k, m in enumerate(hist_methods)}
+    seen_docs = sorted(seen)
+    hist_pairs = np.array([(p, node_of[seen[p][0]]) for p in seen_docs], dtype=np.int64).reshape(-1, 2)
+    hist_scores = np.array([seen[p][1] for p in seen_docs], dtype=np.float64)
+    hist_codes = np.array([code[seen[p][2]] for p in seen_docs], dtype=np.int64)
+    empty = np.zeros((0, 2), dtype=np.int64)
+    pairs = np.concatenate([verified.pairs if verified is not None else empty, hist_pairs])
+    scores = np.concatenate([verified.scores if verified is not None else np.zeros(0), hist_scores])
+    codes = np.concatenate([verified.methods if verified is not None else np.zeros(0, dtype=np.int64), hist_codes])
+    is_indexed = np.concatenate([np.zeros(count), np.ones(len(indexed_ids))])
+    length = np.concatenate([np.asarray([doc.cleaned_length for doc in docs], dtype=np.float64), np.zeros(len(indexed_ids))])
+    held = np.zeros(total)
+    if verified is not None:
+        held[:count] = completeness(count, verified.pairs, verified.intersections, verified.sizes, verified.copies)
+    outcome = decide(
+        total,
+        pairs,
+        scores,
+        np.column_stack([is_indexed, held, length]),
+        methods=codes,
+        copies=verified.copies if verified is not None else None,
+        copy_methods=verified.copy_methods if verified is not None else None,
+        wraps=wraps,
+    )
+    return outcome, methods, indexed_ids
 
 
 def _open_index(options: CleanOptions):
@@ -495,26 +564,25 @@ def _open_index(options: CleanOptions):
     return Index(options.index, threshold=options.threshold, num_perm=options.num_perm, seed=MINHASH_SEED, n=options.ngram)
 
 
-def _against_index(docs: list[_Doc], decided: dict[int, Any], spool: _Spool, options: CleanOptions) -> dict[int, tuple[str, float]]:
-    """Documents kept within this corpus that the index has seen: position -> (indexed id,
-    estimated score). Ids of this corpus found in the index:
+def _against_index(docs: list[_Doc], spool: _Spool, options: CleanOptions) -> dict[int, tuple[str, float, str]]:
+    """Documents of this corpus that the index has seen: position -> (indexed id, estimated
+    score, method) of the best match. Ids of this corpus found in the index:
     - a document's own id is never "seen before": the index holds this document from an
       earlier run (one interrupted after adding part of the corpus, or one whose cleaned text
       differed, under another chrome model);
     - another id of the corpus indexed with that document's signature is that document,
-      added by an earlier run, and the duplicates within the corpus are decided above; so a
-      repeated run decides as the first one did;
+      added by an earlier run, and the duplicates within the corpus are decided within it;
+      so a repeated run decides as the first one did;
     - an id of the corpus indexed with other text (ids such as FILE:LINE recur in the next
       day's file of the same name) is another corpus's document, and counts."""
     position_of = {doc.id: p for p, doc in enumerate(docs)}
-    kept = [p for p in range(len(docs)) if p not in decided or decided[p].action != "dropped"]
     # Per document, its matches in score order up to the first that is not an id of the corpus
     # (the later ones are never chosen), its own id left out.
     found: dict[int, list[Any]] = {}
     own: set[str] = set()
     with _open_index(options) as index:
-        for first in range(0, len(kept), options.batch_size):
-            chunk = kept[first : first + options.batch_size]
+        for first in range(0, len(docs), options.batch_size):
+            chunk = range(first, min(first + options.batch_size, len(docs)))
             results = index.query([spool.read(docs[p].spool_offset) for p in chunk], duplicates_only=True, num_threads=options.num_threads)
             for p, matches in zip(chunk, results):
                 candidates = []
@@ -528,8 +596,8 @@ def _against_index(docs: list[_Doc], decided: dict[int, Any], spool: _Spool, opt
                         break
                 if candidates:
                     found[p] = candidates
-        # Ids of the corpus not settled above (documents dropped within the corpus, which
-        # were not queried): is the index's text under the id that document's?
+        # Ids of the corpus not settled above (a document's own match can sort after a
+        # match from outside the corpus): is the index's text under the id that document's?
         unsettled = sorted({m.id for matches in found.values() for m in matches if m.id in position_of} - own)
         for first in range(0, len(unsettled), options.batch_size):
             ids = unsettled[first : first + options.batch_size]
@@ -537,18 +605,19 @@ def _against_index(docs: list[_Doc], decided: dict[int, Any], spool: _Spool, opt
             for id_, matches in zip(ids, index.query(texts, num_threads=options.num_threads)):
                 if any(m.id == id_ and m.jaccard == 1.0 for m in matches):
                     own.add(id_)
-    seen: dict[int, tuple[str, float]] = {}
+    seen: dict[int, tuple[str, float, str]] = {}
     for p, matches in found.items():
         others = [m for m in matches if m.id not in own]
         if others:
-            seen[p] = (others[0].id, float(others[0].score))
+            seen[p] = (others[0].id, float(others[0].score), others[0].method)
     return seen
 
 
-def _add_to_index(docs: list[_Doc], decided: dict[int, Any], seen: dict[int, tuple[str, float]], spool: _Spool, options: CleanOptions) -> dict[str, Any]:
+def _add_to_index(docs: list[_Doc], outcome: Decisions, spool: _Spool, options: CleanOptions) -> dict[str, Any]:
     """Add the documents this run keeps to the index (ids already there are left as they are)."""
     added = 0
-    new = [p for p in range(len(docs)) if p not in seen and (p not in decided or decided[p].action != "dropped")]
+    new = [p for p in range(len(docs)) if outcome.kept[p] == p]
+    seen_before = int(np.count_nonzero(outcome.kept[: len(docs)] >= len(docs)))
     with _open_index(options) as index:
         for first in range(0, len(new), options.batch_size):
             chunk = new[first : first + options.batch_size]
@@ -560,7 +629,7 @@ def _add_to_index(docs: list[_Doc], decided: dict[int, Any], seen: dict[int, tup
                 num_threads=options.num_threads,
             )
         total = len(index)
-    return {"path": str(options.index), "seen_before": len(seen), "added": added, "documents": total}
+    return {"path": str(options.index), "seen_before": seen_before, "added": added, "documents": total}
 
 
 def _documents_schema(reader: RecordReader) -> Any:
@@ -585,16 +654,23 @@ def _write(
     spool: _Spool,
     docs: list[_Doc],
     skipped: dict[int, str],
-    decided: dict[int, Any],
-    keeper: _Keeper,
-    clusters: list[Any],
+    outcome: Decisions,
+    methods: tuple[str, ...],
+    indexed_ids: list[str],
     pair_scores: list[float],
-    seen: dict[int, tuple[str, float]],
     options: CleanOptions,
     progress: Progress,
     parquet_out: bool,
 ) -> dict[str, Any]:
     position_of = {doc.index: p for p, doc in enumerate(docs)}
+    count = len(docs)
+
+    def name(node: int) -> str:
+        return docs[node].id if node < count else f"{indexed_ids[node - count]} in the index"
+
+    def reason(position: int) -> str:
+        return describe(outcome, position, name=name, methods=methods, policy=KEEP_POLICY, empty=options.dedup and docs[position].shingles == 0)
+
     actions: Counter[str] = Counter()
     removed_chars: Counter[str] = Counter()
     site_chars: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -642,26 +718,21 @@ def _write(
                 assert position is not None
                 doc = docs[position]
                 cleaned = spool.read(doc.spool_offset)
-                decision = decided.get(position)
+                kept_node = int(outcome.kept[position])
                 site = record.site or "(none)"
                 site_chars[site][0] += len(record.original if record.truncated else record.text)
-                if position in seen:
-                    indexed_id, score = seen[position]
+                if kept_node >= count:
+                    indexed_id = indexed_ids[kept_node - count]
                     cut = CutText(record.text, list(doc.removed))
-                    spans = _dropped_spans(record.text, cut, "", False, indexed_id)
-                    row.update(action="dropped", duplicate_of=indexed_id, score=round(score, 6))
-                    row["reason"] = f"seen before: duplicate of {indexed_id} in the index (containment-minhash {score:.3f})"
+                    spans = dropped_spans(record.text, cut, "", False, indexed_id)
+                    row.update(action="dropped", duplicate_of=indexed_id, score=round(float(outcome.score[position]), 6))
+                    row["reason"] = f"seen before: {reason(position)}"
                     row["removed"] = [[s, e, why] for s, e, why in spans]
-                elif decision is not None and decision.action == "dropped":
-                    kept_doc = docs[decision.kept]
+                elif kept_node != position:
+                    kept_doc = docs[kept_node]
                     cut = CutText(record.text, list(doc.removed))
-                    wraps = decision.kept in keeper.wrapped_by.get(position, ())
-                    spans = _dropped_spans(record.text, cut, spool.read(kept_doc.spool_offset), wraps, kept_doc.id)
-                    row.update(action="dropped", duplicate_of=kept_doc.id, score=round(decision.score, 6))
-                    # Whole numbers only: "document 1" must not rewrite the start of "document 12".
-                    row["reason"] = re.sub(rf"document {decision.kept}\b", lambda _: kept_doc.id, decision.reason)
-                    if decision.via is not None and decision.via != decision.kept:
-                        row["reason"] = re.sub(rf"document {decision.via}\b", lambda _: docs[decision.via].id, row["reason"])
+                    spans = dropped_spans(record.text, cut, spool.read(kept_doc.spool_offset), bool(outcome.wraps[position]), kept_doc.id)
+                    row.update(action="dropped", duplicate_of=kept_doc.id, score=round(float(outcome.score[position]), 6), reason=reason(position))
                     row["removed"] = [[s, e, why] for s, e, why in spans]
                     if len(examples) < options.examples:
                         examples.append(_pair_example(record, spans, kept_doc, spool))
@@ -672,8 +743,9 @@ def _write(
                     if removed:
                         by_reason = Counter(why for _, _, why in removed)
                         parts.append("removed " + ", ".join(f"{n} {why}" for why, n in sorted(by_reason.items())))
-                    if decision is not None and decision.reason != "unique":
-                        parts.append(decision.reason)
+                    why = reason(position)
+                    if why != "unique":
+                        parts.append(why)
                     row.update(action="changed" if removed or record.truncated else "kept", reason="; ".join(parts) or "unique")
                     # Under the input's own field names, every other field as it was.
                     kept = {id_field: record.id, text_field: cleaned, **record.extra}
@@ -724,6 +796,7 @@ def _write(
         raise
 
     total = sum(actions.values())
+    heads = np.array([kept for kept, _ in outcome.clusters()], dtype=np.int64)
     summary: dict[str, Any] = {
         "neardup": neardup.__version__,
         "backend": neardup.backend(),
@@ -733,7 +806,7 @@ def _write(
         "changed": actions["changed"],
         "dropped": actions["dropped"],
         "skipped": actions["skipped"],
-        "clusters": len(clusters),
+        "clusters": int(np.count_nonzero(heads < count)),
         "truncated": truncated,
         "limits": {"max_chars": reader.max_chars, "max_line_chars": reader.max_line_chars, "oversize": reader.oversize},
         "characters_in": sum(c[0] for c in site_chars.values()),
@@ -743,7 +816,7 @@ def _write(
         "options": asdict(options),
     }
     chrome_share = sorted(((site, c[1] / c[0]) for site, c in site_chars.items() if c[0]), key=lambda x: (-x[1], x[0]))
-    sizes = Counter(len(c.members) for c in clusters)
+    sizes = Counter(outcome.sizes[heads < count].tolist())
     page = html_report.render(
         title=f"neardup clean: {total} documents",
         summary={k: v for k, v in summary.items() if k not in ("options", "inputs", "outputs")},

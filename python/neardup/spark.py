@@ -15,13 +15,16 @@ Spark's own machinery and calls neardup's core per Arrow batch on the executors:
    MinHash signature and its LSH band keys are kept as ``list<int64>`` columns (Spark has no
    unsigned integers: the 64 bits are reinterpreted as signed).
 3. candidate pairs (:func:`candidate_pairs`): band keys exploded and self-joined by Spark SQL.
-4. verification (:func:`verify`): exact containment of the smaller shingle set in the larger,
-   ``size(array_intersect(a, b)) / least(size(a), size(b))``, with the size-ratio guard.
-5. clusters (:func:`connected_components`): large-star / small-star rounds on the edge
-   DataFrame until every component is a star around its smallest member.
-6. keep policy (:func:`decide`): a grouped map over each cluster's members runs the local
-   job's keep logic (longest cleaned text; a page wrapping another gives way) and writes the
-   decisions, with the same reasons, scores and removed spans.
+4. verification (:func:`verify`): the shared shingles of each pair,
+   ``size(array_intersect(a, b))``, in Spark SQL; the pair's score and whether it is a
+   duplicate from :func:`neardup.decide.pair_scores`, near misses scored again by alignment,
+   as in the local job.
+5. candidate groups (:func:`connected_components`): large-star / small-star rounds on the
+   edge DataFrame until every component is a star around its smallest member.
+6. decisions (:func:`decide`): a grouped map over each connected group's members finds the
+   pages that wrap a partner and runs :func:`neardup.decide.decide`, the local job's decision
+   (verified clusters in keep order: most complete, then longest cleaned text; a page
+   wrapping another gives way), and writes the decisions with the same reasons, scores and removed spans.
 
 Documents are ordered by a position column (``order_col``, by default the input order from
 ``monotonically_increasing_id``): ties in the keep policy go to the earliest document, as in
@@ -45,9 +48,11 @@ import neardup
 
 from . import _backend
 from .chrome import ChromeModel
+from .decide import decide as decide_clusters
+from .decide import MIN_EVIDENCE_SHINGLES, completeness, describe, pair_scores
 from .dedup import candidate_threshold, lsh_params
 from .io import Record, site_of
-from .pipeline import REFINE_FROM, WRAP_MAX_MEMBERS, CleanOptions, _dropped_spans, _strip, _wrap_extent, aligned_containment, distinct
+from .pipeline import KEEP_POLICY, REFINE_FROM, CleanOptions, _strip, aligned_containment, distinct, dropped_spans, wrap_candidates, wrapping
 from .spans import CutText
 
 if TYPE_CHECKING:
@@ -70,8 +75,8 @@ MEASURE = "containment"
 MIN_SIZE_RATIO = 0.2
 WEIGHTS = (0.2, 0.8)
 MINHASH_SEED = 1
-METHOD = "containment-exact"
-POLICY = "keep=longest; a page wrapping another gives way"
+#: The method names of the local job's verified pairs, by the codes of the ``method`` column.
+METHODS = ("containment-exact", "containment-exact+refined", "jaccard-exact")
 POS = "_neardup_pos"
 _FIRST = "_neardup_first_pos"  # the first position of a row's id
 
@@ -320,20 +325,40 @@ def candidate_pairs(signed: DataFrame) -> DataFrame:
     return pairs.select(F.col("a.pos").alias("i"), F.col("b.pos").alias("j")).distinct()
 
 
+def _score_batches(batches: Iterator[pa.RecordBatch], threshold: float, min_size_ratio: float, min_evidence: int) -> Iterator[pa.RecordBatch]:
+    """Each pair's score and method code (-1: not a duplicate; 3: a near miss to refine)."""
+    for batch in batches:
+        inter, a, b = (batch.column(c).to_numpy().astype(np.float64) for c in ("inter", "size_a", "size_b"))
+        small, large = np.minimum(a, b), np.maximum(a, b)
+        jac = np.zeros(len(inter))
+        np.divide(inter, a + b - inter, out=jac, where=(a + b - inter) > 0)
+        con = np.zeros(len(inter))
+        np.divide(inter, small, out=con, where=small > 0)
+        score, duplicate, short = pair_scores(MEASURE, threshold, min_size_ratio, jac, con, small, large, min_evidence)
+        sized = small >= min_size_ratio * large
+        code = np.where(duplicate, np.where(short, 2, 0), np.where(sized & ~short & (con >= REFINE_FROM), 3, -1))
+        yield pa.RecordBatch.from_arrays(
+            [batch.column("i"), batch.column("j"), batch.column("inter"), pa.array(score, pa.float64()), pa.array(code.astype(np.int64), pa.int64())],
+            names=["i", "j", "inter", "score", "method"],
+        )
+
+
 def _refine_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     for batch in batches:
         pairs = list(zip(batch.column("a").to_pylist(), batch.column("b").to_pylist()))
         scores = aligned_containment(pairs, num_threads=1) if pairs else np.zeros(0)
-        yield pa.RecordBatch.from_arrays([batch.column("i"), batch.column("j"), pa.array(scores, pa.float64())], names=["i", "j", "refined"])
+        yield pa.RecordBatch.from_arrays([batch.column("i"), batch.column("j"), pa.array(scores, pa.float64())], names=["i", "j", "score"])
 
 
-def verify(signed: DataFrame, pairs: DataFrame, threshold: float = 0.8, min_size_ratio: float = MIN_SIZE_RATIO) -> DataFrame:
-    """The candidate pairs whose exact containment ``|A & B| / min(|A|, |B|)`` is at least
-    ``threshold`` and whose smaller set has at least ``min_size_ratio`` times the larger's
-    size: ``(i, j, containment, refined)``. Same float arithmetic as the local job, which also
-    scores the near misses (containment in ``[REFINE_FROM, threshold)``) again by aligning the
-    cleaned texts and keeps those whose aligned containment reaches ``threshold``; their
-    ``refined`` column holds that score (null for pairs kept on their shingles)."""
+def verify(
+    signed: DataFrame, pairs: DataFrame, threshold: float = 0.8, min_size_ratio: float = MIN_SIZE_RATIO, min_evidence: int = MIN_EVIDENCE_SHINGLES
+) -> DataFrame:
+    """The verified candidate pairs: ``(i, j, inter, score, method)``, ``inter`` the shared
+    shingles and ``method`` a code into :data:`METHODS`. The shared shingles are counted in Spark SQL; the score and the
+    verdict are the local job's (:func:`neardup.decide.pair_scores`: containment, Jaccard for
+    a short text, within ``min_size_ratio``), and near misses (containment in
+    ``[REFINE_FROM, threshold)``) are scored again by aligning the cleaned texts and kept
+    when that score reaches ``threshold``."""
     from pyspark.sql import functions as F
 
     sets = signed.select(F.col(POS).alias("pos"), "shingles")
@@ -343,20 +368,21 @@ def verify(signed: DataFrame, pairs: DataFrame, threshold: float = 0.8, min_size
     sized = joined.select(
         "i",
         "j",
-        F.size(F.array_intersect("a", "b")).cast("double").alias("inter"),
-        F.least(F.size("a"), F.size("b")).cast("double").alias("small"),
-        F.greatest(F.size("a"), F.size("b")).cast("double").alias("large"),
+        F.size(F.array_intersect("a", "b")).cast("long").alias("inter"),
+        F.size("a").cast("long").alias("size_a"),
+        F.size("b").cast("long").alias("size_b"),
     )
-    scored = sized.select("i", "j", "small", "large", F.when(F.col("small") > 0, F.col("inter") / F.col("small")).otherwise(0.0).alias("containment"))
-    scored = scored.where(F.col("small") >= F.lit(min_size_ratio) * F.col("large"))
-    direct = scored.where(F.col("containment") >= threshold).select("i", "j", "containment", F.lit(None).cast("double").alias("refined"))
-    near = scored.where((F.col("containment") >= REFINE_FROM) & (F.col("containment") < threshold)).select("i", "j", "containment")
+    scored = sized.mapInArrow(
+        lambda batches: _score_batches(batches, threshold, min_size_ratio, min_evidence), "i long, j long, inter long, score double, method long"
+    )
+    direct = scored.where(F.col("method").isin(0, 2))
+    near = scored.where(F.col("method") == 3).select("i", "j", "inter")
     texts = signed.select(F.col(POS).alias("pos"), "cleaned")
-    with_texts = near.join(texts.select(F.col("pos").alias("i"), F.col("cleaned").alias("a")), "i").join(
+    with_texts = near.select("i", "j").join(texts.select(F.col("pos").alias("i"), F.col("cleaned").alias("a")), "i").join(
         texts.select(F.col("pos").alias("j"), F.col("cleaned").alias("b")), "j"
     )
-    refined = with_texts.select("i", "j", "a", "b").mapInArrow(_refine_batches, "i long, j long, refined double")
-    refined = refined.where(F.col("refined") >= threshold).join(near, ["i", "j"]).select("i", "j", "containment", "refined")
+    refined = with_texts.select("i", "j", "a", "b").mapInArrow(_refine_batches, "i long, j long, score double")
+    refined = refined.where(F.col("score") >= threshold).join(near, ["i", "j"]).select("i", "j", "inter", "score", F.lit(1).cast("long").alias("method"))
     return direct.unionByName(refined)
 
 
@@ -399,56 +425,42 @@ _CLUSTER_SCHEMA = f"{POS} long, action string, duplicate_of string, score double
 
 
 def _decide_cluster(table: pa.Table) -> pa.Table:
-    """The local job's keep policy and decisions for the members of one cluster."""
+    """The local job's decisions (:func:`neardup.decide.decide`) on the members of one
+    connected group of verified pairs."""
     rows = sorted(table.to_pylist(), key=lambda r: r["pos"])
     local = {r["pos"]: k for k, r in enumerate(rows)}
     cleaned = [r["cleaned"] for r in rows]
-    members = list(range(len(rows)))
-    wrapped_by: dict[int, set[int]] = {}
-    if len(members) > WRAP_MAX_MEMBERS:
-        chosen = max(members, key=lambda m: (len(cleaned[m]), -m))
-    else:
-        for outer in members:
-            for inner in members:
-                if inner != outer and _wrap_extent(cleaned[outer], cleaned[inner]) is not None:
-                    wrapped_by.setdefault(outer, set()).add(inner)
-        candidates = [m for m in members if m not in wrapped_by] or members
-        chosen = max(candidates, key=lambda m: (len(cleaned[m]), -m))
-    pairs = np.array([(local[r["pos"]], local[j]) for r in rows for j in (r["partners"] or [])], dtype=np.int64).reshape(-1, 2)
-    priority = np.zeros(len(rows))
-    priority[chosen] = 1.0
-    kept_of, via = neardup.cluster(len(rows), pairs, priority)
-    sets = [_unsigned(r["shingles"]) for r in rows]
-    refined = {}
-    for r in rows:
-        for entry in r.get("refined") or []:
-            pair = (min(r["pos"], entry["j"]), max(r["pos"], entry["j"]))
-            refined[pair] = entry["score"]
+    entries = [(local[r["pos"]], local[e["j"]], e["inter"], e["score"], e["method"]) for r in rows for e in (r["partners"] or [])]
+    pairs = np.array([(i, j) for i, j, _, _, _ in entries], dtype=np.int64).reshape(-1, 2)
+    inter = np.array([x for _, _, x, _, _ in entries], dtype=np.int64)
+    scores = np.array([s for _, _, _, s, _ in entries], dtype=np.float64)
+    codes = np.array([m for _, _, _, _, m in entries], dtype=np.int64)
+    lengths = np.array([len(t) for t in cleaned], dtype=np.int64)
+    sizes = np.array([r["size"] for r in rows], dtype=np.int64)
+    wraps = wrapping(wrap_candidates(pairs, scores, lengths), dict(enumerate(cleaned)))
+    priority = np.column_stack([completeness(len(rows), pairs, inter, sizes), lengths.astype(np.float64)])
+    outcome = decide_clusters(len(rows), pairs, scores, priority, methods=codes, wraps=wraps)
+
+    def name(k: int) -> str:
+        return rows[k]["id"]
+
     out = []
-    kept_row = rows[chosen]
     for k, row in enumerate(rows):
-        if k == chosen:
-            out.append({"pos": row["pos"], "action": "kept", "duplicate_of": None, "score": None, "cluster_reason": f"kept for a cluster of {len(rows)} ({POLICY})", "removed": None})
+        reason = describe(outcome, k, name=name, methods=METHODS, policy=KEEP_POLICY)
+        kept = int(outcome.kept[k])
+        if kept == k:
+            out.append({"pos": row["pos"], "action": "kept", "duplicate_of": None, "score": None, "cluster_reason": reason, "removed": None})
             continue
-        assert kept_of[k] == chosen
-        pair = (min(row["pos"], kept_row["pos"]), max(row["pos"], kept_row["pos"]))
-        method = METHOD
-        if pair in refined:  # as the local job: a pair kept on its aligned score reports it
-            score, method = float(refined[pair]), METHOD + "+refined"
-        else:
-            score = float(neardup.exact_containment([sets[k], sets[chosen]], [(0, 1)])[0])
-        reason = f"duplicate of {kept_row['id']} ({method} {score:.3f})"
-        if int(via[k]) != chosen:
-            reason += f", linked through {rows[int(via[k])]['id']}"
+        kept_row = rows[kept]
         original = row["text"]
         cut = CutText(original, [(r["start"], r["end"], r["reason"]) for r in row["removed"]])
-        spans = _dropped_spans(original, cut, kept_row["cleaned"], chosen in wrapped_by.get(k, ()), kept_row["id"])
+        spans = dropped_spans(original, cut, kept_row["cleaned"], bool(outcome.wraps[k]), kept_row["id"])
         out.append(
             {
                 "pos": row["pos"],
                 "action": "dropped",
                 "duplicate_of": kept_row["id"],
-                "score": round(score, 6),
+                "score": round(float(outcome.score[k]), 6),
                 "cluster_reason": reason,
                 "removed": [{"start": s, "end": e, "reason": why} for s, e, why in spans],
             }
@@ -458,19 +470,18 @@ def _decide_cluster(table: pa.Table) -> pa.Table:
 
 
 def decide(signed: DataFrame, verified: DataFrame, components: DataFrame) -> DataFrame:
-    """Per member of a cluster: kept or dropped, by the local job's keep policy (a grouped
-    map over each cluster's members, which are few), with the dropped page's reason, score
-    and removed spans: ``(pos, action, duplicate_of, score, cluster_reason, removed)``."""
+    """Per member of a connected group of verified pairs: kept or dropped, by the local
+    job's decision (a grouped map over each group's members, which are few), with the dropped
+    page's reason, score and removed spans: ``(pos, action, duplicate_of, score,
+    cluster_reason, removed)``."""
     from pyspark.sql import functions as F
 
     partners = verified.groupBy(F.col("i").alias("pos")).agg(
-        F.sort_array(F.collect_list("j")).alias("partners"),
-        # (partner, aligned score) of the pairs kept on their refined score
-        F.collect_list(F.when(F.col("refined").isNotNull(), F.struct(F.col("j").alias("j"), F.col("refined").alias("score")))).alias("refined"),
+        F.sort_array(F.collect_list(F.struct("j", "inter", "score", "method"))).alias("partners"),
     )
     members = (
         components.select(F.col("node").alias("pos"), "component")
-        .join(signed.select(F.col(POS).alias("pos"), "id", "text", "cleaned", "removed", "shingles"), "pos")
+        .join(signed.select(F.col(POS).alias("pos"), "id", "text", "cleaned", "removed", F.size("shingles").alias("size")), "pos")
         .join(partners, "pos", "left")
     )
     return members.groupBy("component").applyInArrow(_decide_cluster, _CLUSTER_SCHEMA)
@@ -535,6 +546,7 @@ def clean(
     chrome: bool = True,
     dedup: bool = True,
     batch_size: int = 512,
+    min_evidence: int = MIN_EVIDENCE_SHINGLES,
 ) -> tuple[DataFrame, DataFrame]:
     """The ``neardup clean`` job on a DataFrame: ``(cleaned, decisions)``.
 
@@ -564,7 +576,7 @@ def clean(
     signed = signatures(readable, model, num_perm=num_perm, ngram=ngram, threshold=threshold, repeats=repeats, batch_size=batch_size).persist()
     if dedup:
         nonempty = signed.where(F.size("shingles") > 0)
-        verified = verify(nonempty, candidate_pairs(nonempty), threshold).persist()
+        verified = verify(nonempty, candidate_pairs(nonempty), threshold, min_evidence=min_evidence).persist()
         outcome = decide(signed, verified, connected_components(verified))
     else:
         outcome = signed.sparkSession.createDataFrame([], _CLUSTER_SCHEMA)

@@ -1,0 +1,254 @@
+"""neardup.decide: the one decision every caller uses (find_duplicates, the index, clean, Spark).
+
+Generated graphs of verified pairs, with exact-copy groups, keep priorities with ties and
+wrapping pages, are decided and checked against the docstring: every dropped document names
+a kept document it was verified against, with that pair's score; no two kept documents are
+verified against each other; the result is that of a quadratic star clustering over the
+graph with every copy given its head's pairs; it depends on the set of pairs only.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from neardup.decide import MIN_EVIDENCE_SHINGLES, completeness, decide, describe, keep_order, pair_scores
+
+
+@st.composite
+def graphs(draw):
+    """(count, pairs, scores, priority, copies, wraps): pairs between group heads (and a few
+    between a member and another group), copies as (head, member) rows."""
+    count = draw(st.integers(1, 24))
+    heads = sorted(draw(st.sets(st.integers(0, count - 1), min_size=1)))
+    others = [i for i in range(count) if i not in heads]
+    copies = [(draw(st.sampled_from(heads)), m) for m in others if draw(st.booleans())]
+    singles = sorted(set(range(count)) - {m for _, m in copies})
+    pairs, scores = [], []
+    for _ in range(draw(st.integers(0, 3 * count))):
+        i, j = draw(st.sampled_from(singles)), draw(st.sampled_from(singles))
+        if i != j:
+            pairs.append((i, j))
+            scores.append(draw(st.sampled_from([0.8, 0.85, 0.9, 1.0])))
+    width = draw(st.integers(0, 2))
+    priority = [[draw(st.integers(0, 3)) for _ in range(width)] for _ in range(count)]
+    wraps = [p for p in pairs if draw(st.integers(0, 5)) == 0]
+    return count, pairs, scores, np.array(priority, dtype=np.float64).reshape(count, width), copies, wraps
+
+
+def expanded(count, pairs, scores, copies):
+    """The graph with every copy given its head's pairs and linked to its group (score 1):
+    {(i, j): score} both ways, a pair given twice keeping its best score."""
+    group = list(range(count))
+    for head, member in copies:
+        group[member] = head
+    members = {}
+    for i in range(count):
+        members.setdefault(group[i], []).append(i)
+    edges = {}
+    for g, ms in members.items():
+        for a in ms:
+            for b in ms:
+                if a != b:
+                    edges[(a, b)] = 1.0
+    for (i, j), s in zip(pairs, scores):
+        if group[i] == group[j]:
+            continue
+        for a in members[group[i]]:
+            for b in members[group[j]]:
+                edges[(a, b)] = max(edges.get((a, b), 0.0), s)
+                edges[(b, a)] = edges[(a, b)]
+    return edges, group
+
+
+def star_oracle(count, edges, order):
+    kept, decided = list(range(count)), [False] * count
+    for i in order:
+        if not decided[i]:
+            decided[i] = True
+            for j in range(count):
+                if not decided[j] and (i, j) in edges:
+                    decided[j], kept[j] = True, i
+    return kept
+
+
+@settings(max_examples=300)
+@given(graphs())
+def test_every_drop_is_verified_and_no_kept_pair_is(graph):
+    count, pairs, scores, priority, copies, wraps = graph
+    out = decide(count, pairs, scores, priority, copies=copies, wraps=wraps)
+    edges, group = expanded(count, pairs, scores, copies)
+    for i in range(count):
+        k = int(out.kept[i])
+        assert out.kept[k] == k  # the document named is kept
+        if k != i:
+            assert (i, k) in edges and out.score[i] == edges[(i, k)] and out.score[i] >= 0.8
+            assert out.wraps[i] == ((group[i], group[k]) in {(group[o], group[n]) for o, n in wraps})
+            assert out.cluster[i] == out.cluster[k] >= 0
+        else:
+            assert np.isnan(out.score[i]) and out.method[i] == -1
+    kept = [i for i in range(count) if out.kept[i] == i]
+    assert not any((a, b) in edges for a in kept for b in kept)
+    # The clusters: numbered in the order of their kept document, sizes counted.
+    clusters = out.clusters()
+    assert [k for k, _ in clusters] == sorted(k for k, _ in clusters)
+    assert [len(m) for _, m in clusters] == out.sizes.tolist()
+    assert all(len(m) > 1 for _, m in clusters)
+
+
+@settings(max_examples=300)
+@given(graphs())
+def test_decisions_are_those_of_star_clustering_in_keep_order(graph):
+    count, pairs, scores, priority, copies, wraps = graph
+    out = decide(count, pairs, scores, priority, copies=copies, wraps=wraps)
+    edges, group = expanded(count, pairs, scores, copies)
+    wrapper = {group[o] for o, n in wraps if group[o] != group[n]}
+    # A page wrapping a partner goes after every page wrapping none.
+    key = np.column_stack([[0.0 if group[i] in wrapper else 1.0 for i in range(count)], priority])
+    order = sorted(range(count), key=lambda i: (tuple(-key[i]), i))
+    assert keep_order(key).tolist() == order
+    assert out.kept.tolist() == star_oracle(count, edges, order)
+
+
+@settings(max_examples=200)
+@given(graphs(), st.randoms(use_true_random=False))
+def test_the_order_and_repeats_of_pairs_change_nothing(graph, rng):
+    count, pairs, scores, priority, copies, wraps = graph
+    first = decide(count, pairs, scores, priority, copies=copies, wraps=wraps)
+    shuffled = list(zip(pairs, scores)) * 2
+    rng.shuffle(shuffled)
+    flipped = [((j, i) if rng.random() < 0.5 else (i, j), s) for (i, j), s in shuffled]
+    again = decide(count, [p for p, _ in flipped], [s for _, s in flipped], priority, copies=copies, wraps=wraps[::-1])
+    for name in ("kept", "method", "wraps", "cluster", "sizes"):
+        assert getattr(first, name).tolist() == getattr(again, name).tolist()
+    assert np.array_equal(first.score, again.score, equal_nan=True)
+
+
+@settings(max_examples=200)
+@given(graphs())
+def test_a_keep_function_breaks_the_ties_of_the_priority(graph):
+    count, pairs, scores, priority, copies, wraps = graph
+    calls = []
+
+    def last(members):
+        calls.append(list(members))
+        return members[-1]
+
+    out = decide(count, pairs, scores, priority, copies=copies, choose=last)
+    edges, _ = expanded(count, pairs, scores, copies)
+    for i in range(count):
+        k = int(out.kept[i])
+        assert out.kept[k] == k and (k == i or (i, k) in edges)
+    for members in calls:
+        assert members == sorted(members) and len(members) > 1
+        assert all(np.array_equal(priority[m], priority[members[0]]) for m in members)
+
+
+def test_a_chain_drops_no_document_for_one_it_does_not_match():
+    # 0 - 1 - 2 - 3, each pair verified, 0 preferred: 1 goes with 0, then 2 is kept and takes 3.
+    out = decide(4, [(0, 1), (1, 2), (2, 3)], [0.9, 0.9, 0.9], [4, 3, 2, 1])
+    assert out.kept.tolist() == [0, 0, 2, 2]
+    assert out.sizes.tolist() == [2, 2] and out.cluster.tolist() == [0, 0, 1, 1]
+    # The middle preferred: it takes both ends.
+    assert decide(3, [(0, 1), (1, 2)], [0.9, 0.8], [1, 5, 2]).kept.tolist() == [1, 1, 1]
+    # An end preferred, the far end matching only a dropped document: kept, and said so.
+    out = decide(3, [(0, 1), (1, 2)], [0.9, 0.8], [5, 1, 2])
+    assert out.kept.tolist() == [0, 0, 2] and out.matched.tolist() == [True, True, True]
+    name = lambda k: f"d{k}"  # noqa: E731
+    assert describe(out, 1, name=name, methods=["containment-exact"], policy="longest") == "duplicate of d0 (containment-exact 0.900)"
+    assert describe(out, 0, name=name, methods=["m"], policy="longest") == "kept for a cluster of 2 (longest)"
+    assert describe(out, 2, name=name, methods=["m"], policy="longest") == "kept: its duplicates are dropped for documents it does not match"
+
+
+def test_a_page_wrapping_its_copy_gives_way_to_it():
+    # 0 wraps 1 (an article in a site's chrome): 1 is kept although 0 ranks first.
+    out = decide(3, [(0, 1), (1, 2)], [0.95, 0.9], [9, 5, 1], wraps=[(0, 1)])
+    assert out.kept.tolist() == [1, 1, 1] and out.wraps.tolist() == [True, False, False]
+
+
+def test_copies_take_their_heads_pairs_and_methods():
+    # 1 and 2 are copies of 0; 3 verified against 0 only; 2 preferred.
+    out = decide(4, [(0, 3)], [0.85], [1, 1, 9, 0], methods=[4], copies=[(0, 1), (0, 2)], copy_methods=[7, 7])
+    assert out.kept.tolist() == [2, 2, 2, 2]
+    assert out.score.tolist()[:2] == [1.0, 1.0] and out.score[3] == 0.85
+    assert out.method.tolist() == [7, 7, -1, 4]
+
+
+def test_bad_input_is_refused_with_what_is_wrong():
+    with pytest.raises(ValueError, match=r"pair 1: \(0, 5\) is not a pair of documents 0..2"):
+        decide(3, [(0, 1), (0, 5)], [0.9, 0.9])
+    with pytest.raises(ValueError, match="2 scores for 1 pairs"):
+        decide(3, [(0, 1)], [0.9, 0.9])
+    with pytest.raises(ValueError, match="pair 0: score nan is not a finite number"):
+        decide(3, [(0, 1)], [float("nan")])
+    with pytest.raises(ValueError, match="document 1: priority is NaN"):
+        decide(3, [(0, 1)], [0.9], [0.0, float("nan"), 1.0])
+    with pytest.raises(ValueError, match="one value or row per document"):
+        decide(3, [(0, 1)], [0.9], [1.0, 2.0])
+    with pytest.raises(ValueError, match="a head must not itself be a copy"):
+        decide(3, [], [], copies=[(0, 1), (1, 2)])
+    with pytest.raises(ValueError, match="count must be an int"):
+        decide(-1, [], [])
+    with pytest.raises(ValueError, match="keep function returned 7"):
+        decide(3, [(0, 1)], [0.9], choose=lambda members: 7)
+    assert decide(0, [], []).kept.tolist() == []
+
+
+@settings(max_examples=200)
+@given(graphs(), st.data())
+def test_completeness_is_exact_whether_copies_are_grouped_or_explicit(graph, data):
+    count, pairs, _, _, copies, _ = graph
+    sizes = [data.draw(st.integers(1, 50)) for _ in range(count)]
+    group = list(range(count))
+    for head, member in copies:
+        group[member] = head
+    sizes = [sizes[group[i]] for i in range(count)]  # copies share their head's set
+    overlaps = {}
+    for i, j in pairs:
+        key = (min(group[i], group[j]), max(group[i], group[j]))
+        overlaps.setdefault(key, data.draw(st.integers(0, min(sizes[i], sizes[j]))))
+    inter = [overlaps[(min(group[i], group[j]), max(group[i], group[j]))] for i, j in pairs]
+    grouped = completeness(count, pairs, inter, sizes, copies)
+    # The same graph with every pair explicit, each once.
+    edges, _ = expanded(count, pairs, [1.0] * len(pairs), copies)
+    explicit = sorted({(min(a, b), max(a, b)) for a, b in edges})
+    shared = [sizes[a] if group[a] == group[b] else overlaps[(min(group[a], group[b]), max(group[a], group[b]))] for a, b in explicit]
+    flat = completeness(count, explicit, shared, sizes)
+    assert grouped.tolist() == flat.tolist()
+    for i in range(count):
+        exact = sum((Fraction(x, sizes[b]) for (a, b), x in zip(explicit + [(b, a) for a, b in explicit], shared + shared) if a == i), Fraction(0))
+        assert grouped[i] == float(exact)
+
+
+def test_a_short_text_needs_near_equality():
+    # Smaller sets of 12 and 40 shingles, each contained to 0.9 in its partner.
+    jac = np.array([0.5, 0.5, 0.85])
+    con = np.array([0.9, 0.9, 0.9])
+    small, large = np.array([12, 40, 12]), np.array([20, 70, 13])
+    score, duplicate, short = pair_scores("containment", 0.8, 0.2, jac, con, small, large)
+    assert short.tolist() == [True, False, True]
+    assert score.tolist() == [0.5, 0.9, 0.85] and duplicate.tolist() == [False, True, True]
+    assert MIN_EVIDENCE_SHINGLES == 20
+    # Jaccard scoring is the same for every pair; the size ratio still applies.
+    assert pair_scores("jaccard", 0.8, 0.2, jac, con, small, large)[2].tolist() == [False] * 3
+    assert pair_scores("containment", 0.8, 0.5, [0.9], [0.9], [30], [70])[1].tolist() == [False]
+
+
+def test_linear_in_the_number_of_pairs():
+    """A component of 200,000 documents in a chain, and 100,000 copies of one page: decided
+    in seconds, not in the square of their number."""
+    import time
+
+    n = 200_000
+    chain = np.column_stack([np.arange(n - 1), np.arange(1, n)])
+    started = time.perf_counter()
+    out = decide(n, chain, np.full(n - 1, 0.9), np.arange(n, 0, -1, dtype=np.float64))
+    assert out.kept[:4].tolist() == [0, 0, 2, 2]
+    copies = np.column_stack([np.zeros(100_000 - 1, dtype=np.int64), np.arange(1, 100_000)])
+    out = decide(100_000, [], [], copies=copies)
+    assert out.sizes.tolist() == [100_000]
+    assert time.perf_counter() - started < 30
