@@ -277,6 +277,15 @@ impl LshIndex {
         found
     }
 
+    /// Every indexed id, ascending, with its band keys (`bands` per id, row by row): what
+    /// [`insert_keys`](Self::insert_keys) rebuilds the index from.
+    pub fn band_table(&self) -> (Vec<u64>, Vec<u64>) {
+        let mut ids: Vec<u64> = self.keys.keys().copied().collect();
+        ids.sort_unstable();
+        let keys = ids.iter().flat_map(|id| self.keys[id].iter().copied()).collect();
+        (ids, keys)
+    }
+
     /// Every pair of indexed ids sharing a band, as `(smaller, larger)`, sorted and unique.
     pub fn candidate_pairs(&self) -> Vec<(u64, u64)> {
         let mut pairs = Vec::new();

@@ -274,6 +274,11 @@ class ChromeModel:
 
     # -- persistence -----------------------------------------------------------------------
 
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        # Pickled through the versioned model format (a process boundary: multiprocessing,
+        # datatrove, Spark closures), never through the core object itself.
+        return (ChromeModel.from_dict, (self.to_dict(),))
+
     def to_dict(self) -> dict[str, Any]:
         """The model as a JSON-ready dict (format in docs/chrome.md)."""
         sites = []

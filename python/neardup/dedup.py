@@ -367,6 +367,11 @@ def check_new_keys(keys: list[Hashable], count: int, indexed: Any, what: str) ->
         seen.add(key)
 
 
+#: Format and version of a pickled MinHashLSH's state (``MinHashLSH.__getstate__``).
+LSH_STATE_FORMAT = "neardup-minhash-lsh"
+LSH_STATE_VERSION = 1
+
+
 class MinHashLSH:
     """An LSH index of MinHash signatures under arbitrary hashable keys (datasketch's
     ``MinHashLSH`` vocabulary). Signatures are 1-d arrays of ``num_perm`` values, rows of a
@@ -460,6 +465,30 @@ class MinHashLSH:
         insertion order."""
         pairs = np.asarray(self._index.candidate_pairs()).reshape(-1, 2).tolist()
         return [(self._keys[a], self._keys[b]) for a, b in pairs]
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The index as plain data (format ``neardup-minhash-lsh``, version 1): its parameters,
+        the keys in insertion order and each one's band keys. Pickling goes through it."""
+        ids, band_keys = self._index.band_table()
+        return {"format": LSH_STATE_FORMAT, "version": LSH_STATE_VERSION, "threshold": self.threshold,
+                "num_perm": self.num_perm, "bands": self.bands, "rows": self.rows,
+                "keys": [self._keys[int(i)] for i in np.asarray(ids).tolist()],
+                "band_keys": np.asarray(band_keys, dtype=np.uint64), "next_id": self._next_id}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if not isinstance(state, dict) or state.get("format") != LSH_STATE_FORMAT or state.get("version") != LSH_STATE_VERSION:
+            raise ValueError(f"not a MinHashLSH state (expected format {LSH_STATE_FORMAT!r} version {LSH_STATE_VERSION})")
+        check_num_perm(state["num_perm"])
+        self.threshold, self.num_perm = check_threshold(state["threshold"]), state["num_perm"]
+        self.bands, self.rows = check_params((state["bands"], state["rows"]), self.num_perm)
+        keys, band_keys = list(state["keys"]), np.asarray(state["band_keys"], dtype=np.uint64).reshape(-1, self.bands)
+        if len(keys) != len(band_keys):
+            raise ValueError(f"MinHashLSH state: {len(keys)} keys for {len(band_keys)} rows of band keys")
+        self._index = _impl.LshIndex(self.num_perm, self.bands, self.rows)
+        # Ids are renumbered in insertion order: queries answer in that order all the same.
+        self._index.insert_band_keys(np.arange(len(keys), dtype=np.uint64), band_keys)
+        self._ids, self._keys, self._next_id = {}, {}, 0
+        self._remember(keys)
 
 
 # ---------------------------------------------------------------------------------------

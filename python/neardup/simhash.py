@@ -204,6 +204,11 @@ def simhash_pairs(
     return SimHashPairs(np.asarray(pairs, dtype=np.int64).reshape(-1, 2), np.asarray(distances, dtype=np.int64))
 
 
+#: Format and version of a pickled SimHashIndex's state (``SimHashIndex.__getstate__``).
+SIMHASH_STATE_FORMAT = "neardup-simhash-index"
+SIMHASH_STATE_VERSION = 1
+
+
 class SimHashIndex:
     """A Hamming-distance index of fingerprints under arbitrary hashable keys: ``insert``,
     ``query``, ``remove`` and ``pairs``, in the vocabulary of :class:`neardup.MinHashLSH`.
@@ -264,6 +269,20 @@ class SimHashIndex:
         self._index.insert_batch(ids, values)
         for key, fingerprint in zip(keys, values.tolist()):
             self._remember(key, fingerprint)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The index as plain data (format ``neardup-simhash-index``, version 1): ``k``,
+        ``blocks`` and the keys with their fingerprints in insertion order. Pickling goes
+        through it."""
+        ids = sorted(self._keys)
+        return {"format": SIMHASH_STATE_FORMAT, "version": SIMHASH_STATE_VERSION, "k": self.k, "blocks": self.blocks,
+                "keys": [self._keys[i] for i in ids], "fingerprints": np.array([self._fingerprints[i] for i in ids], dtype=np.uint64)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if not isinstance(state, dict) or state.get("format") != SIMHASH_STATE_FORMAT or state.get("version") != SIMHASH_STATE_VERSION:
+            raise ValueError(f"not a SimHashIndex state (expected format {SIMHASH_STATE_FORMAT!r} version {SIMHASH_STATE_VERSION})")
+        self.__init__(state["k"], state["blocks"])  # type: ignore[misc]
+        self.insert_batch(list(state["keys"]), state["fingerprints"])
 
     def remove(self, key: Hashable) -> None:
         """Remove ``key`` (a key not in the index raises ``ValueError``)."""

@@ -440,6 +440,38 @@ impl PyLshIndex {
     }
 
     /// Every pair of indexed ids sharing a band, `(m, 2)` uint64, sorted.
+    /// Every indexed id (ascending) and its band keys, one row per id.
+    fn band_table<'py>(&self, py: Python<'py>) -> (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray2<u64>>) {
+        let (ids, keys) = self.inner.band_table();
+        let rows = ids.len();
+        (ids.into_pyarray(py), matrix(py, keys, rows, self.inner.bands()))
+    }
+
+    /// Index ``ids[i]`` with the band keys ``keys[i]`` (a row of :meth:`band_table`), all or nothing.
+    fn insert_band_keys(&mut self, ids: PyReadonlyArray1<'_, u64>, keys: PyReadonlyArray2<'_, u64>) -> PyResult<()> {
+        let ids = ids.as_array().to_vec();
+        let (flat, n, bands) = matrix_arg(&keys);
+        if n != ids.len() {
+            return Err(PyValueError::new_err(format!("{} ids for {n} rows of band keys", ids.len())));
+        }
+        if n > 0 && bands != self.inner.bands() {
+            return Err(PyValueError::new_err(format!(
+                "rows of {bands} band keys, the index has {} bands",
+                self.inner.bands()
+            )));
+        }
+        let mut seen = std::collections::HashSet::with_capacity(n);
+        for (k, &id) in ids.iter().enumerate() {
+            if self.inner.contains(id) || !seen.insert(id) {
+                return Err(PyValueError::new_err(format!("document {k}: id {id} is already in the index")));
+            }
+        }
+        for (k, &id) in ids.iter().enumerate() {
+            self.inner.insert_keys(id, flat[k * bands..(k + 1) * bands].to_vec()).map_err(to_py_err)?;
+        }
+        Ok(())
+    }
+
     fn candidate_pairs<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<u64>> {
         let pairs = self.inner.candidate_pairs();
         let n = pairs.len();

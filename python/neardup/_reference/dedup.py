@@ -381,6 +381,27 @@ class LshIndex:
                 if not bucket:
                     del table[key]
 
+    def band_table(self):
+        ids = sorted(self._keys)
+        keys = np.array([self._keys[i] for i in ids], dtype=np.uint64).reshape(len(ids), self.bands)
+        return np.array(ids, dtype=np.uint64), keys
+
+    def insert_band_keys(self, ids, keys):
+        ids = [int(i) for i in np.asarray(ids, dtype=np.uint64).tolist()]
+        keys = _matrix(keys)
+        n, bands = keys.shape
+        if n != len(ids):
+            raise ValueError(f"{len(ids)} ids for {n} rows of band keys")
+        if n and bands != self.bands:
+            raise ValueError(f"rows of {bands} band keys, the index has {self.bands} bands")
+        seen = set()
+        for k, id in enumerate(ids):
+            if id in self._keys or id in seen:
+                raise ValueError(f"document {k}: id {id} is already in the index")
+            seen.add(id)
+        for id, row in zip(ids, keys.tolist()):
+            self._insert_keys(id, row)
+
     def _query_keys(self, keys: list[int]) -> np.ndarray:
         found: set[int] = set()
         for table, key in zip(self._tables, keys):
