@@ -448,7 +448,11 @@ impl PyLshIndex {
     }
 
     /// Index ``ids[i]`` with the band keys ``keys[i]`` (a row of :meth:`band_table`), all or nothing.
-    fn insert_band_keys(&mut self, ids: PyReadonlyArray1<'_, u64>, keys: PyReadonlyArray2<'_, u64>) -> PyResult<()> {
+    fn insert_band_keys(
+        &mut self,
+        ids: PyReadonlyArray1<'_, u64>,
+        keys: PyReadonlyArray2<'_, u64>,
+    ) -> PyResult<()> {
         let ids = ids.as_array().to_vec();
         let (flat, n, bands) = matrix_arg(&keys);
         if n != ids.len() {
