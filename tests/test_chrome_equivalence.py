@@ -10,9 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from neardup import _core, _reference, backend
+from neardup import _reference
 from strategies import texts
-from equivalence import as_lists, same
+from equivalence import _core, same
+
+# Rust == reference, called directly: needs the core, and the active backend changes nothing.
+pytestmark = [pytest.mark.core, pytest.mark.backend_independent]
 
 # Pages of small generated sites: lines drawn from a shared pool (so that they recur across
 # pages, masked digits and months included) mixed with arbitrary text of every kind.
@@ -121,9 +124,7 @@ def test_bad_input_is_named(impl):
 
 
 def test_real_pages_agree(shared_data):
-    # Under the python backend a slice keeps the suite quick; the decisions are the same code.
-    limit = 30 if backend() == "python" else 71
-    rows = [json.loads(line) for line in gzip.open(shared_data / "chrome-cleanportaleval.jsonl.gz", "rt")][:limit]
+    rows = [json.loads(line) for line in gzip.open(shared_data / "chrome-cleanportaleval.jsonl.gz", "rt")][:71]
     texts, sites = [r["text"] for r in rows], [r["site"] for r in rows]
     rust, ref = _core.ChromeModel(), _reference.ChromeModel()
     rust.add(texts, sites)

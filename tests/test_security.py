@@ -24,6 +24,10 @@ from neardup.chrome import ChromeModel
 from neardup.cli import main
 from neardup.index import Index, IndexDataError
 
+# Storage formats, output paths and escaping are Python code, the same whichever backend
+# computes: `make test` runs these once (Rust == reference for the primitives is in test_*_equivalence).
+pytestmark = pytest.mark.backend_independent
+
 PACKAGE = Path(__file__).resolve().parent.parent / "python" / "neardup"
 
 # -- no pickle, eval or exec of stored data -------------------------------------------------
@@ -361,6 +365,7 @@ def test_json_outputs_stay_one_valid_record_per_line(tmp_path, capsys):
     assert [row["id"] for row in stripped] == [p["id"] for p in pages]
     json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     capsys.readouterr()
+
 
 
 def test_the_report_is_safe_to_open_from_a_subprocess_run(tmp_path):
