@@ -29,6 +29,21 @@ PUNCT_FOLD = {
 # casefold(NFKC(x)) is applied to a segment until it no longer changes, at most this often.
 MAX_FOLD_ROUNDS = 4
 
+
+def unicode_mismatch() -> str | None:
+    """Why this Python cannot run the reference's normalisation, or None when it can.
+
+    NFKC comes from the running Python's ``unicodedata``; only the pinned Unicode version
+    (14.0.0: CPython 3.11) gives the core's results."""
+    found = unicodedata.unidata_version
+    if found == tables.UNICODE_VERSION:
+        return None
+    return (
+        f"the pure-Python reference needs Python's Unicode database {tables.UNICODE_VERSION} (CPython 3.11), "
+        f"and this Python has {found}: its NFKC would differ from the compiled core's; "
+        "use the compiled core (make dev) or Python 3.11"
+    )
+
 CLASS_OTHER, CLASS_WORD, CLASS_MARK, CLASS_SPACELESS = 0, 1, 2, 3
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -119,6 +134,9 @@ def _segments(text: str):
 def normalize(text: str, mask_digits: bool = False) -> tuple[str, list[int], list[int]]:
     """Normalised text and, per normalised character, the original span it came from."""
     check_text(text)
+    mismatch = unicode_mismatch()
+    if mismatch:
+        raise RuntimeError(mismatch)
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
