@@ -25,6 +25,7 @@ demo: dev
 	$(PY) examples/demo.py out/demo
 
 lint: dev
+	$(PY) -m ruff check .
 	cargo fmt --check
 	cargo clippy --all-targets --features python -- -D warnings
 	cargo clippy --all-targets -- -D warnings

@@ -64,7 +64,7 @@ def complete_params(params: Any) -> dict[str, Any]:
     """Stored parameters of whichever version their keys are, completed as migrate_params
     does (an index stores parameters without a version). Raises ValueError otherwise."""
     if isinstance(params, dict):
-        for version, added in _ADDED_PARAMS.items():
+        for added in _ADDED_PARAMS.values():
             if set(params) == {name for name in _PARAMS if name not in added}:
                 return {**params, **added}
     raise ValueError(f"the stored chrome parameters are not a chrome model's ({str(params)[:80]!r})")
