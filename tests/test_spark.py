@@ -1,6 +1,6 @@
 """neardup.spark in local mode (local[2]) gives the local job's decisions, row for row.
 
-These tests start their own SparkSession (one per test run). They skip only when pyspark or
+These tests start their own SparkSession (one per test run, or per pytest-xdist worker). They skip only when pyspark or
 a Java runtime is absent; `make test` installs pyspark and checks Java, so they run there.
 """
 
@@ -18,7 +18,8 @@ from neardup.io import Fields, RecordReader
 from neardup.pipeline import CleanOptions
 from neardup.pipeline import clean as local_clean
 
-pytestmark = pytest.mark.spark
+# One worker runs them all under pytest-xdist's --dist loadgroup (`make test`): one Spark session.
+pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
 
 pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'neardup[spark]')")
 if shutil.which("java") is None:
