@@ -48,12 +48,19 @@ java:
 	@major=$$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1); \
 	  [ "$${major:-0}" -ge 17 ] || { echo "make: Java $$major found; neardup.spark needs Java 17+" >&2; exit 1; }
 
-# Every test runs under the Rust backend, the Spark tests (marker `spark`) among them, kept on
-# one worker (--dist loadgroup) so that one Spark session serves them all while the other
-# worker runs the rest; under the Python reference only the tests whose outcome depends on the
-# backend (not marked backend_independent: see pyproject.toml's markers).
+# Every test runs under the Rust backend and, under the Python reference, those whose outcome
+# depends on the backend (not marked backend_independent: see pyproject.toml's markers). The
+# Spark tests (marker `spark`: one Spark session, much of it waiting on the JVM) run beside the
+# Rust pass in a process of their own (without pytest's cache, which the Rust pass writes);
+# their output follows the Rust pass's. (pytest-xdist's --dist loadgroup, which would keep them
+# on one worker, ignores its groups under pytest 9.2: each worker started a Spark session.)
 test-python: dev java
-	NEARDUP_BACKEND=rust $(PY) -m pytest -q -n $(JOBS) --dist loadgroup
+	@mkdir -p out; NEARDUP_BACKEND=rust $(PY) -m pytest -q -p no:cacheprovider -m spark >out/test-spark.log 2>&1 & spark=$$!; \
+	  trap 'kill $$spark 2>/dev/null' INT TERM; \
+	  echo "NEARDUP_BACKEND=rust pytest -n $(JOBS) -m 'not spark' (the Spark tests beside it: out/test-spark.log)"; \
+	  NEARDUP_BACKEND=rust $(PY) -m pytest -q -n $(JOBS) -m "not spark"; rust=$$?; \
+	  wait $$spark; spark_status=$$?; echo "--- the Spark tests (NEARDUP_BACKEND=rust pytest -m spark):"; cat out/test-spark.log; \
+	  [ $$rust -eq 0 ] && [ $$spark_status -eq 0 ]
 	NEARDUP_BACKEND=python $(PY) -m pytest -q -n $(JOBS) -m "not spark and not backend_independent"
 
 # The Spark tests alone.

@@ -1,7 +1,8 @@
 """neardup.spark in local mode (local[2]) gives the local job's decisions, row for row.
 
-These tests start their own SparkSession (one per test run, or per pytest-xdist worker). They skip only when pyspark or
-a Java runtime is absent; `make test` installs pyspark and checks Java, so they run there.
+These tests start their own SparkSession (one per test run; `make test` runs them in a pytest
+process of their own, beside the other tests). They skip only when pyspark or a Java runtime is
+absent; `make test` installs pyspark and checks Java, so they run there.
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ from neardup.io import Fields, RecordReader
 from neardup.pipeline import CleanOptions
 from neardup.pipeline import clean as local_clean
 
-# One worker runs them all under pytest-xdist's --dist loadgroup (`make test`): one Spark session.
-pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
+pytestmark = pytest.mark.spark
 
 pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'neardup[spark]')")
 if shutil.which("java") is None:
