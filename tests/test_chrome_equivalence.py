@@ -7,7 +7,7 @@ import gzip
 import json
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from neardup import _reference
@@ -239,15 +239,12 @@ def rebuilt(impl, source):
     return model
 
 
-# Sites sharing many lines, so that cross-site counts (which insert_site must rebuild) decide.
-shared_lines = st.one_of(st.sampled_from(POOL), st.sampled_from(POOL), texts)
-shared_corpus = st.lists(st.tuples(st.lists(shared_lines, max_size=12).map("\n".join), sites), min_size=3, max_size=12)
-
-
-@given(shared_corpus, corpus)
+@settings(max_examples=100)  # each example learns, exports and decides twice in the reference
+@given(st.lists(st.tuples(news_pages, sites), min_size=3, max_size=12), corpus)
 def test_insert_site_rebuilds_the_other_backends_model(learn, check):
     """A model exported site by site (site_state) and inserted into a fresh model of the other
-    backend (insert_site) holds the same state and decides the same, cross-site counts included."""
+    backend (insert_site) holds the same state and decides the same, cross-site counts included
+    (news-like pages of several sites: their header lines are cross-site boilerplate)."""
     rust, ref = _core.ChromeModel(), _reference.ChromeModel()
     for model in (rust, ref):
         model.add([t for t, _ in learn], [s for _, s in learn])
@@ -268,8 +265,10 @@ keys = st.one_of(st.sampled_from([0, 1, 2, 2**64 - 1]), st.integers(1, 2**64 - 1
 counts = st.one_of(st.integers(0, 6), st.sampled_from([2**32 - 2, 2**32 - 1]))
 
 
-site_entries = st.tuples(sites, st.integers(0, 5), st.lists(keys, max_size=4), st.lists(counts, max_size=4),
-                         st.lists(keys, max_size=3), st.lists(counts, max_size=3))
+# Keys without repeats: an entry with repeated and invalid keys is named differently by the
+# backends (test_insert_site_checks_in_the_same_order).
+site_entries = st.tuples(sites, st.integers(0, 5), st.lists(keys, max_size=4, unique=True), st.lists(counts, max_size=4),
+                         st.lists(keys, max_size=3, unique=True), st.lists(counts, max_size=3))
 
 
 @given(st.lists(site_entries, max_size=4, unique_by=lambda entry: entry[0]), corpus)
@@ -284,11 +283,17 @@ def test_insert_site_accepts_and_refuses_alike(entries, check):
     same(rust.decide(texts, names), ref.decide(texts, names))
 
 
-@pytest.mark.xfail(strict=True, reason="a site inserted twice with keys and counts of different lengths: the core "
-                   "names the lengths, the reference the repeated site (rust/chrome.rs and _reference/chrome.py "
-                   "check in different orders)")
-def test_insert_site_checks_in_the_same_order():
+@pytest.mark.xfail(strict=True, reason="the core and the reference check an inserted site in different orders "
+                   "(rust/chrome.rs, _reference/chrome.py: being rewritten by the chrome work)")
+@pytest.mark.parametrize("first, second", [
+    # A site inserted twice, the second time with keys and counts of different lengths: the core
+    # names the lengths, the reference the repeated site.
+    (("a", 0, [], [], [], []), ("a", 0, [], [], [], [0])),
+    # Repeated invalid keys: the core names the invalid entry, the reference the repeated keys.
+    (("b", 1, [], [], [], []), ("a", 0, [], [], [0, 0, 0], [0, 0, 0])),
+], ids=["repeated-site", "repeated-invalid-keys"])
+def test_insert_site_checks_in_the_same_order(first, second):
     rust, ref = _core.ChromeModel(), _reference.ChromeModel()
     for model in (rust, ref):
-        model.insert_site("a", 0, [], [], [], [])
-    assert outcome(lambda: rust.insert_site("a", 0, [], [], [], [0])) == outcome(lambda: ref.insert_site("a", 0, [], [], [], [0]))
+        model.insert_site(*first)
+    assert outcome(lambda: rust.insert_site(*second)) == outcome(lambda: ref.insert_site(*second))

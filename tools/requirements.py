@@ -7,8 +7,12 @@ Rust toolchain): ``make test-python-only`` uses it."""
 from __future__ import annotations
 
 import sys
-import tomllib
 from pathlib import Path
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10, where the pure-Python reference refuses to run anyway
+    sys.exit("tools/requirements.py needs Python >= 3.11 (tomllib)")
 
 project = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 extras = project.get("optional-dependencies", {})
