@@ -1,13 +1,15 @@
-# The README's two commands: `make demo` and `make test`. Both set up everything they need
-# (a virtual environment in .venv with the Python dependencies, the compiled core) first.
+# The README's two commands: `make demo` and `make test`. Both set up what they need (a virtual
+# environment in .venv, the compiled core, and for `make test` the test dependencies) first.
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(abspath $(VENV))/bin/python
 # clippy on the binding and maturin build against the project's interpreter.
 export PYO3_PYTHON := $(PY)
+# pytest workers (pytest-xdist): one per core of the 2-core machines this runs on.
+JOBS ?= 2
 
-.PHONY: setup dev demo test test-rust test-python test-spark lint bench clean fuzz-short
+.PHONY: setup core dev demo java test test-rust test-python test-spark test-python-only lint bench clean fuzz-short
 
 $(VENV)/.ready: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,14 +19,21 @@ $(VENV)/.ready: pyproject.toml
 
 setup: $(VENV)/.ready
 
-# The compiled core, in the quick-to-build dev profile, plus the test dependencies.
-dev: setup
-	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --quiet --extras test,bench,spark
+# The compiled core, in the quick-to-build dev profile, with the runtime dependencies only:
+# what the demo needs.
+core: setup
+	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --quiet
 
-demo: dev
+# The core plus what the tests need: the test extra, pyspark for the Spark tests and atheris
+# for the short fuzz campaign (the bench extra is `make bench`'s).
+dev: setup
+	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --quiet --extras test,spark,fuzz
+
+demo: core
 	$(PY) examples/demo.py out/demo
 
 lint: dev
+	$(PY) -m ruff check .
 	cargo fmt --check
 	cargo clippy --all-targets --features python -- -D warnings
 	cargo clippy --all-targets -- -D warnings
@@ -33,24 +42,48 @@ lint: dev
 test-rust:
 	cargo test --quiet
 
-# The Spark tests (marker `spark`) run once, on the Rust backend, in test-spark.
-test-python: dev
-	NEARDUP_BACKEND=rust $(PY) -m pytest -q -m "not spark"
-	NEARDUP_BACKEND=python $(PY) -m pytest -q -m "not spark"
-
-# neardup.spark needs Java 17+: say so plainly instead of letting the tests skip.
-test-spark: dev
-	@java -version >/dev/null 2>&1 || { echo "make test-spark: no Java runtime found; neardup.spark needs Java 17+ (e.g. apt-get install openjdk-17-jre-headless, or set JAVA_HOME)" >&2; exit 1; }
+# Java 17+ for neardup.spark: said plainly instead of letting the Spark tests skip.
+java:
+	@java -version >/dev/null 2>&1 || { echo "make: no Java runtime found; neardup.spark (its tests) needs Java 17+ (e.g. apt-get install openjdk-17-jre-headless, or set JAVA_HOME)" >&2; exit 1; }
 	@major=$$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1); \
-	  [ "$${major:-0}" -ge 17 ] || { echo "make test-spark: Java $$major found; neardup.spark needs Java 17+" >&2; exit 1; }
+	  [ "$${major:-0}" -ge 17 ] || { echo "make: Java $$major found; neardup.spark needs Java 17+" >&2; exit 1; }
+
+# Every test runs under the Rust backend and, under the Python reference, those whose outcome
+# depends on the backend (not marked backend_independent: see pyproject.toml's markers). The
+# Spark tests (marker `spark`: one Spark session, much of it waiting on the JVM) run beside the
+# Rust pass in a process of their own (without pytest's cache, which the Rust pass writes);
+# their output follows the Rust pass's. (pytest-xdist's --dist loadgroup, which would keep them
+# on one worker, ignores its groups under pytest 9.2: each worker started a Spark session.)
+test-python: dev java
+	@mkdir -p out; NEARDUP_BACKEND=rust $(PY) -m pytest -q -p no:cacheprovider -m spark >out/test-spark.log 2>&1 & spark=$$!; \
+	  trap 'kill $$spark 2>/dev/null' INT TERM; \
+	  echo "NEARDUP_BACKEND=rust pytest -n $(JOBS) -m 'not spark' (the Spark tests beside it: out/test-spark.log)"; \
+	  NEARDUP_BACKEND=rust $(PY) -m pytest -q -n $(JOBS) -m "not spark"; rust=$$?; \
+	  wait $$spark; spark_status=$$?; echo "--- the Spark tests (NEARDUP_BACKEND=rust pytest -m spark):"; cat out/test-spark.log; \
+	  [ $$rust -eq 0 ] && [ $$spark_status -eq 0 ]
+	NEARDUP_BACKEND=python $(PY) -m pytest -q -n $(JOBS) -m "not spark and not backend_independent"
+
+# The Spark tests alone.
+test-spark: dev java
 	NEARDUP_BACKEND=rust $(PY) -m pytest -q -m spark
+
+# The whole suite on the pure-Python reference, on a checkout where nothing is compiled and no
+# Rust toolchain is used: the runtime and test dependencies of pyproject.toml in their own
+# environment, neardup imported from python/. Tests that need the compiled core skip, saying
+# so (the Spark tests need the spark extra and Java: test-spark). Needs Python >= 3.11: the
+# reference refuses an older Unicode database than the core's (docs/text.md).
+PYONLY := .venv-python
+test-python-only:
+	$(PYTHON) -m venv $(PYONLY)
+	$(PYONLY)/bin/python tools/requirements.py test > $(PYONLY)/requirements.txt
+	$(PYONLY)/bin/python -m pip install --quiet -r $(PYONLY)/requirements.txt
+	NEARDUP_BACKEND=python PYTHONPATH=$(abspath python) $(PYONLY)/bin/python -m pytest -q -n $(JOBS) -m "not spark"
 
 # A short, deterministic (fixed seed and run count) atheris campaign per Python API target;
 # the long campaigns and the cargo-fuzz targets are in docs/fuzzing.md. atheris is the
-# `fuzz` extra of pyproject.toml (a prebuilt wheel).
+# `fuzz` extra of pyproject.toml (a prebuilt wheel), installed by `dev`.
 FUZZ_TARGETS := text dedup simhash chrome align repeats model
 fuzz-short: dev
-	$(PY) -m pip install --quiet "atheris>=2.3"
 	@log=$$(mktemp); for target in $(FUZZ_TARGETS); do \
 	  if NEARDUP_BACKEND=rust $(PY) fuzz/python/fuzz_api.py $$target -seed=1 -runs=$(FUZZ_RUNS) >$$log 2>&1; \
 	  then echo "fuzz $$target: $$(grep '^Done' $$log)"; \
@@ -58,11 +91,11 @@ fuzz-short: dev
 	done; rm -f $$log
 FUZZ_RUNS ?= 3000
 
-test: lint test-rust test-python test-spark fuzz-short
+test: lint test-rust test-python fuzz-short
 
 bench: setup
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --quiet --release --extras bench
 	$(PY) benches/run.py
 
 clean:
-	rm -rf $(VENV) target python/neardup/_core*.so
+	rm -rf $(VENV) $(PYONLY) target python/neardup/_core*.so

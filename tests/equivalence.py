@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+try:
+    from neardup import _core
+except ImportError:  # never built: the tests marked `core` skip (conftest.py), nothing else needs it
+    _core = None
+
 
 def as_lists(value):
     """Turn numpy arrays (Rust) and lists/tuples (reference) into comparable nested lists."""

@@ -7,9 +7,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from neardup import _core, _reference
-from equivalence import same
+from neardup import _reference
+from equivalence import _core, same
 from strategies import INTERESTING, WORDS, texts
+
+# Rust == reference, called directly: needs the core, and the active backend changes nothing.
+pytestmark = [pytest.mark.core, pytest.mark.backend_independent]
 
 VOCAB = ["the", "a", "news", "minister", "said", "Tokyo", "alliance", "défense", "caf\u00e9", "\u6771\u4eac", "42", "of", "in", "to"]
 

@@ -7,12 +7,15 @@ import gzip
 import json
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from neardup import _core, _reference, backend
+from neardup import _reference
 from strategies import texts
-from equivalence import as_lists, same
+from equivalence import _core, same
+
+# Rust == reference, called directly: needs the core, and the active backend changes nothing.
+pytestmark = [pytest.mark.core, pytest.mark.backend_independent]
 
 # Pages of small generated sites: lines drawn from a shared pool (so that they recur across
 # pages, masked digits and months included) mixed with arbitrary text of every kind.
@@ -124,9 +127,7 @@ def test_bad_input_is_named(impl):
 
 
 def test_real_pages_agree(shared_data):
-    # Under the python backend a slice keeps the suite quick; the decisions are the same code.
-    limit = 30 if backend() == "python" else 71
-    rows = [json.loads(line) for line in gzip.open(shared_data / "chrome-cleanportaleval.jsonl.gz", "rt")][:limit]
+    rows = [json.loads(line) for line in gzip.open(shared_data / "chrome-cleanportaleval.jsonl.gz", "rt")][:71]
     texts, sites = [r["text"] for r in rows], [r["site"] for r in rows]
     rust, ref = _core.ChromeModel(), _reference.ChromeModel()
     rust.add(texts, sites)
@@ -183,3 +184,119 @@ def test_decisions_on_news_like_pages(pairs, p):
     for model in (rust, ref):
         model.add(texts, names)
     same(rust.decide(texts, names), ref.decide(texts, names))
+
+
+@given(st.lists(st.lists(st.one_of(st.sampled_from(POOL), texts, st.sampled_from(["x" * 300, "A longer line of body text."])),
+                         max_size=20).map("\n".join), max_size=5),
+       st.integers(1, 4), st.integers(0, 300), st.integers(0, 700), st.sampled_from([None, 1, 2]))
+def test_find_repeats_batch(batch, min_lines, min_chars, long_chars, num_threads):
+    batch = batch + [t + "\n" + t for t in batch]  # bodies pasted twice: something to find
+    rust = _core.find_repeats_batch(batch, min_lines, min_chars, long_chars, num_threads)
+    same(rust, _reference.find_repeats_batch(batch, min_lines, min_chars, long_chars))
+    same(rust, [_core.find_repeats(t, min_lines, min_chars, long_chars) for t in batch])
+
+
+@pytest.mark.parametrize("args", [(["ok", 3],), (["ok", None],), (["ok", "b\udc00"],), (["ok"], 0)])
+def test_find_repeats_batch_errors_say_the_same(args):
+    with pytest.raises((TypeError, ValueError, OverflowError)) as rust_error:
+        _core.find_repeats_batch(*args)
+    with pytest.raises((TypeError, ValueError, OverflowError)) as reference_error:
+        _reference.find_repeats_batch(*args)
+    assert (type(rust_error.value), str(rust_error.value)) == (type(reference_error.value), str(reference_error.value))
+
+
+def outcome(call):
+    """What a call gives: ("ok", result) or its error's type and message."""
+    try:
+        return "ok", call()
+    except (TypeError, ValueError, OverflowError, KeyError) as error:
+        return type(error).__name__, str(error)
+
+
+# Parameter tests take their number from the reference, so that they hold for whatever
+# parameters the model has.
+N_PARAMS = len(_reference.ChromeModel().params())
+# Every parameter is an int; values at and around the bounds any of them has.
+param_value = st.one_of(st.integers(0, 5), st.sampled_from([16, 17, 80, 300, 999, 1000, 1001, 3000, 2**32 - 1]),
+                        st.integers(0, 2**32 - 1))
+
+
+def test_params_default():
+    assert _core.ChromeModel().params() == _reference.ChromeModel().params()
+
+
+@given(st.lists(param_value, min_size=N_PARAMS, max_size=N_PARAMS))
+def test_params_accepted_and_refused_alike(values):
+    rust = outcome(lambda: _core.ChromeModel(*values).params())
+    assert rust == outcome(lambda: _reference.ChromeModel(*values).params())
+    if rust[0] == "ok":
+        assert list(rust[1]) == values
+        assert _core.ChromeModel(*rust[1]).params() == rust[1]
+
+
+def rebuilt(impl, source):
+    """A model of ``impl`` holding ``source``'s sites, inserted from their exported state."""
+    model = impl.ChromeModel(*source.params())
+    for site in source.site_names():
+        model.insert_site(site, *source.site_state(site))
+    return model
+
+
+@settings(max_examples=100)  # each example learns, exports and decides twice in the reference
+@given(st.lists(st.tuples(news_pages, sites), min_size=3, max_size=12), corpus)
+def test_insert_site_rebuilds_the_other_backends_model(learn, check):
+    """A model exported site by site (site_state) and inserted into a fresh model of the other
+    backend (insert_site) holds the same state and decides the same, cross-site counts included
+    (news-like pages of several sites: their header lines are cross-site boilerplate)."""
+    rust, ref = _core.ChromeModel(), _reference.ChromeModel()
+    for model in (rust, ref):
+        model.add([t for t, _ in learn], [s for _, s in learn])
+    pairs = learn + check
+    texts, names = [t for t, _ in pairs], [s for _, s in pairs]
+    expected = ref.decide(texts, names)
+    for model in (rebuilt(_core, ref), rebuilt(_reference, rust)):
+        assert model.site_names() == ref.site_names()
+        for site in ref.site_names():
+            same(model.site_state(site), ref.site_state(site))
+        same(model.decide(texts, names), expected)
+
+
+# Within the types' ranges (u64 keys, u32 counts): outside them the core's argument conversion
+# raises OverflowError where the reference says ValueError (ChromeModel.from_dict decodes them
+# as u64 and u32 arrays, so the public API never passes such values).
+keys = st.one_of(st.sampled_from([0, 1, 2, 2**64 - 1]), st.integers(1, 2**64 - 1))
+counts = st.one_of(st.integers(0, 6), st.sampled_from([2**32 - 2, 2**32 - 1]))
+
+
+# Keys without repeats: an entry with repeated and invalid keys is named differently by the
+# backends (test_insert_site_checks_in_the_same_order).
+site_entries = st.tuples(sites, st.integers(0, 5), st.lists(keys, max_size=4, unique=True), st.lists(counts, max_size=4),
+                         st.lists(keys, max_size=3, unique=True), st.lists(counts, max_size=3))
+
+
+@given(st.lists(site_entries, max_size=4, unique_by=lambda entry: entry[0]), corpus)
+def test_insert_site_accepts_and_refuses_alike(entries, check):
+    rust, ref = _core.ChromeModel(), _reference.ChromeModel()
+    for entry in entries:
+        assert outcome(lambda: rust.insert_site(*entry)) == outcome(lambda: ref.insert_site(*entry))
+    assert rust.site_names() == ref.site_names()
+    for site in ref.site_names():
+        same(rust.site_state(site), ref.site_state(site))
+    texts, names = [t for t, _ in check], [s for _, s in check]
+    same(rust.decide(texts, names), ref.decide(texts, names))
+
+
+@pytest.mark.xfail(strict=True, reason="the core and the reference check an inserted site in different orders "
+                   "(rust/chrome.rs, _reference/chrome.py: being rewritten by the chrome work)")
+@pytest.mark.parametrize("first, second", [
+    # A site inserted twice, the second time with keys and counts of different lengths: the core
+    # names the lengths, the reference the repeated site.
+    (("a", 0, [], [], [], []), ("a", 0, [], [], [], [0])),
+    # Repeated invalid keys: the core names the invalid entry, the reference the repeated keys.
+    (("b", 1, [], [], [], []), ("a", 0, [], [], [0, 0, 0], [0, 0, 0])),
+], ids=["repeated-site", "repeated-invalid-keys"])
+def test_insert_site_checks_in_the_same_order(first, second):
+    rust, ref = _core.ChromeModel(), _reference.ChromeModel()
+    for model in (rust, ref):
+        model.insert_site(*first)
+    assert outcome(lambda: rust.insert_site(*second)) == outcome(lambda: ref.insert_site(*second))

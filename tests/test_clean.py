@@ -14,6 +14,10 @@ import pytest
 
 from neardup.cli import main
 
+# The job's accounting, inputs and outputs are Python code; that both backends give the same
+# files byte for byte is test_determinism's check: `make test` runs these once.
+pytestmark = pytest.mark.backend_independent
+
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -10,9 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import neardup
-from neardup import _core, _reference, dedup
+from neardup import _reference, dedup
+from equivalence import _core
 from neardup._reference.dedup import datasketch_permutations
 from strategies import texts
+
+# Rust == reference, called directly: needs the core, and the active backend changes nothing.
+pytestmark = [pytest.mark.core, pytest.mark.backend_independent]
 
 U64 = st.integers(0, 2**64 - 1)
 # Shingle hash lists: empty, small, repeated, extreme values and long documents.

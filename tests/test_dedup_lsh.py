@@ -9,15 +9,18 @@ import pytest
 import neardup
 from test_dedup_minhash import pair_with_jaccard
 
-datasketch = pytest.importorskip("datasketch")
-from datasketch.lsh import _optimal_param  # noqa: E402
+
+@pytest.fixture(scope="module")
+def optimal_param():
+    """datasketch's parameter choice (the oracle, an optional test dependency)."""
+    return pytest.importorskip("datasketch.lsh")._optimal_param
 
 
 @pytest.mark.parametrize("num_perm", [16, 64, 128, 256])
 @pytest.mark.parametrize("weights", [(0.5, 0.5), (0.2, 0.8), (0.9, 0.1)])
-def test_params_match_datasketch(num_perm, weights):
+def test_params_match_datasketch(optimal_param, num_perm, weights):
     for threshold in (0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95):
-        assert neardup.lsh_params(threshold, num_perm, weights) == _optimal_param(threshold, num_perm, *weights)
+        assert neardup.lsh_params(threshold, num_perm, weights) == optimal_param(threshold, num_perm, *weights)
 
 
 @pytest.mark.parametrize("scheme", ["classic", "oph"])

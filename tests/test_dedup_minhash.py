@@ -13,7 +13,12 @@ from hypothesis import strategies as st
 import neardup
 from neardup import Shingles
 
-datasketch = pytest.importorskip("datasketch")
+
+@pytest.fixture(scope="module")
+def datasketch():
+    """datasketch, the interoperability oracle (an optional test dependency: only the tests
+    that use it skip without it)."""
+    return pytest.importorskip("datasketch")
 
 
 def pair_with_jaccard(rng: np.random.Generator, union: int, jaccard: float) -> tuple[np.ndarray, np.ndarray, float]:
@@ -85,7 +90,7 @@ shingle_docs = st.lists(
 
 @settings(max_examples=120)
 @given(shingle_docs, st.sampled_from([1, 2, 16, 128, 200]), st.integers(0, 2**32 - 1), st.sampled_from(["affine32", "affine64", "legacy"]))
-def test_datasketch_hash_values_identical(docs, num_perm, seed, scheme):
+def test_datasketch_hash_values_identical(datasketch, docs, num_perm, seed, scheme):
     ours = neardup.datasketch_minhash(docs, num_perm=num_perm, seed=seed, scheme=scheme)
     for i, shingles in enumerate(docs):
         theirs = datasketch.MinHash(num_perm=num_perm, seed=seed, scheme=scheme)
@@ -94,7 +99,7 @@ def test_datasketch_hash_values_identical(docs, num_perm, seed, scheme):
         assert ours.digest(i).dtype == theirs.digest().dtype
 
 
-def test_datasketch_default_scheme_and_seed():
+def test_datasketch_default_scheme_and_seed(datasketch):
     shingles = [b"near", b"duplicate", b"news"]
     theirs = datasketch.MinHash()  # num_perm=128, seed=1, scheme affine32
     theirs.update_batch(shingles)
@@ -102,7 +107,7 @@ def test_datasketch_default_scheme_and_seed():
     assert np.array_equal(ours.digest(0), theirs.digest())
 
 
-def test_datasketch_round_trip():
+def test_datasketch_round_trip(datasketch):
     docs = [[b"a", b"b", b"c"], [b"b", b"c", b"d"], []]
     for scheme in ("affine32", "affine64", "legacy"):
         ours = neardup.datasketch_minhash(docs, num_perm=32, seed=9, scheme=scheme)
@@ -123,7 +128,7 @@ def test_datasketch_round_trip():
         assert neardup.Signatures.from_datasketch(ours.to_datasketch()).values.tolist() == ours.values.tolist()
 
 
-def test_datasketch_signatures_work_in_the_lsh_index():
+def test_datasketch_signatures_work_in_the_lsh_index(datasketch):
     docs = [[f"w{i}".encode() for i in range(j, j + 50)] for j in (0, 0, 1, 500)]
     sigs = neardup.datasketch_minhash(docs, num_perm=64)
     ours = neardup.MinHashLSH(threshold=0.8, num_perm=64)
@@ -135,7 +140,7 @@ def test_datasketch_signatures_work_in_the_lsh_index():
         assert sorted(ours.query(sigs[i])) == sorted(theirs.query(sigs.to_datasketch()[i]))
 
 
-def test_conversion_errors():
+def test_conversion_errors(datasketch):
     sigs = neardup.minhash(["a b c d e f"], num_perm=8)
     with pytest.raises(ValueError, match="no datasketch equivalent"):
         sigs.to_datasketch()

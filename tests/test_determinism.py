@@ -27,6 +27,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# Compares the backends itself (the other one in a subprocess), so one pass is enough: `make test`
+# runs it once, in the Rust pass (under the reference alone the cross-backend test skips).
+pytestmark = pytest.mark.backend_independent
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 SEEDS = ROOT.parent / "shared" / "seeds"

@@ -6,9 +6,10 @@ no partial output (the output folder holds its previous result, or a complete ne
 input untouched, and a repeated run that accounts for every input record exactly once.
 
 These tests exercise file handling, signals and SQLite transactions, which are Python code
-and the same whichever backend computes: they run once, under the Rust backend (the
-Python reference takes ~10x longer for the same runs and would add a minute to CI while
-testing nothing else).
+and the same whichever backend computes: they are marked ``backend_independent``, so that
+``make test`` runs them once, under the Rust backend (the Python reference takes ~10x longer
+for the same runs and would add a minute to CI while testing nothing else); without a
+compiled core they run under the reference.
 
 Signals are sent at exact points by tests/fault_driver.py (the process signals itself at
 the point, which is the same as a signal from outside arriving then); one test also kills
@@ -38,8 +39,7 @@ import pytest
 from neardup.index import Index
 from neardup.io import STAGING_PREFIX, AtomicOutputDir
 
-if os.environ.get("NEARDUP_BACKEND") == "python":
-    pytest.skip("backend-independent fault handling: runs once, under the Rust backend (see the module docstring)", allow_module_level=True)
+pytestmark = pytest.mark.backend_independent
 
 HERE = Path(__file__).resolve().parent
 DRIVER = HERE / "fault_driver.py"
@@ -64,7 +64,7 @@ def make_corpus(path: Path, n: int, seed: int, prefix: str, broken: int = 0) -> 
             bodies.append(body)
         lines.append(json.dumps({"id": f"{prefix}{i}", "text": f"Menu of {site}\nHome | News | Sport\n{body}\nFooter of {site}", "site": site}))
         ids.append(f"{prefix}{i}")
-    for k in range(broken):
+    for _ in range(broken):
         at = rng.randrange(len(lines) + 1)
         lines.insert(at, '{"id": "broken", "text": ')
         ids.insert(at, "?")

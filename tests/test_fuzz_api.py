@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 import neardup
 from fuzz_support import HOSTILE, check_call
-from strategies import INTERESTING, texts
+from strategies import INTERESTING
 
 small_texts = st.one_of(
     st.text(max_size=60),

@@ -9,7 +9,12 @@ import pytest
 import neardup
 from neardup._reference.xxh3 import xxh3_64
 
-xxhash = pytest.importorskip("xxhash")
+
+@pytest.fixture(scope="module")
+def xxhash():
+    """xxhash, the published XXH3 implementation (an optional test dependency)."""
+    return pytest.importorskip("xxhash")
+
 
 # XXH3-64 as published (seed 0) and with seeds, as any xxHash v0.8 implementation gives them.
 VECTORS = [
@@ -24,7 +29,7 @@ def test_published_vectors(data, seed, expected):
     assert neardup.hash64(data, seed) == expected
 
 
-def test_reference_xxh3_matches_xxhash_on_every_length_path():
+def test_reference_xxh3_matches_xxhash_on_every_length_path(xxhash):
     rng = random.Random(20261124)
     lengths = list(range(0, 260)) + [511, 1023, 1024, 1025, 2047, 2048, 2049, 4096, 10_000]
     for length in lengths:
@@ -33,7 +38,7 @@ def test_reference_xxh3_matches_xxhash_on_every_length_path():
             assert xxh3_64(data, seed) == xxhash.xxh3_64_intdigest(data, seed), (length, seed)
 
 
-def test_pinned_shingles():
+def test_pinned_shingles(xxhash):
     text = "The Quick  Brown\u00a0Fox \u2014 jumps over the lazy dog."
     assert neardup.shingles(text, n=3).tolist() == [
         xxhash.xxh3_64_intdigest(gram.encode(), 0)

@@ -23,6 +23,10 @@ from neardup import index as index_module
 from neardup.cli import main as cli_main
 from neardup.index import Index, IndexDataError, IndexMigrated
 
+# The index is Python code over primitives (minhash, band keys, candidate pairs, overlaps) whose
+# Rust == reference is test_dedup_equivalence's check: `make test` runs these once.
+pytestmark = pytest.mark.backend_independent
+
 HERE = Path(__file__).resolve().parent
 WRITER = HERE / "index_writer.py"
 WORDS = [f"word{i}" for i in range(3000)]

@@ -12,6 +12,9 @@ import pytest
 
 from neardup.io import AtomicOutputDir, Fields, InputError, RecordReader, json_line, site_of
 
+# Reading and writing are Python code that no backend computes: `make test` runs these once.
+pytestmark = pytest.mark.backend_independent
+
 
 def write_lines(path: Path, lines: list[bytes]) -> Path:
     path.write_bytes(b"".join(line + b"\n" for line in lines))

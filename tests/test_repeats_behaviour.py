@@ -36,11 +36,31 @@ def test_nothing_repeated_nothing_removed():
     assert collapse_repeats("").removed == []
 
 
+def keyed_lines(text: str) -> list[str]:
+    """The lines a repeat is made of: those with a letter or digit (blank and rule lines such as
+    '---' are not compared)."""
+    return [line for line in text.split("\n") if any(c.isalnum() for c in line)]
+
+
 @given(st.lists(st.sampled_from(PARAGRAPHS + ["Note", "", "---"]), max_size=20))
 def test_doubled_text_collapses_to_the_original_content(lines):
     text = "\n".join(PARAGRAPHS[:3] + lines)
-    result = collapse_repeats(text + "\n" + text)
-    # Every removed span is a copy of something kept earlier, and the first copy survives.
+    doubled = text + "\n" + text
+    result = collapse_repeats(doubled)
+    # The second copy goes: the opening three paragraphs are kept exactly once, first.
+    assert result.removed
     assert result.text.startswith("\n".join(PARAGRAPHS[:3]))
-    for copy in find_repeats(text + "\n" + text):
+    assert result.text.count("\n".join(PARAGRAPHS[:3])) == 1
+    # The text is the original without the removed spans, which are in order and disjoint.
+    kept, position = [], 0
+    for span in result.removed:
+        assert position <= span.start < span.end and span.reason == "repeat"
+        kept.append(doubled[position : span.start])
+        position = span.end
+    assert "".join(kept) + doubled[position:] == result.text
+    # Every removed span is a copy of something kept earlier.
+    copies = find_repeats(doubled)
+    assert [(copy.start, copy.end) for copy in copies] == [(span.start, span.end) for span in result.removed]
+    for copy in copies:
         assert copy.source_end <= copy.start
+        assert keyed_lines(doubled[copy.start : copy.end]) == keyed_lines(doubled[copy.source_start : copy.source_end])

@@ -1,6 +1,7 @@
 """Gopher repetition statistics: the Rust core equals the reference on generated text, and
 both equal datatrove's GopherRepetitionFilter definitions computed by datatrove's own
-functions (with neardup's word tokens: datatrove's English word splitter needs spaCy)."""
+functions (with neardup's word tokens: datatrove's English word splitter needs spaCy).
+datatrove is an optional test dependency: only the tests that use it skip without it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import neardup
-from neardup import _core, _reference
+from neardup import _reference
+from equivalence import _core
 from neardup.chrome import GOPHER_DUP_NS, GOPHER_TOP_NS
 from strategies import texts
 
@@ -20,40 +22,49 @@ POOL = ["the cat sat on the mat", "the cat sat", "Buy now!", "", "  ", "ab c", "
         "\u4e2d\u6587\u5b57", "x " * 12]
 docs = st.lists(st.tuples(st.one_of(st.sampled_from(POOL), texts), st.sampled_from(["\n", "\n\n", "\n\n\n", " "])),
                 max_size=20).map(lambda parts: "".join(a + b for a, b in parts))
-ns = st.lists(st.integers(1, 6), max_size=4)
+ns = st.lists(st.integers(1, 12), max_size=4)  # the default ns are 2-4 and 5-10
 
 
+@pytest.mark.core
+@pytest.mark.backend_independent
 @given(docs, ns, ns)
 def test_core_equals_reference(text, top_ns, dup_ns):
     assert _core.repetition_counts(text, top_ns, dup_ns) == _reference.repetition_counts(text, top_ns, dup_ns)
+    assert _core.repetition_counts(text) == _reference.repetition_counts(text)
 
 
+@pytest.mark.core
+@pytest.mark.backend_independent
 @given(st.lists(docs, max_size=4), st.sampled_from([None, 1, 2]))
 def test_batch(batch, num_threads):
-    assert _core.repetition_counts_batch(batch, num_threads=num_threads) == [_core.repetition_counts(t) for t in batch]
-    assert _reference.repetition_counts_batch(batch) == [_reference.repetition_counts(t) for t in batch]
+    rust = _core.repetition_counts_batch(batch, num_threads=num_threads)
+    assert rust == [_core.repetition_counts(t) for t in batch]
+    assert rust == _reference.repetition_counts_batch(batch) == [_reference.repetition_counts(t) for t in batch]
 
 
-def test_edge_cases():
-    for impl in (_core, _reference):
-        assert impl.repetition_counts("") == (0, 1, 0, 0, 1, 0, 0, [0, 0, 0], [0, 0, 0, 0, 0, 0])
-        huge = "same line again\n" * 50000
-        counts = impl.repetition_counts(huge)
-        assert counts[5] == 49999 and counts[6] == 49999 * 15
-        with pytest.raises(ValueError, match="n must be an int >= 1"):
-            impl.repetition_counts("x", [0])
-        with pytest.raises(ValueError, match="lone surrogate"):
-            impl.repetition_counts("\ud800")
+@pytest.mark.parametrize("impl", [pytest.param(_core, marks=pytest.mark.core), _reference], ids=["rust", "python"])
+def test_edge_cases(impl):
+    assert impl.repetition_counts("") == (0, 1, 0, 0, 1, 0, 0, [0, 0, 0], [0, 0, 0, 0, 0, 0])
+    huge = "same line again\n" * 50000
+    counts = impl.repetition_counts(huge)
+    assert counts[5] == 49999 and counts[6] == 49999 * 15
+    with pytest.raises(ValueError, match="n must be an int >= 1"):
+        impl.repetition_counts("x", [0])
+    with pytest.raises(ValueError, match="lone surrogate"):
+        impl.repetition_counts("\ud800")
     assert neardup.repetition_stats("") == {**dict.fromkeys(["dup_para_frac", "dup_para_char_frac", "dup_line_frac",
                                                               "dup_line_char_frac"], 0.0),
                                             **{f"top_{n}_gram": 0.0 for n in GOPHER_TOP_NS},
                                             **{f"duplicated_{n}_n_grams": 0.0 for n in GOPHER_DUP_NS}}
 
 
-g = pytest.importorskip("datatrove.pipeline.filters.gopher_repetition_filter")
+@pytest.fixture(scope="module")
+def g():
+    """datatrove's Gopher repetition filter module (the oracle)."""
+    return pytest.importorskip("datatrove.pipeline.filters.gopher_repetition_filter")
 
 
-def datatrove_stats(text: str) -> dict[str, float]:
+def datatrove_stats(g, text: str) -> dict[str, float]:
     """The statistics as datatrove's GopherRepetitionFilter.filter computes them before
     comparing each with its threshold (its own regexes and helper functions)."""
     f = g.GopherRepetitionFilter()
@@ -73,11 +84,11 @@ def datatrove_stats(text: str) -> dict[str, float]:
 
 
 @given(docs.filter(bool))
-def test_equals_datatrove(text):
-    assert neardup.repetition_stats(text) == datatrove_stats(text)
+def test_equals_datatrove(g, text):
+    assert neardup.repetition_stats(text) == datatrove_stats(g, text)
 
 
-def test_datatrove_filter_decisions_on_real_text(shared_data):
+def test_datatrove_filter_decisions_on_real_text(g, shared_data):
     """On real pages, the filter's first failing reason from our statistics equals the one
     datatrove's own filter gives (with its word splitter set to neardup's tokens)."""
     import gzip
@@ -97,7 +108,7 @@ def test_datatrove_filter_decisions_on_real_text(shared_data):
     thresholds = [("dup_para_frac", 0.3), ("dup_para_char_frac", 0.2), ("dup_line_frac", 0.3),
                   ("dup_line_char_frac", 0.2), ("top_2_gram", 0.2), ("top_3_gram", 0.18), ("top_4_gram", 0.16),
                   *((f"duplicated_{n}_n_grams", t) for n, t in zip(GOPHER_DUP_NS, (0.15, 0.14, 0.13, 0.12, 0.11, 0.10)))]
-    for text, decision, stats in zip(texts, decisions, neardup.repetition_stats_batch(texts)):
+    for decision, stats in zip(decisions, neardup.repetition_stats_batch(texts)):
         failing = [name for name, limit in thresholds if stats[name] > limit]
         assert decision == (True if not failing else (False, failing[0]))
     assert any(d is not True for d in decisions)

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import pytest
+
 from neardup.report import Example, Highlight, Side, histogram, render
+
+# The report is Python code that no backend computes: `make test` runs these once.
+pytestmark = pytest.mark.backend_independent
 
 
 def test_report_escapes_document_text_and_marks_spans():

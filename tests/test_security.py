@@ -24,6 +24,10 @@ from neardup.chrome import ChromeModel
 from neardup.cli import main
 from neardup.index import Index, IndexDataError
 
+# Storage formats, output paths and escaping are Python code, the same whichever backend
+# computes: `make test` runs these once (Rust == reference for the primitives is in test_*_equivalence).
+pytestmark = pytest.mark.backend_independent
+
 PACKAGE = Path(__file__).resolve().parent.parent / "python" / "neardup"
 
 # -- no pickle, eval or exec of stored data -------------------------------------------------
@@ -361,6 +365,20 @@ def test_json_outputs_stay_one_valid_record_per_line(tmp_path, capsys):
     assert [row["id"] for row in stripped] == [p["id"] for p in pages]
     json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     capsys.readouterr()
+    # `neardup align` prints JSON lines too: a passage's text holding the separators stays on its line.
+    words = " ".join(f"w{i}" for i in range(30))
+    shared = f"{words[:14]} before\u2028between\u2029after\x85end {words}"
+    (tmp_path / "a.txt").write_text(f"top\n{shared}\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text(f"{shared}\nbottom\n", encoding="utf-8")
+    assert main(["align", str(tmp_path / "a.txt"), str(tmp_path / "b.txt")]) == 0
+    printed = capsys.readouterr().out
+    for separator in ("\u2028", "\u2029", "\x85"):
+        assert separator not in printed
+    rows = [json.loads(line) for line in printed.splitlines()]
+    assert len(rows) == 2 and rows[-1]["passages"] == 1
+    a = (tmp_path / "a.txt").read_text(encoding="utf-8")
+    assert rows[0]["a_text"] == a[rows[0]["a"][0] : rows[0]["a"][1]][:80]
+    assert "before\u2028between\u2029after\x85end" in rows[0]["a_text"]
 
 
 def test_the_report_is_safe_to_open_from_a_subprocess_run(tmp_path):

@@ -10,9 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from neardup import _core, _reference
+from neardup import _reference
+from equivalence import _core
 from strategies import texts
 from test_dedup_equivalence import csr, raises_alike, same_arrays
+
+# Rust == reference, called directly: needs the core, and the active backend changes nothing.
+pytestmark = [pytest.mark.core, pytest.mark.backend_independent]
 
 U64 = st.integers(0, 2**64 - 1)
 weightings = st.sampled_from(["tf", "binary"])
@@ -94,7 +98,7 @@ def clustered_fingerprints(seed: int, n_base: int, k: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     base = rng.integers(0, 2**64, n_base, dtype=np.uint64)
     out = [base]
-    for copies in range(2):
+    for _ in range(2):
         flips = np.zeros(n_base, dtype=np.uint64)
         for i in range(n_base):
             count = int(rng.integers(0, k + 2))
@@ -153,7 +157,7 @@ def test_brute_force_comparison_has_teeth():
     assert len(at_k) > 20 and len(needs_last_table) > 0
     # And a search restricted to the first tables would indeed miss them.
     partial = set()
-    for t, mask in enumerate(masks[:-1]):
+    for mask in masks[:-1]:
         for i in range(len(values)):
             for j in range(i + 1, len(values)):
                 if (values[i] ^ values[j]) & mask == 0 and (values[i] ^ values[j]).bit_count() <= k:

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from neardup.spans import CutText, merge_spans
+
+# Span bookkeeping is Python code that no backend computes: `make test` runs these once.
+pytestmark = pytest.mark.backend_independent
 
 
 def test_merge_spans():

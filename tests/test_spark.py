@@ -1,7 +1,8 @@
 """neardup.spark in local mode (local[2]) gives the local job's decisions, row for row.
 
-These tests start their own SparkSession (one per test run). They skip only when pyspark or
-a Java runtime is absent; `make test` installs pyspark and checks Java, so they run there.
+These tests start their own SparkSession (one per test run; `make test` runs them in a pytest
+process of their own, beside the other tests). They skip only when pyspark or a Java runtime is
+absent; `make test` installs pyspark and checks Java, so they run there.
 """
 
 from __future__ import annotations

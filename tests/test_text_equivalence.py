@@ -6,9 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from neardup import _core, _reference
-from equivalence import same
+from neardup import _reference
+from equivalence import _core, same
 from strategies import ascii_heavy, texts
+
+# Rust == reference, called directly: needs the core, and the active backend changes nothing.
+pytestmark = [pytest.mark.core, pytest.mark.backend_independent]
 
 
 @given(texts, st.booleans())

@@ -12,12 +12,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import neardup
+from equivalence import _core
 from strategies import texts
 
 
 def test_backend_matches_environment():
     wanted = os.environ.get("NEARDUP_BACKEND", "auto")
-    assert neardup.backend() == ("python" if wanted == "python" else "rust")
+    fallback = wanted == "auto" and _core is None
+    assert neardup.backend() == ("python" if wanted == "python" or fallback else "rust")
 
 
 @given(texts, st.booleans())
@@ -129,6 +131,7 @@ def run_python(code: str, backend: str, hide_core: bool) -> subprocess.Completed
     return subprocess.run([sys.executable, "-W", "default", "-c", prelude + code], capture_output=True, text=True, env=env)
 
 
+@pytest.mark.backend_independent
 def test_backend_switch():
     shown = "import neardup; print(neardup.backend())"
     assert run_python(shown, "python", hide_core=False).stdout.strip() == "python"
@@ -139,3 +142,28 @@ def test_backend_switch():
     assert missing.returncode != 0 and "NEARDUP_BACKEND=rust" in missing.stderr and "make dev" in missing.stderr
     invalid = run_python(shown, "fortran", hide_core=False)
     assert invalid.returncode != 0 and "must be auto, rust or python" in invalid.stderr
+
+
+@pytest.mark.backend_independent
+def test_the_reference_refuses_an_older_unicode_database():
+    # Python 3.10 has Unicode 13.0.0: NFKC from its unicodedata differs from the core's pinned
+    # 14.0.0 tables, so the reference refuses rather than give other text. Newer databases
+    # (3.12: 15.0.0) give the same results and are accepted.
+    older = "import unicodedata; unicodedata.unidata_version = '13.0.0'\n"
+    forced = run_python(older + "import neardup", "python", hide_core=False)
+    assert forced.returncode != 0 and "NEARDUP_BACKEND=python, but" in forced.stderr
+    assert "Unicode database 14.0.0 or newer" in forced.stderr and "has 13.0.0" in forced.stderr
+    fallback = run_python(older + "import neardup", "auto", hide_core=True)
+    assert fallback.returncode != 0 and "has 13.0.0" in fallback.stderr
+    newer = run_python("import unicodedata; unicodedata.unidata_version = '15.0.0'\nimport neardup; print(neardup.backend())",
+                       "python", hide_core=False)
+    assert newer.returncode == 0 and newer.stdout == "python\n", newer.stderr
+    direct = run_python(
+        "import neardup, unicodedata; from neardup import _reference\n"
+        "print(_reference.normalize('x')[0])\n"
+        "unicodedata.unidata_version = '13.0.0'\n"
+        "_reference.normalize('x')",
+        os.environ.get("NEARDUP_BACKEND", "auto"),
+        hide_core=False,
+    )
+    assert direct.stdout == "x\n" and "RuntimeError" in direct.stderr and "has 13.0.0" in direct.stderr

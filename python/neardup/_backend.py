@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import Any
 
 from . import _reference
+from ._reference.text import unicode_mismatch
 
 BUILD_HINT = (
     "build it with `make dev` (or `pip install -e .` / `maturin develop` in your environment)"
@@ -25,7 +26,11 @@ def _load() -> tuple[str, ModuleType]:
     choice = os.environ.get("NEARDUP_BACKEND", "auto").strip().lower() or "auto"
     if choice not in ("auto", "rust", "python"):
         raise ValueError(f"NEARDUP_BACKEND must be auto, rust or python, got {choice!r}")
+    # Refused up front rather than at the first non-ASCII text (_reference.text.normalize).
+    mismatch = unicode_mismatch()
     if choice == "python":
+        if mismatch:
+            raise ImportError(f"NEARDUP_BACKEND=python, but {mismatch}")
         return "python", _reference
     try:
         from . import _core
@@ -35,6 +40,8 @@ def _load() -> tuple[str, ModuleType]:
                 f"NEARDUP_BACKEND=rust but the compiled core neardup._core is not importable ({error}); "
                 + BUILD_HINT
             ) from error
+        if mismatch:
+            raise ImportError(f"the compiled core neardup._core is not importable ({error}), and {mismatch}") from error
         warnings.warn(
             "neardup: the compiled core is not built; using the pure-Python reference, which is "
             "much slower; " + BUILD_HINT,

@@ -37,8 +37,6 @@ def hash64(data: bytes | str, seed: int | None = None) -> int: ...
 
 # --- dedup: MinHash, LSH, verification, clusters (neardup.dedup; twin: _reference/dedup.py) ---
 
-from typing import final
-
 def minhash_texts(
     texts: Iterable[str],
     num_perm: int = 128,

@@ -300,10 +300,11 @@ def cmd_align(args: argparse.Namespace) -> int:
     a, b = texts
     passages = align(a, b)
     for p in passages:
-        print(json.dumps({"a": [p.a_start, p.a_end], "b": [p.b_start, p.b_end], "score": round(p.score, 6), "a_text": a[p.a_start : p.a_end][:80]}, ensure_ascii=False))
+        passage = {"a": [p.a_start, p.a_end], "b": [p.b_start, p.b_end], "score": round(p.score, 6), "a_text": a[p.a_start : p.a_end][:80]}
+        sys.stdout.write(json_line(passage))
     share_a = float(covered(len(a), [p.a_span for p in passages]).mean()) if a else 0.0
     share_b = float(covered(len(b), [p.b_span for p in passages]).mean()) if b else 0.0
-    print(json.dumps({"passages": len(passages), "covered_a": round(share_a, 4), "covered_b": round(share_b, 4)}))
+    sys.stdout.write(json_line({"passages": len(passages), "covered_a": round(share_a, 4), "covered_b": round(share_b, 4)}))
     return EXIT_OK
 
 

@@ -780,7 +780,6 @@ def _write(
             if parquet_writer is not None:
                 parquet_writer.close()
             elif parquet_out:
-                import pyarrow as pa
                 import pyarrow.parquet as pq
 
                 pq.write_table(documents_schema.empty_table(), documents_path)
