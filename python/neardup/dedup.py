@@ -974,7 +974,6 @@ def verify_duplicates(
             members_of_head = np.concatenate([members_of_head[equal], regrouped])
     group_of = np.arange(count, dtype=np.int64)
     group_of[members_of_head[:, 1]] = members_of_head[:, 0]
-    copies = np.bincount(members_of_head[:, 0], minlength=count) if len(members_of_head) else np.zeros(count, dtype=np.int64)
 
     def similarities(pairs: np.ndarray, inter: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(jaccard, containment, intersection size) of each pair, exact or estimated."""
