@@ -494,6 +494,9 @@ pub struct Params {
     /// body region must be worth, in characters of closed lines, to be kept as more body
     /// ([`extra_runs`]). Lower keeps more of the page; None keeps the main region only.
     pub run_cost: Option<u32>,
+    /// At most this many runs above and this many below the main region are kept, the
+    /// nearest ones (None: all).
+    pub max_runs: Option<u32>,
 }
 
 impl Default for Params {
@@ -512,6 +515,7 @@ impl Default for Params {
             decay_floor_permille: 250,
             box_chars: 0,
             run_cost: Some(100),
+            max_runs: Some(6),
         }
     }
 }
@@ -775,7 +779,8 @@ pub struct Lines<'a> {
 ///    body region is the highest-scoring run of lines (Kadane, the first best run wins).
 /// 3. With `run_cost`, more runs outside the main region are body ([`extra_runs`]): runs
 ///    scored on their closed (prose) lines only, each worth more than `run_cost` (an article
-///    that a video box or a gallery link cut in two, a last paragraph after a tag line).
+///    that a video box or a gallery link cut in two, a last paragraph after a tag line), at
+///    most `max_runs` on each side of the main region, the nearest ones.
 /// 4. Each run is widened over the lines of score 0 at its edges (it reaches the template
 ///    lines around it); lines outside every run are chrome.
 /// 5. Title rescue: going up from the first run, past blank and template lines, the first
@@ -859,6 +864,14 @@ pub fn decide_lines(p: &Params, lines: &Lines<'_>) -> Vec<u8> {
                 .collect();
             extra_runs(&prose[..best_start], cost, &mut runs[..best_start]);
             extra_runs(&prose[best_end..], cost, &mut runs[best_end..]);
+            if let Some(most) = p.max_runs {
+                // The runs nearest the main region: an article cut by a box or two is a few
+                // runs, a comment thread many.
+                keep_nearest_runs(&mut runs[best_end..], most as usize);
+                runs[..best_start].reverse();
+                keep_nearest_runs(&mut runs[..best_start], most as usize);
+                runs[..best_start].reverse();
+            }
         }
     }
     // Each run reaches the lines of score 0 at its edges (blank, or recurring on a few pages:
@@ -923,6 +936,19 @@ pub fn decide_lines(p: &Params, lines: &Lines<'_>) -> Vec<u8> {
         template_boxes(&mut decisions, &template, share, lengths, closed, p.box_chars);
     }
     decisions
+}
+
+/// Clears every run of `runs` after the first `most` (runs: maximal stretches of `true`).
+fn keep_nearest_runs(runs: &mut [bool], most: usize) {
+    let mut seen = 0usize;
+    for i in 0..runs.len() {
+        if runs[i] && (i == 0 || !runs[i - 1]) {
+            seen += 1;
+        }
+        if seen > most {
+            runs[i] = false;
+        }
+    }
 }
 
 /// Marks in `runs` the runs of `scores` that maximise the total of the chosen runs minus

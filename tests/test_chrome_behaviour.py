@@ -140,10 +140,11 @@ def test_older_models_are_migrated():
     # wrote it.
     current = site_model(4).to_dict()
     current["params"]["title_lines"] = 2  # so that version 1's completed value (3) shows
-    before_runs = {"small_penalty": current["params"]["penalty"], "run_cost": None, "decay_pages": 0}
+    before_runs = {"small_penalty": current["params"]["penalty"], "run_cost": None, "decay_pages": 0, "max_runs": None}
     v4 = json.loads(json.dumps(current))
     v4["version"] = 4
-    del v4["params"]["small_penalty"], v4["params"]["run_cost"], v4["params"]["decay_pages"]
+    for name in before_runs:
+        del v4["params"][name]
     assert ChromeModel.from_dict(v4).to_dict() == {**current, "params": {**current["params"], **before_runs}}
     with pytest.raises(ValueError, match="version 4: params must have exactly the keys"):
         ChromeModel.from_dict({**v4, "params": current["params"]})
@@ -458,3 +459,30 @@ def test_no_position_weighting_on_a_site_with_few_pages():
     assert kept == lines[67:70] + lines[82:94]
     weighted = ChromeModel(decay_pages=0).update(texts, sites).strip(texts[1], "site1.example").text.splitlines()
     assert weighted[:70] == lines[:70]
+
+
+def test_max_runs_keeps_the_runs_nearest_the_article():
+    # Below each article, after the share buttons, a thread of five comments, each a run of
+    # prose between the recurring "Reply" and "Report" lines. With max_runs 2 only the two
+    # nearest runs are kept; with no limit (None) every one worth run_cost (the position
+    # weighting leaves the last comment under it).
+    n = 6
+
+    def prose(seed: int, words: int) -> str:
+        rng = random.Random(seed)
+        return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
+
+    texts = []
+    for i in range(n):
+        article = [prose(i * 100 + k, 50) for k in range(5)]
+        thread = []
+        for c in range(5):
+            thread += [prose(i * 100 + 50 + c, 30), "Reply", "Report"]
+        texts.append("\n".join(["Home", "World", "Sign in"] + article + ["Share this", "Comments"] + thread + ["Contact us"]))
+    sites = ["news.example"] * n
+    lines = texts[1].split("\n")
+    comments = [lines[k] for k in range(10, 25, 3)]
+    kept = ChromeModel(max_runs=2).update(texts, sites).strip(texts[1], "news.example").text.splitlines()
+    assert kept == lines[3:8] + comments[:2]
+    every = ChromeModel(max_runs=None).update(texts, sites).strip(texts[1], "news.example").text.splitlines()
+    assert every == lines[3:8] + comments[:4]

@@ -328,6 +328,11 @@ pub fn chrome(data: &[u8]) {
         },
         // 0 (weighting on every site, as migrated older models decide) to 3.
         decay_pages: u32::from(first.rotate_left(5) % 4),
+        // None (every extra run) or 0 to 2.
+        max_runs: match template.rotate_left(6) % 4 {
+            0 => None,
+            k => Some(u32::from(k - 1)),
+        },
     };
     let mut model = match Model::new(params) {
         Ok(model) => model,

@@ -40,7 +40,7 @@ _PARAMS = PARAM_NAMES  # the reference's order of the parameters tuple
 #: Parameters each saved version lacks, with the value that keeps its writer's decisions
 #: (version 1 had no title rescue; it gets the default, as when version 2 read it). A value
 #: that is a parameter's name takes that parameter's saved value.
-_BEFORE_RUNS = {"small_penalty": "penalty", "run_cost": None, "decay_pages": 0}
+_BEFORE_RUNS = {"small_penalty": "penalty", "run_cost": None, "decay_pages": 0, "max_runs": None}
 _ADDED_PARAMS: dict[int, dict[str, Any]] = {
     1: {"title_lines": 3, "decay_chars": 0, "decay_floor_permille": 0, "box_chars": 0, **_BEFORE_RUNS},
     2: {"decay_chars": 0, "decay_floor_permille": 0, "box_chars": 0, **_BEFORE_RUNS},
@@ -213,10 +213,11 @@ class ChromeModel:
         small_penalty: int = DEFAULT_PARAMS["small_penalty"],
         run_cost: int | None = DEFAULT_PARAMS["run_cost"],
         decay_pages: int = DEFAULT_PARAMS["decay_pages"],
+        max_runs: int | None = DEFAULT_PARAMS["max_runs"],
     ) -> None:
         params = check_params(
             (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines, decay_chars,
-             decay_floor_permille, box_chars, small_penalty, run_cost, decay_pages)
+             decay_floor_permille, box_chars, small_penalty, run_cost, decay_pages, max_runs)
         )
         self._model = _impl.ChromeModel(*params)
 
@@ -488,14 +489,14 @@ def repetition_stats_batch(
 
 # -- choosing the parameters on labelled pages ----------------------------------------------
 
-#: The grid ``tune`` searches by default: the knob, the template penalty, template boxes, the
-#: position weighting on small sites and the cross-site threshold.
+#: The grid ``tune`` searches by default: the knob and the number of extra runs, the template
+#: penalty, template boxes and the position weighting on small sites.
 TUNE_GRID: dict[str, tuple[int | None, ...]] = {
     "run_cost": (0, 25, 50, 100, 300, 1000, None),
+    "max_runs": (None, 4, 6, 8),
     "penalty": (200, 300),
     "box_chars": (0, 80),
     "decay_pages": (0, 3),
-    "cross_sites": (3, 5),
 }
 #: What tune maximises per group of pages: chrome removed minus BODY_WEIGHT times the body
 #: kept missing to BODY_FLOOR (article text first: a point of body under the floor costs

@@ -110,7 +110,7 @@ struct ChromeModel {
 impl ChromeModel {
     #[new]
     #[allow(clippy::too_many_arguments)] // one per decision parameter, as the Python class
-    #[pyo3(signature = (min_pages = 3, template_permille = 300, inner_permille = 500, shape_permille = 300, penalty = 300, cross_sites = 3, title_lines = 3, decay_chars = 3000, decay_floor_permille = 250, box_chars = 0, small_penalty = 20, run_cost = Some(100), decay_pages = 3))]
+    #[pyo3(signature = (min_pages = 3, template_permille = 300, inner_permille = 500, shape_permille = 300, penalty = 300, cross_sites = 3, title_lines = 3, decay_chars = 3000, decay_floor_permille = 250, box_chars = 0, small_penalty = 20, run_cost = Some(100), decay_pages = 3, max_runs = Some(6)))]
     fn new(
         min_pages: u32,
         template_permille: u32,
@@ -125,6 +125,7 @@ impl ChromeModel {
         small_penalty: u32,
         run_cost: Option<u32>,
         decay_pages: u32,
+        max_runs: Option<u32>,
     ) -> PyResult<Self> {
         let params = Params {
             min_pages,
@@ -140,6 +141,7 @@ impl ChromeModel {
             small_penalty,
             run_cost,
             decay_pages,
+            max_runs,
         };
         Ok(ChromeModel { inner: Model::new(params).map_err(to_py_err)? })
     }
@@ -162,6 +164,7 @@ impl ChromeModel {
             Some(p.small_penalty),
             p.run_cost,
             Some(p.decay_pages),
+            p.max_runs,
         ];
         PyTuple::new(py, values)
     }

@@ -26,10 +26,10 @@ BODY, TEMPLATE, OUTSIDE_BODY, CROSS_SITE, REPEAT = 0, 1, 2, 3, 4
 # The order of the parameters tuple; the defaults are ChromeModel's.
 PARAM_NAMES = (
     "min_pages", "template_permille", "inner_permille", "shape_permille", "penalty", "cross_sites", "title_lines",
-    "decay_chars", "decay_floor_permille", "box_chars", "small_penalty", "run_cost", "decay_pages",
+    "decay_chars", "decay_floor_permille", "box_chars", "small_penalty", "run_cost", "decay_pages", "max_runs",
 )
-#: Parameters that may be None (run_cost: the main body region only).
-OPTIONAL_PARAMS = frozenset({"run_cost"})
+#: Parameters that may be None (run_cost: the main body region only; max_runs: no limit).
+OPTIONAL_PARAMS = frozenset({"run_cost", "max_runs"})
 #: A masked line ending in one of these (after closing quotes and brackets) is a sentence or a
 #: clause, not a box item.
 CLAUSE_ENDS = frozenset(".,;:!?")
@@ -151,7 +151,7 @@ def decide_lines(params, pages, share, cross, lengths, fingerprints, closed, wor
     lengths, fingerprints, closed and worded flags; see rust/chrome.rs ``decide_lines`` and
     docs/chrome.md for the steps."""
     (_, tmin, inner, _, penalty, _, title_lines, decay_chars, decay_floor, box_chars, small_penalty, run_cost,
-     decay_pages) = params
+     decay_pages, max_runs) = params
     if pages < decay_pages:
         decay_chars = 0
     n = len(share)
@@ -197,8 +197,15 @@ def decide_lines(params, pages, share, cross, lengths, fingerprints, closed, wor
     if run_cost is not None and best_end > best_start:
         # Outside the main region, only closed lines (prose) count for a run.
         prose = [0 if share[i] == 0 and not closed[i] else scores[i] for i in range(n)]
-        runs[:best_start] = extra_runs(prose[:best_start], run_cost)
-        runs[best_end:] = extra_runs(prose[best_end:], run_cost)
+        above = extra_runs(prose[:best_start], run_cost)
+        below = extra_runs(prose[best_end:], run_cost)
+        if max_runs is not None:
+            # The runs nearest the main region: an article cut by a box or two is a few runs,
+            # a comment thread many.
+            below = keep_nearest_runs(below, max_runs)
+            above = keep_nearest_runs(above[::-1], max_runs)[::-1]
+        runs[:best_start] = above
+        runs[best_end:] = below
     # Each run reaches the lines of score 0 at its edges (blank, or recurring on a few pages:
     # a list of sections), up to the template lines around it.
     inside = list(runs)
@@ -243,6 +250,16 @@ def decide_lines(params, pages, share, cross, lengths, fingerprints, closed, wor
     if box_chars:
         template_boxes(decisions, template, share, lengths, closed, box_chars)
     return decisions
+
+
+def keep_nearest_runs(runs, most) -> list[bool]:
+    """``runs`` with every run (stretch of True) after the first ``most`` cleared."""
+    out, seen = [], 0
+    for i, flag in enumerate(runs):
+        if flag and (i == 0 or not runs[i - 1]):
+            seen += 1
+        out.append(flag and seen <= most)
+    return out
 
 
 def extra_runs(scores, cost) -> list[bool]:
@@ -366,10 +383,10 @@ class ChromeModel:
 
     def __init__(self, min_pages=3, template_permille=300, inner_permille=500, shape_permille=300, penalty=300, cross_sites=3,
                  title_lines=3, decay_chars=3000, decay_floor_permille=250, box_chars=0, small_penalty=20, run_cost=100,
-                 decay_pages=3):
+                 decay_pages=3, max_runs=6):
         self._params = check_params(
             (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines, decay_chars,
-             decay_floor_permille, box_chars, small_penalty, run_cost, decay_pages)
+             decay_floor_permille, box_chars, small_penalty, run_cost, decay_pages, max_runs)
         )
         self._sites: dict[str, SiteStats] = {}
         self._cross: dict[int, int] = {}
@@ -462,28 +479,26 @@ class ChromeModel:
         )
 
     def insert_site(self, site, pages, line_fingerprints, line_counts, shape_keys, shape_counts) -> None:
+        # The core's order of checks: the site's text, the lengths, a repeated site, then each
+        # entry in turn (lines, then shapes), invalid before repeated.
         site = _site(site, 0)
-        if site in self._sites:
-            raise ValueError(f'site "{site}" appears twice in the model')
         if len(line_fingerprints) != len(line_counts) or len(shape_keys) != len(shape_counts):
             raise ValueError(f'site "{site}": keys and counts differ in length')
+        if site in self._sites:
+            raise ValueError(f'site "{site}" appears twice in the model')
         stats = SiteStats()
         stats.pages = int(pages)
-        stats.lines = {int(k): int(v) for k, v in zip(line_fingerprints, line_counts)}
-        stats.shapes = {int(k): int(v) for k, v in zip(shape_keys, shape_counts)}
-        if len(stats.lines) != len(line_fingerprints) or len(stats.shapes) != len(shape_keys):
-            raise ValueError(f'site "{site}": duplicate keys')
-        _check_stats(site, stats)
+        for table, keys, counts in ((stats.lines, line_fingerprints, line_counts), (stats.shapes, shape_keys, shape_counts)):
+            for key, count in zip(keys, counts):
+                key, count = int(key), int(count)
+                if not 0 < key < 1 << 64 or not 0 <= count <= stats.pages or count >= _U32:
+                    raise ValueError(
+                        f'site "{site}": invalid entry {key}: {count} (keys in [1, 2**64), counts in [0, pages={stats.pages}])'
+                    )
+                if key in table:
+                    raise ValueError(f'site "{site}": duplicate keys')
+                table[key] = count
         for fingerprint, count in stats.lines.items():
             if count > 0:
                 self._cross[fingerprint] = self._cross.get(fingerprint, 0) + 1
         self._sites[site] = stats
-
-
-def _check_stats(site: str, stats: SiteStats) -> None:
-    for table in (stats.lines, stats.shapes):
-        for key, count in table.items():
-            if not 0 < key < 1 << 64 or not 0 <= count <= stats.pages or count >= _U32:
-                raise ValueError(
-                    f'site "{site}": invalid entry {key}: {count} (keys in [1, 2**64), counts in [0, pages={stats.pages}])'
-                )
