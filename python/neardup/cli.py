@@ -82,8 +82,11 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, truncate: bool = Fal
 
 def reader_from(args: argparse.Namespace) -> RecordReader:
     fields = Fields(id=args.id_field, text=args.text_field, site=args.site_field, url=args.url_field)
+    # An index keeps ids as text: there 1 and "1" are one id (the second is a duplicate).
+    ids_as_text = args.command == "index" or bool(getattr(args, "index", None))
     return RecordReader(
-        args.inputs, fields=fields, on_error=args.on_error, max_chars=args.max_chars, max_line_chars=args.max_line_chars, oversize=args.oversize
+        args.inputs, fields=fields, on_error=args.on_error, max_chars=args.max_chars, max_line_chars=args.max_line_chars, oversize=args.oversize,
+        ids_as_text=ids_as_text,
     )
 
 
@@ -170,8 +173,9 @@ def cmd_dups(args: argparse.Namespace) -> int:
     found = find_duplicates([r.text for r in records], args.threshold, measure=args.measure, num_perm=args.num_perm, n=args.ngram, keep=args.keep, num_threads=args.threads)
     with _output_stream(args.output) as out:
         for cluster in found.clusters:
+            # Ids as read (1 and "1" are two ids); the scores' keys are object keys, so text.
             scores = {records[d.index].id: round(d.score, 6) for d in found.decisions if d.action == "dropped" and d.kept == cluster.kept}
-            row = {"kept": records[cluster.kept].id, "members": [records[m].id for m in cluster.members], "scores": scores}
+            row = {"kept": records[cluster.kept].written_id, "members": [records[m].written_id for m in cluster.members], "scores": scores}
             out.write(json_line(row))
     print(f"{len(records)} documents, {len(found.clusters)} clusters, {len(found.dropped)} duplicates", file=sys.stderr)
     return EXIT_OK
@@ -231,7 +235,7 @@ def cmd_chrome_strip(args: argparse.Namespace) -> int:
     stripped = _strip(model, records, CleanOptions(num_threads=args.threads))
     with _output_stream(args.output) as out:
         for record, (text, removed) in zip(records, stripped):
-            out.write(json_line({"id": record.id, "text": text, "removed": [list(r) for r in removed]}))
+            out.write(json_line({"id": record.written_id, "text": text, "removed": [list(r) for r in removed]}))
     return EXIT_OK
 
 
@@ -276,16 +280,31 @@ def cmd_chrome_tune(args: argparse.Namespace) -> int:
 
 def cmd_align(args: argparse.Namespace) -> int:
     """The passages two text files share: one JSON line per passage with its spans in A and B
-    (str indices) and score, then the share of each file covered."""
+    (str indices) and score, then the share of each file covered. A file that is not UTF-8
+    text is named with its line (--on-error decides whether that stops the command)."""
     from .alignment import align, covered
 
-    texts = []
+    texts, skipped = [], []
     for name in (args.a, args.b):
         try:
-            with open(name, encoding="utf-8", newline="") as handle:  # spans index the file's own text
-                texts.append(handle.read())
-        except (OSError, UnicodeDecodeError) as error:
-            raise InputError(f"{name}: cannot read as UTF-8 text ({error})") from None
+            with open(name, "rb") as handle:
+                data = handle.read()
+        except OSError as error:
+            raise InputError(f"{name}: cannot read: {error.strerror or error}") from None
+        try:
+            texts.append(data.decode("utf-8"))  # spans index the file's own text (no newline translation)
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+            column = error.start - (data.rfind(b"\n", 0, error.start) + 1)
+            problem = f"{name}:{line}: not UTF-8 text: invalid UTF-8 at byte {column} of the line"
+            if args.on_error == "fail":
+                raise InputError(problem) from None
+            print(f"neardup: skipped {problem}", file=sys.stderr)
+            skipped.append(problem)
+    if skipped:
+        # Nothing to align: the one line says which input was not read, and why.
+        print(json.dumps({"passages": 0, "skipped": skipped}, ensure_ascii=False))
+        return EXIT_OK
     a, b = texts
     passages = align(a, b)
     for p in passages:
@@ -399,6 +418,13 @@ def build_parser() -> argparse.ArgumentParser:
     align_cmd = commands.add_parser("align", help="the passages two text files share", description=cmd_align.__doc__)
     align_cmd.add_argument("a", metavar="A", help="a UTF-8 text file")
     align_cmd.add_argument("b", metavar="B", help="a UTF-8 text file")
+    align_cmd.add_argument(
+        "--on-error",
+        choices=("fail", "skip"),
+        default="fail",
+        help="an input that is not UTF-8 text: stop with an error naming its file and line (fail, default), or report it "
+        "and write {\"passages\": 0, \"skipped\": [...]} (skip)",
+    )
     align_cmd.set_defaults(run=cmd_align)
     from ._index_cli import add_index_parser
 

@@ -124,6 +124,8 @@ class _Doc:
     id: str
     site: str | None
     length: int
+    #: The id as the JSONL outputs write it (Record.written_id).
+    written_id: Any = None
     spool_offset: int = -1
     cleaned_length: int = 0
     removed: list[tuple[int, int, str]] = field(default_factory=list)
@@ -444,7 +446,7 @@ def _run(
         if options.dedup:
             signatures.append(minhash(shingled, num_perm=options.num_perm, seed=MINHASH_SEED, num_threads=threads).values)
         for position, (record, (cleaned, removed)) in enumerate(zip(readable, results)):
-            doc = _Doc(record.index, record.id, record.site, len(record.text or ""))
+            doc = _Doc(record.index, record.id, record.site, len(record.text or ""), record.written_id)
             doc.spool_offset = spool.write(cleaned)
             doc.cleaned_length = len(cleaned)
             doc.removed = removed
@@ -630,7 +632,7 @@ def _write(
     try:
         with out.open("decisions.jsonl") as decisions_file:
             for record in progress(same.read(), desc="write"):
-                row: dict[str, Any] = {"id": record.id, "action": "", "reason": "", "duplicate_of": None, "score": None, "removed": []}
+                row: dict[str, Any] = {"id": record.written_id, "action": "", "reason": "", "duplicate_of": None, "score": None, "removed": []}
                 position = position_of.get(record.index)
                 if (record.index not in skipped) if record.text is None else (position is None or docs[position].id != record.id):
                     same.changed()  # (a change the digest at the end of the pass would tell too late)
@@ -657,7 +659,7 @@ def _write(
                     cut = CutText(record.text, list(doc.removed))
                     wraps = decision.kept in keeper.wrapped_by.get(position, ())
                     spans = _dropped_spans(record.text, cut, spool.read(kept_doc.spool_offset), wraps, kept_doc.id)
-                    row.update(action="dropped", duplicate_of=kept_doc.id, score=round(decision.score, 6))
+                    row.update(action="dropped", duplicate_of=kept_doc.written_id, score=round(decision.score, 6))
                     # Whole numbers only: "document 1" must not rewrite the start of "document 12".
                     row["reason"] = re.sub(rf"document {decision.kept}\b", lambda _: kept_doc.id, decision.reason)
                     if decision.via is not None and decision.via != decision.kept:
@@ -676,7 +678,8 @@ def _write(
                         parts.append(decision.reason)
                     row.update(action="changed" if removed or record.truncated else "kept", reason="; ".join(parts) or "unique")
                     # Under the input's own field names, every other field as it was.
-                    kept = {id_field: record.id, text_field: cleaned, **record.extra}
+                    # (documents.parquet has ids as text; JSONL writes each id as read.)
+                    kept = {id_field: record.id if parquet_out else record.written_id, text_field: cleaned, **record.extra}
                     kept_rows.append(kept)
                     flush_kept()
                     share = sum(e - s for s, e, _ in removed) / max(len(record.text), 1)
