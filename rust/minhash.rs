@@ -38,7 +38,7 @@ pub fn splitmix64(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
-#[inline]
+#[inline(always)]
 pub fn fmix64(mut k: u64) -> u64 {
     k ^= k >> 33;
     k = k.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
@@ -197,25 +197,90 @@ impl MinHasher {
                 }
             }
         }
-        let max_attempts = 64 * k;
-        for j in 0..self.num_perm {
-            if filled[j] {
-                continue;
-            }
-            let mut donor = None;
-            for t in 1..=max_attempts {
-                let next = (fmix64(self.dkey ^ ((j as u64) << 32 | t)) % k) as usize;
-                if filled[next] {
-                    donor = Some(next);
-                    break;
-                }
-            }
-            let donor = donor.unwrap_or_else(|| {
-                (1..self.num_perm).map(|s| (j + s) % self.num_perm).find(|&i| filled[i]).unwrap_or(j)
-            });
-            out[j] = out[donor];
+        densify(self.dkey, &filled, out);
+    }
+}
+
+/// Fill the empty bins of an OPH signature (`filled[j]` false) by optimal densification, as
+/// specified in the module's documentation: bin `j` copies the first originally filled bin
+/// among `fmix64(dkey ^ (j << 32 | t)) % k`, `t = 1, 2, ...`, else (after `64 k` misses) the
+/// first filled bin after `j`, cyclically.
+///
+/// The values are the specification's; only the work differs. With `f` filled bins an empty
+/// bin takes `k / f` probes on average, so the whole costs about `k^2 / f` probes: quadratic
+/// for the tiny sets that leave most bins empty. When every filled bin holds the same value
+/// (one shingle: `f = 1`), every donor gives that value and no probe is needed (linear).
+/// Otherwise each probe is a hash, a division-free remainder and a test in a bitmap of the
+/// filled bins (8 KB at `k = 65536`: it stays in the L1 cache).
+pub fn densify(dkey: u64, filled: &[bool], out: &mut [u64]) {
+    let k = out.len();
+    let mut donors = (0..k).filter(|&i| filled[i]);
+    let Some(first) = donors.next() else {
+        return; // an empty set: no bin to copy from (all u64::MAX already)
+    };
+    if donors.all(|i| out[i] == out[first]) {
+        let value = out[first];
+        out.fill(value);
+        return;
+    }
+    let mut bits = vec![0u64; k.div_ceil(64)];
+    for (i, _) in filled.iter().enumerate().filter(|(_, &f)| f) {
+        bits[i / 64] |= 1 << (i % 64);
+    }
+    let original = out.to_vec();
+    let reducer = Reducer::new(k as u64);
+    for j in 0..k {
+        if filled[j] {
+            continue;
+        }
+        let donor = first_probe_hit(dkey, j as u64, &reducer, &bits)
+            .unwrap_or_else(|| (1..k).map(|s| (j + s) % k).find(|&i| filled[i]).unwrap_or(j));
+        out[j] = original[donor];
+    }
+}
+
+/// `a % k` for a fixed `k` in `[1, 2^32)` without a division: a mask for a power of two, else
+/// a quotient estimate `a * floor((2^64 - 1) / k) >> 64`, at most two below the true one.
+#[derive(Debug, Clone, Copy)]
+struct Reducer {
+    k: u64,
+    power_of_two: bool,
+    inverse: u64,
+}
+
+impl Reducer {
+    fn new(k: u64) -> Self {
+        debug_assert!((1..1 << 32).contains(&k));
+        Reducer { k, power_of_two: k.is_power_of_two(), inverse: u64::MAX / k }
+    }
+
+    #[inline(always)]
+    fn rem(&self, a: u64) -> u64 {
+        if self.power_of_two {
+            return a & (self.k - 1);
+        }
+        let quotient = ((a as u128 * self.inverse as u128) >> 64) as u64;
+        let mut r = a - quotient * self.k;
+        // a / k - quotient < 2 (k < 2^32, a < 2^64): at most two corrections.
+        while r >= self.k {
+            r -= self.k;
+        }
+        r
+    }
+}
+
+/// The donor of empty bin `j`: the first probe `t = 1 ..= 64 k` landing on a set bit of
+/// `bits`, or None.
+fn first_probe_hit(dkey: u64, j: u64, reducer: &Reducer, bits: &[u64]) -> Option<usize> {
+    // `j << 32 | t` with `t <= 64 k <= 2^22`: the two parts never share a bit, so `|` is `^`.
+    let base = dkey ^ (j << 32);
+    for t in 1..=64 * reducer.k {
+        let bin = reducer.rem(fmix64(base ^ t));
+        if (bits[(bin / 64) as usize] >> (bin % 64)) & 1 == 1 {
+            return Some(bin as usize);
         }
     }
+    None
 }
 
 #[inline(always)]
