@@ -712,6 +712,8 @@ def find_duplicates(
         raise ValueError("min_size_ratio must be > 0 for measure='containment'")
     if not callable(keep) and (not isinstance(keep, str) or keep not in KEEP_POLICIES):
         raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)} or a function, got {keep!r}")
+    if callable(keep):
+        _check_keep_function(keep)
     check_num_perm(num_perm)
     check_seed(seed)
     if not isinstance(scheme, str) or scheme not in SCHEMES:
@@ -1032,6 +1034,21 @@ def _twin_via(kept: np.ndarray, via: np.ndarray, group_of: np.ndarray) -> tuple[
     n = np.arange(len(kept))
     twin = np.where(kept == n, n, twin)
     return kept, twin
+
+
+def _check_keep_function(keep: Callable[..., Any]) -> None:
+    """Refuse, before any work, a keep function that cannot be called with one cluster (its
+    result can only be checked once the clusters are known)."""
+    import inspect
+
+    try:
+        signature = inspect.signature(keep)
+    except (TypeError, ValueError):  # a builtin without a signature: its call will tell
+        return
+    try:
+        signature.bind([0, 1])
+    except TypeError as error:
+        raise TypeError(f"keep must be a function of one argument (a cluster's list of document indices): {error}") from None
 
 
 def _policy_name(keep: str | Callable[..., Any]) -> str:
