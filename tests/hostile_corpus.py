@@ -193,8 +193,8 @@ def generate(folder: Path, files: int, seed: int, *, big: int = 20_000) -> list[
     for number in range(files):
         kinds = [KINDS[number % len(KINDS)]] + ([rng.choice(KINDS)] if rng.random() < 0.25 else [])
         lines = [_line(_valid(rng, 10 * number + i)) for i in range(rng.randrange(0, 5))]
-        for kind in kinds:
-            for line in _hostile(rng, kind, 10 * number + 7, big):
+        for k, kind in enumerate(kinds):
+            for line in _hostile(rng, kind, 10 * number + 7 + k, big):
                 lines.insert(rng.randrange(len(lines) + 1), line)
         path = folder / f"{number:04d}-{'+'.join(kinds)}.jsonl"
         ending = b"\r\n" if rng.random() < 0.1 else b"\n"
@@ -207,6 +207,23 @@ def generate(folder: Path, files: int, seed: int, *, big: int = 20_000) -> list[
 def records_in(path: Path) -> int:
     """The records of a JSONL file: its lines (split at LF) holding anything but whitespace."""
     return sum(1 for line in path.read_bytes().split(b"\n") if line.strip())
+
+
+def ids_in(path: Path) -> list[tuple[str, str | None]]:
+    """Per record, the id neardup makes up for it (``NAME:LINE``) and its id as JSON text when
+    the line is an object with a string, number or boolean id (else None)."""
+    found: list[tuple[str, str | None]] = []
+    for number, line in enumerate(path.read_bytes().split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line.decode("utf-8").removesuffix("\r"))
+        except (ValueError, RecursionError):
+            value = None
+        raw = value.get("id") if isinstance(value, dict) else None
+        finite = not isinstance(raw, float) or (raw == raw and abs(raw) != float("inf"))
+        found.append((f"{path.name}:{number}", _canonical(raw) if isinstance(raw, (str, int, float)) and finite else None))
+    return found
 
 
 # --- running the commands ---------------------------------------------------------------------
@@ -305,10 +322,19 @@ def check(run: Run, path: Path, work: Path) -> None:
             rows = [json.loads(line) for line in (work / "out" / "decisions.jsonl").read_text(encoding="utf-8").splitlines()]
             if len(rows) != records_in(path):
                 run.problems.append(f"{len(rows)} decisions for {records_in(path)} records")
-            decided = Counter(_canonical(r["id"]) for r in rows if not (r["action"] == "skipped" and r["reason"].startswith("duplicate id")))
+            # One id, one decision; and each row carries its record's id as read (1 is not "1").
+            decided = Counter(_canonical(r["id"]) for r in rows if r["action"] != "skipped")
             repeated = [k for k, c in decided.items() if c > 1]
             if repeated:
                 run.problems.append(f"ids decided twice: {repeated[:3]}")
+            # (A record refused before its id was read, too deep say, is named NAME:LINE.)
+            wrong = [
+                (row["id"], expected)
+                for row, (made_up, expected) in zip(rows, ids_in(path))
+                if expected is not None and _canonical(row["id"]) != expected and not (row["action"] == "skipped" and row["id"] == made_up)
+            ]
+            if wrong:
+                run.problems.append(f"rows not carrying their record's id: {wrong[:3]}")
             for row in rows:
                 if row["action"] == "skipped" and not _names_file_and_line(row.get("source", "") + ": ", path):
                     run.problems.append(f"skipped row without file and line: {row}")
