@@ -555,3 +555,28 @@ def test_a_keep_function_of_the_wrong_arity_is_refused_before_any_work(monkeypat
     for keep in (lambda: 0, lambda members, other: members[0]):
         with pytest.raises(TypeError, match="keep must be a function of one argument"):
             neardup.find_duplicates(["the same text again"] * 10, keep=keep)
+
+
+def test_clean_settings_are_checked_before_the_corpus_is_read(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`neardup clean --num-perm 70000` (or --threads 5000) failed after the chrome pass over
+    the whole corpus, with exit 1; now a usage error (exit 2), and clean() refuses bad options
+    before reading."""
+    from neardup.cli import main
+    from neardup.io import RecordReader
+    from neardup.pipeline import CleanOptions, clean
+
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "a", "text": "hello world", "site": "a.com"}\n', encoding="utf-8")
+
+    def unread(self: Any) -> Any:
+        raise AssertionError("the corpus was read before the options were checked")
+
+    for args in (["--num-perm", "70000"], ["--threads", "5000"], ["--ngram", str(2**32)]):
+        with pytest.raises(SystemExit) as stopped:
+            main(["clean", str(source), "-o", str(tmp_path / "out"), *args])
+        assert stopped.value.code == 2
+    monkeypatch.setattr(RecordReader, "__iter__", unread)
+    for options in (CleanOptions(num_perm=70000), CleanOptions(num_threads=5000), CleanOptions(ngram=0), CleanOptions(threshold=1.5), CleanOptions(batch_size=0)):
+        with pytest.raises(ValueError):
+            clean(RecordReader([str(source)]), tmp_path / "out", options)
+    assert not (tmp_path / "out").exists()

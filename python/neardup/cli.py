@@ -17,13 +17,15 @@ import signal
 import sqlite3
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from tqdm import tqdm
 
 import neardup
 
+from ._reference.dedup import MAX_NUM_PERM
+from ._reference.text import MAX_THREADS
 from .index import IndexDataError, IndexWriteError
 from .io import DEFAULT_MAX_CHARS, DEFAULT_MAX_LINE_CHARS, OVERSIZE_POLICIES, Fields, InputError, OutputError, RecordReader, json_line, open_output
 
@@ -337,6 +339,24 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _int_in(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: an int in [low, high], so that a value the library refuses is a usage
+    error before any input is read (not an error after a pass over the corpus)."""
+
+    def parse(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be in [{low:,}, {high:,}], got {value:,}")
+        return value
+
+    return parse
+
+
+_num_perm = _int_in(1, MAX_NUM_PERM)
+_threads = _int_in(1, MAX_THREADS)
+_ngram = _int_in(1, (1 << 32) - 1)
+
+
 def _unit_float(text: str) -> float:
     value = float(text)
     if not 0.0 < value <= 1.0:
@@ -356,10 +376,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_input_arguments(clean, truncate=True)
     clean.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output folder (created if missing)")
     clean.add_argument("--threshold", type=_unit_float, default=0.8, help="containment of the smaller document's shingles in the larger's for a duplicate (default: 0.8)")
-    clean.add_argument("--num-perm", type=_positive_int, default=128, help="MinHash permutations (default: 128)")
-    clean.add_argument("--ngram", type=_positive_int, default=5, help="word n-gram size of the shingles (default: 5)")
+    clean.add_argument("--num-perm", type=_num_perm, default=128, help="MinHash permutations (default: 128)")
+    clean.add_argument("--ngram", type=_ngram, default=5, help="word n-gram size of the shingles (default: 5)")
     clean.add_argument("--batch-size", type=_positive_int, default=512, help="documents per batch (default: 512)")
-    clean.add_argument("--threads", type=_positive_int, default=None, help="worker threads (default: all cores)")
+    clean.add_argument("--threads", type=_threads, default=None, help="worker threads (default: all cores)")
     clean.add_argument("--no-repeats", action="store_true", help="keep passages repeated inside a page")
     clean.add_argument("--no-chrome", action="store_true", help="do not learn or strip site chrome")
     clean.add_argument("--no-dedup", action="store_true", help="do not look for duplicate documents")
@@ -374,9 +394,9 @@ def build_parser() -> argparse.ArgumentParser:
     dups.add_argument("--threshold", type=_unit_float, default=0.8, help="similarity for a duplicate (default: 0.8)")
     dups.add_argument("--measure", choices=("containment", "jaccard"), default="containment", help="similarity measure (default: containment)")
     dups.add_argument("--keep", choices=("longest", "earliest", "most_complete"), default="longest", help="which copy each cluster keeps (default: longest)")
-    dups.add_argument("--num-perm", type=_positive_int, default=128, help="MinHash permutations (default: 128)")
-    dups.add_argument("--ngram", type=_positive_int, default=5, help="word n-gram size (default: 5)")
-    dups.add_argument("--threads", type=_positive_int, default=None, help="worker threads (default: all cores)")
+    dups.add_argument("--num-perm", type=_num_perm, default=128, help="MinHash permutations (default: 128)")
+    dups.add_argument("--ngram", type=_ngram, default=5, help="word n-gram size (default: 5)")
+    dups.add_argument("--threads", type=_threads, default=None, help="worker threads (default: all cores)")
     dups.set_defaults(run=cmd_dups)
 
     chrome = commands.add_parser("chrome", help="learn or strip site chrome", description="Learn each site's chrome (learn) or strip it with a saved model (strip).")
@@ -386,20 +406,20 @@ def build_parser() -> argparse.ArgumentParser:
     learn.add_argument("-m", "--model", required=True, metavar="MODEL.json", help="where to save the model")
     add_chrome_arguments(learn)
     learn.add_argument("--update", action="store_true", help="add to the model at --model instead of starting afresh")
-    learn.add_argument("--threads", type=_positive_int, default=None, help="worker threads (default: all cores)")
+    learn.add_argument("--threads", type=_threads, default=None, help="worker threads (default: all cores)")
     learn.set_defaults(run=cmd_chrome_learn)
     strip = chrome_commands.add_parser("strip", help="strip chrome with a saved model", description=cmd_chrome_strip.__doc__)
     add_input_arguments(strip)
     strip.add_argument("-m", "--model", required=True, metavar="MODEL.json", help="a model saved by `neardup chrome learn`")
     strip.add_argument("-o", "--output", metavar="FILE", help="write JSONL here (default: stdout)")
-    strip.add_argument("--threads", type=_positive_int, default=None, help="worker threads (default: all cores)")
+    strip.add_argument("--threads", type=_threads, default=None, help="worker threads (default: all cores)")
     strip.set_defaults(run=cmd_chrome_strip)
     tune_cmd = chrome_commands.add_parser("tune", help="choose chrome parameters on labelled pages", description=cmd_chrome_tune.__doc__)
     add_input_arguments(tune_cmd)
     tune_cmd.add_argument("-o", "--output", required=True, metavar="PARAMS.json", help="where to save the chosen parameters")
     tune_cmd.add_argument("--labels-field", default="line_is_body", help="field holding one boolean per line, true for body (default: line_is_body)")
     tune_cmd.add_argument("--group-field", help="field naming each page's group (a labelled set): the choice is best on average over the groups")
-    tune_cmd.add_argument("--threads", type=_positive_int, default=None, help="worker threads (default: all cores)")
+    tune_cmd.add_argument("--threads", type=_threads, default=None, help="worker threads (default: all cores)")
     tune_cmd.set_defaults(run=cmd_chrome_tune)
 
     sc = commands.add_parser("spark-clean", help="the clean job on Apache Spark (neardup[spark])", description=cmd_spark_clean.__doc__)

@@ -392,6 +392,7 @@ def clean(
     what it held before and the run can simply be repeated.
     """
     options = options or CleanOptions()
+    _check_options(options)
     started = time.perf_counter()
     parquet_out = all(spec != "-" and input_kind(spec) == "parquet" for spec in reader.inputs)
     try:
@@ -411,6 +412,22 @@ def clean(
     finally:
         reader.close()
     return summary
+
+
+def _check_options(options: CleanOptions) -> None:
+    """Refuse bad settings before the corpus is read: each would otherwise be found by the
+    stage that uses it, a pass over the corpus later."""
+    from ._reference.dedup import check_num_perm
+    from ._reference.text import check_shingle_args, check_threads
+
+    check_num_perm(options.num_perm)
+    check_shingle_args(options.ngram, "word", 0)
+    check_threads(options.num_threads)
+    threshold, batch = options.threshold, options.batch_size
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 < threshold <= 1.0:
+        raise ValueError(f"threshold must be a number in (0.0, 1.0], got {threshold!r}")
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise ValueError(f"batch_size must be an int >= 1, got {batch!r}")
 
 
 def _run(
