@@ -173,12 +173,27 @@ def _hostile(rng: random.Random, kind: str, n: int, big: int) -> list[bytes]:
                 ]
             )
         ]
+    if kind == "big_fields":
+        where = rng.choice(["id", "site", "url", "key", "value"])
+        huge = "x" * rng.choice([big // 2, big])
+        record = {"id": f"g{n}", "text": "a page with a huge field " + ARTICLE, "site": "a.com"}
+        if where == "key":
+            record[huge] = 1
+        elif where == "value":
+            record["meta"] = huge
+        else:
+            record[where] = huge if where != "url" else f"https://{huge}.com/{huge}"
+        return [_line(record)]
+    if kind == "degenerate_text":
+        text = rng.choice(["", " ", "\n" * 1000, "\r\n" * 500, "\x00" * 100, "\t", "\u2028\u2029", "a", "x\n" * (big // 2), "\ufeff", "word " * 3])
+        return [_line({"id": f"e{n}", "text": text, "site": rng.choice(["a.com", "b.org"])}), _line({"id": f"e{n}b", "text": text, "url": "https://a.com/1"})]
     raise ValueError(f"unknown kind {kind!r}")
 
 
 KINDS = (
     "random_bytes", "truncated", "deep", "big_int", "big_number", "id_types", "text_type", "field_types", "nul",
     "surrogate", "long_line", "crlf", "bom", "invalid_utf8", "empty", "duplicate_id", "not_object", "json_oddities",
+    "big_fields", "degenerate_text",
 )
 
 

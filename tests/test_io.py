@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -434,3 +435,27 @@ def test_align_names_the_file_and_line_of_bytes_that_are_not_utf8(tmp_path, caps
     captured = capsys.readouterr()
     assert captured.err == f"neardup: skipped {a}:2: not UTF-8 text: invalid UTF-8 at byte 7 of the line\n"
     assert json.loads(captured.out) == {"passages": 0, "skipped": [f"{a}:2: not UTF-8 text: invalid UTF-8 at byte 7 of the line"]}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names of any bytes (Linux)")
+def test_file_names_that_are_not_utf8(tmp_path):
+    """An input path that is not UTF-8 ended clean when it wrote summary.json ("'utf-8' codec
+    can't encode"); a folder's .txt file so named became an id no output could encode."""
+    import os
+
+    from neardup.cli import main
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "ok.txt").write_text("some text", encoding="utf-8")
+    with open(os.path.join(os.fsencode(folder), b"name\xfe.txt"), "wb") as handle:
+        handle.write(b"other text")
+    odd = os.fsdecode(os.path.join(os.fsencode(tmp_path), b"in\xff.jsonl"))
+    Path(odd).write_bytes(GOOD[0] + b"\n")
+    assert main(["clean", odd, "-o", str(tmp_path / "a")]) == 0
+    assert json.loads((tmp_path / "a" / "summary.json").read_text(encoding="utf-8"))["inputs"] == [odd]
+    with pytest.raises(InputError, match=r"name\udcfe\.txt: the file name \(the id\) is not valid UTF-8"):
+        list(RecordReader([str(folder)]))
+    assert main(["clean", str(folder), "-o", str(tmp_path / "b"), "--on-error", "skip"]) == 0
+    rows = [json.loads(line) for line in (tmp_path / "b" / "decisions.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["action"] for r in rows] == ["skipped", "kept"] and rows[0]["source"] == str(folder / "name\udcfe.txt")

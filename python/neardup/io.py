@@ -59,6 +59,11 @@ OVERSIZE_POLICIES = ("refuse", "skip", "truncate")
 
 JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
 
+#: How text outputs encode what UTF-8 cannot: a lone surrogate (a file name that is not UTF-8,
+#: as Python decodes it, say) becomes ``\udXXX``, in a JSON string the very escape of it, so
+#: that writing never fails on text neardup accepted.
+OUTPUT_ERRORS = "backslashreplace"
+
 
 class InputError(ValueError):
     """A record that cannot be read; the message names the file, the line and the problem."""
@@ -585,16 +590,17 @@ class RecordReader:
 
 
 def open_output(path: str | os.PathLike[str], *, atomic: bool = False) -> _GuardedFile:
-    """Open the output file ``path`` for writing text (UTF-8); errors opening or writing it
-    raise :class:`OutputError` naming it. ``atomic``: write a temporary file beside it and
-    move it into place when closed after success (a failed run leaves ``path`` as it was);
-    a path that is not a regular file (a device, a pipe) is written directly."""
+    """Open the output file ``path`` for writing text (UTF-8, with :data:`OUTPUT_ERRORS`);
+    errors opening or writing it raise :class:`OutputError` naming it. ``atomic``: write a
+    temporary file beside it and move it into place when closed after success (a failed run
+    leaves ``path`` as it was); a path that is not a regular file (a device, a pipe) is
+    written directly."""
     target = Path(path)
     try:
         if atomic and (not target.exists() or target.is_file()):
             temporary = target.with_name(f".{target.name}.neardup-{os.getpid()}.tmp")
-            return _GuardedFile(open(temporary, "w", encoding="utf-8"), target, temporary)
-        return _GuardedFile(open(target, "w", encoding="utf-8"), target)
+            return _GuardedFile(open(temporary, "w", encoding="utf-8", errors=OUTPUT_ERRORS), target, temporary)
+        return _GuardedFile(open(target, "w", encoding="utf-8", errors=OUTPUT_ERRORS), target)
     except OSError as error:
         raise output_error(path, error) from None
 
@@ -858,11 +864,12 @@ class AtomicOutputDir:
         return self.staging / name
 
     def open(self, name: str, mode: str = "w") -> _GuardedFile:
-        """Open the staged output file ``name`` for writing (text modes as UTF-8); errors
+        """Open the staged output file ``name`` for writing (text modes as UTF-8, with
+        :data:`OUTPUT_ERRORS`); errors
         writing it raise :class:`OutputError` naming ``outdir/name``."""
         staged = self.path(name)
         try:
-            handle = open(staged, mode, encoding=None if "b" in mode else "utf-8")
+            handle = open(staged, mode, encoding=None if "b" in mode else "utf-8", errors=None if "b" in mode else OUTPUT_ERRORS)
         except OSError as error:
             self.check()
             raise output_error(self.outdir / name, error) from None
