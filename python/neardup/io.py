@@ -99,7 +99,8 @@ class Record:
     #: Position in the whole input, from 0: decisions come out in this order.
     index: int
     #: The id as text (a string id itself, a number's or a boolean's ``str``): what the index,
-    #: the report and messages show. Identity is :attr:`id_value`'s, not this text's.
+    #: the report and messages show. Identity is this text with the id's type (``1`` is not
+    #: ``"1"``; see :attr:`written_id`).
     id: str
     text: str | None
     site: str | None = None
@@ -389,7 +390,7 @@ class RecordReader:
                         where, before = first
                         again = ": the same input is given twice" if where == record.source else ""
                         if type(before) is not type(written):
-                            again = f", as {before!r}: the index keeps ids as text"
+                            again = f", as {before!r}" + (": the index keeps ids as text" if self.ids_as_text else "")
                         record.error = f"duplicate id {record.id!r} (first seen at {where}{again})"
                         record.text = None
                 fatal = self.on_error == "fail" and not (record.oversized and self.oversize == "skip")
@@ -865,8 +866,8 @@ class AtomicOutputDir:
 
     def open(self, name: str, mode: str = "w") -> _GuardedFile:
         """Open the staged output file ``name`` for writing (text modes as UTF-8, with
-        :data:`OUTPUT_ERRORS`); errors
-        writing it raise :class:`OutputError` naming ``outdir/name``."""
+        :data:`OUTPUT_ERRORS`); errors writing it raise :class:`OutputError` naming
+        ``outdir/name``."""
         staged = self.path(name)
         try:
             handle = open(staged, mode, encoding=None if "b" in mode else "utf-8", errors=None if "b" in mode else OUTPUT_ERRORS)
