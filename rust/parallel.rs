@@ -1,19 +1,60 @@
 //! Running batch work on a rayon pool of a chosen size.
+//!
+//! A caller's `num_threads` is capped at the threads worth running, the size of rayon's global
+//! pool (one thread per core, or `RAYON_NUM_THREADS`): on a 2-core machine `num_threads=1024`
+//! runs on the 2 threads of the global pool, not on 1,024 new ones. Smaller counts run on a
+//! pool of that size, built once per size and reused by every later call, so a loop of calls
+//! passing `num_threads` starts no threads after the first. Results never depend on the count.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
 use crate::Error;
 
-/// Run `work` on `num_threads` threads (`None`: rayon's global pool, one thread per core).
+/// The pools of fewer threads than the global one, by size; never dropped (at most one per
+/// size below the core count).
+fn pools() -> &'static Mutex<HashMap<usize, Arc<rayon::ThreadPool>>> {
+    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
+    POOLS.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// The number of threads `num_threads` runs on: at least 1, at most the global pool's size.
+pub fn effective_threads(num_threads: usize) -> usize {
+    num_threads.clamp(1, rayon::current_num_threads().max(1))
+}
+
+/// The shared pool of `threads` threads (fewer than the global pool's), built on first use.
+fn pool_of(threads: usize) -> Result<Arc<rayon::ThreadPool>, Error> {
+    // A panic elsewhere while the lock was held leaves the map itself intact: keep using it.
+    let mut pools = pools().lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(pool) = pools.get(&threads) {
+        return Ok(Arc::clone(pool));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(move |i| format!("neardup-{threads}-{i}"))
+        .build()
+        .map_err(|e| Error::InvalidArgument(format!("cannot start {threads} threads: {e}")))?;
+    let pool = Arc::new(pool);
+    pools.insert(threads, Arc::clone(&pool));
+    Ok(pool)
+}
+
+/// Run `work` on `num_threads` threads (`None`: rayon's global pool, one thread per core),
+/// capped at the global pool's size (see the module's documentation).
 fn on_pool<R: Send>(num_threads: Option<usize>, work: impl FnOnce() -> R + Send) -> Result<R, Error> {
     match num_threads {
         None => Ok(work()),
         Some(0) => Err(Error::InvalidArgument("num_threads must be >= 1".into())),
-        Some(threads) => Ok(rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| Error::InvalidArgument(format!("cannot start {threads} threads: {e}")))?
-            .install(work)),
+        Some(requested) => {
+            let threads = effective_threads(requested);
+            if threads >= rayon::current_num_threads() {
+                return Ok(work());
+            }
+            Ok(pool_of(threads)?.install(work))
+        }
     }
 }
 
@@ -81,5 +122,20 @@ mod tests {
         assert_eq!(&one[3 * 999..], &[999, 999 * 999, 1006]);
         assert!(fill_rows(&items, &mut one[..5], 3, None, Vec::new, square_rows).is_err());
         assert!(fill_rows(&items, &mut one, 3, Some(0), Vec::new, square_rows).is_err());
+    }
+
+    #[test]
+    fn pools_are_capped_and_reused() {
+        let cores = rayon::current_num_threads();
+        assert_eq!(effective_threads(1024), cores);
+        assert_eq!(effective_threads(1), 1);
+        let items: Vec<usize> = (0..100).collect();
+        let threads_seen = |n| {
+            map_ordered(&items, Some(n), |_| rayon::current_num_threads()).unwrap().into_iter().max().unwrap()
+        };
+        assert_eq!(threads_seen(1024), cores);
+        assert_eq!(threads_seen(1), 1);
+        let first = pool_of(1).unwrap();
+        assert!(Arc::ptr_eq(&first, &pool_of(1).unwrap()));
     }
 }

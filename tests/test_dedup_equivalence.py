@@ -292,6 +292,67 @@ def test_classic_and_oph_follow_the_written_spec(shingles, k, seed):
     hashes, offsets = csr([shingles])
     assert _core.minhash_shingles(hashes, offsets, k, seed, "classic")[0].tolist() == classic
     assert _core.minhash_shingles(hashes, offsets, k, seed, "oph")[0].tolist() == oph
+    assert _reference.minhash_shingles(hashes, offsets, k, seed, "oph")[0].tolist() == oph
+
+
+def _oph_by_the_spec(shingles: list[int], k: int, seed: int) -> list[int]:
+    """OPH exactly as written in rust/minhash.rs, probe by probe (the densification that took
+    k**2 probes for one shingle)."""
+    m = 2**64 - 1
+    state, stream = seed, []
+    for _ in range(2):
+        state = (state + 0x9E3779B97F4A7C15) & m
+        z = ((state ^ state >> 30) * 0xBF58476D1CE4E5B9) & m
+        z = ((z ^ z >> 27) * 0x94D049BB133111EB) & m
+        stream.append(z ^ z >> 31)
+    key, dkey = stream
+    bins: dict[int, int] = {}
+    for x in shingles:
+        v = _fmix64(x ^ key)
+        bins[v % k] = min(bins.get(v % k, m), v // k)
+    out = []
+    for j in range(k):
+        if j in bins:
+            out.append(bins[j])
+            continue
+        donor = next((c for t in range(1, 64 * k + 1) if (c := _fmix64(dkey ^ (j << 32 | t)) % k) in bins), None)
+        if donor is None:
+            donor = next((j + s) % k for s in range(1, k) if (j + s) % k in bins)
+        out.append(bins[donor])
+    return out
+
+
+@pytest.mark.parametrize("k", [1000, 1024, 997])
+@pytest.mark.parametrize("size", [1, 2, 3, 40])
+def test_oph_at_large_num_perm_follows_the_spec(k, size):
+    """The densification without k**2 probes for one shingle gives the written spec's values,
+    on both backends (non-power-of-two k too: the remainder without a division)."""
+    shingles = np.random.default_rng(size * k).integers(0, 2**64, size, dtype=np.uint64)
+    hashes, offsets = csr([shingles.tolist()])
+    expected = _oph_by_the_spec(shingles.tolist(), k, 7)
+    for impl in (_core, _reference):
+        assert impl.minhash_shingles(hashes, offsets, k, 7, "oph")[0].tolist() == expected
+
+
+@pytest.mark.parametrize("k", [65536, 8192, 5000])
+def test_oph_core_and_reference_agree_at_the_largest_num_perm(k):
+    for size in (1, 2, 3, 1000):
+        if size > 1 and k == 65536:
+            continue  # k**2 / size probes: seconds on the core, minutes on the reference
+        docs = [np.random.default_rng(size).integers(0, 2**64, size, dtype=np.uint64).tolist()] * 2
+        hashes, offsets = csr(docs)
+        same_arrays(_core.minhash_shingles(hashes, offsets, k, 3, "oph"), _reference.minhash_shingles(hashes, offsets, k, 3, "oph"))
+
+
+def test_oph_of_one_shingle_costs_linear_time():
+    """minhash(["word"], num_perm=65536, scheme="oph") took 9.6 s of CPU on the core (67 s in
+    the issue's runs): every empty bin probed k / 1 times for the one filled bin."""
+    import time
+
+    started = time.process_time()
+    signature = neardup.minhash(["word"], num_perm=65536, scheme="oph").values[0]
+    assert time.process_time() - started < 1.0
+    assert len(set(signature.tolist())) == 1  # one shingle: one value in every bin
 
 
 def _seed_corpus(seed: int) -> list[str]:

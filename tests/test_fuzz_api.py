@@ -508,3 +508,76 @@ def test_collapse_repeats_accounts_for_every_character(text: str, min_lines: int
     copies, collapsed = run()
     assert all(a.end <= b.start for a, b in zip(copies, copies[1:]))
     assert len(collapsed.text) + sum(r.end - r.start for r in collapsed.removed) == len(text)
+
+
+# --- costs in proportion (issue 20) -----------------------------------------------------------
+
+
+def _os_threads() -> int:
+    import os
+
+    return len(os.listdir("/proc/self/task"))
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc/self/task"), reason="counts threads through Linux /proc")
+def test_num_threads_is_capped_at_the_cores_and_pools_are_reused() -> None:
+    """num_threads up to 1,024 started that many OS threads on a 2-core machine, and every call
+    passing num_threads built a new pool."""
+    import os
+
+    if neardup.backend() != "rust":
+        pytest.skip("the reference runs on the calling thread")
+    cores = len(os.sched_getaffinity(0))
+    texts = [f"document {i} with a few words in it" for i in range(64)]
+    expected = neardup.shingles_batch(texts, n=2)  # starts the global pool (one thread per core)
+    before = _os_threads()
+    peak = before
+    for threads in (1024, 1, 2, 3, 1024, 1, 512, 1024):
+        batch = neardup.shingles_batch(texts, n=2, num_threads=threads)
+        assert [batch.document(i).tolist() for i in range(len(texts))] == [expected.document(i).tolist() for i in range(len(texts))]
+        peak = max(peak, _os_threads())
+    # At most one pool per size below the core count, built once: 1 + 2 + ... + (cores - 1).
+    assert peak - before <= cores * (cores - 1) // 2, (before, peak, cores)
+    after = _os_threads()
+    for _ in range(5):
+        neardup.shingles_batch(texts, n=2, num_threads=1)
+    assert _os_threads() == after
+
+
+def test_a_keep_function_of_the_wrong_arity_is_refused_before_any_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """find_duplicates checked a keep function only when it called it, after the shingling,
+    signing and verification of the whole corpus (45 s on the issue's corpus)."""
+    from neardup import dedup
+
+    def no_work(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the corpus was signed before keep was checked")
+
+    monkeypatch.setattr(dedup._impl, "minhash_shingles", no_work)
+    for keep in (lambda: 0, lambda members, other: members[0]):
+        with pytest.raises(TypeError, match="keep must be a function of one argument"):
+            neardup.find_duplicates(["the same text again"] * 10, keep=keep)
+
+
+def test_clean_settings_are_checked_before_the_corpus_is_read(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`neardup clean --num-perm 70000` (or --threads 5000) failed after the chrome pass over
+    the whole corpus, with exit 1; now a usage error (exit 2), and clean() refuses bad options
+    before reading."""
+    from neardup.cli import main
+    from neardup.io import RecordReader
+    from neardup.pipeline import CleanOptions, clean
+
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "a", "text": "hello world", "site": "a.com"}\n', encoding="utf-8")
+
+    def unread(self: Any) -> Any:
+        raise AssertionError("the corpus was read before the options were checked")
+
+    for args in (["--num-perm", "70000"], ["--threads", "5000"], ["--ngram", str(2**32)]):
+        with pytest.raises(SystemExit) as stopped:
+            main(["clean", str(source), "-o", str(tmp_path / "out"), *args])
+        assert stopped.value.code == 2
+    monkeypatch.setattr(RecordReader, "__iter__", unread)
+    for options in (CleanOptions(num_perm=70000), CleanOptions(num_threads=5000), CleanOptions(ngram=0), CleanOptions(threshold=1.5), CleanOptions(batch_size=0)):
+        with pytest.raises(ValueError):
+            clean(RecordReader([str(source)]), tmp_path / "out", options)
+    assert not (tmp_path / "out").exists()

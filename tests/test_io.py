@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,12 +27,14 @@ GOOD = [json.dumps({"id": i, "text": f"document number {i}", "url": f"https://ww
 
 def assert_unreadable(folder: Path, cases: dict[str, tuple[bytes, str]]) -> None:
     """Each file (name: content, problem) is refused whatever --on-error says (a damaged file
-    is not a bad record), the message starting with the file's path and then the problem."""
+    is not a bad record), the message starting with the file's path (and, for a JSONL file,
+    the line where its data ends) and then the problem."""
     for name, (content, problem) in cases.items():
         path = folder / name
         path.write_bytes(content)
+        line = r":\d+" if ".jsonl" in name else ""
         for on_error in ("fail", "skip"):
-            with pytest.raises(InputError, match=rf"^{re.escape(str(path))}: {problem}"):
+            with pytest.raises(InputError, match=rf"^{re.escape(str(path))}{line}: {problem}"):
                 list(RecordReader([str(path)], on_error=on_error))
 
 
@@ -303,3 +306,159 @@ def test_a_full_disk_while_copying_stdin_names_the_copy(monkeypatch, tmp_path):
         with pytest.raises(OutputError, match=r"cannot write a copy of standard input in .*set TMPDIR.*\[ENOSPC\]"):
             list(reader)
         assert made[-1].closed
+
+
+# --- hostile records (issue 20): each is a record error with its file and line ---------------
+
+
+def _clean_skip(tmp_path: Path, lines: list[bytes], *extra: str) -> tuple[int, list[dict], str]:
+    """``neardup clean --on-error skip`` on ``lines``: exit code, decisions, documents.jsonl."""
+    from neardup.cli import main
+
+    path = write_lines(tmp_path / "in.jsonl", lines)
+    out = tmp_path / "out"
+    code = main(["clean", str(path), "-o", str(out), "--on-error", "skip", "--num-perm", "16", *extra])
+    rows = [json.loads(line) for line in (out / "decisions.jsonl").read_text(encoding="utf-8").splitlines()] if code == 0 else []
+    documents = (out / "documents.jsonl").read_text(encoding="utf-8") if code == 0 else ""
+    return code, rows, documents
+
+
+def test_deep_nesting_is_a_record_error(tmp_path):
+    """A record nested ~990 levels deep ended clean, dups and chrome learn with a
+    RecursionError traceback, whatever --on-error said."""
+    deep = b'{"id": "deep", "text": "hello world", "meta": ' + b"[" * 990 + b"]" * 990 + b"}"
+    path = write_lines(tmp_path / "deep.jsonl", [GOOD[0], deep])
+    with pytest.raises(InputError, match=r"deep\.jsonl:2: nested too deeply: 991 levels of arrays and objects, more than the limit of 256"):
+        list(RecordReader([str(path)]))
+
+    from neardup.io import MAX_DEPTH, nesting_depth
+
+    deepest = b'{"id": "ok", "text": "hello there", "meta": ' + b"[" * (MAX_DEPTH - 1) + b"]" * (MAX_DEPTH - 1) + b"}"
+    # Brackets inside strings, and after a string never closed, are not nesting.
+    quoted = json.dumps({"id": "q", "text": "[" * 5000 + "{" * 5000}).encode()
+    lines = [GOOD[0], deep, deepest, quoted, b'{"id": "cut", "text": "' + b"[" * 5000]
+    path = write_lines(tmp_path / "deep.jsonl", lines)
+    records = list(RecordReader([str(path)], on_error="skip"))
+    assert [r.error is None for r in records] == [True, False, True, True, False]
+    assert records[4].error.startswith("malformed JSON: Unterminated string")
+    assert nesting_depth('{"a": [[1], {"b": "]]]]"}]}') == 3 and nesting_depth('"[[[') == 0
+    code, rows, documents = _clean_skip(tmp_path, lines)
+    assert code == 0 and [r["action"] for r in rows] == ["kept", "skipped", "kept", "kept", "skipped"]
+    assert rows[1]["source"] == f"{tmp_path / 'in.jsonl'}:2" and rows[1]["reason"].startswith("nested too deeply: 991 levels")
+    # The deepest record allowed is written back as read.
+    assert json.loads(documents.splitlines()[1])["meta"] == json.loads(deepest)["meta"]
+
+
+def test_an_integer_too_long_to_convert_is_a_record_error(tmp_path):
+    """An integer of more than 4,300 digits anywhere ended the run with 'Exceeds the limit
+    (4300 digits) for integer string conversion': no file, no line, fatal under skip."""
+    big = b"1" + b"0" * 4300
+    lines = [GOOD[0], b'{"id": "b", "text": "some text", "meta": [' + big + b"]}", b'{"id": ' + big + b', "text": "x"}', GOOD[1]]
+    path = write_lines(tmp_path / "big.jsonl", lines)
+    with pytest.raises(InputError, match=r"big\.jsonl:2: an integer of more than 4,300 digits"):
+        list(RecordReader([str(path)]))
+    assert [r.error is None for r in RecordReader([str(path)], on_error="skip")] == [True, False, False, True]
+    code, rows, _ = _clean_skip(tmp_path, lines)
+    assert code == 0 and [r["action"] for r in rows] == ["kept", "skipped", "skipped", "kept"]
+    # 4,300 digits convert: read, and written back exactly.
+    fine = b'{"id": "f", "text": "x", "n": ' + b"9" * 4300 + b"}"
+    code, rows, documents = _clean_skip(tmp_path, [fine])
+    assert code == 0 and json.loads(documents)["n"] == int("9" * 4300)
+
+
+def test_lone_surrogates_outside_the_text(tmp_path):
+    """A lone surrogate in the site or url ended clean and chrome learn with 'document 0:
+    site: lone surrogate' (no file or line); one in the id, a field name or another field's
+    value ended clean at output time with "'utf-8' codec can't encode"."""
+    lines = [
+        b'{"id": "s", "text": "page one", "site": "a\\udc00.com"}',
+        b'{"id": "u", "text": "page two", "url": "https://a\\ud800.com/x"}',
+        b'{"id": "i\\ud800", "text": "page three"}',
+        b'{"id": "k", "text": "page four", "k\\udfff": "v\\ud83d", "meta": {"x": ["\\udc00"]}}',
+        b'{"id": "p\\ud83d\\ude00", "text": "a pair is one character", "site": "\\ud83d\\ude00.com"}',
+    ]
+    path = write_lines(tmp_path / "s.jsonl", lines)
+    with pytest.raises(InputError, match=r"s\.jsonl:1: site field 'site': lone surrogate U\+DC00 at index 1"):
+        list(RecordReader([str(path)]))
+    errors = [r.error for r in RecordReader([str(path)], on_error="skip")]
+    assert errors[1].startswith("url field 'url': lone surrogate U+D800")
+    assert errors[2].startswith("id field 'id': lone surrogate U+D800")
+    assert errors[3:] == [None, None]
+    for command in (["chrome", "learn", str(path), "-m", str(tmp_path / "m.json")], ["dups", str(path)]):
+        from neardup.cli import main
+
+        assert main([*command, "--on-error", "skip"]) == 0
+    code, rows, documents = _clean_skip(tmp_path, lines)
+    assert code == 0 and [r["action"] for r in rows] == ["skipped", "skipped", "skipped", "kept", "kept"]
+    # Other fields are written back as read: the escape, in valid UTF-8.
+    assert '"k\\udfff": "v\\ud83d"' in documents and json.loads(documents.splitlines()[0])["meta"] == {"x": ["\udc00"]}
+    assert json_line({"a\ud800": "\udfff"}) == '{"a\\ud800": "\\udfff"}\n'
+
+
+def test_ids_keep_their_json_type(tmp_path):
+    """Ids of different JSON types collided after conversion to text (1 and "1", true and
+    "True"): the second was refused as a duplicate id, and two rows of decisions.jsonl carried
+    the same id."""
+    texts = ["alpha beta gamma delta", "one two three four", "red green blue", "north south east west", "a b c d e"]
+    ids = [1, "1", True, "True", 1.0]
+    lines = [json.dumps({"id": i, "text": t}).encode() for i, t in zip(ids, texts)]
+    code, rows, documents = _clean_skip(tmp_path, lines)
+    assert code == 0 and [r["id"] for r in rows] == ids and [type(r["id"]) for r in rows] == [type(i) for i in ids]
+    assert [r["action"] for r in rows] == ["kept"] * 5
+    assert [type(json.loads(d)["id"]) for d in documents.splitlines()] == [type(i) for i in ids]
+    # Same type and value: still a duplicate, naming both records.
+    path = write_lines(tmp_path / "twice.jsonl", [lines[0], lines[0]])
+    with pytest.raises(InputError, match=rf"twice\.jsonl:2: duplicate id '1' \(first seen at {re.escape(str(path))}:1\)"):
+        list(RecordReader([str(path)]))
+    # An index keeps ids as text: there 1 and "1" are one id, and the message says so.
+    path = write_lines(tmp_path / "index.jsonl", lines[:2])
+    with pytest.raises(InputError, match=r"index\.jsonl:2: duplicate id '1' \(first seen at .*index\.jsonl:1, as 1: the index keeps ids as text\)"):
+        list(RecordReader([str(path)], ids_as_text=True))
+    # Arrays, objects, NaN and infinity are not ids.
+    bad = [b'{"id": [1], "text": "x"}', b'{"id": {"a": 1}, "text": "x"}', b'{"id": NaN, "text": "x"}', b'{"id": 1e999, "text": "x"}']
+    errors = [r.error for r in RecordReader([str(write_lines(tmp_path / "bad.jsonl", bad))], on_error="skip")]
+    assert errors == [
+        "id field 'id' is an array, expected a string or a number",
+        "id field 'id' is an object, expected a string or a number",
+        "id field 'id' is NaN, expected a string or a finite number",
+        "id field 'id' is infinite, expected a string or a finite number",
+    ]
+
+
+def test_align_names_the_file_and_line_of_bytes_that_are_not_utf8(tmp_path, capsys):
+    from neardup.cli import main
+
+    a = tmp_path / "a.txt"
+    a.write_bytes(b"first line\nsecond \xff line\n")
+    b = tmp_path / "b.txt"
+    b.write_text("first line\n", encoding="utf-8")
+    assert main(["align", str(a), str(b)]) == 1
+    assert capsys.readouterr().err == f"neardup: error: {a}:2: not UTF-8 text: invalid UTF-8 at byte 7 of the line\n"
+    assert main(["align", str(a), str(b), "--on-error", "skip"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == f"neardup: skipped {a}:2: not UTF-8 text: invalid UTF-8 at byte 7 of the line\n"
+    assert json.loads(captured.out) == {"passages": 0, "skipped": [f"{a}:2: not UTF-8 text: invalid UTF-8 at byte 7 of the line"]}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names of any bytes (Linux)")
+def test_file_names_that_are_not_utf8(tmp_path):
+    """An input path that is not UTF-8 ended clean when it wrote summary.json ("'utf-8' codec
+    can't encode"); a folder's .txt file so named became an id no output could encode."""
+    import os
+
+    from neardup.cli import main
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "ok.txt").write_text("some text", encoding="utf-8")
+    with open(os.path.join(os.fsencode(folder), b"name\xfe.txt"), "wb") as handle:
+        handle.write(b"other text")
+    odd = os.fsdecode(os.path.join(os.fsencode(tmp_path), b"in\xff.jsonl"))
+    Path(odd).write_bytes(GOOD[0] + b"\n")
+    assert main(["clean", odd, "-o", str(tmp_path / "a")]) == 0
+    assert json.loads((tmp_path / "a" / "summary.json").read_text(encoding="utf-8"))["inputs"] == [odd]
+    with pytest.raises(InputError, match=r"name\udcfe\.txt: the file name \(the id\) is not valid UTF-8"):
+        list(RecordReader([str(folder)]))
+    assert main(["clean", str(folder), "-o", str(tmp_path / "b"), "--on-error", "skip"]) == 0
+    rows = [json.loads(line) for line in (tmp_path / "b" / "decisions.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["action"] for r in rows] == ["skipped", "kept"] and rows[0]["source"] == str(folder / "name\udcfe.txt")

@@ -17,7 +17,7 @@ import signal
 import sqlite3
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from tqdm import tqdm
@@ -25,6 +25,8 @@ from tqdm import tqdm
 import neardup
 
 from .decide import MIN_EVIDENCE_SHINGLES
+from ._reference.dedup import MAX_NUM_PERM
+from ._reference.text import MAX_THREADS
 from .index import IndexDataError, IndexWriteError
 from .io import DEFAULT_MAX_CHARS, DEFAULT_MAX_LINE_CHARS, OVERSIZE_POLICIES, Fields, InputError, OutputError, RecordReader, json_line, open_output
 
@@ -89,8 +91,11 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, truncate: bool = Fal
 
 def reader_from(args: argparse.Namespace) -> RecordReader:
     fields = Fields(id=args.id_field, text=args.text_field, site=args.site_field, url=args.url_field)
+    # An index keeps ids as text: there 1 and "1" are one id (the second is a duplicate).
+    ids_as_text = args.command == "index" or bool(getattr(args, "index", None))
     return RecordReader(
-        args.inputs, fields=fields, on_error=args.on_error, max_chars=args.max_chars, max_line_chars=args.max_line_chars, oversize=args.oversize
+        args.inputs, fields=fields, on_error=args.on_error, max_chars=args.max_chars, max_line_chars=args.max_line_chars, oversize=args.oversize,
+        ids_as_text=ids_as_text,
     )
 
 
@@ -181,8 +186,9 @@ def cmd_dups(args: argparse.Namespace) -> int:
     )
     with _output_stream(args.output) as out:
         for cluster in found.clusters:
+            # Ids as read (1 and "1" are two ids); the scores' keys are object keys, so text.
             scores = {records[d.index].id: round(d.score, 6) for d in found.decisions if d.action == "dropped" and d.kept == cluster.kept}
-            row = {"kept": records[cluster.kept].id, "members": [records[m].id for m in cluster.members], "scores": scores}
+            row = {"kept": records[cluster.kept].written_id, "members": [records[m].written_id for m in cluster.members], "scores": scores}
             out.write(json_line(row))
     print(f"{len(records)} documents, {len(found.clusters)} clusters, {len(found.dropped)} duplicates", file=sys.stderr)
     return EXIT_OK
@@ -242,7 +248,7 @@ def cmd_chrome_strip(args: argparse.Namespace) -> int:
     stripped = _strip(model, records, CleanOptions(num_threads=args.threads))
     with _output_stream(args.output) as out:
         for record, (text, removed) in zip(records, stripped):
-            out.write(json_line({"id": record.id, "text": text, "removed": [list(r) for r in removed]}))
+            out.write(json_line({"id": record.written_id, "text": text, "removed": [list(r) for r in removed]}))
     return EXIT_OK
 
 
@@ -287,16 +293,31 @@ def cmd_chrome_tune(args: argparse.Namespace) -> int:
 
 def cmd_align(args: argparse.Namespace) -> int:
     """The passages two text files share: one JSON line per passage with its spans in A and B
-    (str indices) and score, then the share of each file covered."""
+    (str indices) and score, then the share of each file covered. A file that is not UTF-8
+    text is named with its line (--on-error decides whether that stops the command)."""
     from .alignment import align, covered
 
-    texts = []
+    texts, skipped = [], []
     for name in (args.a, args.b):
         try:
-            with open(name, encoding="utf-8", newline="") as handle:  # spans index the file's own text
-                texts.append(handle.read())
-        except (OSError, UnicodeDecodeError) as error:
-            raise InputError(f"{name}: cannot read as UTF-8 text ({error})") from None
+            with open(name, "rb") as handle:
+                data = handle.read()
+        except OSError as error:
+            raise InputError(f"{name}: cannot read: {error.strerror or error}") from None
+        try:
+            texts.append(data.decode("utf-8"))  # spans index the file's own text (no newline translation)
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+            column = error.start - (data.rfind(b"\n", 0, error.start) + 1)
+            problem = f"{name}:{line}: not UTF-8 text: invalid UTF-8 at byte {column} of the line"
+            if args.on_error == "fail":
+                raise InputError(problem) from None
+            print(f"neardup: skipped {problem}", file=sys.stderr)
+            skipped.append(problem)
+    if skipped:
+        # Nothing to align: the one line says which input was not read, and why.
+        print(json.dumps({"passages": 0, "skipped": skipped}, ensure_ascii=False))
+        return EXIT_OK
     a, b = texts
     passages = align(a, b)
     for p in passages:
@@ -337,6 +358,24 @@ def _count(text: str) -> int:
     return value
 
 
+def _int_in(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: an int in [low, high], so that a value the library refuses is a usage
+    error before any input is read (not an error after a pass over the corpus)."""
+
+    def parse(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be in [{low:,}, {high:,}], got {value:,}")
+        return value
+
+    return parse
+
+
+_num_perm = _int_in(1, MAX_NUM_PERM)
+_threads = _int_in(1, MAX_THREADS)
+_ngram = _int_in(1, (1 << 32) - 1)
+
+
 def _unit_float(text: str) -> float:
     value = float(text)
     if not 0.0 < value <= 1.0:
@@ -357,10 +396,10 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output folder (created if missing)")
     clean.add_argument("--threshold", type=_unit_float, default=0.8, help="containment of the smaller document's shingles in the larger's for a duplicate (default: 0.8)")
     clean.add_argument("--min-evidence", type=_count, default=MIN_EVIDENCE_SHINGLES, help=MIN_EVIDENCE_HELP)
-    clean.add_argument("--num-perm", type=_positive_int, default=128, help="MinHash permutations (default: 128)")
-    clean.add_argument("--ngram", type=_positive_int, default=5, help="word n-gram size of the shingles (default: 5)")
+    clean.add_argument("--num-perm", type=_num_perm, default=128, help="MinHash permutations (default: 128)")
+    clean.add_argument("--ngram", type=_ngram, default=5, help="word n-gram size of the shingles (default: 5)")
     clean.add_argument("--batch-size", type=_positive_int, default=512, help="documents per batch (default: 512)")
-    clean.add_argument("--threads", type=_positive_int, default=None, help="worker threads (default: all cores)")
+    clean.add_argument("--threads", type=_threads, default=None, help="worker threads (default: all cores)")
     clean.add_argument("--no-repeats", action="store_true", help="keep passages repeated inside a page")
     clean.add_argument("--no-chrome", action="store_true", help="do not learn or strip site chrome")
     clean.add_argument("--no-dedup", action="store_true", help="do not look for duplicate documents")
@@ -376,9 +415,9 @@ def build_parser() -> argparse.ArgumentParser:
     dups.add_argument("--measure", choices=("containment", "jaccard"), default="containment", help="similarity measure (default: containment)")
     dups.add_argument("--min-evidence", type=_count, default=MIN_EVIDENCE_SHINGLES, help=MIN_EVIDENCE_HELP)
     dups.add_argument("--keep", choices=("longest", "earliest", "most_complete"), default="longest", help="which copy each cluster keeps (default: longest)")
-    dups.add_argument("--num-perm", type=_positive_int, default=128, help="MinHash permutations (default: 128)")
-    dups.add_argument("--ngram", type=_positive_int, default=5, help="word n-gram size (default: 5)")
-    dups.add_argument("--threads", type=_positive_int, default=None, help="worker threads (default: all cores)")
+    dups.add_argument("--num-perm", type=_num_perm, default=128, help="MinHash permutations (default: 128)")
+    dups.add_argument("--ngram", type=_ngram, default=5, help="word n-gram size (default: 5)")
+    dups.add_argument("--threads", type=_threads, default=None, help="worker threads (default: all cores)")
     dups.set_defaults(run=cmd_dups)
 
     chrome = commands.add_parser("chrome", help="learn or strip site chrome", description="Learn each site's chrome (learn) or strip it with a saved model (strip).")
@@ -388,20 +427,20 @@ def build_parser() -> argparse.ArgumentParser:
     learn.add_argument("-m", "--model", required=True, metavar="MODEL.json", help="where to save the model")
     add_chrome_arguments(learn)
     learn.add_argument("--update", action="store_true", help="add to the model at --model instead of starting afresh")
-    learn.add_argument("--threads", type=_positive_int, default=None, help="worker threads (default: all cores)")
+    learn.add_argument("--threads", type=_threads, default=None, help="worker threads (default: all cores)")
     learn.set_defaults(run=cmd_chrome_learn)
     strip = chrome_commands.add_parser("strip", help="strip chrome with a saved model", description=cmd_chrome_strip.__doc__)
     add_input_arguments(strip)
     strip.add_argument("-m", "--model", required=True, metavar="MODEL.json", help="a model saved by `neardup chrome learn`")
     strip.add_argument("-o", "--output", metavar="FILE", help="write JSONL here (default: stdout)")
-    strip.add_argument("--threads", type=_positive_int, default=None, help="worker threads (default: all cores)")
+    strip.add_argument("--threads", type=_threads, default=None, help="worker threads (default: all cores)")
     strip.set_defaults(run=cmd_chrome_strip)
     tune_cmd = chrome_commands.add_parser("tune", help="choose chrome parameters on labelled pages", description=cmd_chrome_tune.__doc__)
     add_input_arguments(tune_cmd)
     tune_cmd.add_argument("-o", "--output", required=True, metavar="PARAMS.json", help="where to save the chosen parameters")
     tune_cmd.add_argument("--labels-field", default="line_is_body", help="field holding one boolean per line, true for body (default: line_is_body)")
     tune_cmd.add_argument("--group-field", help="field naming each page's group (a labelled set): the choice is best on average over the groups")
-    tune_cmd.add_argument("--threads", type=_positive_int, default=None, help="worker threads (default: all cores)")
+    tune_cmd.add_argument("--threads", type=_threads, default=None, help="worker threads (default: all cores)")
     tune_cmd.set_defaults(run=cmd_chrome_tune)
 
     sc = commands.add_parser("spark-clean", help="the clean job on Apache Spark (neardup[spark])", description=cmd_spark_clean.__doc__)
@@ -421,6 +460,13 @@ def build_parser() -> argparse.ArgumentParser:
     align_cmd = commands.add_parser("align", help="the passages two text files share", description=cmd_align.__doc__)
     align_cmd.add_argument("a", metavar="A", help="a UTF-8 text file")
     align_cmd.add_argument("b", metavar="B", help="a UTF-8 text file")
+    align_cmd.add_argument(
+        "--on-error",
+        choices=("fail", "skip"),
+        default="fail",
+        help="an input that is not UTF-8 text: stop with an error naming its file and line (fail, default), or report it "
+        "and write {\"passages\": 0, \"skipped\": [...]} (skip)",
+    )
     align_cmd.set_defaults(run=cmd_align)
     from ._index_cli import add_index_parser
 

@@ -740,6 +740,8 @@ def find_duplicates(
     """
     if not callable(keep) and (not isinstance(keep, str) or keep not in KEEP_POLICIES):
         raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)} or a function, got {keep!r}")
+    if callable(keep):
+        _check_keep_function(keep)
     verified = verify_duplicates(
         docs,
         threshold,
@@ -1116,3 +1118,18 @@ def _collision_candidates(candidates: np.ndarray, odd: np.ndarray) -> np.ndarray
                 if other != member:
                     extra.add((min(member, other), max(member, other)))
     return np.array(sorted(extra), dtype=np.int64).reshape(-1, 2)
+
+
+def _check_keep_function(keep: Callable[..., Any]) -> None:
+    """Refuse, before any work, a keep function that cannot be called with one cluster (its
+    result can only be checked once the clusters are known)."""
+    import inspect
+
+    try:
+        signature = inspect.signature(keep)
+    except (TypeError, ValueError):  # a builtin without a signature: its call will tell
+        return
+    try:
+        signature.bind([0, 1])
+    except TypeError as error:
+        raise TypeError(f"keep must be a function of one argument (a cluster's list of document indices): {error}") from None

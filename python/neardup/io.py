@@ -19,9 +19,11 @@ import datetime
 import errno
 import gzip
 import io
+import itertools
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import sys
@@ -57,6 +59,11 @@ OVERSIZE_POLICIES = ("refuse", "skip", "truncate")
 
 JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
 
+#: How text outputs encode what UTF-8 cannot: a lone surrogate (a file name that is not UTF-8,
+#: as Python decodes it, say) becomes ``\udXXX``, in a JSON string the very escape of it, so
+#: that writing never fails on text neardup accepted.
+OUTPUT_ERRORS = "backslashreplace"
+
 
 class InputError(ValueError):
     """A record that cannot be read; the message names the file, the line and the problem."""
@@ -91,6 +98,9 @@ class Record:
 
     #: Position in the whole input, from 0: decisions come out in this order.
     index: int
+    #: The id as text (a string id itself, a number's or a boolean's ``str``): what the index,
+    #: the report and messages show. Identity is this text with the id's type (``1`` is not
+    #: ``"1"``; see :attr:`written_id`).
     id: str
     text: str | None
     site: str | None = None
@@ -107,6 +117,14 @@ class Record:
     #: the spans of it that were cut, ``(start, end, reason)``; empty when nothing was cut.
     original: str | None = None
     truncated: list[tuple[int, int, str]] = field(default_factory=list)
+    #: The id as read, with its JSON type (``1`` and ``"1"`` are two ids): what the JSONL
+    #: outputs write. None means the same as :attr:`id` (an id given as text, or made up).
+    id_value: Any = None
+
+    @property
+    def written_id(self) -> Any:
+        """The id as the JSONL outputs write it: the input's value, with its type."""
+        return self.id if self.id_value is None else self.id_value
 
 
 @dataclass(frozen=True)
@@ -128,6 +146,78 @@ def site_of(site: object, url: object) -> str | None:
             return None
         if host:
             return host[4:] if host.startswith("www.") else host
+    return None
+
+
+#: The deepest nesting of arrays and objects a JSONL record may have (the record itself is
+#: level 1). Deeper is an unreadable record, refused before parsing: Python's json parses
+#: (and writes) nested values recursively, and a record ~1,000 levels deep would end the
+#: run with a RecursionError. 256 leaves json room under the interpreter's default limit of
+#: 1,000 frames, for parsing and for writing the record back; no real record comes near it.
+MAX_DEPTH = 256
+
+# A JSON string literal (the parser's own rule: from a quote to the next unescaped quote).
+_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def nesting_depth(line: str) -> int:
+    """The deepest nesting of arrays and objects in the JSON text ``line``, as the parser
+    meets it: brackets inside strings do not count, nor does anything after a string that is
+    never closed (the parser stops there). Linear time, no recursion."""
+    outside = _JSON_STRING.sub("", line)
+    unclosed = outside.find('"')
+    if unclosed >= 0:
+        outside = outside[:unclosed]
+    brackets = _NOT_BRACKETS.sub("", outside)
+    return max(itertools.accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
+
+
+def parse_json_line(line: str) -> tuple[Any, str | None]:
+    """The value of one JSONL line, or why it cannot be read: ``(value, None)`` or
+    ``(None, problem)``. Nesting deeper than :data:`MAX_DEPTH` and integers longer than
+    Python converts (``sys.get_int_max_str_digits()``, 4,300 digits by default) are
+    problems of the record, like malformed JSON; nothing is raised."""
+    # Counting brackets is enough for nearly every line; only a line with many is walked.
+    if line.count("[") + line.count("{") > MAX_DEPTH and (depth := nesting_depth(line)) > MAX_DEPTH:
+        return None, f"nested too deeply: {depth:,} levels of arrays and objects, more than the limit of {MAX_DEPTH}"
+    try:
+        return json.loads(line), None
+    except json.JSONDecodeError as error:
+        # Some of json's messages end in " at" ("Invalid control character at").
+        where = f"column {error.pos + 1}" + (" (the end of the line)" if error.pos >= len(line) else "")
+        return None, f"malformed JSON: {error.msg.removesuffix(' at')} at {where}"
+    except ValueError as error:
+        # json converts integer literals with int(), which refuses more digits than the
+        # interpreter's limit (a guard against quadratic conversions), with a ValueError.
+        if "integer string conversion" not in str(error):
+            raise
+        return None, f"an integer of more than {sys.get_int_max_str_digits():,} digits (the limit of Python's integer conversion)"
+    except RecursionError:
+        # Only if the interpreter's stack is already deep (an embedding application's).
+        return None, "nested too deeply for the interpreter's recursion limit"
+
+
+def _surrogate_problem(what: str, value: str) -> str | None:
+    """Why ``value`` cannot be accepted as ``what`` (a lone surrogate: not Unicode text), or None."""
+    found = _LONE_SURROGATE.search(value)
+    if found is None:
+        return None
+    return f"{what}: lone surrogate U+{ord(found.group()):04X} at index {found.start()} (not valid Unicode text)"
+
+
+def _id_problem(name: str, value: Any) -> str | None:
+    """Why ``value`` cannot be a record's id (field ``name``), or None. An id is a string, a
+    number or a boolean (kept with its type); not an array or object, not NaN or infinity
+    (JSON has none), not text with a lone surrogate."""
+    if isinstance(value, str):
+        return _surrogate_problem(f"id field {name!r}", value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"id field {name!r} is {'NaN' if math.isnan(value) else 'infinite'}, expected a string or a finite number"
+    if isinstance(value, (list, tuple, dict)):
+        return f"id field {name!r} is {'an object' if isinstance(value, dict) else 'an array'}, expected a string or a number"
     return None
 
 
@@ -224,7 +314,12 @@ class RecordReader:
     """Reads records from the given inputs, in order, numbering them from 0.
 
     Records that cannot be read carry an ``error`` (or raise :class:`InputError` with
-    ``on_error="fail"``). Duplicate ids are an error too: decisions are keyed by id.
+    ``on_error="fail"``): malformed JSON, nesting deeper than :data:`MAX_DEPTH`, an integer
+    longer than Python converts, a missing or non-string text, an id that is an array, an
+    object, NaN or infinity, a lone surrogate in the text, the id, the site or the url. Duplicate
+    ids are an error too: decisions are keyed by id. An id keeps its JSON type (``1`` and
+    ``"1"`` are two ids, :attr:`Record.written_id`); with ``ids_as_text`` (for an index, whose
+    ids are text) they are one, and the second is a duplicate.
 
     Size limits: a text longer than ``max_chars``, or with a line (characters between two line
     feeds) longer than ``max_line_chars`` (None: no line limit), is refused with an error naming
@@ -244,6 +339,7 @@ class RecordReader:
         max_line_chars: int | None = DEFAULT_MAX_LINE_CHARS,
         oversize: str = "refuse",
         stdin: IO[bytes] | None = None,
+        ids_as_text: bool = False,
     ) -> None:
         if not isinstance(on_error, str) or on_error not in ("fail", "skip"):
             raise ValueError(f"on_error must be 'fail' or 'skip', got {on_error!r}")
@@ -262,8 +358,12 @@ class RecordReader:
         self.max_chars = max_chars
         self.max_line_chars = max_line_chars
         self.oversize = oversize
+        self.ids_as_text = ids_as_text
         self._stdin = stdin
         self._stdin_spool: IO[bytes] | None = None
+        #: The line of a JSONL input being read: a truncated or corrupt file is named with
+        #: the line where its data ends.
+        self._line, self._line_input = 0, False
 
     def __iter__(self) -> Iterator[Record]:
         # One pass over the corpus; callers make several, each with its own ``seen``. Within
@@ -271,19 +371,27 @@ class RecordReader:
         # given twice reads as the same records, with the same sources, again, and would be
         # decided twice. Sounder than refusing equal paths up front: the rule decisions rely
         # on (one id, one decision) then holds however the inputs are named, with no second rule.
-        seen: dict[str, str] = {}
+        # Ids are keyed with their type: 1 and "1" (or true and "True") are two ids, as they
+        # are two values in the JSONL outputs, which write each id as read; with
+        # ``ids_as_text`` (an index keeps ids as text) they are one.
+        seen: dict[tuple[bool, str], tuple[str, Any]] = {}
         index = 0
         for spec in self.inputs:
             for record in self._read(spec):
                 record.index = index
                 index += 1
                 if record.error is None:
-                    first = seen.get(record.id)
+                    written = record.written_id
+                    key = (self.ids_as_text or isinstance(written, str), record.id)
+                    first = seen.get(key)
                     if first is None:
-                        seen[record.id] = record.source
+                        seen[key] = (record.source, written)
                     else:
-                        again = ": the same input is given twice" if first == record.source else ""
-                        record.error = f"duplicate id {record.id!r} (first seen at {first}{again})"
+                        where, before = first
+                        again = ": the same input is given twice" if where == record.source else ""
+                        if type(before) is not type(written):
+                            again = f", as {before!r}" + (": the index keeps ids as text" if self.ids_as_text else "")
+                        record.error = f"duplicate id {record.id!r} (first seen at {where}{again})"
                         record.text = None
                 fatal = self.on_error == "fail" and not (record.oversized and self.oversize == "skip")
                 if record.error is not None and fatal:
@@ -296,21 +404,27 @@ class RecordReader:
             self._stdin_spool = None
 
     def _read(self, spec: str) -> Iterator[Record]:
+        self._line, self._line_input = 0, False
         try:
             yield from self._read_kind(spec)
         except _Corrupt as error:
-            raise InputError(f"{spec}: {error}") from None
+            raise InputError(f"{self._where(spec)}: {error}") from None
         except EOFError:  # gzip's word for a file cut short
-            raise InputError(f"{spec}: truncated: the file ends before the end of its gzip data") from None
+            raise InputError(f"{self._where(spec)}: truncated: the file ends before the end of its gzip data") from None
         except zlib.error as error:
-            raise InputError(f"{spec}: corrupt gzip data ({error})") from None
+            raise InputError(f"{self._where(spec)}: corrupt gzip data ({error})") from None
         except OSError as error:
             if isinstance(error, OutputError):
                 raise
             if isinstance(error, gzip.BadGzipFile):
-                raise InputError(f"{spec}: corrupt gzip data ({error})") from None
+                raise InputError(f"{self._where(spec)}: corrupt gzip data ({error})") from None
             # An input that vanished, lost its permissions or fails to read mid-way.
-            raise InputError(f"{spec}: cannot read: {_explain(error)}") from None
+            raise InputError(f"{self._where(spec)}: cannot read: {_explain(error)}") from None
+
+    def _where(self, spec: str) -> str:
+        """``spec:LINE`` for the line of a JSONL input being read when it failed (the line
+        after the last one read), ``spec`` for other inputs and failures before any line."""
+        return f"{spec}:{self._line + 1}" if self._line_input else spec
 
     def _read_kind(self, spec: str) -> Iterator[Record]:
         kind = input_kind(spec)
@@ -355,11 +469,27 @@ class RecordReader:
 
     def _make(self, source: str, default_id: str, obj: dict[str, Any]) -> Record:
         f = self.fields
-        raw_id = obj.get(f.id, default_id)
-        record = Record(index=-1, id=str(raw_id) if raw_id is not None else default_id, text=None, source=source)
-        record.url = obj.get(f.url) if isinstance(obj.get(f.url), str) else None
-        record.site = site_of(obj.get(f.site), record.url)
+        record = Record(index=-1, id=default_id, text=None, source=source)
         record.extra = {k: v for k, v in obj.items() if k not in (f.id, f.text)}
+        raw_id = obj.get(f.id)
+        if raw_id is not None:
+            problem = _id_problem(f.id, raw_id)
+            if problem:
+                record.error = problem
+                return record
+            record.id = raw_id if isinstance(raw_id, str) else str(raw_id)
+            record.id_value = raw_id
+        # The id, the site and the url reach the core, the index, the report and Parquet
+        # output, none of which can hold a lone surrogate: refused here, with the record's
+        # line, as one in the text is. (Other fields are written back as read, escaped.)
+        url = obj.get(f.url)
+        for name, value in ((f.site, obj.get(f.site)), (f.url, url)):
+            problem = _surrogate_problem(f"{name} field {name!r}", value) if isinstance(value, str) else None
+            if problem:
+                record.error = problem
+                return record
+        record.url = url if isinstance(url, str) else None
+        record.site = site_of(obj.get(f.site), record.url)
         if f.text not in obj:
             record.error = f"missing text field {f.text!r}"
             return record
@@ -390,7 +520,9 @@ class RecordReader:
 
     def _read_jsonl(self, stream: IO[bytes], name: str) -> Iterator[Record]:
         stem = Path(name).name
+        self._line, self._line_input = 0, True
         for line_number, raw in enumerate(stream, start=1):
+            self._line = line_number
             if not raw.strip():
                 continue
             source = f"{name}:{line_number}"
@@ -402,13 +534,9 @@ class RecordReader:
                 continue
             # Without its line ending: else an error at the end of the line is placed on the next.
             line = line.removesuffix("\n").removesuffix("\r")
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as error:
-                # Some of json's messages end in " at" ("Invalid control character at").
-                where = f"column {error.pos + 1}" + (" (the end of the line)" if error.pos >= len(line) else "")
-                message = f"malformed JSON: {error.msg.removesuffix(' at')} at {where}"
-                yield Record(-1, default_id, None, source=source, error=message)
+            obj, problem = parse_json_line(line)
+            if problem is not None:
+                yield Record(-1, default_id, None, source=source, error=problem)
                 continue
             if not isinstance(obj, dict):
                 yield Record(-1, default_id, None, source=source, error=f"expected a JSON object, got {type(obj).__name__}")
@@ -429,6 +557,10 @@ class RecordReader:
             )
         for path in texts:
             record = Record(-1, path.stem, None, source=str(path))
+            if _LONE_SURROGATE.search(path.stem):  # bytes that are not UTF-8, as Python decodes file names
+                record.error = "the file name (the id) is not valid UTF-8"
+                yield record
+                continue
             try:
                 text = path.read_bytes().decode("utf-8")
             except UnicodeDecodeError as error:
@@ -459,16 +591,17 @@ class RecordReader:
 
 
 def open_output(path: str | os.PathLike[str], *, atomic: bool = False) -> _GuardedFile:
-    """Open the output file ``path`` for writing text (UTF-8); errors opening or writing it
-    raise :class:`OutputError` naming it. ``atomic``: write a temporary file beside it and
-    move it into place when closed after success (a failed run leaves ``path`` as it was);
-    a path that is not a regular file (a device, a pipe) is written directly."""
+    """Open the output file ``path`` for writing text (UTF-8, with :data:`OUTPUT_ERRORS`);
+    errors opening or writing it raise :class:`OutputError` naming it. ``atomic``: write a
+    temporary file beside it and move it into place when closed after success (a failed run
+    leaves ``path`` as it was); a path that is not a regular file (a device, a pipe) is
+    written directly."""
     target = Path(path)
     try:
         if atomic and (not target.exists() or target.is_file()):
             temporary = target.with_name(f".{target.name}.neardup-{os.getpid()}.tmp")
-            return _GuardedFile(open(temporary, "w", encoding="utf-8"), target, temporary)
-        return _GuardedFile(open(target, "w", encoding="utf-8"), target)
+            return _GuardedFile(open(temporary, "w", encoding="utf-8", errors=OUTPUT_ERRORS), target, temporary)
+        return _GuardedFile(open(target, "w", encoding="utf-8", errors=OUTPUT_ERRORS), target)
     except OSError as error:
         raise output_error(path, error) from None
 
@@ -732,11 +865,12 @@ class AtomicOutputDir:
         return self.staging / name
 
     def open(self, name: str, mode: str = "w") -> _GuardedFile:
-        """Open the staged output file ``name`` for writing (text modes as UTF-8); errors
-        writing it raise :class:`OutputError` naming ``outdir/name``."""
+        """Open the staged output file ``name`` for writing (text modes as UTF-8, with
+        :data:`OUTPUT_ERRORS`); errors writing it raise :class:`OutputError` naming
+        ``outdir/name``."""
         staged = self.path(name)
         try:
-            handle = open(staged, mode, encoding=None if "b" in mode else "utf-8")
+            handle = open(staged, mode, encoding=None if "b" in mode else "utf-8", errors=None if "b" in mode else OUTPUT_ERRORS)
         except OSError as error:
             self.check()
             raise output_error(self.outdir / name, error) from None
@@ -825,9 +959,10 @@ def _finite(value: Any) -> Any:
 
 
 def json_line(value: Any) -> str:
-    """``value`` as one line of strict JSON (UTF-8 text kept as is, newline at the end).
-    NaN and ±infinity become null: the NaN token of Python's json is not JSON, and most
-    readers (JavaScript, jq, Spark) refuse it. Values JSON has no type for: :func:`_as_json`."""
+    """``value`` as one line of strict JSON (UTF-8 text kept as is, newline at the end; a lone
+    surrogate, which UTF-8 cannot encode, as its ``\\udXXX`` escape). NaN and ±infinity
+    become null: the NaN token of Python's json is not JSON, and most readers (JavaScript,
+    jq, Spark) refuse it. Values JSON has no type for: :func:`_as_json`."""
     try:
         line = json.dumps(value, ensure_ascii=False, allow_nan=False, default=_as_json)
     except ValueError:  # a NaN or infinity; rare, so the walk is paid only then
@@ -835,4 +970,9 @@ def json_line(value: Any) -> str:
     for raw, escaped in _LINE_BREAKS.items():
         if raw in line:
             line = line.replace(raw, escaped)
+    if not line.isascii() and _LONE_SURROGATE.search(line):
+        # A lone surrogate (read from a \udXXX escape of a field neardup does not use, or a
+        # file name that is not UTF-8) cannot be encoded as UTF-8: written as the JSON escape
+        # it was read from. Outside strings JSON text is ASCII, so this touches strings only.
+        line = _LONE_SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", line)
     return line + "\n"

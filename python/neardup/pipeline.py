@@ -136,6 +136,8 @@ class _Doc:
     id: str
     site: str | None
     length: int
+    #: The id as the JSONL outputs write it (Record.written_id).
+    written_id: Any = None
     spool_offset: int = -1
     cleaned_length: int = 0
     shingles: int = 0
@@ -420,6 +422,7 @@ def clean(
     what it held before and the run can simply be repeated.
     """
     options = options or CleanOptions()
+    _check_options(options)
     started = time.perf_counter()
     parquet_out = all(spec != "-" and input_kind(spec) == "parquet" for spec in reader.inputs)
     try:
@@ -439,6 +442,22 @@ def clean(
     finally:
         reader.close()
     return summary
+
+
+def _check_options(options: CleanOptions) -> None:
+    """Refuse bad settings before the corpus is read: each would otherwise be found by the
+    stage that uses it, a pass over the corpus later."""
+    from ._reference.dedup import check_num_perm
+    from ._reference.text import check_shingle_args, check_threads
+
+    check_num_perm(options.num_perm)
+    check_shingle_args(options.ngram, "word", 0)
+    check_threads(options.num_threads)
+    threshold, batch = options.threshold, options.batch_size
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 < threshold <= 1.0:
+        raise ValueError(f"threshold must be a number in (0.0, 1.0], got {threshold!r}")
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise ValueError(f"batch_size must be an int >= 1, got {batch!r}")
 
 
 def _run(
@@ -473,7 +492,7 @@ def _run(
         if options.dedup:
             signatures.append(minhash(shingled, num_perm=options.num_perm, seed=MINHASH_SEED, num_threads=threads).values)
         for position, (record, (cleaned, removed)) in enumerate(zip(readable, results)):
-            doc = _Doc(record.index, record.id, record.site, len(record.text or ""))
+            doc = _Doc(record.index, record.id, record.site, len(record.text or ""), record.written_id)
             doc.spool_offset = spool.write(cleaned)
             doc.cleaned_length = len(cleaned)
             doc.removed = removed
@@ -706,7 +725,7 @@ def _write(
     try:
         with out.open("decisions.jsonl") as decisions_file:
             for record in progress(same.read(), desc="write"):
-                row: dict[str, Any] = {"id": record.id, "action": "", "reason": "", "duplicate_of": None, "score": None, "removed": []}
+                row: dict[str, Any] = {"id": record.written_id, "action": "", "reason": "", "duplicate_of": None, "score": None, "removed": []}
                 position = position_of.get(record.index)
                 if (record.index not in skipped) if record.text is None else (position is None or docs[position].id != record.id):
                     same.changed()  # (a change the digest at the end of the pass would tell too late)
@@ -732,7 +751,7 @@ def _write(
                     kept_doc = docs[kept_node]
                     cut = CutText(record.text, list(doc.removed))
                     spans = dropped_spans(record.text, cut, spool.read(kept_doc.spool_offset), bool(outcome.wraps[position]), kept_doc.id)
-                    row.update(action="dropped", duplicate_of=kept_doc.id, score=round(float(outcome.score[position]), 6), reason=reason(position))
+                    row.update(action="dropped", duplicate_of=kept_doc.written_id, score=round(float(outcome.score[position]), 6), reason=reason(position))
                     row["removed"] = [[s, e, why] for s, e, why in spans]
                     if len(examples) < options.examples:
                         examples.append(_pair_example(record, spans, kept_doc, spool))
@@ -748,7 +767,8 @@ def _write(
                         parts.append(why)
                     row.update(action="changed" if removed or record.truncated else "kept", reason="; ".join(parts) or "unique")
                     # Under the input's own field names, every other field as it was.
-                    kept = {id_field: record.id, text_field: cleaned, **record.extra}
+                    # (documents.parquet has ids as text; JSONL writes each id as read.)
+                    kept = {id_field: record.id if parquet_out else record.written_id, text_field: cleaned, **record.extra}
                     kept_rows.append(kept)
                     flush_kept()
                     share = sum(e - s for s, e, _ in removed) / max(len(record.text), 1)

@@ -132,18 +132,57 @@ class _Signer:
         np.minimum.at(out, bins, v // k)
         filled = np.zeros(self.num_perm, dtype=bool)
         filled[bins] = True
-        original = out.copy()
-        for j in np.flatnonzero(~filled).tolist():
-            donor = None
-            for t in range(1, 64 * self.num_perm + 1):
-                candidate = fmix64_int(self.dkey ^ (j << 32 | t)) % self.num_perm
-                if filled[candidate]:
-                    donor = candidate
-                    break
-            if donor is None:
-                donor = next((j + s) % self.num_perm for s in range(1, self.num_perm) if filled[(j + s) % self.num_perm])
-            out[j] = original[donor]
+        return densify(self.dkey, filled, out)
+
+
+# Probes computed at once by densify (rows x attempts): bounds its temporary arrays.
+_PROBES_AT_ONCE = 1 << 20
+
+
+def densify(dkey: int, filled: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Fill the empty bins of an OPH signature ``out`` (``filled[j]`` False) by optimal
+    densification, as specified above: bin ``j`` copies the first originally filled bin among
+    ``fmix64(dkey ^ (j << 32 | t)) % k`` for ``t = 1, 2, ...``, else, after ``64 k`` misses,
+    the first filled bin after ``j`` cyclically. Returns ``out``.
+
+    The specification's values; the work is the core's (rust/minhash.rs ``densify``): when
+    every filled bin holds one value (one shingle) every donor gives it and nothing is probed;
+    otherwise the probes of all empty bins run as numpy arrays, a block of attempts at a time,
+    and a bin is settled at its first hit."""
+    k = len(out)
+    donors = np.flatnonzero(filled)
+    if len(donors) == 0:
         return out
+    if (out[donors] == out[donors[0]]).all():
+        out[:] = out[donors[0]]
+        return out
+    original = out.copy()
+    pending = np.flatnonzero(~filled).astype(np.uint64)
+    base = _U64(dkey) ^ (pending << _U64(32))  # t <= 64 k < 2**32: `| t` is `^ t`
+    max_attempts = 64 * k
+    # A bin needs k / f attempts on average: a block of about twice that settles most bins.
+    block = min(max(8, 2 * k // len(donors)), max_attempts)
+    t = 1
+    while len(pending) and t <= max_attempts:
+        width = min(block, max_attempts - t + 1)
+        rows = max(1, _PROBES_AT_ONCE // width)
+        settled = np.zeros(len(pending), dtype=bool)
+        for start in range(0, len(pending), rows):
+            attempts = _U64(t) + np.arange(width, dtype=np.uint64)
+            candidates = fmix64(base[start : start + rows, None] ^ attempts[None, :]) % _U64(k)
+            hits = filled[candidates.astype(np.intp)]
+            found = hits.any(axis=1)
+            first = hits.argmax(axis=1)
+            chosen = candidates[np.arange(len(first)), first].astype(np.intp)
+            where = pending[start : start + rows].astype(np.intp)
+            out[where[found]] = original[chosen[found]]
+            settled[start : start + rows] = found
+        pending, base = pending[~settled], base[~settled]
+        t += width
+    for j in pending.astype(np.intp).tolist():  # 64 k misses (probability below e**-64)
+        donor = next((j + s) % k for s in range(1, k) if filled[(j + s) % k])
+        out[j] = original[donor]
+    return out
 
 
 def _as_u64(values) -> np.ndarray:
