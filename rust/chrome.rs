@@ -506,7 +506,7 @@ impl Default for Params {
             template_permille: 300,
             inner_permille: 500,
             shape_permille: 300,
-            penalty: 300,
+            penalty: 200,
             small_penalty: 20,
             cross_sites: 3,
             title_lines: 3,

@@ -139,7 +139,7 @@ class ChromeModel:
         template_permille: int = 300,
         inner_permille: int = 500,
         shape_permille: int = 300,
-        penalty: int = 300,
+        penalty: int = 200,
         cross_sites: int = 3,
         title_lines: int = 3,
         decay_chars: int = 3000,
