@@ -20,6 +20,7 @@
 //!   failed attempts (probability below e^-64), the first filled bin after `j`, cyclically.
 //! * An empty shingle set gives `u64::MAX` in every position, in every scheme.
 
+use crate::simd::{self, SimdPath};
 use crate::Error;
 
 /// Upper bound of `num_perm`, so that OPH's `j << 32 | t` packing and memory stay in range.
@@ -141,14 +142,15 @@ impl MinHasher {
         if shingles.is_empty() {
             return;
         }
+        let path = simd::current();
         match self.scheme {
             Scheme::Classic => {
-                mix_in_place(shingles, 0);
-                classic_min(shingles, &self.a, &self.b, out);
+                mix_in_place(path, shingles, 0);
+                classic_min(path, shingles, &self.a, &self.b, out);
             }
             Scheme::Oph => {
-                mix_in_place(shingles, self.key);
-                self.oph_from_mixed(shingles.iter().copied(), out);
+                mix_in_place(path, shingles, self.key);
+                self.oph_from_mixed(path, shingles.iter().copied(), out);
             }
         }
     }
@@ -173,7 +175,7 @@ impl MinHasher {
     }
 
     /// OPH from the mixed values `v = fmix64(x ^ key)` of a non-empty shingle set.
-    fn oph_from_mixed(&self, mixed: impl Iterator<Item = u64>, out: &mut [u64]) {
+    fn oph_from_mixed(&self, path: SimdPath, mixed: impl Iterator<Item = u64>, out: &mut [u64]) {
         let k = self.num_perm as u64;
         let mut filled = vec![false; self.num_perm];
         if k.is_power_of_two() {
@@ -197,7 +199,7 @@ impl MinHasher {
                 }
             }
         }
-        densify(self.dkey, &filled, out);
+        densify_on(path, self.dkey, &filled, out);
     }
 }
 
@@ -216,6 +218,11 @@ impl MinHasher {
 /// directly. Measured (dev build, one document of two shingles, `k = 65536`, about `2^31`
 /// probes): 4.9 s of CPU probe by probe, 0.74 s eight at a time.
 pub fn densify(dkey: u64, filled: &[bool], out: &mut [u64]) {
+    densify_on(simd::current(), dkey, filled, out)
+}
+
+/// [`densify`] on a given SIMD path (one the CPU can run).
+fn densify_on(path: SimdPath, dkey: u64, filled: &[bool], out: &mut [u64]) {
     let k = out.len();
     let mut donors = (0..k).filter(|&i| filled[i]);
     let Some(first) = donors.next() else {
@@ -238,7 +245,7 @@ pub fn densify(dkey: u64, filled: &[bool], out: &mut [u64]) {
         if filled[j] {
             continue;
         }
-        let donor = first_probe_hit(dkey, j as u64, &reducer, &bits, few)
+        let donor = first_probe_hit(path, dkey, j as u64, &reducer, &bits, few)
             .unwrap_or_else(|| (1..k).map(|s| (j + s) % k).find(|&i| filled[i]).unwrap_or(j));
         out[j] = original[donor];
     }
@@ -280,18 +287,23 @@ const FEW_DONORS: usize = 8;
 
 /// The donor of empty bin `j`: the first probe `t = 1 ..= 64 k` landing on a set bit of
 /// `bits` (`few`: the filled bins when there are at most [`FEW_DONORS`], else empty), or None.
-/// Eight probes at a time with AVX-512 where the CPU has it and `k` is a power of two (the
-/// remainder is then a mask); the same first hit on every path.
-fn first_probe_hit(dkey: u64, j: u64, reducer: &Reducer, bits: &[u64], few: &[u64]) -> Option<usize> {
+/// Eight probes at a time on the AVX-512 path when `k` is a power of two (the remainder is
+/// then a mask); the same first hit on every path.
+fn first_probe_hit(
+    path: SimdPath,
+    dkey: u64,
+    j: u64,
+    reducer: &Reducer,
+    bits: &[u64],
+    few: &[u64],
+) -> Option<usize> {
     #[cfg(target_arch = "x86_64")]
-    if reducer.power_of_two
-        && std::arch::is_x86_feature_detected!("avx512f")
-        && std::arch::is_x86_feature_detected!("avx512dq")
-    {
-        // SAFETY: the CPU has the features the function is compiled for; `bits` covers every
-        // bin below `k` (it has `k.div_ceil(64)` words).
+    if reducer.power_of_two && path == SimdPath::Avx512 {
+        // SAFETY: the AVX-512 path is taken only on a CPU that has its features (F, DQ and VL:
+        // `simd`); `bits` covers every bin below `k` (it has `k.div_ceil(64)` words).
         return unsafe { first_probe_hit_avx512(dkey, j, reducer.k, bits, few) };
     }
+    let _ = path;
     let _ = few; // (the scalar path tests the bitmap)
     first_probe_hit_scalar(dkey, j, reducer, bits, 1)
 }
@@ -375,17 +387,15 @@ unsafe fn mix_avx512(values: &mut [u64], key: u64) {
     mix_generic(values, key)
 }
 
-/// `x = fmix64(x ^ key)` for every value, eight at a time where the CPU multiplies 64-bit
-/// lanes (AVX-512DQ); the same values on every path.
-fn mix_in_place(values: &mut [u64], key: u64) {
+/// `x = fmix64(x ^ key)` for every value, eight at a time on the AVX-512 path (AVX-512DQ
+/// multiplies 64-bit lanes); the same values on every path.
+fn mix_in_place(path: SimdPath, values: &mut [u64], key: u64) {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f")
-        && std::arch::is_x86_feature_detected!("avx512dq")
-        && std::arch::is_x86_feature_detected!("avx512vl")
-    {
-        // SAFETY: the CPU has the features the function is compiled for.
+    if path == SimdPath::Avx512 {
+        // SAFETY: the AVX-512 path is taken only on a CPU that has its features (`simd`).
         return unsafe { mix_avx512(values, key) };
     }
+    let _ = path;
     mix_generic(values, key)
 }
 
@@ -431,23 +441,17 @@ unsafe fn classic_min_avx2(mixed: &[u64], a: &[u64], b: &[u64], out: &mut [u64])
     classic_min_generic(mixed, a, b, out)
 }
 
-/// `out[i] = min(out[i], min over x in mixed of a[i] * x + b[i])`, wrapping arithmetic; the
-/// widest instruction set the CPU has (the same integer values on every path).
-fn classic_min(mixed: &[u64], a: &[u64], b: &[u64], out: &mut [u64]) {
+/// `out[i] = min(out[i], min over x in mixed of a[i] * x + b[i])`, wrapping arithmetic, on
+/// the given SIMD path (the same integer values on every path).
+fn classic_min(path: SimdPath, mixed: &[u64], a: &[u64], b: &[u64], out: &mut [u64]) {
     #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512dq")
-            && std::arch::is_x86_feature_detected!("avx512vl")
-        {
-            // SAFETY: the CPU has the features the function is compiled for.
-            return unsafe { classic_min_avx512(mixed, a, b, out) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: as above.
-            return unsafe { classic_min_avx2(mixed, a, b, out) };
-        }
+    match path {
+        // SAFETY (both): a path is taken only on a CPU that has its features (`simd`).
+        SimdPath::Avx512 => return unsafe { classic_min_avx512(mixed, a, b, out) },
+        SimdPath::Avx2 => return unsafe { classic_min_avx2(mixed, a, b, out) },
+        SimdPath::Portable => {}
     }
+    let _ = path;
     classic_min_generic(mixed, a, b, out)
 }
 
@@ -670,14 +674,30 @@ mod tests {
         }
     }
 
+    /// `classic_min` on every SIMD path this CPU can run, against the definition.
+    fn check_classic_paths(mixed: &[u64], a: &[u64], b: &[u64], what: &str) {
+        let expected: Vec<u64> = a
+            .iter()
+            .zip(b)
+            .map(|(&a, &b)| {
+                mixed.iter().map(|&x| a.wrapping_mul(x).wrapping_add(b)).min().unwrap_or(u64::MAX)
+            })
+            .collect();
+        for path in simd::supported() {
+            let mut out = vec![u64::MAX; a.len()];
+            classic_min(path, mixed, a, b, &mut out);
+            assert_eq!(out, expected, "{} {what}", path.name());
+        }
+    }
+
     #[test]
     fn classic_blocks_equal_the_definition() {
         let shingles: Vec<u64> =
             (0..300u64).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (i << 7)).collect();
-        for k in [1, 5, 31, 32, 33, 64, 100, 128, 257] {
+        for k in [1, 5, 15, 16, 17, 31, 32, 33, 64, 100, 128, 257] {
             let hasher = MinHasher::new(Scheme::Classic, k, 99).unwrap();
             let (a, b) = hasher.permutations();
-            for len in [0, 1, 2, 17, 300] {
+            for len in [0, 1, 2, 11, 12, 17, 300] {
                 let set = &shingles[..len];
                 let expected: Vec<u64> = (0..k)
                     .map(|i| {
@@ -687,18 +707,12 @@ mod tests {
                             .unwrap_or(u64::MAX)
                     })
                     .collect();
-                assert_eq!(hasher.sign(set), expected, "k={k} len={len}");
-                let mixed: Vec<u64> = set.iter().map(|&x| fmix64(x)).collect();
-                let mut generic = vec![u64::MAX; k];
-                classic_min_generic(&mixed, a, b, &mut generic);
-                assert_eq!(generic, expected, "generic k={k} len={len}");
-                #[cfg(target_arch = "x86_64")]
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    let mut wide = vec![u64::MAX; k];
-                    // SAFETY: the CPU has AVX2.
-                    unsafe { classic_min_avx2(&mixed, a, b, &mut wide) };
-                    assert_eq!(wide, expected, "avx2 k={k} len={len}");
+                for path in simd::supported() {
+                    let sig = simd::tests::force(path, || hasher.sign(set));
+                    assert_eq!(sig, expected, "{} k={k} len={len}", path.name());
                 }
+                let mixed: Vec<u64> = set.iter().map(|&x| fmix64(x)).collect();
+                check_classic_paths(&mixed, a, b, &format!("k={k} len={len}"));
             }
         }
     }
@@ -706,12 +720,12 @@ mod tests {
     #[test]
     fn mixing_paths_agree() {
         let values: Vec<u64> = (0..37u64).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15)).collect();
-        let mut fast = values.clone();
-        mix_in_place(&mut fast, 12345);
-        let mut generic = values.clone();
-        mix_generic(&mut generic, 12345);
-        assert_eq!(fast, generic);
-        assert_eq!(fast[3], fmix64(values[3] ^ 12345));
+        for path in simd::supported() {
+            let mut mixed = values.clone();
+            mix_in_place(path, &mut mixed, 12345);
+            let expected: Vec<u64> = values.iter().map(|&x| fmix64(x ^ 12345)).collect();
+            assert_eq!(mixed, expected, "{}", path.name());
+        }
     }
 
     #[test]
@@ -747,9 +761,12 @@ mod tests {
                     }
                 }
                 let dkey = splitmix64(&mut state);
-                let mut out = values.clone();
-                densify(dkey, &filled, &mut out);
-                assert_eq!(out, spec(dkey, &filled, &values), "k={k} filled={filled_count}");
+                let expected = spec(dkey, &filled, &values);
+                for path in simd::supported() {
+                    let mut out = values.clone();
+                    simd::tests::force(path, || densify(dkey, &filled, &mut out));
+                    assert_eq!(out, expected, "{} k={k} filled={filled_count}", path.name());
+                }
                 // The scalar path alone (the AVX-512 one is taken above where the CPU has it).
                 let mut bits = vec![0u64; k.div_ceil(64)];
                 for i in (0..k).filter(|&i| filled[i]) {
@@ -760,12 +777,19 @@ mod tests {
                     let scalar = first_probe_hit_scalar(dkey, j as u64, &reducer, &bits, 1);
                     let few: Vec<u64> = (0..k).filter(|&i| filled[i]).map(|i| i as u64).collect();
                     let few = if few.len() <= FEW_DONORS { &few[..] } else { &[] };
-                    assert_eq!(scalar, first_probe_hit(dkey, j as u64, &reducer, &bits, few), "k={k} j={j}");
-                    assert_eq!(
-                        scalar,
-                        first_probe_hit(dkey, j as u64, &reducer, &bits, &[]),
-                        "gather k={k} j={j}"
-                    );
+                    for path in simd::supported() {
+                        let name = path.name();
+                        assert_eq!(
+                            scalar,
+                            first_probe_hit(path, dkey, j as u64, &reducer, &bits, few),
+                            "{name} k={k} j={j}"
+                        );
+                        assert_eq!(
+                            scalar,
+                            first_probe_hit(path, dkey, j as u64, &reducer, &bits, &[]),
+                            "{name} gather k={k} j={j}"
+                        );
+                    }
                 }
             }
         }

@@ -2,6 +2,8 @@
 
 NEARDUP_BACKEND=auto (default) uses the compiled core when it is built and otherwise falls
 back to the reference with one warning; =rust requires the core; =python forces the reference.
+NEARDUP_SIMD=auto|avx512|avx2|portable picks the core's SIMD code path (the same results on
+every path; a path the CPU cannot run is refused when the core loads).
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ def _load() -> tuple[str, ModuleType]:
             stacklevel=3,
         )
         return "python", _reference
+    # NEARDUP_SIMD forces one SIMD path of the core (for tests and benchmarks); a path this
+    # CPU cannot run, or an unknown name, is refused here with a ValueError, before any work.
+    _core._simd_path()
     return "rust", _guarded(_core)
 
 

@@ -118,12 +118,28 @@ fn _panic_for_test(py: Python<'_>, in_worker: bool) -> PyResult<()> {
     Ok(())
 }
 
+/// Test and benchmark hook, not API (absent from the stubs): the SIMD path the core takes
+/// (`NEARDUP_SIMD`, read once: `crate::simd`), or ValueError saying why the path that variable
+/// asks for cannot be taken. `neardup` calls it when it loads the core.
+#[pyfunction]
+fn _simd_path() -> PyResult<&'static str> {
+    crate::simd::configured().map(|path| path.name()).map_err(to_py_err)
+}
+
+/// Test and benchmark hook, not API: the SIMD paths this CPU can run, narrowest first.
+#[pyfunction]
+fn _simd_paths() -> Vec<&'static str> {
+    crate::simd::supported().iter().map(|path| path.name()).collect()
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("UNICODE_VERSION", crate::unicode_tables::UNICODE_VERSION)?;
     // Benchmarks refuse to time a build with debug assertions (the quick test profile).
     m.add("DEBUG_BUILD", cfg!(debug_assertions))?;
     m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;
+    m.add_function(wrap_pyfunction!(_simd_path, m)?)?;
+    m.add_function(wrap_pyfunction!(_simd_paths, m)?)?;
     text::register(m)?;
     dedup::register(m)?;
     chrome::register(m)?;
