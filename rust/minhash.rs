@@ -185,18 +185,15 @@ impl MinHasher {
                 let bin = (v & (k - 1)) as usize;
                 let value = v >> shift;
                 filled[bin] = true;
-                if value < out[bin] {
-                    out[bin] = value;
-                }
+                // A store either way: a branch on `value < out[bin]` mispredicts often.
+                out[bin] = out[bin].min(value);
             }
         } else {
             for v in mixed {
                 let bin = (v % k) as usize;
                 let value = v / k;
                 filled[bin] = true;
-                if value < out[bin] {
-                    out[bin] = value;
-                }
+                out[bin] = out[bin].min(value);
             }
         }
         densify_on(path, self.dkey, &filled, out);
@@ -224,6 +221,9 @@ pub fn densify(dkey: u64, filled: &[bool], out: &mut [u64]) {
 /// [`densify`] on a given SIMD path (one the CPU can run).
 fn densify_on(path: SimdPath, dkey: u64, filled: &[bool], out: &mut [u64]) {
     let k = out.len();
+    if filled.iter().all(|&f| f) {
+        return; // no empty bin (most documents of a few hundred shingles or more)
+    }
     let mut donors = (0..k).filter(|&i| filled[i]);
     let Some(first) = donors.next() else {
         return; // an empty set: no bin to copy from (all u64::MAX already)
@@ -387,13 +387,23 @@ unsafe fn mix_avx512(values: &mut [u64], key: u64) {
     mix_generic(values, key)
 }
 
+/// `mix_generic` as the compiler vectorizes it with AVX2 (four lanes, each 64-bit multiply
+/// from three 32-bit ones), twice as wide as the baseline's SSE2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn mix_avx2(values: &mut [u64], key: u64) {
+    mix_generic(values, key)
+}
+
 /// `x = fmix64(x ^ key)` for every value, eight at a time on the AVX-512 path (AVX-512DQ
-/// multiplies 64-bit lanes); the same values on every path.
+/// multiplies 64-bit lanes), four on the AVX2 path; the same values on every path.
 fn mix_in_place(path: SimdPath, values: &mut [u64], key: u64) {
     #[cfg(target_arch = "x86_64")]
-    if path == SimdPath::Avx512 {
-        // SAFETY: the AVX-512 path is taken only on a CPU that has its features (`simd`).
-        return unsafe { mix_avx512(values, key) };
+    match path {
+        // SAFETY (both): a path is taken only on a CPU that has its features (`simd`).
+        SimdPath::Avx512 => return unsafe { mix_avx512(values, key) },
+        SimdPath::Avx2 => return unsafe { mix_avx2(values, key) },
+        SimdPath::Portable => {}
     }
     let _ = path;
     mix_generic(values, key)
