@@ -109,6 +109,9 @@ class Context:
     quick: bool
     repeats: int  # default number of timed repeats (after one warm-up)
     data: Path
+    # NEARDUP_SIMD paths whose rows a benchmark adds beside the default (widest) path's
+    # (--simd; the minhash benchmark uses them): each is forced in the row's child process.
+    simd_paths: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -302,6 +305,40 @@ def core_count() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:
         return os.cpu_count() or 1
+
+
+#: The CPU flags that decide which SIMD code runs (neardup's paths, the peers' kernels).
+SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "bmi2", "avx512f", "avx512dq", "avx512vl", "avx512bw",
+              "avx512vbmi2", "avx512ifma")
+
+
+def cpu_description() -> dict[str, Any]:
+    """The CPU every figure of a run comes from: model (with family/model/stepping, which name
+    the microarchitecture when a hypervisor hides the model name) and its SIMD flags."""
+    fields: dict[str, str] = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if not line.strip():
+                    break  # the first processor is enough
+                key, _, value = line.partition(":")
+                fields[key.strip()] = value.strip()
+    except OSError:
+        pass
+    model = fields.get("model name") or platform.processor() or platform.machine()
+    if "cpu family" in fields:
+        model += f" (family {fields['cpu family']}, model {fields.get('model')}, stepping {fields.get('stepping')})"
+    flags = set(fields.get("flags", "").split())
+    return {"cpu": model, "cpu_flags": [flag for flag in SIMD_FLAGS if flag in flags]}
+
+
+def simd_paths() -> list[str]:
+    """The NEARDUP_SIMD paths this CPU can run, narrowest first (empty without the core)."""
+    try:
+        from neardup import _core
+    except ImportError:
+        return []
+    return list(_core._simd_paths())
 
 
 def rust_build() -> str:
@@ -503,6 +540,15 @@ def load_bench_corpus(path: str, quick: bool) -> tuple[list[str], list[tuple[int
     return [row["text"] for row in rows], planted
 
 
+def _version(package: str) -> str | None:
+    from importlib import metadata
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
 def _python_shingles(text: str) -> list[str]:
     """What a user of datasketch or rensa writes: lowercase, split on whitespace, join 5-grams."""
     words = text.lower().split()
@@ -595,12 +641,16 @@ def _gaoya_pairs(index, texts: list[str]) -> set[tuple[int, int]]:
 
 def prepare_minhash(path: str, impl: str, stage: str = "text-pairs", quick: bool = False,
                     num_threads: int | None = None,
-                    corpus: tuple[list[str], list[tuple[int, int, float]]] | None = None) -> Workload:
+                    corpus: tuple[list[str], list[tuple[int, int, float]]] | None = None,
+                    simd: str | None = None) -> Workload:
     """One row of the minhash benchmark: ``impl`` doing ``stage`` (MINHASH_STAGES). The timed
     ``work`` returns what ``to_pairs`` turns into candidate pairs after timing (recall and
     precision are measured on every row, outside the time). ``corpus``: the subset already
     loaded by the parent (--quick: loading the whole file in every child would cost more
-    than the work)."""
+    than the work). ``simd``: the NEARDUP_SIMD path forced in this child (set before neardup
+    is imported: the core reads it once)."""
+    if simd is not None:
+        os.environ["NEARDUP_SIMD"] = simd
     import numpy as np
 
     texts, planted = corpus if corpus is not None else load_bench_corpus(path, quick)
@@ -618,9 +668,14 @@ def prepare_minhash(path: str, impl: str, stage: str = "text-pairs", quick: bool
 
     if impl.startswith("neardup-"):
         import neardup
+        from neardup import _backend
 
         extra["rust_build"] = rust_build()
         extra["backend"] = neardup.backend()
+        if extra["backend"] == "rust":
+            extra["simd_path"] = _backend.IMPL._simd_path()
+            if simd is not None and extra["simd_path"] != simd:
+                raise RuntimeError(f"NEARDUP_SIMD={simd} but the core runs {extra['simd_path']}")
         scheme = impl.removeprefix("neardup-")
 
         def signature_pairs(signatures):
@@ -661,6 +716,8 @@ def prepare_minhash(path: str, impl: str, stage: str = "text-pairs", quick: bool
     elif impl == "datasketch":
         from datasketch import MinHash
 
+        extra["peer_version"] = _version("datasketch")
+
         def signatures():
             out = []
             for text in texts:
@@ -679,6 +736,8 @@ def prepare_minhash(path: str, impl: str, stage: str = "text-pairs", quick: bool
 
     elif impl.startswith("rensa"):
         from rensa import RMinHash, RMinHashLSH
+
+        extra["peer_version"] = _version("rensa")
 
         def minhashes(token_lists):
             out = []
@@ -728,6 +787,8 @@ def prepare_minhash(path: str, impl: str, stage: str = "text-pairs", quick: bool
             raise ValueError(f"unknown stage {stage!r}")
 
     elif impl == "gaoya":
+        extra["peer_version"] = _version("gaoya")
+
         def build():
             index = _gaoya_index()
             for i, text in enumerate(texts):
