@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import neardup
 from neardup import _reference, dedup
 from equivalence import _core
-from neardup._reference.dedup import datasketch_permutations
+from neardup._reference.minhash import datasketch_permutations
 from strategies import texts
 
 # Rust == reference, called directly: needs the core, and the active backend changes nothing.

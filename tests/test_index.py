@@ -190,7 +190,7 @@ def test_remove(tmp_path, monkeypatch):
 
 
 def test_check_finds_documents_with_missing_or_extra_band_rows(tmp_path):
-    from neardup._reference.dedup import GOLDEN_GAMMA, fmix64_int
+    from neardup._reference.hash import GOLDEN_GAMMA, fmix64_int
 
     rng = random.Random(11)
     with Index(tmp_path / "i.db") as index:

@@ -25,7 +25,7 @@ from tqdm import tqdm
 import neardup
 
 from .decide import MIN_EVIDENCE_SHINGLES
-from ._reference.dedup import MAX_NUM_PERM
+from ._reference.minhash import MAX_NUM_PERM
 from ._reference.text import MAX_THREADS
 from .index import IndexDataError, IndexWriteError
 from .io import DEFAULT_MAX_CHARS, DEFAULT_MAX_LINE_CHARS, OVERSIZE_POLICIES, Fields, InputError, OutputError, RecordReader, json_line, open_output

@@ -5,7 +5,7 @@ The vocabulary is datasketch's: ``num_perm``, ``seed``, ``threshold``, ``weights
 ``params=(bands, rows)``, ``insert`` / ``query`` / ``remove``. The heavy lifting runs in the
 active backend (:func:`neardup.backend`); both backends give identical results.
 
-MinHash schemes (all specified bit for bit in ``neardup._reference.dedup``, so stored
+MinHash schemes (all specified bit for bit in ``neardup._reference.minhash``, so stored
 signatures stay valid across releases and platforms):
 
 * ``"classic"``: ``num_perm`` affine permutations of the 64-bit shingle hashes, parameters
@@ -38,7 +38,7 @@ import numpy as np
 from ._reference.text import check_threads as _check_threads
 from . import _backend
 from ._arrays import as_list, float_array, index_pairs, uint64_array
-from ._reference.dedup import DATASKETCH_SCHEMES, SCHEMES, check_num_perm, datasketch_permutations
+from ._reference.minhash import DATASKETCH_SCHEMES, SCHEMES, check_num_perm, datasketch_permutations
 from ._reference.text import check_seed, check_shingle_args
 from .decide import MIN_EVIDENCE_SHINGLES, Decisions, completeness, decide, describe, pair_scores, policy_name
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from . import _backend
-from ._reference.dedup import SCHEMES, check_num_perm
+from ._reference.minhash import SCHEMES, check_num_perm
 from ._reference.text import check_seed, check_shingle_args, check_threads
 from ._arrays import as_list
 from .chrome import ChromeModel, complete_params

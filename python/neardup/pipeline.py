@@ -447,7 +447,7 @@ def clean(
 def _check_options(options: CleanOptions) -> None:
     """Refuse bad settings before the corpus is read: each would otherwise be found by the
     stage that uses it, a pass over the corpus later."""
-    from ._reference.dedup import check_num_perm
+    from ._reference.minhash import check_num_perm
     from ._reference.text import check_shingle_args, check_threads
 
     check_num_perm(options.num_perm)
