@@ -131,3 +131,8 @@ def _guarded(core: ModuleType) -> ModuleType:
 
 
 NAME, IMPL = _load()
+
+
+def backend() -> str:
+    """The active backend: ``"rust"`` (compiled core) or ``"python"`` (pure-Python reference)."""
+    return NAME

@@ -22,8 +22,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-import neardup
-
+from . import _backend
+from ._version import __version__
 from .decide import MIN_EVIDENCE_SHINGLES
 from ._reference.minhash import MAX_NUM_PERM
 from ._reference.text import MAX_THREADS
@@ -35,6 +35,9 @@ MIN_EVIDENCE_HELP = (
     "a pair whose smaller text has fewer distinct shingles than this is scored by Jaccard similarity "
     f"instead of containment: a short text is a duplicate only of a nearly equal one (default: {MIN_EVIDENCE_SHINGLES})"
 )
+
+#: What ``neardup --help`` says the command is for.
+DESCRIPTION = "neardup: find and remove the repetition in scraped web and news text."
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANNOT_WRITE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -177,7 +180,7 @@ def _readable(reader: RecordReader, desc: str) -> tuple[list[Any], list[Any]]:
 def cmd_dups(args: argparse.Namespace) -> int:
     """Find near-duplicate documents (no chrome stripping): one JSON line per cluster with the
     kept document, the members and each dropped member's score."""
-    from .dedup import find_duplicates
+    from .cluster import find_duplicates
 
     records, _ = _readable(reader_from(args), "read")
     found = find_duplicates(
@@ -295,7 +298,7 @@ def cmd_align(args: argparse.Namespace) -> int:
     """The passages two text files share: one JSON line per passage with its spans in A and B
     (str indices) and score, then the share of each file covered. A file that is not UTF-8
     text is named with its line (--on-error decides whether that stops the command)."""
-    from .alignment import align, covered
+    from .align import align, covered
 
     texts, skipped = [], []
     for name in (args.a, args.b):
@@ -384,8 +387,8 @@ def _unit_float(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="neardup", description=neardup.__doc__.split("\n\n")[0] if neardup.__doc__ else None)
-    parser.add_argument("--version", action="version", version=f"neardup {neardup.__version__} ({neardup.backend()} backend)")
+    parser = argparse.ArgumentParser(prog="neardup", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"neardup {__version__} ({_backend.backend()} backend)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     stats = commands.add_parser("stats", help="count documents, skipped records, sites, characters and lines of an input", description=cmd_stats.__doc__)
     add_input_arguments(stats)

@@ -7,7 +7,7 @@ chrome model, the shingle hashes and a small per-document table is held in memor
 2. clean: each page loses its repeated passages and its site's chrome; the cleaned text goes
    to a spool file next to the output and its shingles are kept for the duplicate search;
 3. decide and write: candidate pairs of cleaned texts are verified
-   (:func:`neardup.dedup.verify_duplicates`, near misses scored again by alignment), pages
+   (:func:`neardup.cluster.verify_duplicates`, near misses scored again by alignment), pages
    that wrap a verified partner are found, and :func:`neardup.decide.decide` makes the
    verified clusters; every input record gets exactly one row in ``decisions.jsonl``, its
    reason worded there.
@@ -38,16 +38,18 @@ from typing import Any
 
 import numpy as np
 
-import neardup
-
 from . import _backend
 from . import report as html_report
-from .alignment import align, align_batch, body_by_agreement, matched_tokens
+from ._version import __version__
+from .align import align, align_batch, body_by_agreement, matched_tokens
 from .chrome import ChromeModel
 from .decide import MIN_EVIDENCE_SHINGLES, Decisions, completeness, decide, describe
-from .dedup import SignedDocs, Verified, minhash, verify_duplicates
+from .cluster import SignedDocs, Verified, distinct, verify_duplicates
 from .io import AtomicOutputDir, InputError, Record, RecordReader, input_kind, json_line, output_error
+from .minhash import minhash
+from .repeats import find_repeats_batch
 from .spans import CutText, merge_spans
+from .text import segment, shingles_batch, tokenize_batch
 
 #: A wrapping page's own material before and after the wrapped text, in characters, from
 #: which on it counts as a wrapper (a sentence or two; a navigation bar is longer).
@@ -144,19 +146,6 @@ class _Doc:
     removed: list[tuple[int, int, str]] = field(default_factory=list)
 
 
-def distinct(values: np.ndarray) -> np.ndarray:
-    """The sorted distinct values of a 1-d array. Sorting, not ``np.unique``: numpy 2's
-    hash-based unique took 5.3 s for 4 million uint64 shingle hashes against 0.24 s to sort
-    them (CPU, numpy 2.4), and grows faster than linearly."""
-    ordered = np.sort(values)
-    if len(ordered) < 2:
-        return ordered
-    keep = np.empty(len(ordered), dtype=bool)
-    keep[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    return ordered[keep]
-
-
 def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
     batch: list[Record] = []
     for record in records:
@@ -198,7 +187,7 @@ def _strip(model: ChromeModel, records: list[Record], options: CleanOptions) -> 
             cut = CutText(texts[i], [tuple(x) for x in result.removed if texts[i][x.start : x.end].strip()])
             results[i] = (cut.text, cut.removed)
     rest = sorted(set(range(len(records))) - set(with_site))
-    copies = neardup.find_repeats_batch([texts[i] for i in rest], num_threads=options.num_threads) if options.repeats and rest else [[] for _ in rest]
+    copies = find_repeats_batch([texts[i] for i in rest], num_threads=options.num_threads) if options.repeats and rest else [[] for _ in rest]
     for i, found in zip(rest, copies):
         cut = CutText(texts[i], [(c.start, c.end, "repeat") for c in found])
         results[i] = (cut.text, cut.removed)
@@ -287,7 +276,7 @@ class _ShingleSets:
         missing = [d for d in wanted if d not in self.cache]
         if missing:
             texts = [self.spool.read(self.docs[d].spool_offset) for d in missing]
-            shingled = neardup.shingles_batch(texts, n=self.options.ngram, num_threads=self.options.num_threads)
+            shingled = shingles_batch(texts, n=self.options.ngram, num_threads=self.options.num_threads)
             for k, d in enumerate(missing):
                 self.cache[d] = distinct(shingled.document(k))
                 self.bytes += self.cache[d].nbytes
@@ -321,7 +310,7 @@ def aligned_containment(pairs: list[tuple[str, str]], num_threads: int | None = 
     aligned with the longer one (the score ``clean`` refines near misses with): robust to
     character noise and edited words, which break word shingles."""
     jobs = [(a, b) if len(a) >= len(b) else (b, a) for a, b in pairs]
-    starts = [tokens.spans[:, 0].tolist() for tokens in neardup.tokenize_batch([shorter for _, shorter in jobs], num_threads=num_threads)]
+    starts = [tokens.spans[:, 0].tolist() for tokens in tokenize_batch([shorter for _, shorter in jobs], num_threads=num_threads)]
     scores = np.zeros(len(jobs), dtype=np.float64)
     for k, passages in enumerate(align_batch(jobs, num_threads=num_threads)):
         if starts[k]:
@@ -385,7 +374,7 @@ def dropped_spans(original: str, cut: CutText, cleaned_kept: str, wraps: bool, k
     removed = list(cut.removed)
     if wraps and cut.text:
         split = body_by_agreement(cut.text, cleaned_kept)
-        lines = neardup.segment(cut.text).lines
+        lines = segment(cut.text).lines
         chrome = [(int(s), int(e)) for (s, e), shared in zip(lines, split.shared_a) if not shared and e > s]
         # Neighbouring chrome lines form one span with the line breaks and blank lines between.
         joined: list[tuple[int, int]] = []
@@ -488,7 +477,7 @@ def _run(
         if not readable:
             continue
         results = _strip(model, readable, options)
-        shingled = neardup.shingles_batch([text for text, _ in results], n=options.ngram, num_threads=threads)
+        shingled = shingles_batch([text for text, _ in results], n=options.ngram, num_threads=threads)
         if options.dedup:
             signatures.append(minhash(shingled, num_perm=options.num_perm, seed=MINHASH_SEED, num_threads=threads).values)
         for position, (record, (cleaned, removed)) in enumerate(zip(readable, results)):
@@ -817,8 +806,8 @@ def _write(
     total = sum(actions.values())
     heads = np.array([kept for kept, _ in outcome.clusters()], dtype=np.int64)
     summary: dict[str, Any] = {
-        "neardup": neardup.__version__,
-        "backend": neardup.backend(),
+        "neardup": __version__,
+        "backend": _backend.backend(),
         "inputs": list(reader.inputs),
         "documents": total,
         "kept": actions["kept"],
