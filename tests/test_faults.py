@@ -400,7 +400,7 @@ BEFORE_COMMIT = [
     "after:neardup.pipeline:verify_duplicates:1",
     "progress:write:300",
 ]
-IN_COMMIT = ["before:neardup.io:AtomicOutputDir._move:1", "after:os:replace:2"]
+IN_COMMIT = ["before:neardup.io.write:AtomicOutputDir._move:1", "after:os:replace:2"]
 #: A rerun after these (the clean-up of leftovers is the same after any point).
 RERUN_AFTER = ["progress:write:300", "after:os:replace:2"]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .index import Index, IndexDataError
-from .io import json_line, open_output
+from .io.write import json_line, open_output
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -73,7 +73,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     added = dropped = 0
     with _open(args, create=True) as index:
         # Atomic: a failed run leaves the decisions file as it was (and a close error after
-        # an error is not reported over it: _GuardedFile's exit).
+        # an error is not reported over it: GuardedFile's exit).
         decisions_file: Any = nullcontext(None)
         if args.decisions:
             decisions_file = nullcontext(sys.stdout) if args.decisions == "-" else open_output(args.decisions, atomic=True)

@@ -25,7 +25,7 @@ from . import _backend
 from ._arrays import as_list
 from ._reference.chrome import PARAM_NAMES, check_params
 from ._reference.text import check_threads
-from .io import output_error
+from .io.errors import output_error
 from .repeats import REPEAT
 from .spans import Removed, Stripped
 

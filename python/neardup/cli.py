@@ -28,7 +28,9 @@ from .decide import MIN_EVIDENCE_SHINGLES
 from ._reference.minhash import MAX_NUM_PERM
 from ._reference.text import MAX_THREADS
 from .index import IndexDataError, IndexWriteError
-from .io import DEFAULT_MAX_CHARS, DEFAULT_MAX_LINE_CHARS, OVERSIZE_POLICIES, Fields, InputError, OutputError, RecordReader, json_line, open_output
+from .io.errors import InputError, OutputError
+from .io.read import DEFAULT_MAX_CHARS, DEFAULT_MAX_LINE_CHARS, OVERSIZE_POLICIES, Fields, RecordReader
+from .io.write import json_line, open_output
 
 #: How --min-evidence is explained (clean, dups, spark-clean).
 MIN_EVIDENCE_HELP = (

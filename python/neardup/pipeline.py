@@ -45,7 +45,9 @@ from .align import align, align_batch, body_by_agreement, matched_tokens
 from .chrome import ChromeModel
 from .decide import MIN_EVIDENCE_SHINGLES, Decisions, completeness, decide, describe
 from .cluster import SignedDocs, Verified, distinct, verify_duplicates
-from .io import AtomicOutputDir, InputError, Record, RecordReader, input_kind, json_line, output_error
+from .io.errors import InputError, output_error
+from .io.read import Record, RecordReader, input_kind
+from .io.write import AtomicOutputDir, json_line
 from .minhash import minhash
 from .repeats import find_repeats_batch
 from .spans import CutText, merge_spans
@@ -405,7 +407,7 @@ def clean(
     """Run the whole job; returns the summary (also written to ``summary.json``).
 
     Outputs appear in ``outdir`` only when the whole run succeeded (see
-    :class:`neardup.io.AtomicOutputDir`; ``summary.json`` is moved last and marks a complete
+    :class:`neardup.io.write.AtomicOutputDir`; ``summary.json`` is moved last and marks a complete
     result). A file that cannot be written raises :class:`neardup.io.OutputError` naming it,
     an input that cannot be read :class:`neardup.io.InputError`; either way ``outdir`` keeps
     what it held before and the run can simply be repeated.

@@ -52,7 +52,7 @@ from .decide import MIN_EVIDENCE_SHINGLES, completeness, describe, pair_scores
 from .cluster import distinct
 from .lsh import candidate_threshold, lsh_params
 from .minhash import minhash
-from .io import Record, site_of
+from .io.read import Record, site_of
 from .pipeline import KEEP_POLICY, REFINE_FROM, CleanOptions, _strip, aligned_containment, dropped_spans, wrap_candidates, wrapping
 from .spans import CutText
 from .text import Shingles, shingles_batch
