@@ -173,7 +173,7 @@ def learnable(records: Iterable[Record]) -> tuple[list[str], list[str]]:
     return [r.text for r in with_site], [_site_key(r) for r in with_site]
 
 
-def _strip(model: ChromeModel, records: list[Record], options: CleanOptions) -> list[tuple[str, list[tuple[int, int, str]]]]:
+def strip_records(model: ChromeModel, records: list[Record], options: CleanOptions) -> list[tuple[str, list[tuple[int, int, str]]]]:
     """Cleaned text and removed spans of each record. Chrome is learned per site, so a page
     without a site (nothing to compare it with) only loses its repeated passages."""
     texts = [r.text or "" for r in records]
@@ -478,7 +478,7 @@ def _run(
                 skipped[record.index] = record.error or "unreadable"
         if not readable:
             continue
-        results = _strip(model, readable, options)
+        results = strip_records(model, readable, options)
         shingled = shingles_batch([text for text, _ in results], n=options.ngram, num_threads=threads)
         if options.dedup:
             signatures.append(minhash(shingled, num_perm=options.num_perm, seed=MINHASH_SEED, num_threads=threads).values)

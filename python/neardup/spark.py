@@ -53,7 +53,7 @@ from .cluster import distinct
 from .lsh import candidate_threshold, lsh_params
 from .minhash import minhash
 from .io.read import Record, site_of
-from .pipeline import KEEP_POLICY, REFINE_FROM, CleanOptions, _strip, aligned_containment, dropped_spans, wrap_candidates, wrapping
+from .pipeline import KEEP_POLICY, REFINE_FROM, CleanOptions, aligned_containment, dropped_spans, strip_records, wrap_candidates, wrapping
 from .spans import CutText
 from .text import Shingles, shingles_batch
 
@@ -262,7 +262,7 @@ def signatures(
             pos = batch.column(POS).to_pylist()
             ids, texts, sites = (batch.column(c).to_pylist() for c in ("id", "text", "site"))
             records = [Record(p, i, t, s) for p, i, t, s in zip(pos, ids, texts, sites)]
-            results = _strip(local, records, options) if records else []
+            results = strip_records(local, records, options) if records else []
             cleaned = [text for text, _ in results]
             shingled = shingles_batch(cleaned, n=ngram)
             # sorted distinct values as the local job computes them (not numpy 2's hash-based
