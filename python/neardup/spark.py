@@ -53,7 +53,10 @@ from .cluster import distinct
 from .lsh import candidate_threshold, lsh_params
 from .minhash import minhash
 from .io.read import Record, site_of
-from .pipeline import KEEP_POLICY, REFINE_FROM, CleanOptions, aligned_containment, dropped_spans, strip_records, wrap_candidates, wrapping
+from .pipeline.decide import KEEP_POLICY, REFINE_FROM, aligned_containment, wrap_candidates, wrapping
+from .pipeline.state import CleanOptions
+from .pipeline.strip import strip_records
+from .pipeline.write import dropped_spans
 from .spans import CutText
 from .text import Shingles, shingles_batch
 
