@@ -205,6 +205,17 @@ class ChromeModel:
         """How many pages of ``site`` the model has counted (0 for an unknown site)."""
         return int(self._model.site_state(site)[0]) if site in self.sites else 0
 
+    def site_state(self, site: str) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """What the model has counted on ``site``: ``(pages, line_keys, line_counts,
+        shape_keys, shape_counts)``, the keys of its masked lines and of its line shapes
+        (sorted) with the number of pages each occurs on (the saved model's fields, decoded)."""
+        return self._model.site_state(site)
+
+    def insert_site(self, site: str, pages: int, line_keys: Any, line_counts: Any, shape_keys: Any, shape_counts: Any) -> None:
+        """Add the counts of a site the model has not counted yet, in the form
+        :meth:`site_state` gives them (sorted keys, one count each, counts at most ``pages``)."""
+        self._model.insert_site(site, pages, line_keys, line_counts, shape_keys, shape_counts)
+
     def update(self, texts: Iterable[str], sites: Iterable[str], *, num_threads: int | None = None) -> ChromeModel:
         """Count more pages (one site key per text, e.g. :func:`site_key` of its URL)."""
         check_threads(num_threads)
@@ -256,7 +267,7 @@ class ChromeModel:
         """The model as a JSON-ready dict (format in docs/chrome.md)."""
         sites = []
         for site in self.sites:
-            pages, line_keys, line_counts, shape_keys, shape_counts = self._model.site_state(site)
+            pages, line_keys, line_counts, shape_keys, shape_counts = self.site_state(site)
             sites.append(
                 {
                     "site": site,
@@ -304,7 +315,7 @@ class ChromeModel:
                 raise ValueError(f"{where}: pages must be an int >= 1, got {pages!r}")
             keys, counts, shape_keys, shape_counts = (a.astype(a.dtype.newbyteorder("=")).tolist() for a in arrays)
             try:
-                model._model.insert_site(site, pages, keys, counts, shape_keys, shape_counts)
+                model.insert_site(site, pages, keys, counts, shape_keys, shape_counts)
             except (TypeError, ValueError, OverflowError) as error:  # a lone surrogate, bad counts, ...
                 raise ValueError(f"{where}: {error}") from None
         return model

@@ -170,7 +170,7 @@ def chrome_counts(docs: DataFrame) -> DataFrame:
                 model.update([t for t, _ in pairs], [s for _, s in pairs])
         sites, kinds, keys, counts = [], [], [], []
         for site in model.sites:
-            pages, line_keys, line_counts, shape_keys, shape_counts = model._model.site_state(site)
+            pages, line_keys, line_counts, shape_keys, shape_counts = model.site_state(site)
             for kind, k, c in ((0, line_keys, line_counts), (1, shape_keys, shape_counts), (2, [0], [pages])):
                 k = np.asarray(k, dtype=np.uint64)
                 sites += [site] * len(k)
@@ -225,7 +225,7 @@ def chrome_model(counts: DataFrame, **params: int) -> ChromeModel:
             entry[2 + 2 * kind].append(count)
     for site in sorted(by_site):
         pages, keys, line_counts, shape_keys, shape_counts = by_site[site]
-        model._model.insert_site(site, pages, keys, line_counts, shape_keys, shape_counts)
+        model.insert_site(site, pages, keys, line_counts, shape_keys, shape_counts)
     return model
 
 
