@@ -23,11 +23,13 @@ def shingle_csr(docs: Any) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def document_list(docs: Iterable[Any]) -> list[Any]:
+    """The documents argument as a list (a single str or a non-iterable refused)."""
     docs = as_list(docs, "documents")
     return docs if isinstance(docs, list) else list(docs)
 
 
 def arrays_to_csr(arrays: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """``(hashes, offsets)`` of documents given as ``uint64`` arrays of shingle hashes."""
     parts = []
     for i, a in enumerate(arrays):
         try:

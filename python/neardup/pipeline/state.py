@@ -159,6 +159,7 @@ class Run:
 
     @property
     def reader(self) -> RecordReader:
+        """The reader of the run's inputs (their fields, limits and names)."""
         return self.corpus.reader
 
     def batches(self, desc: str) -> Iterator[list[Record]]:
@@ -167,9 +168,6 @@ class Run:
         for batch in batches(self.progress(self.corpus.read(), desc=desc), self.options.batch_size):
             self.out.check()
             yield batch
-
-    def open_index(self) -> Index:
-        return open_index(self.options)
 
 
 def open_index(options: CleanOptions) -> Index:
