@@ -3,30 +3,10 @@
 //! Shingle sets come in CSR layout: document `i` owns `hashes[offsets[i]..offsets[i + 1]]`
 //! (repeats allowed; a set is the distinct values). Pairs are `(i, j)` document indices.
 
+use crate::csr::check_offsets;
 use crate::lsh::check_signatures;
 use crate::parallel::map_ordered;
 use crate::Error;
-
-/// Check CSR offsets over `len` hashes; returns the number of documents.
-pub fn check_offsets(offsets: &[usize], len: usize) -> Result<usize, Error> {
-    if offsets.first() != Some(&0) {
-        return Err(Error::InvalidArgument("offsets must start with 0".into()));
-    }
-    if let Some(doc) = offsets.windows(2).position(|w| w[1] < w[0]) {
-        return Err(Error::InvalidArgument(format!(
-            "document {doc}: offsets decrease ({} > {})",
-            offsets[doc],
-            offsets[doc + 1]
-        )));
-    }
-    if offsets[offsets.len() - 1] != len {
-        return Err(Error::InvalidArgument(format!(
-            "offsets must end at the number of hashes ({len}), got {}",
-            offsets[offsets.len() - 1]
-        )));
-    }
-    Ok(offsets.len() - 1)
-}
 
 /// Check that every pair indexes one of `n` documents.
 pub fn check_pairs(n: usize, pairs: &[(usize, usize)]) -> Result<(), Error> {

@@ -8,32 +8,9 @@
 //! Band key (specified, so that a stored index stays valid): `h = fmix64(j + 0x9E3779B97F4A7C15)`,
 //! then `h = fmix64(h ^ v)` for each value `v` of the band in order, all mod 2^64.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
-use crate::minhash::{fmix64, GOLDEN_GAMMA};
+use crate::hash::{fmix64, KeyMap, GOLDEN_GAMMA};
 use crate::parallel::map_ordered;
 use crate::Error;
-
-/// Band keys are already well-mixed 64-bit hashes: use them as their own hash.
-#[derive(Default)]
-pub struct IdentityHasher(u64);
-
-impl Hasher for IdentityHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | b as u64;
-        }
-    }
-    fn write_u64(&mut self, value: u64) {
-        self.0 = value;
-    }
-}
-
-type U64Map<V> = HashMap<u64, V, BuildHasherDefault<IdentityHasher>>;
 
 pub fn check_bands(num_perm: usize, bands: usize, rows: usize) -> Result<(), Error> {
     if bands == 0 || rows == 0 || bands.checked_mul(rows).is_none_or(|used| used > num_perm) {
@@ -161,9 +138,9 @@ pub struct LshIndex {
     num_perm: usize,
     bands: usize,
     rows: usize,
-    tables: Vec<U64Map<Bucket>>,
+    tables: Vec<KeyMap<Bucket>>,
     /// Each indexed id's band keys, so that `remove` finds its buckets.
-    keys: U64Map<Box<[u64]>>,
+    keys: KeyMap<Box<[u64]>>,
 }
 
 impl LshIndex {
@@ -173,8 +150,8 @@ impl LshIndex {
             num_perm,
             bands,
             rows,
-            tables: (0..bands).map(|_| U64Map::default()).collect(),
-            keys: U64Map::default(),
+            tables: (0..bands).map(|_| KeyMap::default()).collect(),
+            keys: KeyMap::default(),
         })
     }
 

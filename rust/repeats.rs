@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 
-use crate::hash::hash64;
-use crate::text::{char_class, normalize_with, Span, CLASS_OTHER};
+use crate::hash::{hash64, KeyMap};
+use crate::text::{ascii_fold, char_class, normalize_with, Span, CLASS_OTHER};
 use crate::Error;
 
 pub const REPEAT_SEED: u64 = 0x6e65_6172_6475_7003;
@@ -65,8 +65,8 @@ pub fn repeat_key(line: &str) -> (u64, String) {
         }
     };
     if line.is_ascii() {
-        // Same string as the general pipeline for ASCII (see chrome::ascii_fold), faster.
-        crate::chrome::ascii_fold(line, false, &mut push);
+        // Same string as the general pipeline for ASCII, faster.
+        ascii_fold(line, false, &mut push);
     } else {
         normalize_with(line, false, |c, _, _| push(c));
     }
@@ -107,7 +107,7 @@ pub fn find_repeats(text: &str, params: &RepeatParams) -> Result<Vec<Repeat>, Er
 pub fn find_repeats_keyed(spans: &[Span], keys: &[u64], params: &RepeatParams) -> Vec<Repeat> {
     let content: Vec<usize> = (0..keys.len()).filter(|&i| keys[i] != 0).collect();
     let length = |i: usize| (spans[i].1 - spans[i].0) as u64;
-    let mut first: crate::chrome::KeyMap<usize> = crate::chrome::KeyMap::default();
+    let mut first: KeyMap<usize> = KeyMap::default();
     let mut repeats = Vec::new();
     let mut j = 0usize;
     while j < content.len() {

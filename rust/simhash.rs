@@ -20,19 +20,14 @@
 //! the fingerprint masked to the remaining blocks, finds every pair within `k` and only
 //! compares fingerprints that share a key. Results are exact, so they equal a linear scan.
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
-
-use crate::lsh::IdentityHasher;
-use crate::minhash::fmix64;
+use crate::csr::check_offsets;
+use crate::hash::{fmix64, KeyMap};
 use crate::parallel::map_ordered;
 use crate::text::{self, ShingleKind};
 use crate::Error;
 
 /// Upper bound of the number of tables `C(blocks, k)` (memory: one entry per table per id).
 pub const MAX_TABLES: usize = 1024;
-
-type U64Map<V> = HashMap<u64, V, BuildHasherDefault<IdentityHasher>>;
 
 /// How shingles of a text are weighted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,7 +163,7 @@ pub fn from_weighted_csr(
     if hashes.len() != weights.len() {
         return Err(Error::InvalidArgument(format!("{} hashes for {} weights", hashes.len(), weights.len())));
     }
-    let n = crate::cluster::check_offsets(offsets, hashes.len())?;
+    let n = check_offsets(offsets, hashes.len())?;
     for d in 0..n {
         check_weights(&weights[offsets[d]..offsets[d + 1]], Some(d))?;
     }
@@ -186,7 +181,7 @@ pub fn from_shingles_csr(
     weighting: Weighting,
     num_threads: Option<usize>,
 ) -> Result<Vec<u64>, Error> {
-    let n = crate::cluster::check_offsets(offsets, hashes.len())?;
+    let n = check_offsets(offsets, hashes.len())?;
     let docs: Vec<usize> = (0..n).collect();
     map_ordered(&docs, num_threads, |&d| from_shingles(&hashes[offsets[d]..offsets[d + 1]], weighting))
 }
@@ -316,15 +311,15 @@ pub fn pairs_within(
 #[derive(Debug, Clone)]
 pub struct SimHashIndex {
     tables: Tables,
-    buckets: Vec<U64Map<Vec<u64>>>,
-    fingerprints: U64Map<u64>,
+    buckets: Vec<KeyMap<Vec<u64>>>,
+    fingerprints: KeyMap<u64>,
 }
 
 impl SimHashIndex {
     pub fn new(k: u32, blocks: Option<u32>) -> Result<Self, Error> {
         let tables = Tables::new(k, blocks)?;
-        let buckets = tables.masks.iter().map(|_| U64Map::default()).collect();
-        Ok(SimHashIndex { tables, buckets, fingerprints: U64Map::default() })
+        let buckets = tables.masks.iter().map(|_| KeyMap::default()).collect();
+        Ok(SimHashIndex { tables, buckets, fingerprints: KeyMap::default() })
     }
 
     pub fn k(&self) -> u32 {
@@ -479,10 +474,10 @@ mod tests {
         let mut state = 7u64;
         let mut fps = Vec::new();
         for i in 0..400u64 {
-            let base = crate::minhash::splitmix64(&mut state);
+            let base = crate::hash::splitmix64(&mut state);
             fps.push(base);
             // Near copies: flip a few bits.
-            let flips = crate::minhash::splitmix64(&mut state);
+            let flips = crate::hash::splitmix64(&mut state);
             let mut near = base;
             for f in 0..(i % 6) {
                 near ^= 1 << ((flips >> (6 * f)) & 63);

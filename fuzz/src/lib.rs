@@ -417,7 +417,7 @@ pub fn csr(data: &[u8]) {
             assert!(x <= sizes[i].min(sizes[j]), "intersection larger than a set");
         }
     } else {
-        let valid = cluster::check_offsets(&offsets, values.len())
+        let valid = neardup::csr::check_offsets(&offsets, values.len())
             .map(|n| cluster::check_pairs(n, &pairs).is_ok())
             .unwrap_or(false);
         assert!(!valid, "set_overlaps refused valid input");

@@ -273,7 +273,7 @@ impl ChromeModel {
             .sites
             .get(site)
             .ok_or_else(|| PyKeyError::new_err(format!("site \"{site}\" is not in the model")))?;
-        let sorted = |table: &chrome::KeyMap<u32>| {
+        let sorted = |table: &crate::hash::KeyMap<u32>| {
             let mut entries: Vec<(u64, u32)> = table.iter().map(|(&k, &v)| (k, v)).collect();
             entries.sort_unstable();
             let keys: Vec<u64> = entries.iter().map(|e| e.0).collect();

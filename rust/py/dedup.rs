@@ -138,7 +138,7 @@ fn minhash_shingles<'py>(
         }
     };
     let offsets = offsets_arg(&offsets)?;
-    let n = cluster::check_offsets(&offsets, hashes.len()).map_err(to_py_err)?;
+    let n = crate::csr::check_offsets(&offsets, hashes.len()).map_err(to_py_err)?;
     let docs: Vec<usize> = (0..n).collect();
     let mut flat = vec![0u64; n * num_perm];
     py.detach(|| {
