@@ -1,4 +1,5 @@
-//! Bindings of the chrome model, line keys and repeat detection.
+//! Binding of site chrome (`crate::chrome`): line keys and the `ChromeModel`, whose strip also
+//! removes in-page repeats (`crate::repeats`).
 
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods};
 use pyo3::exceptions::PyKeyError;
@@ -6,11 +7,11 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::PyTuple;
 
-use super::text::spans_array;
-use super::{text_arg, texts_arg, to_py_err};
+use super::convert::{spans_array, text_arg, texts_arg};
+use super::to_py_err;
 use crate::chrome::{self, LineKeys, Model, Params};
 use crate::parallel::map_ordered;
-use crate::repeats::{self, Repeat, RepeatParams};
+use crate::repeats::RepeatParams;
 use crate::Error;
 
 type LineKeysPy<'py> = (
@@ -318,95 +319,9 @@ fn removed_array<'py>(py: Python<'py>, removed: &[(usize, usize, u8)]) -> Bound<
     flat.into_pyarray(py).reshape([n, 3]).expect("n * 3 values reshape to (n, 3)")
 }
 
-type RepeatPy = (usize, usize, usize, usize, usize);
-
-fn repeats_py(repeats: Vec<Repeat>) -> Vec<RepeatPy> {
-    repeats.into_iter().map(|r| (r.start, r.end, r.source_start, r.source_end, r.lines)).collect()
-}
-
-#[pyfunction]
-#[pyo3(signature = (text, min_lines = 3, min_chars = 200, long_chars = 500))]
-fn find_repeats(
-    text: &Bound<'_, PyAny>,
-    min_lines: u32,
-    min_chars: u32,
-    long_chars: u32,
-) -> PyResult<Vec<RepeatPy>> {
-    let text = text_arg(text, None)?;
-    let params = RepeatParams { min_lines, min_chars, long_chars };
-    Ok(repeats_py(repeats::find_repeats(&text, &params).map_err(to_py_err)?))
-}
-
-#[pyfunction]
-#[pyo3(signature = (texts, min_lines = 3, min_chars = 200, long_chars = 500, num_threads = None))]
-fn find_repeats_batch(
-    py: Python<'_>,
-    texts: &Bound<'_, PyAny>,
-    min_lines: u32,
-    min_chars: u32,
-    long_chars: u32,
-    num_threads: Option<usize>,
-) -> PyResult<Vec<Vec<RepeatPy>>> {
-    let params = RepeatParams { min_lines, min_chars, long_chars };
-    params.check().map_err(to_py_err)?;
-    let texts = texts_arg(texts)?;
-    let results = py
-        .detach(|| map_ordered(&texts, num_threads, |t| repeats::find_repeats(t, &params)))
-        .map_err(to_py_err)?;
-    results.into_iter().map(|r| r.map(repeats_py).map_err(to_py_err)).collect()
-}
-
-type RepetitionPy = (usize, usize, usize, usize, usize, usize, usize, Vec<usize>, Vec<usize>);
-
-fn repetition_py(c: repeats::RepetitionCounts) -> RepetitionPy {
-    (
-        c.chars,
-        c.paragraphs,
-        c.dup_paragraphs,
-        c.dup_paragraph_chars,
-        c.lines,
-        c.dup_lines,
-        c.dup_line_chars,
-        c.top_ngram_chars,
-        c.dup_ngram_chars,
-    )
-}
-
-#[pyfunction]
-#[pyo3(signature = (text, top_ns = vec![2, 3, 4], dup_ns = vec![5, 6, 7, 8, 9, 10]))]
-fn repetition_counts(
-    text: &Bound<'_, PyAny>,
-    top_ns: Vec<usize>,
-    dup_ns: Vec<usize>,
-) -> PyResult<RepetitionPy> {
-    let text = text_arg(text, None)?;
-    Ok(repetition_py(repeats::repetition_counts(&text, &top_ns, &dup_ns).map_err(to_py_err)?))
-}
-
-#[pyfunction]
-#[pyo3(signature = (texts, top_ns = vec![2, 3, 4], dup_ns = vec![5, 6, 7, 8, 9, 10], num_threads = None))]
-fn repetition_counts_batch(
-    py: Python<'_>,
-    texts: &Bound<'_, PyAny>,
-    top_ns: Vec<usize>,
-    dup_ns: Vec<usize>,
-    num_threads: Option<usize>,
-) -> PyResult<Vec<RepetitionPy>> {
-    repeats::repetition_counts("", &top_ns, &dup_ns).map_err(to_py_err)?;
-    let texts = texts_arg(texts)?;
-    let results = py
-        .detach(|| map_ordered(&texts, num_threads, |t| repeats::repetition_counts(t, &top_ns, &dup_ns)))
-        .map_err(to_py_err)?;
-    results.into_iter().map(|r| r.map(repetition_py).map_err(to_py_err)).collect()
-}
-
 pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ChromeModel>()?;
     m.add_function(wrap_pyfunction!(line_keys, m)?)?;
     m.add_function(wrap_pyfunction!(line_keys_batch, m)?)?;
-    m.add_function(wrap_pyfunction!(find_repeats, m)?)?;
-    m.add_function(wrap_pyfunction!(find_repeats_batch, m)?)?;
-    m.add_function(wrap_pyfunction!(repetition_counts, m)?)?;
-    m.add_function(wrap_pyfunction!(repetition_counts_batch, m)?)?;
     Ok(())
 }

@@ -1,21 +1,14 @@
-//! Bindings of SimHash fingerprints and the Hamming-distance search. Arrays are copied before
-//! the GIL is released; fingerprints come back as numpy uint64 arrays.
+//! Binding of SimHash fingerprints and the Hamming-distance search (`crate::simhash`). Arrays
+//! are copied before the GIL is released; fingerprints come back as numpy uint64 arrays.
 
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use super::{ngram_arg, seed_arg, text_arg, texts_arg, to_py_err};
+use super::convert::{ngram_arg, offsets_arg, seed_arg, text_arg, texts_arg};
+use super::to_py_err;
 use crate::simhash::{self, SimHashIndex, Tables, Weighting};
 use crate::text::ShingleKind;
-
-fn offsets_arg(offsets: &PyReadonlyArray1<'_, i64>) -> PyResult<Vec<usize>> {
-    offsets
-        .as_array()
-        .iter()
-        .map(|&v| usize::try_from(v).map_err(|_| PyValueError::new_err("offsets must be >= 0")))
-        .collect()
-}
 
 type PairsPy<'py, T> = (Bound<'py, PyArray2<T>>, Bound<'py, PyArray1<i64>>);
 

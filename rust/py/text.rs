@@ -1,24 +1,15 @@
-//! Bindings of the text primitives and the hash.
+//! Binding of the text primitives (`crate::text`) and the hash (`crate::hash`).
 
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods};
+use numpy::{IntoPyArray, PyArray1, PyArray2};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString};
 
-use super::{ngram_arg, seed_arg, text_arg, texts_arg, to_py_err};
+use super::convert::{index_array, ngram_arg, seed_arg, spans_array, text_arg, texts_arg};
+use super::to_py_err;
 use crate::hash::hash64;
 use crate::parallel::map_ordered;
 use crate::text::{self, ShingleKind, Span};
-
-pub(crate) fn spans_array<'py>(py: Python<'py>, spans: &[Span]) -> Bound<'py, PyArray2<i64>> {
-    let flat: Vec<i64> = spans.iter().flat_map(|&(s, e)| [s as i64, e as i64]).collect();
-    let array = flat.into_pyarray(py);
-    array.reshape([spans.len(), 2]).expect("n x 2 spans reshape")
-}
-
-pub(crate) fn index_array<'py>(py: Python<'py>, values: Vec<usize>) -> Bound<'py, PyArray1<i64>> {
-    values.into_iter().map(|v| v as i64).collect::<Vec<_>>().into_pyarray(py)
-}
 
 type NormalizedPy<'py> = (String, Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
 
