@@ -492,6 +492,11 @@ impl Model {
         }
     }
 
+    /// The statistics of `site`.
+    pub fn site(&self, site: &str) -> Result<&SiteStats, Error> {
+        self.sites.get(site).ok_or_else(|| Error::NotFound(format!("site \"{site}\" is not in the model")))
+    }
+
     /// Restore one site's statistics (from a saved model); the cross-site counts follow.
     /// Keys must be non-zero and distinct, counts at most `pages`.
     pub fn insert_site(

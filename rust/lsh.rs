@@ -8,6 +8,9 @@
 //! Band key (specified, so that a stored index stays valid): `h = fmix64(j + 0x9E3779B97F4A7C15)`,
 //! then `h = fmix64(h ^ v)` for each value `v` of the band in order, all mod 2^64.
 
+use std::collections::HashSet;
+
+use crate::csr::check_shape;
 use crate::hash::{fmix64, KeyMap, GOLDEN_GAMMA};
 use crate::parallel::map_ordered;
 use crate::Error;
@@ -223,6 +226,74 @@ impl LshIndex {
         Ok(())
     }
 
+    /// Check that no id of `ids` is in the index or twice in `ids`, before a batch inserts any.
+    fn check_new_ids(&self, ids: &[u64]) -> Result<(), Error> {
+        let mut seen = HashSet::with_capacity(ids.len());
+        for (k, &id) in ids.iter().enumerate() {
+            if self.contains(id) || !seen.insert(id) {
+                return Err(Error::InvalidArgument(format!("document {k}: id {id} is already in the index")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Insert `ids[i]` with row `i` of `signatures` (shape `(n, num_perm)`), all or nothing:
+    /// every check passes before anything is inserted. The band keys are hashed in parallel.
+    pub fn insert_batch(
+        &mut self,
+        ids: &[u64],
+        signatures: &[u64],
+        (n, num_perm): (usize, usize),
+        num_threads: Option<usize>,
+    ) -> Result<(), Error> {
+        check_shape(signatures.len(), (n, num_perm), "signatures")?;
+        if ids.len() != n {
+            return Err(Error::InvalidArgument(format!("{} ids for {n} signatures", ids.len())));
+        }
+        if num_perm != self.num_perm {
+            return Err(Error::InvalidArgument(format!(
+                "signatures have {num_perm} values, the index expects num_perm={}",
+                self.num_perm
+            )));
+        }
+        self.check_new_ids(ids)?;
+        self.reserve(n);
+        let docs: Vec<usize> = (0..n).collect();
+        let (bands, rows) = (self.bands, self.rows);
+        let keys = map_ordered(&docs, num_threads, |&i| {
+            band_keys(&signatures[i * num_perm..(i + 1) * num_perm], bands, rows)
+        })?;
+        for (&id, keys) in ids.iter().zip(keys) {
+            self.insert_keys(id, keys)?;
+        }
+        Ok(())
+    }
+
+    /// Index `ids[i]` with row `i` of `keys` (shape `(n, bands)`: rows of
+    /// [`band_table`](Self::band_table)), all or nothing.
+    pub fn insert_band_keys(
+        &mut self,
+        ids: &[u64],
+        keys: &[u64],
+        (n, bands): (usize, usize),
+    ) -> Result<(), Error> {
+        check_shape(keys.len(), (n, bands), "band keys")?;
+        if n != ids.len() {
+            return Err(Error::InvalidArgument(format!("{} ids for {n} rows of band keys", ids.len())));
+        }
+        if n > 0 && bands != self.bands {
+            return Err(Error::InvalidArgument(format!(
+                "rows of {bands} band keys, the index has {} bands",
+                self.bands
+            )));
+        }
+        self.check_new_ids(ids)?;
+        for (k, &id) in ids.iter().enumerate() {
+            self.insert_keys(id, keys[k * bands..(k + 1) * bands].to_vec())?;
+        }
+        Ok(())
+    }
+
     pub fn remove(&mut self, id: u64) -> Result<(), Error> {
         let keys = self
             .keys
@@ -240,6 +311,27 @@ impl LshIndex {
     pub fn query(&self, signature: &[u64]) -> Result<Vec<u64>, Error> {
         let keys = self.keys_of(signature)?;
         Ok(self.query_keys(&keys))
+    }
+
+    /// [`query`](Self::query) for each row of `signatures` (shape `(n, num_perm)`), in
+    /// parallel.
+    pub fn query_batch(
+        &self,
+        signatures: &[u64],
+        (n, num_perm): (usize, usize),
+        num_threads: Option<usize>,
+    ) -> Result<Vec<Vec<u64>>, Error> {
+        check_shape(signatures.len(), (n, num_perm), "signatures")?;
+        if n > 0 && num_perm != self.num_perm {
+            return Err(Error::InvalidArgument(format!(
+                "signatures have {num_perm} values, the index expects num_perm={}",
+                self.num_perm
+            )));
+        }
+        let docs: Vec<usize> = (0..n).collect();
+        map_ordered(&docs, num_threads, |&i| self.query(&signatures[i * num_perm..(i + 1) * num_perm]))?
+            .into_iter()
+            .collect()
     }
 
     pub fn query_keys(&self, keys: &[u64]) -> Vec<u64> {

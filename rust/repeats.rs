@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use crate::hash::{hash64, KeyMap};
-use crate::text::{ascii_fold, char_class, normalize_with, Span, CLASS_OTHER};
+use crate::text::{ascii_fold, char_class, check_ngram, normalize_with, tokenize, Span, CLASS_OTHER};
 use crate::Error;
 
 pub const REPEAT_SEED: u64 = 0x6e65_6172_6475_7003;
@@ -215,10 +215,13 @@ fn duplicates(parts: &[&str]) -> (usize, usize) {
     (count, chars)
 }
 
+/// Check the n-gram sizes of [`repetition_counts`].
+pub fn check_ngram_sizes(top_ns: &[usize], dup_ns: &[usize]) -> Result<(), Error> {
+    top_ns.iter().chain(dup_ns).try_for_each(|&n| check_ngram(n))
+}
+
 pub fn repetition_counts(text: &str, top_ns: &[usize], dup_ns: &[usize]) -> Result<RepetitionCounts, Error> {
-    for &n in top_ns.iter().chain(dup_ns) {
-        crate::text::check_ngram(n)?;
-    }
+    check_ngram_sizes(top_ns, dup_ns)?;
     let mut out = RepetitionCounts { chars: text.chars().count(), ..Default::default() };
     let paragraphs = split_newline_runs(text.trim_matches(is_py_space), 2);
     out.paragraphs = paragraphs.len();
@@ -226,7 +229,7 @@ pub fn repetition_counts(text: &str, top_ns: &[usize], dup_ns: &[usize]) -> Resu
     let lines = split_newline_runs(text, 1);
     out.lines = lines.len();
     (out.dup_lines, out.dup_line_chars) = duplicates(&lines);
-    let (words, _) = crate::text::tokenize(text);
+    let (words, _) = tokenize(text);
     let lengths: Vec<usize> = words.iter().map(|w| w.chars().count()).collect();
     for &n in top_ns {
         if words.len() < n {

@@ -20,6 +20,8 @@
 //! the fingerprint masked to the remaining blocks, finds every pair within `k` and only
 //! compares fingerprints that share a key. Results are exact, so they equal a linear scan.
 
+use std::collections::HashSet;
+
 use crate::csr::check_offsets;
 use crate::hash::{fmix64, KeyMap};
 use crate::parallel::map_ordered;
@@ -352,6 +354,28 @@ impl SimHashIndex {
             table.entry(fingerprint & mask).or_default().push(id);
         }
         self.fingerprints.insert(id, fingerprint);
+        Ok(())
+    }
+
+    /// Insert `fingerprints[i]` under `ids[i]`, all or nothing: every check passes before
+    /// anything is inserted.
+    pub fn insert_batch(&mut self, ids: &[u64], fingerprints: &[u64]) -> Result<(), Error> {
+        if ids.len() != fingerprints.len() {
+            return Err(Error::InvalidArgument(format!(
+                "{} ids for {} fingerprints",
+                ids.len(),
+                fingerprints.len()
+            )));
+        }
+        let mut seen = HashSet::with_capacity(ids.len());
+        for (k, &id) in ids.iter().enumerate() {
+            if self.contains(id) || !seen.insert(id) {
+                return Err(Error::InvalidArgument(format!("document {k}: id {id} is already in the index")));
+            }
+        }
+        for (&id, &fingerprint) in ids.iter().zip(fingerprints) {
+            self.insert(id, fingerprint)?;
+        }
         Ok(())
     }
 

@@ -4,7 +4,7 @@ use numpy::{IntoPyArray, PyArray2, PyArrayMethods};
 use pyo3::prelude::*;
 
 use super::convert::{labelled_text, text_pairs_arg};
-use super::to_py_err;
+use super::guard::guard;
 use crate::align::{self as core_align, Params, Passage};
 use crate::parallel::map_ordered;
 
@@ -15,9 +15,10 @@ fn passage_py(p: &Passage) -> PassagePy {
     (p.a.0, p.a.1, p.b.0, p.b.1, p.score, p.matches, p.tokens_a, p.tokens_b, p.anchors)
 }
 
+/// The parameters, checked before the texts are read.
 fn params(k: usize, max_gap: usize, min_tokens: usize) -> PyResult<Params> {
     let p = Params { k, max_gap, min_tokens };
-    p.check().map_err(to_py_err)?;
+    p.check()?;
     Ok(p)
 }
 
@@ -30,10 +31,12 @@ fn align(
     max_gap: usize,
     min_tokens: usize,
 ) -> PyResult<Vec<PassagePy>> {
-    let p = params(k, max_gap, min_tokens)?;
-    let (a, b) = (labelled_text(a, "a")?, labelled_text(b, "b")?);
-    let passages = core_align::align(&a, &b, p).map_err(to_py_err)?;
-    Ok(passages.iter().map(passage_py).collect())
+    guard(|| {
+        let p = params(k, max_gap, min_tokens)?;
+        let (a, b) = (labelled_text(a, "a")?, labelled_text(b, "b")?);
+        let passages = core_align::align(&a, &b, p)?;
+        Ok(passages.iter().map(passage_py).collect())
+    })
 }
 
 #[pyfunction]
@@ -46,12 +49,12 @@ fn align_batch(
     min_tokens: usize,
     num_threads: Option<usize>,
 ) -> PyResult<Vec<Vec<PassagePy>>> {
-    let p = params(k, max_gap, min_tokens)?;
-    let pairs = text_pairs_arg(pairs)?;
-    let results = py
-        .detach(|| map_ordered(&pairs, num_threads, |(a, b)| core_align::align(a, b, p)))
-        .map_err(to_py_err)?;
-    results.into_iter().map(|r| Ok(r.map_err(to_py_err)?.iter().map(passage_py).collect())).collect()
+    guard(|| {
+        let p = params(k, max_gap, min_tokens)?;
+        let pairs = text_pairs_arg(pairs)?;
+        let results = py.detach(|| map_ordered(&pairs, num_threads, |(a, b)| core_align::align(a, b, p)))?;
+        results.into_iter().map(|r| Ok(r?.iter().map(passage_py).collect())).collect()
+    })
 }
 
 #[pyfunction]
@@ -62,11 +65,13 @@ fn align_anchors<'py>(
     b: &Bound<'py, PyAny>,
     k: usize,
 ) -> PyResult<Bound<'py, PyArray2<i64>>> {
-    params(k, core_align::DEFAULT_MAX_GAP, core_align::DEFAULT_MIN_TOKENS)?;
-    let (a, b) = (labelled_text(a, "a")?, labelled_text(b, "b")?);
-    let anchors = core_align::align_anchors(&a, &b, k).map_err(to_py_err)?;
-    let flat: Vec<i64> = anchors.iter().flat_map(|&(i, j)| [i as i64, j as i64]).collect();
-    Ok(flat.into_pyarray(py).reshape([anchors.len(), 2]).expect("n x 2 anchors reshape"))
+    guard(|| {
+        params(k, core_align::DEFAULT_MAX_GAP, core_align::DEFAULT_MIN_TOKENS)?;
+        let (a, b) = (labelled_text(a, "a")?, labelled_text(b, "b")?);
+        let anchors = core_align::align_anchors(&a, &b, k)?;
+        let flat: Vec<i64> = anchors.iter().flat_map(|&(i, j)| [i as i64, j as i64]).collect();
+        Ok(flat.into_pyarray(py).reshape([anchors.len(), 2]).expect("n x 2 anchors reshape"))
+    })
 }
 
 pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

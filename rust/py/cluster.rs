@@ -2,11 +2,10 @@
 //! are copied into owned vectors before the GIL is released.
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use super::convert::{doc_pairs_arg, index_array, matrix_arg, offsets_arg};
-use super::to_py_err;
+use super::guard::guard;
 use crate::cluster;
 
 #[pyfunction]
@@ -17,15 +16,12 @@ fn estimate_pairs<'py>(
     pairs: PyReadonlyArray2<'py, i64>,
     num_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let (flat, n, num_perm) = matrix_arg(&signatures);
-    let pairs = doc_pairs_arg(&pairs)?;
-    if num_perm == 0 {
-        cluster::check_pairs(n, &pairs).map_err(to_py_err)?;
-        return Ok(vec![0.0; pairs.len()].into_pyarray(py));
-    }
-    let estimates =
-        py.detach(|| cluster::estimate_pairs(&flat, num_perm, &pairs, num_threads)).map_err(to_py_err)?;
-    Ok(estimates.into_pyarray(py))
+    guard(|| {
+        let (flat, n, num_perm) = matrix_arg(&signatures);
+        let pairs = doc_pairs_arg(&pairs)?;
+        let estimates = py.detach(|| cluster::estimate_pairs(&flat, (n, num_perm), &pairs, num_threads))?;
+        Ok(estimates.into_pyarray(py))
+    })
 }
 
 type OverlapsPy<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
@@ -39,12 +35,13 @@ fn set_overlaps<'py>(
     pairs: PyReadonlyArray2<'py, i64>,
     num_threads: Option<usize>,
 ) -> PyResult<OverlapsPy<'py>> {
-    let hashes = hashes.as_array().to_vec();
-    let offsets = offsets_arg(&offsets)?;
-    let pairs = doc_pairs_arg(&pairs)?;
-    let (inter, sizes) =
-        py.detach(|| cluster::set_overlaps(&hashes, &offsets, &pairs, num_threads)).map_err(to_py_err)?;
-    Ok((index_array(py, inter), index_array(py, sizes)))
+    guard(|| {
+        let hashes = hashes.as_array().to_vec();
+        let offsets = offsets_arg(&offsets)?;
+        let pairs = doc_pairs_arg(&pairs)?;
+        let (inter, sizes) = py.detach(|| cluster::set_overlaps(&hashes, &offsets, &pairs, num_threads))?;
+        Ok((index_array(py, inter), index_array(py, sizes)))
+    })
 }
 
 #[pyfunction]
@@ -55,13 +52,12 @@ fn cluster_py<'py>(
     pairs: PyReadonlyArray2<'py, i64>,
     priority: PyReadonlyArray2<'py, f64>,
 ) -> PyResult<OverlapsPy<'py>> {
-    let pairs = doc_pairs_arg(&pairs)?;
-    let (priority, rows, width) = matrix_arg(&priority);
-    if rows != n {
-        return Err(PyValueError::new_err(format!("priority has {rows} rows for {n} documents")));
-    }
-    let (rep, via) = py.detach(|| cluster::cluster(n, &pairs, &priority, width)).map_err(to_py_err)?;
-    Ok((index_array(py, rep), index_array(py, via)))
+    guard(|| {
+        let pairs = doc_pairs_arg(&pairs)?;
+        let (priority, rows, width) = matrix_arg(&priority);
+        let (rep, via) = py.detach(|| cluster::cluster(n, &pairs, &priority, (rows, width)))?;
+        Ok((index_array(py, rep), index_array(py, via)))
+    })
 }
 
 pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -1,19 +1,58 @@
 //! Conversions between Python values and the core's, shared by the stages' bindings: borrowed
-//! texts, checked ints, numpy arrays in and out. Every error they raise is the reference's for
-//! the same input.
+//! texts, checked ints, numpy arrays in and out. The binding checks here what only the Python
+//! value shows (its type, an array's shape, an int beyond the core's integers), with the
+//! error the reference raises for the same input; the core checks the values.
 
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use std::borrow::Cow;
+
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBytes, PyString};
 
+use crate::error::Error;
 use crate::text::Span;
 
 fn describe(doc: Option<usize>) -> String {
     match doc {
         Some(i) => format!("document {i}"),
         None => "text".to_owned(),
+    }
+}
+
+/// Why a Python value is not a str neardup can read.
+pub(crate) enum NotText {
+    /// Not a str at all: the name of its type.
+    Type(String),
+    /// A str with a lone surrogate (no UTF-8 form): its index and code point.
+    Surrogate(usize, u32),
+}
+
+impl NotText {
+    /// The error that names the argument `name` ("text", "document 3", "pair 2 (a)").
+    pub(crate) fn error(self, name: &str) -> Error {
+        match self {
+            NotText::Type(type_name) => Error::WrongType(format!("{name}: expected str, got {type_name}")),
+            NotText::Surrogate(index, cp) => Error::InvalidArgument(format!(
+                "{name}: lone surrogate U+{cp:04X} at index {index}; decode bytes with errors='replace' \
+                 before passing text to neardup"
+            )),
+        }
+    }
+}
+
+/// Borrow a Python str as UTF-8, or say why it cannot be.
+pub(crate) fn borrow_str<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Result<Cow<'a, str>, NotText>> {
+    let Ok(string) = obj.cast::<PyString>() else {
+        let type_name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".into());
+        return Ok(Err(NotText::Type(type_name)));
+    };
+    match string.to_str() {
+        Ok(s) => Ok(Ok(Cow::Borrowed(s))),
+        Err(original) => match find_surrogate(string)? {
+            Some((index, cp)) => Ok(Err(NotText::Surrogate(index, cp))),
+            None => Err(original),
+        },
     }
 }
 
@@ -27,26 +66,10 @@ fn find_surrogate(text: &Bound<'_, PyString>) -> PyResult<Option<(usize, u32)>> 
     }))
 }
 
-/// Borrow a Python str as UTF-8, or raise the error the reference raises for the same input.
-pub(crate) fn text_arg<'a>(
-    obj: &'a Bound<'_, PyAny>,
-    doc: Option<usize>,
-) -> PyResult<std::borrow::Cow<'a, str>> {
-    let string = obj.cast::<PyString>().map_err(|_| {
-        let type_name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".into());
-        PyTypeError::new_err(format!("{}: expected str, got {type_name}", describe(doc)))
-    })?;
-    match string.to_str() {
-        Ok(s) => Ok(std::borrow::Cow::Borrowed(s)),
-        Err(original) => match find_surrogate(string)? {
-            Some((index, cp)) => Err(PyValueError::new_err(format!(
-                "{}: lone surrogate U+{cp:04X} at index {index}; decode bytes with errors='replace' \
-                 before passing text to neardup",
-                describe(doc)
-            ))),
-            None => Err(original),
-        },
-    }
+/// Borrow a Python str as UTF-8, or raise the error the reference raises for the same input
+/// (naming it "text", or "document {doc}" in a batch).
+pub(crate) fn text_arg<'a>(obj: &'a Bound<'_, PyAny>, doc: Option<usize>) -> PyResult<Cow<'a, str>> {
+    Ok(borrow_str(obj)?.map_err(|why| why.error(&describe(doc)))?)
 }
 
 /// The strs of a Python sequence, borrowed (not copied) for use without the GIL: CPython keeps
@@ -69,19 +92,7 @@ pub(crate) fn texts_arg(texts: &Bound<'_, PyAny>) -> PyResult<Vec<PyBackedStr>> 
 
 /// A str argument as an owned string; errors name it by `label` (`a`, `pair 3 (b)`).
 pub(crate) fn labelled_text(obj: &Bound<'_, PyAny>, label: &str) -> PyResult<String> {
-    match text_arg(obj, None) {
-        Ok(text) => Ok(text.into_owned()),
-        Err(err) => {
-            let py = obj.py();
-            let message = err.value(py).str()?.to_string();
-            let message = format!("{label}{}", message.strip_prefix("text").unwrap_or(&message));
-            if err.is_instance_of::<PyTypeError>(py) {
-                Err(PyTypeError::new_err(message))
-            } else {
-                Err(PyValueError::new_err(message))
-            }
-        }
-    }
+    Ok(borrow_str(obj)?.map_err(|why| why.error(label))?.into_owned())
 }
 
 /// Copy a sequence of (a, b) pairs of str into owned strings, so the GIL can be released.
@@ -94,7 +105,7 @@ pub(crate) fn text_pairs_arg(pairs: &Bound<'_, PyAny>) -> PyResult<Vec<(String, 
             _ => Vec::new(),
         };
         if sides.len() != 2 {
-            return Err(PyTypeError::new_err(format!("pair {i}: expected a pair (a, b) of str")));
+            return Err(Error::WrongType(format!("pair {i}: expected a pair (a, b) of str")).into());
         }
         out.push((
             labelled_text(&sides[0], &format!("pair {i} (a)"))?,
@@ -108,7 +119,7 @@ pub(crate) fn seed_arg(seed: &Bound<'_, PyAny>) -> PyResult<u64> {
     let not_bool = if seed.is_instance_of::<pyo3::types::PyBool>() { None } else { Some(seed) };
     not_bool.and_then(|s| s.extract::<u64>().ok()).ok_or_else(|| {
         let shown = seed.repr().map(|r| r.to_string()).unwrap_or_default();
-        PyValueError::new_err(format!("seed must be an int in [0, 2**64), got {shown}"))
+        Error::InvalidArgument(format!("seed must be an int in [0, 2**64), got {shown}")).into()
     })
 }
 
@@ -119,7 +130,7 @@ pub(crate) fn ngram_arg(n: &Bound<'_, PyAny>) -> PyResult<usize> {
         }
         _ => {
             let shown = n.repr().map(|r| r.to_string()).unwrap_or_default();
-            Err(PyValueError::new_err(format!("n must be an int >= 1 and < 2**32, got {shown}")))
+            Err(Error::InvalidArgument(format!("n must be an int >= 1 and < 2**32, got {shown}")).into())
         }
     }
 }
@@ -129,7 +140,9 @@ pub(crate) fn offsets_arg(offsets: &PyReadonlyArray1<'_, i64>) -> PyResult<Vec<u
     offsets
         .as_array()
         .iter()
-        .map(|&v| usize::try_from(v).map_err(|_| PyValueError::new_err("offsets must be >= 0")))
+        .map(|&v| {
+            usize::try_from(v).map_err(|_| Error::InvalidArgument("offsets must be >= 0".into()).into())
+        })
         .collect()
 }
 
@@ -137,17 +150,18 @@ pub(crate) fn offsets_arg(offsets: &PyReadonlyArray1<'_, i64>) -> PyResult<Vec<u
 pub(crate) fn doc_pairs_arg(pairs: &PyReadonlyArray2<'_, i64>) -> PyResult<Vec<(usize, usize)>> {
     let view = pairs.as_array();
     if view.ncols() != 2 {
-        return Err(PyValueError::new_err(format!(
+        return Err(Error::InvalidArgument(format!(
             "pairs must be an (m, 2) array, got {} columns",
             view.ncols()
-        )));
+        ))
+        .into());
     }
     view.rows()
         .into_iter()
         .enumerate()
         .map(|(k, row)| match (usize::try_from(row[0]), usize::try_from(row[1])) {
             (Ok(i), Ok(j)) => Ok((i, j)),
-            _ => Err(PyValueError::new_err(format!("pair {k}: negative document index"))),
+            _ => Err(Error::InvalidArgument(format!("pair {k}: negative document index")).into()),
         })
         .collect()
 }

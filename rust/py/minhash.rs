@@ -3,12 +3,13 @@
 //! place as numpy itself does, and texts, borrowed; signatures come back as numpy arrays.
 
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use super::convert::{matrix, ngram_arg, offsets_arg, seed_arg, texts_arg};
-use super::to_py_err;
+use super::guard::guard;
+use crate::csr::check_offsets;
+use crate::error::Error;
 use crate::minhash::{DatasketchHasher, DatasketchScheme, MinHasher, Scheme};
 use crate::parallel::{fill_rows, map_ordered};
 use crate::text::{self, ShingleKind};
@@ -28,30 +29,30 @@ fn minhash_texts<'py>(
     shingle_seed: Option<&Bound<'py, PyAny>>,
     num_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<u64>>> {
-    let seed = seed.map(seed_arg).transpose()?.unwrap_or(1);
-    let hasher =
-        MinHasher::new(Scheme::parse(scheme).map_err(to_py_err)?, num_perm, seed).map_err(to_py_err)?;
-    let n = n.map(ngram_arg).transpose()?.unwrap_or(5);
-    text::check_ngram(n).map_err(to_py_err)?;
-    let kind = ShingleKind::parse(kind).map_err(to_py_err)?;
-    let shingle_seed = shingle_seed.map(seed_arg).transpose()?.unwrap_or(0);
-    let texts = texts_arg(texts)?;
-    let mut flat = vec![0u64; texts.len() * num_perm];
-    py.detach(|| {
-        fill_rows(
-            &texts,
-            &mut flat,
-            num_perm,
-            num_threads,
-            || (text::ShingleBuffers::default(), Vec::new()),
-            |(buffers, hashes), t, row| {
-                text::shingles_into(t, n, kind, shingle_seed, buffers, hashes).expect("n was checked");
-                hasher.sign_scratch(hashes, row);
-            },
-        )
+    guard(|| {
+        let seed = seed.map(seed_arg).transpose()?.unwrap_or(1);
+        let hasher = MinHasher::new(Scheme::parse(scheme)?, num_perm, seed)?;
+        let n = n.map(ngram_arg).transpose()?.unwrap_or(5);
+        let kind = ShingleKind::parse(kind)?;
+        let shingle_seed = shingle_seed.map(seed_arg).transpose()?.unwrap_or(0);
+        let texts = texts_arg(texts)?;
+        let mut flat = vec![0u64; texts.len() * num_perm];
+        py.detach(|| {
+            fill_rows(
+                &texts,
+                &mut flat,
+                num_perm,
+                num_threads,
+                || (text::ShingleBuffers::default(), Vec::new()),
+                |(buffers, hashes), t, row| {
+                    text::shingles_into(t, n, kind, shingle_seed, buffers, hashes)
+                        .expect("ngram_arg gave n >= 1");
+                    hasher.sign_scratch(hashes, row);
+                },
+            )
+        })?;
+        Ok(matrix(py, flat, texts.len(), num_perm))
     })
-    .map_err(to_py_err)?;
-    Ok(matrix(py, flat, texts.len(), num_perm))
 }
 
 /// MinHash signatures of pre-hashed shingles in CSR layout (`hashes`, `offsets`).
@@ -66,30 +67,30 @@ fn minhash_shingles<'py>(
     scheme: &str,
     num_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<u64>>> {
-    let seed = seed.map(seed_arg).transpose()?.unwrap_or(1);
-    let hasher =
-        MinHasher::new(Scheme::parse(scheme).map_err(to_py_err)?, num_perm, seed).map_err(to_py_err)?;
-    // Read in place, not copied: like numpy's own operations, which also run without the
-    // GIL, this relies on no other thread writing the array meanwhile.
-    let copied: Vec<u64>;
-    let hashes = match hashes.as_slice() {
-        Ok(slice) => slice,
-        Err(_) => {
-            copied = hashes.as_array().to_vec();
-            &copied
-        }
-    };
-    let offsets = offsets_arg(&offsets)?;
-    let n = crate::csr::check_offsets(&offsets, hashes.len()).map_err(to_py_err)?;
-    let docs: Vec<usize> = (0..n).collect();
-    let mut flat = vec![0u64; n * num_perm];
-    py.detach(|| {
-        fill_rows(&docs, &mut flat, num_perm, num_threads, Vec::new, |scratch, &i, row| {
-            hasher.sign_with(&hashes[offsets[i]..offsets[i + 1]], scratch, row)
-        })
+    guard(|| {
+        let seed = seed.map(seed_arg).transpose()?.unwrap_or(1);
+        let hasher = MinHasher::new(Scheme::parse(scheme)?, num_perm, seed)?;
+        // Read in place, not copied: like numpy's own operations, which also run without the
+        // GIL, this relies on no other thread writing the array meanwhile.
+        let copied: Vec<u64>;
+        let hashes = match hashes.as_slice() {
+            Ok(slice) => slice,
+            Err(_) => {
+                copied = hashes.as_array().to_vec();
+                &copied
+            }
+        };
+        let offsets = offsets_arg(&offsets)?;
+        let n = check_offsets(&offsets, hashes.len())?;
+        let docs: Vec<usize> = (0..n).collect();
+        let mut flat = vec![0u64; n * num_perm];
+        py.detach(|| {
+            fill_rows(&docs, &mut flat, num_perm, num_threads, Vec::new, |scratch, &i, row| {
+                hasher.sign_with(&hashes[offsets[i]..offsets[i + 1]], scratch, row)
+            })
+        })?;
+        Ok(matrix(py, flat, n, num_perm))
     })
-    .map_err(to_py_err)?;
-    Ok(matrix(py, flat, n, num_perm))
 }
 
 type PermutationsPy<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<u64>>);
@@ -102,10 +103,12 @@ fn classic_permutations<'py>(
     num_perm: usize,
     seed: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<PermutationsPy<'py>> {
-    let seed = seed.map(seed_arg).transpose()?.unwrap_or(1);
-    let hasher = MinHasher::new(Scheme::Classic, num_perm, seed).map_err(to_py_err)?;
-    let (a, b) = hasher.permutations();
-    Ok((a.to_vec().into_pyarray(py), b.to_vec().into_pyarray(py)))
+    guard(|| {
+        let seed = seed.map(seed_arg).transpose()?.unwrap_or(1);
+        let hasher = MinHasher::new(Scheme::Classic, num_perm, seed)?;
+        let (a, b) = hasher.permutations();
+        Ok((a.to_vec().into_pyarray(py), b.to_vec().into_pyarray(py)))
+    })
 }
 
 /// Copy a sequence of sequences of bytes-like shingles.
@@ -114,10 +117,11 @@ fn byte_docs_arg(docs: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<Vec<u8>>>> {
     for (i, doc) in docs.try_iter()?.enumerate() {
         let doc = doc?;
         if doc.is_instance_of::<pyo3::types::PyString>() || doc.is_instance_of::<PyBytes>() {
-            return Err(PyTypeError::new_err(format!(
+            return Err(Error::WrongType(format!(
                 "document {i}: expected a sequence of bytes shingles, got {}",
                 doc.get_type().name()?
-            )));
+            ))
+            .into());
         }
         let mut shingles = Vec::new();
         for (j, item) in doc.try_iter()?.enumerate() {
@@ -125,13 +129,14 @@ fn byte_docs_arg(docs: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<Vec<u8>>>> {
             let bytes = if let Ok(b) = item.cast::<PyBytes>() {
                 b.as_bytes().to_vec()
             } else if item.is_instance_of::<pyo3::types::PyString>() {
-                return Err(PyTypeError::new_err(format!(
+                return Err(Error::WrongType(format!(
                     "document {i}, shingle {j}: expected bytes, got str (encode it, e.g. as UTF-8)"
-                )));
+                ))
+                .into());
             } else {
                 item.extract::<Vec<u8>>().map_err(|_| {
                     let name = item.get_type().name().map(|n| n.to_string()).unwrap_or_default();
-                    PyTypeError::new_err(format!("document {i}, shingle {j}: expected bytes, got {name}"))
+                    Error::WrongType(format!("document {i}, shingle {j}: expected bytes, got {name}"))
                 })?
             };
             shingles.push(bytes);
@@ -157,13 +162,14 @@ fn datasketch_minhash<'py>(
     scheme: &str,
     num_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<u64>>> {
-    let scheme = DatasketchScheme::parse(scheme).map_err(to_py_err)?;
-    let hasher =
-        DatasketchHasher::new(scheme, a.as_array().to_vec(), b.as_array().to_vec()).map_err(to_py_err)?;
-    let num_perm = a.len()?;
-    let docs = byte_docs_arg(docs)?;
-    let rows = py.detach(|| map_ordered(&docs, num_threads, |d| hasher.sign(d))).map_err(to_py_err)?;
-    Ok(signatures_out(py, rows, num_perm))
+    guard(|| {
+        let scheme = DatasketchScheme::parse(scheme)?;
+        let hasher = DatasketchHasher::new(scheme, a.as_array().to_vec(), b.as_array().to_vec())?;
+        let num_perm = a.len()?;
+        let docs = byte_docs_arg(docs)?;
+        let rows = py.detach(|| map_ordered(&docs, num_threads, |d| hasher.sign(d)))?;
+        Ok(signatures_out(py, rows, num_perm))
+    })
 }
 
 pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -1,26 +1,52 @@
 //! The PyO3 binding: `neardup._core`. One file per stage binds that stage (`text.rs` binds
-//! `crate::text`, and so on), converting arguments with `convert`, releasing the GIL for batch
-//! work; core errors become Python exceptions in one place (`to_py_err`).
+//! `crate::text`, and so on) and registers its functions here. The stages' bindings share
+//! `convert` (Python values to the core's and back) and `guard` (panics); they raise every
+//! error as a core `Error` with `?`, and the one mapping below gives its Python type.
 
 mod align;
 mod chrome;
 mod cluster;
 mod convert;
 mod fuzzy;
+mod guard;
 mod lsh;
 mod minhash;
 mod repeats;
 mod simhash;
 mod text;
 
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::panic::PanicException;
 use pyo3::prelude::*;
 
 use crate::error::Error;
+use guard::guard;
 
-pub(crate) fn to_py_err(error: Error) -> PyErr {
-    match error {
-        Error::InvalidArgument(message) => PyValueError::new_err(message),
+pyo3::create_exception!(
+    neardup,
+    InternalError,
+    PyRuntimeError,
+    "A bug in neardup: the compiled core panicked. Raised, like any error, as an ordinary\n\
+     exception (never an abort of the process); the message says where the core failed."
+);
+
+/// The one mapping of the core's errors to Python exceptions.
+impl From<Error> for PyErr {
+    fn from(error: Error) -> PyErr {
+        match error {
+            Error::InvalidArgument(message) => PyValueError::new_err(message),
+            Error::WrongType(message) => PyTypeError::new_err(message),
+            Error::NotFound(message) => PyKeyError::new_err(message),
+            Error::Internal(message) => Python::attach(|py| {
+                let error = InternalError::new_err(format!(
+                    "neardup internal error (a bug in the compiled core; please report it with the \
+                     input that caused it): {message}"
+                ));
+                // The panic, as PyO3 itself would have raised it, is the cause.
+                error.set_cause(py, Some(PanicException::new_err(message)));
+                error
+            }),
+        }
     }
 }
 
@@ -30,18 +56,19 @@ pub(crate) fn to_py_err(error: Error) -> PyErr {
 #[pyfunction]
 #[pyo3(signature = (in_worker = false))]
 fn _panic_for_test(py: Python<'_>, in_worker: bool) -> PyResult<()> {
-    if !in_worker {
-        panic!("deliberate panic for the test suite");
-    }
-    let items: Vec<usize> = (0..64).collect();
-    py.detach(|| {
-        crate::parallel::map_ordered(&items, Some(2), |&i| {
-            assert!(i != 37, "deliberate panic in a worker thread for the test suite");
-            i
-        })
+    guard(|| {
+        if !in_worker {
+            panic!("deliberate panic for the test suite");
+        }
+        let items: Vec<usize> = (0..64).collect();
+        py.detach(|| {
+            crate::parallel::map_ordered(&items, Some(2), |&i| {
+                assert!(i != 37, "deliberate panic in a worker thread for the test suite");
+                i
+            })
+        })?;
+        Ok(())
     })
-    .map_err(to_py_err)?;
-    Ok(())
 }
 
 #[pymodule]
@@ -49,6 +76,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("UNICODE_VERSION", crate::unicode_tables::UNICODE_VERSION)?;
     // Benchmarks refuse to time a build with debug assertions (the quick test profile).
     m.add("DEBUG_BUILD", cfg!(debug_assertions))?;
+    m.add("InternalError", m.py().get_type::<InternalError>())?;
     m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;
     text::register(m)?;
     repeats::register(m)?;

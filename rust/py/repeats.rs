@@ -4,7 +4,7 @@
 use pyo3::prelude::*;
 
 use super::convert::{text_arg, texts_arg};
-use super::to_py_err;
+use super::guard::guard;
 use crate::parallel::map_ordered;
 use crate::repeats::{self, Repeat, RepeatParams};
 
@@ -22,9 +22,11 @@ fn find_repeats(
     min_chars: u32,
     long_chars: u32,
 ) -> PyResult<Vec<RepeatPy>> {
-    let text = text_arg(text, None)?;
-    let params = RepeatParams { min_lines, min_chars, long_chars };
-    Ok(repeats_py(repeats::find_repeats(&text, &params).map_err(to_py_err)?))
+    guard(|| {
+        let text = text_arg(text, None)?;
+        let params = RepeatParams { min_lines, min_chars, long_chars };
+        Ok(repeats_py(repeats::find_repeats(&text, &params)?))
+    })
 }
 
 #[pyfunction]
@@ -37,13 +39,15 @@ fn find_repeats_batch(
     long_chars: u32,
     num_threads: Option<usize>,
 ) -> PyResult<Vec<Vec<RepeatPy>>> {
-    let params = RepeatParams { min_lines, min_chars, long_chars };
-    params.check().map_err(to_py_err)?;
-    let texts = texts_arg(texts)?;
-    let results = py
-        .detach(|| map_ordered(&texts, num_threads, |t| repeats::find_repeats(t, &params)))
-        .map_err(to_py_err)?;
-    results.into_iter().map(|r| r.map(repeats_py).map_err(to_py_err)).collect()
+    guard(|| {
+        let params = RepeatParams { min_lines, min_chars, long_chars };
+        // Checked once for the batch, before the texts are read.
+        params.check()?;
+        let texts = texts_arg(texts)?;
+        let results =
+            py.detach(|| map_ordered(&texts, num_threads, |t| repeats::find_repeats(t, &params)))?;
+        Ok(results.into_iter().map(|r| r.map(repeats_py)).collect::<Result<_, _>>()?)
+    })
 }
 
 type RepetitionPy = (usize, usize, usize, usize, usize, usize, usize, Vec<usize>, Vec<usize>);
@@ -69,8 +73,10 @@ fn repetition_counts(
     top_ns: Vec<usize>,
     dup_ns: Vec<usize>,
 ) -> PyResult<RepetitionPy> {
-    let text = text_arg(text, None)?;
-    Ok(repetition_py(repeats::repetition_counts(&text, &top_ns, &dup_ns).map_err(to_py_err)?))
+    guard(|| {
+        let text = text_arg(text, None)?;
+        Ok(repetition_py(repeats::repetition_counts(&text, &top_ns, &dup_ns)?))
+    })
 }
 
 #[pyfunction]
@@ -82,12 +88,15 @@ fn repetition_counts_batch(
     dup_ns: Vec<usize>,
     num_threads: Option<usize>,
 ) -> PyResult<Vec<RepetitionPy>> {
-    repeats::repetition_counts("", &top_ns, &dup_ns).map_err(to_py_err)?;
-    let texts = texts_arg(texts)?;
-    let results = py
-        .detach(|| map_ordered(&texts, num_threads, |t| repeats::repetition_counts(t, &top_ns, &dup_ns)))
-        .map_err(to_py_err)?;
-    results.into_iter().map(|r| r.map(repetition_py).map_err(to_py_err)).collect()
+    guard(|| {
+        // Checked once for the batch, before the texts are read.
+        repeats::check_ngram_sizes(&top_ns, &dup_ns)?;
+        let texts = texts_arg(texts)?;
+        let results = py.detach(|| {
+            map_ordered(&texts, num_threads, |t| repeats::repetition_counts(t, &top_ns, &dup_ns))
+        })?;
+        Ok(results.into_iter().map(|r| r.map(repetition_py)).collect::<Result<_, _>>()?)
+    })
 }
 
 pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
