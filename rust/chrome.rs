@@ -6,10 +6,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::error::Error;
 use crate::hash::{hash64, KeyMap, KeySet};
 use crate::repeats::{self, Repeat, RepeatParams, REPEAT_SEED};
 use crate::text::{ascii_fold, char_class, is_decimal_digit, normalize_with, simple_fold, Span, CLASS_OTHER};
-use crate::Error;
 
 /// Seeds of the two line keys (fixed: a stored model stays valid).
 pub const FINGERPRINT_SEED: u64 = 0x6e65_6172_6475_7001;

@@ -4,8 +4,8 @@
 //! (repeats allowed; a set is the distinct values). Pairs are `(i, j)` document indices.
 
 use crate::csr::{check_offsets, check_shape};
+use crate::error::Error;
 use crate::parallel::map_ordered;
-use crate::Error;
 
 /// Check that every pair indexes one of `n` documents.
 pub fn check_pairs(n: usize, pairs: &[(usize, usize)]) -> Result<(), Error> {

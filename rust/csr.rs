@@ -5,7 +5,7 @@
 //! `values[i * cols..(i + 1) * cols]` (signatures, band keys, priorities); its shape travels
 //! with it, as an `(n, 0)` matrix holds no value to count its rows by.
 
-use crate::Error;
+use crate::error::Error;
 
 /// Check CSR offsets over `len` values; returns the number of documents.
 pub fn check_offsets(offsets: &[usize], len: usize) -> Result<usize, Error> {

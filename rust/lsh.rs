@@ -11,9 +11,9 @@
 use std::collections::HashSet;
 
 use crate::csr::check_shape;
+use crate::error::Error;
 use crate::hash::{fmix64, KeyMap, GOLDEN_GAMMA};
 use crate::parallel::map_ordered;
-use crate::Error;
 
 pub fn check_bands(num_perm: usize, bands: usize, rows: usize) -> Result<(), Error> {
     if bands == 0 || rows == 0 || bands.checked_mul(rows).is_none_or(|used| used > num_perm) {

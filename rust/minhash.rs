@@ -20,8 +20,8 @@
 //!   failed attempts (probability below e^-64), the first filled bin after `j`, cyclically.
 //! * An empty shingle set gives `u64::MAX` in every position, in every scheme.
 
+use crate::error::Error;
 use crate::hash::{fmix32, fmix64, splitmix64};
-use crate::Error;
 
 /// Upper bound of `num_perm`, so that OPH's `j << 32 | t` packing and memory stay in range.
 pub const MAX_NUM_PERM: usize = 1 << 16;

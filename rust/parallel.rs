@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 
-use crate::Error;
+use crate::error::Error;
 
 /// Run `work` on `num_threads` threads (`None`: rayon's global pool, one thread per core).
 fn on_pool<R: Send>(num_threads: Option<usize>, work: impl FnOnce() -> R + Send) -> Result<R, Error> {

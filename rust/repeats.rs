@@ -5,9 +5,9 @@
 
 use std::collections::HashMap;
 
+use crate::error::Error;
 use crate::hash::{hash64, KeyMap};
 use crate::text::{ascii_fold, char_class, check_ngram, normalize_with, tokenize, Span, CLASS_OTHER};
-use crate::Error;
 
 pub const REPEAT_SEED: u64 = 0x6e65_6172_6475_7003;
 

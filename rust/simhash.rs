@@ -23,10 +23,10 @@
 use std::collections::HashSet;
 
 use crate::csr::check_offsets;
+use crate::error::Error;
 use crate::hash::{fmix64, KeyMap};
 use crate::parallel::map_ordered;
 use crate::text::{self, ShingleKind};
-use crate::Error;
 
 /// Upper bound of the number of tables `C(blocks, k)` (memory: one entry per table per id).
 pub const MAX_TABLES: usize = 1024;

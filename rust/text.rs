@@ -6,9 +6,9 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+use crate::error::Error;
 use crate::hash::hash64;
 use crate::unicode_tables as tables;
-use crate::Error;
 
 /// casefold(NFKC(x)) is applied to a segment until it no longer changes, at most this often.
 const MAX_FOLD_ROUNDS: usize = 4;
