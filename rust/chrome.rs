@@ -1008,6 +1008,14 @@ mod tests {
     }
 
     #[test]
+    fn a_site_not_counted_is_not_found() {
+        let mut model = Model::new(Params::default()).unwrap();
+        model.add("a", &line_keys("x"));
+        assert_eq!(model.site("a").unwrap().pages, 1);
+        assert_eq!(model.site("b"), Err(Error::NotFound("site \"b\" is not in the model".into())));
+    }
+
+    #[test]
     fn cross_site_lines_are_recognised_on_a_new_site() {
         let mut model = Model::new(Params::default()).unwrap();
         for site in ["a", "b", "c"] {

@@ -410,6 +410,27 @@ mod tests {
     }
 
     #[test]
+    fn batches_are_all_or_nothing_and_equal_one_by_one() {
+        let hasher = MinHasher::new(Scheme::Classic, 8, 1).unwrap();
+        let flat: Vec<u64> = (0..3u64).flat_map(|d| hasher.sign(&[d, d + 1, 100])).collect();
+        let mut index = LshIndex::new(8, 4, 2).unwrap();
+        index.insert(7, &flat[..8]).unwrap();
+        // A repeated id refuses the whole batch, before anything is inserted.
+        assert!(index.insert_batch(&[1, 2, 1], &flat, (3, 8), Some(2)).is_err());
+        assert!(index.insert_batch(&[1, 2], &flat, (3, 8), None).is_err());
+        assert_eq!(index.len(), 1);
+        index.insert_batch(&[1, 2, 3], &flat, (3, 8), Some(2)).unwrap();
+        let one_by_one: Vec<Vec<u64>> = flat.chunks(8).map(|sig| index.query(sig).unwrap()).collect();
+        assert_eq!(index.query_batch(&flat, (3, 8), Some(2)).unwrap(), one_by_one);
+        assert!(index.query_batch(&[], (2, 0), None).is_err());
+        let (ids, keys) = index.band_table();
+        let mut rebuilt = LshIndex::new(8, 4, 2).unwrap();
+        rebuilt.insert_band_keys(&ids, &keys, (ids.len(), 4)).unwrap();
+        assert_eq!(rebuilt.band_table(), (ids.clone(), keys.clone()));
+        assert!(rebuilt.insert_band_keys(&ids[..1], &keys[..4], (1, 4)).is_err());
+    }
+
+    #[test]
     fn corpus_pairs_match_index_and_threads() {
         let hasher = MinHasher::new(Scheme::Oph, 16, 3).unwrap();
         let mut flat = Vec::new();

@@ -438,6 +438,18 @@ impl SimHashIndex {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_batch_insert_is_all_or_nothing() {
+        let mut index = SimHashIndex::new(3, None).unwrap();
+        index.insert(9, 0).unwrap();
+        assert!(index.insert_batch(&[1, 9], &[5, 6]).is_err());
+        assert!(index.insert_batch(&[1, 1], &[5, 6]).is_err());
+        assert!(index.insert_batch(&[1], &[5, 6]).is_err());
+        assert_eq!(index.len(), 1);
+        index.insert_batch(&[1, 2], &[5, 6]).unwrap();
+        assert_eq!(index.query(5), vec![(1, 0), (2, 2), (9, 2)]);
+    }
+
     fn brute(fps: &[u64], k: u32) -> Vec<(usize, usize, u32)> {
         let mut out = Vec::new();
         for i in 0..fps.len() {

@@ -1,8 +1,9 @@
 //! The body of every entry point runs in [`guard`], so that a panic of the core never
 //! reaches Python as PyO3's `pyo3_runtime.PanicException`: that derives from BaseException,
 //! which `except Exception` lets through. A panic becomes `Error::Internal`, raised as
-//! `neardup.InternalError`, an ordinary exception. Accessors that read a stored number
-//! (getters, `__len__`, `__contains__`) run no core code and are not wrapped.
+//! `neardup.InternalError`, an ordinary exception. The accessors that only read a stored
+//! number or look an id up (getters, `__len__`, `__contains__`) cannot panic and are not
+//! wrapped.
 
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
