@@ -13,6 +13,9 @@ import numpy.typing as npt
 UNICODE_VERSION: str
 DEBUG_BUILD: bool
 
+class InternalError(RuntimeError):
+    """A panic of the core, caught at its boundary and raised as an ordinary exception."""
+
 _Spans = npt.NDArray[np.int64]
 
 # --- text primitives -------------------------------------------------------------------------
