@@ -13,6 +13,9 @@ import numpy.typing as npt
 UNICODE_VERSION: str
 DEBUG_BUILD: bool
 
+class InternalError(RuntimeError):
+    """A panic of the core, caught at its boundary and raised as an ordinary exception."""
+
 _Spans = npt.NDArray[np.int64]
 
 # --- text primitives -------------------------------------------------------------------------
@@ -139,7 +142,7 @@ class ChromeModel:
         template_permille: int = 300,
         inner_permille: int = 500,
         shape_permille: int = 300,
-        penalty: int = 300,
+        penalty: int = 200,
         cross_sites: int = 3,
         title_lines: int = 3,
         decay_chars: int = 3000,

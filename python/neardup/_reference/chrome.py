@@ -382,7 +382,7 @@ class ChromeModel:
     """Per-site statistics of masked line fingerprints and shapes, and the cross-site
     counts; mirrors ``neardup._core.ChromeModel`` method for method."""
 
-    def __init__(self, min_pages=3, template_permille=300, inner_permille=500, shape_permille=300, penalty=300, cross_sites=3,
+    def __init__(self, min_pages=3, template_permille=300, inner_permille=500, shape_permille=300, penalty=200, cross_sites=3,
                  title_lines=3, decay_chars=3000, decay_floor_permille=250, box_chars=0, small_penalty=20, run_cost=100,
                  decay_pages=3, max_runs=6):
         self._params = check_params(
