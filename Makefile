@@ -9,7 +9,7 @@ export PYO3_PYTHON := $(PY)
 # pytest workers (pytest-xdist): one per core of the 2-core machines this runs on.
 JOBS ?= 2
 
-.PHONY: setup core dev demo java test test-rust test-python test-spark test-python-only lint bench clean fuzz-short
+.PHONY: setup core dev demo java test test-rust test-python test-spark test-python-only test-wheel lint bench clean fuzz-short
 
 $(VENV)/.ready: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -91,7 +91,12 @@ fuzz-short: dev
 	done; rm -f $$log
 FUZZ_RUNS ?= 3000
 
-test: lint test-rust test-python fuzz-short
+# The abi3 wheel (dev profile: packaging, not speed) installs into a fresh environment whose
+# PATH has no cargo or rustc and runs `neardup clean` with the compiled core.
+test-wheel: dev
+	$(PY) tools/check_wheel.py
+
+test: lint test-rust test-python fuzz-short test-wheel
 
 bench: setup
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --quiet --release --extras bench

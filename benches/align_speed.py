@@ -73,7 +73,7 @@ def make_pair(articles: list[str], length: int, seed: int = 0) -> tuple[str, str
 
 
 def _neardup_align(a: str, b: str) -> float:
-    from neardup.alignment import align, covered
+    from neardup.align import align, covered
 
     passages = align(a, b)
     return float(covered(len(b), [p.b_span for p in passages]).mean()) if b else 0.0

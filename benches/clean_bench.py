@@ -148,6 +148,10 @@ def _child(name: str, path: str, limit: int | None, extra: dict[str, Any], min_e
             with open(Path(tmp) / "out" / "decisions.jsonl", encoding="utf-8") as handle:
                 for line in handle:
                     row = json.loads(line)
+                    # Ids keep their JSON type in decisions.jsonl (1 and "1" differ); the labels
+                    # are compared as text.
+                    row["id"] = str(row["id"])
+                    row["duplicate_of"] = None if row["duplicate_of"] is None else str(row["duplicate_of"])
                     decisions[row["id"]] = row
         nbytes = sum(len(str(r.get("text", "")).encode("utf-8")) for r in rows)
         import neardup

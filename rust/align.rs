@@ -7,8 +7,8 @@
 
 use std::collections::HashMap;
 
+use crate::error::Error;
 use crate::text::{self, Span};
-use crate::Error;
 
 pub const DEFAULT_K: usize = 3;
 pub const DEFAULT_MAX_GAP: usize = 24;

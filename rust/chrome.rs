@@ -4,14 +4,12 @@
 //! this module follows it step for step, in integer arithmetic so both agree bit for bit.
 //! docs/chrome.md describes the method in prose.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::BuildHasherDefault;
+use std::collections::BTreeMap;
 
-use crate::lsh::IdentityHasher;
-
-use crate::hash::hash64;
-use crate::text::{normalize_with, Span};
-use crate::Error;
+use crate::error::Error;
+use crate::hash::{hash64, KeyMap, KeySet};
+use crate::repeats::{self, Repeat, RepeatParams, REPEAT_SEED};
+use crate::text::{ascii_fold, char_class, is_decimal_digit, normalize_with, simple_fold, Span, CLASS_OTHER};
 
 /// Seeds of the two line keys (fixed: a stored model stays valid).
 pub const FINGERPRINT_SEED: u64 = 0x6e65_6172_6475_7001;
@@ -96,7 +94,7 @@ fn is_closed(masked: &str) -> bool {
 /// Masking keeps a character's class (digits and month names become `0`, a word
 /// character), so this is the same on the masked and the normalised line.
 fn is_worded(masked: &str) -> bool {
-    masked.chars().any(|c| crate::text::char_class(c) != crate::text::CLASS_OTHER)
+    masked.chars().any(|c| char_class(c) != CLASS_OTHER)
 }
 
 /// The masked form of a line: normalised (NFKC, case, quotes, whitespace), digits masked to
@@ -133,24 +131,6 @@ pub fn mask_line(line: &str) -> String {
         }
     }
     out
-}
-
-/// `text::normalize` of an ASCII line, streamed (digits masked when `mask_digits`).
-pub fn ascii_fold<F: FnMut(char)>(line: &str, mask_digits: bool, mut emit: F) {
-    let (mut pending_space, mut emitted) = (false, false);
-    for &b in line.as_bytes() {
-        if matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ') {
-            pending_space = true;
-            continue;
-        }
-        if pending_space && emitted {
-            emit(' ');
-        }
-        pending_space = false;
-        emitted = true;
-        let c = if mask_digits && b.is_ascii_digit() { b'0' } else { b.to_ascii_lowercase() };
-        emit(c as char);
-    }
 }
 
 #[inline]
@@ -254,7 +234,7 @@ pub fn page_keys(text: &str) -> PageKeys {
         } else {
             let mut utf8 = [0u8; 4];
             for c in normal.chars() {
-                if crate::text::char_class(c) == crate::text::CLASS_OTHER {
+                if char_class(c) == CLASS_OTHER {
                     gap = true;
                 } else {
                     if gap && !folded.is_empty() {
@@ -265,7 +245,7 @@ pub fn page_keys(text: &str) -> PageKeys {
                 }
             }
         }
-        let repeat = if folded.is_empty() { 0 } else { hash64(&folded, crate::repeats::REPEAT_SEED).max(1) };
+        let repeat = if folded.is_empty() { 0 } else { hash64(&folded, REPEAT_SEED).max(1) };
         out.keys.spans.push((start, start + length));
         out.keys.fingerprints.push(fingerprint);
         out.keys.shapes.push(shape);
@@ -277,75 +257,6 @@ pub fn page_keys(text: &str) -> PageKeys {
         start += count + 1;
     }
     out
-}
-
-/// Code points below this have a precomputed single-character normalisation (Latin, Greek,
-/// Cyrillic, general punctuation, ...).
-const SIMPLE_LIMIT: u32 = 0x3000;
-const SIMPLE_FALLBACK: u32 = u32::MAX;
-const SIMPLE_SPACE: u32 = u32::MAX - 1;
-
-/// Per code point below [`SIMPLE_LIMIT`]: what normalisation makes of it between two plain
-/// letters when it is its own segment: one character (its code), whitespace
-/// ([`SIMPLE_SPACE`]), or anything else ([`SIMPLE_FALLBACK`]: ignorable, several
-/// characters, or a character that combines with its neighbour).
-fn simple_table() -> &'static [u32] {
-    static TABLE: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| {
-        (0..SIMPLE_LIMIT)
-            .map(|cp| {
-                let Some(c) = char::from_u32(cp) else { return SIMPLE_FALLBACK };
-                if cp < 0x80 || crate::text::is_unsafe_start(cp) || crate::text::is_ignorable(c) {
-                    return SIMPLE_FALLBACK;
-                }
-                let mut out = String::new();
-                normalize_with(&format!("a{c}a"), false, |x, _, _| out.push(x));
-                let inner: Vec<char> = out.chars().collect();
-                match inner.as_slice() {
-                    ['a', ' ', 'a'] => SIMPLE_SPACE,
-                    ['a', x, 'a'] if *x != ' ' => *x as u32,
-                    _ => SIMPLE_FALLBACK,
-                }
-            })
-            .collect()
-    })
-}
-
-/// `text::normalize` (digits unmasked) of a line whose characters are ASCII or in the
-/// simple table and none of which combines with its neighbour: every character is then its
-/// own segment, so the line normalises character by character. Returns false (with `out`
-/// partly written) when the line needs the general pipeline.
-pub fn simple_fold(line: &str, out: &mut String) -> bool {
-    let table = simple_table();
-    let (mut pending_space, mut emitted) = (false, false);
-    for c in line.chars() {
-        let cp = c as u32;
-        let mapped = if cp < 0x80 {
-            if matches!(cp, 0x09..=0x0D | 0x20) {
-                SIMPLE_SPACE
-            } else {
-                (c.to_ascii_lowercase()) as u32
-            }
-        } else if cp < SIMPLE_LIMIT {
-            table[cp as usize]
-        } else {
-            SIMPLE_FALLBACK
-        };
-        if mapped == SIMPLE_FALLBACK {
-            return false;
-        }
-        if mapped == SIMPLE_SPACE {
-            pending_space = true;
-            continue;
-        }
-        if pending_space && emitted {
-            out.push(' ');
-        }
-        pending_space = false;
-        emitted = true;
-        out.push(char::from_u32(mapped).unwrap_or('\u{fffd}'));
-    }
-    true
 }
 
 /// The masked form from the unmasked normalised form: decimal digits to `0`, maximal runs of
@@ -369,7 +280,7 @@ fn mask_normal(normal: &str, out: &mut String) {
         } else {
             let len = utf8_len(b);
             let c = normal[i..i + len].chars().next().unwrap_or('\u{fffd}');
-            if crate::text::is_decimal_digit(c as u32) {
+            if is_decimal_digit(c as u32) {
                 out.push('0');
             } else {
                 out.push(c);
@@ -407,11 +318,7 @@ fn line_key_buf(masked: &str, buf: &mut String) -> (u64, u64) {
 /// in-page repeats: a body line inside a repeat becomes [`REPEAT`]; runs of lines with the
 /// same code merge into one span that takes the line break after it (or, at the end of the
 /// text, the one before it, unless an earlier span already took it).
-pub fn removed_spans(
-    spans: &[Span],
-    decisions: &[u8],
-    repeats: &[crate::repeats::Repeat],
-) -> Vec<(usize, usize, u8)> {
+pub fn removed_spans(spans: &[Span], decisions: &[u8], repeats: &[Repeat]) -> Vec<(usize, usize, u8)> {
     let n = spans.len();
     let mut codes = decisions.to_vec();
     let mut k = 0usize;
@@ -545,10 +452,6 @@ impl Params {
     }
 }
 
-/// Map and set keyed by line hashes (XXH3, already well mixed: their own hash).
-pub type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<IdentityHasher>>;
-type KeySet = HashSet<u64, BuildHasherDefault<IdentityHasher>>;
-
 /// Per-site statistics: on how many distinct pages each line fingerprint and shape occurs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SiteStats {
@@ -593,6 +496,11 @@ impl Model {
         }
     }
 
+    /// The statistics of `site`.
+    pub fn site(&self, site: &str) -> Result<&SiteStats, Error> {
+        self.sites.get(site).ok_or_else(|| Error::NotFound(format!("site \"{site}\" is not in the model")))
+    }
+
     /// Restore one site's statistics (from a saved model); the cross-site counts follow.
     /// Keys must be non-zero and distinct, counts at most `pages`.
     pub fn insert_site(
@@ -633,11 +541,11 @@ impl Model {
         &self,
         site: &str,
         page: &PageKeys,
-        repeats: Option<&crate::repeats::RepeatParams>,
+        repeats: Option<&RepeatParams>,
     ) -> Vec<(usize, usize, u8)> {
         let decisions = self.decide(site, &page.keys);
         let copies = match repeats {
-            Some(params) => crate::repeats::find_repeats_keyed(&page.keys.spans, &page.repeat_keys, params),
+            Some(params) => repeats::find_repeats_keyed(&page.keys.spans, &page.repeat_keys, params),
             None => Vec::new(),
         };
         removed_spans(&page.keys.spans, &decisions, &copies)
@@ -1064,38 +972,12 @@ mod tests {
     }
 
     #[test]
-    fn ascii_fast_path_equals_normalize() {
-        for line in ["", "  A\tb  9\x0b\x0cC\r ", "\x1c\x00 x", "MiXeD 123 words,  here."] {
-            let mut fast = String::new();
-            ascii_fold(line, true, |c| fast.push(c));
-            assert_eq!(fast, crate::text::normalize(line, true).text);
-        }
-    }
-
-    #[test]
-    fn simple_fold_equals_normalize() {
-        // Every code point of the table, alone and between neighbours of several kinds.
-        for cp in 0x80..SIMPLE_LIMIT {
-            let Some(c) = char::from_u32(cp) else { continue };
-            for context in ["a{}b", "{}", " {} ", "{}{}", "X{}\u{e9}", "1{}\u{301}", "{}\u{a0}\u{2019}q"] {
-                let line = context.replace("{}", &c.to_string());
-                let mut fast = String::new();
-                if simple_fold(&line, &mut fast) {
-                    assert_eq!(fast, crate::text::normalize(&line, false).text, "U+{cp:04X} in {context:?}");
-                }
-            }
-        }
-    }
-
-    #[test]
     fn page_keys_equal_line_keys_and_repeat_keys() {
         let text = "Caf\u{e9} \u{2019}Na\u{ef}ve\u{2019} 12 May\n  Plain_ASCII -- line, 12 May 2024! \n\u{a0}Stra\u{df}e \u{bd}\n\u{3a3}\u{39f}\u{3a6} \u{661}\r\n\n\u{5b57} e\u{301}";
         let page = page_keys(text);
         assert_eq!(page.keys, line_keys(text));
-        let expected: Vec<u64> = text
-            .split('\n')
-            .map(|l| crate::repeats::repeat_key(l.strip_suffix('\r').unwrap_or(l)).0)
-            .collect();
+        let expected: Vec<u64> =
+            text.split('\n').map(|l| repeats::repeat_key(l.strip_suffix('\r').unwrap_or(l)).0).collect();
         assert_eq!(page.repeat_keys, expected);
     }
 
@@ -1149,6 +1031,14 @@ mod tests {
         assert_eq!(decisions, vec![TEMPLATE, TEMPLATE, TEMPLATE, BODY, BODY, BODY, TEMPLATE, TEMPLATE]);
         // A site the model has not seen keeps everything.
         assert!(model.decide("other", &line_keys(&pages[0])).iter().all(|&d| d == BODY));
+    }
+
+    #[test]
+    fn a_site_not_counted_is_not_found() {
+        let mut model = Model::new(Params::default()).unwrap();
+        model.add("a", &line_keys("x"));
+        assert_eq!(model.site("a").unwrap().pages, 1);
+        assert_eq!(model.site("b"), Err(Error::NotFound("site \"b\" is not in the model".into())));
     }
 
     #[test]

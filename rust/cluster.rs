@@ -3,30 +3,9 @@
 //! Shingle sets come in CSR layout: document `i` owns `hashes[offsets[i]..offsets[i + 1]]`
 //! (repeats allowed; a set is the distinct values). Pairs are `(i, j)` document indices.
 
-use crate::lsh::check_signatures;
+use crate::csr::{check_offsets, check_shape};
+use crate::error::Error;
 use crate::parallel::map_ordered;
-use crate::Error;
-
-/// Check CSR offsets over `len` hashes; returns the number of documents.
-pub fn check_offsets(offsets: &[usize], len: usize) -> Result<usize, Error> {
-    if offsets.first() != Some(&0) {
-        return Err(Error::InvalidArgument("offsets must start with 0".into()));
-    }
-    if let Some(doc) = offsets.windows(2).position(|w| w[1] < w[0]) {
-        return Err(Error::InvalidArgument(format!(
-            "document {doc}: offsets decrease ({} > {})",
-            offsets[doc],
-            offsets[doc + 1]
-        )));
-    }
-    if offsets[offsets.len() - 1] != len {
-        return Err(Error::InvalidArgument(format!(
-            "offsets must end at the number of hashes ({len}), got {}",
-            offsets[offsets.len() - 1]
-        )));
-    }
-    Ok(offsets.len() - 1)
-}
 
 /// Check that every pair indexes one of `n` documents.
 pub fn check_pairs(n: usize, pairs: &[(usize, usize)]) -> Result<(), Error> {
@@ -83,15 +62,19 @@ pub fn set_overlaps(
     Ok((inter, sizes))
 }
 
-/// MinHash estimates of the Jaccard similarity of each pair (share of equal positions).
+/// MinHash estimates of the Jaccard similarity of each pair (share of equal positions) from
+/// signatures of shape `(n, num_perm)`; signatures of no values estimate 0 for every pair.
 pub fn estimate_pairs(
     signatures: &[u64],
-    num_perm: usize,
+    (n, num_perm): (usize, usize),
     pairs: &[(usize, usize)],
     num_threads: Option<usize>,
 ) -> Result<Vec<f64>, Error> {
-    let n = check_signatures(signatures, num_perm)?;
+    check_shape(signatures.len(), (n, num_perm), "signatures")?;
     check_pairs(n, pairs)?;
+    if num_perm == 0 {
+        return Ok(vec![0.0; pairs.len()]);
+    }
     let row = |i: usize| &signatures[i * num_perm..(i + 1) * num_perm];
     map_ordered(pairs, num_threads, |&(i, j)| crate::minhash::estimate_jaccard(row(i), row(j)))
 }
@@ -123,7 +106,7 @@ fn find(parent: &mut [usize], mut x: usize) -> usize {
 /// Clusters of `n` documents linked by `pairs` (connected components; self-pairs ignored).
 ///
 /// Returns, per document, `(representative, via)`: the representative is the member whose
-/// row of `priority` (row-major `(n, width)`) is lexicographically greatest, ties going to
+/// row of `priority` (shape `(n, width)`) is lexicographically greatest, ties going to
 /// the lowest index; `via` is the next document on a shortest path of pairs from the
 /// document to its representative (breadth-first from the representative, neighbours in
 /// ascending order), the document itself for the representative and for singletons.
@@ -132,15 +115,13 @@ pub fn cluster(
     n: usize,
     pairs: &[(usize, usize)],
     priority: &[f64],
-    width: usize,
+    (rows, width): (usize, usize),
 ) -> Result<(Vec<usize>, Vec<usize>), Error> {
-    check_pairs(n, pairs)?;
-    if priority.len() != n * width {
-        return Err(Error::InvalidArgument(format!(
-            "priority must hold {width} values for each of {n} documents, got {}",
-            priority.len()
-        )));
+    check_shape(priority.len(), (rows, width), "priority")?;
+    if rows != n {
+        return Err(Error::InvalidArgument(format!("priority has {rows} rows for {n} documents")));
     }
+    check_pairs(n, pairs)?;
     if let Some(k) = priority.iter().position(|v| v.is_nan()) {
         return Err(Error::InvalidArgument(format!("document {}: priority is NaN", k / width.max(1))));
     }
@@ -234,21 +215,22 @@ mod tests {
     fn clusters_are_order_independent_with_priorities() {
         let priority = [1.0, 5.0, 5.0, 0.0, 2.0, 0.0];
         let pairs = [(0, 1), (2, 1), (4, 3)];
-        let (rep, via) = cluster(6, &pairs, &priority, 1).unwrap();
+        let (rep, via) = cluster(6, &pairs, &priority, (6, 1)).unwrap();
         assert_eq!(rep, vec![1, 1, 1, 4, 4, 5]);
         assert_eq!(via, vec![1, 1, 1, 4, 4, 5]);
         let reversed: Vec<_> = pairs.iter().rev().map(|&(a, b)| (b, a)).collect();
-        assert_eq!(cluster(6, &reversed, &priority, 1).unwrap(), (rep, via));
+        assert_eq!(cluster(6, &reversed, &priority, (6, 1)).unwrap(), (rep, via));
     }
 
     #[test]
     fn via_follows_shortest_paths() {
         // A chain 0 - 1 - 2 - 3 with 3 the representative.
         let priority = [0.0, 0.0, 0.0, 1.0];
-        let (rep, via) = cluster(4, &[(0, 1), (1, 2), (2, 3)], &priority, 1).unwrap();
+        let (rep, via) = cluster(4, &[(0, 1), (1, 2), (2, 3)], &priority, (4, 1)).unwrap();
         assert_eq!(rep, vec![3; 4]);
         assert_eq!(via, vec![1, 2, 3, 3]);
-        assert!(cluster(4, &[(0, 1)], &[0.0, f64::NAN, 0.0, 0.0], 1).is_err());
-        assert!(cluster(4, &[(0, 1)], &[0.0], 1).is_err());
+        assert!(cluster(4, &[(0, 1)], &[0.0, f64::NAN, 0.0, 0.0], (4, 1)).is_err());
+        assert!(cluster(4, &[(0, 1)], &[0.0], (1, 1)).is_err());
+        assert!(cluster(4, &[(0, 1)], &[0.0], (4, 1)).is_err());
     }
 }

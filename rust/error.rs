@@ -1,16 +1,31 @@
 use std::fmt;
 
-/// Errors of the core; the binding maps each kind to one Python exception type.
+/// The errors of neardup's core, by kind. The message is what the user reads, word for word
+/// the reference's; the binding maps each kind to one Python exception type
+/// (`rust/py/mod.rs`, the one mapping).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
-    /// An argument outside its domain (maps to ValueError).
+    /// An argument outside its domain: a value out of range, lengths that disagree, an id
+    /// already indexed (ValueError).
     InvalidArgument(String),
+    /// An argument of the wrong type: a number where a str belongs, a str where bytes do
+    /// (TypeError). Rust's types rule these out inside the core; the binding finds them when
+    /// it converts a Python value.
+    WrongType(String),
+    /// A key asked for that is not there: a site the chrome model never counted (KeyError).
+    NotFound(String),
+    /// A bug: the core panicked, with this message (neardup.InternalError). Raised by the
+    /// binding, which catches every panic at its boundary.
+    Internal(String),
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::InvalidArgument(message) => f.write_str(message),
+            Error::InvalidArgument(message)
+            | Error::WrongType(message)
+            | Error::NotFound(message)
+            | Error::Internal(message) => f.write_str(message),
         }
     }
 }

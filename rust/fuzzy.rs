@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::Error;
+use crate::error::Error;
 
 /// The measures, by name (the batch forms take one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

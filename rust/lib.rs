@@ -5,6 +5,7 @@
 pub mod align;
 pub mod chrome;
 pub mod cluster;
+pub mod csr;
 pub mod error;
 pub mod fuzzy;
 pub mod hash;

@@ -8,32 +8,12 @@
 //! Band key (specified, so that a stored index stays valid): `h = fmix64(j + 0x9E3779B97F4A7C15)`,
 //! then `h = fmix64(h ^ v)` for each value `v` of the band in order, all mod 2^64.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::HashSet;
 
-use crate::minhash::{fmix64, GOLDEN_GAMMA};
+use crate::csr::check_shape;
+use crate::error::Error;
+use crate::hash::{fmix64, KeyMap, GOLDEN_GAMMA};
 use crate::parallel::map_ordered;
-use crate::Error;
-
-/// Band keys are already well-mixed 64-bit hashes: use them as their own hash.
-#[derive(Default)]
-pub struct IdentityHasher(u64);
-
-impl Hasher for IdentityHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | b as u64;
-        }
-    }
-    fn write_u64(&mut self, value: u64) {
-        self.0 = value;
-    }
-}
-
-type U64Map<V> = HashMap<u64, V, BuildHasherDefault<IdentityHasher>>;
 
 pub fn check_bands(num_perm: usize, bands: usize, rows: usize) -> Result<(), Error> {
     if bands == 0 || rows == 0 || bands.checked_mul(rows).is_none_or(|used| used > num_perm) {
@@ -161,9 +141,9 @@ pub struct LshIndex {
     num_perm: usize,
     bands: usize,
     rows: usize,
-    tables: Vec<U64Map<Bucket>>,
+    tables: Vec<KeyMap<Bucket>>,
     /// Each indexed id's band keys, so that `remove` finds its buckets.
-    keys: U64Map<Box<[u64]>>,
+    keys: KeyMap<Box<[u64]>>,
 }
 
 impl LshIndex {
@@ -173,8 +153,8 @@ impl LshIndex {
             num_perm,
             bands,
             rows,
-            tables: (0..bands).map(|_| U64Map::default()).collect(),
-            keys: U64Map::default(),
+            tables: (0..bands).map(|_| KeyMap::default()).collect(),
+            keys: KeyMap::default(),
         })
     }
 
@@ -246,6 +226,74 @@ impl LshIndex {
         Ok(())
     }
 
+    /// Check that no id of `ids` is in the index or twice in `ids`, before a batch inserts any.
+    fn check_new_ids(&self, ids: &[u64]) -> Result<(), Error> {
+        let mut seen = HashSet::with_capacity(ids.len());
+        for (k, &id) in ids.iter().enumerate() {
+            if self.contains(id) || !seen.insert(id) {
+                return Err(Error::InvalidArgument(format!("document {k}: id {id} is already in the index")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Insert `ids[i]` with row `i` of `signatures` (shape `(n, num_perm)`), all or nothing:
+    /// every check passes before anything is inserted. The band keys are hashed in parallel.
+    pub fn insert_batch(
+        &mut self,
+        ids: &[u64],
+        signatures: &[u64],
+        (n, num_perm): (usize, usize),
+        num_threads: Option<usize>,
+    ) -> Result<(), Error> {
+        check_shape(signatures.len(), (n, num_perm), "signatures")?;
+        if ids.len() != n {
+            return Err(Error::InvalidArgument(format!("{} ids for {n} signatures", ids.len())));
+        }
+        if num_perm != self.num_perm {
+            return Err(Error::InvalidArgument(format!(
+                "signatures have {num_perm} values, the index expects num_perm={}",
+                self.num_perm
+            )));
+        }
+        self.check_new_ids(ids)?;
+        self.reserve(n);
+        let docs: Vec<usize> = (0..n).collect();
+        let (bands, rows) = (self.bands, self.rows);
+        let keys = map_ordered(&docs, num_threads, |&i| {
+            band_keys(&signatures[i * num_perm..(i + 1) * num_perm], bands, rows)
+        })?;
+        for (&id, keys) in ids.iter().zip(keys) {
+            self.insert_keys(id, keys)?;
+        }
+        Ok(())
+    }
+
+    /// Index `ids[i]` with row `i` of `keys` (shape `(n, bands)`: rows of
+    /// [`band_table`](Self::band_table)), all or nothing.
+    pub fn insert_band_keys(
+        &mut self,
+        ids: &[u64],
+        keys: &[u64],
+        (n, bands): (usize, usize),
+    ) -> Result<(), Error> {
+        check_shape(keys.len(), (n, bands), "band keys")?;
+        if n != ids.len() {
+            return Err(Error::InvalidArgument(format!("{} ids for {n} rows of band keys", ids.len())));
+        }
+        if n > 0 && bands != self.bands {
+            return Err(Error::InvalidArgument(format!(
+                "rows of {bands} band keys, the index has {} bands",
+                self.bands
+            )));
+        }
+        self.check_new_ids(ids)?;
+        for (k, &id) in ids.iter().enumerate() {
+            self.insert_keys(id, keys[k * bands..(k + 1) * bands].to_vec())?;
+        }
+        Ok(())
+    }
+
     pub fn remove(&mut self, id: u64) -> Result<(), Error> {
         let keys = self
             .keys
@@ -263,6 +311,27 @@ impl LshIndex {
     pub fn query(&self, signature: &[u64]) -> Result<Vec<u64>, Error> {
         let keys = self.keys_of(signature)?;
         Ok(self.query_keys(&keys))
+    }
+
+    /// [`query`](Self::query) for each row of `signatures` (shape `(n, num_perm)`), in
+    /// parallel.
+    pub fn query_batch(
+        &self,
+        signatures: &[u64],
+        (n, num_perm): (usize, usize),
+        num_threads: Option<usize>,
+    ) -> Result<Vec<Vec<u64>>, Error> {
+        check_shape(signatures.len(), (n, num_perm), "signatures")?;
+        if n > 0 && num_perm != self.num_perm {
+            return Err(Error::InvalidArgument(format!(
+                "signatures have {num_perm} values, the index expects num_perm={}",
+                self.num_perm
+            )));
+        }
+        let docs: Vec<usize> = (0..n).collect();
+        map_ordered(&docs, num_threads, |&i| self.query(&signatures[i * num_perm..(i + 1) * num_perm]))?
+            .into_iter()
+            .collect()
     }
 
     pub fn query_keys(&self, keys: &[u64]) -> Vec<u64> {
@@ -338,6 +407,27 @@ mod tests {
         assert_eq!(index.query(&a).unwrap(), vec![10]);
         assert_eq!(index.len(), 2);
         assert!(index.query(&a[..5]).is_err());
+    }
+
+    #[test]
+    fn batches_are_all_or_nothing_and_equal_one_by_one() {
+        let hasher = MinHasher::new(Scheme::Classic, 8, 1).unwrap();
+        let flat: Vec<u64> = (0..3u64).flat_map(|d| hasher.sign(&[d, d + 1, 100])).collect();
+        let mut index = LshIndex::new(8, 4, 2).unwrap();
+        index.insert(7, &flat[..8]).unwrap();
+        // A repeated id refuses the whole batch, before anything is inserted.
+        assert!(index.insert_batch(&[1, 2, 1], &flat, (3, 8), Some(2)).is_err());
+        assert!(index.insert_batch(&[1, 2], &flat, (3, 8), None).is_err());
+        assert_eq!(index.len(), 1);
+        index.insert_batch(&[1, 2, 3], &flat, (3, 8), Some(2)).unwrap();
+        let one_by_one: Vec<Vec<u64>> = flat.chunks(8).map(|sig| index.query(sig).unwrap()).collect();
+        assert_eq!(index.query_batch(&flat, (3, 8), Some(2)).unwrap(), one_by_one);
+        assert!(index.query_batch(&[], (2, 0), None).is_err());
+        let (ids, keys) = index.band_table();
+        let mut rebuilt = LshIndex::new(8, 4, 2).unwrap();
+        rebuilt.insert_band_keys(&ids, &keys, (ids.len(), 4)).unwrap();
+        assert_eq!(rebuilt.band_table(), (ids.clone(), keys.clone()));
+        assert!(rebuilt.insert_band_keys(&ids[..1], &keys[..4], (1, 4)).is_err());
     }
 
     #[test]

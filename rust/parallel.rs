@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
-use crate::Error;
+use crate::error::Error;
 
 /// The pools of fewer threads than the global one, by size; never dropped (at most one per
 /// size below the core count).

@@ -5,9 +5,9 @@
 
 use std::collections::HashMap;
 
-use crate::hash::hash64;
-use crate::text::{char_class, normalize_with, Span, CLASS_OTHER};
-use crate::Error;
+use crate::error::Error;
+use crate::hash::{hash64, KeyMap};
+use crate::text::{ascii_fold, char_class, check_ngram, normalize_with, tokenize, Span, CLASS_OTHER};
 
 pub const REPEAT_SEED: u64 = 0x6e65_6172_6475_7003;
 
@@ -65,8 +65,8 @@ pub fn repeat_key(line: &str) -> (u64, String) {
         }
     };
     if line.is_ascii() {
-        // Same string as the general pipeline for ASCII (see chrome::ascii_fold), faster.
-        crate::chrome::ascii_fold(line, false, &mut push);
+        // Same string as the general pipeline for ASCII, faster.
+        ascii_fold(line, false, &mut push);
     } else {
         normalize_with(line, false, |c, _, _| push(c));
     }
@@ -107,7 +107,7 @@ pub fn find_repeats(text: &str, params: &RepeatParams) -> Result<Vec<Repeat>, Er
 pub fn find_repeats_keyed(spans: &[Span], keys: &[u64], params: &RepeatParams) -> Vec<Repeat> {
     let content: Vec<usize> = (0..keys.len()).filter(|&i| keys[i] != 0).collect();
     let length = |i: usize| (spans[i].1 - spans[i].0) as u64;
-    let mut first: crate::chrome::KeyMap<usize> = crate::chrome::KeyMap::default();
+    let mut first: KeyMap<usize> = KeyMap::default();
     let mut repeats = Vec::new();
     let mut j = 0usize;
     while j < content.len() {
@@ -215,10 +215,13 @@ fn duplicates(parts: &[&str]) -> (usize, usize) {
     (count, chars)
 }
 
+/// Check the n-gram sizes of [`repetition_counts`].
+pub fn check_ngram_sizes(top_ns: &[usize], dup_ns: &[usize]) -> Result<(), Error> {
+    top_ns.iter().chain(dup_ns).try_for_each(|&n| check_ngram(n))
+}
+
 pub fn repetition_counts(text: &str, top_ns: &[usize], dup_ns: &[usize]) -> Result<RepetitionCounts, Error> {
-    for &n in top_ns.iter().chain(dup_ns) {
-        crate::text::check_ngram(n)?;
-    }
+    check_ngram_sizes(top_ns, dup_ns)?;
     let mut out = RepetitionCounts { chars: text.chars().count(), ..Default::default() };
     let paragraphs = split_newline_runs(text.trim_matches(is_py_space), 2);
     out.paragraphs = paragraphs.len();
@@ -226,7 +229,7 @@ pub fn repetition_counts(text: &str, top_ns: &[usize], dup_ns: &[usize]) -> Resu
     let lines = split_newline_runs(text, 1);
     out.lines = lines.len();
     (out.dup_lines, out.dup_line_chars) = duplicates(&lines);
-    let (words, _) = crate::text::tokenize(text);
+    let (words, _) = tokenize(text);
     let lengths: Vec<usize> = words.iter().map(|w| w.chars().count()).collect();
     for &n in top_ns {
         if words.len() < n {

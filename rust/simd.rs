@@ -17,7 +17,7 @@
 
 use std::sync::OnceLock;
 
-use crate::Error;
+use crate::error::Error;
 
 /// The environment variable that forces a path.
 pub const ENV_VAR: &str = "NEARDUP_SIMD";

@@ -20,19 +20,16 @@
 //! the fingerprint masked to the remaining blocks, finds every pair within `k` and only
 //! compares fingerprints that share a key. Results are exact, so they equal a linear scan.
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
+use std::collections::HashSet;
 
-use crate::lsh::IdentityHasher;
-use crate::minhash::fmix64;
+use crate::csr::check_offsets;
+use crate::error::Error;
+use crate::hash::{fmix64, KeyMap};
 use crate::parallel::map_ordered;
 use crate::text::{self, ShingleKind};
-use crate::Error;
 
 /// Upper bound of the number of tables `C(blocks, k)` (memory: one entry per table per id).
 pub const MAX_TABLES: usize = 1024;
-
-type U64Map<V> = HashMap<u64, V, BuildHasherDefault<IdentityHasher>>;
 
 /// How shingles of a text are weighted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,7 +165,7 @@ pub fn from_weighted_csr(
     if hashes.len() != weights.len() {
         return Err(Error::InvalidArgument(format!("{} hashes for {} weights", hashes.len(), weights.len())));
     }
-    let n = crate::cluster::check_offsets(offsets, hashes.len())?;
+    let n = check_offsets(offsets, hashes.len())?;
     for d in 0..n {
         check_weights(&weights[offsets[d]..offsets[d + 1]], Some(d))?;
     }
@@ -186,7 +183,7 @@ pub fn from_shingles_csr(
     weighting: Weighting,
     num_threads: Option<usize>,
 ) -> Result<Vec<u64>, Error> {
-    let n = crate::cluster::check_offsets(offsets, hashes.len())?;
+    let n = check_offsets(offsets, hashes.len())?;
     let docs: Vec<usize> = (0..n).collect();
     map_ordered(&docs, num_threads, |&d| from_shingles(&hashes[offsets[d]..offsets[d + 1]], weighting))
 }
@@ -316,15 +313,15 @@ pub fn pairs_within(
 #[derive(Debug, Clone)]
 pub struct SimHashIndex {
     tables: Tables,
-    buckets: Vec<U64Map<Vec<u64>>>,
-    fingerprints: U64Map<u64>,
+    buckets: Vec<KeyMap<Vec<u64>>>,
+    fingerprints: KeyMap<u64>,
 }
 
 impl SimHashIndex {
     pub fn new(k: u32, blocks: Option<u32>) -> Result<Self, Error> {
         let tables = Tables::new(k, blocks)?;
-        let buckets = tables.masks.iter().map(|_| U64Map::default()).collect();
-        Ok(SimHashIndex { tables, buckets, fingerprints: U64Map::default() })
+        let buckets = tables.masks.iter().map(|_| KeyMap::default()).collect();
+        Ok(SimHashIndex { tables, buckets, fingerprints: KeyMap::default() })
     }
 
     pub fn k(&self) -> u32 {
@@ -357,6 +354,28 @@ impl SimHashIndex {
             table.entry(fingerprint & mask).or_default().push(id);
         }
         self.fingerprints.insert(id, fingerprint);
+        Ok(())
+    }
+
+    /// Insert `fingerprints[i]` under `ids[i]`, all or nothing: every check passes before
+    /// anything is inserted.
+    pub fn insert_batch(&mut self, ids: &[u64], fingerprints: &[u64]) -> Result<(), Error> {
+        if ids.len() != fingerprints.len() {
+            return Err(Error::InvalidArgument(format!(
+                "{} ids for {} fingerprints",
+                ids.len(),
+                fingerprints.len()
+            )));
+        }
+        let mut seen = HashSet::with_capacity(ids.len());
+        for (k, &id) in ids.iter().enumerate() {
+            if self.contains(id) || !seen.insert(id) {
+                return Err(Error::InvalidArgument(format!("document {k}: id {id} is already in the index")));
+            }
+        }
+        for (&id, &fingerprint) in ids.iter().zip(fingerprints) {
+            self.insert(id, fingerprint)?;
+        }
         Ok(())
     }
 
@@ -419,6 +438,18 @@ impl SimHashIndex {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_batch_insert_is_all_or_nothing() {
+        let mut index = SimHashIndex::new(3, None).unwrap();
+        index.insert(9, 0).unwrap();
+        assert!(index.insert_batch(&[1, 9], &[5, 6]).is_err());
+        assert!(index.insert_batch(&[1, 1], &[5, 6]).is_err());
+        assert!(index.insert_batch(&[1], &[5, 6]).is_err());
+        assert_eq!(index.len(), 1);
+        index.insert_batch(&[1, 2], &[5, 6]).unwrap();
+        assert_eq!(index.query(5), vec![(1, 0), (2, 2), (9, 2)]);
+    }
+
     fn brute(fps: &[u64], k: u32) -> Vec<(usize, usize, u32)> {
         let mut out = Vec::new();
         for i in 0..fps.len() {
@@ -479,10 +510,10 @@ mod tests {
         let mut state = 7u64;
         let mut fps = Vec::new();
         for i in 0..400u64 {
-            let base = crate::minhash::splitmix64(&mut state);
+            let base = crate::hash::splitmix64(&mut state);
             fps.push(base);
             // Near copies: flip a few bits.
-            let flips = crate::minhash::splitmix64(&mut state);
+            let flips = crate::hash::splitmix64(&mut state);
             let mut near = base;
             for f in 0..(i % 6) {
                 near ^= 1 << ((flips >> (6 * f)) & 63);

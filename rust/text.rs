@@ -6,9 +6,9 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+use crate::error::Error;
 use crate::hash::hash64;
 use crate::unicode_tables as tables;
-use crate::Error;
 
 /// casefold(NFKC(x)) is applied to a segment until it no longer changes, at most this often.
 const MAX_FOLD_ROUNDS: usize = 4;
@@ -20,7 +20,7 @@ pub const CLASS_SPACELESS: u8 = 3;
 
 /// Invisible formatting removed before anything else (soft hyphen, zero-width characters, BOM).
 #[inline]
-pub fn is_ignorable(c: char) -> bool {
+fn is_ignorable(c: char) -> bool {
     matches!(c, '\u{AD}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}')
 }
 
@@ -58,7 +58,7 @@ pub fn is_assigned(cp: u32) -> bool {
 }
 
 #[inline]
-pub fn is_unsafe_start(cp: u32) -> bool {
+fn is_unsafe_start(cp: u32) -> bool {
     cp >= 0x80 && in_ranges(tables::UNSAFE_START, cp)
 }
 
@@ -286,6 +286,95 @@ pub fn normalize(text: &str, mask_digits: bool) -> Normalized {
         out.ends.push(end);
     });
     out
+}
+
+/// [`normalize_with`] of an ASCII line, streamed without spans (digits masked when
+/// `mask_digits`): for ASCII, normalisation is exactly lower-case, digits to `0` when masked,
+/// whitespace runs to one space, trimmed, and a byte loop is several times faster.
+pub fn ascii_fold<F: FnMut(char)>(line: &str, mask_digits: bool, mut emit: F) {
+    let (mut pending_space, mut emitted) = (false, false);
+    for &b in line.as_bytes() {
+        if matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ') {
+            pending_space = true;
+            continue;
+        }
+        if pending_space && emitted {
+            emit(' ');
+        }
+        pending_space = false;
+        emitted = true;
+        let c = if mask_digits && b.is_ascii_digit() { b'0' } else { b.to_ascii_lowercase() };
+        emit(c as char);
+    }
+}
+
+/// Code points below this have a precomputed single-character normalisation (Latin, Greek,
+/// Cyrillic, general punctuation, ...).
+const SIMPLE_LIMIT: u32 = 0x3000;
+const SIMPLE_FALLBACK: u32 = u32::MAX;
+const SIMPLE_SPACE: u32 = u32::MAX - 1;
+
+/// Per code point below [`SIMPLE_LIMIT`]: what normalisation makes of it between two plain
+/// letters when it is its own segment: one character (its code), whitespace
+/// ([`SIMPLE_SPACE`]), or anything else ([`SIMPLE_FALLBACK`]: ignorable, several
+/// characters, or a character that combines with its neighbour).
+fn simple_table() -> &'static [u32] {
+    static TABLE: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..SIMPLE_LIMIT)
+            .map(|cp| {
+                let Some(c) = char::from_u32(cp) else { return SIMPLE_FALLBACK };
+                if cp < 0x80 || is_unsafe_start(cp) || is_ignorable(c) {
+                    return SIMPLE_FALLBACK;
+                }
+                let mut out = String::new();
+                normalize_with(&format!("a{c}a"), false, |x, _, _| out.push(x));
+                let inner: Vec<char> = out.chars().collect();
+                match inner.as_slice() {
+                    ['a', ' ', 'a'] => SIMPLE_SPACE,
+                    ['a', x, 'a'] if *x != ' ' => *x as u32,
+                    _ => SIMPLE_FALLBACK,
+                }
+            })
+            .collect()
+    })
+}
+
+/// [`normalize_with`] (digits unmasked, no spans) of a line whose characters are ASCII or in the
+/// simple table and none of which combines with its neighbour: every character is then its
+/// own segment, so the line normalises character by character. Returns false (with `out`
+/// partly written) when the line needs the general pipeline.
+pub fn simple_fold(line: &str, out: &mut String) -> bool {
+    let table = simple_table();
+    let (mut pending_space, mut emitted) = (false, false);
+    for c in line.chars() {
+        let cp = c as u32;
+        let mapped = if cp < 0x80 {
+            if matches!(cp, 0x09..=0x0D | 0x20) {
+                SIMPLE_SPACE
+            } else {
+                (c.to_ascii_lowercase()) as u32
+            }
+        } else if cp < SIMPLE_LIMIT {
+            table[cp as usize]
+        } else {
+            SIMPLE_FALLBACK
+        };
+        if mapped == SIMPLE_FALLBACK {
+            return false;
+        }
+        if mapped == SIMPLE_SPACE {
+            pending_space = true;
+            continue;
+        }
+        if pending_space && emitted {
+            out.push(' ');
+        }
+        pending_space = false;
+        emitted = true;
+        out.push(char::from_u32(mapped).unwrap_or('\u{fffd}'));
+    }
+    true
 }
 
 pub type Span = (usize, usize);
@@ -1014,9 +1103,9 @@ pub(super) mod tests {
         let mut state = 0x1234_5678_9abc_def0u64;
         for _ in 0..3000 {
             let mut text = String::new();
-            let count = (crate::minhash::splitmix64(&mut state) % 120) as usize;
+            let count = (crate::hash::splitmix64(&mut state) % 120) as usize;
             for _ in 0..count {
-                let r = crate::minhash::splitmix64(&mut state);
+                let r = crate::hash::splitmix64(&mut state);
                 // Mostly ASCII pieces, sometimes long words, rarely non-ASCII.
                 let piece = pieces[(r % 11) as usize + if r >> 60 == 0 { 6 } else { 0 }];
                 text.push_str(piece);
@@ -1123,5 +1212,29 @@ pub(super) mod tests {
             vec![hash64(b"ab", 0), hash64(b"bc", 0)]
         );
         assert!(shingles("x", 0, ShingleKind::Char, 0).is_err());
+    }
+
+    #[test]
+    fn ascii_fast_path_equals_normalize() {
+        for line in ["", "  A\tb  9\x0b\x0cC\r ", "\x1c\x00 x", "MiXeD 123 words,  here."] {
+            let mut fast = String::new();
+            ascii_fold(line, true, |c| fast.push(c));
+            assert_eq!(fast, normalize(line, true).text);
+        }
+    }
+
+    #[test]
+    fn simple_fold_equals_normalize() {
+        // Every code point of the table, alone and between neighbours of several kinds.
+        for cp in 0x80..SIMPLE_LIMIT {
+            let Some(c) = char::from_u32(cp) else { continue };
+            for context in ["a{}b", "{}", " {} ", "{}{}", "X{}\u{e9}", "1{}\u{301}", "{}\u{a0}\u{2019}q"] {
+                let line = context.replace("{}", &c.to_string());
+                let mut fast = String::new();
+                if simple_fold(&line, &mut fast) {
+                    assert_eq!(fast, normalize(&line, false).text, "U+{cp:04X} in {context:?}");
+                }
+            }
+        }
     }
 }

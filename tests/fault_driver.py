@@ -51,9 +51,9 @@ def fire(point: str, action: str) -> None:
 
 
 def at_progress(desc: str, n: int, point: str, action: str) -> None:
-    import neardup.cli
+    import neardup.cli.commands
 
-    original = neardup.cli.progress
+    original = neardup.cli.commands.progress
 
     def progress(iterable: Any, *, desc: str = "", **kwargs: Any) -> Any:
         wanted = desc == desc_wanted
@@ -63,7 +63,7 @@ def at_progress(desc: str, n: int, point: str, action: str) -> None:
             yield item
 
     desc_wanted = desc
-    neardup.cli.progress = progress  # looked up by name when a command runs
+    neardup.cli.commands.progress = progress  # looked up by name when a command runs
 
 
 def at_call(module_name: str, name: str, n: int, after: bool, point: str, action: str) -> None:

@@ -22,7 +22,18 @@ import neardup
 from neardup import _backend, _reference
 
 # Modules that bind the active backend at import (``_impl = _backend.IMPL``).
-_BOUND = ["neardup", "neardup.dedup", "neardup.chrome", "neardup.simhash", "neardup.alignment", "neardup.fuzzy", "neardup.index"]
+_BOUND = [
+    "neardup.text",
+    "neardup.repeats",
+    "neardup.chrome",
+    "neardup.minhash",
+    "neardup.lsh",
+    "neardup.cluster",
+    "neardup.simhash",
+    "neardup.align",
+    "neardup.fuzzy",
+    "neardup.index",
+]
 
 try:
     from neardup import _core  # noqa: F401

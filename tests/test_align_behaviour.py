@@ -15,7 +15,7 @@ import neardup
 from hypothesis import given
 from hypothesis import strategies as st
 
-from neardup.alignment import covered, matched_tokens
+from neardup.align import covered, matched_tokens
 
 SEED_ARTICLE = "000_0e13d3aa4086082f.txt"
 SEED_CLEAN = "001_8e202cad1f10918f.txt"

@@ -4,15 +4,17 @@ overlaps, clusters and the LSH index; and end to end, find_duplicates decides th
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import neardup
-from neardup import _reference, dedup
+from neardup import _reference, text
 from equivalence import _core
-from neardup._reference.dedup import datasketch_permutations
+from neardup._reference.minhash import datasketch_permutations
 from strategies import texts
 
 # Rust == reference, called directly: needs the core, and the active backend changes nothing.
@@ -28,6 +30,8 @@ shingle_lists = st.one_of(
 )
 num_perms = st.one_of(st.sampled_from([1, 2, 3, 7, 16, 64, 100, 128]), st.integers(1, 300))
 schemes = st.sampled_from(["classic", "oph"])
+# The modules find_duplicates calls the backend from (the function neardup.cluster hides its module).
+FIND_DUPLICATES_MODULES = (text, importlib.import_module("neardup.cluster"))
 
 
 def csr(docs: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -389,12 +393,12 @@ def test_find_duplicates_same_decisions(monkeypatch_seed, measure, verify, schem
     kwargs = dict(threshold=0.7, measure=measure, verify=verify, scheme=scheme, keep=keep, num_perm=64, n=3)
     rust = neardup.find_duplicates(docs, **kwargs) if neardup.backend() == "rust" else None
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(dedup, "_impl", _reference)
-        patch.setattr(neardup, "_impl", _reference)
+        for module in FIND_DUPLICATES_MODULES:
+            patch.setattr(module, "_impl", _reference)
         reference = neardup.find_duplicates(docs, **kwargs)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(dedup, "_impl", _core)
-        patch.setattr(neardup, "_impl", _core)
+        for module in FIND_DUPLICATES_MODULES:
+            patch.setattr(module, "_impl", _core)
         compiled = neardup.find_duplicates(docs, **kwargs)
         threaded = neardup.find_duplicates(docs, num_threads=1, **kwargs)
     assert compiled == reference

@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import neardup
-from neardup.dedup import SignedDocs
+from neardup.cluster import SignedDocs
 
 NUM_PERM = 32
 VOCAB = [f"w{i}" for i in range(30)]

@@ -63,11 +63,12 @@ def artifacts(corpus: Path, out: Path, threads: int, batch_size: int) -> dict[st
     import neardup
     from neardup.chrome import ChromeModel
     from neardup.io import RecordReader
-    from neardup.pipeline import CleanOptions, _site_key, clean
+    from neardup.pipeline import CleanOptions, clean
+    from neardup.pipeline.learn import site_key_of
 
     records = list(RecordReader([str(corpus)]))
     texts = [r.text for r in records]
-    sites = [_site_key(r) for r in records]
+    sites = [site_key_of(r) for r in records]
     found: dict[str, bytes] = {}
 
     whole = neardup.minhash(texts, num_threads=threads).values

@@ -397,10 +397,10 @@ def test_input_changes_during_the_run(corpora, tmp_path, point):
 BEFORE_COMMIT = [
     "progress:learn chrome:300",
     "progress:clean:300",
-    "after:neardup.pipeline:verify_duplicates:1",
+    "after:neardup.pipeline.decide:verify_duplicates:1",
     "progress:write:300",
 ]
-IN_COMMIT = ["before:neardup.io:AtomicOutputDir._move:1", "after:os:replace:2"]
+IN_COMMIT = ["before:neardup.io.write:AtomicOutputDir._move:1", "after:os:replace:2"]
 #: A rerun after these (the clean-up of leftovers is the same after any point).
 RERUN_AFTER = ["progress:write:300", "after:os:replace:2"]
 
@@ -538,25 +538,26 @@ def test_a_corpus_document_in_the_index_is_not_seen_before(tmp_path):
     of the corpus that an interrupted run already added are not "seen before", even when
     the index's estimate pairs them with another document the corpus kept (the exact
     comparison within the corpus may have kept both)."""
-    from neardup.pipeline import CleanOptions, _against_index, _Doc, _Spool
+    from neardup.pipeline.decide import against_index
+    from neardup.pipeline.state import CleanOptions, Doc, Spool
 
     text = " ".join(f"word{i}" for i in range(200))
     options = CleanOptions(index=str(tmp_path / "i.db"))
     with AtomicOutputDir(tmp_path / "out") as out:
-        spool = _Spool(out)
-        docs = [_Doc(0, "x", None, len(text)), _Doc(1, "y", None, len(text)), _Doc(2, "z", None, len(text))]
+        spool = Spool(out)
+        docs = [Doc(0, "x", None, len(text)), Doc(1, "y", None, len(text)), Doc(2, "z", None, len(text))]
         for doc in docs:
             doc.spool_offset = spool.write(text)
         with Index(options.index) as index:
             index.add([text, text], ["y", "elsewhere"])
         # x is a copy of y and z (decided as kept, as an estimate/exact difference may do):
         # only the match with a document from outside the corpus counts
-        seen = _against_index(docs, spool, options)
+        seen = against_index(docs, spool, options)
         found = ("elsewhere", 1.0, "containment-minhash")
         assert seen == {0: found, 1: found, 2: found}
         with Index(options.index) as index:
             index.remove(["elsewhere"])
-        assert _against_index(docs, spool, options) == {}
+        assert against_index(docs, spool, options) == {}
         spool.close()
 
 
@@ -564,30 +565,31 @@ def test_an_id_of_the_corpus_indexed_with_other_text_is_another_document(tmp_pat
     """Ids such as FILE:LINE recur from one day's corpus to the next: an indexed document
     whose id is also in this corpus but whose text is not that document's is from another
     corpus, and a copy of it here is "seen before" (the own-document rule above would hide it)."""
-    from neardup.pipeline import CleanOptions, _against_index, _Doc, _Spool
+    from neardup.pipeline.decide import against_index
+    from neardup.pipeline.state import CleanOptions, Doc, Spool
 
     yesterday = " ".join(f"word{i}" for i in range(200))
     today = " ".join(f"other{i}" for i in range(200))
     options = CleanOptions(index=str(tmp_path / "i.db"))
     with AtomicOutputDir(tmp_path / "out") as out:
-        spool = _Spool(out)
-        docs = [_Doc(0, "day.jsonl:1", None, len(today)), _Doc(1, "day.jsonl:2", None, len(yesterday))]
+        spool = Spool(out)
+        docs = [Doc(0, "day.jsonl:1", None, len(today)), Doc(1, "day.jsonl:2", None, len(yesterday))]
         docs[0].spool_offset = spool.write(today)
         docs[1].spool_offset = spool.write(yesterday)
         with Index(options.index) as index:
             index.add([yesterday], ["day.jsonl:1"])
-        assert _against_index(docs, spool, options) == {1: ("day.jsonl:1", 1.0, "containment-minhash")}
+        assert against_index(docs, spool, options) == {1: ("day.jsonl:1", 1.0, "containment-minhash")}
         with Index(options.index) as index:  # an earlier run of this corpus added its own line 1
             index.remove(["day.jsonl:1"])
             index.add([today], ["day.jsonl:1"])
-        assert _against_index(docs, spool, options) == {}
+        assert against_index(docs, spool, options) == {}
         # An earlier run cleaned line 1 a little differently (another chrome model): a
         # document is never a copy of itself.
         with Index(options.index) as index:
             index.remove(["day.jsonl:1"])
             index.add([today.replace("other7 ", "")], ["day.jsonl:1"])
             assert index.query([today], duplicates_only=True)[0][0].id == "day.jsonl:1"
-        assert _against_index(docs, spool, options) == {}
+        assert against_index(docs, spool, options) == {}
         spool.close()
 
 

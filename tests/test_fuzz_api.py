@@ -547,12 +547,12 @@ def test_num_threads_is_capped_at_the_cores_and_pools_are_reused() -> None:
 def test_a_keep_function_of_the_wrong_arity_is_refused_before_any_work(monkeypatch: pytest.MonkeyPatch) -> None:
     """find_duplicates checked a keep function only when it called it, after the shingling,
     signing and verification of the whole corpus (45 s on the issue's corpus)."""
-    from neardup import dedup
+    from neardup import _backend
 
     def no_work(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the corpus was signed before keep was checked")
 
-    monkeypatch.setattr(dedup._impl, "minhash_shingles", no_work)
+    monkeypatch.setattr(_backend.IMPL, "minhash_shingles", no_work)
     for keep in (lambda: 0, lambda members, other: members[0]):
         with pytest.raises(TypeError, match="keep must be a function of one argument"):
             neardup.find_duplicates(["the same text again"] * 10, keep=keep)

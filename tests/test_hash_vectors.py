@@ -7,7 +7,7 @@ import random
 import pytest
 
 import neardup
-from neardup._reference.xxh3 import xxh3_64
+from neardup._reference.hash import xxh3_64
 
 
 @pytest.fixture(scope="module")

@@ -190,7 +190,7 @@ def test_remove(tmp_path, monkeypatch):
 
 
 def test_check_finds_documents_with_missing_or_extra_band_rows(tmp_path):
-    from neardup._reference.dedup import GOLDEN_GAMMA, fmix64_int
+    from neardup._reference.hash import GOLDEN_GAMMA, fmix64_int
 
     rng = random.Random(11)
     with Index(tmp_path / "i.db") as index:
@@ -573,14 +573,14 @@ def test_an_error_while_adding_is_not_hidden_by_closing_the_decisions_file(tmp_p
     import errno
     import io as stdio
 
-    from neardup import _index_cli
-    from neardup.io import _GuardedFile
+    from neardup.cli import index as index_cli
+    from neardup.io import GuardedFile
 
     class FullDisk(stdio.StringIO):
         def close(self) -> None:
             raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(_index_cli, "open_output", lambda path, **_: _GuardedFile(FullDisk(), Path(path)))
+    monkeypatch.setattr(index_cli, "open_output", lambda path, **_: GuardedFile(FullDisk(), Path(path)))
     corpus = tmp_path / "a.jsonl"
     corpus.write_text(json.dumps({"id": "a0", "text": article(random.Random(1))}) + "\n")
     index = str(tmp_path / "i.db")

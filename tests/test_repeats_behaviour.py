@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from neardup.chrome import collapse_repeats, find_repeats
+from neardup.repeats import collapse_repeats, find_repeats
 
 PARAGRAPHS = [f"Paragraph {i} says something about the matter at hand, in enough words to count." for i in range(6)]
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import neardup
 from neardup import _reference
 from equivalence import _core
-from neardup.chrome import GOPHER_DUP_NS, GOPHER_TOP_NS
+from neardup.repeats import GOPHER_DUP_NS, GOPHER_TOP_NS
 from strategies import texts
 
 # Documents with real repetition: lines and paragraphs drawn from a small pool, joined by

@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 from equivalence import _core
+from neardup._reference import minhash as reference
 
 # Runs the core in subprocesses with NEARDUP_BACKEND=rust; the active backend changes nothing.
 pytestmark = [pytest.mark.core, pytest.mark.backend_independent]
@@ -99,8 +100,6 @@ def test_every_path_gives_the_same_results(tmp_path: Path) -> None:
 
 
 def test_the_portable_path_equals_the_reference(tmp_path: Path) -> None:
-    from neardup._reference import dedup as reference
-
     result = run_path("portable", tmp_path / "portable.npz")
     inputs: dict = {}
     exec(INPUTS, inputs)

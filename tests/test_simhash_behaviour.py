@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import neardup
-from neardup._reference.dedup import fmix64_int
+from neardup._reference.hash import fmix64_int
 
 
 def test_pinned_fingerprints():

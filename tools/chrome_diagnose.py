@@ -14,7 +14,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benches"))
 from chrome_quality import load  # noqa: E402
 
-from neardup.chrome import REASONS, ChromeModel, find_repeats_batch  # noqa: E402
+from neardup.chrome import REASONS, ChromeModel  # noqa: E402
+from neardup.repeats import find_repeats_batch  # noqa: E402
 
 
 def main() -> None:

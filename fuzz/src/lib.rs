@@ -422,19 +422,22 @@ pub fn csr(data: &[u8]) {
             assert!(x <= sizes[i].min(sizes[j]), "intersection larger than a set");
         }
     } else {
-        let valid = cluster::check_offsets(&offsets, values.len())
+        let valid = neardup::csr::check_offsets(&offsets, values.len())
             .map(|n| cluster::check_pairs(n, &pairs).is_ok())
             .unwrap_or(false);
         assert!(!valid, "set_overlaps refused valid input");
     }
     let num_perm = usize::from(input.byte() % 5);
-    let _ = cluster::estimate_pairs(&values, num_perm, &pairs, Some(1));
+    // Shapes that the values fill or not (a partial last row, a width of 0).
+    let rows = values.len() / num_perm.max(1);
+    let _ = cluster::estimate_pairs(&values, (rows, num_perm), &pairs, Some(1));
     let _ = simhash::from_shingles_csr(&values, &offsets, Weighting::Tf, Some(1));
     let n = usize::from(input.byte() % 9);
     let width = usize::from(input.byte() % 3);
     let priority: Vec<f64> =
         (0..usize::from(input.byte() % 20)).map(|_| f64::from(input.byte()) - 2.0).collect();
-    if let Ok((rep, via)) = cluster::cluster(n, &pairs, &priority, width) {
+    let rows = priority.len().checked_div(width).unwrap_or(n);
+    if let Ok((rep, via)) = cluster::cluster(n, &pairs, &priority, (rows, width)) {
         assert_eq!((rep.len(), via.len()), (n, n));
         assert!(rep.iter().all(|&r| r < n && rep[r] == r), "a representative is not its own");
     }

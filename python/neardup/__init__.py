@@ -1,48 +1,39 @@
 """neardup: find and remove the repetition in scraped web and news text.
 
-The text primitives below are the first stage of the pipeline described in DESIGN.md. Each
-runs in the compiled Rust core (``neardup._core``) or, with identical results, in the
-pure-Python reference (``neardup._reference``); ``NEARDUP_BACKEND=auto|rust|python`` picks
-one and :func:`backend` says which is active.
+This package face re-exports the public API of the stages, each of which is one module of
+the same name in every layer (``python/neardup/X.py``, its pure-Python twin
+``python/neardup/_reference/X.py`` and the core's ``rust/X.rs``):
 
-All spans are ``[start, end)`` indices into the caller's original ``str``.
-Text containing a lone surrogate raises ``ValueError`` naming its index; batch calls name
-the document too (``document 3: lone surrogate U+D800 at index 17; ...``).
+* :mod:`neardup.text`: normalise, segment, tokenize, shingle, hash;
+* :mod:`neardup.repeats`: passages repeated inside a page, Gopher repetition statistics;
+* :mod:`neardup.chrome`: each site's chrome, learned and stripped;
+* ``neardup.minhash``, :mod:`neardup.lsh`, ``neardup.cluster``: signatures, candidate pairs,
+  verified clusters and :func:`find_duplicates`, whose decisions come from
+  :mod:`neardup.decide`;
+* :mod:`neardup.simhash`: SimHash fingerprints and the Hamming-distance search;
+* ``neardup.align``: passage alignment; :mod:`neardup.fuzzy`: edit distances and ratios;
+* :mod:`neardup.index`: the persistent index; :mod:`neardup.pipeline`: the ``neardup clean``
+  job; :mod:`neardup.spark`: the same job on Apache Spark.
+
+Three functions share their stage's name: ``neardup.minhash``, ``neardup.cluster`` and
+``neardup.align`` are the functions; their modules are imported by name
+(``from neardup.minhash import Signatures``).
+
+Each primitive runs in the compiled Rust core (``neardup._core``) or, with identical results,
+in the pure-Python reference (``neardup._reference``); ``NEARDUP_BACKEND=auto|rust|python``
+picks one and :func:`backend` says which is active.
 """
 
-from __future__ import annotations
-
-from collections.abc import Iterable, Sequence
-from typing import NamedTuple
-
-import numpy as np
-
-from ._reference.text import check_threads as _check_threads
-from . import _backend
-from ._backend import InternalError
-from ._arrays import as_list
-from .chrome import ChromeModel, Removed, Repeat, Stripped, collapse_repeats, find_repeats, find_repeats_batch, site_key
-from .chrome import repetition_stats, repetition_stats_batch
-from ._reference.text import check_seed, check_shingle_args
-from .dedup import (
-    Cluster,
-    Decision,
-    Duplicates,
-    MinHashLSH,
-    Pair,
-    SignedDocs,
-    Signatures,
-    candidate_pairs,
-    cluster,
-    datasketch_minhash,
-    estimate_jaccard,
-    exact_containment,
-    exact_jaccard,
-    find_duplicates,
-    lsh_params,
-    lsh_probability,
-    minhash,
-)
+from ._backend import InternalError, backend
+from ._version import __version__ as __version__
+from .align import BodySplit, Containment, Passage, align, align_batch, body_by_agreement, containment
+from .chrome import ChromeModel, site_key
+from .cluster import Cluster, Decision, Duplicates, Pair, SignedDocs, cluster, exact_containment, exact_jaccard, find_duplicates
+from .fuzzy import fuzzy_batch, indel, levenshtein, levenshtein_similarity, ratio, token_set_ratio, token_sort_ratio
+from .index import Index, IndexDataError, IndexDecision, IndexWriteError, Match
+from .lsh import MinHashLSH, candidate_pairs, lsh_params, lsh_probability
+from .minhash import Signatures, datasketch_minhash, estimate_jaccard, minhash
+from .repeats import Repeat, collapse_repeats, find_repeats, find_repeats_batch, repetition_stats, repetition_stats_batch
 from .simhash import (
     SimHashIndex,
     SimHashPairs,
@@ -52,6 +43,24 @@ from .simhash import (
     simhash_features_batch,
     simhash_pairs,
     simhash_text,
+)
+from .spans import Removed, Stripped
+from .text import DEFAULT_NGRAM as DEFAULT_NGRAM
+from .text import (
+    UNICODE_VERSION,
+    Normalized,
+    Segments,
+    Shingles,
+    Tokens,
+    hash64,
+    normalize,
+    normalize_batch,
+    segment,
+    segment_batch,
+    shingles,
+    shingles_batch,
+    tokenize,
+    tokenize_batch,
 )
 
 __all__ = [
@@ -129,169 +138,3 @@ __all__ = [
     "IndexDecision",
     "Match",
 ]
-
-__version__ = "0.1.0"
-
-_impl = _backend.IMPL
-
-#: The Unicode version whose tables both backends use (code points unassigned in it pass
-#: through normalisation unchanged, so results do not move with newer Unicode releases).
-UNICODE_VERSION: str = _impl.UNICODE_VERSION
-
-#: Default shingle size: word 5-grams, the usual choice for near-duplicate news text.
-DEFAULT_NGRAM = 5
-
-
-def backend() -> str:
-    """The active backend: ``"rust"`` (compiled core) or ``"python"`` (pure-Python reference)."""
-    return _backend.NAME
-
-
-def _spans(values) -> np.ndarray:
-    return np.asarray(values, dtype=np.int64).reshape(-1, 2)
-
-
-def _indices(values) -> np.ndarray:
-    return np.asarray(values, dtype=np.int64)
-
-
-def _as_list(texts: Iterable[str]) -> Sequence[str]:
-    return as_list(texts, "str documents")
-
-
-class Normalized(NamedTuple):
-    """Normalised text with, per character, the span of the original it came from."""
-
-    text: str
-    #: ``starts[i]:ends[i]`` is the original span that produced ``text[i]``.
-    starts: np.ndarray
-    ends: np.ndarray
-
-    def span(self, start: int, end: int) -> tuple[int, int]:
-        """The original span of the normalised slice ``text[start:end]`` (``end > start``)."""
-        if not 0 <= start < end <= len(self.text):
-            raise IndexError(f"need 0 <= start < end <= {len(self.text)}, got {start}, {end}")
-        return int(self.starts[start]), int(self.ends[end - 1])
-
-
-class Segments(NamedTuple):
-    """Lines and paragraphs as ``(n, 2)`` arrays of original spans."""
-
-    lines: np.ndarray
-    paragraphs: np.ndarray
-
-
-class Tokens(NamedTuple):
-    """Normalised word tokens and their ``(n, 2)`` original spans."""
-
-    tokens: list[str]
-    spans: np.ndarray
-
-
-class Shingles(NamedTuple):
-    """Shingle hashes of many documents: document ``i`` owns ``hashes[offsets[i]:offsets[i+1]]``."""
-
-    hashes: np.ndarray
-    offsets: np.ndarray
-
-    def __len__(self) -> int:  # the number of documents, not of hashes
-        return len(self.offsets) - 1
-
-    def document(self, i: int) -> np.ndarray:
-        return self.hashes[self.offsets[i] : self.offsets[i + 1]]
-
-
-def normalize(text: str, *, mask_digits: bool = False) -> Normalized:
-    """Normalise text for matching: Unicode NFKC, full case folding, curly quotes, primes and
-    dashes folded to ASCII, soft hyphens and zero-width characters removed, whitespace runs
-    collapsed to one space and trimmed; with ``mask_digits`` every decimal digit becomes ``0``.
-
-    Normalisation is idempotent. See docs/text.md for the exact rules.
-    """
-    result = _impl.normalize(text, bool(mask_digits))
-    return Normalized(result[0], _indices(result[1]), _indices(result[2]))
-
-
-def normalize_batch(texts: Iterable[str], *, mask_digits: bool = False, num_threads: int | None = None) -> list[Normalized]:
-    """:func:`normalize` over many documents, in parallel with the GIL released."""
-    _check_threads(num_threads)
-    results = _impl.normalize_batch(_as_list(texts), bool(mask_digits), num_threads)
-    return [Normalized(t, _indices(s), _indices(e)) for t, s, e in results]
-
-
-def segment(text: str) -> Segments:
-    """Split text into lines (on ``"\\n"``, a trailing ``"\\r"`` left out, so that line ``i``
-    is ``text.split("\\n")[i]``) and paragraphs (runs of non-blank lines)."""
-    lines, paragraphs = _impl.segment(text)
-    return Segments(_spans(lines), _spans(paragraphs))
-
-
-def segment_batch(texts: Iterable[str], *, num_threads: int | None = None) -> list[Segments]:
-    """:func:`segment` over many documents, in parallel with the GIL released."""
-    _check_threads(num_threads)
-    return [Segments(_spans(l), _spans(p)) for l, p in _impl.segment_batch(_as_list(texts), num_threads)]
-
-
-def tokenize(text: str) -> Tokens:
-    """Words of the normalised text with their original spans.
-
-    A token is a run of letters, digits, connector punctuation (``_``) and combining marks;
-    letters of scripts written without spaces (Han, Hiragana, Katakana, Bopomofo, Thai, Lao,
-    Myanmar, Khmer) are one token each. Everything else separates tokens. The character
-    classes come from a table shared by both backends (docs/text.md).
-    """
-    tokens, spans = _impl.tokenize(text)
-    return Tokens(list(tokens), _spans(spans))
-
-
-def tokenize_batch(texts: Iterable[str], *, num_threads: int | None = None) -> list[Tokens]:
-    """:func:`tokenize` over many documents, in parallel with the GIL released."""
-    _check_threads(num_threads)
-    return [Tokens(list(t), _spans(s)) for t, s in _impl.tokenize_batch(_as_list(texts), num_threads)]
-
-
-def shingles(text: str, *, n: int = DEFAULT_NGRAM, kind: str = "word", seed: int = 0) -> np.ndarray:
-    """The n-gram hashes of a text, in order of occurrence, as a ``uint64`` array.
-
-    ``kind="word"``: each n-gram is ``n`` consecutive tokens of :func:`tokenize` joined by one
-    space; ``kind="char"``: ``n`` consecutive characters of :func:`normalize`. The hash is
-    XXH3-64 of the n-gram's UTF-8 bytes with ``seed`` (see :func:`hash64`). A text with fewer
-    than ``n`` units gives a single shingle of all of them; a text with none gives none.
-    """
-    check_shingle_args(n, kind, seed)
-    return np.asarray(_impl.shingles(text, n, kind, seed), dtype=np.uint64)
-
-
-def shingles_batch(
-    texts: Iterable[str], *, n: int = DEFAULT_NGRAM, kind: str = "word", seed: int = 0, num_threads: int | None = None
-) -> Shingles:
-    """:func:`shingles` over many documents, in parallel with the GIL released, as one flat
-    ``uint64`` array with ``int64`` offsets."""
-    check_shingle_args(n, kind, seed)
-    _check_threads(num_threads)
-    hashes, offsets = _impl.shingles_batch(_as_list(texts), n, kind, seed, num_threads)
-    return Shingles(np.asarray(hashes, dtype=np.uint64), _indices(offsets))
-
-
-def hash64(data: bytes | str, seed: int = 0) -> int:
-    """neardup's specified hash: XXH3-64 (xxHash v0.8) of ``data`` (a ``str`` is hashed as its
-    UTF-8 bytes) with a 64-bit ``seed``. Stable across platforms and releases."""
-    check_seed(seed)
-    return int(_impl.hash64(data, seed))
-
-
-# Passage alignment and fuzzy measures; imported last, as they build on the primitives above.
-# (`neardup.align` is the function; its module is `neardup.alignment`.)
-from .alignment import BodySplit, Containment, Passage, align, align_batch, body_by_agreement, containment  # noqa: E402
-from .fuzzy import (  # noqa: E402
-    fuzzy_batch,
-    indel,
-    levenshtein,
-    levenshtein_similarity,
-    ratio,
-    token_set_ratio,
-    token_sort_ratio,
-)
-
-# The persistent index (SQLite), built on the signatures and decisions above.
-from .index import Index, IndexDataError, IndexDecision, IndexWriteError, Match  # noqa: E402

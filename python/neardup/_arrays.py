@@ -1,4 +1,5 @@
-"""Checked conversion of array arguments (signatures, fingerprints, hashes, pairs, weights).
+"""Checked conversion of array arguments (signatures, fingerprints, hashes, pairs, weights)
+and of the keys of an index's batch.
 
 ``np.asarray(x, dtype=np.uint64)`` on caller input fails in ways that name nothing (a
 TypeError for None, an OverflowError for -1, a RuntimeWarning and a garbage value for NaN),
@@ -8,6 +9,7 @@ argument and what it must be.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
@@ -93,3 +95,21 @@ def as_list(values: Any, what: str) -> list[Any] | tuple[Any, ...]:
         return list(values)
     except TypeError:
         raise TypeError(f"expected an iterable of {what}, got {type(values).__name__}") from None
+
+
+def check_new_keys(keys: list[Hashable], count: int, indexed: Any, what: str) -> None:
+    """A batch of keys for ``count`` values: one each, none indexed yet, none repeated."""
+    if len(keys) != count:
+        raise ValueError(f"{len(keys)} keys for {count} {what}")
+    unique = set(keys)
+    # indexed.keys() walks the smaller side (the batch); set.isdisjoint(dict) would walk the
+    # whole index on every batch.
+    if len(unique) == len(keys) and indexed.keys().isdisjoint(unique):
+        return  # the usual case, checked in C; the loop below finds the first offender
+    seen: set[Hashable] = set()
+    for i, key in enumerate(keys):
+        if key in indexed:
+            raise ValueError(f"document {i}: key {key!r} is already in the index")
+        if key in seen:
+            raise ValueError(f"document {i}: key {key!r} is repeated in the batch")
+        seen.add(key)

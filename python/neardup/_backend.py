@@ -3,21 +3,26 @@
 NEARDUP_BACKEND=auto (default) uses the compiled core when it is built and otherwise falls
 back to the reference with one warning; =rust requires the core; =python forces the reference.
 NEARDUP_SIMD=auto|avx512|avx2|portable picks the core's SIMD code path (the same results on
-every path; a path the CPU cannot run is refused when the core loads).
+every path; the core refuses, with a ValueError when it is imported, a path the CPU cannot run).
 """
 
 from __future__ import annotations
 
-import functools
 import os
-import types
 import warnings
-from collections.abc import Callable
 from types import ModuleType
-from typing import Any
 
 from . import _reference
 from ._reference.text import unicode_mismatch
+
+try:
+    # The core raises it itself, for a panic caught at its boundary (rust/py/guard.rs).
+    from ._core import InternalError
+except ImportError:  # no compiled core: nothing raises it, but the name stays importable
+
+    class InternalError(RuntimeError):  # type: ignore[no-redef]
+        """A bug in neardup: the compiled core panicked (the core's own class when it is built)."""
+
 
 BUILD_HINT = (
     "build it with `make dev` (or `pip install -e .` / `maturin develop` in your environment)"
@@ -51,88 +56,12 @@ def _load() -> tuple[str, ModuleType]:
             stacklevel=3,
         )
         return "python", _reference
-    # NEARDUP_SIMD forces one SIMD path of the core (for tests and benchmarks); a path this
-    # CPU cannot run, or an unknown name, is refused here with a ValueError, before any work.
-    _core._simd_path()
-    return "rust", _guarded(_core)
-
-
-class InternalError(RuntimeError):
-    """A bug in neardup: the compiled core panicked. Raised, like any error, as an ordinary
-    exception (never an abort of the process); the message says where the core failed."""
-
-
-def _is_panic(error: BaseException) -> bool:
-    # PyO3 turns a Rust panic into pyo3_runtime.PanicException, a BaseException that an
-    # `except Exception` would not catch; the type is not importable, so it is known by name.
-    kind = type(error)
-    return kind.__name__ == "PanicException" and kind.__module__ == "pyo3_runtime"
-
-
-def _internal(error: BaseException) -> InternalError:
-    return InternalError(
-        f"neardup internal error (a bug in the compiled core; please report it with the input "
-        f"that caused it): {error}"
-    )
-
-
-def _guard(function: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(function)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except BaseException as error:
-            if _is_panic(error):
-                raise _internal(error) from error
-            raise
-
-    return guarded
-
-
-def _guard_class(cls: type) -> type:
-    """A class wrapping each instance of ``cls`` whose methods turn a panic into
-    InternalError (a PyO3 class cannot be subclassed, so it is wrapped, not extended)."""
-
-    def init(self: Any, *args: Any, **kwargs: Any) -> None:
-        self._inner = _guard(cls)(*args, **kwargs)
-
-    namespace: dict[str, Any] = {"__slots__": ("_inner",), "__init__": init, "__doc__": cls.__doc__}
-    for name, attribute in vars(cls).items():
-        if name.startswith("__"):
-            continue
-        if isinstance(attribute, types.GetSetDescriptorType):
-            namespace[name] = property(lambda self, name=name: getattr(self._inner, name))
-        elif callable(attribute):
-            namespace[name] = _guard_method(name)
-    return type(cls.__name__, (), namespace)
-
-
-def _guard_method(name: str) -> Callable[..., Any]:
-    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return getattr(self._inner, name)(*args, **kwargs)
-        except BaseException as error:
-            if _is_panic(error):
-                raise _internal(error) from error
-            raise
-
-    method.__name__ = name
-    return method
-
-
-def _guarded(core: ModuleType) -> ModuleType:
-    """The core with every function and class method guarded by :func:`_guard`."""
-    module = ModuleType(core.__name__, core.__doc__)
-    for name in dir(core):
-        value = getattr(core, name)
-        if name.startswith("__"):
-            continue
-        if isinstance(value, type):
-            value = _guard_class(value)
-        elif isinstance(value, types.BuiltinFunctionType):
-            value = _guard(value)
-        setattr(module, name, value)
-    return module
+    return "rust", _core
 
 
 NAME, IMPL = _load()
+
+
+def backend() -> str:
+    """The active backend: ``"rust"`` (compiled core) or ``"python"`` (pure-Python reference)."""
+    return NAME

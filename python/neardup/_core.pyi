@@ -13,6 +13,9 @@ import numpy.typing as npt
 UNICODE_VERSION: str
 DEBUG_BUILD: bool
 
+class InternalError(RuntimeError):
+    """A panic of the core, caught at its boundary and raised as an ordinary exception."""
+
 _Spans = npt.NDArray[np.int64]
 
 # --- text primitives -------------------------------------------------------------------------
@@ -35,7 +38,7 @@ def shingles_batch(
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]: ...
 def hash64(data: bytes | str, seed: int | None = None) -> int: ...
 
-# --- dedup: MinHash, LSH, verification, clusters (neardup.dedup; twin: _reference/dedup.py) ---
+# --- MinHash, LSH, verification, clusters (neardup.minhash, .lsh, .cluster; twins: _reference/) ---
 
 def minhash_texts(
     texts: Iterable[str],

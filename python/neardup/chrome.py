@@ -1,5 +1,6 @@
-"""Site chrome and repeated bodies: learn each site's chrome from plain text, strip it, and
-collapse a body pasted twice into one page.
+"""Site chrome: learn each site's chrome (headers, navigation, related stories, footers) from
+plain text and strip it, with the page's repeated passages (:mod:`neardup.repeats`)
+collapsed too; and choose the chrome parameters on labelled pages.
 
 The per-line work (normalise, mask, hash, count, decide, find repeats) runs in the active
 backend (the Rust core or the pure-Python reference, identical results); this module turns
@@ -20,12 +21,13 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from ._reference.chrome import PARAM_NAMES, check_params
-from ._reference.repeats import check_params as check_repeat_params
-from ._reference.text import check_threads as _check_threads
 from . import _backend
-from .io import output_error
 from ._arrays import as_list
+from ._reference.chrome import PARAM_NAMES, check_params
+from ._reference.text import check_threads
+from .io.errors import output_error
+from .repeats import REPEAT
+from .spans import Removed, Stripped
 
 _impl = _backend.IMPL
 
@@ -34,7 +36,6 @@ MODEL_FORMAT = "neardup-chrome-model"
 
 #: Decision codes of the core, by name. ``body`` lines are kept.
 REASONS = ("body", "template", "outside_body", "cross_site")
-REPEAT = "repeat"
 
 _PARAMS = PARAM_NAMES  # the reference's order of the parameters tuple
 #: Parameters each saved version lacks, with the value that keeps its writer's decisions
@@ -108,25 +109,6 @@ def _read_params(path: str | os.PathLike[str]) -> dict[str, Any]:
 DEFAULT_PARAMS: dict[str, Any] = _read_params(Path(__file__).with_name("chrome_params.json"))
 
 
-class Removed(NamedTuple):
-    """A removed span ``[start, end)`` of the original text (line breaks included) and why:
-    ``template`` (recurs on many pages of the site, or an item of a box that a template line
-    heads inside the article), ``outside_body`` (page-specific text in
-    the template blocks around the body), ``cross_site`` (boilerplate of many sites) or
-    ``repeat`` (a copy of an earlier passage of the same page)."""
-
-    start: int
-    end: int
-    reason: str
-
-
-class Stripped(NamedTuple):
-    """Cleaned text and the removed spans of the original, in order."""
-
-    text: str
-    removed: list[Removed]
-
-
 class LineDecisions(NamedTuple):
     """Per line of a page: its ``(n, 2)`` span and its decision code (index into REASONS)."""
 
@@ -135,16 +117,6 @@ class LineDecisions(NamedTuple):
 
     def reasons(self) -> list[str]:
         return [REASONS[d] for d in self.decisions.tolist()]
-
-
-class Repeat(NamedTuple):
-    """A copy ``[start, end)`` (with its line break) of the earlier ``[source_start, source_end)``."""
-
-    start: int
-    end: int
-    source_start: int
-    source_end: int
-    lines: int
 
 
 def site_key(url: str) -> str:
@@ -233,9 +205,20 @@ class ChromeModel:
         """How many pages of ``site`` the model has counted (0 for an unknown site)."""
         return int(self._model.site_state(site)[0]) if site in self.sites else 0
 
+    def site_state(self, site: str) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """What the model has counted on ``site``: ``(pages, line_keys, line_counts,
+        shape_keys, shape_counts)``, the keys of its masked lines and of its line shapes
+        (sorted) with the number of pages each occurs on (the saved model's fields, decoded)."""
+        return self._model.site_state(site)
+
+    def insert_site(self, site: str, pages: int, line_keys: Any, line_counts: Any, shape_keys: Any, shape_counts: Any) -> None:
+        """Add the counts of a site the model has not counted yet, in the form
+        :meth:`site_state` gives them (sorted keys, one count each, counts at most ``pages``)."""
+        self._model.insert_site(site, pages, line_keys, line_counts, shape_keys, shape_counts)
+
     def update(self, texts: Iterable[str], sites: Iterable[str], *, num_threads: int | None = None) -> ChromeModel:
         """Count more pages (one site key per text, e.g. :func:`site_key` of its URL)."""
-        _check_threads(num_threads)
+        check_threads(num_threads)
         self._model.add(_list(texts, "str documents"), _list(sites, "site keys"), num_threads)
         return self
 
@@ -243,7 +226,7 @@ class ChromeModel:
         self, texts: Iterable[str], sites: Iterable[str], *, num_threads: int | None = None
     ) -> list[LineDecisions]:
         """Per page, each line's span and decision (see :data:`REASONS`)."""
-        _check_threads(num_threads)
+        check_threads(num_threads)
         results = self._model.decide(_list(texts, "str documents"), _list(sites, "site keys"), num_threads)
         return [
             LineDecisions(np.asarray(s, dtype=np.int64).reshape(-1, 2), np.asarray(d, dtype=np.uint8))
@@ -258,7 +241,7 @@ class ChromeModel:
         self, texts: Iterable[str], sites: Iterable[str], *, repeats: bool = True, num_threads: int | None = None
     ) -> list[Stripped]:
         """:meth:`strip` over many pages, in parallel with the GIL released."""
-        _check_threads(num_threads)
+        check_threads(num_threads)
         texts = _list(texts, "str documents")
         removed = self._model.strip(texts, _list(sites, "site keys"), repeats, num_threads)
         return [_cut(text, r) for text, r in zip(texts, removed)]
@@ -268,7 +251,7 @@ class ChromeModel:
     ) -> list[Stripped]:
         """Count these pages, then strip them: the same result as ``update(texts, sites)``
         followed by ``strip_batch(texts, sites)``, with each line keyed once for both."""
-        _check_threads(num_threads)
+        check_threads(num_threads)
         texts = _list(texts, "str documents")
         removed = self._model.add_strip(texts, _list(sites, "site keys"), repeats, num_threads)
         return [_cut(text, r) for text, r in zip(texts, removed)]
@@ -284,7 +267,7 @@ class ChromeModel:
         """The model as a JSON-ready dict (format in docs/chrome.md)."""
         sites = []
         for site in self.sites:
-            pages, line_keys, line_counts, shape_keys, shape_counts = self._model.site_state(site)
+            pages, line_keys, line_counts, shape_keys, shape_counts = self.site_state(site)
             sites.append(
                 {
                     "site": site,
@@ -332,7 +315,7 @@ class ChromeModel:
                 raise ValueError(f"{where}: pages must be an int >= 1, got {pages!r}")
             keys, counts, shape_keys, shape_counts = (a.astype(a.dtype.newbyteorder("=")).tolist() for a in arrays)
             try:
-                model._model.insert_site(site, pages, keys, counts, shape_keys, shape_counts)
+                model.insert_site(site, pages, keys, counts, shape_keys, shape_counts)
             except (TypeError, ValueError, OverflowError) as error:  # a lone surrogate, bad counts, ...
                 raise ValueError(f"{where}: {error}") from None
         return model
@@ -391,100 +374,6 @@ def _cut(text: str, removed: Any) -> Stripped:
     return Stripped("".join(pieces), spans)
 
 
-def find_repeats(text: str, *, min_lines: int = 3, min_chars: int = 200, long_chars: int = 500) -> list[Repeat]:
-    """Runs of lines that repeat an earlier run of the same page (exact or near-exact: lines
-    compared after normalisation with punctuation and spacing folded). A run counts when it
-    has >= ``min_lines`` lines and >= ``min_chars`` characters, or >= ``long_chars``."""
-    check_repeat_params((min_lines, min_chars, long_chars))
-    return [Repeat(*r) for r in _impl.find_repeats(text, min_lines, min_chars, long_chars)]
-
-
-def find_repeats_batch(
-    texts: Iterable[str],
-    *,
-    min_lines: int = 3,
-    min_chars: int = 200,
-    long_chars: int = 500,
-    num_threads: int | None = None,
-) -> list[list[Repeat]]:
-    """:func:`find_repeats` over many documents, in parallel with the GIL released."""
-    check_repeat_params((min_lines, min_chars, long_chars))
-    _check_threads(num_threads)
-    results = _impl.find_repeats_batch(_list(texts, "str documents"), min_lines, min_chars, long_chars, num_threads)
-    return [[Repeat(*r) for r in doc] for doc in results]
-
-
-def collapse_repeats(text: str, **params: int) -> Stripped:
-    """The page with every repeated run collapsed to its first copy, and the removed spans."""
-    copies = find_repeats(text, **params)
-    removed = [Removed(c.start, c.end, REPEAT) for c in copies]
-    pieces, position = [], 0
-    for span in removed:
-        pieces.append(text[position : span.start])
-        position = span.end
-    pieces.append(text[position:])
-    return Stripped("".join(pieces), removed)
-
-
-#: datatrove's GopherRepetitionFilter defaults: top n-grams for n = 2..4, duplicate n-grams
-#: for n = 5..10.
-GOPHER_TOP_NS = (2, 3, 4)
-GOPHER_DUP_NS = (5, 6, 7, 8, 9, 10)
-
-
-def _repetition_dict(counts: Any, top_ns: Sequence[int], dup_ns: Sequence[int]) -> dict[str, float]:
-    chars, paragraphs, dup_paragraphs, dup_paragraph_chars, lines, dup_lines, dup_line_chars, top, dup = counts
-    stats = {
-        "dup_para_frac": dup_paragraphs / paragraphs if chars else 0.0,
-        "dup_para_char_frac": dup_paragraph_chars / chars if chars else 0.0,
-        "dup_line_frac": dup_lines / lines if chars else 0.0,
-        "dup_line_char_frac": dup_line_chars / chars if chars else 0.0,
-    }
-    for n, value in zip(top_ns, top):
-        stats[f"top_{n}_gram"] = value / chars if chars else 0.0
-    for n, value in zip(dup_ns, dup):
-        stats[f"duplicated_{n}_n_grams"] = value / chars if chars else 0.0
-    return stats
-
-
-def _check_ns(top_ns: Sequence[int], dup_ns: Sequence[int]) -> tuple[list[int], list[int]]:
-    out = []
-    for name, ns in (("top_ns", top_ns), ("dup_ns", dup_ns)):
-        ns = list(as_list(ns, f"n-gram sizes ({name})"))
-        for n in ns:
-            if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n < 1 << 32:
-                raise ValueError(f"{name}: n must be an int >= 1 and < 2**32, got {n!r}")
-        out.append(ns)
-    return out[0], out[1]
-
-
-def repetition_stats(
-    text: str, *, top_ns: Sequence[int] = GOPHER_TOP_NS, dup_ns: Sequence[int] = GOPHER_DUP_NS
-) -> dict[str, float]:
-    """Repetition statistics of one document with the definitions of datatrove's
-    ``GopherRepetitionFilter`` (Gopher, Rae et al. 2021, table A1), keyed by the names of
-    its reasons: ``dup_para_frac``, ``dup_para_char_frac``, ``dup_line_frac``,
-    ``dup_line_char_frac``, ``top_{n}_gram`` and ``duplicated_{n}_n_grams``. Words are
-    neardup's tokens of the normalised text (datatrove's English splitter needs spaCy);
-    every character fraction is over ``len(text)``. An empty text gives zeros. The filter
-    drops a document when a statistic exceeds its threshold (defaults 0.3, 0.2, 0.3, 0.2,
-    top 0.20/0.18/0.16, duplicated 0.15..0.10)."""
-    top, dup = _check_ns(top_ns, dup_ns)
-    return _repetition_dict(_impl.repetition_counts(text, top, dup), top, dup)
-
-
-def repetition_stats_batch(
-    texts: Iterable[str],
-    *,
-    top_ns: Sequence[int] = GOPHER_TOP_NS,
-    dup_ns: Sequence[int] = GOPHER_DUP_NS,
-    num_threads: int | None = None,
-) -> list[dict[str, float]]:
-    """:func:`repetition_stats` over many documents, in parallel with the GIL released."""
-    _check_threads(num_threads)
-    top, dup = _check_ns(top_ns, dup_ns)
-    results = _impl.repetition_counts_batch(_list(texts, "str documents"), top, dup, num_threads)
-    return [_repetition_dict(r, top, dup) for r in results]
 
 
 # -- choosing the parameters on labelled pages ----------------------------------------------

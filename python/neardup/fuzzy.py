@@ -18,8 +18,11 @@ import numpy as np
 
 from . import _backend
 from ._arrays import as_list
-from ._reference.text import check_threads
 from ._reference.fuzzy import MEASURES, check_measure
+from ._reference.text import check_text_pairs, check_threads
+# Imported as `normalized`: each measure's flag is named `normalize`.
+from .text import normalize as normalized
+from .text import normalize_batch
 
 __all__ = [
     "MEASURES",
@@ -38,9 +41,7 @@ _impl = _backend.IMPL
 def _prepare(a: str, b: str, normalize: bool) -> tuple[str, str]:
     if not normalize:
         return a, b
-    from . import normalize as _normalize
-
-    return _normalize(a).text, _normalize(b).text
+    return normalized(a).text, normalized(b).text
 
 
 def levenshtein(a: str, b: str, *, normalize: bool = False) -> int:
@@ -88,16 +89,8 @@ def fuzzy_batch(
     check_threads(num_threads)
     pairs = as_list(pairs, "(a, b) pairs of str")
     if normalize:
-        from . import normalize_batch
-
-        flat = normalize_batch([side for pair in _checked_pairs(pairs) for side in pair], num_threads=num_threads)
+        # The pairs are checked before they are normalised, so that errors name the pair and the
+        # side (normalize_batch would name a position in the flattened list).
+        flat = normalize_batch([side for pair in check_text_pairs(pairs) for side in pair], num_threads=num_threads)
         pairs = [(flat[2 * i].text, flat[2 * i + 1].text) for i in range(len(flat) // 2)]
     return np.asarray(_impl.fuzzy_batch(pairs, measure, num_threads), dtype=np.float64)
-
-
-def _checked_pairs(pairs):
-    """Check the pairs before normalising them, so that errors name the pair and the side
-    (normalize_batch would name a position in the flattened list)."""
-    from ._reference import _pairs
-
-    return _pairs(pairs)

@@ -3,8 +3,8 @@
 :class:`Index` keeps, in one SQLite file (standard library ``sqlite3``, WAL mode, no server),
 the MinHash signature, distinct-shingle count, id, site and metadata of every indexed document,
 its LSH band keys in a ``(key, doc)`` table with a primary-key B-tree (lookup without scanning),
-and per-site chrome models. Signatures and band keys are those of :mod:`neardup.dedup`
-(``minhash``, ``band_keys``), so an index agrees with :func:`neardup.find_duplicates`.
+and per-site chrome models. Signatures and band keys are those of :mod:`neardup.minhash` and
+:mod:`neardup.lsh`, so an index agrees with :func:`neardup.find_duplicates`.
 
 Guarantees (docs/index.md): every ``add``/``add_and_dedup``/``remove`` call is one
 transaction, so a batch is visible entirely or not at all, also after the process is killed;
@@ -28,12 +28,15 @@ from typing import Any
 import numpy as np
 
 from . import _backend
-from ._reference.dedup import SCHEMES, check_num_perm
-from ._reference.text import check_seed, check_shingle_args, check_threads
 from ._arrays import as_list
+from ._reference.minhash import SCHEMES, check_num_perm
+from ._reference.text import check_seed, check_shingle_args, check_threads
+from ._version import __version__
 from .chrome import ChromeModel, complete_params
+from .cluster import KEEP_POLICIES, Decision
 from .decide import completeness, decide, describe, pair_scores, policy_name
-from .dedup import KEEP_POLICIES, Decision, candidate_threshold, check_params, check_threshold, check_weights, lsh_params
+from .lsh import candidate_threshold, check_params, check_threshold, check_weights, lsh_params
+from .text import shingles_batch
 
 __all__ = ["Index", "IndexDecision", "IndexDataError", "IndexWriteError", "Match", "IndexMigrated", "SCHEMA_VERSION"]
 
@@ -359,8 +362,6 @@ class Index:
         else:
             lsh_threshold = candidate_threshold(p["threshold"], p["measure"], p["min_size_ratio"])
             p["bands"], p["rows"] = lsh_params(lsh_threshold, p["num_perm"], tuple(p["weights"]))
-        from . import __version__
-
         with self._write():
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
@@ -520,8 +521,6 @@ class Index:
         metas: Iterable[dict[str, Any] | None] | None,
         num_threads: int | None,
     ) -> _Batch:
-        from . import shingles_batch
-
         if isinstance(docs, (str, bytes)):
             raise TypeError("expected an iterable of str documents, got a single str/bytes")
         texts = list(docs)

@@ -33,12 +33,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._arrays import as_list, float_array, uint64_array
-from ._reference.text import check_threads as _check_threads
 from . import _backend
+from ._arrays import as_list, check_new_keys, float_array, uint64_array
 from ._reference.simhash import WEIGHTINGS, check_weights
-from ._reference.text import check_shingle_args
-from .dedup import check_new_keys
+from ._reference.text import check_shingle_args, check_threads
+from .csr import arrays_to_csr, document_list, shingle_csr
 
 __all__ = [
     "SimHashIndex",
@@ -106,16 +105,12 @@ def simhash_batch(
 
     ``docs`` are texts, a :class:`neardup.Shingles` of pre-hashed shingles, or a sequence of
     ``uint64`` arrays of shingle hashes (weighted by ``weighting`` too)."""
-    from . import Shingles
-    from .dedup import _arrays_to_csr, _texts
-
     _check_weighting(weighting)
-    _check_threads(num_threads)
-    if isinstance(docs, Shingles):
-        csr = (np.ascontiguousarray(docs.hashes, dtype=np.uint64), np.ascontiguousarray(docs.offsets, dtype=np.int64))
-    else:
-        docs = _texts(docs)
-        csr = _arrays_to_csr(docs) if docs and not isinstance(docs[0], str) else None
+    check_threads(num_threads)
+    csr = shingle_csr(docs)
+    if csr is None:
+        docs = document_list(docs)
+        csr = arrays_to_csr(docs) if docs and not isinstance(docs[0], str) else None
     if csr is not None:
         values = _impl.simhash_shingles(csr[0], csr[1], weighting, num_threads)
     else:
@@ -150,7 +145,7 @@ def simhash_features(hashes: Any, weights: Any = None) -> int:
 def simhash_features_batch(docs: Iterable[tuple[Any, Any]], *, num_threads: int | None = None) -> np.ndarray:
     """Fingerprints of many documents of features, each a pair ``(hashes, weights)``
     (``weights`` may be ``None``), as a ``uint64`` array."""
-    _check_threads(num_threads)
+    check_threads(num_threads)
     hashes, weights, lengths = [], [], []
     for i, doc in enumerate(docs):
         try:
@@ -199,7 +194,7 @@ def simhash_pairs(
     permuted tables (``blocks`` default ``k + 1``) rather than by comparing every pair; the
     result is exactly what comparing every pair gives. Tables are built in parallel."""
     _check_search(k, blocks)
-    _check_threads(num_threads)
+    check_threads(num_threads)
     pairs, distances = _impl.simhash_pairs(_fingerprints(fingerprints), int(k), blocks, num_threads)
     return SimHashPairs(np.asarray(pairs, dtype=np.int64).reshape(-1, 2), np.asarray(distances, dtype=np.int64))
 

@@ -11,6 +11,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from itertools import accumulate
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -71,3 +72,22 @@ class CutText:
             for original_span in self.to_original(start, end):
                 self.removed.append((*original_span, reason))
         self._rebuild()
+
+
+class Removed(NamedTuple):
+    """A removed span ``[start, end)`` of the original text (line breaks included) and why:
+    ``template`` (recurs on many pages of the site, or an item of a box that a template line
+    heads inside the article), ``outside_body`` (page-specific text in
+    the template blocks around the body), ``cross_site`` (boilerplate of many sites) or
+    ``repeat`` (a copy of an earlier passage of the same page)."""
+
+    start: int
+    end: int
+    reason: str
+
+
+class Stripped(NamedTuple):
+    """Cleaned text and the removed spans of the original, in order."""
+
+    text: str
+    removed: list[Removed]

@@ -44,16 +44,21 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-import neardup
-
 from . import _backend
+from ._version import __version__
 from .chrome import ChromeModel
 from .decide import decide as decide_clusters
 from .decide import MIN_EVIDENCE_SHINGLES, completeness, describe, pair_scores
-from .dedup import candidate_threshold, lsh_params
-from .io import Record, site_of
-from .pipeline import KEEP_POLICY, REFINE_FROM, CleanOptions, _strip, aligned_containment, distinct, dropped_spans, wrap_candidates, wrapping
+from .cluster import distinct
+from .lsh import candidate_threshold, lsh_params
+from .minhash import minhash
+from .io.read import Record, site_of
+from .pipeline.decide import KEEP_POLICY, REFINE_FROM, aligned_containment, wrap_candidates, wrapping
+from .pipeline.state import CleanOptions
+from .pipeline.strip import strip_records
+from .pipeline.write import dropped_spans
 from .spans import CutText
+from .text import Shingles, shingles_batch
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -165,7 +170,7 @@ def chrome_counts(docs: DataFrame) -> DataFrame:
                 model.update([t for t, _ in pairs], [s for _, s in pairs])
         sites, kinds, keys, counts = [], [], [], []
         for site in model.sites:
-            pages, line_keys, line_counts, shape_keys, shape_counts = model._model.site_state(site)
+            pages, line_keys, line_counts, shape_keys, shape_counts = model.site_state(site)
             for kind, k, c in ((0, line_keys, line_counts), (1, shape_keys, shape_counts), (2, [0], [pages])):
                 k = np.asarray(k, dtype=np.uint64)
                 sites += [site] * len(k)
@@ -220,7 +225,7 @@ def chrome_model(counts: DataFrame, **params: int) -> ChromeModel:
             entry[2 + 2 * kind].append(count)
     for site in sorted(by_site):
         pages, keys, line_counts, shape_keys, shape_counts = by_site[site]
-        model._model.insert_site(site, pages, keys, line_counts, shape_keys, shape_counts)
+        model.insert_site(site, pages, keys, line_counts, shape_keys, shape_counts)
     return model
 
 
@@ -260,16 +265,16 @@ def signatures(
             pos = batch.column(POS).to_pylist()
             ids, texts, sites = (batch.column(c).to_pylist() for c in ("id", "text", "site"))
             records = [Record(p, i, t, s) for p, i, t, s in zip(pos, ids, texts, sites)]
-            results = _strip(local, records, options) if records else []
+            results = strip_records(local, records, options) if records else []
             cleaned = [text for text, _ in results]
-            shingled = neardup.shingles_batch(cleaned, n=ngram)
+            shingled = shingles_batch(cleaned, n=ngram)
             # sorted distinct values as the local job computes them (not numpy 2's hash-based
             # np.unique, which grows faster than linearly on one huge document)
             sets = [distinct(shingled.document(k)) for k in range(len(records))]
             offsets = np.zeros(len(sets) + 1, dtype=np.int64)
             np.cumsum([len(d) for d in sets], out=offsets[1:])
             flat = np.concatenate(sets) if sets else np.zeros(0, np.uint64)
-            sigs = neardup.minhash(neardup.Shingles(flat.astype(np.uint64), offsets), num_perm=num_perm, seed=MINHASH_SEED).values
+            sigs = minhash(Shingles(flat.astype(np.uint64), offsets), num_perm=num_perm, seed=MINHASH_SEED).values
             keys = np.asarray(_backend.IMPL.band_keys(sigs, bands, rows, None), dtype=np.uint64).reshape(len(records), bands)
             band_keys = [_signed(keys[k]) if len(sets[k]) else np.zeros(0, np.int64) for k in range(len(records))]
             removed = [[{"start": s, "end": e, "reason": why} for s, e, why in r] for _, r in results]
@@ -653,8 +658,8 @@ def clean_files(spark: SparkSession, inputs: list[str], output: str, *, partitio
     decisions.write.parquet(f"{output}/decisions.parquet")
     counts = {r["action"]: r["count"] for r in decisions.groupBy("action").count().collect()}
     summary: dict[str, Any] = {
-        "neardup": neardup.__version__,
-        "backend": neardup.backend(),
+        "neardup": __version__,
+        "backend": _backend.backend(),
         "engine": f"spark {spark.version} ({spark.sparkContext.master})",
         "inputs": list(inputs),
         "documents": int(sum(counts.values())),

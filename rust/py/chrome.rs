@@ -1,17 +1,18 @@
-//! Bindings of the chrome model, line keys and repeat detection.
+//! Binding of site chrome (`crate::chrome`): line keys and the `ChromeModel`, whose strip also
+//! removes in-page repeats (`crate::repeats`).
 
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods};
-use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::PyTuple;
 
-use super::text::spans_array;
-use super::{text_arg, texts_arg, to_py_err};
+use super::convert::{borrow_str, spans_array, text_arg, texts_arg, NotText};
+use super::guard::guard;
 use crate::chrome::{self, LineKeys, Model, Params};
+use crate::error::Error;
+use crate::hash::KeyMap;
 use crate::parallel::map_ordered;
-use crate::repeats::{self, Repeat, RepeatParams};
-use crate::Error;
+use crate::repeats::RepeatParams;
 
 type LineKeysPy<'py> = (
     Bound<'py, PyArray2<i64>>,
@@ -36,8 +37,10 @@ fn line_keys_py(py: Python<'_>, keys: LineKeys) -> LineKeysPy<'_> {
 
 #[pyfunction]
 fn line_keys<'py>(py: Python<'py>, text: &Bound<'py, PyAny>) -> PyResult<LineKeysPy<'py>> {
-    let text = text_arg(text, None)?;
-    Ok(line_keys_py(py, chrome::line_keys(&text)))
+    guard(|| {
+        let text = text_arg(text, None)?;
+        Ok(line_keys_py(py, chrome::line_keys(&text)))
+    })
 }
 
 #[pyfunction]
@@ -47,10 +50,11 @@ fn line_keys_batch<'py>(
     texts: &Bound<'py, PyAny>,
     num_threads: Option<usize>,
 ) -> PyResult<Vec<LineKeysPy<'py>>> {
-    let texts = texts_arg(texts)?;
-    let results =
-        py.detach(|| map_ordered(&texts, num_threads, |t| chrome::line_keys(t))).map_err(to_py_err)?;
-    Ok(results.into_iter().map(|k| line_keys_py(py, k)).collect())
+    guard(|| {
+        let texts = texts_arg(texts)?;
+        let results = py.detach(|| map_ordered(&texts, num_threads, |t| chrome::line_keys(t)))?;
+        Ok(results.into_iter().map(|k| line_keys_py(py, k)).collect())
+    })
 }
 
 /// Texts (borrowed) and their site keys, for use without the GIL.
@@ -58,37 +62,29 @@ fn pairs_arg(texts: &Bound<'_, PyAny>, sites: &Bound<'_, PyAny>) -> PyResult<Vec
     let texts = texts_arg(texts)?;
     let mut names = Vec::new();
     for (i, site) in sites.try_iter()?.enumerate() {
-        names.push(text_arg(&site?, Some(i)).map_err(|e| site_error(e, i))?.into_owned());
+        names.push(site_arg(&site?, i)?);
     }
     if texts.len() != names.len() {
-        return Err(to_py_err(Error::InvalidArgument(format!(
+        return Err(Error::InvalidArgument(format!(
             "got {} texts but {} sites; give one site per text",
             texts.len(),
             names.len()
-        ))));
+        ))
+        .into());
     }
     Ok(texts.into_iter().zip(names).collect())
 }
 
-/// Say that the bad value was a site, not a text (same wording as the reference).
-fn site_error(error: PyErr, doc: usize) -> PyErr {
-    Python::attach(|py| {
-        if error.is_instance_of::<pyo3::exceptions::PyTypeError>(py) {
-            let message = error.value(py).to_string();
-            let type_name = message.rsplit("got ").next().unwrap_or("object").to_owned();
-            pyo3::exceptions::PyTypeError::new_err(format!(
-                "document {doc}: site must be str, got {type_name}"
-            ))
-        } else if error.is_instance_of::<pyo3::exceptions::PyValueError>(py) {
-            // A lone surrogate in the site key, not in the document's text.
-            let message = error.value(py).to_string();
-            let prefix = format!("document {doc}: ");
-            let rest = message.strip_prefix(&prefix).unwrap_or(&message);
-            pyo3::exceptions::PyValueError::new_err(format!("document {doc}: site: {rest}"))
-        } else {
-            error
+/// The site key of document `doc`, with the reference's errors: they name the site, not the
+/// document's text.
+fn site_arg(site: &Bound<'_, PyAny>, doc: usize) -> PyResult<String> {
+    match borrow_str(site)? {
+        Ok(name) => Ok(name.into_owned()),
+        Err(NotText::Type(type_name)) => {
+            Err(Error::WrongType(format!("document {doc}: site must be str, got {type_name}")).into())
         }
-    })
+        Err(why) => Err(why.error(&format!("document {doc}: site")).into()),
+    }
 }
 
 type DecisionsPy<'py> = (Bound<'py, PyArray2<i64>>, Bound<'py, PyArray1<u8>>);
@@ -143,30 +139,32 @@ impl ChromeModel {
             decay_pages,
             max_runs,
         };
-        Ok(ChromeModel { inner: Model::new(params).map_err(to_py_err)? })
+        guard(|| Ok(ChromeModel { inner: Model::new(params)? }))
     }
 
     /// The parameters in the order of the constructor's arguments (run_cost None: the main
     /// region only).
     fn params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         let p = self.inner.params;
-        let values = [
-            Some(p.min_pages),
-            Some(p.template_permille),
-            Some(p.inner_permille),
-            Some(p.shape_permille),
-            Some(p.penalty),
-            Some(p.cross_sites),
-            Some(p.title_lines),
-            Some(p.decay_chars),
-            Some(p.decay_floor_permille),
-            Some(p.box_chars),
-            Some(p.small_penalty),
-            p.run_cost,
-            Some(p.decay_pages),
-            p.max_runs,
-        ];
-        PyTuple::new(py, values)
+        guard(|| {
+            let values = [
+                Some(p.min_pages),
+                Some(p.template_permille),
+                Some(p.inner_permille),
+                Some(p.shape_permille),
+                Some(p.penalty),
+                Some(p.cross_sites),
+                Some(p.title_lines),
+                Some(p.decay_chars),
+                Some(p.decay_floor_permille),
+                Some(p.box_chars),
+                Some(p.small_penalty),
+                p.run_cost,
+                Some(p.decay_pages),
+                p.max_runs,
+            ];
+            PyTuple::new(py, values)
+        })
     }
 
     /// Count the pages: line keys in parallel with the GIL released, then merged in order.
@@ -178,16 +176,18 @@ impl ChromeModel {
         sites: &Bound<'_, PyAny>,
         num_threads: Option<usize>,
     ) -> PyResult<()> {
-        let pairs = pairs_arg(texts, sites)?;
-        let model = &mut self.inner;
-        py.detach(|| {
-            let keys = map_ordered(&pairs, num_threads, |(text, _)| chrome::line_keys(text))?;
-            for ((_, site), keys) in pairs.iter().zip(&keys) {
-                model.add(site, keys);
-            }
+        guard(|| {
+            let pairs = pairs_arg(texts, sites)?;
+            let model = &mut self.inner;
+            py.detach(|| {
+                let keys = map_ordered(&pairs, num_threads, |(text, _)| chrome::line_keys(text))?;
+                for ((_, site), keys) in pairs.iter().zip(&keys) {
+                    model.add(site, keys);
+                }
+                Ok::<_, Error>(())
+            })?;
             Ok(())
         })
-        .map_err(to_py_err)
     }
 
     #[pyo3(signature = (texts, sites, num_threads = None))]
@@ -198,18 +198,18 @@ impl ChromeModel {
         sites: &Bound<'py, PyAny>,
         num_threads: Option<usize>,
     ) -> PyResult<Vec<DecisionsPy<'py>>> {
-        let pairs = pairs_arg(texts, sites)?;
-        let model = &self.inner;
-        let results = py
-            .detach(|| {
+        guard(|| {
+            let pairs = pairs_arg(texts, sites)?;
+            let model = &self.inner;
+            let results = py.detach(|| {
                 map_ordered(&pairs, num_threads, |(text, site)| {
                     let keys = chrome::line_keys(text);
                     let decisions = model.decide(site, &keys);
                     (keys.spans, decisions)
                 })
-            })
-            .map_err(to_py_err)?;
-        Ok(results.into_iter().map(|(spans, d)| (spans_array(py, &spans), d.into_pyarray(py))).collect())
+            })?;
+            Ok(results.into_iter().map(|(spans, d)| (spans_array(py, &spans), d.into_pyarray(py))).collect())
+        })
     }
 
     /// Removed spans `(start, end, code)` of each page (code 4: an in-page repeat), as an
@@ -223,17 +223,17 @@ impl ChromeModel {
         repeats: bool,
         num_threads: Option<usize>,
     ) -> PyResult<Vec<Bound<'py, PyArray2<i64>>>> {
-        let pairs = pairs_arg(texts, sites)?;
-        let model = &self.inner;
-        let params = RepeatParams::default();
-        let results = py
-            .detach(|| {
+        guard(|| {
+            let pairs = pairs_arg(texts, sites)?;
+            let model = &self.inner;
+            let params = RepeatParams::default();
+            let results = py.detach(|| {
                 map_ordered(&pairs, num_threads, |(text, site)| {
                     model.strip_keys(site, &chrome::page_keys(text), repeats.then_some(&params))
                 })
-            })
-            .map_err(to_py_err)?;
-        Ok(results.into_iter().map(|r| removed_array(py, &r)).collect())
+            })?;
+            Ok(results.into_iter().map(|r| removed_array(py, &r)).collect())
+        })
     }
 
     /// Count the pages, then strip them: each line keyed once for both.
@@ -246,11 +246,11 @@ impl ChromeModel {
         repeats: bool,
         num_threads: Option<usize>,
     ) -> PyResult<Vec<Bound<'py, PyArray2<i64>>>> {
-        let pairs = pairs_arg(texts, sites)?;
-        let model = &mut self.inner;
-        let params = RepeatParams::default();
-        let results = py
-            .detach(|| {
+        guard(|| {
+            let pairs = pairs_arg(texts, sites)?;
+            let model = &mut self.inner;
+            let params = RepeatParams::default();
+            let results = py.detach(|| {
                 let keys = map_ordered(&pairs, num_threads, |(text, _)| chrome::page_keys(text))?;
                 for ((_, site), page) in pairs.iter().zip(&keys) {
                     model.add(site, &page.keys);
@@ -261,37 +261,35 @@ impl ChromeModel {
                 map_ordered(&jobs, num_threads, |(site, page)| {
                     model.strip_keys(site, page, repeats.then_some(&params))
                 })
-            })
-            .map_err(to_py_err)?;
-        Ok(results.into_iter().map(|r| removed_array(py, &r)).collect())
+            })?;
+            Ok(results.into_iter().map(|r| removed_array(py, &r)).collect())
+        })
     }
 
-    fn site_names(&self) -> Vec<String> {
-        self.inner.sites.keys().cloned().collect()
+    fn site_names(&self) -> PyResult<Vec<String>> {
+        guard(|| Ok(self.inner.sites.keys().cloned().collect()))
     }
 
     fn site_state<'py>(&self, py: Python<'py>, site: &str) -> PyResult<SiteStatePy<'py>> {
-        let stats = self
-            .inner
-            .sites
-            .get(site)
-            .ok_or_else(|| PyKeyError::new_err(format!("site \"{site}\" is not in the model")))?;
-        let sorted = |table: &chrome::KeyMap<u32>| {
-            let mut entries: Vec<(u64, u32)> = table.iter().map(|(&k, &v)| (k, v)).collect();
-            entries.sort_unstable();
-            let keys: Vec<u64> = entries.iter().map(|e| e.0).collect();
-            let counts: Vec<u32> = entries.iter().map(|e| e.1).collect();
-            (keys, counts)
-        };
-        let (line_keys, line_counts) = sorted(&stats.lines);
-        let (shape_keys, shape_counts) = sorted(&stats.shapes);
-        Ok((
-            stats.pages,
-            line_keys.into_pyarray(py),
-            line_counts.into_pyarray(py),
-            shape_keys.into_pyarray(py),
-            shape_counts.into_pyarray(py),
-        ))
+        guard(|| {
+            let stats = self.inner.site(site)?;
+            let sorted = |table: &KeyMap<u32>| {
+                let mut entries: Vec<(u64, u32)> = table.iter().map(|(&k, &v)| (k, v)).collect();
+                entries.sort_unstable();
+                let keys: Vec<u64> = entries.iter().map(|e| e.0).collect();
+                let counts: Vec<u32> = entries.iter().map(|e| e.1).collect();
+                (keys, counts)
+            };
+            let (line_keys, line_counts) = sorted(&stats.lines);
+            let (shape_keys, shape_counts) = sorted(&stats.shapes);
+            Ok((
+                stats.pages,
+                line_keys.into_pyarray(py),
+                line_counts.into_pyarray(py),
+                shape_keys.into_pyarray(py),
+                shape_counts.into_pyarray(py),
+            ))
+        })
     }
 
     fn insert_site(
@@ -303,15 +301,18 @@ impl ChromeModel {
         shape_keys: Vec<u64>,
         shape_counts: Vec<u32>,
     ) -> PyResult<()> {
-        let site = text_arg(site, Some(0)).map_err(|e| site_error(e, 0))?;
-        if line_fingerprints.len() != line_counts.len() || shape_keys.len() != shape_counts.len() {
-            return Err(to_py_err(Error::InvalidArgument(format!(
-                "site \"{site}\": keys and counts differ in length"
-            ))));
-        }
-        let lines: Vec<(u64, u32)> = line_fingerprints.into_iter().zip(line_counts).collect();
-        let shapes: Vec<(u64, u32)> = shape_keys.into_iter().zip(shape_counts).collect();
-        self.inner.insert_site(&site, pages, &lines, &shapes).map_err(to_py_err)
+        guard(|| {
+            let site = site_arg(site, 0)?;
+            if line_fingerprints.len() != line_counts.len() || shape_keys.len() != shape_counts.len() {
+                return Err(Error::InvalidArgument(format!(
+                    "site \"{site}\": keys and counts differ in length"
+                ))
+                .into());
+            }
+            let lines: Vec<(u64, u32)> = line_fingerprints.into_iter().zip(line_counts).collect();
+            let shapes: Vec<(u64, u32)> = shape_keys.into_iter().zip(shape_counts).collect();
+            Ok(self.inner.insert_site(&site, pages, &lines, &shapes)?)
+        })
     }
 }
 
@@ -321,95 +322,9 @@ fn removed_array<'py>(py: Python<'py>, removed: &[(usize, usize, u8)]) -> Bound<
     flat.into_pyarray(py).reshape([n, 3]).expect("n * 3 values reshape to (n, 3)")
 }
 
-type RepeatPy = (usize, usize, usize, usize, usize);
-
-fn repeats_py(repeats: Vec<Repeat>) -> Vec<RepeatPy> {
-    repeats.into_iter().map(|r| (r.start, r.end, r.source_start, r.source_end, r.lines)).collect()
-}
-
-#[pyfunction]
-#[pyo3(signature = (text, min_lines = 3, min_chars = 200, long_chars = 500))]
-fn find_repeats(
-    text: &Bound<'_, PyAny>,
-    min_lines: u32,
-    min_chars: u32,
-    long_chars: u32,
-) -> PyResult<Vec<RepeatPy>> {
-    let text = text_arg(text, None)?;
-    let params = RepeatParams { min_lines, min_chars, long_chars };
-    Ok(repeats_py(repeats::find_repeats(&text, &params).map_err(to_py_err)?))
-}
-
-#[pyfunction]
-#[pyo3(signature = (texts, min_lines = 3, min_chars = 200, long_chars = 500, num_threads = None))]
-fn find_repeats_batch(
-    py: Python<'_>,
-    texts: &Bound<'_, PyAny>,
-    min_lines: u32,
-    min_chars: u32,
-    long_chars: u32,
-    num_threads: Option<usize>,
-) -> PyResult<Vec<Vec<RepeatPy>>> {
-    let params = RepeatParams { min_lines, min_chars, long_chars };
-    params.check().map_err(to_py_err)?;
-    let texts = texts_arg(texts)?;
-    let results = py
-        .detach(|| map_ordered(&texts, num_threads, |t| repeats::find_repeats(t, &params)))
-        .map_err(to_py_err)?;
-    results.into_iter().map(|r| r.map(repeats_py).map_err(to_py_err)).collect()
-}
-
-type RepetitionPy = (usize, usize, usize, usize, usize, usize, usize, Vec<usize>, Vec<usize>);
-
-fn repetition_py(c: repeats::RepetitionCounts) -> RepetitionPy {
-    (
-        c.chars,
-        c.paragraphs,
-        c.dup_paragraphs,
-        c.dup_paragraph_chars,
-        c.lines,
-        c.dup_lines,
-        c.dup_line_chars,
-        c.top_ngram_chars,
-        c.dup_ngram_chars,
-    )
-}
-
-#[pyfunction]
-#[pyo3(signature = (text, top_ns = vec![2, 3, 4], dup_ns = vec![5, 6, 7, 8, 9, 10]))]
-fn repetition_counts(
-    text: &Bound<'_, PyAny>,
-    top_ns: Vec<usize>,
-    dup_ns: Vec<usize>,
-) -> PyResult<RepetitionPy> {
-    let text = text_arg(text, None)?;
-    Ok(repetition_py(repeats::repetition_counts(&text, &top_ns, &dup_ns).map_err(to_py_err)?))
-}
-
-#[pyfunction]
-#[pyo3(signature = (texts, top_ns = vec![2, 3, 4], dup_ns = vec![5, 6, 7, 8, 9, 10], num_threads = None))]
-fn repetition_counts_batch(
-    py: Python<'_>,
-    texts: &Bound<'_, PyAny>,
-    top_ns: Vec<usize>,
-    dup_ns: Vec<usize>,
-    num_threads: Option<usize>,
-) -> PyResult<Vec<RepetitionPy>> {
-    repeats::repetition_counts("", &top_ns, &dup_ns).map_err(to_py_err)?;
-    let texts = texts_arg(texts)?;
-    let results = py
-        .detach(|| map_ordered(&texts, num_threads, |t| repeats::repetition_counts(t, &top_ns, &dup_ns)))
-        .map_err(to_py_err)?;
-    results.into_iter().map(|r| r.map(repetition_py).map_err(to_py_err)).collect()
-}
-
 pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ChromeModel>()?;
     m.add_function(wrap_pyfunction!(line_keys, m)?)?;
     m.add_function(wrap_pyfunction!(line_keys_batch, m)?)?;
-    m.add_function(wrap_pyfunction!(find_repeats, m)?)?;
-    m.add_function(wrap_pyfunction!(find_repeats_batch, m)?)?;
-    m.add_function(wrap_pyfunction!(repetition_counts, m)?)?;
-    m.add_function(wrap_pyfunction!(repetition_counts_batch, m)?)?;
     Ok(())
 }

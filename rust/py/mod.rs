@@ -1,99 +1,51 @@
-//! The PyO3 binding: `neardup._core`. Converts arguments, releases the GIL for batch work,
-//! and maps core errors to Python exceptions in one place (`to_py_err`).
-//! One submodule per area registers its functions.
+//! The PyO3 binding: `neardup._core`. One file per stage binds that stage (`text.rs` binds
+//! `crate::text`, and so on) and registers its functions here. The stages' bindings share
+//! `convert` (Python values to the core's and back) and `guard` (panics); they raise every
+//! error as a core `Error` with `?`, and the one mapping below gives its Python type.
 
 mod align;
 mod chrome;
-mod dedup;
+mod cluster;
+mod convert;
+mod fuzzy;
+mod guard;
+mod lsh;
+mod minhash;
+mod repeats;
 mod simhash;
 mod text;
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::panic::PanicException;
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedStr;
-use pyo3::types::{PyBytes, PyString};
 
 use crate::error::Error;
+use guard::guard;
 
-pub(crate) fn to_py_err(error: Error) -> PyErr {
-    match error {
-        Error::InvalidArgument(message) => PyValueError::new_err(message),
-    }
-}
+pyo3::create_exception!(
+    neardup,
+    InternalError,
+    PyRuntimeError,
+    "A bug in neardup: the compiled core panicked. Raised, like any error, as an ordinary\n\
+     exception (never an abort of the process); the message says where the core failed."
+);
 
-fn describe(doc: Option<usize>) -> String {
-    match doc {
-        Some(i) => format!("document {i}"),
-        None => "text".to_owned(),
-    }
-}
-
-/// The first lone surrogate of a str that failed to encode as UTF-8, as (index, code point).
-fn find_surrogate(text: &Bound<'_, PyString>) -> PyResult<Option<(usize, u32)>> {
-    let encoded = text.call_method1("encode", ("utf-32-le", "surrogatepass"))?;
-    let bytes = encoded.cast::<PyBytes>()?.as_bytes();
-    Ok(bytes.chunks_exact(4).enumerate().find_map(|(i, unit)| {
-        let cp = u32::from_le_bytes([unit[0], unit[1], unit[2], unit[3]]);
-        (0xD800..=0xDFFF).contains(&cp).then_some((i, cp))
-    }))
-}
-
-/// Borrow a Python str as UTF-8, or raise the error the reference raises for the same input.
-pub(crate) fn text_arg<'a>(
-    obj: &'a Bound<'_, PyAny>,
-    doc: Option<usize>,
-) -> PyResult<std::borrow::Cow<'a, str>> {
-    let string = obj.cast::<PyString>().map_err(|_| {
-        let type_name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".into());
-        PyTypeError::new_err(format!("{}: expected str, got {type_name}", describe(doc)))
-    })?;
-    match string.to_str() {
-        Ok(s) => Ok(std::borrow::Cow::Borrowed(s)),
-        Err(original) => match find_surrogate(string)? {
-            Some((index, cp)) => Err(PyValueError::new_err(format!(
-                "{}: lone surrogate U+{cp:04X} at index {index}; decode bytes with errors='replace' \
-                 before passing text to neardup",
-                describe(doc)
-            ))),
-            None => Err(original),
-        },
-    }
-}
-
-/// The strs of a Python sequence, borrowed (not copied) for use without the GIL: CPython keeps
-/// a str's UTF-8 form for as long as the object lives, and `PyBackedStr` holds a reference.
-/// A str that cannot be borrowed gets the error `text_arg` gives for it.
-pub(crate) fn texts_arg(texts: &Bound<'_, PyAny>) -> PyResult<Vec<PyBackedStr>> {
-    let mut out = Vec::new();
-    for (i, item) in texts.try_iter()?.enumerate() {
-        let item = item?;
-        match item.extract::<PyBackedStr>() {
-            Ok(text) => out.push(text),
-            Err(original) => {
-                text_arg(&item, Some(i))?;
-                return Err(original);
-            }
-        }
-    }
-    Ok(out)
-}
-
-pub(crate) fn seed_arg(seed: &Bound<'_, PyAny>) -> PyResult<u64> {
-    let not_bool = if seed.is_instance_of::<pyo3::types::PyBool>() { None } else { Some(seed) };
-    not_bool.and_then(|s| s.extract::<u64>().ok()).ok_or_else(|| {
-        let shown = seed.repr().map(|r| r.to_string()).unwrap_or_default();
-        PyValueError::new_err(format!("seed must be an int in [0, 2**64), got {shown}"))
-    })
-}
-
-pub(crate) fn ngram_arg(n: &Bound<'_, PyAny>) -> PyResult<usize> {
-    match n.extract::<i64>() {
-        Ok(value) if (1..1 << 32).contains(&value) && !n.is_instance_of::<pyo3::types::PyBool>() => {
-            Ok(value as usize)
-        }
-        _ => {
-            let shown = n.repr().map(|r| r.to_string()).unwrap_or_default();
-            Err(PyValueError::new_err(format!("n must be an int >= 1 and < 2**32, got {shown}")))
+/// The one mapping of the core's errors to Python exceptions.
+impl From<Error> for PyErr {
+    fn from(error: Error) -> PyErr {
+        match error {
+            Error::InvalidArgument(message) => PyValueError::new_err(message),
+            Error::WrongType(message) => PyTypeError::new_err(message),
+            Error::NotFound(message) => PyKeyError::new_err(message),
+            Error::Internal(message) => Python::attach(|py| {
+                let error = InternalError::new_err(format!(
+                    "neardup internal error (a bug in the compiled core; please report it with the \
+                     input that caused it): {message}"
+                ));
+                // The panic, as PyO3 itself would have raised it, is the cause.
+                error.set_cause(py, Some(PanicException::new_err(message)));
+                error
+            }),
         }
     }
 }
@@ -104,26 +56,26 @@ pub(crate) fn ngram_arg(n: &Bound<'_, PyAny>) -> PyResult<usize> {
 #[pyfunction]
 #[pyo3(signature = (in_worker = false))]
 fn _panic_for_test(py: Python<'_>, in_worker: bool) -> PyResult<()> {
-    if !in_worker {
-        panic!("deliberate panic for the test suite");
-    }
-    let items: Vec<usize> = (0..64).collect();
-    py.detach(|| {
-        crate::parallel::map_ordered(&items, Some(2), |&i| {
-            assert!(i != 37, "deliberate panic in a worker thread for the test suite");
-            i
-        })
+    guard(|| {
+        if !in_worker {
+            panic!("deliberate panic for the test suite");
+        }
+        let items: Vec<usize> = (0..64).collect();
+        py.detach(|| {
+            crate::parallel::map_ordered(&items, Some(2), |&i| {
+                assert!(i != 37, "deliberate panic in a worker thread for the test suite");
+                i
+            })
+        })?;
+        Ok(())
     })
-    .map_err(to_py_err)?;
-    Ok(())
 }
 
 /// Test and benchmark hook, not API (absent from the stubs): the SIMD path the core takes
-/// (`NEARDUP_SIMD`, read once: `crate::simd`), or ValueError saying why the path that variable
-/// asks for cannot be taken. `neardup` calls it when it loads the core.
+/// (`NEARDUP_SIMD`, read once: `crate::simd`).
 #[pyfunction]
 fn _simd_path() -> PyResult<&'static str> {
-    crate::simd::configured().map(|path| path.name()).map_err(to_py_err)
+    Ok(crate::simd::configured()?.name())
 }
 
 /// Test and benchmark hook, not API: the SIMD paths this CPU can run, narrowest first.
@@ -134,16 +86,24 @@ fn _simd_paths() -> Vec<&'static str> {
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // A NEARDUP_SIMD path this CPU cannot run, or an unknown name, fails the import with a
+    // ValueError saying why, before any work (a kernel would otherwise panic at its first call).
+    crate::simd::configured()?;
     m.add("UNICODE_VERSION", crate::unicode_tables::UNICODE_VERSION)?;
     // Benchmarks refuse to time a build with debug assertions (the quick test profile).
     m.add("DEBUG_BUILD", cfg!(debug_assertions))?;
+    m.add("InternalError", m.py().get_type::<InternalError>())?;
     m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;
     m.add_function(wrap_pyfunction!(_simd_path, m)?)?;
     m.add_function(wrap_pyfunction!(_simd_paths, m)?)?;
     text::register(m)?;
-    dedup::register(m)?;
+    repeats::register(m)?;
     chrome::register(m)?;
-    align::register(m)?;
+    minhash::register(m)?;
+    lsh::register(m)?;
+    cluster::register(m)?;
     simhash::register(m)?;
+    align::register(m)?;
+    fuzzy::register(m)?;
     Ok(())
 }

@@ -1,21 +1,13 @@
-//! Bindings of SimHash fingerprints and the Hamming-distance search. Arrays are copied before
-//! the GIL is released; fingerprints come back as numpy uint64 arrays.
+//! Binding of SimHash fingerprints and the Hamming-distance search (`crate::simhash`). Arrays
+//! are copied before the GIL is released; fingerprints come back as numpy uint64 arrays.
 
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use super::{ngram_arg, seed_arg, text_arg, texts_arg, to_py_err};
+use super::convert::{ngram_arg, offsets_arg, seed_arg, text_arg, texts_arg};
+use super::guard::guard;
 use crate::simhash::{self, SimHashIndex, Tables, Weighting};
 use crate::text::ShingleKind;
-
-fn offsets_arg(offsets: &PyReadonlyArray1<'_, i64>) -> PyResult<Vec<usize>> {
-    offsets
-        .as_array()
-        .iter()
-        .map(|&v| usize::try_from(v).map_err(|_| PyValueError::new_err("offsets must be >= 0")))
-        .collect()
-}
 
 type PairsPy<'py, T> = (Bound<'py, PyArray2<T>>, Bound<'py, PyArray1<i64>>);
 
@@ -37,12 +29,14 @@ fn simhash_text(
     weighting: &str,
     shingle_seed: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<u64> {
-    let n = n.map(ngram_arg).transpose()?.unwrap_or(3);
-    let kind = ShingleKind::parse(kind).map_err(to_py_err)?;
-    let weighting = Weighting::parse(weighting).map_err(to_py_err)?;
-    let shingle_seed = shingle_seed.map(seed_arg).transpose()?.unwrap_or(0);
-    let text = text_arg(text, None)?;
-    simhash::from_text(&text, n, kind, weighting, shingle_seed).map_err(to_py_err)
+    guard(|| {
+        let n = n.map(ngram_arg).transpose()?.unwrap_or(3);
+        let kind = ShingleKind::parse(kind)?;
+        let weighting = Weighting::parse(weighting)?;
+        let shingle_seed = shingle_seed.map(seed_arg).transpose()?.unwrap_or(0);
+        let text = text_arg(text, None)?;
+        Ok(simhash::from_text(&text, n, kind, weighting, shingle_seed)?)
+    })
 }
 
 /// Fingerprints of many texts, in parallel without the GIL.
@@ -57,15 +51,15 @@ fn simhash_texts<'py>(
     shingle_seed: Option<&Bound<'py, PyAny>>,
     num_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray1<u64>>> {
-    let n = n.map(ngram_arg).transpose()?.unwrap_or(3);
-    let kind = ShingleKind::parse(kind).map_err(to_py_err)?;
-    let weighting = Weighting::parse(weighting).map_err(to_py_err)?;
-    let shingle_seed = shingle_seed.map(seed_arg).transpose()?.unwrap_or(0);
-    let texts = texts_arg(texts)?;
-    let out = py
-        .detach(|| simhash::from_texts(&texts, n, kind, weighting, shingle_seed, num_threads))
-        .map_err(to_py_err)?;
-    Ok(out.into_pyarray(py))
+    guard(|| {
+        let n = n.map(ngram_arg).transpose()?.unwrap_or(3);
+        let kind = ShingleKind::parse(kind)?;
+        let weighting = Weighting::parse(weighting)?;
+        let shingle_seed = shingle_seed.map(seed_arg).transpose()?.unwrap_or(0);
+        let texts = texts_arg(texts)?;
+        let out = py.detach(|| simhash::from_texts(&texts, n, kind, weighting, shingle_seed, num_threads))?;
+        Ok(out.into_pyarray(py))
+    })
 }
 
 /// Fingerprints of pre-hashed shingles in CSR layout (`hashes`, `offsets`).
@@ -78,13 +72,13 @@ fn simhash_shingles<'py>(
     weighting: &str,
     num_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray1<u64>>> {
-    let weighting = Weighting::parse(weighting).map_err(to_py_err)?;
-    let hashes = hashes.as_array().to_vec();
-    let offsets = offsets_arg(&offsets)?;
-    let out = py
-        .detach(|| simhash::from_shingles_csr(&hashes, &offsets, weighting, num_threads))
-        .map_err(to_py_err)?;
-    Ok(out.into_pyarray(py))
+    guard(|| {
+        let weighting = Weighting::parse(weighting)?;
+        let hashes = hashes.as_array().to_vec();
+        let offsets = offsets_arg(&offsets)?;
+        let out = py.detach(|| simhash::from_shingles_csr(&hashes, &offsets, weighting, num_threads))?;
+        Ok(out.into_pyarray(py))
+    })
 }
 
 /// Fingerprints of weighted features in CSR layout (`hashes`, `weights`, `offsets`).
@@ -97,13 +91,13 @@ fn simhash_weighted<'py>(
     offsets: PyReadonlyArray1<'py, i64>,
     num_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray1<u64>>> {
-    let hashes = hashes.as_array().to_vec();
-    let weights = weights.as_array().to_vec();
-    let offsets = offsets_arg(&offsets)?;
-    let out = py
-        .detach(|| simhash::from_weighted_csr(&hashes, &weights, &offsets, num_threads))
-        .map_err(to_py_err)?;
-    Ok(out.into_pyarray(py))
+    guard(|| {
+        let hashes = hashes.as_array().to_vec();
+        let weights = weights.as_array().to_vec();
+        let offsets = offsets_arg(&offsets)?;
+        let out = py.detach(|| simhash::from_weighted_csr(&hashes, &weights, &offsets, num_threads))?;
+        Ok(out.into_pyarray(py))
+    })
 }
 
 /// Every pair of fingerprints within Hamming distance `k`: `(m, 2)` int64 pairs, sorted, and
@@ -117,11 +111,12 @@ fn simhash_pairs<'py>(
     blocks: Option<u32>,
     num_threads: Option<usize>,
 ) -> PyResult<PairsPy<'py, i64>> {
-    let tables = Tables::new(k, blocks).map_err(to_py_err)?;
-    let fingerprints = fingerprints.as_array().to_vec();
-    let pairs =
-        py.detach(|| simhash::pairs_within(&fingerprints, &tables, num_threads)).map_err(to_py_err)?;
-    Ok(pairs_out(py, pairs.into_iter().map(|(i, j, d)| (i as i64, j as i64, d)).collect()))
+    guard(|| {
+        let tables = Tables::new(k, blocks)?;
+        let fingerprints = fingerprints.as_array().to_vec();
+        let pairs = py.detach(|| simhash::pairs_within(&fingerprints, &tables, num_threads))?;
+        Ok(pairs_out(py, pairs.into_iter().map(|(i, j, d)| (i as i64, j as i64, d)).collect()))
+    })
 }
 
 type HitsPy<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<i64>>);
@@ -137,7 +132,7 @@ impl PySimHashIndex {
     #[new]
     #[pyo3(signature = (k = 3, blocks = None))]
     fn new(k: u32, blocks: Option<u32>) -> PyResult<Self> {
-        Ok(PySimHashIndex { inner: SimHashIndex::new(k, blocks).map_err(to_py_err)? })
+        guard(|| Ok(PySimHashIndex { inner: SimHashIndex::new(k, blocks)? }))
     }
 
     #[getter]
@@ -160,7 +155,7 @@ impl PySimHashIndex {
     }
 
     fn insert(&mut self, id: u64, fingerprint: u64) -> PyResult<()> {
-        self.inner.insert(id, fingerprint).map_err(to_py_err)
+        guard(|| Ok(self.inner.insert(id, fingerprint)?))
     }
 
     /// Insert `fingerprints[i]` under `ids[i]`; all or nothing.
@@ -169,42 +164,26 @@ impl PySimHashIndex {
         ids: PyReadonlyArray1<'_, u64>,
         fingerprints: PyReadonlyArray1<'_, u64>,
     ) -> PyResult<()> {
-        let ids = ids.as_array().to_vec();
-        let fingerprints = fingerprints.as_array().to_vec();
-        if ids.len() != fingerprints.len() {
-            return Err(PyValueError::new_err(format!(
-                "{} ids for {} fingerprints",
-                ids.len(),
-                fingerprints.len()
-            )));
-        }
-        let mut seen = std::collections::HashSet::with_capacity(ids.len());
-        for (k, &id) in ids.iter().enumerate() {
-            if self.inner.contains(id) || !seen.insert(id) {
-                return Err(PyValueError::new_err(format!("document {k}: id {id} is already in the index")));
-            }
-        }
-        for (id, fp) in ids.into_iter().zip(fingerprints) {
-            self.inner.insert(id, fp).map_err(to_py_err)?;
-        }
-        Ok(())
+        guard(|| Ok(self.inner.insert_batch(&ids.as_array().to_vec(), &fingerprints.as_array().to_vec())?))
     }
 
     fn remove(&mut self, id: u64) -> PyResult<()> {
-        self.inner.remove(id).map_err(to_py_err)
+        guard(|| Ok(self.inner.remove(id)?))
     }
 
     /// The ids within distance `k` of `fingerprint`, ascending, and their distances.
-    fn query<'py>(&self, py: Python<'py>, fingerprint: u64) -> HitsPy<'py> {
-        let hits = self.inner.query(fingerprint);
-        let ids: Vec<u64> = hits.iter().map(|&(id, _)| id).collect();
-        let distances: Vec<i64> = hits.iter().map(|&(_, d)| d as i64).collect();
-        (ids.into_pyarray(py), distances.into_pyarray(py))
+    fn query<'py>(&self, py: Python<'py>, fingerprint: u64) -> PyResult<HitsPy<'py>> {
+        guard(|| {
+            let hits = self.inner.query(fingerprint);
+            let ids: Vec<u64> = hits.iter().map(|&(id, _)| id).collect();
+            let distances: Vec<i64> = hits.iter().map(|&(_, d)| d as i64).collect();
+            Ok((ids.into_pyarray(py), distances.into_pyarray(py)))
+        })
     }
 
     /// Every pair of indexed ids within distance `k`: `(m, 2)` uint64, sorted, and distances.
-    fn pairs<'py>(&self, py: Python<'py>) -> PairsPy<'py, u64> {
-        pairs_out(py, self.inner.pairs())
+    fn pairs<'py>(&self, py: Python<'py>) -> PyResult<PairsPy<'py, u64>> {
+        guard(|| Ok(pairs_out(py, self.inner.pairs())))
     }
 }
 

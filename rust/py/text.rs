@@ -1,24 +1,15 @@
-//! Bindings of the text primitives and the hash.
+//! Binding of the text primitives (`crate::text`) and the hash (`crate::hash`).
 
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods};
-use pyo3::exceptions::PyTypeError;
+use numpy::{IntoPyArray, PyArray1, PyArray2};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString};
 
-use super::{ngram_arg, seed_arg, text_arg, texts_arg, to_py_err};
+use super::convert::{index_array, ngram_arg, seed_arg, spans_array, text_arg, texts_arg};
+use super::guard::guard;
+use crate::error::Error;
 use crate::hash::hash64;
 use crate::parallel::map_ordered;
 use crate::text::{self, ShingleKind, Span};
-
-pub(crate) fn spans_array<'py>(py: Python<'py>, spans: &[Span]) -> Bound<'py, PyArray2<i64>> {
-    let flat: Vec<i64> = spans.iter().flat_map(|&(s, e)| [s as i64, e as i64]).collect();
-    let array = flat.into_pyarray(py);
-    array.reshape([spans.len(), 2]).expect("n x 2 spans reshape")
-}
-
-pub(crate) fn index_array<'py>(py: Python<'py>, values: Vec<usize>) -> Bound<'py, PyArray1<i64>> {
-    values.into_iter().map(|v| v as i64).collect::<Vec<_>>().into_pyarray(py)
-}
 
 type NormalizedPy<'py> = (String, Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
 
@@ -33,8 +24,10 @@ fn normalize<'py>(
     text: &Bound<'py, PyAny>,
     mask_digits: bool,
 ) -> PyResult<NormalizedPy<'py>> {
-    let text = text_arg(text, None)?;
-    Ok(normalized_py(py, text::normalize(&text, mask_digits)))
+    guard(|| {
+        let text = text_arg(text, None)?;
+        Ok(normalized_py(py, text::normalize(&text, mask_digits)))
+    })
 }
 
 #[pyfunction]
@@ -45,20 +38,22 @@ fn normalize_batch<'py>(
     mask_digits: bool,
     num_threads: Option<usize>,
 ) -> PyResult<Vec<NormalizedPy<'py>>> {
-    let texts = texts_arg(texts)?;
-    let results = py
-        .detach(|| map_ordered(&texts, num_threads, |t| text::normalize(t, mask_digits)))
-        .map_err(to_py_err)?;
-    Ok(results.into_iter().map(|n| normalized_py(py, n)).collect())
+    guard(|| {
+        let texts = texts_arg(texts)?;
+        let results = py.detach(|| map_ordered(&texts, num_threads, |t| text::normalize(t, mask_digits)))?;
+        Ok(results.into_iter().map(|n| normalized_py(py, n)).collect())
+    })
 }
 
 type SegmentsPy<'py> = (Bound<'py, PyArray2<i64>>, Bound<'py, PyArray2<i64>>);
 
 #[pyfunction]
 fn segment<'py>(py: Python<'py>, text: &Bound<'py, PyAny>) -> PyResult<SegmentsPy<'py>> {
-    let text = text_arg(text, None)?;
-    let (lines, paragraphs) = text::segment(&text);
-    Ok((spans_array(py, &lines), spans_array(py, &paragraphs)))
+    guard(|| {
+        let text = text_arg(text, None)?;
+        let (lines, paragraphs) = text::segment(&text);
+        Ok((spans_array(py, &lines), spans_array(py, &paragraphs)))
+    })
 }
 
 #[pyfunction]
@@ -68,9 +63,11 @@ fn segment_batch<'py>(
     texts: &Bound<'py, PyAny>,
     num_threads: Option<usize>,
 ) -> PyResult<Vec<SegmentsPy<'py>>> {
-    let texts = texts_arg(texts)?;
-    let results = py.detach(|| map_ordered(&texts, num_threads, |t| text::segment(t))).map_err(to_py_err)?;
-    Ok(results.iter().map(|(l, p)| (spans_array(py, l), spans_array(py, p))).collect())
+    guard(|| {
+        let texts = texts_arg(texts)?;
+        let results = py.detach(|| map_ordered(&texts, num_threads, |t| text::segment(t)))?;
+        Ok(results.iter().map(|(l, p)| (spans_array(py, l), spans_array(py, p))).collect())
+    })
 }
 
 type TokensPy<'py> = (Bound<'py, PyList>, Bound<'py, PyArray2<i64>>);
@@ -81,8 +78,10 @@ fn tokens_py(py: Python<'_>, (tokens, spans): (Vec<String>, Vec<Span>)) -> PyRes
 
 #[pyfunction]
 fn tokenize<'py>(py: Python<'py>, text: &Bound<'py, PyAny>) -> PyResult<TokensPy<'py>> {
-    let text = text_arg(text, None)?;
-    tokens_py(py, text::tokenize(&text))
+    guard(|| {
+        let text = text_arg(text, None)?;
+        tokens_py(py, text::tokenize(&text))
+    })
 }
 
 #[pyfunction]
@@ -92,9 +91,11 @@ fn tokenize_batch<'py>(
     texts: &Bound<'py, PyAny>,
     num_threads: Option<usize>,
 ) -> PyResult<Vec<TokensPy<'py>>> {
-    let texts = texts_arg(texts)?;
-    let results = py.detach(|| map_ordered(&texts, num_threads, |t| text::tokenize(t))).map_err(to_py_err)?;
-    results.into_iter().map(|r| tokens_py(py, r)).collect()
+    guard(|| {
+        let texts = texts_arg(texts)?;
+        let results = py.detach(|| map_ordered(&texts, num_threads, |t| text::tokenize(t)))?;
+        results.into_iter().map(|r| tokens_py(py, r)).collect()
+    })
 }
 
 #[pyfunction]
@@ -106,11 +107,13 @@ fn shingles<'py>(
     kind: &str,
     seed: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyArray1<u64>>> {
-    let n = n.map(ngram_arg).transpose()?.unwrap_or(5);
-    let kind = ShingleKind::parse(kind).map_err(to_py_err)?;
-    let seed = seed.map(seed_arg).transpose()?.unwrap_or(0);
-    let text = text_arg(text, None)?;
-    Ok(text::shingles(&text, n, kind, seed).map_err(to_py_err)?.into_pyarray(py))
+    guard(|| {
+        let n = n.map(ngram_arg).transpose()?.unwrap_or(5);
+        let kind = ShingleKind::parse(kind)?;
+        let seed = seed.map(seed_arg).transpose()?.unwrap_or(0);
+        let text = text_arg(text, None)?;
+        Ok(text::shingles(&text, n, kind, seed)?.into_pyarray(py))
+    })
 }
 
 type FlatShinglesPy<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<i64>>);
@@ -127,44 +130,47 @@ fn shingles_batch<'py>(
     seed: Option<&Bound<'py, PyAny>>,
     num_threads: Option<usize>,
 ) -> PyResult<FlatShinglesPy<'py>> {
-    let n = n.map(ngram_arg).transpose()?.unwrap_or(5);
-    let kind = ShingleKind::parse(kind).map_err(to_py_err)?;
-    let seed = seed.map(seed_arg).transpose()?.unwrap_or(0);
-    let texts = texts_arg(texts)?;
-    let per_doc = py
-        .detach(|| map_ordered(&texts, num_threads, |t| text::shingles(t, n, kind, seed)))
-        .map_err(to_py_err)?;
-    let mut offsets = Vec::with_capacity(per_doc.len() + 1);
-    offsets.push(0i64);
-    let total: usize = per_doc.iter().map(|r| r.as_ref().map_or(0, Vec::len)).sum();
-    let mut flat = Vec::with_capacity(total);
-    for result in per_doc {
-        flat.extend(result.map_err(to_py_err)?);
-        offsets.push(flat.len() as i64);
-    }
-    Ok((flat.into_pyarray(py), offsets.into_pyarray(py)))
+    guard(|| {
+        let n = n.map(ngram_arg).transpose()?.unwrap_or(5);
+        let kind = ShingleKind::parse(kind)?;
+        let seed = seed.map(seed_arg).transpose()?.unwrap_or(0);
+        let texts = texts_arg(texts)?;
+        let per_doc = py.detach(|| map_ordered(&texts, num_threads, |t| text::shingles(t, n, kind, seed)))?;
+        let mut offsets = Vec::with_capacity(per_doc.len() + 1);
+        offsets.push(0i64);
+        let total: usize = per_doc.iter().map(|r| r.as_ref().map_or(0, Vec::len)).sum();
+        let mut flat = Vec::with_capacity(total);
+        for result in per_doc {
+            flat.extend(result?);
+            offsets.push(flat.len() as i64);
+        }
+        Ok((flat.into_pyarray(py), offsets.into_pyarray(py)))
+    })
 }
 
 #[pyfunction]
 #[pyo3(name = "hash64", signature = (data, seed = None))]
 fn hash64_py(data: &Bound<'_, PyAny>, seed: Option<&Bound<'_, PyAny>>) -> PyResult<u64> {
-    let seed = seed.map(seed_arg).transpose()?.unwrap_or(0);
-    if let Ok(bytes) = data.cast::<PyBytes>() {
-        return Ok(hash64(bytes.as_bytes(), seed));
-    }
-    if data.is_instance_of::<PyString>() {
-        return Ok(hash64(text_arg(data, None)?.as_bytes(), seed));
-    }
-    if let Ok(bytes) = data.cast::<PyByteArray>() {
-        return Ok(hash64(&bytes.to_vec(), seed));
-    }
-    if data.is_instance_of::<PyMemoryView>() {
-        let bytes = data.call_method0("tobytes")?;
-        return Ok(hash64(bytes.cast::<PyBytes>()?.as_bytes(), seed));
-    }
-    // Not any sequence of ints (the reference's bytes() would read an int as a length).
-    let type_name = data.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".into());
-    Err(PyTypeError::new_err(format!("data must be bytes, bytearray, memoryview or str, got {type_name}")))
+    guard(|| {
+        let seed = seed.map(seed_arg).transpose()?.unwrap_or(0);
+        if let Ok(bytes) = data.cast::<PyBytes>() {
+            return Ok(hash64(bytes.as_bytes(), seed));
+        }
+        if data.is_instance_of::<PyString>() {
+            return Ok(hash64(text_arg(data, None)?.as_bytes(), seed));
+        }
+        if let Ok(bytes) = data.cast::<PyByteArray>() {
+            return Ok(hash64(&bytes.to_vec(), seed));
+        }
+        if data.is_instance_of::<PyMemoryView>() {
+            let bytes = data.call_method0("tobytes")?;
+            return Ok(hash64(bytes.cast::<PyBytes>()?.as_bytes(), seed));
+        }
+        // Not any sequence of ints (the reference's bytes() would read an int as a length).
+        let type_name = data.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".into());
+        Err(Error::WrongType(format!("data must be bytes, bytearray, memoryview or str, got {type_name}"))
+            .into())
+    })
 }
 
 pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

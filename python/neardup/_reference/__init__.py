@@ -1,27 +1,24 @@
 """The pure-Python reference: the specification of every core primitive and the fallback
-backend. Its functions mirror those of the compiled module ``neardup._core`` one to one."""
+backend. Its functions mirror those of the compiled module ``neardup._core`` one to one: each
+checks its arguments as the core's binding does and calls the stage module of its name
+(``text``, ``repeats``, ``chrome``, ``minhash``, ``lsh``, ``cluster``, ``simhash``,
+``align``, ``fuzzy``: the twins of ``rust/X.rs``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from . import align as _align
 from . import chrome as _chrome
+from . import fuzzy as _fuzzy
 from . import repeats as _repeats
 from . import text as _text
-from .dedup import (
-    LshIndex,
-    band_keys,
-    candidate_pairs,
-    classic_permutations,
-    cluster,
-    datasketch_minhash,
-    estimate_pairs,
-    minhash_shingles,
-    minhash_texts,
-    set_overlaps,
-)
 from .chrome import ChromeModel
-from .text import check_text, hash64
+from .cluster import cluster, estimate_pairs, set_overlaps
+from .lsh import LshIndex, band_keys, candidate_pairs
+from .minhash import classic_permutations, datasketch_minhash, minhash_shingles, minhash_texts
+from .simhash import SimHashIndex, simhash_pairs, simhash_shingles, simhash_text, simhash_texts, simhash_weighted
+from .text import check_labelled, check_text, check_text_pairs, hash64
 from .unicode_tables import UNICODE_VERSION
 
 __all__ = [
@@ -52,6 +49,22 @@ __all__ = [
     "shingles_batch",
     "tokenize",
     "tokenize_batch",
+    "align",
+    "align_anchors",
+    "align_batch",
+    "fuzzy_batch",
+    "indel",
+    "levenshtein",
+    "levenshtein_similarity",
+    "ratio",
+    "token_set_ratio",
+    "token_sort_ratio",
+    "SimHashIndex",
+    "simhash_pairs",
+    "simhash_shingles",
+    "simhash_text",
+    "simhash_texts",
+    "simhash_weighted",
 ]
 
 
@@ -122,63 +135,27 @@ def repetition_counts(text, top_ns=(2, 3, 4), dup_ns=(5, 6, 7, 8, 9, 10)):
 def repetition_counts_batch(texts, top_ns=(2, 3, 4), dup_ns=(5, 6, 7, 8, 9, 10), num_threads=None):
     _repeats.repetition_counts("", top_ns, dup_ns)
     return [_repeats.repetition_counts(text, top_ns, dup_ns) for text in _documents(texts)]
-# --- passage alignment and fuzzy measures ---------------------------------------------------
-# (imported here, after the text primitives, so the module mirrors neardup._core one to one)
-from . import align as _align  # noqa: E402
-from . import fuzzy as _fuzzy  # noqa: E402
-
-__all__ += [
-    "align",
-    "align_anchors",
-    "align_batch",
-    "fuzzy_batch",
-    "indel",
-    "levenshtein",
-    "levenshtein_similarity",
-    "ratio",
-    "token_set_ratio",
-    "token_sort_ratio",
-]
-
-
-def _labelled(text: object, label: str) -> str:
-    """check_text, with errors naming the argument (``a``, ``pair 3 (b)``) like the core."""
-    try:
-        return check_text(text)
-    except (TypeError, ValueError) as error:
-        message = str(error)
-        raise type(error)(label + message.removeprefix("text")) from None
-
-
-def _pairs(pairs: Iterable[object]) -> list[tuple[str, str]]:
-    out = []
-    for i, pair in enumerate(pairs):
-        sides = list(pair) if not isinstance(pair, str) and isinstance(pair, Iterable) else []
-        if len(sides) != 2:
-            raise TypeError(f"pair {i}: expected a pair (a, b) of str")
-        out.append((_labelled(sides[0], f"pair {i} (a)"), _labelled(sides[1], f"pair {i} (b)")))
-    return out
 
 
 def align(a, b, k=3, max_gap=24, min_tokens=8):
     _align.check_align_args(k, max_gap, min_tokens)
-    return _align.align(_labelled(a, "a"), _labelled(b, "b"), k, max_gap, min_tokens)
+    return _align.align(check_labelled(a, "a"), check_labelled(b, "b"), k, max_gap, min_tokens)
 
 
 def align_batch(pairs, k=3, max_gap=24, min_tokens=8, num_threads=None):
     _align.check_align_args(k, max_gap, min_tokens)
-    return [_align.align(a, b, k, max_gap, min_tokens) for a, b in _pairs(pairs)]
+    return [_align.align(a, b, k, max_gap, min_tokens) for a, b in check_text_pairs(pairs)]
 
 
 def align_anchors(a, b, k=3):
-    return _align.align_anchors(_labelled(a, "a"), _labelled(b, "b"), k)
+    return _align.align_anchors(check_labelled(a, "a"), check_labelled(b, "b"), k)
 
 
 def _measure(name):
     function = _fuzzy.FUNCTIONS[name]
 
     def measure(a, b):
-        return function(_labelled(a, "a"), _labelled(b, "b"))
+        return function(check_labelled(a, "a"), check_labelled(b, "b"))
 
     measure.__name__ = name
     return measure
@@ -194,15 +171,4 @@ token_set_ratio = _measure("token_set_ratio")
 
 def fuzzy_batch(pairs, measure="ratio", num_threads=None):
     function = _fuzzy.FUNCTIONS[_fuzzy.check_measure(measure)]
-    return [float(function(a, b)) for a, b in _pairs(pairs)]
-# --- SimHash fingerprints and the Hamming-distance search -------------------------------------
-from .simhash import (  # noqa: E402
-    SimHashIndex,
-    simhash_pairs,
-    simhash_shingles,
-    simhash_text,
-    simhash_texts,
-    simhash_weighted,
-)
-
-__all__ += ["SimHashIndex", "simhash_pairs", "simhash_shingles", "simhash_text", "simhash_texts", "simhash_weighted"]
+    return [float(function(a, b)) for a, b in check_text_pairs(pairs)]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 
+from .hash import xxh3_64
+from .repeats import find_repeats
 from .text import CLASS_OTHER, char_class, check_text, normalize
-from .xxh3 import xxh3_64
 
 FINGERPRINT_SEED = 0x6E65_6172_6475_7001
 SHAPE_SEED = 0x6E65_6172_6475_7002
@@ -446,8 +447,6 @@ class ChromeModel:
         return out
 
     def strip(self, texts, sites, repeats=True, num_threads=None):
-        from .repeats import find_repeats
-
         out = []
         for text, site in _pairs(texts, sites):
             spans, fingerprints, shapes, lengths, closed, worded = line_keys(text)

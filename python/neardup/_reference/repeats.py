@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from .hash import xxh3_64
 from .text import CLASS_OTHER, char_class, check_text, normalize, tokenize
-from .xxh3 import xxh3_64
 
 REPEAT_SEED = 0x6E65_6172_6475_7003
 # (min_lines, min_chars, long_chars): a run is collapsed when it has >= min_lines lines and

@@ -23,7 +23,8 @@ from itertools import combinations
 import numpy as np
 
 from . import text as _text
-from .dedup import check_offsets, fmix64
+from .csr import check_offsets
+from .hash import fmix64
 
 MAX_TABLES = 1024
 WEIGHTINGS = ("tf", "binary")

@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Iterable
 
 from . import unicode_tables as tables
-from .xxh3 import xxh3_64
+from .hash import xxh3_64
 
 # Removed before anything else: invisible formatting that splits words in scraped text.
 IGNORABLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
@@ -102,6 +103,26 @@ def check_text(text: object, doc: int | None = None) -> str:
             "decode bytes with errors='replace' before passing text to neardup"
         )
     return text
+
+
+def check_labelled(text: object, label: str) -> str:
+    """:func:`check_text`, with errors naming the argument (``a``, ``pair 3 (b)``) like the core."""
+    try:
+        return check_text(text)
+    except (TypeError, ValueError) as error:
+        message = str(error)
+        raise type(error)(label + message.removeprefix("text")) from None
+
+
+def check_text_pairs(pairs: Iterable[object]) -> list[tuple[str, str]]:
+    """``(a, b)`` pairs of str, checked; errors name the pair and the side."""
+    out = []
+    for i, pair in enumerate(pairs):
+        sides = list(pair) if not isinstance(pair, str) and isinstance(pair, Iterable) else []
+        if len(sides) != 2:
+            raise TypeError(f"pair {i}: expected a pair (a, b) of str")
+        out.append((check_labelled(sides[0], f"pair {i} (a)"), check_labelled(sides[1], f"pair {i} (b)")))
+    return out
 
 
 def _casefold(text: str) -> str:

@@ -16,10 +16,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._reference.text import check_threads as _check_threads
 from . import _backend
 from ._arrays import as_list
 from ._reference.align import DEFAULT_K, DEFAULT_MAX_GAP, DEFAULT_MIN_TOKENS, check_align_args
+from ._reference.text import check_threads
+from .text import segment, tokenize
 
 __all__ = ["BodySplit", "Containment", "Passage", "align", "align_batch", "body_by_agreement", "containment"]
 
@@ -79,7 +80,7 @@ def align_batch(
 ) -> list[list[Passage]]:
     """:func:`align` over many ``(a, b)`` pairs, in parallel with the GIL released."""
     check_align_args(k, max_gap, min_tokens)
-    _check_threads(num_threads)
+    check_threads(num_threads)
     pairs = as_list(pairs, "(a, b) pairs of str")
     return [[Passage(*p) for p in doc] for doc in _impl.align_batch(pairs, k, max_gap, min_tokens, num_threads)]
 
@@ -143,8 +144,6 @@ def containment(part: str, whole: str, *, threshold: float = 0.8, **align_args: 
     """
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be in [0, 1], got {threshold!r}")
-    from . import tokenize
-
     passages = align(whole, part, **align_args)
     tokens = tokenize(part)
     total = len(tokens.tokens)
@@ -167,8 +166,6 @@ class BodySplit(NamedTuple):
 
 
 def _line_shares(text: str, spans: Iterable[tuple[int, int]], min_line_share: float) -> np.ndarray:
-    from . import segment, tokenize
-
     mask = covered(len(text), spans)
     lines = segment(text).lines
     token_spans = tokenize(text).spans

@@ -1,10 +1,15 @@
-"""XXH3-64 with a 64-bit seed, in pure Python (xxHash specification v0.8, little-endian reads).
+"""Pure-Python reference of neardup's hashes and mixers (the twin of rust/hash.rs).
 
-This is neardup's specified hash: the Rust core uses the xxhash-rust crate, and the
-tests hold both to the published algorithm with pinned vectors and random inputs.
+XXH3-64 with a 64-bit seed (xxHash specification v0.8, little-endian reads) is neardup's
+specified hash: the Rust core uses the xxhash-rust crate, and the tests hold both to the
+published algorithm with pinned vectors and random inputs. splitmix64 and the MurmurHash3
+finalizers ``fmix64`` / ``fmix32`` derive MinHash permutations, LSH band keys and SimHash
+bits from it (specified in ``neardup._reference.minhash``).
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 M64 = (1 << 64) - 1
 M32 = (1 << 32) - 1
@@ -182,3 +187,52 @@ def xxh3_64(data: bytes, seed: int = 0) -> int:
     if length <= 240:
         return _len_129to240(data, seed)
     return _hash_long(data, seed)
+
+
+# ---------------------------------------------------------------------------------------
+# Mixers
+
+GOLDEN_GAMMA = 0x9E3779B97F4A7C15
+
+_U64 = np.uint64
+_FMIX64 = (_U64(33), _U64(0xFF51AFD7ED558CCD), _U64(0xC4CEB9FE1A85EC53))
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
+
+
+def splitmix64_stream(seed: int, count: int) -> list[int]:
+    state = seed
+    out = []
+    for _ in range(count):
+        state = (state + GOLDEN_GAMMA) & M64
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+        out.append(z ^ (z >> 31))
+    return out
+
+
+def fmix64_int(k: int) -> int:
+    k ^= k >> 33
+    k = (k * 0xFF51AFD7ED558CCD) & M64
+    k ^= k >> 33
+    k = (k * 0xC4CEB9FE1A85EC53) & M64
+    return k ^ (k >> 33)
+
+
+def fmix64(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finalizer over a uint64 array (wrapping multiplication)."""
+    s, m1, m2 = _FMIX64
+    h = values ^ (values >> s)
+    h = h * m1
+    h = h ^ (h >> s)
+    h = h * m2
+    return h ^ (h >> s)
+
+
+def fmix32(values: np.ndarray) -> np.ndarray:
+    s16, m1, s13, m2 = _FMIX32
+    h = values ^ (values >> s16)
+    h = h * m1
+    h = h ^ (h >> s13)
+    h = h * m2
+    return h ^ (h >> s16)

@@ -1,5 +1,5 @@
 """``neardup index add|query|stats``: the persistent index on the command line (wired into
-:mod:`neardup.cli`; exit codes as there)."""
+:func:`neardup.cli.main`; exit codes as there)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
-from .index import Index, IndexDataError
-from .io import json_line, open_output
-
-EXIT_OK, EXIT_FAILED = 0, 1
+from ..index import Index, IndexDataError
+from ..io.write import json_line, open_output
+from ..pipeline import learnable
+from .arguments import EXIT_FAILED, EXIT_OK, add_input_arguments, positive_int, progress, reader_from, unit_float
 
 
 def _open(args: argparse.Namespace, *, create: bool) -> Index:
@@ -34,8 +34,6 @@ def _open(args: argparse.Namespace, *, create: bool) -> Index:
 
 
 def _batches(args: argparse.Namespace, reader: Any, skipped: list[int], keep_unreadable: bool = False) -> Iterator[list[Any]]:
-    from .cli import progress
-
     batch: list[Any] = []
     for record in progress(reader, desc=f"index {args.action}"):
         if record.text is None:  # unreadable with --on-error skip: counted, and query names it
@@ -65,15 +63,12 @@ def _decision_row(record: Any, d: Any) -> dict[str, Any]:
 def cmd_add(args: argparse.Namespace) -> int:
     """Add documents to an index (created when missing), one transaction per --batch-size
     documents; with --decisions, decide each against the index and its batch first."""
-    from .cli import reader_from
-    from .pipeline import learnable
-
     reader = reader_from(args)
     skipped = [0]
     added = dropped = 0
     with _open(args, create=True) as index:
         # Atomic: a failed run leaves the decisions file as it was (and a close error after
-        # an error is not reported over it: _GuardedFile's exit).
+        # an error is not reported over it: GuardedFile's exit).
         decisions_file: Any = nullcontext(None)
         if args.decisions:
             decisions_file = nullcontext(sys.stdout) if args.decisions == "-" else open_output(args.decisions, atomic=True)
@@ -107,8 +102,6 @@ def cmd_query(args: argparse.Namespace) -> int:
     """Look documents up in an index: one JSON line per input document with its matches
     (indexed id, score, jaccard, containment, duplicate, method), best first; an unreadable record
     (with --on-error skip) gets a line with "skipped" and why."""
-    from .cli import reader_from
-
     reader = reader_from(args)
     skipped = [0]
     with Index(args.index, readonly=True) if Path(args.index).is_file() else _open(args, create=False) as index:
@@ -142,33 +135,31 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def add_index_parser(commands: Any) -> None:
-    from .cli import _positive_int, _unit_float, add_input_arguments
-
     parser = commands.add_parser("index", help="a persistent index: has this document been seen before?", description=__doc__)
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     add = actions.add_parser("add", help="add documents (creates the index)", description=cmd_add.__doc__)
     add.add_argument("index", metavar="INDEX", help="the index file (SQLite)")
     add_input_arguments(add)
-    add.add_argument("--batch-size", type=_positive_int, default=10_000, help="documents per transaction (default: 10000)")
+    add.add_argument("--batch-size", type=positive_int, default=10_000, help="documents per transaction (default: 10000)")
     # Exclusive: --decisions adds every document it decides (add_and_dedup skips none).
     existing = add.add_mutually_exclusive_group()
     existing.add_argument("--skip-existing", action="store_true", help="leave out documents whose id is already indexed (default: error)")
     existing.add_argument("--decisions", metavar="PATH", help="decide each document against the index first; write the decisions as JSONL (- for stdout)")
     add.add_argument("--chrome", action="store_true", help="also count the pages into their sites' stored chrome models")
     creation = add.add_argument_group("parameters of a new index (an existing index keeps its own; a different value is an error)")
-    creation.add_argument("--threshold", type=_unit_float, default=None, help="duplicate threshold (default: 0.8)")
+    creation.add_argument("--threshold", type=unit_float, default=None, help="duplicate threshold (default: 0.8)")
     creation.add_argument("--measure", choices=("containment", "jaccard"), default=None, help="default: containment")
-    creation.add_argument("--num-perm", type=_positive_int, default=None, help="MinHash size (default: 128)")
-    creation.add_argument("--bands", type=_positive_int, default=None, help="LSH bands (with --rows; default: chosen from the threshold)")
-    creation.add_argument("--rows", type=_positive_int, default=None, help="LSH rows per band")
+    creation.add_argument("--num-perm", type=positive_int, default=None, help="MinHash size (default: 128)")
+    creation.add_argument("--bands", type=positive_int, default=None, help="LSH bands (with --rows; default: chosen from the threshold)")
+    creation.add_argument("--rows", type=positive_int, default=None, help="LSH rows per band")
     add.set_defaults(run=cmd_add)
 
     query = actions.add_parser("query", help="look documents up; JSONL of matches on stdout", description=cmd_query.__doc__)
     query.add_argument("index", metavar="INDEX", help="the index file")
     add_input_arguments(query)
     query.add_argument("--all", action="store_true", help="every LSH candidate, not only duplicates")
-    query.add_argument("--batch-size", type=_positive_int, default=2_000, help="documents looked up together (default: 2000)")
+    query.add_argument("--batch-size", type=positive_int, default=2_000, help="documents looked up together (default: 2000)")
     query.set_defaults(run=cmd_query)
 
     stats = actions.add_parser("stats", help="counts, parameters and size of an index", description=cmd_stats.__doc__)

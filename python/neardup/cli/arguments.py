@@ -1,0 +1,142 @@
+"""What the commands share: the input arguments and the reader they make, the chrome
+parameters, the argument types (a value the library refuses is a usage error before any input
+is read), the progress bar and the exit codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from tqdm import tqdm
+
+from .._reference.minhash import MAX_NUM_PERM
+from .._reference.text import MAX_THREADS
+from ..chrome import load_params
+from ..decide import MIN_EVIDENCE_SHINGLES
+from ..io.read import DEFAULT_MAX_CHARS, DEFAULT_MAX_LINE_CHARS, OVERSIZE_POLICIES, Fields, RecordReader
+
+#: How --min-evidence is explained (clean, dups, spark-clean).
+MIN_EVIDENCE_HELP = (
+    "a pair whose smaller text has fewer distinct shingles than this is scored by Jaccard similarity "
+    f"instead of containment: a short text is a duplicate only of a nearly equal one (default: {MIN_EVIDENCE_SHINGLES})"
+)
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANNOT_WRITE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def progress(iterable, *, desc: str, unit: str = "doc"):
+    """A progress bar with rates on a terminal (stderr), silent otherwise."""
+    return tqdm(iterable, desc=desc, unit=unit, disable=None, file=sys.stderr, dynamic_ncols=True, mininterval=0.5)
+
+
+def add_input_arguments(parser: argparse.ArgumentParser, *, truncate: bool = False) -> None:
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="JSONL[.gz|.zst], Parquet, a folder of .txt files, or - for JSONL on stdin")
+    parser.add_argument("--id-field", default="id", help="field holding the document id (default: id)")
+    parser.add_argument("--text-field", default="text", help="field holding the text (default: text)")
+    parser.add_argument("--site-field", default="site", help="field holding the site key (default: site; without it, the host of the url)")
+    parser.add_argument("--url-field", default="url", help="field holding the url (default: url)")
+    parser.add_argument(
+        "--on-error",
+        choices=("fail", "skip"),
+        default="fail",
+        help="a record that cannot be read: stop with an error naming it (fail, default) or account for it as skipped",
+    )
+    parser.add_argument("--max-chars", type=positive_int, default=DEFAULT_MAX_CHARS, help=f"the longest document, in characters (default: {DEFAULT_MAX_CHARS:,})")
+    parser.add_argument(
+        "--max-line-chars",
+        type=positive_int,
+        default=DEFAULT_MAX_LINE_CHARS,
+        help=f"the longest line (characters between two line feeds) (default: {DEFAULT_MAX_LINE_CHARS:,})",
+    )
+    policies = OVERSIZE_POLICIES if truncate else tuple(p for p in OVERSIZE_POLICIES if p != "truncate")
+    parser.add_argument(
+        "--oversize",
+        choices=policies,
+        default="refuse",
+        help="a document over --max-chars or --max-line-chars: refuse it as an unreadable record, with an error naming "
+        "it, the line and the lengths (refuse, default; --on-error decides whether the run stops), skip it (a skipped "
+        "decision, whatever --on-error says)"
+        + (
+            ", or truncate it: cut every long line to --max-line-chars, then the document after the last whole line "
+            "within --max-chars; its decision (changed, or dropped as a duplicate) carries \"truncated\": true and lists the cut parts of "
+            "the original as removed spans with the reason 'truncated: ...'"
+            if truncate
+            else ""
+        ),
+    )
+
+
+def reader_from(args: argparse.Namespace) -> RecordReader:
+    fields = Fields(id=args.id_field, text=args.text_field, site=args.site_field, url=args.url_field)
+    # An index keeps ids as text: there 1 and "1" are one id (the second is a duplicate).
+    ids_as_text = args.command == "index" or bool(getattr(args, "index", None))
+    return RecordReader(
+        args.inputs, fields=fields, on_error=args.on_error, max_chars=args.max_chars, max_line_chars=args.max_line_chars, oversize=args.oversize,
+        ids_as_text=ids_as_text,
+    )
+
+
+def chrome_params_of(args: argparse.Namespace) -> dict[str, Any]:
+    """The chrome parameters a command's options ask for: a tuned file (--chrome-params),
+    then --run-cost over it."""
+    params: dict[str, Any] = load_params(args.chrome_params) if args.chrome_params else {}
+    if args.run_cost is not None:
+        params["run_cost"] = None if args.run_cost == "none" else int(args.run_cost)
+    return params
+
+
+def _run_cost(text: str) -> str:
+    if text != "none" and not (text.isdigit() and int(text) < 1 << 32):
+        raise argparse.ArgumentTypeError(f"must be an int in [0, 2**32) or 'none', got {text!r}")
+    return text
+
+
+def add_chrome_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--chrome-params", metavar="PARAMS.json", help="chrome parameters chosen on labelled pages (neardup chrome tune)")
+    parser.add_argument(
+        "--run-cost", type=_run_cost, metavar="N|none",
+        help="the chrome knob: lower keeps more of each page (0: every run of prose outside the main body region), "
+        "higher cuts more, 'none' keeps the main region only (default: the package's, 100; docs/chrome.md has the curve)",
+    )
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def nonnegative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def int_in(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: an int in [low, high], so that a value the library refuses is a usage
+    error before any input is read (not an error after a pass over the corpus)."""
+
+    def parse(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be in [{low:,}, {high:,}], got {value:,}")
+        return value
+
+    return parse
+
+
+permutation_count = int_in(1, MAX_NUM_PERM)
+thread_count = int_in(1, MAX_THREADS)
+ngram_size = int_in(1, (1 << 32) - 1)
+
+
+def unit_float(text: str) -> float:
+    value = float(text)
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {value}")
+    return value

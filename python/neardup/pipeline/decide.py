@@ -1,0 +1,317 @@
+"""The decide stage: candidate pairs of cleaned texts are verified
+(:func:`neardup.cluster.verify_duplicates`, near misses scored again by alignment), pages that
+wrap a verified partner are found, documents an index has seen are looked up, and
+:func:`neardup.decide.decide` makes the verified clusters.
+
+The keep order: the document that holds its verified partners most completely first
+(``keep="most_complete"`` of :func:`neardup.find_duplicates`: a truncated or noisy copy gives
+way to the full one), then the longest cleaned text, except that a page which *wraps* a verified
+partner (the other's text aligns inside it, with material of its own both before and after,
+like an article inside a site's header and sidebar) goes after every page that wraps none,
+so it gives way to the page it wraps: that material is chrome the per-site model could not
+see, and it is reported as removed spans of the wrapping page when it is dropped for the
+page it wraps. With an index, documents matching an indexed one are decided first, as
+duplicates of it (``seen before``).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .. import _backend
+from ..align import align, align_batch, matched_tokens
+from ..cluster import SignedDocs, Verified, distinct, verify_duplicates
+from ..decide import Decisions, completeness
+from ..decide import decide as decide_clusters
+from ..spans import merge_spans
+from ..text import shingles_batch, tokenize_batch
+from .state import MINHASH_SEED, CleanOptions, Doc, Run, Spool, open_index
+
+#: A wrapping page's own material before and after the wrapped text, in characters, from
+#: which on it counts as a wrapper (a sentence or two; a navigation bar is longer).
+WRAP_MIN_CHARS = 40
+#: How much of the wrapped text must align inside the wrapper.
+WRAP_MIN_SHARE = 0.8
+#: Candidate pairs whose word-shingle containment is at least this (and below the threshold)
+#: are scored again by aligning their texts.
+REFINE_FROM = 0.5
+REFINE_CHUNK = 1024
+VERIFY_CHUNK = 16384
+#: Memory for the distinct shingles of documents being verified (a cache: more only saves
+#: re-reading; results do not depend on it).
+SHINGLE_CACHE_BYTES = 256 * 2**20
+#: A page is checked for wrapping against at most this many of its verified partners (the
+#: best-scoring first), so the alignments stay linear in the number of documents.
+WRAP_MAX_PARTNERS = 12
+#: The keep policy of the job, as decisions name it.
+KEEP_POLICY = "most_complete; a page wrapping another gives way"
+
+
+@dataclass
+class Decided:
+    """What the decide stage found, and what the write stage words the decisions with."""
+
+    #: The decisions on the corpus's documents (positions in ``run.docs``) and, after them,
+    #: on the indexed documents some document matched.
+    decisions: Decisions
+    #: Method names by their codes in ``decisions``.
+    methods: tuple[str, ...]
+    #: The indexed documents' ids, node ``len(run.docs) + k`` being ``indexed_ids[k]``.
+    indexed_ids: list[str]
+    #: The scores of the verified pairs (1 for an exact copy), for the report.
+    pair_scores: list[float]
+
+
+def decide(run: Run) -> Decided:
+    """Verify the near-duplicates among the cleaned texts, find the pages that wrap a
+    partner, look the documents up in the index, and decide."""
+    options, docs, spool, threads = run.options, run.docs, run.spool, run.options.num_threads
+    verified: Verified | None = None
+    wraps = np.zeros((0, 2), dtype=np.int64)
+    if options.dedup and docs:
+        corpus = SignedDocs(
+            np.concatenate(run.signatures),
+            np.asarray([doc.shingles for doc in docs], dtype=np.int64),
+            np.asarray([doc.cleaned_length for doc in docs], dtype=np.int64),
+            ShingleSets(docs, spool, options).shared,
+        )
+        verified = verify_duplicates(
+            corpus,
+            options.threshold,
+            num_perm=options.num_perm,
+            seed=MINHASH_SEED,
+            n=options.ngram,
+            refine=lambda pairs: spooled_aligned_containment(pairs, docs, spool, threads),
+            refine_from=REFINE_FROM,
+            min_evidence=options.min_evidence,
+            num_threads=threads,
+        )
+        wraps = spooled_wrapping(verified, docs, spool)
+    run.signatures = []
+
+    run.out.check()
+    seen = against_index(docs, spool, options) if options.index else {}
+    outcome, methods, indexed_ids = corpus_decisions(docs, verified, wraps, seen)
+    pair_scores = [] if verified is None else verified.scores.tolist() + [1.0] * len(verified.copies)
+    return Decided(outcome, methods, indexed_ids, pair_scores)
+
+
+def wrap_extent(outer: str, inner: str) -> list | None:
+    """The passages of ``inner`` inside ``outer`` when ``outer`` wraps ``inner`` (see the
+    module docstring), else None."""
+    # A wrapper has at least WRAP_MIN_CHARS of its own on each side: skip the alignment for
+    # pages too close in length (most copies in a cluster).
+    if len(outer) < len(inner) + 2 * WRAP_MIN_CHARS:
+        return None
+    passages = align(outer, inner)
+    if not passages:
+        return None
+    inner_covered = sum(end - start for start, end in merge_spans(p.b_span for p in passages))
+    if inner_covered < WRAP_MIN_SHARE * len(inner.strip()):
+        return None
+    first = min(p.a_start for p in passages)
+    last = max(p.a_end for p in passages)
+    if len(outer[:first].strip()) < WRAP_MIN_CHARS or len(outer[last:].strip()) < WRAP_MIN_CHARS:
+        return None
+    return passages
+
+
+class ShingleSets:
+    """Distinct shingles of cleaned texts, re-shingled from the spool on demand and kept in a
+    least-recently-used cache of at most ``max_bytes``: the duplicate search verifies
+    candidate pairs without holding every document's shingles."""
+
+    def __init__(self, docs: list[Doc], spool: Spool, options: CleanOptions, max_bytes: int = SHINGLE_CACHE_BYTES) -> None:
+        self.docs, self.spool, self.options, self.max_bytes = docs, spool, options, max_bytes
+        self.cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        self.bytes = 0
+
+    def load(self, wanted: list[int]) -> dict[int, np.ndarray]:
+        missing = [d for d in wanted if d not in self.cache]
+        if missing:
+            texts = [self.spool.read(self.docs[d].spool_offset) for d in missing]
+            shingled = shingles_batch(texts, n=self.options.ngram, num_threads=self.options.num_threads)
+            for k, d in enumerate(missing):
+                self.cache[d] = distinct(shingled.document(k))
+                self.bytes += self.cache[d].nbytes
+        found = {}
+        for d in wanted:
+            self.cache.move_to_end(d)
+            found[d] = self.cache[d]
+        while self.bytes > self.max_bytes and len(self.cache) > len(wanted):
+            _, evicted = self.cache.popitem(last=False)
+            self.bytes -= evicted.nbytes
+        return found
+
+    def shared(self, pairs: np.ndarray) -> np.ndarray:
+        """Exact number of distinct shingles each ``(i, j)`` pair shares."""
+        shared = np.zeros(len(pairs), dtype=np.int64)
+        for first in range(0, len(pairs), VERIFY_CHUNK):
+            chunk = pairs[first : first + VERIFY_CHUNK]
+            members = distinct(chunk.reshape(-1))
+            sets = self.load(members.tolist())
+            offsets = np.zeros(len(members) + 1, dtype=np.int64)
+            np.cumsum([len(sets[d]) for d in members.tolist()], out=offsets[1:])
+            hashes = np.concatenate([sets[d] for d in members.tolist()]) if len(members) else np.zeros(0, np.uint64)
+            local = np.searchsorted(members, chunk).astype(np.int64)
+            inter, _ = _backend.IMPL.set_overlaps(np.ascontiguousarray(hashes, dtype=np.uint64), offsets, local, self.options.num_threads)
+            shared[first : first + len(chunk)] = np.asarray(inter, dtype=np.int64)
+        return shared
+
+
+def aligned_containment(pairs: list[tuple[str, str]], num_threads: int | None = None) -> np.ndarray:
+    """For each pair of texts, the share of the shorter one's word tokens matched in passages
+    aligned with the longer one (the score ``clean`` refines near misses with): robust to
+    character noise and edited words, which break word shingles."""
+    jobs = [(a, b) if len(a) >= len(b) else (b, a) for a, b in pairs]
+    starts = [tokens.spans[:, 0].tolist() for tokens in tokenize_batch([shorter for _, shorter in jobs], num_threads=num_threads)]
+    scores = np.zeros(len(jobs), dtype=np.float64)
+    for k, passages in enumerate(align_batch(jobs, num_threads=num_threads)):
+        if starts[k]:
+            scores[k] = min(1.0, matched_tokens(passages, starts[k]) / len(starts[k]))
+    return scores
+
+
+def spooled_aligned_containment(pairs: np.ndarray, docs: list[Doc], spool: Spool, threads: int | None) -> np.ndarray:
+    """:func:`aligned_containment` of candidate pairs of cleaned texts, read from the spool in
+    chunks, so memory holds a chunk's texts, not all of them."""
+    scores = np.zeros(len(pairs), dtype=np.float64)
+    for first in range(0, len(pairs), REFINE_CHUNK):
+        chunk = pairs[first : first + REFINE_CHUNK].tolist()
+        texts = {d: spool.read(docs[d].spool_offset) for pair in chunk for d in pair}
+        scores[first : first + len(chunk)] = aligned_containment([(texts[i], texts[j]) for i, j in chunk], threads)
+    return scores
+
+
+def wrap_candidates(pairs: Any, scores: Any, lengths: Any) -> np.ndarray:
+    """The ``(outer, inner)`` verified pairs to check for wrapping: the longer text has room
+    for the shorter and ``WRAP_MIN_CHARS`` of its own on each side; per outer page its
+    ``WRAP_MAX_PARTNERS`` best-scoring partners (ties: the lowest index), sorted."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    swap = lengths[pairs[:, 0]] < lengths[pairs[:, 1]]
+    outer = np.where(swap, pairs[:, 1], pairs[:, 0])
+    inner = np.where(swap, pairs[:, 0], pairs[:, 1])
+    room = lengths[outer] >= lengths[inner] + 2 * WRAP_MIN_CHARS
+    outer, inner, score = outer[room], inner[room], np.asarray(scores, dtype=np.float64)[room]
+    order = np.lexsort((inner, -score, outer))
+    outer, inner = outer[order], inner[order]
+    start = np.ones(len(outer), dtype=bool)
+    start[1:] = outer[1:] != outer[:-1]
+    position = np.arange(len(outer))
+    rank = position - np.maximum.accumulate(np.where(start, position, 0))
+    chosen = np.column_stack([outer, inner])[rank < WRAP_MAX_PARTNERS]
+    return chosen[np.lexsort((chosen[:, 1], chosen[:, 0]))] if len(chosen) else chosen
+
+
+def wrapping(candidates: np.ndarray, texts: dict[int, str]) -> np.ndarray:
+    """The rows of ``candidates`` (``(outer, inner)``, see :func:`wrap_candidates`) whose
+    outer page wraps the inner one, ``texts`` holding both."""
+    found = [k for k, (outer, inner) in enumerate(candidates.tolist()) if wrap_extent(texts[outer], texts[inner]) is not None]
+    return candidates[found]
+
+
+def spooled_wrapping(verified: Verified, docs: list[Doc], spool: Spool) -> np.ndarray:
+    """The wrapping pairs among the verified ones, texts read from the spool in chunks."""
+    candidates = wrap_candidates(verified.pairs, verified.scores, [doc.cleaned_length for doc in docs])
+    found = [np.zeros((0, 2), dtype=np.int64)]
+    for first in range(0, len(candidates), REFINE_CHUNK):
+        chunk = candidates[first : first + REFINE_CHUNK]
+        texts = {d: spool.read(docs[d].spool_offset) for d in np.unique(chunk).tolist()}
+        found.append(wrapping(chunk, texts))
+    return np.concatenate(found)
+
+
+def corpus_decisions(
+    docs: list[Doc], verified: Verified | None, wraps: np.ndarray, seen: dict[int, tuple[str, float, str]]
+) -> tuple[Decisions, tuple[str, ...], list[str]]:
+    """The decisions on the corpus: ``(decisions, method names, indexed ids)``. Indexed
+    documents that some document matches (``seen``: its best match) are nodes after the
+    corpus's, numbered in the order of ``indexed ids``, and come first in the keep order."""
+    count = len(docs)
+    indexed_ids = sorted({id_ for id_, _, _ in seen.values()})
+    node_of = {id_: count + k for k, id_ in enumerate(indexed_ids)}
+    total = count + len(indexed_ids)
+    base: tuple[str, ...] = ("containment-exact", "containment-exact+refined", "jaccard-exact")
+    if verified is not None:
+        base = verified.method_names
+    hist_methods = sorted({method for _, _, method in seen.values()})
+    methods = tuple(base) + tuple(hist_methods)
+    code = {m: len(base) + k for k, m in enumerate(hist_methods)}
+    seen_docs = sorted(seen)
+    hist_pairs = np.array([(p, node_of[seen[p][0]]) for p in seen_docs], dtype=np.int64).reshape(-1, 2)
+    hist_scores = np.array([seen[p][1] for p in seen_docs], dtype=np.float64)
+    hist_codes = np.array([code[seen[p][2]] for p in seen_docs], dtype=np.int64)
+    empty = np.zeros((0, 2), dtype=np.int64)
+    pairs = np.concatenate([verified.pairs if verified is not None else empty, hist_pairs])
+    scores = np.concatenate([verified.scores if verified is not None else np.zeros(0), hist_scores])
+    codes = np.concatenate([verified.methods if verified is not None else np.zeros(0, dtype=np.int64), hist_codes])
+    is_indexed = np.concatenate([np.zeros(count), np.ones(len(indexed_ids))])
+    length = np.concatenate([np.asarray([doc.cleaned_length for doc in docs], dtype=np.float64), np.zeros(len(indexed_ids))])
+    held = np.zeros(total)
+    if verified is not None:
+        held[:count] = completeness(count, verified.pairs, verified.intersections, verified.sizes, verified.copies)
+    outcome = decide_clusters(
+        total,
+        pairs,
+        scores,
+        np.column_stack([is_indexed, held, length]),
+        methods=codes,
+        copies=verified.copies if verified is not None else None,
+        copy_methods=verified.copy_methods if verified is not None else None,
+        wraps=wraps,
+    )
+    return outcome, methods, indexed_ids
+
+
+def against_index(docs: list[Doc], spool: Spool, options: CleanOptions) -> dict[int, tuple[str, float, str]]:
+    """Documents of this corpus that the index has seen: position -> (indexed id, estimated
+    score, method) of the best match. Ids of this corpus found in the index:
+    - a document's own id is never "seen before": the index holds this document from an
+      earlier run (one interrupted after adding part of the corpus, or one whose cleaned text
+      differed, under another chrome model);
+    - another id of the corpus indexed with that document's signature is that document,
+      added by an earlier run, and the duplicates within the corpus are decided within it;
+      so a repeated run decides as the first one did;
+    - an id of the corpus indexed with other text (ids such as FILE:LINE recur in the next
+      day's file of the same name) is another corpus's document, and counts."""
+    position_of = {doc.id: p for p, doc in enumerate(docs)}
+    # Per document, its matches in score order up to the first that is not an id of the corpus
+    # (the later ones are never chosen), its own id left out.
+    found: dict[int, list[Any]] = {}
+    own: set[str] = set()
+    with open_index(options) as index:
+        for first in range(0, len(docs), options.batch_size):
+            chunk = range(first, min(first + options.batch_size, len(docs)))
+            results = index.query([spool.read(docs[p].spool_offset) for p in chunk], duplicates_only=True, num_threads=options.num_threads)
+            for p, matches in zip(chunk, results):
+                candidates = []
+                for m in matches:
+                    if m.id == docs[p].id:
+                        if m.jaccard == 1.0:  # equal signatures: the index holds this text
+                            own.add(m.id)
+                        continue
+                    candidates.append(m)
+                    if m.id not in position_of:
+                        break
+                if candidates:
+                    found[p] = candidates
+        # Ids of the corpus not settled above (a document's own match can sort after a
+        # match from outside the corpus): is the index's text under the id that document's?
+        unsettled = sorted({m.id for matches in found.values() for m in matches if m.id in position_of} - own)
+        for first in range(0, len(unsettled), options.batch_size):
+            ids = unsettled[first : first + options.batch_size]
+            texts = [spool.read(docs[position_of[i]].spool_offset) for i in ids]
+            for id_, matches in zip(ids, index.query(texts, num_threads=options.num_threads)):
+                if any(m.id == id_ and m.jaccard == 1.0 for m in matches):
+                    own.add(id_)
+    seen: dict[int, tuple[str, float, str]] = {}
+    for p, matches in found.items():
+        others = [m for m in matches if m.id not in own]
+        if others:
+            seen[p] = (others[0].id, float(others[0].score), others[0].method)
+    return seen

@@ -1,0 +1,175 @@
+"""The state of one run of the clean job: its options and what it keeps between the stages
+(the per-document table, the spool of cleaned texts, the chrome model, the signatures).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._reference.minhash import check_num_perm
+from .._reference.text import check_shingle_args, check_threads
+from ..chrome import ChromeModel
+from ..decide import MIN_EVIDENCE_SHINGLES
+from ..index import Index
+from ..io.errors import output_error
+from ..io.read import Record, RecordReader
+from ..io.write import AtomicOutputDir
+from .read import Corpus, batches
+
+#: The MinHash seed of the job (find_duplicates' default).
+MINHASH_SEED = 1
+
+Progress = Callable[..., Iterable[Any]]
+
+
+def no_progress(iterable: Iterable[Any], **_: Any) -> Iterable[Any]:
+    return iterable
+
+
+@dataclass
+class CleanOptions:
+    """Settings of a ``clean`` run; the defaults are the command line's."""
+
+    threshold: float = 0.8
+    num_perm: int = 128
+    ngram: int = 5
+    batch_size: int = 512
+    num_threads: int | None = None
+    repeats: bool = True
+    chrome: bool = True
+    dedup: bool = True
+    #: A saved chrome model to start from (it is updated with this corpus, not changed on disk).
+    chrome_model: str | None = None
+    #: Parameters of the chrome model learned when no saved one is given (ChromeModel's).
+    chrome_params: dict[str, Any] = field(default_factory=dict)
+    #: A persistent index (neardup.Index): documents seen in an earlier run are dropped as
+    #: duplicates of the indexed ones, and this run's kept documents are added to it.
+    index: str | None = None
+    examples: int = 4
+    #: A pair whose smaller cleaned text has fewer distinct shingles is scored by Jaccard
+    #: similarity instead of containment (:mod:`neardup.decide`).
+    min_evidence: int = MIN_EVIDENCE_SHINGLES
+
+    def check(self) -> None:
+        """Refuse bad settings before the corpus is read: each would otherwise be found by the
+        stage that uses it, a pass over the corpus later."""
+        check_num_perm(self.num_perm)
+        check_shingle_args(self.ngram, "word", 0)
+        check_threads(self.num_threads)
+        threshold, batch = self.threshold, self.batch_size
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 < threshold <= 1.0:
+            raise ValueError(f"threshold must be a number in (0.0, 1.0], got {threshold!r}")
+        if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+            raise ValueError(f"batch_size must be an int >= 1, got {batch!r}")
+
+
+@dataclass
+class Doc:
+    """What the run keeps per readable document between passes."""
+
+    index: int
+    id: str
+    site: str | None
+    length: int
+    #: The id as the JSONL outputs write it (Record.written_id).
+    written_id: Any = None
+    spool_offset: int = -1
+    cleaned_length: int = 0
+    shingles: int = 0
+    removed: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+class Spool:
+    """Cleaned texts on disk, read back by offset: memory stays bounded by the corpus size.
+    The file lives in the staging folder (removed with it) and is read through the handle it
+    was written with, so it stays readable whatever happens to the folder's name."""
+
+    def __init__(self, out: AtomicOutputDir) -> None:
+        assert out.staging is not None
+        self.shown = f"{out.outdir}{os.sep}(temporary file of cleaned texts)"
+        try:
+            handle, name = tempfile.mkstemp(prefix=".neardup-spool-", suffix=".jsonl", dir=out.staging)
+        except OSError as error:
+            out.check()
+            raise output_error(self.shown, error) from None
+        self.path = Path(name)
+        self._file = os.fdopen(handle, "w+b")
+        self._end = 0
+        self._reading = False
+
+    def write(self, text: str) -> int:
+        line = json.dumps(text, ensure_ascii=False).encode("utf-8") + b"\n"
+        offset = self._end
+        try:
+            if self._reading:
+                self._file.seek(offset)
+                self._reading = False
+            self._file.write(line)
+        except OSError as error:
+            raise output_error(self.shown, error) from None
+        self._end += len(line)
+        return offset
+
+    def read(self, offset: int) -> str:
+        try:
+            self._file.seek(offset)
+            self._reading = True
+            return json.loads(self._file.readline())
+        except OSError as error:
+            # The buffered tail is written on the first seek: a full disk may show here.
+            raise output_error(self.shown, error) from None
+
+    def close(self) -> None:
+        try:
+            self._file.close()
+        except OSError:
+            pass  # being thrown away: a failed flush of it does not matter
+        self.path.unlink(missing_ok=True)
+
+
+@dataclass
+class Run:
+    """One run of the job: what its stages share, set up by :func:`neardup.pipeline.clean`
+    and filled in by the stages in turn."""
+
+    options: CleanOptions
+    corpus: Corpus
+    out: AtomicOutputDir
+    spool: Spool
+    progress: Progress
+    #: documents.parquet (every input is Parquet) or documents.jsonl.
+    parquet_out: bool
+    #: Set by the learn stage.
+    model: ChromeModel | None = None
+    #: One per readable document, in input order (the sign stage).
+    docs: list[Doc] = field(default_factory=list)
+    #: Input position -> why the record could not be read.
+    skipped: dict[int, str] = field(default_factory=dict)
+    #: The MinHash signatures of the docs, a batch per array (8 * num_perm bytes a
+    #: document; released once the duplicates are verified).
+    signatures: list[np.ndarray] = field(default_factory=list)
+
+    @property
+    def reader(self) -> RecordReader:
+        """The reader of the run's inputs (their fields, limits and names)."""
+        return self.corpus.reader
+
+    def batches(self, desc: str) -> Iterator[list[Record]]:
+        """The records of one pass over the corpus, in batches, with a progress bar named
+        ``desc``; the output folder is checked before each batch."""
+        for batch in batches(self.progress(self.corpus.read(), desc=desc), self.options.batch_size):
+            self.out.check()
+            yield batch
+
+
+def open_index(options: CleanOptions) -> Index:
+    """The persistent index of ``options.index``, opened with the job's parameters."""
+    return Index(options.index, threshold=options.threshold, num_perm=options.num_perm, seed=MINHASH_SEED, n=options.ngram)

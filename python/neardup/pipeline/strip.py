@@ -1,0 +1,35 @@
+"""The strip stage: each page loses its repeated passages and its site's chrome; what was
+removed is kept as spans of the text as read.
+"""
+
+from __future__ import annotations
+
+from ..chrome import ChromeModel
+from ..io.read import Record
+from ..repeats import find_repeats_batch
+from ..spans import CutText
+from .learn import site_key_of
+from .state import CleanOptions
+
+
+def strip_records(model: ChromeModel, records: list[Record], options: CleanOptions) -> list[tuple[str, list[tuple[int, int, str]]]]:
+    """Cleaned text and removed spans of each record. Chrome is learned per site, so a page
+    without a site (nothing to compare it with) only loses its repeated passages."""
+    texts = [r.text or "" for r in records]
+    results: list[tuple[str, list[tuple[int, int, str]]]] = [("", [])] * len(records)
+    with_site = [i for i, r in enumerate(records) if r.site] if options.chrome else []
+    if with_site:
+        stripped = model.strip_batch(
+            [texts[i] for i in with_site], [site_key_of(records[i]) for i in with_site], repeats=options.repeats, num_threads=options.num_threads
+        )
+        for i, result in zip(with_site, stripped):
+            # A removal of nothing but line breaks and spaces changes no content: it is
+            # neither made nor reported.
+            cut = CutText(texts[i], [tuple(x) for x in result.removed if texts[i][x.start : x.end].strip()])
+            results[i] = (cut.text, cut.removed)
+    rest = sorted(set(range(len(records))) - set(with_site))
+    copies = find_repeats_batch([texts[i] for i in rest], num_threads=options.num_threads) if options.repeats and rest else [[] for _ in rest]
+    for i, found in zip(rest, copies):
+        cut = CutText(texts[i], [(c.start, c.end, "repeat") for c in found])
+        results[i] = (cut.text, cut.removed)
+    return results

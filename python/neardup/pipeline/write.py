@@ -1,0 +1,350 @@
+"""The write stage (the third pass): exactly one row in ``decisions.jsonl`` per input record,
+its reason worded here, the kept documents (cleaned) in ``documents.jsonl`` or
+``documents.parquet``, ``report.html`` and the summary; with an index, this run's kept
+documents are added to it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .. import _backend
+from .. import report as html_report
+from .._version import __version__
+from ..align import body_by_agreement, align
+from ..decide import Decisions, describe
+from ..io.errors import InputError
+from ..io.read import Record, RecordReader
+from ..io.write import json_line
+from ..spans import CutText, merge_spans
+from ..text import segment
+from .decide import KEEP_POLICY, Decided
+from .state import CleanOptions, Doc, Run, Spool, open_index
+
+
+@dataclass
+class Tally:
+    """What the summary and the report count while the decisions are written."""
+
+    actions: Counter[str] = field(default_factory=Counter)
+    removed_chars: Counter[str] = field(default_factory=Counter)
+    #: Per site: characters read, characters removed as chrome or repeats.
+    site_chars: defaultdict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    examples: list[html_report.Example] = field(default_factory=list)
+    most_chrome: list[tuple[float, Record, list[tuple[int, int, str]]]] = field(default_factory=list)
+    truncated: int = 0
+
+
+class KeptDocuments:
+    """The kept documents, cleaned, under the input's id and text field names with every other
+    field as it was: ``documents.parquet`` when every input is Parquet (the columns of all of
+    them), else ``documents.jsonl``. Rows are written 1024 at a time."""
+
+    def __init__(self, run: Run) -> None:
+        self.out = run.out
+        self.parquet = run.parquet_out
+        self.name = "documents.parquet" if self.parquet else "documents.jsonl"
+        self.path = run.out.path(self.name)
+        self.rows: list[dict[str, Any]] = []
+        self.parquet_writer: Any = None
+        self.schema = documents_schema(run.reader) if self.parquet else None
+        self.id_field, self.text_field = run.reader.fields.id, run.reader.fields.text
+        self.file = None if self.parquet else run.out.open(self.name)
+
+    def add(self, record: Record, cleaned: str) -> None:
+        # (documents.parquet has ids as text; JSONL writes each id as read.)
+        kept = {self.id_field: record.id if self.parquet else record.written_id, self.text_field: cleaned, **record.extra}
+        self.rows.append(kept)
+        self.flush()
+
+    def flush(self, final: bool = False) -> None:
+        if not self.rows or (not final and len(self.rows) < 1024):
+            return
+        if self.parquet:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pylist(self.rows, schema=self.schema)
+            with self.out.guard(self.name):
+                if self.parquet_writer is None:
+                    self.parquet_writer = pq.ParquetWriter(self.path, self.schema)
+                self.parquet_writer.write_table(table)
+        else:
+            assert self.file is not None
+            self.file.writelines(json_line(row) for row in self.rows)
+        self.rows.clear()
+
+    def close(self) -> None:
+        self.flush(final=True)
+        if self.file is not None:
+            self.file.close()
+        with self.out.guard(self.name):
+            if self.parquet_writer is not None:
+                self.parquet_writer.close()
+            elif self.parquet:
+                import pyarrow.parquet as pq
+
+                pq.write_table(self.schema.empty_table(), self.path)
+
+    def abandon(self) -> None:
+        """Close what is open quietly: the first error is the one to report."""
+        if self.file is not None:
+            self.file.abandon()
+        if self.parquet_writer is not None:
+            try:
+                self.parquet_writer.close()
+            except Exception:  # noqa: BLE001 - the error being raised is the one to report
+                pass
+
+
+def write(run: Run, decided: Decided) -> dict[str, Any]:
+    """Pass 3: one decision per input record, the kept documents, the report; returns the
+    summary (``summary.json`` is written by :func:`neardup.pipeline.clean`)."""
+    tally = Tally()
+    documents = KeptDocuments(run)
+    rows = DecisionRows(run, decided, documents, tally)
+    try:
+        with run.out.open("decisions.jsonl") as decisions_file:
+            for record in run.progress(run.corpus.read(), desc="write"):
+                decisions_file.write(json_line(rows.row(record)))
+                if record.text is not None and record.index % 4096 == 0:
+                    run.out.check()
+        documents.close()
+    except BaseException:
+        documents.abandon()
+        raise
+    summary = summarize(run, decided, tally, documents.name)
+    with run.out.open("report.html") as handle:
+        handle.write(report(decided, tally, summary, len(run.docs)))
+    if run.options.index:
+        summary["index"] = add_to_index(run.docs, decided.decisions, run.spool, run.options)
+    return summary
+
+
+class DecisionRows:
+    """The ``decisions.jsonl`` row of each input record, in input order; kept documents go
+    to ``documents``, counts and examples to ``tally``."""
+
+    def __init__(self, run: Run, decided: Decided, documents: KeptDocuments, tally: Tally) -> None:
+        self.run, self.decided, self.documents, self.tally = run, decided, documents, tally
+        self.position_of = {doc.index: p for p, doc in enumerate(run.docs)}
+        self.count = len(run.docs)
+
+    def name(self, node: int) -> str:
+        docs, indexed_ids, count = self.run.docs, self.decided.indexed_ids, self.count
+        return docs[node].id if node < count else f"{indexed_ids[node - count]} in the index"
+
+    def reason(self, position: int) -> str:
+        decided, options, docs = self.decided, self.run.options, self.run.docs
+        return describe(decided.decisions, position, name=self.name, methods=decided.methods, policy=KEEP_POLICY, empty=options.dedup and docs[position].shingles == 0)
+
+    def row(self, record: Record) -> dict[str, Any]:
+        run, tally, count = self.run, self.tally, self.count
+        docs, spool, skipped, outcome = run.docs, run.spool, run.skipped, self.decided.decisions
+        indexed_ids = self.decided.indexed_ids
+        actions, removed_chars, site_chars = tally.actions, tally.removed_chars, tally.site_chars
+        reason, position_of = self.reason, self.position_of
+        row: dict[str, Any] = {"id": record.written_id, "action": "", "reason": "", "duplicate_of": None, "score": None, "removed": []}
+        position = position_of.get(record.index)
+        if (record.index not in skipped) if record.text is None else (position is None or docs[position].id != record.id):
+            run.corpus.changed()  # (a change the digest at the end of the pass would tell too late)
+        if record.text is None:
+            row.update(action="skipped", reason=skipped.get(record.index) or record.error or "unreadable", source=record.source)
+            actions["skipped"] += 1
+            return row
+        assert position is not None
+        doc = docs[position]
+        cleaned = spool.read(doc.spool_offset)
+        kept_node = int(outcome.kept[position])
+        site = record.site or "(none)"
+        site_chars[site][0] += len(record.original if record.truncated else record.text)
+        if kept_node >= count:
+            indexed_id = indexed_ids[kept_node - count]
+            cut = CutText(record.text, list(doc.removed))
+            spans = dropped_spans(record.text, cut, "", False, indexed_id)
+            row.update(action="dropped", duplicate_of=indexed_id, score=round(float(outcome.score[position]), 6))
+            row["reason"] = f"seen before: {reason(position)}"
+            row["removed"] = [[s, e, why] for s, e, why in spans]
+        elif kept_node != position:
+            kept_doc = docs[kept_node]
+            cut = CutText(record.text, list(doc.removed))
+            spans = dropped_spans(record.text, cut, spool.read(kept_doc.spool_offset), bool(outcome.wraps[position]), kept_doc.id)
+            row.update(action="dropped", duplicate_of=kept_doc.written_id, score=round(float(outcome.score[position]), 6), reason=reason(position))
+            row["removed"] = [[s, e, why] for s, e, why in spans]
+            if len(tally.examples) < run.options.examples:
+                tally.examples.append(pair_example(record, spans, kept_doc, spool))
+        else:
+            removed = sorted(doc.removed)
+            row["removed"] = [[s, e, why] for s, e, why in removed]
+            parts = []
+            if removed:
+                by_reason = Counter(why for _, _, why in removed)
+                parts.append("removed " + ", ".join(f"{n} {why}" for why, n in sorted(by_reason.items())))
+            why = reason(position)
+            if why != "unique":
+                parts.append(why)
+            row.update(action="changed" if removed or record.truncated else "kept", reason="; ".join(parts) or "unique")
+            # Under the input's own field names, every other field as it was.
+            self.documents.add(record, cleaned)
+            share = sum(e - s for s, e, _ in removed) / max(len(record.text), 1)
+            if removed:
+                tally.most_chrome.append((share, record, removed))
+                tally.most_chrome.sort(key=lambda item: (-item[0], item[1].index))
+                del tally.most_chrome[run.options.examples :]
+        if record.truncated:
+            # Whatever the action (changed or dropped), the reason says the text was cut.
+            cut_note = f"truncated to the size limits ({sum(e - s for s, e, _ in record.truncated):,} characters cut)"
+            row["reason"] = cut_note if row["reason"] in ("", "unique") else f"{cut_note}; {row['reason']}"
+            # Spans so far index the truncated text; decisions index the text as read.
+            row["removed"] = with_truncation(record, row["removed"])
+            row["truncated"] = True
+            tally.truncated += 1
+        for start, end, why in (row["removed"] or []):
+            category = why.split(":")[0].split(" of ")[0]
+            removed_chars[category] += end - start
+            if not why.startswith("duplicate"):
+                site_chars[site][1] += end - start
+        actions[row["action"]] += 1
+        return row
+
+
+def summarize(run: Run, decided: Decided, tally: Tally, documents_name: str) -> dict[str, Any]:
+    """The run's counts, limits and options (``summary.json``, less the time it took)."""
+    reader, actions, site_chars, count = run.reader, tally.actions, tally.site_chars, len(run.docs)
+    total = sum(actions.values())
+    heads = np.array([kept for kept, _ in decided.decisions.clusters()], dtype=np.int64)
+    summary: dict[str, Any] = {
+        "neardup": __version__,
+        "backend": _backend.backend(),
+        "inputs": list(reader.inputs),
+        "documents": total,
+        "kept": actions["kept"],
+        "changed": actions["changed"],
+        "dropped": actions["dropped"],
+        "skipped": actions["skipped"],
+        "clusters": int(np.count_nonzero(heads < count)),
+        "truncated": tally.truncated,
+        "limits": {"max_chars": reader.max_chars, "max_line_chars": reader.max_line_chars, "oversize": reader.oversize},
+        "characters_in": sum(c[0] for c in site_chars.values()),
+        "characters_removed": dict(sorted(tally.removed_chars.items())),
+        "sites": len(site_chars),
+        "outputs": [documents_name, "decisions.jsonl", "report.html", "summary.json"],
+        "options": asdict(run.options),
+    }
+    return summary
+
+
+def report(decided: Decided, tally: Tally, summary: dict[str, Any], count: int) -> str:
+    """``report.html``: the summary, charts of the clusters, the chrome removed per site and
+    the pair scores, and examples of dropped pages and of pages that lost the most."""
+    outcome = decided.decisions
+    heads = np.array([kept for kept, _ in outcome.clusters()], dtype=np.int64)
+    chrome_share = sorted(((site, c[1] / c[0]) for site, c in tally.site_chars.items() if c[0]), key=lambda x: (-x[1], x[0]))
+    sizes = Counter(outcome.sizes[heads < count].tolist())
+    return html_report.render(
+        title=f"neardup clean: {summary['documents']} documents",
+        summary={k: v for k, v in summary.items() if k not in ("options", "inputs", "outputs")},
+        charts=[
+            ("Cluster sizes (clusters of n documents)", [(f"{n} docs", float(c)) for n, c in sorted(sizes.items())], ""),
+            ("Chrome and repeats removed, share of characters per site", chrome_share[:15], "%"),
+            ("Similarity of verified duplicate pairs", html_report.histogram(decided.pair_scores), ""),
+        ],
+        examples=tally.examples + [chrome_example(record, removed) for _, record, removed in tally.most_chrome],
+    )
+
+
+def dropped_spans(original: str, cut: CutText, cleaned_kept: str, wraps: bool, kept_id: str) -> list[tuple[int, int, str]]:
+    """Spans of a dropped page: what the earlier stages removed, its own chrome (when it wraps
+    the kept copy: the lines that do not agree with it), and the rest as the duplicate."""
+    removed = list(cut.removed)
+    if wraps and cut.text:
+        split = body_by_agreement(cut.text, cleaned_kept)
+        lines = segment(cut.text).lines
+        chrome = [(int(s), int(e)) for (s, e), shared in zip(lines, split.shared_a) if not shared and e > s]
+        # Neighbouring chrome lines form one span with the line breaks and blank lines between.
+        joined: list[tuple[int, int]] = []
+        for start, end in chrome:
+            if joined and not cut.text[joined[-1][1] : start].strip():
+                joined[-1] = (joined[-1][0], end)
+            else:
+                joined.append((start, end))
+        for start, end in joined:
+            for span in cut.to_original(start, end):
+                removed.append((*span, f"chrome: not in the kept copy {kept_id}"))
+    taken = merge_spans((s, e) for s, e, _ in removed)
+    cursor = 0
+    for start, end in taken + [(len(original), len(original))]:
+        if start > cursor:
+            removed.append((cursor, start, f"duplicate of {kept_id}"))
+        cursor = max(cursor, end)
+    return sorted(removed)
+
+
+def with_truncation(record: Record, removed: list[list[Any]]) -> list[list[Any]]:
+    """Spans of a truncated record's text as spans of the text as read, with the cut parts."""
+    assert record.original is not None
+    cut = CutText(record.original, list(record.truncated))
+    spans = [[a, b, why] for start, end, why in removed for a, b in cut.to_original(start, end)]
+    return sorted(spans + [[s, e, why] for s, e, why in record.truncated])
+
+
+def documents_schema(reader: RecordReader) -> Any:
+    """The columns of documents.parquet: every column of the Parquet inputs (one schema for
+    all, so a column empty in the first rows or present in one file only is kept), the id
+    and text columns as strings (ids are written as text; the text is the cleaned text)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pa.unify_schemas([pq.read_schema(spec) for spec in reader.inputs])
+    except (pa.ArrowException, OSError) as error:
+        raise InputError(f"the columns of the Parquet inputs cannot be combined into one table: {error}") from None
+    names = (reader.fields.id, reader.fields.text)
+    return pa.schema([pa.field(name, pa.string()) for name in names] + [f for f in schema if f.name not in names])
+
+
+def add_to_index(docs: list[Doc], outcome: Decisions, spool: Spool, options: CleanOptions) -> dict[str, Any]:
+    """Add the documents this run keeps to the index (ids already there are left as they are)."""
+    added = 0
+    new = [p for p in range(len(docs)) if outcome.kept[p] == p]
+    seen_before = int(np.count_nonzero(outcome.kept[: len(docs)] >= len(docs)))
+    with open_index(options) as index:
+        for first in range(0, len(new), options.batch_size):
+            chunk = new[first : first + options.batch_size]
+            added += index.add(
+                [spool.read(docs[p].spool_offset) for p in chunk],
+                [docs[p].id for p in chunk],
+                sites=[docs[p].site for p in chunk],
+                existing="skip",
+                num_threads=options.num_threads,
+            )
+        total = len(index)
+    return {"path": str(options.index), "seen_before": seen_before, "added": added, "documents": total}
+
+
+def pair_example(record: Record, spans: list[tuple[int, int, str]], kept: Doc, spool: Spool) -> html_report.Example:
+    kept_text = spool.read(kept.spool_offset)
+    passages = align(record.text or "", kept_text)
+    dropped_marks = [html_report.Highlight(s, e, "removed", why) for s, e, why in spans if not why.startswith("duplicate")]
+    dropped_marks += [html_report.Highlight(p.a_start, p.a_end, "aligned", f"score {p.score:.2f}") for p in passages]
+    kept_marks = [html_report.Highlight(p.b_start, p.b_end, "aligned", f"score {p.score:.2f}") for p in passages]
+    return html_report.Example(
+        title=f"{record.id} dropped as a duplicate of {kept.id}",
+        note="Right: the kept copy as cleaned. Left: the dropped page; aligned passages in green, its own chrome struck through.",
+        sides=[
+            html_report.Side(record.id, record.text or "", dropped_marks, "(dropped)"),
+            html_report.Side(kept.id, kept_text, kept_marks, "(kept, cleaned)"),
+        ],
+    )
+
+
+def chrome_example(record: Record, removed: list[tuple[int, int, str]]) -> html_report.Example:
+    share = sum(e - s for s, e, _ in removed) / max(len(record.text or ""), 1)
+    return html_report.Example(
+        title=f"{record.id}: {share:.0%} removed as chrome or repeats",
+        sides=[html_report.Side(record.id, record.text or "", [html_report.Highlight(s, e, "removed", why) for s, e, why in removed], f"site {record.site or '(none)'}")],
+    )

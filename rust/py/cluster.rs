@@ -1,0 +1,68 @@
+//! Binding of the verification of candidate pairs and the clusters (`crate::cluster`). Arrays
+//! are copied into owned vectors before the GIL is released.
+
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
+use pyo3::prelude::*;
+
+use super::convert::{doc_pairs_arg, index_array, matrix_arg, offsets_arg};
+use super::guard::guard;
+use crate::cluster;
+
+#[pyfunction]
+#[pyo3(signature = (signatures, pairs, num_threads = None))]
+fn estimate_pairs<'py>(
+    py: Python<'py>,
+    signatures: PyReadonlyArray2<'py, u64>,
+    pairs: PyReadonlyArray2<'py, i64>,
+    num_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    guard(|| {
+        let (flat, n, num_perm) = matrix_arg(&signatures);
+        let pairs = doc_pairs_arg(&pairs)?;
+        let estimates = py.detach(|| cluster::estimate_pairs(&flat, (n, num_perm), &pairs, num_threads))?;
+        Ok(estimates.into_pyarray(py))
+    })
+}
+
+type OverlapsPy<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
+
+#[pyfunction]
+#[pyo3(signature = (hashes, offsets, pairs, num_threads = None))]
+fn set_overlaps<'py>(
+    py: Python<'py>,
+    hashes: PyReadonlyArray1<'py, u64>,
+    offsets: PyReadonlyArray1<'py, i64>,
+    pairs: PyReadonlyArray2<'py, i64>,
+    num_threads: Option<usize>,
+) -> PyResult<OverlapsPy<'py>> {
+    guard(|| {
+        let hashes = hashes.as_array().to_vec();
+        let offsets = offsets_arg(&offsets)?;
+        let pairs = doc_pairs_arg(&pairs)?;
+        let (inter, sizes) = py.detach(|| cluster::set_overlaps(&hashes, &offsets, &pairs, num_threads))?;
+        Ok((index_array(py, inter), index_array(py, sizes)))
+    })
+}
+
+#[pyfunction]
+#[pyo3(name = "cluster", signature = (n, pairs, priority))]
+fn cluster_py<'py>(
+    py: Python<'py>,
+    n: usize,
+    pairs: PyReadonlyArray2<'py, i64>,
+    priority: PyReadonlyArray2<'py, f64>,
+) -> PyResult<OverlapsPy<'py>> {
+    guard(|| {
+        let pairs = doc_pairs_arg(&pairs)?;
+        let (priority, rows, width) = matrix_arg(&priority);
+        let (rep, via) = py.detach(|| cluster::cluster(n, &pairs, &priority, (rows, width)))?;
+        Ok((index_array(py, rep), index_array(py, via)))
+    })
+}
+
+pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(estimate_pairs, m)?)?;
+    m.add_function(wrap_pyfunction!(set_overlaps, m)?)?;
+    m.add_function(wrap_pyfunction!(cluster_py, m)?)?;
+    Ok(())
+}

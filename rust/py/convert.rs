@@ -1,0 +1,205 @@
+//! Conversions between Python values and the core's, shared by the stages' bindings: borrowed
+//! texts, checked ints, numpy arrays in and out. The binding checks here what only the Python
+//! value shows (its type, an array's shape, an int beyond the core's integers), with the
+//! error the reference raises for the same input; the core checks the values.
+
+use std::borrow::Cow;
+
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::{PyBytes, PyString};
+
+use crate::error::Error;
+use crate::text::Span;
+
+fn describe(doc: Option<usize>) -> String {
+    match doc {
+        Some(i) => format!("document {i}"),
+        None => "text".to_owned(),
+    }
+}
+
+/// Why a Python value is not a str neardup can read.
+pub(crate) enum NotText {
+    /// Not a str at all: the name of its type.
+    Type(String),
+    /// A str with a lone surrogate (no UTF-8 form): its index and code point.
+    Surrogate(usize, u32),
+}
+
+impl NotText {
+    /// The error that names the argument `name` ("text", "document 3", "pair 2 (a)").
+    pub(crate) fn error(self, name: &str) -> Error {
+        match self {
+            NotText::Type(type_name) => Error::WrongType(format!("{name}: expected str, got {type_name}")),
+            NotText::Surrogate(index, cp) => Error::InvalidArgument(format!(
+                "{name}: lone surrogate U+{cp:04X} at index {index}; decode bytes with errors='replace' \
+                 before passing text to neardup"
+            )),
+        }
+    }
+}
+
+/// Borrow a Python str as UTF-8, or say why it cannot be.
+pub(crate) fn borrow_str<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Result<Cow<'a, str>, NotText>> {
+    let Ok(string) = obj.cast::<PyString>() else {
+        let type_name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".into());
+        return Ok(Err(NotText::Type(type_name)));
+    };
+    match string.to_str() {
+        Ok(s) => Ok(Ok(Cow::Borrowed(s))),
+        Err(original) => match find_surrogate(string)? {
+            Some((index, cp)) => Ok(Err(NotText::Surrogate(index, cp))),
+            None => Err(original),
+        },
+    }
+}
+
+/// The first lone surrogate of a str that failed to encode as UTF-8, as (index, code point).
+fn find_surrogate(text: &Bound<'_, PyString>) -> PyResult<Option<(usize, u32)>> {
+    let encoded = text.call_method1("encode", ("utf-32-le", "surrogatepass"))?;
+    let bytes = encoded.cast::<PyBytes>()?.as_bytes();
+    Ok(bytes.chunks_exact(4).enumerate().find_map(|(i, unit)| {
+        let cp = u32::from_le_bytes([unit[0], unit[1], unit[2], unit[3]]);
+        (0xD800..=0xDFFF).contains(&cp).then_some((i, cp))
+    }))
+}
+
+/// Borrow a Python str as UTF-8, or raise the error the reference raises for the same input
+/// (naming it "text", or "document {doc}" in a batch).
+pub(crate) fn text_arg<'a>(obj: &'a Bound<'_, PyAny>, doc: Option<usize>) -> PyResult<Cow<'a, str>> {
+    Ok(borrow_str(obj)?.map_err(|why| why.error(&describe(doc)))?)
+}
+
+/// The strs of a Python sequence, borrowed (not copied) for use without the GIL: CPython keeps
+/// a str's UTF-8 form for as long as the object lives, and `PyBackedStr` holds a reference.
+/// A str that cannot be borrowed gets the error `text_arg` gives for it.
+pub(crate) fn texts_arg(texts: &Bound<'_, PyAny>) -> PyResult<Vec<PyBackedStr>> {
+    let mut out = Vec::new();
+    for (i, item) in texts.try_iter()?.enumerate() {
+        let item = item?;
+        match item.extract::<PyBackedStr>() {
+            Ok(text) => out.push(text),
+            Err(original) => {
+                text_arg(&item, Some(i))?;
+                return Err(original);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A str argument as an owned string; errors name it by `label` (`a`, `pair 3 (b)`).
+pub(crate) fn labelled_text(obj: &Bound<'_, PyAny>, label: &str) -> PyResult<String> {
+    Ok(borrow_str(obj)?.map_err(|why| why.error(label))?.into_owned())
+}
+
+/// Copy a sequence of (a, b) pairs of str into owned strings, so the GIL can be released.
+pub(crate) fn text_pairs_arg(pairs: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for (i, item) in pairs.try_iter()?.enumerate() {
+        let item = item?;
+        let sides: Vec<Bound<'_, PyAny>> = match item.try_iter() {
+            Ok(iter) if !item.is_instance_of::<pyo3::types::PyString>() => iter.collect::<PyResult<_>>()?,
+            _ => Vec::new(),
+        };
+        if sides.len() != 2 {
+            return Err(Error::WrongType(format!("pair {i}: expected a pair (a, b) of str")).into());
+        }
+        out.push((
+            labelled_text(&sides[0], &format!("pair {i} (a)"))?,
+            labelled_text(&sides[1], &format!("pair {i} (b)"))?,
+        ));
+    }
+    Ok(out)
+}
+
+pub(crate) fn seed_arg(seed: &Bound<'_, PyAny>) -> PyResult<u64> {
+    let not_bool = if seed.is_instance_of::<pyo3::types::PyBool>() { None } else { Some(seed) };
+    not_bool.and_then(|s| s.extract::<u64>().ok()).ok_or_else(|| {
+        let shown = seed.repr().map(|r| r.to_string()).unwrap_or_default();
+        Error::InvalidArgument(format!("seed must be an int in [0, 2**64), got {shown}")).into()
+    })
+}
+
+pub(crate) fn ngram_arg(n: &Bound<'_, PyAny>) -> PyResult<usize> {
+    match n.extract::<i64>() {
+        Ok(value) if (1..1 << 32).contains(&value) && !n.is_instance_of::<pyo3::types::PyBool>() => {
+            Ok(value as usize)
+        }
+        _ => {
+            let shown = n.repr().map(|r| r.to_string()).unwrap_or_default();
+            Err(Error::InvalidArgument(format!("n must be an int >= 1 and < 2**32, got {shown}")).into())
+        }
+    }
+}
+
+/// CSR offsets (see `crate::csr`) as indices.
+pub(crate) fn offsets_arg(offsets: &PyReadonlyArray1<'_, i64>) -> PyResult<Vec<usize>> {
+    offsets
+        .as_array()
+        .iter()
+        .map(|&v| {
+            usize::try_from(v).map_err(|_| Error::InvalidArgument("offsets must be >= 0".into()).into())
+        })
+        .collect()
+}
+
+/// `(m, 2)` int64 pairs of document indices.
+pub(crate) fn doc_pairs_arg(pairs: &PyReadonlyArray2<'_, i64>) -> PyResult<Vec<(usize, usize)>> {
+    let view = pairs.as_array();
+    if view.ncols() != 2 {
+        return Err(Error::InvalidArgument(format!(
+            "pairs must be an (m, 2) array, got {} columns",
+            view.ncols()
+        ))
+        .into());
+    }
+    view.rows()
+        .into_iter()
+        .enumerate()
+        .map(|(k, row)| match (usize::try_from(row[0]), usize::try_from(row[1])) {
+            (Ok(i), Ok(j)) => Ok((i, j)),
+            _ => Err(Error::InvalidArgument(format!("pair {k}: negative document index")).into()),
+        })
+        .collect()
+}
+
+/// A 2-d array copied into a flat row-major vector, with its rows and columns.
+pub(crate) fn matrix_arg<T: numpy::Element + Copy>(
+    array: &PyReadonlyArray2<'_, T>,
+) -> (Vec<T>, usize, usize) {
+    let view = array.as_array();
+    let (rows, cols) = view.dim();
+    // A contiguous array (the usual case) is one memcpy.
+    let flat = match array.as_slice() {
+        Ok(slice) => slice.to_vec(),
+        Err(_) => view.iter().copied().collect(),
+    };
+    (flat, rows, cols)
+}
+
+pub(crate) fn matrix<'py, T: numpy::Element>(
+    py: Python<'py>,
+    flat: Vec<T>,
+    rows: usize,
+    cols: usize,
+) -> Bound<'py, PyArray2<T>> {
+    flat.into_pyarray(py).reshape([rows, cols]).expect("rows x cols reshape")
+}
+
+pub(crate) fn doc_pairs_array<'py>(py: Python<'py>, pairs: &[(usize, usize)]) -> Bound<'py, PyArray2<i64>> {
+    let flat = pairs.iter().flat_map(|&(i, j)| [i as i64, j as i64]).collect();
+    matrix(py, flat, pairs.len(), 2)
+}
+
+pub(crate) fn spans_array<'py>(py: Python<'py>, spans: &[Span]) -> Bound<'py, PyArray2<i64>> {
+    let flat: Vec<i64> = spans.iter().flat_map(|&(s, e)| [s as i64, e as i64]).collect();
+    let array = flat.into_pyarray(py);
+    array.reshape([spans.len(), 2]).expect("n x 2 spans reshape")
+}
+
+pub(crate) fn index_array<'py>(py: Python<'py>, values: Vec<usize>) -> Bound<'py, PyArray1<i64>> {
+    values.into_iter().map(|v| v as i64).collect::<Vec<_>>().into_pyarray(py)
+}

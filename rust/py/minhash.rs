@@ -1,0 +1,181 @@
+//! Binding of MinHash signatures (`crate::minhash`). Array arguments are copied into owned
+//! vectors before the GIL is released, except the shingle hashes of `minhash_shingles`, read in
+//! place as numpy itself does, and texts, borrowed; signatures come back as numpy arrays.
+
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use super::convert::{matrix, ngram_arg, offsets_arg, seed_arg, texts_arg};
+use super::guard::guard;
+use crate::csr::check_offsets;
+use crate::error::Error;
+use crate::minhash::{DatasketchHasher, DatasketchScheme, MinHasher, Scheme};
+use crate::parallel::{fill_rows, map_ordered};
+use crate::text::{self, ShingleKind};
+
+/// MinHash signatures of texts: shingle (as `shingles`), then sign, all without the GIL.
+#[pyfunction]
+#[pyo3(signature = (texts, num_perm = 128, seed = None, scheme = "classic", n = None, kind = "word", shingle_seed = None, num_threads = None))]
+#[allow(clippy::too_many_arguments)]
+fn minhash_texts<'py>(
+    py: Python<'py>,
+    texts: &Bound<'py, PyAny>,
+    num_perm: usize,
+    seed: Option<&Bound<'py, PyAny>>,
+    scheme: &str,
+    n: Option<&Bound<'py, PyAny>>,
+    kind: &str,
+    shingle_seed: Option<&Bound<'py, PyAny>>,
+    num_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray2<u64>>> {
+    guard(|| {
+        let seed = seed.map(seed_arg).transpose()?.unwrap_or(1);
+        let hasher = MinHasher::new(Scheme::parse(scheme)?, num_perm, seed)?;
+        let n = n.map(ngram_arg).transpose()?.unwrap_or(5);
+        let kind = ShingleKind::parse(kind)?;
+        let shingle_seed = shingle_seed.map(seed_arg).transpose()?.unwrap_or(0);
+        let texts = texts_arg(texts)?;
+        let mut flat = vec![0u64; texts.len() * num_perm];
+        py.detach(|| {
+            fill_rows(
+                &texts,
+                &mut flat,
+                num_perm,
+                num_threads,
+                || (text::ShingleBuffers::default(), Vec::new()),
+                |(buffers, hashes), t, row| {
+                    text::shingles_into(t, n, kind, shingle_seed, buffers, hashes)
+                        .expect("ngram_arg gave n >= 1");
+                    hasher.sign_scratch(hashes, row);
+                },
+            )
+        })?;
+        Ok(matrix(py, flat, texts.len(), num_perm))
+    })
+}
+
+/// MinHash signatures of pre-hashed shingles in CSR layout (`hashes`, `offsets`).
+#[pyfunction]
+#[pyo3(signature = (hashes, offsets, num_perm = 128, seed = None, scheme = "classic", num_threads = None))]
+fn minhash_shingles<'py>(
+    py: Python<'py>,
+    hashes: PyReadonlyArray1<'py, u64>,
+    offsets: PyReadonlyArray1<'py, i64>,
+    num_perm: usize,
+    seed: Option<&Bound<'py, PyAny>>,
+    scheme: &str,
+    num_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray2<u64>>> {
+    guard(|| {
+        let seed = seed.map(seed_arg).transpose()?.unwrap_or(1);
+        let hasher = MinHasher::new(Scheme::parse(scheme)?, num_perm, seed)?;
+        // Read in place, not copied: like numpy's own operations, which also run without the
+        // GIL, this relies on no other thread writing the array meanwhile.
+        let copied: Vec<u64>;
+        let hashes = match hashes.as_slice() {
+            Ok(slice) => slice,
+            Err(_) => {
+                copied = hashes.as_array().to_vec();
+                &copied
+            }
+        };
+        let offsets = offsets_arg(&offsets)?;
+        let n = check_offsets(&offsets, hashes.len())?;
+        let docs: Vec<usize> = (0..n).collect();
+        let mut flat = vec![0u64; n * num_perm];
+        py.detach(|| {
+            fill_rows(&docs, &mut flat, num_perm, num_threads, Vec::new, |scratch, &i, row| {
+                hasher.sign_with(&hashes[offsets[i]..offsets[i + 1]], scratch, row)
+            })
+        })?;
+        Ok(matrix(py, flat, n, num_perm))
+    })
+}
+
+type PermutationsPy<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<u64>>);
+
+/// The classic scheme's permutation parameters `(a, b)`.
+#[pyfunction]
+#[pyo3(signature = (num_perm, seed = None))]
+fn classic_permutations<'py>(
+    py: Python<'py>,
+    num_perm: usize,
+    seed: Option<&Bound<'py, PyAny>>,
+) -> PyResult<PermutationsPy<'py>> {
+    guard(|| {
+        let seed = seed.map(seed_arg).transpose()?.unwrap_or(1);
+        let hasher = MinHasher::new(Scheme::Classic, num_perm, seed)?;
+        let (a, b) = hasher.permutations();
+        Ok((a.to_vec().into_pyarray(py), b.to_vec().into_pyarray(py)))
+    })
+}
+
+/// Copy a sequence of sequences of bytes-like shingles.
+fn byte_docs_arg(docs: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<Vec<u8>>>> {
+    let mut out = Vec::new();
+    for (i, doc) in docs.try_iter()?.enumerate() {
+        let doc = doc?;
+        if doc.is_instance_of::<pyo3::types::PyString>() || doc.is_instance_of::<PyBytes>() {
+            return Err(Error::WrongType(format!(
+                "document {i}: expected a sequence of bytes shingles, got {}",
+                doc.get_type().name()?
+            ))
+            .into());
+        }
+        let mut shingles = Vec::new();
+        for (j, item) in doc.try_iter()?.enumerate() {
+            let item = item?;
+            let bytes = if let Ok(b) = item.cast::<PyBytes>() {
+                b.as_bytes().to_vec()
+            } else if item.is_instance_of::<pyo3::types::PyString>() {
+                return Err(Error::WrongType(format!(
+                    "document {i}, shingle {j}: expected bytes, got str (encode it, e.g. as UTF-8)"
+                ))
+                .into());
+            } else {
+                item.extract::<Vec<u8>>().map_err(|_| {
+                    let name = item.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+                    Error::WrongType(format!("document {i}, shingle {j}: expected bytes, got {name}"))
+                })?
+            };
+            shingles.push(bytes);
+        }
+        out.push(shingles);
+    }
+    Ok(out)
+}
+
+fn signatures_out<'py>(py: Python<'py>, rows: Vec<Vec<u64>>, num_perm: usize) -> Bound<'py, PyArray2<u64>> {
+    let n = rows.len();
+    matrix(py, rows.into_iter().flatten().collect(), n, num_perm)
+}
+
+/// datasketch-compatible hash values of byte shingles, given datasketch's permutations.
+#[pyfunction]
+#[pyo3(signature = (docs, a, b, scheme = "affine32", num_threads = None))]
+fn datasketch_minhash<'py>(
+    py: Python<'py>,
+    docs: &Bound<'py, PyAny>,
+    a: PyReadonlyArray1<'py, u64>,
+    b: PyReadonlyArray1<'py, u64>,
+    scheme: &str,
+    num_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray2<u64>>> {
+    guard(|| {
+        let scheme = DatasketchScheme::parse(scheme)?;
+        let hasher = DatasketchHasher::new(scheme, a.as_array().to_vec(), b.as_array().to_vec())?;
+        let num_perm = a.len()?;
+        let docs = byte_docs_arg(docs)?;
+        let rows = py.detach(|| map_ordered(&docs, num_threads, |d| hasher.sign(d)))?;
+        Ok(signatures_out(py, rows, num_perm))
+    })
+}
+
+pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(minhash_texts, m)?)?;
+    m.add_function(wrap_pyfunction!(minhash_shingles, m)?)?;
+    m.add_function(wrap_pyfunction!(classic_permutations, m)?)?;
+    m.add_function(wrap_pyfunction!(datasketch_minhash, m)?)?;
+    Ok(())
+}
