@@ -115,8 +115,9 @@ def test_the_portable_path_equals_the_reference(tmp_path: Path) -> None:
 
 
 def import_with(value: str) -> subprocess.CompletedProcess[str]:
+    """Import neardup with NEARDUP_SIMD=value; prints "imported", then the path taken."""
     env = {**os.environ, "NEARDUP_BACKEND": "rust", "NEARDUP_SIMD": value}
-    code = "import neardup; from neardup import _backend; print(_backend.IMPL._simd_path())"
+    code = "import neardup\nprint('imported')\nfrom neardup import _backend\nprint(_backend.IMPL._simd_path())"
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
 
 
@@ -124,13 +125,14 @@ def test_the_switch_takes_the_path_it_names_and_refuses_others() -> None:
     supported = _core._simd_paths()
     for path in supported:
         done = import_with(path.upper() if path == "avx2" else path)
-        assert done.returncode == 0 and done.stdout.strip() == path, done.stderr
+        assert done.returncode == 0 and done.stdout.split() == ["imported", path], done.stderr
     done = import_with("auto")
-    assert done.returncode == 0 and done.stdout.strip() == supported[-1], done.stderr
+    assert done.returncode == 0 and done.stdout.split() == ["imported", supported[-1]], done.stderr
+    # Refused by the import itself, before any work (not at the first kernel's call).
     done = import_with("sse9")
-    assert done.returncode != 0
+    assert done.returncode != 0 and "imported" not in done.stdout
     assert "ValueError: NEARDUP_SIMD must be auto, avx512, avx2 or portable, got 'sse9'" in done.stderr
     for path in {"avx2", "avx512"} - set(supported):
         done = import_with(path)
-        assert done.returncode != 0
+        assert done.returncode != 0 and "imported" not in done.stdout
         assert f"ValueError: NEARDUP_SIMD={path}, but this CPU cannot run that path" in done.stderr
