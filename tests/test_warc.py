@@ -110,9 +110,11 @@ def test_records_become_documents_with_their_headers(tmp_path):
         {"key": "b", "text": "A page whose record has no WARC-Target-URI."},
         {"key": "c", "text": "Third page.", "url": "http://news.example.com/c", "headers": {"WARC-Identified-Content-Language": "fra"}},
     ]
-    for name in ("crawl.warc.wet.gz", "crawl.warc.wet", "crawl.warc.gz", "crawl.warc", "CRAWL.WET.GZ"):
+    # Gzipped or not by content: the last is gzipped under a plain name.
+    for name, compress in [("crawl.warc.wet.gz", True), ("crawl.warc.wet", False), ("crawl.warc.gz", True), ("crawl.warc", False),
+                           ("CRAWL.WET.GZ", True), ("gzipped.warc", True)]:
         path = tmp_path / name
-        offsets = write_warc(path, docs)
+        offsets = write_warc(path, docs, compress=compress)
         records = list(RecordReader([str(path)]))
         assert [r.id for r in records] == [record_id(d["key"]) for d in docs]  # the warcinfo record is not a document
         assert [r.text for r in records] == [d["text"] for d in docs]
@@ -123,6 +125,14 @@ def test_records_become_documents_with_their_headers(tmp_path):
         assert first["url"] == "https://www.example.org/a" and first["WARC-Identified-Content-Language"] == "eng"
         assert first["WARC-Refers-To"] == "<urn:uuid:x>" and first["WARC-Date"] == DATE and first["Content-Type"] == "text/plain"
         assert "WARC-Record-ID" not in first and "WARC-Target-URI" not in first and "text" not in first
+    # A WARC gzipped as one stream (not record by record): a record inside the member is
+    # named by the member's offset and its own within the decompressed data.
+    plain_offsets = write_warc(tmp_path / "crawl.warc", docs, compress=False)
+    stream = tmp_path / "one-stream.warc.gz"
+    stream.write_bytes(gzip.compress((tmp_path / "crawl.warc").read_bytes()))
+    records = list(RecordReader([str(stream)]))
+    assert [r.source for r in records] == [f"{stream}@0+{offset}" for offset in plain_offsets]
+    assert [r.text for r in records] == [d["text"] for d in docs]
     # A header can be the site (--site-field), and the id and url land under the fields named.
     path = tmp_path / "crawl.warc.wet.gz"
     records = list(RecordReader([str(path)], fields=Fields(id="doc", url="link", site="WARC-Identified-Content-Language")))

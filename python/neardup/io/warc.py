@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from .errors import InputError
 
@@ -37,9 +37,11 @@ class DamagedWarc(Exception):
 class WarcRecord:
     """One record of a WARC file, its block read whole and checked against its length."""
 
-    #: Where the record starts in the file, in bytes; in a ``.gz``, where its gzip member
-    #: starts (the record's own offset when, as the standard has it, each record is a member).
-    offset: int
+    #: Where the record starts in the file, in bytes: ``"N"``. In a ``.gz``, where its gzip
+    #: member starts (the record's own offset when, as the standard has it, each record is a
+    #: member of its own), and ``"N+D"`` for a record D bytes into the decompressed member
+    #: starting at N (a file gzipped as one stream).
+    offset: str
     #: ``WARC-Type`` (``conversion``, ``warcinfo``, ``response``, ...); None when absent.
     type: str | None
     record_id: str | None
@@ -125,12 +127,15 @@ class GzipMembers(io.RawIOBase):
                 data, self._member = self._member.unused_data, None
         return b"".join(parts)
 
-    def file_offset(self, position: int) -> int:
-        """The file offset of the member holding decompressed byte ``position``. Positions
-        are asked in increasing order: members before the one found are forgotten."""
+    def file_offset(self, position: int) -> str:
+        """Where decompressed byte ``position`` is in the file: ``"N"`` when it starts the
+        member at file offset N, else ``"N+D"``, D bytes into that member's decompressed
+        data. Positions are asked in increasing order: members before the one found are
+        forgotten."""
         found = max(bisect.bisect_right(self._starts, (position, float("inf"))) - 1, 0)
         del self._starts[:found]
-        return self._starts[0][1] if self._starts else 0
+        start, offset = self._starts[0] if self._starts else (0, 0)
+        return f"{offset}+{position - start}" if position > start else str(offset)
 
     def close(self) -> None:
         try:
@@ -142,11 +147,11 @@ class GzipMembers(io.RawIOBase):
 class _PlainFile(io.FileIO):
     """An uncompressed WARC: offsets are the file's own."""
 
-    def file_offset(self, position: int) -> int:
-        return position
+    def file_offset(self, position: int) -> str:
+        return str(position)
 
 
-def _open_warc(path: Path) -> IO[bytes]:
+def _open_warc(path: Path) -> GzipMembers | _PlainFile:
     # By content, not name: a gzipped file named .warc is read strictly too, not left to
     # warcio's lenient decompression.
     with open(path, "rb") as probe:
