@@ -25,7 +25,7 @@ import numpy as np
 from .. import _backend
 from ..align import align, align_batch, matched_tokens
 from ..cluster import SignedDocs, Verified, distinct, verify_duplicates
-from ..decide import Decisions, completeness
+from ..decide import Decisions, keep_priority
 from ..decide import decide as decide_clusters
 from ..spans import merge_spans
 from ..text import shingles_batch, tokenize_batch
@@ -252,14 +252,23 @@ def corpus_decisions(
     codes = np.concatenate([verified.methods if verified is not None else np.zeros(0, dtype=np.int64), hist_codes])
     is_indexed = np.concatenate([np.zeros(count), np.ones(len(indexed_ids))])
     length = np.concatenate([np.asarray([doc.cleaned_length for doc in docs], dtype=np.float64), np.zeros(len(indexed_ids))])
-    held = np.zeros(total)
+    sizes = np.zeros(total, dtype=np.int64)
     if verified is not None:
-        held[:count] = completeness(count, verified.pairs, verified.intersections, verified.sizes, verified.copies)
+        sizes[:count] = verified.sizes
+    priority = keep_priority(
+        "most_complete",
+        length,
+        pairs=verified.pairs if verified is not None else None,
+        intersections=verified.intersections if verified is not None else None,
+        sizes=sizes,
+        copies=verified.copies if verified is not None else None,
+        first=is_indexed,
+    )
     outcome = decide_clusters(
         total,
         pairs,
         scores,
-        np.column_stack([is_indexed, held, length]),
+        priority,
         methods=codes,
         copies=verified.copies if verified is not None else None,
         copy_methods=verified.copy_methods if verified is not None else None,
