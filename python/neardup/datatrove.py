@@ -489,7 +489,8 @@ class Decide(PipelineStep):
                 {"format": DECISIONS_FORMAT, "version": FORMAT_VERSION, "rank": header["rank"], "world_size": header["world_size"], "documents": len(docs)},
             )
         heads = [kept for kept, _ in outcome.clusters()]
-        summary = {**counts, "clusters": len(heads), "options": vars(options), "neardup": __version__}
+        settings = {name: getattr(options, name) for name in ("threshold", "num_perm", "ngram", "min_evidence")}
+        summary = {**counts, "clusters": len(heads), "tasks": len(headers), "options": settings, "neardup": __version__}
         with self.output_folder.open("summary.json", "wt", encoding="utf-8") as handle:
             json.dump(summary, handle, indent=2)
         self.stat_update("documents", value=counts["documents"], unit="corpus")
