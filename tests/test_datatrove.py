@@ -24,6 +24,7 @@ from neardup.pipeline import clean as local_clean
 
 pytest.importorskip("datatrove", reason="datatrove is not installed (pip install 'neardup[datatrove]')")
 
+from datatrove.data import Document  # noqa: E402
 from datatrove.executor import LocalPipelineExecutor  # noqa: E402
 from datatrove.pipeline.readers import JsonlReader  # noqa: E402
 from datatrove.pipeline.writers import JsonlWriter  # noqa: E402
@@ -162,3 +163,18 @@ def test_steps_pickle_and_mismatched_stages_are_refused(corpus, tmp_path):
         LocalPipelineExecutor([JsonlReader(str(corpus)), sign], tasks=tasks, workers=1, logging_dir=str(work / f"logs-again-{tasks}")).run()
     with pytest.raises(ValueError, match="runs with 2 and 3 tasks"):
         list(ndt.Decide(str(work / "signatures-again"), str(work / "decisions-again")).run(None, 0, 1))
+
+
+@pytest.mark.backend_independent
+def test_ids_and_sources_the_order_needs_are_checked(tmp_path):
+    text = "one two three four five six seven eight nine ten"
+    # A document without its source file cannot be placed in the order.
+    with pytest.raises(ValueError, match="document 'a' has no metadata 'file_path'"):
+        list(ndt.Signatures(str(tmp_path / "no-source")).run(iter([Document(text, "a")]), 0, 1))
+    # Two documents with one id (in two files) are refused, naming both places.
+    for name in ("x.jsonl", "y.jsonl"):
+        (tmp_path / "in").mkdir(exist_ok=True)
+        (tmp_path / "in" / name).write_text(json.dumps({"id": "same", "text": text}) + "\n", encoding="utf-8")
+    LocalPipelineExecutor([JsonlReader(str(tmp_path / "in")), ndt.Signatures(str(tmp_path / "sig"))], tasks=2, workers=1, logging_dir=str(tmp_path / "logs")).run()
+    with pytest.raises(ValueError, match=r"id 'same' is the id of two documents \(.*x\.jsonl document 0 and .*y\.jsonl document 0\)"):
+        list(ndt.Decide(str(tmp_path / "sig"), str(tmp_path / "decisions")).run(None, 0, 1))

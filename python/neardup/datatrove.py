@@ -503,6 +503,8 @@ def check_unique(docs: list[Doc], sources: list[tuple[str, int]]) -> None:
     (a file read by two tasks)."""
     seen: dict[str, int] = {}
     for k, doc in enumerate(docs):
+        if k and sources[k] == sources[k - 1]:
+            raise ValueError(f"{sources[k][0]} document {sources[k][1]} was signed twice (read by two tasks?)")
         key = json.dumps(doc.written_id)
         if key in seen:
             first = sources[seen[key]]
@@ -511,8 +513,6 @@ def check_unique(docs: list[Doc], sources: list[tuple[str, int]]) -> None:
                 f"{sources[k][0]} document {sources[k][1]}): decisions name documents by id"
             )
         seen[key] = k
-        if k and sources[k] == sources[k - 1]:
-            raise ValueError(f"{sources[k][0]} document {sources[k][1]} was signed twice (read by two tasks?)")
 
 
 class DuplicateFilter(BaseFilter):
