@@ -166,8 +166,13 @@ def test_steps_pickle_and_mismatched_stages_are_refused(corpus, tmp_path):
 
 
 @pytest.mark.backend_independent
-def test_ids_and_sources_the_order_needs_are_checked(tmp_path):
+def test_bad_input_is_refused_naming_the_document(tmp_path):
     text = "one two three four five six seven eight nine ten"
+    # Text the core refuses: the error names the step, the task and the document, not the batch.
+    docs = [Document(text, "fine", metadata={"site": "s"}), Document("lone \ud800 surrogate", "bad", metadata={"site": "s"})]
+    for step in (ndt.ChromeCounts(str(tmp_path / "chrome")), ndt.StripChrome(ndt.ChromeModel())):
+        with pytest.raises(ValueError, match=r"task 0, document 'bad': lone surrogate U\+D800"):
+            list(step.run(iter(docs), 0, 1))
     # A document without its source file cannot be placed in the order.
     with pytest.raises(ValueError, match="document 'a' has no metadata 'file_path'"):
         list(ndt.Signatures(str(tmp_path / "no-source")).run(iter([Document(text, "a")]), 0, 1))

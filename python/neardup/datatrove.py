@@ -33,7 +33,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -91,9 +91,18 @@ def _records(docs: list[Document], site_key: str | None, url_key: str | None) ->
     return records
 
 
-def _named(step: str, rank: int, docs: list[Document], error: Exception) -> Exception:
-    ids = ", ".join(repr(d.id) for d in docs[:3]) + (", ..." if len(docs) > 3 else "")
-    return type(error)(f"neardup {step}, task {rank}, a batch of documents ({ids}): {error}")
+def _named(step: str, rank: int, batch: list[Document], error: Exception, call: Callable[[list[Document]], Any]) -> Exception:
+    """``error``, raised by ``call`` on a batch, naming the step, the task and the first
+    document on which ``call`` (without side effects) fails alone."""
+    kind = TypeError if isinstance(error, TypeError) else ValueError
+    for doc in batch:
+        try:
+            call([doc])
+        except (TypeError, ValueError) as alone:
+            # (the core numbers documents within the call: here that is always 0)
+            return kind(f"neardup {step}, task {rank}, document {doc.id!r}: {str(alone).removeprefix('document 0: ')}")
+    ids = ", ".join(repr(d.id) for d in batch[:3]) + (", ..." if len(batch) > 3 else "")
+    return kind(f"neardup {step}, task {rank}, a batch of documents ({ids}): {error}")
 
 
 def _write_json(folder: DataFolder, name: str, value: Any) -> None:
@@ -177,7 +186,7 @@ class ChromeCounts(PipelineStep):
                     if texts:
                         model.update(texts, sites, num_threads=self.num_threads)
                 except (TypeError, ValueError) as error:
-                    raise _named(self.name, rank, batch, error) from None
+                    raise _named(self.name, rank, batch, error, self.count_alone) from None
             self.stat_update("documents", value=len(batch))
             self.stat_update("pages_with_site", value=len(texts))
             yield from batch
@@ -187,6 +196,12 @@ class ChromeCounts(PipelineStep):
             f"counts/{rank:05d}.meta.json",
             {"format": COUNTS_FORMAT, "version": FORMAT_VERSION, "rank": rank, "world_size": world_size, "neardup": __version__},
         )
+
+    def count_alone(self, docs: list[Document]) -> None:
+        """Count ``docs`` into a model of their own (to find a document the core refuses)."""
+        texts, sites = learnable(_records(docs, self.site_key, self.url_key))
+        if texts:
+            ChromeModel(**self.params).update(texts, sites)
 
 
 class ChromeMerge(PipelineStep):
@@ -295,7 +310,8 @@ class StripChrome(PipelineStep):
                 try:
                     results = strip_records(model, _records(batch, self.site_key, self.url_key), self.options)
                 except (TypeError, ValueError) as error:
-                    raise _named(self.name, rank, batch, error) from None
+                    alone = lambda docs: strip_records(model, _records(docs, self.site_key, self.url_key), self.options)  # noqa: E731
+                    raise _named(self.name, rank, batch, error, alone) from None
                 for doc, (cleaned, removed) in zip(batch, results):
                     doc.text = cleaned
                     doc.metadata["neardup_removed"] = _removed_rows(removed)
@@ -335,7 +351,7 @@ class Signatures(PipelineStep):
                     try:
                         signatures, sizes = signed([doc.text for doc in batch], self.options)
                     except (TypeError, ValueError) as error:
-                        raise _named(self.name, rank, batch, error) from None
+                        raise _named(self.name, rank, batch, error, lambda docs: signed([d.text for d in docs], self.options)) from None
                     assert signatures is not None
                     sigs.write(np.ascontiguousarray(signatures, dtype="<u8").tobytes())
                     for doc, size in zip(batch, sizes):
