@@ -156,6 +156,11 @@ def test_steps_pickle_and_mismatched_stages_are_refused(corpus, tmp_path):
     # Task 0 of two reads files 0, 2, 4; given task 1's documents, the first one is refused.
     with pytest.raises(ValueError, match="is not the one signed at this position"):
         list(filter_step.run(iter(JsonlReader(str(corpus)).run(rank=1, world_size=2)), rank=0, world_size=2))
+    # A document changed since it was signed, even to a text of the same length, is refused.
+    changed = list(JsonlReader(str(corpus)).run(rank=0, world_size=2))
+    changed[1].text = changed[1].text.swapcase()
+    with pytest.raises(ValueError, match=f"document '{changed[1].id}', cleaned as decided, is not the text signed"):
+        list(filter_step.run(iter(changed), rank=0, world_size=2))
     # A run with fewer tasks into a folder a run with more wrote leaves the latter's last task
     # behind: refused, not mixed in.
     for tasks in (3, 2):

@@ -29,6 +29,7 @@ task and document. docs/datatrove.md has a full pipeline, the files and the guar
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -366,7 +367,16 @@ class Signatures(PipelineStep):
                         in_file[source] = line + 1
                         removed = [(int(s), int(e), str(why)) for s, e, why in doc.metadata.get("neardup_removed", [])]
                         length = len(doc.text) + sum(e - s for s, e in merge_spans((s, e) for s, e, _ in removed))
-                        row = {"id": doc.id, "file": source, "line": line, "length": length, "shingles": size, "removed": _removed_rows(removed), "text": doc.text}
+                        row = {
+                            "id": doc.id,
+                            "file": source,
+                            "line": line,
+                            "length": length,
+                            "digest": text_digest(doc.text),
+                            "shingles": size,
+                            "removed": _removed_rows(removed),
+                            "text": doc.text,
+                        }
                         rows.write(json.dumps(row, ensure_ascii=False) + "\n")
                     count += len(batch)
                 self.stat_update("documents", value=len(batch))
@@ -444,9 +454,11 @@ class Decide(PipelineStep):
         # Every task's documents, in task order: (file, line) is where each came from.
         entries: list[tuple[str, int]] = []
         docs_of_task: list[list[Doc]] = []
+        digests_of_task: list[list[str]] = []
         signatures = []
         for stem, header in headers:
             docs: list[Doc] = []
+            digests: list[str] = []
             with folder.open(f"{stem}.docs.jsonl", "rt", encoding="utf-8") as rows:
                 for number, line in enumerate(rows, 1):
                     try:
@@ -456,6 +468,7 @@ class Decide(PipelineStep):
                         doc.cleaned_length = len(row["text"])
                         doc.shingles = int(row["shingles"])
                         doc.removed = [(int(s), int(e), str(why)) for s, e, why in row["removed"]]
+                        digests.append(str(row["digest"]))
                         entries.append((str(row["file"]), int(row["line"])))
                     except (KeyError, TypeError, ValueError) as error:
                         raise ValueError(f"{folder.path}/{stem}.docs.jsonl:{number}: malformed row ({error})") from None
@@ -468,6 +481,7 @@ class Decide(PipelineStep):
                     f"{len(values) / num_perm:g} signatures (a file was cut short or replaced)"
                 )
             docs_of_task.append(docs)
+            digests_of_task.append(digests)
             signatures.append(values.reshape(len(docs), num_perm))
         flat = [doc for docs in docs_of_task for doc in docs]
         order = sorted(range(len(flat)), key=entries.__getitem__)
@@ -483,12 +497,12 @@ class Decide(PipelineStep):
             return ordered[node].id
 
         counts = {"documents": len(ordered), "kept": 0, "dropped": 0}
-        for (stem, header), docs in zip(headers, docs_of_task):
+        for (stem, header), docs, digests in zip(headers, docs_of_task, digests_of_task):
             with self.output_folder.open(f"{stem}.decisions.jsonl", "wt", encoding="utf-8") as out:
-                for doc in docs:
+                for doc, digest in zip(docs, digests):
                     p = doc.index
                     why = describe(outcome, p, name=name, methods=methods, policy=KEEP_POLICY, empty=doc.shingles == 0)
-                    row: dict[str, Any] = {"id": doc.written_id, "length": doc.length, "reason": why, "removed": _removed_rows(doc.removed)}
+                    row: dict[str, Any] = {"id": doc.written_id, "length": doc.length, "digest": digest, "reason": why, "removed": _removed_rows(doc.removed)}
                     kept = int(outcome.kept[p])
                     if kept == p:
                         row["action"] = "kept"
@@ -512,6 +526,11 @@ class Decide(PipelineStep):
         self.stat_update("documents", value=counts["documents"], unit="corpus")
         self.stat_update("dropped", value=counts["dropped"], unit="corpus")
         self.stat_update("clusters", value=len(heads), unit="corpus")
+
+
+def text_digest(text: str) -> str:
+    """A digest of a cleaned text: the filter checks that what it keeps is what was signed."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def check_unique(docs: list[Doc], sources: list[tuple[str, int]]) -> None:
@@ -577,8 +596,14 @@ class DuplicateFilter(BaseFilter):
                 f"({row['id']!r}, {row['length']} characters): run with the reader of the signatures, before stripping"
             )
         removed = sorted((s, e, why) for s, e, why in row["removed"])
+        cut = CutText(doc.text, removed)
+        if text_digest(cut.text) != row["digest"]:
+            raise ValueError(
+                f"{self.where}: document {doc.id!r}, cleaned as decided, is not the text signed at this position "
+                "(the input changed since the signatures were made, or other filters ran before this step)"
+            )
         if row["action"] == "dropped":
-            spans = dropped_spans(doc.text, CutText(doc.text, removed), row.get("kept_text", ""), row["wraps"], str(row["duplicate_of"]))
+            spans = dropped_spans(doc.text, cut, row.get("kept_text", ""), row["wraps"], str(row["duplicate_of"]))
             doc.metadata.update(
                 neardup_action="dropped",
                 neardup_reason=row["reason"],
@@ -587,7 +612,7 @@ class DuplicateFilter(BaseFilter):
                 neardup_removed=_removed_rows(spans),
             )
             return False, "neardup_duplicate"
-        doc.text = CutText(doc.text, removed).text
+        doc.text = cut.text
         doc.metadata.update(neardup_action="changed" if removed else "kept", neardup_reason=kept_reason(removed, row["reason"]), neardup_removed=_removed_rows(removed))
         if removed:
             self.stat_update("changed")
