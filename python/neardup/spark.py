@@ -37,7 +37,6 @@ import os
 import shutil
 import subprocess
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +55,7 @@ from .io.read import Record, site_of
 from .pipeline.decide import KEEP_POLICY, REFINE_FROM, aligned_containment, wrap_candidates, wrapping
 from .pipeline.state import CleanOptions
 from .pipeline.strip import strip_records
-from .pipeline.write import dropped_spans
+from .pipeline.write import dropped_spans, kept_reason
 from .spans import CutText
 from .text import Shingles, shingles_batch
 
@@ -505,17 +504,13 @@ def _finish(batches: Iterator[pa.RecordBatch], dedup: bool) -> Iterator[pa.Recor
                 out.append(decision)
                 continue
             removed = sorted((r["start"], r["end"], r["reason"]) for r in row["removed"])
-            parts = []
-            if removed:
-                by_reason = Counter(why for _, _, why in removed)
-                parts.append("removed " + ", ".join(f"{n} {why}" for why, n in sorted(by_reason.items())))
             if row["cluster_reason"] is not None:
-                parts.append(row["cluster_reason"])
-            elif dedup and not row["shingles"]:
-                parts.append("empty: no shingles to compare")
+                why = row["cluster_reason"]
+            else:
+                why = "empty: no shingles to compare" if dedup and not row["shingles"] else "unique"
             decision.update(
                 action="changed" if removed else "kept",
-                reason="; ".join(parts) or "unique",
+                reason=kept_reason(removed, why),
                 removed=[{"start": s, "end": e, "reason": why} for s, e, why in removed],
             )
             out.append(decision)
