@@ -294,5 +294,7 @@ def test_datasets(small, tmp_path):
     rows = jsonl_rows(tmp_path / "jsonl" / "decisions.jsonl")
     assert kept["id"] == [r["id"] for r in rows if r["action"] != "dropped"]
     assert kept["cleaned_text"] == [t for t in decisions["cleaned_text"].to_pylist() if t is not None]
+    kept = kept.remove_columns(["text"]).rename_column("cleaned_text", "text")
+    assert kept["text"] == [d["text"] for d in jsonl_rows(tmp_path / "jsonl" / "documents.jsonl")]
     streamed = neardup.clean_table(dataset.to_iterable_dataset())
     assert streamed.equals(decisions)
