@@ -153,6 +153,7 @@ def test_typed_ids_join_back(tmp_path):
     JSONL run over the same records (ids as JSON numbers) gives the same decisions."""
     body = "\n".join(f"Paragraph {k} of the article about the harbour and the ferries that cross it." for k in range(12))
     docs = [
+        {"id": 9, "text": None, "site": "a.example", "lang": "en"},  # skipped: positions shift
         {"id": 10, "text": body, "site": "a.example", "lang": "en"},
         {"id": 11, "text": body + "\nOne more closing line of the article.", "site": "b.example", "lang": "en"},
         {"id": 12, "text": "A different story altogether, about mountains.\nIt has two lines.", "site": "a.example", "lang": "de"},
@@ -160,20 +161,21 @@ def test_typed_ids_join_back(tmp_path):
     ]
     table = pa.Table.from_pylist(docs)
     # (Without chrome stripping: on so few pages the shared paragraphs would be cross-site chrome.)
-    decisions = neardup.clean_table(table, tmp_path / "arrow", chrome=False)
-    clean(RecordReader([str(write_jsonl(tmp_path / "c.jsonl", docs))]), tmp_path / "jsonl", CleanOptions(chrome=False))
+    decisions = neardup.clean_table(table, tmp_path / "arrow", chrome=False, on_error="skip")
+    clean(RecordReader([str(write_jsonl(tmp_path / "c.jsonl", docs))], on_error="skip"), tmp_path / "jsonl", CleanOptions(chrome=False))
     rows = jsonl_rows(tmp_path / "jsonl" / "decisions.jsonl")
     assert decisions.schema.field("id").type == pa.int64() == decisions.schema.field("duplicate_of").type
     # A row without an id has a made-up one in decisions.jsonl; the int column holds null.
-    assert [r["id"] for r in rows] == [10, 11, 12, "c.jsonl:4"]
-    assert decisions["id"].to_pylist() == [10, 11, 12, None]
+    assert [r["id"] for r in rows] == [9, 10, 11, 12, "c.jsonl:5"]
+    assert decisions["id"].to_pylist() == [9, 10, 11, 12, None]
     for name in ("action", "reason", "score"):
         assert decisions[name].to_pylist() == [r[name] for r in rows], name
-    assert [r["action"] for r in rows].count("dropped") == 2
-    assert decisions["duplicate_of"].to_pylist() == [None if r["duplicate_of"] is None else 11 for r in rows]
+    assert [r["action"] for r in rows] == ["skipped", "dropped", "kept", "kept", "dropped"]
+    assert decisions["duplicate_of"].to_pylist() == [None, 11, None, None, 11]
+    assert decisions["duplicate_of_row"].to_pylist() == [None, 2, None, None, 2]
     joined = table.join(decisions.select(["id", "action", "cleaned_text"]), "id").sort_by("id")
     assert joined.column_names == ["id", "text", "site", "lang", "action", "cleaned_text"]
-    assert joined.filter(pa.compute.field("action") != "dropped")["id"].to_pylist() == [11, 12]
+    assert joined.filter(pa.compute.field("action") == "kept")["id"].to_pylist() == [11, 12]
 
 
 BAD = {
