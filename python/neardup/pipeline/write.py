@@ -151,9 +151,9 @@ class DecisionTable:
         self.rows.clear()
 
     def close(self) -> None:
-        self.flush()
         import pyarrow as pa
 
+        self.flush()
         with self.out.guard(self.name):
             if self.writer is None:  # no input record: an empty table
                 self.writer = pa.ipc.new_stream(str(self.out.path(self.name)), self.schema)
