@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import importlib.metadata
 import importlib.util
 import json
 import multiprocessing
@@ -109,6 +110,9 @@ class Context:
     quick: bool
     repeats: int  # default number of timed repeats (after one warm-up)
     data: Path
+    # NEARDUP_SIMD paths whose rows a benchmark adds beside the default (widest) path's
+    # (--simd; the minhash benchmark uses them): each is forced in the row's child process.
+    simd_paths: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -302,6 +306,40 @@ def core_count() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:
         return os.cpu_count() or 1
+
+
+#: The CPU flags that decide which SIMD code runs (neardup's paths, the peers' kernels).
+SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "bmi2", "avx512f", "avx512dq", "avx512vl", "avx512bw",
+              "avx512vbmi", "avx512_vbmi2", "avx512ifma")
+
+
+def cpu_description() -> dict[str, Any]:
+    """The CPU every figure of a run comes from: model (with family/model/stepping, which name
+    the microarchitecture when a hypervisor hides the model name) and its SIMD flags."""
+    fields: dict[str, str] = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if not line.strip():
+                    break  # the first processor is enough
+                key, _, value = line.partition(":")
+                fields[key.strip()] = value.strip()
+    except OSError:
+        pass
+    model = fields.get("model name") or platform.processor() or platform.machine()
+    if "cpu family" in fields:
+        model += f" (family {fields['cpu family']}, model {fields.get('model')}, stepping {fields.get('stepping')})"
+    flags = set(fields.get("flags", "").split())
+    return {"cpu": model, "cpu_flags": [flag for flag in SIMD_FLAGS if flag in flags]}
+
+
+def simd_paths() -> list[str]:
+    """The NEARDUP_SIMD paths this CPU can run, narrowest first (empty without the core)."""
+    try:
+        from neardup import _core
+    except ImportError:
+        return []
+    return list(_core._simd_paths())
 
 
 def rust_build() -> str:
@@ -503,6 +541,13 @@ def load_bench_corpus(path: str, quick: bool) -> tuple[list[str], list[tuple[int
     return [row["text"] for row in rows], planted
 
 
+def _version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 def _python_shingles(text: str) -> list[str]:
     """What a user of datasketch or rensa writes: lowercase, split on whitespace, join 5-grams."""
     words = text.lower().split()
@@ -595,12 +640,16 @@ def _gaoya_pairs(index, texts: list[str]) -> set[tuple[int, int]]:
 
 def prepare_minhash(path: str, impl: str, stage: str = "text-pairs", quick: bool = False,
                     num_threads: int | None = None,
-                    corpus: tuple[list[str], list[tuple[int, int, float]]] | None = None) -> Workload:
+                    corpus: tuple[list[str], list[tuple[int, int, float]]] | None = None,
+                    simd: str | None = None) -> Workload:
     """One row of the minhash benchmark: ``impl`` doing ``stage`` (MINHASH_STAGES). The timed
     ``work`` returns what ``to_pairs`` turns into candidate pairs after timing (recall and
     precision are measured on every row, outside the time). ``corpus``: the subset already
     loaded by the parent (--quick: loading the whole file in every child would cost more
-    than the work)."""
+    than the work). ``simd``: the NEARDUP_SIMD path forced in this child (set before neardup
+    is imported: the core reads it once)."""
+    if simd is not None:
+        os.environ["NEARDUP_SIMD"] = simd
     import numpy as np
 
     texts, planted = corpus if corpus is not None else load_bench_corpus(path, quick)
@@ -618,9 +667,15 @@ def prepare_minhash(path: str, impl: str, stage: str = "text-pairs", quick: bool
 
     if impl.startswith("neardup-"):
         import neardup
+        from neardup import _backend
 
         extra["rust_build"] = rust_build()
         extra["backend"] = neardup.backend()
+        if extra["backend"] == "rust":
+            extra["simd_path"] = _backend.IMPL._simd_path()
+            extra["simd_forced"] = simd is not None
+            if simd is not None and extra["simd_path"] != simd:
+                raise RuntimeError(f"NEARDUP_SIMD={simd} but the core runs {extra['simd_path']}")
         scheme = impl.removeprefix("neardup-")
 
         def signature_pairs(signatures):
@@ -661,6 +716,8 @@ def prepare_minhash(path: str, impl: str, stage: str = "text-pairs", quick: bool
     elif impl == "datasketch":
         from datasketch import MinHash
 
+        extra["peer_version"] = _version("datasketch")
+
         def signatures():
             out = []
             for text in texts:
@@ -679,6 +736,8 @@ def prepare_minhash(path: str, impl: str, stage: str = "text-pairs", quick: bool
 
     elif impl.startswith("rensa"):
         from rensa import RMinHash, RMinHashLSH
+
+        extra["peer_version"] = _version("rensa")
 
         def minhashes(token_lists):
             out = []
@@ -728,6 +787,8 @@ def prepare_minhash(path: str, impl: str, stage: str = "text-pairs", quick: bool
             raise ValueError(f"unknown stage {stage!r}")
 
     elif impl == "gaoya":
+        extra["peer_version"] = _version("gaoya")
+
         def build():
             index = _gaoya_index()
             for i, text in enumerate(texts):
@@ -761,13 +822,20 @@ def prepare_minhash(path: str, impl: str, stage: str = "text-pairs", quick: bool
     return Workload(run, len(texts), utf8_size(texts), extra, finish=finish)
 
 
+def _forced_path(row: dict[str, Any]) -> str | None:
+    """The NEARDUP_SIMD path a row forced (``--simd``), None for the default path and peers."""
+    return row.get("simd_path") if row.get("simd_forced") else None
+
+
 def _minhash_summary(rows: list[dict[str, Any]]) -> list[str]:
-    """The targets of issue #3 as ratios of CPU-time throughput (MB of raw text per CPU
-    second) of rows measured in this run, and 2 cores against 1 in wall-clock time."""
+    """The targets of issues #3 and #21 as ratios of CPU-time throughput (MB of raw text per
+    CPU second) of rows measured in this run, and 2 cores against 1 in wall-clock time; with
+    ``--simd``, the single-thread targets again for each forced SIMD path."""
     ok = [r for r in rows if r.get("mb_per_s")]
 
-    def find(stage: str, prefix: str) -> dict[str, Any] | None:
-        return next((r for r in ok if r.get("stage") == stage and r["implementation"].startswith(prefix)), None)
+    def find(stage: str, prefix: str, forced: str | None = None) -> dict[str, Any] | None:
+        return next((r for r in ok if r.get("stage") == stage and r["implementation"].startswith(prefix)
+                     and _forced_path(r) == forced), None)
 
     def cpu(row: dict[str, Any]) -> float:
         return row.get("mb_per_s_cpu") or row["mb_per_s"]
@@ -785,29 +853,36 @@ def _minhash_summary(rows: list[dict[str, Any]]) -> list[str]:
         if row.get("index_bytes_per_doc") is not None:
             line += f", index {row['index_bytes_per_doc']:.0f} B/doc (RSS delta)"
         lines.append(line)
-    for scheme in ("classic", "oph"):
-        one = find("text-signatures", f"neardup {scheme} 1 thread")
-        many = find("text-signatures", f"neardup {scheme} all cores")
-        if one is None:
-            continue
-        for peer, target in (("peer: rensa", 10), ("peer: gaoya", 5), ("peer: datasketch", None)):
-            other = find("text-signatures", peer)
-            if other is not None:
-                ratio = cpu(one) / cpu(other)
-                lines.append(f"raw text -> signatures, neardup {scheme} 1 thread vs {other['implementation']}: "
-                             + (verdict(ratio, target) if target else f"{ratio:.1f}x"))
-        if many is not None:
-            many["speedup_vs_1_thread"] = many["mb_per_s"] / one["mb_per_s"]
-            lines.append(f"raw text -> signatures, neardup {scheme} on {many.get('threads')} cores vs 1 thread "
-                         f"(wall clock): " + verdict(many["speedup_vs_1_thread"], 1.7))
+    # Raw text: classic >= 10x rensa and >= 5x gaoya (issues #3, #21); OPH >= 13x rensa (#21).
+    raw_targets = {"classic": {"peer: rensa": 10, "peer: gaoya": 5}, "oph": {"peer: rensa": 13, "peer: gaoya": 5}}
+    forced_paths = list(dict.fromkeys(path for row in ok if (path := _forced_path(row)) is not None))
     rensa_lists = find("prehashed", "peer: rensa RMinHash.update")
     rensa_matrix = find("prehashed", "peer: rensa digest_matrix")
-    for scheme, target in (("classic", 1), ("oph", 3)):
-        row = find("prehashed", f"neardup {scheme}")
-        for other in (rensa_lists, rensa_matrix):
-            if row is not None and other is not None:
-                lines.append(f"pre-hashed shingles -> signatures, neardup {scheme} vs {other['implementation']}: "
-                             + verdict(cpu(row) / cpu(other), target))
+    for forced in [None, *forced_paths]:
+        for scheme in ("classic", "oph"):
+            one = find("text-signatures", f"neardup {scheme} 1 thread", forced)
+            if one is None:
+                continue
+            label = f"neardup {scheme} 1 thread (SIMD path {one.get('simd_path')}{', forced' if forced else ''})"
+            for peer in ("peer: rensa", "peer: gaoya", "peer: datasketch"):
+                other = find("text-signatures", peer)
+                if other is not None:
+                    ratio = cpu(one) / cpu(other)
+                    target = raw_targets[scheme].get(peer)
+                    lines.append(f"raw text -> signatures, {label} vs {other['implementation']}: "
+                                 + (verdict(ratio, target) if target else f"{ratio:.1f}x"))
+            many = find("text-signatures", f"neardup {scheme} all cores", forced)
+            if many is not None:
+                many["speedup_vs_1_thread"] = many["mb_per_s"] / one["mb_per_s"]
+                lines.append(f"raw text -> signatures, neardup {scheme} on {many.get('threads')} cores vs 1 thread "
+                             f"(wall clock): " + verdict(many["speedup_vs_1_thread"], 1.7))
+        for scheme, target in (("classic", 1), ("oph", 3)):
+            row = find("prehashed", f"neardup {scheme}", forced)
+            for other in (rensa_lists, rensa_matrix):
+                if row is not None and other is not None:
+                    lines.append(f"pre-hashed shingles -> signatures, neardup {scheme} (SIMD path "
+                                 f"{row.get('simd_path')}{', forced' if forced else ''}) vs {other['implementation']}: "
+                                 + verdict(cpu(row) / cpu(other), target))
     index, rensa_index = find("lsh", "neardup"), find("lsh", "peer: rensa")
     if index is not None and rensa_index is not None:
         lines.append("LSH build + query, neardup vs rensa RMinHashLSH: " + verdict(cpu(index) / cpu(rensa_index), 1))
@@ -825,7 +900,9 @@ def minhash(ctx: Context) -> list[Case | Skip]:
     to signatures and to LSH candidate pairs (neardup classic/OPH on 1 thread and all cores;
     rensa and datasketch with Python tokenising, gaoya's own Rust tokenizer), pre-hashed
     shingles to signatures (neardup against rensa), LSH index build + query (neardup against
-    rensa's RMinHashLSH, with index memory per document)."""
+    rensa's RMinHashLSH, with index memory per document). With --simd, neardup's single-thread
+    raw-text and pre-hashed rows again on each SIMD path the CPU can run, each forced
+    (NEARDUP_SIMD) in its own child."""
     path = str(ctx.data / BENCH_CORPUS)
     cores = core_count()
     quick = ctx.quick
@@ -841,6 +918,13 @@ def minhash(ctx: Context) -> list[Case | Skip]:
         return Case(name, prepare_minhash, {**shared, "impl": impl, "stage": stage},
                     repeats=repeats if repeats is not None else (1 if quick else 2), extra={"threads": 1, "note": note})
 
+    def forced_simd(stage: str) -> list[Case | Skip]:
+        """One thread of each scheme on each SIMD path ``--simd`` asked for, forced in the child."""
+        return [Case(f"neardup {scheme} 1 thread, NEARDUP_SIMD={path}", prepare_minhash,
+                     {**shared, "impl": f"neardup-{scheme}", "stage": stage, "num_threads": 1, "simd": path},
+                     extra={"threads": 1})
+                for path in ctx.simd_paths for scheme in ("classic", "oph")]
+
     python_tokens = "lower().split() 5-grams in Python"
     for stage in ("text-signatures", "text-pairs"):
         if not have_rust:
@@ -853,6 +937,8 @@ def minhash(ctx: Context) -> list[Case | Skip]:
             cases.append(Case(f"neardup {scheme} all cores ({cores})", prepare_minhash,
                               {**shared, "impl": f"neardup-{scheme}", "stage": stage, "num_threads": None},
                               extra={"threads": cores}))
+        if stage == "text-signatures":
+            cases += forced_simd("text-signatures")
         if stage == "text-pairs":
             cases.append(Case("neardup simhash k=3 1 thread", prepare_minhash,
                               {**shared, "impl": "neardup-simhash", "stage": stage, "num_threads": 1},
@@ -876,6 +962,7 @@ def minhash(ctx: Context) -> list[Case | Skip]:
             cases.append(Case(f"neardup {scheme} 1 thread", prepare_minhash,
                               {**shared, "impl": f"neardup-{scheme}", "stage": "prehashed", "num_threads": 1},
                               extra={"threads": 1, "note": "neardup.minhash of neardup.shingles_batch output (uint64 CSR)"}))
+        cases += forced_simd("prehashed")
     cases += [
         peer("rensa", "peer: rensa RMinHash.update (pre-built shingle lists)", "rensa", "prehashed",
              "RMinHash.update of each document's list of 5-gram strings (built before timing)"),
@@ -978,6 +1065,8 @@ def _notes(row: dict[str, Any]) -> str:
         notes.append("peer, not the reference")
     if (row.get("busy_cores_before") or 0) >= BUSY_WARN:
         notes.append(f"machine busy: {row['busy_cores_before']:.1f} cores in use before the run")
+    if row.get("simd_path"):
+        notes.append(f"SIMD path {row['simd_path']} ({'forced' if row.get('simd_forced') else 'auto'})")
     if row.get("stage"):
         notes.append(MINHASH_STAGES.get(row["stage"], row["stage"]))
     if row.get("index_bytes_per_doc") is not None:
@@ -1040,6 +1129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", metavar="DIR", type=Path, default=DATA,
                         help=f"the evaluation data directory (default: {DATA})")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    parser.add_argument("--simd", action="store_true",
+                        help="also time neardup's single-thread minhash rows on each SIMD path this CPU can run "
+                             "(NEARDUP_SIMD forced in each row's child)")
     args = parser.parse_args(argv)
 
     if args.list:
@@ -1049,9 +1141,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     ctx = Context(quick=args.quick, repeats=2 if args.quick else 5, data=args.data.resolve())
     build = warn_build()
+    if args.simd:
+        ctx.simd_paths = simd_paths()
+        if not ctx.simd_paths:
+            print("warning: --simd needs the compiled core; no forced SIMD rows", file=sys.stderr)
+    cpu = cpu_description()
     print(f"python {platform.python_version()} on {platform.machine()}, {core_count()} cores, "
           f"rust core: {build}, {'quick' if args.quick else 'full'} run "
           f"(best of {ctx.repeats} after 1 warm-up unless noted)")
+    print(f"cpu: {cpu['cpu']}; SIMD flags: {' '.join(cpu['cpu_flags']) or 'none'}"
+          + (f"; forced SIMD paths: {', '.join(ctx.simd_paths)}" if ctx.simd_paths else ""))
 
     rows: list[dict[str, Any]] = []
     summaries: list[str] = []
@@ -1073,6 +1172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if "error" in row:
                     failed = True
                     print(f"{name} / {case.implementation} failed:\n{row['error']}", file=sys.stderr)
+            for row in new_rows:
+                row.update(cpu)  # every figure names the CPU it came from
             bench_rows += new_rows
         if bench.summary is not None:
             summaries += [f"{name}: {line}" for line in bench.summary(bench_rows)]

@@ -13,6 +13,7 @@ pub mod lsh;
 pub mod minhash;
 pub mod parallel;
 pub mod repeats;
+pub mod simd;
 pub mod simhash;
 pub mod text;
 pub mod unicode_tables;

@@ -22,6 +22,7 @@
 
 use crate::error::Error;
 use crate::hash::{fmix32, fmix64, splitmix64};
+use crate::simd::{self, SimdPath};
 
 /// Upper bound of `num_perm`, so that OPH's `j << 32 | t` packing and memory stay in range.
 pub const MAX_NUM_PERM: usize = 1 << 16;
@@ -114,14 +115,15 @@ impl MinHasher {
         if shingles.is_empty() {
             return;
         }
+        let path = simd::current();
         match self.scheme {
             Scheme::Classic => {
-                mix_in_place(shingles, 0);
-                classic_min(shingles, &self.a, &self.b, out);
+                mix_in_place(path, shingles, 0);
+                classic_min(path, shingles, &self.a, &self.b, out);
             }
             Scheme::Oph => {
-                mix_in_place(shingles, self.key);
-                self.oph_from_mixed(shingles.iter().copied(), out);
+                mix_in_place(path, shingles, self.key);
+                self.oph_from_mixed(path, shingles.iter().copied(), out);
             }
         }
     }
@@ -146,7 +148,7 @@ impl MinHasher {
     }
 
     /// OPH from the mixed values `v = fmix64(x ^ key)` of a non-empty shingle set.
-    fn oph_from_mixed(&self, mixed: impl Iterator<Item = u64>, out: &mut [u64]) {
+    fn oph_from_mixed(&self, path: SimdPath, mixed: impl Iterator<Item = u64>, out: &mut [u64]) {
         let k = self.num_perm as u64;
         let mut filled = vec![false; self.num_perm];
         if k.is_power_of_two() {
@@ -156,21 +158,18 @@ impl MinHasher {
                 let bin = (v & (k - 1)) as usize;
                 let value = v >> shift;
                 filled[bin] = true;
-                if value < out[bin] {
-                    out[bin] = value;
-                }
+                // A store either way: a branch on `value < out[bin]` mispredicts often.
+                out[bin] = out[bin].min(value);
             }
         } else {
             for v in mixed {
                 let bin = (v % k) as usize;
                 let value = v / k;
                 filled[bin] = true;
-                if value < out[bin] {
-                    out[bin] = value;
-                }
+                out[bin] = out[bin].min(value);
             }
         }
-        densify(self.dkey, &filled, out);
+        densify_on(path, self.dkey, &filled, out);
     }
 }
 
@@ -189,7 +188,15 @@ impl MinHasher {
 /// directly. Measured (dev build, one document of two shingles, `k = 65536`, about `2^31`
 /// probes): 4.9 s of CPU probe by probe, 0.74 s eight at a time.
 pub fn densify(dkey: u64, filled: &[bool], out: &mut [u64]) {
+    densify_on(simd::current(), dkey, filled, out)
+}
+
+/// [`densify`] on a given SIMD path (one the CPU can run).
+fn densify_on(path: SimdPath, dkey: u64, filled: &[bool], out: &mut [u64]) {
     let k = out.len();
+    if filled.iter().all(|&f| f) {
+        return; // no empty bin (most documents of a few hundred shingles or more)
+    }
     let mut donors = (0..k).filter(|&i| filled[i]);
     let Some(first) = donors.next() else {
         return; // an empty set: no bin to copy from (all u64::MAX already)
@@ -211,7 +218,7 @@ pub fn densify(dkey: u64, filled: &[bool], out: &mut [u64]) {
         if filled[j] {
             continue;
         }
-        let donor = first_probe_hit(dkey, j as u64, &reducer, &bits, few)
+        let donor = first_probe_hit(path, dkey, j as u64, &reducer, &bits, few)
             .unwrap_or_else(|| (1..k).map(|s| (j + s) % k).find(|&i| filled[i]).unwrap_or(j));
         out[j] = original[donor];
     }
@@ -253,18 +260,23 @@ const FEW_DONORS: usize = 8;
 
 /// The donor of empty bin `j`: the first probe `t = 1 ..= 64 k` landing on a set bit of
 /// `bits` (`few`: the filled bins when there are at most [`FEW_DONORS`], else empty), or None.
-/// Eight probes at a time with AVX-512 where the CPU has it and `k` is a power of two (the
-/// remainder is then a mask); the same first hit on every path.
-fn first_probe_hit(dkey: u64, j: u64, reducer: &Reducer, bits: &[u64], few: &[u64]) -> Option<usize> {
+/// Eight probes at a time on the AVX-512 path when `k` is a power of two (the remainder is
+/// then a mask); the same first hit on every path.
+fn first_probe_hit(
+    path: SimdPath,
+    dkey: u64,
+    j: u64,
+    reducer: &Reducer,
+    bits: &[u64],
+    few: &[u64],
+) -> Option<usize> {
     #[cfg(target_arch = "x86_64")]
-    if reducer.power_of_two
-        && std::arch::is_x86_feature_detected!("avx512f")
-        && std::arch::is_x86_feature_detected!("avx512dq")
-    {
-        // SAFETY: the CPU has the features the function is compiled for; `bits` covers every
-        // bin below `k` (it has `k.div_ceil(64)` words).
+    if reducer.power_of_two && path == SimdPath::Avx512 {
+        // SAFETY: the AVX-512 path is taken only on a CPU that has its features (F, DQ and VL:
+        // `simd`); `bits` covers every bin below `k` (it has `k.div_ceil(64)` words).
         return unsafe { first_probe_hit_avx512(dkey, j, reducer.k, bits, few) };
     }
+    let _ = path;
     let _ = few; // (the scalar path tests the bitmap)
     first_probe_hit_scalar(dkey, j, reducer, bits, 1)
 }
@@ -348,17 +360,25 @@ unsafe fn mix_avx512(values: &mut [u64], key: u64) {
     mix_generic(values, key)
 }
 
-/// `x = fmix64(x ^ key)` for every value, eight at a time where the CPU multiplies 64-bit
-/// lanes (AVX-512DQ); the same values on every path.
-fn mix_in_place(values: &mut [u64], key: u64) {
+/// `mix_generic` as the compiler vectorizes it with AVX2 (four lanes, each 64-bit multiply
+/// from three 32-bit ones), twice as wide as the baseline's SSE2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn mix_avx2(values: &mut [u64], key: u64) {
+    mix_generic(values, key)
+}
+
+/// `x = fmix64(x ^ key)` for every value, eight at a time on the AVX-512 path (AVX-512DQ
+/// multiplies 64-bit lanes), four on the AVX2 path; the same values on every path.
+fn mix_in_place(path: SimdPath, values: &mut [u64], key: u64) {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f")
-        && std::arch::is_x86_feature_detected!("avx512dq")
-        && std::arch::is_x86_feature_detected!("avx512vl")
-    {
-        // SAFETY: the CPU has the features the function is compiled for.
-        return unsafe { mix_avx512(values, key) };
+    match path {
+        // SAFETY (both): a path is taken only on a CPU that has its features (`simd`).
+        SimdPath::Avx512 => return unsafe { mix_avx512(values, key) },
+        SimdPath::Avx2 => return unsafe { mix_avx2(values, key) },
+        SimdPath::Portable => {}
     }
+    let _ = path;
     mix_generic(values, key)
 }
 
@@ -398,29 +418,363 @@ unsafe fn classic_min_avx512(mixed: &[u64], a: &[u64], b: &[u64], out: &mut [u64
     classic_min_generic(mixed, a, b, out)
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn classic_min_avx2(mixed: &[u64], a: &[u64], b: &[u64], out: &mut [u64]) {
-    classic_min_generic(mixed, a, b, out)
-}
+// ---------------------------------------------------------------------------------------
+// The classic scheme with AVX2 (no 64-bit multiply, no unsigned 64-bit minimum)
+//
+// Every value `a * x + b mod 2^64` computed exactly costs, per four lanes, a 32x32->64-bit
+// multiply, a 32-bit multiply, shifts and adds, and a signed compare and blend for the
+// unsigned minimum (`classic_min_exact_avx2`: about 9 instructions per 4 pairs). The kernel
+// (`classic_min_avx2`) instead compares 32-bit keys, 8 lanes per register: with `a = ah 2^32
+// + al`, `x = xh 2^32 + xl`, `b = bh 2^32 + bl` (all arithmetic mod 2^32 below),
+//
+//     hi32(a x + b) = hi32(al xl + bl) + ah xl + al xh + bh,
+//
+// the two cross products exact (`vpmulld`) and `hi32(al xl + bl)` estimated by one
+// single-precision FMA of `al 2^-32` and `xl` and a truncating conversion. The key is that
+// high word, sign-flipped (so that signed comparisons order it as unsigned) and raised by
+// `KEY_BIAS`, so that it exceeds the exact flipped high word by 0 to `KEY_SLACK`, modulo
+// 2^32 (the bound is proved at `KEY_BIAS`). Each key keeps its top 16 bits and takes the
+// shingle's index in its low 16; per permutation the kernel tracks the smallest and the
+// second-smallest of these packed keys (11 instructions per 8 pairs in all). After a chunk
+// of up to `AVX2_CHUNK` shingles, the candidate (the smallest key's shingle) is computed
+// exactly; it is the chunk's minimum when its exact high word is consistent with its key
+// (its key did not wrap) and the second-smallest key lies two 2^16-buckets higher or more
+// (then every other shingle's value has a larger high word). Otherwise (a repeated shingle,
+// or another one within about 2^17 in the high word) the chunk is scanned exactly for that
+// permutation, unless no value of the chunk can be below the minimum so far.
 
-/// `out[i] = min(out[i], min over x in mixed of a[i] * x + b[i])`, wrapping arithmetic; the
-/// widest instruction set the CPU has (the same integer values on every path).
-fn classic_min(mixed: &[u64], a: &[u64], b: &[u64], out: &mut [u64]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512dq")
-            && std::arch::is_x86_feature_detected!("avx512vl")
-        {
-            // SAFETY: the CPU has the features the function is compiled for.
-            return unsafe { classic_min_avx512(mixed, a, b, out) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: as above.
-            return unsafe { classic_min_avx2(mixed, a, b, out) };
+/// Shingles per chunk of the AVX2 kernel: a chunk's shingles are broadcast once into a
+/// buffer (128 bytes each: 32 KB, the L1 cache) that every permutation reads, and a
+/// shingle's index in its chunk fits in the 16 low bits of a packed key.
+const AVX2_CHUNK: usize = 192;
+
+/// Below this many shingles the AVX2 kernel computes every value exactly: a chunk's fixed
+/// costs (broadcasts, the candidates' exact values) exceed what the keys save.
+const AVX2_EXACT_BELOW: usize = 16;
+
+/// The key of shingle `x` for a permutation, `cvtt(fl(alf xlf - 2^31)) + ah xl + al xh + bh +
+/// KEY_BIAS` (mod 2^32, with `alf = fl(al) 2^-32`, `xlf = fl(xl)`, `cvtt` the truncating
+/// conversion to `i32`), exceeds the exact sign-flipped high word `hi32(a x + b) - 2^31` by 0
+/// to `KEY_SLACK` (mod 2^32). Proof: let `P = al xl 2^-32 < 2^32` and `H = hi32(al xl + bl)`,
+/// so `P - 1 < H < P + 1`. Rounding a 32-bit integer to f32 has relative error at most 2^-24,
+/// so `y = alf xlf` has `|y - P| <= P (2^-23 + 2^-48) < 512.0001`; the FMA rounds `y - 2^31`
+/// (magnitude below 2^31 + 513) once, by at most 128, to `r >= -2^31`. For `r < 2^31` the
+/// truncation moves it by less than 1, so `cvtt(r)` differs from `H - 2^31` by less than 643.
+/// For `r >= 2^31` the conversion gives `-2^31`, which is `2^31` modulo 2^32, and `H - 2^31 >
+/// r - 642 >= 2^31 - 642`: it exceeds that residue by less than 642. With the two exact cross
+/// products and `bh` added (mod 2^32), the key minus `KEY_BIAS` is within 643 of the exact
+/// flipped high word, so the key exceeds it by 0 to 1286.
+const KEY_BIAS: u32 = 643;
+const KEY_SLACK: i64 = 2048;
+
+/// The AVX2 classic kernel: filtered by keys in chunks (module comment above) for the
+/// permutations in whole groups of 16 when there are enough shingles, exact for the rest.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn classic_min_avx2(mixed: &[u64], a: &[u64], b: &[u64], out: &mut [u64]) {
+    use std::arch::x86_64::*;
+    use std::mem::MaybeUninit;
+
+    debug_assert!(a.len() == b.len() && a.len() == out.len());
+    let filtered = if mixed.len() < AVX2_EXACT_BELOW { 0 } else { a.len() / 16 * 16 };
+    if filtered > 0 {
+        // Per shingle of the chunk: `fl(xl)`, `xl`, `xh` and its index, each in 8 lanes.
+        let mut buffer = [const { MaybeUninit::<[__m256i; 4]>::uninit() }; AVX2_CHUNK];
+        for chunk in mixed.chunks(AVX2_CHUNK) {
+            for (slot, (j, &x)) in buffer.iter_mut().zip(chunk.iter().enumerate()) {
+                slot.write([
+                    _mm256_castps_si256(_mm256_set1_ps(x as u32 as f32)),
+                    _mm256_set1_epi32(x as u32 as i32),
+                    _mm256_set1_epi32((x >> 32) as u32 as i32),
+                    _mm256_set1_epi32(j as i32),
+                ]);
+            }
+            // SAFETY: the first `chunk.len()` entries were written just above.
+            let shingles =
+                unsafe { std::slice::from_raw_parts(buffer.as_ptr().cast::<[__m256i; 4]>(), chunk.len()) };
+            for ((ba, bb), bo) in
+                a[..filtered].chunks_exact(16).zip(b.chunks_exact(16)).zip(out.chunks_exact_mut(16))
+            {
+                // SAFETY: the caller's CPU has AVX2 and FMA; the slices have 16 elements.
+                unsafe { classic_chunk_avx2(shingles, chunk, ba, bb, bo) };
+            }
         }
     }
+    // SAFETY: as above.
+    unsafe { classic_min_exact_avx2(mixed, &a[filtered..], &b[filtered..], &mut out[filtered..]) }
+}
+
+/// The 8 lanes of `key_constants`: `fl(al) 2^-32`, `al`, `ah`, `bh + KEY_BIAS`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn key_constants(a: &[u64], b: &[u64]) -> [std::arch::x86_64::__m256i; 4] {
+    use std::arch::x86_64::*;
+    let (mut alf, mut al, mut ah, mut bh) = ([0f32; 8], [0u32; 8], [0u32; 8], [0u32; 8]);
+    for lane in 0..8 {
+        alf[lane] = a[lane] as u32 as f32 * (1.0 / 4_294_967_296.0);
+        al[lane] = a[lane] as u32;
+        ah[lane] = (a[lane] >> 32) as u32;
+        bh[lane] = ((b[lane] >> 32) as u32).wrapping_add(KEY_BIAS);
+    }
+    // SAFETY: each array is 32 bytes.
+    unsafe {
+        [
+            _mm256_loadu_si256(alf.as_ptr().cast()),
+            _mm256_loadu_si256(al.as_ptr().cast()),
+            _mm256_loadu_si256(ah.as_ptr().cast()),
+            _mm256_loadu_si256(bh.as_ptr().cast()),
+        ]
+    }
+}
+
+/// The FMA's addend, `-2^31`.
+const KEY_FLOAT_SHIFT: f32 = -2_147_483_648.0;
+
+/// The keys of one shingle (`fl(xl)`, `xl`, `xh` in every lane) for the 8 permutations of
+/// `key_constants`: `cvtt(fma(alf, xlf, shift)) + ah xl + al xh + bh` (mod 2^32), see
+/// `KEY_BIAS`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn key_avx2(
+    [alf, al, ah, bh]: [std::arch::x86_64::__m256i; 4],
+    xlf: std::arch::x86_64::__m256,
+    xl: std::arch::x86_64::__m256i,
+    xh: std::arch::x86_64::__m256i,
+    shift: std::arch::x86_64::__m256,
+) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    let cross = _mm256_add_epi32(_mm256_mullo_epi32(ah, xl), _mm256_mullo_epi32(al, xh));
+    let low = _mm256_cvttps_epi32(_mm256_fmadd_ps(_mm256_castsi256_ps(alf), xlf, shift));
+    _mm256_add_epi32(_mm256_add_epi32(low, cross), bh)
+}
+
+/// One chunk for 16 permutations: keys, then the candidates' exact values (`resolve_avx2`).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn classic_chunk_avx2(
+    shingles: &[[std::arch::x86_64::__m256i; 4]],
+    chunk: &[u64],
+    a: &[u64],
+    b: &[u64],
+    out: &mut [u64],
+) {
+    use std::arch::x86_64::*;
+    let [alf0, al0, ah0, bh0] = key_constants(&a[..8], &b[..8]);
+    let [alf1, al1, ah1, bh1] = key_constants(&a[8..16], &b[8..16]);
+    let shift = _mm256_set1_ps(KEY_FLOAT_SHIFT);
+    let mut smallest = [_mm256_set1_epi32(i32::MAX); 2];
+    let mut second = [_mm256_set1_epi32(i32::MAX); 2];
+    for &[xlf, xl, xh, index] in shingles {
+        let xlf = _mm256_castsi256_ps(xlf);
+        // The key's top 16 bits, the shingle's index in the low 16.
+        let p0 = _mm256_blend_epi16::<0x55>(key_avx2([alf0, al0, ah0, bh0], xlf, xl, xh, shift), index);
+        let p1 = _mm256_blend_epi16::<0x55>(key_avx2([alf1, al1, ah1, bh1], xlf, xl, xh, shift), index);
+        second[0] = _mm256_min_epi32(second[0], _mm256_max_epi32(smallest[0], p0));
+        smallest[0] = _mm256_min_epi32(smallest[0], p0);
+        second[1] = _mm256_min_epi32(second[1], _mm256_max_epi32(smallest[1], p1));
+        smallest[1] = _mm256_min_epi32(smallest[1], p1);
+    }
+    for half in 0..2 {
+        let lanes = 8 * half..8 * half + 8;
+        // SAFETY: as the caller's.
+        unsafe {
+            resolve_avx2(
+                smallest[half],
+                second[half],
+                chunk,
+                &a[lanes.clone()],
+                &b[lanes.clone()],
+                &mut out[lanes],
+            )
+        };
+    }
+}
+
+/// `a x + b` (mod 2^64) in 4 lanes.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn mul_add_epi64(
+    a: std::arch::x86_64::__m256i,
+    x: std::arch::x86_64::__m256i,
+    b: std::arch::x86_64::__m256i,
+) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    let low = _mm256_mul_epu32(a, x);
+    let cross = _mm256_add_epi64(
+        _mm256_mul_epu32(_mm256_srli_epi64::<32>(a), x),
+        _mm256_mul_epu32(a, _mm256_srli_epi64::<32>(x)),
+    );
+    _mm256_add_epi64(_mm256_add_epi64(low, b), _mm256_slli_epi64::<32>(cross))
+}
+
+/// After a chunk, for 8 permutations: `out = min(out, chunk's minimum)` from the smallest and
+/// second-smallest packed keys (module comment above; the proof of each test is inline).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn resolve_avx2(
+    smallest: std::arch::x86_64::__m256i,
+    second: std::arch::x86_64::__m256i,
+    chunk: &[u64],
+    a: &[u64],
+    b: &[u64],
+    out: &mut [u64],
+) {
+    use std::arch::x86_64::*;
+    let bucket = _mm256_srai_epi32::<16>(smallest);
+    let second_bucket = _mm256_srai_epi32::<16>(second);
+    let index = _mm256_and_si256(smallest, _mm256_set1_epi32(0xFFFF));
+    // SAFETY: every index is that of a shingle of the chunk (the low 16 bits of a packed key,
+    // and the chunk is not empty, so the smallest key is one of its shingles').
+    let (x0, x1) = unsafe {
+        (
+            _mm256_i32gather_epi64::<8>(chunk.as_ptr().cast(), _mm256_castsi256_si128(index)),
+            _mm256_i32gather_epi64::<8>(chunk.as_ptr().cast(), _mm256_extracti128_si256::<1>(index)),
+        )
+    };
+    // SAFETY: `a`, `b` and `out` have 8 elements.
+    let (a0, a1, b0, b1) = unsafe {
+        (
+            _mm256_loadu_si256(a.as_ptr().cast()),
+            _mm256_loadu_si256(a[4..].as_ptr().cast()),
+            _mm256_loadu_si256(b.as_ptr().cast()),
+            _mm256_loadu_si256(b[4..].as_ptr().cast()),
+        )
+    };
+    let (v0, v1) = (mul_add_epi64(a0, x0, b0), mul_add_epi64(a1, x1, b1));
+    // The candidates' exact flipped high words, in lane order.
+    let high =
+        _mm256_castps_si256(_mm256_shuffle_ps::<0xDD>(_mm256_castsi256_ps(v0), _mm256_castsi256_ps(v1)));
+    let high = _mm256_xor_si256(_mm256_permute4x64_epi64::<0xD8>(high), _mm256_set1_epi32(i32::MIN));
+    // Consistent: the candidate's key did not wrap, i.e. key >= its exact flipped high word t,
+    // i.e. (its key's bucket is `bucket`) t >> 16 <= bucket. (A wrapped key is below
+    // -2^31 + KEY_SLACK, bucket -2^15, while t >= 2^31 - KEY_SLACK, t >> 16 = 2^15 - 1.)
+    // Separated: every other shingle's packed key is >= `second`, so its key's bucket is >=
+    // `second_bucket` >= bucket + 2; if its key did not wrap, its flipped high word is >= key -
+    // KEY_SLACK >= (bucket + 2) 2^16 - KEY_SLACK > bucket 2^16 + 2^16 - 1 >= the candidate's key
+    // >= t: its value is larger. A wrapped key would be in bucket -2^15 < bucket + 2.
+    let inconsistent = _mm256_cmpgt_epi32(_mm256_srai_epi32::<16>(high), bucket);
+    let separated = _mm256_cmpgt_epi32(second_bucket, _mm256_add_epi32(bucket, _mm256_set1_epi32(1)));
+    let decided = _mm256_andnot_si256(inconsistent, separated);
+    let sign = _mm256_set1_epi64x(i64::MIN);
+    for (half, v) in [v0, v1].into_iter().enumerate() {
+        let mask = _mm256_cvtepi32_epi64(if half == 0 {
+            _mm256_castsi256_si128(decided)
+        } else {
+            _mm256_extracti128_si256::<1>(decided)
+        });
+        let slot = out[4 * half..].as_mut_ptr().cast::<__m256i>();
+        // SAFETY: `out` has 8 elements.
+        let current = unsafe { _mm256_loadu_si256(slot) };
+        let smaller = _mm256_cmpgt_epi64(_mm256_xor_si256(current, sign), _mm256_xor_si256(v, sign));
+        let take = _mm256_and_si256(mask, smaller);
+        // SAFETY: as above.
+        unsafe { _mm256_storeu_si256(slot, _mm256_blendv_epi8(current, v, take)) };
+    }
+    let mut undecided = !_mm256_movemask_ps(_mm256_castsi256_ps(decided)) as u32 & 0xFF;
+    if undecided == 0 {
+        return;
+    }
+    let mut buckets = [0i32; 8];
+    // SAFETY: 32 bytes into an array of 32 bytes.
+    unsafe { _mm256_storeu_si256(buckets.as_mut_ptr().cast(), bucket) };
+    while undecided != 0 {
+        let lane = undecided.trailing_zeros() as usize;
+        undecided &= undecided - 1;
+        // Every shingle of the chunk has a flipped high word >= bucket 2^16 - KEY_SLACK (its key
+        // is in that bucket or above and exceeds it by at most KEY_SLACK; a wrapped key's is >=
+        // 2^31 - KEY_SLACK, larger still): when that is above the minimum so far's, skip.
+        let lower = buckets[lane] as i64 * 65536 - KEY_SLACK;
+        let current = ((out[lane] >> 32) as u32 ^ 0x8000_0000) as i32 as i64;
+        if lower <= current {
+            // SAFETY: as the caller's.
+            out[lane] = out[lane].min(unsafe { exact_min_avx2(chunk, a[lane], b[lane]) });
+        }
+    }
+}
+
+/// `min over x in xs of a x + b` (mod 2^64), exactly, 4 shingles at a time.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn exact_min_avx2(xs: &[u64], a: u64, b: u64) -> u64 {
+    use std::arch::x86_64::*;
+    let sign = _mm256_set1_epi64x(i64::MIN);
+    let (va, vb) = (_mm256_set1_epi64x(a as i64), _mm256_set1_epi64x((b ^ (1 << 63)) as i64));
+    let mut smallest = _mm256_set1_epi64x(i64::MAX);
+    let mut quads = xs.chunks_exact(4);
+    for quad in &mut quads {
+        // SAFETY: 4 elements.
+        let x = unsafe { _mm256_loadu_si256(quad.as_ptr().cast()) };
+        let v = mul_add_epi64(va, x, vb);
+        smallest = _mm256_blendv_epi8(smallest, v, _mm256_cmpgt_epi64(smallest, v));
+    }
+    let mut lanes = [0u64; 4];
+    // SAFETY: 32 bytes into an array of 32 bytes.
+    unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().cast(), _mm256_xor_si256(smallest, sign)) };
+    let tail = quads.remainder().iter().map(|&x| a.wrapping_mul(x).wrapping_add(b));
+    lanes.into_iter().chain(tail).min().unwrap_or(u64::MAX)
+}
+
+/// The classic scheme with every value computed exactly, 16 permutations per pass over the
+/// shingles (four registers of 4 lanes): `a x` as `al xl + (lo32(al xh) + lo32(ah xl)) 2^32`,
+/// the cross terms by one 32-bit multiply of `a` with `x` rotated by 32 bits; the minimum
+/// compares values whose top bit is flipped (`b`'s, which flips it) as signed. The last
+/// `k mod 16` permutations as `classic_min_generic` (which the compiler vectorizes).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn classic_min_exact_avx2(mixed: &[u64], a: &[u64], b: &[u64], out: &mut [u64]) {
+    use std::arch::x86_64::*;
+    let whole = a.len() / 16 * 16;
+    let sign = _mm256_set1_epi64x(i64::MIN);
+    let high_half = _mm256_set1_epi64x(0xFFFF_FFFF_0000_0000_u64 as i64);
+    for ((ba, bb), bo) in a[..whole].chunks_exact(16).zip(b.chunks_exact(16)).zip(out.chunks_exact_mut(16)) {
+        let mut va = [_mm256_setzero_si256(); 4];
+        let mut vb = [_mm256_setzero_si256(); 4];
+        let mut smallest = [_mm256_setzero_si256(); 4];
+        for r in 0..4 {
+            // SAFETY: each slice has 16 elements.
+            unsafe {
+                va[r] = _mm256_loadu_si256(ba[4 * r..].as_ptr().cast());
+                vb[r] = _mm256_xor_si256(_mm256_loadu_si256(bb[4 * r..].as_ptr().cast()), sign);
+                smallest[r] = _mm256_xor_si256(_mm256_loadu_si256(bo[4 * r..].as_ptr().cast()), sign);
+            }
+        }
+        for &x in mixed {
+            let xl = _mm256_set1_epi64x(x as i64);
+            let rotated = _mm256_set1_epi64x(x.rotate_left(32) as i64);
+            for r in 0..4 {
+                let low = _mm256_mul_epu32(va[r], xl);
+                let cross = _mm256_mullo_epi32(va[r], rotated);
+                let v = _mm256_add_epi64(
+                    _mm256_add_epi64(low, vb[r]),
+                    _mm256_add_epi64(_mm256_slli_epi64::<32>(cross), _mm256_and_si256(cross, high_half)),
+                );
+                smallest[r] = _mm256_blendv_epi8(smallest[r], v, _mm256_cmpgt_epi64(smallest[r], v));
+            }
+        }
+        for r in 0..4 {
+            // SAFETY: as above.
+            unsafe {
+                _mm256_storeu_si256(bo[4 * r..].as_mut_ptr().cast(), _mm256_xor_si256(smallest[r], sign))
+            };
+        }
+    }
+    classic_min_generic(mixed, &a[whole..], &b[whole..], &mut out[whole..])
+}
+
+/// `out[i] = min(out[i], min over x in mixed of a[i] * x + b[i])`, wrapping arithmetic, on
+/// the given SIMD path (the same integer values on every path).
+fn classic_min(path: SimdPath, mixed: &[u64], a: &[u64], b: &[u64], out: &mut [u64]) {
+    #[cfg(target_arch = "x86_64")]
+    match path {
+        // SAFETY (both): a path is taken only on a CPU that has its features (`simd`).
+        SimdPath::Avx512 => return unsafe { classic_min_avx512(mixed, a, b, out) },
+        SimdPath::Avx2 => return unsafe { classic_min_avx2(mixed, a, b, out) },
+        SimdPath::Portable => {}
+    }
+    let _ = path;
     classic_min_generic(mixed, a, b, out)
 }
 
@@ -634,14 +988,30 @@ mod tests {
         }
     }
 
+    /// `classic_min` on every SIMD path this CPU can run, against the definition.
+    fn check_classic_paths(mixed: &[u64], a: &[u64], b: &[u64], what: &str) {
+        let expected: Vec<u64> = a
+            .iter()
+            .zip(b)
+            .map(|(&a, &b)| {
+                mixed.iter().map(|&x| a.wrapping_mul(x).wrapping_add(b)).min().unwrap_or(u64::MAX)
+            })
+            .collect();
+        for path in simd::supported() {
+            let mut out = vec![u64::MAX; a.len()];
+            classic_min(path, mixed, a, b, &mut out);
+            assert_eq!(out, expected, "{} {what}", path.name());
+        }
+    }
+
     #[test]
     fn classic_blocks_equal_the_definition() {
         let shingles: Vec<u64> =
             (0..300u64).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (i << 7)).collect();
-        for k in [1, 5, 31, 32, 33, 64, 100, 128, 257] {
+        for k in [1, 5, 15, 16, 17, 31, 32, 33, 64, 100, 128, 257] {
             let hasher = MinHasher::new(Scheme::Classic, k, 99).unwrap();
             let (a, b) = hasher.permutations();
-            for len in [0, 1, 2, 17, 300] {
+            for len in [0, 1, 2, 11, 12, 17, 300] {
                 let set = &shingles[..len];
                 let expected: Vec<u64> = (0..k)
                     .map(|i| {
@@ -651,31 +1021,237 @@ mod tests {
                             .unwrap_or(u64::MAX)
                     })
                     .collect();
-                assert_eq!(hasher.sign(set), expected, "k={k} len={len}");
+                for path in simd::supported() {
+                    let sig = simd::tests::force(path, || hasher.sign(set));
+                    assert_eq!(sig, expected, "{} k={k} len={len}", path.name());
+                }
                 let mixed: Vec<u64> = set.iter().map(|&x| fmix64(x)).collect();
-                let mut generic = vec![u64::MAX; k];
-                classic_min_generic(&mixed, a, b, &mut generic);
-                assert_eq!(generic, expected, "generic k={k} len={len}");
-                #[cfg(target_arch = "x86_64")]
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    let mut wide = vec![u64::MAX; k];
-                    // SAFETY: the CPU has AVX2.
-                    unsafe { classic_min_avx2(&mixed, a, b, &mut wide) };
-                    assert_eq!(wide, expected, "avx2 k={k} len={len}");
+                check_classic_paths(&mixed, a, b, &format!("k={k} len={len}"));
+            }
+        }
+    }
+
+    /// The inverse of an odd `a` modulo 2^64 (Newton's iteration).
+    fn inverse(a: u64) -> u64 {
+        let mut inv = a;
+        for _ in 0..6 {
+            inv = inv.wrapping_mul(2u64.wrapping_sub(a.wrapping_mul(inv)));
+        }
+        assert_eq!(a.wrapping_mul(inv), 1);
+        inv
+    }
+
+    /// The shingle whose value under permutation `(a, b)` is `target`.
+    fn planted(a: u64, b: u64, target: u64) -> u64 {
+        target.wrapping_sub(b).wrapping_mul(inverse(a))
+    }
+
+    /// Permutation parameters that stress the AVX2 keys: the low and high words of `a` and
+    /// `b` at their extremes, then random ones (`a` odd, as the scheme draws it).
+    fn stress_permutations(k: usize, state: &mut u64) -> (Vec<u64>, Vec<u64>) {
+        let words = [0u64, 1, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF];
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        for i in 0..k {
+            let r = splitmix64(state);
+            let (ah, al) = (words[i % 5], words[(i / 5) % 5]);
+            let (bh, bl) = (words[(i / 25) % 5], words[(i / 125) % 5]);
+            if i < 250 && i % 3 != 0 {
+                a.push((ah << 32 | al) | 1);
+                b.push(bh << 32 | bl);
+            } else {
+                a.push(r | 1);
+                b.push(splitmix64(state));
+            }
+        }
+        (a, b)
+    }
+
+    #[test]
+    fn avx2_keys_exceed_the_high_word_by_at_most_the_slack() {
+        #[cfg(target_arch = "x86_64")]
+        if SimdPath::Avx2.is_supported() {
+            use std::arch::x86_64::*;
+            let mut state = 11;
+            let (a, b) = stress_permutations(256, &mut state);
+            let mut xs = vec![
+                0u64,
+                1,
+                u64::MAX,
+                0xFFFF_FFFF,
+                1 << 32,
+                0x8000_0000_8000_0000,
+                0x00FF_FFFF,
+                0x0100_0001,
+            ];
+            for word in [
+                0u64,
+                1,
+                0xFF,
+                0xFFFF,
+                0xFF_FFFF,
+                0x100_0000,
+                0x7FFF_FFFF,
+                0x8000_0000,
+                0xFFFF_FF80,
+                0xFFFF_FFFF,
+            ] {
+                xs.push(word);
+                xs.push(word << 32 | 0xFFFF_FFFF);
+                xs.push(splitmix64(&mut state) << 32 | word);
+            }
+            xs.extend((0..2000).map(|_| splitmix64(&mut state)));
+            for (ba, bb) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+                // Shingles whose values have the smallest and largest high words.
+                let mut group_xs = xs.clone();
+                for (&pa, &pb) in ba.iter().zip(bb) {
+                    for target in [
+                        0,
+                        1,
+                        0xFFFF_FFFF,
+                        1 << 32,
+                        642 << 32,
+                        644 << 32,
+                        u64::MAX,
+                        u64::MAX << 32,
+                        (u64::MAX - 1700) << 32,
+                    ] {
+                        group_xs.push(planted(pa, pb, target));
+                    }
+                }
+                for &x in &group_xs {
+                    // SAFETY: the CPU has AVX2 and FMA.
+                    let keys = unsafe {
+                        let key = key_avx2(
+                            key_constants(ba, bb),
+                            _mm256_set1_ps(x as u32 as f32),
+                            _mm256_set1_epi32(x as u32 as i32),
+                            _mm256_set1_epi32((x >> 32) as u32 as i32),
+                            _mm256_set1_ps(KEY_FLOAT_SHIFT),
+                        );
+                        let mut lanes = [0u32; 8];
+                        _mm256_storeu_si256(lanes.as_mut_ptr().cast(), key);
+                        lanes
+                    };
+                    for lane in 0..8 {
+                        let flipped =
+                            ((ba[lane].wrapping_mul(x).wrapping_add(bb[lane]) >> 32) as u32) ^ 0x8000_0000;
+                        let excess = keys[lane].wrapping_sub(flipped) as i64;
+                        assert!(
+                            (0..=KEY_SLACK).contains(&excess),
+                            "a={:#x} b={:#x} x={x:#x}: key exceeds the high word by {excess}",
+                            ba[lane],
+                            bb[lane]
+                        );
+                    }
                 }
             }
         }
     }
 
     #[test]
+    fn classic_paths_agree_on_planted_minima() {
+        // Per permutation, shingles planted at values that stress the AVX2 resolution: the
+        // smallest possible values (a key that rounds to the bottom of the range), values
+        // equal in the high word, repeated shingles, values at the top of the range (wrapped
+        // keys), the minimum first or last in a chunk, many chunks.
+        let mut state = 3;
+        for k in [16, 20, 128] {
+            let (a, b) = stress_permutations(k, &mut state);
+            for n in [16, 40, AVX2_CHUNK - 1, AVX2_CHUNK, AVX2_CHUNK + 1, 3 * AVX2_CHUNK + 7] {
+                for case in 0..10 {
+                    let mut mixed: Vec<u64> = (0..n).map(|_| splitmix64(&mut state)).collect();
+                    for (i, (&pa, &pb)) in a.iter().zip(&b).enumerate() {
+                        let at = |slot: u64| (slot as usize + i) % n;
+                        match case {
+                            0 => mixed[at(0)] = planted(pa, pb, 0),
+                            1 => {
+                                mixed[at(1)] = planted(pa, pb, 5 << 32 | 7);
+                                mixed[at(2)] = planted(pa, pb, 5 << 32 | 3);
+                            }
+                            2 => {
+                                let x = planted(pa, pb, 1 << 40);
+                                mixed[at(3)] = x;
+                                mixed[at(n as u64 - 1)] = x;
+                            }
+                            3 => {
+                                // Every value in the top 2^-20 of the range: wrapped keys.
+                                for slot in 0..n as u64 {
+                                    let target = u64::MAX - (splitmix64(&mut state) >> 20);
+                                    if slot % 4 == (i as u64) % 4 {
+                                        mixed[slot as usize] = planted(pa, pb, target);
+                                    }
+                                }
+                            }
+                            4 => mixed[at(AVX2_CHUNK as u64 - 1)] = planted(pa, pb, 1666 << 32),
+                            5 => {
+                                // Two shingles 2^16 buckets apart in the high word, and one close.
+                                mixed[at(4)] = planted(pa, pb, 1 << 48);
+                                mixed[at(5)] = planted(pa, pb, (1 << 48) + (3 << 47));
+                                mixed[at(6)] = planted(pa, pb, (1 << 48) + (1 << 33));
+                            }
+                            6 => {
+                                let x = mixed[0];
+                                mixed.iter_mut().step_by(3).for_each(|m| *m = x);
+                            }
+                            7 => {
+                                // Two values just below a multiple of 2^16 in the high word: the
+                                // smaller one's key may fall in the next bucket, the other's not.
+                                let edge = 65536 * (1 + i as u64 % 3);
+                                mixed[at(7)] = planted(pa, pb, (edge - 643) << 32);
+                                mixed[at(8)] = planted(pa, pb, (edge - 644) << 32 | 5);
+                            }
+                            8 => {
+                                // A minimum so far in the first chunk, and in a later chunk a
+                                // smaller value, repeated (so undecided), whose key may lie in
+                                // the bucket above the minimum so far.
+                                let edge = 65536 * (1 + i as u64 % 3);
+                                mixed[at(9)] = planted(pa, pb, (edge - 100) << 32);
+                                let x = planted(pa, pb, (edge - 200) << 32);
+                                mixed[(at(9) + AVX2_CHUNK) % n] = x;
+                                mixed[(at(9) + AVX2_CHUNK + 2) % n] = x;
+                            }
+                            _ => {}
+                        }
+                    }
+                    check_classic_paths(&mixed, &a, &b, &format!("k={k} n={n} case={case}"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn classic_paths_agree_on_random_sets() {
+        let mut state = 17;
+        for round in 0..60 {
+            let k = [1, 7, 16, 33, 64, 128, 200][round % 7];
+            let n = (splitmix64(&mut state) % 1200) as usize;
+            let hasher = MinHasher::new(Scheme::Classic, k, splitmix64(&mut state)).unwrap();
+            let (a, b) = hasher.permutations();
+            let mut mixed: Vec<u64> = Vec::with_capacity(n);
+            for _ in 0..n {
+                let r = splitmix64(&mut state);
+                // A tenth of the shingles repeat earlier ones.
+                if !mixed.is_empty() && r.is_multiple_of(10) {
+                    let i = (r >> 8) as usize % mixed.len();
+                    mixed.push(mixed[i]);
+                } else {
+                    mixed.push(fmix64(r));
+                }
+            }
+            check_classic_paths(&mixed, a, b, &format!("round {round} k={k} n={n}"));
+        }
+    }
+
+    #[test]
     fn mixing_paths_agree() {
         let values: Vec<u64> = (0..37u64).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15)).collect();
-        let mut fast = values.clone();
-        mix_in_place(&mut fast, 12345);
-        let mut generic = values.clone();
-        mix_generic(&mut generic, 12345);
-        assert_eq!(fast, generic);
-        assert_eq!(fast[3], fmix64(values[3] ^ 12345));
+        for path in simd::supported() {
+            let mut mixed = values.clone();
+            mix_in_place(path, &mut mixed, 12345);
+            let expected: Vec<u64> = values.iter().map(|&x| fmix64(x ^ 12345)).collect();
+            assert_eq!(mixed, expected, "{}", path.name());
+        }
     }
 
     #[test]
@@ -711,9 +1287,12 @@ mod tests {
                     }
                 }
                 let dkey = splitmix64(&mut state);
-                let mut out = values.clone();
-                densify(dkey, &filled, &mut out);
-                assert_eq!(out, spec(dkey, &filled, &values), "k={k} filled={filled_count}");
+                let expected = spec(dkey, &filled, &values);
+                for path in simd::supported() {
+                    let mut out = values.clone();
+                    simd::tests::force(path, || densify(dkey, &filled, &mut out));
+                    assert_eq!(out, expected, "{} k={k} filled={filled_count}", path.name());
+                }
                 // The scalar path alone (the AVX-512 one is taken above where the CPU has it).
                 let mut bits = vec![0u64; k.div_ceil(64)];
                 for i in (0..k).filter(|&i| filled[i]) {
@@ -724,12 +1303,19 @@ mod tests {
                     let scalar = first_probe_hit_scalar(dkey, j as u64, &reducer, &bits, 1);
                     let few: Vec<u64> = (0..k).filter(|&i| filled[i]).map(|i| i as u64).collect();
                     let few = if few.len() <= FEW_DONORS { &few[..] } else { &[] };
-                    assert_eq!(scalar, first_probe_hit(dkey, j as u64, &reducer, &bits, few), "k={k} j={j}");
-                    assert_eq!(
-                        scalar,
-                        first_probe_hit(dkey, j as u64, &reducer, &bits, &[]),
-                        "gather k={k} j={j}"
-                    );
+                    for path in simd::supported() {
+                        let name = path.name();
+                        assert_eq!(
+                            scalar,
+                            first_probe_hit(path, dkey, j as u64, &reducer, &bits, few),
+                            "{name} k={k} j={j}"
+                        );
+                        assert_eq!(
+                            scalar,
+                            first_probe_hit(path, dkey, j as u64, &reducer, &bits, &[]),
+                            "{name} gather k={k} j={j}"
+                        );
+                    }
                 }
             }
         }

@@ -645,7 +645,9 @@ fn has_compress_path() -> bool {
     if tests::PORTABLE_ONLY.with(|only| only.get()) {
         return false;
     }
-    std::arch::is_x86_feature_detected!("avx512f")
+    // Only on the AVX-512 path (NEARDUP_SIMD can force a narrower one: `simd`).
+    crate::simd::current() == crate::simd::SimdPath::Avx512
+        && std::arch::is_x86_feature_detected!("avx512f")
         && std::arch::is_x86_feature_detected!("avx512bw")
         && std::arch::is_x86_feature_detected!("avx512vbmi2")
         && std::arch::is_x86_feature_detected!("bmi2")

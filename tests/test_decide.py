@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from neardup.decide import MIN_EVIDENCE_SHINGLES, completeness, decide, describe, keep_order, pair_scores
+from neardup.decide import MIN_EVIDENCE_SHINGLES, completeness, decide, describe, keep_order, keep_priority, pair_scores
 
 # The decision is pure Python and numpy: the same under either backend.
 pytestmark = pytest.mark.backend_independent
@@ -255,3 +255,24 @@ def test_linear_in_the_number_of_pairs():
     out = decide(100_000, [], [], copies=copies)
     assert out.sizes.tolist() == [100_000]
     assert time.perf_counter() - started < 30
+
+
+def test_keep_priority_of_each_policy():
+    lengths = np.array([5, 9, 9, 2])
+    pairs = np.array([[0, 1], [1, 2]])
+    intersections = np.array([4, 6])
+    sizes = np.array([4, 8, 7, 1])
+    held = completeness(4, pairs, intersections, sizes)
+    assert keep_priority("longest", lengths).tolist() == [[5], [9], [9], [2]]
+    assert keep_priority("earliest", lengths).shape == (4, 0)
+    assert keep_priority(lambda members: members[0], lengths).shape == (4, 0)
+    complete = keep_priority("most_complete", lengths, pairs=pairs, intersections=intersections, sizes=sizes)
+    assert complete.tolist() == np.column_stack([held, lengths]).tolist()
+    # Documents that must come first (an index's) lead every policy's rows.
+    first = np.array([[0, 0], [0, 0], [1, 2], [1, 1]])
+    assert keep_priority("longest", lengths, first=first).tolist() == np.column_stack([first, lengths]).tolist()
+    assert keep_order(keep_priority("earliest", lengths, first=first)).tolist() == [2, 3, 0, 1]
+    # An empty corpus (a one-column `first` of no rows) and an unknown policy.
+    assert keep_priority("most_complete", np.zeros(0), first=np.zeros(0)).shape == (0, 3)
+    with pytest.raises(ValueError, match="keep must be one of"):
+        keep_priority("shortest", lengths)

@@ -2,6 +2,8 @@
 
 NEARDUP_BACKEND=auto (default) uses the compiled core when it is built and otherwise falls
 back to the reference with one warning; =rust requires the core; =python forces the reference.
+NEARDUP_SIMD=auto|avx512|avx2|portable picks the core's SIMD code path (the same results on
+every path; the core refuses, with a ValueError when it is imported, a path the CPU cannot run).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from ._arrays import float_array, index_pairs
 from ._reference.minhash import SCHEMES, check_num_perm
 from ._reference.text import check_seed, check_shingle_args, check_threads
 from .csr import arrays_to_csr, document_list, shingle_csr
-from .decide import MIN_EVIDENCE_SHINGLES, Decisions, completeness, decide, describe, pair_scores, policy_name
+from .decide import KEEP_POLICIES, MIN_EVIDENCE_SHINGLES, Decisions, decide, describe, keep_priority, pair_scores, policy_name
 from .lsh import candidate_threshold, check_params, check_threshold, lsh_params
 from .text import Shingles, shingles_batch
 
@@ -43,9 +43,6 @@ __all__ = [
 ]
 
 _impl = _backend.IMPL
-
-#: The keep policies :func:`find_duplicates` knows by name (a callable is also accepted).
-KEEP_POLICIES = ("longest", "earliest", "most_complete")
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
@@ -334,33 +331,24 @@ class Verified:
     num_candidates: int
     info: dict[str, Any] = field(default_factory=dict)
 
-    def priority(self, keep: str) -> np.ndarray:
-        """The keep-order priority of the named policy (see :func:`find_duplicates`)."""
-        doc_length = self.lengths.astype(np.float64)
-        if keep == "longest":
-            return doc_length[:, None]
-        if keep == "earliest":
-            return np.zeros((self.count, 0), dtype=np.float64)
-        return np.column_stack([completeness(self.count, self.pairs, self.intersections, self.sizes, self.copies), doc_length])
+    def priority(self, keep: str | Callable[[list[int]], int]) -> np.ndarray:
+        """The keep-order priority of policy ``keep`` (see :func:`find_duplicates`)."""
+        return keep_priority(keep, self.lengths, pairs=self.pairs, intersections=self.intersections, sizes=self.sizes, copies=self.copies)
 
     def decide(self, keep: str | Callable[[list[int]], int] = "longest", wraps: Any = None) -> Decisions:
         """The decisions under ``keep`` (a policy name or a function, as in
         :func:`find_duplicates`), with ``wraps`` the ``(outer, inner)`` verified pairs whose
         first page wraps the second (:func:`neardup.decide.decide`)."""
-        if callable(keep):
-            priority, choose = np.zeros((self.count, 0), dtype=np.float64), keep
-        else:
-            priority, choose = self.priority(keep), None
         return decide(
             self.count,
             self.pairs,
             self.scores,
-            priority,
+            self.priority(keep),
             methods=self.methods,
             copies=self.copies,
             copy_methods=self.copy_methods,
             wraps=wraps,
-            choose=choose,
+            choose=keep if callable(keep) else None,
         )
 
     def duplicates(self, keep: str | Callable[[list[int]], int] = "longest") -> Duplicates:

@@ -32,7 +32,21 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MIN_EVIDENCE_SHINGLES", "Decisions", "completeness", "decide", "describe", "keep_order", "pair_scores", "policy_name"]
+__all__ = [
+    "KEEP_POLICIES",
+    "MIN_EVIDENCE_SHINGLES",
+    "Decisions",
+    "completeness",
+    "decide",
+    "describe",
+    "keep_order",
+    "keep_priority",
+    "pair_scores",
+    "policy_name",
+]
+
+#: The named keep policies (a function breaking ties is the other kind, see :func:`decide`).
+KEEP_POLICIES = ("longest", "earliest", "most_complete")
 
 #: A pair whose smaller text has fewer distinct shingles than this is scored by Jaccard
 #: similarity, not containment (see the module docstring). Chosen on syndication corpora
@@ -108,6 +122,50 @@ def completeness(count: int, pairs: Any, intersections: Any, sizes: Any, copies:
         exact = sum((numerator / denominator for denominator, numerator in terms.get(head, {}).items()), Fraction(0))
         per_head[head] = float(exact + int(multiplicity[head]) - 1)
     return per_head[group_of]
+
+
+def keep_priority(
+    keep: str | Callable[..., Any],
+    lengths: Any,
+    *,
+    pairs: Any = None,
+    intersections: Any = None,
+    sizes: Any = None,
+    copies: Any = None,
+    first: Any = None,
+) -> np.ndarray:
+    """The priority rows (for :func:`decide` and :func:`keep_order`) of keep policy ``keep``
+    over documents of ``lengths`` (characters): ``"longest"`` the length, ``"earliest"``
+    nothing (ties go to the lowest index), ``"most_complete"`` :func:`completeness` of the
+    verified ``pairs`` (with their ``intersections``, the documents' distinct-shingle
+    ``sizes`` and exact ``copies``), then the length; a function (which breaks ties itself,
+    ``choose`` of :func:`decide`) nothing. ``first``: columns placed before the policy's,
+    for documents that must be kept before it applies (an index's documents, earliest
+    indexed first); every caller's keep order is built here, so a policy changes in one place.
+    """
+    length = np.asarray(lengths, dtype=np.float64).reshape(-1)
+    count = len(length)
+    columns = []
+    if first is not None:
+        first = np.asarray(first, dtype=np.float64)
+        columns.append(first[:, None] if first.ndim == 1 else first)
+    if callable(keep) or keep == "earliest":
+        pass
+    elif keep == "longest":
+        columns.append(length[:, None])
+    elif keep == "most_complete":
+        empty = np.zeros((0, 2), dtype=np.int64)
+        held = completeness(
+            count,
+            empty if pairs is None else pairs,
+            np.zeros(0) if intersections is None else intersections,
+            np.zeros(count, dtype=np.int64) if sizes is None else sizes,
+            copies,
+        )
+        columns.append(np.column_stack([held, length]))
+    else:
+        raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)} or a function, got {keep!r}")
+    return np.hstack(columns) if columns else np.zeros((count, 0), dtype=np.float64)
 
 
 def keep_order(priority: np.ndarray) -> np.ndarray:

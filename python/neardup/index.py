@@ -34,7 +34,7 @@ from ._reference.text import check_seed, check_shingle_args, check_threads
 from ._version import __version__
 from .chrome import ChromeModel, complete_params
 from .cluster import KEEP_POLICIES, Decision
-from .decide import completeness, decide, describe, pair_scores, policy_name
+from .decide import decide, describe, keep_priority, pair_scores, policy_name
 from .lsh import candidate_threshold, check_params, check_threshold, check_weights, lsh_params
 from .text import shingles_batch
 
@@ -896,17 +896,11 @@ class Index:
         is_hist = np.concatenate([np.zeros(count), np.ones(n_hist)])
         hist_rank = np.concatenate([np.zeros(count), np.arange(n_hist, 0, -1, dtype=np.float64)])
         doc_length = np.concatenate([lengths.astype(np.float64), np.zeros(n_hist)])
-        choose = None
-        if callable(keep):
-            priority = np.column_stack([is_hist, hist_rank])
-            choose = keep
-        elif keep == "longest":
-            priority = np.column_stack([is_hist, hist_rank, doc_length])
-        elif keep == "earliest":
-            priority = np.column_stack([is_hist, hist_rank])
-        else:
-            held = np.concatenate([completeness(count, verified, inter[accepted], sizes), np.zeros(n_hist)])
-            priority = np.column_stack([is_hist, hist_rank, held, doc_length])
+        all_sizes = np.concatenate([np.asarray(sizes, dtype=np.int64), np.zeros(n_hist, dtype=np.int64)])
+        priority = keep_priority(
+            keep, doc_length, pairs=verified, intersections=inter[accepted], sizes=all_sizes, first=np.column_stack([is_hist, hist_rank])
+        )
+        choose = keep if callable(keep) else None
         outcome = decide(total, links, link_score, priority, methods=link_method, choose=choose)
 
         def name(node: int) -> str:

@@ -48,7 +48,7 @@ from . import _backend
 from ._version import __version__
 from .chrome import ChromeModel
 from .decide import decide as decide_clusters
-from .decide import MIN_EVIDENCE_SHINGLES, completeness, describe, pair_scores
+from .decide import MIN_EVIDENCE_SHINGLES, describe, keep_priority, pair_scores
 from .cluster import distinct
 from .lsh import candidate_threshold, lsh_params
 from .minhash import minhash
@@ -443,7 +443,7 @@ def _decide_cluster(table: pa.Table) -> pa.Table:
     lengths = np.array([len(t) for t in cleaned], dtype=np.int64)
     sizes = np.array([r["size"] for r in rows], dtype=np.int64)
     wraps = wrapping(wrap_candidates(pairs, scores, lengths), dict(enumerate(cleaned)))
-    priority = np.column_stack([completeness(len(rows), pairs, inter, sizes), lengths.astype(np.float64)])
+    priority = keep_priority("most_complete", lengths, pairs=pairs, intersections=inter, sizes=sizes)
     outcome = decide_clusters(len(rows), pairs, scores, priority, methods=codes, wraps=wraps)
 
     def name(k: int) -> str:

@@ -71,13 +71,31 @@ fn _panic_for_test(py: Python<'_>, in_worker: bool) -> PyResult<()> {
     })
 }
 
+/// Test and benchmark hook, not API (absent from the stubs): the SIMD path the core takes
+/// (`NEARDUP_SIMD`, read once: `crate::simd`).
+#[pyfunction]
+fn _simd_path() -> PyResult<&'static str> {
+    Ok(crate::simd::configured()?.name())
+}
+
+/// Test and benchmark hook, not API: the SIMD paths this CPU can run, narrowest first.
+#[pyfunction]
+fn _simd_paths() -> Vec<&'static str> {
+    crate::simd::supported().iter().map(|path| path.name()).collect()
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // A NEARDUP_SIMD path this CPU cannot run, or an unknown name, fails the import with a
+    // ValueError saying why, before any work (a kernel would otherwise panic at its first call).
+    crate::simd::configured()?;
     m.add("UNICODE_VERSION", crate::unicode_tables::UNICODE_VERSION)?;
     // Benchmarks refuse to time a build with debug assertions (the quick test profile).
     m.add("DEBUG_BUILD", cfg!(debug_assertions))?;
     m.add("InternalError", m.py().get_type::<InternalError>())?;
     m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;
+    m.add_function(wrap_pyfunction!(_simd_path, m)?)?;
+    m.add_function(wrap_pyfunction!(_simd_paths, m)?)?;
     text::register(m)?;
     repeats::register(m)?;
     chrome::register(m)?;

@@ -33,7 +33,8 @@ def progress(iterable, *, desc: str, unit: str = "doc"):
 
 
 def add_input_arguments(parser: argparse.ArgumentParser, *, truncate: bool = False) -> None:
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="JSONL[.gz|.zst], Parquet, a folder of .txt files, or - for JSONL on stdin")
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="JSONL[.gz|.zst], Parquet, WET/WARC (.warc.wet[.gz], .warc[.gz]: a document per conversion record; "
+                        "needs neardup[warc]), a folder of .txt files, or - for JSONL on stdin")
     parser.add_argument("--id-field", default="id", help="field holding the document id (default: id)")
     parser.add_argument("--text-field", default="text", help="field holding the text (default: text)")
     parser.add_argument("--site-field", default="site", help="field holding the site key (default: site; without it, the host of the url)")

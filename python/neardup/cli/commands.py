@@ -105,10 +105,15 @@ def cmd_dups(args: argparse.Namespace) -> int:
         [r.text for r in records], args.threshold, measure=args.measure, num_perm=args.num_perm, n=args.ngram, keep=args.keep,
         min_evidence=args.min_evidence, num_threads=args.threads,
     )
+    # Each kept document's dropped members with their scores, in one pass over the decisions.
+    # Ids as read (1 and "1" are two ids); the scores' keys are object keys, so text.
+    scores_of: dict[int, dict[str, float]] = {}
+    for d in found.decisions:
+        if d.action == "dropped":
+            scores_of.setdefault(d.kept, {})[records[d.index].id] = round(d.score, 6)
     with _output_stream(args.output) as out:
         for cluster in found.clusters:
-            # Ids as read (1 and "1" are two ids); the scores' keys are object keys, so text.
-            scores = {records[d.index].id: round(d.score, 6) for d in found.decisions if d.action == "dropped" and d.kept == cluster.kept}
+            scores = scores_of.get(cluster.kept, {})
             row = {"kept": records[cluster.kept].written_id, "members": [records[m].written_id for m in cluster.members], "scores": scores}
             out.write(json_line(row))
     print(f"{len(records)} documents, {len(found.clusters)} clusters, {len(found.dropped)} duplicates", file=sys.stderr)

@@ -1,9 +1,10 @@
 """Reading corpora: every record of every input, in order, or the reason it cannot be read.
 
-Inputs: JSONL (optionally ``.gz`` or ``.zst``), Parquet, a folder of ``.txt`` files (the file
-name is the id; ``.TXT`` too; a folder without any is an error), ``-`` for JSONL on stdin, or
-an Arrow table held in memory (:class:`ArrowInput`: a ``pyarrow.Table``, record batches, a Hugging
-Face ``datasets.Dataset``). Every record comes out as a :class:`Record`;
+Inputs: JSONL (optionally ``.gz`` or ``.zst``), Parquet, WET and WARC files (``.warc.wet[.gz]``,
+``.warc[.gz]``: each ``conversion`` record is a document, see :meth:`RecordReader._read_warc`), a
+folder of ``.txt`` files (the file name is the id; ``.TXT`` too; a folder without any is an
+error), ``-`` for JSONL on stdin, or an Arrow table held in memory (:class:`ArrowInput`: a
+``pyarrow.Table``, record batches, a Hugging Face ``datasets.Dataset``). Every record comes out as a :class:`Record`;
 one that cannot be read carries an ``error`` naming the file, the line and the problem, so
 that callers either fail on it or account for it as skipped. Nothing is dropped silently.
 An input that cannot be read at all raises :class:`InputError` naming it.
@@ -29,6 +30,7 @@ from urllib.parse import urlsplit
 from .._reference.text import check_text
 from ..spans import CutText
 from .errors import InputError, OutputError, explain, output_error
+from .warc import WARC_SUFFIXES, DamagedWarc, read_warc, require_warcio
 
 #: Documents longer than this many characters are refused (``--max-chars``): a limit that a
 #: 200 MB scrape artefact trips, and no real article comes near.
@@ -376,8 +378,8 @@ class ArrowInput:
 
 
 def input_kind(spec: str | ArrowInput) -> str:
-    """``stdin``, ``folder``, ``parquet``, ``jsonl`` or ``arrow`` (an :class:`ArrowInput`);
-    raises InputError for anything else."""
+    """``stdin``, ``folder``, ``parquet``, ``jsonl``, ``warc`` or ``arrow`` (an
+    :class:`ArrowInput`); raises InputError for anything else."""
     if isinstance(spec, ArrowInput):
         return "arrow"
     if spec == "-":
@@ -388,14 +390,21 @@ def input_kind(spec: str | ArrowInput) -> str:
     if not path.exists():
         raise InputError(f"{spec}: no such file or folder")
     name = path.name.lower()
-    for compression in (".gz", ".zst"):
-        if name.endswith(compression):
-            name = name[: -len(compression)]
+    compression = ""
+    for suffix in (".gz", ".zst"):
+        if name.endswith(suffix):
+            name, compression = name[: -len(suffix)], suffix
     if name.endswith(".parquet"):
         return "parquet"
     if name.endswith(JSONL_SUFFIXES):
         return "jsonl"
-    raise InputError(f"{spec}: unknown input type (expected .jsonl[.gz|.zst], .parquet, a folder of .txt or -)")
+    if name.endswith(WARC_SUFFIXES):
+        if compression == ".zst":
+            raise InputError(f"{spec}: a WARC compressed with zstd is not read (give it as .warc, .warc.gz, .warc.wet or .warc.wet.gz)")
+        return "warc"
+    raise InputError(
+        f"{spec}: unknown input type (expected .jsonl[.gz|.zst], .parquet, .warc.wet[.gz] or .warc[.gz], a folder of .txt or -)"
+    )
 
 
 class RecordReader:
@@ -440,7 +449,9 @@ class RecordReader:
         if not self.inputs:
             raise InputError("no input given")
         for spec in self.inputs:
-            input_kind(spec)  # fail early on a missing or unknown input
+            # Fail early on a missing or unknown input, or one whose reader is not installed.
+            if input_kind(spec) == "warc":
+                require_warcio(spec)
         self.fields = fields
         self.on_error = on_error
         self.max_chars = max_chars
@@ -508,7 +519,7 @@ class RecordReader:
         self._line, self._line_input = 0, False
         try:
             yield from self._read_kind(spec)
-        except _Corrupt as error:
+        except (_Corrupt, DamagedWarc) as error:
             raise InputError(f"{self._where(spec)}: {error}") from None
         except EOFError:  # gzip's word for a file cut short
             raise InputError(f"{self._where(spec)}: truncated: the file ends before the end of its gzip data") from None
@@ -536,6 +547,8 @@ class RecordReader:
             yield from self._read_folder(Path(spec))
         elif kind == "parquet":
             yield from self._read_parquet(Path(spec))
+        elif kind == "warc":
+            yield from self._read_warc(spec)
         elif kind == "stdin":
             spool = self._spool_stdin()
             # One pass at a time reads the spool: passes are sequential.
@@ -673,6 +686,42 @@ class RecordReader:
                 record.error = f"cannot read: {error.strerror}"
             else:
                 record = self._with_text(record, text)
+            yield record
+
+    def _read_warc(self, spec: str) -> Iterator[Record]:
+        """The documents of a WET or WARC file: one per ``conversion`` record, as the JSONL
+        record ``{id: WARC-Record-ID, url: WARC-Target-URI, text: the block, ...}`` with every
+        other header as a field under its own name (so ``--site-field`` can name one; without
+        it the site is the host of the url, as for JSONL). ``warcinfo`` records describe the
+        file and are not documents. Any other record (``response``: a crawled page's HTML,
+        ``request``, ``metadata``, ``resource``, ``revisit``) is an unreadable record named by
+        its offset: neardup reads text. A block that is not UTF-8 is an unreadable record, as a
+        JSONL line that is not is. A record without a WARC-Record-ID is unreadable too (every
+        WARC record has one); its source and made-up id are ``FILE@OFFSET``. A truncated or
+        corrupt file raises :class:`DamagedWarc`, whatever ``on_error`` says."""
+        name = Path(spec).name
+        for warc in read_warc(Path(spec)):
+            if warc.type == "warcinfo":
+                continue
+            source = f"{spec}@{warc.offset}"
+            record = Record(-1, warc.record_id or f"{name}@{warc.offset}", None, source=source)
+            if warc.type != "conversion":
+                what = f"a {warc.type!r} record" if warc.type else "a record without a WARC-Type"
+                record.error = (
+                    f"{what}, not a document: neardup reads text, the 'conversion' records of a WET file (.warc.wet.gz); "
+                    "extract the text of crawled pages first"
+                )
+            elif warc.record_id is None:
+                record.error = "no WARC-Record-ID header (every WARC record has one)"
+            else:
+                try:
+                    text = warc.block.decode("utf-8")
+                except UnicodeDecodeError as error:
+                    record.error = f"invalid UTF-8 at byte {error.start} of the record's block"
+                else:
+                    f = self.fields
+                    url = {f.url: warc.target_uri} if warc.target_uri is not None else {}
+                    record = self._make(source, record.id, {**warc.headers, f.id: warc.record_id, **url, f.text: text})
             yield record
 
     def _read_parquet(self, path: Path) -> Iterator[Record]:

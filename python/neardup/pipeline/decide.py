@@ -25,11 +25,11 @@ import numpy as np
 from .. import _backend
 from ..align import align, align_batch, matched_tokens
 from ..cluster import SignedDocs, Verified, distinct, verify_duplicates
-from ..decide import Decisions, completeness
+from ..decide import Decisions, keep_priority
 from ..decide import decide as decide_clusters
 from ..spans import merge_spans
 from ..text import shingles_batch, tokenize_batch
-from .state import MINHASH_SEED, CleanOptions, Doc, Run, Spool, open_index
+from .state import MINHASH_SEED, CleanOptions, Doc, Run, TextSpool, open_index
 
 #: A wrapping page's own material before and after the wrapped text, in characters, from
 #: which on it counts as a wrapper (a sentence or two; a navigation bar is longer).
@@ -69,35 +69,42 @@ class Decided:
 def decide(run: Run) -> Decided:
     """Verify the near-duplicates among the cleaned texts, find the pages that wrap a
     partner, look the documents up in the index, and decide."""
-    options, docs, spool, threads = run.options, run.docs, run.spool, run.options.num_threads
-    verified: Verified | None = None
-    wraps = np.zeros((0, 2), dtype=np.int64)
-    if options.dedup and docs:
-        corpus = SignedDocs(
-            np.concatenate(run.signatures),
-            np.asarray([doc.shingles for doc in docs], dtype=np.int64),
-            np.asarray([doc.cleaned_length for doc in docs], dtype=np.int64),
-            ShingleSets(docs, spool, options).shared,
-        )
-        verified = verify_duplicates(
-            corpus,
-            options.threshold,
-            num_perm=options.num_perm,
-            seed=MINHASH_SEED,
-            n=options.ngram,
-            refine=lambda pairs: spooled_aligned_containment(pairs, docs, spool, threads),
-            refine_from=REFINE_FROM,
-            min_evidence=options.min_evidence,
-            num_threads=threads,
-        )
-        wraps = spooled_wrapping(verified, docs, spool)
+    verified, wraps = verify_cleaned(run.docs, run.signatures, run.spool, run.options)
     run.signatures = []
-
     run.out.check()
-    seen = against_index(docs, spool, options) if options.index else {}
-    outcome, methods, indexed_ids = corpus_decisions(docs, verified, wraps, seen)
+    seen = against_index(run.docs, run.spool, run.options) if run.options.index else {}
+    outcome, methods, indexed_ids = corpus_decisions(run.docs, verified, wraps, seen)
     pair_scores = [] if verified is None else verified.scores.tolist() + [1.0] * len(verified.copies)
     return Decided(outcome, methods, indexed_ids, pair_scores)
+
+
+def verify_cleaned(docs: list[Doc], signatures: list[np.ndarray], spool: TextSpool, options: CleanOptions) -> tuple[Verified | None, np.ndarray]:
+    """The verified duplicate pairs among the cleaned texts of ``docs`` (None when
+    ``options.dedup`` is off or there are no documents) and the ``(outer, inner)`` pairs whose
+    first page wraps the second. ``signatures`` are the documents' MinHash signatures, in
+    arrays of consecutive documents; the texts are read from ``spool`` at each doc's
+    ``spool_offset``."""
+    threads = options.num_threads
+    if not options.dedup or not docs:
+        return None, np.zeros((0, 2), dtype=np.int64)
+    corpus = SignedDocs(
+        np.concatenate(signatures),
+        np.asarray([doc.shingles for doc in docs], dtype=np.int64),
+        np.asarray([doc.cleaned_length for doc in docs], dtype=np.int64),
+        ShingleSets(docs, spool, options).shared,
+    )
+    verified = verify_duplicates(
+        corpus,
+        options.threshold,
+        num_perm=options.num_perm,
+        seed=MINHASH_SEED,
+        n=options.ngram,
+        refine=lambda pairs: spooled_aligned_containment(pairs, docs, spool, threads),
+        refine_from=REFINE_FROM,
+        min_evidence=options.min_evidence,
+        num_threads=threads,
+    )
+    return verified, spooled_wrapping(verified, docs, spool)
 
 
 def wrap_extent(outer: str, inner: str) -> list | None:
@@ -125,7 +132,7 @@ class ShingleSets:
     least-recently-used cache of at most ``max_bytes``: the duplicate search verifies
     candidate pairs without holding every document's shingles."""
 
-    def __init__(self, docs: list[Doc], spool: Spool, options: CleanOptions, max_bytes: int = SHINGLE_CACHE_BYTES) -> None:
+    def __init__(self, docs: list[Doc], spool: TextSpool, options: CleanOptions, max_bytes: int = SHINGLE_CACHE_BYTES) -> None:
         self.docs, self.spool, self.options, self.max_bytes = docs, spool, options, max_bytes
         self.cache: OrderedDict[int, np.ndarray] = OrderedDict()
         self.bytes = 0
@@ -176,7 +183,7 @@ def aligned_containment(pairs: list[tuple[str, str]], num_threads: int | None = 
     return scores
 
 
-def spooled_aligned_containment(pairs: np.ndarray, docs: list[Doc], spool: Spool, threads: int | None) -> np.ndarray:
+def spooled_aligned_containment(pairs: np.ndarray, docs: list[Doc], spool: TextSpool, threads: int | None) -> np.ndarray:
     """:func:`aligned_containment` of candidate pairs of cleaned texts, read from the spool in
     chunks, so memory holds a chunk's texts, not all of them."""
     scores = np.zeros(len(pairs), dtype=np.float64)
@@ -215,7 +222,7 @@ def wrapping(candidates: np.ndarray, texts: dict[int, str]) -> np.ndarray:
     return candidates[found]
 
 
-def spooled_wrapping(verified: Verified, docs: list[Doc], spool: Spool) -> np.ndarray:
+def spooled_wrapping(verified: Verified, docs: list[Doc], spool: TextSpool) -> np.ndarray:
     """The wrapping pairs among the verified ones, texts read from the spool in chunks."""
     candidates = wrap_candidates(verified.pairs, verified.scores, [doc.cleaned_length for doc in docs])
     found = [np.zeros((0, 2), dtype=np.int64)]
@@ -252,14 +259,23 @@ def corpus_decisions(
     codes = np.concatenate([verified.methods if verified is not None else np.zeros(0, dtype=np.int64), hist_codes])
     is_indexed = np.concatenate([np.zeros(count), np.ones(len(indexed_ids))])
     length = np.concatenate([np.asarray([doc.cleaned_length for doc in docs], dtype=np.float64), np.zeros(len(indexed_ids))])
-    held = np.zeros(total)
+    sizes = np.zeros(total, dtype=np.int64)
     if verified is not None:
-        held[:count] = completeness(count, verified.pairs, verified.intersections, verified.sizes, verified.copies)
+        sizes[:count] = verified.sizes
+    priority = keep_priority(
+        "most_complete",
+        length,
+        pairs=verified.pairs if verified is not None else None,
+        intersections=verified.intersections if verified is not None else None,
+        sizes=sizes,
+        copies=verified.copies if verified is not None else None,
+        first=is_indexed,
+    )
     outcome = decide_clusters(
         total,
         pairs,
         scores,
-        np.column_stack([is_indexed, held, length]),
+        priority,
         methods=codes,
         copies=verified.copies if verified is not None else None,
         copy_methods=verified.copy_methods if verified is not None else None,
@@ -268,7 +284,7 @@ def corpus_decisions(
     return outcome, methods, indexed_ids
 
 
-def against_index(docs: list[Doc], spool: Spool, options: CleanOptions) -> dict[int, tuple[str, float, str]]:
+def against_index(docs: list[Doc], spool: TextSpool, options: CleanOptions) -> dict[int, tuple[str, float, str]]:
     """Documents of this corpus that the index has seen: position -> (indexed id, estimated
     score, method) of the best match. Ids of this corpus found in the index:
     - a document's own id is never "seen before": the index holds this document from an

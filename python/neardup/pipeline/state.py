@@ -87,18 +87,16 @@ class Doc:
     removed: list[tuple[int, int, str]] = field(default_factory=list)
 
 
-class Spool:
-    """Cleaned texts on disk, read back by offset: memory stays bounded by the corpus size.
-    The file lives in the staging folder (removed with it) and is read through the handle it
-    was written with, so it stays readable whatever happens to the folder's name."""
+class TextSpool:
+    """Texts in a temporary file in ``folder``, read back by offset: memory stays bounded by
+    the corpus size. ``shown`` names the file in error messages. The file is read through the
+    handle it was written with, so it stays readable whatever happens to the folder's name."""
 
-    def __init__(self, out: AtomicOutputDir) -> None:
-        assert out.staging is not None
-        self.shown = f"{out.outdir}{os.sep}(temporary file of cleaned texts)"
+    def __init__(self, folder: str | os.PathLike[str], shown: str) -> None:
+        self.shown = shown
         try:
-            handle, name = tempfile.mkstemp(prefix=".neardup-spool-", suffix=".jsonl", dir=out.staging)
+            handle, name = tempfile.mkstemp(prefix=".neardup-spool-", suffix=".jsonl", dir=folder)
         except OSError as error:
-            out.check()
             raise output_error(self.shown, error) from None
         self.path = Path(name)
         self._file = os.fdopen(handle, "w+b")
@@ -133,6 +131,19 @@ class Spool:
         except OSError:
             pass  # being thrown away: a failed flush of it does not matter
         self.path.unlink(missing_ok=True)
+
+
+class Spool(TextSpool):
+    """The run's cleaned texts, in the staging folder of its output (removed with it)."""
+
+    def __init__(self, out: AtomicOutputDir) -> None:
+        assert out.staging is not None
+        try:
+            super().__init__(out.staging, f"{out.outdir}{os.sep}(temporary file of cleaned texts)")
+        except OSError:
+            # A folder that was removed or replaced is the error to report.
+            out.check()
+            raise
 
 
 @dataclass

@@ -264,14 +264,7 @@ class DecisionRows:
         else:
             removed = sorted(doc.removed)
             row["removed"] = [[s, e, why] for s, e, why in removed]
-            parts = []
-            if removed:
-                by_reason = Counter(why for _, _, why in removed)
-                parts.append("removed " + ", ".join(f"{n} {why}" for why, n in sorted(by_reason.items())))
-            why = reason(position)
-            if why != "unique":
-                parts.append(why)
-            row.update(action="changed" if removed or record.truncated else "kept", reason="; ".join(parts) or "unique")
+            row.update(action="changed" if removed or record.truncated else "kept", reason=kept_reason(removed, reason(position)))
             kept_text = cleaned
             # Under the input's own field names, every other field as it was.
             self.documents.add(record, cleaned)
@@ -295,6 +288,19 @@ class DecisionRows:
                 site_chars[site][1] += end - start
         actions[row["action"]] += 1
         return row, kept_index, kept_text
+
+
+def kept_reason(removed: list[tuple[int, int, str]], why: str) -> str:
+    """The reason of a kept document: how many spans of each reason were removed from it,
+    then its duplicate decision as :func:`neardup.decide.describe` words it (left out when
+    ``"unique"``); ``"unique"`` when there is neither."""
+    parts = []
+    if removed:
+        by_reason = Counter(reason for _, _, reason in removed)
+        parts.append("removed " + ", ".join(f"{n} {reason}" for reason, n in sorted(by_reason.items())))
+    if why != "unique":
+        parts.append(why)
+    return "; ".join(parts) or "unique"
 
 
 def summarize(run: Run, decided: Decided, tally: Tally, outputs: list[str]) -> dict[str, Any]:
