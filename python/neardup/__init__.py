@@ -13,7 +13,8 @@ the same name in every layer (``python/neardup/X.py``, its pure-Python twin
 * :mod:`neardup.simhash`: SimHash fingerprints and the Hamming-distance search;
 * ``neardup.align``: passage alignment; :mod:`neardup.fuzzy`: edit distances and ratios;
 * :mod:`neardup.index`: the persistent index; :mod:`neardup.pipeline`: the ``neardup clean``
-  job; :mod:`neardup.spark`: the same job on Apache Spark.
+  job, and :func:`clean_table` the same job over Arrow data (a ``pyarrow.Table``, a Hugging Face
+  ``datasets.Dataset``); :mod:`neardup.spark`: the same job on Apache Spark.
 
 Three functions share their stage's name: ``neardup.minhash``, ``neardup.cluster`` and
 ``neardup.align`` are the functions; their modules are imported by name
@@ -33,6 +34,8 @@ from .fuzzy import fuzzy_batch, indel, levenshtein, levenshtein_similarity, rati
 from .index import Index, IndexDataError, IndexDecision, IndexWriteError, Match
 from .lsh import MinHashLSH, candidate_pairs, lsh_params, lsh_probability
 from .minhash import Signatures, datasketch_minhash, estimate_jaccard, minhash
+from .pipeline.job import clean_table
+from .pipeline.state import CleanOptions
 from .repeats import Repeat, collapse_repeats, find_repeats, find_repeats_batch, repetition_stats, repetition_stats_batch
 from .simhash import (
     SimHashIndex,
@@ -137,4 +140,7 @@ __all__ = [
     "IndexWriteError",
     "IndexDecision",
     "Match",
+    # the clean job over Arrow data: a pyarrow.Table, a datasets.Dataset (pipeline/job.py)
+    "CleanOptions",
+    "clean_table",
 ]

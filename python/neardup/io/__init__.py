@@ -3,11 +3,13 @@ with the errors of both (:mod:`neardup.io.errors`); their public names, re-expor
 
 from .errors import InputError, OutputError, output_error
 from .read import (
+    ARROW_BATCH_ROWS,
     DEFAULT_MAX_CHARS,
     DEFAULT_MAX_LINE_CHARS,
     JSONL_SUFFIXES,
     MAX_DEPTH,
     OVERSIZE_POLICIES,
+    ArrowInput,
     Fields,
     Record,
     RecordReader,
@@ -22,6 +24,7 @@ from .read import (
 from .write import OUTPUT_ERRORS, STAGING_PREFIX, AtomicOutputDir, GuardedFile, json_line, open_output
 
 __all__ = [
+    "ARROW_BATCH_ROWS",
     "DEFAULT_MAX_CHARS",
     "DEFAULT_MAX_LINE_CHARS",
     "JSONL_SUFFIXES",
@@ -29,6 +32,7 @@ __all__ = [
     "OUTPUT_ERRORS",
     "OVERSIZE_POLICIES",
     "STAGING_PREFIX",
+    "ArrowInput",
     "AtomicOutputDir",
     "Fields",
     "GuardedFile",

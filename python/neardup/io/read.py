@@ -3,7 +3,8 @@
 Inputs: JSONL (optionally ``.gz`` or ``.zst``), Parquet, WET and WARC files (``.warc.wet[.gz]``,
 ``.warc[.gz]``: each ``conversion`` record is a document, see :meth:`RecordReader._read_warc`), a
 folder of ``.txt`` files (the file name is the id; ``.TXT`` too; a folder without any is an
-error), or ``-`` for JSONL on stdin. Every record comes out as a :class:`Record`;
+error), ``-`` for JSONL on stdin, or an Arrow table held in memory (:class:`ArrowInput`: a
+``pyarrow.Table``, record batches, a Hugging Face ``datasets.Dataset``). Every record comes out as a :class:`Record`;
 one that cannot be read carries an ``error`` naming the file, the line and the problem, so
 that callers either fail on it or account for it as skipped. Nothing is dropped silently.
 An input that cannot be read at all raises :class:`InputError` naming it.
@@ -44,6 +45,8 @@ DEFAULT_MAX_LINE_CHARS = 1_000_000
 OVERSIZE_POLICIES = ("refuse", "skip", "truncate")
 
 JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
+#: Rows of an Arrow input converted to Python values at a time (as Parquet inputs are read).
+ARROW_BATCH_ROWS = 1024
 
 
 @dataclass
@@ -172,6 +175,9 @@ def _id_problem(name: str, value: Any) -> str | None:
         return f"id field {name!r} is {'NaN' if math.isnan(value) else 'infinite'}, expected a string or a finite number"
     if isinstance(value, (list, tuple, dict)):
         return f"id field {name!r} is {'an object' if isinstance(value, dict) else 'an array'}, expected a string or a number"
+    if not isinstance(value, (int, float)):
+        # Only from typed inputs (an Arrow column of bytes, dates, decimals): JSON has none.
+        return f"id field {name!r} is {type(value).__name__}, expected a string or a number"
     return None
 
 
@@ -244,8 +250,138 @@ def _open_binary(path: Path) -> IO[bytes]:
     return open(path, "rb")
 
 
-def input_kind(spec: str) -> str:
-    """``stdin``, ``folder``, ``parquet``, ``jsonl`` or ``warc``; raises InputError for anything else."""
+class ArrowInput:
+    """A corpus held as Arrow data, read in batches of :data:`ARROW_BATCH_ROWS` rows, one
+    row a record (its columns the record's fields, as a Parquet input's): a
+    ``pyarrow.Table`` or ``RecordBatch``, a Hugging Face ``datasets.Dataset`` or
+    ``IterableDataset`` (read through its ``arrow`` format, so a ``select``, ``shuffle`` or
+    ``filter`` view is read as the view, in its order), or an iterable of record batches or
+    tables. Each pass over the corpus reads the source again; an iterator or a
+    ``pyarrow.RecordBatchReader`` can be read only once, so it is first copied to an unnamed
+    temporary file (Arrow IPC; in ``TMPDIR``) and the passes read the copy.
+
+    ``name`` stands for the input in messages and sources: row ``k`` is ``name#k``, which is
+    also the id of a row without one.
+    """
+
+    def __init__(self, source: Any, name: str = "table") -> None:
+        import pyarrow as pa
+
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"name must be a non-empty string, got {name!r}")
+        self.name = name
+        self.source = source
+        self._spool: IO[bytes] | None = None
+        self._schema: Any = None
+        datasets = sys.modules.get("datasets")  # a Dataset comes from an imported library
+        if datasets is not None and isinstance(source, (datasets.Dataset, datasets.IterableDataset)):
+            self._kind = "dataset"
+        elif isinstance(source, (pa.Table, pa.RecordBatch)):
+            self._kind = "table"
+        elif isinstance(source, (pa.RecordBatchReader, Iterator)):
+            self._kind = "once"
+        elif isinstance(source, Iterable) and not isinstance(source, (str, bytes, dict)):
+            self._kind = "batches"
+        else:
+            raise TypeError(
+                f"{name}: expected a pyarrow.Table, RecordBatch or RecordBatchReader, a datasets.Dataset or "
+                f"IterableDataset, or an iterable of record batches; got {type(source).__name__}"
+            )
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"ArrowInput({type(self.source).__name__}, name={self.name!r})"
+
+    def batches(self) -> Iterator[Any]:
+        """One pass over the source: ``pyarrow.RecordBatch``es of at most
+        :data:`ARROW_BATCH_ROWS` rows, in order, of one schema."""
+        if self._kind == "dataset":
+            # The arrow format yields slices of the dataset's (memory-mapped) table.
+            parts: Iterable[Any] = self.source.with_format("arrow").iter(batch_size=ARROW_BATCH_ROWS)
+        elif self._kind == "table":
+            parts = [self.source]
+        elif self._kind == "batches":
+            parts = self.source
+        else:
+            parts = self._spooled()
+        for part in self._uniform(parts):
+            yield from part.to_batches(max_chunksize=ARROW_BATCH_ROWS)
+
+    def schema(self) -> Any:
+        """The columns of the source (``pyarrow.Schema``)."""
+        if self._schema is None:
+            if self._kind == "table":
+                self._schema = self.source.schema
+            elif self._kind == "dataset" and self.source.features is not None:
+                self._schema = self.source.features.arrow_schema
+            else:
+                for _ in self.batches():  # sets the schema on its first batch
+                    break
+                if self._schema is None:
+                    raise InputError(f"{self.name}: holds no record batch, so no columns")
+        return self._schema
+
+    def _uniform(self, parts: Iterable[Any]) -> Iterator[Any]:
+        """``parts`` as tables of one schema (the first's; the others are cast to it)."""
+        import pyarrow as pa
+
+        schema = None
+        for number, part in enumerate(parts):
+            if isinstance(part, pa.RecordBatch):
+                part = pa.Table.from_batches([part])
+            elif not isinstance(part, pa.Table):
+                raise InputError(f"{self.name}: item {number} is a {type(part).__name__}, expected a pyarrow.RecordBatch or Table")
+            if schema is None:
+                schema = part.schema
+                if self._schema is None:
+                    self._schema = schema
+            elif not part.schema.equals(schema):
+                try:
+                    part = part.cast(schema)
+                except (pa.ArrowException, ValueError) as error:
+                    raise InputError(f"{self.name}: batch {number} has other columns than the first ({error})") from None
+            yield part
+
+    def _spooled(self) -> Iterator[Any]:
+        """The batches of a source that can be read once, from a copy made on the first pass."""
+        import pyarrow as pa
+
+        if self._spool is None:
+            spool = tempfile.TemporaryFile(prefix="neardup-arrow-", suffix=".arrow")
+            try:
+                writer = None
+                for part in self._uniform(self.source):
+                    if writer is None:
+                        writer = pa.ipc.new_stream(pa.PythonFile(spool, mode="w"), part.schema)
+                    writer.write_table(part)
+                if writer is not None:
+                    writer.close()
+            except OSError as error:
+                spool.close()
+                raise output_error(f"a copy of {self.name} in {tempfile.gettempdir()} (set TMPDIR to a folder with room)", error) from None
+            except BaseException:
+                spool.close()
+                raise
+            self._spool = spool
+        if self._spool.seek(0, io.SEEK_END) == 0:  # the source held no batch
+            return
+        self._spool.seek(0)
+        yield from pa.ipc.open_stream(pa.PythonFile(self._spool, mode="r"))
+
+    def close(self) -> None:
+        """Remove the copy of a source that can be read once (it cannot be read again after)."""
+        if self._spool is not None:
+            self._spool.close()
+            self._spool = None
+
+
+def input_kind(spec: str | ArrowInput) -> str:
+    """``stdin``, ``folder``, ``parquet``, ``jsonl``, ``warc`` or ``arrow`` (an
+    :class:`ArrowInput`); raises InputError for anything else."""
+    if isinstance(spec, ArrowInput):
+        return "arrow"
     if spec == "-":
         return "stdin"
     path = Path(spec)
@@ -292,7 +428,7 @@ class RecordReader:
 
     def __init__(
         self,
-        inputs: Iterable[str],
+        inputs: Iterable[str | ArrowInput],
         *,
         fields: Fields = Fields(),
         on_error: str = "fail",
@@ -361,12 +497,25 @@ class RecordReader:
                     raise InputError(f"{record.source}: {record.error}")
                 yield record
 
+    @property
+    def names(self) -> list[str]:
+        """The inputs as messages and the summary name them (a path, ``-``, an Arrow input's name)."""
+        return [str(spec) for spec in self.inputs]
+
+    @property
+    def paths(self) -> list[str]:
+        """The inputs that are files or folders (an output must not overwrite them)."""
+        return [spec for spec in self.inputs if isinstance(spec, str) and spec != "-"]
+
     def close(self) -> None:
         if self._stdin_spool is not None:
             self._stdin_spool.close()
             self._stdin_spool = None
+        for spec in self.inputs:
+            if isinstance(spec, ArrowInput):
+                spec.close()
 
-    def _read(self, spec: str) -> Iterator[Record]:
+    def _read(self, spec: str | ArrowInput) -> Iterator[Record]:
         self._line, self._line_input = 0, False
         try:
             yield from self._read_kind(spec)
@@ -384,12 +533,15 @@ class RecordReader:
             # An input that vanished, lost its permissions or fails to read mid-way.
             raise InputError(f"{self._where(spec)}: cannot read: {explain(error)}") from None
 
-    def _where(self, spec: str) -> str:
+    def _where(self, spec: str | ArrowInput) -> str:
         """``spec:LINE`` for the line of a JSONL input being read when it failed (the line
         after the last one read), ``spec`` for other inputs and failures before any line."""
         return f"{spec}:{self._line + 1}" if self._line_input else spec
 
-    def _read_kind(self, spec: str) -> Iterator[Record]:
+    def _read_kind(self, spec: str | ArrowInput) -> Iterator[Record]:
+        if isinstance(spec, ArrowInput):
+            yield from self._read_arrow(spec)
+            return
         kind = input_kind(spec)
         if kind == "folder":
             yield from self._read_folder(Path(spec))
@@ -589,6 +741,22 @@ class RecordReader:
             where = f" after row {row - 1}" if row else ""
             detail = explain(error) if isinstance(error, OSError) else str(error)
             raise InputError(f"{path}: cannot read as Parquet{where}: {detail.strip()}") from None
+
+
+    def _read_arrow(self, source: ArrowInput) -> Iterator[Record]:
+        import pyarrow as pa
+
+        row = 0
+        try:
+            for batch in source.batches():
+                # One batch at a time as Python values, as a Parquet input is read.
+                for obj in batch.to_pylist():
+                    where = f"{source.name}#{row}"
+                    yield self._make(where, where, obj)
+                    row += 1
+        except pa.ArrowException as error:
+            where = f" after row {row - 1}" if row else ""
+            raise InputError(f"{source.name}: cannot read{where}: {str(error).strip()}") from None
 
 
 def long_lines_of(text: str, limit: int | None) -> list[tuple[int, int, int]]:

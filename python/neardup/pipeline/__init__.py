@@ -7,9 +7,10 @@ clusters, pages that wrap a partner, the index) and write (one row per input rec
 ``decisions.jsonl``, the kept documents, the report).
 """
 
-from .job import clean
+from .job import clean, clean_table, read_decisions
 from .learn import learnable
 from .state import CleanOptions
 from .strip import strip_records
+from .write import decisions_schema
 
-__all__ = ["CleanOptions", "clean", "learnable", "strip_records"]
+__all__ = ["CleanOptions", "clean", "clean_table", "decisions_schema", "learnable", "read_decisions", "strip_records"]

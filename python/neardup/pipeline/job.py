@@ -13,12 +13,15 @@ chrome model, the signatures and a small per-document table is held in memory:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
-from ..io.read import RecordReader, input_kind
+from ..io.read import DEFAULT_MAX_CHARS, DEFAULT_MAX_LINE_CHARS, ArrowInput, Fields, RecordReader, input_kind
 from ..io.write import AtomicOutputDir
 from .decide import decide
 from .learn import learn
@@ -46,16 +49,17 @@ def clean(
     options = options or CleanOptions()
     options.check()
     started = time.perf_counter()
-    parquet_out = all(spec != "-" and input_kind(spec) == "parquet" for spec in reader.inputs)
+    kinds = {input_kind(spec) for spec in reader.inputs}
+    parquet_out, arrow_out = kinds <= {"parquet", "arrow"}, kinds == {"arrow"}
     try:
         if options.index:
             # Opened once up front: a read-only index or one with other parameters fails
             # the run before the work, not after it.
             open_index(options).close()
-        with AtomicOutputDir(outdir, protected=reader.inputs, last="summary.json") as out:
+        with AtomicOutputDir(outdir, protected=reader.paths, last="summary.json") as out:
             spool = Spool(out)
             try:
-                summary = run_stages(Run(options, Corpus(reader), out, spool, progress, parquet_out))
+                summary = run_stages(Run(options, Corpus(reader), out, spool, progress, parquet_out, arrow_out))
             finally:
                 spool.close()
             summary["seconds"] = round(time.perf_counter() - started, 3)
@@ -72,3 +76,82 @@ def run_stages(run: Run) -> dict[str, Any]:
     sign(run)
     decided = decide(run)
     return write(run, decided)
+
+
+def clean_table(
+    source: Any,
+    outdir: str | os.PathLike[str] | None = None,
+    *,
+    id_field: str = "id",
+    text_field: str = "text",
+    site_field: str = "site",
+    url_field: str = "url",
+    name: str = "table",
+    options: CleanOptions | None = None,
+    on_error: str = "fail",
+    max_chars: int = DEFAULT_MAX_CHARS,
+    max_line_chars: int | None = DEFAULT_MAX_LINE_CHARS,
+    oversize: str = "refuse",
+    progress: Progress = no_progress,
+    **settings: Any,
+) -> Any:
+    """Run the ``neardup clean`` job over Arrow data; returns its decisions as a
+    ``pyarrow.Table``, one row per input row, in input order.
+
+    ``source``: a ``pyarrow.Table``, ``RecordBatch`` or ``RecordBatchReader``, a Hugging Face
+    ``datasets.Dataset`` or ``IterableDataset`` (a ``select``/``shuffle``/``filter`` view is
+    read as the view), or an iterable of record batches (see :class:`neardup.io.ArrowInput`).
+    Its columns are the records' fields, named by ``id_field``, ``text_field``,
+    ``site_field`` and ``url_field`` as on the command line (``--id-field`` ...). The
+    source is read three times, ``1024`` rows at a time made into Python values, as a
+    Parquet input is: the corpus is never held as Python objects.
+
+    The decisions are the job's, the same as ``neardup clean`` gives on the same records
+    as JSONL; the table has the fields of ``decisions.jsonl``, typed, plus ``row`` (the
+    position in the input), ``duplicate_of_row`` and ``cleaned_text`` (the cleaned text of
+    each kept or changed document, null for the others); see
+    :func:`neardup.pipeline.write.decisions_schema`. Its ``id`` column has the type of the
+    input's, so the table joins back on ``id``; row ``k`` is input row ``k``.
+
+    ``outdir``: where the job's outputs go (``decisions.jsonl``, ``decisions.arrow``, the
+    kept documents in ``documents.parquet``, ``report.html``, ``summary.json``); the table
+    returned is ``decisions.arrow`` memory-mapped. Without it the outputs go to a temporary
+    folder, removed before returning, and the table is read into memory.
+
+    ``options`` (:class:`neardup.pipeline.CleanOptions`), or its fields as keywords
+    (``threshold=0.7``, ``num_threads=4``): the job's settings. ``on_error``, ``max_chars``,
+    ``max_line_chars`` and ``oversize`` are the reader's (:class:`neardup.io.RecordReader`):
+    with ``on_error="fail"`` a row that cannot be read raises :class:`neardup.io.InputError`
+    naming it (``table#17: text field 'text' is NoneType, expected a string``); with
+    ``"skip"`` it is a ``skipped`` row of the table.
+    """
+    import pyarrow as pa
+
+    if options is not None and settings:
+        raise TypeError(f"give options or its fields as keywords, not both (got options and {', '.join(sorted(settings))})")
+    if options is None:
+        known = {f.name for f in dataclasses.fields(CleanOptions)}
+        unknown = sorted(set(settings) - known)
+        if unknown:
+            raise TypeError(f"unknown setting(s) {', '.join(unknown)}; the settings of clean_table are CleanOptions': {', '.join(sorted(known))}")
+        options = CleanOptions(**settings)
+    fields = Fields(id=id_field, text=text_field, site=site_field, url=url_field)
+    reader = RecordReader(
+        [ArrowInput(source, name)], fields=fields, on_error=on_error, max_chars=max_chars, max_line_chars=max_line_chars, oversize=oversize
+    )
+    if outdir is not None:
+        clean(reader, outdir, options, progress=progress)
+        return read_decisions(Path(outdir) / "decisions.arrow")
+    with tempfile.TemporaryDirectory(prefix="neardup-clean-table-") as folder:
+        clean(reader, folder, options, progress=progress)
+        with pa.ipc.open_stream(os.path.join(folder, "decisions.arrow")) as stream:
+            return stream.read_all()
+
+
+def read_decisions(path: str | os.PathLike[str]) -> Any:
+    """``decisions.arrow`` (written when every input is Arrow: :func:`clean_table`) as a
+    ``pyarrow.Table``, memory-mapped: its text stays in the file until used."""
+    import pyarrow as pa
+
+    with pa.ipc.open_stream(pa.memory_map(os.fspath(path))) as stream:
+        return stream.read_all()

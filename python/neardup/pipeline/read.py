@@ -33,7 +33,7 @@ class Corpus:
 
     def changed(self) -> None:
         raise InputError(
-            f"{', '.join(self.reader.inputs)}: the input changed during the run (it is read once per pass); "
+            f"{', '.join(self.reader.names)}: the input changed during the run (it is read once per pass); "
             "run again once it no longer changes"
         )
 

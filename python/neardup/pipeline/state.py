@@ -156,8 +156,10 @@ class Run:
     out: AtomicOutputDir
     spool: Spool
     progress: Progress
-    #: documents.parquet (every input is Parquet) or documents.jsonl.
+    #: documents.parquet (every input is Parquet or Arrow) or documents.jsonl.
     parquet_out: bool
+    #: decisions.arrow beside decisions.jsonl (every input is Arrow: :func:`neardup.clean_table`).
+    arrow_out: bool = False
     #: Set by the learn stage.
     model: ChromeModel | None = None
     #: One per readable document, in input order (the sign stage).

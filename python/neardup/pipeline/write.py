@@ -18,7 +18,7 @@ from .._version import __version__
 from ..align import body_by_agreement, align
 from ..decide import Decisions, describe
 from ..io.errors import InputError
-from ..io.read import Record, RecordReader
+from ..io.read import ARROW_BATCH_ROWS, ArrowInput, Record, RecordReader
 from ..io.write import json_line
 from ..spans import CutText, merge_spans
 from ..text import segment
@@ -101,23 +101,98 @@ class KeptDocuments:
                 pass
 
 
+class DecisionTable:
+    """``decisions.arrow``: the decisions as an Arrow table (IPC stream format, which
+    ``pyarrow.ipc.open_stream`` and ``datasets.Dataset.from_file`` read memory-mapped), one row
+    per input record in input order, with the cleaned text of each kept document; written
+    :data:`neardup.io.ARROW_BATCH_ROWS` rows at a time. Columns: see
+    :func:`neardup.pipeline.decisions_schema`."""
+
+    def __init__(self, run: Run) -> None:
+        self.out = run.out
+        self.name = "decisions.arrow"
+        self.schema = decisions_schema(id_type_of(run.reader))
+        self.id_is_text = is_text_type(self.schema.field("id").type)
+        self.rows: list[dict[str, Any]] = []
+        self.writer: Any = None
+
+    def typed(self, id_value: Any) -> Any:
+        """An id as the ``id`` column holds it: a made-up (text) id of a row whose id column
+        is not text is null there."""
+        return id_value if self.id_is_text or not isinstance(id_value, str) else None
+
+    def add(self, record: Record, row: dict[str, Any], kept_index: int | None, cleaned: str | None) -> None:
+        self.rows.append({
+            "row": record.index,
+            "id": self.typed(record.written_id),
+            "action": row["action"],
+            "reason": row["reason"],
+            "duplicate_of": None if row["duplicate_of"] is None else self.typed(row["duplicate_of"]),
+            "duplicate_of_row": kept_index,
+            "score": row["score"],
+            "removed": [{"start": s, "end": e, "reason": why} for s, e, why in row["removed"]],
+            "truncated": bool(row.get("truncated", False)),
+            "source": row.get("source"),
+            "cleaned_text": cleaned,
+        })
+        if len(self.rows) >= ARROW_BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        import pyarrow as pa
+
+        if not self.rows:
+            return
+        batch = pa.RecordBatch.from_pylist(self.rows, schema=self.schema)
+        with self.out.guard(self.name):
+            if self.writer is None:
+                self.writer = pa.ipc.new_stream(str(self.out.path(self.name)), self.schema)
+            self.writer.write_batch(batch)
+        self.rows.clear()
+
+    def close(self) -> None:
+        import pyarrow as pa
+
+        self.flush()
+        with self.out.guard(self.name):
+            if self.writer is None:  # no input record: an empty table
+                self.writer = pa.ipc.new_stream(str(self.out.path(self.name)), self.schema)
+            self.writer.close()
+
+    def abandon(self) -> None:
+        """Close what is open quietly: the first error is the one to report."""
+        if self.writer is not None:
+            try:
+                self.writer.close()
+            except Exception:  # noqa: BLE001 - the error being raised is the one to report
+                pass
+
+
 def write(run: Run, decided: Decided) -> dict[str, Any]:
     """Pass 3: one decision per input record, the kept documents, the report; returns the
     summary (``summary.json`` is written by :func:`neardup.pipeline.clean`)."""
     tally = Tally()
     documents = KeptDocuments(run)
+    table = DecisionTable(run) if run.arrow_out else None
     rows = DecisionRows(run, decided, documents, tally)
     try:
         with run.out.open("decisions.jsonl") as decisions_file:
             for record in run.progress(run.corpus.read(), desc="write"):
-                decisions_file.write(json_line(rows.row(record)))
+                row, kept_index, cleaned = rows.decision(record)
+                decisions_file.write(json_line(row))
+                if table is not None:
+                    table.add(record, row, kept_index, cleaned)
                 if record.text is not None and record.index % 4096 == 0:
                     run.out.check()
         documents.close()
+        if table is not None:
+            table.close()
     except BaseException:
         documents.abandon()
+        if table is not None:
+            table.abandon()
         raise
-    summary = summarize(run, decided, tally, documents.name)
+    summary = summarize(run, decided, tally, [documents.name, "decisions.jsonl"] + ([table.name] if table else []))
     with run.out.open("report.html") as handle:
         handle.write(report(decided, tally, summary, len(run.docs)))
     if run.options.index:
@@ -143,6 +218,12 @@ class DecisionRows:
         return describe(decided.decisions, position, name=self.name, methods=decided.methods, policy=KEEP_POLICY, empty=options.dedup and docs[position].shingles == 0)
 
     def row(self, record: Record) -> dict[str, Any]:
+        return self.decision(record)[0]
+
+    def decision(self, record: Record) -> tuple[dict[str, Any], int | None, str | None]:
+        """``(row, kept_index, cleaned)``: the ``decisions.jsonl`` row of ``record``, the input
+        position of the corpus document it was dropped for (None if not dropped for one) and
+        its cleaned text if it is kept (None if not)."""
         run, tally, count = self.run, self.tally, self.count
         docs, spool, skipped, outcome = run.docs, run.spool, run.skipped, self.decided.decisions
         indexed_ids = self.decided.indexed_ids
@@ -155,13 +236,15 @@ class DecisionRows:
         if record.text is None:
             row.update(action="skipped", reason=skipped.get(record.index) or record.error or "unreadable", source=record.source)
             actions["skipped"] += 1
-            return row
+            return row, None, None
         assert position is not None
         doc = docs[position]
         cleaned = spool.read(doc.spool_offset)
         kept_node = int(outcome.kept[position])
         site = record.site or "(none)"
         site_chars[site][0] += len(record.original if record.truncated else record.text)
+        kept_index: int | None = None
+        kept_text: str | None = None
         if kept_node >= count:
             indexed_id = indexed_ids[kept_node - count]
             cut = CutText(record.text, list(doc.removed))
@@ -171,6 +254,7 @@ class DecisionRows:
             row["removed"] = [[s, e, why] for s, e, why in spans]
         elif kept_node != position:
             kept_doc = docs[kept_node]
+            kept_index = kept_doc.index
             cut = CutText(record.text, list(doc.removed))
             spans = dropped_spans(record.text, cut, spool.read(kept_doc.spool_offset), bool(outcome.wraps[position]), kept_doc.id)
             row.update(action="dropped", duplicate_of=kept_doc.written_id, score=round(float(outcome.score[position]), 6), reason=reason(position))
@@ -181,6 +265,7 @@ class DecisionRows:
             removed = sorted(doc.removed)
             row["removed"] = [[s, e, why] for s, e, why in removed]
             row.update(action="changed" if removed or record.truncated else "kept", reason=kept_reason(removed, reason(position)))
+            kept_text = cleaned
             # Under the input's own field names, every other field as it was.
             self.documents.add(record, cleaned)
             share = sum(e - s for s, e, _ in removed) / max(len(record.text), 1)
@@ -202,7 +287,7 @@ class DecisionRows:
             if not why.startswith("duplicate"):
                 site_chars[site][1] += end - start
         actions[row["action"]] += 1
-        return row
+        return row, kept_index, kept_text
 
 
 def kept_reason(removed: list[tuple[int, int, str]], why: str) -> str:
@@ -218,7 +303,7 @@ def kept_reason(removed: list[tuple[int, int, str]], why: str) -> str:
     return "; ".join(parts) or "unique"
 
 
-def summarize(run: Run, decided: Decided, tally: Tally, documents_name: str) -> dict[str, Any]:
+def summarize(run: Run, decided: Decided, tally: Tally, outputs: list[str]) -> dict[str, Any]:
     """The run's counts, limits and options (``summary.json``, less the time it took)."""
     reader, actions, site_chars, count = run.reader, tally.actions, tally.site_chars, len(run.docs)
     total = sum(actions.values())
@@ -226,7 +311,7 @@ def summarize(run: Run, decided: Decided, tally: Tally, documents_name: str) -> 
     summary: dict[str, Any] = {
         "neardup": __version__,
         "backend": _backend.backend(),
-        "inputs": list(reader.inputs),
+        "inputs": reader.names,
         "documents": total,
         "kept": actions["kept"],
         "changed": actions["changed"],
@@ -238,7 +323,7 @@ def summarize(run: Run, decided: Decided, tally: Tally, documents_name: str) -> 
         "characters_in": sum(c[0] for c in site_chars.values()),
         "characters_removed": dict(sorted(tally.removed_chars.items())),
         "sites": len(site_chars),
-        "outputs": [documents_name, "decisions.jsonl", "report.html", "summary.json"],
+        "outputs": [*outputs, "report.html", "summary.json"],
         "options": asdict(run.options),
     }
     return summary
@@ -298,19 +383,74 @@ def with_truncation(record: Record, removed: list[list[Any]]) -> list[list[Any]]
     return sorted(spans + [[s, e, why] for s, e, why in record.truncated])
 
 
-def documents_schema(reader: RecordReader) -> Any:
-    """The columns of documents.parquet: every column of the Parquet inputs (one schema for
-    all, so a column empty in the first rows or present in one file only is kept), the id
-    and text columns as strings (ids are written as text; the text is the cleaned text)."""
+def inputs_schema(reader: RecordReader) -> Any:
+    """The columns of the Parquet and Arrow inputs, as one schema (a column empty in the first
+    rows or present in one input only is kept)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        schema = pa.unify_schemas([pq.read_schema(spec) for spec in reader.inputs])
+        return pa.unify_schemas([spec.schema() if isinstance(spec, ArrowInput) else pq.read_schema(spec) for spec in reader.inputs])
     except (pa.ArrowException, OSError) as error:
-        raise InputError(f"the columns of the Parquet inputs cannot be combined into one table: {error}") from None
+        raise InputError(f"the columns of the inputs cannot be combined into one table: {error}") from None
+
+
+def documents_schema(reader: RecordReader) -> Any:
+    """The columns of documents.parquet: every column of the inputs (:func:`inputs_schema`),
+    the id and text columns as strings (ids are written as text; the text is the cleaned text)."""
+    import pyarrow as pa
+
+    schema = inputs_schema(reader)
     names = (reader.fields.id, reader.fields.text)
     return pa.schema([pa.field(name, pa.string()) for name in names] + [f for f in schema if f.name not in names])
+
+
+def is_text_type(data_type: Any) -> bool:
+    """Whether an Arrow column of ``data_type`` holds text (plain or dictionary-encoded)."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(data_type):
+        data_type = data_type.value_type
+    return bool(pa.types.is_string(data_type) or pa.types.is_large_string(data_type) or pa.types.is_string_view(data_type))
+
+
+def id_type_of(reader: RecordReader) -> Any:
+    """The type of the ``id`` column of decisions.arrow: the inputs' id column's (so that it
+    joins back on it), text when they have none."""
+    import pyarrow as pa
+
+    schema = inputs_schema(reader)
+    index = schema.get_field_index(reader.fields.id)
+    return schema.field(index).type if index >= 0 else pa.string()
+
+
+def decisions_schema(id_type: Any) -> Any:
+    """The columns of decisions.arrow, one row per input record: ``row`` (its position in the
+    input, from 0), ``id`` (the input's id, of the input's id column type; a made-up id
+    ``name#row`` where the input has none and the column is text, else null), ``action``,
+    ``reason``, ``duplicate_of`` (the kept document's id, typed as ``id``),
+    ``duplicate_of_row`` (the kept document's ``row``; null unless dropped for a document of
+    the input), ``score``, ``removed`` (``start``, ``end``, ``reason`` of each span of the text
+    as read), ``truncated``, ``source`` (where a skipped record is) and ``cleaned_text`` (the
+    cleaned text of a kept or changed document, null for the others): the fields of
+    ``decisions.jsonl``, typed."""
+    import pyarrow as pa
+
+    span = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("reason", pa.string())])
+    return pa.schema([
+        ("row", pa.int64()),
+        ("id", id_type),
+        ("action", pa.string()),
+        ("reason", pa.string()),
+        ("duplicate_of", id_type),
+        ("duplicate_of_row", pa.int64()),
+        ("score", pa.float64()),
+        ("removed", pa.list_(span)),
+        ("truncated", pa.bool_()),
+        ("source", pa.string()),
+        # large_string: a batch of long documents may pass 2 GB of text.
+        ("cleaned_text", pa.large_string()),
+    ])
 
 
 def add_to_index(docs: list[Doc], outcome: Decisions, spool: Spool, options: CleanOptions) -> dict[str, Any]:
