@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .. import _backend
-from ..align import align, align_batch, matched_tokens
+from ..align import align_batch, matched_tokens
 from ..cluster import SignedDocs, Verified, distinct, verify_duplicates
 from ..decide import Decisions, keep_priority
 from ..decide import decide as decide_clusters
@@ -104,27 +104,27 @@ def verify_cleaned(docs: list[Doc], signatures: list[np.ndarray], spool: TextSpo
         min_evidence=options.min_evidence,
         num_threads=threads,
     )
-    return verified, spooled_wrapping(verified, docs, spool)
+    return verified, spooled_wrapping(verified, docs, spool, threads)
 
 
-def wrap_extent(outer: str, inner: str) -> list | None:
-    """The passages of ``inner`` inside ``outer`` when ``outer`` wraps ``inner`` (see the
-    module docstring), else None."""
-    # A wrapper has at least WRAP_MIN_CHARS of its own on each side: skip the alignment for
-    # pages too close in length (most copies in a cluster).
-    if len(outer) < len(inner) + 2 * WRAP_MIN_CHARS:
-        return None
-    passages = align(outer, inner)
+def room_to_wrap(outer: str, inner: str) -> bool:
+    """Whether ``outer`` is long enough to wrap ``inner``: a wrapper has at least
+    WRAP_MIN_CHARS of its own on each side (pages too close in length, most copies in a
+    cluster, are not aligned)."""
+    return len(outer) >= len(inner) + 2 * WRAP_MIN_CHARS
+
+
+def wraps_with(outer: str, inner: str, passages: list) -> bool:
+    """Whether ``outer`` wraps ``inner`` (see the module docstring), given the passages
+    :func:`neardup.align` finds between them."""
     if not passages:
-        return None
+        return False
     inner_covered = sum(end - start for start, end in merge_spans(p.b_span for p in passages))
     if inner_covered < WRAP_MIN_SHARE * len(inner.strip()):
-        return None
+        return False
     first = min(p.a_start for p in passages)
     last = max(p.a_end for p in passages)
-    if len(outer[:first].strip()) < WRAP_MIN_CHARS or len(outer[last:].strip()) < WRAP_MIN_CHARS:
-        return None
-    return passages
+    return len(outer[:first].strip()) >= WRAP_MIN_CHARS and len(outer[last:].strip()) >= WRAP_MIN_CHARS
 
 
 class ShingleSets:
@@ -215,21 +215,24 @@ def wrap_candidates(pairs: Any, scores: Any, lengths: Any) -> np.ndarray:
     return chosen[np.lexsort((chosen[:, 1], chosen[:, 0]))] if len(chosen) else chosen
 
 
-def wrapping(candidates: np.ndarray, texts: dict[int, str]) -> np.ndarray:
+def wrapping(candidates: np.ndarray, texts: dict[int, str], num_threads: int | None = None) -> np.ndarray:
     """The rows of ``candidates`` (``(outer, inner)``, see :func:`wrap_candidates`) whose
-    outer page wraps the inner one, ``texts`` holding both."""
-    found = [k for k, (outer, inner) in enumerate(candidates.tolist()) if wrap_extent(texts[outer], texts[inner]) is not None]
+    outer page wraps the inner one, ``texts`` holding both; the pairs with room for a
+    wrapper are aligned in one batch."""
+    rows = [k for k, (outer, inner) in enumerate(candidates.tolist()) if room_to_wrap(texts[outer], texts[inner])]
+    pairs = [(texts[outer], texts[inner]) for outer, inner in candidates[rows].tolist()]
+    found = [k for k, (outer, inner), passages in zip(rows, pairs, align_batch(pairs, num_threads=num_threads)) if wraps_with(outer, inner, passages)]
     return candidates[found]
 
 
-def spooled_wrapping(verified: Verified, docs: list[Doc], spool: TextSpool) -> np.ndarray:
+def spooled_wrapping(verified: Verified, docs: list[Doc], spool: TextSpool, num_threads: int | None = None) -> np.ndarray:
     """The wrapping pairs among the verified ones, texts read from the spool in chunks."""
     candidates = wrap_candidates(verified.pairs, verified.scores, [doc.cleaned_length for doc in docs])
     found = [np.zeros((0, 2), dtype=np.int64)]
     for first in range(0, len(candidates), REFINE_CHUNK):
         chunk = candidates[first : first + REFINE_CHUNK]
         texts = {d: spool.read(docs[d].spool_offset) for d in np.unique(chunk).tolist()}
-        found.append(wrapping(chunk, texts))
+        found.append(wrapping(chunk, texts, num_threads))
     return np.concatenate(found)
 
 
