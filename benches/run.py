@@ -1028,6 +1028,14 @@ def clean_job(ctx: Context) -> list[Rows]:
     return [Rows("clean_bench.run", run_module, {"module": "clean_bench", "quick": ctx.quick})]
 
 
+@benchmark("end-to-end", requires=["bench-corpus-22k.jsonl.gz"])
+def end_to_end(ctx: Context) -> list[Rows]:
+    """The jobs as whole processes on bench-corpus-22k: `neardup dups`, `neardup clean` with 1
+    and 2 threads, and datatrove's MinHash pipeline as the peer; CPU and wall MB/s, peak RSS
+    (benches/end_to_end.py)."""
+    return [Rows("end_to_end.run", run_module, {"module": "end_to_end", "quick": ctx.quick})]
+
+
 @benchmark("scaling")
 def scaling(ctx: Context) -> list[Rows]:
     """Time and peak RSS against document size (1-256 MB, one line / many lines / one page
