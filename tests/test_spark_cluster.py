@@ -47,8 +47,8 @@ DOCUMENTED = [
     f"{ENV_NAME}/bin/pip install dist/neardup-*.whl {PANDAS}",
     f"venv-pack -p {ENV_NAME} -o {ENV_NAME}.tar.gz",
     f"PYSPARK_DRIVER_PYTHON={ENV_NAME}/bin/python PYSPARK_PYTHON=./environment/bin/python",
-    # 2-4 shuffle partitions per executor core; Spark's default of 200 made this test's job
-    # run 10,263 tasks and take 7 minutes instead of under 2.
+    # 2-4 shuffle partitions per executor core: with Spark's default of 200, the 7 pages of
+    # examples/corpus.jsonl ran 10,263 tasks in 419 s on this cluster (255 in 169 s with 4).
     "--conf spark.sql.shuffle.partitions=4",
     f"--archives {ENV_NAME}.tar.gz#environment examples/spark_clean.py",
 ]
@@ -100,7 +100,8 @@ def leftovers(root: Path, pids: list[int]) -> list[int]:
 
 
 def kill_leftovers(root: Path, pids: list[int]) -> list[int]:
-    """SIGTERM, then SIGKILL after 10 s, to what :func:`leftovers` finds; returns those pids."""
+    """SIGTERM, then SIGKILL after 10 s, to what :func:`leftovers` finds; returns the pids
+    still alive after that."""
     alive = leftovers(root, pids)
     for sig in (signal.SIGTERM, signal.SIGKILL):
         for pid in alive:
@@ -166,18 +167,21 @@ def standalone_cluster(root: Path, spark_home: Path) -> Iterator[Cluster]:
     starts = [[daemon, "start", MASTER_CLASS, "1", "--host", "127.0.0.1", "--port", master.rsplit(":", 1)[1], "--webui-port", "0"]]
     starts += [[daemon, "start", WORKER_CLASS, str(i), "--host", "127.0.0.1", "--webui-port", "0", "--cores", "1",
                 "--memory", "1g", "--work-dir", str(root / f"work-{i}"), master] for i in range(1, WORKERS + 1)]
-    started: list[int] = []
+    def recorded() -> list[int]:
+        return [int(path.read_text()) for path in sorted(pids.glob("*.pid"))]
+
     try:
-        # Each start waits ~3 s for its JVM; the workers retry until the master is up.
-        launches = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for command in starts]
+        # Each start waits ~3 s for its JVM; the workers retry until the master is up. The
+        # daemons work in `root`, where the final sweep looks for what is left.
+        launches = [subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for command in starts]
         outputs = [launch.communicate(timeout=120)[0] for launch in launches]
-        started = [int(path.read_text()) for path in sorted(pids.glob("*.pid"))]
-        assert len(started) == 1 + WORKERS, f"spark-daemon.sh did not start the daemons:\n{''.join(outputs)}{log_tails(root)}"
+        assert len(recorded()) == 1 + WORKERS, f"spark-daemon.sh did not start the daemons:\n{''.join(outputs)}{log_tails(root)}"
         yield Cluster(root, master, env, next(logs.glob(f"*{MASTER_CLASS}-1-*.out")))
     finally:
+        started = recorded()  # before the stops, which remove the pid files
         for i in range(1, WORKERS + 1):
-            subprocess.run([daemon, "stop", WORKER_CLASS, str(i)], env=env, capture_output=True)
-        subprocess.run([daemon, "stop", MASTER_CLASS, "1"], env=env, capture_output=True)
+            subprocess.run([daemon, "stop", WORKER_CLASS, str(i)], cwd=root, env=env, capture_output=True)
+        subprocess.run([daemon, "stop", MASTER_CLASS, "1"], cwd=root, env=env, capture_output=True)
         left = kill_leftovers(root, started)
         assert not left, f"processes {left} outlived SIGKILL"
 
@@ -221,11 +225,18 @@ def submit(root: Path, cluster: Cluster, inputs: Path, output: Path) -> subproce
                "--archives", f"{ENV_NAME}.tar.gz#environment", str(REPO / "examples" / "spark_clean.py"), str(inputs), str(output)]
     submit_env = {**cluster.env, "PYSPARK_DRIVER_PYTHON": f"{ENV_NAME}/bin/python", "PYSPARK_PYTHON": "./environment/bin/python"}
     process = subprocess.Popen(command, cwd=root, env=submit_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    timed_out = False
     try:
         stdout, stderr = process.communicate(timeout=SUBMIT_TIMEOUT)
     except subprocess.TimeoutExpired:
+        timed_out = True
         os.killpg(process.pid, signal.SIGKILL)
         stdout, stderr = process.communicate()
+    finally:
+        if process.poll() is None:  # interrupted: the driver (JVM and Python) goes too
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    if timed_out:
         pytest.fail(f"spark-submit ran past {SUBMIT_TIMEOUT} s:\n{without_noise(stderr)}{log_tails(cluster.root)}")
     (cluster.root / "logs" / "spark-submit.log").write_text(stdout + stderr, encoding="utf-8")
     return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
