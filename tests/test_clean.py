@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import neardup
 from neardup.cli import main
 
 # The job's accounting, inputs and outputs are Python code; that both backends give the same
@@ -444,3 +445,27 @@ def test_short_pages_need_near_equality(tmp_path):
     assert main(["clean", str(source), "-o", str(tmp_path / "containment"), "--min-evidence", "0"]) == 0
     dropped = [row for row in decisions(tmp_path / "containment").values() if row["action"] == "dropped"]
     assert len(dropped) == 1 and dropped[0]["reason"] == "duplicate of b (containment-exact 0.818)"
+
+
+def test_dups_scores_name_each_clusters_own_dropped_members(tmp_path, capsys):
+    # Two clusters: each row's scores are its dropped members' scores against its kept
+    # document, as find_duplicates gives them, and no other cluster's.
+    import neardup
+
+    words = [f"w{k}" for k in range(400)]
+    first = " ".join(words[:200])
+    second = " ".join(words[200:])
+    texts = {"a1": first, "a2": first + " tail one", "a3": first + " tail two", "b1": second, "b2": second + " end", "c": "unrelated text"}
+    source = write_jsonl(tmp_path / "in.jsonl", [json.dumps({"id": i, "text": t}) for i, t in texts.items()])
+    assert main(["dups", str(source)]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    found = neardup.find_duplicates(list(texts.values()), 0.8)
+    ids = list(texts)
+    expected = {}
+    for d in found.decisions:
+        if d.action == "dropped":
+            expected.setdefault(ids[d.kept], {})[ids[d.index]] = round(d.score, 6)
+    assert len(rows) == 2
+    for row in rows:
+        assert set(row["scores"]) == set(row["members"]) - {row["kept"]}
+        assert row["scores"] == expected[row["kept"]]
