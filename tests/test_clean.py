@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import neardup
+from neardup import find_duplicates
 from neardup.cli import main
 
 # The job's accounting, inputs and outputs are Python code; that both backends give the same
@@ -459,7 +459,7 @@ def test_dups_scores_name_each_clusters_own_dropped_members(tmp_path, capsys):
     source = write_jsonl(tmp_path / "in.jsonl", [json.dumps({"id": i, "text": t}) for i, t in texts.items()])
     assert main(["dups", str(source)]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    found = neardup.find_duplicates(list(texts.values()), 0.8)
+    found = find_duplicates(list(texts.values()), 0.8)
     ids = list(texts)
     expected = {}
     for d in found.decisions:
