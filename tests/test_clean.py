@@ -450,8 +450,6 @@ def test_short_pages_need_near_equality(tmp_path):
 def test_dups_scores_name_each_clusters_own_dropped_members(tmp_path, capsys):
     # Two clusters: each row's scores are its dropped members' scores against its kept
     # document, as find_duplicates gives them, and no other cluster's.
-    import neardup
-
     words = [f"w{k}" for k in range(400)]
     first = " ".join(words[:200])
     second = " ".join(words[200:])
