@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from neardup.datatrove import decision_row
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -48,15 +50,7 @@ def pipeline_result(work: Path) -> tuple[dict, dict]:
         for path in sorted((work / folder).glob("*.jsonl*")):
             with (gzip.open if path.suffix == ".gz" else open)(path, "rt", encoding="utf-8") as handle:
                 for doc in map(json.loads, handle):
-                    meta = doc["metadata"]
-                    decisions[doc["id"]] = {
-                        "id": doc["id"],
-                        "action": meta["neardup_action"],
-                        "reason": meta["neardup_reason"],
-                        "duplicate_of": meta.get("neardup_duplicate_of"),
-                        "score": meta.get("neardup_score"),
-                        "removed": meta["neardup_removed"],
-                    }
+                    decisions[doc["id"]] = decision_row(doc["id"], doc["metadata"])
                     if folder == "kept":
                         texts[doc["id"]] = doc["text"]
     return decisions, texts

@@ -94,14 +94,7 @@ def run_pipeline(corpus: Path, work: Path, tasks: int, workers: int) -> tuple[di
         for path in sorted((work / folder).glob("*.jsonl")):
             for doc in map(json.loads, path.read_text(encoding="utf-8").splitlines()):
                 meta = doc["metadata"]
-                decisions[doc["id"]] = {
-                    "id": doc["id"],
-                    "action": meta["neardup_action"],
-                    "reason": meta["neardup_reason"],
-                    "duplicate_of": meta.get("neardup_duplicate_of"),
-                    "score": meta.get("neardup_score"),
-                    "removed": meta["neardup_removed"],
-                }
+                decisions[doc["id"]] = ndt.decision_row(doc["id"], meta)
                 if folder == "kept":
                     texts[doc["id"]] = doc["text"]
                 else:

@@ -61,7 +61,7 @@ from .pipeline.strip import strip_records
 from .pipeline.write import dropped_spans, kept_reason
 from .spans import CutText, merge_spans
 
-__all__ = ["ChromeCounts", "ChromeMerge", "Decide", "DuplicateFilter", "Signatures", "StripChrome"]
+__all__ = ["ChromeCounts", "ChromeMerge", "Decide", "DuplicateFilter", "Signatures", "StripChrome", "decision_row"]
 
 #: The format names of the files the stages write (each file also has a ``version``).
 COUNTS_FORMAT = "neardup-datatrove-chrome-counts"
@@ -617,6 +617,21 @@ class DuplicateFilter(BaseFilter):
         if removed:
             self.stat_update("changed")
         return True
+
+
+def decision_row(doc_id: str, metadata: dict[str, Any]) -> dict[str, Any]:
+    """The row of ``neardup clean``'s ``decisions.jsonl`` that :class:`DuplicateFilter` put in
+    a document's ``metadata`` (kept, changed or dropped), e.g. to compare or join the
+    pipeline's output with a local run's: ``id``, ``action``, ``reason``, ``duplicate_of``,
+    ``score`` (None for a kept document) and ``removed``."""
+    return {
+        "id": doc_id,
+        "action": metadata["neardup_action"],
+        "reason": metadata["neardup_reason"],
+        "duplicate_of": metadata.get("neardup_duplicate_of"),
+        "score": metadata.get("neardup_score"),
+        "removed": metadata["neardup_removed"],
+    }
 
 
 def chrome_model(folder: DataFolderLike) -> ChromeModel:
