@@ -99,14 +99,18 @@ class LshIndex:
             raise ValueError(f"{len(ids)} ids for {n} signatures")
         if num_perm != self.num_perm:
             raise ValueError(f"signatures have {num_perm} values, the index expects num_perm={self.num_perm}")
+        self._check_new_ids(ids)
+        keys = _band_key_columns(signatures, self.bands, self.rows).tolist()
+        for id, row in zip(ids, keys):
+            self._insert_keys(id, row)
+
+    def _check_new_ids(self, ids):
+        """No id of ``ids`` in the index or twice in ``ids``, before a batch inserts any."""
         seen = set()
         for k, id in enumerate(ids):
             if id in self._keys or id in seen:
                 raise ValueError(f"document {k}: id {id} is already in the index")
             seen.add(id)
-        keys = _band_key_columns(signatures, self.bands, self.rows).tolist()
-        for id, row in zip(ids, keys):
-            self._insert_keys(id, row)
 
     def remove(self, id):
         keys = self._keys.pop(id, None)
@@ -132,11 +136,7 @@ class LshIndex:
             raise ValueError(f"{len(ids)} ids for {n} rows of band keys")
         if n and bands != self.bands:
             raise ValueError(f"rows of {bands} band keys, the index has {self.bands} bands")
-        seen = set()
-        for k, id in enumerate(ids):
-            if id in self._keys or id in seen:
-                raise ValueError(f"document {k}: id {id} is already in the index")
-            seen.add(id)
+        self._check_new_ids(ids)
         for id, row in zip(ids, keys.tolist()):
             self._insert_keys(id, row)
 
