@@ -98,17 +98,11 @@ def baseline_quality(rows: list[dict]) -> Quality:
     pages: dict[str, Counter] = defaultdict(Counter)
     for r in rows:
         pages[r["site"]].update({fold(line) for line in r["text"].split("\n")})
-    body = kept = chrome = removed = 0
-    for r in rows:
-        for line, is_body in zip(r["text"].split("\n"), r["line_is_body"]):
-            gone = pages[r["site"]][fold(line)] >= 3
-            if is_body:
-                body += len(line)
-                kept += 0 if gone else len(line)
-            else:
-                chrome += len(line)
-                removed += len(line) if gone else 0
-    return Quality(body, kept, chrome, removed)
+    return Quality.of_lines(
+        (line, is_body, pages[r["site"]][fold(line)] >= 3)
+        for r in rows
+        for line, is_body in zip(r["text"].split("\n"), r["line_is_body"])
+    )
 
 
 def row(kind: str, name: str, part: str, result: Quality, **extra) -> dict:

@@ -412,6 +412,19 @@ class Quality(NamedTuple):
         """Share of the chrome characters removed."""
         return self.chrome_removed / self.chrome if self.chrome else 0.0
 
+    @classmethod
+    def of_lines(cls, lines: Iterable[tuple[str, bool, bool]]) -> Quality:
+        """The counts over ``(line, is_body, removed)`` triples."""
+        body = kept = chrome = removed = 0
+        for line, is_body, gone in lines:
+            if is_body:
+                body += len(line)
+                kept += 0 if gone else len(line)
+            else:
+                chrome += len(line)
+                removed += len(line) if gone else 0
+        return cls(body, kept, chrome, removed)
+
     def __add__(self, other: object) -> Quality:
         if not isinstance(other, Quality):
             return NotImplemented
@@ -425,24 +438,25 @@ def quality(model: ChromeModel, texts: Sequence[str], sites: Sequence[str], labe
     whether line ``k`` of ``texts[i]`` (split on LF, as the model's lines) is body. A line
     counts as removed when a removed span starts at or before its first character and
     ends after it (chrome and repeats are removed as whole lines)."""
-    body = kept = chrome = removed = 0
+    total = Quality(0, 0, 0, 0)
     for i, (text, stripped) in enumerate(zip(texts, model.strip_batch(texts, sites, repeats=repeats, num_threads=num_threads))):
         lines = text.split("\n")
         if len(labels[i]) != len(lines):
             raise ValueError(f"page {i}: {len(labels[i])} labels for {len(lines)} lines")
-        spans, k, start = stripped.removed, 0, 0
-        for line, is_body in zip(lines, labels[i]):
-            while k < len(spans) and spans[k].end <= start:
-                k += 1
-            gone = k < len(spans) and spans[k].start <= start < spans[k].end
-            if is_body:
-                body += len(line)
-                kept += 0 if gone else len(line)
-            else:
-                chrome += len(line)
-                removed += len(line) if gone else 0
-            start += len(line) + 1
-    return Quality(body, kept, chrome, removed)
+        total += Quality.of_lines(zip(lines, labels[i], removed_lines(lines, stripped.removed)))
+    return total
+
+
+def removed_lines(lines: Sequence[str], spans: Sequence[Any]) -> list[bool]:
+    """For each of ``lines`` (a text split on LF), whether a removed span (sorted, with
+    ``start``/``end``) covers its first character."""
+    gone, k, start = [], 0, 0
+    for line in lines:
+        while k < len(spans) and spans[k].end <= start:
+            k += 1
+        gone.append(k < len(spans) and spans[k].start <= start < spans[k].end)
+        start += len(line) + 1
+    return gone
 
 
 def objective(result: Quality, *, body_floor: float = BODY_FLOOR, body_weight: float = BODY_WEIGHT) -> float:
