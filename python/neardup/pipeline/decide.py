@@ -107,13 +107,6 @@ def verify_cleaned(docs: list[Doc], signatures: list[np.ndarray], spool: TextSpo
     return verified, spooled_wrapping(verified, docs, spool, threads)
 
 
-def room_to_wrap(outer: str, inner: str) -> bool:
-    """Whether ``outer`` is long enough to wrap ``inner``: a wrapper has at least
-    WRAP_MIN_CHARS of its own on each side (pages too close in length, most copies in a
-    cluster, are not aligned)."""
-    return len(outer) >= len(inner) + 2 * WRAP_MIN_CHARS
-
-
 def wraps_with(outer: str, inner: str, passages: list) -> bool:
     """Whether ``outer`` wraps ``inner`` (see the module docstring), given the passages
     :func:`neardup.align` finds between them."""
@@ -216,12 +209,11 @@ def wrap_candidates(pairs: Any, scores: Any, lengths: Any) -> np.ndarray:
 
 
 def wrapping(candidates: np.ndarray, texts: dict[int, str], num_threads: int | None = None) -> np.ndarray:
-    """The rows of ``candidates`` (``(outer, inner)``, see :func:`wrap_candidates`) whose
-    outer page wraps the inner one, ``texts`` holding both; the pairs with room for a
-    wrapper are aligned in one batch."""
-    rows = [k for k, (outer, inner) in enumerate(candidates.tolist()) if room_to_wrap(texts[outer], texts[inner])]
-    pairs = [(texts[outer], texts[inner]) for outer, inner in candidates[rows].tolist()]
-    found = [k for k, (outer, inner), passages in zip(rows, pairs, align_batch(pairs, num_threads=num_threads)) if wraps_with(outer, inner, passages)]
+    """The rows of ``candidates`` (``(outer, inner)`` from :func:`wrap_candidates`, so each
+    outer page has room for a wrapper) whose outer page wraps the inner one, ``texts`` holding
+    both; the pairs are aligned in one batch."""
+    pairs = [(texts[outer], texts[inner]) for outer, inner in candidates.tolist()]
+    found = [k for k, ((outer, inner), passages) in enumerate(zip(pairs, align_batch(pairs, num_threads=num_threads))) if wraps_with(outer, inner, passages)]
     return candidates[found]
 
 
