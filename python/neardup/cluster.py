@@ -22,7 +22,7 @@ from ._arrays import float_array, index_pairs
 from ._reference.minhash import SCHEMES, check_num_perm
 from ._reference.text import check_seed, check_shingle_args, check_threads
 from .csr import arrays_to_csr, document_list, shingle_csr
-from .decide import KEEP_POLICIES, MIN_EVIDENCE_SHINGLES, Decisions, decide, describe, keep_priority, pair_scores, policy_name
+from .decide import KEEP_POLICIES, MIN_EVIDENCE_SHINGLES, Decisions, check_keep, decide, describe, keep_priority, pair_scores, policy_name
 from .lsh import candidate_threshold, check_params, check_threshold, lsh_params
 from .text import Shingles, shingles_batch
 
@@ -276,8 +276,7 @@ def find_duplicates(
     different date line in each copy) still share LSH buckets: such a bucket costs the square
     of its size.
     """
-    if not callable(keep) and (not isinstance(keep, str) or keep not in KEEP_POLICIES):
-        raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)} or a function, got {keep!r}")
+    check_keep(keep)
     if callable(keep):
         _check_keep_function(keep)
     verified = verify_duplicates(

@@ -36,6 +36,7 @@ __all__ = [
     "KEEP_POLICIES",
     "MIN_EVIDENCE_SHINGLES",
     "Decisions",
+    "check_keep",
     "completeness",
     "decide",
     "describe",
@@ -124,6 +125,12 @@ def completeness(count: int, pairs: Any, intersections: Any, sizes: Any, copies:
     return per_head[group_of]
 
 
+def check_keep(keep: Any) -> None:
+    """Refuse a keep policy that is neither one of :data:`KEEP_POLICIES` nor a function."""
+    if not callable(keep) and (not isinstance(keep, str) or keep not in KEEP_POLICIES):
+        raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)} or a function, got {keep!r}")
+
+
 def keep_priority(
     keep: str | Callable[..., Any],
     lengths: Any,
@@ -143,15 +150,14 @@ def keep_priority(
     for documents that must be kept before it applies (an index's documents, earliest
     indexed first); every caller's keep order is built here, so a policy changes in one place.
     """
+    check_keep(keep)
     length = np.asarray(lengths, dtype=np.float64).reshape(-1)
     count = len(length)
     columns = []
     if first is not None:
         first = np.asarray(first, dtype=np.float64)
         columns.append(first[:, None] if first.ndim == 1 else first)
-    if callable(keep) or keep == "earliest":
-        pass
-    elif keep == "longest":
+    if keep == "longest":
         columns.append(length[:, None])
     elif keep == "most_complete":
         empty = np.zeros((0, 2), dtype=np.int64)
@@ -163,8 +169,6 @@ def keep_priority(
             copies,
         )
         columns.append(np.column_stack([held, length]))
-    else:
-        raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)} or a function, got {keep!r}")
     return np.hstack(columns) if columns else np.zeros((count, 0), dtype=np.float64)
 
 

@@ -33,8 +33,8 @@ from ._reference.minhash import SCHEMES, check_num_perm
 from ._reference.text import check_seed, check_shingle_args, check_threads
 from ._version import __version__
 from .chrome import ChromeModel, complete_params
-from .cluster import KEEP_POLICIES, Decision
-from .decide import decide, describe, keep_priority, pair_scores, policy_name
+from .cluster import Decision
+from .decide import check_keep, decide, describe, keep_priority, pair_scores, policy_name
 from .lsh import candidate_threshold, check_params, check_threshold, check_weights, lsh_params
 from .text import shingles_batch
 
@@ -819,8 +819,7 @@ class Index:
             raise ValueError(f"verify must be 'exact' or 'estimate', got {verify!r}")
         if not isinstance(add, str) or add not in ("all", "kept"):
             raise ValueError(f"add must be 'all' or 'kept', got {add!r}")
-        if not callable(keep) and (not isinstance(keep, str) or keep not in KEEP_POLICIES):
-            raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)} or a function, got {keep!r}")
+        check_keep(keep)
         batch = self._prepare(docs, ids, sites, metas, num_threads)
         with self._write():
             taken = self._existing(batch.ids)
