@@ -395,19 +395,25 @@ def test_sigkill_at_random_points_never_leaves_a_partial_batch(tmp_path):
         text=True,
     )
     assert zygote.stdin is not None and zygote.stdout is not None
-    deadline = time.monotonic() + 15  # a bound on the test's time, whatever the machine
+    # A bound on the test's time, whatever the machine; each round waits for the writer to open
+    # the index and checks it after the kill, which takes longer as it grows and on a loaded machine.
+    deadline = time.monotonic() + 30
     try:
         while kills < 30 and time.monotonic() < deadline:
             zygote.stdin.write("go\n")
             zygote.stdin.flush()
             events = []
-            while True:  # the writer may print before the zygote names it
+            pid = None
+            # The kill's random moment counts from the writer's "ready" (index open, about to
+            # write), not from its fork: on a loaded machine opening the index can take longer
+            # than the whole random window, and the kills would all land before any batch.
+            while pid is None or not any(event[0] == "ready" for event in events):
                 line = zygote.stdout.readline().split()
                 assert line, "the writer zygote died"
-                if line[0] == "writer":
+                if line[0] == "writer":  # it may come after the writer's own first lines
                     pid = line[1]
-                    break
-                events.append(line)
+                else:
+                    events.append(line)
             time.sleep(rng.uniform(0.0, 0.35))
             os.kill(int(pid), signal.SIGKILL)
             while True:
