@@ -209,9 +209,11 @@ def test_long_documents_stay_fast(shared_data):
     a = "\n\n".join(docs)
     # The same articles, second half first, with one frequent word replaced throughout.
     b = "\n\n".join(docs[half:] + docs[:half]).replace(" the ", " a ")
-    start = time.perf_counter()
+    # A guard against quadratic work, not a speed target (benches/align_speed.py has those):
+    # CPU time, so that other processes on the machine do not count.
+    start = time.process_time()
     passages = neardup.align(a, b)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert elapsed < (5.0 if neardup.backend() == "rust" else 30.0), elapsed
     assert covered(len(b), [p.b_span for p in passages]).mean() > 0.95
     assert covered(len(a), [p.a_span for p in passages]).mean() > 0.95
