@@ -68,6 +68,10 @@ def test_seeds(seeds_dir, tmp_path, capsys):
     assert sorted(d["id"] for d in kept) == sorted(r["id"] for r in rows.values() if r["action"] != "dropped")
     summary = json.loads((out / "summary.json").read_text())
     assert summary["documents"] == 5 and summary["dropped"] == 1 and summary["clusters"] == 1
+    # Each stage's time, in the order the job runs them, within the run's own.
+    assert list(summary["stages"]) == ["learn", "sign", "decide", "write"]
+    assert all(t["seconds"] >= 0 and t["cpu_seconds"] >= 0 for t in summary["stages"].values())
+    assert sum(t["seconds"] for t in summary["stages"].values()) <= summary["seconds"] + 0.01
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "<svg" in page and "http://" not in page and "https://www" not in page.split("<body>")[0]
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []

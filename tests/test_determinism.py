@@ -101,7 +101,7 @@ def artifacts(corpus: Path, out: Path, threads: int, batch_size: int) -> dict[st
     for name in ("decisions.jsonl", "documents.jsonl", "report.html"):
         found[f"clean/{name}"] = (out / "clean" / name).read_bytes()
     summary = json.loads((out / "clean" / "summary.json").read_text(encoding="utf-8"))
-    del summary["seconds"], summary["options"]["num_threads"], summary["options"]["batch_size"]
+    del summary["seconds"], summary["stages"], summary["options"]["num_threads"], summary["options"]["batch_size"]
     found["clean/summary.json"] = json.dumps(summary, sort_keys=True).encode()
     return found
 

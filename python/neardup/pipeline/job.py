@@ -71,11 +71,27 @@ def clean(
 
 
 def run_stages(run: Run) -> dict[str, Any]:
-    """The stages over ``run``, in order; returns the summary."""
+    """The stages over ``run``, in order; returns the summary, with each stage's wall and CPU
+    seconds (CPU: of the whole process, every thread) under ``stages``."""
+    stages: dict[str, dict[str, float]] = {}
+    clock = (time.perf_counter(), time.process_time())
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = (time.perf_counter(), time.process_time())
+        stages[stage] = {"seconds": round(now[0] - clock[0], 3), "cpu_seconds": round(now[1] - clock[1], 3)}
+        clock = now
+
     learn(run)
+    lap("learn")
     sign(run)
+    lap("sign")
     decided = decide(run)
-    return write(run, decided)
+    lap("decide")
+    summary = write(run, decided)
+    lap("write")
+    summary["stages"] = stages
+    return summary
 
 
 def clean_table(
