@@ -10,10 +10,12 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from neardup import find_duplicates
 from neardup.cli import main
+from neardup.pipeline.decide import moved_into_one
 
 # The job's accounting, inputs and outputs are Python code; that both backends give the same
 # files byte for byte is test_determinism's check: `make test` runs these once.
@@ -471,3 +473,11 @@ def test_dups_scores_name_each_clusters_own_dropped_members(tmp_path, capsys):
     for row in rows:
         assert set(row["scores"]) == set(row["members"]) - {row["kept"]}
         assert row["scores"] == expected[row["kept"]]
+
+
+def test_signature_chunks_are_moved_into_one_array():
+    chunks = [np.arange(6, dtype=np.uint64).reshape(2, 3), np.arange(6, 15, dtype=np.uint64).reshape(3, 3)]
+    expected = np.concatenate(chunks)
+    stacked = moved_into_one(chunks)
+    assert chunks == [] and stacked.dtype == np.uint64
+    assert np.array_equal(stacked, expected)

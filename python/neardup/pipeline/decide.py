@@ -70,7 +70,6 @@ def decide(run: Run) -> Decided:
     """Verify the near-duplicates among the cleaned texts, find the pages that wrap a
     partner, look the documents up in the index, and decide."""
     verified, wraps = verify_cleaned(run.docs, run.signatures, run.spool, run.options)
-    run.signatures = []
     run.out.check()
     seen = against_index(run.docs, run.spool, run.options) if run.options.index else {}
     outcome, methods, indexed_ids = corpus_decisions(run.docs, verified, wraps, seen)
@@ -82,13 +81,13 @@ def verify_cleaned(docs: list[Doc], signatures: list[np.ndarray], spool: TextSpo
     """The verified duplicate pairs among the cleaned texts of ``docs`` (None when
     ``options.dedup`` is off or there are no documents) and the ``(outer, inner)`` pairs whose
     first page wraps the second. ``signatures`` are the documents' MinHash signatures, in
-    arrays of consecutive documents; the texts are read from ``spool`` at each doc's
-    ``spool_offset``."""
+    arrays of consecutive documents (the list is emptied as they are stacked); the texts are
+    read from ``spool`` at each doc's ``spool_offset``."""
     threads = options.num_threads
     if not options.dedup or not docs:
         return None, np.zeros((0, 2), dtype=np.int64)
     corpus = SignedDocs(
-        np.concatenate(signatures),
+        moved_into_one(signatures),
         np.asarray([doc.shingles for doc in docs], dtype=np.int64),
         np.asarray([doc.cleaned_length for doc in docs], dtype=np.int64),
         ShingleSets(docs, spool, options).shared,
@@ -105,6 +104,19 @@ def verify_cleaned(docs: list[Doc], signatures: list[np.ndarray], spool: TextSpo
         num_threads=threads,
     )
     return verified, spooled_wrapping(verified, docs, spool, threads)
+
+
+def moved_into_one(chunks: list[np.ndarray]) -> np.ndarray:
+    """The arrays of ``chunks`` stacked into one, each chunk released (removed from the list)
+    once copied: the peak holds the signatures once and a chunk, not twice."""
+    stacked = np.empty((sum(len(c) for c in chunks),) + chunks[0].shape[1:], dtype=chunks[0].dtype)
+    filled = 0
+    chunks.reverse()
+    while chunks:
+        chunk = chunks.pop()
+        stacked[filled : filled + len(chunk)] = chunk
+        filled += len(chunk)
+    return stacked
 
 
 def wraps_with(outer: str, inner: str, passages: list) -> bool:

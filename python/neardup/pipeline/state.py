@@ -71,7 +71,7 @@ class CleanOptions:
             raise ValueError(f"batch_size must be an int >= 1, got {batch!r}")
 
 
-@dataclass
+@dataclass(slots=True)
 class Doc:
     """What the run keeps per readable document between passes."""
 
