@@ -74,6 +74,9 @@ def test_seeds(seeds_dir, tmp_path, capsys):
     assert list(summary["stages"]) == ["learn", "sign", "decide", "write"]
     assert all(t["seconds"] >= 0 and t["cpu_seconds"] >= 0 for t in summary["stages"].values())
     assert sum(t["seconds"] for t in summary["stages"].values()) <= summary["seconds"] + 0.01
+    if sys.platform == "linux":
+        peaks = [t["peak_rss_mb"] for t in summary["stages"].values()]
+        assert 0 < peaks[0] and peaks == sorted(peaks)
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "<svg" in page and "http://" not in page and "https://www" not in page.split("<body>")[0]
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []

@@ -16,10 +16,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+try:
+    import resource
+except ImportError:  # not on Windows
+    resource = None  # type: ignore[assignment]
 
 from ..io.read import DEFAULT_MAX_CHARS, DEFAULT_MAX_LINE_CHARS, ArrowInput, Fields, RecordReader, input_kind
 from ..io.write import AtomicOutputDir
@@ -72,7 +78,8 @@ def clean(
 
 def run_stages(run: Run) -> dict[str, Any]:
     """The stages over ``run``, in order; returns the summary, with each stage's wall and CPU
-    seconds (CPU: of the whole process, every thread) under ``stages``."""
+    seconds (CPU: of the whole process, every thread) and the process's peak RSS so far (MB,
+    where the platform reports it) under ``stages``."""
     stages: dict[str, dict[str, float]] = {}
     clock = (time.perf_counter(), time.process_time())
 
@@ -80,6 +87,9 @@ def run_stages(run: Run) -> dict[str, Any]:
         nonlocal clock
         now = (time.perf_counter(), time.process_time())
         stages[stage] = {"seconds": round(now[0] - clock[0], 3), "cpu_seconds": round(now[1] - clock[1], 3)}
+        peak = peak_rss_mb()
+        if peak is not None:
+            stages[stage]["peak_rss_mb"] = peak
         clock = now
 
     learn(run)
@@ -92,6 +102,15 @@ def run_stages(run: Run) -> dict[str, Any]:
     lap("write")
     summary["stages"] = stages
     return summary
+
+
+def peak_rss_mb() -> float | None:
+    """The process's peak resident set size so far in MB, or None where it is not reported."""
+    if resource is None:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Linux reports kilobytes, macOS bytes.
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
 def clean_table(
