@@ -55,6 +55,64 @@ fn minhash_texts<'py>(
     })
 }
 
+/// Signatures `(n, num_perm)` and distinct-shingle counts `(n,)`.
+type SignaturesAndSizesPy<'py> = (Bound<'py, PyArray2<u64>>, Bound<'py, PyArray1<i64>>);
+
+/// `minhash_texts` with each text's distinct-shingle count: what verification needs of a text
+/// besides its shingles, which are dropped as soon as signed (a set signs as its list does).
+#[pyfunction]
+#[pyo3(signature = (texts, num_perm = 128, seed = None, scheme = "classic", n = None, kind = "word", shingle_seed = None, num_threads = None))]
+#[allow(clippy::too_many_arguments)]
+fn minhash_texts_sized<'py>(
+    py: Python<'py>,
+    texts: &Bound<'py, PyAny>,
+    num_perm: usize,
+    seed: Option<&Bound<'py, PyAny>>,
+    scheme: &str,
+    n: Option<&Bound<'py, PyAny>>,
+    kind: &str,
+    shingle_seed: Option<&Bound<'py, PyAny>>,
+    num_threads: Option<usize>,
+) -> PyResult<SignaturesAndSizesPy<'py>> {
+    guard(|| {
+        let seed = seed.map(seed_arg).transpose()?.unwrap_or(1);
+        let hasher = MinHasher::new(Scheme::parse(scheme)?, num_perm, seed)?;
+        let n = n.map(ngram_arg).transpose()?.unwrap_or(5);
+        let kind = ShingleKind::parse(kind)?;
+        let shingle_seed = shingle_seed.map(seed_arg).transpose()?.unwrap_or(0);
+        let texts = texts_arg(texts)?;
+        // One row per text: its signature, then its count.
+        let width = num_perm + 1;
+        let mut wide = vec![0u64; texts.len() * width];
+        py.detach(|| {
+            fill_rows(
+                &texts,
+                &mut wide,
+                width,
+                num_threads,
+                || (text::ShingleBuffers::default(), Vec::new()),
+                |(buffers, hashes), t, row| {
+                    text::shingles_into(t, n, kind, shingle_seed, buffers, hashes)
+                        .expect("ngram_arg gave n >= 1");
+                    hashes.sort_unstable();
+                    hashes.dedup();
+                    let (signature, count) = row.split_at_mut(num_perm);
+                    count[0] = hashes.len() as u64;
+                    hasher.sign_scratch(hashes, signature);
+                },
+            )
+        })?;
+        let mut flat = Vec::with_capacity(texts.len() * num_perm);
+        let mut sizes = Vec::with_capacity(texts.len());
+        for row in wide.chunks_exact(width) {
+            flat.extend_from_slice(&row[..num_perm]);
+            sizes.push(row[num_perm] as i64);
+        }
+        drop(wide);
+        Ok((matrix(py, flat, texts.len(), num_perm), sizes.into_pyarray(py)))
+    })
+}
+
 /// MinHash signatures of pre-hashed shingles in CSR layout (`hashes`, `offsets`).
 #[pyfunction]
 #[pyo3(signature = (hashes, offsets, num_perm = 128, seed = None, scheme = "classic", num_threads = None))]
@@ -174,6 +232,7 @@ fn datasketch_minhash<'py>(
 
 pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(minhash_texts, m)?)?;
+    m.add_function(wrap_pyfunction!(minhash_texts_sized, m)?)?;
     m.add_function(wrap_pyfunction!(minhash_shingles, m)?)?;
     m.add_function(wrap_pyfunction!(classic_permutations, m)?)?;
     m.add_function(wrap_pyfunction!(datasketch_minhash, m)?)?;
