@@ -24,7 +24,7 @@ from ._reference.text import check_seed, check_shingle_args, check_threads
 from .csr import arrays_to_csr, document_list, shingle_csr
 from .decide import KEEP_POLICIES, MIN_EVIDENCE_SHINGLES, Decisions, check_keep, decide, describe, keep_priority, pair_scores, policy_name
 from .lsh import candidate_threshold, check_params, check_threshold, lsh_params
-from .text import Shingles, shingles_batch
+from .text import Shingles
 
 __all__ = [
     "KEEP_POLICIES",
@@ -434,15 +434,19 @@ def verify_duplicates(
         csr = shingle_csr(docs)
         if csr is None:
             texts = document_list(docs)
-            shingles = shingles_batch(texts, n=n, kind=kind, num_threads=num_threads)
+            # Signatures and set sizes without holding every shingle: the texts are shingled
+            # again for verification, only those in a pair (text_overlaps).
+            signatures, text_sizes = _impl.minhash_texts_sized(texts, num_perm, seed, scheme, n, kind, 0, num_threads)
+            signatures = np.asarray(signatures, dtype=np.uint64).reshape(-1, num_perm)
+            text_sizes = np.asarray(text_sizes, dtype=np.int64)
+            count = len(texts)
+            lengths = text_sizes
         else:
-            shingles = Shingles(*csr)
-        hashes = np.ascontiguousarray(shingles.hashes, dtype=np.uint64)
-        offsets = np.ascontiguousarray(shingles.offsets, dtype=np.int64)
-        count = len(offsets) - 1
-        lengths = np.diff(offsets)
-        signatures = np.asarray(_impl.minhash_shingles(hashes, offsets, num_perm, seed, scheme, num_threads), dtype=np.uint64)
-        signatures = signatures.reshape(count, num_perm)
+            hashes, offsets = csr
+            count = len(offsets) - 1
+            lengths = np.diff(offsets)
+            signatures = np.asarray(_impl.minhash_shingles(hashes, offsets, num_perm, seed, scheme, num_threads), dtype=np.uint64)
+            signatures = signatures.reshape(count, num_perm)
 
     lsh_threshold = candidate_threshold(threshold, measure, min_size_ratio)
     bands, rows = check_params(params, num_perm) if params is not None else lsh_params(lsh_threshold, num_perm, weights)
@@ -450,6 +454,8 @@ def verify_duplicates(
     def overlaps(pairs: np.ndarray) -> np.ndarray:
         if signed is not None:
             return np.asarray(signed.intersections(pairs.copy()), dtype=np.int64).reshape(-1)
+        if texts is not None:
+            return np.asarray(_impl.text_overlaps(texts, pairs, n, kind, 0, num_threads), dtype=np.int64)
         return np.asarray(_impl.set_overlaps(hashes, offsets, pairs, num_threads)[0], dtype=np.int64)
 
     # Exact copies are verified once, not pairwise: documents with equal signatures (and, for
@@ -462,6 +468,8 @@ def verify_duplicates(
     sizes: np.ndarray | None = None
     if signed is not None:
         sizes = np.asarray(signed.sizes, dtype=np.int64)
+    elif texts is not None:
+        sizes = text_sizes
     elif verify == "estimate":
         sizes = np.asarray(_impl.set_overlaps(hashes, offsets, np.zeros((0, 2), dtype=np.int64), num_threads)[1], dtype=np.int64)
     nonempty = np.flatnonzero(lengths > 0)
@@ -477,7 +485,7 @@ def verify_duplicates(
     # Distinct-shingle counts of every document (and, for exact verification, the
     # intersections of the candidates and of each copy with its head) in one pass over the sets.
     first = np.concatenate([candidates, members_of_head]) if verify == "exact" else np.zeros((0, 2), dtype=np.int64)
-    if signed is not None:
+    if signed is not None or texts is not None:
         first_inter = overlaps(first)
     elif sizes is None:
         first_inter, sizes = _impl.set_overlaps(hashes, offsets, first, num_threads)
