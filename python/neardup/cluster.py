@@ -598,9 +598,24 @@ def _exact_groups(signatures: np.ndarray, docs: np.ndarray, sizes: np.ndarray | 
     if sizes is not None:
         rows = np.column_stack([rows, sizes[docs].astype(np.uint64)])
     rows = np.ascontiguousarray(rows)
-    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).reshape(-1)
-    # return_index gives each key's first occurrence (a stable sort), i.e. the lowest index.
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    # Sorted by a 64-bit key of each row (a wrapping sum of odd multiples of its values), equal
+    # rows are runs; a stable sort keeps each run in index order, so its first is the head.
+    # Rows of one key are compared whole: if a key is shared by unequal rows the exact (slower)
+    # grouping by the rows' bytes decides instead.
+    weights = np.arange(1, 2 * rows.shape[1], 2, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    key = (rows * weights).sum(axis=1, dtype=np.uint64)
+    order = np.argsort(key, kind="stable")
+    ordered = rows[order]
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = key[order[1:]] != key[order[:-1]]
+    if (starts[1:] | (ordered[1:] == ordered[:-1]).all(axis=1)).all():
+        first = order[starts]
+        inverse = np.empty(len(order), dtype=np.int64)
+        inverse[order] = np.cumsum(starts) - 1
+    else:
+        keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).reshape(-1)
+        # return_index gives each key's first occurrence (a stable sort), i.e. the lowest index.
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     head_of = docs[first][inverse.reshape(-1)]
     heads = np.sort(docs[first])
     copy = head_of != docs
@@ -636,8 +651,10 @@ def _collision_candidates(candidates: np.ndarray, odd: np.ndarray) -> np.ndarray
     not: each is a candidate of its head, of the head's candidates, of the other such members
     of its group and of such members of the groups of the head's candidates (LSH would have
     paired them all: equal signatures, equal band keys)."""
+    # Only the partners of heads with such members matter: the other candidates are left in numpy.
+    touching = np.isin(candidates, np.unique(odd[:, 0])).any(axis=1) if len(candidates) else np.zeros(0, dtype=bool)
     partners: dict[int, set[int]] = {}
-    for i, j in candidates.tolist():
+    for i, j in candidates[touching].tolist():
         partners.setdefault(i, set()).add(j)
         partners.setdefault(j, set()).add(i)
     odd_of: dict[int, list[int]] = {}
