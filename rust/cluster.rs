@@ -6,7 +6,7 @@
 use crate::csr::{check_offsets, check_shape};
 use crate::error::Error;
 use crate::parallel::{fill_rows, map_ordered};
-use crate::text::{check_ngram, shingles, ShingleKind};
+use crate::text::{check_ngram, shingles_into, ShingleBuffers, ShingleKind};
 
 /// Check that every pair indexes one of `n` documents.
 pub fn check_pairs(n: usize, pairs: &[(usize, usize)]) -> Result<(), Error> {
@@ -117,14 +117,35 @@ pub fn text_overlaps<S: AsRef<str> + Sync>(
     check_ngram(n)?;
     check_pairs(texts.len(), pairs)?;
     let (slot, paired) = paired_documents(texts.len(), pairs);
-    let sets = map_ordered(&paired, num_threads, |&i| {
-        let mut set = shingles(texts[i].as_ref(), n, kind, seed).expect("check_ngram passed");
-        set.sort_unstable();
-        set.dedup();
-        set
+    // The sets of a block of documents in one vector (CSR): a vector per document left
+    // freed-but-held allocator memory behind; a block's vector is returned whole.
+    let blocks: Vec<&[usize]> = paired.chunks(SET_BLOCK).collect();
+    let sets = map_ordered(&blocks, num_threads, |block| {
+        let mut buffers = ShingleBuffers::default();
+        let mut list = Vec::new();
+        let mut flat = Vec::new();
+        let mut offsets = Vec::with_capacity(block.len() + 1);
+        offsets.push(0);
+        for &i in block.iter() {
+            shingles_into(texts[i].as_ref(), n, kind, seed, &mut buffers, &mut list)
+                .expect("check_ngram passed");
+            list.sort_unstable();
+            list.dedup();
+            flat.extend_from_slice(&list);
+            offsets.push(flat.len());
+        }
+        (flat, offsets)
     })?;
-    map_ordered(pairs, num_threads, |&(i, j)| intersection_size(&sets[slot[i]], &sets[slot[j]]))
+    let set_of = |i: usize| {
+        let (flat, offsets) = &sets[slot[i] / SET_BLOCK];
+        let k = slot[i] % SET_BLOCK;
+        &flat[offsets[k]..offsets[k + 1]]
+    };
+    map_ordered(pairs, num_threads, |&(i, j)| intersection_size(set_of(i), set_of(j)))
 }
+
+/// Documents whose shingle sets `text_overlaps` builds in one vector.
+const SET_BLOCK: usize = 256;
 
 /// MinHash estimates of the Jaccard similarity of each pair (share of equal positions) from
 /// signatures of shape `(n, num_perm)`; signatures of no values estimate 0 for every pair.
@@ -282,7 +303,7 @@ mod tests {
         let mut hashes = Vec::new();
         let mut offsets = vec![0];
         for t in texts {
-            hashes.extend(shingles(t, 2, ShingleKind::Word, 7).unwrap());
+            hashes.extend(crate::text::shingles(t, 2, ShingleKind::Word, 7).unwrap());
             offsets.push(hashes.len());
         }
         let (expected, _) = set_overlaps(&hashes, &offsets, &pairs, None).unwrap();
@@ -290,6 +311,25 @@ mod tests {
         assert_eq!(expected, vec![3, 1, 0, 1]);
         assert!(text_overlaps(&texts, &[(0, 4)], 2, ShingleKind::Word, 7, None).is_err());
         assert!(text_overlaps(&texts, &pairs, 0, ShingleKind::Word, 7, None).is_err());
+    }
+
+    #[test]
+    fn text_overlaps_across_blocks_of_sets() {
+        // More paired texts than one block holds, paired out of order.
+        let texts: Vec<String> = (0..3 * SET_BLOCK + 5)
+            .map(|k| (0..40).map(|w| format!("w{}", (k * 7 + w * 13) % 97)).collect::<Vec<_>>().join(" "))
+            .collect();
+        let n = texts.len();
+        let pairs: Vec<(usize, usize)> = (0..n).map(|k| ((k * 31) % n, (k * 17 + 5) % n)).collect();
+        let mut hashes = Vec::new();
+        let mut offsets = vec![0];
+        for t in &texts {
+            hashes.extend(crate::text::shingles(t, 3, ShingleKind::Word, 0).unwrap());
+            offsets.push(hashes.len());
+        }
+        let (expected, _) = set_overlaps(&hashes, &offsets, &pairs, None).unwrap();
+        assert!(expected.iter().any(|&x| x > 0));
+        assert_eq!(text_overlaps(&texts, &pairs, 3, ShingleKind::Word, 0, Some(2)).unwrap(), expected);
     }
 
     #[test]

@@ -479,8 +479,13 @@ def verify_duplicates(
             _impl.candidate_pairs(np.ascontiguousarray(signatures[heads]), bands, rows, num_threads), dtype=np.int64
         ).reshape(-1, 2)
         candidates = heads[local]
+        del local
     else:
         candidates = np.zeros((0, 2), dtype=np.int64)
+    # Exact verification needs no signature past this point: they are let go before the shingle
+    # sets of the candidates are built (8 * num_perm bytes per document).
+    estimated_from = signatures if verify == "estimate" else None
+    del signatures
 
     # Distinct-shingle counts of every document (and, for exact verification, the
     # intersections of the candidates and of each copy with its head) in one pass over the sets.
@@ -519,7 +524,7 @@ def verify_duplicates(
                 inter = overlaps(pairs)
             inter = np.asarray(inter, dtype=np.float64)
             return _ratio(inter, a + b - inter), _ratio(inter, np.minimum(a, b)), inter
-        jac = np.asarray(_impl.estimate_pairs(signatures, pairs, num_threads), dtype=np.float64)
+        jac = np.asarray(_impl.estimate_pairs(estimated_from, pairs, num_threads), dtype=np.float64)
         inter = np.minimum(jac * (a + b) / (1.0 + jac), np.minimum(a, b))
         return jac, _ratio(inter, np.minimum(a, b).astype(np.float64)), inter
 
@@ -594,25 +599,35 @@ def _exact_groups(signatures: np.ndarray, docs: np.ndarray, sizes: np.ndarray | 
     other members."""
     if not len(docs):
         return docs, np.zeros((0, 2), dtype=np.int64)
-    rows = signatures[docs]
-    if sizes is not None:
-        rows = np.column_stack([rows, sizes[docs].astype(np.uint64)])
-    rows = np.ascontiguousarray(rows)
     # Sorted by a 64-bit key of each row (a wrapping sum of odd multiples of its values), equal
     # rows are runs; a stable sort keeps each run in index order, so its first is the head.
-    # Rows of one key are compared whole: if a key is shared by unequal rows the exact (slower)
-    # grouping by the rows' bytes decides instead.
-    weights = np.arange(1, 2 * rows.shape[1], 2, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    key = (rows * weights).sum(axis=1, dtype=np.uint64)
+    # Neighbours of one key are compared whole: if a key is shared by unequal rows, the exact
+    # (slower) grouping by the rows' bytes decides instead. The key is summed column by
+    # column, as a copy of the rows would hold 8 * num_perm bytes per document.
+    width = signatures.shape[1] + (sizes is not None)
+    weights = np.arange(1, 2 * width, 2, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    key = np.zeros(len(docs), dtype=np.uint64)
+    for c in range(signatures.shape[1]):
+        key += signatures[docs, c] * weights[c]
+    if sizes is not None:
+        key += sizes[docs].astype(np.uint64) * weights[-1]
     order = np.argsort(key, kind="stable")
-    ordered = rows[order]
     starts = np.ones(len(order), dtype=bool)
     starts[1:] = key[order[1:]] != key[order[:-1]]
-    if (starts[1:] | (ordered[1:] == ordered[:-1]).all(axis=1)).all():
+    same_key = np.flatnonzero(~starts[1:])
+    a, b = docs[order[same_key]], docs[order[same_key + 1]]
+    equal = (signatures[a] == signatures[b]).all(axis=1)
+    if sizes is not None:
+        equal &= sizes[a] == sizes[b]
+    if equal.all():
         first = order[starts]
         inverse = np.empty(len(order), dtype=np.int64)
         inverse[order] = np.cumsum(starts) - 1
     else:
+        rows = signatures[docs]
+        if sizes is not None:
+            rows = np.column_stack([rows, sizes[docs].astype(np.uint64)])
+        rows = np.ascontiguousarray(rows)
         keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).reshape(-1)
         # return_index gives each key's first occurrence (a stable sort), i.e. the lowest index.
         _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
