@@ -101,6 +101,23 @@ def test_text_overlaps(docs, n, kind, data):
     same_arrays(rust, _core.text_overlaps(docs, pairs, n, kind, 7, 1))
 
 
+def test_sized_signatures_and_overlaps_of_many_texts():
+    """More texts than minhash_texts_sized signs per block (2048), non-ASCII ones among them,
+    given as a generator; an error in a later block names its document."""
+    docs = [f"w{k % 37} é{k % 11} w{k % 5} mot{k % 3} w{k % 7}" if k % 3 else f"w{k % 13} w{k % 4} w{k % 9}" for k in range(4500)]
+    signatures, sizes = _core.minhash_texts_sized((d for d in docs), 16, 3, "classic", 2, "word", 0, 2)
+    same_arrays(signatures, _core.minhash_texts(docs, 16, 3, "classic", 2, "word", 0))
+    hashes, offsets = _core.shingles_batch(docs, 2, "word", 0)
+    pairs = np.array([[k, (k * 7 + 3) % len(docs)] for k in range(0, len(docs), 3)], dtype=np.int64)
+    inter, expected_sizes = _core.set_overlaps(hashes, offsets, pairs)
+    same_arrays(sizes, expected_sizes)
+    same_arrays(_core.text_overlaps((d for d in docs), pairs, 2, "word", 0), inter)
+    bad = docs[:3000] + [5] + docs[3000:]
+    raises_alike(lambda: _core.minhash_texts_sized(bad, 4, 1), lambda: _reference.minhash_texts_sized(bad, 4, 1))
+    bad = docs[:3000] + ["x\udc00"]
+    raises_alike(lambda: _core.text_overlaps(bad, pairs[:1]), lambda: _reference.text_overlaps(bad, pairs[:1]))
+
+
 @given(num_perms, U64)
 def test_classic_permutations(num_perm, seed):
     for r, p in zip(_core.classic_permutations(num_perm, seed), _reference.classic_permutations(num_perm, seed)):

@@ -5,7 +5,9 @@
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-use super::convert::{doc_pairs_arg, index_array, matrix_arg, ngram_arg, offsets_arg, seed_arg, texts_arg};
+use super::convert::{
+    call_text, doc_pairs_arg, index_array, matrix_arg, ngram_arg, offsets_arg, seed_arg, CallText,
+};
 use super::guard::guard;
 use crate::cluster;
 use crate::text::ShingleKind;
@@ -70,8 +72,27 @@ fn text_overlaps<'py>(
         let n = n.map(ngram_arg).transpose()?.unwrap_or(5);
         let kind = ShingleKind::parse(kind)?;
         let seed = seed.map(seed_arg).transpose()?.unwrap_or(0);
-        let texts = texts_arg(texts)?;
+        // Every text is checked (as the reference does, before the pairs), but only those of a
+        // pair are kept for the call: the others are never shingled.
+        let items = texts.try_iter()?.collect::<PyResult<Vec<_>>>()?;
+        for (i, item) in items.iter().enumerate() {
+            call_text(item, i)?;
+        }
         let pairs = doc_pairs_arg(&pairs)?;
+        let mut paired = Vec::new();
+        for &(i, j) in &pairs {
+            let last = i.max(j);
+            if paired.len() <= last {
+                paired.resize(last + 1, false);
+            }
+            paired[i] = true;
+            paired[j] = true;
+        }
+        let mut read = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            read.push(if paired.get(i) == Some(&true) { call_text(item, i)? } else { CallText::Unread });
+        }
+        let texts = read;
         let inter = py.detach(|| cluster::text_overlaps(&texts, &pairs, n, kind, seed, num_threads))?;
         Ok(index_array(py, inter))
     })

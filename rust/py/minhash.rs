@@ -6,7 +6,7 @@ use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use super::convert::{matrix, ngram_arg, offsets_arg, seed_arg, texts_arg};
+use super::convert::{call_text, matrix, ngram_arg, offsets_arg, seed_arg, texts_arg};
 use super::guard::guard;
 use crate::csr::check_offsets;
 use crate::error::Error;
@@ -55,6 +55,9 @@ fn minhash_texts<'py>(
     })
 }
 
+/// Texts `minhash_texts_sized` shingles and signs per call without the GIL.
+const TEXT_BLOCK: usize = 2048;
+
 /// Signatures `(n, num_perm)` and distinct-shingle counts `(n,)`.
 type SignaturesAndSizesPy<'py> = (Bound<'py, PyArray2<u64>>, Bound<'py, PyArray1<i64>>);
 
@@ -80,36 +83,51 @@ fn minhash_texts_sized<'py>(
         let n = n.map(ngram_arg).transpose()?.unwrap_or(5);
         let kind = ShingleKind::parse(kind)?;
         let shingle_seed = shingle_seed.map(seed_arg).transpose()?.unwrap_or(0);
-        let texts = texts_arg(texts)?;
-        // One row per text: its signature, then its count.
+        // A block of texts at a time, so that the UTF-8 made of non-ASCII texts and the rows
+        // of signatures and counts are held for one block, not the whole corpus.
         let width = num_perm + 1;
-        let mut wide = vec![0u64; texts.len() * width];
-        py.detach(|| {
-            fill_rows(
-                &texts,
-                &mut wide,
-                width,
-                num_threads,
-                || (text::ShingleBuffers::default(), Vec::new()),
-                |(buffers, hashes), t, row| {
-                    text::shingles_into(t, n, kind, shingle_seed, buffers, hashes)
-                        .expect("ngram_arg gave n >= 1");
-                    hashes.sort_unstable();
-                    hashes.dedup();
-                    let (signature, count) = row.split_at_mut(num_perm);
-                    count[0] = hashes.len() as u64;
-                    hasher.sign_scratch(hashes, signature);
-                },
-            )
-        })?;
-        let mut flat = Vec::with_capacity(texts.len() * num_perm);
-        let mut sizes = Vec::with_capacity(texts.len());
-        for row in wide.chunks_exact(width) {
-            flat.extend_from_slice(&row[..num_perm]);
-            sizes.push(row[num_perm] as i64);
+        let expected = texts.len().unwrap_or(0);
+        let mut flat = Vec::with_capacity(expected * num_perm);
+        let mut sizes = Vec::with_capacity(expected);
+        let mut block = Vec::with_capacity(TEXT_BLOCK);
+        let mut wide = Vec::new();
+        let mut items = texts.try_iter()?.enumerate().peekable();
+        while items.peek().is_some() {
+            block.clear();
+            for (i, item) in items.by_ref().take(TEXT_BLOCK) {
+                block.push(call_text(&item?, i)?);
+            }
+            wide.clear();
+            wide.resize(block.len() * width, 0u64);
+            py.detach(|| {
+                fill_rows(
+                    &block,
+                    &mut wide,
+                    width,
+                    num_threads,
+                    || (text::ShingleBuffers::default(), Vec::new()),
+                    |(buffers, hashes), t, row| {
+                        text::shingles_into(t.as_ref(), n, kind, shingle_seed, buffers, hashes)
+                            .expect("ngram_arg gave n >= 1");
+                        hashes.sort_unstable();
+                        hashes.dedup();
+                        let (signature, count) = row.split_at_mut(num_perm);
+                        count[0] = hashes.len() as u64;
+                        hasher.sign_scratch(hashes, signature);
+                    },
+                )
+            })?;
+            for row in wide.chunks_exact(width) {
+                flat.extend_from_slice(&row[..num_perm]);
+                sizes.push(row[num_perm] as i64);
+            }
         }
-        drop(wide);
-        Ok((matrix(py, flat, texts.len(), num_perm), sizes.into_pyarray(py)))
+        // fill_rows checks the thread count; an empty input must be refused alike.
+        if sizes.is_empty() {
+            fill_rows(&block, &mut wide, width, num_threads, || (), |_, _, _| ())?;
+        }
+        let count = sizes.len();
+        Ok((matrix(py, flat, count, num_perm), sizes.into_pyarray(py)))
     })
 }
 
