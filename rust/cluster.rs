@@ -5,7 +5,8 @@
 
 use crate::csr::{check_offsets, check_shape};
 use crate::error::Error;
-use crate::parallel::map_ordered;
+use crate::parallel::{fill_rows, map_ordered};
+use crate::text::{check_ngram, shingles_into, ShingleBuffers, ShingleKind};
 
 /// Check that every pair indexes one of `n` documents.
 pub fn check_pairs(n: usize, pairs: &[(usize, usize)]) -> Result<(), Error> {
@@ -28,18 +29,25 @@ pub fn distinct(hashes: &[u64]) -> Vec<u64> {
     set
 }
 
+/// The number of distinct values of a shingle list, sorted in `scratch` (reused between
+/// documents, so that counting allocates nothing per document).
+fn distinct_count(hashes: &[u64], scratch: &mut Vec<u64>) -> usize {
+    scratch.clear();
+    scratch.extend_from_slice(hashes);
+    scratch.sort_unstable();
+    scratch.dedup();
+    scratch.len()
+}
+
+/// The size of the intersection of two sorted sets, by a merge without data-dependent
+/// branches (a mispredicted branch per step cost more than the comparisons).
 fn intersection_size(a: &[u64], b: &[u64]) -> usize {
     let (mut x, mut y, mut count) = (0, 0, 0);
     while x < a.len() && y < b.len() {
-        match a[x].cmp(&b[y]) {
-            std::cmp::Ordering::Less => x += 1,
-            std::cmp::Ordering::Greater => y += 1,
-            std::cmp::Ordering::Equal => {
-                count += 1;
-                x += 1;
-                y += 1;
-            }
-        }
+        let (u, v) = (a[x], b[y]);
+        count += usize::from(u == v);
+        x += usize::from(u <= v);
+        y += usize::from(u >= v);
     }
     count
 }
@@ -47,6 +55,9 @@ fn intersection_size(a: &[u64], b: &[u64]) -> usize {
 /// Exact set statistics: the distinct-shingle count of every document, and for every pair
 /// the size of the intersection of the two sets. Jaccard is `inter / (a + b - inter)`,
 /// containment of the smaller in the larger `inter / min(a, b)`.
+///
+/// Only the documents of some pair have their set held (sorted, for the merges); the others
+/// are counted one at a time, so memory grows with the documents paired, not all of them.
 pub fn set_overlaps(
     hashes: &[u64],
     offsets: &[usize],
@@ -55,12 +66,86 @@ pub fn set_overlaps(
 ) -> Result<(Vec<usize>, Vec<usize>), Error> {
     let n = check_offsets(offsets, hashes.len())?;
     check_pairs(n, pairs)?;
-    let docs: Vec<usize> = (0..n).collect();
-    let sets = map_ordered(&docs, num_threads, |&i| distinct(&hashes[offsets[i]..offsets[i + 1]]))?;
-    let sizes = sets.iter().map(Vec::len).collect();
-    let inter = map_ordered(pairs, num_threads, |&(i, j)| intersection_size(&sets[i], &sets[j]))?;
+    let list = |i: usize| &hashes[offsets[i]..offsets[i + 1]];
+    let (slot, paired) = paired_documents(n, pairs);
+    let sets = map_ordered(&paired, num_threads, |&i| distinct(list(i)))?;
+    let unpaired: Vec<usize> = (0..n).filter(|&i| slot[i] == usize::MAX).collect();
+    let mut unpaired_sizes = vec![0usize; unpaired.len()];
+    if !unpaired.is_empty() {
+        fill_rows(&unpaired, &mut unpaired_sizes, 1, num_threads, Vec::new, |scratch, &i, row| {
+            row[0] = distinct_count(list(i), scratch)
+        })?;
+    }
+    let mut sizes = vec![0usize; n];
+    for (&i, &size) in unpaired.iter().zip(&unpaired_sizes) {
+        sizes[i] = size;
+    }
+    for (&i, set) in paired.iter().zip(&sets) {
+        sizes[i] = set.len();
+    }
+    let inter = map_ordered(pairs, num_threads, |&(i, j)| intersection_size(&sets[slot[i]], &sets[slot[j]]))?;
     Ok((inter, sizes))
 }
+
+/// The documents of `pairs` in order of first appearance, and `slot[i]`, the position of
+/// document `i` among them (`usize::MAX` when it is in no pair).
+fn paired_documents(n: usize, pairs: &[(usize, usize)]) -> (Vec<usize>, Vec<usize>) {
+    let mut slot = vec![usize::MAX; n];
+    let mut paired = Vec::new();
+    for &(i, j) in pairs {
+        for d in [i, j] {
+            if slot[d] == usize::MAX {
+                slot[d] = paired.len();
+                paired.push(d);
+            }
+        }
+    }
+    (slot, paired)
+}
+
+/// The number of distinct shingles (`text::shingles` of `n`, `kind`, `seed`) each pair of
+/// texts shares: the intersections of `set_overlaps` straight from the texts, shingling only
+/// the texts of some pair, each once, and holding nothing but their sets.
+pub fn text_overlaps<S: AsRef<str> + Sync>(
+    texts: &[S],
+    pairs: &[(usize, usize)],
+    n: usize,
+    kind: ShingleKind,
+    seed: u64,
+    num_threads: Option<usize>,
+) -> Result<Vec<usize>, Error> {
+    check_ngram(n)?;
+    check_pairs(texts.len(), pairs)?;
+    let (slot, paired) = paired_documents(texts.len(), pairs);
+    // The sets of a block of documents in one vector (CSR): a vector per document left
+    // freed-but-held allocator memory behind; a block's vector is returned whole.
+    let blocks: Vec<&[usize]> = paired.chunks(SET_BLOCK).collect();
+    let sets = map_ordered(&blocks, num_threads, |block| {
+        let mut buffers = ShingleBuffers::default();
+        let mut list = Vec::new();
+        let mut flat = Vec::new();
+        let mut offsets = Vec::with_capacity(block.len() + 1);
+        offsets.push(0);
+        for &i in block.iter() {
+            shingles_into(texts[i].as_ref(), n, kind, seed, &mut buffers, &mut list)
+                .expect("check_ngram passed");
+            list.sort_unstable();
+            list.dedup();
+            flat.extend_from_slice(&list);
+            offsets.push(flat.len());
+        }
+        (flat, offsets)
+    })?;
+    let set_of = |i: usize| {
+        let (flat, offsets) = &sets[slot[i] / SET_BLOCK];
+        let k = slot[i] % SET_BLOCK;
+        &flat[offsets[k]..offsets[k + 1]]
+    };
+    map_ordered(pairs, num_threads, |&(i, j)| intersection_size(set_of(i), set_of(j)))
+}
+
+/// Documents whose shingle sets `text_overlaps` builds in one vector.
+const SET_BLOCK: usize = 256;
 
 /// MinHash estimates of the Jaccard similarity of each pair (share of equal positions) from
 /// signatures of shape `(n, num_perm)`; signatures of no values estimate 0 for every pair.
@@ -209,6 +294,42 @@ mod tests {
         assert!(set_overlaps(&hashes, &[0, 9], &[], None).is_err());
         assert!(set_overlaps(&hashes, &[0, 5, 4, 8], &[], None).is_err());
         assert!(set_overlaps(&hashes, &offsets, &[(0, 4)], None).is_err());
+    }
+
+    #[test]
+    fn text_overlaps_are_set_overlaps_of_the_shingles() {
+        let texts = ["the cat sat on the mat", "the cat sat on a mat", "", "a mat"];
+        let pairs = [(0, 1), (1, 3), (0, 2), (3, 3)];
+        let mut hashes = Vec::new();
+        let mut offsets = vec![0];
+        for t in texts {
+            hashes.extend(crate::text::shingles(t, 2, ShingleKind::Word, 7).unwrap());
+            offsets.push(hashes.len());
+        }
+        let (expected, _) = set_overlaps(&hashes, &offsets, &pairs, None).unwrap();
+        assert_eq!(text_overlaps(&texts, &pairs, 2, ShingleKind::Word, 7, Some(2)).unwrap(), expected);
+        assert_eq!(expected, vec![3, 1, 0, 1]);
+        assert!(text_overlaps(&texts, &[(0, 4)], 2, ShingleKind::Word, 7, None).is_err());
+        assert!(text_overlaps(&texts, &pairs, 0, ShingleKind::Word, 7, None).is_err());
+    }
+
+    #[test]
+    fn text_overlaps_across_blocks_of_sets() {
+        // More paired texts than one block holds, paired out of order.
+        let texts: Vec<String> = (0..3 * SET_BLOCK + 5)
+            .map(|k| (0..40).map(|w| format!("w{}", (k * 7 + w * 13) % 97)).collect::<Vec<_>>().join(" "))
+            .collect();
+        let n = texts.len();
+        let pairs: Vec<(usize, usize)> = (0..n).map(|k| ((k * 31) % n, (k * 17 + 5) % n)).collect();
+        let mut hashes = Vec::new();
+        let mut offsets = vec![0];
+        for t in &texts {
+            hashes.extend(crate::text::shingles(t, 3, ShingleKind::Word, 0).unwrap());
+            offsets.push(hashes.len());
+        }
+        let (expected, _) = set_overlaps(&hashes, &offsets, &pairs, None).unwrap();
+        assert!(expected.iter().any(|&x| x > 0));
+        assert_eq!(text_overlaps(&texts, &pairs, 3, ShingleKind::Word, 0, Some(2)).unwrap(), expected);
     }
 
     #[test]

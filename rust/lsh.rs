@@ -70,7 +70,11 @@ pub fn candidate_pairs(
         bucket_pairs(&keyed, &mut pairs);
         pairs
     })?;
-    let mut pairs: Vec<(usize, usize)> = per_band.into_iter().flatten().collect();
+    // Reserved exactly: a growing vector would hold up to twice the pairs while it grows.
+    let mut pairs = Vec::with_capacity(per_band.iter().map(Vec::len).sum());
+    for band in per_band {
+        pairs.extend(band);
+    }
     pairs.sort_unstable();
     pairs.dedup();
     Ok(pairs)

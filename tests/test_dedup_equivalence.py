@@ -74,6 +74,50 @@ def test_minhash_texts(docs, num_perm, seed, scheme, n, kind):
     same_arrays(rust, _core.minhash_shingles(hashes, offsets, num_perm, seed, scheme))
 
 
+@settings(max_examples=150)
+@given(st.lists(texts, max_size=4), st.sampled_from([1, 5, 64, 128]), U64, schemes, st.integers(1, 6), st.sampled_from(["word", "char"]))
+def test_minhash_texts_sized(docs, num_perm, seed, scheme, n, kind):
+    signatures, sizes = _core.minhash_texts_sized(docs, num_perm, seed, scheme, n, kind, 7)
+    expected, expected_sizes = _reference.minhash_texts_sized(docs, num_perm, seed, scheme, n, kind, 7)
+    same_arrays(signatures, expected)
+    same_arrays(sizes, expected_sizes)
+    # minhash_texts' signatures (signed from the distinct shingles) and set_overlaps' sizes.
+    same_arrays(signatures, _core.minhash_texts(docs, num_perm, seed, scheme, n, kind, 7))
+    hashes, offsets = _core.shingles_batch(docs, n, kind, 7)
+    same_arrays(sizes, _core.set_overlaps(hashes, offsets, np.zeros((0, 2), dtype=np.int64))[1])
+    same_arrays(sizes, _core.minhash_texts_sized(docs, num_perm, seed, scheme, n, kind, 7, 1)[1])
+
+
+@settings(max_examples=150)
+@given(st.lists(texts, min_size=1, max_size=5), st.integers(1, 6), st.sampled_from(["word", "char"]), st.data())
+def test_text_overlaps(docs, n, kind, data):
+    last = len(docs) - 1
+    pairs = np.array(data.draw(st.lists(st.tuples(st.integers(0, last), st.integers(0, last)), max_size=10)), dtype=np.int64).reshape(-1, 2)
+    rust = _core.text_overlaps(docs, pairs, n, kind, 7)
+    same_arrays(rust, _reference.text_overlaps(docs, pairs, n, kind, 7))
+    # The intersections set_overlaps gives of the texts' shingles.
+    hashes, offsets = _core.shingles_batch(docs, n, kind, 7)
+    same_arrays(rust, _core.set_overlaps(hashes, offsets, pairs)[0])
+    same_arrays(rust, _core.text_overlaps(docs, pairs, n, kind, 7, 1))
+
+
+def test_sized_signatures_and_overlaps_of_many_texts():
+    """More texts than minhash_texts_sized signs per block (2048), non-ASCII ones among them,
+    given as a generator; an error in a later block names its document."""
+    docs = [f"w{k % 37} é{k % 11} w{k % 5} mot{k % 3} w{k % 7}" if k % 3 else f"w{k % 13} w{k % 4} w{k % 9}" for k in range(4500)]
+    signatures, sizes = _core.minhash_texts_sized((d for d in docs), 16, 3, "classic", 2, "word", 0, 2)
+    same_arrays(signatures, _core.minhash_texts(docs, 16, 3, "classic", 2, "word", 0))
+    hashes, offsets = _core.shingles_batch(docs, 2, "word", 0)
+    pairs = np.array([[k, (k * 7 + 3) % len(docs)] for k in range(0, len(docs), 3)], dtype=np.int64)
+    inter, expected_sizes = _core.set_overlaps(hashes, offsets, pairs)
+    same_arrays(sizes, expected_sizes)
+    same_arrays(_core.text_overlaps((d for d in docs), pairs, 2, "word", 0), inter)
+    bad = docs[:3000] + [5] + docs[3000:]
+    raises_alike(lambda: _core.minhash_texts_sized(bad, 4, 1), lambda: _reference.minhash_texts_sized(bad, 4, 1))
+    bad = docs[:3000] + ["x\udc00"]
+    raises_alike(lambda: _core.text_overlaps(bad, pairs[:1]), lambda: _reference.text_overlaps(bad, pairs[:1]))
+
+
 @given(num_perms, U64)
 def test_classic_permutations(num_perm, seed):
     for r, p in zip(_core.classic_permutations(num_perm, seed), _reference.classic_permutations(num_perm, seed)):
@@ -233,6 +277,12 @@ def test_errors_match():
         raises_alike(lambda: _core.minhash_texts(["a"], 4, 1, scheme), lambda: _reference.minhash_texts(["a"], 4, 1, scheme))
     raises_alike(lambda: _core.minhash_texts(["a"], 0, 1), lambda: _reference.minhash_texts(["a"], 0, 1))
     raises_alike(lambda: _core.minhash_texts(["a", "b\ud800"], 4, 1), lambda: _reference.minhash_texts(["a", "b\ud800"], 4, 1))
+    raises_alike(lambda: _core.minhash_texts_sized(["a", 3], 4, 1), lambda: _reference.minhash_texts_sized(["a", 3], 4, 1))
+    raises_alike(lambda: _core.minhash_texts_sized(["a"], 4, 1, "nope"), lambda: _reference.minhash_texts_sized(["a"], 4, 1, "nope"))
+    one = np.array([[0, 1]], dtype=np.int64)
+    raises_alike(lambda: _core.text_overlaps(["a", "b\ud800"], one), lambda: _reference.text_overlaps(["a", "b\ud800"], one))
+    raises_alike(lambda: _core.text_overlaps(["a"], one), lambda: _reference.text_overlaps(["a"], one))
+    raises_alike(lambda: _core.text_overlaps(["a"], one, 0), lambda: _reference.text_overlaps(["a"], one, 0))
     a, b = datasketch_permutations(4, 1, "affine32")
     raises_alike(lambda: _core.datasketch_minhash([[b"x", "y"]], a, b), lambda: _reference.datasketch_minhash([[b"x", "y"]], a, b))
     raises_alike(lambda: _core.datasketch_minhash([b"xy"], a, b), lambda: _reference.datasketch_minhash([b"xy"], a, b))

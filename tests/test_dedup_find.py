@@ -4,6 +4,7 @@ keep policies and provenance."""
 from __future__ import annotations
 
 import gzip
+import importlib
 import json
 
 import numpy as np
@@ -208,3 +209,21 @@ def test_a_short_text_is_not_dropped_on_containment_alone():
     assert found.dropped == [1] and found.decisions[1].method == "containment-exact"
     # The rule's size is a parameter: without it, the captions are contained.
     assert neardup.find_duplicates([a, b], min_evidence=0).dropped == [0]
+
+
+def test_copies_are_grouped_by_whole_rows_when_row_keys_collide():
+    """Documents with equal signatures are grouped through a 64-bit key of each row (the
+    wrapping sum of the values times odd weights, as neardup.cluster computes it); two
+    different rows sharing a key still make two groups, each headed by its lowest index."""
+    exact_groups = importlib.import_module("neardup.cluster")._exact_groups
+    mask = 2**64 - 1
+    w0, w1 = 0x9E3779B97F4A7C15, (0x9E3779B97F4A7C15 * 3) & mask
+    a = [5, 2**63 + 11]
+    b = [(a[0] + w1) & mask, (a[1] - w0) & mask]  # a's key, another row
+    assert (a[0] * w0 + a[1] * w1) & mask == (b[0] * w0 + b[1] * w1) & mask and a != b
+    signatures = np.array([a, b, a, b, [1, 2]], dtype=np.uint64)
+    heads, copies = exact_groups(signatures, np.arange(5), None)
+    assert heads.tolist() == [0, 1, 4]
+    assert copies.tolist() == [[0, 2], [1, 3]]
+    heads, copies = exact_groups(signatures, np.array([1, 2, 3]), None)
+    assert heads.tolist() == [1, 2] and copies.tolist() == [[1, 3]]

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 
 from equivalence import _core
@@ -88,6 +89,8 @@ BATCH_CALLS: dict[str, Callable[[list[str]], object]] = {
     "normalize_batch": lambda texts: _core.normalize_batch(texts, num_threads=1),
     "shingles_batch": lambda texts: _core.shingles_batch(texts, num_threads=1),
     "minhash_texts": lambda texts: _core.minhash_texts(texts, num_threads=1),
+    "minhash_texts_sized": lambda texts: _core.minhash_texts_sized(texts, num_threads=1),
+    "text_overlaps": lambda texts: _core.text_overlaps(texts, np.column_stack([np.arange(len(texts)), np.roll(np.arange(len(texts)), -1)]), num_threads=1),
     "simhash_texts": lambda texts: _core.simhash_texts(texts, num_threads=1),
     "find_repeats_batch": lambda texts: _core.find_repeats_batch(texts, num_threads=1),
     "repetition_counts_batch": lambda texts: _core.repetition_counts_batch(texts, num_threads=1),

@@ -50,6 +50,16 @@ def minhash_texts(
     shingle_seed: int | None = None,
     num_threads: int | None = None,
 ) -> npt.NDArray[np.uint64]: ...
+def minhash_texts_sized(
+    texts: Iterable[str],
+    num_perm: int = 128,
+    seed: int | None = None,
+    scheme: str = "classic",
+    n: int | None = None,
+    kind: str = "word",
+    shingle_seed: int | None = None,
+    num_threads: int | None = None,
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]: ...
 def minhash_shingles(
     hashes: npt.NDArray[np.uint64],
     offsets: npt.NDArray[np.int64],
@@ -83,6 +93,14 @@ def set_overlaps(
     pairs: npt.NDArray[np.int64],
     num_threads: int | None = None,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+def text_overlaps(
+    texts: Iterable[str],
+    pairs: npt.NDArray[np.int64],
+    n: int | None = None,
+    kind: str = "word",
+    seed: int | None = None,
+    num_threads: int | None = None,
+) -> npt.NDArray[np.int64]: ...
 def cluster(
     n: int, pairs: npt.NDArray[np.int64], priority: npt.NDArray[np.float64]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...

@@ -24,7 +24,7 @@ from ._reference.text import check_seed, check_shingle_args, check_threads
 from .csr import arrays_to_csr, document_list, shingle_csr
 from .decide import KEEP_POLICIES, MIN_EVIDENCE_SHINGLES, Decisions, check_keep, decide, describe, keep_priority, pair_scores, policy_name
 from .lsh import candidate_threshold, check_params, check_threshold, lsh_params
-from .text import Shingles, shingles_batch
+from .text import Shingles
 
 __all__ = [
     "KEEP_POLICIES",
@@ -434,15 +434,19 @@ def verify_duplicates(
         csr = shingle_csr(docs)
         if csr is None:
             texts = document_list(docs)
-            shingles = shingles_batch(texts, n=n, kind=kind, num_threads=num_threads)
+            # Signatures and set sizes without holding every shingle: the texts are shingled
+            # again for verification, only those in a pair (text_overlaps).
+            signatures, text_sizes = _impl.minhash_texts_sized(texts, num_perm, seed, scheme, n, kind, 0, num_threads)
+            signatures = np.asarray(signatures, dtype=np.uint64).reshape(-1, num_perm)
+            text_sizes = np.asarray(text_sizes, dtype=np.int64)
+            count = len(texts)
+            lengths = text_sizes
         else:
-            shingles = Shingles(*csr)
-        hashes = np.ascontiguousarray(shingles.hashes, dtype=np.uint64)
-        offsets = np.ascontiguousarray(shingles.offsets, dtype=np.int64)
-        count = len(offsets) - 1
-        lengths = np.diff(offsets)
-        signatures = np.asarray(_impl.minhash_shingles(hashes, offsets, num_perm, seed, scheme, num_threads), dtype=np.uint64)
-        signatures = signatures.reshape(count, num_perm)
+            hashes, offsets = csr
+            count = len(offsets) - 1
+            lengths = np.diff(offsets)
+            signatures = np.asarray(_impl.minhash_shingles(hashes, offsets, num_perm, seed, scheme, num_threads), dtype=np.uint64)
+            signatures = signatures.reshape(count, num_perm)
 
     lsh_threshold = candidate_threshold(threshold, measure, min_size_ratio)
     bands, rows = check_params(params, num_perm) if params is not None else lsh_params(lsh_threshold, num_perm, weights)
@@ -450,6 +454,8 @@ def verify_duplicates(
     def overlaps(pairs: np.ndarray) -> np.ndarray:
         if signed is not None:
             return np.asarray(signed.intersections(pairs.copy()), dtype=np.int64).reshape(-1)
+        if texts is not None:
+            return np.asarray(_impl.text_overlaps(texts, pairs, n, kind, 0, num_threads), dtype=np.int64)
         return np.asarray(_impl.set_overlaps(hashes, offsets, pairs, num_threads)[0], dtype=np.int64)
 
     # Exact copies are verified once, not pairwise: documents with equal signatures (and, for
@@ -462,6 +468,8 @@ def verify_duplicates(
     sizes: np.ndarray | None = None
     if signed is not None:
         sizes = np.asarray(signed.sizes, dtype=np.int64)
+    elif texts is not None:
+        sizes = text_sizes
     elif verify == "estimate":
         sizes = np.asarray(_impl.set_overlaps(hashes, offsets, np.zeros((0, 2), dtype=np.int64), num_threads)[1], dtype=np.int64)
     nonempty = np.flatnonzero(lengths > 0)
@@ -471,13 +479,18 @@ def verify_duplicates(
             _impl.candidate_pairs(np.ascontiguousarray(signatures[heads]), bands, rows, num_threads), dtype=np.int64
         ).reshape(-1, 2)
         candidates = heads[local]
+        del local
     else:
         candidates = np.zeros((0, 2), dtype=np.int64)
+    # Exact verification needs no signature past this point: they are let go before the shingle
+    # sets of the candidates are built (8 * num_perm bytes per document).
+    estimated_from = signatures if verify == "estimate" else None
+    del signatures
 
     # Distinct-shingle counts of every document (and, for exact verification, the
     # intersections of the candidates and of each copy with its head) in one pass over the sets.
     first = np.concatenate([candidates, members_of_head]) if verify == "exact" else np.zeros((0, 2), dtype=np.int64)
-    if signed is not None:
+    if signed is not None or texts is not None:
         first_inter = overlaps(first)
     elif sizes is None:
         first_inter, sizes = _impl.set_overlaps(hashes, offsets, first, num_threads)
@@ -511,7 +524,7 @@ def verify_duplicates(
                 inter = overlaps(pairs)
             inter = np.asarray(inter, dtype=np.float64)
             return _ratio(inter, a + b - inter), _ratio(inter, np.minimum(a, b)), inter
-        jac = np.asarray(_impl.estimate_pairs(signatures, pairs, num_threads), dtype=np.float64)
+        jac = np.asarray(_impl.estimate_pairs(estimated_from, pairs, num_threads), dtype=np.float64)
         inter = np.minimum(jac * (a + b) / (1.0 + jac), np.minimum(a, b))
         return jac, _ratio(inter, np.minimum(a, b).astype(np.float64)), inter
 
@@ -586,13 +599,38 @@ def _exact_groups(signatures: np.ndarray, docs: np.ndarray, sizes: np.ndarray | 
     other members."""
     if not len(docs):
         return docs, np.zeros((0, 2), dtype=np.int64)
-    rows = signatures[docs]
+    # Sorted by a 64-bit key of each row (a wrapping sum of odd multiples of its values), equal
+    # rows are runs; a stable sort keeps each run in index order, so its first is the head.
+    # Neighbours of one key are compared whole: if a key is shared by unequal rows, the exact
+    # (slower) grouping by the rows' bytes decides instead. The key is summed column by
+    # column, as a copy of the rows would hold 8 * num_perm bytes per document.
+    width = signatures.shape[1] + (sizes is not None)
+    weights = np.arange(1, 2 * width, 2, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    key = np.zeros(len(docs), dtype=np.uint64)
+    for c in range(signatures.shape[1]):
+        key += signatures[docs, c] * weights[c]
     if sizes is not None:
-        rows = np.column_stack([rows, sizes[docs].astype(np.uint64)])
-    rows = np.ascontiguousarray(rows)
-    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).reshape(-1)
-    # return_index gives each key's first occurrence (a stable sort), i.e. the lowest index.
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        key += sizes[docs].astype(np.uint64) * weights[-1]
+    order = np.argsort(key, kind="stable")
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = key[order[1:]] != key[order[:-1]]
+    same_key = np.flatnonzero(~starts[1:])
+    a, b = docs[order[same_key]], docs[order[same_key + 1]]
+    equal = (signatures[a] == signatures[b]).all(axis=1)
+    if sizes is not None:
+        equal &= sizes[a] == sizes[b]
+    if equal.all():
+        first = order[starts]
+        inverse = np.empty(len(order), dtype=np.int64)
+        inverse[order] = np.cumsum(starts) - 1
+    else:
+        rows = signatures[docs]
+        if sizes is not None:
+            rows = np.column_stack([rows, sizes[docs].astype(np.uint64)])
+        rows = np.ascontiguousarray(rows)
+        keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).reshape(-1)
+        # return_index gives each key's first occurrence (a stable sort), i.e. the lowest index.
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     head_of = docs[first][inverse.reshape(-1)]
     heads = np.sort(docs[first])
     copy = head_of != docs
@@ -628,8 +666,10 @@ def _collision_candidates(candidates: np.ndarray, odd: np.ndarray) -> np.ndarray
     not: each is a candidate of its head, of the head's candidates, of the other such members
     of its group and of such members of the groups of the head's candidates (LSH would have
     paired them all: equal signatures, equal band keys)."""
+    # Only the partners of heads with such members matter: the other candidates are left in numpy.
+    touching = np.isin(candidates, np.unique(odd[:, 0])).any(axis=1) if len(candidates) else np.zeros(0, dtype=bool)
     partners: dict[int, set[int]] = {}
-    for i, j in candidates.tolist():
+    for i, j in candidates[touching].tolist():
         partners.setdefault(i, set()).add(j)
         partners.setdefault(j, set()).add(i)
     odd_of: dict[int, list[int]] = {}

@@ -1,12 +1,16 @@
 //! Binding of the verification of candidate pairs and the clusters (`crate::cluster`). Arrays
-//! are copied into owned vectors before the GIL is released.
+//! are copied into owned vectors before the GIL is released, but for the shingle hashes of
+//! `set_overlaps`, read in place.
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-use super::convert::{doc_pairs_arg, index_array, matrix_arg, offsets_arg};
+use super::convert::{
+    call_text, doc_pairs_arg, index_array, matrix_arg, ngram_arg, offsets_arg, seed_arg, CallText,
+};
 use super::guard::guard;
 use crate::cluster;
+use crate::text::ShingleKind;
 
 #[pyfunction]
 #[pyo3(signature = (signatures, pairs, num_threads = None))]
@@ -36,11 +40,61 @@ fn set_overlaps<'py>(
     num_threads: Option<usize>,
 ) -> PyResult<OverlapsPy<'py>> {
     guard(|| {
-        let hashes = hashes.as_array().to_vec();
+        // Read in place when contiguous (as `minhash_shingles` does): a copy of every shingle
+        // hash doubled the memory of the verification.
+        let copied: Vec<u64>;
+        let hashes = match hashes.as_slice() {
+            Ok(slice) => slice,
+            Err(_) => {
+                copied = hashes.as_array().to_vec();
+                &copied
+            }
+        };
         let offsets = offsets_arg(&offsets)?;
         let pairs = doc_pairs_arg(&pairs)?;
-        let (inter, sizes) = py.detach(|| cluster::set_overlaps(&hashes, &offsets, &pairs, num_threads))?;
+        let (inter, sizes) = py.detach(|| cluster::set_overlaps(hashes, &offsets, &pairs, num_threads))?;
         Ok((index_array(py, inter), index_array(py, sizes)))
+    })
+}
+
+#[pyfunction]
+#[pyo3(signature = (texts, pairs, n = None, kind = "word", seed = None, num_threads = None))]
+fn text_overlaps<'py>(
+    py: Python<'py>,
+    texts: &Bound<'py, PyAny>,
+    pairs: PyReadonlyArray2<'py, i64>,
+    n: Option<&Bound<'py, PyAny>>,
+    kind: &str,
+    seed: Option<&Bound<'py, PyAny>>,
+    num_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<i64>>> {
+    guard(|| {
+        let n = n.map(ngram_arg).transpose()?.unwrap_or(5);
+        let kind = ShingleKind::parse(kind)?;
+        let seed = seed.map(seed_arg).transpose()?.unwrap_or(0);
+        // Every text is checked (as the reference does, before the pairs), but only those of a
+        // pair are kept for the call: the others are never shingled.
+        let items = texts.try_iter()?.collect::<PyResult<Vec<_>>>()?;
+        for (i, item) in items.iter().enumerate() {
+            call_text(item, i)?;
+        }
+        let pairs = doc_pairs_arg(&pairs)?;
+        let mut paired = Vec::new();
+        for &(i, j) in &pairs {
+            let last = i.max(j);
+            if paired.len() <= last {
+                paired.resize(last + 1, false);
+            }
+            paired[i] = true;
+            paired[j] = true;
+        }
+        let mut read = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            read.push(if paired.get(i) == Some(&true) { call_text(item, i)? } else { CallText::Unread });
+        }
+        let texts = read;
+        let inter = py.detach(|| cluster::text_overlaps(&texts, &pairs, n, kind, seed, num_threads))?;
+        Ok(index_array(py, inter))
     })
 }
 
@@ -63,6 +117,7 @@ fn cluster_py<'py>(
 pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(estimate_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(set_overlaps, m)?)?;
+    m.add_function(wrap_pyfunction!(text_overlaps, m)?)?;
     m.add_function(wrap_pyfunction!(cluster_py, m)?)?;
     Ok(())
 }

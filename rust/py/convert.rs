@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedStr;
+use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::{PyBytes, PyString};
 
 use crate::error::Error;
@@ -88,6 +88,47 @@ pub(crate) fn texts_arg(texts: &Bound<'_, PyAny>) -> PyResult<Vec<PyBackedStr>> 
         }
     }
     Ok(out)
+}
+
+/// A text of `uncached_texts_arg`: an ASCII str borrowed in place, or another str's UTF-8 form
+/// made for the call.
+pub(crate) enum CallText {
+    Borrowed(PyBackedStr),
+    Encoded(PyBackedBytes),
+    /// A text the call checked but does not read (read as empty).
+    Unread,
+}
+
+impl AsRef<str> for CallText {
+    fn as_ref(&self) -> &str {
+        match self {
+            CallText::Borrowed(text) => text,
+            // Made by `PyString::encode_utf8`, so UTF-8.
+            CallText::Encoded(bytes) => std::str::from_utf8(bytes).expect("encode_utf8 gives UTF-8"),
+            CallText::Unread => "",
+        }
+    }
+}
+
+/// A str as UTF-8 for use without the GIL, like an item of `texts_arg`, but without leaving a
+/// UTF-8 copy in a non-ASCII str: CPython caches the form `texts_arg` borrows for as long as the
+/// str lives, which for a corpus held by the caller doubles the memory of its non-ASCII texts.
+/// An ASCII str is its own UTF-8 and is borrowed; another is encoded for the call only. Errors
+/// are `text_arg`'s for document `doc`.
+pub(crate) fn call_text(item: &Bound<'_, PyAny>, doc: usize) -> PyResult<CallText> {
+    let Ok(string) = item.cast::<PyString>() else {
+        let why = text_arg(item, Some(doc)).err();
+        return Err(why.unwrap_or_else(|| Error::WrongType(format!("document {doc}: expected str")).into()));
+    };
+    let text = if string.call_method0("isascii")?.is_truthy()? {
+        string.to_owned().try_into().map(CallText::Borrowed)
+    } else {
+        string.encode_utf8().map(|bytes| CallText::Encoded(bytes.into()))
+    };
+    text.or_else(|original| {
+        text_arg(item, Some(doc))?;
+        Err(original)
+    })
 }
 
 /// A str argument as an owned string; errors name it by `label` (`a`, `pair 3 (b)`).

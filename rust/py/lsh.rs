@@ -1,5 +1,6 @@
 //! Binding of LSH banding (`crate::lsh`): band keys, candidate pairs and the `LshIndex`.
-//! Signatures are copied into owned vectors before the GIL is released.
+//! Signatures are copied into owned vectors before the GIL is released, but for `candidate_pairs`,
+//! which reads a contiguous array in place.
 
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -43,8 +44,17 @@ fn candidate_pairs<'py>(
     num_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<i64>>> {
     guard(|| {
-        let (flat, _, num_perm) = matrix_arg(&signatures);
-        let pairs = py.detach(|| lsh::candidate_pairs(&flat, num_perm, bands, rows, num_threads))?;
+        // Read in place when contiguous (as numpy's own operations do, without the GIL).
+        let num_perm = signatures.as_array().ncols();
+        let copied: (Vec<u64>, usize, usize);
+        let flat = match signatures.as_slice() {
+            Ok(slice) => slice,
+            Err(_) => {
+                copied = matrix_arg(&signatures);
+                &copied.0
+            }
+        };
+        let pairs = py.detach(|| lsh::candidate_pairs(flat, num_perm, bands, rows, num_threads))?;
         Ok(doc_pairs_array(py, &pairs))
     })
 }

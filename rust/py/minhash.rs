@@ -6,7 +6,7 @@ use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use super::convert::{matrix, ngram_arg, offsets_arg, seed_arg, texts_arg};
+use super::convert::{call_text, matrix, ngram_arg, offsets_arg, seed_arg, texts_arg};
 use super::guard::guard;
 use crate::csr::check_offsets;
 use crate::error::Error;
@@ -52,6 +52,82 @@ fn minhash_texts<'py>(
             )
         })?;
         Ok(matrix(py, flat, texts.len(), num_perm))
+    })
+}
+
+/// Texts `minhash_texts_sized` shingles and signs per call without the GIL.
+const TEXT_BLOCK: usize = 2048;
+
+/// Signatures `(n, num_perm)` and distinct-shingle counts `(n,)`.
+type SignaturesAndSizesPy<'py> = (Bound<'py, PyArray2<u64>>, Bound<'py, PyArray1<i64>>);
+
+/// `minhash_texts` with each text's distinct-shingle count: what verification needs of a text
+/// besides its shingles, which are dropped as soon as signed (a set signs as its list does).
+#[pyfunction]
+#[pyo3(signature = (texts, num_perm = 128, seed = None, scheme = "classic", n = None, kind = "word", shingle_seed = None, num_threads = None))]
+#[allow(clippy::too_many_arguments)]
+fn minhash_texts_sized<'py>(
+    py: Python<'py>,
+    texts: &Bound<'py, PyAny>,
+    num_perm: usize,
+    seed: Option<&Bound<'py, PyAny>>,
+    scheme: &str,
+    n: Option<&Bound<'py, PyAny>>,
+    kind: &str,
+    shingle_seed: Option<&Bound<'py, PyAny>>,
+    num_threads: Option<usize>,
+) -> PyResult<SignaturesAndSizesPy<'py>> {
+    guard(|| {
+        let seed = seed.map(seed_arg).transpose()?.unwrap_or(1);
+        let hasher = MinHasher::new(Scheme::parse(scheme)?, num_perm, seed)?;
+        let n = n.map(ngram_arg).transpose()?.unwrap_or(5);
+        let kind = ShingleKind::parse(kind)?;
+        let shingle_seed = shingle_seed.map(seed_arg).transpose()?.unwrap_or(0);
+        // A block of texts at a time, so that the UTF-8 made of non-ASCII texts and the rows
+        // of signatures and counts are held for one block, not the whole corpus.
+        let width = num_perm + 1;
+        let expected = texts.len().unwrap_or(0);
+        let mut flat = Vec::with_capacity(expected * num_perm);
+        let mut sizes = Vec::with_capacity(expected);
+        let mut block = Vec::with_capacity(TEXT_BLOCK);
+        let mut wide = Vec::new();
+        let mut items = texts.try_iter()?.enumerate().peekable();
+        while items.peek().is_some() {
+            block.clear();
+            for (i, item) in items.by_ref().take(TEXT_BLOCK) {
+                block.push(call_text(&item?, i)?);
+            }
+            wide.clear();
+            wide.resize(block.len() * width, 0u64);
+            py.detach(|| {
+                fill_rows(
+                    &block,
+                    &mut wide,
+                    width,
+                    num_threads,
+                    || (text::ShingleBuffers::default(), Vec::new()),
+                    |(buffers, hashes), t, row| {
+                        text::shingles_into(t.as_ref(), n, kind, shingle_seed, buffers, hashes)
+                            .expect("ngram_arg gave n >= 1");
+                        hashes.sort_unstable();
+                        hashes.dedup();
+                        let (signature, count) = row.split_at_mut(num_perm);
+                        count[0] = hashes.len() as u64;
+                        hasher.sign_scratch(hashes, signature);
+                    },
+                )
+            })?;
+            for row in wide.chunks_exact(width) {
+                flat.extend_from_slice(&row[..num_perm]);
+                sizes.push(row[num_perm] as i64);
+            }
+        }
+        // fill_rows checks the thread count; an empty input must be refused alike.
+        if sizes.is_empty() {
+            fill_rows(&block, &mut wide, width, num_threads, || (), |_, _, _| ())?;
+        }
+        let count = sizes.len();
+        Ok((matrix(py, flat, count, num_perm), sizes.into_pyarray(py)))
     })
 }
 
@@ -174,6 +250,7 @@ fn datasketch_minhash<'py>(
 
 pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(minhash_texts, m)?)?;
+    m.add_function(wrap_pyfunction!(minhash_texts_sized, m)?)?;
     m.add_function(wrap_pyfunction!(minhash_shingles, m)?)?;
     m.add_function(wrap_pyfunction!(classic_permutations, m)?)?;
     m.add_function(wrap_pyfunction!(datasketch_minhash, m)?)?;

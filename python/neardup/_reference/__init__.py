@@ -14,9 +14,9 @@ from . import fuzzy as _fuzzy
 from . import repeats as _repeats
 from . import text as _text
 from .chrome import ChromeModel
-from .cluster import cluster, estimate_pairs, set_overlaps
+from .cluster import cluster, estimate_pairs, set_overlaps, text_overlaps
 from .lsh import LshIndex, band_keys, candidate_pairs
-from .minhash import classic_permutations, datasketch_minhash, minhash_shingles, minhash_texts
+from .minhash import classic_permutations, datasketch_minhash, minhash_shingles, minhash_texts, minhash_texts_sized
 from .simhash import SimHashIndex, simhash_pairs, simhash_shingles, simhash_text, simhash_texts, simhash_weighted
 from .text import check_labelled, check_text, check_text_pairs, hash64
 from .unicode_tables import UNICODE_VERSION
@@ -31,7 +31,9 @@ __all__ = [
     "estimate_pairs",
     "minhash_shingles",
     "minhash_texts",
+    "minhash_texts_sized",
     "set_overlaps",
+    "text_overlaps",
     "ChromeModel",
     "find_repeats",
     "find_repeats_batch",

@@ -9,6 +9,7 @@ from collections import deque
 
 import numpy as np
 
+from . import text as _text
 from .csr import as_uint64, as_uint64_matrix, check_offsets
 
 
@@ -46,6 +47,18 @@ def set_overlaps(hashes, offsets, pairs, num_threads=None):
     inter = np.array([len(sets[i] & sets[j]) for i, j in pairs], dtype=np.int64)
     sizes = np.array([len(s) for s in sets], dtype=np.int64)
     return inter, sizes
+
+
+def text_overlaps(texts, pairs, n=5, kind="word", seed=0, num_threads=None):
+    _text.check_shingle_args(n, kind, seed)
+    docs = [_text.check_text(t, i) for i, t in enumerate(texts)]
+    pairs = check_pairs(len(docs), pairs)
+    sets: dict[int, set[int]] = {}
+    for pair in pairs:
+        for d in pair:
+            if d not in sets:
+                sets[d] = set(_text.shingles(docs[d], n, kind, seed))
+    return np.array([len(sets[i] & sets[j]) for i, j in pairs], dtype=np.int64)
 
 
 def cluster(n, pairs, priority):

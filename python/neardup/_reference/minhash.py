@@ -152,6 +152,19 @@ def minhash_texts(texts, num_perm=128, seed=1, scheme="classic", n=5, kind="word
     return out
 
 
+def minhash_texts_sized(texts, num_perm=128, seed=1, scheme="classic", n=5, kind="word", shingle_seed=0, num_threads=None):
+    signer = _Signer(num_perm, seed, scheme)
+    _text.check_shingle_args(n, kind, shingle_seed)
+    docs = [_text.check_text(t, i) for i, t in enumerate(texts)]
+    out = np.empty((len(docs), num_perm), dtype=np.uint64)
+    sizes = np.empty(len(docs), dtype=np.int64)
+    for i, t in enumerate(docs):
+        shingles = _text.shingles(t, n, kind, shingle_seed)
+        out[i] = signer.sign(np.array(shingles, dtype=np.uint64))
+        sizes[i] = len(set(shingles))
+    return out, sizes
+
+
 def minhash_shingles(hashes, offsets, num_perm=128, seed=1, scheme="classic", num_threads=None):
     signer = _Signer(num_perm, seed, scheme)
     hashes = as_uint64(hashes)

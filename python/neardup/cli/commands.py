@@ -16,7 +16,7 @@ from typing import Any
 from .. import spark
 from ..align import align, covered
 from ..chrome import BODY_FLOOR, BODY_WEIGHT, TUNE_GRID, ChromeModel, save_params, tune
-from ..cluster import find_duplicates
+from ..cluster import verify_duplicates
 from ..io.errors import InputError
 from ..io.read import RecordReader
 from ..io.write import json_line, open_output
@@ -100,23 +100,34 @@ def _readable(reader: RecordReader, desc: str) -> tuple[list[Any], list[Any]]:
 def cmd_dups(args: argparse.Namespace) -> int:
     """Find near-duplicate documents (no chrome stripping): one JSON line per cluster with the
     kept document, the members and each dropped member's score."""
-    records, _ = _readable(reader_from(args), "read")
-    found = find_duplicates(
-        [r.text for r in records], args.threshold, measure=args.measure, num_perm=args.num_perm, n=args.ngram, keep=args.keep,
+    # Only what the clusters need is kept of each record (its text and two forms of its id),
+    # not the records themselves.
+    texts: list[str] = []
+    ids: list[str] = []
+    written_ids: list[Any] = []
+    reader = reader_from(args)
+    try:
+        for record in progress(reader, desc="read"):
+            if record.text is None:
+                print(f"neardup: skipped {record.source}: {record.error}", file=sys.stderr)
+                continue
+            texts.append(record.text)
+            ids.append(record.id)
+            written_ids.append(record.written_id)
+    finally:
+        reader.close()
+    verified = verify_duplicates(
+        texts, args.threshold, measure=args.measure, num_perm=args.num_perm, n=args.ngram,
         min_evidence=args.min_evidence, num_threads=args.threads,
     )
-    # Each kept document's dropped members with their scores, in one pass over the decisions.
-    # Ids as read (1 and "1" are two ids); the scores' keys are object keys, so text.
-    scores_of: dict[int, dict[str, float]] = {}
-    for d in found.decisions:
-        if d.action == "dropped":
-            scores_of.setdefault(d.kept, {})[records[d.index].id] = round(d.score, 6)
+    del texts
+    outcome = verified.decide(args.keep)
     with _output_stream(args.output) as out:
-        for cluster in found.clusters:
-            scores = scores_of.get(cluster.kept, {})
-            row = {"kept": records[cluster.kept].written_id, "members": [records[m].written_id for m in cluster.members], "scores": scores}
-            out.write(json_line(row))
-    print(f"{len(records)} documents, {len(found.clusters)} clusters, {len(found.dropped)} duplicates", file=sys.stderr)
+        for kept, members in outcome.clusters():
+            # Ids as read (1 and "1" are two ids); the scores' keys are object keys, so text.
+            scores = {ids[m]: round(float(outcome.score[m]), 6) for m in members if m != kept}
+            out.write(json_line({"kept": written_ids[kept], "members": [written_ids[m] for m in members], "scores": scores}))
+    print(f"{len(ids)} documents, {len(outcome.sizes)} clusters, {len(outcome.dropped)} duplicates", file=sys.stderr)
     return EXIT_OK
 
 
