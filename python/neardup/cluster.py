@@ -192,9 +192,14 @@ class SignedDocs:
     characters (for ``keep="longest"``), and ``intersections(pairs)`` returns the exact number
     of shingles each ``(i, j)`` pair shares (e.g. by re-reading and re-shingling the two
     documents).
+
+    ``signatures`` may also be a function of no argument returning the array, called once:
+    the call then holds the only reference to the array and, verifying exactly, reuses its
+    memory for the LSH rows and lets it go once the candidate pairs are found, so that the
+    signatures and the verification's arrays are not held at once.
     """
 
-    signatures: np.ndarray
+    signatures: np.ndarray | Callable[[], np.ndarray]
     sizes: np.ndarray
     lengths: np.ndarray
     intersections: Callable[[np.ndarray], Any]
@@ -421,8 +426,9 @@ def verify_duplicates(
     check_threads(num_threads)
     texts: list[str] | None = None
     signed = docs if isinstance(docs, SignedDocs) else None
+    handed_over = signed is not None and callable(signed.signatures)
     if signed is not None:
-        signatures = np.ascontiguousarray(signed.signatures, dtype=np.uint64)
+        signatures = np.ascontiguousarray(signed.signatures() if handed_over else signed.signatures, dtype=np.uint64)
         count = len(signatures)
         if signatures.shape != (count, num_perm) or len(signed.sizes) != count or len(signed.lengths) != count:
             raise ValueError(
@@ -475,9 +481,12 @@ def verify_duplicates(
     nonempty = np.flatnonzero(lengths > 0)
     heads, members_of_head = _exact_groups(signatures, nonempty, sizes if verify == "estimate" else None)
     if len(heads):
-        local = np.asarray(
-            _impl.candidate_pairs(np.ascontiguousarray(signatures[heads]), bands, rows, num_threads), dtype=np.int64
-        ).reshape(-1, 2)
+        if handed_over and verify == "exact":
+            head_rows = _moved_to_front(signatures, heads)
+        else:
+            head_rows = np.ascontiguousarray(signatures[heads])
+        local = np.asarray(_impl.candidate_pairs(head_rows, bands, rows, num_threads), dtype=np.int64).reshape(-1, 2)
+        del head_rows
         candidates = heads[local]
         del local
     else:
@@ -591,6 +600,16 @@ def verify_duplicates(
         int(len(candidates) + len(members_of_head)),
         info,
     )
+
+
+def _moved_to_front(values: np.ndarray, rows: np.ndarray, chunk: int = 65536) -> np.ndarray:
+    """``values[rows]`` (``rows`` ascending) written over the first ``len(rows)`` rows of
+    ``values`` itself, a chunk at a time, and returned as a view: the copy costs a chunk, not
+    the whole array. Row ``k`` reads row ``rows[k] >= k``, which no earlier chunk wrote."""
+    for start in range(0, len(rows), chunk):
+        part = rows[start : start + chunk]
+        values[start : start + len(part)] = values[part]
+    return values[: len(rows)]
 
 
 def _exact_groups(signatures: np.ndarray, docs: np.ndarray, sizes: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:

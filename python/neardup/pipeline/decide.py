@@ -87,7 +87,7 @@ def verify_cleaned(docs: list[Doc], signatures: list[np.ndarray], spool: TextSpo
     if not options.dedup or not docs:
         return None, np.zeros((0, 2), dtype=np.int64)
     corpus = SignedDocs(
-        moved_into_one(signatures),
+        lambda: moved_into_one(signatures),
         np.asarray([doc.shingles for doc in docs], dtype=np.int64),
         np.asarray([doc.cleaned_length for doc in docs], dtype=np.int64),
         ShingleSets(docs, spool, options).shared,
