@@ -49,6 +49,11 @@ pub fn check_signatures(flat: &[u64], num_perm: usize) -> Result<usize, Error> {
     Ok(flat.len() / num_perm)
 }
 
+/// Bands keyed at once by [`candidate_pairs`]: each group's pairs join the distinct pairs found
+/// so far and are sorted and deduplicated with them, so memory holds the distinct pairs and one
+/// group's, not every band's with their repeats (a near-duplicate pair shares most bands).
+const BAND_GROUP: usize = 8;
+
 /// Every pair `(i, j)`, `i < j`, of documents sharing at least one band key, sorted and unique.
 /// `signatures` is row-major `(n, num_perm)`. Independent of the thread count.
 pub fn candidate_pairs(
@@ -61,22 +66,31 @@ pub fn candidate_pairs(
     check_bands(num_perm, bands, rows)?;
     let n = check_signatures(signatures, num_perm)?;
     let band_ids: Vec<usize> = (0..bands).collect();
-    let per_band = map_ordered(&band_ids, num_threads, |&j| {
-        let mut keyed: Vec<(u64, usize)> = (0..n)
-            .map(|i| (band_key(j, &signatures[i * num_perm + j * rows..i * num_perm + (j + 1) * rows]), i))
-            .collect();
-        keyed.sort_unstable();
-        let mut pairs = Vec::new();
-        bucket_pairs(&keyed, &mut pairs);
-        pairs
-    })?;
-    // Reserved exactly: a growing vector would hold up to twice the pairs while it grows.
-    let mut pairs = Vec::with_capacity(per_band.iter().map(Vec::len).sum());
-    for band in per_band {
-        pairs.extend(band);
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for group in band_ids.chunks(BAND_GROUP) {
+        let per_band = map_ordered(group, num_threads, |&j| {
+            let mut keyed: Vec<(u64, usize)> = (0..n)
+                .map(|i| {
+                    (band_key(j, &signatures[i * num_perm + j * rows..i * num_perm + (j + 1) * rows]), i)
+                })
+                .collect();
+            keyed.sort_unstable();
+            let mut found = Vec::new();
+            bucket_pairs(&keyed, &mut found);
+            drop(keyed);
+            found.sort_unstable();
+            found.dedup();
+            found
+        })?;
+        // Reserved exactly: a growing vector would hold up to twice the pairs while it grows.
+        pairs.reserve_exact(per_band.iter().map(Vec::len).sum());
+        for band in per_band {
+            pairs.extend(band);
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
     }
-    pairs.sort_unstable();
-    pairs.dedup();
+    pairs.shrink_to_fit();
     Ok(pairs)
 }
 
