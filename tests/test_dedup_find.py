@@ -87,6 +87,28 @@ def test_bbc_subset_same_on_both_orders(shared_data):
     assert forward == neardup.find_duplicates(texts, num_threads=1)
 
 
+def test_candidates_scored_in_chunks_give_the_same_result(shared_data, monkeypatch):
+    """Candidate pairs are scored a chunk at a time and only duplicates and pairs to refine
+    are kept: with chunks of 2 pairs the result and the pairs refined are those of one chunk."""
+    _, texts, _ = load_bbc(shared_data)
+    texts = texts[:400]
+
+    def run() -> tuple[object, list]:
+        seen: list = []
+
+        def refine(pairs: np.ndarray) -> np.ndarray:
+            seen.append(pairs.tolist())
+            return ((pairs[:, 0] * 7 + pairs[:, 1]) % 10) / 9.0
+
+        return neardup.find_duplicates(texts, refine=refine, refine_from=0.2), seen
+
+    whole, whole_refined = run()
+    monkeypatch.setattr(importlib.import_module("neardup.cluster"), "SCORE_CHUNK", 2)
+    chunked, chunked_refined = run()
+    assert whole.num_candidates > 2 * 5 and whole_refined and whole.pairs
+    assert chunked == whole and chunked_refined == whole_refined
+
+
 def corpus():
     body = " ".join(f"word{i}" for i in range(60))
     return [

@@ -43,6 +43,8 @@ __all__ = [
 ]
 
 _impl = _backend.IMPL
+#: Candidate pairs scored at a time by :func:`verify_duplicates`.
+SCORE_CHUNK = 2**20
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
@@ -537,10 +539,30 @@ def verify_duplicates(
         inter = np.minimum(jac * (a + b) / (1.0 + jac), np.minimum(a, b))
         return jac, _ratio(inter, np.minimum(a, b).astype(np.float64)), inter
 
-    jac, con, inter = similarities(candidates, candidate_inter if verify == "exact" else None)
-    small = np.minimum(sizes[candidates[:, 0]], sizes[candidates[:, 1]])
-    large = np.maximum(sizes[candidates[:, 0]], sizes[candidates[:, 1]])
-    score, accepted, short = pair_scores(measure, threshold, min_size_ratio, jac, con, small, large, min_evidence)
+    # Scored a chunk at a time; only the pairs that are duplicates or go to ``refine`` are kept
+    # (in order), so the per-pair arrays of every candidate are never held at once.
+    compared = int(len(candidates) + len(members_of_head))
+    parts: list[tuple[np.ndarray, ...]] = []
+    for start in range(0, len(candidates), SCORE_CHUNK):
+        pairs = candidates[start : start + SCORE_CHUNK]
+        jac, con, inter = similarities(pairs, candidate_inter[start : start + SCORE_CHUNK] if verify == "exact" else None)
+        small = np.minimum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
+        large = np.maximum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
+        score, accepted, short = pair_scores(measure, threshold, min_size_ratio, jac, con, small, large, min_evidence)
+        wanted = accepted.copy()
+        if refine is not None:
+            sized = small >= min_size_ratio * large if measure == "containment" else np.ones(len(score), dtype=bool)
+            wanted |= sized & ~short & (score >= refine_from)
+        parts.append(tuple(x[wanted] for x in (pairs, jac, con, inter, small, large, score, accepted, short)))
+    del candidates, candidate_inter, first_inter
+    if parts:
+        candidates, jac, con, inter, small, large, score, accepted, short = (np.concatenate(x) for x in zip(*parts))
+    else:
+        candidates = np.zeros((0, 2), dtype=np.int64)
+        jac, con, inter = (np.zeros(0, dtype=np.float64) for _ in range(3))
+        small, large = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        score, accepted, short = np.zeros(0, dtype=np.float64), np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
+    del parts
     method = np.where(short, 2, 0).astype(np.int64)
     if refine is not None:
         sized = small >= min_size_ratio * large if measure == "containment" else np.ones(len(score), dtype=bool)
@@ -597,7 +619,7 @@ def verify_duplicates(
         doc_length,
         bands,
         rows,
-        int(len(candidates) + len(members_of_head)),
+        compared,
         info,
     )
 
