@@ -16,6 +16,7 @@ import pytest
 from neardup import find_duplicates
 from neardup.cli import main
 from neardup.pipeline.decide import moved_into_one
+from neardup.pipeline.state import SignatureBlocks
 
 # The job's accounting, inputs and outputs are Python code; that both backends give the same
 # files byte for byte is test_determinism's check: `make test` runs these once.
@@ -476,6 +477,16 @@ def test_dups_scores_name_each_clusters_own_dropped_members(tmp_path, capsys):
     for row in rows:
         assert set(row["scores"]) == set(row["members"]) - {row["kept"]}
         assert row["scores"] == expected[row["kept"]]
+
+
+def test_signature_blocks_keep_the_rows_in_order():
+    store = SignatureBlocks(block_rows=3)
+    batches = [np.arange(k * 4, (k + n) * 4, dtype=np.uint64).reshape(n, 4) for k, n in ((0, 2), (2, 5), (7, 1), (8, 3))]
+    for batch in batches:
+        store.append(batch)
+    taken = store.take()
+    assert [len(a) for a in taken] == [3, 3, 3, 2] and store.take() == []
+    assert np.array_equal(moved_into_one(taken), np.concatenate(batches)) and taken == []
 
 
 def test_signature_chunks_are_moved_into_one_array():

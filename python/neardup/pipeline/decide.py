@@ -69,7 +69,7 @@ class Decided:
 def decide(run: Run) -> Decided:
     """Verify the near-duplicates among the cleaned texts, find the pages that wrap a
     partner, look the documents up in the index, and decide."""
-    verified, wraps = verify_cleaned(run.docs, run.signatures, run.spool, run.options)
+    verified, wraps = verify_cleaned(run.docs, run.signatures.take(), run.spool, run.options)
     run.out.check()
     seen = against_index(run.docs, run.spool, run.options) if run.options.index else {}
     outcome, methods, indexed_ids = corpus_decisions(run.docs, verified, wraps, seen)
@@ -108,7 +108,10 @@ def verify_cleaned(docs: list[Doc], signatures: list[np.ndarray], spool: TextSpo
 
 def moved_into_one(chunks: list[np.ndarray]) -> np.ndarray:
     """The arrays of ``chunks`` stacked into one, each chunk released (removed from the list)
-    once copied: the peak holds the signatures once and a chunk, not twice."""
+    once copied: the peak holds the signatures once and a chunk, not twice. A single chunk
+    is returned as it is."""
+    if len(chunks) == 1:
+        return chunks.pop()
     stacked = np.empty((sum(len(c) for c in chunks),) + chunks[0].shape[1:], dtype=chunks[0].dtype)
     filled = 0
     chunks.reverse()

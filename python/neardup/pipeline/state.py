@@ -87,6 +87,36 @@ class Doc:
     removed: list[tuple[int, int, str]] = field(default_factory=list)
 
 
+class SignatureBlocks:
+    """Signature rows in order, in blocks of ``block_rows`` rows (64 MB at 128 permutations)
+    that batches are copied into: blocks this large go back to the system when freed, where a
+    batch's own small arrays, once stacked into one array, would leave their memory in the
+    allocator's heap (1 GB per million documents)."""
+
+    def __init__(self, block_rows: int = 65536) -> None:
+        self.block_rows = block_rows
+        self.blocks: list[np.ndarray] = []
+        self.filled = 0  # rows used in the last block
+
+    def append(self, rows: np.ndarray) -> None:
+        done = 0
+        while done < len(rows):
+            if not self.blocks or self.filled == self.block_rows:
+                self.blocks.append(np.empty((self.block_rows, rows.shape[1]), dtype=rows.dtype))
+                self.filled = 0
+            take = min(len(rows) - done, self.block_rows - self.filled)
+            self.blocks[-1][self.filled : self.filled + take] = rows[done : done + take]
+            self.filled += take
+            done += take
+
+    def take(self) -> list[np.ndarray]:
+        """The rows, a block per array (the last cut to its filled rows); the store is left
+        empty, so the caller holds the only references."""
+        arrays = self.blocks[:-1] + [self.blocks[-1][: self.filled]] if self.blocks else []
+        self.blocks, self.filled = [], 0
+        return arrays
+
+
 class TextSpool:
     """Texts in a temporary file in ``folder``, read back by offset: memory stays bounded by
     the corpus size. ``shown`` names the file in error messages. The file is read through the
@@ -166,9 +196,9 @@ class Run:
     docs: list[Doc] = field(default_factory=list)
     #: Input position -> why the record could not be read.
     skipped: dict[int, str] = field(default_factory=dict)
-    #: The MinHash signatures of the docs, a batch per array (8 * num_perm bytes a
-    #: document; released once the duplicates are verified).
-    signatures: list[np.ndarray] = field(default_factory=list)
+    #: The MinHash signatures of the docs (8 * num_perm bytes a document; released once the
+    #: duplicates are verified).
+    signatures: SignatureBlocks = field(default_factory=lambda: SignatureBlocks())
 
     @property
     def reader(self) -> RecordReader:
