@@ -43,7 +43,7 @@ REFINE_CHUNK = 1024
 VERIFY_CHUNK = 16384
 #: Memory for the distinct shingles of documents being verified (a cache: more only saves
 #: re-reading; results do not depend on it).
-SHINGLE_CACHE_BYTES = 256 * 2**20
+SHINGLE_CACHE_BYTES = 128 * 2**20
 #: A page is checked for wrapping against at most this many of its verified partners (the
 #: best-scoring first), so the alignments stay linear in the number of documents.
 WRAP_MAX_PARTNERS = 12
