@@ -487,16 +487,17 @@ def verify_duplicates(
             head_rows = _moved_to_front(signatures, heads)
         else:
             head_rows = np.ascontiguousarray(signatures[heads])
-        local = np.asarray(_impl.candidate_pairs(head_rows, bands, rows, num_threads), dtype=np.int64).reshape(-1, 2)
+        candidates = np.asarray(_impl.candidate_pairs(head_rows, bands, rows, num_threads), dtype=np.int64).reshape(-1, 2)
         del head_rows
-        candidates = heads[local]
-        del local
     else:
         candidates = np.zeros((0, 2), dtype=np.int64)
-    # Exact verification needs no signature past this point: they are let go before the shingle
-    # sets of the candidates are built (8 * num_perm bytes per document).
+    # Exact verification needs no signature past this point: they are let go before the
+    # candidates are mapped back and the shingle sets built (8 * num_perm bytes per document).
     estimated_from = signatures if verify == "estimate" else None
     del signatures
+    # Positions among the heads -> document indices, in place a chunk at a time.
+    for start in range(0, len(candidates), SCORE_CHUNK):
+        candidates[start : start + SCORE_CHUNK] = heads[candidates[start : start + SCORE_CHUNK]]
 
     # Distinct-shingle counts of every document (and, for exact verification, the
     # intersections of the candidates and of each copy with its head) in one pass over the sets.
