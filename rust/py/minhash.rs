@@ -14,6 +14,24 @@ use crate::minhash::{DatasketchHasher, DatasketchScheme, MinHasher, Scheme};
 use crate::parallel::{fill_rows, map_ordered};
 use crate::text::{self, ShingleKind};
 
+/// The hasher and shingling of the calls that sign texts, from their arguments (defaults:
+/// seed 1, word 5-grams, shingle seed 0).
+fn text_signing(
+    num_perm: usize,
+    seed: Option<&Bound<'_, PyAny>>,
+    scheme: &str,
+    n: Option<&Bound<'_, PyAny>>,
+    kind: &str,
+    shingle_seed: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(MinHasher, usize, ShingleKind, u64)> {
+    let seed = seed.map(seed_arg).transpose()?.unwrap_or(1);
+    let hasher = MinHasher::new(Scheme::parse(scheme)?, num_perm, seed)?;
+    let n = n.map(ngram_arg).transpose()?.unwrap_or(5);
+    let kind = ShingleKind::parse(kind)?;
+    let shingle_seed = shingle_seed.map(seed_arg).transpose()?.unwrap_or(0);
+    Ok((hasher, n, kind, shingle_seed))
+}
+
 /// MinHash signatures of texts: shingle (as `shingles`), then sign, all without the GIL.
 #[pyfunction]
 #[pyo3(signature = (texts, num_perm = 128, seed = None, scheme = "classic", n = None, kind = "word", shingle_seed = None, num_threads = None))]
@@ -30,11 +48,7 @@ fn minhash_texts<'py>(
     num_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<u64>>> {
     guard(|| {
-        let seed = seed.map(seed_arg).transpose()?.unwrap_or(1);
-        let hasher = MinHasher::new(Scheme::parse(scheme)?, num_perm, seed)?;
-        let n = n.map(ngram_arg).transpose()?.unwrap_or(5);
-        let kind = ShingleKind::parse(kind)?;
-        let shingle_seed = shingle_seed.map(seed_arg).transpose()?.unwrap_or(0);
+        let (hasher, n, kind, shingle_seed) = text_signing(num_perm, seed, scheme, n, kind, shingle_seed)?;
         let texts = texts_arg(texts)?;
         let mut flat = vec![0u64; texts.len() * num_perm];
         py.detach(|| {
@@ -78,11 +92,7 @@ fn minhash_texts_sized<'py>(
     num_threads: Option<usize>,
 ) -> PyResult<SignaturesAndSizesPy<'py>> {
     guard(|| {
-        let seed = seed.map(seed_arg).transpose()?.unwrap_or(1);
-        let hasher = MinHasher::new(Scheme::parse(scheme)?, num_perm, seed)?;
-        let n = n.map(ngram_arg).transpose()?.unwrap_or(5);
-        let kind = ShingleKind::parse(kind)?;
-        let shingle_seed = shingle_seed.map(seed_arg).transpose()?.unwrap_or(0);
+        let (hasher, n, kind, shingle_seed) = text_signing(num_perm, seed, scheme, n, kind, shingle_seed)?;
         // A block of texts at a time, so that the UTF-8 made of non-ASCII texts and the rows
         // of signatures and counts are held for one block, not the whole corpus.
         let width = num_perm + 1;
