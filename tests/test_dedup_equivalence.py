@@ -168,6 +168,11 @@ def test_band_keys_and_candidate_pairs(case):
     same_arrays(pairs, _core.candidate_pairs(signatures, bands, rows, 1))
     same_arrays(pairs, _core.candidate_pairs(signatures, bands, rows, 2))
     same_arrays(_core.estimate_pairs(signatures, pairs), _reference.estimate_pairs(signatures, pairs))
+    # A Fortran-ordered array is read by its rows, not as it lies in memory.
+    columns = np.asfortranarray(signatures)
+    same_arrays(_core.candidate_pairs(columns, bands, rows), pairs)
+    same_arrays(_core.band_keys(columns, bands, rows), _reference.band_keys(signatures, bands, rows))
+    same_arrays(_core.estimate_pairs(columns, pairs), _reference.estimate_pairs(signatures, pairs))
 
 
 def test_band_key_vectors():

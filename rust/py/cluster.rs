@@ -6,7 +6,8 @@ use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
 use super::convert::{
-    call_text, doc_pairs_arg, index_array, matrix_arg, ngram_arg, offsets_arg, seed_arg, CallText,
+    call_text, doc_pairs_arg, flat_values, index_array, matrix_arg, ngram_arg, offsets_arg, seed_arg,
+    CallText,
 };
 use super::guard::guard;
 use crate::cluster;
@@ -40,16 +41,9 @@ fn set_overlaps<'py>(
     num_threads: Option<usize>,
 ) -> PyResult<OverlapsPy<'py>> {
     guard(|| {
-        // Read in place when contiguous (as `minhash_shingles` does): a copy of every shingle
-        // hash doubled the memory of the verification.
-        let copied: Vec<u64>;
-        let hashes = match hashes.as_slice() {
-            Ok(slice) => slice,
-            Err(_) => {
-                copied = hashes.as_array().to_vec();
-                &copied
-            }
-        };
+        // Read in place: a copy of every shingle hash doubled the memory of the verification.
+        let hashes = flat_values(&hashes);
+        let hashes: &[u64] = &hashes;
         let offsets = offsets_arg(&offsets)?;
         let pairs = doc_pairs_arg(&pairs)?;
         let (inter, sizes) = py.detach(|| cluster::set_overlaps(hashes, &offsets, &pairs, num_threads))?;

@@ -207,16 +207,34 @@ pub(crate) fn doc_pairs_arg(pairs: &PyReadonlyArray2<'_, i64>) -> PyResult<Vec<(
         .collect()
 }
 
+/// The values of a numpy array in row-major order: borrowed in place when it is contiguous
+/// (the usual case), else copied. Read without the GIL, a borrowed array relies, as numpy's own
+/// operations do, on no other thread writing it meanwhile.
+pub(crate) fn flat_values<'a, T, D>(array: &'a numpy::PyReadonlyArray<'_, T, D>) -> Cow<'a, [T]>
+where
+    T: numpy::Element + Copy,
+    D: numpy::ndarray::Dimension,
+{
+    // ndarray's `as_slice` (not numpy's, which also takes a Fortran-ordered array as it lies in
+    // memory) borrows only a row-major layout.
+    let view = array.as_array();
+    match view.to_slice() {
+        Some(slice) => Cow::Borrowed(slice),
+        None => Cow::Owned(view.iter().copied().collect()),
+    }
+}
+
 /// A 2-d array copied into a flat row-major vector, with its rows and columns.
 pub(crate) fn matrix_arg<T: numpy::Element + Copy>(
     array: &PyReadonlyArray2<'_, T>,
 ) -> (Vec<T>, usize, usize) {
     let view = array.as_array();
     let (rows, cols) = view.dim();
-    // A contiguous array (the usual case) is one memcpy.
-    let flat = match array.as_slice() {
-        Ok(slice) => slice.to_vec(),
-        Err(_) => view.iter().copied().collect(),
+    // A row-major array (the usual case) is one memcpy; a Fortran-ordered one is read in
+    // row-major order, not as it lies in memory.
+    let flat = match view.as_slice() {
+        Some(slice) => slice.to_vec(),
+        None => view.iter().copied().collect(),
     };
     (flat, rows, cols)
 }

@@ -5,7 +5,7 @@
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-use super::convert::{doc_pairs_array, matrix, matrix_arg};
+use super::convert::{doc_pairs_array, flat_values, matrix, matrix_arg};
 use super::guard::guard;
 use crate::lsh::{self, LshIndex};
 use crate::parallel::map_ordered;
@@ -44,16 +44,9 @@ fn candidate_pairs<'py>(
     num_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<i64>>> {
     guard(|| {
-        // Read in place when contiguous (as numpy's own operations do, without the GIL).
         let num_perm = signatures.as_array().ncols();
-        let copied: (Vec<u64>, usize, usize);
-        let flat = match signatures.as_slice() {
-            Ok(slice) => slice,
-            Err(_) => {
-                copied = matrix_arg(&signatures);
-                &copied.0
-            }
-        };
+        let flat = flat_values(&signatures);
+        let flat: &[u64] = &flat;
         let pairs = py.detach(|| lsh::candidate_pairs(flat, num_perm, bands, rows, num_threads))?;
         Ok(doc_pairs_array(py, &pairs))
     })

@@ -6,7 +6,7 @@ use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use super::convert::{call_text, matrix, ngram_arg, offsets_arg, seed_arg, texts_arg};
+use super::convert::{call_text, flat_values, matrix, ngram_arg, offsets_arg, seed_arg, texts_arg};
 use super::guard::guard;
 use crate::csr::check_offsets;
 use crate::error::Error;
@@ -156,16 +156,8 @@ fn minhash_shingles<'py>(
     guard(|| {
         let seed = seed.map(seed_arg).transpose()?.unwrap_or(1);
         let hasher = MinHasher::new(Scheme::parse(scheme)?, num_perm, seed)?;
-        // Read in place, not copied: like numpy's own operations, which also run without the
-        // GIL, this relies on no other thread writing the array meanwhile.
-        let copied: Vec<u64>;
-        let hashes = match hashes.as_slice() {
-            Ok(slice) => slice,
-            Err(_) => {
-                copied = hashes.as_array().to_vec();
-                &copied
-            }
-        };
+        let hashes = flat_values(&hashes);
+        let hashes: &[u64] = &hashes;
         let offsets = offsets_arg(&offsets)?;
         let n = check_offsets(&offsets, hashes.len())?;
         let docs: Vec<usize> = (0..n).collect();
