@@ -5,7 +5,7 @@
 
 use crate::csr::{check_offsets, check_shape};
 use crate::error::Error;
-use crate::parallel::{fill_rows, map_ordered};
+use crate::parallel::{fill_rows, map_ordered, map_ordered_zip};
 use crate::text::{check_ngram, shingles_into, ShingleBuffers, ShingleKind};
 
 /// Check that every pair indexes one of `n` documents.
@@ -52,9 +52,52 @@ fn intersection_size(a: &[u64], b: &[u64]) -> usize {
     count
 }
 
+/// Merge steps between two checks of whether a pair can still reach its `need`.
+const NEED_CHECK_STEPS: usize = 64;
+
+/// [`intersection_size`] when it is at least `need`, else 0: the merge stops as soon as the
+/// values left cannot lift the count to `need` (most candidate pairs share far fewer
+/// shingles than a duplicate needs, and are settled a fraction of the way in).
+fn intersection_at_least(a: &[u64], b: &[u64], need: usize) -> usize {
+    if need == 0 {
+        return intersection_size(a, b);
+    }
+    let (mut x, mut y, mut count) = (0, 0, 0);
+    while x < a.len() && y < b.len() {
+        if count + (a.len() - x).min(b.len() - y) < need {
+            return 0;
+        }
+        // Each step advances x or y, so this many steps cannot pass either end.
+        let steps = NEED_CHECK_STEPS.min((a.len() - x).min(b.len() - y));
+        for _ in 0..steps {
+            let (u, v) = (a[x], b[y]);
+            count += usize::from(u == v);
+            x += usize::from(u <= v);
+            y += usize::from(u >= v);
+        }
+    }
+    if count >= need {
+        count
+    } else {
+        0
+    }
+}
+
+/// Check that `need`, when given, has one value per pair.
+fn check_need(need: Option<&[usize]>, pairs: usize) -> Result<(), Error> {
+    match need {
+        Some(need) if need.len() != pairs => {
+            Err(Error::InvalidArgument(format!("need has {} values for {pairs} pairs", need.len())))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Exact set statistics: the distinct-shingle count of every document, and for every pair
 /// the size of the intersection of the two sets. Jaccard is `inter / (a + b - inter)`,
-/// containment of the smaller in the larger `inter / min(a, b)`.
+/// containment of the smaller in the larger `inter / min(a, b)`. With `need` (one value per
+/// pair), an intersection smaller than its pair's need is given as 0: the pairs that cannot
+/// be duplicates are settled without a whole merge.
 ///
 /// Only the documents of some pair have their set held (sorted, for the merges); the others
 /// are counted one at a time, so memory grows with the documents paired, not all of them.
@@ -62,10 +105,12 @@ pub fn set_overlaps(
     hashes: &[u64],
     offsets: &[usize],
     pairs: &[(usize, usize)],
+    need: Option<&[usize]>,
     num_threads: Option<usize>,
 ) -> Result<(Vec<usize>, Vec<usize>), Error> {
     let n = check_offsets(offsets, hashes.len())?;
     check_pairs(n, pairs)?;
+    check_need(need, pairs.len())?;
     let list = |i: usize| &hashes[offsets[i]..offsets[i + 1]];
     let (slot, paired) = paired_documents(n, pairs);
     let sets = map_ordered(&paired, num_threads, |&i| distinct(list(i)))?;
@@ -83,7 +128,7 @@ pub fn set_overlaps(
     for (&i, set) in paired.iter().zip(&sets) {
         sizes[i] = set.len();
     }
-    let inter = map_ordered(pairs, num_threads, |&(i, j)| intersection_size(&sets[slot[i]], &sets[slot[j]]))?;
+    let inter = pair_intersections(pairs, need, num_threads, |i| &sets[slot[i]])?;
     Ok((inter, sizes))
 }
 
@@ -104,11 +149,12 @@ fn paired_documents(n: usize, pairs: &[(usize, usize)]) -> (Vec<usize>, Vec<usiz
 }
 
 /// The number of distinct shingles (`text::shingles` of `n`, `kind`, `seed`) each pair of
-/// texts shares: the intersections of `set_overlaps` straight from the texts, shingling only
-/// the texts of some pair, each once, and holding nothing but their sets.
+/// texts shares: the intersections of `set_overlaps` straight from the texts (`need` as
+/// there), shingling only the texts of some pair, each once, and holding nothing but their sets.
 pub fn text_overlaps<S: AsRef<str> + Sync>(
     texts: &[S],
     pairs: &[(usize, usize)],
+    need: Option<&[usize]>,
     n: usize,
     kind: ShingleKind,
     seed: u64,
@@ -116,6 +162,7 @@ pub fn text_overlaps<S: AsRef<str> + Sync>(
 ) -> Result<Vec<usize>, Error> {
     check_ngram(n)?;
     check_pairs(texts.len(), pairs)?;
+    check_need(need, pairs.len())?;
     let (slot, paired) = paired_documents(texts.len(), pairs);
     // The sets of a block of documents in one vector (CSR): a vector per document left
     // freed-but-held allocator memory behind; a block's vector is returned whole.
@@ -141,7 +188,22 @@ pub fn text_overlaps<S: AsRef<str> + Sync>(
         let k = slot[i] % SET_BLOCK;
         &flat[offsets[k]..offsets[k + 1]]
     };
-    map_ordered(pairs, num_threads, |&(i, j)| intersection_size(set_of(i), set_of(j)))
+    pair_intersections(pairs, need, num_threads, set_of)
+}
+
+/// The intersection of each pair's two sets (`set_of` a document's sorted set), 0 below its need.
+fn pair_intersections<'a>(
+    pairs: &[(usize, usize)],
+    need: Option<&[usize]>,
+    num_threads: Option<usize>,
+    set_of: impl Fn(usize) -> &'a [u64] + Sync,
+) -> Result<Vec<usize>, Error> {
+    match need {
+        None => map_ordered(pairs, num_threads, |&(i, j)| intersection_size(set_of(i), set_of(j))),
+        Some(need) => map_ordered_zip(pairs, need, num_threads, |&(i, j), &need| {
+            intersection_at_least(set_of(i), set_of(j), need)
+        }),
+    }
 }
 
 /// Documents whose shingle sets `text_overlaps` builds in one vector.
@@ -288,12 +350,13 @@ mod tests {
     fn overlaps_count_distinct_values() {
         let hashes = [1, 2, 2, 3, 2, 3, 4, 9];
         let offsets = [0, 4, 7, 7, 8];
-        let (inter, sizes) = set_overlaps(&hashes, &offsets, &[(0, 1), (0, 2), (1, 1)], Some(2)).unwrap();
+        let (inter, sizes) =
+            set_overlaps(&hashes, &offsets, &[(0, 1), (0, 2), (1, 1)], None, Some(2)).unwrap();
         assert_eq!(sizes, vec![3, 3, 0, 1]);
         assert_eq!(inter, vec![2, 0, 3]);
-        assert!(set_overlaps(&hashes, &[0, 9], &[], None).is_err());
-        assert!(set_overlaps(&hashes, &[0, 5, 4, 8], &[], None).is_err());
-        assert!(set_overlaps(&hashes, &offsets, &[(0, 4)], None).is_err());
+        assert!(set_overlaps(&hashes, &[0, 9], &[], None, None).is_err());
+        assert!(set_overlaps(&hashes, &[0, 5, 4, 8], &[], None, None).is_err());
+        assert!(set_overlaps(&hashes, &offsets, &[(0, 4)], None, None).is_err());
     }
 
     #[test]
@@ -306,11 +369,11 @@ mod tests {
             hashes.extend(crate::text::shingles(t, 2, ShingleKind::Word, 7).unwrap());
             offsets.push(hashes.len());
         }
-        let (expected, _) = set_overlaps(&hashes, &offsets, &pairs, None).unwrap();
-        assert_eq!(text_overlaps(&texts, &pairs, 2, ShingleKind::Word, 7, Some(2)).unwrap(), expected);
+        let (expected, _) = set_overlaps(&hashes, &offsets, &pairs, None, None).unwrap();
+        assert_eq!(text_overlaps(&texts, &pairs, None, 2, ShingleKind::Word, 7, Some(2)).unwrap(), expected);
         assert_eq!(expected, vec![3, 1, 0, 1]);
-        assert!(text_overlaps(&texts, &[(0, 4)], 2, ShingleKind::Word, 7, None).is_err());
-        assert!(text_overlaps(&texts, &pairs, 0, ShingleKind::Word, 7, None).is_err());
+        assert!(text_overlaps(&texts, &[(0, 4)], None, 2, ShingleKind::Word, 7, None).is_err());
+        assert!(text_overlaps(&texts, &pairs, None, 0, ShingleKind::Word, 7, None).is_err());
     }
 
     #[test]
@@ -327,9 +390,40 @@ mod tests {
             hashes.extend(crate::text::shingles(t, 3, ShingleKind::Word, 0).unwrap());
             offsets.push(hashes.len());
         }
-        let (expected, _) = set_overlaps(&hashes, &offsets, &pairs, None).unwrap();
+        let (expected, _) = set_overlaps(&hashes, &offsets, &pairs, None, None).unwrap();
         assert!(expected.iter().any(|&x| x > 0));
-        assert_eq!(text_overlaps(&texts, &pairs, 3, ShingleKind::Word, 0, Some(2)).unwrap(), expected);
+        assert_eq!(text_overlaps(&texts, &pairs, None, 3, ShingleKind::Word, 0, Some(2)).unwrap(), expected);
+    }
+
+    #[test]
+    fn intersections_below_their_need_are_zero() {
+        // Long sets, so that the merge is cut short between two checks and at one.
+        let a: Vec<u64> = (0..1000).map(|k| 3 * k).collect();
+        let b: Vec<u64> = (0..1000).map(|k| 2 * k).collect();
+        let exact = intersection_size(&a, &b);
+        assert_eq!(exact, 334);
+        for need in [0, 1, 333, 334] {
+            assert_eq!(intersection_at_least(&a, &b, need), exact, "need {need}");
+            assert_eq!(intersection_at_least(&b, &a, need), exact, "need {need}");
+        }
+        for need in [335, 700, 1000, 5000] {
+            assert_eq!(intersection_at_least(&a, &b, need), 0, "need {need}");
+        }
+        assert_eq!(intersection_at_least(&[], &a, 1), 0);
+        assert_eq!(intersection_at_least(&a, &a, 1000), 1000);
+        let hashes: Vec<u64> = a.iter().chain(&b).copied().collect();
+        let offsets = [0, 1000, 2000];
+        let pairs = [(0, 1), (0, 1), (1, 1)];
+        let (inter, _) = set_overlaps(&hashes, &offsets, &pairs, Some(&[334, 335, 1000]), None).unwrap();
+        assert_eq!(inter, vec![334, 0, 1000]);
+        assert!(set_overlaps(&hashes, &offsets, &pairs, Some(&[1]), None).is_err());
+        let texts = ["a b c d e f", "a b c d x y", "q r s"];
+        let pairs = [(0, 1), (0, 1), (0, 2)];
+        let need = [3, 4, 0];
+        assert_eq!(
+            text_overlaps(&texts, &pairs, Some(&need), 2, ShingleKind::Word, 0, None).unwrap(),
+            vec![3, 0, 0]
+        );
     }
 
     #[test]

@@ -69,6 +69,24 @@ where
     on_pool(num_threads, || items.par_iter().map(&f).collect())
 }
 
+/// `f(item, other)` for each item and its partner of `others` (as long as `items`), in order,
+/// in parallel on `num_threads` threads (`None`: one per core).
+pub fn map_ordered_zip<T, U, R, F>(
+    items: &[T],
+    others: &[U],
+    num_threads: Option<usize>,
+    f: F,
+) -> Result<Vec<R>, Error>
+where
+    T: Sync,
+    U: Sync,
+    R: Send,
+    F: Fn(&T, &U) -> R + Sync + Send,
+{
+    assert_eq!(items.len(), others.len(), "map_ordered_zip: slices of different lengths");
+    on_pool(num_threads, || items.par_iter().zip(others.par_iter()).map(|(t, u)| f(t, u)).collect())
+}
+
 /// Fill `out`, rows of `width` values, one row per item: `f(scratch, item, row)` in parallel on
 /// `num_threads` threads (`None`: one per core). Each worker reuses a `scratch` made by `init`,
 /// so per-item working memory is allocated a few times per batch rather than once per item.

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from neardup.decide import MIN_EVIDENCE_SHINGLES, completeness, decide, describe, keep_order, keep_priority, pair_scores
+from neardup.decide import MIN_EVIDENCE_SHINGLES, completeness, decide, describe, keep_order, keep_priority, least_overlaps, pair_scores
 
 # The decision is pure Python and numpy: the same under either backend.
 pytestmark = pytest.mark.backend_independent
@@ -239,6 +239,34 @@ def test_a_short_text_needs_near_equality():
     # Jaccard scoring is the same for every pair; the size ratio still applies.
     assert pair_scores("jaccard", 0.8, 0.2, jac, con, small, large)[2].tolist() == [False] * 3
     assert pair_scores("containment", 0.8, 0.5, [0.9], [0.9], [30], [70])[1].tolist() == [False]
+
+
+@settings(max_examples=300)
+@given(
+    st.sampled_from(["containment", "jaccard"]),
+    st.sampled_from([0.1, 0.3, 1 / 3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0]),
+    st.sampled_from([0.05, 0.2, 0.5, 1.0]),
+    st.sampled_from([None, 0.3, 0.5, 0.8, 0.95]),
+    st.integers(0, 40),
+    st.integers(1, 120),
+    st.integers(0, 200),
+)
+def test_least_overlaps_settles_only_pairs_that_cannot_count(measure, threshold, ratio, lowest, min_evidence, small, extra):
+    """Every intersection under a pair's need gives a score the verification discards: not a
+    duplicate, and not scored again (at ``lowest``, for a sized, not short pair)."""
+    large = small + extra
+    need = int(least_overlaps(measure, threshold, ratio, np.array([small]), np.array([large]), min_evidence, lowest)[0])
+    inter = np.arange(0, small + 1, dtype=np.float64)
+    jac, con = inter / (small + large - inter), inter / small
+    n = len(inter)
+    score, duplicate, short = pair_scores(measure, threshold, ratio, jac, con, np.full(n, small), np.full(n, large), min_evidence)
+    sized = small >= ratio * large if measure == "containment" else True
+    again = (score >= lowest) & sized & ~short if lowest is not None else np.zeros(n, dtype=bool)
+    counts = duplicate | again
+    assert not counts[:need].any(), (need, np.flatnonzero(counts)[:1])
+    # Never more than one below the fewest that counts.
+    if counts.any():
+        assert need >= np.flatnonzero(counts)[0] - 1
 
 
 def test_linear_in_the_number_of_pairs():

@@ -99,6 +99,32 @@ def test_text_overlaps(docs, n, kind, data):
     hashes, offsets = _core.shingles_batch(docs, n, kind, 7)
     same_arrays(rust, _core.set_overlaps(hashes, offsets, pairs)[0])
     same_arrays(rust, _core.text_overlaps(docs, pairs, n, kind, 7, 1))
+    # With a need per pair, those below it are 0 and the others exact.
+    need = np.array(data.draw(st.lists(st.integers(0, 12), min_size=len(pairs), max_size=len(pairs))), dtype=np.int64)
+    bounded = _core.text_overlaps(docs, pairs, n, kind, 7, need=need)
+    same_arrays(bounded, _reference.text_overlaps(docs, pairs, n, kind, 7, need=need))
+    same_arrays(bounded, np.where(rust >= need, rust, 0))
+
+
+@settings(max_examples=150)
+@given(st.lists(st.lists(st.integers(0, 400), max_size=400), min_size=2, max_size=4), st.data())
+def test_overlaps_with_a_need(docs, data):
+    """Sets long enough for the merge to stop between two of its checks: every intersection
+    at or above its need is exact, every one below is 0, in the core and the reference."""
+    hashes, offsets = csr([np.array(d, dtype=np.uint64) for d in docs])
+    n = len(docs)
+    pairs = np.array(data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), min_size=1, max_size=8)), dtype=np.int64)
+    exact = _core.set_overlaps(hashes, offsets, pairs)[0]
+    need = np.array([data.draw(st.integers(max(0, int(x) - 3), int(x) + 3)) for x in exact], dtype=np.int64)
+    rust, sizes = _core.set_overlaps(hashes, offsets, pairs, need=need)
+    same_arrays(rust, np.where(exact >= need, exact, 0))
+    reference = _reference.set_overlaps(hashes, offsets, pairs, need=need)
+    same_arrays(rust, reference[0])
+    same_arrays(sizes, reference[1])
+    raises_alike(lambda: _core.set_overlaps(hashes, offsets, pairs, need=need[:-1]), lambda: _reference.set_overlaps(hashes, offsets, pairs, need=need[:-1]))
+    negative = need.copy()
+    negative[0] = -1
+    raises_alike(lambda: _core.set_overlaps(hashes, offsets, pairs, need=negative), lambda: _reference.set_overlaps(hashes, offsets, pairs, need=negative))
 
 
 def test_sized_signatures_and_overlaps_of_many_texts():

@@ -417,7 +417,7 @@ pub fn csr(data: &[u8]) {
     let pairs: Vec<(usize, usize)> = (0..input.byte() % 8)
         .map(|_| (usize::from(input.byte() % 9), usize::from(input.byte() % 9)))
         .collect();
-    if let Ok((inter, sizes)) = cluster::set_overlaps(&values, &offsets, &pairs, Some(1)) {
+    if let Ok((inter, sizes)) = cluster::set_overlaps(&values, &offsets, &pairs, None, Some(1)) {
         for (&(i, j), &x) in pairs.iter().zip(&inter) {
             assert!(x <= sizes[i].min(sizes[j]), "intersection larger than a set");
         }

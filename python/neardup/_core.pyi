@@ -92,6 +92,7 @@ def set_overlaps(
     offsets: npt.NDArray[np.int64],
     pairs: npt.NDArray[np.int64],
     num_threads: int | None = None,
+    need: npt.NDArray[np.int64] | None = None,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
 def text_overlaps(
     texts: Iterable[str],
@@ -100,6 +101,7 @@ def text_overlaps(
     kind: str = "word",
     seed: int | None = None,
     num_threads: int | None = None,
+    need: npt.NDArray[np.int64] | None = None,
 ) -> npt.NDArray[np.int64]: ...
 def cluster(
     n: int, pairs: npt.NDArray[np.int64], priority: npt.NDArray[np.float64]

@@ -22,7 +22,7 @@ from ._arrays import float_array, index_pairs
 from ._reference.minhash import SCHEMES, check_num_perm
 from ._reference.text import check_seed, check_shingle_args, check_threads
 from .csr import arrays_to_csr, document_list, shingle_csr
-from .decide import KEEP_POLICIES, MIN_EVIDENCE_SHINGLES, Decisions, check_keep, decide, describe, keep_priority, pair_scores, policy_name
+from .decide import KEEP_POLICIES, MIN_EVIDENCE_SHINGLES, Decisions, check_keep, decide, describe, keep_priority, least_overlaps, pair_scores, policy_name
 from .lsh import candidate_threshold, check_params, check_threshold, lsh_params
 from .text import Shingles
 
@@ -459,12 +459,13 @@ def verify_duplicates(
     lsh_threshold = candidate_threshold(threshold, measure, min_size_ratio)
     bands, rows = check_params(params, num_perm) if params is not None else lsh_params(lsh_threshold, num_perm, weights)
 
-    def overlaps(pairs: np.ndarray) -> np.ndarray:
+    def overlaps(pairs: np.ndarray, need: np.ndarray | None = None) -> np.ndarray:
+        """Shared shingles of each pair; with ``need``, 0 for a pair sharing fewer than its need."""
         if signed is not None:
             return np.asarray(signed.intersections(pairs.copy()), dtype=np.int64).reshape(-1)
         if texts is not None:
-            return np.asarray(_impl.text_overlaps(texts, pairs, n, kind, 0, num_threads), dtype=np.int64)
-        return np.asarray(_impl.set_overlaps(hashes, offsets, pairs, num_threads)[0], dtype=np.int64)
+            return np.asarray(_impl.text_overlaps(texts, pairs, n, kind, 0, num_threads, need), dtype=np.int64)
+        return np.asarray(_impl.set_overlaps(hashes, offsets, pairs, num_threads, need)[0], dtype=np.int64)
 
     # Exact copies are verified once, not pairwise: documents with equal signatures (and, for
     # estimated verification, equal sizes) form a group whose lowest index, its head, alone
@@ -503,7 +504,15 @@ def verify_duplicates(
     # intersections of the candidates and of each copy with its head) in one pass over the sets.
     first = np.concatenate([candidates, members_of_head]) if verify == "exact" else np.zeros((0, 2), dtype=np.int64)
     if signed is not None or texts is not None:
-        first_inter = overlaps(first)
+        # A candidate sharing too few shingles to be a duplicate (or to be scored again) is
+        # settled without its whole intersection; a copy's is needed whole.
+        need = None
+        if verify == "exact" and sizes is not None and len(candidates):
+            need = np.zeros(len(first), dtype=np.int64)
+            a, b = sizes[candidates[:, 0]], sizes[candidates[:, 1]]
+            lowest = refine_from if refine is not None else None
+            need[: len(candidates)] = least_overlaps(measure, threshold, min_size_ratio, np.minimum(a, b), np.maximum(a, b), min_evidence, lowest)
+        first_inter = overlaps(first, need)
     elif sizes is None:
         first_inter, sizes = _impl.set_overlaps(hashes, offsets, first, num_threads)
         first_inter = np.asarray(first_inter, dtype=np.int64)

@@ -42,6 +42,7 @@ __all__ = [
     "describe",
     "keep_order",
     "keep_priority",
+    "least_overlaps",
     "pair_scores",
     "policy_name",
 ]
@@ -84,6 +85,40 @@ def pair_scores(
     score = np.where(short, jaccard, containment)
     duplicate = (score >= threshold) & (small >= min_size_ratio * large)
     return score, duplicate, short
+
+
+def least_overlaps(
+    measure: str,
+    threshold: float,
+    min_size_ratio: float,
+    small: np.ndarray,
+    large: np.ndarray,
+    min_evidence: int = MIN_EVIDENCE_SHINGLES,
+    lowest: float | None = None,
+) -> np.ndarray:
+    """For candidate pairs with these smaller and larger distinct-shingle counts, a number of
+    shared shingles below which :func:`pair_scores` gives a score under ``lowest`` (the
+    threshold when None; never above it): one less than the fewest that can reach it, so
+    that rounding never settles a pair the scores would keep. A pair outside
+    ``min_size_ratio`` can never count, so its need is more than its smaller set holds.
+
+    ``lowest`` under the threshold (for pairs scored again when close) does not lower the
+    need of a short pair (``small < min_evidence``), which is never scored again.
+    """
+    small = np.asarray(small, dtype=np.float64)
+    large = np.asarray(large, dtype=np.float64)
+    floor = threshold if lowest is None else min(threshold, lowest)
+
+    def jaccard_need(score: float) -> np.ndarray:
+        # inter / (small + large - inter) >= score  <=>  inter >= score * (small + large) / (1 + score)
+        return score * (small + large) / (1.0 + score)
+
+    if measure == "jaccard":
+        bound = jaccard_need(floor)
+    else:
+        bound = np.where(small < min_evidence, jaccard_need(threshold), floor * small)
+        bound = np.where(small >= min_size_ratio * large, bound, small + 2.0)
+    return np.maximum(np.ceil(bound) - 1.0, 0.0).astype(np.int64)
 
 
 def completeness(count: int, pairs: Any, intersections: Any, sizes: Any, copies: Any = None) -> np.ndarray:

@@ -6,8 +6,8 @@ use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
 use super::convert::{
-    call_text, doc_pairs_arg, flat_values, index_array, matrix_arg, ngram_arg, offsets_arg, seed_arg,
-    CallText,
+    call_text, counts_arg, doc_pairs_arg, flat_values, index_array, matrix_arg, ngram_arg, offsets_arg,
+    seed_arg, CallText,
 };
 use super::guard::guard;
 use crate::cluster;
@@ -32,13 +32,14 @@ fn estimate_pairs<'py>(
 type OverlapsPy<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
 
 #[pyfunction]
-#[pyo3(signature = (hashes, offsets, pairs, num_threads = None))]
+#[pyo3(signature = (hashes, offsets, pairs, num_threads = None, need = None))]
 fn set_overlaps<'py>(
     py: Python<'py>,
     hashes: PyReadonlyArray1<'py, u64>,
     offsets: PyReadonlyArray1<'py, i64>,
     pairs: PyReadonlyArray2<'py, i64>,
     num_threads: Option<usize>,
+    need: Option<PyReadonlyArray1<'py, i64>>,
 ) -> PyResult<OverlapsPy<'py>> {
     guard(|| {
         // Read in place: a copy of every shingle hash doubled the memory of the verification.
@@ -46,13 +47,16 @@ fn set_overlaps<'py>(
         let hashes: &[u64] = &hashes;
         let offsets = offsets_arg(&offsets)?;
         let pairs = doc_pairs_arg(&pairs)?;
-        let (inter, sizes) = py.detach(|| cluster::set_overlaps(hashes, &offsets, &pairs, num_threads))?;
+        let need = need.as_ref().map(|v| counts_arg(v, "need")).transpose()?;
+        let (inter, sizes) =
+            py.detach(|| cluster::set_overlaps(hashes, &offsets, &pairs, need.as_deref(), num_threads))?;
         Ok((index_array(py, inter), index_array(py, sizes)))
     })
 }
 
 #[pyfunction]
-#[pyo3(signature = (texts, pairs, n = None, kind = "word", seed = None, num_threads = None))]
+#[pyo3(signature = (texts, pairs, n = None, kind = "word", seed = None, num_threads = None, need = None))]
+#[allow(clippy::too_many_arguments)]
 fn text_overlaps<'py>(
     py: Python<'py>,
     texts: &Bound<'py, PyAny>,
@@ -61,6 +65,7 @@ fn text_overlaps<'py>(
     kind: &str,
     seed: Option<&Bound<'py, PyAny>>,
     num_threads: Option<usize>,
+    need: Option<PyReadonlyArray1<'py, i64>>,
 ) -> PyResult<Bound<'py, PyArray1<i64>>> {
     guard(|| {
         let n = n.map(ngram_arg).transpose()?.unwrap_or(5);
@@ -73,6 +78,7 @@ fn text_overlaps<'py>(
             call_text(item, i)?;
         }
         let pairs = doc_pairs_arg(&pairs)?;
+        let need = need.as_ref().map(|v| counts_arg(v, "need")).transpose()?;
         let mut paired = Vec::new();
         for &(i, j) in &pairs {
             let last = i.max(j);
@@ -87,7 +93,8 @@ fn text_overlaps<'py>(
             read.push(if paired.get(i) == Some(&true) { call_text(item, i)? } else { CallText::Unread });
         }
         let texts = read;
-        let inter = py.detach(|| cluster::text_overlaps(&texts, &pairs, n, kind, seed, num_threads))?;
+        let inter = py
+            .detach(|| cluster::text_overlaps(&texts, &pairs, need.as_deref(), n, kind, seed, num_threads))?;
         Ok(index_array(py, inter))
     })
 }

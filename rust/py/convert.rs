@@ -187,6 +187,19 @@ pub(crate) fn offsets_arg(offsets: &PyReadonlyArray1<'_, i64>) -> PyResult<Vec<u
         .collect()
 }
 
+/// Counts, one per pair (`what` names them in the error for a negative one).
+pub(crate) fn counts_arg(values: &PyReadonlyArray1<'_, i64>, what: &str) -> PyResult<Vec<usize>> {
+    values
+        .as_array()
+        .iter()
+        .enumerate()
+        .map(|(k, &v)| {
+            usize::try_from(v)
+                .map_err(|_| Error::InvalidArgument(format!("{what}[{k}] must be >= 0, got {v}")).into())
+        })
+        .collect()
+}
+
 /// `(m, 2)` int64 pairs of document indices.
 pub(crate) fn doc_pairs_arg(pairs: &PyReadonlyArray2<'_, i64>) -> PyResult<Vec<(usize, usize)>> {
     let view = pairs.as_array();

@@ -27,6 +27,26 @@ def check_pairs(n: int, pairs) -> list[tuple[int, int]]:
     return out
 
 
+def check_need(need, pairs: int) -> list[int] | None:
+    """The needs of ``set_overlaps`` and ``text_overlaps``: one count >= 0 per pair, or None."""
+    if need is None:
+        return None
+    values = np.asarray(need, dtype=np.int64).reshape(-1).tolist()
+    for k, v in enumerate(values):
+        if v < 0:
+            raise ValueError(f"need[{k}] must be >= 0, got {v}")
+    if len(values) != pairs:
+        raise ValueError(f"need has {len(values)} values for {pairs} pairs")
+    return values
+
+
+def at_least(counts: list[int], need: list[int] | None) -> np.ndarray:
+    """``counts``, with each below its pair's ``need`` given as 0."""
+    if need is not None:
+        counts = [c if c >= k else 0 for c, k in zip(counts, need)]
+    return np.array(counts, dtype=np.int64)
+
+
 def estimate_pairs(signatures, pairs, num_threads=None):
     signatures = as_uint64_matrix(signatures)
     n, num_perm = signatures.shape
@@ -38,27 +58,29 @@ def estimate_pairs(signatures, pairs, num_threads=None):
     )
 
 
-def set_overlaps(hashes, offsets, pairs, num_threads=None):
+def set_overlaps(hashes, offsets, pairs, num_threads=None, need=None):
     hashes = as_uint64(hashes)
     offsets = check_offsets(offsets, len(hashes))
     n = len(offsets) - 1
     pairs = check_pairs(n, pairs)
+    need = check_need(need, len(pairs))
     sets = [set(hashes[offsets[i] : offsets[i + 1]].tolist()) for i in range(n)]
-    inter = np.array([len(sets[i] & sets[j]) for i, j in pairs], dtype=np.int64)
+    inter = at_least([len(sets[i] & sets[j]) for i, j in pairs], need)
     sizes = np.array([len(s) for s in sets], dtype=np.int64)
     return inter, sizes
 
 
-def text_overlaps(texts, pairs, n=5, kind="word", seed=0, num_threads=None):
+def text_overlaps(texts, pairs, n=5, kind="word", seed=0, num_threads=None, need=None):
     _text.check_shingle_args(n, kind, seed)
     docs = [_text.check_text(t, i) for i, t in enumerate(texts)]
     pairs = check_pairs(len(docs), pairs)
+    need = check_need(need, len(pairs))
     sets: dict[int, set[int]] = {}
     for pair in pairs:
         for d in pair:
             if d not in sets:
                 sets[d] = set(_text.shingles(docs[d], n, kind, seed))
-    return np.array([len(sets[i] & sets[j]) for i, j in pairs], dtype=np.int64)
+    return at_least([len(sets[i] & sets[j]) for i, j in pairs], need)
 
 
 def cluster(n, pairs, priority):
