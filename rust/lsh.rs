@@ -62,11 +62,11 @@ pub fn candidate_pairs(
     bands: usize,
     rows: usize,
     num_threads: Option<usize>,
-) -> Result<Vec<(usize, usize)>, Error> {
+) -> Result<Vec<[usize; 2]>, Error> {
     check_bands(num_perm, bands, rows)?;
     let n = check_signatures(signatures, num_perm)?;
     let band_ids: Vec<usize> = (0..bands).collect();
-    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    let mut pairs: Vec<[usize; 2]> = Vec::new();
     for group in band_ids.chunks(BAND_GROUP) {
         let per_band = map_ordered(group, num_threads, |&j| {
             let mut keyed: Vec<(u64, usize)> = (0..n)
@@ -95,7 +95,7 @@ pub fn candidate_pairs(
 }
 
 /// All pairs within runs of equal keys of a sorted `(key, doc)` list (docs ascending in a run).
-fn bucket_pairs(keyed: &[(u64, usize)], pairs: &mut Vec<(usize, usize)>) {
+fn bucket_pairs(keyed: &[(u64, usize)], pairs: &mut Vec<[usize; 2]>) {
     let mut start = 0;
     while start < keyed.len() {
         let mut end = start + 1;
@@ -104,7 +104,7 @@ fn bucket_pairs(keyed: &[(u64, usize)], pairs: &mut Vec<(usize, usize)>) {
         }
         for x in start..end {
             for y in x + 1..end {
-                pairs.push((keyed[x].1, keyed[y].1));
+                pairs.push([keyed[x].1, keyed[y].1]);
             }
         }
         start = end;
@@ -463,10 +463,10 @@ mod tests {
         for (i, sig) in flat.chunks(16).enumerate() {
             index.insert(i as u64, sig).unwrap();
         }
-        let from_index: Vec<(usize, usize)> =
-            index.candidate_pairs().into_iter().map(|(a, b)| (a as usize, b as usize)).collect();
+        let from_index: Vec<[usize; 2]> =
+            index.candidate_pairs().into_iter().map(|(a, b)| [a as usize, b as usize]).collect();
         assert_eq!(one, from_index);
-        assert!(one.contains(&(0, 1)));
+        assert!(one.contains(&[0, 1]));
         assert!(candidate_pairs(&flat, 16, 9, 2, None).is_err());
         assert!(candidate_pairs(&flat[..17], 16, 8, 2, None).is_err());
     }

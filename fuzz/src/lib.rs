@@ -184,7 +184,7 @@ pub fn minhash(data: &[u8]) {
                 let flat: Vec<u64> = signature.iter().chain(&signature).copied().collect();
                 let pairs =
                     lsh::candidate_pairs(&flat, num_perm, bands, rows, Some(1)).expect("candidate_pairs");
-                assert_eq!(pairs, vec![(0, 1)]);
+                assert_eq!(pairs, vec![[0, 1]]);
                 index.remove(7).expect("remove");
                 assert!(index.remove(7).is_err() && index.is_empty());
             }

@@ -509,9 +509,10 @@ def verify_duplicates(
         need = None
         if verify == "exact" and sizes is not None and len(candidates):
             need = np.zeros(len(first), dtype=np.int64)
-            a, b = sizes[candidates[:, 0]], sizes[candidates[:, 1]]
             lowest = refine_from if refine is not None else None
-            need[: len(candidates)] = least_overlaps(measure, threshold, min_size_ratio, np.minimum(a, b), np.maximum(a, b), min_evidence, lowest)
+            for start in range(0, len(candidates), SCORE_CHUNK):
+                a, b = (sizes[candidates[start : start + SCORE_CHUNK, side]] for side in (0, 1))
+                need[start : start + len(a)] = least_overlaps(measure, threshold, min_size_ratio, np.minimum(a, b), np.maximum(a, b), min_evidence, lowest)
         first_inter = overlaps(first, need)
     elif sizes is None:
         first_inter, sizes = _impl.set_overlaps(hashes, offsets, first, num_threads)

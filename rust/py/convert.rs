@@ -261,9 +261,20 @@ pub(crate) fn matrix<'py, T: numpy::Element>(
     flat.into_pyarray(py).reshape([rows, cols]).expect("rows x cols reshape")
 }
 
-pub(crate) fn doc_pairs_array<'py>(py: Python<'py>, pairs: &[(usize, usize)]) -> Bound<'py, PyArray2<i64>> {
-    let flat = pairs.iter().flat_map(|&(i, j)| [i as i64, j as i64]).collect();
-    matrix(py, flat, pairs.len(), 2)
+/// `(m, 2)` int64 pairs of document indices made of `pairs` without a copy: the array takes
+/// the vector's memory (a corpus of a million documents has tens of millions of candidates).
+pub(crate) fn owned_pairs_array<'py>(py: Python<'py>, pairs: Vec<[usize; 2]>) -> Bound<'py, PyArray2<i64>> {
+    const { assert!(std::mem::size_of::<usize>() == std::mem::size_of::<i64>()) };
+    const { assert!(std::mem::align_of::<usize>() == std::mem::align_of::<i64>()) };
+    let count = pairs.len();
+    let mut pairs = std::mem::ManuallyDrop::new(pairs);
+    let (pointer, length, capacity) = (pairs.as_mut_ptr(), pairs.len(), pairs.capacity());
+    // SAFETY: `[usize; 2]` is two `usize`s in a row (arrays have no padding), and `usize` has
+    // the size and alignment of `i64` (checked above), so the allocation of `capacity` pairs
+    // is one of `2 * capacity` i64 with the same layout; `pairs` is not dropped. Document
+    // indices are below `isize::MAX`, so each value is the same as an i64.
+    let flat: Vec<i64> = unsafe { Vec::from_raw_parts(pointer.cast::<i64>(), 2 * length, 2 * capacity) };
+    flat.into_pyarray(py).reshape([count, 2]).expect("n x 2 pairs reshape")
 }
 
 pub(crate) fn spans_array<'py>(py: Python<'py>, spans: &[Span]) -> Bound<'py, PyArray2<i64>> {

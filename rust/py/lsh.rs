@@ -5,7 +5,7 @@
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-use super::convert::{doc_pairs_array, flat_values, matrix, matrix_arg};
+use super::convert::{flat_values, matrix, matrix_arg, owned_pairs_array};
 use super::guard::guard;
 use crate::lsh::{self, LshIndex};
 use crate::parallel::map_ordered;
@@ -48,7 +48,7 @@ fn candidate_pairs<'py>(
         let flat = flat_values(&signatures);
         let flat: &[u64] = &flat;
         let pairs = py.detach(|| lsh::candidate_pairs(flat, num_perm, bands, rows, num_threads))?;
-        Ok(doc_pairs_array(py, &pairs))
+        Ok(owned_pairs_array(py, pairs))
     })
 }
 
