@@ -65,15 +65,40 @@ pub fn candidate_pairs(
 ) -> Result<Vec<[usize; 2]>, Error> {
     check_bands(num_perm, bands, rows)?;
     let n = check_signatures(signatures, num_perm)?;
+    pairs_of_bands(n, bands, num_threads, |i, j| {
+        band_key(j, &signatures[i * num_perm + j * rows..i * num_perm + (j + 1) * rows])
+    })
+}
+
+/// [`candidate_pairs`] of documents given by their band keys, row-major `(n, bands)` (as
+/// [`band_keys`] makes them): the same pairs as from the signatures, from half their size at
+/// 128 permutations in 64 bands.
+pub fn candidate_pairs_of_keys(
+    keys: &[u64],
+    bands: usize,
+    num_threads: Option<usize>,
+) -> Result<Vec<[usize; 2]>, Error> {
+    if bands == 0 || !keys.len().is_multiple_of(bands) {
+        return Err(Error::InvalidArgument(format!(
+            "keys must be an (n, bands) matrix with bands >= 1; {} values do not divide into rows of {bands}",
+            keys.len()
+        )));
+    }
+    pairs_of_bands(keys.len() / bands, bands, num_threads, |i, j| keys[i * bands + j])
+}
+
+/// The pairs of `n` documents sharing the key `key(i, j)` of some band `j < bands`.
+fn pairs_of_bands(
+    n: usize,
+    bands: usize,
+    num_threads: Option<usize>,
+    key: impl Fn(usize, usize) -> u64 + Sync + Send,
+) -> Result<Vec<[usize; 2]>, Error> {
     let band_ids: Vec<usize> = (0..bands).collect();
     let mut pairs: Vec<[usize; 2]> = Vec::new();
     for group in band_ids.chunks(BAND_GROUP) {
         let per_band = map_ordered(group, num_threads, |&j| {
-            let mut keyed: Vec<(u64, usize)> = (0..n)
-                .map(|i| {
-                    (band_key(j, &signatures[i * num_perm + j * rows..i * num_perm + (j + 1) * rows]), i)
-                })
-                .collect();
+            let mut keyed: Vec<(u64, usize)> = (0..n).map(|i| (key(i, j), i)).collect();
             keyed.sort_unstable();
             let mut found = Vec::new();
             bucket_pairs(&keyed, &mut found);
@@ -467,6 +492,10 @@ mod tests {
             index.candidate_pairs().into_iter().map(|(a, b)| [a as usize, b as usize]).collect();
         assert_eq!(one, from_index);
         assert!(one.contains(&[0, 1]));
+        let keys: Vec<u64> = flat.chunks(16).flat_map(|sig| band_keys(sig, 8, 2)).collect();
+        assert_eq!(candidate_pairs_of_keys(&keys, 8, Some(2)).unwrap(), one);
+        assert!(candidate_pairs_of_keys(&keys[..9], 8, None).is_err());
+        assert!(candidate_pairs_of_keys(&keys, 0, None).is_err());
         assert!(candidate_pairs(&flat, 16, 9, 2, None).is_err());
         assert!(candidate_pairs(&flat[..17], 16, 8, 2, None).is_err());
     }

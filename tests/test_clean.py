@@ -16,7 +16,7 @@ import pytest
 from neardup import find_duplicates
 from neardup.cli import main
 from neardup.pipeline.decide import moved_into_one
-from neardup.pipeline.state import SignatureBlocks
+from neardup.pipeline.state import RowBlocks
 
 # The job's accounting, inputs and outputs are Python code; that both backends give the same
 # files byte for byte is test_determinism's check: `make test` runs these once.
@@ -479,8 +479,8 @@ def test_dups_scores_name_each_clusters_own_dropped_members(tmp_path, capsys):
         assert row["scores"] == expected[row["kept"]]
 
 
-def test_signature_blocks_keep_the_rows_in_order():
-    store = SignatureBlocks(block_rows=3)
+def test_row_blocks_keep_the_rows_in_order():
+    store = RowBlocks(block_rows=3)
     batches = [np.arange(k * 4, (k + n) * 4, dtype=np.uint64).reshape(n, 4) for k, n in ((0, 2), (2, 5), (7, 1), (8, 3))]
     for batch in batches:
         store.append(batch)

@@ -199,6 +199,12 @@ def test_band_keys_and_candidate_pairs(case):
     same_arrays(_core.candidate_pairs(columns, bands, rows), pairs)
     same_arrays(_core.band_keys(columns, bands, rows), _reference.band_keys(signatures, bands, rows))
     same_arrays(_core.estimate_pairs(columns, pairs), _reference.estimate_pairs(signatures, pairs))
+    # The same pairs from the band keys alone, in the core and the reference, whatever the
+    # keys' memory order.
+    keys = _core.band_keys(signatures, bands, rows)
+    same_arrays(_core.candidate_pairs_of_keys(keys), pairs)
+    same_arrays(_core.candidate_pairs_of_keys(np.asfortranarray(keys), 2), pairs)
+    same_arrays(_reference.candidate_pairs_of_keys(keys), pairs)
 
 
 def test_band_key_vectors():
@@ -294,6 +300,8 @@ def test_lsh_index(ops, seed):
 def test_errors_match():
     sigs = np.zeros((3, 8), dtype=np.uint64)
     raises_alike(lambda: _core.candidate_pairs(sigs, 3, 3), lambda: _reference.candidate_pairs(sigs, 3, 3))
+    no_bands = np.zeros((3, 0), dtype=np.uint64)
+    raises_alike(lambda: _core.candidate_pairs_of_keys(no_bands), lambda: _reference.candidate_pairs_of_keys(no_bands))
     bad_pairs = np.array([[0, 5]], dtype=np.int64)
     raises_alike(lambda: _core.estimate_pairs(sigs, bad_pairs), lambda: _reference.estimate_pairs(sigs, bad_pairs))
     neg = np.array([[0, -1]], dtype=np.int64)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -155,6 +156,34 @@ def test_equal_signatures_of_different_sets_are_compared_like_any_pair(docs, kee
     handed = SignedDocs(lambda: signatures.copy(), sizes, lengths, intersections)
     again = neardup.find_duplicates(handed, 0.8, measure=measure, keep=keep, num_perm=NUM_PERM, params=(NUM_PERM, 1), min_evidence=6)
     assert again.decisions == found.decisions and again.pairs == found.pairs
+    # Given the band keys instead, the same; also with bands that leave values unused, so
+    # that unequal signatures have equal keys and are grouped, then found to differ.
+    for params in ((NUM_PERM, 1), (NUM_PERM // 4, 2)):
+        by_signatures = neardup.find_duplicates(signed, 0.8, measure=measure, keep=keep, num_perm=NUM_PERM, params=params, min_evidence=6)
+        keys = neardup.band_keys(signatures, *params)
+        keyed = SignedDocs(lambda: keys.copy(), sizes, lengths, intersections, bands=params)
+        by_keys = neardup.find_duplicates(keyed, 0.8, measure=measure, keep=keep, num_perm=NUM_PERM, params=params, min_evidence=6)
+        assert by_keys.decisions == by_signatures.decisions and by_keys.pairs == by_signatures.pairs
+
+
+def test_band_keys_must_be_those_of_the_call():
+    docs = ["w1 w2 w3 w4 w5", "w1 w2 w3 w4 w6"]
+    signatures = neardup.minhash(docs, num_perm=NUM_PERM, n=1).values
+    bands = neardup.candidate_bands(0.8, num_perm=NUM_PERM)
+    keys = neardup.band_keys(signatures, *bands)
+    sizes = np.array([5, 5])
+
+    def keyed(made_with):
+        return SignedDocs(keys, sizes, sizes, lambda pairs: [4] * len(pairs), bands=made_with)
+
+    assert neardup.find_duplicates(keyed(bands), 0.8, num_perm=NUM_PERM, n=1).info["lsh_threshold"] > 0
+    other = (bands[0] // 2, bands[1])
+    with pytest.raises(ValueError, match="band keys"):
+        neardup.find_duplicates(keyed(other), 0.8, num_perm=NUM_PERM, n=1)
+    with pytest.raises(ValueError, match="exact verification"):
+        neardup.find_duplicates(keyed(bands), 0.8, num_perm=NUM_PERM, n=1, verify="estimate")
+    with pytest.raises(ValueError, match=r"band keys must be \(n, "):
+        neardup.find_duplicates(SignedDocs(signatures, sizes, sizes, lambda pairs: [4] * len(pairs), bands=bands), 0.8, num_perm=NUM_PERM, n=1)
 
 
 def test_the_collision_branch_on_its_own():

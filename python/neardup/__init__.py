@@ -29,10 +29,10 @@ from ._backend import InternalError, backend
 from ._version import __version__ as __version__
 from .align import BodySplit, Containment, Passage, align, align_batch, body_by_agreement, containment
 from .chrome import ChromeModel, site_key
-from .cluster import Cluster, Decision, Duplicates, Pair, SignedDocs, cluster, exact_containment, exact_jaccard, find_duplicates
+from .cluster import Cluster, Decision, Duplicates, Pair, SignedDocs, candidate_bands, cluster, exact_containment, exact_jaccard, find_duplicates
 from .fuzzy import fuzzy_batch, indel, levenshtein, levenshtein_similarity, ratio, token_set_ratio, token_sort_ratio
 from .index import Index, IndexDataError, IndexDecision, IndexWriteError, Match
-from .lsh import MinHashLSH, candidate_pairs, lsh_params, lsh_probability
+from .lsh import MinHashLSH, band_keys, candidate_pairs, lsh_params, lsh_probability
 from .minhash import Signatures, datasketch_minhash, estimate_jaccard, minhash
 from .pipeline.job import clean_table
 from .pipeline.state import CleanOptions
@@ -91,6 +91,8 @@ __all__ = [
     "Signatures",
     "Tokens",
     "backend",
+    "band_keys",
+    "candidate_bands",
     "candidate_pairs",
     "cluster",
     "datasketch_minhash",

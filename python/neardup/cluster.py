@@ -33,6 +33,7 @@ __all__ = [
     "Duplicates",
     "Pair",
     "SignedDocs",
+    "candidate_bands",
     "Verified",
     "cluster",
     "distinct",
@@ -205,6 +206,28 @@ class SignedDocs:
     sizes: np.ndarray
     lengths: np.ndarray
     intersections: Callable[[np.ndarray], Any]
+    #: When given, ``signatures`` holds each document's LSH band keys instead,
+    #: ``(n, bands)`` from :func:`neardup.lsh.band_keys` with these ``(bands, rows)``, which
+    #: must be those of the call (:func:`candidate_bands`): the same candidates from half the
+    #: memory at 128 permutations in 64 bands. Exact verification only.
+    bands: tuple[int, int] | None = None
+
+
+def candidate_bands(
+    threshold: float = 0.8,
+    *,
+    measure: str = "containment",
+    min_size_ratio: float = 0.2,
+    num_perm: int = 128,
+    weights: tuple[float, float] = (0.2, 0.8),
+    params: tuple[int, int] | None = None,
+) -> tuple[int, int]:
+    """The LSH ``(bands, rows)`` that :func:`find_duplicates` and :func:`verify_duplicates`
+    use with these arguments: ``params`` when given, else those of :func:`neardup.lsh.lsh_params`
+    for the lowest Jaccard similarity a duplicate can have (:func:`candidate_threshold`)."""
+    if params is not None:
+        return check_params(params, num_perm)
+    return lsh_params(candidate_threshold(threshold, measure, min_size_ratio), num_perm, weights)
 
 
 def find_duplicates(
@@ -427,14 +450,24 @@ def verify_duplicates(
     check_shingle_args(n, kind, 0)
     check_threads(num_threads)
     texts: list[str] | None = None
+    lsh_threshold = candidate_threshold(threshold, measure, min_size_ratio)
+    bands, rows = candidate_bands(threshold, measure=measure, min_size_ratio=min_size_ratio, num_perm=num_perm, weights=weights, params=params)
     signed = docs if isinstance(docs, SignedDocs) else None
     handed_over = signed is not None and callable(signed.signatures)
+    keyed = signed is not None and signed.bands is not None
     if signed is not None:
+        if keyed and (tuple(signed.bands) != (bands, rows) or verify != "exact"):
+            raise ValueError(
+                f"SignedDocs: band keys of (bands, rows) = {tuple(signed.bands)} need exact verification with the "
+                f"call's (bands, rows) = {(bands, rows)}, got verify={verify!r}"
+            )
         signatures = np.ascontiguousarray(signed.signatures() if handed_over else signed.signatures, dtype=np.uint64)
         count = len(signatures)
-        if signatures.shape != (count, num_perm) or len(signed.sizes) != count or len(signed.lengths) != count:
+        width = bands if keyed else num_perm
+        if signatures.shape != (count, width) or len(signed.sizes) != count or len(signed.lengths) != count:
+            what = "band keys" if keyed else "signatures"
             raise ValueError(
-                f"SignedDocs: signatures must be (n, {num_perm}) with one size and length per document, "
+                f"SignedDocs: {what} must be (n, {width}) with one size and length per document, "
                 f"got {signatures.shape}, {len(signed.sizes)} sizes, {len(signed.lengths)} lengths"
             )
         lengths = np.asarray(signed.sizes, dtype=np.int64)
@@ -456,8 +489,6 @@ def verify_duplicates(
             signatures = np.asarray(_impl.minhash_shingles(hashes, offsets, num_perm, seed, scheme, num_threads), dtype=np.uint64)
             signatures = signatures.reshape(count, num_perm)
 
-    lsh_threshold = candidate_threshold(threshold, measure, min_size_ratio)
-    bands, rows = check_params(params, num_perm) if params is not None else lsh_params(lsh_threshold, num_perm, weights)
 
     def overlaps(pairs: np.ndarray, need: np.ndarray | None = None) -> np.ndarray:
         """Shared shingles of each pair; with ``need``, 0 for a pair sharing fewer than its need."""
@@ -474,6 +505,9 @@ def verify_duplicates(
     # so a group stands for all the pairs among its members and with the head's partners
     # ("twins"; the clusters, kept documents and ``via`` below are those of that full graph),
     # while 100,000 copies of one page cost 100,000 comparisons instead of 5 * 10**9.
+    # Given band keys, rows of equal keys group alike; unequal signatures of equal keys are
+    # the collisions below (sets that differ), paired as LSH pairs them: with every partner
+    # of the head.
     sizes: np.ndarray | None = None
     if signed is not None:
         sizes = np.asarray(signed.sizes, dtype=np.int64)
@@ -488,7 +522,10 @@ def verify_duplicates(
             head_rows = _moved_to_front(signatures, heads)
         else:
             head_rows = np.ascontiguousarray(signatures[heads])
-        candidates = np.asarray(_impl.candidate_pairs(head_rows, bands, rows, num_threads), dtype=np.int64).reshape(-1, 2)
+        if keyed:
+            candidates = np.asarray(_impl.candidate_pairs_of_keys(head_rows, num_threads), dtype=np.int64).reshape(-1, 2)
+        else:
+            candidates = np.asarray(_impl.candidate_pairs(head_rows, bands, rows, num_threads), dtype=np.int64).reshape(-1, 2)
         del head_rows
     else:
         candidates = np.zeros((0, 2), dtype=np.int64)

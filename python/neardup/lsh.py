@@ -29,6 +29,7 @@ from .minhash import Signatures, signature_matrix
 
 __all__ = [
     "MinHashLSH",
+    "band_keys",
     "candidate_pairs",
     "candidate_threshold",
     "check_params",
@@ -144,6 +145,16 @@ def candidate_pairs(
     bands, rows = check_params(params, num_perm) if params is not None else lsh_params(threshold, num_perm, weights)
     check_threads(num_threads)
     return np.asarray(_impl.candidate_pairs(values, bands, rows, num_threads), dtype=np.int64).reshape(-1, 2)
+
+
+def band_keys(signatures: Signatures | np.ndarray, bands: int, rows: int, *, num_threads: int | None = None) -> np.ndarray:
+    """The LSH band keys of each signature, ``(n, bands)`` uint64: band ``j`` of a signature is
+    its values ``j * rows`` to ``(j + 1) * rows``, and two documents share a band when their
+    keys of it are equal (the key is specified in rust/lsh.rs, so stored keys stay valid)."""
+    values = signature_matrix(signatures)
+    bands, rows = check_params((bands, rows), values.shape[1])
+    check_threads(num_threads)
+    return np.asarray(_impl.band_keys(values, bands, rows, num_threads), dtype=np.uint64).reshape(-1, bands)
 
 
 def _signature_row(signature: Any, num_perm: int | None = None) -> np.ndarray:

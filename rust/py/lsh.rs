@@ -52,6 +52,24 @@ fn candidate_pairs<'py>(
     })
 }
 
+/// All pairs of rows sharing a band key (`keys` of shape `(n, bands)` as `band_keys` makes
+/// them), `(m, 2)` int64, sorted.
+#[pyfunction]
+#[pyo3(signature = (keys, num_threads = None))]
+fn candidate_pairs_of_keys<'py>(
+    py: Python<'py>,
+    keys: PyReadonlyArray2<'py, u64>,
+    num_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray2<i64>>> {
+    guard(|| {
+        let bands = keys.as_array().ncols();
+        let flat = flat_values(&keys);
+        let flat: &[u64] = &flat;
+        let pairs = py.detach(|| lsh::candidate_pairs_of_keys(flat, bands, num_threads))?;
+        Ok(owned_pairs_array(py, pairs))
+    })
+}
+
 /// A batch query's ids, all queries in one array, and where each query's start (n + 1).
 type IdsAndOffsets<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<i64>>);
 
@@ -181,6 +199,7 @@ impl PyLshIndex {
 pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(band_keys, m)?)?;
     m.add_function(wrap_pyfunction!(candidate_pairs, m)?)?;
+    m.add_function(wrap_pyfunction!(candidate_pairs_of_keys, m)?)?;
     m.add_class::<PyLshIndex>()?;
     Ok(())
 }

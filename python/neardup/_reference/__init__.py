@@ -15,7 +15,7 @@ from . import repeats as _repeats
 from . import text as _text
 from .chrome import ChromeModel
 from .cluster import cluster, estimate_pairs, set_overlaps, text_overlaps
-from .lsh import LshIndex, band_keys, candidate_pairs
+from .lsh import LshIndex, band_keys, candidate_pairs, candidate_pairs_of_keys
 from .minhash import classic_permutations, datasketch_minhash, minhash_shingles, minhash_texts, minhash_texts_sized
 from .simhash import SimHashIndex, simhash_pairs, simhash_shingles, simhash_text, simhash_texts, simhash_weighted
 from .text import check_labelled, check_text, check_text_pairs, hash64
@@ -25,6 +25,7 @@ __all__ = [
     "LshIndex",
     "band_keys",
     "candidate_pairs",
+    "candidate_pairs_of_keys",
     "classic_permutations",
     "cluster",
     "datasketch_minhash",

@@ -44,7 +44,18 @@ def _pairs_array(pairs) -> np.ndarray:
 def candidate_pairs(signatures, bands, rows, num_threads=None):
     signatures = as_uint64_matrix(signatures)
     check_bands(signatures.shape[1], bands, rows)
-    keys = _band_key_columns(signatures, bands, rows)
+    return _pairs_of_keys(_band_key_columns(signatures, bands, rows))
+
+
+def candidate_pairs_of_keys(keys, num_threads=None):
+    keys = as_uint64_matrix(keys)
+    if keys.shape[1] == 0:
+        raise ValueError(f"keys must be an (n, bands) matrix with bands >= 1; {keys.size} values do not divide into rows of 0")
+    return _pairs_of_keys(keys)
+
+
+def _pairs_of_keys(keys) -> np.ndarray:
+    bands = keys.shape[1]
     pairs: set[tuple[int, int]] = set()
     for j in range(bands):
         buckets: dict[int, list[int]] = {}

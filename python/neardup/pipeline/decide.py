@@ -29,7 +29,7 @@ from ..decide import Decisions, keep_priority
 from ..decide import decide as decide_clusters
 from ..spans import merge_spans
 from ..text import shingles_batch, tokenize_batch
-from .state import MINHASH_SEED, CleanOptions, Doc, Run, TextSpool, open_index
+from .state import MINHASH_SEED, CleanOptions, Doc, Run, TextSpool, lsh_bands, open_index
 
 #: A wrapping page's own material before and after the wrapped text, in characters, from
 #: which on it counts as a wrapper (a sentence or two; a navigation bar is longer).
@@ -69,7 +69,7 @@ class Decided:
 def decide(run: Run) -> Decided:
     """Verify the near-duplicates among the cleaned texts, find the pages that wrap a
     partner, look the documents up in the index, and decide."""
-    verified, wraps = verify_cleaned(run.docs, run.signatures.take(), run.spool, run.options)
+    verified, wraps = verify_cleaned(run.docs, run.band_keys.take(), run.spool, run.options)
     run.out.check()
     seen = against_index(run.docs, run.spool, run.options) if run.options.index else {}
     outcome, methods, indexed_ids = corpus_decisions(run.docs, verified, wraps, seen)
@@ -77,20 +77,22 @@ def decide(run: Run) -> Decided:
     return Decided(outcome, methods, indexed_ids, pair_scores)
 
 
-def verify_cleaned(docs: list[Doc], signatures: list[np.ndarray], spool: TextSpool, options: CleanOptions) -> tuple[Verified | None, np.ndarray]:
+def verify_cleaned(docs: list[Doc], keys: list[np.ndarray], spool: TextSpool, options: CleanOptions) -> tuple[Verified | None, np.ndarray]:
     """The verified duplicate pairs among the cleaned texts of ``docs`` (None when
     ``options.dedup`` is off or there are no documents) and the ``(outer, inner)`` pairs whose
-    first page wraps the second. ``signatures`` are the documents' MinHash signatures, in
-    arrays of consecutive documents (the list is emptied as they are stacked); the texts are
-    read from ``spool`` at each doc's ``spool_offset``."""
+    first page wraps the second. ``keys`` are the LSH band keys of the documents' MinHash
+    signatures (:func:`.state.lsh_bands`), in arrays of consecutive documents (the list is
+    emptied as they are stacked); the texts are read from ``spool`` at each doc's
+    ``spool_offset``."""
     threads = options.num_threads
     if not options.dedup or not docs:
         return None, np.zeros((0, 2), dtype=np.int64)
     corpus = SignedDocs(
-        lambda: moved_into_one(signatures),
+        lambda: moved_into_one(keys),
         np.asarray([doc.shingles for doc in docs], dtype=np.int64),
         np.asarray([doc.cleaned_length for doc in docs], dtype=np.int64),
         ShingleSets(docs, spool, options).shared,
+        bands=lsh_bands(options),
     )
     verified = verify_duplicates(
         corpus,
@@ -108,7 +110,7 @@ def verify_cleaned(docs: list[Doc], signatures: list[np.ndarray], spool: TextSpo
 
 def moved_into_one(chunks: list[np.ndarray]) -> np.ndarray:
     """The arrays of ``chunks`` stacked into one, each chunk released (removed from the list)
-    once copied: the peak holds the signatures once and a chunk, not twice. A single chunk
+    once copied: the peak holds the rows once and a chunk, not twice. A single chunk
     is returned as it is."""
     if len(chunks) == 1:
         return chunks.pop()

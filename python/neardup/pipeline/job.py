@@ -1,12 +1,12 @@
 """The clean job: its stages in order over one run's state.
 
 The corpus is read three times (inputs are files; stdin is spooled), so that nothing but the
-chrome model, the signatures and a small per-document table is held in memory:
+chrome model, the signatures' LSH band keys and a small per-document table is held in memory:
 
 1. learn (:mod:`.learn`): the chrome model counts every page's lines per site;
 2. sign (:mod:`.sign`): each page is stripped (:mod:`.strip`: its repeated passages and its
-   site's chrome), the cleaned text goes to a spool file next to the output and its
-   signature is kept for the duplicate search;
+   site's chrome), the cleaned text goes to a spool file next to the output and the band keys
+   of its signature are kept for the duplicate search;
 3. decide (:mod:`.decide`) and write (:mod:`.write`): candidate pairs of cleaned texts are
    verified and decided; every input record gets exactly one row in ``decisions.jsonl``.
 """

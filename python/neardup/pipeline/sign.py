@@ -1,7 +1,7 @@
 """The sign stage (the second pass): each batch of pages is stripped (:mod:`.strip`), the
-cleaned texts go to the spool, and each one's distinct-shingle count and MinHash signature are
-kept for the duplicate search, which holds signatures (8 * num_perm bytes per document), not
-shingles.
+cleaned texts go to the spool, and each one's distinct-shingle count and the LSH band keys of
+its MinHash signature are kept for the duplicate search, which holds band keys (8 bytes a
+band), not signatures or shingles.
 """
 
 from __future__ import annotations
@@ -9,15 +9,16 @@ from __future__ import annotations
 import numpy as np
 
 from ..cluster import distinct
+from ..lsh import band_keys
 from ..minhash import minhash
 from ..text import shingles_batch
-from .state import MINHASH_SEED, CleanOptions, Doc, Run
+from .state import MINHASH_SEED, CleanOptions, Doc, Run, lsh_bands
 from .strip import strip_records
 
 
 def sign(run: Run) -> None:
-    """Pass 2: strip repeats and chrome, spool the cleaned texts, keep their signatures;
-    unreadable records are noted in ``run.skipped``."""
+    """Pass 2: strip repeats and chrome, spool the cleaned texts, keep their signatures' band
+    keys; unreadable records are noted in ``run.skipped``."""
     options = run.options
     assert run.model is not None, "the learn stage sets the model"
     for batch in run.batches("clean"):
@@ -30,7 +31,7 @@ def sign(run: Run) -> None:
         results = strip_records(run.model, readable, options)
         signatures, sizes = signed([text for text, _ in results], options)
         if signatures is not None:
-            run.signatures.append(signatures)
+            run.band_keys.append(band_keys(signatures, *lsh_bands(options), num_threads=options.num_threads))
         for position, (record, (cleaned, removed)) in enumerate(zip(readable, results)):
             doc = Doc(record.index, record.id, record.site, len(record.text or ""), record.written_id)
             doc.spool_offset = run.spool.write(cleaned)

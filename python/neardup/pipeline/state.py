@@ -1,5 +1,5 @@
 """The state of one run of the clean job: its options and what it keeps between the stages
-(the per-document table, the spool of cleaned texts, the chrome model, the signatures).
+(the per-document table, the spool of cleaned texts, the chrome model, the band keys).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from .._reference.minhash import check_num_perm
 from .._reference.text import check_shingle_args, check_threads
 from ..chrome import ChromeModel
 from ..decide import MIN_EVIDENCE_SHINGLES
+from ..cluster import candidate_bands
 from ..index import Index
 from ..io.errors import output_error
 from ..io.read import Record, RecordReader
@@ -87,11 +88,12 @@ class Doc:
     removed: list[tuple[int, int, str]] = field(default_factory=list)
 
 
-class SignatureBlocks:
-    """Signature rows in order, in blocks of ``block_rows`` rows (64 MB at 128 permutations)
-    that batches are copied into: blocks this large go back to the system when freed, where a
-    batch's own small arrays, once stacked into one array, would leave their memory in the
-    allocator's heap (1 GB per million documents)."""
+class RowBlocks:
+    """Rows of a matrix in order (the band keys of the documents), in blocks of
+    ``block_rows`` rows (32 MB of 64 band keys) that batches are copied into: blocks this large
+    go back to the system when freed, where a batch's own small arrays, once stacked into one
+    array, would leave their memory in the allocator's heap (1 GB per million documents of
+    signatures)."""
 
     def __init__(self, block_rows: int = 65536) -> None:
         self.block_rows = block_rows
@@ -196,9 +198,9 @@ class Run:
     docs: list[Doc] = field(default_factory=list)
     #: Input position -> why the record could not be read.
     skipped: dict[int, str] = field(default_factory=dict)
-    #: The MinHash signatures of the docs (8 * num_perm bytes a document; released once the
-    #: duplicates are verified).
-    signatures: SignatureBlocks = field(default_factory=lambda: SignatureBlocks())
+    #: The LSH band keys of the docs' MinHash signatures (:func:`lsh_bands`; 8 bytes a band,
+    #: 512 at the default 64 bands; released once the candidate pairs are found).
+    band_keys: RowBlocks = field(default_factory=lambda: RowBlocks())
 
     @property
     def reader(self) -> RecordReader:
@@ -211,6 +213,12 @@ class Run:
         for batch in batches(self.progress(self.corpus.read(), desc=desc), self.options.batch_size):
             self.out.check()
             yield batch
+
+
+def lsh_bands(options: CleanOptions) -> tuple[int, int]:
+    """The LSH ``(bands, rows)`` of the job's duplicate search (that of
+    :func:`neardup.cluster.verify_duplicates` with the job's threshold and permutations)."""
+    return candidate_bands(options.threshold, num_perm=options.num_perm)
 
 
 def open_index(options: CleanOptions) -> Index:
