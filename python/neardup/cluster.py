@@ -537,31 +537,36 @@ def verify_duplicates(
     for start in range(0, len(candidates), SCORE_CHUNK):
         candidates[start : start + SCORE_CHUNK] = heads[candidates[start : start + SCORE_CHUNK]]
 
-    # Distinct-shingle counts of every document (and, for exact verification, the
-    # intersections of the candidates and of each copy with its head) in one pass over the sets.
-    first = np.concatenate([candidates, members_of_head]) if verify == "exact" else np.zeros((0, 2), dtype=np.int64)
+    # The intersections of the candidates and of each copy with its head (exact verification).
     if signed is not None or texts is not None:
-        # A candidate sharing too few shingles to be a duplicate (or to be scored again) is
+        # Two calls, not one over a joined copy of the pairs (tens of millions at scale). A
+        # candidate sharing too few shingles to be a duplicate (or to be scored again) is
         # settled without its whole intersection; a copy's is needed whole.
         need = None
-        if verify == "exact" and sizes is not None and len(candidates):
-            need = np.zeros(len(first), dtype=np.int64)
+        if verify == "exact" and len(candidates):
+            need = np.empty(len(candidates), dtype=np.int64)
             lowest = refine_from if refine is not None else None
             for start in range(0, len(candidates), SCORE_CHUNK):
                 a, b = (sizes[candidates[start : start + SCORE_CHUNK, side]] for side in (0, 1))
                 need[start : start + len(a)] = least_overlaps(measure, threshold, min_size_ratio, np.minimum(a, b), np.maximum(a, b), min_evidence, lowest)
-        first_inter = overlaps(first, need)
-    elif sizes is None:
-        first_inter, sizes = _impl.set_overlaps(hashes, offsets, first, num_threads)
-        first_inter = np.asarray(first_inter, dtype=np.int64)
-        sizes = np.asarray(sizes, dtype=np.int64)
+        candidate_inter = overlaps(candidates, need) if verify == "exact" else np.zeros(0, dtype=np.int64)
+        del need
+        copy_inter = overlaps(members_of_head) if verify == "exact" else np.zeros(0, dtype=np.int64)
     else:
-        first_inter = np.zeros(0, dtype=np.int64)
+        # Shingles given: the distinct-shingle counts of every document come in the same pass.
+        first = np.concatenate([candidates, members_of_head]) if verify == "exact" else np.zeros((0, 2), dtype=np.int64)
+        if sizes is None:
+            first_inter, sizes = _impl.set_overlaps(hashes, offsets, first, num_threads)
+            first_inter = np.asarray(first_inter, dtype=np.int64)
+            sizes = np.asarray(sizes, dtype=np.int64)
+        else:
+            first_inter = np.zeros(0, dtype=np.int64)
+        candidate_inter, copy_inter = first_inter[: len(candidates)], first_inter[len(candidates) :]
+        del first
     assert sizes is not None
-    candidate_inter = first_inter[: len(candidates)]
     if verify == "exact" and len(members_of_head):
         head, member = members_of_head[:, 0], members_of_head[:, 1]
-        equal = (first_inter[len(candidates) :] == sizes[head]) & (sizes[member] == sizes[head])
+        equal = (copy_inter == sizes[head]) & (sizes[member] == sizes[head])
         if not equal.all():
             # Equal signatures of different sets (a collision: a copy missing one word often
             # signs like the whole page). Such documents are grouped by set in turn; the first
@@ -602,7 +607,7 @@ def verify_duplicates(
             sized = small >= min_size_ratio * large if measure == "containment" else np.ones(len(score), dtype=bool)
             wanted |= sized & ~short & (score >= refine_from)
         parts.append(tuple(x[wanted] for x in (pairs, jac, con, inter, small, large, score, accepted, short)))
-    del candidates, candidate_inter, first_inter
+    del candidates, candidate_inter, copy_inter
     if parts:
         candidates, jac, con, inter, small, large, score, accepted, short = (np.concatenate(x) for x in zip(*parts))
     else:
