@@ -760,10 +760,16 @@ def _collision_candidates(candidates: np.ndarray, odd: np.ndarray) -> np.ndarray
     not: each is a candidate of its head, of the head's candidates, of the other such members
     of its group and of such members of the groups of the head's candidates (LSH would have
     paired them all: equal signatures, equal band keys)."""
-    # Only the partners of heads with such members matter: the other candidates are left in numpy.
-    touching = np.isin(candidates, np.unique(odd[:, 0])).any(axis=1) if len(candidates) else np.zeros(0, dtype=bool)
+    # Only the partners of heads with such members matter: the other candidates are left in
+    # numpy, looked up in a flag per document a chunk at a time (np.isin sorted copies of every
+    # candidate: a gigabyte at a million documents).
+    flagged = np.zeros(int(max(candidates.max(initial=-1), odd.max(initial=-1))) + 1, dtype=bool)
+    flagged[odd[:, 0]] = True
+    touching = [
+        part[flagged[part[:, 0]] | flagged[part[:, 1]]] for part in (candidates[start : start + SCORE_CHUNK] for start in range(0, len(candidates), SCORE_CHUNK))
+    ]
     partners: dict[int, set[int]] = {}
-    for i, j in candidates[touching].tolist():
+    for i, j in np.concatenate([np.zeros((0, 2), dtype=np.int64), *touching]).tolist():
         partners.setdefault(i, set()).add(j)
         partners.setdefault(j, set()).add(i)
     odd_of: dict[int, list[int]] = {}
