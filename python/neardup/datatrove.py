@@ -53,10 +53,11 @@ from ._version import __version__
 from .chrome import ChromeModel
 from .decide import MIN_EVIDENCE_SHINGLES, describe
 from .io.read import Record, site_of
+from .lsh import band_keys
 from .pipeline.decide import KEEP_POLICY, corpus_decisions, verify_cleaned
 from .pipeline.learn import learnable
 from .pipeline.sign import signed
-from .pipeline.state import CleanOptions, Doc, TextSpool
+from .pipeline.state import CleanOptions, Doc, TextSpool, lsh_bands
 from .pipeline.strip import strip_records
 from .pipeline.write import dropped_spans, kept_reason
 from .spans import CutText, merge_spans
@@ -490,7 +491,9 @@ class Decide(PipelineStep):
         for position, doc in enumerate(ordered):
             doc.index = position
         all_signatures = np.concatenate(signatures)[np.asarray(order, dtype=np.int64)] if flat else np.zeros((0, num_perm), np.uint64)
-        verified, wraps = verify_cleaned(ordered, [all_signatures], spool, options)
+        keys = band_keys(all_signatures, *lsh_bands(options), num_threads=options.num_threads)
+        del all_signatures
+        verified, wraps = verify_cleaned(ordered, [keys], spool, options)
         outcome, methods, _ = corpus_decisions(ordered, verified, wraps, {})
 
         def name(node: int) -> str:
