@@ -16,7 +16,7 @@ import pytest
 from neardup import find_duplicates
 from neardup.cli import main
 from neardup.pipeline.decide import moved_into_one
-from neardup.pipeline.state import RowBlocks
+from neardup.pipeline.state import Doc, DocTable, RowBlocks, doc_column
 
 # The job's accounting, inputs and outputs are Python code; that both backends give the same
 # files byte for byte is test_determinism's check: `make test` runs these once.
@@ -487,6 +487,25 @@ def test_row_blocks_keep_the_rows_in_order():
     taken = store.take()
     assert [len(a) for a in taken] == [3, 3, 3, 2] and store.take() == []
     assert np.array_equal(moved_into_one(taken), np.concatenate(batches)) and taken == []
+
+
+def test_the_document_table_gives_back_what_was_appended():
+    docs = [
+        Doc(0, "a", "site.example", 10, "a", 0, 8, 3, [(0, 2, "repeat")]),
+        Doc(2, "1", "".join(["site.", "example"]), 20, 1, 8, 20, 7),
+        Doc(5, "c", None, 0, "c", 28, 0, 0, []),
+    ]
+    table = DocTable()
+    for doc in docs:
+        table.append(doc)
+    assert len(table) == 3 and list(table) == docs and table[1] == docs[1]
+    assert table[1].written_id == 1 and type(table[1].written_id) is int
+    assert table[0].site is table[1].site  # one string per site
+    for name in ("index", "length", "spool_offset", "cleaned_length", "shingles"):
+        assert doc_column(table, name).tolist() == doc_column(docs, name).tolist() == [getattr(d, name) for d in docs]
+    assert [table.position(i) for i in range(7)] == [0, None, 1, None, None, 2, None]
+    with pytest.raises(IndexError):
+        table[3]
 
 
 def test_signature_chunks_are_moved_into_one_array():

@@ -29,7 +29,7 @@ from ..decide import Decisions, keep_priority
 from ..decide import decide as decide_clusters
 from ..spans import merge_spans
 from ..text import shingles_batch, tokenize_batch
-from .state import MINHASH_SEED, CleanOptions, Doc, Run, TextSpool, lsh_bands, open_index
+from .state import MINHASH_SEED, CleanOptions, Doc, DocTable, Run, TextSpool, doc_column, lsh_bands, open_index
 
 #: A wrapping page's own material before and after the wrapped text, in characters, from
 #: which on it counts as a wrapper (a sentence or two; a navigation bar is longer).
@@ -77,7 +77,7 @@ def decide(run: Run) -> Decided:
     return Decided(outcome, methods, indexed_ids, pair_scores)
 
 
-def verify_cleaned(docs: list[Doc], keys: list[np.ndarray], spool: TextSpool, options: CleanOptions) -> tuple[Verified | None, np.ndarray]:
+def verify_cleaned(docs: DocTable | list[Doc], keys: list[np.ndarray], spool: TextSpool, options: CleanOptions) -> tuple[Verified | None, np.ndarray]:
     """The verified duplicate pairs among the cleaned texts of ``docs`` (None when
     ``options.dedup`` is off or there are no documents) and the ``(outer, inner)`` pairs whose
     first page wraps the second. ``keys`` are the LSH band keys of the documents' MinHash
@@ -89,8 +89,8 @@ def verify_cleaned(docs: list[Doc], keys: list[np.ndarray], spool: TextSpool, op
         return None, np.zeros((0, 2), dtype=np.int64)
     corpus = SignedDocs(
         lambda: moved_into_one(keys),
-        np.asarray([doc.shingles for doc in docs], dtype=np.int64),
-        np.asarray([doc.cleaned_length for doc in docs], dtype=np.int64),
+        doc_column(docs, "shingles"),
+        doc_column(docs, "cleaned_length"),
         ShingleSets(docs, spool, options).shared,
         bands=lsh_bands(options),
     )
@@ -142,7 +142,7 @@ class ShingleSets:
     least-recently-used cache of at most ``max_bytes``: the duplicate search verifies
     candidate pairs without holding every document's shingles."""
 
-    def __init__(self, docs: list[Doc], spool: TextSpool, options: CleanOptions, max_bytes: int = SHINGLE_CACHE_BYTES) -> None:
+    def __init__(self, docs: DocTable | list[Doc], spool: TextSpool, options: CleanOptions, max_bytes: int = SHINGLE_CACHE_BYTES) -> None:
         self.docs, self.spool, self.options, self.max_bytes = docs, spool, options, max_bytes
         self.cache: OrderedDict[int, np.ndarray] = OrderedDict()
         self.bytes = 0
@@ -193,7 +193,7 @@ def aligned_containment(pairs: list[tuple[str, str]], num_threads: int | None = 
     return scores
 
 
-def spooled_aligned_containment(pairs: np.ndarray, docs: list[Doc], spool: TextSpool, threads: int | None) -> np.ndarray:
+def spooled_aligned_containment(pairs: np.ndarray, docs: DocTable | list[Doc], spool: TextSpool, threads: int | None) -> np.ndarray:
     """:func:`aligned_containment` of candidate pairs of cleaned texts, read from the spool in
     chunks, so memory holds a chunk's texts, not all of them."""
     scores = np.zeros(len(pairs), dtype=np.float64)
@@ -234,9 +234,9 @@ def wrapping(candidates: np.ndarray, texts: dict[int, str], num_threads: int | N
     return candidates[found]
 
 
-def spooled_wrapping(verified: Verified, docs: list[Doc], spool: TextSpool, num_threads: int | None = None) -> np.ndarray:
+def spooled_wrapping(verified: Verified, docs: DocTable | list[Doc], spool: TextSpool, num_threads: int | None = None) -> np.ndarray:
     """The wrapping pairs among the verified ones, texts read from the spool in chunks."""
-    candidates = wrap_candidates(verified.pairs, verified.scores, [doc.cleaned_length for doc in docs])
+    candidates = wrap_candidates(verified.pairs, verified.scores, doc_column(docs, "cleaned_length"))
     found = [np.zeros((0, 2), dtype=np.int64)]
     for first in range(0, len(candidates), REFINE_CHUNK):
         chunk = candidates[first : first + REFINE_CHUNK]
@@ -246,7 +246,7 @@ def spooled_wrapping(verified: Verified, docs: list[Doc], spool: TextSpool, num_
 
 
 def corpus_decisions(
-    docs: list[Doc], verified: Verified | None, wraps: np.ndarray, seen: dict[int, tuple[str, float, str]]
+    docs: DocTable | list[Doc], verified: Verified | None, wraps: np.ndarray, seen: dict[int, tuple[str, float, str]]
 ) -> tuple[Decisions, tuple[str, ...], list[str]]:
     """The decisions on the corpus: ``(decisions, method names, indexed ids)``. Indexed
     documents that some document matches (``seen``: its best match) are nodes after the
@@ -270,7 +270,7 @@ def corpus_decisions(
     scores = np.concatenate([verified.scores if verified is not None else np.zeros(0), hist_scores])
     codes = np.concatenate([verified.methods if verified is not None else np.zeros(0, dtype=np.int64), hist_codes])
     is_indexed = np.concatenate([np.zeros(count), np.ones(len(indexed_ids))])
-    length = np.concatenate([np.asarray([doc.cleaned_length for doc in docs], dtype=np.float64), np.zeros(len(indexed_ids))])
+    length = np.concatenate([doc_column(docs, "cleaned_length").astype(np.float64), np.zeros(len(indexed_ids))])
     sizes = np.zeros(total, dtype=np.int64)
     if verified is not None:
         sizes[:count] = verified.sizes
@@ -296,7 +296,7 @@ def corpus_decisions(
     return outcome, methods, indexed_ids
 
 
-def against_index(docs: list[Doc], spool: TextSpool, options: CleanOptions) -> dict[int, tuple[str, float, str]]:
+def against_index(docs: DocTable | list[Doc], spool: TextSpool, options: CleanOptions) -> dict[int, tuple[str, float, str]]:
     """Documents of this corpus that the index has seen: position -> (indexed id, estimated
     score, method) of the best match. Ids of this corpus found in the index:
     - a document's own id is never "seen before": the index holds this document from an

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+from array import array
+from bisect import bisect_left
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -86,6 +88,69 @@ class Doc:
     cleaned_length: int = 0
     shingles: int = 0
     removed: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+#: The integer fields of a Doc, held as columns by a DocTable.
+DOC_INT_FIELDS = ("index", "length", "spool_offset", "cleaned_length", "shingles")
+
+
+class DocTable:
+    """The run's per-document table, one row per readable document in input order, held in
+    columns (about 110 bytes a document where a :class:`Doc` object took 384, with its list
+    and integers): rows are appended and read as Docs (``table[p]``, iteration; a Doc read
+    is a copy), whole columns as arrays (:func:`doc_column`)."""
+
+    def __init__(self) -> None:
+        self._ints = {name: array("q") for name in DOC_INT_FIELDS}
+        self._ids: list[str] = []
+        self._written_ids: list[Any] = []
+        self._sites: list[str | None] = []
+        # One string object per site name, shared by its pages.
+        self._site_names: dict[str, str] = {}
+        # Only the documents something was removed from.
+        self._removed: dict[int, list[tuple[int, int, str]]] = {}
+
+    def append(self, doc: Doc) -> None:
+        position = len(self._ids)
+        for name, column in self._ints.items():
+            column.append(getattr(doc, name))
+        self._ids.append(doc.id)
+        self._written_ids.append(doc.written_id)
+        self._sites.append(None if doc.site is None else self._site_names.setdefault(doc.site, doc.site))
+        if doc.removed:
+            self._removed[position] = doc.removed
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, position: int) -> Doc:
+        if not 0 <= position < len(self._ids):
+            raise IndexError(f"document {position} of {len(self._ids)}")
+        ints = self._ints
+        return Doc(
+            ints["index"][position], self._ids[position], self._sites[position], ints["length"][position], self._written_ids[position],
+            ints["spool_offset"][position], ints["cleaned_length"][position], ints["shingles"][position], self._removed.get(position, []),
+        )
+
+    def __iter__(self) -> Iterator[Doc]:
+        return (self[p] for p in range(len(self._ids)))
+
+    def column(self, name: str) -> np.ndarray:
+        """The integer field ``name`` of every row, as an int64 array (a copy)."""
+        return np.array(self._ints[name], dtype=np.int64)
+
+    def position(self, index: int) -> int | None:
+        """The row of the document at input position ``index``, or None (an unreadable record)."""
+        indices = self._ints["index"]  # ascending: rows are appended in input order
+        row = bisect_left(indices, index)
+        return row if row < len(indices) and indices[row] == index else None
+
+
+def doc_column(docs: DocTable | list[Doc], name: str) -> np.ndarray:
+    """The integer field ``name`` (one of :data:`DOC_INT_FIELDS`) of every document, int64."""
+    if isinstance(docs, DocTable):
+        return docs.column(name)
+    return np.array([getattr(doc, name) for doc in docs], dtype=np.int64)
 
 
 class RowBlocks:
@@ -195,7 +260,7 @@ class Run:
     #: Set by the learn stage.
     model: ChromeModel | None = None
     #: One per readable document, in input order (the sign stage).
-    docs: list[Doc] = field(default_factory=list)
+    docs: DocTable = field(default_factory=DocTable)
     #: Input position -> why the record could not be read.
     skipped: dict[int, str] = field(default_factory=dict)
     #: The LSH band keys of the docs' MinHash signatures (:func:`lsh_bands`; 8 bytes a band,

@@ -23,7 +23,7 @@ from ..io.write import json_line
 from ..spans import CutText, merge_spans
 from ..text import segment
 from .decide import KEEP_POLICY, Decided
-from .state import CleanOptions, Doc, Run, Spool, open_index
+from .state import CleanOptions, Doc, DocTable, Run, Spool, open_index
 
 
 @dataclass
@@ -206,7 +206,6 @@ class DecisionRows:
 
     def __init__(self, run: Run, decided: Decided, documents: KeptDocuments, tally: Tally) -> None:
         self.run, self.decided, self.documents, self.tally = run, decided, documents, tally
-        self.position_of = {doc.index: p for p, doc in enumerate(run.docs)}
         self.count = len(run.docs)
 
     def name(self, node: int) -> str:
@@ -228,9 +227,9 @@ class DecisionRows:
         docs, spool, skipped, outcome = run.docs, run.spool, run.skipped, self.decided.decisions
         indexed_ids = self.decided.indexed_ids
         actions, removed_chars, site_chars = tally.actions, tally.removed_chars, tally.site_chars
-        reason, position_of = self.reason, self.position_of
+        reason = self.reason
         row: dict[str, Any] = {"id": record.written_id, "action": "", "reason": "", "duplicate_of": None, "score": None, "removed": []}
-        position = position_of.get(record.index)
+        position = docs.position(record.index)
         if (record.index not in skipped) if record.text is None else (position is None or docs[position].id != record.id):
             run.corpus.changed()  # (a change the digest at the end of the pass would tell too late)
         if record.text is None:
@@ -453,7 +452,7 @@ def decisions_schema(id_type: Any) -> Any:
     ])
 
 
-def add_to_index(docs: list[Doc], outcome: Decisions, spool: Spool, options: CleanOptions) -> dict[str, Any]:
+def add_to_index(docs: DocTable | list[Doc], outcome: Decisions, spool: Spool, options: CleanOptions) -> dict[str, Any]:
     """Add the documents this run keeps to the index (ids already there are left as they are)."""
     added = 0
     new = [p for p in range(len(docs)) if outcome.kept[p] == p]
