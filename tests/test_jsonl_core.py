@@ -277,6 +277,17 @@ def test_the_core_takes_the_ordinary_lines_and_leaves_the_rest():
     assert math.copysign(1, items[0][4]["n"][0]) == 1
 
 
+def read_file(path, in_core: bool) -> list:
+    """Every record read from the file ``path``, typed, then the error that ended the reading."""
+    found = []
+    try:
+        for record in RecordReader([str(path)], jsonl_in_core=in_core, on_error="skip"):
+            found.append(typed(vars(record)))
+    except InputError as error:
+        found.append(("error", str(error)))
+    return found
+
+
 @pytest.mark.parametrize("cut", [0.3, 0.6, 0.97])
 def test_a_truncated_gzip_ends_at_the_same_line_in_the_core(tmp_path, cut):
     """The records of the whole lines before the damage come out, and the error names the
@@ -285,22 +296,28 @@ def test_a_truncated_gzip_ends_at_the_same_line_in_the_core(tmp_path, cut):
     packed = gzip.compress(data)
     path = tmp_path / "cut.jsonl.gz"
     path.write_bytes(packed[: int(len(packed) * cut)])
-
-    def read(in_core: bool) -> list:
-        found = []
-        try:
-            for record in RecordReader([str(path)], jsonl_in_core=in_core):
-                found.append(typed(vars(record)))
-        except InputError as error:
-            found.append(str(error))
-        return found
-
-    reference = read(False)
-    assert reference[-1].startswith(f"{path}:") and "truncated" in reference[-1]
+    reference = read_file(path, in_core=False)
+    assert reference[-1][1].startswith(f"{path}:") and "truncated" in reference[-1][1]
     for block_bytes in (1, 100, 1 << 20):
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(read_module, "JSONL_BLOCK_BYTES", block_bytes)
-            assert read(True) == reference
+            assert read_file(path, in_core=True) == reference
+
+
+def test_a_corrupt_gzip_stops_at_the_same_line_in_the_core(tmp_path):
+    """Damaged deflate data: how much gzip decompresses per read decides how many lines come
+    out before its error, so the core's reader must read as line-by-line iteration does."""
+    rng = random.Random(5)
+    data = b"".join(json.dumps({"id": i, "text": f"line {i} {rng.random()} " * (i % 5 + 1)}).encode() + b"\n" for i in range(1500))
+    packed = gzip.compress(data)
+    path = tmp_path / "bad.jsonl.gz"
+    zlib_errors = 0
+    for at in range(len(packed) // 9, len(packed) - 20, len(packed) // 9):
+        path.write_bytes(packed[:at] + b"\xff" * 8 + packed[at + 8 :])  # (nearly always a zlib error)
+        reference = read_file(path, in_core=False)
+        assert read_file(path, in_core=True) == reference, at
+        zlib_errors += "while decompressing data" in reference[-1][1]
+    assert zlib_errors >= 2  # the case this test is for did occur
 
 
 def test_without_extra_fields_records_are_otherwise_the_same(tmp_path):

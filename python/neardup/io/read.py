@@ -695,16 +695,18 @@ class RecordReader:
 
     def _read_jsonl_blocks(self, stream: IO[bytes], name: str) -> Iterator[Record]:
         """The records of a JSONL input, its lines parsed in the compiled core a block at a
-        time. The stream is read with ``read1``, which hands over what it has before a read
-        fails (a truncated or corrupt file), so that, as line by line, the records of every
-        whole line before the failure come out and the error names the line after them."""
+        time. The stream is read as iterating over its lines reads it, ``read1(-1)``: one read
+        of the stream's buffer size at a time, each handed over before the next. A truncated
+        or corrupt file then fails at the same read as line by line (for a gzip file, how much
+        is decompressed per read decides where a corrupt one stops), and the records of every
+        whole line before the failure come out, the error naming the line after them."""
         stem = Path(name).name
         pending: list[bytes] = []
         size = 0
         block_bytes = min(JSONL_FIRST_BLOCK_BYTES, JSONL_BLOCK_BYTES)
         while True:
             try:
-                chunk = stream.read1(block_bytes)
+                chunk = stream.read1(-1)
             except Exception:
                 block = b"".join(pending)
                 yield from self._block_records(block, block.rfind(b"\n") + 1, name, stem)
