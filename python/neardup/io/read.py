@@ -484,8 +484,6 @@ class RecordReader:
         if jsonl_in_core and _jsonl_core is None:
             raise ValueError(f"jsonl_in_core=True needs the compiled core as the backend; the backend is {_backend.NAME!r}")
         self.jsonl_in_core = _jsonl_core is not None if jsonl_in_core is None else jsonl_in_core
-        # A text no longer than this is within both size limits (as _with_text would find).
-        self._within_limits = min(max_chars, max_chars if max_line_chars is None else max_line_chars)
         self._stdin = stdin
         self._stdin_spool: IO[bytes] | None = None
         #: The line of a JSONL input being read: a truncated or corrupt file is named with
@@ -730,7 +728,8 @@ class RecordReader:
         f = self.fields
         items = _jsonl_core.parse_jsonl_block(block, end, f.id, f.text, f.site, f.url, self.keep_extra)
         line_number = self._line
-        within_limits = self._within_limits
+        # A text no longer than this is within both size limits (as _with_text would find).
+        within_limits = min(self.max_chars, self.max_chars if self.max_line_chars is None else self.max_line_chars)
         for item in items:
             line_number += 1
             self._line = line_number
