@@ -71,7 +71,7 @@ pub fn parse_block(block: &[u8], fields: &Fields, extra: bool) -> Vec<Line> {
     let mut lines = Vec::new();
     let mut start = 0;
     while start < block.len() {
-        let end = block[start..].iter().position(|&b| b == b'\n').map_or(block.len(), |at| start + at);
+        let end = memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |at| start + at);
         let line = &block[start..end];
         lines.push(if line.iter().all(|&b| is_python_space(b)) {
             Line::Blank
