@@ -9,6 +9,7 @@ pub mod csr;
 pub mod error;
 pub mod fuzzy;
 pub mod hash;
+pub mod jsonl;
 pub mod lsh;
 pub mod minhash;
 pub mod parallel;

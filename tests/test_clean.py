@@ -15,6 +15,8 @@ import pytest
 
 from neardup import find_duplicates
 from neardup.cli import main
+from neardup.io import RecordReader
+from neardup.pipeline import clean
 from neardup.pipeline.decide import moved_into_one
 from neardup.pipeline.state import Doc, DocTable, RowBlocks, doc_column
 
@@ -146,6 +148,16 @@ def test_renamed_id_and_text_fields_keep_the_other_fields(tmp_path):
            "text": "<p>an original html version</p>", "id": 42}
     path = write_jsonl(tmp_path / "in.jsonl", [json.dumps(row)])
     assert main(["clean", str(path), "-o", str(tmp_path / "out"), "--id-field", "doc_id", "--text-field", "body"]) == 0
+    kept = [json.loads(line) for line in (tmp_path / "out" / "documents.jsonl").read_text().splitlines()]
+    assert kept == [row]
+
+
+def test_kept_documents_keep_every_field_even_from_a_reader_without_them(tmp_path):
+    """The passes that write nothing back read the records without their other fields; the
+    write pass reads them with, even from a reader made with keep_extra=False."""
+    row = {"id": "a", "lang": "en", "text": "The body of the page, long enough to shingle into a few words.", "tags": [1, 2.5, None]}
+    path = write_jsonl(tmp_path / "in.jsonl", [json.dumps(row)])
+    clean(RecordReader([str(path)], keep_extra=False), tmp_path / "out")
     kept = [json.loads(line) for line in (tmp_path / "out" / "documents.jsonl").read_text().splitlines()]
     assert kept == [row]
 

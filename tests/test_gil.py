@@ -12,6 +12,7 @@ so that a loaded machine that deschedules the counter once does not fail it.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -97,7 +98,18 @@ BATCH_CALLS: dict[str, Callable[[list[str]], object]] = {
     "ChromeModel.add_strip": lambda texts: _core.ChromeModel().add_strip(texts, [site_of(k) for k in range(len(texts))], num_threads=1),
     "align_batch": lambda texts: _core.align_batch(list(zip(texts, texts[1:] + texts[:1])), num_threads=1),
     "fuzzy_batch": lambda texts: _core.fuzzy_batch([(t[:600], t[300:900]) for t in texts], "levenshtein", num_threads=1),
+    "parse_jsonl_block": lambda block: _core.parse_jsonl_block(block, len(block), "id", "text", "site", "url", False),
 }
+
+
+def jsonl_block(texts: list[str]) -> bytes:
+    # The pages repeat every 60 (as do their sites): each line is written once.
+    lines = [json.dumps({"text": text, "site": site_of(k)}).encode() + b"\n" for k, text in enumerate(texts[:60])]
+    return b"".join(lines[k % 60] for k in range(len(texts)))
+
+
+#: What a call takes instead of the pages themselves, made before it is timed.
+ARGUMENTS: dict[str, Callable[[list[str]], object]] = {"parse_jsonl_block": jsonl_block}
 
 
 @pytest.mark.parametrize("name", list(BATCH_CALLS))
@@ -105,8 +117,8 @@ def test_batch_calls_release_the_gil(name):
     batch_call = BATCH_CALLS[name]
 
     def make_call(size: int) -> Callable[[], object]:
-        texts = pages(size)
-        return lambda: batch_call(texts)
+        arguments = ARGUMENTS.get(name, lambda texts: texts)(pages(size))
+        return lambda: batch_call(arguments)
 
     released, seen = releases_the_gil(make_call)
     assert released, f"{name} held the GIL: {seen}"

@@ -262,3 +262,15 @@ class SimHashIndex:
     def remove(self, id: int) -> None: ...
     def query(self, fingerprint: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]: ...
     def pairs(self) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]: ...
+
+# --- JSONL records (neardup.io.read's fast path; its twin is the reader's line-by-line Python path) ---
+
+def parse_jsonl_block(
+    block: bytes,
+    end: int,
+    id_field: str,
+    text_field: str,
+    site_field: str,
+    url_field: str,
+    extra: bool = True,
+) -> list[None | bytes | tuple[str | int | None, str, str | None, str | None, dict[str, object] | None]]: ...

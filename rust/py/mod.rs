@@ -9,6 +9,7 @@ mod cluster;
 mod convert;
 mod fuzzy;
 mod guard;
+mod jsonl;
 mod lsh;
 mod minhash;
 mod repeats;
@@ -105,5 +106,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     simhash::register(m)?;
     align::register(m)?;
     fuzzy::register(m)?;
+    jsonl::register(m)?;
     Ok(())
 }

@@ -70,13 +70,15 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, truncate: bool = Fal
     )
 
 
-def reader_from(args: argparse.Namespace) -> RecordReader:
+def reader_from(args: argparse.Namespace, keep_extra: bool = True) -> RecordReader:
+    """The reader of a command's inputs; ``keep_extra=False`` for a command that uses no field
+    but the id, the text, the site and the url."""
     fields = Fields(id=args.id_field, text=args.text_field, site=args.site_field, url=args.url_field)
     # An index keeps ids as text: there 1 and "1" are one id (the second is a duplicate).
     ids_as_text = args.command == "index" or bool(getattr(args, "index", None))
     return RecordReader(
         args.inputs, fields=fields, on_error=args.on_error, max_chars=args.max_chars, max_line_chars=args.max_line_chars, oversize=args.oversize,
-        ids_as_text=ids_as_text,
+        ids_as_text=ids_as_text, keep_extra=keep_extra,
     )
 
 

@@ -26,7 +26,7 @@ from .arguments import EXIT_OK, chrome_params_of, progress, reader_from
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """Counts of an input: documents, unreadable records, sites, characters, lines."""
-    reader = reader_from(args)
+    reader = reader_from(args, keep_extra=False)
     documents = skipped = characters = lines = 0
     sites: Counter[str] = Counter()
     try:
@@ -105,7 +105,7 @@ def cmd_dups(args: argparse.Namespace) -> int:
     texts: list[str] = []
     ids: list[str] = []
     written_ids: list[Any] = []
-    reader = reader_from(args)
+    reader = reader_from(args, keep_extra=False)
     try:
         for record in progress(reader, desc="read"):
             if record.text is None:
@@ -134,7 +134,7 @@ def cmd_dups(args: argparse.Namespace) -> int:
 def cmd_chrome_learn(args: argparse.Namespace) -> int:
     """Learn each site's chrome from an input and save the model (versioned JSON)."""
     model = ChromeModel.load(args.model) if args.update and os.path.exists(args.model) else ChromeModel(**chrome_params_of(args))
-    records, _ = _readable(reader_from(args), "learn")
+    records, _ = _readable(reader_from(args, keep_extra=False), "learn")
     texts, sites = learnable(records)  # as clean does
     model.update(texts, sites, num_threads=args.threads)
     model.save(args.model)
@@ -147,7 +147,7 @@ def cmd_chrome_strip(args: argparse.Namespace) -> int:
     """Strip chrome (and repeats) with a saved model: one JSON line per document with the
     cleaned text and the removed spans of the original."""
     model = ChromeModel.load(args.model)
-    records, _ = _readable(reader_from(args), "strip")
+    records, _ = _readable(reader_from(args, keep_extra=False), "strip")
     # clean's own stripping: a page without a site only loses its repeats, and a removal of
     # nothing but whitespace is not made.
     stripped = strip_records(model, records, CleanOptions(num_threads=args.threads))

@@ -63,7 +63,7 @@ def _decision_row(record: Any, d: Any) -> dict[str, Any]:
 def cmd_add(args: argparse.Namespace) -> int:
     """Add documents to an index (created when missing), one transaction per --batch-size
     documents; with --decisions, decide each against the index and its batch first."""
-    reader = reader_from(args)
+    reader = reader_from(args, keep_extra=False)
     skipped = [0]
     added = dropped = 0
     with _open(args, create=True) as index:
@@ -102,7 +102,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     """Look documents up in an index: one JSON line per input document with its matches
     (indexed id, score, jaccard, containment, duplicate, method), best first; an unreadable record
     (with --on-error skip) gets a line with "skipped" and why."""
-    reader = reader_from(args)
+    reader = reader_from(args, keep_extra=False)
     skipped = [0]
     with Index(args.index, readonly=True) if Path(args.index).is_file() else _open(args, create=False) as index:
         try:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
+from .. import _backend
 from .._reference.text import check_text
 from ..spans import CutText
 from .errors import InputError, OutputError, explain, output_error
@@ -45,6 +46,14 @@ DEFAULT_MAX_LINE_CHARS = 1_000_000
 OVERSIZE_POLICIES = ("refuse", "skip", "truncate")
 
 JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
+#: Bytes of a JSONL input the compiled core parses at a time: whole lines (a longer line is
+#: parsed whole), enough that the call costs nothing per line, little enough to hold in memory.
+JSONL_BLOCK_BYTES = 1 << 20
+#: The first block of an input is this small, and each next one twice the last, up to
+#: JSONL_BLOCK_BYTES: the first records come at once, and a pass a few records into an input
+#: has read little more than them, as a line-by-line reader has (so that an input appended to
+#: during a run is seen to change, pipeline/read.py).
+JSONL_FIRST_BLOCK_BYTES = 1 << 14
 #: Rows of an Arrow input converted to Python values at a time (as Parquet inputs are read).
 ARROW_BATCH_ROWS = 1024
 
@@ -118,6 +127,9 @@ _JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
 _DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 _NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+#: The compiled core when it is the backend: it parses JSONL lines a block at a time
+#: (rust/jsonl.rs). None under the reference backend, which reads line by line in Python.
+_jsonl_core = _backend.IMPL if _backend.NAME == "rust" else None
 
 
 def nesting_depth(line: str) -> int:
@@ -424,6 +436,14 @@ class RecordReader:
     (``"skip"``), or truncated (``"truncate"``): then ``text`` is what is left, ``original`` the
     text as read and ``truncated`` the cut spans of it with their reasons (see
     :func:`truncation`). Finding the long lines is one linear pass.
+
+    ``keep_extra=False`` leaves every :attr:`Record.extra` empty, for callers that use only the
+    id, the text and the site (the other fields are still read, and checked, but not made
+    Python values). ``jsonl_in_core``: whether the lines of a JSONL input are parsed in the
+    compiled core, a block of lines at a time, with every line it cannot be sure to read as
+    Python does (and every problem) left to the line-by-line Python path, which gives the same
+    records and errors; None (default) parses in the core when the core is the backend
+    (:func:`neardup.backend`), False always line by line in Python.
     """
 
     def __init__(
@@ -437,6 +457,8 @@ class RecordReader:
         oversize: str = "refuse",
         stdin: IO[bytes] | None = None,
         ids_as_text: bool = False,
+        keep_extra: bool = True,
+        jsonl_in_core: bool | None = None,
     ) -> None:
         if not isinstance(on_error, str) or on_error not in ("fail", "skip"):
             raise ValueError(f"on_error must be 'fail' or 'skip', got {on_error!r}")
@@ -458,6 +480,10 @@ class RecordReader:
         self.max_line_chars = max_line_chars
         self.oversize = oversize
         self.ids_as_text = ids_as_text
+        self.keep_extra = keep_extra
+        if jsonl_in_core and _jsonl_core is None:
+            raise ValueError(f"jsonl_in_core=True needs the compiled core as the backend; the backend is {_backend.NAME!r}")
+        self.jsonl_in_core = _jsonl_core is not None if jsonl_in_core is None else jsonl_in_core
         self._stdin = stdin
         self._stdin_spool: IO[bytes] | None = None
         #: The line of a JSONL input being read: a truncated or corrupt file is named with
@@ -587,7 +613,8 @@ class RecordReader:
     def _make(self, source: str, default_id: str, obj: dict[str, Any]) -> Record:
         f = self.fields
         record = Record(index=-1, id=default_id, text=None, source=source)
-        record.extra = {k: v for k, v in obj.items() if k not in (f.id, f.text)}
+        if self.keep_extra:
+            record.extra = {k: v for k, v in obj.items() if k not in (f.id, f.text)}
         raw_id = obj.get(f.id)
         if raw_id is not None:
             problem = _id_problem(f.id, raw_id)
@@ -636,29 +663,97 @@ class RecordReader:
         return record
 
     def _read_jsonl(self, stream: IO[bytes], name: str) -> Iterator[Record]:
-        stem = Path(name).name
         self._line, self._line_input = 0, True
+        if self.jsonl_in_core:
+            yield from self._read_jsonl_blocks(stream, name)
+            return
+        stem = Path(name).name
         for line_number, raw in enumerate(stream, start=1):
             self._line = line_number
-            if not raw.strip():
-                continue
-            source = f"{name}:{line_number}"
-            default_id = f"{stem}:{line_number}"
+            if raw.strip():
+                yield self._jsonl_record(raw, name, stem, line_number)
+
+    def _jsonl_record(self, raw: bytes, name: str, stem: str, line_number: int) -> Record:
+        """The record of the non-blank line ``raw`` of a JSONL input (line ``line_number`` of
+        ``name``, whose file name is ``stem``), or why it cannot be read: the reference."""
+        source = f"{name}:{line_number}"
+        default_id = f"{stem}:{line_number}"
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return Record(-1, default_id, None, source=source, error=f"invalid UTF-8 at byte {error.start} of the line")
+        # Without its line ending: else an error at the end of the line is placed on the next.
+        line = line.removesuffix("\n").removesuffix("\r")
+        obj, problem = parse_json_line(line)
+        if problem is not None:
+            return Record(-1, default_id, None, source=source, error=problem)
+        if not isinstance(obj, dict):
+            return Record(-1, default_id, None, source=source, error=f"expected a JSON object, got {type(obj).__name__}")
+        return self._make(source, default_id, obj)
+
+    def _read_jsonl_blocks(self, stream: IO[bytes], name: str) -> Iterator[Record]:
+        """The records of a JSONL input, its lines parsed in the compiled core a block at a
+        time. The stream is read as iterating over its lines reads it, ``read1(-1)``: one read
+        of the stream's buffer size at a time, each handed over before the next. A truncated
+        or corrupt file then fails at the same read as line by line (for a gzip file, how much
+        is decompressed per read decides where a corrupt one stops), and the records of every
+        whole line before the failure come out, the error naming the line after them."""
+        stem = Path(name).name
+        pending: list[bytes] = []
+        size = 0
+        block_bytes = min(JSONL_FIRST_BLOCK_BYTES, JSONL_BLOCK_BYTES)
+        while True:
             try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as error:
-                yield Record(-1, default_id, None, source=source, error=f"invalid UTF-8 at byte {error.start} of the line")
+                chunk = stream.read1(-1)
+            except Exception:
+                block = b"".join(pending)
+                yield from self._block_records(block, block.rfind(b"\n") + 1, name, stem)
+                raise
+            if not chunk:  # the end: the last line may lack its line feed
+                block = b"".join(pending)
+                yield from self._block_records(block, len(block), name, stem)
+                return
+            pending.append(chunk)
+            size += len(chunk)
+            # Only the new chunk is searched: a long line is not searched again for each chunk.
+            if size >= block_bytes and (cut := chunk.rfind(b"\n")) >= 0:
+                block = b"".join(pending)
+                end = size - len(chunk) + cut + 1
+                yield from self._block_records(block, end, name, stem)
+                pending, size = [block[end:]], size - end
+                block_bytes = min(2 * block_bytes, JSONL_BLOCK_BYTES)
+
+    def _block_records(self, block: bytes, end: int, name: str, stem: str) -> Iterator[Record]:
+        """The records of the whole lines ``block[:end]``, which follow line ``self._line``."""
+        f = self.fields
+        items = _jsonl_core.parse_jsonl_block(block, end, f.id, f.text, f.site, f.url, self.keep_extra)
+        line_number = self._line
+        # A text no longer than this is within both size limits (as _with_text would find).
+        within_limits = min(self.max_chars, self.max_chars if self.max_line_chars is None else self.max_line_chars)
+        for item in items:
+            line_number += 1
+            self._line = line_number
+            if item is None:  # a blank line
                 continue
-            # Without its line ending: else an error at the end of the line is placed on the next.
-            line = line.removesuffix("\n").removesuffix("\r")
-            obj, problem = parse_json_line(line)
-            if problem is not None:
-                yield Record(-1, default_id, None, source=source, error=problem)
+            if item.__class__ is bytes:  # a line the core leaves to the Python path
+                yield self._jsonl_record(item, name, stem, line_number)
                 continue
-            if not isinstance(obj, dict):
-                yield Record(-1, default_id, None, source=source, error=f"expected a JSON object, got {type(obj).__name__}")
-                continue
-            yield self._make(source, default_id, obj)
+            id_value, text, site, url, extra = item
+            source = f"{name}:{line_number}"
+            if id_value is None:
+                record = Record(-1, f"{stem}:{line_number}", None, site=site_of(site, url), url=url, source=source)
+            else:
+                written = id_value if id_value.__class__ is str else str(id_value)
+                record = Record(-1, written, None, site=site_of(site, url), url=url, source=source, id_value=id_value)
+            if extra is not None:
+                record.extra = extra
+            # Text the core parsed has no lone surrogate (serde_json refuses one): within the
+            # limits there is nothing left to check.
+            if len(text) <= within_limits:
+                record.text = text
+            else:
+                record = self._with_text(record, text)
+            yield record
 
     def _read_folder(self, folder: Path) -> Iterator[Record]:
         # .txt in any case, as file inputs' suffixes are (.JSONL, .Parquet).

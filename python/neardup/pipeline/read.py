@@ -21,7 +21,10 @@ class Corpus:
         self.reader = reader
         self.first: bytes | None = None
 
-    def read(self) -> Iterator[Record]:
+    def read(self, keep_extra: bool = True) -> Iterator[Record]:
+        """One pass: the records, with their other fields (:attr:`Record.extra`) or, for a
+        pass that writes nothing back, without (whatever the reader was made with)."""
+        self.reader.keep_extra = keep_extra
         digest = hashlib.blake2b(digest_size=16)
         for record in self.reader:
             digest.update(f"{record.id}\0{record.text if record.text is not None else record.error}\0".encode("utf-8", "surrogatepass"))

@@ -274,8 +274,9 @@ class Run:
 
     def batches(self, desc: str) -> Iterator[list[Record]]:
         """The records of one pass over the corpus, in batches, with a progress bar named
-        ``desc``; the output folder is checked before each batch."""
-        for batch in batches(self.progress(self.corpus.read(), desc=desc), self.options.batch_size):
+        ``desc``; the output folder is checked before each batch. Without the records' other
+        fields: only the write pass, which reads the corpus itself, writes them back."""
+        for batch in batches(self.progress(self.corpus.read(keep_extra=False), desc=desc), self.options.batch_size):
             self.out.check()
             yield batch
 
