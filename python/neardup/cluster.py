@@ -539,8 +539,7 @@ def verify_duplicates(
 
     # The intersections of the candidates and of each copy with its head (exact verification).
     if signed is not None or texts is not None:
-        # Two calls, not one over a joined copy of the pairs (tens of millions at scale). A
-        # candidate sharing too few shingles to be a duplicate (or to be scored again) is
+        # A candidate sharing too few shingles to be a duplicate (or to be scored again) is
         # settled without its whole intersection; a copy's is needed whole.
         need = None
         if verify == "exact" and len(candidates):
@@ -549,9 +548,17 @@ def verify_duplicates(
             for start in range(0, len(candidates), SCORE_CHUNK):
                 a, b = (sizes[candidates[start : start + SCORE_CHUNK, side]] for side in (0, 1))
                 need[start : start + len(a)] = least_overlaps(measure, threshold, min_size_ratio, np.minimum(a, b), np.maximum(a, b), min_evidence, lowest)
-        candidate_inter = overlaps(candidates, need) if verify == "exact" else np.zeros(0, dtype=np.int64)
+        if verify != "exact":
+            candidate_inter = copy_inter = np.zeros(0, dtype=np.int64)
+        elif signed is not None:
+            # Two calls, not one over a joined copy of the pairs (tens of millions at scale).
+            candidate_inter = overlaps(candidates, need)
+            copy_inter = overlaps(members_of_head)
+        else:
+            # One call: each text of a pair is shingled once (the texts are held anyway).
+            joined = overlaps(np.concatenate([candidates, members_of_head]), None if need is None else np.concatenate([need, np.zeros(len(members_of_head), dtype=np.int64)]))
+            candidate_inter, copy_inter = joined[: len(candidates)], joined[len(candidates) :]
         del need
-        copy_inter = overlaps(members_of_head) if verify == "exact" else np.zeros(0, dtype=np.int64)
     else:
         # Shingles given: the distinct-shingle counts of every document come in the same pass.
         first = np.concatenate([candidates, members_of_head]) if verify == "exact" else np.zeros((0, 2), dtype=np.int64)
