@@ -7,7 +7,7 @@
 
 use std::collections::hash_map::Entry;
 
-use rustc_hash::FxHashMap;
+use foldhash::HashMap;
 
 use crate::error::Error;
 use crate::parallel::{map_ordered, map_ordered_init};
@@ -76,7 +76,7 @@ pub struct Passage {
 /// Token ids of texts: equal tokens get equal ids across all of `texts` (ids are only ever
 /// compared, so which id a token gets does not matter), each text's tokens in order.
 pub fn token_ids(texts: &[&JoinedTokens]) -> Result<Vec<Vec<u32>>, Error> {
-    let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut ids: HashMap<&str, u32> = HashMap::default();
     let mut out = Vec::with_capacity(texts.len());
     for joined in texts {
         let mut text_ids = Vec::with_capacity(joined.len());
@@ -134,7 +134,7 @@ fn anchors_into(ia: &[u32], ib: &[u32], k: usize, s: &mut Scratch) {
     if k == 0 || ia.len() < k || ib.len() < k {
         return;
     }
-    let mut index: FxHashMap<&[u32], usize> = FxHashMap::default();
+    let mut index: HashMap<&[u32], usize> = HashMap::default();
     index.reserve(ia.len() - k + 1);
     s.gram_a.clear();
     s.count_a.clear();
@@ -421,7 +421,7 @@ fn align_batch_in_chunks<T: AsRef<str> + Sync>(
     let mut first = 0;
     while first < pairs.len() {
         // The pairs of this chunk and the distinct texts they name, in order of first use.
-        let mut local: FxHashMap<usize, usize> = FxHashMap::default();
+        let mut local: HashMap<usize, usize> = HashMap::default();
         let mut chunk_texts: Vec<&str> = Vec::new();
         let mut bytes = 0;
         let mut end = first;
