@@ -6,6 +6,7 @@
 //! the same bits.
 
 use std::collections::hash_map::Entry;
+use std::hash::Hash;
 
 use foldhash::HashMap;
 
@@ -134,30 +135,21 @@ fn anchors_into(ia: &[u32], ib: &[u32], k: usize, s: &mut Scratch) {
     if k == 0 || ia.len() < k || ib.len() < k {
         return;
     }
-    let mut index: HashMap<&[u32], usize> = HashMap::default();
-    index.reserve(ia.len() - k + 1);
-    s.gram_a.clear();
-    s.count_a.clear();
-    for gram in ia.windows(k) {
-        let next = s.count_a.len();
-        let g = *index.entry(gram).or_insert(next);
-        if g == next {
-            s.count_a.push(0);
-        }
-        s.count_a[g] += 1;
-        s.gram_a.push(g);
+    // Up to four ids make one u128 exactly: a key held in the map itself, hashed and compared
+    // in one piece.
+    if k <= 4 {
+        number_grams(ia, ib, k, s, |gram| gram.iter().fold(0u128, |key, &id| (key << 32) | u128::from(id)));
+    } else {
+        number_grams(ia, ib, k, s, |gram| gram);
     }
     // Positions of b by gram, as compressed rows (a counting sort keeps each row ascending).
     let grams = s.count_a.len();
     s.start_b.clear();
     s.start_b.resize(grams + 1, 0);
-    s.gram_b.clear();
-    for gram in ib.windows(k) {
-        let g = index.get(gram).copied().unwrap_or(NO_GRAM);
+    for &g in &s.gram_b {
         if g != NO_GRAM {
             s.start_b[g + 1] += 1;
         }
-        s.gram_b.push(g);
     }
     for g in 0..grams {
         s.start_b[g + 1] += s.start_b[g];
@@ -190,6 +182,33 @@ fn anchors_into(ia: &[u32], ib: &[u32], k: usize, s: &mut Scratch) {
             }
         }
     }
+}
+
+/// Number the k-grams of `ia` in order of first sight (`s.gram_a`, with their counts in
+/// `s.count_a`) and give each k-gram of `ib` its number (`s.gram_b`, `NO_GRAM` if `ia` lacks
+/// it); `key` maps a k-gram to a value equal for equal k-grams only.
+fn number_grams<'a, K: Hash + Eq>(
+    ia: &'a [u32],
+    ib: &'a [u32],
+    k: usize,
+    s: &mut Scratch,
+    key: impl Fn(&'a [u32]) -> K,
+) {
+    let mut index: HashMap<K, usize> = HashMap::default();
+    index.reserve(ia.len() - k + 1);
+    s.gram_a.clear();
+    s.count_a.clear();
+    for gram in ia.windows(k) {
+        let next = s.count_a.len();
+        let g = *index.entry(key(gram)).or_insert(next);
+        if g == next {
+            s.count_a.push(0);
+        }
+        s.count_a[g] += 1;
+        s.gram_a.push(g);
+    }
+    s.gram_b.clear();
+    s.gram_b.extend(ib.windows(k).map(|gram| index.get(&key(gram)).copied().unwrap_or(NO_GRAM)));
 }
 
 /// Chaining DP over anchors sorted by (i, j): score and predecessor of each anchor.
@@ -525,6 +544,46 @@ mod tests {
             }
         }
         assert!(align_batch(&texts, &[(0, 6)], p, None).is_err());
+    }
+
+    /// The anchors by the reference's method: positions grouped by k-gram in an ordered map.
+    fn plain_anchors(ia: &[u32], ib: &[u32], k: usize) -> Vec<(usize, usize)> {
+        let grams = |ids: &[u32]| {
+            let mut positions: std::collections::BTreeMap<Vec<u32>, Vec<usize>> = Default::default();
+            for (i, gram) in ids.windows(k).enumerate() {
+                positions.entry(gram.to_vec()).or_default().push(i);
+            }
+            positions
+        };
+        let grams_b = grams(ib);
+        let mut out = Vec::new();
+        for (gram, pos_a) in grams(ia) {
+            let Some(pos_b) = grams_b.get(&gram) else { continue };
+            if pos_a.len() * pos_b.len() <= MAX_PAIRS {
+                out.extend(pos_a.iter().flat_map(|&i| pos_b.iter().map(move |&j| (i, j))));
+            } else {
+                out.extend(pos_a.iter().copied().zip(pos_b.iter().copied()));
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    #[test]
+    fn anchors_match_a_plain_grouping_for_any_ids() {
+        // Six ids spread over all 32 bits, 0 among them (a key that dropped or overlapped bits
+        // would merge k-grams); over so few, short k-grams are frequent enough to be paired by
+        // rank and long ones are not.
+        let alphabet = [1 << 31, 1 << 30 | 1, 3 << 16, 1 << 16, 1, 0];
+        let word = |i: u64| alphabet[((i.wrapping_mul(2654435761) >> 11) % 6) as usize];
+        let ia: Vec<u32> = (0..300).map(word).collect();
+        let ib: Vec<u32> =
+            (120..330).chain(0..90).map(|i| if i % 17 == 0 { 1 << 31 } else { word(i) }).collect();
+        for k in 1..=6 {
+            let expected = plain_anchors(&ia, &ib, k);
+            assert!(!expected.is_empty(), "k {k}");
+            assert_eq!(anchors(&ia, &ib, k), expected, "k {k}");
+        }
     }
 
     #[test]
