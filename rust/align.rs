@@ -407,7 +407,7 @@ pub fn align(a: &str, b: &str, p: Params) -> Result<Vec<Passage>, Error> {
 
 /// Texts of a batch are tokenised and interned this many bytes at a time (at least one pair
 /// each time), so that the tokens held at once stay bounded whatever the batch's size.
-const BATCH_CHUNK_BYTES: usize = 64 << 20;
+const BATCH_CHUNK_BYTES: usize = 8 << 20;
 
 /// `align(texts[a], texts[b], p)` for each pair `(a, b)` of indices into `texts`, in parallel
 /// on `num_threads` threads (`None`: one per core). A text that several pairs share is
