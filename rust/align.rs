@@ -113,6 +113,7 @@ pub struct Scratch {
     score: Vec<i64>,
     pred: Vec<isize>,
     order: Vec<usize>,
+    buckets: Vec<usize>,
     used: Vec<bool>,
     members: Vec<usize>,
     lcs_rows: (Vec<usize>, Vec<usize>),
@@ -265,6 +266,37 @@ fn chain_into(
     }
 }
 
+/// The anchor indices by score, highest first, lowest index on ties. Scores of a chain span
+/// little more than the number of anchors (a step gains at most k), so a counting sort by
+/// score usually replaces the comparison sort; `buckets` is its working memory.
+fn best_first(score: &[i64], order: &mut Vec<usize>, buckets: &mut Vec<usize>) {
+    order.clear();
+    let (Some(&low), Some(&high)) = (score.iter().min(), score.iter().max()) else { return };
+    let span = high.abs_diff(low);
+    if span > 2 * score.len() as u64 + 64 {
+        order.extend(0..score.len());
+        order.sort_unstable_by_key(|&x| (std::cmp::Reverse(score[x]), x));
+        return;
+    }
+    // Bucket b holds score high - b; buckets[b] is where its next index goes.
+    let bucket = |v: i64| high.abs_diff(v) as usize;
+    buckets.clear();
+    buckets.resize(span as usize + 2, 0);
+    for &v in score {
+        buckets[bucket(v) + 1] += 1;
+    }
+    for b in 1..buckets.len() {
+        buckets[b] += buckets[b - 1];
+    }
+    order.resize(score.len(), 0);
+    // Indices in ascending order, so each bucket lists them lowest first.
+    for (x, &v) in score.iter().enumerate() {
+        let b = bucket(v);
+        order[buckets[b]] = x;
+        buckets[b] += 1;
+    }
+}
+
 /// Length of the longest common subsequence (plain DP; the inputs are small gaps).
 pub fn lcs_length(a: &[u32], b: &[u32]) -> usize {
     lcs_length_with(a, b, &mut (Vec::new(), Vec::new()))
@@ -341,10 +373,7 @@ pub fn align_tokens_with(
     anchors_into(ia, ib, p.k, s);
     let n = s.anchors.len();
     chain_into(&s.anchors, p.k, p.max_gap, &mut s.score, &mut s.pred);
-    s.order.clear();
-    s.order.extend(0..n);
-    let score = &s.score;
-    s.order.sort_unstable_by_key(|&x| (std::cmp::Reverse(score[x]), x));
+    best_first(&s.score, &mut s.order, &mut s.buckets);
     s.used.clear();
     s.used.resize(n, false);
     let mut out = Vec::new();
@@ -600,6 +629,23 @@ mod tests {
             let reused = align_tokens_with(&ids[a], &ids[b], p, &mut scratch);
             assert!(!reused.is_empty(), "pair ({a}, {b})");
             assert_eq!(reused, align_tokens(&ids[a], &ids[b], p), "pair ({a}, {b})");
+        }
+    }
+
+    #[test]
+    fn best_first_orders_by_score_then_index() {
+        let plain = |score: &[i64]| {
+            let mut order: Vec<usize> = (0..score.len()).collect();
+            order.sort_unstable_by_key(|&x| (std::cmp::Reverse(score[x]), x));
+            order
+        };
+        let narrow: Vec<i64> = (0..500).map(|i| 3 + (i * 7919 % 41)).collect();
+        let wide: Vec<i64> = (0..500).map(|i| 3 + (i * 7919 % 41) * 1000).collect();
+        let extremes = vec![i64::MAX, 3, i64::MIN, 3, 0];
+        let (mut order, mut buckets) = (Vec::new(), Vec::new());
+        for score in [&narrow[..], &wide, &extremes, &[5], &[]] {
+            best_first(score, &mut order, &mut buckets);
+            assert_eq!(order, plain(score), "{score:?}");
         }
     }
 
