@@ -86,7 +86,9 @@ pub fn token_ids(texts: &[&JoinedTokens]) -> Result<Vec<Vec<u32>>, Error> {
             let id = match ids.entry(&joined.text[start..end]) {
                 Entry::Occupied(known) => *known.get(),
                 Entry::Vacant(new) => *new.insert(u32::try_from(next).map_err(|_| {
-                    Error::InvalidArgument("more than 2**32 distinct tokens in one alignment".into())
+                    Error::InvalidArgument(
+                        "more than 2**32 distinct tokens in the texts aligned at once".into(),
+                    )
                 })?),
             };
             text_ids.push(id);
@@ -102,8 +104,11 @@ pub fn token_ids(texts: &[&JoinedTokens]) -> Result<Vec<Vec<u32>>, Error> {
 pub struct Scratch {
     /// Per k-gram position of `a`: its gram's index (grams numbered in order of first sight).
     gram_a: Vec<usize>,
-    /// Per gram: occurrences in `a`; then, while anchors are made, occurrences of `a` seen.
+    /// Per gram: its occurrences in `a`.
     count_a: Vec<usize>,
+    /// Per gram: where its next position in `b` goes, then the rank of its next occurrence in
+    /// `a`.
+    cursor: Vec<usize>,
     /// Per gram g: its positions in `b` are `pos_b[start_b[g]..start_b[g + 1]]`, ascending.
     start_b: Vec<usize>,
     pos_b: Vec<usize>,
@@ -157,16 +162,15 @@ fn anchors_into(ia: &[u32], ib: &[u32], k: usize, s: &mut Scratch) {
     }
     s.pos_b.clear();
     s.pos_b.resize(s.start_b[grams], 0);
-    // `fill[g]` is where gram g's next position goes; `start_b[g]` until then.
-    let mut fill = s.start_b[..grams].to_vec();
+    s.cursor.clear();
+    s.cursor.extend_from_slice(&s.start_b[..grams]);
     for (j, &g) in s.gram_b.iter().enumerate() {
         if g != NO_GRAM {
-            s.pos_b[fill[g]] = j;
-            fill[g] += 1;
+            s.pos_b[s.cursor[g]] = j;
+            s.cursor[g] += 1;
         }
     }
-    // `fill[g]` now reused as the rank of a's next occurrence of gram g.
-    fill.iter_mut().for_each(|r| *r = 0);
+    s.cursor.fill(0);
     for (i, &g) in s.gram_a.iter().enumerate() {
         let pos_b = &s.pos_b[s.start_b[g]..s.start_b[g + 1]];
         if pos_b.is_empty() {
@@ -176,8 +180,8 @@ fn anchors_into(ia: &[u32], ib: &[u32], k: usize, s: &mut Scratch) {
             s.anchors.extend(pos_b.iter().map(|&j| (i, j)));
         } else {
             // The rank-th occurrence in a pairs with the rank-th in b, while b has one.
-            let rank = fill[g];
-            fill[g] += 1;
+            let rank = s.cursor[g];
+            s.cursor[g] += 1;
             if let Some(&j) = pos_b.get(rank) {
                 s.anchors.push((i, j));
             }
