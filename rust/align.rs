@@ -5,10 +5,14 @@
 //! is on integers except the score, one IEEE division of two integers, so both backends give
 //! the same bits.
 
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::hash::Hash;
+
+use foldhash::HashMap;
 
 use crate::error::Error;
-use crate::text::{self, Span};
+use crate::parallel::{map_ordered, map_ordered_init};
+use crate::text::{self, JoinedTokens, Span};
 
 pub const DEFAULT_K: usize = 3;
 pub const DEFAULT_MAX_GAP: usize = 24;
@@ -70,54 +74,169 @@ pub struct Passage {
     pub anchors: usize,
 }
 
-/// Intern the tokens of both texts: equal tokens get equal ids.
-pub fn token_ids(tokens_a: &[String], tokens_b: &[String]) -> (Vec<u32>, Vec<u32>) {
-    let mut ids: HashMap<&str, u32> = HashMap::new();
-    let mut out = (Vec::with_capacity(tokens_a.len()), Vec::with_capacity(tokens_b.len()));
-    for (tokens, target) in [(tokens_a, &mut out.0), (tokens_b, &mut out.1)] {
-        for t in tokens {
-            let next = ids.len() as u32;
-            target.push(*ids.entry(t.as_str()).or_insert(next));
+/// Token ids of texts: equal tokens get equal ids across all of `texts` (ids are only ever
+/// compared, so which id a token gets does not matter), each text's tokens in order.
+pub fn token_ids(texts: &[&JoinedTokens]) -> Result<Vec<Vec<u32>>, Error> {
+    let mut ids: HashMap<&str, u32> = HashMap::default();
+    let mut out = Vec::with_capacity(texts.len());
+    for joined in texts {
+        let mut text_ids = Vec::with_capacity(joined.len());
+        for &(start, end) in &joined.ranges {
+            let next = ids.len();
+            let id = match ids.entry(&joined.text[start..end]) {
+                Entry::Occupied(known) => *known.get(),
+                Entry::Vacant(new) => *new.insert(u32::try_from(next).map_err(|_| {
+                    Error::InvalidArgument(
+                        "more than 2**32 distinct tokens in the texts aligned at once".into(),
+                    )
+                })?),
+            };
+            text_ids.push(id);
         }
+        out.push(text_ids);
     }
-    out
+    Ok(out)
 }
 
-fn grams(ids: &[u32], k: usize) -> HashMap<&[u32], Vec<usize>> {
-    let mut positions: HashMap<&[u32], Vec<usize>> = HashMap::new();
-    if ids.len() >= k {
-        for i in 0..=ids.len() - k {
-            positions.entry(&ids[i..i + k]).or_default().push(i);
-        }
-    }
-    positions
+/// Working memory of alignments, reused from one pair to the next so that aligning a pair
+/// allocates little; nothing in it carries over between pairs.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// Per k-gram position of `a`: its gram's index (grams numbered in order of first sight).
+    gram_a: Vec<usize>,
+    /// Per gram: its occurrences in `a`.
+    count_a: Vec<usize>,
+    /// Per gram: where its next position in `b` goes, then the rank of its next occurrence in
+    /// `a`.
+    cursor: Vec<usize>,
+    /// Per gram g: its positions in `b` are `pos_b[start_b[g]..start_b[g + 1]]`, ascending.
+    start_b: Vec<usize>,
+    pos_b: Vec<usize>,
+    /// Per k-gram position of `b`: its gram's index, or `NO_GRAM` if `a` lacks it.
+    gram_b: Vec<usize>,
+    anchors: Vec<(usize, usize)>,
+    score: Vec<i64>,
+    pred: Vec<isize>,
+    order: Vec<usize>,
+    buckets: Vec<usize>,
+    used: Vec<bool>,
+    members: Vec<usize>,
+    lcs_rows: (Vec<usize>, Vec<usize>),
 }
+
+const NO_GRAM: usize = usize::MAX;
 
 /// Every (i, j) with ia[i..i+k] == ib[j..j+k], frequent k-grams paired by rank; sorted.
 pub fn anchors(ia: &[u32], ib: &[u32], k: usize) -> Vec<(usize, usize)> {
-    let grams_b = grams(ib, k);
-    let mut out = Vec::new();
-    for (gram, pos_a) in grams(ia, k) {
-        let Some(pos_b) = grams_b.get(gram) else { continue };
-        if pos_a.len() * pos_b.len() <= MAX_PAIRS {
-            for &i in &pos_a {
-                out.extend(pos_b.iter().map(|&j| (i, j)));
-            }
-        } else {
-            out.extend(pos_a.iter().copied().zip(pos_b.iter().copied()));
+    let mut scratch = Scratch::default();
+    anchors_into(ia, ib, k, &mut scratch);
+    scratch.anchors
+}
+
+/// `anchors` into `s.anchors`. Made in order of `i`, and for one `i` (one gram) in order of
+/// `j`, so they come out sorted without a sort; each position of `a` has one gram, so no
+/// anchor appears twice.
+fn anchors_into(ia: &[u32], ib: &[u32], k: usize, s: &mut Scratch) {
+    s.anchors.clear();
+    if k == 0 || ia.len() < k || ib.len() < k {
+        return;
+    }
+    // Up to four ids make one u128 exactly: a key held in the map itself, hashed and compared
+    // in one piece.
+    if k <= 4 {
+        number_grams(ia, ib, k, s, |gram| gram.iter().fold(0u128, |key, &id| (key << 32) | u128::from(id)));
+    } else {
+        number_grams(ia, ib, k, s, |gram| gram);
+    }
+    // Positions of b by gram, as compressed rows (a counting sort keeps each row ascending).
+    let grams = s.count_a.len();
+    s.start_b.clear();
+    s.start_b.resize(grams + 1, 0);
+    for &g in &s.gram_b {
+        if g != NO_GRAM {
+            s.start_b[g + 1] += 1;
         }
     }
-    out.sort_unstable();
-    out
+    for g in 0..grams {
+        s.start_b[g + 1] += s.start_b[g];
+    }
+    s.pos_b.clear();
+    s.pos_b.resize(s.start_b[grams], 0);
+    s.cursor.clear();
+    s.cursor.extend_from_slice(&s.start_b[..grams]);
+    for (j, &g) in s.gram_b.iter().enumerate() {
+        if g != NO_GRAM {
+            s.pos_b[s.cursor[g]] = j;
+            s.cursor[g] += 1;
+        }
+    }
+    s.cursor.fill(0);
+    for (i, &g) in s.gram_a.iter().enumerate() {
+        let pos_b = &s.pos_b[s.start_b[g]..s.start_b[g + 1]];
+        if pos_b.is_empty() {
+            continue;
+        }
+        if s.count_a[g].saturating_mul(pos_b.len()) <= MAX_PAIRS {
+            s.anchors.extend(pos_b.iter().map(|&j| (i, j)));
+        } else {
+            // The rank-th occurrence in a pairs with the rank-th in b, while b has one.
+            let rank = s.cursor[g];
+            s.cursor[g] += 1;
+            if let Some(&j) = pos_b.get(rank) {
+                s.anchors.push((i, j));
+            }
+        }
+    }
+}
+
+/// Number the k-grams of `ia` in order of first sight (`s.gram_a`, with their counts in
+/// `s.count_a`) and give each k-gram of `ib` its number (`s.gram_b`, `NO_GRAM` if `ia` lacks
+/// it); `key` maps a k-gram to a value equal for equal k-grams only.
+fn number_grams<'a, K: Hash + Eq>(
+    ia: &'a [u32],
+    ib: &'a [u32],
+    k: usize,
+    s: &mut Scratch,
+    key: impl Fn(&'a [u32]) -> K,
+) {
+    let mut index: HashMap<K, usize> = HashMap::default();
+    index.reserve(ia.len() - k + 1);
+    s.gram_a.clear();
+    s.count_a.clear();
+    for gram in ia.windows(k) {
+        let next = s.count_a.len();
+        let g = *index.entry(key(gram)).or_insert(next);
+        if g == next {
+            s.count_a.push(0);
+        }
+        s.count_a[g] += 1;
+        s.gram_a.push(g);
+    }
+    s.gram_b.clear();
+    s.gram_b.extend(ib.windows(k).map(|gram| index.get(&key(gram)).copied().unwrap_or(NO_GRAM)));
 }
 
 /// Chaining DP over anchors sorted by (i, j): score and predecessor of each anchor.
 /// Gain min(di, dj, k) minus drift |di - dj|; nearest predecessor wins ties; the scan stops
 /// at a same-diagonal predecessor within k tokens (see the reference for the reasoning).
 pub fn chain(anchors: &[(usize, usize)], k: usize, max_gap: usize) -> (Vec<i64>, Vec<isize>) {
+    let (mut score, mut pred) = (Vec::new(), Vec::new());
+    chain_into(anchors, k, max_gap, &mut score, &mut pred);
+    (score, pred)
+}
+
+fn chain_into(
+    anchors: &[(usize, usize)],
+    k: usize,
+    max_gap: usize,
+    score: &mut Vec<i64>,
+    pred: &mut Vec<isize>,
+) {
     let n = anchors.len();
-    let mut score = vec![k as i64; n];
-    let mut pred = vec![-1isize; n];
+    score.clear();
+    score.resize(n, k as i64);
+    pred.clear();
+    pred.resize(n, -1);
     let reach = max_gap + k;
     for x in 0..n {
         let (i, j) = anchors[x];
@@ -149,45 +268,59 @@ pub fn chain(anchors: &[(usize, usize)], k: usize, max_gap: usize) -> (Vec<i64>,
         score[x] = best;
         pred[x] = best_m;
     }
-    (score, pred)
 }
 
-/// Disjoint chains (anchor indices in order), best-scoring first.
-pub fn chains(anchors: &[(usize, usize)], k: usize, max_gap: usize) -> Vec<Vec<usize>> {
-    let (score, pred) = chain(anchors, k, max_gap);
-    let mut order: Vec<usize> = (0..anchors.len()).collect();
-    order.sort_unstable_by_key(|&x| (std::cmp::Reverse(score[x]), x));
-    let mut used = vec![false; anchors.len()];
-    let mut out = Vec::new();
-    for end in order {
-        if used[end] {
-            continue;
-        }
-        let mut members = Vec::new();
-        let mut x = end as isize;
-        while x != -1 && !used[x as usize] {
-            used[x as usize] = true;
-            members.push(x as usize);
-            x = pred[x as usize];
-        }
-        members.reverse();
-        out.push(members);
+/// The anchor indices by score, highest first, lowest index on ties. Scores of a chain span
+/// little more than the number of anchors (a step gains at most k), so a counting sort by
+/// score usually replaces the comparison sort; `buckets` is its working memory.
+fn best_first(score: &[i64], order: &mut Vec<usize>, buckets: &mut Vec<usize>) {
+    order.clear();
+    let (Some(&low), Some(&high)) = (score.iter().min(), score.iter().max()) else { return };
+    let span = high.abs_diff(low);
+    if span > 2 * score.len() as u64 + 64 {
+        order.extend(0..score.len());
+        order.sort_unstable_by_key(|&x| (std::cmp::Reverse(score[x]), x));
+        return;
     }
-    out
+    // Bucket b holds score high - b; buckets[b] is where its next index goes.
+    let bucket = |v: i64| high.abs_diff(v) as usize;
+    buckets.clear();
+    buckets.resize(span as usize + 2, 0);
+    for &v in score {
+        buckets[bucket(v) + 1] += 1;
+    }
+    for b in 1..buckets.len() {
+        buckets[b] += buckets[b - 1];
+    }
+    order.resize(score.len(), 0);
+    // Indices in ascending order, so each bucket lists them lowest first.
+    for (x, &v) in score.iter().enumerate() {
+        let b = bucket(v);
+        order[buckets[b]] = x;
+        buckets[b] += 1;
+    }
 }
 
 /// Length of the longest common subsequence (plain DP; the inputs are small gaps).
 pub fn lcs_length(a: &[u32], b: &[u32]) -> usize {
+    lcs_length_with(a, b, &mut (Vec::new(), Vec::new()))
+}
+
+/// `lcs_length` with its two DP rows in `rows`.
+fn lcs_length_with(a: &[u32], b: &[u32], rows: &mut (Vec<usize>, Vec<usize>)) -> usize {
     if a.is_empty() || b.is_empty() {
         return 0;
     }
-    let mut prev = vec![0usize; b.len() + 1];
-    let mut cur = vec![0usize; b.len() + 1];
+    let (prev, cur) = rows;
+    prev.clear();
+    prev.resize(b.len() + 1, 0);
+    cur.clear();
+    cur.resize(b.len() + 1, 0);
     for &x in a {
         for (jj, &y) in b.iter().enumerate() {
             cur[jj + 1] = if x == y { prev[jj] + 1 } else { prev[jj + 1].max(cur[jj]) };
         }
-        std::mem::swap(&mut prev, &mut cur);
+        std::mem::swap(prev, cur);
     }
     prev[b.len()]
 }
@@ -200,6 +333,17 @@ pub fn passage(
     members: &[usize],
     k: usize,
 ) -> (usize, usize, usize, usize, usize) {
+    passage_with(ia, ib, anchors, members, k, &mut (Vec::new(), Vec::new()))
+}
+
+fn passage_with(
+    ia: &[u32],
+    ib: &[u32],
+    anchors: &[(usize, usize)],
+    members: &[usize],
+    k: usize,
+    lcs_rows: &mut (Vec<usize>, Vec<usize>),
+) -> (usize, usize, usize, usize, usize) {
     let (a0, b0) = anchors[members[0]];
     let (mut ca, mut cb) = (a0, b0);
     let mut matches = 0;
@@ -209,7 +353,7 @@ pub fn passage(
         if skip >= k {
             continue;
         }
-        matches += lcs_length(&ia[ca..i + skip], &ib[cb..j + skip]) + (k - skip);
+        matches += lcs_length_with(&ia[ca..i + skip], &ib[cb..j + skip], lcs_rows) + (k - skip);
         ca = i + k;
         cb = j + k;
     }
@@ -218,12 +362,40 @@ pub fn passage(
 
 /// Passages over token positions: (a0, a1, b0, b1, matches, anchors), sorted.
 pub fn align_tokens(ia: &[u32], ib: &[u32], p: Params) -> Vec<(usize, usize, usize, usize, usize, usize)> {
-    let anchor_list = anchors(ia, ib, p.k);
+    align_tokens_with(ia, ib, p, &mut Scratch::default())
+}
+
+/// `align_tokens` with its working memory in `s`. Chains are taken best first: from the
+/// unused anchor of highest score (lowest index on ties), predecessors are followed until an
+/// anchor already taken; each chain is made into its passage at once.
+pub fn align_tokens_with(
+    ia: &[u32],
+    ib: &[u32],
+    p: Params,
+    s: &mut Scratch,
+) -> Vec<(usize, usize, usize, usize, usize, usize)> {
+    anchors_into(ia, ib, p.k, s);
+    let n = s.anchors.len();
+    chain_into(&s.anchors, p.k, p.max_gap, &mut s.score, &mut s.pred);
+    best_first(&s.score, &mut s.order, &mut s.buckets);
+    s.used.clear();
+    s.used.resize(n, false);
     let mut out = Vec::new();
-    for members in chains(&anchor_list, p.k, p.max_gap) {
-        let (a0, a1, b0, b1, matches) = passage(ia, ib, &anchor_list, &members, p.k);
+    for &end in &s.order {
+        if s.used[end] {
+            continue;
+        }
+        s.members.clear();
+        let mut x = end as isize;
+        while x != -1 && !s.used[x as usize] {
+            s.used[x as usize] = true;
+            s.members.push(x as usize);
+            x = s.pred[x as usize];
+        }
+        s.members.reverse();
+        let (a0, a1, b0, b1, matches) = passage_with(ia, ib, &s.anchors, &s.members, p.k, &mut s.lcs_rows);
         if matches >= p.min_tokens {
-            out.push((a0, a1, b0, b1, matches, members.len()));
+            out.push((a0, a1, b0, b1, matches, s.members.len()));
         }
     }
     out.sort_unstable();
@@ -235,13 +407,16 @@ pub fn score(matches: usize, tokens_a: usize, tokens_b: usize) -> f64 {
     (2 * matches) as f64 / (tokens_a + tokens_b) as f64
 }
 
-/// The passages shared by `a` and `b`, with spans into the original strings.
-pub fn align(a: &str, b: &str, p: Params) -> Result<Vec<Passage>, Error> {
-    p.check()?;
-    let (tokens_a, spans_a) = text::tokenize(a);
-    let (tokens_b, spans_b) = text::tokenize(b);
-    let (ia, ib) = token_ids(&tokens_a, &tokens_b);
-    Ok(align_tokens(&ia, &ib, p)
+/// The passages of token ids `ia`, `ib` whose tokens have original spans `spans_a`, `spans_b`.
+fn passages(
+    ia: &[u32],
+    ib: &[u32],
+    spans_a: &[Span],
+    spans_b: &[Span],
+    p: Params,
+    s: &mut Scratch,
+) -> Vec<Passage> {
+    align_tokens_with(ia, ib, p, s)
         .into_iter()
         .map(|(a0, a1, b0, b1, matches, count)| Passage {
             a: (spans_a[a0].0, spans_a[a1 - 1].1),
@@ -252,14 +427,86 @@ pub fn align(a: &str, b: &str, p: Params) -> Result<Vec<Passage>, Error> {
             tokens_b: b1 - b0,
             anchors: count,
         })
-        .collect())
+        .collect()
+}
+
+/// The passages shared by `a` and `b`, with spans into the original strings.
+pub fn align(a: &str, b: &str, p: Params) -> Result<Vec<Passage>, Error> {
+    p.check()?;
+    let (joined_a, joined_b) = (text::tokenize_joined(a), text::tokenize_joined(b));
+    let ids = token_ids(&[&joined_a, &joined_b])?;
+    Ok(passages(&ids[0], &ids[1], &joined_a.spans, &joined_b.spans, p, &mut Scratch::default()))
+}
+
+/// Texts of a batch are tokenised and interned this many bytes at a time (at least one pair
+/// each time), so that the tokens held at once stay bounded whatever the batch's size.
+const BATCH_CHUNK_BYTES: usize = 8 << 20;
+
+/// `align(texts[a], texts[b], p)` for each pair `(a, b)` of indices into `texts`, in parallel
+/// on `num_threads` threads (`None`: one per core). A text that several pairs share is
+/// tokenised once. Results never depend on the thread count or on how texts are shared.
+pub fn align_batch<T: AsRef<str> + Sync>(
+    texts: &[T],
+    pairs: &[(usize, usize)],
+    p: Params,
+    num_threads: Option<usize>,
+) -> Result<Vec<Vec<Passage>>, Error> {
+    align_batch_in_chunks(texts, pairs, p, num_threads, BATCH_CHUNK_BYTES)
+}
+
+/// `align_batch`, the pairs taken in chunks naming about `chunk_bytes` of distinct texts.
+fn align_batch_in_chunks<T: AsRef<str> + Sync>(
+    texts: &[T],
+    pairs: &[(usize, usize)],
+    p: Params,
+    num_threads: Option<usize>,
+    chunk_bytes: usize,
+) -> Result<Vec<Vec<Passage>>, Error> {
+    p.check()?;
+    if let Some(&(a, b)) = pairs.iter().find(|&&(a, b)| a.max(b) >= texts.len()) {
+        return Err(Error::InvalidArgument(format!(
+            "pair ({a}, {b}) names a text beyond the {} given",
+            texts.len()
+        )));
+    }
+    let mut out = Vec::with_capacity(pairs.len());
+    let mut first = 0;
+    while first < pairs.len() {
+        // The pairs of this chunk and the distinct texts they name, in order of first use.
+        let mut local: HashMap<usize, usize> = HashMap::default();
+        let mut chunk_texts: Vec<&str> = Vec::new();
+        let mut bytes = 0;
+        let mut end = first;
+        let mut chunk_pairs = Vec::new();
+        while end < pairs.len() && (end == first || bytes < chunk_bytes) {
+            let (a, b) = pairs[end];
+            let mut slot = |t: usize| {
+                *local.entry(t).or_insert_with(|| {
+                    bytes += texts[t].as_ref().len();
+                    chunk_texts.push(texts[t].as_ref());
+                    chunk_texts.len() - 1
+                })
+            };
+            chunk_pairs.push((slot(a), slot(b)));
+            end += 1;
+        }
+        let joined = map_ordered(&chunk_texts, num_threads, |t| text::tokenize_joined(t))?;
+        let ids = token_ids(&joined.iter().collect::<Vec<_>>())?;
+        let results = map_ordered_init(&chunk_pairs, num_threads, Scratch::default, |s, &(a, b)| {
+            passages(&ids[a], &ids[b], &joined[a].spans, &joined[b].spans, p, s)
+        })?;
+        out.extend(results);
+        first = end;
+    }
+    Ok(out)
 }
 
 /// The anchors of `a` and `b` as token positions, sorted (exposed for testing).
 pub fn align_anchors(a: &str, b: &str, k: usize) -> Result<Vec<(usize, usize)>, Error> {
     Params { k, ..Params::default() }.check()?;
-    let (ia, ib) = token_ids(&text::tokenize(a).0, &text::tokenize(b).0);
-    Ok(anchors(&ia, &ib, k))
+    let (joined_a, joined_b) = (text::tokenize_joined(a), text::tokenize_joined(b));
+    let ids = token_ids(&[&joined_a, &joined_b])?;
+    Ok(anchors(&ids[0], &ids[1], k))
 }
 
 #[cfg(test)]
@@ -303,6 +550,107 @@ mod tests {
         let ps = align(&a, &a, Params::default()).unwrap();
         assert_eq!(ps.len(), 1);
         assert_eq!(ps[0].matches, 50_000);
+    }
+
+    #[test]
+    fn batches_equal_pairs_aligned_alone() {
+        let texts = [
+            "the minister said the alliance is strong and will remain so for many years to come",
+            "THE MINISTER said the alliance is strong and shall remain so for many years to come, today",
+            "",
+            "word word word word word word word word word word word word word word word word word word",
+            "and the alliance is strong and will remain so for many years; the minister said so",
+            "word word word word word word word word word word word word word word word word word word word",
+        ];
+        // Texts recur across pairs, on either side, and with themselves.
+        let pairs: Vec<(usize, usize)> = (0..texts.len())
+            .flat_map(|a| (0..texts.len()).map(move |b| (a, b)))
+            .chain([(4, 0), (0, 4)])
+            .collect();
+        let p = Params { k: 2, max_gap: 5, min_tokens: 3 };
+        let alone: Vec<_> = pairs.iter().map(|&(a, b)| align(texts[a], texts[b], p).unwrap()).collect();
+        assert!(alone.iter().filter(|passages| !passages.is_empty()).count() >= 10);
+        for threads in [Some(1), Some(2), None] {
+            for chunk_bytes in [0, 1, 100, 300, usize::MAX] {
+                let batch = align_batch_in_chunks(&texts, &pairs, p, threads, chunk_bytes).unwrap();
+                assert_eq!(batch, alone, "threads {threads:?}, chunks of {chunk_bytes} bytes");
+            }
+        }
+        assert!(align_batch(&texts, &[(0, 6)], p, None).is_err());
+    }
+
+    /// The anchors by the reference's method: positions grouped by k-gram in an ordered map.
+    fn plain_anchors(ia: &[u32], ib: &[u32], k: usize) -> Vec<(usize, usize)> {
+        let grams = |ids: &[u32]| {
+            let mut positions: std::collections::BTreeMap<Vec<u32>, Vec<usize>> = Default::default();
+            for (i, gram) in ids.windows(k).enumerate() {
+                positions.entry(gram.to_vec()).or_default().push(i);
+            }
+            positions
+        };
+        let grams_b = grams(ib);
+        let mut out = Vec::new();
+        for (gram, pos_a) in grams(ia) {
+            let Some(pos_b) = grams_b.get(&gram) else { continue };
+            if pos_a.len() * pos_b.len() <= MAX_PAIRS {
+                out.extend(pos_a.iter().flat_map(|&i| pos_b.iter().map(move |&j| (i, j))));
+            } else {
+                out.extend(pos_a.iter().copied().zip(pos_b.iter().copied()));
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    #[test]
+    fn anchors_match_a_plain_grouping_for_any_ids() {
+        // Six ids spread over all 32 bits, 0 among them (a key that dropped or overlapped bits
+        // would merge k-grams); over so few, short k-grams are frequent enough to be paired by
+        // rank and long ones are not.
+        let alphabet = [1 << 31, 1 << 30 | 1, 3 << 16, 1 << 16, 1, 0];
+        let word = |i: u64| alphabet[((i.wrapping_mul(2654435761) >> 11) % 6) as usize];
+        let ia: Vec<u32> = (0..300).map(word).collect();
+        let ib: Vec<u32> =
+            (120..330).chain(0..90).map(|i| if i % 17 == 0 { 1 << 31 } else { word(i) }).collect();
+        for k in 1..=6 {
+            let expected = plain_anchors(&ia, &ib, k);
+            assert!(!expected.is_empty(), "k {k}");
+            assert_eq!(anchors(&ia, &ib, k), expected, "k {k}");
+        }
+    }
+
+    #[test]
+    fn scratch_left_by_other_pairs_changes_nothing() {
+        // Overlapping windows of one pseudo-random word sequence, of different lengths.
+        let words: Vec<String> =
+            (0u64..400).map(|i| format!("w{}", i.wrapping_mul(2654435761) % 97)).collect();
+        let texts: Vec<String> = (0..6).map(|n| words[20 * n..100 + 45 * n].join(" ")).collect();
+        let joined: Vec<_> = texts.iter().map(|t| text::tokenize_joined(t)).collect();
+        let ids = token_ids(&joined.iter().collect::<Vec<_>>()).unwrap();
+        let p = Params { k: 2, max_gap: 4, min_tokens: 2 };
+        let mut scratch = Scratch::default();
+        for (a, b) in [(0, 5), (5, 0), (1, 2), (4, 4), (3, 1), (2, 0)] {
+            let reused = align_tokens_with(&ids[a], &ids[b], p, &mut scratch);
+            assert!(!reused.is_empty(), "pair ({a}, {b})");
+            assert_eq!(reused, align_tokens(&ids[a], &ids[b], p), "pair ({a}, {b})");
+        }
+    }
+
+    #[test]
+    fn best_first_orders_by_score_then_index() {
+        let plain = |score: &[i64]| {
+            let mut order: Vec<usize> = (0..score.len()).collect();
+            order.sort_unstable_by_key(|&x| (std::cmp::Reverse(score[x]), x));
+            order
+        };
+        let narrow: Vec<i64> = (0..500).map(|i| 3 + (i * 7919 % 41)).collect();
+        let wide: Vec<i64> = (0..500).map(|i| 3 + (i * 7919 % 41) * 1000).collect();
+        let extremes = vec![i64::MAX, 3, i64::MIN, 3, 0];
+        let (mut order, mut buckets) = (Vec::new(), Vec::new());
+        for score in [&narrow[..], &wide, &extremes, &[5], &[]] {
+            best_first(score, &mut order, &mut buckets);
+            assert_eq!(order, plain(score), "{score:?}");
+        }
     }
 
     #[test]

@@ -69,6 +69,24 @@ where
     on_pool(num_threads, || items.par_iter().map(&f).collect())
 }
 
+/// `map_ordered` where `f` also gets a worker's `scratch`, made by `init` a few times per
+/// batch and reused across items. `f`'s result must not depend on what an earlier item left
+/// in the scratch, so that results never depend on the thread count.
+pub fn map_ordered_init<T, R, S, I, F>(
+    items: &[T],
+    num_threads: Option<usize>,
+    init: I,
+    f: F,
+) -> Result<Vec<R>, Error>
+where
+    T: Sync,
+    R: Send,
+    I: Fn() -> S + Sync + Send,
+    F: Fn(&mut S, &T) -> R + Sync + Send,
+{
+    on_pool(num_threads, || items.par_iter().map_init(&init, |scratch, item| f(scratch, item)).collect())
+}
+
 /// `f(item, other)` for each item and its partner of `others` (as long as `items`), in order,
 /// in parallel on `num_threads` threads (`None`: one per core).
 pub fn map_ordered_zip<T, U, R, F>(

@@ -75,6 +75,31 @@ def test_align_batch(batch, num_threads):
     same(expected, [_reference.align(a, b, 2, 10, 3) for a, b in batch])
 
 
+@given(st.lists(pairs, min_size=1, max_size=3), st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), max_size=8), st.sampled_from([None, 1, 2]))
+def test_align_batch_texts_shared_across_pairs(sources, picks, num_threads):
+    """Callers pair one document with many: the same str object in several pairs, on either
+    side, and paired with itself."""
+    docs = [text for pair in sources for text in pair]
+    batch = [(docs[i % len(docs)], docs[j % len(docs)]) for i, j in picks]
+    same(_core.align_batch(batch, 2, 10, 3, num_threads), [_reference.align(a, b, 2, 10, 3) for a, b in batch])
+
+
+def test_align_batch_of_strs_made_while_iterating():
+    """A str made by the iterator and dropped once its pair is read can leave its address to
+    the next one: each is still its own text."""
+
+    def made(n: int) -> str:
+        return " ".join(f"w{(i * 7919 + n * 104729) % 31}" for i in range(40))
+
+    def generated():
+        for n in range(30):
+            yield made(n), made(n + 1)
+
+    expected = [_reference.align(made(n), made(n + 1)) for n in range(30)]
+    assert sum(map(len, expected)) >= 30
+    same(_core.align_batch(generated()), expected)
+
+
 def noisy_copy(text: str, every: int) -> str:
     """Replace every `every`-th letter by the next letter, deterministically (OCR-like noise)."""
     chars = list(text)

@@ -3,10 +3,9 @@
 use numpy::{IntoPyArray, PyArray2, PyArrayMethods};
 use pyo3::prelude::*;
 
-use super::convert::{labelled_text, text_pairs_arg};
+use super::convert::{labelled_text, shared_text_pairs_arg};
 use super::guard::guard;
 use crate::align::{self as core_align, Params, Passage};
-use crate::parallel::map_ordered;
 
 /// (a_start, a_end, b_start, b_end, score, matches, tokens_a, tokens_b, anchors)
 type PassagePy = (usize, usize, usize, usize, f64, usize, usize, usize, usize);
@@ -51,9 +50,9 @@ fn align_batch(
 ) -> PyResult<Vec<Vec<PassagePy>>> {
     guard(|| {
         let p = params(k, max_gap, min_tokens)?;
-        let pairs = text_pairs_arg(pairs)?;
-        let results = py.detach(|| map_ordered(&pairs, num_threads, |(a, b)| core_align::align(a, b, p)))?;
-        results.into_iter().map(|r| Ok(r?.iter().map(passage_py).collect())).collect()
+        let shared = shared_text_pairs_arg(pairs)?;
+        let results = py.detach(|| core_align::align_batch(&shared.texts, &shared.pairs, p, num_threads))?;
+        Ok(results.iter().map(|passages| passages.iter().map(passage_py).collect()).collect())
     })
 }
 

@@ -4,6 +4,7 @@
 //! error the reference raises for the same input; the core checks the values.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -136,24 +137,57 @@ pub(crate) fn labelled_text(obj: &Bound<'_, PyAny>, label: &str) -> PyResult<Str
     Ok(borrow_str(obj)?.map_err(|why| why.error(label))?.into_owned())
 }
 
+/// The two sides of item `i` of a sequence of (a, b) pairs.
+fn pair_sides<'py>(item: &Bound<'py, PyAny>, i: usize) -> PyResult<[Bound<'py, PyAny>; 2]> {
+    let sides: Vec<Bound<'py, PyAny>> = match item.try_iter() {
+        Ok(iter) if !item.is_instance_of::<pyo3::types::PyString>() => iter.collect::<PyResult<_>>()?,
+        _ => Vec::new(),
+    };
+    sides.try_into().map_err(|_| Error::WrongType(format!("pair {i}: expected a pair (a, b) of str")).into())
+}
+
 /// Copy a sequence of (a, b) pairs of str into owned strings, so the GIL can be released.
 pub(crate) fn text_pairs_arg(pairs: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
     let mut out = Vec::new();
     for (i, item) in pairs.try_iter()?.enumerate() {
-        let item = item?;
-        let sides: Vec<Bound<'_, PyAny>> = match item.try_iter() {
-            Ok(iter) if !item.is_instance_of::<pyo3::types::PyString>() => iter.collect::<PyResult<_>>()?,
-            _ => Vec::new(),
-        };
-        if sides.len() != 2 {
-            return Err(Error::WrongType(format!("pair {i}: expected a pair (a, b) of str")).into());
-        }
+        let [a, b] = pair_sides(&item?, i)?;
         out.push((
-            labelled_text(&sides[0], &format!("pair {i} (a)"))?,
-            labelled_text(&sides[1], &format!("pair {i} (b)"))?,
+            labelled_text(&a, &format!("pair {i} (a)"))?,
+            labelled_text(&b, &format!("pair {i} (b)"))?,
         ));
     }
     Ok(out)
+}
+
+/// Pairs of texts as indices into their distinct texts.
+pub(crate) struct SharedTextPairs {
+    pub texts: Vec<String>,
+    pub pairs: Vec<(usize, usize)>,
+}
+
+/// A sequence of (a, b) pairs of str as owned texts and the pairs as indices into them, a str
+/// object that several pairs share copied once (callers pair one document with many). The
+/// same errors as `text_pairs_arg`, in the same order.
+pub(crate) fn shared_text_pairs_arg<'py>(pairs: &Bound<'py, PyAny>) -> PyResult<SharedTextPairs> {
+    let mut texts = Vec::new();
+    let mut out = Vec::new();
+    let mut index_of: HashMap<*mut pyo3::ffi::PyObject, usize> = HashMap::new();
+    // Every str indexed by address is held until the end, so no later str can reuse its address.
+    let mut held: Vec<Bound<'py, PyAny>> = Vec::new();
+    for (i, item) in pairs.try_iter()?.enumerate() {
+        let [a, b] = pair_sides(&item?, i)?;
+        let mut index = |side: Bound<'py, PyAny>, name: &str| -> PyResult<usize> {
+            if let Some(&known) = index_of.get(&side.as_ptr()) {
+                return Ok(known);
+            }
+            texts.push(labelled_text(&side, &format!("pair {i} ({name})"))?);
+            index_of.insert(side.as_ptr(), texts.len() - 1);
+            held.push(side);
+            Ok(texts.len() - 1)
+        };
+        out.push((index(a, "a")?, index(b, "b")?));
+    }
+    Ok(SharedTextPairs { texts, pairs: out })
 }
 
 pub(crate) fn seed_arg(seed: &Bound<'_, PyAny>) -> PyResult<u64> {
