@@ -16,9 +16,10 @@ import pytest
 from neardup import find_duplicates
 from neardup.cli import main
 from neardup.io import RecordReader
+from neardup.io.errors import OutputError
 from neardup.pipeline import clean
 from neardup.pipeline.decide import moved_into_one
-from neardup.pipeline.state import Doc, DocTable, RowBlocks, doc_column
+from neardup.pipeline.state import Doc, DocTable, RowBlocks, TextSpool, doc_column
 
 # The job's accounting, inputs and outputs are Python code; that both backends give the same
 # files byte for byte is test_determinism's check: `make test` runs these once.
@@ -518,6 +519,19 @@ def test_the_document_table_gives_back_what_was_appended():
     assert [table.position(i) for i in range(7)] == [0, None, 1, None, None, 2, None]
     with pytest.raises(IndexError):
         table[3]
+
+
+def test_the_spool_gives_back_each_text(tmp_path):
+    spool = TextSpool(tmp_path, "spool")
+    texts = ["line one\nline two\r\n", "", "é 𝄞 \u2028 \x00", "x" * 5000]
+    offsets = [spool.write(t) for t in texts]
+    assert [spool.read(o) for o in reversed(offsets)] == texts[::-1]
+    assert spool.read(offsets[2]) == texts[2] and spool.write("after") > offsets[-1]
+    spool._file.flush()
+    os.truncate(spool.path, offsets[3] + 100)
+    with pytest.raises(OutputError, match="cut short"):
+        spool.read(offsets[3])
+    spool.close()
 
 
 def test_signature_chunks_are_moved_into_one_array():

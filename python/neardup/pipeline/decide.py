@@ -87,11 +87,13 @@ def verify_cleaned(docs: DocTable | list[Doc], keys: list[np.ndarray], spool: Te
     threads = options.num_threads
     if not options.dedup or not docs:
         return None, np.zeros((0, 2), dtype=np.int64)
+    # Where each cleaned text is in the spool, as one array: read for every pair compared.
+    offsets = doc_column(docs, "spool_offset")
     corpus = SignedDocs(
         lambda: moved_into_one(keys),
         doc_column(docs, "shingles"),
         doc_column(docs, "cleaned_length"),
-        ShingleSets(docs, spool, options).shared,
+        ShingleSets(offsets, spool, options).shared,
         bands=lsh_bands(options),
     )
     verified = verify_duplicates(
@@ -100,12 +102,12 @@ def verify_cleaned(docs: DocTable | list[Doc], keys: list[np.ndarray], spool: Te
         num_perm=options.num_perm,
         seed=MINHASH_SEED,
         n=options.ngram,
-        refine=lambda pairs: spooled_aligned_containment(pairs, docs, spool, threads),
+        refine=lambda pairs: spooled_aligned_containment(pairs, offsets, spool, threads),
         refine_from=REFINE_FROM,
         min_evidence=options.min_evidence,
         num_threads=threads,
     )
-    return verified, spooled_wrapping(verified, docs, spool, threads)
+    return verified, spooled_wrapping(verified, offsets, doc_column(docs, "cleaned_length"), spool, threads)
 
 
 def moved_into_one(chunks: list[np.ndarray]) -> np.ndarray:
@@ -138,19 +140,19 @@ def wraps_with(outer: str, inner: str, passages: list) -> bool:
 
 
 class ShingleSets:
-    """Distinct shingles of cleaned texts, re-shingled from the spool on demand and kept in a
-    least-recently-used cache of at most ``max_bytes``: the duplicate search verifies
-    candidate pairs without holding every document's shingles."""
+    """Distinct shingles of cleaned texts (read from the spool at ``offsets``), re-shingled on
+    demand and kept in a least-recently-used cache of at most ``max_bytes``: the duplicate
+    search verifies candidate pairs without holding every document's shingles."""
 
-    def __init__(self, docs: DocTable | list[Doc], spool: TextSpool, options: CleanOptions, max_bytes: int = SHINGLE_CACHE_BYTES) -> None:
-        self.docs, self.spool, self.options, self.max_bytes = docs, spool, options, max_bytes
+    def __init__(self, offsets: np.ndarray, spool: TextSpool, options: CleanOptions, max_bytes: int = SHINGLE_CACHE_BYTES) -> None:
+        self.offsets, self.spool, self.options, self.max_bytes = offsets, spool, options, max_bytes
         self.cache: OrderedDict[int, np.ndarray] = OrderedDict()
         self.bytes = 0
 
     def load(self, wanted: list[int]) -> dict[int, np.ndarray]:
         missing = [d for d in wanted if d not in self.cache]
         if missing:
-            texts = [self.spool.read(self.docs[d].spool_offset) for d in missing]
+            texts = [self.spool.read(int(self.offsets[d])) for d in missing]
             shingled = shingles_batch(texts, n=self.options.ngram, num_threads=self.options.num_threads)
             for k, d in enumerate(missing):
                 self.cache[d] = distinct(shingled.document(k))
@@ -193,13 +195,13 @@ def aligned_containment(pairs: list[tuple[str, str]], num_threads: int | None = 
     return scores
 
 
-def spooled_aligned_containment(pairs: np.ndarray, docs: DocTable | list[Doc], spool: TextSpool, threads: int | None) -> np.ndarray:
+def spooled_aligned_containment(pairs: np.ndarray, offsets: np.ndarray, spool: TextSpool, threads: int | None) -> np.ndarray:
     """:func:`aligned_containment` of candidate pairs of cleaned texts, read from the spool in
     chunks, so memory holds a chunk's texts, not all of them."""
     scores = np.zeros(len(pairs), dtype=np.float64)
     for first in range(0, len(pairs), REFINE_CHUNK):
         chunk = pairs[first : first + REFINE_CHUNK].tolist()
-        texts = {d: spool.read(docs[d].spool_offset) for pair in chunk for d in pair}
+        texts = {d: spool.read(int(offsets[d])) for pair in chunk for d in pair}
         scores[first : first + len(chunk)] = aligned_containment([(texts[i], texts[j]) for i, j in chunk], threads)
     return scores
 
@@ -234,13 +236,14 @@ def wrapping(candidates: np.ndarray, texts: dict[int, str], num_threads: int | N
     return candidates[found]
 
 
-def spooled_wrapping(verified: Verified, docs: DocTable | list[Doc], spool: TextSpool, num_threads: int | None = None) -> np.ndarray:
-    """The wrapping pairs among the verified ones, texts read from the spool in chunks."""
-    candidates = wrap_candidates(verified.pairs, verified.scores, doc_column(docs, "cleaned_length"))
+def spooled_wrapping(verified: Verified, offsets: np.ndarray, lengths: np.ndarray, spool: TextSpool, num_threads: int | None = None) -> np.ndarray:
+    """The wrapping pairs among the verified ones (``lengths`` of the cleaned texts, read from
+    the spool at ``offsets``) a chunk at a time."""
+    candidates = wrap_candidates(verified.pairs, verified.scores, lengths)
     found = [np.zeros((0, 2), dtype=np.int64)]
     for first in range(0, len(candidates), REFINE_CHUNK):
         chunk = candidates[first : first + REFINE_CHUNK]
-        texts = {d: spool.read(docs[d].spool_offset) for d in np.unique(chunk).tolist()}
+        texts = {d: spool.read(int(offsets[d])) for d in np.unique(chunk).tolist()}
         found.append(wrapping(chunk, texts, num_threads))
     return np.concatenate(found)
 

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-import json
+import errno
 import os
 from array import array
 from bisect import bisect_left
@@ -184,15 +184,21 @@ class RowBlocks:
         return arrays
 
 
+#: The length before each text of a TextSpool.
+SPOOL_LENGTH_BYTES = 8
+
+
 class TextSpool:
     """Texts in a temporary file in ``folder``, read back by offset: memory stays bounded by
     the corpus size. ``shown`` names the file in error messages. The file is read through the
-    handle it was written with, so it stays readable whatever happens to the folder's name."""
+    handle it was written with, so it stays readable whatever happens to the folder's name.
+    Each text is its UTF-8 bytes after their length (8 bytes, little-endian): read back without
+    parsing (texts are read again for every pair they are compared in)."""
 
     def __init__(self, folder: str | os.PathLike[str], shown: str) -> None:
         self.shown = shown
         try:
-            handle, name = tempfile.mkstemp(prefix=".neardup-spool-", suffix=".jsonl", dir=folder)
+            handle, name = tempfile.mkstemp(prefix=".neardup-spool-", suffix=".bin", dir=folder)
         except OSError as error:
             raise output_error(self.shown, error) from None
         self.path = Path(name)
@@ -201,7 +207,8 @@ class TextSpool:
         self._reading = False
 
     def write(self, text: str) -> int:
-        line = json.dumps(text, ensure_ascii=False).encode("utf-8") + b"\n"
+        data = text.encode("utf-8")
+        line = len(data).to_bytes(SPOOL_LENGTH_BYTES, "little") + data
         offset = self._end
         try:
             if self._reading:
@@ -217,7 +224,12 @@ class TextSpool:
         try:
             self._file.seek(offset)
             self._reading = True
-            return json.loads(self._file.readline())
+            head = self._file.read(SPOOL_LENGTH_BYTES)
+            size = int.from_bytes(head, "little")
+            data = self._file.read(size)
+            if len(head) < SPOOL_LENGTH_BYTES or len(data) < size:
+                raise OSError(errno.EIO, f"cut short: it ends inside the text at offset {offset}")
+            return data.decode("utf-8")
         except OSError as error:
             # The buffered tail is written on the first seek: a full disk may show here.
             raise output_error(self.shown, error) from None
