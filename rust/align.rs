@@ -462,6 +462,67 @@ fn align_batch_in_chunks<T: AsRef<str> + Sync>(
     num_threads: Option<usize>,
     chunk_bytes: usize,
 ) -> Result<Vec<Vec<Passage>>, Error> {
+    map_pairs_in_chunks(texts, pairs, p, num_threads, chunk_bytes, |s, a, b| {
+        passages(a.ids, b.ids, &a.joined.spans, &b.joined.spans, p, s)
+    })
+}
+
+/// Per pair `(a, b)` of `align_batch`: the number of tokens of `b` and, per passage in
+/// `align_batch`'s order, the token range `[b0, b1)` of `b` it covers and its matched tokens
+/// `(b0, b1, matches)`. The same alignment as `align_batch`, without the character spans.
+pub type TokenRanges = (usize, Vec<(usize, usize, usize)>);
+
+/// `align_batch`, each pair's passages given as token ranges of `b` (`TokenRanges`).
+pub fn align_token_ranges_batch<T: AsRef<str> + Sync>(
+    texts: &[T],
+    pairs: &[(usize, usize)],
+    p: Params,
+    num_threads: Option<usize>,
+) -> Result<Vec<TokenRanges>, Error> {
+    align_token_ranges_in_chunks(texts, pairs, p, num_threads, BATCH_CHUNK_BYTES)
+}
+
+/// `align_token_ranges_batch`, the pairs taken in chunks naming about `chunk_bytes` of
+/// distinct texts.
+fn align_token_ranges_in_chunks<T: AsRef<str> + Sync>(
+    texts: &[T],
+    pairs: &[(usize, usize)],
+    p: Params,
+    num_threads: Option<usize>,
+    chunk_bytes: usize,
+) -> Result<Vec<TokenRanges>, Error> {
+    map_pairs_in_chunks(texts, pairs, p, num_threads, chunk_bytes, |s, a, b| {
+        let ranges = align_tokens_with(a.ids, b.ids, p, s)
+            .into_iter()
+            .map(|(_, _, b0, b1, matches, _)| (b0, b1, matches))
+            .collect();
+        (b.ids.len(), ranges)
+    })
+}
+
+/// One text of a batch as the per-pair function of `map_pairs_in_chunks` sees it.
+struct BatchText<'c> {
+    joined: &'c JoinedTokens,
+    ids: &'c [u32],
+}
+
+/// `f(scratch, a, b)` for each pair `(a, b)` of indices into `texts`, in parallel on
+/// `num_threads` threads, in the order of `pairs`. The pairs are taken in chunks naming about
+/// `chunk_bytes` of distinct texts; each distinct text of a chunk is tokenised once and the
+/// chunk's tokens interned together, and each thread reuses one `Scratch`.
+fn map_pairs_in_chunks<T, R, F>(
+    texts: &[T],
+    pairs: &[(usize, usize)],
+    p: Params,
+    num_threads: Option<usize>,
+    chunk_bytes: usize,
+    f: F,
+) -> Result<Vec<R>, Error>
+where
+    T: AsRef<str> + Sync,
+    R: Send,
+    F: Fn(&mut Scratch, BatchText<'_>, BatchText<'_>) -> R + Sync + Send,
+{
     p.check()?;
     if let Some(&(a, b)) = pairs.iter().find(|&&(a, b)| a.max(b) >= texts.len()) {
         return Err(Error::InvalidArgument(format!(
@@ -492,8 +553,9 @@ fn align_batch_in_chunks<T: AsRef<str> + Sync>(
         }
         let joined = map_ordered(&chunk_texts, num_threads, |t| text::tokenize_joined(t))?;
         let ids = token_ids(&joined.iter().collect::<Vec<_>>())?;
+        let text = |t: usize| BatchText { joined: &joined[t], ids: &ids[t] };
         let results = map_ordered_init(&chunk_pairs, num_threads, Scratch::default, |s, &(a, b)| {
-            passages(&ids[a], &ids[b], &joined[a].spans, &joined[b].spans, p, s)
+            f(s, text(a), text(b))
         })?;
         out.extend(results);
         first = end;
@@ -577,6 +639,48 @@ mod tests {
             }
         }
         assert!(align_batch(&texts, &[(0, 6)], p, None).is_err());
+    }
+
+    #[test]
+    fn token_ranges_are_the_batch_passages_b_side() {
+        let texts = [
+            "the minister said the alliance is strong and will remain so for many years to come",
+            "THE MINISTER said the alliance is strong and shall remain so for many years to come, today",
+            "",
+            "\u{6771}\u{4eac}\u{6771}\u{4eac} word word word word word word word word word word word word",
+            "and the alliance is strong and will remain so for many years; the minister said so",
+        ];
+        let pairs: Vec<(usize, usize)> = (0..texts.len())
+            .flat_map(|a| (0..texts.len()).map(move |b| (a, b)))
+            .chain([(4, 0), (0, 4)])
+            .collect();
+        let p = Params { k: 2, max_gap: 5, min_tokens: 3 };
+        // Each pair alone: b's token count and its passages' token ranges, from align_tokens.
+        let alone: Vec<TokenRanges> = pairs
+            .iter()
+            .map(|&(a, b)| {
+                let joined = [text::tokenize_joined(texts[a]), text::tokenize_joined(texts[b])];
+                let ids = token_ids(&[&joined[0], &joined[1]]).unwrap();
+                let ranges = align_tokens(&ids[0], &ids[1], p).into_iter().map(|t| (t.2, t.3, t.4)).collect();
+                (joined[1].len(), ranges)
+            })
+            .collect();
+        assert!(alone.iter().filter(|(_, ranges)| !ranges.is_empty()).count() >= 10);
+        let passages = align_batch(&texts, &pairs, p, Some(1)).unwrap();
+        for threads in [Some(1), Some(2), None] {
+            for chunk_bytes in [0, 1, 100, usize::MAX] {
+                let batch = align_token_ranges_in_chunks(&texts, &pairs, p, threads, chunk_bytes).unwrap();
+                assert_eq!(batch, alone, "threads {threads:?}, chunks of {chunk_bytes} bytes");
+            }
+        }
+        // One range per passage of align_batch, in its order, with its matches and b tokens.
+        for ((_, ranges), passages) in alone.iter().zip(&passages) {
+            let from_passages: Vec<_> = passages.iter().map(|q| q.matches).collect();
+            assert_eq!(ranges.iter().map(|r| r.2).collect::<Vec<_>>(), from_passages);
+            assert!(ranges.iter().zip(passages).all(|(r, q)| r.1 - r.0 == q.tokens_b));
+        }
+        assert!(align_token_ranges_batch(&texts, &[(0, 5)], p, None).is_err());
+        assert!(align_token_ranges_batch(&texts, &[(0, 1)], Params { k: 0, ..p }, None).is_err());
     }
 
     /// The anchors by the reference's method: positions grouped by k-gram in an ordered map.

@@ -3,6 +3,9 @@ passages (spans, matched tokens, token counts, anchor counts) and scores."""
 
 from __future__ import annotations
 
+import bisect
+
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -84,6 +87,55 @@ def test_align_batch_texts_shared_across_pairs(sources, picks, num_threads):
     same(_core.align_batch(batch, 2, 10, 3, num_threads), [_reference.align(a, b, 2, 10, 3) for a, b in batch])
 
 
+def check_token_ranges(batch, k, max_gap, min_tokens, num_threads):
+    """align_token_ranges_batch: the core equals the reference, and each pair's entry is the b
+    side of align_batch's passages as token indices of tokenize_batch(b)."""
+    core = _core.align_token_ranges_batch(batch, k, max_gap, min_tokens, num_threads)
+    same(core, _reference.align_token_ranges_batch(batch, k, max_gap, min_tokens))
+    passages = _core.align_batch(batch, k, max_gap, min_tokens, num_threads)
+    tokenized = _core.tokenize_batch([b for _, b in batch], num_threads)
+    assert len(core) == len(passages) == len(batch)
+    for (b_tokens, ranges), found, (_, spans) in zip(core, passages, tokenized):
+        starts = np.asarray(spans).reshape(-1, 2)[:, 0].tolist()
+        assert b_tokens == len(starts)
+        assert isinstance(ranges, np.ndarray) and ranges.dtype == np.int64 and ranges.shape == (len(found), 3)
+        expected = [(bisect.bisect_left(starts, p[2]), bisect.bisect_left(starts, p[3]), p[5]) for p in found]
+        assert [tuple(r) for r in ranges.tolist()] == expected
+
+
+@given(st.lists(pairs, max_size=5), params, st.sampled_from([None, 1, 2]))
+def test_align_token_ranges_batch(batch, p, num_threads):
+    check_token_ranges(batch, *p, num_threads)
+
+
+@given(st.lists(pairs, min_size=1, max_size=3), st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), max_size=8), st.sampled_from([None, 1, 2]))
+def test_align_token_ranges_batch_texts_shared_across_pairs(sources, picks, num_threads):
+    docs = [text for pair in sources for text in pair]
+    check_token_ranges([(docs[i % len(docs)], docs[j % len(docs)]) for i, j in picks], 2, 10, 3, num_threads)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda f: f([("a", "b")], 0),
+        lambda f: f([("a", "b")], 65),
+        lambda f: f([("a", "b")], 3, 1001),
+        lambda f: f([("a", "b")], 3, 24, 0),
+        lambda f: f([("a", "b")], 3, 24, 8, 0),
+        lambda f: f([("a", b"b")]),
+        lambda f: f([("a", "b", "c")]),
+        lambda f: f("ab"),
+        lambda f: f(None),
+    ],
+)
+def test_align_token_ranges_batch_rejects_what_align_batch_rejects(call):
+    with pytest.raises(Exception) as batch_error:
+        call(_core.align_batch)
+    with pytest.raises(type(batch_error.value), match=None) as error:
+        call(_core.align_token_ranges_batch)
+    assert str(error.value) == str(batch_error.value)
+
+
 def test_align_batch_of_strs_made_while_iterating():
     """A str made by the iterator and dropped once its pair is read can leave its address to
     the next one: each is still its own text."""
@@ -126,6 +178,7 @@ def noisy_copy(text: str, every: int) -> str:
 def test_degenerate_and_huge(a, b):
     same(_core.align(a, b), _reference.align(a, b))
     same(_core.align_anchors(a, b), _reference.align_anchors(a, b))
+    check_token_ranges([(a, b), (b, a)], 3, 24, 8, None)
 
 
 def test_long_real_text_with_noise(shared_data):

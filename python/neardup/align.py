@@ -22,7 +22,7 @@ from ._reference.align import DEFAULT_K, DEFAULT_MAX_GAP, DEFAULT_MIN_TOKENS, ch
 from ._reference.text import check_threads
 from .text import segment, tokenize
 
-__all__ = ["BodySplit", "Containment", "Passage", "align", "align_batch", "body_by_agreement", "containment"]
+__all__ = ["BodySplit", "Containment", "Passage", "align", "align_batch", "align_token_ranges_batch", "body_by_agreement", "containment"]
 
 _impl = _backend.IMPL
 
@@ -94,16 +94,44 @@ def covered(length: int, spans: Iterable[tuple[int, int]]) -> np.ndarray:
     return np.cumsum(delta[:-1]) > 0
 
 
+def align_token_ranges_batch(
+    pairs: Iterable[tuple[str, str]],
+    *,
+    k: int = DEFAULT_K,
+    max_gap: int = DEFAULT_MAX_GAP,
+    min_tokens: int = DEFAULT_MIN_TOKENS,
+    num_threads: int | None = None,
+) -> list[tuple[int, np.ndarray]]:
+    """:func:`align_batch`'s alignments seen from ``b``: per pair, the number of word tokens
+    of ``b`` (as :func:`neardup.tokenize` counts them) and an int64 array ``(m, 3)`` of
+    ``(b0, b1, matches)`` per passage, in :func:`align_batch`'s order: the passage covers
+    tokens ``b0`` to ``b1 - 1`` of ``b`` and matches ``matches`` of them."""
+    check_align_args(k, max_gap, min_tokens)
+    check_threads(num_threads)
+    pairs = as_list(pairs, "(a, b) pairs of str")
+    return [
+        (b_tokens, np.asarray(ranges, dtype=np.int64).reshape(-1, 3))
+        for b_tokens, ranges in _impl.align_token_ranges_batch(pairs, k, max_gap, min_tokens, num_threads)
+    ]
+
+
 def matched_tokens(passages: Iterable[Passage], token_starts: Sequence[int]) -> float:
     """Exactly matched tokens of the ``b`` side (whose tokens start at ``token_starts``),
-    each token counted once. A passage of ``b`` found twice in ``a`` is reported twice, and
-    neighbouring passages may share a few edge tokens: where passages overlap on ``b``, a
-    token counts the highest match rate (``matches / tokens_b``) of the passages covering
-    it. Passages that overlap no other count their ``matches`` exactly (an int)."""
-    ranges = sorted(
-        (bisect.bisect_left(token_starts, p.b_start), bisect.bisect_left(token_starts, p.b_end), p.matches)
-        for p in passages
+    each token counted once: :func:`matched_token_ranges` of the passages' token ranges."""
+    return matched_token_ranges(
+        [(bisect.bisect_left(token_starts, p.b_start), bisect.bisect_left(token_starts, p.b_end), p.matches) for p in passages]
     )
+
+
+def matched_token_ranges(ranges: Iterable[tuple[int, int, int]] | np.ndarray) -> float:
+    """Exactly matched tokens of the ``b`` side, each token counted once, from the passages'
+    ``(b0, b1, matches)`` (token range ``[b0, b1)`` of ``b``; :func:`align_token_ranges_batch`).
+    A passage of ``b`` found twice in ``a`` is reported twice, and neighbouring passages may
+    share a few edge tokens: where passages overlap on ``b``, a token counts the highest match
+    rate (``matches / tokens_b``) of the passages covering it. Passages that overlap no other
+    count their ``matches`` exactly (an int)."""
+    # Python ints, sorted as tuples: the arithmetic below is the same whoever gives the ranges.
+    ranges = sorted(tuple(r) for r in (ranges.tolist() if isinstance(ranges, np.ndarray) else ranges))
     total: float = 0
     i = 0
     while i < len(ranges):

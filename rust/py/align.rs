@@ -56,6 +56,37 @@ fn align_batch(
     })
 }
 
+/// (b_tokens, (m, 3) int64 array of (b0, b1, matches) per passage)
+type TokenRangesPy<'py> = (usize, Bound<'py, PyArray2<i64>>);
+
+#[pyfunction]
+#[pyo3(signature = (pairs, k = 3, max_gap = 24, min_tokens = 8, num_threads = None))]
+fn align_token_ranges_batch<'py>(
+    py: Python<'py>,
+    pairs: &Bound<'py, PyAny>,
+    k: usize,
+    max_gap: usize,
+    min_tokens: usize,
+    num_threads: Option<usize>,
+) -> PyResult<Vec<TokenRangesPy<'py>>> {
+    guard(|| {
+        let p = params(k, max_gap, min_tokens)?;
+        let shared = shared_text_pairs_arg(pairs)?;
+        let results =
+            py.detach(|| core_align::align_token_ranges_batch(&shared.texts, &shared.pairs, p, num_threads))?;
+        Ok(results
+            .into_iter()
+            .map(|(b_tokens, ranges)| {
+                let flat: Vec<i64> = ranges
+                    .iter()
+                    .flat_map(|&(b0, b1, matches)| [b0 as i64, b1 as i64, matches as i64])
+                    .collect();
+                (b_tokens, flat.into_pyarray(py).reshape([ranges.len(), 3]).expect("m x 3 ranges reshape"))
+            })
+            .collect())
+    })
+}
+
 #[pyfunction]
 #[pyo3(signature = (a, b, k = 3))]
 fn align_anchors<'py>(
@@ -76,6 +107,7 @@ fn align_anchors<'py>(
 pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(align, m)?)?;
     m.add_function(wrap_pyfunction!(align_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(align_token_ranges_batch, m)?)?;
     m.add_function(wrap_pyfunction!(align_anchors, m)?)?;
     Ok(())
 }

@@ -199,6 +199,17 @@ def align(a: str, b: str, k: int = DEFAULT_K, max_gap: int = DEFAULT_MAX_GAP, mi
     return out
 
 
+def align_token_ranges(
+    a: str, b: str, k: int = DEFAULT_K, max_gap: int = DEFAULT_MAX_GAP, min_tokens: int = DEFAULT_MIN_TOKENS
+) -> tuple[int, list[tuple[int, int, int]]]:
+    """The number of tokens of b and, per passage of :func:`align` (in its order), the token
+    range [b0, b1) of b it covers and its matched tokens: (b_tokens, [(b0, b1, matches), ...])."""
+    check_align_args(k, max_gap, min_tokens)
+    tokens_b = tokenize(b)[0]
+    ia, ib = token_ids(tokenize(a)[0], tokens_b)
+    return len(tokens_b), [(b0, b1, matches) for _, _, b0, b1, matches, _ in align_tokens(ia, ib, k, max_gap, min_tokens)]
+
+
 def align_anchors(a: str, b: str, k: int = DEFAULT_K) -> list[tuple[int, int]]:
     """The anchors of a and b as token positions (i, j), sorted (exposed for testing)."""
     check_align_args(k, DEFAULT_MAX_GAP, DEFAULT_MIN_TOKENS)

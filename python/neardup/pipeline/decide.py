@@ -23,12 +23,12 @@ from typing import Any
 import numpy as np
 
 from .. import _backend
-from ..align import align_batch, matched_tokens
+from ..align import align_batch, align_token_ranges_batch, matched_token_ranges
 from ..cluster import SignedDocs, Verified, distinct, verify_duplicates
 from ..decide import Decisions, keep_priority
 from ..decide import decide as decide_clusters
 from ..spans import merge_spans
-from ..text import shingles_batch, tokenize_batch
+from ..text import shingles_batch
 from .state import MINHASH_SEED, CleanOptions, Doc, DocTable, Run, TextSpool, doc_column, lsh_bands, open_index
 
 #: A wrapping page's own material before and after the wrapped text, in characters, from
@@ -187,11 +187,10 @@ def aligned_containment(pairs: list[tuple[str, str]], num_threads: int | None = 
     aligned with the longer one (the score ``clean`` refines near misses with): robust to
     character noise and edited words, which break word shingles."""
     jobs = [(a, b) if len(a) >= len(b) else (b, a) for a, b in pairs]
-    starts = [tokens.spans[:, 0].tolist() for tokens in tokenize_batch([shorter for _, shorter in jobs], num_threads=num_threads)]
     scores = np.zeros(len(jobs), dtype=np.float64)
-    for k, passages in enumerate(align_batch(jobs, num_threads=num_threads)):
-        if starts[k]:
-            scores[k] = min(1.0, matched_tokens(passages, starts[k]) / len(starts[k]))
+    for k, (b_tokens, ranges) in enumerate(align_token_ranges_batch(jobs, num_threads=num_threads)):
+        if b_tokens:
+            scores[k] = min(1.0, matched_token_ranges(ranges) / b_tokens)
     return scores
 
 
