@@ -539,10 +539,11 @@ def verify_duplicates(
 
     # The intersections of the candidates and of each copy with its head (exact verification).
     if signed is not None or texts is not None:
-        # A candidate sharing too few shingles to be a duplicate (or to be scored again) is
-        # settled without its whole intersection; a copy's is needed whole.
+        # From texts, a candidate sharing too few shingles to be a duplicate (or to be scored
+        # again) is settled without its whole intersection; a copy's is needed whole.
+        # (SignedDocs' intersections take the pairs alone.)
         need = None
-        if verify == "exact" and len(candidates):
+        if verify == "exact" and texts is not None and len(candidates):
             need = np.empty(len(candidates), dtype=np.int64)
             lowest = refine_from if refine is not None else None
             for start in range(0, len(candidates), SCORE_CHUNK):
