@@ -467,6 +467,8 @@ pub struct Model {
     pub sites: BTreeMap<String, SiteStats>,
     /// On how many distinct sites each fingerprint occurs.
     pub cross: KeyMap<u32>,
+    /// The fingerprints on two or more pages of at least one site.
+    pub recurring: KeySet,
 }
 
 fn distinct(values: &[u64]) -> Vec<u64> {
@@ -490,6 +492,9 @@ impl Model {
                 *self.cross.entry(fingerprint).or_insert(0) += 1;
             }
             *count += 1;
+            if *count == 2 {
+                self.recurring.insert(fingerprint);
+            }
         }
         for shape in distinct(&keys.shapes) {
             *stats.shapes.entry(shape).or_insert(0) += 1;
@@ -529,6 +534,9 @@ impl Model {
         for (&fingerprint, &count) in &stats.lines {
             if count > 0 {
                 *self.cross.entry(fingerprint).or_insert(0) += 1;
+            }
+            if count >= 2 {
+                self.recurring.insert(fingerprint);
             }
         }
         self.sites.insert(site.to_owned(), stats);
@@ -588,7 +596,16 @@ impl Model {
             }
             share.push(Some(value));
         }
-        keep_shared_prose(&mut share, &mut cross, &site_share, &keys.lengths);
+        // Cross-site lines that may be text the sites share: long enough to carry words, and on
+        // a single page of every site that has them.
+        let single: Vec<bool> = (0..n)
+            .map(|i| {
+                cross[i]
+                    && keys.lengths[i] >= SHARED_LINE_CHARS
+                    && !self.recurring.contains(&keys.fingerprints[i])
+            })
+            .collect();
+        keep_shared_prose(&mut share, &mut cross, &site_share, &keys.lengths, &single);
         let lines = Lines {
             pages,
             share: &share,
@@ -604,12 +621,29 @@ impl Model {
 
 /// A cross-site line longer than this many characters is prose, not boilerplate.
 pub const CROSS_PROSE_CHARS: u32 = 120;
+/// Cross-site lines that no site repeats on two of its pages, at least `SHARED_TEXT_LINES`
+/// of them with this many characters in one run, are text the sites share.
+pub const SHARED_TEXT_CHARS: u32 = 40;
+pub const SHARED_TEXT_LINES: u32 = 2;
+/// A shorter cross-site line (a button, a menu entry) is never taken for shared text.
+pub const SHARED_LINE_CHARS: u32 = 15;
 
-/// Lines that many sites share are boilerplate ("Share this article") or a syndicated
-/// article published on all of them. A run of cross-site lines (blank lines do not break
-/// it) that holds a line longer than `CROSS_PROSE_CHARS` is the article: its lines go back to
-/// their own site's statistics.
-pub fn keep_shared_prose(share: &mut [Option<u64>], cross: &mut [bool], site_share: &[u64], lengths: &[u32]) {
+/// Lines that many sites share are boilerplate ("Share this article") or an article that
+/// several sites published. In a run of cross-site lines (blank lines do not break it):
+/// - a line longer than `CROSS_PROSE_CHARS` makes the run an article: all its lines go back
+///   to their own site's statistics;
+/// - otherwise its `single` lines (of `SHARED_LINE_CHARS` or more, and on one page of every
+///   site that has them), at least `SHARED_TEXT_LINES` of them holding `SHARED_TEXT_CHARS`
+///   characters or more, are a short article (a news brief, captions) that every site
+///   carrying it has on one page, unlike boilerplate, which some site repeats: those lines go
+///   back, the others stay cross-site.
+pub fn keep_shared_prose(
+    share: &mut [Option<u64>],
+    cross: &mut [bool],
+    site_share: &[u64],
+    lengths: &[u32],
+    single: &[bool],
+) {
     let n = cross.len();
     let mut i = 0;
     while i < n {
@@ -618,16 +652,23 @@ pub fn keep_shared_prose(share: &mut [Option<u64>], cross: &mut [bool], site_sha
             continue;
         }
         let (mut last, mut longest, mut k) = (i, 0u32, i);
+        let (mut single_chars, mut single_lines) = (0u64, 0u32);
         while k < n && (cross[k] || share[k].is_none()) {
             if cross[k] {
                 longest = longest.max(lengths[k]);
                 last = k;
+                if single[k] {
+                    single_chars += u64::from(lengths[k]);
+                    single_lines += 1;
+                }
             }
             k += 1;
         }
-        if longest > CROSS_PROSE_CHARS {
+        let article = longest > CROSS_PROSE_CHARS;
+        let shared_text = single_lines >= SHARED_TEXT_LINES && single_chars >= u64::from(SHARED_TEXT_CHARS);
+        if article || shared_text {
             for m in i..=last {
-                if cross[m] {
+                if cross[m] && (article || single[m]) {
                     cross[m] = false;
                     share[m] = Some(site_share[m]);
                 }
@@ -1039,6 +1080,22 @@ mod tests {
         model.add("a", &line_keys("x"));
         assert_eq!(model.site("a").unwrap().pages, 1);
         assert_eq!(model.site("b"), Err(Error::NotFound("site \"b\" is not in the model".into())));
+    }
+
+    #[test]
+    fn a_short_article_on_one_page_of_each_site_is_not_boilerplate() {
+        let mut model = Model::new(Params::default()).unwrap();
+        let brief = "Storm closes the harbour\nFerries stay in port until Friday;";
+        for site in ["a", "b", "c"] {
+            model.add(site, &line_keys(&format!("Share this story on Facebook\n{brief}")));
+        }
+        // One site repeats the share line, so it is boilerplate; the brief is on one page of each.
+        model.add("a", &line_keys("Share this story on Facebook\nanother page of a with its words"));
+        let decisions = model.decide("b", &line_keys(&format!("Share this story on Facebook\n{brief}")));
+        assert_eq!(decisions, vec![CROSS_SITE, BODY, BODY]);
+        // A single such line is not enough to tell it from boilerplate.
+        let decisions = model.decide("d", &line_keys("Storm closes the harbour\nA new body line with words"));
+        assert_eq!(decisions, vec![CROSS_SITE, BODY]);
     }
 
     #[test]

@@ -118,6 +118,30 @@ def test_cross_site_boilerplate_on_a_one_page_site():
     assert ChromeModel(cross_sites=0).update(texts, ["a.com", "b.com", "c.com"]).strip(new, "d.com").text == new
 
 
+def test_a_short_article_several_sites_published_is_kept():
+    # A news brief of short lines (none over 120 characters) republished by three sites, once
+    # each, is cross-site but no site repeats it: it is the article, kept on every page. A
+    # pair of short lines that one site repeats on its pages is boilerplate on a new site.
+    brief = ["Storm closes the harbour", "Ferries stay in port until Friday;", "the coast guard asks boats to wait."]
+    menu = ["Share this story on Facebook", "Follow our newsroom on Twitter"]
+
+    def pages_of(site: str, n: int) -> list[str]:
+        return [f"{site} home\n{site} news\n{WORDS[k]} page {k} of {site}, alone on it\n" + "\n".join(menu) + f"\n{site} footer"
+                for k in range(n)]
+
+    texts = pages_of("a.com", 3) + pages_of("b.com", 1) + pages_of("c.com", 1)
+    sites = ["a.com"] * 3 + ["b.com", "c.com"]
+    carrying = {"a.com": "a.com home\n", "b.com": "b.com home\n", "c.com": "c.com home\n"}
+    briefs = [carrying[s] + "\n".join(brief) + "\n" + "\n".join(menu) for s in ("a.com", "b.com", "c.com")]
+    model = ChromeModel().update(texts + briefs, sites + ["a.com", "b.com", "c.com"])
+    for text, site in zip(briefs, ("a.com", "b.com", "c.com")):
+        kept = model.strip(text, site).text.split("\n")
+        assert kept[-3:] == brief and not set(menu) & set(kept)
+    new = "A new page on a new site\n" + "\n".join(menu)
+    result = model.strip(new, "d.com")
+    assert result.text == "A new page on a new site" and {r.reason for r in result.removed} == {"cross_site"}
+
+
 def test_save_load_update_round_trip(tmp_path):
     model = site_model(6)
     path = tmp_path / "model.json"

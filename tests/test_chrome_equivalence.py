@@ -158,6 +158,24 @@ page_parts = st.tuples(st.lists(lines, max_size=3), st.lists(lines, max_size=6),
 news_pages = page_parts.map(lambda p: "\n".join(HEADER + p[0] + SHARE + p[1] + FOOTER + p[2]))
 
 
+# Short articles that several sites publish, once or twice each, under each site's header and
+# share lines: cross-site lines that no site repeats (text the sites share) beside ones that
+# some site does (boilerplate), around the lengths and counts that decide between them.
+BRIEFS = [["Storm closes the harbour", "Ferries stay in port until Friday;", "the coast guard asks boats to wait."],
+          ["Markets rally", "A quiet day in Tokyo", "Dear readers,"], ["In a car;", "at the office;", "while waiting in line;"],
+          ["Fourteen chars", "Fifteen chars!!", "x" * 40]]
+brief_pages = st.tuples(st.sampled_from(BRIEFS), st.lists(lines, max_size=3), st.sampled_from(["a", "b", "c", "d"])).map(
+    lambda p: ("\n".join([f"{p[2]} header"] + p[0] + p[1] + SHARE), p[2]))
+
+
+@given(st.lists(brief_pages, min_size=3, max_size=14), params)
+def test_decisions_on_shared_short_articles(pairs, p):
+    rust, ref = _core.ChromeModel(*p), _reference.ChromeModel(*p)
+    texts, names = [t for t, _ in pairs], [s for _, s in pairs]
+    same(rust.add_strip(texts, names, True, None), ref.add_strip(texts, names, True))
+    same(rust.decide(texts, names), ref.decide(texts, names))
+
+
 # An article interrupted by a box under a template heading ("More on this"), then the article
 # again: template boxes (step 7) come into play; headlines and prose lines around box_chars.
 headlines = st.sampled_from(["Talks resume in Brussels", "What next for the euro?", "Markets rally", "\u201cNo deal\u201d",

@@ -193,8 +193,9 @@ def chrome_model(counts: DataFrame, **params: int) -> ChromeModel:
 
     A line's share counts only from ``min_pages`` pages, and a shape's likewise, so smaller
     counts are left out; but a line counts as cross-site boilerplate when it occurs on at
-    least ``cross_sites`` sites (any count), so every entry of such a line is kept. Lines left
-    out thus occur on fewer sites than ``cross_sites`` in the model too: each line is decided
+    least ``cross_sites`` sites (any count), so every entry of such a line is kept (and with
+    them whether some site repeats it, which only cross-site lines consult). Lines left out
+    thus occur on fewer sites than ``cross_sites`` in the model too: each line is decided
     exactly as by the full model, which holds every line of every page.
     """
     from pyspark.sql import functions as F

@@ -110,12 +110,21 @@ def line_keys(text: str):
 
 #: A cross-site line longer than this many characters is prose, not boilerplate.
 CROSS_PROSE_CHARS = 120
+#: Cross-site lines that no site repeats on two of its pages, at least SHARED_TEXT_LINES of
+#: them with this many characters in one run, are text the sites share.
+SHARED_TEXT_CHARS = 40
+SHARED_TEXT_LINES = 2
+#: A shorter cross-site line (a button, a menu entry) is never taken for shared text.
+SHARED_LINE_CHARS = 15
 
 
-def keep_shared_prose(share, cross, site_share, lengths) -> None:
-    """A run of cross-site lines (blank lines do not break it) holding a line longer than
-    CROSS_PROSE_CHARS is a syndicated article, not boilerplate: its lines go back to their
-    own site's statistics (rust/chrome.rs ``keep_shared_prose``)."""
+def keep_shared_prose(share, cross, site_share, lengths, single) -> None:
+    """Runs of cross-site lines (blank lines do not break them) that are an article several
+    sites published, not boilerplate, go back to their own site's statistics: the whole run
+    when it holds a line longer than CROSS_PROSE_CHARS, else its ``single`` lines (of
+    SHARED_LINE_CHARS or more, on one page of every site that has them) when there are
+    SHARED_TEXT_LINES of them with SHARED_TEXT_CHARS characters or more (rust/chrome.rs
+    ``keep_shared_prose``)."""
     n = len(cross)
     i = 0
     while i < n:
@@ -123,14 +132,19 @@ def keep_shared_prose(share, cross, site_share, lengths) -> None:
             i += 1
             continue
         last, longest, k = i, 0, i
+        single_chars = single_lines = 0
         while k < n and (cross[k] or share[k] is None):
             if cross[k]:
                 longest = max(longest, lengths[k])
                 last = k
+                if single[k]:
+                    single_chars += lengths[k]
+                    single_lines += 1
             k += 1
-        if longest > CROSS_PROSE_CHARS:
+        article = longest > CROSS_PROSE_CHARS
+        if article or (single_lines >= SHARED_TEXT_LINES and single_chars >= SHARED_TEXT_CHARS):
             for m in range(i, last + 1):
-                if cross[m]:
+                if cross[m] and (article or single[m]):
                     cross[m] = False
                     share[m] = site_share[m]
         i = last + 1
@@ -391,6 +405,8 @@ class ChromeModel:
         )
         self._sites: dict[str, SiteStats] = {}
         self._cross: dict[int, int] = {}
+        #: The fingerprints on two or more pages of at least one site.
+        self._recurring: set[int] = set()
 
     def params(self) -> tuple[int, ...]:
         return self._params
@@ -402,6 +418,8 @@ class ChromeModel:
             count = stats.lines.get(fingerprint, 0)
             if count == 0:
                 self._cross[fingerprint] = self._cross.get(fingerprint, 0) + 1
+            elif count == 1:
+                self._recurring.add(fingerprint)
             stats.lines[fingerprint] = count + 1
         for shape in dict.fromkeys(s for s in shapes if s):
             stats.shapes[shape] = stats.shapes.get(shape, 0) + 1
@@ -436,7 +454,10 @@ class ChromeModel:
                 value = 1000
                 cross[i] = True
             share.append(value)
-        keep_shared_prose(share, cross, site_share, lengths)
+        # Cross-site lines that may be text the sites share: long enough to carry words, and on
+        # a single page of every site that has them.
+        single = [c and n >= SHARED_LINE_CHARS and f not in self._recurring for f, c, n in zip(fingerprints, cross, lengths)]
+        keep_shared_prose(share, cross, site_share, lengths, single)
         return decide_lines(self._params, pages, share, cross, lengths, fingerprints, closed, worded)
 
     def decide(self, texts, sites, num_threads=None):
@@ -500,4 +521,6 @@ class ChromeModel:
         for fingerprint, count in stats.lines.items():
             if count > 0:
                 self._cross[fingerprint] = self._cross.get(fingerprint, 0) + 1
+            if count >= 2:
+                self._recurring.add(fingerprint)
         self._sites[site] = stats
