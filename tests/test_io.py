@@ -67,6 +67,10 @@ def test_truncated_or_corrupt_compressed_input_is_an_error_naming_the_file(tmp_p
     cases = {
         "cut.jsonl.gz": (gz[: len(gz) // 2], r"truncated"),
         "junk.jsonl.gz": (gz[:20] + b"\xff" * 200 + gz[220:], r"corrupt gzip data"),
+        "tail.jsonl.gz": (gz + b"garbage after the gzip data", r"corrupt gzip data \(Not a gzipped file"),
+        # Too short for a gzip header: ISA-L's reader takes it for a file cut short.
+        "short-tail.jsonl.gz": (gz + b"\n", r"corrupt gzip data \(Not a gzipped file"),
+        "crc.jsonl.gz": (gz[:-8] + bytes([gz[-8] ^ 0xFF]) + gz[-7:], r"corrupt gzip data \(CRC check failed"),
         "cut.jsonl.zst": (frames[:-10], r"truncated: the file ends in the middle of a zstd frame"),
         "cut-first.jsonl.zst": (frames[: len(frames) // 4], r"truncated"),
         "junk.jsonl.zst": (b"garbage, not zstd at all", r"corrupt zstd data"),

@@ -311,13 +311,14 @@ def test_a_corrupt_gzip_stops_at_the_same_line_in_the_core(tmp_path):
     data = b"".join(json.dumps({"id": i, "text": f"line {i} {rng.random()} " * (i % 5 + 1)}).encode() + b"\n" for i in range(1500))
     packed = gzip.compress(data)
     path = tmp_path / "bad.jsonl.gz"
-    zlib_errors = 0
+    inflate_errors = 0
     for at in range(len(packed) // 9, len(packed) - 20, len(packed) // 9):
-        path.write_bytes(packed[:at] + b"\xff" * 8 + packed[at + 8 :])  # (nearly always a zlib error)
+        path.write_bytes(packed[:at] + b"\xff" * 8 + packed[at + 8 :])  # (nearly always an inflate error)
         reference = read_file(path, in_core=False)
         assert read_file(path, in_core=True) == reference, at
-        zlib_errors += "while decompressing data" in reference[-1][1]
-    assert zlib_errors >= 2  # the case this test is for did occur
+        # (zlib says "Error -3 while decompressing data: ...", ISA-L "Error -1 Invalid deflate block found")
+        inflate_errors += "corrupt gzip data (Error -" in reference[-1][1]
+    assert inflate_errors >= 2  # the case this test is for did occur
 
 
 def test_without_extra_fields_records_are_otherwise_the_same(tmp_path):
