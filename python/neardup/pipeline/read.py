@@ -25,7 +25,9 @@ class Corpus:
         """One pass: the records, with their other fields (:attr:`Record.extra`) or, for a
         pass that writes nothing back, without (whatever the reader was made with)."""
         self.reader.keep_extra = keep_extra
-        digest = hashlib.blake2b(digest_size=16)
+        # SHA-256: OpenSSL's runs on the CPU's SHA instructions where it has them, about twice
+        # blake2b's speed here (three passes over every text).
+        digest = hashlib.sha256()
         for record in self.reader:
             digest.update(f"{record.id}\0{record.text if record.text is not None else record.error}\0".encode("utf-8", "surrogatepass"))
             yield record
