@@ -7,10 +7,12 @@ import io
 import json
 import re
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
 
+import neardup.io.read
 from neardup.io import AtomicOutputDir, Fields, InputError, RecordReader, json_line, site_of
 
 # Reading and writing are Python code that no backend computes: `make test` runs these once.
@@ -75,6 +77,31 @@ def test_truncated_or_corrupt_compressed_input_is_an_error_naming_the_file(tmp_p
         "cut-first.jsonl.zst": (frames[: len(frames) // 4], r"truncated"),
         "junk.jsonl.zst": (b"garbage, not zstd at all", r"corrupt zstd data"),
         "tail.jsonl.zst": (frames + b"garbage after the frames", r"corrupt zstd data"),
+    }
+    assert_unreadable(tmp_path, cases)
+
+
+@pytest.mark.parametrize("reader", ["isal", "stdlib"])
+def test_gzip_reads_and_fails_alike_with_either_reader(tmp_path, monkeypatch, reader):
+    """ISA-L's gzip reader and the standard library's (where ISA-L has no wheel) read the same
+    records and name the same faults."""
+    if reader == "isal":
+        pytest.importorskip("isal")
+        assert neardup.io.read.gzip_reader.__name__ == "isal.igzip"
+    else:
+        monkeypatch.setattr(neardup.io.read, "gzip_reader", gzip)
+        monkeypatch.setattr(neardup.io.read, "InflateError", zlib.error)
+    data = b"".join(json.dumps({"id": i, "text": f"document number {i} " * 20}).encode() + b"\n" for i in range(200))
+    gz = gzip.compress(data)
+    whole = tmp_path / "whole.jsonl.gz"
+    whole.write_bytes(gz + gzip.compress(b'{"id": "second member", "text": "x"}\n'))
+    assert [r.id for r in RecordReader([str(whole)])][-2:] == ["199", "second member"]
+    cases = {
+        "cut.jsonl.gz": (gz[: len(gz) // 2], r"truncated: the file ends before the end of its gzip data"),
+        "junk.jsonl.gz": (gz[:20] + b"\xff" * 200 + gz[220:], r"corrupt gzip data \(Error -"),
+        "tail.jsonl.gz": (gz + b"garbage after the gzip data", r"corrupt gzip data \(Not a gzipped file"),
+        "short-tail.jsonl.gz": (gz + b"\n", r"corrupt gzip data \(Not a gzipped file"),
+        "crc.jsonl.gz": (gz[:-8] + bytes([gz[-8] ^ 0xFF]) + gz[-7:], r"corrupt gzip data \(CRC check failed"),
     }
     assert_unreadable(tmp_path, cases)
 
