@@ -614,6 +614,12 @@ mod tests {
         assert_eq!(ps[0].matches, 50_000);
     }
 
+    /// Every ordered pair of `n` texts, then two again: texts recur across pairs, on either
+    /// side, and with themselves.
+    fn every_pair(n: usize) -> Vec<(usize, usize)> {
+        (0..n).flat_map(|a| (0..n).map(move |b| (a, b))).chain([(4, 0), (0, 4)]).collect()
+    }
+
     #[test]
     fn batches_equal_pairs_aligned_alone() {
         let texts = [
@@ -624,11 +630,7 @@ mod tests {
             "and the alliance is strong and will remain so for many years; the minister said so",
             "word word word word word word word word word word word word word word word word word word word",
         ];
-        // Texts recur across pairs, on either side, and with themselves.
-        let pairs: Vec<(usize, usize)> = (0..texts.len())
-            .flat_map(|a| (0..texts.len()).map(move |b| (a, b)))
-            .chain([(4, 0), (0, 4)])
-            .collect();
+        let pairs = every_pair(texts.len());
         let p = Params { k: 2, max_gap: 5, min_tokens: 3 };
         let alone: Vec<_> = pairs.iter().map(|&(a, b)| align(texts[a], texts[b], p).unwrap()).collect();
         assert!(alone.iter().filter(|passages| !passages.is_empty()).count() >= 10);
@@ -650,10 +652,7 @@ mod tests {
             "\u{6771}\u{4eac}\u{6771}\u{4eac} word word word word word word word word word word word word",
             "and the alliance is strong and will remain so for many years; the minister said so",
         ];
-        let pairs: Vec<(usize, usize)> = (0..texts.len())
-            .flat_map(|a| (0..texts.len()).map(move |b| (a, b)))
-            .chain([(4, 0), (0, 4)])
-            .collect();
+        let pairs = every_pair(texts.len());
         let p = Params { k: 2, max_gap: 5, min_tokens: 3 };
         // Each pair alone: b's token count and its passages' token ranges, from align_tokens.
         let alone: Vec<TokenRanges> = pairs
