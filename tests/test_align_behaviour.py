@@ -16,7 +16,7 @@ import neardup
 from hypothesis import given
 from hypothesis import strategies as st
 
-from neardup.align import covered, matched_token_ranges, matched_tokens
+from neardup.align import covered, lines_shared_with, matched_token_ranges, matched_tokens
 from neardup.pipeline.decide import aligned_containment
 from strategies import INTERESTING, WORDS, texts
 
@@ -271,6 +271,9 @@ def test_body_by_agreement_on_syndicated_pages(shared_data):
     kept = body = removed = rest = 0
     for a, b in pairs:
         split = neardup.body_by_agreement(a["text"], b["text"])
+        # One side alone (what `neardup clean` marks on a dropped page that wraps its copy).
+        assert lines_shared_with(a["text"], b["text"]).tolist() == split.shared_a.tolist()
+        assert lines_shared_with(b["text"], a["text"]).tolist() == split.shared_b.tolist()
         for doc, mask in ((a, split.shared_a), (b, split.shared_b)):
             article = {line.strip() for line in doc["body_text"].split("\n") if line.strip()}
             for line, shared in zip(doc["text"].split("\n"), mask):

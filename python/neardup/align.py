@@ -208,14 +208,25 @@ def _line_shares(text: str, spans: Iterable[tuple[int, int]], min_line_share: fl
     return (total > 0) & (inside >= min_line_share * total)
 
 
+def lines_shared_with(a: str, b: str, *, min_line_share: float = 0.5, **align_args: int) -> np.ndarray:
+    """Per line of ``a``, whether it is shared with ``b``: the ``shared_a`` of
+    :func:`body_by_agreement`, without the work of splitting ``b``."""
+    _check_line_share(min_line_share)
+    return _line_shares(a, [p.a_span for p in align(a, b, **align_args)], min_line_share)
+
+
+def _check_line_share(min_line_share: float) -> None:
+    if isinstance(min_line_share, bool) or not isinstance(min_line_share, (int, float)) or not 0.0 < min_line_share <= 1.0:
+        raise ValueError(f"min_line_share must be in (0, 1], got {min_line_share!r}")
+
+
 def body_by_agreement(a: str, b: str, *, min_line_share: float = 0.5, **align_args: int) -> BodySplit:
     """Split two pages of different sites carrying the same article into the article and
     the rest: a line is shared when at least ``min_line_share`` of its word characters lie in
     passages aligned between the pages. What does not align is each page's own chrome (header,
     navigation, sidebars, footers), found even for a site seen only once.
     """
-    if isinstance(min_line_share, bool) or not isinstance(min_line_share, (int, float)) or not 0.0 < min_line_share <= 1.0:
-        raise ValueError(f"min_line_share must be in (0, 1], got {min_line_share!r}")
+    _check_line_share(min_line_share)
     passages = align(a, b, **align_args)
     return BodySplit(
         _line_shares(a, [p.a_span for p in passages], min_line_share),

@@ -371,10 +371,14 @@ def json_line(value: Any) -> str:
         line = json.dumps(value, ensure_ascii=False, allow_nan=False, default=_as_json)
     except ValueError:  # a NaN or infinity; rare, so the walk is paid only then
         line = json.dumps(_finite(value), ensure_ascii=False, allow_nan=False, default=_as_json)
+    if line.isascii():  # (a flag of the string: no scan)
+        return line + "\n"
     for raw, escaped in _LINE_BREAKS.items():
         if raw in line:
             line = line.replace(raw, escaped)
-    if not line.isascii() and _LONE_SURROGATE.search(line):
+    try:
+        line.encode("utf-8")  # fails on a surrogate only; several times faster than a search
+    except UnicodeEncodeError:
         # A lone surrogate (read from a \udXXX escape of a field neardup does not use, or a
         # file name that is not UTF-8) cannot be encoded as UTF-8: written as the JSON escape
         # it was read from. Outside strings JSON text is ASCII, so this touches strings only.

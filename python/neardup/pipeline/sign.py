@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _backend
 from ..cluster import distinct
 from ..lsh import band_keys
-from ..minhash import minhash
 from ..text import shingles_batch
 from .state import MINHASH_SEED, CleanOptions, Doc, Run, lsh_bands
 from .strip import strip_records
@@ -45,6 +45,10 @@ def signed(texts: list[str], options: CleanOptions) -> tuple[np.ndarray | None, 
     """The MinHash signatures of cleaned ``texts`` (``(len(texts), num_perm)`` uint64; None
     when ``options.dedup`` is off) and the number of distinct shingles of each."""
     threads = options.num_threads
+    if options.dedup:
+        # Signed from the texts in one call, which counts each set as it signs it: no
+        # shingle array is handed back to count the sets in Python.
+        values, sizes = _backend.IMPL.minhash_texts_sized(texts, options.num_perm, MINHASH_SEED, "classic", options.ngram, "word", 0, threads)
+        return np.asarray(values, dtype=np.uint64).reshape(-1, options.num_perm), np.asarray(sizes, dtype=np.int64).tolist()
     shingled = shingles_batch(texts, n=options.ngram, num_threads=threads)
-    signatures = minhash(shingled, num_perm=options.num_perm, seed=MINHASH_SEED, num_threads=threads).values if options.dedup else None
-    return signatures, [len(distinct(shingled.document(k))) for k in range(len(texts))]
+    return None, [len(distinct(shingled.document(k))) for k in range(len(texts))]

@@ -15,7 +15,7 @@ import numpy as np
 from .. import _backend
 from .. import report as html_report
 from .._version import __version__
-from ..align import body_by_agreement, align
+from ..align import align, lines_shared_with
 from ..decide import Decisions, describe
 from ..io.errors import InputError
 from ..io.read import ARROW_BATCH_ROWS, ArrowInput, Record, RecordReader
@@ -352,9 +352,8 @@ def dropped_spans(original: str, cut: CutText, cleaned_kept: str, wraps: bool, k
     the kept copy: the lines that do not agree with it), and the rest as the duplicate."""
     removed = list(cut.removed)
     if wraps and cut.text:
-        split = body_by_agreement(cut.text, cleaned_kept)
         lines = segment(cut.text).lines
-        chrome = [(int(s), int(e)) for (s, e), shared in zip(lines, split.shared_a) if not shared and e > s]
+        chrome = [(int(s), int(e)) for (s, e), shared in zip(lines, lines_shared_with(cut.text, cleaned_kept)) if not shared and e > s]
         # Neighbouring chrome lines form one span with the line breaks and blank lines between.
         joined: list[tuple[int, int]] = []
         for start, end in chrome:
