@@ -89,6 +89,43 @@ def test_minhash_texts_sized(docs, num_perm, seed, scheme, n, kind):
 
 
 @settings(max_examples=150)
+@given(st.lists(texts, max_size=4), st.sampled_from([1, 5, 128]), U64, schemes, st.integers(1, 6), st.sampled_from(["word", "char"]), st.sampled_from([0, 1, 2, 5, 63]))
+def test_minhash_texts_anchored(docs, num_perm, seed, scheme, n, kind, anchor_bits):
+    signatures, sizes, anchors, offsets = _core.minhash_texts_anchored(docs, num_perm, seed, scheme, n, kind, 7, anchor_bits)
+    for rust, reference in zip((signatures, sizes, anchors, offsets), _reference.minhash_texts_anchored(docs, num_perm, seed, scheme, n, kind, 7, anchor_bits)):
+        same_arrays(rust, reference)
+    # minhash_texts_sized's signatures and sizes; the anchors are the distinct shingle hashes
+    # whose top anchor_bits bits are 0, sorted.
+    expected, expected_sizes = _core.minhash_texts_sized(docs, num_perm, seed, scheme, n, kind, 7)
+    same_arrays(signatures, expected)
+    same_arrays(sizes, expected_sizes)
+    for k, doc in enumerate(docs):
+        distinct = np.unique(_core.shingles(doc, n, kind, 7))
+        same_arrays(anchors[offsets[k] : offsets[k + 1]], distinct[(distinct >> np.uint64(64 - anchor_bits)) == 0] if anchor_bits else distinct)
+    for rust, one_thread in zip((signatures, sizes, anchors, offsets), _core.minhash_texts_anchored(docs, num_perm, seed, scheme, n, kind, 7, anchor_bits, 1)):
+        same_arrays(rust, one_thread)
+
+
+anchor_sets = st.lists(st.lists(st.integers(0, 12).map(lambda v: (v * 0x9E3779B97F4A7C15) % 2**64), max_size=10), max_size=12)
+
+
+@settings(max_examples=300)
+@given(anchor_sets, st.integers(0, 6))
+def test_anchor_pairs(docs, max_docs):
+    values, offsets = csr([np.array(d, dtype=np.uint64) for d in docs])
+    pairs = _core.anchor_pairs(values, offsets, max_docs)
+    same_arrays(pairs, _reference.anchor_pairs(values, offsets, max_docs))
+    same_arrays(pairs, _core.anchor_pairs(values, offsets, max_docs, 1))
+    # The definition, counted here: i < j hold at least half the anchors of the one with fewer
+    # in common, counting only values held by at most max_docs documents.
+    sets = [set(d) for d in docs]
+    holders = {v: sum(v in x for x in sets) for x in sets for v in x}
+    expected = [[i, j] for i in range(len(sets)) for j in range(i + 1, len(sets))
+                if (shared := sum(holders[v] <= max_docs for v in sets[i] & sets[j])) and 2 * shared >= min(len(sets[i]), len(sets[j]))]
+    assert pairs.tolist() == expected
+
+
+@settings(max_examples=150)
 @given(st.lists(texts, min_size=1, max_size=5), st.integers(1, 6), st.sampled_from(["word", "char"]), st.data())
 def test_text_overlaps(docs, n, kind, data):
     last = len(docs) - 1
@@ -318,6 +355,11 @@ def test_errors_match():
     raises_alike(lambda: _core.minhash_texts(["a", "b\ud800"], 4, 1), lambda: _reference.minhash_texts(["a", "b\ud800"], 4, 1))
     raises_alike(lambda: _core.minhash_texts_sized(["a", 3], 4, 1), lambda: _reference.minhash_texts_sized(["a", 3], 4, 1))
     raises_alike(lambda: _core.minhash_texts_sized(["a"], 4, 1, "nope"), lambda: _reference.minhash_texts_sized(["a"], 4, 1, "nope"))
+    raises_alike(lambda: _core.minhash_texts_anchored(["a", 3], 4, 1), lambda: _reference.minhash_texts_anchored(["a", 3], 4, 1))
+    raises_alike(lambda: _core.minhash_texts_anchored(["a"], 4, 1, anchor_bits=64), lambda: _reference.minhash_texts_anchored(["a"], 4, 1, anchor_bits=64))
+    for offsets in ([0, 3, 2, 4], [1, 4], [0, 3]):
+        off = np.array(offsets, dtype=np.int64)
+        raises_alike(lambda: _core.anchor_pairs(np.arange(4, dtype=np.uint64), off, 5), lambda: _reference.anchor_pairs(np.arange(4, dtype=np.uint64), off, 5))
     one = np.array([[0, 1]], dtype=np.int64)
     raises_alike(lambda: _core.text_overlaps(["a", "b\ud800"], one), lambda: _reference.text_overlaps(["a", "b\ud800"], one))
     raises_alike(lambda: _core.text_overlaps(["a"], one), lambda: _reference.text_overlaps(["a"], one))

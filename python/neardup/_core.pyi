@@ -60,6 +60,17 @@ def minhash_texts_sized(
     shingle_seed: int | None = None,
     num_threads: int | None = None,
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]: ...
+def minhash_texts_anchored(
+    texts: Iterable[str],
+    num_perm: int = 128,
+    seed: int | None = None,
+    scheme: str = "classic",
+    n: int | None = None,
+    kind: str = "word",
+    shingle_seed: int | None = None,
+    anchor_bits: int = 5,
+    num_threads: int | None = None,
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64], npt.NDArray[np.uint64], npt.NDArray[np.int64]]: ...
 def minhash_shingles(
     hashes: npt.NDArray[np.uint64],
     offsets: npt.NDArray[np.int64],
@@ -85,6 +96,9 @@ def candidate_pairs(
     signatures: npt.NDArray[np.uint64], bands: int, rows: int, num_threads: int | None = None
 ) -> npt.NDArray[np.int64]: ...
 def candidate_pairs_of_keys(keys: npt.NDArray[np.uint64], num_threads: int | None = None) -> npt.NDArray[np.int64]: ...
+def anchor_pairs(
+    values: npt.NDArray[np.uint64], offsets: npt.NDArray[np.int64], max_docs: int, num_threads: int | None = None
+) -> npt.NDArray[np.int64]: ...
 def estimate_pairs(
     signatures: npt.NDArray[np.uint64], pairs: npt.NDArray[np.int64], num_threads: int | None = None
 ) -> npt.NDArray[np.float64]: ...

@@ -5,7 +5,7 @@
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-use super::convert::{flat_values, matrix, matrix_arg, owned_pairs_array};
+use super::convert::{flat_values, matrix, matrix_arg, offsets_arg, owned_pairs_array};
 use super::guard::guard;
 use crate::lsh::{self, LshIndex};
 use crate::parallel::map_ordered;
@@ -66,6 +66,26 @@ fn candidate_pairs_of_keys<'py>(
         let flat = flat_values(&keys);
         let flat: &[u64] = &flat;
         let pairs = py.detach(|| lsh::candidate_pairs_of_keys(flat, bands, num_threads))?;
+        Ok(owned_pairs_array(py, pairs))
+    })
+}
+
+/// Pairs of documents sharing at least half the anchors of the one with fewer (CSR `values`,
+/// `offsets`; values of more than `max_docs` documents passed over), `(m, 2)` int64, sorted.
+#[pyfunction]
+#[pyo3(signature = (values, offsets, max_docs, num_threads = None))]
+fn anchor_pairs<'py>(
+    py: Python<'py>,
+    values: PyReadonlyArray1<'py, u64>,
+    offsets: PyReadonlyArray1<'py, i64>,
+    max_docs: usize,
+    num_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray2<i64>>> {
+    guard(|| {
+        let values = flat_values(&values);
+        let values: &[u64] = &values;
+        let offsets = offsets_arg(&offsets)?;
+        let pairs = py.detach(|| lsh::anchor_pairs(values, &offsets, max_docs, num_threads))?;
         Ok(owned_pairs_array(py, pairs))
     })
 }
@@ -200,6 +220,7 @@ pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(band_keys, m)?)?;
     m.add_function(wrap_pyfunction!(candidate_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(candidate_pairs_of_keys, m)?)?;
+    m.add_function(wrap_pyfunction!(anchor_pairs, m)?)?;
     m.add_class::<PyLshIndex>()?;
     Ok(())
 }

@@ -11,7 +11,7 @@ use super::guard::guard;
 use crate::csr::check_offsets;
 use crate::error::Error;
 use crate::minhash::{DatasketchHasher, DatasketchScheme, MinHasher, Scheme};
-use crate::parallel::{fill_rows, map_ordered};
+use crate::parallel::{fill_rows, map_ordered, map_ordered_init};
 use crate::text::{self, ShingleKind};
 
 /// The hasher and shingling of the calls that sign texts, from their arguments (defaults:
@@ -92,53 +92,128 @@ fn minhash_texts_sized<'py>(
     num_threads: Option<usize>,
 ) -> PyResult<SignaturesAndSizesPy<'py>> {
     guard(|| {
-        let (hasher, n, kind, shingle_seed) = text_signing(num_perm, seed, scheme, n, kind, shingle_seed)?;
-        // A block of texts at a time, so that the UTF-8 made of non-ASCII texts and the rows
-        // of signatures and counts are held for one block, not the whole corpus.
-        let width = num_perm + 1;
-        let expected = texts.len().unwrap_or(0);
-        let mut flat = Vec::with_capacity(expected * num_perm);
-        let mut sizes = Vec::with_capacity(expected);
-        let mut block = Vec::with_capacity(TEXT_BLOCK);
-        let mut wide = Vec::new();
-        let mut items = texts.try_iter()?.enumerate().peekable();
-        while items.peek().is_some() {
-            block.clear();
-            for (i, item) in items.by_ref().take(TEXT_BLOCK) {
-                block.push(call_text(&item?, i)?);
-            }
-            wide.clear();
-            wide.resize(block.len() * width, 0u64);
-            py.detach(|| {
-                fill_rows(
-                    &block,
-                    &mut wide,
-                    width,
-                    num_threads,
-                    || (text::ShingleBuffers::default(), Vec::new()),
-                    |(buffers, hashes), t, row| {
-                        text::shingles_into(t.as_ref(), n, kind, shingle_seed, buffers, hashes)
-                            .expect("ngram_arg gave n >= 1");
-                        hashes.sort_unstable();
-                        hashes.dedup();
-                        let (signature, count) = row.split_at_mut(num_perm);
-                        count[0] = hashes.len() as u64;
-                        hasher.sign_scratch(hashes, signature);
-                    },
-                )
-            })?;
-            for row in wide.chunks_exact(width) {
-                flat.extend_from_slice(&row[..num_perm]);
-                sizes.push(row[num_perm] as i64);
-            }
-        }
-        // fill_rows checks the thread count; an empty input must be refused alike.
-        if sizes.is_empty() {
-            fill_rows(&block, &mut wide, width, num_threads, || (), |_, _, _| ())?;
-        }
-        let count = sizes.len();
-        Ok((matrix(py, flat, count, num_perm), sizes.into_pyarray(py)))
+        let signing = text_signing(num_perm, seed, scheme, n, kind, shingle_seed)?;
+        let signed = sign_texts(py, texts, &signing, None, num_threads)?;
+        let count = signed.sizes.len();
+        Ok((matrix(py, signed.signatures, count, num_perm), signed.sizes.into_pyarray(py)))
     })
+}
+
+/// Signatures `(n, num_perm)`, distinct-shingle counts `(n,)`, and the anchors of every text
+/// in CSR layout (values, offsets `(n + 1,)`).
+type AnchoredPy<'py> = (
+    Bound<'py, PyArray2<u64>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<u64>>,
+    Bound<'py, PyArray1<i64>>,
+);
+
+/// `minhash_texts_sized` with each text's anchors: its distinct shingle hashes whose top
+/// `anchor_bits` bits are 0 (one in `2**anchor_bits` of them, the same ones in every text that
+/// holds them), sorted, taken from the set as it is signed.
+#[pyfunction]
+#[pyo3(signature = (texts, num_perm = 128, seed = None, scheme = "classic", n = None, kind = "word", shingle_seed = None, anchor_bits = 5, num_threads = None))]
+#[allow(clippy::too_many_arguments)]
+fn minhash_texts_anchored<'py>(
+    py: Python<'py>,
+    texts: &Bound<'py, PyAny>,
+    num_perm: usize,
+    seed: Option<&Bound<'py, PyAny>>,
+    scheme: &str,
+    n: Option<&Bound<'py, PyAny>>,
+    kind: &str,
+    shingle_seed: Option<&Bound<'py, PyAny>>,
+    anchor_bits: u32,
+    num_threads: Option<usize>,
+) -> PyResult<AnchoredPy<'py>> {
+    guard(|| {
+        if anchor_bits > 63 {
+            return Err(
+                Error::InvalidArgument(format!("anchor_bits must be in 0..=63, got {anchor_bits}")).into()
+            );
+        }
+        let signing = text_signing(num_perm, seed, scheme, n, kind, shingle_seed)?;
+        let signed = sign_texts(py, texts, &signing, Some(anchor_bits), num_threads)?;
+        let count = signed.sizes.len();
+        Ok((
+            matrix(py, signed.signatures, count, num_perm),
+            signed.sizes.into_pyarray(py),
+            signed.anchors.into_pyarray(py),
+            signed.anchor_offsets.into_pyarray(py),
+        ))
+    })
+}
+
+/// What `sign_texts` gives back, in the texts' order.
+struct SignedTexts {
+    signatures: Vec<u64>,
+    sizes: Vec<i64>,
+    anchors: Vec<u64>,
+    anchor_offsets: Vec<i64>,
+}
+
+/// Each text shingled, its set signed and counted, and with `anchor_bits` its anchors kept:
+/// a block of texts at a time, so that the UTF-8 made of non-ASCII texts and a block's
+/// results are held for one block, not the whole corpus.
+fn sign_texts(
+    py: Python<'_>,
+    texts: &Bound<'_, PyAny>,
+    (hasher, n, kind, shingle_seed): &(MinHasher, usize, ShingleKind, u64),
+    anchor_bits: Option<u32>,
+    num_threads: Option<usize>,
+) -> PyResult<SignedTexts> {
+    let num_perm = hasher.num_perm();
+    let expected = texts.len().unwrap_or(0);
+    let mut signed = SignedTexts {
+        signatures: Vec::with_capacity(expected * num_perm),
+        sizes: Vec::with_capacity(expected),
+        anchors: Vec::new(),
+        anchor_offsets: vec![0],
+    };
+    let mut block = Vec::with_capacity(TEXT_BLOCK);
+    let mut items = texts.try_iter()?.enumerate().peekable();
+    // At least one round: an empty input has its thread count checked alike.
+    loop {
+        block.clear();
+        for (i, item) in items.by_ref().take(TEXT_BLOCK) {
+            block.push(call_text(&item?, i)?);
+        }
+        let rows = py.detach(|| {
+            map_ordered_init(
+                &block,
+                num_threads,
+                || (text::ShingleBuffers::default(), Vec::new()),
+                |(buffers, hashes), t| {
+                    text::shingles_into(t.as_ref(), *n, *kind, *shingle_seed, buffers, hashes)
+                        .expect("ngram_arg gave n >= 1");
+                    hashes.sort_unstable();
+                    hashes.dedup();
+                    // The set is sorted: the anchors (top bits 0) are its first values. (Taken
+                    // before signing, which reorders the set in place.)
+                    let anchors = anchor_bits.map(|bits| {
+                        let below = hashes.partition_point(|&h| h.checked_shr(64 - bits).unwrap_or(0) == 0);
+                        hashes[..below].to_vec()
+                    });
+                    let size = hashes.len();
+                    let mut signature = vec![0u64; num_perm];
+                    hasher.sign_scratch(hashes, &mut signature);
+                    (signature, size, anchors)
+                },
+            )
+        })?;
+        for (signature, size, anchors) in rows {
+            signed.signatures.extend_from_slice(&signature);
+            signed.sizes.push(size as i64);
+            if let Some(anchors) = anchors {
+                signed.anchors.extend_from_slice(&anchors);
+            }
+            signed.anchor_offsets.push(signed.anchors.len() as i64);
+        }
+        if items.peek().is_none() {
+            break;
+        }
+    }
+    Ok(signed)
 }
 
 /// MinHash signatures of pre-hashed shingles in CSR layout (`hashes`, `offsets`).
@@ -253,6 +328,7 @@ fn datasketch_minhash<'py>(
 pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(minhash_texts, m)?)?;
     m.add_function(wrap_pyfunction!(minhash_texts_sized, m)?)?;
+    m.add_function(wrap_pyfunction!(minhash_texts_anchored, m)?)?;
     m.add_function(wrap_pyfunction!(minhash_shingles, m)?)?;
     m.add_function(wrap_pyfunction!(classic_permutations, m)?)?;
     m.add_function(wrap_pyfunction!(datasketch_minhash, m)?)?;

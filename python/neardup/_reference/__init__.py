@@ -15,14 +15,15 @@ from . import repeats as _repeats
 from . import text as _text
 from .chrome import ChromeModel
 from .cluster import cluster, estimate_pairs, set_overlaps, text_overlaps
-from .lsh import LshIndex, band_keys, candidate_pairs, candidate_pairs_of_keys
-from .minhash import classic_permutations, datasketch_minhash, minhash_shingles, minhash_texts, minhash_texts_sized
+from .lsh import LshIndex, anchor_pairs, band_keys, candidate_pairs, candidate_pairs_of_keys
+from .minhash import classic_permutations, datasketch_minhash, minhash_shingles, minhash_texts, minhash_texts_anchored, minhash_texts_sized
 from .simhash import SimHashIndex, simhash_pairs, simhash_shingles, simhash_text, simhash_texts, simhash_weighted
 from .text import check_labelled, check_text, check_text_pairs, hash64
 from .unicode_tables import UNICODE_VERSION
 
 __all__ = [
     "LshIndex",
+    "anchor_pairs",
     "band_keys",
     "candidate_pairs",
     "candidate_pairs_of_keys",
@@ -32,6 +33,7 @@ __all__ = [
     "estimate_pairs",
     "minhash_shingles",
     "minhash_texts",
+    "minhash_texts_anchored",
     "minhash_texts_sized",
     "set_overlaps",
     "text_overlaps",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .csr import as_uint64_matrix
+from .csr import as_uint64, as_uint64_matrix, check_offsets
 from .hash import GOLDEN_GAMMA, M64, fmix64
 
 
@@ -52,6 +52,23 @@ def candidate_pairs_of_keys(keys, num_threads=None):
     if keys.shape[1] == 0:
         raise ValueError(f"keys must be an (n, bands) matrix with bands >= 1; {keys.size} values do not divide into rows of 0")
     return _pairs_of_keys(keys)
+
+
+def anchor_pairs(values, offsets, max_docs, num_threads=None):
+    values = as_uint64(values)
+    offsets = check_offsets(offsets, len(values))
+    held = [set(values[offsets[i] : offsets[i + 1]].tolist()) for i in range(len(offsets) - 1)]
+    docs_of: dict[int, list[int]] = {}
+    for i, anchors in enumerate(held):
+        for value in anchors:
+            docs_of.setdefault(value, []).append(i)
+    shared: dict[tuple[int, int], int] = {}
+    for docs in docs_of.values():
+        if len(docs) <= max_docs:
+            for x in range(len(docs)):
+                for y in range(x + 1, len(docs)):
+                    shared[(docs[x], docs[y])] = shared.get((docs[x], docs[y]), 0) + 1
+    return _pairs_array(pair for pair, count in shared.items() if 2 * count >= min(len(held[pair[0]]), len(held[pair[1]])))
 
 
 def _pairs_of_keys(keys) -> np.ndarray:

@@ -165,6 +165,26 @@ def minhash_texts_sized(texts, num_perm=128, seed=1, scheme="classic", n=5, kind
     return out, sizes
 
 
+def minhash_texts_anchored(texts, num_perm=128, seed=1, scheme="classic", n=5, kind="word", shingle_seed=0, anchor_bits=5, num_threads=None):
+    if not 0 <= anchor_bits <= 63:
+        raise ValueError(f"anchor_bits must be in 0..=63, got {anchor_bits}")
+    signer = _Signer(num_perm, seed, scheme)
+    _text.check_shingle_args(n, kind, shingle_seed)
+    docs = [_text.check_text(t, i) for i, t in enumerate(texts)]
+    out = np.empty((len(docs), num_perm), dtype=np.uint64)
+    sizes = np.empty(len(docs), dtype=np.int64)
+    anchors: list[int] = []
+    offsets = [0]
+    for i, t in enumerate(docs):
+        shingles = _text.shingles(t, n, kind, shingle_seed)
+        out[i] = signer.sign(np.array(shingles, dtype=np.uint64))
+        sizes[i] = len(set(shingles))
+        # One in 2**anchor_bits of the distinct hashes: those whose top anchor_bits bits are 0.
+        anchors += sorted(h for h in set(shingles) if h >> (64 - anchor_bits) == 0)
+        offsets.append(len(anchors))
+    return out, sizes, np.array(anchors, dtype=np.uint64), np.array(offsets, dtype=np.int64)
+
+
 def minhash_shingles(hashes, offsets, num_perm=128, seed=1, scheme="classic", num_threads=None):
     signer = _Signer(num_perm, seed, scheme)
     hashes = as_uint64(hashes)
