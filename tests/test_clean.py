@@ -21,6 +21,8 @@ from neardup.pipeline import clean
 from neardup.pipeline.decide import moved_into_one
 from neardup.pipeline.state import Doc, DocTable, RowBlocks, TextSpool, doc_column
 
+import contained_corpus
+
 # The job's accounting, inputs and outputs are Python code; that both backends give the same
 # files byte for byte is test_determinism's check: `make test` runs these once.
 pytestmark = pytest.mark.backend_independent
@@ -468,6 +470,23 @@ def test_short_pages_need_near_equality(tmp_path):
     assert main(["clean", str(source), "-o", str(tmp_path / "containment"), "--min-evidence", "0"]) == 0
     dropped = [row for row in decisions(tmp_path / "containment").values() if row["action"] == "dropped"]
     assert len(dropped) == 1 and dropped[0]["reason"] == "duplicate of b (containment-exact 0.818)"
+
+
+def test_a_short_text_inside_long_pages_is_found_by_its_anchors(tmp_path):
+    """A 65-word note printed inside twelve pages ten times its size (the bands, made for
+    texts at least a fifth of their partner's size, miss such pairs): each page, and each of
+    its copies, is dropped for the note it wraps, with its own text marked as chrome; the
+    unrelated pages are kept. The passage's anchors are held by 22 documents in 13 groups of
+    copies, under the 20 a value may be held by when copies count once."""
+    source = tmp_path / "in.jsonl"
+    ids = contained_corpus.write(source)
+    assert main(["clean", str(source), "-o", str(tmp_path / "out")]) == 0
+    rows = decisions(tmp_path / "out")
+    assert rows["note"]["action"] == "kept"
+    for page in ids["pages"]:
+        assert rows[page]["action"] == "dropped" and rows[page]["duplicate_of"] == "note", rows[page]
+        assert rows[page]["score"] >= 0.8 and any(why.startswith("chrome: not in the kept copy") for _, _, why in rows[page]["removed"])
+    assert {rows[other]["action"] for other in ids["other"]} == {"kept"}
 
 
 def test_dups_scores_name_each_clusters_own_dropped_members(tmp_path, capsys):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import contained_corpus
 from neardup.io import RecordReader
 from neardup.pipeline import CleanOptions
 from neardup.pipeline import clean as local_clean
@@ -45,6 +46,13 @@ def corpus(tmp_path_factory) -> Path:
         rows = [json.loads(line) for line in handle]
     rows += [{**rows[k], "id": copy_id} for copy_id, k in PLANTED]
     folder = tmp_path_factory.mktemp("corpus")
+    # Short texts inside long pages (pairs only the anchors find), spread over the files.
+    contained_corpus.write(folder / "contained.txt")
+    contained = [{"id": f"contained-{r['id']}", "text": r["text"]} for r in map(json.loads, (folder / "contained.txt").read_text(encoding="utf-8").splitlines())]
+    (folder / "contained.txt").unlink()
+    stride = len(rows) // len(contained)
+    for k, row in enumerate(contained):
+        rows.insert(k * (stride + 1), row)
     size = -(-len(rows) // FILES)
     for f in range(FILES):
         with open(folder / f"part-{f:02d}.jsonl", "w", encoding="utf-8") as out:
@@ -109,6 +117,7 @@ def test_two_tasks_two_workers_decide_as_neardup_clean(corpus, expected, tmp_pat
     # ones for their sources, which sit in other files) and chrome removed from pages.
     assert {copy_id for copy_id, _ in PLANTED} <= dropped and len(dropped) > 40
     assert sum(d["action"] == "changed" for d in local_decisions.values()) > 50
+    assert sum(d["duplicate_of"] == "contained-note" for d in local_decisions.values()) == 24
     decisions, texts = run_pipeline(corpus, tmp_path, tasks=2, workers=2)
     assert sorted(decisions) == sorted(local_decisions)
     for id_, row in local_decisions.items():

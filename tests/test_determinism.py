@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import contained_corpus
+
 # Compares the backends itself (the other one in a subprocess), so one pass is enough: `make test`
 # runs it once, in the Rust pass (under the reference alone the cross-backend test skips).
 pytestmark = pytest.mark.backend_independent
@@ -51,6 +53,10 @@ def write_corpus(path: Path) -> None:
     seeds = sorted(SEEDS.glob("*.txt"))
     rows += [{"id": p.stem, "text": p.read_text(encoding="utf-8")} for p in seeds]
     rows += [{"id": f"copy-{k}", "text": seeds[1].read_text(encoding="utf-8")} for k in range(SEED_COPIES)]
+    # Short texts inside long pages (found by the anchors), with copies of the pages.
+    contained = path.parent / "contained.jsonl"
+    contained_corpus.write(contained)
+    rows += [{"id": f"contained-{r['id']}", "text": r["text"]} for r in map(json.loads, contained.read_text(encoding="utf-8").splitlines())]
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 
 
@@ -132,6 +138,7 @@ def baseline(corpus, tmp_path_factory) -> dict[str, bytes]:
     # The corpus exercises every kind of decision but skipped, and exact copies.
     assert {"kept", "changed", "dropped"} <= actions
     assert sum(1 for d in decisions if d["duplicate_of"] == "001_8e202cad1f10918f") >= SEED_COPIES
+    assert sum(1 for d in decisions if d["duplicate_of"] == "contained-note") == 24
     return found
 
 

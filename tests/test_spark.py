@@ -19,6 +19,8 @@ from neardup.io import Fields, RecordReader
 from neardup.pipeline import CleanOptions
 from neardup.pipeline import clean as local_clean
 
+import contained_corpus
+
 pytestmark = pytest.mark.spark
 
 pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'neardup[spark]')")
@@ -105,6 +107,18 @@ def test_syndication_decisions_equal_the_local_job(spark, tmp_path):
         pytest.skip(f"{corpus} is absent")
     local = _local([str(corpus)], tmp_path, Fields())
     assert any("+refined" in d["reason"] for d in local)
+    decisions, _ = _spark(spark, [str(corpus)], Fields(), partitions=3)
+    _same(local, decisions)
+
+
+def test_short_texts_inside_long_pages_decide_as_the_local_job(spark, tmp_path):
+    """Pairs only the anchors find (a short note inside pages ten times its size), with copies
+    of the pages: the passage's anchors are held by 22 documents in 13 groups of copies, so
+    Spark must count an anchor's holders by group, as the local job does, to pair them."""
+    corpus = tmp_path / "contained.jsonl"
+    ids = contained_corpus.write(corpus)
+    local = _local([str(corpus)], tmp_path, Fields())
+    assert sum(d["duplicate_of"] == "note" for d in local) == len(ids["pages"])
     decisions, _ = _spark(spark, [str(corpus)], Fields(), partitions=3)
     _same(local, decisions)
 

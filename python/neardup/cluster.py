@@ -211,6 +211,15 @@ class SignedDocs:
     #: must be those of the call (:func:`candidate_bands`): the same candidates from half the
     #: memory at 128 permutations in 64 bands. Exact verification only.
     bands: tuple[int, int] | None = None
+    #: When given, ``(values, offsets)``: each document's anchors in CSR layout (a fixed sample
+    #: of its shingle hashes, as ``minhash_texts_anchored`` keeps them). Documents sharing at
+    #: least half the anchors of the one with fewer (:func:`neardup.lsh.anchor_pairs`, values
+    #: of more than ``anchor_max_docs`` documents passed over) are candidates too: a short
+    #: text inside a long one, which the bands cannot find. Exact verification only. May be
+    #: a function of no argument returning the pair, called once (the anchors are then let go
+    #: once their pairs are found, before verification).
+    anchors: tuple[np.ndarray, np.ndarray] | Callable[[], tuple[np.ndarray, np.ndarray]] | None = None
+    anchor_max_docs: int = 20
 
 
 def candidate_bands(
@@ -470,6 +479,8 @@ def verify_duplicates(
                 f"SignedDocs: {what} must be (n, {width}) with one size and length per document, "
                 f"got {signatures.shape}, {len(signed.sizes)} sizes, {len(signed.lengths)} lengths"
             )
+        if signed.anchors is not None and verify != "exact":
+            raise ValueError(f"SignedDocs: anchors need exact verification, got verify={verify!r}")
         lengths = np.asarray(signed.sizes, dtype=np.int64)
     else:
         csr = shingle_csr(docs)
@@ -527,6 +538,12 @@ def verify_duplicates(
         else:
             candidates = np.asarray(_impl.candidate_pairs(head_rows, bands, rows, num_threads), dtype=np.int64).reshape(-1, 2)
         del head_rows
+        if signed is not None and signed.anchors is not None:
+            anchors = signed.anchors() if callable(signed.anchors) else signed.anchors
+            if len(anchors[1]) != count + 1:
+                raise ValueError(f"SignedDocs: anchors need offsets for each of the {count} documents ({count + 1} values), got {len(anchors[1])}")
+            candidates = _with_anchor_pairs(candidates, anchors, heads, signed.anchor_max_docs, num_threads)
+            del anchors
     else:
         candidates = np.zeros((0, 2), dtype=np.int64)
     # Exact verification needs no signature past this point: they are let go before the
@@ -693,6 +710,35 @@ def _moved_to_front(values: np.ndarray, rows: np.ndarray, chunk: int = 65536) ->
         part = rows[start : start + chunk]
         values[start : start + len(part)] = values[part]
     return values[: len(rows)]
+
+
+def _with_anchor_pairs(candidates: np.ndarray, anchors: tuple[np.ndarray, np.ndarray], heads: np.ndarray, max_docs: int, num_threads: int | None) -> np.ndarray:
+    """The candidate pairs of the bands (positions among ``heads``, sorted) and those of the
+    heads' anchors, sorted and once each. A group of copies is one head: copies hold the same
+    anchors, so a value's documents are counted once per group against ``max_docs``."""
+    values, offsets = np.asarray(anchors[0], dtype=np.uint64), np.asarray(anchors[1], dtype=np.int64)
+    if len(heads) == len(offsets) - 1:  # every document is a head: no copy of the anchors
+        head_values, head_offsets = values, offsets
+    else:
+        starts, ends = offsets[heads], offsets[heads + 1]
+        counts = ends - starts
+        head_offsets = np.zeros(len(heads) + 1, dtype=np.int64)
+        np.cumsum(counts, out=head_offsets[1:])
+        # Each head's values in a row: the run of head k starts at head_offsets[k].
+        head_values = values[np.arange(head_offsets[-1], dtype=np.int64) - np.repeat(head_offsets[:-1] - starts, counts)]
+    found = np.asarray(_impl.anchor_pairs(np.ascontiguousarray(head_values), head_offsets, max_docs, num_threads), dtype=np.int64).reshape(-1, 2)
+    del head_values
+    if not len(found):
+        return candidates
+    # Each pair as one int64 (i * heads + j) to find where the new ones go; the bands' pairs
+    # are not copied but once, into the result.
+    width = np.int64(len(heads))
+    keys = candidates[:, 0] * width + candidates[:, 1]
+    wanted = found[:, 0] * width + found[:, 1]
+    at = np.searchsorted(keys, wanted)
+    new = (at == len(keys)) | (keys[np.minimum(at, len(keys) - 1)] != wanted) if len(keys) else np.ones(len(found), dtype=bool)
+    del keys
+    return np.insert(candidates, at[new], found[new], axis=0)
 
 
 def _exact_groups(signatures: np.ndarray, docs: np.ndarray, sizes: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:

@@ -68,13 +68,28 @@ __all__ = ["ChromeCounts", "ChromeMerge", "Decide", "DuplicateFilter", "Signatur
 COUNTS_FORMAT = "neardup-datatrove-chrome-counts"
 SIGNATURES_FORMAT = "neardup-datatrove-signatures"
 DECISIONS_FORMAT = "neardup-datatrove-decisions"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 #: The merged chrome model, in the chrome folder (the format of ChromeModel.save).
 MODEL_FILE = "model.json"
 #: Where the reader's metadata names a document's source file (datatrove's readers add it).
 FILE_PATH_KEY = "file_path"
 TYPE = "🧹 - NEARDUP"
 _RANK_FILE = re.compile(r"^(\d{5})\.meta\.json$")
+
+
+def _ordered_anchors(values_of_task: list[np.ndarray], counts_of_task: list[np.ndarray], order: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The anchors of every task's documents (``values, counts`` per task, in task order) as
+    one CSR ``(values, offsets)`` with the documents in ``order`` (positions in task order)."""
+    values = np.concatenate(values_of_task) if values_of_task else np.zeros(0, np.uint64)
+    counts = np.concatenate(counts_of_task) if counts_of_task else np.zeros(0, np.int64)
+    starts = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    index = np.asarray(order, dtype=np.int64)
+    ordered_counts = counts[index]
+    offsets = np.zeros(len(index) + 1, dtype=np.int64)
+    np.cumsum(ordered_counts, out=offsets[1:])
+    take = np.arange(offsets[-1], dtype=np.int64) - np.repeat(offsets[:-1] - starts[index], ordered_counts)
+    return values[take], offsets
 
 
 def _removed_rows(removed: list[tuple[int, int, str]]) -> list[list[Any]]:
@@ -351,12 +366,13 @@ class Signatures(PipelineStep):
                         if not isinstance(doc.text, str):
                             raise TypeError(f"neardup signatures, task {rank}: document {doc.id!r}: text must be a str, got {type(doc.text).__name__}")
                     try:
-                        signatures, sizes = signed([doc.text for doc in batch], self.options)
+                        signatures, sizes, anchors = signed([doc.text for doc in batch], self.options)
                     except (TypeError, ValueError) as error:
                         raise _named(self.name, rank, batch, error, lambda docs: signed([d.text for d in docs], self.options)) from None
-                    assert signatures is not None
+                    assert signatures is not None and anchors is not None
                     sigs.write(np.ascontiguousarray(signatures, dtype="<u8").tobytes())
-                    for doc, size in zip(batch, sizes):
+                    anchor_values, anchor_offsets = anchors
+                    for k, (doc, size) in enumerate(zip(batch, sizes)):
                         source = doc.metadata.get(FILE_PATH_KEY)
                         if not isinstance(source, str):
                             raise ValueError(
@@ -375,6 +391,7 @@ class Signatures(PipelineStep):
                             "length": length,
                             "digest": text_digest(doc.text),
                             "shingles": size,
+                            "anchors": anchor_values[anchor_offsets[k] : anchor_offsets[k + 1]].tolist(),
                             "removed": _removed_rows(removed),
                             "text": doc.text,
                         }
@@ -457,9 +474,13 @@ class Decide(PipelineStep):
         docs_of_task: list[list[Doc]] = []
         digests_of_task: list[list[str]] = []
         signatures = []
+        anchor_values_of_task: list[np.ndarray] = []
+        anchor_counts_of_task: list[np.ndarray] = []
         for stem, header in headers:
             docs: list[Doc] = []
             digests: list[str] = []
+            task_anchors: list[int] = []
+            task_counts: list[int] = []
             with folder.open(f"{stem}.docs.jsonl", "rt", encoding="utf-8") as rows:
                 for number, line in enumerate(rows, 1):
                     try:
@@ -469,6 +490,8 @@ class Decide(PipelineStep):
                         doc.cleaned_length = len(row["text"])
                         doc.shingles = int(row["shingles"])
                         doc.removed = [(int(s), int(e), str(why)) for s, e, why in row["removed"]]
+                        task_anchors += [int(v) for v in row["anchors"]]
+                        task_counts.append(len(row["anchors"]))
                         digests.append(str(row["digest"]))
                         entries.append((str(row["file"]), int(row["line"])))
                     except (KeyError, TypeError, ValueError) as error:
@@ -483,6 +506,8 @@ class Decide(PipelineStep):
                 )
             docs_of_task.append(docs)
             digests_of_task.append(digests)
+            anchor_values_of_task.append(np.array(task_anchors, dtype=np.uint64))
+            anchor_counts_of_task.append(np.array(task_counts, dtype=np.int64))
             signatures.append(values.reshape(len(docs), num_perm))
         flat = [doc for docs in docs_of_task for doc in docs]
         order = sorted(range(len(flat)), key=entries.__getitem__)
@@ -493,7 +518,7 @@ class Decide(PipelineStep):
         all_signatures = np.concatenate(signatures)[np.asarray(order, dtype=np.int64)] if flat else np.zeros((0, num_perm), np.uint64)
         keys = band_keys(all_signatures, *lsh_bands(options), num_threads=options.num_threads)
         del all_signatures
-        verified, wraps = verify_cleaned(ordered, [keys], spool, options)
+        verified, wraps = verify_cleaned(ordered, [keys], spool, options, _ordered_anchors(anchor_values_of_task, anchor_counts_of_task, order))
         outcome, methods, _ = corpus_decisions(ordered, verified, wraps, {})
 
         def name(node: int) -> str:

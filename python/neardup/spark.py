@@ -14,7 +14,9 @@ Spark's own machinery and calls neardup's core per Arrow batch on the executors:
    as in the local job, the cleaned texts are shingled, and the distinct shingle hashes, the
    MinHash signature and its LSH band keys are kept as ``list<int64>`` columns (Spark has no
    unsigned integers: the 64 bits are reinterpreted as signed).
-3. candidate pairs (:func:`candidate_pairs`): band keys exploded and self-joined by Spark SQL.
+3. candidate pairs (:func:`candidate_pairs`, :func:`anchor_pairs`): band keys exploded and
+   self-joined by Spark SQL, and the pairs sharing half the anchors (a fixed sample of the
+   shingles) of the document with fewer, counted by a self-join on the anchors.
 4. verification (:func:`verify`): the shared shingles of each pair,
    ``size(array_intersect(a, b))``, in Spark SQL; the pair's score and whether it is a
    duplicate from :func:`neardup.decide.pair_scores`, near misses scored again by alignment,
@@ -53,7 +55,7 @@ from .lsh import candidate_threshold, lsh_params
 from .minhash import minhash
 from .io.read import Record, site_of
 from .pipeline.decide import KEEP_POLICY, REFINE_FROM, aligned_containment, wrap_candidates, wrapping
-from .pipeline.state import CleanOptions
+from .pipeline.state import ANCHOR_BITS, ANCHOR_MAX_DOCS, CONTAINED_MIN_SIZE_RATIO, CleanOptions
 from .pipeline.strip import strip_records
 from .pipeline.write import dropped_spans, kept_reason
 from .spans import CutText
@@ -63,6 +65,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 __all__ = [
+    "anchor_pairs",
     "candidate_pairs",
     "chrome_counts",
     "chrome_model",
@@ -74,7 +77,9 @@ __all__ = [
     "verify",
 ]
 
-#: The measure, verification and LSH weights of the local job's ``find_duplicates`` call.
+#: The measure, verification and LSH weights of the local job's ``find_duplicates`` call
+#: (the bands are made for MIN_SIZE_RATIO; shorter texts, down to CONTAINED_MIN_SIZE_RATIO
+#: of the longer, come from the anchors).
 MEASURE = "containment"
 MIN_SIZE_RATIO = 0.2
 WEIGHTS = (0.2, 0.8)
@@ -330,6 +335,28 @@ def candidate_pairs(signed: DataFrame) -> DataFrame:
     return pairs.select(F.col("a.pos").alias("i"), F.col("b.pos").alias("j")).distinct()
 
 
+def anchor_pairs(signed: DataFrame, max_docs: int = ANCHOR_MAX_DOCS) -> DataFrame:
+    """Every pair ``(i, j)``, ``i < j`` of positions sharing at least half the anchors of the
+    one with fewer (the local job's second source of candidates: a short text inside a long
+    one; see :func:`neardup.lsh.anchor_pairs`). The anchors are the shingle hashes whose top
+    ``ANCHOR_BITS`` bits are 0 (as signed values, those in ``[0, 2**(64 - ANCHOR_BITS))``);
+    an anchor held by more than ``max_docs`` groups of copies (documents of equal band keys,
+    which the local job counts once) is passed over."""
+    from pyspark.sql import functions as F
+
+    limit = 1 << (64 - ANCHOR_BITS)
+    anchored = signed.select(
+        F.col(POS).alias("pos"), "band_keys", F.filter("shingles", lambda x: (x >= 0) & (x < F.lit(limit))).alias("anchors")
+    ).where(F.size("anchors") > 0)
+    held = anchored.select("pos", "band_keys", F.size("anchors").alias("held"), F.explode("anchors").alias("value"))
+    usable = held.groupBy("value").agg(F.countDistinct("band_keys").alias("groups")).where(F.col("groups") <= max_docs)
+    held = held.join(usable.select("value"), "value").select("value", "pos", "held")
+    a, b = held.alias("a"), held.alias("b")
+    shared = a.join(b, (F.col("a.value") == F.col("b.value")) & (F.col("a.pos") < F.col("b.pos")))
+    counted = shared.groupBy(F.col("a.pos").alias("i"), F.col("b.pos").alias("j"), F.col("a.held").alias("held_i"), F.col("b.held").alias("held_j")).count()
+    return counted.where(2 * F.col("count") >= F.least("held_i", "held_j")).select("i", "j")
+
+
 def _score_batches(batches: Iterator[pa.RecordBatch], threshold: float, min_size_ratio: float, min_evidence: int) -> Iterator[pa.RecordBatch]:
     """Each pair's score and method code (-1: not a duplicate; 3: a near miss to refine)."""
     for batch in batches:
@@ -356,7 +383,7 @@ def _refine_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatc
 
 
 def verify(
-    signed: DataFrame, pairs: DataFrame, threshold: float = 0.8, min_size_ratio: float = MIN_SIZE_RATIO, min_evidence: int = MIN_EVIDENCE_SHINGLES
+    signed: DataFrame, pairs: DataFrame, threshold: float = 0.8, min_size_ratio: float = CONTAINED_MIN_SIZE_RATIO, min_evidence: int = MIN_EVIDENCE_SHINGLES
 ) -> DataFrame:
     """The verified candidate pairs: ``(i, j, inter, score, method)``, ``inter`` the shared
     shingles and ``method`` a code into :data:`METHODS`. The shared shingles are counted in Spark SQL; the score and the
@@ -577,7 +604,8 @@ def clean(
     signed = signatures(readable, model, num_perm=num_perm, ngram=ngram, threshold=threshold, repeats=repeats, batch_size=batch_size).persist()
     if dedup:
         nonempty = signed.where(F.size("shingles") > 0)
-        verified = verify(nonempty, candidate_pairs(nonempty), threshold, min_evidence=min_evidence).persist()
+        candidates = candidate_pairs(nonempty).unionByName(anchor_pairs(nonempty)).distinct()
+        verified = verify(nonempty, candidates, threshold, min_evidence=min_evidence).persist()
         outcome = decide(signed, verified, connected_components(verified))
     else:
         outcome = signed.sparkSession.createDataFrame([], _CLUSTER_SCHEMA)

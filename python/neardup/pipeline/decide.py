@@ -17,6 +17,7 @@ duplicates of it (``seen before``).
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +30,7 @@ from ..decide import Decisions, keep_priority
 from ..decide import decide as decide_clusters
 from ..spans import merge_spans
 from ..text import shingles_batch
-from .state import MINHASH_SEED, CleanOptions, Doc, DocTable, Run, TextSpool, doc_column, lsh_bands, open_index
+from .state import ANCHOR_MAX_DOCS, CONTAINED_MIN_SIZE_RATIO, MINHASH_SEED, CleanOptions, Doc, DocTable, Run, TextSpool, doc_column, lsh_bands, open_index
 
 #: A wrapping page's own material before and after the wrapped text, in characters, from
 #: which on it counts as a wrapper (a sentence or two; a navigation bar is longer).
@@ -69,7 +70,7 @@ class Decided:
 def decide(run: Run) -> Decided:
     """Verify the near-duplicates among the cleaned texts, find the pages that wrap a
     partner, look the documents up in the index, and decide."""
-    verified, wraps = verify_cleaned(run.docs, run.band_keys.take(), run.spool, run.options)
+    verified, wraps = verify_cleaned(run.docs, run.band_keys.take(), run.spool, run.options, run.anchors)
     run.out.check()
     seen = against_index(run.docs, run.spool, run.options) if run.options.index else {}
     outcome, methods, indexed_ids = corpus_decisions(run.docs, verified, wraps, seen)
@@ -77,13 +78,22 @@ def decide(run: Run) -> Decided:
     return Decided(outcome, methods, indexed_ids, pair_scores)
 
 
-def verify_cleaned(docs: DocTable | list[Doc], keys: list[np.ndarray], spool: TextSpool, options: CleanOptions) -> tuple[Verified | None, np.ndarray]:
+def verify_cleaned(
+    docs: DocTable | list[Doc],
+    keys: list[np.ndarray],
+    spool: TextSpool,
+    options: CleanOptions,
+    anchors: tuple[np.ndarray, np.ndarray] | Callable[[], tuple[np.ndarray, np.ndarray]],
+) -> tuple[Verified | None, np.ndarray]:
     """The verified duplicate pairs among the cleaned texts of ``docs`` (None when
     ``options.dedup`` is off or there are no documents) and the ``(outer, inner)`` pairs whose
     first page wraps the second. ``keys`` are the LSH band keys of the documents' MinHash
     signatures (:func:`.state.lsh_bands`), in arrays of consecutive documents (the list is
-    emptied as they are stacked); the texts are read from ``spool`` at each doc's
-    ``spool_offset``."""
+    emptied as they are stacked); ``anchors`` the documents' anchors (``(values, offsets)``,
+    :data:`.state.ANCHOR_BITS`, or a function returning them, called once, so that they are
+    let go before verification), whose pairs are candidates too, and a short text is a
+    duplicate of a long one down to :data:`.state.CONTAINED_MIN_SIZE_RATIO`; the texts are
+    read from ``spool`` at each doc's ``spool_offset``."""
     threads = options.num_threads
     if not options.dedup or not docs:
         return None, np.zeros((0, 2), dtype=np.int64)
@@ -95,10 +105,15 @@ def verify_cleaned(docs: DocTable | list[Doc], keys: list[np.ndarray], spool: Te
         doc_column(docs, "cleaned_length"),
         ShingleSets(offsets, spool, options).shared,
         bands=lsh_bands(options),
+        anchors=anchors,
+        anchor_max_docs=ANCHOR_MAX_DOCS,
     )
     verified = verify_duplicates(
         corpus,
         options.threshold,
+        # The bands are those of find_duplicates' default ratio: shorter texts come from the anchors.
+        min_size_ratio=CONTAINED_MIN_SIZE_RATIO,
+        params=lsh_bands(options),
         num_perm=options.num_perm,
         seed=MINHASH_SEED,
         n=options.ngram,

@@ -12,7 +12,7 @@ from .. import _backend
 from ..cluster import distinct
 from ..lsh import band_keys
 from ..text import shingles_batch
-from .state import MINHASH_SEED, CleanOptions, Doc, Run, lsh_bands
+from .state import ANCHOR_BITS, MINHASH_SEED, CleanOptions, Doc, Run, lsh_bands
 from .strip import strip_records
 
 
@@ -29,9 +29,13 @@ def sign(run: Run) -> None:
         if not readable:
             continue
         results = strip_records(run.model, readable, options)
-        signatures, sizes = signed([text for text, _ in results], options)
+        signatures, sizes, anchors = signed([text for text, _ in results], options)
         if signatures is not None:
             run.band_keys.append(band_keys(signatures, *lsh_bands(options), num_threads=options.num_threads))
+        if anchors is not None:
+            values, offsets = anchors
+            run.anchor_values.append(values.reshape(-1, 1))
+            run.anchor_counts.append(np.diff(offsets).reshape(-1, 1))
         for position, (record, (cleaned, removed)) in enumerate(zip(readable, results)):
             doc = Doc(record.index, record.id, record.site, len(record.text or ""), record.written_id)
             doc.spool_offset = run.spool.write(cleaned)
@@ -41,14 +45,18 @@ def sign(run: Run) -> None:
             run.docs.append(doc)
 
 
-def signed(texts: list[str], options: CleanOptions) -> tuple[np.ndarray | None, list[int]]:
-    """The MinHash signatures of cleaned ``texts`` (``(len(texts), num_perm)`` uint64; None
-    when ``options.dedup`` is off) and the number of distinct shingles of each."""
+def signed(texts: list[str], options: CleanOptions) -> tuple[np.ndarray | None, list[int], tuple[np.ndarray, np.ndarray] | None]:
+    """The MinHash signatures of cleaned ``texts`` (``(len(texts), num_perm)`` uint64), the
+    number of distinct shingles of each, and their anchors (:data:`.state.ANCHOR_BITS`;
+    ``(values, offsets)``); signatures and anchors are None when ``options.dedup`` is off."""
     threads = options.num_threads
     if options.dedup:
-        # Signed from the texts in one call, which counts each set as it signs it: no
-        # shingle array is handed back to count the sets in Python.
-        values, sizes = _backend.IMPL.minhash_texts_sized(texts, options.num_perm, MINHASH_SEED, "classic", options.ngram, "word", 0, threads)
-        return np.asarray(values, dtype=np.uint64).reshape(-1, options.num_perm), np.asarray(sizes, dtype=np.int64).tolist()
+        # One core call signs each set and takes its size and anchors as it goes: no shingle
+        # array is handed back to Python.
+        values, sizes, anchors, offsets = _backend.IMPL.minhash_texts_anchored(
+            texts, options.num_perm, MINHASH_SEED, "classic", options.ngram, "word", 0, ANCHOR_BITS, threads
+        )
+        signatures = np.asarray(values, dtype=np.uint64).reshape(-1, options.num_perm)
+        return signatures, np.asarray(sizes, dtype=np.int64).tolist(), (np.asarray(anchors, dtype=np.uint64), np.asarray(offsets, dtype=np.int64))
     shingled = shingles_batch(texts, n=options.ngram, num_threads=threads)
-    return None, [len(distinct(shingled.document(k))) for k in range(len(texts))]
+    return None, [len(distinct(shingled.document(k))) for k in range(len(texts))], None

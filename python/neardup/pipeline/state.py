@@ -29,6 +29,15 @@ from .read import Corpus, batches
 
 #: The MinHash seed of the job (find_duplicates' default).
 MINHASH_SEED = 1
+#: A short text inside a long one (an article inside a page of someone else's chrome) is a
+#: duplicate down to this ratio of their shingle counts (find_duplicates' min_size_ratio is
+#: 0.2, which the bands are made for: the pairs below it come from the anchors).
+CONTAINED_MIN_SIZE_RATIO = 0.05
+#: One in 2**ANCHOR_BITS of a cleaned text's distinct shingles is an anchor (about 22 per
+#: page of news): documents sharing half the anchors of the one with fewer are candidates.
+ANCHOR_BITS = 5
+#: An anchor held by more documents (copy groups counted once) is passed over.
+ANCHOR_MAX_DOCS = 20
 
 Progress = Callable[..., Iterable[Any]]
 
@@ -278,6 +287,17 @@ class Run:
     #: The LSH band keys of the docs' MinHash signatures (:func:`lsh_bands`; 8 bytes a band,
     #: 512 at the default 64 bands; released once the candidate pairs are found).
     band_keys: RowBlocks = field(default_factory=lambda: RowBlocks())
+    #: The docs' anchors (:data:`ANCHOR_BITS`), one per row, and how many each doc has.
+    anchor_values: RowBlocks = field(default_factory=lambda: RowBlocks(1 << 20))
+    anchor_counts: RowBlocks = field(default_factory=lambda: RowBlocks(1 << 20))
+
+    def anchors(self) -> tuple[np.ndarray, np.ndarray]:
+        """The docs' anchors as ``(values, offsets)`` (the stores are emptied)."""
+        values = np.concatenate([b[:, 0] for b in self.anchor_values.take()] or [np.zeros(0, np.uint64)])
+        counts = np.concatenate([b[:, 0] for b in self.anchor_counts.take()] or [np.zeros(0, np.int64)])
+        offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        return values, offsets
 
     @property
     def reader(self) -> RecordReader:
