@@ -126,3 +126,23 @@ def test_explicit_params_and_validation():
         neardup.lsh_params(0.5, 128, (0.5, 0.6))
     with pytest.raises(ValueError, match="threshold"):
         neardup.MinHashLSH(threshold=1.5)
+
+
+def test_anchor_pairs_of_a_short_text_inside_a_long_one():
+    """The anchors of a 70-word note inside a page ten times its size (neardup clean's
+    sample: distinct shingle hashes with the top 5 bits 0) pair the two, and no other pair;
+    an anchor held by more than max_docs documents counts for nothing. Bad arguments are
+    refused."""
+    from neardup import _backend
+    from neardup.lsh import anchor_pairs
+
+    words = [f"w{k}" for k in range(2000)]
+    note = " ".join(words[:70])
+    page = " ".join(words[100:400]) + " " + note + " " + " ".join(words[400:1000])
+    _, _, values, offsets = _backend.IMPL.minhash_texts_anchored([note, page, " ".join(words[1000:1700])], 128, 1, "classic", 5, "word", 0, 5, None)
+    assert anchor_pairs(values, offsets).tolist() == [[0, 1]]
+    assert anchor_pairs(values, offsets, max_docs=1).tolist() == []
+    with pytest.raises(ValueError, match="max_docs must be an int >= 0"):
+        anchor_pairs(values, offsets, max_docs=-1)
+    with pytest.raises(ValueError, match="offsets must end at the number of hashes"):
+        anchor_pairs(values, offsets[:-1])

@@ -29,6 +29,7 @@ from .minhash import Signatures, signature_matrix
 
 __all__ = [
     "MinHashLSH",
+    "anchor_pairs",
     "band_keys",
     "candidate_pairs",
     "candidate_threshold",
@@ -145,6 +146,21 @@ def candidate_pairs(
     bands, rows = check_params(params, num_perm) if params is not None else lsh_params(threshold, num_perm, weights)
     check_threads(num_threads)
     return np.asarray(_impl.candidate_pairs(values, bands, rows, num_threads), dtype=np.int64).reshape(-1, 2)
+
+
+def anchor_pairs(values: np.ndarray, offsets: np.ndarray, *, max_docs: int = 20, num_threads: int | None = None) -> np.ndarray:
+    """Every pair ``(i, j)``, ``i < j``, of documents sharing at least half the anchors of the
+    one with fewer (and at least one): an ``(m, 2)`` int64 array, sorted. Document ``i``'s
+    anchors are ``values[offsets[i]:offsets[i + 1]]`` (uint64; repeats count once), a fixed
+    sample of its shingle hashes such as the one ``neardup clean`` keeps (the hashes whose top
+    5 bits are 0: docs/dedup.md); a value held by more than ``max_docs`` documents is passed
+    over. What banding cannot find: a short text inside a long one."""
+    if isinstance(max_docs, bool) or not isinstance(max_docs, (int, np.integer)) or max_docs < 0:
+        raise ValueError(f"max_docs must be an int >= 0, got {max_docs!r}")
+    check_threads(num_threads)
+    values = uint64_array(values, "values", 1)
+    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+    return np.asarray(_impl.anchor_pairs(values, offsets, int(max_docs), num_threads), dtype=np.int64).reshape(-1, 2)
 
 
 def band_keys(signatures: Signatures | np.ndarray, bands: int, rows: int, *, num_threads: int | None = None) -> np.ndarray:
