@@ -21,7 +21,7 @@ from . import _backend
 from ._arrays import float_array, index_pairs
 from ._reference.minhash import SCHEMES, check_num_perm
 from ._reference.text import check_seed, check_shingle_args, check_threads
-from .csr import arrays_to_csr, document_list, shingle_csr
+from .csr import arrays_to_csr, csr_rows, document_list, shingle_csr
 from .decide import KEEP_POLICIES, MIN_EVIDENCE_SHINGLES, Decisions, check_keep, decide, describe, keep_priority, least_overlaps, pair_scores, policy_name
 from .lsh import candidate_threshold, check_params, check_threshold, lsh_params
 from .text import Shingles
@@ -720,12 +720,7 @@ def _with_anchor_pairs(candidates: np.ndarray, anchors: tuple[np.ndarray, np.nda
     if len(heads) == len(offsets) - 1:  # every document is a head: no copy of the anchors
         head_values, head_offsets = values, offsets
     else:
-        starts, ends = offsets[heads], offsets[heads + 1]
-        counts = ends - starts
-        head_offsets = np.zeros(len(heads) + 1, dtype=np.int64)
-        np.cumsum(counts, out=head_offsets[1:])
-        # Each head's values in a row: the run of head k starts at head_offsets[k].
-        head_values = values[np.arange(head_offsets[-1], dtype=np.int64) - np.repeat(head_offsets[:-1] - starts, counts)]
+        head_values, head_offsets = csr_rows(values, offsets, heads)
     found = np.asarray(_impl.anchor_pairs(np.ascontiguousarray(head_values), head_offsets, max_docs, num_threads), dtype=np.int64).reshape(-1, 2)
     del head_values
     if not len(found):

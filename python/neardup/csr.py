@@ -40,3 +40,14 @@ def arrays_to_csr(arrays: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
     np.cumsum([len(p) for p in parts], out=offsets[1:])
     hashes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
     return hashes, offsets
+
+
+def csr_rows(values: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, offsets)`` of the documents ``rows`` (an int64 array of positions, in the
+    order wanted) of a CSR ``(values, offsets)``."""
+    starts = offsets[rows]
+    counts = offsets[rows + 1] - starts
+    taken = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(counts, out=taken[1:])
+    # Row k's values are at starts[k] + (0 .. counts[k]): the positions, made in one pass.
+    return values[np.arange(taken[-1], dtype=np.int64) - np.repeat(taken[:-1] - starts, counts)], taken

@@ -54,6 +54,7 @@ from .chrome import ChromeModel
 from .decide import MIN_EVIDENCE_SHINGLES, describe
 from .io.read import Record, site_of
 from .lsh import band_keys
+from .csr import csr_rows
 from .pipeline.decide import KEEP_POLICY, corpus_decisions, verify_cleaned
 from .pipeline.learn import learnable
 from .pipeline.sign import signed
@@ -82,14 +83,9 @@ def _ordered_anchors(values_of_task: list[np.ndarray], counts_of_task: list[np.n
     one CSR ``(values, offsets)`` with the documents in ``order`` (positions in task order)."""
     values = np.concatenate(values_of_task) if values_of_task else np.zeros(0, np.uint64)
     counts = np.concatenate(counts_of_task) if counts_of_task else np.zeros(0, np.int64)
-    starts = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=starts[1:])
-    index = np.asarray(order, dtype=np.int64)
-    ordered_counts = counts[index]
-    offsets = np.zeros(len(index) + 1, dtype=np.int64)
-    np.cumsum(ordered_counts, out=offsets[1:])
-    take = np.arange(offsets[-1], dtype=np.int64) - np.repeat(offsets[:-1] - starts[index], ordered_counts)
-    return values[take], offsets
+    offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return csr_rows(values, offsets, np.asarray(order, dtype=np.int64))
 
 
 def _removed_rows(removed: list[tuple[int, int, str]]) -> list[list[Any]]:
