@@ -539,11 +539,9 @@ def verify_duplicates(
             candidates = np.asarray(_impl.candidate_pairs(head_rows, bands, rows, num_threads), dtype=np.int64).reshape(-1, 2)
         del head_rows
         if signed is not None and signed.anchors is not None:
-            anchors = signed.anchors() if callable(signed.anchors) else signed.anchors
-            if len(anchors[1]) != count + 1:
-                raise ValueError(f"SignedDocs: anchors need offsets for each of the {count} documents ({count + 1} values), got {len(anchors[1])}")
-            candidates = _with_anchor_pairs(candidates, anchors, heads, signed.anchor_max_docs, num_threads)
-            del anchors
+            found = _anchor_pairs_of_heads(signed.anchors() if callable(signed.anchors) else signed.anchors, heads, count, signed.anchor_max_docs, num_threads)
+            candidates = _with_new_pairs(candidates, found)
+            del found
     else:
         candidates = np.zeros((0, 2), dtype=np.int64)
     # Exact verification needs no signature past this point: they are let go before the
@@ -712,28 +710,31 @@ def _moved_to_front(values: np.ndarray, rows: np.ndarray, chunk: int = 65536) ->
     return values[: len(rows)]
 
 
-def _with_anchor_pairs(candidates: np.ndarray, anchors: tuple[np.ndarray, np.ndarray], heads: np.ndarray, max_docs: int, num_threads: int | None) -> np.ndarray:
-    """The candidate pairs of the bands (positions among ``heads``, sorted) and those of the
-    heads' anchors, sorted and once each. A group of copies is one head: copies hold the same
-    anchors, so a value's documents are counted once per group against ``max_docs``."""
+def _anchor_pairs_of_heads(anchors: tuple[np.ndarray, np.ndarray], heads: np.ndarray, count: int, max_docs: int, num_threads: int | None) -> np.ndarray:
+    """The pairs of ``heads`` (as positions among them) that share half the anchors of the one
+    with fewer (:func:`neardup.lsh.anchor_pairs`). A group of copies is one head: copies hold
+    the same anchors, so a value's documents are counted once per group against ``max_docs``."""
     values, offsets = np.asarray(anchors[0], dtype=np.uint64), np.asarray(anchors[1], dtype=np.int64)
-    if len(heads) == len(offsets) - 1:  # every document is a head: no copy of the anchors
-        head_values, head_offsets = values, offsets
-    else:
-        head_values, head_offsets = csr_rows(values, offsets, heads)
-    found = np.asarray(_impl.anchor_pairs(np.ascontiguousarray(head_values), head_offsets, max_docs, num_threads), dtype=np.int64).reshape(-1, 2)
-    del head_values
+    if len(offsets) != count + 1:
+        raise ValueError(f"SignedDocs: anchors need offsets for each of the {count} documents ({count + 1} values), got {len(offsets)}")
+    if len(heads) != count:  # (every document a head: the anchors as they are)
+        values, offsets = csr_rows(values, offsets, heads)
+    return np.asarray(_impl.anchor_pairs(np.ascontiguousarray(values), offsets, max_docs, num_threads), dtype=np.int64).reshape(-1, 2)
+
+
+def _with_new_pairs(candidates: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """``candidates`` followed by the pairs of ``found`` it does not hold (both ``(i, j)``,
+    ``i < j``). Looked up a chunk of candidates at a time: a key per candidate would cost 8
+    bytes a pair at once (tens of millions of pairs at a million documents)."""
     if not len(found):
         return candidates
-    # Each pair as one int64 (i * heads + j) to find where the new ones go; the bands' pairs
-    # are not copied but once, into the result.
-    width = np.int64(len(heads))
-    keys = candidates[:, 0] * width + candidates[:, 1]
+    width = np.int64(max(int(candidates.max(initial=0)), int(found.max())) + 1)
     wanted = found[:, 0] * width + found[:, 1]
-    at = np.searchsorted(keys, wanted)
-    new = (at == len(keys)) | (keys[np.minimum(at, len(keys) - 1)] != wanted) if len(keys) else np.ones(len(found), dtype=bool)
-    del keys
-    return np.insert(candidates, at[new], found[new], axis=0)
+    held = np.zeros(len(found), dtype=bool)
+    for start in range(0, len(candidates), SCORE_CHUNK):
+        chunk = candidates[start : start + SCORE_CHUNK]
+        held |= np.isin(wanted, chunk[:, 0] * width + chunk[:, 1])
+    return np.concatenate([candidates, found[~held]]) if not held.all() else candidates
 
 
 def _exact_groups(signatures: np.ndarray, docs: np.ndarray, sizes: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:

@@ -287,9 +287,11 @@ class Run:
     #: The LSH band keys of the docs' MinHash signatures (:func:`lsh_bands`; 8 bytes a band,
     #: 512 at the default 64 bands; released once the candidate pairs are found).
     band_keys: RowBlocks = field(default_factory=lambda: RowBlocks())
-    #: The docs' anchors (:data:`ANCHOR_BITS`), one per row, and how many each doc has.
-    anchor_values: RowBlocks = field(default_factory=lambda: RowBlocks(1 << 20))
-    anchor_counts: RowBlocks = field(default_factory=lambda: RowBlocks(1 << 20))
+    #: The docs' anchors (:data:`ANCHOR_BITS`), one per row, and how many each doc has (in
+    #: blocks of 32 MB, which the allocator maps and gives back whole: smaller ones stay in
+    #: its heap once freed).
+    anchor_values: RowBlocks = field(default_factory=lambda: RowBlocks(1 << 22))
+    anchor_counts: RowBlocks = field(default_factory=lambda: RowBlocks(1 << 22))
 
     def anchors(self) -> tuple[np.ndarray, np.ndarray]:
         """The docs' anchors as ``(values, offsets)`` (the stores are emptied)."""
