@@ -1,7 +1,8 @@
 """Where chrome stripping loses body and misses chrome: per site and per decision reason,
 body characters removed; per site and position, chrome characters kept (above the first gold
 body line, between body lines, below the last one, or on a page without body); then the
-worst pages' lines with their gold label and decision. `python tools/chrome_diagnose.py SET [--pages N] [--heldout]`
+worst pages' lines with their gold label and decision. Totals by reason and position first,
+then the largest rows of each per-site table. `python tools/chrome_diagnose.py SET [--pages N] [--heldout]`
 (SET: python-docs, postgres-docs, cleanportaleval, cleaneval, readability, dragnet; --heldout learns on the even-numbered pages
 and diagnoses the odd-numbered ones, as the benchmark's held-out row)."""
 
@@ -16,6 +17,15 @@ from chrome_quality import load  # noqa: E402
 
 from neardup.chrome import REASONS, ChromeModel  # noqa: E402
 from neardup.repeats import find_repeats_batch  # noqa: E402
+
+
+#: Rows of each per-site table printed (the largest first).
+TOP = 25
+
+
+def share(counts: dict[str, int], total: int) -> str:
+    """``counts`` largest first, each with its share of ``total``."""
+    return ", ".join(f"{key} {chars:,} ({chars / max(total, 1):.2%})" for key, chars in sorted(counts.items(), key=lambda x: (-x[1], x[0])))
 
 
 def main() -> None:
@@ -51,9 +61,22 @@ def main() -> None:
                 missed_where[(row["site"], where)] += len(line)
                 bad += len(line)
         per_page.append((bad, row, reasons))
-    print("body chars lost, by site and reason:", dict(lost))
-    print("chrome chars kept, by site:", dict(missed))
-    print("chrome chars kept, by site and position:", dict(sorted(missed_where.items())))
+    total_body = sum(len(line) for row in rows for line, gold in zip(row["text"].split("\n"), row["line_is_body"]) if gold)
+    total_chrome = sum(len(line) for row in rows for line, gold in zip(row["text"].split("\n"), row["line_is_body"]) if not gold)
+    by_reason: dict[str, int] = defaultdict(int)
+    by_where: dict[str, int] = defaultdict(int)
+    for (_, reason), chars in lost.items():
+        by_reason[reason] += chars
+    for (_, where), chars in missed_where.items():
+        by_where[where] += chars
+    print(f"{len(rows)} pages; body chars lost {sum(lost.values()):,} of {total_body:,}, by reason: {share(by_reason, total_body)}")
+    print(f"chrome chars kept {sum(missed.values()):,} of {total_chrome:,}, by position: {share(by_where, total_chrome)}")
+    print(f"\nbody chars lost, the {TOP} largest by site and reason:")
+    for (site, reason), chars in sorted(lost.items(), key=lambda x: (-x[1], x[0]))[:TOP]:
+        print(f"  {chars:8,}  {reason:12} {site}")
+    print(f"\nchrome chars kept, the {TOP} largest by site and position:")
+    for (site, where), chars in sorted(missed_where.items(), key=lambda x: (-x[1], x[0]))[:TOP]:
+        print(f"  {chars:8,}  {where:12} {site}")
     per_page.sort(key=lambda x: -x[0])
     for bad, row, reasons in per_page[:show]:
         print(f"\n=== {row['site']} {row['url']} ({bad} chars wrong)")
