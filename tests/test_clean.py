@@ -240,6 +240,20 @@ def test_parquet_dates_and_bytes_with_jsonl_input_write_strict_jsonl(tmp_path):
     assert kept["a"]["extra"] is None
 
 
+def test_a_jsonl_run_imports_neither_pyarrow_nor_tqdm(tmp_path):
+    """A JSONL input, stderr not a terminal: `neardup clean` needs neither pyarrow (Parquet,
+    Arrow and Spark import it, ~25 ms) nor tqdm (the progress bar, only shown on a terminal)."""
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": 1, "text": "a page"}\n{"id": 2, "text": "another page"}\n', encoding="utf-8")
+    probe = (
+        "import sys; from neardup.cli import main; "
+        f"code = main(['clean', {str(source)!r}, '-o', {str(tmp_path / 'out')!r}]); "
+        "print(code, sorted(m for m in ('pyarrow', 'tqdm', 'pyspark') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines()[-1] == "0 []", result.stdout + result.stderr
+
+
 def test_stdin(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO / "python")}
     result = subprocess.run(

@@ -35,6 +35,7 @@ the local job, whose order is its input order.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -43,7 +44,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
 
 from . import _backend
 from ._version import __version__
@@ -62,6 +62,8 @@ from .spans import CutText
 from .text import Shingles, shingles_batch
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from pyspark.sql import DataFrame, SparkSession
 
 __all__ = [
@@ -89,7 +91,13 @@ METHODS = ("containment-exact", "containment-exact+refined", "jaccard-exact")
 POS = "_neardup_pos"
 _FIRST = "_neardup_first_pos"  # the first position of a row's id
 
-_REMOVED = pa.list_(pa.struct([("start", pa.int64()), ("end", pa.int64()), ("reason", pa.string())]))
+@functools.cache
+def _removed_type() -> pa.DataType:
+    """The Arrow type of the removed spans (pyarrow imported on first use: every CLI command
+    imports this module, and pyarrow takes ~25 ms to import)."""
+    import pyarrow as pa
+
+    return pa.list_(pa.struct([("start", pa.int64()), ("end", pa.int64()), ("reason", pa.string())]))
 _REMOVED_DDL = "array<struct<start:bigint,end:bigint,reason:string>>"
 
 
@@ -145,6 +153,8 @@ def prepare(
         raise ValueError(f"text column {text_col!r} must be a string column, got {dict(raw.dtypes)['text']}")
 
     def resolve(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyarrow as pa
+
         for batch in batches:
             sites = [_site(s, u) for s, u in zip(batch.column("site").to_pylist(), batch.column("url").to_pylist())]
             yield pa.RecordBatch.from_arrays(
@@ -166,6 +176,8 @@ def chrome_counts(docs: DataFrame) -> DataFrame:
     from pyspark.sql import functions as F
 
     def count(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyarrow as pa
+
         model = ChromeModel()
         for batch in batches:
             texts, sites = batch.column("text").to_pylist(), batch.column("site").to_pylist()
@@ -203,6 +215,8 @@ def chrome_model(counts: DataFrame, **params: int) -> ChromeModel:
     thus occur on fewer sites than ``cross_sites`` in the model too: each line is decided
     exactly as by the full model, which holds every line of every page.
     """
+    import pyarrow as pa
+
     from pyspark.sql import functions as F
 
     model = ChromeModel(**params)
@@ -265,6 +279,8 @@ def signatures(
     options = CleanOptions(threshold=threshold, num_perm=num_perm, ngram=ngram, batch_size=batch_size, repeats=repeats, chrome=model is not None)
 
     def work(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyarrow as pa
+
         local = _model_of(token, shared) if state is not None else ChromeModel()
         for batch in batches:
             pos = batch.column(POS).to_pylist()
@@ -290,7 +306,7 @@ def signatures(
                     batch.column("text"),
                     batch.column("site"),
                     pa.array(cleaned, pa.string()),
-                    pa.array(removed, _REMOVED),
+                    pa.array(removed, _removed_type()),
                     _list_array(sets),
                     _list_array(band_keys),
                 ],
@@ -301,6 +317,8 @@ def signatures(
 
 
 def _list_array(arrays: list[np.ndarray]) -> pa.Array:
+    import pyarrow as pa
+
     offsets = np.zeros(len(arrays) + 1, dtype=np.int32)
     np.cumsum([len(a) for a in arrays], out=offsets[1:])
     values = np.concatenate([_signed(a) for a in arrays]) if arrays else np.zeros(0, np.int64)
@@ -359,6 +377,8 @@ def anchor_pairs(signed: DataFrame, max_docs: int = ANCHOR_MAX_DOCS) -> DataFram
 
 def _score_batches(batches: Iterator[pa.RecordBatch], threshold: float, min_size_ratio: float, min_evidence: int) -> Iterator[pa.RecordBatch]:
     """Each pair's score and method code (-1: not a duplicate; 3: a near miss to refine)."""
+    import pyarrow as pa
+
     for batch in batches:
         inter, a, b = (batch.column(c).to_numpy().astype(np.float64) for c in ("inter", "size_a", "size_b"))
         small, large = np.minimum(a, b), np.maximum(a, b)
@@ -376,6 +396,8 @@ def _score_batches(batches: Iterator[pa.RecordBatch], threshold: float, min_size
 
 
 def _refine_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    import pyarrow as pa
+
     for batch in batches:
         pairs = list(zip(batch.column("a").to_pylist(), batch.column("b").to_pylist()))
         scores = aligned_containment(pairs, num_threads=1) if pairs else np.zeros(0)
@@ -459,6 +481,8 @@ _CLUSTER_SCHEMA = f"{POS} long, action string, duplicate_of string, score double
 def _decide_cluster(table: pa.Table) -> pa.Table:
     """The local job's decisions (:func:`neardup.decide.decide`) on the members of one
     connected group of verified pairs."""
+    import pyarrow as pa
+
     rows = sorted(table.to_pylist(), key=lambda r: r["pos"])
     local = {r["pos"]: k for k, r in enumerate(rows)}
     cleaned = [r["cleaned"] for r in rows]
@@ -497,7 +521,7 @@ def _decide_cluster(table: pa.Table) -> pa.Table:
                 "removed": [{"start": s, "end": e, "reason": why} for s, e, why in spans],
             }
         )
-    schema = pa.schema([("pos", pa.int64()), ("action", pa.string()), ("duplicate_of", pa.string()), ("score", pa.float64()), ("cluster_reason", pa.string()), ("removed", _REMOVED)])
+    schema = pa.schema([("pos", pa.int64()), ("action", pa.string()), ("duplicate_of", pa.string()), ("score", pa.float64()), ("cluster_reason", pa.string()), ("removed", _removed_type())])
     return pa.Table.from_pylist(out, schema=schema).rename_columns([POS, "action", "duplicate_of", "score", "cluster_reason", "removed"])
 
 
@@ -523,6 +547,8 @@ _DECISION_SCHEMA = f"{POS} long, id string, action string, reason string, duplic
 
 
 def _finish(batches: Iterator[pa.RecordBatch], dedup: bool) -> Iterator[pa.RecordBatch]:
+    import pyarrow as pa
+
     for batch in batches:
         out = []
         for row in batch.to_pylist():
@@ -542,21 +568,26 @@ def _finish(batches: Iterator[pa.RecordBatch], dedup: bool) -> Iterator[pa.Recor
                 removed=[{"start": s, "end": e, "reason": why} for s, e, why in removed],
             )
             out.append(decision)
-        yield pa.RecordBatch.from_pylist(out, schema=_ARROW_DECISION)
+        yield pa.RecordBatch.from_pylist(out, schema=_decision_schema())
 
 
-_ARROW_DECISION = pa.schema(
-    [
-        (POS, pa.int64()),
-        ("id", pa.string()),
-        ("action", pa.string()),
-        ("reason", pa.string()),
-        ("duplicate_of", pa.string()),
-        ("score", pa.float64()),
-        ("removed", _REMOVED),
-        ("source", pa.string()),
-    ]
-)
+@functools.cache
+def _decision_schema() -> pa.Schema:
+    """The Arrow schema of the decision rows :func:`_finish` yields."""
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            (POS, pa.int64()),
+            ("id", pa.string()),
+            ("action", pa.string()),
+            ("reason", pa.string()),
+            ("duplicate_of", pa.string()),
+            ("score", pa.float64()),
+            ("removed", _removed_type()),
+            ("source", pa.string()),
+        ]
+    )
 
 
 def clean(
