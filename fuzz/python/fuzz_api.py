@@ -87,7 +87,8 @@ def dedup_calls(a: Args) -> Callable[[], Any]:
         lambda: partial(neardup.candidate_pairs, a.u64s(8, rows=2) if a.fdp.ConsumeBool() else a.u64s(8), threshold=a.float()),
         lambda: partial(neardup.cluster, a.int(0, 6), [(a.fdp.ConsumeIntInRange(0, 6), a.fdp.ConsumeIntInRange(0, 6)) for _ in range(3)], a.hostile(None)),
         lambda: partial(neardup.lsh_params, a.float(), a.int(1, 256)),
-    ][a.fdp.ConsumeIntInRange(0, 5)]()
+        lambda: partial(neardup.lsh.anchor_pairs, a.u64s(6), a.hostile(np.array([0, a.fdp.ConsumeIntInRange(0, 7), 6], dtype=np.int64)), max_docs=a.int(-1, 4), num_threads=a.threads()),
+    ][a.fdp.ConsumeIntInRange(0, 6)]()
 
 
 def simhash_calls(a: Args) -> Callable[[], Any]:

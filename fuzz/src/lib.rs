@@ -407,8 +407,8 @@ pub fn repeats(data: &[u8]) {
     }
 }
 
-/// CSR checks, exact overlaps, MinHash estimates and clusters from arbitrary (often invalid)
-/// offsets, pairs and priorities: an error, never a panic or an out-of-bounds read.
+/// CSR checks, exact overlaps, anchor pairs, MinHash estimates and clusters from arbitrary
+/// (often invalid) offsets, pairs and priorities: an error, never a panic or an out-of-bounds read.
 pub fn csr(data: &[u8]) {
     let mut input = Input::new(data);
     let count = usize::from(input.byte() % 32);
@@ -426,6 +426,18 @@ pub fn csr(data: &[u8]) {
             .map(|n| cluster::check_pairs(n, &pairs).is_ok())
             .unwrap_or(false);
         assert!(!valid, "set_overlaps refused valid input");
+    }
+    let max_docs = usize::from(input.byte() % 4);
+    match lsh::anchor_pairs(&values, &offsets, max_docs, Some(1)) {
+        Ok(found) => {
+            let n = offsets.len() - 1;
+            assert!(found.iter().all(|&[i, j]| i < j && j < n), "anchor pair out of order or range");
+            assert!(found.windows(2).all(|w| w[0] < w[1]), "anchor pairs not sorted once each");
+        }
+        Err(_) => assert!(
+            neardup::csr::check_offsets(&offsets, values.len()).is_err(),
+            "anchor_pairs refused valid input"
+        ),
     }
     let num_perm = usize::from(input.byte() % 5);
     // Shapes that the values fill or not (a partial last row, a width of 0).

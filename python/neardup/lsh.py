@@ -159,8 +159,13 @@ def anchor_pairs(values: np.ndarray, offsets: np.ndarray, *, max_docs: int = 20,
         raise ValueError(f"max_docs must be an int >= 0, got {max_docs!r}")
     check_threads(num_threads)
     values = uint64_array(values, "values", 1)
-    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
-    return np.asarray(_impl.anchor_pairs(values, offsets, int(max_docs), num_threads), dtype=np.int64).reshape(-1, 2)
+    offsets = uint64_array(offsets, "offsets", 1)
+    if len(offsets) and int(offsets.max()) >= 1 << 63:
+        raise ValueError(f"offsets must be below 2**63, got {int(offsets.max())}")
+    offsets = offsets.astype(np.int64)
+    # No value is held by more documents than there are: a larger max_docs means the same.
+    held_at_most = min(int(max_docs), len(offsets))
+    return np.asarray(_impl.anchor_pairs(values, offsets, held_at_most, num_threads), dtype=np.int64).reshape(-1, 2)
 
 
 def band_keys(signatures: Signatures | np.ndarray, bands: int, rows: int, *, num_threads: int | None = None) -> np.ndarray:
