@@ -7,6 +7,10 @@
 //!
 //! Band key (specified, so that a stored index stays valid): `h = fmix64(j + 0x9E3779B97F4A7C15)`,
 //! then `h = fmix64(h ^ v)` for each value `v` of the band in order, all mod 2^64.
+//!
+//! The other source of candidates, for a short text inside a long one (which no banding of
+//! whole-set signatures finds): `anchors`, a fixed sample of a document's shingle hashes, and
+//! `anchor_pairs`, the documents sharing half the anchors of the one with fewer.
 
 use std::collections::HashSet;
 
@@ -85,6 +89,14 @@ pub fn candidate_pairs_of_keys(
         )));
     }
     pairs_of_bands(keys.len() / bands, bands, num_threads, |i, j| keys[i * bands + j])
+}
+
+/// The anchors of a document: the values of its sorted distinct shingle set `set` whose top
+/// `bits` bits are 0 (one in `2**bits`, the same hashes in every document that holds them;
+/// `bits` 0: all of them). The set being sorted, they are its first values.
+pub fn anchors(set: &[u64], bits: u32) -> &[u64] {
+    // (A shift by 64, for bits 0, keeps everything.)
+    &set[..set.partition_point(|&h| h.checked_shr(64 - bits).unwrap_or(0) == 0)]
 }
 
 /// Anchor entries `(value, document)` sorted at once, at most about this many: a corpus's
@@ -503,6 +515,16 @@ impl LshIndex {
 mod tests {
     use super::*;
     use crate::minhash::{MinHasher, Scheme};
+
+    #[test]
+    fn anchors_are_the_values_with_the_top_bits_zero() {
+        let set = [0, 1, (1 << 59) - 1, 1 << 59, 1 << 62, u64::MAX];
+        assert_eq!(anchors(&set, 5), &[0, 1, (1 << 59) - 1]);
+        assert_eq!(anchors(&set, 1), &[0, 1, (1 << 59) - 1, 1 << 59, 1 << 62]);
+        assert_eq!(anchors(&set, 0), &set);
+        assert_eq!(anchors(&set, 63), &[0, 1]);
+        assert!(anchors(&[], 5).is_empty());
+    }
 
     #[test]
     fn anchor_pairs_do_not_depend_on_the_parts_or_threads() {

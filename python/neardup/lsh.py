@@ -1,5 +1,6 @@
 """Locality-sensitive hashing of MinHash signatures: the S-curve, the choice of bands and
-rows, the candidate pairs of many signatures and an index under arbitrary keys.
+rows, the candidate pairs of many signatures and an index under arbitrary keys; and the
+anchors' pairs (:func:`anchor_pairs`), the candidates of a short text inside a long one.
 
 The vocabulary is datasketch's: ``threshold``, ``weights``, ``params=(bands, rows)``,
 ``insert`` / ``query`` / ``remove``. Band keys are specified in ``neardup._reference.lsh``.

@@ -10,6 +10,7 @@ use super::convert::{call_text, flat_values, matrix, ngram_arg, offsets_arg, see
 use super::guard::guard;
 use crate::csr::check_offsets;
 use crate::error::Error;
+use crate::lsh;
 use crate::minhash::{DatasketchHasher, DatasketchScheme, MinHasher, Scheme};
 use crate::parallel::{fill_rows, map_ordered, map_ordered_init};
 use crate::text::{self, ShingleKind};
@@ -144,7 +145,7 @@ fn minhash_texts_anchored<'py>(
     })
 }
 
-/// What `sign_texts` gives back, in the texts' order.
+/// What `sign_texts` gives back, in the texts' order (the anchors empty without `anchor_bits`).
 struct SignedTexts {
     signatures: Vec<u64>,
     sizes: Vec<i64>,
@@ -168,7 +169,7 @@ fn sign_texts(
         signatures: Vec::with_capacity(expected * num_perm),
         sizes: Vec::with_capacity(expected),
         anchors: Vec::new(),
-        anchor_offsets: vec![0],
+        anchor_offsets: if anchor_bits.is_some() { vec![0] } else { Vec::new() },
     };
     let mut block = Vec::with_capacity(TEXT_BLOCK);
     let mut items = texts.try_iter()?.enumerate().peekable();
@@ -188,12 +189,8 @@ fn sign_texts(
                         .expect("ngram_arg gave n >= 1");
                     hashes.sort_unstable();
                     hashes.dedup();
-                    // The set is sorted: the anchors (top bits 0) are its first values. (Taken
-                    // before signing, which reorders the set in place.)
-                    let anchors = anchor_bits.map(|bits| {
-                        let below = hashes.partition_point(|&h| h.checked_shr(64 - bits).unwrap_or(0) == 0);
-                        hashes[..below].to_vec()
-                    });
+                    // Taken before signing, which reorders the set in place.
+                    let anchors = anchor_bits.map(|bits| lsh::anchors(hashes, bits).to_vec());
                     let size = hashes.len();
                     let mut signature = vec![0u64; num_perm];
                     hasher.sign_scratch(hashes, &mut signature);
@@ -206,8 +203,8 @@ fn sign_texts(
             signed.sizes.push(size as i64);
             if let Some(anchors) = anchors {
                 signed.anchors.extend_from_slice(&anchors);
+                signed.anchor_offsets.push(signed.anchors.len() as i64);
             }
-            signed.anchor_offsets.push(signed.anchors.len() as i64);
         }
         if items.peek().is_none() {
             break;
