@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from neardup.decide import MIN_EVIDENCE_SHINGLES, completeness, decide, describe, keep_order, keep_priority, least_overlaps, pair_scores
+from neardup.decide import MIN_EVIDENCE_SHINGLES, completeness, decide, describe, drop_directions, keep_order, keep_priority, least_overlaps, pair_scores
 
 # The decision is pure Python and numpy: the same under either backend.
 pytestmark = pytest.mark.backend_independent
@@ -117,6 +117,51 @@ def test_decisions_are_those_of_star_clustering_in_keep_order(graph):
     assert out.kept.tolist() == star_oracle(count, edges, order)
 
 
+@settings(max_examples=300)
+@given(graphs(), st.data())
+def test_with_directions_a_document_waits_for_the_partners_holding_it(graph, data):
+    """Directions drawn per pair (circles included): the decisions are those of a quadratic
+    star clustering where the first undecided document in keep order that waits for no
+    undecided partner (one it may be dropped for, that may not be dropped for it) is kept
+    (the first undecided one when all wait) and takes the undecided partners that may be
+    dropped for it; a pair given twice may go either way either row allows, a wrap lets the
+    outer page go."""
+    count, pairs, scores, priority, copies, wraps = graph
+    directions = [data.draw(st.sampled_from([(True, True), (True, False), (False, True)])) for _ in pairs]
+    out = decide(count, pairs, scores, priority, copies=copies, wraps=wraps, directions=directions)
+    edges, group = expanded(count, pairs, scores, copies)
+    allowed = set()
+    for (i, j), (i_goes, j_goes) in zip(pairs, directions):
+        if i_goes:
+            allowed.add((group[i], group[j]))
+        if j_goes:
+            allowed.add((group[j], group[i]))
+    allowed |= {(group[o], group[n]) for o, n in wraps}
+
+    def may_go(a, b):
+        return group[a] == group[b] or (group[a], group[b]) in allowed
+
+    wrapper = {group[o] for o, n in wraps if group[o] != group[n]}
+    key = np.column_stack([[0.0 if group[i] in wrapper else 1.0 for i in range(count)], priority])
+    order = sorted(range(count), key=lambda i: (tuple(-key[i]), i))
+    kept, decided = list(range(count)), [False] * count
+
+    def waits(i):
+        return any(not decided[j] and (i, j) in edges and may_go(i, j) and not may_go(j, i) for j in range(count))
+
+    while not all(decided):
+        undecided = [i for i in order if not decided[i]]
+        i = next((i for i in undecided if not waits(i)), undecided[0])
+        decided[i] = True
+        for j in range(count):
+            if not decided[j] and (i, j) in edges and may_go(j, i):
+                decided[j], kept[j] = True, i
+    assert out.kept.tolist() == kept
+    for i in range(count):
+        if kept[i] != i:
+            assert may_go(i, kept[i]) and out.score[i] == edges[(i, kept[i])]
+
+
 @settings(max_examples=200)
 @given(graphs(), st.randoms(use_true_random=False))
 def test_the_order_and_repeats_of_pairs_change_nothing(graph, rng):
@@ -171,6 +216,33 @@ def test_a_page_wrapping_its_copy_gives_way_to_it():
     # 0 wraps 1 (an article in a site's chrome): 1 is kept although 0 ranks first.
     out = decide(3, [(0, 1), (1, 2)], [0.95, 0.9], [9, 5, 1], wraps=[(0, 1)])
     assert out.kept.tolist() == [1, 1, 1] and out.wraps.tolist() == [True, False, False]
+
+
+def test_a_page_is_not_dropped_for_a_fragment_of_it():
+    # 1 is a fragment of the pages 0 and 2 and ranks first: it may be dropped for either,
+    # neither for it. It waits: 0 is kept and takes it, and 2, which nothing holds, is kept.
+    directions = [(False, True), (True, False)]
+    out = decide(3, [(0, 1), (1, 2)], [0.9, 0.9], [5, 9, 1], directions=directions)
+    assert out.kept.tolist() == [0, 0, 2] and out.score[1] == 0.9
+    # Both ways (the default), the fragment would have taken both pages.
+    assert decide(3, [(0, 1), (1, 2)], [0.9, 0.9], [5, 9, 1]).kept.tolist() == [1, 1, 1]
+    # A page wrapping it may be dropped for it whatever the directions say.
+    out = decide(3, [(0, 1), (1, 2)], [0.9, 0.9], [5, 9, 1], directions=directions, wraps=[(0, 1)])
+    assert out.kept.tolist() == [0, 2, 2]
+    # Directions given in a circle (0 waits for 1, 1 for 2, 2 for 0): the first in keep order
+    # goes first and takes what may go for it; 2 may not, and is kept.
+    circle = decide(3, [(0, 1), (1, 2), (0, 2)], [0.9, 0.9, 0.9], [1, 9, 5], directions=[(True, False), (True, False), (False, True)])
+    assert circle.kept.tolist() == [1, 1, 2]
+
+
+def test_drop_directions_of_each_kind_of_pair():
+    # Equal sizes: either way; a tenth of the larger held: only the smaller may go; a short
+    # pair (scored by Jaccard similarity): either way.
+    got = drop_directions("containment", 0.8, [0.9, 0.9, 0.9, 0.85], [False, False, True, False], [10, 100, 10, 20], [10, 10, 100, 21])
+    assert got.tolist() == [[True, True], [False, True], [True, True], [True, True]]
+    # 0.85 x 20 / 21 = 0.8095 of the larger held: nearly one size, either way; at 0.8 x 20 / 21 not.
+    assert drop_directions("containment", 0.8, [0.8], [False], [20], [21]).tolist() == [[True, False]]
+    assert drop_directions("jaccard", 0.8, [0.8], [False], [20], [100]).tolist() == [[True, True]]
 
 
 def test_copies_take_their_heads_pairs_and_methods():

@@ -5,8 +5,9 @@ only the groups' heads through LSH; its docstring promises the clusters, kept do
 scores of all-pairs verification (``keep="most_complete"``: up to sums equal as floats). The oracle
 here verifies every pair LSH with one row per band would propose (every pair of non-empty
 documents sharing a signature value) and builds the star clusters the docstring describes,
-quadratically: in keep order, an undecided document is kept and takes every undecided
-document verified against it.
+quadratically: in keep order, an undecided document that no undecided partner holds without
+being held back is kept and takes every undecided document verified against it that it holds
+(score x smaller size / that document's size >= threshold under containment).
 It covers what the shortcut can get wrong: copies under every keep policy, estimated
 verification (copies grouped by signature *and* size) and equal signatures of different
 sets (the hash-collision branch, reachable through :class:`neardup.SignedDocs`).
@@ -88,13 +89,25 @@ def oracle(sets, lengths, signatures, threshold, measure, verify, keep, min_size
         key = [(i,) for i in range(n)]
     else:  # exact completeness, then length
         key = [(-completeness[i], -lengths[i], i) for i in range(n)]
+
+    def may_go(j: int, i: int) -> bool:
+        """Whether j may be dropped for i: i holds at least the threshold of j."""
+        a, b = len(sets[j]), len(sets[i])
+        if measure == "jaccard" or min(a, b) < min_evidence:
+            return True
+        return scores[i, j] * min(a, b) / a >= threshold
+
     kept, decided = list(range(n)), [False] * n
-    for i in sorted(range(n), key=lambda i: key[i]):
-        if not decided[i]:
-            decided[i] = True
-            for j in range(n):
-                if not decided[j] and (i, j) in accepted:
-                    decided[j], kept[j] = True, i
+    ranked = sorted(range(n), key=lambda i: key[i])
+    while not all(decided):
+        # The first undecided document that waits for no undecided partner holding it.
+        i = next(
+            i for i in ranked if not decided[i] and not any(not decided[j] and (i, j) in accepted and may_go(i, j) and not may_go(j, i) for j in range(n))
+        )
+        decided[i] = True
+        for j in range(n):
+            if not decided[j] and (i, j) in accepted and may_go(j, i):
+                decided[j], kept[j] = True, i
     return kept, accepted, scores, completeness
 
 

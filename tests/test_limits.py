@@ -12,7 +12,7 @@ import pytest
 
 import neardup
 from neardup.cli import main
-from neardup.decide import decide
+from neardup.decide import decide, drop_directions
 from neardup.io import InputError, RecordReader
 from neardup.pipeline import CleanOptions, clean
 from neardup.spans import CutText
@@ -189,8 +189,13 @@ def test_copies_get_the_clusters_of_all_pairs_verification(seed, keep):
     sets = [frozenset(neardup.shingles(d).tolist()) for d in docs]
     priority = np.array([len(d) for d in docs], dtype=np.float64) if keep == "longest" else None
     expanded = _expanded(found, sets)
-    # The kept documents depend on the pairs and the keep order only, not on the scores.
-    outcome = decide(len(docs), expanded, np.ones(len(expanded)), priority)
+    # The kept documents depend on the pairs, which side of each may be dropped for the other
+    # and the keep order only, not on the scores.
+    sizes = np.array([len(s) for s in sets], dtype=np.int64)
+    inter = np.array([len(sets[i] & sets[j]) for i, j in expanded.tolist()], dtype=np.float64)
+    small = np.minimum(sizes[expanded[:, 0]], sizes[expanded[:, 1]])
+    directions = drop_directions("containment", 0.8, inter / small, small < 20, sizes[expanded[:, 0]], sizes[expanded[:, 1]])
+    outcome = decide(len(docs), expanded, np.ones(len(expanded)), priority, directions=directions)
     assert [d.kept for d in found.decisions] == outcome.kept.tolist()
     assert found.info["exact_copies"] > 0
 

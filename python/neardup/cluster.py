@@ -22,7 +22,19 @@ from ._arrays import float_array, index_pairs
 from ._reference.minhash import SCHEMES, check_num_perm
 from ._reference.text import check_seed, check_shingle_args, check_threads
 from .csr import arrays_to_csr, csr_rows, document_list, shingle_csr
-from .decide import KEEP_POLICIES, MIN_EVIDENCE_SHINGLES, Decisions, check_keep, decide, describe, keep_priority, least_overlaps, pair_scores, policy_name
+from .decide import (
+    KEEP_POLICIES,
+    MIN_EVIDENCE_SHINGLES,
+    Decisions,
+    check_keep,
+    decide,
+    describe,
+    drop_directions,
+    keep_priority,
+    least_overlaps,
+    pair_scores,
+    policy_name,
+)
 from .lsh import candidate_threshold, check_params, check_threshold, lsh_params
 from .text import Shingles
 
@@ -368,6 +380,9 @@ class Verified:
     rows: int
     num_candidates: int
     info: dict[str, Any] = field(default_factory=dict)
+    #: Per pair, whether its first document may be dropped for its second and the reverse
+    #: (:func:`neardup.decide.drop_directions`); None: both ways.
+    directions: np.ndarray | None = None
 
     def priority(self, keep: str | Callable[[list[int]], int]) -> np.ndarray:
         """The keep-order priority of policy ``keep`` (see :func:`find_duplicates`)."""
@@ -383,6 +398,7 @@ class Verified:
             self.scores,
             self.priority(keep),
             methods=self.methods,
+            directions=self.directions,
             copies=self.copies,
             copy_methods=self.copy_methods,
             wraps=wraps,
@@ -697,6 +713,7 @@ def verify_duplicates(
         rows,
         compared,
         info,
+        drop_directions(measure, threshold, score, method == 2, sizes[between_groups[:, 0]], sizes[between_groups[:, 1]]),
     )
 
 

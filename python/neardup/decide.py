@@ -20,6 +20,14 @@ or above the threshold), and that document is kept: no chain of pairs links a do
 it does not match. The result depends only on the set of pairs and the keep order, never on
 the order of the pairs, the thread count or the batch size.
 
+**Dropped for a document that holds it.** Containment verifies a pair when the *smaller*
+text is held in the larger; the larger may hold much more (a whole page and a fragment of it).
+So a pair can be one-way (:func:`drop_directions`): a document is dropped only for a
+document holding at least the threshold of it (or one it wraps, see :func:`decide`). A
+document that one of its undecided partners holds, without holding it back, waits for that
+partner to be decided before it can be kept: the page is kept and takes its fragment, not the
+other way round.
+
 This module is pure Python and numpy and imports nothing else of the package.
 """
 
@@ -28,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+import heapq
 from typing import Any
 
 import numpy as np
@@ -40,6 +49,7 @@ __all__ = [
     "completeness",
     "decide",
     "describe",
+    "drop_directions",
     "keep_order",
     "keep_priority",
     "least_overlaps",
@@ -85,6 +95,30 @@ def pair_scores(
     score = np.where(short, jaccard, containment)
     duplicate = (score >= threshold) & (small >= min_size_ratio * large)
     return score, duplicate, short
+
+
+def drop_directions(measure: str, threshold: float, scores: Any, short: Any, first_sizes: Any, second_sizes: Any) -> np.ndarray:
+    """Which side of each verified pair may be dropped for the other: an ``(m, 2)`` bool array,
+    column 0 "the first document may be dropped for the second", column 1 the reverse.
+
+    Under ``measure="jaccard"``, and for ``short`` pairs (scored by Jaccard similarity, see
+    :func:`pair_scores`), either side. Under containment the score is the share of the
+    smaller text held in the larger (exact or aligned), so the share of a side held in the
+    other is ``score * min(sizes) / its size`` (distinct shingles): a side may be dropped when
+    that is at least ``threshold``. The smaller side always may; the larger only when the two
+    are of nearly one size.
+    """
+    score = np.asarray(scores, dtype=np.float64).reshape(-1)
+    first = np.asarray(first_sizes, dtype=np.float64).reshape(-1)
+    second = np.asarray(second_sizes, dtype=np.float64).reshape(-1)
+    if measure == "jaccard":
+        return np.ones((len(score), 2), dtype=bool)
+    both = np.asarray(short, dtype=bool).reshape(-1)
+    smaller = np.minimum(first, second)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        first_held = np.where(first > 0, score * smaller / np.where(first > 0, first, 1.0), 1.0)
+        second_held = np.where(second > 0, score * smaller / np.where(second > 0, second, 1.0), 1.0)
+    return np.column_stack([both | (first <= second) | (first_held >= threshold), both | (second <= first) | (second_held >= threshold)])
 
 
 def least_overlaps(
@@ -273,6 +307,7 @@ def decide(
     priority: Any = None,
     *,
     methods: Any = None,
+    directions: Any = None,
     copies: Any = None,
     copy_methods: Any = None,
     wraps: Any = None,
@@ -285,14 +320,20 @@ def decide(
     (the caller's code, default 0). ``priority`` (``(count, width)``, or one number per
     document) gives the keep order: greatest row first, ties to the lowest index.
 
+    ``directions`` (``(m, 2)`` bools, :func:`drop_directions`; default: every pair both ways)
+    says per pair whether its first document may be dropped for its second and the reverse. A
+    document that an undecided partner may not be dropped for, while it may be dropped for that
+    partner, waits until the partner is decided before it is kept (see the module docstring).
+
     ``copies``, ``(head, member)`` rows, declares exact copies: a member has its head's
     shingles, so it is a duplicate of the head and of every other member (score 1, method
     ``copy_methods`` of its row, default 0) and has every pair of its head; pairs need only
     be given between heads.
 
     ``wraps``, ``(outer, inner)`` rows, are verified pairs whose first page wraps the second
-    (see :mod:`neardup.pipeline`): a page that wraps one of its partners goes after every page
-    that wraps none in the keep order, so that it gives way to the copy it wraps.
+    (see :mod:`neardup.pipeline`): the outer page may be dropped for the inner one whatever
+    ``directions`` says, and a page that wraps one of its partners goes after every page that
+    wraps none in the keep order, so that it gives way to the copy it wraps.
 
     ``choose``, given, breaks ties of the keep order: called with the sorted undecided
     members of a connected component that share the greatest priority (when there are
@@ -311,6 +352,14 @@ def decide(
     method_array = np.zeros(len(pair_array), dtype=np.int64) if methods is None else np.asarray(methods, dtype=np.int64).reshape(-1)
     if len(method_array) != len(pair_array):
         raise ValueError(f"{len(method_array)} methods for {len(pair_array)} pairs")
+    if directions is None:
+        direction_array = np.ones((len(pair_array), 2), dtype=bool)
+    else:
+        direction_array = np.asarray(directions, dtype=bool)
+        if direction_array.size == 0:
+            direction_array = direction_array.reshape(0, 2)
+        if direction_array.shape != (len(pair_array), 2):
+            raise ValueError(f"directions must have shape ({len(pair_array)}, 2), one row per pair, got {direction_array.shape}")
     if priority is None:
         prio = np.zeros((count, 0), dtype=np.float64)
     else:
@@ -332,19 +381,29 @@ def decide(
         if (group_of[copy_array[:, 0]] != copy_array[:, 0]).any() or (copy_array[:, 0] == copy_array[:, 1]).any():
             raise ValueError("copies: a head must not itself be a copy of another document")
 
-    # Pairs between groups, each once (the best score; then the lowest method code).
+    # Pairs between groups, each once (the best score; then the lowest method code), with
+    # lo_drop: "lo may be dropped for hi", hi_drop the reverse (a pair given twice: either).
     ga, gb = group_of[pair_array[:, 0]], group_of[pair_array[:, 1]]
     between = ga != gb
     lo, hi = np.minimum(ga, gb)[between], np.maximum(ga, gb)[between]
     g_score, g_method = score_array[between], method_array[between]
+    in_order = (ga <= gb)[between]
+    lo_drop = np.where(in_order, direction_array[between, 0], direction_array[between, 1])
+    hi_drop = np.where(in_order, direction_array[between, 1], direction_array[between, 0])
     order = np.lexsort((g_method, -g_score, hi, lo))
-    lo, hi, g_score, g_method = lo[order], hi[order], g_score[order], g_method[order]
+    lo, hi, g_score, g_method, lo_drop, hi_drop = (lo[order], hi[order], g_score[order], g_method[order], lo_drop[order], hi_drop[order])
     first = np.ones(len(lo), dtype=bool)
     first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+    starts = np.flatnonzero(first)
+    lo_drop = np.logical_or.reduceat(lo_drop, starts) if len(starts) else lo_drop[:0]
+    hi_drop = np.logical_or.reduceat(hi_drop, starts) if len(starts) else hi_drop[:0]
     lo, hi, g_score, g_method = lo[first], hi[first], g_score[first], g_method[first]
 
     wrap_array = _as_pairs(wraps if wraps is not None else [], count, "wrap")
     wrap_groups = {(int(o), int(i)) for o, i in zip(group_of[wrap_array[:, 0]].tolist(), group_of[wrap_array[:, 1]].tolist()) if o != i}
+    if wrap_groups:
+        lo_drop = lo_drop | np.fromiter(((a, b) in wrap_groups for a, b in zip(lo.tolist(), hi.tolist())), dtype=bool, count=len(lo))
+        hi_drop = hi_drop | np.fromiter(((b, a) in wrap_groups for a, b in zip(lo.tolist(), hi.tolist())), dtype=bool, count=len(lo))
     wrapper = np.zeros(count, dtype=bool)
     if wrap_groups:
         outer_groups = np.fromiter((o for o, _ in wrap_groups), dtype=np.int64)
@@ -361,10 +420,17 @@ def decide(
     for (head, member), code in zip(copy_array.tolist(), copy_method_array.tolist()):
         members_of.setdefault(head, [head]).append(member)
         group_method[head] = code
-    adjacency: dict[int, list[tuple[int, float, int]]] = {}
-    for a, b, s, m in zip(lo.tolist(), hi.tolist(), g_score.tolist(), g_method.tolist()):
-        adjacency.setdefault(a, []).append((b, s, m))
-        adjacency.setdefault(b, []).append((a, s, m))
+    # adjacency[g]: (partner, score, method, whether the partner may be dropped for g).
+    adjacency: dict[int, list[tuple[int, float, int, bool]]] = {}
+    # waits_for[g]: the partners that may take g while g may not take them.
+    waits_for: dict[int, list[int]] = {}
+    for a, b, s, m, a_drop, b_drop in zip(lo.tolist(), hi.tolist(), g_score.tolist(), g_method.tolist(), lo_drop.tolist(), hi_drop.tolist()):
+        adjacency.setdefault(a, []).append((b, s, m, b_drop))
+        adjacency.setdefault(b, []).append((a, s, m, a_drop))
+        if a_drop and not b_drop:
+            waits_for.setdefault(a, []).append(b)
+        elif b_drop and not a_drop:
+            waits_for.setdefault(b, []).append(a)
     groups = sorted(set(members_of) | set(adjacency))
     if groups:
         # Ascending, so that ties of the keep order go to the lowest index.
@@ -377,7 +443,7 @@ def decide(
             by_component.setdefault(component[int(group_of[i])], []).append(i)
         decided = np.zeros(count, dtype=bool)
         for ranked in by_component.values():
-            _stars(ranked, full, decided, group_of, members_of, group_method, adjacency, wrap_groups, choose, kept, score, method, wraps_kept)
+            _stars(ranked, full, decided, group_of, members_of, group_method, adjacency, waits_for, wrap_groups, choose, kept, score, method, wraps_kept)
 
     # Clusters numbered in the order of their kept document.
     dropped = np.flatnonzero(kept != np.arange(count))
@@ -394,7 +460,7 @@ def decide(
     return Decisions(kept, score, method, wraps_kept, cluster, sizes, matched)
 
 
-def _components(groups: list[int], adjacency: dict[int, list[tuple[int, float, int]]]) -> dict[int, int]:
+def _components(groups: list[int], adjacency: dict[int, list[tuple[int, float, int, bool]]]) -> dict[int, int]:
     """Connected component (its smallest group) of every group."""
     parent = {g: g for g in groups}
 
@@ -405,7 +471,7 @@ def _components(groups: list[int], adjacency: dict[int, list[tuple[int, float, i
         return x
 
     for a, neighbours in adjacency.items():
-        for b, _, _ in neighbours:
+        for b, *_ in neighbours:
             ra, rb = find(a), find(b)
             if ra != rb:
                 parent[max(ra, rb)] = min(ra, rb)
@@ -419,7 +485,8 @@ def _stars(
     group_of: np.ndarray,
     members_of: dict[int, list[int]],
     group_method: dict[int, int],
-    adjacency: dict[int, list[tuple[int, float, int]]],
+    adjacency: dict[int, list[tuple[int, float, int, bool]]],
+    waits_for: dict[int, list[int]],
     wrap_groups: set[tuple[int, int]],
     choose: Callable[[list[int]], int] | None,
     kept: np.ndarray,
@@ -428,34 +495,72 @@ def _stars(
     wraps_kept: np.ndarray,
 ) -> None:
     """Star clustering of one connected component, ``ranked`` its documents in keep order.
-    A group of copies is decided whole: its first document decided takes the others."""
+    A group of copies is decided whole: its first document decided takes the others. A group
+    is ready to be kept once every partner it waits for (``waits_for``) is decided; the
+    documents of ready groups are taken in keep order (a partial order over the component
+    that the keep order breaks, so the result depends on nothing else)."""
+    rank = {doc: k for k, doc in enumerate(ranked)}
+    groups = {int(group_of[i]) for i in ranked}
+    waiting = {g: len(waits_for[g]) for g in groups if g in waits_for}
+    # Who waits for each group: told when the group is decided.
+    waiters: dict[int, list[int]] = {}
+    for g in waiting:
+        for container in waits_for[g]:
+            waiters.setdefault(container, []).append(g)
+    ready = [rank[i] for i in ranked if int(group_of[i]) not in waiting]
+    heapq.heapify(ready)
+
+    def settle(group: int) -> None:
+        for waiter in waiters.get(group, ()):
+            waiting[waiter] -= 1
+            if waiting[waiter] == 0:
+                for member in members_of.get(waiter, [waiter]):
+                    heapq.heappush(ready, rank[member])
+
     cursor = 0
     while True:
-        while cursor < len(ranked) and decided[ranked[cursor]]:
-            cursor += 1
-        if cursor == len(ranked):
-            return
-        top = ranked[cursor]
+        if not ready:
+            # Only directions given by a caller can make groups wait for one another in a
+            # circle; the first undecided document in keep order then goes first.
+            while cursor < len(ranked) and decided[ranked[cursor]]:
+                cursor += 1
+            if cursor == len(ranked):
+                return
+            ready.append(cursor)
+        top = ranked[heapq.heappop(ready)]
+        if decided[top]:
+            continue
         representative = top
         if choose is not None:
-            tied = sorted(i for i in ranked[cursor:] if not decided[i] and np.array_equal(priority[i], priority[top]))
+            tied = sorted(
+                i for i in ranked if i == top or (not decided[i] and waiting.get(int(group_of[i]), 0) == 0 and np.array_equal(priority[i], priority[top]))
+            )
             if len(tied) > 1:
                 pick = choose(list(tied))
                 if isinstance(pick, bool) or not isinstance(pick, (int, np.integer)) or int(pick) not in tied:
                     raise ValueError(f"keep function returned {pick!r}, not one of the documents it was given {tied}")
                 representative = int(pick)
+                if representative != top:
+                    heapq.heappush(ready, rank[top])
         group = int(group_of[representative])
         decided[representative] = True
         for member in members_of.get(group, ()):
             if member != representative:
                 decided[member] = True
                 kept[member], score[member], method[member] = representative, 1.0, group_method[group]
-        for other, pair_score, pair_method in adjacency.get(group, ()):
+        settle(group)
+        for other, pair_score, pair_method, other_may_go in adjacency.get(group, ()):
+            if not other_may_go:
+                continue
+            taken = False
             for member in members_of.get(other, [other]):
                 if not decided[member]:
                     decided[member] = True
+                    taken = True
                     kept[member], score[member], method[member] = representative, pair_score, pair_method
                     wraps_kept[member] = (other, group) in wrap_groups
+            if taken:
+                settle(other)
 
 
 def policy_name(keep: str | Callable[..., Any]) -> str:
