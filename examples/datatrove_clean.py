@@ -38,7 +38,7 @@ def executors(
     counts = stage("1-chrome-counts", [reader(), ChromeCounts(str(work / "chrome"), site_key=site_key)], tasks, None)
     merge = stage("2-chrome-merge", [ChromeMerge(str(work / "chrome"))], 1, counts)
     sign = stage(
-        "3-signatures", [reader(), StripChrome(str(work / "chrome"), site_key=site_key), Signatures(str(work / "signatures"))], tasks, merge
+        "3-signatures", [reader(), StripChrome(str(work / "chrome"), site_key=site_key), Signatures(str(work / "signatures"), site_key=site_key)], tasks, merge
     )
     decide = stage("4-decide", [Decide(str(work / "signatures"), str(work / "decisions"))], 1, sign)
     write = stage(

@@ -22,6 +22,7 @@ from neardup.pipeline.decide import moved_into_one
 from neardup.pipeline.state import Doc, DocTable, RowBlocks, TextSpool, doc_column
 
 import contained_corpus
+import fragment_corpus
 
 # The job's accounting, inputs and outputs are Python code; that both backends give the same
 # files byte for byte is test_determinism's check: `make test` runs these once.
@@ -501,6 +502,22 @@ def test_a_short_text_inside_long_pages_is_found_by_its_anchors(tmp_path):
         assert rows[page]["action"] == "dropped" and rows[page]["duplicate_of"] == "note", rows[page]
         assert rows[page]["score"] >= 0.8 and any(why.startswith("chrome: not in the kept copy") for _, _, why in rows[page]["removed"])
     assert {rows[other]["action"] for other in ids["other"]} == {"kept"}
+
+
+def test_pages_are_not_dropped_for_a_fragment_they_share(tmp_path):
+    """A passage opening six pages three times its length (tests/fragment_corpus.py) ranks
+    first but holds a quarter of each page: a page is dropped only for a document holding at
+    least the threshold of it, so the first page is kept and takes the passage, and the other
+    pages are kept. (Before, the six pages were dropped as the passage's duplicates, three
+    quarters of their text lost.)"""
+    corpus = fragment_corpus.write(tmp_path / "in.jsonl")
+    assert main(["clean", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out")]) == 0
+    got = decisions(tmp_path / "out")
+    assert got["passage"]["action"] == "dropped" and got["passage"]["duplicate_of"] == "page-0" and got["passage"]["score"] == 1.0
+    assert [got[f"page-{k}"]["action"] for k in range(fragment_corpus.PAGES)] == ["kept"] * fragment_corpus.PAGES
+    # find_duplicates decides the same way (keep="most_complete", as the job keeps).
+    found = find_duplicates(list(corpus.values()), keep="most_complete")
+    assert [d.kept for d in found.decisions] == [1] + list(range(1, fragment_corpus.PAGES + 1))
 
 
 def test_dups_scores_name_each_clusters_own_dropped_members(tmp_path, capsys):

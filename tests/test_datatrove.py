@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 import contained_corpus
+import fragment_corpus
 from neardup.io import RecordReader
 from neardup.pipeline import CleanOptions
 from neardup.pipeline import clean as local_clean
@@ -50,6 +51,8 @@ def corpus(tmp_path_factory) -> Path:
     contained_corpus.write(folder / "contained.txt")
     contained = [{"id": f"contained-{r['id']}", "text": r["text"]} for r in map(json.loads, (folder / "contained.txt").read_text(encoding="utf-8").splitlines())]
     (folder / "contained.txt").unlink()
+    # Pages sharing a fragment (the fragment waits for the first page), spread over the files too.
+    contained += [{"id": f"fragment-{id_}", "text": text} for id_, text in fragment_corpus.texts().items()]
     stride = len(rows) // len(contained)
     for k, row in enumerate(contained):
         rows.insert(k * (stride + 1), row)
@@ -118,6 +121,7 @@ def test_two_tasks_two_workers_decide_as_neardup_clean(corpus, expected, tmp_pat
     assert {copy_id for copy_id, _ in PLANTED} <= dropped and len(dropped) > 40
     assert sum(d["action"] == "changed" for d in local_decisions.values()) > 50
     assert sum(d["duplicate_of"] == "contained-note" for d in local_decisions.values()) == 24
+    assert local_decisions["fragment-passage"]["duplicate_of"] == "fragment-page-0"
     decisions, texts = run_pipeline(corpus, tmp_path, tasks=2, workers=2)
     assert sorted(decisions) == sorted(local_decisions)
     for id_, row in local_decisions.items():

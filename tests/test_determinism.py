@@ -28,6 +28,7 @@ import numpy as np
 import pytest
 
 import contained_corpus
+import fragment_corpus
 
 # Compares the backends itself (the other one in a subprocess), so one pass is enough: `make test`
 # runs it once, in the Rust pass (under the reference alone the cross-backend test skips).
@@ -57,6 +58,8 @@ def write_corpus(path: Path) -> None:
     contained = path.parent / "contained.jsonl"
     contained_corpus.write(contained)
     rows += [{"id": f"contained-{r['id']}", "text": r["text"]} for r in map(json.loads, contained.read_text(encoding="utf-8").splitlines())]
+    # Pages sharing a fragment, which waits to be taken by the first page.
+    rows += [{"id": f"fragment-{id_}", "text": text} for id_, text in fragment_corpus.texts().items()]
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 
 

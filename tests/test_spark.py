@@ -20,6 +20,7 @@ from neardup.pipeline import CleanOptions
 from neardup.pipeline import clean as local_clean
 
 import contained_corpus
+import fragment_corpus
 
 pytestmark = pytest.mark.spark
 
@@ -119,6 +120,18 @@ def test_short_texts_inside_long_pages_decide_as_the_local_job(spark, tmp_path):
     ids = contained_corpus.write(corpus)
     local = _local([str(corpus)], tmp_path, Fields())
     assert sum(d["duplicate_of"] == "note" for d in local) == len(ids["pages"])
+    decisions, _ = _spark(spark, [str(corpus)], Fields(), partitions=3)
+    _same(local, decisions)
+
+
+def test_pages_holding_a_fragment_decide_as_the_local_job(spark, tmp_path):
+    """A passage opening six pages (tests/fragment_corpus.py) ranks first but may not take
+    them: it waits, and the first page takes it; Spark must give its decision the pairs'
+    directions as the local job does."""
+    corpus = tmp_path / "fragment.jsonl"
+    fragment_corpus.write(corpus)
+    local = _local([str(corpus)], tmp_path, Fields())
+    assert [d["action"] for d in local] == ["dropped"] + ["kept"] * fragment_corpus.PAGES
     decisions, _ = _spark(spark, [str(corpus)], Fields(), partitions=3)
     _same(local, decisions)
 

@@ -69,7 +69,7 @@ __all__ = ["ChromeCounts", "ChromeMerge", "Decide", "DuplicateFilter", "Signatur
 COUNTS_FORMAT = "neardup-datatrove-chrome-counts"
 SIGNATURES_FORMAT = "neardup-datatrove-signatures"
 DECISIONS_FORMAT = "neardup-datatrove-decisions"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 #: The merged chrome model, in the chrome folder (the format of ChromeModel.save).
 MODEL_FILE = "model.json"
 #: Where the reader's metadata names a document's source file (datatrove's readers add it).
@@ -338,16 +338,29 @@ class StripChrome(PipelineStep):
 class Signatures(PipelineStep):
     """Writes what the decision needs of each document of this task: its cleaned text (the
     document's ``text``: put :class:`StripChrome` before this step), removed spans, distinct
-    shingle count and MinHash signature, and where it came from (``metadata["file_path"]``,
-    which datatrove's readers add, and its position in that file), into
-    ``folder/{rank:05d}.*``. Documents pass through unchanged."""
+    shingle count and MinHash signature, its site (``site_key`` / ``url_key`` as for
+    :class:`StripChrome`: the decision takes a page's material around a page of another site
+    for chrome, not within a site), and where it came from (``metadata["file_path"]``, which
+    datatrove's readers add, and its position in that file), into ``folder/{rank:05d}.*``.
+    Documents pass through unchanged."""
 
     type = TYPE
     name = "signatures"
 
-    def __init__(self, folder: DataFolderLike, *, num_perm: int = 128, ngram: int = 5, batch_size: int = 512, num_threads: int | None = 1) -> None:
+    def __init__(
+        self,
+        folder: DataFolderLike,
+        *,
+        num_perm: int = 128,
+        ngram: int = 5,
+        site_key: str | None = "site",
+        url_key: str | None = "url",
+        batch_size: int = 512,
+        num_threads: int | None = 1,
+    ) -> None:
         super().__init__()
         self.folder = get_datafolder(folder)
+        self.site_key, self.url_key = site_key, url_key
         self.batch_size = batch_size
         self.options = CleanOptions(num_perm=num_perm, ngram=ngram, num_threads=num_threads, batch_size=batch_size)
         self.options.check()
@@ -368,6 +381,7 @@ class Signatures(PipelineStep):
                     assert signatures is not None and anchors is not None
                     sigs.write(np.ascontiguousarray(signatures, dtype="<u8").tobytes())
                     anchor_values, anchor_offsets = anchors
+                    sites = [record.site for record in _records(batch, self.site_key, self.url_key)]
                     for k, (doc, size) in enumerate(zip(batch, sizes)):
                         source = doc.metadata.get(FILE_PATH_KEY)
                         if not isinstance(source, str):
@@ -382,6 +396,7 @@ class Signatures(PipelineStep):
                         length = len(doc.text) + sum(e - s for s, e in merge_spans((s, e) for s, e, _ in removed))
                         row = {
                             "id": doc.id,
+                            "site": sites[k],
                             "file": source,
                             "line": line,
                             "length": length,
@@ -481,7 +496,7 @@ class Decide(PipelineStep):
                 for number, line in enumerate(rows, 1):
                     try:
                         row = json.loads(line)
-                        doc = Doc(-1, str(row["id"]), None, int(row["length"]), row["id"])
+                        doc = Doc(-1, str(row["id"]), row["site"], int(row["length"]), row["id"])
                         doc.spool_offset = spool.write(row["text"])
                         doc.cleaned_length = len(row["text"])
                         doc.shingles = int(row["shingles"])

@@ -34,7 +34,7 @@ from ._reference.text import check_seed, check_shingle_args, check_threads
 from ._version import __version__
 from .chrome import ChromeModel, complete_params
 from .cluster import Decision
-from .decide import check_keep, decide, describe, keep_priority, pair_scores, policy_name
+from .decide import check_keep, decide, describe, drop_directions, keep_priority, pair_scores, policy_name
 from .lsh import candidate_threshold, check_params, check_threshold, check_weights, lsh_params
 from .text import shingles_batch
 
@@ -900,7 +900,15 @@ class Index:
             keep, doc_length, pairs=verified, intersections=inter[accepted], sizes=all_sizes, first=np.column_stack([is_hist, hist_rank])
         )
         choose = keep if callable(keep) else None
-        outcome = decide(total, links, link_score, priority, methods=link_method, choose=choose)
+        # A document is dropped for a batch partner that holds it; for an indexed one (kept
+        # before) when they match, as `neardup clean --index` decides.
+        directions = np.vstack(
+            [
+                drop_directions(self.measure, self.threshold, score[accepted], short[accepted], sizes[verified[:, 0]], sizes[verified[:, 1]]),
+                np.ones((len(hist_pairs), 2), dtype=bool),
+            ]
+        )
+        outcome = decide(total, links, link_score, priority, methods=link_method, directions=directions, choose=choose)
 
         def name(node: int) -> str:
             return batch.ids[node] if node < count else h_ids[node - count]

@@ -49,12 +49,12 @@ from . import _backend
 from ._version import __version__
 from .chrome import ChromeModel
 from .decide import decide as decide_clusters
-from .decide import MIN_EVIDENCE_SHINGLES, describe, keep_priority, pair_scores
+from .decide import MIN_EVIDENCE_SHINGLES, describe, drop_directions, keep_priority, pair_scores
 from .cluster import distinct
 from .lsh import candidate_threshold, lsh_params
 from .minhash import minhash
 from .io.read import Record, site_of
-from .pipeline.decide import KEEP_POLICY, REFINE_FROM, aligned_containment, wrap_candidates, wrapping
+from .pipeline.decide import KEEP_POLICY, REFINE_FROM, aligned_containment, two_way_across_sites, wrap_candidates, wrapping
 from .pipeline.state import ANCHOR_BITS, ANCHOR_MAX_DOCS, CONTAINED_MIN_SIZE_RATIO, CleanOptions
 from .pipeline.strip import strip_records
 from .pipeline.write import dropped_spans, kept_reason
@@ -478,9 +478,9 @@ def connected_components(edges: DataFrame, max_rounds: int = 100) -> DataFrame:
 _CLUSTER_SCHEMA = f"{POS} long, action string, duplicate_of string, score double, cluster_reason string, removed {_REMOVED_DDL}"
 
 
-def _decide_cluster(table: pa.Table) -> pa.Table:
+def _decide_cluster(table: pa.Table, threshold: float) -> pa.Table:
     """The local job's decisions (:func:`neardup.decide.decide`) on the members of one
-    connected group of verified pairs."""
+    connected group of verified pairs (verified at ``threshold``)."""
     import pyarrow as pa
 
     rows = sorted(table.to_pylist(), key=lambda r: r["pos"])
@@ -495,7 +495,9 @@ def _decide_cluster(table: pa.Table) -> pa.Table:
     sizes = np.array([r["size"] for r in rows], dtype=np.int64)
     wraps = wrapping(wrap_candidates(pairs, scores, lengths), dict(enumerate(cleaned)))
     priority = keep_priority("most_complete", lengths, pairs=pairs, intersections=inter, sizes=sizes)
-    outcome = decide_clusters(len(rows), pairs, scores, priority, methods=codes, wraps=wraps)
+    one_way = drop_directions("containment", threshold, scores, codes == METHODS.index("jaccard-exact"), sizes[pairs[:, 0]], sizes[pairs[:, 1]])
+    directions = two_way_across_sites(one_way, pairs, lambda k: rows[k]["site"])
+    outcome = decide_clusters(len(rows), pairs, scores, priority, methods=codes, directions=directions, wraps=wraps)
 
     def name(k: int) -> str:
         return rows[k]["id"]
@@ -525,11 +527,11 @@ def _decide_cluster(table: pa.Table) -> pa.Table:
     return pa.Table.from_pylist(out, schema=schema).rename_columns([POS, "action", "duplicate_of", "score", "cluster_reason", "removed"])
 
 
-def decide(signed: DataFrame, verified: DataFrame, components: DataFrame) -> DataFrame:
-    """Per member of a connected group of verified pairs: kept or dropped, by the local
-    job's decision (a grouped map over each group's members, which are few), with the dropped
-    page's reason, score and removed spans: ``(pos, action, duplicate_of, score,
-    cluster_reason, removed)``."""
+def decide(signed: DataFrame, verified: DataFrame, components: DataFrame, threshold: float = 0.8) -> DataFrame:
+    """Per member of a connected group of pairs verified at ``threshold``: kept or dropped,
+    by the local job's decision (a grouped map over each group's members, which are few),
+    with the dropped page's reason, score and removed spans: ``(pos, action, duplicate_of,
+    score, cluster_reason, removed)``."""
     from pyspark.sql import functions as F
 
     partners = verified.groupBy(F.col("i").alias("pos")).agg(
@@ -537,10 +539,14 @@ def decide(signed: DataFrame, verified: DataFrame, components: DataFrame) -> Dat
     )
     members = (
         components.select(F.col("node").alias("pos"), "component")
-        .join(signed.select(F.col(POS).alias("pos"), "id", "text", "cleaned", "removed", F.size("shingles").alias("size")), "pos")
+        .join(signed.select(F.col(POS).alias("pos"), "id", "text", "site", "cleaned", "removed", F.size("shingles").alias("size")), "pos")
         .join(partners, "pos", "left")
     )
-    return members.groupBy("component").applyInArrow(_decide_cluster, _CLUSTER_SCHEMA)
+
+    def decide_cluster(table: pa.Table) -> pa.Table:
+        return _decide_cluster(table, threshold)
+
+    return members.groupBy("component").applyInArrow(decide_cluster, _CLUSTER_SCHEMA)
 
 
 _DECISION_SCHEMA = f"{POS} long, id string, action string, reason string, duplicate_of string, score double, removed {_REMOVED_DDL}, source string"
@@ -637,7 +643,7 @@ def clean(
         nonempty = signed.where(F.size("shingles") > 0)
         candidates = candidate_pairs(nonempty).unionByName(anchor_pairs(nonempty)).distinct()
         verified = verify(nonempty, candidates, threshold, min_evidence=min_evidence).persist()
-        outcome = decide(signed, verified, connected_components(verified))
+        outcome = decide(signed, verified, connected_components(verified), threshold)
     else:
         outcome = signed.sparkSession.createDataFrame([], _CLUSTER_SCHEMA)
     joined = signed.join(outcome.withColumnRenamed("removed", "cluster_removed"), POS, "left").select(

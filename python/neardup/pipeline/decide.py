@@ -7,11 +7,13 @@ The keep order: the document that holds its verified partners most completely fi
 (``keep="most_complete"`` of :func:`neardup.find_duplicates`: a truncated or noisy copy gives
 way to the full one), then the longest cleaned text, except that a page which *wraps* a verified
 partner (the other's text aligns inside it, with material of its own both before and after,
-like an article inside a site's header and sidebar) goes after every page that wraps none,
-so it gives way to the page it wraps: that material is chrome the per-site model could not
-see, and it is reported as removed spans of the wrapping page when it is dropped for the
-page it wraps. With an index, documents matching an indexed one are decided first, as
-duplicates of it (``seen before``).
+like an article inside a site's header and sidebar) goes after every page that wraps none, so
+it gives way to the page it wraps: that material is chrome the per-site model could not see,
+and it is reported as removed spans of the wrapping page when it is dropped for the page it
+wraps. Otherwise a page is dropped only for a page that holds at least the threshold of it
+(:func:`neardup.decide.drop_directions`), unless the two are pages of different known sites
+(:func:`two_way_across_sites`): a page is not dropped for a passage of it. With an index,
+documents matching an indexed one are decided first, as duplicates of it (``seen before``).
 """
 
 from __future__ import annotations
@@ -123,6 +125,20 @@ def verify_cleaned(
         num_threads=threads,
     )
     return verified, spooled_wrapping(verified, offsets, doc_column(docs, "cleaned_length"), spool, threads)
+
+
+def two_way_across_sites(directions: np.ndarray, pairs: np.ndarray, site: Callable[[int], str | None]) -> np.ndarray:
+    """``directions`` (:func:`neardup.decide.drop_directions` of ``pairs``) with every pair of
+    pages of two different known sites (``site(position)``) made two-way: what a page holds
+    beyond its partner from another site may be that site's chrome, which its model left."""
+    one_way = np.flatnonzero(~directions.all(axis=1))
+    if not len(one_way):
+        return directions
+    sites = {p: site(p) for p in np.unique(pairs[one_way]).tolist()}
+    across = [sites[a] is not None and sites[b] is not None and sites[a] != sites[b] for a, b in pairs[one_way].tolist()]
+    out = directions.copy()
+    out[one_way[np.asarray(across, dtype=bool)]] = True
+    return out
 
 
 def moved_into_one(chunks: list[np.ndarray]) -> np.ndarray:
@@ -306,6 +322,9 @@ def corpus_decisions(
         scores,
         priority,
         methods=codes,
+        directions=np.concatenate([two_way_across_sites(verified.directions, verified.pairs, lambda p: docs[p].site), np.ones((len(hist_pairs), 2), dtype=bool)])
+        if verified is not None and verified.directions is not None
+        else None,
         copies=verified.copies if verified is not None else None,
         copy_methods=verified.copy_methods if verified is not None else None,
         wraps=wraps,
