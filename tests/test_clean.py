@@ -15,10 +15,11 @@ import pytest
 
 from neardup import find_duplicates
 from neardup.cli import main
-from neardup.io import RecordReader
+from neardup.io import InputError, RecordReader
 from neardup.io.errors import OutputError
 from neardup.pipeline import clean
 from neardup.pipeline.decide import moved_into_one
+from neardup.pipeline.read import read_ahead
 from neardup.pipeline.state import Doc, DocTable, RowBlocks, TextSpool, doc_column
 
 import contained_corpus
@@ -502,6 +503,37 @@ def test_a_short_text_inside_long_pages_is_found_by_its_anchors(tmp_path):
         assert rows[page]["action"] == "dropped" and rows[page]["duplicate_of"] == "note", rows[page]
         assert rows[page]["score"] >= 0.8 and any(why.startswith("chrome: not in the kept copy") for _, _, why in rows[page]["removed"])
     assert {rows[other]["action"] for other in ids["other"]} == {"kept"}
+
+
+def test_read_ahead_keeps_order_raises_where_the_reader_failed_and_stops_when_closed():
+    assert list(read_ahead(iter(range(1000)))) == list(range(1000))
+
+    def failing():
+        yield from range(5)
+        raise InputError("record 6: not JSON")
+
+    got = []
+    with pytest.raises(InputError, match="record 6"):
+        for item in read_ahead(failing()):
+            got.append(item)
+    assert got == list(range(5))
+    produced = []
+
+    def endless():
+        k = 0
+        while True:
+            produced.append(k)
+            yield k
+            k += 1
+
+    ahead = read_ahead(endless(), depth=2)
+    assert [next(ahead) for _ in range(3)] == [0, 1, 2]
+    ahead.close()
+    time.sleep(0.3)
+    stopped_at = len(produced)
+    time.sleep(0.3)
+    # The producer stopped: at most the depth and the one in hand past what was taken.
+    assert len(produced) == stopped_at <= 3 + 2 + 2
 
 
 def test_pages_are_not_dropped_for_a_fragment_they_share(tmp_path):

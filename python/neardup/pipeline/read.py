@@ -1,15 +1,22 @@
 """The read stage: the corpus, read once per pass (three passes: learn, sign, write), in
 batches. Inputs are files (stdin is spooled by the reader), so nothing but the per-document
-table the run keeps is held in memory between passes.
+table the run keeps is held in memory between passes. With more than one thread, the learn
+and sign passes read the next batch in a thread of their own (:func:`read_ahead`) while the
+core works on the current one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
 
 from ..io.errors import InputError
 from ..io.read import Record, RecordReader
+
+T = TypeVar("T")
 
 
 class Corpus:
@@ -41,6 +48,48 @@ class Corpus:
             f"{', '.join(self.reader.names)}: the input changed during the run (it is read once per pass); "
             "run again once it no longer changes"
         )
+
+
+def read_ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """``items`` in order, produced by a thread of their own up to ``depth`` ahead of the
+    consumer: reading and parsing the next batch (Python, holding the GIL) overlaps the core's
+    work on this one (which releases it). An exception of the producer is raised here, at the
+    item where it occurred; closing the generator stops the producer."""
+    slots: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        slots.put((True, item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slots.put((False, None))
+        except BaseException as error:  # handed to the consumer, which raises it
+            slots.put((False, error))
+
+    producer = threading.Thread(target=produce, name="neardup-read-ahead", daemon=True)
+    producer.start()
+    try:
+        while True:
+            more, item = slots.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        while producer.is_alive():
+            try:
+                slots.get_nowait()
+            except queue.Empty:
+                producer.join(0.05)
 
 
 def batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:

@@ -25,7 +25,7 @@ from ..index import Index
 from ..io.errors import output_error
 from ..io.read import Record, RecordReader
 from ..io.write import AtomicOutputDir
-from .read import Corpus, batches
+from .read import Corpus, batches, read_ahead
 
 #: The MinHash seed of the job (find_duplicates' default).
 MINHASH_SEED = 1
@@ -310,7 +310,9 @@ class Run:
         """The records of one pass over the corpus, in batches, with a progress bar named
         ``desc``; the output folder is checked before each batch. Without the records' other
         fields: only the write pass, which reads the corpus itself, writes them back."""
-        for batch in batches(self.progress(self.corpus.read(keep_extra=False), desc=desc), self.options.batch_size):
+        read = batches(self.progress(self.corpus.read(keep_extra=False), desc=desc), self.options.batch_size)
+        # With more than one thread, the next batch is read while the core works on this one.
+        for batch in read if self.options.num_threads == 1 else read_ahead(read):
             self.out.check()
             yield batch
 
