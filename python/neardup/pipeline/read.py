@@ -72,6 +72,11 @@ def read_ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
             slots.put((False, None))
         except BaseException as error:  # handed to the consumer, which raises it
             slots.put((False, error))
+        finally:
+            # The reader's files are closed here, not whenever the generator is collected.
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
 
     producer = threading.Thread(target=produce, name="neardup-read-ahead", daemon=True)
     producer.start()

@@ -177,7 +177,7 @@ def write(run: Run, decided: Decided) -> dict[str, Any]:
     rows = DecisionRows(run, decided, documents, tally)
     try:
         with run.out.open("decisions.jsonl") as decisions_file:
-            for record in run.progress(run.corpus.read(), desc="write"):
+            for record in run.records("write"):
                 row, kept_index, cleaned = rows.decision(record)
                 decisions_file.write(json_line(row))
                 if table is not None:
