@@ -552,6 +552,19 @@ def test_pages_are_not_dropped_for_a_fragment_they_share(tmp_path):
     assert [d.kept for d in found.decisions] == [1] + list(range(1, fragment_corpus.PAGES + 1))
 
 
+def test_a_group_of_copies_on_two_sites_decides_the_same_whichever_copy_comes_first(tmp_path):
+    """A page and its exact copy on two sites (tests/fragment_corpus.py): the group holds a
+    page of another site than the passage's, so its pair with the passage goes either way,
+    whichever copy heads the group (it was decided by the head's site alone, so the order of
+    the input changed which documents were kept)."""
+    got = []
+    for copy_first in (False, True):
+        fragment_corpus.write_across_sites(tmp_path / f"in-{copy_first}.jsonl", copy_first)
+        assert main(["clean", str(tmp_path / f"in-{copy_first}.jsonl"), "-o", str(tmp_path / f"out-{copy_first}")]) == 0
+        got.append({i: (r["action"], r["duplicate_of"]) for i, r in decisions(tmp_path / f"out-{copy_first}").items()})
+    assert got[0] == got[1]
+
+
 def test_dups_scores_name_each_clusters_own_dropped_members(tmp_path, capsys):
     # Two clusters: each row's scores are its dropped members' scores against its kept
     # document, as find_duplicates gives them, and no other cluster's.

@@ -136,6 +136,17 @@ def test_pages_holding_a_fragment_decide_as_the_local_job(spark, tmp_path):
     _same(local, decisions)
 
 
+@pytest.mark.parametrize("copy_first", [False, True])
+def test_a_group_of_copies_on_two_sites_decides_as_the_local_job(spark, tmp_path, copy_first):
+    """Exact copies of a page on two sites: the local job decides the group whole, with the
+    sites of all its copies; Spark, which has no groups, must find them the same way."""
+    corpus = tmp_path / "across.jsonl"
+    fragment_corpus.write_across_sites(corpus, copy_first)
+    local = _local([str(corpus)], tmp_path, Fields())
+    decisions, _ = _spark(spark, [str(corpus)], Fields(), partitions=3)
+    _same(local, decisions)
+
+
 def test_connected_components_are_the_union_find_components(spark):
     rng = np.random.default_rng(7)
     n = 300

@@ -40,7 +40,7 @@ import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -478,6 +478,27 @@ def connected_components(edges: DataFrame, max_rounds: int = 100) -> DataFrame:
 _CLUSTER_SCHEMA = f"{POS} long, action string, duplicate_of string, score double, cluster_reason string, removed {_REMOVED_DDL}"
 
 
+def _copy_group_sites(rows: list[dict[str, Any]], pairs: np.ndarray, inter: np.ndarray, sizes: np.ndarray) -> Callable[[int], frozenset[str]]:
+    """The known sites of each member's group of exact copies (pairs sharing every shingle of
+    both), as the local job groups them (:func:`neardup.pipeline.decide.group_sites`)."""
+    parent = list(range(len(rows)))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for (i, j), shared in zip(pairs.tolist(), inter.tolist()):
+        if shared == sizes[i] == sizes[j]:
+            parent[max(root(i), root(j))] = min(root(i), root(j))
+    known: dict[int, set[str]] = {}
+    for k, row in enumerate(rows):
+        if row["site"] is not None:
+            known.setdefault(root(k), set()).add(row["site"])
+    return lambda k: frozenset(known.get(root(k), ()))
+
+
 def _decide_cluster(table: pa.Table, threshold: float) -> pa.Table:
     """The local job's decisions (:func:`neardup.decide.decide`) on the members of one
     connected group of verified pairs (verified at ``threshold``)."""
@@ -496,7 +517,7 @@ def _decide_cluster(table: pa.Table, threshold: float) -> pa.Table:
     wraps = wrapping(wrap_candidates(pairs, scores, lengths), dict(enumerate(cleaned)))
     priority = keep_priority("most_complete", lengths, pairs=pairs, intersections=inter, sizes=sizes)
     one_way = drop_directions("containment", threshold, scores, codes == METHODS.index("jaccard-exact"), sizes[pairs[:, 0]], sizes[pairs[:, 1]])
-    directions = two_way_across_sites(one_way, pairs, lambda k: rows[k]["site"])
+    directions = two_way_across_sites(one_way, pairs, _copy_group_sites(rows, pairs, inter, sizes))
     outcome = decide_clusters(len(rows), pairs, scores, priority, methods=codes, directions=directions, wraps=wraps)
 
     def name(k: int) -> str:

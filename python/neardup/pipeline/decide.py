@@ -127,18 +127,34 @@ def verify_cleaned(
     return verified, spooled_wrapping(verified, offsets, doc_column(docs, "cleaned_length"), spool, threads)
 
 
-def two_way_across_sites(directions: np.ndarray, pairs: np.ndarray, site: Callable[[int], str | None]) -> np.ndarray:
+def two_way_across_sites(directions: np.ndarray, pairs: np.ndarray, sites: Callable[[int], frozenset[str]]) -> np.ndarray:
     """``directions`` (:func:`neardup.decide.drop_directions` of ``pairs``) with every pair of
-    pages of two different known sites (``site(position)``) made two-way: what a page holds
-    beyond its partner from another site may be that site's chrome, which its model left."""
+    pages of two different known sites made two-way: what a page holds beyond its partner from
+    another site may be that site's chrome, which its model left. ``sites(position)`` gives
+    the known sites of the document's group of exact copies (its own with no copies): a pair
+    is two-way when the two groups hold pages of two different sites, so that the decision
+    of a group, taken whole, does not depend on which copy heads it."""
     one_way = np.flatnonzero(~directions.all(axis=1))
     if not len(one_way):
         return directions
-    sites = {p: site(p) for p in np.unique(pairs[one_way]).tolist()}
-    across = [sites[a] is not None and sites[b] is not None and sites[a] != sites[b] for a, b in pairs[one_way].tolist()]
+    known = {p: sites(p) for p in np.unique(pairs[one_way]).tolist()}
+    across = [bool(known[a]) and bool(known[b]) and len(known[a] | known[b]) >= 2 for a, b in pairs[one_way].tolist()]
     out = directions.copy()
     out[one_way[np.asarray(across, dtype=bool)]] = True
     return out
+
+
+def group_sites(docs: DocTable | list[Doc], copies: np.ndarray) -> Callable[[int], frozenset[str]]:
+    """The known sites of each document's group of exact copies (``copies``: ``(head,
+    member)`` rows), for :func:`two_way_across_sites`."""
+    members: dict[int, list[int]] = {}
+    for head, member in np.asarray(copies, dtype=np.int64).reshape(-1, 2).tolist():
+        members.setdefault(head, []).append(member)
+
+    def sites(position: int) -> frozenset[str]:
+        return frozenset(site for site in (docs[p].site for p in [position, *members.get(position, ())]) if site is not None)
+
+    return sites
 
 
 def moved_into_one(chunks: list[np.ndarray]) -> np.ndarray:
@@ -322,7 +338,7 @@ def corpus_decisions(
         scores,
         priority,
         methods=codes,
-        directions=np.concatenate([two_way_across_sites(verified.directions, verified.pairs, lambda p: docs[p].site), np.ones((len(hist_pairs), 2), dtype=bool)])
+        directions=np.concatenate([two_way_across_sites(verified.directions, verified.pairs, group_sites(docs, verified.copies)), np.ones((len(hist_pairs), 2), dtype=bool)])
         if verified is not None and verified.directions is not None
         else None,
         copies=verified.copies if verified is not None else None,
