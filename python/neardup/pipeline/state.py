@@ -306,13 +306,6 @@ class Run:
         """The reader of the run's inputs (their fields, limits and names)."""
         return self.corpus.reader
 
-    def records(self, desc: str) -> Iterator[Record]:
-        """The records of one pass over the corpus with their other fields (the write pass),
-        with a progress bar named ``desc``; read ahead as :meth:`batches` reads."""
-        read = batches(self.progress(self.corpus.read(), desc=desc), self.options.batch_size)
-        for batch in read if self.options.num_threads == 1 else read_ahead(read):
-            yield from batch
-
     def batches(self, desc: str) -> Iterator[list[Record]]:
         """The records of one pass over the corpus, in batches, with a progress bar named
         ``desc``; the output folder is checked before each batch. Without the records' other
