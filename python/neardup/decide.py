@@ -401,11 +401,11 @@ def decide(
 
     wrap_array = _as_pairs(wraps if wraps is not None else [], count, "wrap")
     wrap_groups = {(int(o), int(i)) for o, i in zip(group_of[wrap_array[:, 0]].tolist(), group_of[wrap_array[:, 1]].tolist()) if o != i}
-    if wrap_groups:
-        lo_drop = lo_drop | np.fromiter(((a, b) in wrap_groups for a, b in zip(lo.tolist(), hi.tolist())), dtype=bool, count=len(lo))
-        hi_drop = hi_drop | np.fromiter(((b, a) in wrap_groups for a, b in zip(lo.tolist(), hi.tolist())), dtype=bool, count=len(lo))
     wrapper = np.zeros(count, dtype=bool)
     if wrap_groups:
+        # A wrapping page may be dropped for the page it wraps.
+        lo_drop = lo_drop | np.fromiter(((a, b) in wrap_groups for a, b in zip(lo.tolist(), hi.tolist())), dtype=bool, count=len(lo))
+        hi_drop = hi_drop | np.fromiter(((b, a) in wrap_groups for a, b in zip(lo.tolist(), hi.tolist())), dtype=bool, count=len(lo))
         outer_groups = np.fromiter((o for o, _ in wrap_groups), dtype=np.int64)
         wrapper = np.isin(group_of, outer_groups)
 

@@ -50,7 +50,7 @@ from ._version import __version__
 from .chrome import ChromeModel
 from .decide import decide as decide_clusters
 from .decide import MIN_EVIDENCE_SHINGLES, describe, drop_directions, keep_priority, pair_scores
-from .cluster import distinct
+from .cluster import cluster, distinct
 from .lsh import candidate_threshold, lsh_params
 from .minhash import minhash
 from .io.read import Record, site_of
@@ -481,22 +481,13 @@ _CLUSTER_SCHEMA = f"{POS} long, action string, duplicate_of string, score double
 def _copy_group_sites(rows: list[dict[str, Any]], pairs: np.ndarray, inter: np.ndarray, sizes: np.ndarray) -> Callable[[int], frozenset[str]]:
     """The known sites of each member's group of exact copies (pairs sharing every shingle of
     both), as the local job groups them (:func:`neardup.pipeline.decide.group_sites`)."""
-    parent = list(range(len(rows)))
-
-    def root(k: int) -> int:
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
-    for (i, j), shared in zip(pairs.tolist(), inter.tolist()):
-        if shared == sizes[i] == sizes[j]:
-            parent[max(root(i), root(j))] = min(root(i), root(j))
+    equal = (inter == sizes[pairs[:, 0]]) & (inter == sizes[pairs[:, 1]])
+    group, _ = cluster(len(rows), pairs[equal])
     known: dict[int, set[str]] = {}
     for k, row in enumerate(rows):
         if row["site"] is not None:
-            known.setdefault(root(k), set()).add(row["site"])
-    return lambda k: frozenset(known.get(root(k), ()))
+            known.setdefault(int(group[k]), set()).add(row["site"])
+    return lambda k: frozenset(known.get(int(group[k]), ()))
 
 
 def _decide_cluster(table: pa.Table, threshold: float) -> pa.Table:
