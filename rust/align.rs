@@ -500,6 +500,105 @@ fn align_token_ranges_in_chunks<T: AsRef<str> + Sync>(
     })
 }
 
+/// Per pair `(a, b)` of `align_batch`: the share of `b`'s tokens matched inside the passages
+/// aligned with `a` (`matched_tokens` of its token ranges over `b`'s tokens, at most 1; 0 when
+/// `b` has no token): how much of `b` is found in `a`.
+pub fn matched_share_batch<T: AsRef<str> + Sync>(
+    texts: &[T],
+    pairs: &[(usize, usize)],
+    p: Params,
+    num_threads: Option<usize>,
+) -> Result<Vec<f64>, Error> {
+    matched_share_in_chunks(texts, pairs, p, num_threads, BATCH_CHUNK_BYTES)
+}
+
+fn matched_share_in_chunks<T: AsRef<str> + Sync>(
+    texts: &[T],
+    pairs: &[(usize, usize)],
+    p: Params,
+    num_threads: Option<usize>,
+    chunk_bytes: usize,
+) -> Result<Vec<f64>, Error> {
+    map_pairs_in_chunks(texts, pairs, p, num_threads, chunk_bytes, |s, a, b| {
+        let ranges: Vec<_> = align_tokens_with(a.ids, b.ids, p, s)
+            .into_iter()
+            .map(|(_, _, b0, b1, matches, _)| (b0, b1, matches))
+            .collect();
+        match b.ids.len() {
+            0 => 0.0,
+            tokens => (matched_tokens(&ranges) / tokens as f64).min(1.0),
+        }
+    })
+}
+
+/// Exactly matched tokens of `b`, each token counted once, from the passages' `(b0, b1,
+/// matches)` (token range `[b0, b1)` of `b`): a passage of `b` found twice in `a` is reported
+/// twice, and neighbouring passages may share a few edge tokens, so where passages overlap
+/// (transitively) on `b` each token counts the highest match rate (`matches / tokens`) of
+/// the passages covering it, summed by `pairwise_sum`; a passage overlapping no other counts
+/// its `matches`. Groups are added up in order of their first token (the reference's order).
+pub fn matched_tokens(ranges: &[(usize, usize, usize)]) -> f64 {
+    let mut ranges = ranges.to_vec();
+    ranges.sort_unstable();
+    let mut total = 0.0;
+    let mut best: Vec<f64> = Vec::new();
+    let mut i = 0;
+    while i < ranges.len() {
+        let (mut j, mut end) = (i + 1, ranges[i].1);
+        while j < ranges.len() && ranges[j].0 < end {
+            end = end.max(ranges[j].1);
+            j += 1;
+        }
+        if j == i + 1 {
+            total += ranges[i].2 as f64;
+        } else {
+            let start = ranges[i].0;
+            best.clear();
+            best.resize(end - start, 0.0);
+            for &(t0, t1, matches) in &ranges[i..j] {
+                if t1 > t0 {
+                    let rate = matches as f64 / (t1 - t0) as f64;
+                    for value in &mut best[t0 - start..t1 - start] {
+                        *value = value.max(rate);
+                    }
+                }
+            }
+            total += pairwise_sum(&best);
+        }
+        i = j;
+    }
+    total
+}
+
+/// The sum of `values` as numpy sums a float64 array, step for step (the reference's
+/// `pairwise_sum` says how): the scores stay those of the reference bit for bit.
+pub fn pairwise_sum(values: &[f64]) -> f64 {
+    0.0 + pairwise(values)
+}
+
+fn pairwise(values: &[f64]) -> f64 {
+    let n = values.len();
+    if n < 8 {
+        return values.iter().fold(0.0, |total, &value| total + value);
+    }
+    if n <= 128 {
+        let mut partial = [0.0; 8];
+        partial.copy_from_slice(&values[..8]);
+        let mut i = 8;
+        while i < n - n % 8 {
+            for (sum, &value) in partial.iter_mut().zip(&values[i..i + 8]) {
+                *sum += value;
+            }
+            i += 8;
+        }
+        let head = ((partial[0] + partial[1]) + (partial[2] + partial[3]))
+            + ((partial[4] + partial[5]) + (partial[6] + partial[7]));
+        return values[i..].iter().fold(head, |total, &value| total + value);
+    }
+    let half = n / 2 - (n / 2) % 8;
+    pairwise(&values[..half]) + pairwise(&values[half..])
+}
+
 /// One text of a batch as the per-pair function of `map_pairs_in_chunks` sees it.
 struct BatchText<'c> {
     joined: &'c JoinedTokens,
@@ -754,6 +853,30 @@ mod tests {
             best_first(score, &mut order, &mut buckets);
             assert_eq!(order, plain(score), "{score:?}");
         }
+    }
+
+    #[test]
+    fn pairwise_sum_follows_numpy() {
+        // np.array(values).sum() for these (numpy 2.4); a running sum differs in the last
+        // bits for each (0.9999999999999999, 98.33333333333333, 20.000000000000014,
+        // 1596.4285714285713): the grouping of the additions shows.
+        assert_eq!(pairwise_sum(&[0.1; 10]), 1.0);
+        let thirds: Vec<f64> = (0..100).map(|i| (i % 7) as f64 / 3.0).collect();
+        assert_eq!(pairwise_sum(&thirds), 98.33333333333334);
+        assert_eq!(pairwise_sum(&[0.1; 200]), 20.0);
+        let sevenths: Vec<f64> = (0..150).map(|i| i as f64 / 7.0).collect();
+        assert_eq!(pairwise_sum(&sevenths), 1596.4285714285716);
+        assert_eq!(pairwise_sum(&[]), 0.0);
+    }
+
+    #[test]
+    fn matched_tokens_counts_each_token_once_at_its_best_rate() {
+        assert_eq!(matched_tokens(&[]), 0.0);
+        assert_eq!(matched_tokens(&[(10, 20, 9), (0, 5, 5)]), 14.0);
+        // [0, 10) at 0.8 and [5, 15) at 1.0: five tokens at 0.8, ten at 1.0.
+        assert_eq!(matched_tokens(&[(5, 15, 10), (0, 10, 8)]), 14.0);
+        // The same passage found twice counts once; an empty range counts nothing.
+        assert_eq!(matched_tokens(&[(0, 3, 2), (0, 3, 2), (1, 1, 0)]), 2.0);
     }
 
     #[test]

@@ -11,6 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from neardup import _reference
+from neardup._reference.align import matched_tokens as reference_matched_tokens
+from neardup._reference.align import pairwise_sum as reference_pairwise_sum
 from equivalence import _core, same
 from strategies import INTERESTING, WORDS, texts
 
@@ -114,6 +116,35 @@ def test_align_token_ranges_batch_texts_shared_across_pairs(sources, picks, num_
     check_token_ranges([(docs[i % len(docs)], docs[j % len(docs)]) for i, j in picks], 2, 10, 3, num_threads)
 
 
+@given(
+    st.lists(st.one_of(st.floats(0, 1), st.sampled_from([0.1, 1 / 3, 0.8, 144 / 161, 1.0])), max_size=50),
+    st.integers(0, 1500),
+    st.integers(1, 10**6),
+    st.sampled_from([3, 7, 161, 1000]),
+)
+def test_pairwise_sum_is_numpys(drawn, count, step, denominator):
+    """The reference's pairwise sum (which the core follows step for step) is numpy's: the
+    scores are those neardup clean gave when numpy summed them. Match rates of every count up
+    to 1,500 tokens (each block size and split), and drawn floats."""
+    rates = [(i * step % (denominator + 1)) / denominator for i in range(count)]
+    for values in (drawn, rates, drawn + rates):
+        assert reference_pairwise_sum(values) == float(np.array(values, dtype=np.float64).sum())
+
+
+@given(st.lists(pairs, max_size=4), st.lists(edited_pairs(), max_size=2), params, st.sampled_from([None, 1, 2]))
+def test_matched_share_batch(batch, edited, p, num_threads):
+    """The share of b matched in a: core == reference bit for bit, each pair both ways, an
+    edited copy against its source written twice (passages overlapping on b, matched at
+    rates below 1: the pairwise sum), and the share is matched_tokens of
+    align_token_ranges_batch's ranges over b's tokens."""
+    batch = batch + [(b, a) for a, b in batch] + [(a + "\n" + a, b) for a, b in edited]
+    core = _core.matched_share_batch(batch, *p, num_threads)
+    assert isinstance(core, np.ndarray) and core.dtype == np.float64 and core.shape == (len(batch),)
+    assert core.tobytes() == np.asarray(_reference.matched_share_batch(batch, *p), dtype=np.float64).tobytes()
+    for share, (tokens, ranges) in zip(core.tolist(), _reference.align_token_ranges_batch(batch, *p)):
+        assert share == (min(1.0, reference_matched_tokens(ranges) / tokens) if tokens else 0.0)
+
+
 @pytest.mark.parametrize(
     "call",
     [
@@ -133,6 +164,8 @@ def test_align_token_ranges_batch_rejects_what_align_batch_rejects(call):
         call(_core.align_batch)
     with pytest.raises(type(batch_error.value), match=None) as error:
         call(_core.align_token_ranges_batch)
+    with pytest.raises(type(batch_error.value)):
+        call(_core.matched_share_batch)
     assert str(error.value) == str(batch_error.value)
 
 

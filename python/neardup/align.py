@@ -19,10 +19,11 @@ import numpy as np
 from . import _backend
 from ._arrays import as_list
 from ._reference.align import DEFAULT_K, DEFAULT_MAX_GAP, DEFAULT_MIN_TOKENS, check_align_args
+from ._reference.align import matched_tokens as _matched_tokens
 from ._reference.text import check_threads
 from .text import segment, tokenize
 
-__all__ = ["BodySplit", "Containment", "Passage", "align", "align_batch", "align_token_ranges_batch", "body_by_agreement", "containment"]
+__all__ = ["BodySplit", "Containment", "Passage", "align", "align_batch", "align_token_ranges_batch", "body_by_agreement", "containment", "matched_share_batch"]
 
 _impl = _backend.IMPL
 
@@ -129,28 +130,29 @@ def matched_token_ranges(ranges: Iterable[tuple[int, int, int]] | np.ndarray) ->
     A passage of ``b`` found twice in ``a`` is reported twice, and neighbouring passages may
     share a few edge tokens: where passages overlap on ``b``, a token counts the highest match
     rate (``matches / tokens_b``) of the passages covering it. Passages that overlap no other
-    count their ``matches`` exactly (an int)."""
-    # Python ints, sorted as tuples: the arithmetic below is the same whoever gives the ranges.
-    ranges = sorted(tuple(r) for r in (ranges.tolist() if isinstance(ranges, np.ndarray) else ranges))
-    total: float = 0
-    i = 0
-    while i < len(ranges):
-        # The group of passages overlapping one another (transitively) on b's tokens.
-        j, end = i + 1, ranges[i][1]
-        while j < len(ranges) and ranges[j][0] < end:
-            end = max(end, ranges[j][1])
-            j += 1
-        if j == i + 1:
-            total += ranges[i][2]
-        else:
-            start = ranges[i][0]
-            best = np.zeros(end - start)
-            for t0, t1, matches in ranges[i:j]:
-                if t1 > t0:
-                    np.maximum(best[t0 - start : t1 - start], matches / (t1 - t0), out=best[t0 - start : t1 - start])
-            total += float(best.sum())
-        i = j
-    return total
+    count their ``matches``. The tokens of a group of overlapping passages are summed as
+    numpy sums an array (pairwise; the core does the same), so the total is the same bits
+    whichever backend or function gives it."""
+    return _matched_tokens(ranges.tolist() if isinstance(ranges, np.ndarray) else ranges)
+
+
+def matched_share_batch(
+    pairs: Iterable[tuple[str, str]],
+    *,
+    k: int = DEFAULT_K,
+    max_gap: int = DEFAULT_MAX_GAP,
+    min_tokens: int = DEFAULT_MIN_TOKENS,
+    num_threads: int | None = None,
+) -> np.ndarray:
+    """Per ``(a, b)`` pair, the share of ``b``'s word tokens matched inside the passages
+    aligned with ``a`` (:func:`matched_token_ranges` of :func:`align_token_ranges_batch`'s
+    ranges over ``b``'s tokens, at most 1.0; 0.0 when ``b`` has no token), as a float64
+    array: how much of ``b`` is found in ``a``, robust to character noise and edited words,
+    which break word shingles. In parallel with the GIL released."""
+    check_align_args(k, max_gap, min_tokens)
+    check_threads(num_threads)
+    pairs = as_list(pairs, "(a, b) pairs of str")
+    return np.asarray(_impl.matched_share_batch(pairs, k, max_gap, min_tokens, num_threads), dtype=np.float64)
 
 
 class Containment(NamedTuple):

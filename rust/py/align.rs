@@ -1,6 +1,6 @@
 //! Binding of passage alignment (`crate::align`).
 
-use numpy::{IntoPyArray, PyArray2, PyArrayMethods};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods};
 use pyo3::prelude::*;
 
 use super::convert::{labelled_text, shared_text_pairs_arg};
@@ -88,6 +88,25 @@ fn align_token_ranges_batch<'py>(
 }
 
 #[pyfunction]
+#[pyo3(signature = (pairs, k = 3, max_gap = 24, min_tokens = 8, num_threads = None))]
+fn matched_share_batch<'py>(
+    py: Python<'py>,
+    pairs: &Bound<'py, PyAny>,
+    k: usize,
+    max_gap: usize,
+    min_tokens: usize,
+    num_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    guard(|| {
+        let p = params(k, max_gap, min_tokens)?;
+        let shared = shared_text_pairs_arg(pairs)?;
+        let shares =
+            py.detach(|| core_align::matched_share_batch(&shared.texts, &shared.pairs, p, num_threads))?;
+        Ok(shares.into_pyarray(py))
+    })
+}
+
+#[pyfunction]
 #[pyo3(signature = (a, b, k = 3))]
 fn align_anchors<'py>(
     py: Python<'py>,
@@ -108,6 +127,7 @@ pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(align, m)?)?;
     m.add_function(wrap_pyfunction!(align_batch, m)?)?;
     m.add_function(wrap_pyfunction!(align_token_ranges_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(matched_share_batch, m)?)?;
     m.add_function(wrap_pyfunction!(align_anchors, m)?)?;
     Ok(())
 }

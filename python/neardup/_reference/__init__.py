@@ -58,6 +58,7 @@ __all__ = [
     "align_anchors",
     "align_batch",
     "align_token_ranges_batch",
+    "matched_share_batch",
     "fuzzy_batch",
     "indel",
     "levenshtein",
@@ -156,6 +157,11 @@ def align_batch(pairs, k=3, max_gap=24, min_tokens=8, num_threads=None):
 def align_token_ranges_batch(pairs, k=3, max_gap=24, min_tokens=8, num_threads=None):
     _align.check_align_args(k, max_gap, min_tokens)
     return [_align.align_token_ranges(a, b, k, max_gap, min_tokens) for a, b in check_text_pairs(pairs)]
+
+
+def matched_share_batch(pairs, k=3, max_gap=24, min_tokens=8, num_threads=None):
+    _align.check_align_args(k, max_gap, min_tokens)
+    return [_align.matched_share(a, b, k, max_gap, min_tokens) for a, b in check_text_pairs(pairs)]
 
 
 def align_anchors(a, b, k=3):

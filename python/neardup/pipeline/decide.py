@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .. import _backend
-from ..align import align_batch, align_token_ranges_batch, matched_token_ranges
+from ..align import align_batch, matched_share_batch
 from ..cluster import SignedDocs, Verified, distinct, verify_duplicates
 from ..decide import Decisions, keep_priority
 from ..decide import decide as decide_clusters
@@ -233,12 +233,7 @@ def aligned_containment(pairs: list[tuple[str, str]], num_threads: int | None = 
     """For each pair of texts, the share of the shorter one's word tokens matched in passages
     aligned with the longer one (the score ``clean`` refines near misses with): robust to
     character noise and edited words, which break word shingles."""
-    jobs = [(a, b) if len(a) >= len(b) else (b, a) for a, b in pairs]
-    scores = np.zeros(len(jobs), dtype=np.float64)
-    for k, (b_tokens, ranges) in enumerate(align_token_ranges_batch(jobs, num_threads=num_threads)):
-        if b_tokens:
-            scores[k] = min(1.0, matched_token_ranges(ranges) / b_tokens)
-    return scores
+    return matched_share_batch([(a, b) if len(a) >= len(b) else (b, a) for a, b in pairs], num_threads=num_threads)
 
 
 def spooled_aligned_containment(pairs: np.ndarray, offsets: np.ndarray, spool: TextSpool, threads: int | None) -> np.ndarray:
