@@ -181,16 +181,27 @@ def completeness(count: int, pairs: Any, intersections: Any, sizes: Any, copies:
         gi, gj = int(group_of[i]), int(group_of[j])
         if gi != gj:
             shared.setdefault((min(gi, gj), max(gi, gj)), x)
-    terms: dict[int, dict[int, Fraction]] = {}
+    # Exact terms: ints while the intersections are (counted), Fractions when estimated.
+    terms: dict[int, dict[int, int | Fraction]] = {}
+    size_of, multiplicity_of = size.tolist(), multiplicity.tolist()
     for (gi, gj), x in sorted(shared.items()):
+        exact_x = x if isinstance(x, int) else Fraction(x)
         for a, b in ((gi, gj), (gj, gi)):
-            if size[b]:
+            if size_of[b]:
                 by_size = terms.setdefault(a, {})
-                by_size[int(size[b])] = by_size.get(int(size[b]), Fraction(0)) + int(multiplicity[b]) * Fraction(x)
+                by_size[size_of[b]] = by_size.get(size_of[b], 0) + multiplicity_of[b] * exact_x
     per_head = np.zeros(count, dtype=np.float64)
     for head in set(terms) | set(copy_array[:, 0].tolist()):
-        exact = sum((numerator / denominator for denominator, numerator in terms.get(head, {}).items()), Fraction(0))
-        per_head[head] = float(exact + int(multiplicity[head]) - 1)
+        by_size = terms.get(head, {})
+        others = multiplicity_of[head] - 1
+        if len(by_size) == 1 and all(isinstance(n, int) for n in by_size.values()):
+            # One size: (n + others * size) / size, one correctly rounded int division, as
+            # float() of the Fraction below gives.
+            ((denominator, numerator),) = by_size.items()
+            per_head[head] = (numerator + others * denominator) / denominator
+        else:
+            exact = sum((Fraction(numerator) / denominator for denominator, numerator in by_size.items()), Fraction(0))
+            per_head[head] = float(exact + others)
     return per_head[group_of]
 
 
