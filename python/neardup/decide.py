@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+import math
 from fractions import Fraction
 import heapq
 from typing import Any
@@ -194,11 +195,11 @@ def completeness(count: int, pairs: Any, intersections: Any, sizes: Any, copies:
     for head in set(terms) | set(copy_array[:, 0].tolist()):
         by_size = terms.get(head, {})
         others = multiplicity_of[head] - 1
-        if len(by_size) == 1 and all(isinstance(n, int) for n in by_size.values()):
-            # One size: (n + others * size) / size, one correctly rounded int division, as
-            # float() of the Fraction below gives.
-            ((denominator, numerator),) = by_size.items()
-            per_head[head] = (numerator + others * denominator) / denominator
+        if all(isinstance(n, int) for n in by_size.values()):
+            # Over the sizes' least common multiple: one correctly rounded int division, the
+            # value float() of the Fraction sum below gives, without a gcd per term.
+            common = math.lcm(*by_size)
+            per_head[head] = (sum(numerator * (common // size) for size, numerator in by_size.items()) + others * common) / common
         else:
             exact = sum((Fraction(numerator) / denominator for denominator, numerator in by_size.items()), Fraction(0))
             per_head[head] = float(exact + others)
