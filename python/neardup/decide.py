@@ -35,7 +35,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-import math
 from fractions import Fraction
 import heapq
 from typing import Any
@@ -182,27 +181,16 @@ def completeness(count: int, pairs: Any, intersections: Any, sizes: Any, copies:
         gi, gj = int(group_of[i]), int(group_of[j])
         if gi != gj:
             shared.setdefault((min(gi, gj), max(gi, gj)), x)
-    # Exact terms: ints while the intersections are (counted), Fractions when estimated.
-    terms: dict[int, dict[int, int | Fraction]] = {}
-    size_of, multiplicity_of = size.tolist(), multiplicity.tolist()
+    terms: dict[int, dict[int, Fraction]] = {}
     for (gi, gj), x in sorted(shared.items()):
-        exact_x = x if isinstance(x, int) else Fraction(x)
         for a, b in ((gi, gj), (gj, gi)):
-            if size_of[b]:
+            if size[b]:
                 by_size = terms.setdefault(a, {})
-                by_size[size_of[b]] = by_size.get(size_of[b], 0) + multiplicity_of[b] * exact_x
+                by_size[int(size[b])] = by_size.get(int(size[b]), Fraction(0)) + int(multiplicity[b]) * Fraction(x)
     per_head = np.zeros(count, dtype=np.float64)
     for head in set(terms) | set(copy_array[:, 0].tolist()):
-        by_size = terms.get(head, {})
-        others = multiplicity_of[head] - 1
-        if all(isinstance(n, int) for n in by_size.values()):
-            # Over the sizes' least common multiple: one correctly rounded int division, the
-            # value float() of the Fraction sum below gives, without a gcd per term.
-            common = math.lcm(*by_size)
-            per_head[head] = (sum(numerator * (common // size) for size, numerator in by_size.items()) + others * common) / common
-        else:
-            exact = sum((Fraction(numerator) / denominator for denominator, numerator in by_size.items()), Fraction(0))
-            per_head[head] = float(exact + others)
+        exact = sum((numerator / denominator for denominator, numerator in terms.get(head, {}).items()), Fraction(0))
+        per_head[head] = float(exact + int(multiplicity[head]) - 1)
     return per_head[group_of]
 
 
