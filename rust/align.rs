@@ -11,6 +11,7 @@ use std::hash::Hash;
 use foldhash::HashMap;
 
 use crate::error::Error;
+use crate::fuzzy::is_py_space;
 use crate::parallel::{map_ordered, map_ordered_init};
 use crate::text::{self, JoinedTokens, Span};
 
@@ -531,6 +532,61 @@ fn matched_share_in_chunks<T: AsRef<str> + Sync>(
     })
 }
 
+/// Per pair `(outer, inner)` of `align_batch`: whether `outer` wraps `inner`: the passages
+/// aligned between them cover at least `min_share` of `inner`'s characters (Python's
+/// `str.strip` of it: blank edges left out; the union of the passages' spans in `inner`), and
+/// `outer` has at least `min_chars` characters of its own, blank edges left out, both before
+/// its first aligned character and after its last (an article inside a page's header and
+/// footer). Lengths count code points, as the spans do.
+pub fn wraps_batch<T: AsRef<str> + Sync>(
+    texts: &[T],
+    pairs: &[(usize, usize)],
+    p: Params,
+    min_chars: usize,
+    min_share: f64,
+    num_threads: Option<usize>,
+) -> Result<Vec<bool>, Error> {
+    if !(0.0..=1.0).contains(&min_share) {
+        return Err(Error::InvalidArgument(format!("min_share must be in [0, 1], got {min_share}")));
+    }
+    map_pairs_in_chunks(texts, pairs, p, num_threads, BATCH_CHUNK_BYTES, |s, outer, inner| {
+        let found = passages(outer.ids, inner.ids, &outer.joined.spans, &inner.joined.spans, p, s);
+        if found.is_empty() {
+            return false;
+        }
+        let mut spans: Vec<Span> = found.iter().map(|q| q.b).filter(|&(start, end)| end > start).collect();
+        spans.sort_unstable();
+        let (mut covered, mut reach) = (0, 0);
+        for (start, end) in spans {
+            let start = start.max(reach);
+            if end > start {
+                covered += end - start;
+                reach = end;
+            }
+        }
+        if (covered as f64) < min_share * stripped_chars(inner.text, 0, usize::MAX) as f64 {
+            return false;
+        }
+        let first = found.iter().map(|q| q.a.0).min().unwrap_or(0);
+        let last = found.iter().map(|q| q.a.1).max().unwrap_or(0);
+        stripped_chars(outer.text, 0, first) >= min_chars && stripped_chars(outer.text, last, usize::MAX) >= min_chars
+    })
+}
+
+/// The length in code points of the characters `start..end` (code point positions, `end`
+/// clipped to the text) of `text` after Python's `str.strip()`.
+fn stripped_chars(text: &str, start: usize, end: usize) -> usize {
+    let mut first: Option<usize> = None;
+    let mut last = 0;
+    for (position, c) in text.chars().enumerate().skip(start).take(end.saturating_sub(start)) {
+        if !is_py_space(c) {
+            first.get_or_insert(position);
+            last = position;
+        }
+    }
+    first.map_or(0, |first| last - first + 1)
+}
+
 /// Exactly matched tokens of `b`, each token counted once, from the passages' `(b0, b1,
 /// matches)` (token range `[b0, b1)` of `b`): a passage of `b` found twice in `a` is reported
 /// twice, and neighbouring passages may share a few edge tokens, so where passages overlap
@@ -601,6 +657,7 @@ fn pairwise(values: &[f64]) -> f64 {
 
 /// One text of a batch as the per-pair function of `map_pairs_in_chunks` sees it.
 struct BatchText<'c> {
+    text: &'c str,
     joined: &'c JoinedTokens,
     ids: &'c [u32],
 }
@@ -652,7 +709,7 @@ where
         }
         let joined = map_ordered(&chunk_texts, num_threads, |t| text::tokenize_joined(t))?;
         let ids = token_ids(&joined.iter().collect::<Vec<_>>())?;
-        let text = |t: usize| BatchText { joined: &joined[t], ids: &ids[t] };
+        let text = |t: usize| BatchText { text: chunk_texts[t], joined: &joined[t], ids: &ids[t] };
         let results = map_ordered_init(&chunk_pairs, num_threads, Scratch::default, |s, &(a, b)| {
             f(s, text(a), text(b))
         })?;

@@ -14,6 +14,7 @@ from neardup import _reference
 from neardup._reference.align import matched_tokens as reference_matched_tokens
 from neardup._reference.align import pairwise_sum as reference_pairwise_sum
 from equivalence import _core, same
+from neardup.spans import merge_spans
 from strategies import INTERESTING, WORDS, texts
 
 # Rust == reference, called directly: needs the core, and the active backend changes nothing.
@@ -143,6 +144,67 @@ def test_matched_share_batch(batch, edited, p, num_threads):
     assert core.tobytes() == np.asarray(_reference.matched_share_batch(batch, *p), dtype=np.float64).tobytes()
     for share, (tokens, ranges) in zip(core.tolist(), _reference.align_token_ranges_batch(batch, *p)):
         assert share == (min(1.0, reference_matched_tokens(ranges) / tokens) if tokens else 0.0)
+
+
+#: Blank edges of every kind Python's str.strip() removes (Rust's is_whitespace leaves out
+#: U+001C..U+001F), and characters it keeps.
+EDGES = st.text(st.sampled_from([" ", "\n", "\t", "\x1c", "\x1f", "\xa0", "\u3000", "\u2028", "\x85", "\u200b", "x", "-", "\u00e9"]), max_size=6)
+
+
+@st.composite
+def wrapped_pairs(draw):
+    """An edited copy inside a page: a header and a footer of drawn lengths around it, blank
+    edges of every kind, or the two swapped, or unrelated texts."""
+    source, copy = draw(edited_pairs())
+    header = draw(EDGES) + draw(st.text(st.sampled_from(["a", "b", " ", "\x1c", "\xa0", "\U0001d11e"]), max_size=60)) + draw(EDGES)
+    footer = draw(EDGES) + draw(st.text(st.sampled_from(["c", "d", " ", "\x1f", "\u3000"]), max_size=60)) + draw(EDGES)
+    outer = header + "\n" + source + "\n" + footer
+    inner = draw(EDGES) + copy + draw(EDGES)
+    shape = draw(st.integers(0, 3))
+    if shape == 0:
+        return outer, inner
+    if shape == 1:
+        return inner, outer
+    if shape == 2:
+        return outer, outer
+    return draw(texts), draw(texts)
+
+
+def wraps_by_passages(outer, inner, min_chars, min_share, p):
+    """The wrap test over the reference's passages, spans merged by neardup.spans (as the
+    clean job decided it before the test ran in the core)."""
+    passages = _reference.align(outer, inner, *p)
+    if not passages:
+        return False
+    covered = sum(end - start for start, end in merge_spans((q[2], q[3]) for q in passages))
+    if covered < min_share * len(inner.strip()):
+        return False
+    first, last = min(q[0] for q in passages), max(q[1] for q in passages)
+    return len(outer[:first].strip()) >= min_chars and len(outer[last:].strip()) >= min_chars
+
+
+@given(st.lists(wrapped_pairs(), max_size=5), st.integers(0, 60), st.sampled_from([0.0, 0.5, 0.8, 0.95, 1.0]), params, st.sampled_from([None, 1, 2]))
+def test_wraps_batch(batch, min_chars, min_share, p, num_threads):
+    core = _core.wraps_batch(batch, min_chars, min_share, *p, num_threads)
+    assert core == _reference.wraps_batch(batch, min_chars, min_share, *p)
+    assert core == [wraps_by_passages(outer, inner, min_chars, min_share, p) for outer, inner in batch]
+
+
+def test_wraps_batch_at_its_edges():
+    """Own material of exactly min_chars on each side, blank edges stripped the way Python
+    strips them (U+001C counts as blank), and the share of the inner text at its limit."""
+    body = " ".join(f"w{i}" for i in range(40))
+    header, footer = "\x1c " + "h" * 40 + " \x1f", "\u3000" + "f" * 40 + "\xa0"
+    for wrapped_by in (_core.wraps_batch, _reference.wraps_batch):
+        assert wrapped_by([(header + "\n" + body + "\n" + footer, body)], 40, 0.8) == [True]
+        assert wrapped_by([(header + "\n" + body + "\n" + footer, body)], 41, 0.8) == [False]
+        # 39 characters between U+001C and U+001F: under 40 only if both count as blank.
+        assert wrapped_by([("\x1c" + "h" * 39 + "\x1f\n" + body + "\n" + footer, body)], 40, 0.8) == [False]
+        assert wrapped_by([(body, body), ("", body), (body, "")], 0, 0.0) == [True, False, False]
+    with pytest.raises(ValueError, match="min_share"):
+        _core.wraps_batch([("a", "b")], 40, 1.5)
+    with pytest.raises(ValueError, match="min_share"):
+        _reference.wraps_batch([("a", "b")], 40, 1.5)
 
 
 @pytest.mark.parametrize(

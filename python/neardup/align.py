@@ -18,12 +18,12 @@ import numpy as np
 
 from . import _backend
 from ._arrays import as_list
-from ._reference.align import DEFAULT_K, DEFAULT_MAX_GAP, DEFAULT_MIN_TOKENS, check_align_args
+from ._reference.align import DEFAULT_K, DEFAULT_MAX_GAP, DEFAULT_MIN_TOKENS, check_align_args, check_wrap_args
 from ._reference.align import matched_tokens as _matched_tokens
 from ._reference.text import check_threads
 from .text import segment, tokenize
 
-__all__ = ["BodySplit", "Containment", "Passage", "align", "align_batch", "align_token_ranges_batch", "body_by_agreement", "containment", "matched_share_batch"]
+__all__ = ["BodySplit", "Containment", "Passage", "align", "align_batch", "align_token_ranges_batch", "body_by_agreement", "containment", "matched_share_batch", "wraps_batch"]
 
 _impl = _backend.IMPL
 
@@ -153,6 +153,28 @@ def matched_share_batch(
     check_threads(num_threads)
     pairs = as_list(pairs, "(a, b) pairs of str")
     return np.asarray(_impl.matched_share_batch(pairs, k, max_gap, min_tokens, num_threads), dtype=np.float64)
+
+
+def wraps_batch(
+    pairs: Iterable[tuple[str, str]],
+    *,
+    min_chars: int = 40,
+    min_share: float = 0.8,
+    k: int = DEFAULT_K,
+    max_gap: int = DEFAULT_MAX_GAP,
+    min_tokens: int = DEFAULT_MIN_TOKENS,
+    num_threads: int | None = None,
+) -> list[bool]:
+    """Per ``(outer, inner)`` pair, whether ``outer`` wraps ``inner``: the passages aligned
+    between them cover at least ``min_share`` of ``inner``'s characters (its blank edges left
+    out), and ``outer`` has at least ``min_chars`` characters of its own (blank edges left out)
+    both before its first aligned character and after its last, like an article inside a
+    site's header and footer. In parallel with the GIL released."""
+    check_align_args(k, max_gap, min_tokens)
+    check_wrap_args(min_chars, min_share)
+    check_threads(num_threads)
+    pairs = as_list(pairs, "(a, b) pairs of str")
+    return list(_impl.wraps_batch(pairs, min_chars, float(min_share), k, max_gap, min_tokens, num_threads))
 
 
 class Containment(NamedTuple):

@@ -107,6 +107,28 @@ fn matched_share_batch<'py>(
 }
 
 #[pyfunction]
+#[pyo3(signature = (pairs, min_chars, min_share, k = 3, max_gap = 24, min_tokens = 8, num_threads = None))]
+#[allow(clippy::too_many_arguments)]
+fn wraps_batch<'py>(
+    py: Python<'py>,
+    pairs: &Bound<'py, PyAny>,
+    min_chars: usize,
+    min_share: f64,
+    k: usize,
+    max_gap: usize,
+    min_tokens: usize,
+    num_threads: Option<usize>,
+) -> PyResult<Vec<bool>> {
+    guard(|| {
+        let p = params(k, max_gap, min_tokens)?;
+        let shared = shared_text_pairs_arg(pairs)?;
+        Ok(py.detach(|| {
+            core_align::wraps_batch(&shared.texts, &shared.pairs, p, min_chars, min_share, num_threads)
+        })?)
+    })
+}
+
+#[pyfunction]
 #[pyo3(signature = (a, b, k = 3))]
 fn align_anchors<'py>(
     py: Python<'py>,
@@ -128,6 +150,7 @@ pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(align_batch, m)?)?;
     m.add_function(wrap_pyfunction!(align_token_ranges_batch, m)?)?;
     m.add_function(wrap_pyfunction!(matched_share_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(wraps_batch, m)?)?;
     m.add_function(wrap_pyfunction!(align_anchors, m)?)?;
     Ok(())
 }

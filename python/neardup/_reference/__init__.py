@@ -59,6 +59,7 @@ __all__ = [
     "align_batch",
     "align_token_ranges_batch",
     "matched_share_batch",
+    "wraps_batch",
     "fuzzy_batch",
     "indel",
     "levenshtein",
@@ -162,6 +163,12 @@ def align_token_ranges_batch(pairs, k=3, max_gap=24, min_tokens=8, num_threads=N
 def matched_share_batch(pairs, k=3, max_gap=24, min_tokens=8, num_threads=None):
     _align.check_align_args(k, max_gap, min_tokens)
     return [_align.matched_share(a, b, k, max_gap, min_tokens) for a, b in check_text_pairs(pairs)]
+
+
+def wraps_batch(pairs, min_chars, min_share, k=3, max_gap=24, min_tokens=8, num_threads=None):
+    _align.check_align_args(k, max_gap, min_tokens)
+    _align.check_wrap_args(min_chars, min_share)
+    return [_align.wraps(a, b, min_chars, min_share, k, max_gap, min_tokens) for a, b in check_text_pairs(pairs)]
 
 
 def align_anchors(a, b, k=3):

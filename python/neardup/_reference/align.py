@@ -219,6 +219,35 @@ def matched_share(a: str, b: str, k: int = DEFAULT_K, max_gap: int = DEFAULT_MAX
     return min(1.0, matched_tokens(ranges) / tokens) if tokens else 0.0
 
 
+def check_wrap_args(min_chars: int, min_share: float) -> None:
+    if isinstance(min_chars, bool) or not isinstance(min_chars, int) or min_chars < 0:
+        raise ValueError(f"min_chars must be an int >= 0, got {min_chars!r}")
+    if isinstance(min_share, bool) or not isinstance(min_share, (int, float)) or not 0.0 <= min_share <= 1.0:
+        raise ValueError(f"min_share must be in [0, 1], got {min_share!r}")
+
+
+def wraps(outer: str, inner: str, min_chars: int, min_share: float, k: int = DEFAULT_K, max_gap: int = DEFAULT_MAX_GAP, min_tokens: int = DEFAULT_MIN_TOKENS) -> bool:
+    """Whether ``outer`` wraps ``inner``: the passages :func:`align` finds between them cover
+    at least ``min_share`` of ``inner.strip()``'s characters (the union of their spans in
+    inner), and ``outer`` has at least ``min_chars`` characters of its own, stripped, both
+    before its first aligned character and after its last (an article inside a page's header
+    and footer)."""
+    passages = align(outer, inner, k, max_gap, min_tokens)
+    if not passages:
+        return False
+    covered = reach = 0
+    for start, end in sorted((p[2], p[3]) for p in passages if p[3] > p[2]):
+        start = max(start, reach)
+        if end > start:
+            covered += end - start
+            reach = end
+    if covered < min_share * len(inner.strip()):
+        return False
+    first = min(p[0] for p in passages)
+    last = max(p[1] for p in passages)
+    return len(outer[:first].strip()) >= min_chars and len(outer[last:].strip()) >= min_chars
+
+
 def matched_tokens(ranges: Iterable[tuple[int, int, int]]) -> float:
     """Exactly matched tokens of b, each token counted once, from the passages' (b0, b1,
     matches) (token range [b0, b1) of b): a passage of b found twice in a is reported twice,

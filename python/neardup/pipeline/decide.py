@@ -26,11 +26,10 @@ from typing import Any
 import numpy as np
 
 from .. import _backend
-from ..align import align_batch, matched_share_batch
+from ..align import matched_share_batch, wraps_batch
 from ..cluster import SignedDocs, Verified, distinct, verify_duplicates
 from ..decide import Decisions, keep_priority
 from ..decide import decide as decide_clusters
-from ..spans import merge_spans
 from ..text import shingles_batch
 from .state import ANCHOR_MAX_DOCS, CONTAINED_MIN_SIZE_RATIO, MINHASH_SEED, CleanOptions, Doc, DocTable, Run, TextSpool, doc_column, lsh_bands, open_index
 
@@ -173,19 +172,6 @@ def moved_into_one(chunks: list[np.ndarray]) -> np.ndarray:
     return stacked
 
 
-def wraps_with(outer: str, inner: str, passages: list) -> bool:
-    """Whether ``outer`` wraps ``inner`` (see the module docstring), given the passages
-    :func:`neardup.align` finds between them."""
-    if not passages:
-        return False
-    inner_covered = sum(end - start for start, end in merge_spans(p.b_span for p in passages))
-    if inner_covered < WRAP_MIN_SHARE * len(inner.strip()):
-        return False
-    first = min(p.a_start for p in passages)
-    last = max(p.a_end for p in passages)
-    return len(outer[:first].strip()) >= WRAP_MIN_CHARS and len(outer[last:].strip()) >= WRAP_MIN_CHARS
-
-
 class ShingleSets:
     """Distinct shingles of cleaned texts (read from the spool at ``offsets``), re-shingled on
     demand and kept in a least-recently-used cache of at most ``max_bytes``: the duplicate
@@ -270,11 +256,11 @@ def wrap_candidates(pairs: Any, scores: Any, lengths: Any) -> np.ndarray:
 
 def wrapping(candidates: np.ndarray, texts: dict[int, str], num_threads: int | None = None) -> np.ndarray:
     """The rows of ``candidates`` (``(outer, inner)`` from :func:`wrap_candidates`, so each
-    outer page has room for a wrapper) whose outer page wraps the inner one, ``texts`` holding
-    both; the pairs are aligned in one batch."""
+    outer page has room for a wrapper) whose outer page wraps the inner one
+    (:func:`neardup.align.wraps_batch`), ``texts`` holding both; one batch in the core."""
     pairs = [(texts[outer], texts[inner]) for outer, inner in candidates.tolist()]
-    found = [k for k, ((outer, inner), passages) in enumerate(zip(pairs, align_batch(pairs, num_threads=num_threads))) if wraps_with(outer, inner, passages)]
-    return candidates[found]
+    found = wraps_batch(pairs, min_chars=WRAP_MIN_CHARS, min_share=WRAP_MIN_SHARE, num_threads=num_threads)
+    return candidates[np.asarray(found, dtype=bool)] if len(candidates) else candidates
 
 
 def spooled_wrapping(verified: Verified, offsets: np.ndarray, lengths: np.ndarray, spool: TextSpool, num_threads: int | None = None) -> np.ndarray:
