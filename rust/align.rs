@@ -573,6 +573,58 @@ pub fn wraps_batch<T: AsRef<str> + Sync>(
     })
 }
 
+/// Per pair `(a, b)` of `align_batch`: per line of `a` (`text::segment`'s lines), whether at
+/// least `min_line_share` of its word characters (the characters of its tokens) lie in the
+/// passages aligned with `b`: the lines `a` shares with `b`. A line without tokens is not.
+pub fn lines_shared_batch<T: AsRef<str> + Sync>(
+    texts: &[T],
+    pairs: &[(usize, usize)],
+    p: Params,
+    min_line_share: f64,
+    num_threads: Option<usize>,
+) -> Result<Vec<Vec<bool>>, Error> {
+    if !(min_line_share > 0.0 && min_line_share <= 1.0) {
+        return Err(Error::InvalidArgument(format!("min_line_share must be in (0, 1], got {min_line_share}")));
+    }
+    map_pairs_in_chunks(texts, pairs, p, num_threads, BATCH_CHUNK_BYTES, |s, a, b| {
+        let found = passages(a.ids, b.ids, &a.joined.spans, &b.joined.spans, p, s);
+        let mut spans: Vec<Span> = found.iter().map(|q| q.a).filter(|&(start, end)| end > start).collect();
+        spans.sort_unstable();
+        let lines = text::segment(a.text).0;
+        let mut total = vec![0usize; lines.len()];
+        let mut inside = vec![0usize; lines.len()];
+        // Tokens and lines both in order: one sweep, with the passages merged as it goes.
+        let (mut line, mut next_span) = (0, 0);
+        let mut merged: Vec<Span> = Vec::new();
+        for &(start, end) in &spans {
+            match merged.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => merged.push((start, end)),
+            }
+        }
+        for &(start, end) in &a.joined.spans {
+            // A token never crosses a line break, so it lies in the last line starting at or
+            // before it.
+            while line + 1 < lines.len() && lines[line + 1].0 <= start {
+                line += 1;
+            }
+            total[line] += end - start;
+            while next_span < merged.len() && merged[next_span].1 <= start {
+                next_span += 1;
+            }
+            let mut covered = 0;
+            for &(m0, m1) in &merged[next_span..] {
+                if m0 >= end {
+                    break;
+                }
+                covered += m1.min(end) - m0.max(start);
+            }
+            inside[line] += covered;
+        }
+        total.iter().zip(&inside).map(|(&t, &i)| t > 0 && i as f64 >= min_line_share * t as f64).collect()
+    })
+}
+
 /// The length in code points of the characters `start..end` (code point positions, `end`
 /// clipped to the text) of `text` after Python's `str.strip()`.
 fn stripped_chars(text: &str, start: usize, end: usize) -> usize {

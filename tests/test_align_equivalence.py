@@ -190,6 +190,35 @@ def test_wraps_batch(batch, min_chars, min_share, p, num_threads):
     assert core == [wraps_by_passages(outer, inner, min_chars, min_share, p) for outer, inner in batch]
 
 
+def lines_shared_by_mask(a, b, min_line_share, p):
+    """Per line of a, shared or not, from a character mask of the reference's passages and
+    numpy sums over the tokens (as neardup.align did it before the core did)."""
+    mask = np.zeros(len(a) + 1, dtype=np.int64)
+    for q in _reference.align(a, b, *p):
+        mask[q[0]] += 1
+        mask[q[1]] -= 1
+    prefix = np.concatenate(([0], np.cumsum(np.cumsum(mask[:-1]) > 0)))
+    lines = np.asarray(_reference.segment(a)[0], dtype=np.int64).reshape(-1, 2)
+    spans = np.asarray(_reference.tokenize(a)[1], dtype=np.int64).reshape(-1, 2)
+    line_of = np.searchsorted(lines[:, 0], spans[:, 0], side="right") - 1
+    total = np.zeros(len(lines), dtype=np.int64)
+    inside = np.zeros(len(lines), dtype=np.int64)
+    np.add.at(total, line_of, spans[:, 1] - spans[:, 0])
+    np.add.at(inside, line_of, prefix[spans[:, 1]] - prefix[spans[:, 0]])
+    return ((total > 0) & (inside >= min_line_share * total)).tolist()
+
+
+@given(st.lists(wrapped_pairs(), max_size=5), st.sampled_from([0.01, 0.3, 0.5, 2 / 3, 1.0]), params, st.sampled_from([None, 1, 2]))
+def test_lines_shared_batch(batch, min_line_share, p, num_threads):
+    """Per line of a, shared with b or not: core == reference == a character mask; lines
+    split on LF with CRs, blank lines and lines of symbols (no tokens: never shared)."""
+    batch = [(a.replace("\u3000", "\r\n"), b) for a, b in batch] + [(b, a) for a, b in batch]
+    core = [flags.tolist() for flags in _core.lines_shared_batch(batch, min_line_share, *p, num_threads)]
+    assert core == _reference.lines_shared_batch(batch, min_line_share, *p)
+    assert core == [lines_shared_by_mask(a, b, min_line_share, p) for a, b in batch]
+    assert [len(flags) for flags in core] == [a.count("\n") + 1 for a, _ in batch]
+
+
 def test_wraps_batch_at_its_edges():
     """Own material of exactly min_chars on each side, blank edges stripped the way Python
     strips them (U+001C counts as blank), and the share of the inner text at its limit."""
@@ -205,6 +234,11 @@ def test_wraps_batch_at_its_edges():
         _core.wraps_batch([("a", "b")], 40, 1.5)
     with pytest.raises(ValueError, match="min_share"):
         _reference.wraps_batch([("a", "b")], 40, 1.5)
+    for bad in (0.0, 1.5, float("nan")):
+        with pytest.raises(ValueError, match="min_line_share"):
+            _core.lines_shared_batch([("a", "b")], bad)
+        with pytest.raises(ValueError, match="min_line_share"):
+            _reference.lines_shared_batch([("a", "b")], bad)
 
 
 @pytest.mark.parametrize(

@@ -18,12 +18,12 @@ import numpy as np
 
 from . import _backend
 from ._arrays import as_list
-from ._reference.align import DEFAULT_K, DEFAULT_MAX_GAP, DEFAULT_MIN_TOKENS, check_align_args, check_wrap_args
+from ._reference.align import DEFAULT_K, DEFAULT_MAX_GAP, DEFAULT_MIN_TOKENS, check_align_args, check_line_share, check_wrap_args
 from ._reference.align import matched_tokens as _matched_tokens
 from ._reference.text import check_threads
 from .text import segment, tokenize
 
-__all__ = ["BodySplit", "Containment", "Passage", "align", "align_batch", "align_token_ranges_batch", "body_by_agreement", "containment", "matched_share_batch", "wraps_batch"]
+__all__ = ["BodySplit", "Containment", "Passage", "align", "align_batch", "align_token_ranges_batch", "body_by_agreement", "containment", "lines_shared_batch", "matched_share_batch", "wraps_batch"]
 
 _impl = _backend.IMPL
 
@@ -235,13 +235,26 @@ def _line_shares(text: str, spans: Iterable[tuple[int, int]], min_line_share: fl
 def lines_shared_with(a: str, b: str, *, min_line_share: float = 0.5, **align_args: int) -> np.ndarray:
     """Per line of ``a``, whether it is shared with ``b``: the ``shared_a`` of
     :func:`body_by_agreement`, without the work of splitting ``b``."""
-    _check_line_share(min_line_share)
-    return _line_shares(a, [p.a_span for p in align(a, b, **align_args)], min_line_share)
+    return lines_shared_batch([(a, b)], min_line_share=min_line_share, **align_args)[0]
 
 
-def _check_line_share(min_line_share: float) -> None:
-    if isinstance(min_line_share, bool) or not isinstance(min_line_share, (int, float)) or not 0.0 < min_line_share <= 1.0:
-        raise ValueError(f"min_line_share must be in (0, 1], got {min_line_share!r}")
+def lines_shared_batch(
+    pairs: Iterable[tuple[str, str]],
+    *,
+    min_line_share: float = 0.5,
+    k: int = DEFAULT_K,
+    max_gap: int = DEFAULT_MAX_GAP,
+    min_tokens: int = DEFAULT_MIN_TOKENS,
+    num_threads: int | None = None,
+) -> list[np.ndarray]:
+    """Per ``(a, b)`` pair, a bool array over the lines of ``a`` (``a.split("\n")``): whether
+    at least ``min_line_share`` of the line's word characters lie in passages aligned with
+    ``b`` (:func:`lines_shared_with` of each pair, in parallel with the GIL released)."""
+    check_align_args(k, max_gap, min_tokens)
+    check_line_share(min_line_share)
+    check_threads(num_threads)
+    pairs = as_list(pairs, "(a, b) pairs of str")
+    return [np.asarray(flags, dtype=bool) for flags in _impl.lines_shared_batch(pairs, float(min_line_share), k, max_gap, min_tokens, num_threads)]
 
 
 def body_by_agreement(a: str, b: str, *, min_line_share: float = 0.5, **align_args: int) -> BodySplit:
@@ -250,7 +263,7 @@ def body_by_agreement(a: str, b: str, *, min_line_share: float = 0.5, **align_ar
     passages aligned between the pages. What does not align is each page's own chrome (header,
     navigation, sidebars, footers), found even for a site seen only once.
     """
-    _check_line_share(min_line_share)
+    check_line_share(min_line_share)
     passages = align(a, b, **align_args)
     return BodySplit(
         _line_shares(a, [p.a_span for p in passages], min_line_share),

@@ -55,7 +55,7 @@ from .decide import MIN_EVIDENCE_SHINGLES, describe
 from .io.read import Record, site_of
 from .lsh import band_keys
 from .csr import csr_rows
-from .pipeline.decide import KEEP_POLICY, corpus_decisions, verify_cleaned
+from .pipeline.decide import KEEP_POLICY, corpus_decisions, verify_cleaned, wrapper_own_lines
 from .pipeline.learn import learnable
 from .pipeline.sign import signed
 from .pipeline.state import CleanOptions, Doc, TextSpool, lsh_bands
@@ -642,7 +642,7 @@ class DuplicateFilter(BaseFilter):
                 "(the input changed since the signatures were made, or other filters ran before this step)"
             )
         if row["action"] == "dropped":
-            spans = dropped_spans(doc.text, cut, row.get("kept_text", ""), row["wraps"], str(row["duplicate_of"]))
+            spans = dropped_spans(doc.text, cut, wrapper_own_lines(cut.text, row.get("kept_text", "")) if row["wraps"] else [], str(row["duplicate_of"]))
             doc.metadata.update(
                 neardup_action="dropped",
                 neardup_reason=row["reason"],

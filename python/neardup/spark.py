@@ -54,7 +54,7 @@ from .cluster import cluster, distinct
 from .lsh import candidate_threshold, lsh_params
 from .minhash import minhash
 from .io.read import Record, site_of
-from .pipeline.decide import KEEP_POLICY, REFINE_FROM, aligned_containment, two_way_across_sites, wrap_candidates, wrapping
+from .pipeline.decide import KEEP_POLICY, REFINE_FROM, aligned_containment, two_way_across_sites, wrap_candidates, wrapper_own_lines, wrapping
 from .pipeline.state import ANCHOR_BITS, ANCHOR_MAX_DOCS, CONTAINED_MIN_SIZE_RATIO, CleanOptions
 from .pipeline.strip import strip_records
 from .pipeline.write import dropped_spans, kept_reason
@@ -524,7 +524,7 @@ def _decide_cluster(table: pa.Table, threshold: float) -> pa.Table:
         kept_row = rows[kept]
         original = row["text"]
         cut = CutText(original, [(r["start"], r["end"], r["reason"]) for r in row["removed"]])
-        spans = dropped_spans(original, cut, kept_row["cleaned"], bool(outcome.wraps[k]), kept_row["id"])
+        spans = dropped_spans(original, cut, wrapper_own_lines(cut.text, kept_row["cleaned"]) if outcome.wraps[k] else [], kept_row["id"])
         out.append(
             {
                 "pos": row["pos"],

@@ -129,6 +129,27 @@ fn wraps_batch<'py>(
 }
 
 #[pyfunction]
+#[pyo3(signature = (pairs, min_line_share, k = 3, max_gap = 24, min_tokens = 8, num_threads = None))]
+fn lines_shared_batch<'py>(
+    py: Python<'py>,
+    pairs: &Bound<'py, PyAny>,
+    min_line_share: f64,
+    k: usize,
+    max_gap: usize,
+    min_tokens: usize,
+    num_threads: Option<usize>,
+) -> PyResult<Vec<Bound<'py, PyArray1<bool>>>> {
+    guard(|| {
+        let p = params(k, max_gap, min_tokens)?;
+        let shared = shared_text_pairs_arg(pairs)?;
+        let lines = py.detach(|| {
+            core_align::lines_shared_batch(&shared.texts, &shared.pairs, p, min_line_share, num_threads)
+        })?;
+        Ok(lines.into_iter().map(|flags| flags.into_pyarray(py)).collect())
+    })
+}
+
+#[pyfunction]
 #[pyo3(signature = (a, b, k = 3))]
 fn align_anchors<'py>(
     py: Python<'py>,
@@ -151,6 +172,7 @@ pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(align_token_ranges_batch, m)?)?;
     m.add_function(wrap_pyfunction!(matched_share_batch, m)?)?;
     m.add_function(wrap_pyfunction!(wraps_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(lines_shared_batch, m)?)?;
     m.add_function(wrap_pyfunction!(align_anchors, m)?)?;
     Ok(())
 }

@@ -60,6 +60,7 @@ __all__ = [
     "align_token_ranges_batch",
     "matched_share_batch",
     "wraps_batch",
+    "lines_shared_batch",
     "fuzzy_batch",
     "indel",
     "levenshtein",
@@ -169,6 +170,12 @@ def wraps_batch(pairs, min_chars, min_share, k=3, max_gap=24, min_tokens=8, num_
     _align.check_align_args(k, max_gap, min_tokens)
     _align.check_wrap_args(min_chars, min_share)
     return [_align.wraps(a, b, min_chars, min_share, k, max_gap, min_tokens) for a, b in check_text_pairs(pairs)]
+
+
+def lines_shared_batch(pairs, min_line_share, k=3, max_gap=24, min_tokens=8, num_threads=None):
+    _align.check_align_args(k, max_gap, min_tokens)
+    _align.check_line_share(min_line_share)
+    return [_align.lines_shared(a, b, min_line_share, k, max_gap, min_tokens) for a, b in check_text_pairs(pairs)]
 
 
 def align_anchors(a, b, k=3):

@@ -11,9 +11,10 @@ agree bit for bit.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 
-from .text import tokenize
+from .text import segment, tokenize
 
 # Defaults, shared with rust/align.rs and neardup.align.
 DEFAULT_K = 3
@@ -246,6 +247,30 @@ def wraps(outer: str, inner: str, min_chars: int, min_share: float, k: int = DEF
     first = min(p[0] for p in passages)
     last = max(p[1] for p in passages)
     return len(outer[:first].strip()) >= min_chars and len(outer[last:].strip()) >= min_chars
+
+
+def check_line_share(min_line_share: float) -> None:
+    if isinstance(min_line_share, bool) or not isinstance(min_line_share, (int, float)) or not 0.0 < min_line_share <= 1.0:
+        raise ValueError(f"min_line_share must be in (0, 1], got {min_line_share!r}")
+
+
+def lines_shared(a: str, b: str, min_line_share: float, k: int = DEFAULT_K, max_gap: int = DEFAULT_MAX_GAP, min_tokens: int = DEFAULT_MIN_TOKENS) -> list[bool]:
+    """Per line of ``a`` (split on LF, a trailing CR left out), whether at least
+    ``min_line_share`` of its word characters (those of its tokens) lie in the passages
+    :func:`align` finds with ``b``; a line without tokens is not shared."""
+    covered = [False] * len(a)
+    for start, end, *_ in align(a, b, k, max_gap, min_tokens):
+        covered[start:end] = [True] * (end - start)
+    lines = segment(a)[0]
+    starts = [start for start, _ in lines]
+    total = [0] * len(lines)
+    inside = [0] * len(lines)
+    for start, end in tokenize(a)[1]:
+        # A token never crosses a line break: it lies in the last line starting at or before it.
+        line = bisect_right(starts, start) - 1
+        total[line] += end - start
+        inside[line] += sum(covered[start:end])
+    return [t > 0 and i >= min_line_share * t for t, i in zip(total, inside)]
 
 
 def matched_tokens(ranges: Iterable[tuple[int, int, int]]) -> float:

@@ -26,11 +26,11 @@ from typing import Any
 import numpy as np
 
 from .. import _backend
-from ..align import matched_share_batch, wraps_batch
+from ..align import lines_shared_batch, lines_shared_with, matched_share_batch, wraps_batch
 from ..cluster import SignedDocs, Verified, distinct, verify_duplicates
 from ..decide import Decisions, keep_priority
 from ..decide import decide as decide_clusters
-from ..text import shingles_batch
+from ..text import segment, shingles_batch
 from .state import ANCHOR_MAX_DOCS, CONTAINED_MIN_SIZE_RATIO, MINHASH_SEED, CleanOptions, Doc, DocTable, Run, TextSpool, doc_column, lsh_bands, open_index
 
 #: A wrapping page's own material before and after the wrapped text, in characters, from
@@ -66,6 +66,9 @@ class Decided:
     indexed_ids: list[str]
     #: The scores of the verified pairs (1 for an exact copy), for the report.
     pair_scores: list[float]
+    #: Per document dropped for a document it wraps: the spans of its cleaned text that are
+    #: its own (:func:`wrapper_own_lines`), reported as chrome.
+    wrapper_chrome: dict[int, list[tuple[int, int]]]
 
 
 def decide(run: Run) -> Decided:
@@ -76,7 +79,42 @@ def decide(run: Run) -> Decided:
     seen = against_index(run.docs, run.spool, run.options) if run.options.index else {}
     outcome, methods, indexed_ids = corpus_decisions(run.docs, verified, wraps, seen)
     pair_scores = [] if verified is None else verified.scores.tolist() + [1.0] * len(verified.copies)
-    return Decided(outcome, methods, indexed_ids, pair_scores)
+    return Decided(outcome, methods, indexed_ids, pair_scores, dropped_wrappers_own_lines(outcome, run.docs, run.spool, run.options.num_threads))
+
+
+def dropped_wrappers_own_lines(outcome: Decisions, docs: DocTable | list[Doc], spool: TextSpool, num_threads: int | None) -> dict[int, list[tuple[int, int]]]:
+    """:func:`wrapper_own_lines` of every document dropped for a corpus document it wraps,
+    aligned in batches of ``REFINE_CHUNK``."""
+    count = len(docs)
+    kept = outcome.kept[:count]
+    dropped = np.flatnonzero(outcome.wraps[:count] & (kept != np.arange(count)) & (kept < count)).tolist()
+    found: dict[int, list[tuple[int, int]]] = {}
+    for first in range(0, len(dropped), REFINE_CHUNK):
+        chunk = dropped[first : first + REFINE_CHUNK]
+        texts = [(spool.read(docs[p].spool_offset), spool.read(docs[int(kept[p])].spool_offset)) for p in chunk]
+        for p, (text, _), shared in zip(chunk, texts, lines_shared_batch(texts, num_threads=num_threads)):
+            found[p] = own_lines(text, shared)
+    return found
+
+
+def wrapper_own_lines(cleaned: str, cleaned_kept: str) -> list[tuple[int, int]]:
+    """The spans of a wrapping page's cleaned text that are its own against the page it wraps
+    (:func:`own_lines` of :func:`neardup.align.lines_shared_with`)."""
+    return own_lines(cleaned, lines_shared_with(cleaned, cleaned_kept))
+
+
+def own_lines(text: str, shared: np.ndarray) -> list[tuple[int, int]]:
+    """The spans of the non-empty lines of ``text`` not ``shared`` (a flag per line), neighbours
+    joined into one span with the line breaks and blank lines between them."""
+    joined: list[tuple[int, int]] = []
+    for (start, end), flag in zip(segment(text).lines.tolist(), shared.tolist()):
+        if flag or end <= start:
+            continue
+        if joined and not text[joined[-1][1] : start].strip():
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return joined
 
 
 def verify_cleaned(

@@ -15,13 +15,12 @@ import numpy as np
 from .. import _backend
 from .. import report as html_report
 from .._version import __version__
-from ..align import align, lines_shared_with
+from ..align import align
 from ..decide import Decisions, describe
 from ..io.errors import InputError
 from ..io.read import ARROW_BATCH_ROWS, ArrowInput, Record, RecordReader
 from ..io.write import json_line
 from ..spans import CutText, merge_spans
-from ..text import segment
 from .decide import KEEP_POLICY, Decided
 from .state import CleanOptions, Doc, DocTable, Run, Spool, open_index
 
@@ -249,7 +248,7 @@ class DecisionRows:
         if kept_node >= count:
             indexed_id = indexed_ids[kept_node - count]
             cut = CutText(record.text, list(doc.removed))
-            spans = dropped_spans(record.text, cut, "", False, indexed_id)
+            spans = dropped_spans(record.text, cut, [], indexed_id)
             row.update(action="dropped", duplicate_of=indexed_id, score=round(float(outcome.score[position]), 6))
             row["reason"] = f"seen before: {reason(position)}"
             row["removed"] = [[s, e, why] for s, e, why in spans]
@@ -257,7 +256,8 @@ class DecisionRows:
             kept_doc = docs[kept_node]
             kept_index = kept_doc.index
             cut = CutText(record.text, list(doc.removed))
-            spans = dropped_spans(record.text, cut, spool.read(kept_doc.spool_offset), bool(outcome.wraps[position]), kept_doc.id)
+            own = self.decided.wrapper_chrome.get(position, []) if outcome.wraps[position] else []
+            spans = dropped_spans(record.text, cut, own, kept_doc.id)
             row.update(action="dropped", duplicate_of=kept_doc.written_id, score=round(float(outcome.score[position]), 6), reason=reason(position))
             row["removed"] = [[s, e, why] for s, e, why in spans]
             if len(tally.examples) < run.options.examples:
@@ -349,23 +349,14 @@ def report(decided: Decided, tally: Tally, summary: dict[str, Any], count: int) 
     )
 
 
-def dropped_spans(original: str, cut: CutText, cleaned_kept: str, wraps: bool, kept_id: str) -> list[tuple[int, int, str]]:
-    """Spans of a dropped page: what the earlier stages removed, its own chrome (when it wraps
-    the kept copy: the lines that do not agree with it), and the rest as the duplicate."""
+def dropped_spans(original: str, cut: CutText, own: list[tuple[int, int]], kept_id: str) -> list[tuple[int, int, str]]:
+    """Spans of a dropped page: what the earlier stages removed, its own chrome (``own``:
+    spans of its cleaned text ``cut.text``, when it wraps the kept copy:
+    :func:`.decide.wrapper_own_lines`), and the rest as the duplicate."""
     removed = list(cut.removed)
-    if wraps and cut.text:
-        lines = segment(cut.text).lines
-        chrome = [(int(s), int(e)) for (s, e), shared in zip(lines, lines_shared_with(cut.text, cleaned_kept)) if not shared and e > s]
-        # Neighbouring chrome lines form one span with the line breaks and blank lines between.
-        joined: list[tuple[int, int]] = []
-        for start, end in chrome:
-            if joined and not cut.text[joined[-1][1] : start].strip():
-                joined[-1] = (joined[-1][0], end)
-            else:
-                joined.append((start, end))
-        for start, end in joined:
-            for span in cut.to_original(start, end):
-                removed.append((*span, f"chrome: not in the kept copy {kept_id}"))
+    for start, end in own:
+        for span in cut.to_original(start, end):
+            removed.append((*span, f"chrome: not in the kept copy {kept_id}"))
     taken = merge_spans((s, e) for s, e, _ in removed)
     cursor = 0
     for start, end in taken + [(len(original), len(original))]:
