@@ -569,7 +569,8 @@ pub fn wraps_batch<T: AsRef<str> + Sync>(
         }
         let first = found.iter().map(|q| q.a.0).min().unwrap_or(0);
         let last = found.iter().map(|q| q.a.1).max().unwrap_or(0);
-        stripped_chars(outer.text, 0, first) >= min_chars && stripped_chars(outer.text, last, usize::MAX) >= min_chars
+        stripped_chars(outer.text, 0, first) >= min_chars
+            && stripped_chars(outer.text, last, usize::MAX) >= min_chars
     })
 }
 
@@ -584,7 +585,9 @@ pub fn lines_shared_batch<T: AsRef<str> + Sync>(
     num_threads: Option<usize>,
 ) -> Result<Vec<Vec<bool>>, Error> {
     if !(min_line_share > 0.0 && min_line_share <= 1.0) {
-        return Err(Error::InvalidArgument(format!("min_line_share must be in (0, 1], got {min_line_share}")));
+        return Err(Error::InvalidArgument(format!(
+            "min_line_share must be in (0, 1], got {min_line_share}"
+        )));
     }
     map_pairs_in_chunks(texts, pairs, p, num_threads, BATCH_CHUNK_BYTES, |s, a, b| {
         let found = passages(a.ids, b.ids, &a.joined.spans, &b.joined.spans, p, s);
