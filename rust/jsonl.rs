@@ -17,6 +17,73 @@
 
 use serde_json::{Map, Number, Value};
 
+/// `text` as a JSON string, exactly as `neardup.io.write.json_line` writes a string (its
+/// specification): Python's `json.dumps(text, ensure_ascii=False)`, which escapes `"`, `\`
+/// and the control characters (`\n`, `\r`, `\t`, `\b`, `\f`, the others as `\u00xx`) and
+/// nothing else, then U+2028, U+2029 and U+0085 escaped as `\u2028`, `\u2029`, `\u0085`
+/// (line breaks to JavaScript and to Python's `str.splitlines`). A lone surrogate, which a
+/// Rust string cannot hold, is the caller's to escape.
+pub fn json_quote(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len() + text.len() / 16 + 2);
+    out.push('"');
+    let mut plain = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        let byte = bytes[at];
+        // A byte that starts nothing to escape: the common case.
+        if !NEEDS_LOOK[byte as usize] {
+            at += 1;
+            continue;
+        }
+        let (escape, width): (&str, usize) = match byte {
+            b'"' => ("\\\"", 1),
+            b'\\' => ("\\\\", 1),
+            b'\n' => ("\\n", 1),
+            b'\r' => ("\\r", 1),
+            b'\t' => ("\\t", 1),
+            0x08 => ("\\b", 1),
+            0x0c => ("\\f", 1),
+            0x00..=0x1f => ("", 1),
+            // U+0085 is C2 85, U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
+            0xc2 if bytes.get(at + 1) == Some(&0x85) => ("\\u0085", 2),
+            0xe2 if bytes.get(at + 1) == Some(&0x80) && bytes.get(at + 2) == Some(&0xa8) => ("\\u2028", 3),
+            0xe2 if bytes.get(at + 1) == Some(&0x80) && bytes.get(at + 2) == Some(&0xa9) => ("\\u2029", 3),
+            _ => {
+                at += 1;
+                continue;
+            }
+        };
+        out.push_str(&text[plain..at]);
+        if escape.is_empty() {
+            out.push_str(&format!("\\u{byte:04x}"));
+        } else {
+            out.push_str(escape);
+        }
+        at += width;
+        plain = at;
+    }
+    out.push_str(&text[plain..]);
+    out.push('"');
+    out
+}
+
+/// The bytes `json_quote` must look at: ASCII control characters, `"`, `\`, and the first
+/// bytes of U+0085 and of U+2028 / U+2029 (which only start some of the characters they start).
+const NEEDS_LOOK: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = true;
+        byte += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table[0xc2] = true;
+    table[0xe2] = true;
+    table
+};
+
 /// The field names of a record (`neardup.io.Fields`).
 #[derive(Debug, Clone, Copy)]
 pub struct Fields<'a> {
@@ -164,6 +231,16 @@ mod tests {
         assert_eq!(parsed.url, None);
         let extra = parsed.extra.unwrap();
         assert_eq!(extra.keys().collect::<Vec<_>>(), ["site", "url", "n"]);
+    }
+
+    #[test]
+    fn json_quote_escapes_what_python_json_and_json_line_escape() {
+        // The expected strings are Python's json_line(text)[:-1] for these texts.
+        assert_eq!(json_quote(""), r#""""#);
+        assert_eq!(json_quote("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(json_quote("\n\r\t\u{8}\u{c}\u{0}\u{1f}"), r#""\n\r\t\b\f\u0000\u001f""#);
+        assert_eq!(json_quote("\u{7f} \u{e9} \u{1d11e}"), "\"\u{7f} \u{e9} \u{1d11e}\"");
+        assert_eq!(json_quote("\u{85}\u{2028}\u{2029}"), r#""\u0085\u2028\u2029""#);
     }
 
     #[test]

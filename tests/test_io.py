@@ -13,7 +13,11 @@ from pathlib import Path
 import pytest
 
 import neardup.io.read
+from hypothesis import given
+from hypothesis import strategies as st
+
 from neardup.io import AtomicOutputDir, Fields, InputError, RecordReader, json_line, site_of
+from neardup.io.write import json_line_with, json_strings
 
 # Reading and writing are Python code that no backend computes: `make test` runs these once.
 pytestmark = pytest.mark.backend_independent
@@ -492,3 +496,30 @@ def test_file_names_that_are_not_utf8(tmp_path):
     assert main(["clean", str(folder), "-o", str(tmp_path / "b"), "--on-error", "skip"]) == 0
     rows = [json.loads(line) for line in (tmp_path / "b" / "decisions.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["action"] for r in rows] == ["skipped", "kept"] and rows[0]["source"] == str(folder / "name\udcfe.txt")
+
+
+#: Every character class json_line treats apart: quotes, backslashes, each control character,
+#: DEL, the line separators it escapes, lone surrogates, other scripts.
+_JSON_CHARS = st.one_of(
+    st.sampled_from(['"', "\\", "\n", "\r", "\t", "\b", "\f", "\x00", "\x1f", "\x7f", "\x85", "\u2028", "\u2029", "\ud800", "\udfff", "é", "\U0001d11e", "a", " "]),
+    st.characters(codec=None),
+)
+
+
+@given(st.lists(st.text(_JSON_CHARS, max_size=40), max_size=6), st.booleans())
+def test_json_strings_are_json_line_strings(texts, long_text):
+    """The texts quoted in one call (in the core when it is the backend) are json_line's."""
+    if long_text and texts:
+        texts[0] = texts[0] * 5000
+    assert json_strings(texts) == [json_line(text)[:-1] for text in texts]
+
+
+@given(
+    st.one_of(st.integers(), st.text(_JSON_CHARS, max_size=8)),
+    st.text(_JSON_CHARS, max_size=30),
+    st.dictionaries(st.text(_JSON_CHARS, max_size=5).filter(lambda key: key not in ("id", "text")), st.one_of(st.none(), st.floats(), st.text(_JSON_CHARS, max_size=8), st.lists(st.integers(), max_size=3)), max_size=3),
+)
+def test_a_row_with_its_text_quoted_apart_is_its_json_line(id_value, text, rest):
+    """documents.jsonl's rows: the id, the text quoted apart (json_strings), the other fields
+    (NaN among them: null) give json_line of the whole row."""
+    assert json_line_with({"id": id_value}, "text", json_strings([text])[0], rest) == json_line({"id": id_value, "text": text, **rest})

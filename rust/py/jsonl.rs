@@ -106,7 +106,31 @@ fn parse_jsonl_block<'py>(
     })
 }
 
+/// Each str of `texts` as a JSON string (`jsonl::json_quote`), None for a str holding a lone
+/// surrogate (which `neardup.io.write.json_line` escapes itself). The quoting runs without
+/// the GIL.
+#[pyfunction]
+fn json_quote_batch(py: Python<'_>, texts: &Bound<'_, PyAny>) -> PyResult<Vec<Option<String>>> {
+    guard(|| {
+        let mut held = Vec::new();
+        for (i, item) in texts.try_iter()?.enumerate() {
+            let item = item?;
+            let text = item.cast::<PyString>().map_err(|_| {
+                Error::InvalidArgument(format!("texts[{i}] must be a str, got {}", type_name(&item)))
+            })?;
+            // A lone surrogate cannot be borrowed as UTF-8: left to the Python path.
+            held.push(text.extract::<pyo3::pybacked::PyBackedStr>().ok());
+        }
+        Ok(py.detach(|| held.iter().map(|text| text.as_deref().map(jsonl::json_quote)).collect()))
+    })
+}
+
+fn type_name(item: &Bound<'_, PyAny>) -> String {
+    item.get_type().name().map_or_else(|_| "an object".into(), |name| name.to_string())
+}
+
 pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse_jsonl_block, m)?)?;
+    m.add_function(wrap_pyfunction!(json_quote_batch, m)?)?;
     Ok(())
 }

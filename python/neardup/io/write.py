@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from .. import _backend
 from .errors import InputError, OutputError, output_error
 
 try:
@@ -39,6 +40,8 @@ except ImportError:  # not on Windows: leftover staging folders are then ignored
 OUTPUT_ERRORS = "backslashreplace"
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+_json_core = _backend.IMPL if _backend.NAME == "rust" else None
 
 
 def open_output(path: str | os.PathLike[str], *, atomic: bool = False) -> GuardedFile:
@@ -360,6 +363,23 @@ def _finite(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_finite(item) for item in value]
     return value
+
+
+def json_strings(texts: list[str]) -> list[str]:
+    """Each of ``texts`` as :func:`json_line` writes a string: its JSON, quotes included, no
+    line break. Quoted in the core (``json_quote_batch``, GIL released) when it is the
+    backend; a text with a lone surrogate, and every text without the core, by json_line."""
+    quoted = _json_core.json_quote_batch(texts) if _json_core is not None else [None] * len(texts)
+    return [json_line(text)[:-1] if value is None else value for value, text in zip(quoted, texts)]
+
+
+def json_line_with(first: dict[str, Any], key: str, value_json: str, rest: dict[str, Any]) -> str:
+    """:func:`json_line` of ``{**first, key: value, **rest}`` (``first`` not empty, ``key`` in
+    neither) given ``value_json``, the value's JSON (:func:`json_strings`): a JSON object is
+    its members joined by ``", "``, each as the whole line would write it."""
+    head = json_line(first)[:-2]
+    tail = ", " + json_line(rest)[1:] if rest else "}\n"
+    return f"{head}, {json_line(key)[:-1]}: {value_json}{tail}"
 
 
 def json_line(value: Any) -> str:

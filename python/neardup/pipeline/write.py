@@ -19,7 +19,7 @@ from ..align import align
 from ..decide import Decisions, describe
 from ..io.errors import InputError
 from ..io.read import ARROW_BATCH_ROWS, ArrowInput, Record, RecordReader
-from ..io.write import json_line
+from ..io.write import json_line, json_line_with, json_strings
 from ..spans import CutText, merge_spans
 from .decide import KEEP_POLICY, Decided
 from .state import CleanOptions, Doc, DocTable, Run, Spool, open_index
@@ -48,7 +48,7 @@ class KeptDocuments:
         self.parquet = run.parquet_out
         self.name = "documents.parquet" if self.parquet else "documents.jsonl"
         self.path = run.out.path(self.name)
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[tuple[Any, str, dict[str, Any]]] = []
         self.parquet_writer: Any = None
         self.schema = documents_schema(run.reader) if self.parquet else None
         self.id_field, self.text_field = run.reader.fields.id, run.reader.fields.text
@@ -56,25 +56,34 @@ class KeptDocuments:
 
     def add(self, record: Record, cleaned: str) -> None:
         # (documents.parquet has ids as text; JSONL writes each id as read.)
-        kept = {self.id_field: record.id if self.parquet else record.written_id, self.text_field: cleaned, **record.extra}
-        self.rows.append(kept)
+        self.rows.append((record.id if self.parquet else record.written_id, cleaned, record.extra))
         self.flush()
 
     def flush(self, final: bool = False) -> None:
         if not self.rows or (not final and len(self.rows) < 1024):
             return
+        id_field, text_field = self.id_field, self.text_field
         if self.parquet:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            table = pa.Table.from_pylist(self.rows, schema=self.schema)
+            rows = [{id_field: id_value, text_field: cleaned, **extra} for id_value, cleaned, extra in self.rows]
+            table = pa.Table.from_pylist(rows, schema=self.schema)
             with self.out.guard(self.name):
                 if self.parquet_writer is None:
                     self.parquet_writer = pq.ParquetWriter(self.path, self.schema)
                 self.parquet_writer.write_table(table)
         else:
             assert self.file is not None
-            self.file.writelines(json_line(row) for row in self.rows)
+            # The texts, most of the bytes, quoted in one call; each line as json_line writes
+            # the whole row.
+            quoted = json_strings([cleaned for _, cleaned, _ in self.rows])
+            self.file.writelines(
+                json_line_with({id_field: id_value}, text_field, text_json, extra)
+                if id_field != text_field and id_field not in extra and text_field not in extra
+                else json_line({id_field: id_value, text_field: cleaned, **extra})
+                for (id_value, cleaned, extra), text_json in zip(self.rows, quoted)
+            )
         self.rows.clear()
 
     def close(self) -> None:
