@@ -510,17 +510,7 @@ pub fn matched_share_batch<T: AsRef<str> + Sync>(
     p: Params,
     num_threads: Option<usize>,
 ) -> Result<Vec<f64>, Error> {
-    matched_share_in_chunks(texts, pairs, p, num_threads, BATCH_CHUNK_BYTES)
-}
-
-fn matched_share_in_chunks<T: AsRef<str> + Sync>(
-    texts: &[T],
-    pairs: &[(usize, usize)],
-    p: Params,
-    num_threads: Option<usize>,
-    chunk_bytes: usize,
-) -> Result<Vec<f64>, Error> {
-    map_pairs_in_chunks(texts, pairs, p, num_threads, chunk_bytes, |s, a, b| {
+    map_pairs_in_chunks(texts, pairs, p, num_threads, BATCH_CHUNK_BYTES, |s, a, b| {
         let ranges: Vec<_> = align_tokens_with(a.ids, b.ids, p, s)
             .into_iter()
             .map(|(_, _, b0, b1, matches, _)| (b0, b1, matches))
