@@ -11,9 +11,8 @@ use std::hash::Hash;
 use foldhash::HashMap;
 
 use crate::error::Error;
-use crate::fuzzy::is_py_space;
 use crate::parallel::{map_ordered, map_ordered_init};
-use crate::text::{self, JoinedTokens, Span};
+use crate::text::{self, is_py_space, JoinedTokens, Span};
 
 pub const DEFAULT_K: usize = 3;
 pub const DEFAULT_MAX_GAP: usize = 24;

@@ -9,6 +9,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::error::Error;
+use crate::text::is_py_space;
 
 /// The measures, by name (the batch forms take one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,15 +134,6 @@ fn indel_ratio(a: &[char], b: &[char]) -> f64 {
 /// rapidfuzz `fuzz.ratio`: the normalised Indel similarity times 100.
 pub fn ratio(a: &str, b: &str) -> f64 {
     indel_ratio(&chars(a), &chars(b))
-}
-
-/// Python's `str.isspace`, which `str.split()` (and so rapidfuzz) splits on.
-pub fn is_py_space(c: char) -> bool {
-    matches!(
-        c,
-        '\t'..='\r' | '\u{1C}'..='\u{1F}' | ' ' | '\u{85}' | '\u{A0}' | '\u{1680}' | '\u{2000}'..='\u{200A}'
-            | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
-    )
 }
 
 fn split(s: &str) -> Vec<&str> {

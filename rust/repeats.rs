@@ -7,7 +7,9 @@ use std::collections::HashMap;
 
 use crate::error::Error;
 use crate::hash::{hash64, KeyMap};
-use crate::text::{ascii_fold, char_class, check_ngram, normalize_with, tokenize, Span, CLASS_OTHER};
+use crate::text::{
+    ascii_fold, char_class, check_ngram, is_py_space, normalize_with, tokenize, Span, CLASS_OTHER,
+};
 
 pub const REPEAT_SEED: u64 = 0x6e65_6172_6475_7003;
 
@@ -172,12 +174,6 @@ pub struct RepetitionCounts {
     /// Per n of `dup_ns`: characters of the n-grams (words joined without separator) that
     /// repeat an earlier one, scanning left to right and skipping past each repeat.
     pub dup_ngram_chars: Vec<usize>,
-}
-
-/// Python's `str.isspace` (what `str.strip()` removes).
-fn is_py_space(c: char) -> bool {
-    matches!(c, '\t'..='\r' | '\u{1c}'..='\u{20}' | '\u{85}' | '\u{a0}' | '\u{1680}' | '\u{2000}'..='\u{200a}')
-        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}')
 }
 
 /// `re.split(r"\n{min,}", text)`.

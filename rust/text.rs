@@ -377,6 +377,16 @@ pub fn simple_fold(line: &str, out: &mut String) -> bool {
     true
 }
 
+/// Python's `str.isspace`: what `str.strip()` removes and `str.split()` splits on (Rust's
+/// `char::is_whitespace` leaves out U+001C..U+001F).
+pub fn is_py_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t'..='\r' | '\u{1C}'..='\u{1F}' | ' ' | '\u{85}' | '\u{A0}' | '\u{1680}' | '\u{2000}'..='\u{200A}'
+            | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
+    )
+}
+
 pub type Span = (usize, usize);
 
 /// Lines (split on LF, a trailing CR left out) and paragraphs (runs of non-blank lines).
