@@ -12,13 +12,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from neardup import find_duplicates
 from neardup.cli import main
 from neardup.io import InputError, RecordReader
 from neardup.io.errors import OutputError
-from neardup.pipeline import clean
-from neardup.pipeline.decide import moved_into_one
+from neardup.pipeline import CleanOptions, clean
+from neardup.pipeline.decide import moved_into_one, pair_chunks
 from neardup.pipeline.read import read_ahead
 from neardup.pipeline.state import Doc, DocTable, RowBlocks, TextSpool, doc_column
 
@@ -635,3 +637,48 @@ def test_signature_chunks_are_moved_into_one_array():
     stacked = moved_into_one(chunks)
     assert chunks == [] and stacked.dtype == np.uint64
     assert np.array_equal(stacked, expected)
+
+
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), max_size=40), st.lists(st.integers(0, 50), min_size=10, max_size=10), st.integers(0, 120), st.integers(1, 7))
+def test_pair_chunks_bound_the_text_a_chunk_reads(pairs, lengths, max_chars, max_pairs):
+    """Chunks follow one another over every pair; each holds at most max_pairs pairs and, unless
+    it is one pair, at most max_chars characters of distinct text; a chunk ends only where the
+    next pair would break a bound."""
+    chunks = list(pair_chunks(np.array(pairs, dtype=np.int64).reshape(-1, 2), lengths, max_chars, max_pairs))
+    assert [first for first, _ in chunks] == ([0] + [end for _, end in chunks[:-1]] if chunks else [])
+    assert (chunks[-1][1] if chunks else 0) == len(pairs)
+    for first, end in chunks:
+        chars = sum(lengths[d] for d in {d for pair in pairs[first:end] for d in pair})
+        assert 0 < end - first <= max_pairs and (end - first == 1 or chars <= max_chars)
+        if end < len(pairs):
+            grown = sum(lengths[d] for d in {d for pair in pairs[first : end + 1] for d in pair})
+            assert end - first == max_pairs or grown > max_chars
+
+
+def test_clean_decides_alike_whatever_the_chunks_of_pairs(tmp_path, monkeypatch):
+    """Pairs read and aligned a few at a time (refinement, wraps, a wrapper's own lines) give
+    the decisions of one chunk."""
+    import neardup.pipeline.decide as decide_stage
+
+    words = [f"w{(i * 7919) % 211}" for i in range(400)]
+    article = "\n".join(" ".join(words[k : k + 20]) + "." for k in range(0, 400, 20))
+    noisy = "".join("x" if i % 23 == 0 and c.isalnum() else c for i, c in enumerate(article))
+    header = "Home | News | Sport | Weather | Contact us | About the site and its many sections\n"
+    footer = "\nCopyright the site, all rights reserved; terms of use and privacy notice apply here"
+    rows = [
+        {"id": "a", "site": "one.example", "text": article},
+        {"id": "b", "site": "two.example", "text": header + article + footer},
+        {"id": "c", "site": "three.example", "text": noisy},
+        {"id": "d", "site": "four.example", "text": header + noisy + footer},
+    ]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    outputs = []
+    for chars, pairs in ((10**9, 10**6), (1, 1)):
+        monkeypatch.setattr(decide_stage, "REFINE_CHUNK_CHARS", chars)
+        monkeypatch.setattr(decide_stage, "REFINE_CHUNK", pairs)
+        out = tmp_path / f"out-{pairs}"
+        clean(RecordReader([str(source)]), out, CleanOptions())
+        outputs.append((out / "decisions.jsonl").read_text(encoding="utf-8"))
+    assert outputs[0] == outputs[1]
+    assert "chrome: not in the kept copy" in outputs[0] and "refined" in outputs[0]

@@ -19,7 +19,7 @@ documents matching an indexed one are decided first, as duplicates of it (``seen
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +41,10 @@ WRAP_MIN_SHARE = 0.8
 #: Candidate pairs whose word-shingle containment is at least this (and below the threshold)
 #: are scored again by aligning their texts.
 REFINE_FROM = 0.5
-REFINE_CHUNK = 1024
+#: Pairs aligned in one core call are read from the spool together: at most this many
+#: characters of distinct text (a single pair may hold more) and this many pairs.
+REFINE_CHUNK_CHARS = 4 * 2**20
+REFINE_CHUNK = 8192
 VERIFY_CHUNK = 16384
 #: Memory for the distinct shingles of documents being verified (a cache: more only saves
 #: re-reading; results do not depend on it).
@@ -84,13 +87,14 @@ def decide(run: Run) -> Decided:
 
 def dropped_wrappers_own_lines(outcome: Decisions, docs: DocTable | list[Doc], spool: TextSpool, num_threads: int | None) -> dict[int, list[tuple[int, int]]]:
     """:func:`wrapper_own_lines` of every document dropped for a corpus document it wraps,
-    aligned in batches of ``REFINE_CHUNK``."""
+    aligned in chunks (:func:`pair_chunks`)."""
     count = len(docs)
     kept = outcome.kept[:count]
-    dropped = np.flatnonzero(outcome.wraps[:count] & (kept != np.arange(count)) & (kept < count)).tolist()
+    dropped = np.flatnonzero(outcome.wraps[:count] & (kept != np.arange(count)) & (kept < count))
+    pairs = np.column_stack([dropped, kept[dropped]]).astype(np.int64)
     found: dict[int, list[tuple[int, int]]] = {}
-    for first in range(0, len(dropped), REFINE_CHUNK):
-        chunk = dropped[first : first + REFINE_CHUNK]
+    for first, end in pair_chunks(pairs, doc_column(docs, "cleaned_length")):
+        chunk = dropped[first:end].tolist()
         texts = [(spool.read(docs[p].spool_offset), spool.read(docs[int(kept[p])].spool_offset)) for p in chunk]
         for p, (text, _), shared in zip(chunk, texts, lines_shared_batch(texts, num_threads=num_threads)):
             found[p] = own_lines(text, shared)
@@ -138,10 +142,11 @@ def verify_cleaned(
         return None, np.zeros((0, 2), dtype=np.int64)
     # Where each cleaned text is in the spool, as one array: read for every pair compared.
     offsets = doc_column(docs, "spool_offset")
+    lengths = doc_column(docs, "cleaned_length")
     corpus = SignedDocs(
         lambda: moved_into_one(keys),
         doc_column(docs, "shingles"),
-        doc_column(docs, "cleaned_length"),
+        lengths,
         ShingleSets(offsets, spool, options).shared,
         bands=lsh_bands(options),
         anchors=anchors,
@@ -156,12 +161,12 @@ def verify_cleaned(
         num_perm=options.num_perm,
         seed=MINHASH_SEED,
         n=options.ngram,
-        refine=lambda pairs: spooled_aligned_containment(pairs, offsets, spool, threads),
+        refine=lambda pairs: spooled_aligned_containment(pairs, offsets, lengths, spool, threads),
         refine_from=REFINE_FROM,
         min_evidence=options.min_evidence,
         num_threads=threads,
     )
-    return verified, spooled_wrapping(verified, offsets, doc_column(docs, "cleaned_length"), spool, threads)
+    return verified, spooled_wrapping(verified, offsets, lengths, spool, threads)
 
 
 def two_way_across_sites(directions: np.ndarray, pairs: np.ndarray, sites: Callable[[int], frozenset[str]]) -> np.ndarray:
@@ -260,14 +265,38 @@ def aligned_containment(pairs: list[tuple[str, str]], num_threads: int | None = 
     return matched_share_batch([(a, b) if len(a) >= len(b) else (b, a) for a, b in pairs], num_threads=num_threads)
 
 
-def spooled_aligned_containment(pairs: np.ndarray, offsets: np.ndarray, spool: TextSpool, threads: int | None) -> np.ndarray:
-    """:func:`aligned_containment` of candidate pairs of cleaned texts, read from the spool in
-    chunks, so memory holds a chunk's texts, not all of them."""
+def pair_chunks(pairs: Any, lengths: Any, max_chars: int | None = None, max_pairs: int | None = None) -> Iterator[tuple[int, int]]:
+    """``(first, end)`` of consecutive chunks of ``pairs`` (rows of two document numbers, whose
+    texts have ``lengths`` characters) holding at most ``max_chars`` characters of distinct
+    text (a chunk of one pair may hold more) and ``max_pairs`` pairs (default
+    :data:`REFINE_CHUNK_CHARS`, :data:`REFINE_CHUNK`): what a chunk's texts take in memory
+    is bounded whatever the lengths of the documents."""
+    max_chars = REFINE_CHUNK_CHARS if max_chars is None else max_chars
+    max_pairs = REFINE_CHUNK if max_pairs is None else max_pairs
+    rows = np.asarray(pairs, dtype=np.int64).reshape(-1, 2).tolist()
+    length_of = np.asarray(lengths, dtype=np.int64).tolist()
+    first, seen, chars = 0, set(), 0
+    for k, row in enumerate(rows):
+        new = [d for d in dict.fromkeys(row) if d not in seen]
+        if k > first and (k - first >= max_pairs or chars + sum(length_of[d] for d in new) > max_chars):
+            yield first, k
+            first, seen, chars = k, set(), 0
+            new = list(dict.fromkeys(row))
+        seen.update(new)
+        chars += sum(length_of[d] for d in new)
+    if first < len(rows):
+        yield first, len(rows)
+
+
+def spooled_aligned_containment(pairs: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, spool: TextSpool, threads: int | None) -> np.ndarray:
+    """:func:`aligned_containment` of candidate pairs of cleaned texts (``lengths`` characters),
+    read from the spool in chunks (:func:`pair_chunks`), so memory holds a chunk's texts, not
+    all of them."""
     scores = np.zeros(len(pairs), dtype=np.float64)
-    for first in range(0, len(pairs), REFINE_CHUNK):
-        chunk = pairs[first : first + REFINE_CHUNK].tolist()
+    for first, end in pair_chunks(pairs, lengths):
+        chunk = pairs[first:end].tolist()
         texts = {d: spool.read(int(offsets[d])) for pair in chunk for d in pair}
-        scores[first : first + len(chunk)] = aligned_containment([(texts[i], texts[j]) for i, j in chunk], threads)
+        scores[first:end] = aligned_containment([(texts[i], texts[j]) for i, j in chunk], threads)
     return scores
 
 
@@ -306,8 +335,8 @@ def spooled_wrapping(verified: Verified, offsets: np.ndarray, lengths: np.ndarra
     the spool at ``offsets``) a chunk at a time."""
     candidates = wrap_candidates(verified.pairs, verified.scores, lengths)
     found = [np.zeros((0, 2), dtype=np.int64)]
-    for first in range(0, len(candidates), REFINE_CHUNK):
-        chunk = candidates[first : first + REFINE_CHUNK]
+    for first, end in pair_chunks(candidates, lengths):
+        chunk = candidates[first:end]
         texts = {d: spool.read(int(offsets[d])) for d in np.unique(chunk).tolist()}
         found.append(wrapping(chunk, texts, num_threads))
     return np.concatenate(found)
