@@ -53,6 +53,11 @@ def stall_and_duration(call: Callable[[], object]) -> tuple[float, float]:
         if now - previous > 0.001:
             gaps.append((previous, now))
         previous = now
+    # The last gap too: a call that holds the GIL from its first instant can keep this thread
+    # inside worker.start() until it ends, so that the loop above never sees it alive.
+    now = time.perf_counter()
+    if now - previous > 0.001:
+        gaps.append((previous, now))
     worker.join()
     start, end = span
     inside = [min(b, end) - max(a, start) for a, b in gaps if b > start and a < end]
