@@ -7,9 +7,7 @@ use std::collections::HashMap;
 
 use crate::error::Error;
 use crate::hash::{hash64, KeyMap};
-use crate::text::{
-    ascii_fold, char_class, check_ngram, is_py_space, normalize_with, tokenize, Span, CLASS_OTHER,
-};
+use crate::text::{char_class, check_ngram, is_py_space, normalize_with, tokenize, Span, CLASS_OTHER};
 
 pub const REPEAT_SEED: u64 = 0x6e65_6172_6475_7003;
 
@@ -49,46 +47,87 @@ pub struct Repeat {
     pub lines: usize,
 }
 
+/// Per ASCII byte: itself lowercased if it is a word character (`[A-Za-z0-9_]`), else 0.
+static ASCII_WORD: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            table[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    table
+};
+
 /// The near-exact key of a line: its normalised text (case, quotes, whitespace folded)
 /// with every run of characters that are not word characters (punctuation, symbols,
 /// spaces) replaced by one space and trimmed; 0 for a line with no word characters.
 pub fn repeat_key(line: &str) -> (u64, String) {
-    let mut folded = String::with_capacity(line.len());
-    let mut gap = false;
-    let mut push = |c: char| {
-        if char_class(c) == CLASS_OTHER {
-            gap = true;
-        } else {
-            if gap && !folded.is_empty() {
-                folded.push(' ');
-            }
-            gap = false;
-            folded.push(c);
-        }
-    };
+    let mut folded = Vec::new();
+    let key = repeat_key_into(line, &mut folded);
+    // Only whole characters are pushed: the bytes are UTF-8.
+    (key, String::from_utf8(folded).expect("folded text is UTF-8"))
+}
+
+/// [`repeat_key`]'s key, its folded text left in `folded` (cleared first; reused across
+/// lines, so a page's lines allocate nothing).
+pub fn repeat_key_into(line: &str, folded: &mut Vec<u8>) -> u64 {
+    folded.clear();
     if line.is_ascii() {
-        // Same string as the general pipeline for ASCII, faster.
-        ascii_fold(line, false, &mut push);
+        // The same string as the general pipeline for ASCII, byte by byte: word bytes
+        // lowercased, each run of other bytes (whitespace included) one space between words.
+        // Without branches on the bytes (word and non-word bytes alternate unpredictably):
+        // the output is never longer than the line, so it is written in place and cut.
+        let bytes = line.as_bytes();
+        folded.resize(bytes.len() + 1, 0);
+        let (mut n, mut gap) = (0usize, false);
+        for &b in bytes {
+            let word = ASCII_WORD[usize::from(b & 0x7f)];
+            let is_word = word != 0;
+            folded[n] = b' ';
+            n += usize::from(gap && is_word && n > 0);
+            folded[n] = word;
+            n += usize::from(is_word);
+            gap = !is_word;
+        }
+        folded.truncate(n);
     } else {
-        normalize_with(line, false, |c, _, _| push(c));
+        let mut gap = false;
+        let mut utf8 = [0u8; 4];
+        normalize_with(line, false, |c, _, _| {
+            if char_class(c) == CLASS_OTHER {
+                gap = true;
+            } else {
+                if gap && !folded.is_empty() {
+                    folded.push(b' ');
+                }
+                gap = false;
+                folded.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+            }
+        });
     }
     if folded.is_empty() {
-        return (0, folded);
+        return 0;
     }
-    (hash64(folded.as_bytes(), REPEAT_SEED).max(1), folded)
+    hash64(folded, REPEAT_SEED).max(1)
 }
 
 /// Lines of `text` (as `text::segment`) with their repeat keys.
 fn keyed_lines(text: &str) -> (Vec<Span>, Vec<u64>) {
     let mut spans = Vec::new();
     let mut keys = Vec::new();
+    let mut folded = Vec::new();
     let mut start = 0usize;
+    // In ASCII text characters are bytes: no line is counted.
+    let ascii = text.is_ascii();
     for piece in text.split('\n') {
-        let count = piece.chars().count();
+        let count = if ascii { piece.len() } else { piece.chars().count() };
         let line = piece.strip_suffix('\r').unwrap_or(piece);
         let length = if line.len() < piece.len() { count - 1 } else { count };
         spans.push((start, start + length));
-        keys.push(repeat_key(line).0);
+        keys.push(repeat_key_into(line, &mut folded));
         start += count + 1;
     }
     (spans, keys)

@@ -61,11 +61,28 @@ def test_model_counts_and_decisions(learn, check, p, num_threads):
          ref.decide([t for t, _ in pairs], [s for _, s in pairs]))
 
 
+#: Ways a line is pasted again with its key unchanged (or nearly: the key folds case,
+#: punctuation and spacing, and ``swapcase`` of some letters is more than one letter).
+RESTYLE = {
+    "same": lambda line: line,
+    "upper": str.upper,
+    "swapcase": str.swapcase,
+    "bullet": lambda line: "- " + line,
+    "shout": lambda line: line + " !!",
+    "spaced": lambda line: line.replace(" ", " \t, "),
+    "quoted": lambda line: "\u201c" + line + "\u201d",
+}
+
+
 @given(st.lists(st.one_of(st.sampled_from(POOL), texts, st.sampled_from(["x" * 300, "A longer line of body text."])),
-                max_size=30).map("\n".join), st.integers(1, 4), st.integers(0, 300), st.integers(0, 700))
-def test_find_repeats(text, min_lines, min_chars, long_chars):
+                max_size=30).map("\n".join), st.integers(1, 4), st.integers(0, 300), st.integers(0, 700),
+       st.lists(st.sampled_from(sorted(RESTYLE)), min_size=1, max_size=4))
+def test_find_repeats(text, min_lines, min_chars, long_chars, styles):
     doubled = text + "\n" + text  # a body pasted twice, so that there is something to find
-    for t in (text, doubled):
+    # Pasted again with its case, punctuation and spacing changed line by line, which the
+    # repeat key folds: the two backends must fold them alike.
+    restyled = text + "\n" + "\n".join(RESTYLE[styles[k % len(styles)]](line) for k, line in enumerate(text.split("\n")))
+    for t in (text, doubled, restyled):
         assert _core.find_repeats(t, min_lines, min_chars, long_chars) == _reference.find_repeats(
             t, min_lines, min_chars, long_chars)
 
