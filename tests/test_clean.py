@@ -507,6 +507,64 @@ def test_a_short_text_inside_long_pages_is_found_by_its_anchors(tmp_path):
     assert {rows[other]["action"] for other in ids["other"]} == {"kept"}
 
 
+def site_pages_after_plain_ones(plain: int, sited: int) -> list[str]:
+    """JSONL lines: ``plain`` pages without a site (a body pasted twice in some, copies of each
+    other in others), then ``sited`` pages of two sites whose chrome only the whole site shows
+    (a menu and a footer on every page), with a record that cannot be read among each."""
+    body = [f"Paragraph {k} of the story tells of the harbour, the boats and the weather that week." for k in range(6)]
+    lines = []
+    for k in range(plain):
+        text = "\n".join([f"Plain page {k % 4} opens here."] + body + (body if k % 3 == 0 else []))
+        lines.append(json.dumps({"id": f"plain-{k}", "text": text}))
+        if k == 1:
+            lines.append('{"id": "broken-plain", "text": 7}')
+    for k in range(sited):
+        site = "a.example" if k % 2 else "b.example"
+        # Words, not numbers, tell the pages apart: the chrome model masks digits.
+        story = [f"The {word} side met the {other} side: the match, the crowd and the rain that {word} day." for other in ("north", "south", "east")
+                 for word in [("amber", "birch", "cedar", "dune", "elm", "fern", "gorse", "heath")[k]]]
+        text = "\n".join(["Home | World | Sport | Weather", *story, "Copyright the example company"])
+        lines.append(json.dumps({"id": f"sited-{k}", "text": text, "site": site}))
+        if k == 1:
+            lines.append('{"id": "broken-sited", "text": 7}')
+    return lines
+
+
+@pytest.mark.parametrize("plain, sited, chrome, passes", [(9, 0, True, 2), (5, 6, True, 3), (0, 6, True, 3), (5, 6, False, 2)])
+def test_the_first_pass_signs_what_needs_no_chrome_model_and_decides_alike(tmp_path, monkeypatch, plain, sited, chrome, passes):
+    """Pages read before the first one that needs the chrome model are signed in the first
+    pass, and the corpus is read again only for the rest: the same outputs, byte for byte, as
+    signing every page in a pass of its own (the pass count is of reads of the corpus)."""
+    import neardup.pipeline.job as job
+    from neardup.pipeline.read import Corpus
+
+    source = write_jsonl(tmp_path / "in.jsonl", site_pages_after_plain_ones(plain, sited))
+    reads = []
+    real_read = Corpus.read
+
+    def counted(self, keep_extra=True):
+        reads.append(keep_extra)
+        return real_read(self, keep_extra)
+
+    monkeypatch.setattr(Corpus, "read", counted)
+    options = CleanOptions(chrome=chrome, batch_size=4)
+    reader = lambda: RecordReader([str(source)], on_error="skip")  # noqa: E731
+    clean(reader(), tmp_path / "first", options)
+    assert len(reads) == passes
+    monkeypatch.setattr(job, "needs_model", lambda record, options: True)  # every page signed in a pass of its own
+    clean(reader(), tmp_path / "own", options)
+    for name in ("decisions.jsonl", "documents.jsonl"):
+        assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "own" / name).read_bytes(), name
+    rows = decisions(tmp_path / "first")
+    assert all(rows[f"broken-{kind}"]["action"] == "skipped" for kind, count in (("plain", plain), ("sited", sited)) if count > 1)
+    if chrome and sited:
+        # The menu and the footer, which only the whole site shows to be chrome, are cut.
+        assert all([why for _, _, why in rows[f"sited-{k}"]["removed"]].count("template") == 2 for k in range(sited)), rows
+    if plain:
+        assert rows["plain-0"]["action"] == "changed" and [why for _, _, why in rows["plain-0"]["removed"]] == ["repeat"]
+        assert {rows[f"plain-{k}"]["action"] for k in range(4, plain)} == {"dropped"}
+
+
 def test_read_ahead_keeps_order_raises_where_the_reader_failed_and_stops_when_closed():
     assert list(read_ahead(iter(range(1000)))) == list(range(1000))
 

@@ -1,4 +1,4 @@
-"""The learn stage (the first pass): each site's chrome is counted on every page of the
+"""The learn stage (in the first pass): each site's chrome is counted on every page of the
 corpus that has a site, into the run's chrome model.
 """
 
@@ -25,13 +25,17 @@ def learnable(records: Iterable[Record]) -> tuple[list[str], list[str]]:
     return [r.text for r in with_site], [site_key_of(r) for r in with_site]
 
 
-def learn(run: Run) -> None:
-    """Pass 1: the run's chrome model (a saved one, or a new one of the options' parameters),
-    counted on the corpus unless chrome stripping is off."""
+def open_model(run: Run) -> None:
+    """The run's chrome model: a saved one, or a new one of the options' parameters."""
     options = run.options
     run.model = ChromeModel.load(options.chrome_model) if options.chrome_model else ChromeModel(**options.chrome_params)
-    if options.chrome:
-        for batch in run.batches("learn chrome"):
-            texts, sites = learnable(batch)
-            if texts:
-                run.model.update(texts, sites, num_threads=options.num_threads)
+
+
+def learn_batch(run: Run, records: list[Record]) -> None:
+    """Count the pages of ``records`` that have a site into the run's model, unless chrome
+    stripping is off."""
+    assert run.model is not None, "open_model sets the model"
+    if run.options.chrome:
+        texts, sites = learnable(records)
+        if texts:
+            run.model.update(texts, sites, num_threads=run.options.num_threads)

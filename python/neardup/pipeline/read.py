@@ -1,4 +1,4 @@
-"""The read stage: the corpus, read once per pass (three passes: learn, sign, write), in
+"""The read stage: the corpus, read once per pass (learn, sign, write; :mod:`.job`), in
 batches. Inputs are files (stdin is spooled by the reader), so nothing but the per-document
 table the run keeps is held in memory between passes. With more than one thread, the learn
 and sign passes read the next batch in a thread of their own (:func:`read_ahead`) while the
@@ -33,7 +33,7 @@ class Corpus:
         pass that writes nothing back, without (whatever the reader was made with)."""
         self.reader.keep_extra = keep_extra
         # SHA-256: OpenSSL's runs on the CPU's SHA instructions where it has them, about twice
-        # blake2b's speed here (three passes over every text).
+        # blake2b's speed here (two or three passes over every text).
         digest = hashlib.sha256()
         for record in self.reader:
             digest.update(f"{record.id}\0{record.text if record.text is not None else record.error}\0".encode("utf-8", "surrogatepass"))

@@ -1,4 +1,4 @@
-"""The sign stage (the second pass): each batch of pages is stripped (:mod:`.strip`), the
+"""The sign stage: each batch of pages is stripped (:mod:`.strip`), the
 cleaned texts go to the spool, and each one's distinct-shingle count and the LSH band keys of
 its MinHash signature are kept for the duplicate search, which holds band keys (8 bytes a
 band), not signatures or shingles.
@@ -10,39 +10,48 @@ import numpy as np
 
 from .. import _backend
 from ..cluster import distinct
+from ..io.read import Record
 from ..lsh import band_keys
 from ..text import shingles_batch
 from .state import ANCHOR_BITS, MINHASH_SEED, CleanOptions, Doc, Run, lsh_bands
 from .strip import strip_records
 
 
-def sign(run: Run) -> None:
-    """Pass 2: strip repeats and chrome, spool the cleaned texts, keep their signatures' band
-    keys; unreadable records are noted in ``run.skipped``."""
+def sign(run: Run, first: int = 0) -> None:
+    """A pass over the corpus signing the records from input position ``first`` on (the
+    earlier ones were signed in the first pass)."""
+    for batch in run.batches("clean"):
+        if batch[-1].index >= first:
+            sign_batch(run, [record for record in batch if record.index >= first])
+
+
+def sign_batch(run: Run, records: list[Record]) -> None:
+    """Strip repeats and chrome of ``records`` (the next ones in input order), spool the
+    cleaned texts, keep their signatures' band keys; unreadable records are noted in
+    ``run.skipped``."""
     options = run.options
     assert run.model is not None, "the learn stage sets the model"
-    for batch in run.batches("clean"):
-        readable = [r for r in batch if r.text is not None]
-        for record in batch:
-            if record.text is None:
-                run.skipped[record.index] = record.error or "unreadable"
-        if not readable:
-            continue
-        results = strip_records(run.model, readable, options)
-        signatures, sizes, anchors = signed([text for text, _ in results], options)
-        if signatures is not None:
-            run.band_keys.append(band_keys(signatures, *lsh_bands(options), num_threads=options.num_threads))
-        if anchors is not None:
-            values, offsets = anchors
-            run.anchor_values.append(values.reshape(-1, 1))
-            run.anchor_counts.append(np.diff(offsets).reshape(-1, 1))
-        for position, (record, (cleaned, removed)) in enumerate(zip(readable, results)):
-            doc = Doc(record.index, record.id, record.site, len(record.text or ""), record.written_id)
-            doc.spool_offset = run.spool.write(cleaned)
-            doc.cleaned_length = len(cleaned)
-            doc.removed = removed
-            doc.shingles = sizes[position]
-            run.docs.append(doc)
+    readable = [r for r in records if r.text is not None]
+    for record in records:
+        if record.text is None:
+            run.skipped[record.index] = record.error or "unreadable"
+    if not readable:
+        return
+    results = strip_records(run.model, readable, options)
+    signatures, sizes, anchors = signed([text for text, _ in results], options)
+    if signatures is not None:
+        run.band_keys.append(band_keys(signatures, *lsh_bands(options), num_threads=options.num_threads))
+    if anchors is not None:
+        values, offsets = anchors
+        run.anchor_values.append(values.reshape(-1, 1))
+        run.anchor_counts.append(np.diff(offsets).reshape(-1, 1))
+    for position, (record, (cleaned, removed)) in enumerate(zip(readable, results)):
+        doc = Doc(record.index, record.id, record.site, len(record.text or ""), record.written_id)
+        doc.spool_offset = run.spool.write(cleaned)
+        doc.cleaned_length = len(cleaned)
+        doc.removed = removed
+        doc.shingles = sizes[position]
+        run.docs.append(doc)
 
 
 def signed(texts: list[str], options: CleanOptions) -> tuple[np.ndarray | None, list[int], tuple[np.ndarray, np.ndarray] | None]:

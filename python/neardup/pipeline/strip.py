@@ -12,6 +12,12 @@ from .learn import site_key_of
 from .state import CleanOptions
 
 
+def needs_model(record: Record, options: CleanOptions) -> bool:
+    """Whether stripping ``record`` needs the chrome model learned on the whole corpus: a
+    readable page with a site, unless chrome stripping is off."""
+    return options.chrome and record.text is not None and bool(record.site)
+
+
 def strip_records(model: ChromeModel, records: list[Record], options: CleanOptions) -> list[tuple[str, list[tuple[int, int, str]]]]:
     """Cleaned text and removed spans of each record. Chrome is learned per site, so a page
     without a site (nothing to compare it with) only loses its repeated passages."""

@@ -1,4 +1,4 @@
-"""The write stage (the third pass): exactly one row in ``decisions.jsonl`` per input record,
+"""The write stage (the last pass): exactly one row in ``decisions.jsonl`` per input record,
 its reason worded here, the kept documents (cleaned) in ``documents.jsonl`` or
 ``documents.parquet``, ``report.html`` and the summary; with an index, this run's kept
 documents are added to it.
