@@ -3,6 +3,8 @@
 //! Shingle sets come in CSR layout: document `i` owns `hashes[offsets[i]..offsets[i + 1]]`
 //! (repeats allowed; a set is the distinct values). Pairs are `(i, j)` document indices.
 
+use std::borrow::Cow;
+
 use crate::csr::{check_offsets, check_shape};
 use crate::error::Error;
 use crate::parallel::{fill_rows, map_ordered, map_ordered_zip};
@@ -113,7 +115,16 @@ pub fn set_overlaps(
     check_need(need, pairs.len())?;
     let list = |i: usize| &hashes[offsets[i]..offsets[i + 1]];
     let (slot, paired) = paired_documents(n, pairs);
-    let sets = map_ordered(&paired, num_threads, |&i| distinct(list(i)))?;
+    // A list already strictly increasing (a distinct set, as callers that cache sets pass)
+    // is its own set: borrowed, not copied and sorted again.
+    let sets = map_ordered(&paired, num_threads, |&i| {
+        let values = list(i);
+        if values.windows(2).all(|w| w[0] < w[1]) {
+            Cow::Borrowed(values)
+        } else {
+            Cow::Owned(distinct(values))
+        }
+    })?;
     let unpaired: Vec<usize> = (0..n).filter(|&i| slot[i] == usize::MAX).collect();
     let mut unpaired_sizes = vec![0usize; unpaired.len()];
     if !unpaired.is_empty() {

@@ -689,6 +689,28 @@ def test_the_spool_gives_back_each_text(tmp_path):
     spool.close()
 
 
+def test_shingle_sets_give_each_pair_its_shared_shingles_or_0_below_its_need(tmp_path):
+    """ShingleSets.shared: exact shared-shingle counts of pairs of spooled texts; with a need
+    per pair, the count where it reaches the need (exactly at it too) and 0 below it."""
+    from neardup import shingles
+    from neardup.pipeline.decide import ShingleSets
+
+    words = [f"w{k}" for k in range(40)]
+    texts = [" ".join(words[a:b]) for a, b in [(0, 30), (5, 35), (10, 40), (0, 8), (20, 21), (0, 0)]]
+    spool = TextSpool(tmp_path, "spool")
+    offsets = np.array([spool.write(t) for t in texts], dtype=np.int64)
+    options = CleanOptions()
+    sets = [set(shingles(t, n=options.ngram).tolist()) for t in texts]
+    pairs = np.array([(i, j) for i in range(len(texts)) for j in range(len(texts)) if i != j], dtype=np.int64)
+    exact = np.array([len(sets[i] & sets[j]) for i, j in pairs.tolist()], dtype=np.int64)
+    shared = ShingleSets(offsets, spool, options, max_bytes=64)  # a cache of one set: re-read
+    assert shared.shared(pairs).tolist() == exact.tolist()
+    assert shared.shared(pairs, exact).tolist() == exact.tolist()
+    assert shared.shared(pairs, exact + 1).tolist() == [0] * len(pairs)
+    assert shared.shared(pairs, np.zeros(len(pairs), dtype=np.int64)).tolist() == exact.tolist()
+    spool.close()
+
+
 def test_signature_chunks_are_moved_into_one_array():
     chunks = [np.arange(6, dtype=np.uint64).reshape(2, 3), np.arange(6, 15, dtype=np.uint64).reshape(3, 3)]
     expected = np.concatenate(chunks)

@@ -177,6 +177,19 @@ def test_equal_signatures_of_different_sets_are_compared_like_any_pair(docs, kee
         keyed = SignedDocs(lambda: keys.copy(), sizes, lengths, intersections, bands=params)
         by_keys = neardup.find_duplicates(keyed, 0.8, measure=measure, keep=keep, num_perm=NUM_PERM, params=params, min_evidence=6)
         assert by_keys.decisions == by_signatures.decisions and by_keys.pairs == by_signatures.pairs
+    # Given intersections that may stop below a pair's need, the same (pairs scored again
+    # by a refine function too, whose candidates the needs must not cut off).
+    def at_least(pairs: np.ndarray, need: np.ndarray) -> list[int]:
+        return [shared if shared >= k else 0 for shared, k in zip(intersections(pairs), need.tolist())]
+
+    def refine(pairs: np.ndarray) -> np.ndarray:
+        return np.array([0.9 if (i + j) % 2 else 0.3 for i, j in pairs.tolist()], dtype=np.float64)
+
+    for refine_with in (None, refine):
+        exact = neardup.find_duplicates(signed, 0.8, measure=measure, keep=keep, num_perm=NUM_PERM, params=(NUM_PERM, 1), min_evidence=6, refine=refine_with)
+        bounded = SignedDocs(signatures, sizes, lengths, intersections, intersections_at_least=at_least)
+        stopped = neardup.find_duplicates(bounded, 0.8, measure=measure, keep=keep, num_perm=NUM_PERM, params=(NUM_PERM, 1), min_evidence=6, refine=refine_with)
+        assert stopped.decisions == exact.decisions and stopped.pairs == exact.pairs
 
 
 def test_band_keys_must_be_those_of_the_call():

@@ -232,6 +232,11 @@ class SignedDocs:
     #: once their pairs are found, before verification).
     anchors: tuple[np.ndarray, np.ndarray] | Callable[[], tuple[np.ndarray, np.ndarray]] | None = None
     anchor_max_docs: int = 20
+    #: When given, ``intersections_at_least(pairs, need)`` returns, for each pair, its exact
+    #: number of shared shingles if that is at least the pair's ``need``, else 0 (a merge may
+    #: stop once the need is out of reach); used for the LSH candidates, most of which share
+    #: far fewer shingles than a duplicate does.
+    intersections_at_least: Callable[[np.ndarray, np.ndarray], Any] | None = None
 
 
 def candidate_bands(
@@ -520,6 +525,8 @@ def verify_duplicates(
     def overlaps(pairs: np.ndarray, need: np.ndarray | None = None) -> np.ndarray:
         """Shared shingles of each pair; with ``need``, 0 for a pair sharing fewer than its need."""
         if signed is not None:
+            if need is not None and signed.intersections_at_least is not None:
+                return np.asarray(signed.intersections_at_least(pairs.copy(), need), dtype=np.int64).reshape(-1)
             return np.asarray(signed.intersections(pairs.copy()), dtype=np.int64).reshape(-1)
         if texts is not None:
             return np.asarray(_impl.text_overlaps(texts, pairs, n, kind, 0, num_threads, need), dtype=np.int64)
@@ -570,11 +577,12 @@ def verify_duplicates(
 
     # The intersections of the candidates and of each copy with its head (exact verification).
     if signed is not None or texts is not None:
-        # From texts, a candidate sharing too few shingles to be a duplicate (or to be scored
-        # again) is settled without its whole intersection; a copy's is needed whole.
-        # (SignedDocs' intersections take the pairs alone.)
+        # From texts (or SignedDocs with intersections_at_least), a candidate sharing too few
+        # shingles to be a duplicate (or to be scored again) is settled without its whole
+        # intersection; a copy's is needed whole.
         need = None
-        if verify == "exact" and texts is not None and len(candidates):
+        at_least = texts is not None or (signed is not None and signed.intersections_at_least is not None)
+        if verify == "exact" and at_least and len(candidates):
             need = np.empty(len(candidates), dtype=np.int64)
             lowest = refine_from if refine is not None else None
             for start in range(0, len(candidates), SCORE_CHUNK):

@@ -143,14 +143,16 @@ def verify_cleaned(
     # Where each cleaned text is in the spool, as one array: read for every pair compared.
     offsets = doc_column(docs, "spool_offset")
     lengths = doc_column(docs, "cleaned_length")
+    sets = ShingleSets(offsets, spool, options)
     corpus = SignedDocs(
         lambda: moved_into_one(keys),
         doc_column(docs, "shingles"),
         lengths,
-        ShingleSets(offsets, spool, options).shared,
+        sets.shared,
         bands=lsh_bands(options),
         anchors=anchors,
         anchor_max_docs=ANCHOR_MAX_DOCS,
+        intersections_at_least=sets.shared,
     )
     verified = verify_duplicates(
         corpus,
@@ -242,8 +244,9 @@ class ShingleSets:
             self.bytes -= evicted.nbytes
         return found
 
-    def shared(self, pairs: np.ndarray) -> np.ndarray:
-        """Exact number of distinct shingles each ``(i, j)`` pair shares."""
+    def shared(self, pairs: np.ndarray, need: np.ndarray | None = None) -> np.ndarray:
+        """Exact number of distinct shingles each ``(i, j)`` pair shares; with ``need``, 0 for
+        a pair sharing fewer than its need."""
         shared = np.zeros(len(pairs), dtype=np.int64)
         for first in range(0, len(pairs), VERIFY_CHUNK):
             chunk = pairs[first : first + VERIFY_CHUNK]
@@ -253,7 +256,8 @@ class ShingleSets:
             np.cumsum([len(sets[d]) for d in members.tolist()], out=offsets[1:])
             hashes = np.concatenate([sets[d] for d in members.tolist()]) if len(members) else np.zeros(0, np.uint64)
             local = np.searchsorted(members, chunk).astype(np.int64)
-            inter, _ = _backend.IMPL.set_overlaps(np.ascontiguousarray(hashes, dtype=np.uint64), offsets, local, self.options.num_threads)
+            needed = None if need is None else np.ascontiguousarray(need[first : first + VERIFY_CHUNK], dtype=np.int64)
+            inter, _ = _backend.IMPL.set_overlaps(np.ascontiguousarray(hashes, dtype=np.uint64), offsets, local, self.options.num_threads, needed)
             shared[first : first + len(chunk)] = np.asarray(inter, dtype=np.int64)
         return shared
 
