@@ -580,25 +580,31 @@ def verify_duplicates(
         # From texts (or SignedDocs with intersections_at_least), a candidate sharing too few
         # shingles to be a duplicate (or to be scored again) is settled without its whole
         # intersection; a copy's is needed whole.
-        need = None
-        at_least = texts is not None or (signed is not None and signed.intersections_at_least is not None)
-        if verify == "exact" and at_least and len(candidates):
-            need = np.empty(len(candidates), dtype=np.int64)
-            lowest = refine_from if refine is not None else None
-            for start in range(0, len(candidates), SCORE_CHUNK):
-                a, b = (sizes[candidates[start : start + SCORE_CHUNK, side]] for side in (0, 1))
-                need[start : start + len(a)] = least_overlaps(measure, threshold, min_size_ratio, np.minimum(a, b), np.maximum(a, b), min_evidence, lowest)
+        lowest = refine_from if refine is not None else None
+
+        def needs(start: int, end: int) -> np.ndarray:
+            a, b = sizes[candidates[start:end, 0]], sizes[candidates[start:end, 1]]
+            return least_overlaps(measure, threshold, min_size_ratio, np.minimum(a, b), np.maximum(a, b), min_evidence, lowest)
+
         if verify != "exact":
             candidate_inter = copy_inter = np.zeros(0, dtype=np.int64)
         elif signed is not None:
-            # Two calls, not one over a joined copy of the pairs (tens of millions at scale).
-            candidate_inter = overlaps(candidates, need)
+            # Two calls, not one over a joined copy of the pairs (tens of millions at scale);
+            # with intersections_at_least, the candidates a chunk at a time, each with its needs.
+            if signed.intersections_at_least is not None:
+                candidate_inter = np.zeros(len(candidates), dtype=np.int64)
+                for start in range(0, len(candidates), SCORE_CHUNK):
+                    end = min(start + SCORE_CHUNK, len(candidates))
+                    candidate_inter[start:end] = overlaps(candidates[start:end], needs(start, end))
+            else:
+                candidate_inter = overlaps(candidates)
             copy_inter = overlaps(members_of_head)
         else:
             # One call: each text of a pair is shingled once (the texts are held anyway).
-            joined = overlaps(np.concatenate([candidates, members_of_head]), None if need is None else np.concatenate([need, np.zeros(len(members_of_head), dtype=np.int64)]))
+            need = np.concatenate([needs(start, min(start + SCORE_CHUNK, len(candidates))) for start in range(0, len(candidates), SCORE_CHUNK)] + [np.zeros(len(members_of_head), dtype=np.int64)])
+            joined = overlaps(np.concatenate([candidates, members_of_head]), need)
             candidate_inter, copy_inter = joined[: len(candidates)], joined[len(candidates) :]
-        del need
+            del need
     else:
         # Shingles given: the distinct-shingle counts of every document come in the same pass.
         first = np.concatenate([candidates, members_of_head]) if verify == "exact" else np.zeros((0, 2), dtype=np.int64)
