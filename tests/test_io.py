@@ -506,20 +506,31 @@ _JSON_CHARS = st.one_of(
 )
 
 
-@given(st.lists(st.text(_JSON_CHARS, max_size=40), max_size=6), st.booleans())
+#: Text that UTF-8 can hold (a lone surrogate made "?"): what the spool of cleaned texts holds.
+_UTF8_TEXT = st.text(_JSON_CHARS, max_size=40).map(lambda text: re.sub("[\ud800-\udfff]", "?", text))
+
+
+@given(st.lists(_UTF8_TEXT, max_size=6), st.booleans())
 def test_json_strings_are_json_line_strings(texts, long_text):
-    """The texts quoted in one call (in the core when it is the backend) are json_line's."""
+    """The texts quoted in one call (in the core when it is the backend), UTF-8 in and out,
+    are json_line's."""
     if long_text and texts:
         texts[0] = texts[0] * 5000
-    assert json_strings(texts) == [json_line(text)[:-1] for text in texts]
+    assert json_strings([text.encode("utf-8") for text in texts]) == [json_line(text)[:-1].encode("utf-8") for text in texts]
+
+
+def test_json_strings_refuse_bytes_that_are_not_utf8():
+    with pytest.raises(ValueError, match="texts\\[1\\] is not UTF-8|can't decode"):
+        json_strings([b"fine", b"caf\xe9"])
 
 
 @given(
     st.one_of(st.integers(), st.text(_JSON_CHARS, max_size=8)),
-    st.text(_JSON_CHARS, max_size=30),
+    _UTF8_TEXT,
     st.dictionaries(st.text(_JSON_CHARS, max_size=5).filter(lambda key: key not in ("id", "text")), st.one_of(st.none(), st.floats(), st.text(_JSON_CHARS, max_size=8), st.lists(st.integers(), max_size=3)), max_size=3),
 )
 def test_a_row_with_its_text_quoted_apart_is_its_json_line(id_value, text, rest):
     """documents.jsonl's rows: the id, the text quoted apart (json_strings), the other fields
     (NaN among them: null) give json_line of the whole row."""
-    assert json_line_with({"id": id_value}, "text", json_strings([text])[0], rest) == json_line({"id": id_value, "text": text, **rest})
+    row = json_line_with({"id": id_value}, "text", json_strings([text.encode("utf-8")])[0], rest)
+    assert row == json_line({"id": id_value, "text": text, **rest}).encode("utf-8", "backslashreplace")

@@ -106,23 +106,33 @@ fn parse_jsonl_block<'py>(
     })
 }
 
-/// Each str of `texts` as a JSON string (`jsonl::json_quote`), None for a str holding a lone
-/// surrogate (which `neardup.io.write.json_line` escapes itself). The quoting runs without
-/// the GIL.
+/// Each of `texts`, the UTF-8 bytes of a text, as the UTF-8 bytes of a JSON string
+/// (`jsonl::json_quote`): texts read as bytes (the spool of cleaned texts) are written as
+/// bytes, never made Python strings. The quoting runs without the GIL; bytes that are not
+/// UTF-8 are refused, naming the item.
 #[pyfunction]
-fn json_quote_batch(py: Python<'_>, texts: &Bound<'_, PyAny>) -> PyResult<Vec<Option<String>>> {
-    guard(|| {
+fn json_quote_batch<'py>(py: Python<'py>, texts: &Bound<'py, PyAny>) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+    let quoted = guard(|| {
         let mut held = Vec::new();
         for (i, item) in texts.try_iter()?.enumerate() {
             let item = item?;
-            let text = item.cast::<PyString>().map_err(|_| {
-                Error::InvalidArgument(format!("texts[{i}] must be a str, got {}", type_name(&item)))
+            let bytes = item.cast::<PyBytes>().map_err(|_| {
+                Error::InvalidArgument(format!("texts[{i}] must be bytes, got {}", type_name(&item)))
             })?;
-            // A lone surrogate cannot be borrowed as UTF-8: left to the Python path.
-            held.push(text.extract::<pyo3::pybacked::PyBackedStr>().ok());
+            held.push(bytes.extract::<pyo3::pybacked::PyBackedBytes>()?);
         }
-        Ok(py.detach(|| held.iter().map(|text| text.as_deref().map(jsonl::json_quote)).collect()))
-    })
+        py.detach(|| {
+            held.iter()
+                .enumerate()
+                .map(|(i, bytes)| match std::str::from_utf8(bytes) {
+                    Ok(text) => Ok(jsonl::json_quote(text)),
+                    Err(error) => Err(Error::InvalidArgument(format!("texts[{i}] is not UTF-8: {error}"))),
+                })
+                .collect::<Result<Vec<String>, Error>>()
+        })
+        .map_err(PyErr::from)
+    })?;
+    Ok(quoted.iter().map(|text| PyBytes::new(py, text.as_bytes())).collect())
 }
 
 fn type_name(item: &Bound<'_, PyAny>) -> String {

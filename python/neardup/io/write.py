@@ -365,21 +365,23 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def json_strings(texts: list[str]) -> list[str]:
-    """Each of ``texts`` as :func:`json_line` writes a string: its JSON, quotes included, no
-    line break. Quoted in the core (``json_quote_batch``, GIL released) when it is the
-    backend; a text with a lone surrogate, and every text without the core, by json_line."""
-    quoted = _json_core.json_quote_batch(texts) if _json_core is not None else [None] * len(texts)
-    return [json_line(text)[:-1] if value is None else value for value, text in zip(quoted, texts)]
+def json_strings(texts: list[bytes]) -> list[bytes]:
+    """Each of ``texts`` (a text's UTF-8 bytes) as :func:`json_line` writes a string, in
+    UTF-8: its JSON, quotes included, no line break. Quoted in the core
+    (``json_quote_batch``, GIL released) when it is the backend, else by json_line; bytes
+    that are not UTF-8 raise ValueError."""
+    if _json_core is not None:
+        return _json_core.json_quote_batch(texts)
+    return [json_line(text.decode("utf-8"))[:-1].encode("utf-8", OUTPUT_ERRORS) for text in texts]
 
 
-def json_line_with(first: dict[str, Any], key: str, value_json: str, rest: dict[str, Any]) -> str:
+def json_line_with(first: dict[str, Any], key: str, value_json: bytes, rest: dict[str, Any]) -> bytes:
     """:func:`json_line` of ``{**first, key: value, **rest}`` (``first`` not empty, ``key`` in
-    neither) given ``value_json``, the value's JSON (:func:`json_strings`): a JSON object is
-    its members joined by ``", "``, each as the whole line would write it."""
-    head = json_line(first)[:-2]
-    tail = ", " + json_line(rest)[1:] if rest else "}\n"
-    return f"{head}, {json_line(key)[:-1]}: {value_json}{tail}"
+    neither) in UTF-8, given ``value_json``, the value's JSON in UTF-8 (:func:`json_strings`):
+    a JSON object is its members joined by ``", "``, each as the whole line would write it."""
+    head = f"{json_line(first)[:-2]}, {json_line(key)[:-1]}: ".encode("utf-8", OUTPUT_ERRORS)
+    tail = (", " + json_line(rest)[1:]).encode("utf-8", OUTPUT_ERRORS) if rest else b"}\n"
+    return head + value_json + tail
 
 
 def json_line(value: Any) -> str:

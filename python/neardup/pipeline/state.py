@@ -235,6 +235,10 @@ class TextSpool:
         return offset
 
     def read(self, offset: int) -> str:
+        return self.read_utf8(offset).decode("utf-8")
+
+    def read_utf8(self, offset: int) -> bytes:
+        """The text at ``offset`` as its UTF-8 bytes (as written)."""
         try:
             if self._pread is None:
                 self._file.seek(offset)
@@ -253,7 +257,7 @@ class TextSpool:
                 data = self._pread(self._fd, size, offset + SPOOL_LENGTH_BYTES)
             if len(head) < SPOOL_LENGTH_BYTES or len(data) < size:
                 raise OSError(errno.EIO, f"cut short: it ends inside the text at offset {offset}")
-            return data.decode("utf-8")
+            return data
         except OSError as error:
             # The buffered tail is written on the first seek: a full disk may show here.
             raise output_error(self.shown, error) from None

@@ -19,7 +19,7 @@ from ..align import align
 from ..decide import Decisions, describe
 from ..io.errors import InputError
 from ..io.read import ARROW_BATCH_ROWS, ArrowInput, Record, RecordReader
-from ..io.write import json_line, json_line_with, json_strings
+from ..io.write import OUTPUT_ERRORS, json_line, json_line_with, json_strings
 from ..spans import CutText, merge_spans
 from .decide import KEEP_POLICY, Decided
 from .state import CleanOptions, Doc, DocTable, Run, Spool, open_index
@@ -48,13 +48,15 @@ class KeptDocuments:
         self.parquet = run.parquet_out
         self.name = "documents.parquet" if self.parquet else "documents.jsonl"
         self.path = run.out.path(self.name)
-        self.rows: list[tuple[Any, str, dict[str, Any]]] = []
+        #: (id, cleaned text in UTF-8, other fields)
+        self.rows: list[tuple[Any, bytes, dict[str, Any]]] = []
         self.parquet_writer: Any = None
         self.schema = documents_schema(run.reader) if self.parquet else None
         self.id_field, self.text_field = run.reader.fields.id, run.reader.fields.text
-        self.file = None if self.parquet else run.out.open(self.name)
+        self.file = None if self.parquet else run.out.open(self.name, "wb")
 
-    def add(self, record: Record, cleaned: str) -> None:
+    def add(self, record: Record, cleaned: bytes) -> None:
+        """Add ``record``'s row, its text ``cleaned`` (UTF-8)."""
         # (documents.parquet has ids as text; JSONL writes each id as read.)
         self.rows.append((record.id if self.parquet else record.written_id, cleaned, record.extra))
         self.flush()
@@ -67,7 +69,7 @@ class KeptDocuments:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            rows = [{id_field: id_value, text_field: cleaned, **extra} for id_value, cleaned, extra in self.rows]
+            rows = [{id_field: id_value, text_field: cleaned.decode("utf-8"), **extra} for id_value, cleaned, extra in self.rows]
             table = pa.Table.from_pylist(rows, schema=self.schema)
             with self.out.guard(self.name):
                 if self.parquet_writer is None:
@@ -75,13 +77,13 @@ class KeptDocuments:
                 self.parquet_writer.write_table(table)
         else:
             assert self.file is not None
-            # The texts, most of the bytes, quoted in one call; each line as json_line writes
-            # the whole row.
+            # The texts, most of the bytes, quoted in one call from the spool's UTF-8 to the
+            # file's (never made Python strings); each line as json_line writes the whole row.
             quoted = json_strings([cleaned for _, cleaned, _ in self.rows])
             self.file.writelines(
                 json_line_with({id_field: id_value}, text_field, text_json, extra)
                 if id_field != text_field and id_field not in extra and text_field not in extra
-                else json_line({id_field: id_value, text_field: cleaned, **extra})
+                else json_line({id_field: id_value, text_field: cleaned.decode("utf-8"), **extra}).encode("utf-8", OUTPUT_ERRORS)
                 for (id_value, cleaned, extra), text_json in zip(self.rows, quoted)
             )
         self.rows.clear()
@@ -129,7 +131,7 @@ class DecisionTable:
         is not text is null there."""
         return id_value if self.id_is_text or not isinstance(id_value, str) else None
 
-    def add(self, record: Record, row: dict[str, Any], kept_index: int | None, cleaned: str | None) -> None:
+    def add(self, record: Record, row: dict[str, Any], kept_index: int | None, cleaned: bytes | None) -> None:
         self.rows.append({
             "row": record.index,
             "id": self.typed(record.written_id),
@@ -141,7 +143,7 @@ class DecisionTable:
             "removed": [{"start": s, "end": e, "reason": why} for s, e, why in row["removed"]],
             "truncated": bool(row.get("truncated", False)),
             "source": row.get("source"),
-            "cleaned_text": cleaned,
+            "cleaned_text": None if cleaned is None else cleaned.decode("utf-8"),
         })
         if len(self.rows) >= ARROW_BATCH_ROWS:
             self.flush()
@@ -229,10 +231,10 @@ class DecisionRows:
     def row(self, record: Record) -> dict[str, Any]:
         return self.decision(record)[0]
 
-    def decision(self, record: Record) -> tuple[dict[str, Any], int | None, str | None]:
+    def decision(self, record: Record) -> tuple[dict[str, Any], int | None, bytes | None]:
         """``(row, kept_index, cleaned)``: the ``decisions.jsonl`` row of ``record``, the input
         position of the corpus document it was dropped for (None if not dropped for one) and
-        its cleaned text if it is kept (None if not)."""
+        its cleaned text in UTF-8 if it is kept (None if not)."""
         run, tally, count = self.run, self.tally, self.count
         docs, spool, skipped, outcome = run.docs, run.spool, run.skipped, self.decided.decisions
         indexed_ids = self.decided.indexed_ids
@@ -248,12 +250,11 @@ class DecisionRows:
             return row, None, None
         assert position is not None
         doc = docs[position]
-        cleaned = spool.read(doc.spool_offset)
         kept_node = int(outcome.kept[position])
         site = record.site or "(none)"
         site_chars[site][0] += len(record.original if record.truncated else record.text)
         kept_index: int | None = None
-        kept_text: str | None = None
+        kept_text: bytes | None = None
         if kept_node >= count:
             indexed_id = indexed_ids[kept_node - count]
             cut = CutText(record.text, list(doc.removed))
@@ -275,7 +276,7 @@ class DecisionRows:
             removed = sorted(doc.removed)
             row["removed"] = [[s, e, why] for s, e, why in removed]
             row.update(action="changed" if removed or record.truncated else "kept", reason=kept_reason(removed, reason(position)))
-            kept_text = cleaned
+            kept_text = cleaned = spool.read_utf8(doc.spool_offset)
             # Under the input's own field names, every other field as it was.
             self.documents.add(record, cleaned)
             share = sum(e - s for s, e, _ in removed) / max(len(record.text), 1)
