@@ -676,16 +676,23 @@ def test_the_document_table_gives_back_what_was_appended():
         table[3]
 
 
-def test_the_spool_gives_back_each_text(tmp_path):
+@pytest.mark.parametrize("positioned", [True, False])
+def test_the_spool_gives_back_each_text(tmp_path, positioned):
     spool = TextSpool(tmp_path, "spool")
-    texts = ["line one\nline two\r\n", "", "é 𝄞 \u2028 \x00", "x" * 5000]
+    if not positioned:  # a platform without os.pread: seek and read
+        spool._pread = None
+    texts = ["line one\nline two\r\n", "", "", "é 𝄞 \u2028 \x00", "x" * 5000]
     offsets = [spool.write(t) for t in texts]
+    assert len(set(offsets)) == len(offsets)
     assert [spool.read(o) for o in reversed(offsets)] == texts[::-1]
-    assert spool.read(offsets[2]) == texts[2] and spool.write("after") > offsets[-1]
+    assert spool.read(offsets[3]) == texts[3] and spool.write("after") > offsets[-1]
+    assert spool.read_utf8(offsets[3]) == texts[3].encode("utf-8") and spool.read(offsets[0]) == texts[0]
+    with pytest.raises(ValueError, match="no text of the spool starts at offset 1"):
+        spool.read(1)
     spool._file.flush()
-    os.truncate(spool.path, offsets[3] + 100)
+    os.truncate(spool.path, offsets[4] + 100)
     with pytest.raises(OutputError, match="cut short"):
-        spool.read(offsets[3])
+        spool.read(offsets[4])
     spool.close()
 
 

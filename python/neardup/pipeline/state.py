@@ -195,13 +195,17 @@ class RowBlocks:
 
 #: The length before each text of a TextSpool.
 SPOOL_LENGTH_BYTES = 8
+#: The spool's write buffer: a write call per megabyte, not per few texts.
+SPOOL_BUFFER_BYTES = 1 << 20
 
 
 class TextSpool:
     """Texts in a temporary file in ``folder``, read back by offset: memory stays bounded by
     the corpus size. ``shown`` names the file in error messages. The file is read through the
     handle it was written with, so it stays readable whatever happens to the folder's name.
-    Each text is its UTF-8 bytes after their length (8 bytes, little-endian): read back without
+    Each text is its UTF-8 bytes after their length (8 bytes, little-endian: every text, the
+    empty one too, has an offset of its own); where each starts and its size are also kept in
+    memory (16 bytes a text), so that a read is one positioned read of the text, without
     parsing (texts are read again for every pair they are compared in)."""
 
     def __init__(self, folder: str | os.PathLike[str], shown: str) -> None:
@@ -211,8 +215,11 @@ class TextSpool:
         except OSError as error:
             raise output_error(self.shown, error) from None
         self.path = Path(name)
-        self._file = os.fdopen(handle, "w+b")
+        self._file = os.fdopen(handle, "w+b", buffering=SPOOL_BUFFER_BYTES)
         self._end = 0
+        # The offset and size of each text written, in order (so offsets ascend).
+        self._offsets = array("q")
+        self._sizes = array("q")
         self._reading = False
         # Positioned reads where the platform has them (POSIX): a third faster than seek and read.
         self._pread = getattr(os, "pread", None)
@@ -220,31 +227,37 @@ class TextSpool:
         self._unflushed = False
 
     def write(self, text: str) -> int:
+        """Add ``text``; returns its offset, which :meth:`read` takes."""
         data = text.encode("utf-8")
-        line = len(data).to_bytes(SPOOL_LENGTH_BYTES, "little") + data
         offset = self._end
         try:
             if self._reading:
                 self._file.seek(offset)
                 self._reading = False
-            self._file.write(line)
+            self._file.write(len(data).to_bytes(SPOOL_LENGTH_BYTES, "little"))
+            self._file.write(data)
             self._unflushed = True
         except OSError as error:
             raise output_error(self.shown, error) from None
-        self._end += len(line)
+        self._end += SPOOL_LENGTH_BYTES + len(data)
+        self._offsets.append(offset)
+        self._sizes.append(len(data))
         return offset
 
     def read(self, offset: int) -> str:
+        """The text written at ``offset``."""
         return self.read_utf8(offset).decode("utf-8")
 
     def read_utf8(self, offset: int) -> bytes:
-        """The text at ``offset`` as its UTF-8 bytes (as written)."""
+        """The text written at ``offset``, as its UTF-8 bytes."""
+        at = bisect_left(self._offsets, offset)
+        if at == len(self._offsets) or self._offsets[at] != offset:
+            raise ValueError(f"no text of the spool starts at offset {offset}")
+        size = self._sizes[at]
         try:
             if self._pread is None:
-                self._file.seek(offset)
+                self._file.seek(offset + SPOOL_LENGTH_BYTES)
                 self._reading = True
-                head = self._file.read(SPOOL_LENGTH_BYTES)
-                size = int.from_bytes(head, "little")
                 data = self._file.read(size)
             else:
                 # Without moving the file's position (no seek, no buffer to drop): the
@@ -252,10 +265,8 @@ class TextSpool:
                 if self._unflushed:
                     self._file.flush()
                     self._unflushed = False
-                head = self._pread(self._fd, SPOOL_LENGTH_BYTES, offset)
-                size = int.from_bytes(head, "little")
                 data = self._pread(self._fd, size, offset + SPOOL_LENGTH_BYTES)
-            if len(head) < SPOOL_LENGTH_BYTES or len(data) < size:
+            if len(data) < size:
                 raise OSError(errno.EIO, f"cut short: it ends inside the text at offset {offset}")
             return data
         except OSError as error:
