@@ -9,6 +9,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import neardup
 
@@ -249,3 +251,19 @@ def test_copies_are_grouped_by_whole_rows_when_row_keys_collide():
     assert copies.tolist() == [[0, 2], [1, 3]]
     heads, copies = exact_groups(signatures, np.array([1, 2, 3]), None)
     assert heads.tolist() == [1, 2] and copies.tolist() == [[1, 3]]
+
+
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), max_size=40), st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), max_size=40), st.sampled_from([1, 3, 2**20]))
+def test_anchor_pairs_join_the_candidates_they_are_not_among(candidates, found, chunk):
+    """The anchors' pairs follow the LSH candidates, each pair that is not already a candidate
+    once it is looked up chunk by chunk of candidates (whatever the chunk)."""
+    cluster = importlib.import_module("neardup.cluster")
+    as_pairs = lambda rows: np.array(sorted({(min(a, b), max(a, b)) for a, b in rows if a != b}), dtype=np.int64).reshape(-1, 2)  # noqa: E731
+    held, new = as_pairs(candidates), as_pairs(found)
+    expected = held.tolist() + [pair for pair in new.tolist() if pair not in held.tolist()]
+    original = cluster.SCORE_CHUNK
+    try:
+        cluster.SCORE_CHUNK = chunk
+        assert cluster._with_new_pairs(held, new).tolist() == expected
+    finally:
+        cluster.SCORE_CHUNK = original
