@@ -513,6 +513,12 @@ class RecordReader:
         #: The line of a JSONL input being read: a truncated or corrupt file is named with
         #: the line where its data ends.
         self._line, self._line_input = 0, False
+        #: When set (a ``hashlib`` hash), everything a pass reads goes into it: the bytes of
+        #: JSONL inputs parsed in the core as read, each other record's id and text (or error),
+        #: so that two passes over unchanged inputs give equal digests.
+        self.digest: Any = None
+        # Whether the input being read goes into the digest as its bytes.
+        self._digests_bytes = False
 
     def __iter__(self) -> Iterator[Record]:
         # One pass over the corpus; callers make several, each with its own ``seen``. Within
@@ -542,6 +548,8 @@ class RecordReader:
                             again = f", as {before!r}" + (": the index keeps ids as text" if self.ids_as_text else "")
                         record.error = f"duplicate id {record.id!r} (first seen at {where}{again})"
                         record.text = None
+                if self.digest is not None and not self._digests_bytes:
+                    self.digest.update(f"{record.id}\0{record.text if record.text is not None else record.error}\0".encode("utf-8", "surrogatepass"))
                 fatal = self.on_error == "fail" and not (record.oversized and self.oversize == "skip")
                 if record.error is not None and fatal:
                     raise InputError(f"{record.source}: {record.error}")
@@ -566,7 +574,7 @@ class RecordReader:
                 spec.close()
 
     def _read(self, spec: str | ArrowInput) -> Iterator[Record]:
-        self._line, self._line_input = 0, False
+        self._line, self._line_input, self._digests_bytes = 0, False, False
         try:
             yield from self._read_kind(spec)
         except (_Corrupt, DamagedWarc) as error:
@@ -723,6 +731,7 @@ class RecordReader:
         is decompressed per read decides where a corrupt one stops), and the records of every
         whole line before the failure come out, the error naming the line after them."""
         stem = Path(name).name
+        self._digests_bytes = True
         pending: list[bytes] = []
         size = 0
         block_bytes = min(JSONL_FIRST_BLOCK_BYTES, JSONL_BLOCK_BYTES)
@@ -749,6 +758,8 @@ class RecordReader:
 
     def _block_records(self, block: bytes, end: int, name: str, stem: str) -> Iterator[Record]:
         """The records of the whole lines ``block[:end]``, which follow line ``self._line``."""
+        if self.digest is not None:
+            self.digest.update(memoryview(block)[:end])
         f = self.fields
         items = _jsonl_core.parse_jsonl_block(block, end, f.id, f.text, f.site, f.url, self.keep_extra)
         line_number = self._line

@@ -20,9 +20,10 @@ T = TypeVar("T")
 
 
 class Corpus:
-    """The corpus is read once per pass: each pass's digest of the records (ids, texts,
-    errors) must equal the first's, else the input changed during the run (a file rewritten
-    or appended to) and the passes would disagree about the documents."""
+    """The corpus is read once per pass: each pass's digest of what it read
+    (:attr:`RecordReader.digest`: the bytes of JSONL inputs, the records of others) must equal
+    the first's, else the input changed during the run (a file rewritten or appended to) and
+    the passes would disagree about the documents."""
 
     def __init__(self, reader: RecordReader) -> None:
         self.reader = reader
@@ -35,9 +36,11 @@ class Corpus:
         # SHA-256: OpenSSL's runs on the CPU's SHA instructions where it has them, about twice
         # blake2b's speed here (two or three passes over every text).
         digest = hashlib.sha256()
-        for record in self.reader:
-            digest.update(f"{record.id}\0{record.text if record.text is not None else record.error}\0".encode("utf-8", "surrogatepass"))
-            yield record
+        self.reader.digest = digest
+        try:
+            yield from self.reader
+        finally:
+            self.reader.digest = None
         if self.first is None:
             self.first = digest.digest()
         elif digest.digest() != self.first:
