@@ -513,7 +513,8 @@ class RecordReader:
         #: The line of a JSONL input being read: a truncated or corrupt file is named with
         #: the line where its data ends.
         self._line, self._line_input = 0, False
-        #: When set (a ``hashlib`` hash), everything a pass reads goes into it: the bytes of
+        #: When set (an object with ``update(bytes)``, such as a ``hashlib`` hash),
+        #: everything a pass reads goes into it: the bytes of
         #: JSONL inputs parsed in the core as read, each other record's id and text (or error),
         #: so that two passes over unchanged inputs give equal digests.
         self.digest: Any = None
@@ -759,7 +760,7 @@ class RecordReader:
     def _block_records(self, block: bytes, end: int, name: str, stem: str) -> Iterator[Record]:
         """The records of the whole lines ``block[:end]``, which follow line ``self._line``."""
         if self.digest is not None:
-            self.digest.update(memoryview(block)[:end])
+            self.digest.update(block if end == len(block) else memoryview(block)[:end])
         f = self.fields
         items = _jsonl_core.parse_jsonl_block(block, end, f.id, f.text, f.site, f.url, self.keep_extra)
         line_number = self._line
