@@ -357,6 +357,25 @@ def test_linear_in_the_number_of_pairs():
     assert time.perf_counter() - started < 30
 
 
+@settings(max_examples=300)
+@given(st.integers(1, 12), st.data())
+def test_completeness_of_counts_is_the_sum_of_fractions(count, data):
+    """Integer intersections are summed in int64 per partner size and divided once; the same
+    floats as the rational sum (float intersections take it), whatever the pairs (given
+    twice, within a group of copies, with empty partners) and the copies."""
+    pairs = data.draw(st.lists(st.tuples(st.integers(0, count - 1), st.integers(0, count - 1)).filter(lambda p: p[0] != p[1]), max_size=30))
+    sizes = data.draw(st.lists(st.integers(0, 60), min_size=count, max_size=count))
+    inter = [data.draw(st.integers(0, max(sizes[i], sizes[j], 1))) for i, j in pairs]
+    heads = data.draw(st.lists(st.integers(0, count - 1), max_size=3, unique=True))
+    members = [m for m in range(count) if m not in heads]
+    copies = [(heads[k % len(heads)], m) for k, m in enumerate(data.draw(st.lists(st.sampled_from(members), unique=True, max_size=4)))] if heads and members else []
+    counts = completeness(count, pairs, np.array(inter, dtype=np.int64), sizes, copies or None)
+    assert completeness(count, pairs, np.array(inter, dtype=np.float64), sizes, copies or None).tolist() == counts.tolist()
+    # A fraction of a shingle (an estimated intersection) sends every pair to the rational sum.
+    fractions = completeness(count + 1, [*pairs, (0, count)], np.array([*inter, 0.5], dtype=np.float64), [*sizes, 0], copies or None)[:count]
+    assert fractions.tolist() == counts.tolist()
+
+
 def test_keep_priority_of_each_policy():
     lengths = np.array([5, 9, 9, 2])
     pairs = np.array([[0, 1], [1, 2]])

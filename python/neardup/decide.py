@@ -173,6 +173,19 @@ def completeness(count: int, pairs: Any, intersections: Any, sizes: Any, copies:
     group_of = np.arange(count, dtype=np.int64)
     group_of[copy_array[:, 1]] = copy_array[:, 0]
     multiplicity = np.ones(count, dtype=np.int64) + np.bincount(copy_array[:, 0], minlength=count)
+    # Exact verification's intersections are counts, also when they come as floats.
+    counts = overlap.dtype.kind in "iub" or not len(overlap) or bool(np.all((np.abs(overlap) < 2.0**53) & (overlap == np.floor(overlap))))
+    if counts:
+        per_head = _completeness_of_counts(count, pair_array, overlap.astype(np.int64), size, group_of, multiplicity, copy_array)
+    else:
+        per_head = _completeness_of_fractions(count, pair_array, overlap, size, group_of, multiplicity, copy_array)
+    return per_head[group_of]
+
+
+def _completeness_of_fractions(
+    count: int, pair_array: np.ndarray, overlap: np.ndarray, size: np.ndarray, group_of: np.ndarray, multiplicity: np.ndarray, copy_array: np.ndarray
+) -> np.ndarray:
+    """:func:`completeness` per head, summed as fractions (any intersections, floats too)."""
     # Per head, the terms numerator / size of its partner groups, those of one size added
     # first; a group's other members add 1 each. Pairs within a group are its copies' ones,
     # and a pair given twice counts once.
@@ -191,7 +204,54 @@ def completeness(count: int, pairs: Any, intersections: Any, sizes: Any, copies:
     for head in set(terms) | set(copy_array[:, 0].tolist()):
         exact = sum((numerator / denominator for denominator, numerator in terms.get(head, {}).items()), Fraction(0))
         per_head[head] = float(exact + int(multiplicity[head]) - 1)
-    return per_head[group_of]
+    return per_head
+
+
+def _completeness_of_counts(
+    count: int, pair_array: np.ndarray, overlap: np.ndarray, size: np.ndarray, group_of: np.ndarray, multiplicity: np.ndarray, copy_array: np.ndarray
+) -> np.ndarray:
+    """:func:`completeness` per head of integer intersections, the same values as
+    :func:`_completeness_of_fractions`: the numerators of each head's terms summed per
+    partner size in int64; a head with one term (most) is one division of two integers that
+    a float holds exactly (so correctly rounded, as ``float(Fraction)`` is), the others are
+    summed as fractions. Falls back to fractions where int64 or a float's 53 bits could not
+    hold the sums."""
+    gi, gj = group_of[pair_array[:, 0]], group_of[pair_array[:, 1]]
+    apart = gi != gj
+    low, high, shared = np.minimum(gi, gj)[apart], np.maximum(gi, gj)[apart], overlap[apart]
+    # A pair given twice counts once, with its first intersection (a stable sort keeps it first).
+    key = low * np.int64(max(count, 1)) + high
+    order = np.argsort(key, kind="stable")
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = key[order][1:] != key[order][:-1]
+    taken = order[first]
+    low, high, shared = low[taken], high[taken], shared[taken]
+    head, partner, shared = np.concatenate([low, high]), np.concatenate([high, low]), np.concatenate([shared, shared])
+    partner_size = size[partner]
+    has_size = partner_size > 0
+    head, partner_size, numerator = head[has_size], partner_size[has_size], (multiplicity[partner] * shared)[has_size]
+    if len(numerator) and (float(np.abs(numerator).astype(np.float64).sum()) >= 2.0**62 or int(partner_size.max()) >= 2**53):
+        return _completeness_of_fractions(count, pair_array, overlap, size, group_of, multiplicity, copy_array)
+    by_term = np.lexsort((partner_size, head))
+    head, partner_size, numerator = head[by_term], partner_size[by_term], numerator[by_term]
+    starts = np.flatnonzero(np.concatenate([[True], (head[1:] != head[:-1]) | (partner_size[1:] != partner_size[:-1])])) if len(head) else np.zeros(0, dtype=np.int64)
+    term_head, term_size = head[starts], partner_size[starts]
+    term_numerator = np.add.reduceat(numerator, starts) if len(starts) else np.zeros(0, dtype=np.int64)
+    per_head = np.zeros(count, dtype=np.float64)
+    copied = copy_array[:, 0]
+    per_head[copied] = (multiplicity[copied] - 1).astype(np.float64)
+    terms_of = np.bincount(term_head, minlength=count) if len(term_head) else np.zeros(count, dtype=np.int64)
+    single = terms_of[term_head] == 1
+    whole = term_numerator[single] + (multiplicity[term_head[single]] - 1) * term_size[single]
+    exact = np.abs(whole) < 2**53
+    per_head[term_head[single][exact]] = whole[exact].astype(np.float64) / term_size[single][exact].astype(np.float64)
+    several: dict[int, Fraction] = {}
+    for k in np.flatnonzero(~single).tolist() + np.flatnonzero(single)[~exact].tolist():
+        a = int(term_head[k])
+        several[a] = several.get(a, Fraction(0)) + Fraction(int(term_numerator[k]), int(term_size[k]))
+    for a, value in several.items():
+        per_head[a] = float(value + int(multiplicity[a]) - 1)
+    return per_head
 
 
 def check_keep(keep: Any) -> None:
