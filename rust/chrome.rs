@@ -217,32 +217,12 @@ pub fn page_keys(text: &str) -> PageKeys {
         mask_normal(&normal, &mut masked);
         let (fingerprint, shape) = line_key_buf(&masked, &mut shape_buf);
         folded.clear();
-        let mut gap = false;
         if ascii {
-            // ASCII: word characters are the alphanumerics and '_' (text::char_class).
-            for &b in normal.as_bytes() {
-                if b.is_ascii_alphanumeric() || b == b'_' {
-                    if gap && !folded.is_empty() {
-                        folded.push(b' ');
-                    }
-                    gap = false;
-                    folded.push(b);
-                } else {
-                    gap = true;
-                }
-            }
+            repeats::fold_repeat_ascii(normal.as_bytes(), &mut folded);
         } else {
-            let mut utf8 = [0u8; 4];
+            let mut gap = false;
             for c in normal.chars() {
-                if char_class(c) == CLASS_OTHER {
-                    gap = true;
-                } else {
-                    if gap && !folded.is_empty() {
-                        folded.push(b' ');
-                    }
-                    gap = false;
-                    folded.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
-                }
+                repeats::fold_repeat_char(c, &mut gap, &mut folded);
             }
         }
         let repeat = if folded.is_empty() { 0 } else { hash64(&folded, REPEAT_SEED).max(1) };

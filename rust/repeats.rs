@@ -76,42 +76,53 @@ pub fn repeat_key(line: &str) -> (u64, String) {
 pub fn repeat_key_into(line: &str, folded: &mut Vec<u8>) -> u64 {
     folded.clear();
     if line.is_ascii() {
-        // The same string as the general pipeline for ASCII, byte by byte: word bytes
-        // lowercased, each run of other bytes (whitespace included) one space between words.
-        // Without branches on the bytes (word and non-word bytes alternate unpredictably):
-        // the output is never longer than the line, so it is written in place and cut.
-        let bytes = line.as_bytes();
-        folded.resize(bytes.len() + 1, 0);
-        let (mut n, mut gap) = (0usize, false);
-        for &b in bytes {
-            let word = ASCII_WORD[usize::from(b & 0x7f)];
-            let is_word = word != 0;
-            folded[n] = b' ';
-            n += usize::from(gap && is_word && n > 0);
-            folded[n] = word;
-            n += usize::from(is_word);
-            gap = !is_word;
-        }
-        folded.truncate(n);
+        // ASCII folds to itself lowercased, runs of whitespace as one space (text::ascii_fold):
+        // neither changes which bytes are word characters, so the line is folded as it is.
+        fold_repeat_ascii(line.as_bytes(), folded);
     } else {
         let mut gap = false;
-        let mut utf8 = [0u8; 4];
-        normalize_with(line, false, |c, _, _| {
-            if char_class(c) == CLASS_OTHER {
-                gap = true;
-            } else {
-                if gap && !folded.is_empty() {
-                    folded.push(b' ');
-                }
-                gap = false;
-                folded.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
-            }
-        });
+        normalize_with(line, false, |c, _, _| fold_repeat_char(c, &mut gap, folded));
     }
     if folded.is_empty() {
         return 0;
     }
     hash64(folded, REPEAT_SEED).max(1)
+}
+
+/// Appends the repeat key's folded text of ASCII `bytes` to `folded` (empty): word bytes
+/// lowercased, each run of other bytes one space between two words.
+pub fn fold_repeat_ascii(bytes: &[u8], folded: &mut Vec<u8>) {
+    // Without branches on the bytes (word and non-word bytes alternate unpredictably): the
+    // output is never longer than the line, so it is written in place and cut.
+    folded.resize(bytes.len() + 1, 0);
+    let (mut n, mut gap) = (0usize, false);
+    for &b in bytes {
+        let word = ASCII_WORD[usize::from(b & 0x7f)];
+        let is_word = word != 0;
+        folded[n] = b' ';
+        n += usize::from(gap && is_word && n > 0);
+        folded[n] = word;
+        n += usize::from(is_word);
+        gap = !is_word;
+    }
+    folded.truncate(n);
+}
+
+/// Appends the normalised character `c` to a repeat key's folded text: a word character
+/// after one space when others came between it and the last one (`gap`), which any other
+/// character only marks.
+#[inline]
+pub fn fold_repeat_char(c: char, gap: &mut bool, folded: &mut Vec<u8>) {
+    if char_class(c) == CLASS_OTHER {
+        *gap = true;
+    } else {
+        if *gap && !folded.is_empty() {
+            folded.push(b' ');
+        }
+        *gap = false;
+        let mut utf8 = [0u8; 4];
+        folded.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+    }
 }
 
 /// Lines of `text` (as `text::segment`) with their repeat keys.
