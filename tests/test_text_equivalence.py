@@ -51,6 +51,7 @@ def test_batches(batch, kind, num_threads):
     same(_core.segment_batch(batch, num_threads), _reference.segment_batch(batch))
     same(_core.tokenize_batch(batch, num_threads), _reference.tokenize_batch(batch))
     same(_core.shingles_batch(batch, 3, kind, 9, num_threads), _reference.shingles_batch(batch, 3, kind, 9))
+    same(_core.shingles_batch(batch * 2, 1, kind, 9, num_threads, True), _reference.shingles_batch(batch * 2, 1, kind, 9, None, True))
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,7 @@ def shingles_batch(
     kind: str = "word",
     seed: int | None = None,
     num_threads: int | None = None,
+    distinct: bool = False,
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]: ...
 def hash64(data: bytes | str, seed: int | None = None) -> int: ...
 

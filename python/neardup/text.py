@@ -166,13 +166,16 @@ def shingles(text: str, *, n: int = DEFAULT_NGRAM, kind: str = "word", seed: int
 
 
 def shingles_batch(
-    texts: Iterable[str], *, n: int = DEFAULT_NGRAM, kind: str = "word", seed: int = 0, num_threads: int | None = None
+    texts: Iterable[str], *, n: int = DEFAULT_NGRAM, kind: str = "word", seed: int = 0, num_threads: int | None = None, distinct: bool = False
 ) -> Shingles:
     """:func:`shingles` over many documents, in parallel with the GIL released, as one flat
-    ``uint64`` array with ``int64`` offsets."""
+    ``uint64`` array with ``int64`` offsets; with ``distinct``, each document's shingle set
+    (its distinct hashes, ascending)."""
     check_shingle_args(n, kind, seed)
     check_threads(num_threads)
-    hashes, offsets = _impl.shingles_batch(_as_list(texts), n, kind, seed, num_threads)
+    if not isinstance(distinct, bool):
+        raise TypeError(f"distinct must be True or False, got {distinct!r}")
+    hashes, offsets = _impl.shingles_batch(_as_list(texts), n, kind, seed, num_threads, distinct)
     return Shingles(np.asarray(hashes, dtype=np.uint64), _indices(offsets))
 
 

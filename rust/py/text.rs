@@ -119,9 +119,10 @@ fn shingles<'py>(
 type FlatShinglesPy<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<i64>>);
 
 /// Shingles of many documents as one flat uint64 array and int64 offsets (CSR layout):
-/// document i owns hashes[offsets[i]:offsets[i + 1]].
+/// document i owns hashes[offsets[i]:offsets[i + 1]]; with `distinct`, each document's set:
+/// its distinct hashes in ascending order.
 #[pyfunction]
-#[pyo3(signature = (texts, n = None, kind = "word", seed = None, num_threads = None))]
+#[pyo3(signature = (texts, n = None, kind = "word", seed = None, num_threads = None, distinct = false))]
 fn shingles_batch<'py>(
     py: Python<'py>,
     texts: &Bound<'py, PyAny>,
@@ -129,13 +130,24 @@ fn shingles_batch<'py>(
     kind: &str,
     seed: Option<&Bound<'py, PyAny>>,
     num_threads: Option<usize>,
+    distinct: bool,
 ) -> PyResult<FlatShinglesPy<'py>> {
     guard(|| {
         let n = n.map(ngram_arg).transpose()?.unwrap_or(5);
         let kind = ShingleKind::parse(kind)?;
         let seed = seed.map(seed_arg).transpose()?.unwrap_or(0);
         let texts = texts_arg(texts)?;
-        let per_doc = py.detach(|| map_ordered(&texts, num_threads, |t| text::shingles(t, n, kind, seed)))?;
+        let per_doc = py.detach(|| {
+            map_ordered(&texts, num_threads, |t| {
+                text::shingles(t, n, kind, seed).map(|mut hashes| {
+                    if distinct {
+                        hashes.sort_unstable();
+                        hashes.dedup();
+                    }
+                    hashes
+                })
+            })
+        })?;
         let mut offsets = Vec::with_capacity(per_doc.len() + 1);
         offsets.push(0i64);
         let total: usize = per_doc.iter().map(|r| r.as_ref().map_or(0, Vec::len)).sum();

@@ -110,12 +110,13 @@ def shingles(text, n=5, kind="word", seed=0):
     return _text.shingles(check_text(text), n, kind, seed)
 
 
-def shingles_batch(texts, n=5, kind="word", seed=0, num_threads=None):
+def shingles_batch(texts, n=5, kind="word", seed=0, num_threads=None, distinct=False):
     _text.check_shingle_args(n, kind, seed)
     flat: list[int] = []
     offsets = [0]
     for text in _documents(texts):
-        flat.extend(_text.shingles(text, n, kind, seed))
+        hashes = _text.shingles(text, n, kind, seed)
+        flat.extend(sorted(set(hashes)) if distinct else hashes)
         offsets.append(len(flat))
     return flat, offsets
 

@@ -231,9 +231,11 @@ class ShingleSets:
         missing = [d for d in wanted if d not in self.cache]
         if missing:
             texts = [self.spool.read(int(self.offsets[d])) for d in missing]
-            shingled = shingles_batch(texts, n=self.options.ngram, num_threads=self.options.num_threads)
+            sets = shingles_batch(texts, n=self.options.ngram, num_threads=self.options.num_threads, distinct=True)
+            bounds = sets.offsets.tolist()
             for k, d in enumerate(missing):
-                self.cache[d] = distinct(shingled.document(k))
+                # A copy, not a view: a cached set must not hold the whole chunk's array.
+                self.cache[d] = sets.hashes[bounds[k] : bounds[k + 1]].copy()
                 self.bytes += self.cache[d].nbytes
         found = {}
         for d in wanted:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _backend
-from ..cluster import distinct
 from ..io.read import Record
 from ..lsh import band_keys
 from ..text import shingles_batch
@@ -67,5 +66,5 @@ def signed(texts: list[str], options: CleanOptions) -> tuple[np.ndarray | None, 
         )
         signatures = np.asarray(values, dtype=np.uint64).reshape(-1, options.num_perm)
         return signatures, np.asarray(sizes, dtype=np.int64).tolist(), (np.asarray(anchors, dtype=np.uint64), np.asarray(offsets, dtype=np.int64))
-    shingled = shingles_batch(texts, n=options.ngram, num_threads=threads)
-    return None, [len(distinct(shingled.document(k))) for k in range(len(texts))], None
+    sets = shingles_batch(texts, n=options.ngram, num_threads=threads, distinct=True)
+    return None, np.diff(sets.offsets).tolist(), None
