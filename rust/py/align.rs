@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 use super::convert::{labelled_text, shared_text_pairs_arg};
 use super::guard::guard;
 use crate::align::{self as core_align, Params, Passage};
+use crate::error::Error;
 
 /// (a_start, a_end, b_start, b_end, score, matches, tokens_a, tokens_b, anchors)
 type PassagePy = (usize, usize, usize, usize, f64, usize, usize, usize, usize);
@@ -19,6 +20,20 @@ fn params(k: usize, max_gap: usize, min_tokens: usize) -> PyResult<Params> {
     let p = Params { k, max_gap, min_tokens };
     p.check()?;
     Ok(p)
+}
+
+/// What every batch binding does first: the parameters checked, the (a, b) pairs of str read
+/// (`convert::shared_text_pairs_arg`), then `run` on the texts, the pairs of indices into them
+/// and the parameters, without the GIL.
+fn on_text_pairs<T: Send>(
+    py: Python<'_>,
+    pairs: &Bound<'_, PyAny>,
+    (k, max_gap, min_tokens): (usize, usize, usize),
+    run: impl FnOnce(&[String], &[(usize, usize)], Params) -> Result<T, Error> + Send,
+) -> PyResult<T> {
+    let p = params(k, max_gap, min_tokens)?;
+    let shared = shared_text_pairs_arg(pairs)?;
+    Ok(py.detach(|| run(&shared.texts, &shared.pairs, p))?)
 }
 
 #[pyfunction]
@@ -49,9 +64,9 @@ fn align_batch(
     num_threads: Option<usize>,
 ) -> PyResult<Vec<Vec<PassagePy>>> {
     guard(|| {
-        let p = params(k, max_gap, min_tokens)?;
-        let shared = shared_text_pairs_arg(pairs)?;
-        let results = py.detach(|| core_align::align_batch(&shared.texts, &shared.pairs, p, num_threads))?;
+        let results = on_text_pairs(py, pairs, (k, max_gap, min_tokens), |texts, pairs, p| {
+            core_align::align_batch(texts, pairs, p, num_threads)
+        })?;
         Ok(results.iter().map(|passages| passages.iter().map(passage_py).collect()).collect())
     })
 }
@@ -70,10 +85,9 @@ fn align_token_ranges_batch<'py>(
     num_threads: Option<usize>,
 ) -> PyResult<Vec<TokenRangesPy<'py>>> {
     guard(|| {
-        let p = params(k, max_gap, min_tokens)?;
-        let shared = shared_text_pairs_arg(pairs)?;
-        let results =
-            py.detach(|| core_align::align_token_ranges_batch(&shared.texts, &shared.pairs, p, num_threads))?;
+        let results = on_text_pairs(py, pairs, (k, max_gap, min_tokens), |texts, pairs, p| {
+            core_align::align_token_ranges_batch(texts, pairs, p, num_threads)
+        })?;
         Ok(results
             .into_iter()
             .map(|(b_tokens, ranges)| {
@@ -98,10 +112,9 @@ fn matched_share_batch<'py>(
     num_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     guard(|| {
-        let p = params(k, max_gap, min_tokens)?;
-        let shared = shared_text_pairs_arg(pairs)?;
-        let shares =
-            py.detach(|| core_align::matched_share_batch(&shared.texts, &shared.pairs, p, num_threads))?;
+        let shares = on_text_pairs(py, pairs, (k, max_gap, min_tokens), |texts, pairs, p| {
+            core_align::matched_share_batch(texts, pairs, p, num_threads)
+        })?;
         Ok(shares.into_pyarray(py))
     })
 }
@@ -120,11 +133,9 @@ fn wraps_batch<'py>(
     num_threads: Option<usize>,
 ) -> PyResult<Vec<bool>> {
     guard(|| {
-        let p = params(k, max_gap, min_tokens)?;
-        let shared = shared_text_pairs_arg(pairs)?;
-        Ok(py.detach(|| {
-            core_align::wraps_batch(&shared.texts, &shared.pairs, p, min_chars, min_share, num_threads)
-        })?)
+        on_text_pairs(py, pairs, (k, max_gap, min_tokens), |texts, pairs, p| {
+            core_align::wraps_batch(texts, pairs, p, min_chars, min_share, num_threads)
+        })
     })
 }
 
@@ -140,10 +151,8 @@ fn lines_shared_batch<'py>(
     num_threads: Option<usize>,
 ) -> PyResult<Vec<Bound<'py, PyArray1<bool>>>> {
     guard(|| {
-        let p = params(k, max_gap, min_tokens)?;
-        let shared = shared_text_pairs_arg(pairs)?;
-        let lines = py.detach(|| {
-            core_align::lines_shared_batch(&shared.texts, &shared.pairs, p, min_line_share, num_threads)
+        let lines = on_text_pairs(py, pairs, (k, max_gap, min_tokens), |texts, pairs, p| {
+            core_align::lines_shared_batch(texts, pairs, p, min_line_share, num_threads)
         })?;
         Ok(lines.into_iter().map(|flags| flags.into_pyarray(py)).collect())
     })
