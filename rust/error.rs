@@ -14,6 +14,9 @@ pub enum Error {
     WrongType(String),
     /// A key asked for that is not there: a site the chrome model never counted (KeyError).
     NotFound(String),
+    /// Reading or writing a file failed: a spool cut short, a read the system refused
+    /// (OSError).
+    Io(String),
     /// A bug: the core panicked, with this message (neardup.InternalError). Raised by the
     /// binding, which catches every panic at its boundary.
     Internal(String),
@@ -25,6 +28,7 @@ impl fmt::Display for Error {
             Error::InvalidArgument(message)
             | Error::WrongType(message)
             | Error::NotFound(message)
+            | Error::Io(message)
             | Error::Internal(message) => f.write_str(message),
         }
     }

@@ -16,6 +16,7 @@ pub mod parallel;
 pub mod repeats;
 pub mod simd;
 pub mod simhash;
+pub mod spool;
 pub mod text;
 pub mod unicode_tables;
 

@@ -22,7 +22,7 @@ from neardup.io.errors import OutputError
 from neardup.pipeline import CleanOptions, clean
 from neardup.pipeline.decide import moved_into_one, pair_chunks
 from neardup.pipeline.read import read_ahead
-from neardup.pipeline.state import Doc, DocTable, RowBlocks, TextSpool, doc_column
+from neardup.pipeline.state import Doc, DocTable, RowBlocks, SpooledTexts, TextSpool, doc_column
 
 import contained_corpus
 import fragment_corpus
@@ -710,7 +710,7 @@ def test_shingle_sets_give_each_pair_its_shared_shingles_or_0_below_its_need(tmp
     sets = [set(shingles(t, n=options.ngram).tolist()) for t in texts]
     pairs = np.array([(i, j) for i in range(len(texts)) for j in range(len(texts)) if i != j], dtype=np.int64)
     exact = np.array([len(sets[i] & sets[j]) for i, j in pairs.tolist()], dtype=np.int64)
-    shared = ShingleSets(offsets, spool, options, max_bytes=64)  # a cache of one set: re-read
+    shared = ShingleSets(SpooledTexts(spool, offsets, None), options, max_bytes=64)  # a cache of one set: re-read
     assert shared.shared(pairs).tolist() == exact.tolist()
     assert shared.shared(pairs, exact).tolist() == exact.tolist()
     assert shared.shared(pairs, exact + 1).tolist() == [0] * len(pairs)

@@ -37,6 +37,16 @@ def shingles_batch(
     num_threads: int | None = None,
     distinct: bool = False,
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]: ...
+def shingle_sets_spooled(
+    fd: int,
+    starts: npt.NDArray[np.int64],
+    sizes: npt.NDArray[np.int64],
+    docs: npt.NDArray[np.int64],
+    n: int | None = None,
+    kind: str = "word",
+    seed: int | None = None,
+    num_threads: int | None = None,
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]: ...
 def hash64(data: bytes | str, seed: int | None = None) -> int: ...
 
 # --- MinHash, LSH, verification, clusters (neardup.minhash, .lsh, .cluster; twins: _reference/) ---
@@ -240,6 +250,28 @@ def matched_share_batch(
     min_tokens: int = 8,
     num_threads: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
+def matched_share_spooled(
+    fd: int,
+    starts: npt.NDArray[np.int64],
+    sizes: npt.NDArray[np.int64],
+    pairs: npt.NDArray[np.int64],
+    k: int = 3,
+    max_gap: int = 24,
+    min_tokens: int = 8,
+    num_threads: int | None = None,
+) -> npt.NDArray[np.float64]: ...
+def wraps_spooled(
+    fd: int,
+    starts: npt.NDArray[np.int64],
+    sizes: npt.NDArray[np.int64],
+    pairs: npt.NDArray[np.int64],
+    min_chars: int,
+    min_share: float,
+    k: int = 3,
+    max_gap: int = 24,
+    min_tokens: int = 8,
+    num_threads: int | None = None,
+) -> list[bool]: ...
 def wraps_batch(
     pairs: Iterable[tuple[str, str]],
     min_chars: int,

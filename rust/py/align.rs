@@ -1,12 +1,14 @@
 //! Binding of passage alignment (`crate::align`).
 
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-use super::convert::{labelled_text, shared_text_pairs_arg};
+use super::convert::{doc_pairs_arg, labelled_text, shared_text_pairs_arg};
 use super::guard::guard;
+use super::spool::SpoolArg;
 use crate::align::{self as core_align, Params, Passage};
 use crate::error::Error;
+use crate::spool::local_pairs;
 
 /// (a_start, a_end, b_start, b_end, score, matches, tokens_a, tokens_b, anchors)
 type PassagePy = (usize, usize, usize, usize, f64, usize, usize, usize, usize);
@@ -34,6 +36,25 @@ fn on_text_pairs<T: Send>(
     let p = params(k, max_gap, min_tokens)?;
     let shared = shared_text_pairs_arg(pairs)?;
     Ok(py.detach(|| run(&shared.texts, &shared.pairs, p))?)
+}
+
+/// `on_text_pairs` for pairs of documents of a spool (`(m, 2)` indices): the texts the pairs
+/// name are read from the spool without the GIL, each once.
+fn on_spooled_pairs<T: Send>(
+    py: Python<'_>,
+    spool: SpoolArg,
+    pairs: &PyReadonlyArray2<'_, i64>,
+    (k, max_gap, min_tokens): (usize, usize, usize),
+    num_threads: Option<usize>,
+    run: impl FnOnce(&[String], &[(usize, usize)], Params) -> Result<T, Error> + Send,
+) -> PyResult<T> {
+    let p = params(k, max_gap, min_tokens)?;
+    let pairs = doc_pairs_arg(pairs)?;
+    Ok(py.detach(|| {
+        let (docs, local) = local_pairs(spool.count(), &pairs)?;
+        let texts = spool.read(&docs, num_threads)?;
+        run(&texts, &local, p)
+    })?)
 }
 
 #[pyfunction]
@@ -119,6 +140,32 @@ fn matched_share_batch<'py>(
     })
 }
 
+/// `matched_share_batch` of pairs of documents of a spool: document `i` is the text of
+/// `sizes[i]` bytes at byte `starts[i]` of the file open as `fd`.
+#[pyfunction]
+#[pyo3(signature = (fd, starts, sizes, pairs, k = 3, max_gap = 24, min_tokens = 8, num_threads = None))]
+#[allow(clippy::too_many_arguments)]
+fn matched_share_spooled<'py>(
+    py: Python<'py>,
+    fd: i32,
+    starts: PyReadonlyArray1<'py, i64>,
+    sizes: PyReadonlyArray1<'py, i64>,
+    pairs: PyReadonlyArray2<'py, i64>,
+    k: usize,
+    max_gap: usize,
+    min_tokens: usize,
+    num_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    guard(|| {
+        let spool = SpoolArg::new(fd, &starts, &sizes)?;
+        let shares =
+            on_spooled_pairs(py, spool, &pairs, (k, max_gap, min_tokens), num_threads, |texts, pairs, p| {
+                core_align::matched_share_batch(texts, pairs, p, num_threads)
+            })?;
+        Ok(shares.into_pyarray(py))
+    })
+}
+
 #[pyfunction]
 #[pyo3(signature = (pairs, min_chars, min_share, k = 3, max_gap = 24, min_tokens = 8, num_threads = None))]
 #[allow(clippy::too_many_arguments)]
@@ -134,6 +181,32 @@ fn wraps_batch<'py>(
 ) -> PyResult<Vec<bool>> {
     guard(|| {
         on_text_pairs(py, pairs, (k, max_gap, min_tokens), |texts, pairs, p| {
+            core_align::wraps_batch(texts, pairs, p, min_chars, min_share, num_threads)
+        })
+    })
+}
+
+/// `wraps_batch` of `(outer, inner)` pairs of documents of a spool (as in
+/// `matched_share_spooled`).
+#[pyfunction]
+#[pyo3(signature = (fd, starts, sizes, pairs, min_chars, min_share, k = 3, max_gap = 24, min_tokens = 8, num_threads = None))]
+#[allow(clippy::too_many_arguments)]
+fn wraps_spooled<'py>(
+    py: Python<'py>,
+    fd: i32,
+    starts: PyReadonlyArray1<'py, i64>,
+    sizes: PyReadonlyArray1<'py, i64>,
+    pairs: PyReadonlyArray2<'py, i64>,
+    min_chars: usize,
+    min_share: f64,
+    k: usize,
+    max_gap: usize,
+    min_tokens: usize,
+    num_threads: Option<usize>,
+) -> PyResult<Vec<bool>> {
+    guard(|| {
+        let spool = SpoolArg::new(fd, &starts, &sizes)?;
+        on_spooled_pairs(py, spool, &pairs, (k, max_gap, min_tokens), num_threads, |texts, pairs, p| {
             core_align::wraps_batch(texts, pairs, p, min_chars, min_share, num_threads)
         })
     })
@@ -181,6 +254,8 @@ pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(align_token_ranges_batch, m)?)?;
     m.add_function(wrap_pyfunction!(matched_share_batch, m)?)?;
     m.add_function(wrap_pyfunction!(wraps_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(matched_share_spooled, m)?)?;
+    m.add_function(wrap_pyfunction!(wraps_spooled, m)?)?;
     m.add_function(wrap_pyfunction!(lines_shared_batch, m)?)?;
     m.add_function(wrap_pyfunction!(align_anchors, m)?)?;
     Ok(())

@@ -14,9 +14,10 @@ mod lsh;
 mod minhash;
 mod repeats;
 mod simhash;
+mod spool;
 mod text;
 
-use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyKeyError, PyOSError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::panic::PanicException;
 use pyo3::prelude::*;
 
@@ -38,6 +39,7 @@ impl From<Error> for PyErr {
             Error::InvalidArgument(message) => PyValueError::new_err(message),
             Error::WrongType(message) => PyTypeError::new_err(message),
             Error::NotFound(message) => PyKeyError::new_err(message),
+            Error::Io(message) => PyOSError::new_err(message),
             Error::Internal(message) => Python::attach(|py| {
                 let error = InternalError::new_err(format!(
                     "neardup internal error (a bug in the compiled core; please report it with the \

@@ -1,11 +1,12 @@
 //! Binding of the text primitives (`crate::text`) and the hash (`crate::hash`).
 
-use numpy::{IntoPyArray, PyArray1, PyArray2};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString};
 
-use super::convert::{index_array, ngram_arg, seed_arg, spans_array, text_arg, texts_arg};
+use super::convert::{counts_arg, index_array, ngram_arg, seed_arg, spans_array, text_arg, texts_arg};
 use super::guard::guard;
+use super::spool::SpoolArg;
 use crate::error::Error;
 use crate::hash::hash64;
 use crate::parallel::map_ordered;
@@ -133,31 +134,82 @@ fn shingles_batch<'py>(
     distinct: bool,
 ) -> PyResult<FlatShinglesPy<'py>> {
     guard(|| {
-        let n = n.map(ngram_arg).transpose()?.unwrap_or(5);
-        let kind = ShingleKind::parse(kind)?;
-        let seed = seed.map(seed_arg).transpose()?.unwrap_or(0);
+        let (n, kind, seed) = shingle_args(n, kind, seed)?;
         let texts = texts_arg(texts)?;
-        let per_doc = py.detach(|| {
-            map_ordered(&texts, num_threads, |t| {
-                text::shingles(t, n, kind, seed).map(|mut hashes| {
-                    if distinct {
-                        hashes.sort_unstable();
-                        hashes.dedup();
-                    }
-                    hashes
-                })
-            })
-        })?;
-        let mut offsets = Vec::with_capacity(per_doc.len() + 1);
-        offsets.push(0i64);
-        let total: usize = per_doc.iter().map(|r| r.as_ref().map_or(0, Vec::len)).sum();
-        let mut flat = Vec::with_capacity(total);
-        for result in per_doc {
-            flat.extend(result?);
-            offsets.push(flat.len() as i64);
-        }
-        Ok((flat.into_pyarray(py), offsets.into_pyarray(py)))
+        let per_doc =
+            py.detach(|| map_ordered(&texts, num_threads, |t| doc_shingles(t, n, kind, seed, distinct)))?;
+        flat_shingles(py, per_doc)
     })
+}
+
+/// The shingle sets (as `shingles_batch(..., distinct=True)` gives them) of documents `docs` of
+/// a spool: document `i` is the text of `sizes[i]` bytes at byte `starts[i]` of the file open
+/// as `fd`; the texts are read without the GIL.
+#[pyfunction]
+#[pyo3(signature = (fd, starts, sizes, docs, n = None, kind = "word", seed = None, num_threads = None))]
+#[allow(clippy::too_many_arguments)]
+fn shingle_sets_spooled<'py>(
+    py: Python<'py>,
+    fd: i32,
+    starts: PyReadonlyArray1<'py, i64>,
+    sizes: PyReadonlyArray1<'py, i64>,
+    docs: PyReadonlyArray1<'py, i64>,
+    n: Option<&Bound<'py, PyAny>>,
+    kind: &str,
+    seed: Option<&Bound<'py, PyAny>>,
+    num_threads: Option<usize>,
+) -> PyResult<FlatShinglesPy<'py>> {
+    guard(|| {
+        let (n, kind, seed) = shingle_args(n, kind, seed)?;
+        let spool = SpoolArg::new(fd, &starts, &sizes)?;
+        let docs = counts_arg(&docs, "docs")?;
+        let per_doc = py.detach(|| -> Result<_, Error> {
+            let texts = spool.read(&docs, num_threads)?;
+            map_ordered(&texts, num_threads, |t| doc_shingles(t, n, kind, seed, true))
+        })?;
+        flat_shingles(py, per_doc)
+    })
+}
+
+fn shingle_args(
+    n: Option<&Bound<'_, PyAny>>,
+    kind: &str,
+    seed: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(usize, ShingleKind, u64)> {
+    let n = n.map(ngram_arg).transpose()?.unwrap_or(5);
+    let kind = ShingleKind::parse(kind)?;
+    let seed = seed.map(seed_arg).transpose()?.unwrap_or(0);
+    Ok((n, kind, seed))
+}
+
+/// A document's shingles; with `distinct`, its set in ascending order.
+fn doc_shingles(
+    text: &str,
+    n: usize,
+    kind: ShingleKind,
+    seed: u64,
+    distinct: bool,
+) -> Result<Vec<u64>, Error> {
+    text::shingles(text, n, kind, seed).map(|mut hashes| {
+        if distinct {
+            hashes.sort_unstable();
+            hashes.dedup();
+        }
+        hashes
+    })
+}
+
+/// Per-document shingles in CSR layout (the first error, if any).
+fn flat_shingles(py: Python<'_>, per_doc: Vec<Result<Vec<u64>, Error>>) -> PyResult<FlatShinglesPy<'_>> {
+    let mut offsets = Vec::with_capacity(per_doc.len() + 1);
+    offsets.push(0i64);
+    let total: usize = per_doc.iter().map(|r| r.as_ref().map_or(0, Vec::len)).sum();
+    let mut flat = Vec::with_capacity(total);
+    for result in per_doc {
+        flat.extend(result?);
+        offsets.push(flat.len() as i64);
+    }
+    Ok((flat.into_pyarray(py), offsets.into_pyarray(py)))
 }
 
 #[pyfunction]
@@ -194,6 +246,7 @@ pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tokenize_batch, m)?)?;
     m.add_function(wrap_pyfunction!(shingles, m)?)?;
     m.add_function(wrap_pyfunction!(shingles_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(shingle_sets_spooled, m)?)?;
     m.add_function(wrap_pyfunction!(hash64_py, m)?)?;
     Ok(())
 }

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
+
 from . import align as _align
 from . import chrome as _chrome
 from . import fuzzy as _fuzzy
 from . import repeats as _repeats
+from . import spool as _spool
 from . import text as _text
 from .chrome import ChromeModel
 from .cluster import cluster, estimate_pairs, set_overlaps, text_overlaps
@@ -52,12 +55,15 @@ __all__ = [
     "segment_batch",
     "shingles",
     "shingles_batch",
+    "shingle_sets_spooled",
     "tokenize",
     "tokenize_batch",
     "align",
     "align_anchors",
     "align_batch",
     "align_token_ranges_batch",
+    "matched_share_spooled",
+    "wraps_spooled",
     "matched_share_batch",
     "wraps_batch",
     "lines_shared_batch",
@@ -121,6 +127,17 @@ def shingles_batch(texts, n=5, kind="word", seed=0, num_threads=None, distinct=F
     return flat, offsets
 
 
+def shingle_sets_spooled(fd, starts, sizes, docs, n=5, kind="word", seed=0, num_threads=None):
+    _text.check_shingle_args(n, kind, seed)
+    _spool.check_fd(fd)
+    spans = _spool.extents(starts, sizes)
+    wanted = np.asarray(docs, dtype=np.int64).reshape(-1).tolist()
+    for k, d in enumerate(wanted):
+        if d < 0:
+            raise ValueError(f"docs[{k}] must be >= 0, got {d}")
+    return shingles_batch(_spool.read_texts(fd, spans, wanted), n, kind, seed, distinct=True)
+
+
 def line_keys(text):
     return _chrome.line_keys(check_text(text))
 
@@ -165,6 +182,27 @@ def align_token_ranges_batch(pairs, k=3, max_gap=24, min_tokens=8, num_threads=N
 def matched_share_batch(pairs, k=3, max_gap=24, min_tokens=8, num_threads=None):
     _align.check_align_args(k, max_gap, min_tokens)
     return [_align.matched_share(a, b, k, max_gap, min_tokens) for a, b in check_text_pairs(pairs)]
+
+
+def _spooled_pairs(fd, starts, sizes, pairs, k, max_gap, min_tokens):
+    """The (a, b) text pairs of document pairs of a spool, checked as the core checks them."""
+    _spool.check_fd(fd)
+    spans = _spool.extents(starts, sizes)
+    _align.check_align_args(k, max_gap, min_tokens)
+    docs, local = _spool.local_pairs(len(spans), pairs)
+    texts = _spool.read_texts(fd, spans, docs)
+    return [(texts[i], texts[j]) for i, j in local]
+
+
+def matched_share_spooled(fd, starts, sizes, pairs, k=3, max_gap=24, min_tokens=8, num_threads=None):
+    text_pairs = _spooled_pairs(fd, starts, sizes, pairs, k, max_gap, min_tokens)
+    return np.array([_align.matched_share(a, b, k, max_gap, min_tokens) for a, b in text_pairs], dtype=np.float64)
+
+
+def wraps_spooled(fd, starts, sizes, pairs, min_chars, min_share, k=3, max_gap=24, min_tokens=8, num_threads=None):
+    text_pairs = _spooled_pairs(fd, starts, sizes, pairs, k, max_gap, min_tokens)
+    _align.check_wrap_args(min_chars, min_share)
+    return [_align.wraps(a, b, min_chars, min_share, k, max_gap, min_tokens) for a, b in text_pairs]
 
 
 def wraps_batch(pairs, min_chars, min_share, k=3, max_gap=24, min_tokens=8, num_threads=None):

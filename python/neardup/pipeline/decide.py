@@ -30,8 +30,8 @@ from ..align import lines_shared_batch, lines_shared_with, matched_share_batch, 
 from ..cluster import SignedDocs, Verified, distinct, verify_duplicates
 from ..decide import Decisions, keep_priority
 from ..decide import decide as decide_clusters
-from ..text import segment, shingles_batch
-from .state import ANCHOR_MAX_DOCS, CONTAINED_MIN_SIZE_RATIO, MINHASH_SEED, CleanOptions, Doc, DocTable, Run, TextSpool, doc_column, lsh_bands, open_index
+from ..text import segment
+from .state import ANCHOR_MAX_DOCS, CONTAINED_MIN_SIZE_RATIO, MINHASH_SEED, CleanOptions, Doc, DocTable, Run, SpooledTexts, TextSpool, doc_column, lsh_bands, open_index
 
 #: A wrapping page's own material before and after the wrapped text, in characters, from
 #: which on it counts as a wrapper (a sentence or two; a navigation bar is longer).
@@ -143,7 +143,8 @@ def verify_cleaned(
     # Where each cleaned text is in the spool, as one array: read for every pair compared.
     offsets = doc_column(docs, "spool_offset")
     lengths = doc_column(docs, "cleaned_length")
-    sets = ShingleSets(offsets, spool, options)
+    texts = SpooledTexts(spool, offsets, threads)
+    sets = ShingleSets(texts, options)
     corpus = SignedDocs(
         lambda: moved_into_one(keys),
         doc_column(docs, "shingles"),
@@ -163,12 +164,12 @@ def verify_cleaned(
         num_perm=options.num_perm,
         seed=MINHASH_SEED,
         n=options.ngram,
-        refine=lambda pairs: spooled_aligned_containment(pairs, offsets, lengths, spool, threads),
+        refine=lambda pairs: spooled_aligned_containment(pairs, texts, lengths),
         refine_from=REFINE_FROM,
         min_evidence=options.min_evidence,
         num_threads=threads,
     )
-    return verified, spooled_wrapping(verified, offsets, lengths, spool, threads)
+    return verified, spooled_wrapping(verified, texts, lengths)
 
 
 def two_way_across_sites(directions: np.ndarray, pairs: np.ndarray, sites: Callable[[int], frozenset[str]]) -> np.ndarray:
@@ -218,20 +219,19 @@ def moved_into_one(chunks: list[np.ndarray]) -> np.ndarray:
 
 
 class ShingleSets:
-    """Distinct shingles of cleaned texts (read from the spool at ``offsets``), re-shingled on
+    """Distinct shingles of cleaned texts (``texts``, read from the spool), re-shingled on
     demand and kept in a least-recently-used cache of at most ``max_bytes``: the duplicate
     search verifies candidate pairs without holding every document's shingles."""
 
-    def __init__(self, offsets: np.ndarray, spool: TextSpool, options: CleanOptions, max_bytes: int = SHINGLE_CACHE_BYTES) -> None:
-        self.offsets, self.spool, self.options, self.max_bytes = offsets, spool, options, max_bytes
+    def __init__(self, texts: SpooledTexts, options: CleanOptions, max_bytes: int = SHINGLE_CACHE_BYTES) -> None:
+        self.texts, self.options, self.max_bytes = texts, options, max_bytes
         self.cache: OrderedDict[int, np.ndarray] = OrderedDict()
         self.bytes = 0
 
     def load(self, wanted: list[int]) -> dict[int, np.ndarray]:
         missing = [d for d in wanted if d not in self.cache]
         if missing:
-            texts = [self.spool.read(int(self.offsets[d])) for d in missing]
-            sets = shingles_batch(texts, n=self.options.ngram, num_threads=self.options.num_threads, distinct=True)
+            sets = self.texts.shingle_sets(missing, self.options.ngram)
             bounds = sets.offsets.tolist()
             for k, d in enumerate(missing):
                 # A copy, not a view: a cached set must not hold the whole chunk's array.
@@ -294,15 +294,18 @@ def pair_chunks(pairs: Any, lengths: Any, max_chars: int | None = None, max_pair
         yield first, len(rows)
 
 
-def spooled_aligned_containment(pairs: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, spool: TextSpool, threads: int | None) -> np.ndarray:
-    """:func:`aligned_containment` of candidate pairs of cleaned texts (``lengths`` characters),
-    read from the spool in chunks (:func:`pair_chunks`), so memory holds a chunk's texts, not
-    all of them."""
+def spooled_aligned_containment(pairs: np.ndarray, texts: SpooledTexts, lengths: np.ndarray) -> np.ndarray:
+    """:func:`aligned_containment` of candidate pairs of cleaned texts (``lengths``
+    characters), read from the spool in chunks (:func:`pair_chunks`), so memory holds a
+    chunk's texts, not all of them."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    # As aligned_containment orders each pair: the longer text first, the first on a tie.
+    swap = lengths[pairs[:, 0]] < lengths[pairs[:, 1]]
+    oriented = np.where(swap[:, None], pairs[:, ::-1], pairs)
     scores = np.zeros(len(pairs), dtype=np.float64)
     for first, end in pair_chunks(pairs, lengths):
-        chunk = pairs[first:end].tolist()
-        texts = {d: spool.read(int(offsets[d])) for pair in chunk for d in pair}
-        scores[first:end] = aligned_containment([(texts[i], texts[j]) for i, j in chunk], threads)
+        scores[first:end] = texts.matched_share(oriented[first:end])
     return scores
 
 
@@ -336,15 +339,15 @@ def wrapping(candidates: np.ndarray, texts: dict[int, str], num_threads: int | N
     return candidates[np.asarray(found, dtype=bool)] if len(candidates) else candidates
 
 
-def spooled_wrapping(verified: Verified, offsets: np.ndarray, lengths: np.ndarray, spool: TextSpool, num_threads: int | None = None) -> np.ndarray:
+def spooled_wrapping(verified: Verified, texts: SpooledTexts, lengths: np.ndarray) -> np.ndarray:
     """The wrapping pairs among the verified ones (``lengths`` of the cleaned texts, read from
-    the spool at ``offsets``) a chunk at a time."""
+    the spool) a chunk at a time: the rows of :func:`wrap_candidates` whose outer page wraps
+    the inner one (:func:`neardup.align.wraps_batch`)."""
     candidates = wrap_candidates(verified.pairs, verified.scores, lengths)
     found = [np.zeros((0, 2), dtype=np.int64)]
     for first, end in pair_chunks(candidates, lengths):
         chunk = candidates[first:end]
-        texts = {d: spool.read(int(offsets[d])) for d in np.unique(chunk).tolist()}
-        found.append(wrapping(chunk, texts, num_threads))
+        found.append(chunk[np.asarray(texts.wraps(chunk, WRAP_MIN_CHARS, WRAP_MIN_SHARE), dtype=bool)])
     return np.concatenate(found)
 
 

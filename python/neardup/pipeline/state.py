@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 
 from .._reference.minhash import check_num_perm
+from .. import _backend
 from .._reference.text import check_shingle_args, check_threads
+from ..align import matched_share_batch, wraps_batch
 from ..chrome import ChromeModel
 from ..decide import MIN_EVIDENCE_SHINGLES
 from ..cluster import candidate_bands
@@ -25,6 +27,7 @@ from ..index import Index
 from ..io.errors import output_error
 from ..io.read import Record, RecordReader
 from ..io.write import AtomicOutputDir
+from ..text import Shingles, shingles_batch
 from .read import Corpus, batches, read_ahead
 
 #: The MinHash seed of the job (find_duplicates' default).
@@ -273,12 +276,81 @@ class TextSpool:
             # The buffered tail is written on the first seek: a full disk may show here.
             raise output_error(self.shown, error) from None
 
+    def extents(self, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where the texts written at ``offsets`` lie in the file: their first bytes and their
+        sizes in bytes (int64 arrays), as the core's spooled calls take them."""
+        offsets = np.asarray(offsets, dtype=np.int64).reshape(-1)
+        # Copies: a view would pin the arrays, which could then not grow.
+        written = np.frombuffer(self._offsets, dtype=np.int64).copy()
+        at = np.searchsorted(written, offsets)
+        found = at < len(written)
+        found[found] = written[at[found]] == offsets[found]
+        if not found.all():
+            raise ValueError(f"no text of the spool starts at offset {int(offsets[~found][0])}")
+        return offsets + SPOOL_LENGTH_BYTES, np.frombuffer(self._sizes, dtype=np.int64)[at].copy()
+
+    def readable_fd(self) -> int | None:
+        """The file's descriptor, everything written flushed to it, for the core to read the
+        texts by position; None where the platform has no positioned reads."""
+        if self._pread is None:
+            return None
+        if self._unflushed:
+            try:
+                self._file.flush()
+            except OSError as error:
+                raise output_error(self.shown, error) from None
+            self._unflushed = False
+        return self._fd
+
     def close(self) -> None:
         try:
             self._file.close()
         except OSError:
             pass  # being thrown away: a failed flush of it does not matter
         self.path.unlink(missing_ok=True)
+
+
+class SpooledTexts:
+    """The texts of documents in a spool (document ``d`` written at ``offsets[d]``), compared
+    by core calls that read them from the spool's file themselves, in parallel and without a
+    Python str per text; where the platform has no positioned reads, the texts are read here
+    and handed over."""
+
+    def __init__(self, spool: TextSpool, offsets: np.ndarray, num_threads: int | None) -> None:
+        self.spool, self.offsets, self.num_threads = spool, offsets, num_threads
+        self.starts, self.sizes = spool.extents(offsets)
+
+    def read(self, doc: int) -> str:
+        return self.spool.read(int(self.offsets[doc]))
+
+    def matched_share(self, pairs: np.ndarray) -> np.ndarray:
+        """:func:`neardup.align.matched_share_batch` of ``(a, b)`` document pairs."""
+        fd = self.spool.readable_fd()
+        if fd is None:
+            return matched_share_batch([(self.read(a), self.read(b)) for a, b in pairs.tolist()], num_threads=self.num_threads)
+        return self._spooled(_backend.IMPL.matched_share_spooled, fd, pairs)
+
+    def wraps(self, pairs: np.ndarray, min_chars: int, min_share: float) -> list[bool]:
+        """:func:`neardup.align.wraps_batch` of ``(outer, inner)`` document pairs."""
+        fd = self.spool.readable_fd()
+        if fd is None:
+            texts = [(self.read(a), self.read(b)) for a, b in pairs.tolist()]
+            return wraps_batch(texts, min_chars=min_chars, min_share=min_share, num_threads=self.num_threads)
+        return list(self._spooled(_backend.IMPL.wraps_spooled, fd, pairs, min_chars, float(min_share)))
+
+    def shingle_sets(self, docs: list[int], n: int) -> Shingles:
+        """The shingle sets of ``docs`` (:func:`neardup.text.shingles_batch` with ``distinct``)."""
+        fd = self.spool.readable_fd()
+        if fd is None:
+            return shingles_batch([self.read(d) for d in docs], n=n, num_threads=self.num_threads, distinct=True)
+        hashes, offsets = self._spooled(_backend.IMPL.shingle_sets_spooled, fd, np.asarray(docs, dtype=np.int64), n)
+        return Shingles(np.asarray(hashes, dtype=np.uint64), np.asarray(offsets, dtype=np.int64))
+
+    def _spooled(self, call: Callable[..., Any], fd: int, *args: Any) -> Any:
+        try:
+            return call(fd, self.starts, self.sizes, *args, num_threads=self.num_threads)
+        except OSError as error:
+            raise output_error(self.spool.shown, error) from None
 
 
 class Spool(TextSpool):
