@@ -534,3 +534,29 @@ def test_a_row_with_its_text_quoted_apart_is_its_json_line(id_value, text, rest)
     (NaN among them: null) give json_line of the whole row."""
     row = json_line_with({"id": id_value}, "text", json_strings([text.encode("utf-8")])[0], rest)
     assert row == json_line({"id": id_value, "text": text, **rest}).encode("utf-8", "backslashreplace")
+
+
+#: JSON-like values as the outputs hold them: nested rows of ids, texts, scores (NaN and
+#: infinities among them), spans and nulls.
+_JSON_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(_JSON_CHARS, max_size=8)),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(_JSON_CHARS, max_size=5), inner, max_size=4)),
+    max_leaves=12,
+)
+
+
+@given(_JSON_VALUES)
+def test_json_line_is_json_dumps_made_strict(value):
+    """json_line's encoder (json.dumps' C encoder, made once) writes what json.dumps writes,
+    after the same strictness: NaN and infinities as null, line separators and lone
+    surrogates escaped."""
+    from neardup.io.write import _LINE_BREAKS, _LONE_SURROGATE, _as_json, _finite
+
+    try:
+        expected = json.dumps(value, ensure_ascii=False, allow_nan=False, default=_as_json)
+    except ValueError:
+        expected = json.dumps(_finite(value), ensure_ascii=False, allow_nan=False, default=_as_json)
+    for raw, escaped in _LINE_BREAKS.items():
+        expected = expected.replace(raw, escaped)
+    expected = _LONE_SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", expected)
+    assert json_line(value) == expected + "\n"

@@ -38,8 +38,11 @@ class Spooled:
         self.folder.cleanup()
 
 
+EDITED_PAIRS = edited_pairs()
+
+
 @st.composite
-def documents_and_pairs(draw, pair_strategy=edited_pairs()):
+def documents_and_pairs(draw, pair_strategy=EDITED_PAIRS):
     """Texts (drawn pairs flattened, the empty text among them) and pairs of their indices:
     each drawn pair both ways, then drawn ones (a document with itself, with several others)."""
     drawn = draw(st.lists(pair_strategy, min_size=1, max_size=4))

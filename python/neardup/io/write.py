@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import datetime
 import errno
+import functools
 import json
 import math
 import os
@@ -359,6 +360,19 @@ def _as_json(value: Any) -> Any:
     return str(value)  # Decimal (exact), UUID, ...
 
 
+try:
+    from json.encoder import c_make_encoder
+except ImportError:  # pragma: no cover - CPython has it; other interpreters may not
+    c_make_encoder = None
+#: json.dumps' C encoder with json_line's settings (no check for circular values, which
+#: records read from JSON, Parquet or Arrow cannot hold), or None without the C extension.
+_ENCODE = (
+    None
+    if c_make_encoder is None
+    else c_make_encoder(None, _as_json, json.encoder.encode_basestring, None, ": ", ", ", False, False, False)
+)
+
+
 def _finite(value: Any) -> Any:
     """``value`` with NaN and ±infinity (floats) replaced by None, at any depth."""
     if isinstance(value, float):
@@ -380,13 +394,28 @@ def json_strings(texts: list[bytes]) -> list[bytes]:
     return [json_line(text.decode("utf-8"))[:-1].encode("utf-8", OUTPUT_ERRORS) for text in texts]
 
 
+@functools.lru_cache(maxsize=64)
+def _quoted_key(key: str) -> str:
+    """A field name as json_line writes it (the same few names on every row)."""
+    return json_line(key)[:-1]
+
+
 def json_line_with(first: dict[str, Any], key: str, value_json: bytes, rest: dict[str, Any]) -> bytes:
     """:func:`json_line` of ``{**first, key: value, **rest}`` (``first`` not empty, ``key`` in
     neither) in UTF-8, given ``value_json``, the value's JSON in UTF-8 (:func:`json_strings`):
     a JSON object is its members joined by ``", "``, each as the whole line would write it."""
-    head = f"{json_line(first)[:-2]}, {json_line(key)[:-1]}: ".encode("utf-8", OUTPUT_ERRORS)
+    head = f"{json_line(first)[:-2]}, {_quoted_key(key)}: ".encode("utf-8", OUTPUT_ERRORS)
     tail = (", " + json_line(rest)[1:]).encode("utf-8", OUTPUT_ERRORS) if rest else b"}\n"
     return head + value_json + tail
+
+
+def _dumps(value: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False, allow_nan=False, default=_as_json)``, by
+    CPython's C encoder made once (:data:`_ENCODE`) where there is one: dumps builds an encoder
+    per call, which costs as much as encoding a decision row."""
+    if _ENCODE is None:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, default=_as_json)
+    return "".join(_ENCODE(value, 0))
 
 
 def json_line(value: Any) -> str:
@@ -395,7 +424,7 @@ def json_line(value: Any) -> str:
     become null: the NaN token of Python's json is not JSON, and most readers (JavaScript,
     jq, Spark) refuse it. Values JSON has no type for: :func:`_as_json`."""
     try:
-        line = json.dumps(value, ensure_ascii=False, allow_nan=False, default=_as_json)
+        line = _dumps(value)
     except ValueError:  # a NaN or infinity; rare, so the walk is paid only then
         line = json.dumps(_finite(value), ensure_ascii=False, allow_nan=False, default=_as_json)
     if line.isascii():  # (a flag of the string: no scan)
