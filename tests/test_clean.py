@@ -769,3 +769,41 @@ def test_clean_decides_alike_whatever_the_chunks_of_pairs(tmp_path, monkeypatch)
         outputs.append((out / "decisions.jsonl").read_text(encoding="utf-8"))
     assert outputs[0] == outputs[1]
     assert "chrome: not in the kept copy" in outputs[0] and "refined" in outputs[0]
+
+
+def test_later_passes_inflate_gzip_in_a_thread_and_decide_alike(tmp_path, monkeypatch):
+    """With more than one thread, the passes after the first read a .gz input through ISA-L's
+    threaded reader (the first pass never does: where a damaged file fails must not depend on
+    the thread count); the outputs are those of one thread, byte for byte."""
+    import gzip
+    from types import SimpleNamespace
+
+    import neardup.io.read
+
+    threaded = pytest.importorskip("isal.igzip_threaded")
+    opened: list[str] = []
+
+    def spy(path, mode, threads):
+        opened.append(str(path))
+        return threaded.open(path, mode, threads=threads)
+
+    monkeypatch.setattr(neardup.io.read, "igzip_threaded", SimpleNamespace(open=spy))
+    header, footer = "Home | World | Sport | Contact\nSearch this site", "Copyright 2026 Example News\nPrivacy | Terms"
+    rows = []
+    words = "harbour council budget ferry school bridge market river station library museum garden".split()
+    for k in range(24):
+        site = f"site{k % 3}.example"
+        story = k % 10  # stories 0-3 on three pages, of other sites
+        body = "\n".join(" ".join(words[(story * 7 + line * 3 + w) % len(words)] + str(story * 100 + line * 10 + w) for w in range(24)) + "." for line in range(4))
+        rows.append({"id": f"d{k}", "site": site, "text": f"{header}\n{body}\nPosted {k} minutes ago\n{footer}"})
+    source = tmp_path / "pages.jsonl.gz"
+    source.write_bytes(gzip.compress("".join(json.dumps(r) + "\n" for r in rows).encode("utf-8")))
+    outputs = {}
+    for threads in (1, 2):
+        opened.clear()
+        summary = clean(RecordReader([str(source)]), tmp_path / f"out-{threads}", CleanOptions(num_threads=threads))
+        assert summary["dropped"] > 0
+        # Three passes (the pages have sites): the sign and write passes inflate in a thread.
+        assert len(opened) == (0 if threads == 1 else 2)
+        outputs[threads] = [(tmp_path / f"out-{threads}" / name).read_bytes() for name in ("decisions.jsonl", "documents.jsonl")]
+    assert outputs[1] == outputs[2]

@@ -9,6 +9,7 @@ import re
 import sys
 import zlib
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -83,14 +84,17 @@ def test_truncated_or_corrupt_zstd_input_is_an_error_naming_the_file(tmp_path):
     assert_unreadable(tmp_path, cases)
 
 
-@pytest.mark.parametrize("reader", ["isal", "stdlib"])
+@pytest.mark.parametrize("reader", ["isal", "isal-threaded", "stdlib"])
 def test_truncated_or_corrupt_gzip_input_is_an_error_naming_the_file(tmp_path, monkeypatch, reader):
     """A cut-short .gz, or one holding garbage, fails naming the file and the fault, alike with
-    ISA-L's gzip reader and the standard library's (where ISA-L has no wheel); every member of
-    a whole file is read."""
+    ISA-L's gzip reader, its threaded reader (the clean job's later passes) and the standard
+    library's (where ISA-L has no wheel); every member of a whole file is read."""
     if reader == "isal":
         pytest.importorskip("isal")
         assert neardup.io.read.gzip_reader.__name__ == "isal.igzip"
+    elif reader == "isal-threaded":
+        threaded = pytest.importorskip("isal.igzip_threaded")
+        monkeypatch.setattr(neardup.io.read, "gzip_reader", SimpleNamespace(open=lambda path, mode: threaded.open(path, mode, threads=1)))
     else:
         monkeypatch.setattr(neardup.io.read, "gzip_reader", gzip)
         monkeypatch.setattr(neardup.io.read, "InflateError", zlib.error)

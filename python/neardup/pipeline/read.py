@@ -50,16 +50,21 @@ class Corpus:
         self.reader = reader
         self.first: bytes | None = None
 
-    def read(self, keep_extra: bool = True) -> Iterator[Record]:
+    def read(self, keep_extra: bool = True, threads: bool = False) -> Iterator[Record]:
         """One pass: the records, with their other fields (:attr:`Record.extra`) or, for a
-        pass that writes nothing back, without (whatever the reader was made with)."""
+        pass that writes nothing back, without (whatever the reader was made with). With
+        ``threads``, a pass after the first inflates gzip inputs in a thread of its own
+        (:attr:`RecordReader.inflate_in_thread`): the first pass has read them whole, so where
+        a damaged file fails does not depend on the thread count."""
         self.reader.keep_extra = keep_extra
+        self.reader.inflate_in_thread = threads and self.first is not None
         digest = PassDigest()
         self.reader.digest = digest
         try:
             yield from self.reader
         finally:
             self.reader.digest = None
+            self.reader.inflate_in_thread = False
         if self.first is None:
             self.first = digest.digest()
         elif digest.digest() != self.first:

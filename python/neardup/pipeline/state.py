@@ -412,7 +412,7 @@ class Run:
         """The records of one pass over the corpus, in batches, with a progress bar named
         ``desc``; the output folder is checked before each batch. Without the records' other
         fields: only the write pass, which reads the corpus itself, writes them back."""
-        read = batches(self.progress(self.corpus.read(keep_extra=False), desc=desc), self.options.batch_size)
+        read = batches(self.progress(self.corpus.read(keep_extra=False, threads=self.options.num_threads != 1), desc=desc), self.options.batch_size)
         # With more than one thread, the next batch is read while the core works on this one.
         for batch in read if self.options.num_threads == 1 else read_ahead(read):
             self.out.check()
