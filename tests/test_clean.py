@@ -542,9 +542,9 @@ def test_the_first_pass_signs_what_needs_no_chrome_model_and_decides_alike(tmp_p
     reads = []
     real_read = Corpus.read
 
-    def counted(self, keep_extra=True):
+    def counted(self, keep_extra=True, threads=False):
         reads.append(keep_extra)
-        return real_read(self, keep_extra)
+        return real_read(self, keep_extra, threads)
 
     monkeypatch.setattr(Corpus, "read", counted)
     options = CleanOptions(chrome=chrome, batch_size=4)
