@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--num-perm", type=permutation_count, default=128, help="MinHash permutations (default: 128)")
     clean.add_argument("--ngram", type=ngram_size, default=5, help="word n-gram size of the shingles (default: 5)")
     clean.add_argument("--batch-size", type=positive_int, default=512, help="documents per batch (default: 512)")
-    clean.add_argument("--threads", type=thread_count, default=None, help="worker threads (default: all cores; with more than one, the next batch is also read ahead in a thread of its own)")
+    clean.add_argument("--threads", type=thread_count, default=None, help="worker threads (default: all cores; with more than one, the next batch is also read ahead in a thread of its own, and after the first pass gzip inputs are inflated in another)")
     clean.add_argument("--no-repeats", action="store_true", help="keep passages repeated inside a page")
     clean.add_argument("--no-chrome", action="store_true", help="do not learn or strip site chrome")
     clean.add_argument("--no-dedup", action="store_true", help="do not look for duplicate documents")
