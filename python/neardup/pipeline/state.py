@@ -263,12 +263,8 @@ class TextSpool:
                 self._reading = True
                 data = self._file.read(size)
             else:
-                # Without moving the file's position (no seek, no buffer to drop): the
-                # buffered tail must reach the file first.
-                if self._unflushed:
-                    self._file.flush()
-                    self._unflushed = False
-                data = self._pread(self._fd, size, offset + SPOOL_LENGTH_BYTES)
+                # Without moving the file's position (no seek, no buffer to drop).
+                data = self._pread(self.readable_fd(), size, offset + SPOOL_LENGTH_BYTES)
             if len(data) < size:
                 raise OSError(errno.EIO, f"cut short: it ends inside the text at offset {offset}")
             return data
