@@ -14,6 +14,9 @@ use crate::text::{ascii_fold, char_class, is_decimal_digit, normalize_with, simp
 /// Seeds of the two line keys (fixed: a stored model stays valid).
 pub const FINGERPRINT_SEED: u64 = 0x6e65_6172_6475_7001;
 pub const SHAPE_SEED: u64 = 0x6e65_6172_6475_7002;
+/// Seeds of the time-stamp keys of a line and of its last two words ([`stamp_keys`]).
+pub const STAMP_LINE_SEED: u64 = 0x6e65_6172_6475_7003;
+pub const STAMP_TAIL_SEED: u64 = 0x6e65_6172_6475_7004;
 
 /// Whether a run of ASCII lower-case letters is a month name or abbreviation (folded to `0`
 /// like digits, so dates do not split a line); a match on the string compiles to a length
@@ -63,6 +66,9 @@ pub const TEMPLATE: u8 = 1;
 pub const OUTSIDE_BODY: u8 = 2;
 /// Boilerplate that many sites share (the cross-site model).
 pub const CROSS_SITE: u8 = 3;
+/// Readers' comments below the article (with `Params::cut_comments`; see [`comment_thread`]).
+/// Code 4 is [`REPEAT`], which only removed spans carry.
+pub const COMMENTS: u8 = 5;
 
 /// The per-line keys of one page.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -80,6 +86,69 @@ pub struct LineKeys {
     /// The line has a word character (`text::char_class` not OTHER): false for blank lines,
     /// separators and lone punctuation.
     pub worded: Vec<bool>,
+    /// Time stamps ([`stamp_keys`]): the fingerprint of a short line holding a clock time,
+    /// and the key of a line's last two words when they hold one (0: none).
+    pub stamps: Vec<u64>,
+    pub stamp_tails: Vec<u64>,
+    /// For a line with a time-stamp key, the hash of its normalised text with the digits as
+    /// they are ([`stamp_text`]; 0 otherwise): a thread's stamps differ in their times.
+    pub stamp_texts: Vec<u64>,
+}
+
+/// Seed of [`stamp_text`].
+pub const STAMP_TEXT_SEED: u64 = 0x6e65_6172_6475_7005;
+
+/// The hash of a normalised line (digits not masked) with a time-stamp key.
+pub fn stamp_text(normal: &str) -> u64 {
+    hash64(normal.as_bytes(), STAMP_TEXT_SEED).max(1)
+}
+
+/// A line of at most this many characters holding a clock time is a time stamp as a whole.
+pub const STAMP_LINE_CHARS: u32 = 60;
+/// A line of at most this many characters, three words or more and a clock time ("by Ann
+/// on 0 00, 0000 at 0:00 pm. reply #") is a time stamp by its last two words.
+pub const STAMP_TAIL_CHARS: u32 = 120;
+
+/// Whether a masked line holds a clock time: one or two `0`s, not after a `.`, then `:00`
+/// not followed by another `0` (`0:00`, `00:00:00`; not `0.0:00`, `000:00` or `0:000`).
+/// Masked digits are all `0` and the bytes compared are ASCII, so a byte scan is exact.
+pub fn has_clock(masked: &str) -> bool {
+    let b = masked.as_bytes();
+    (0..b.len()).any(|j| {
+        if b[j] != b':' || j + 2 >= b.len() || b[j + 1] != b'0' || b[j + 2] != b'0' {
+            return false;
+        }
+        if b.get(j + 3) == Some(&b'0') {
+            return false;
+        }
+        let zeros = b[..j].iter().rev().take_while(|&&c| c == b'0').count();
+        (1..=2).contains(&zeros) && (j == zeros || b[j - zeros - 1] != b'.')
+    })
+}
+
+/// The time-stamp keys of a masked line of `length` characters, when it has at most
+/// [`STAMP_TAIL_CHARS`] characters and a clock time (else (0, 0)), from the masked line with
+/// each run of `0`s made one `0` (9:59 and 10:12, May 5 and May 25 alike): the hash of that
+/// line when it has at most [`STAMP_LINE_CHARS`] characters (else 0), and the hash of its
+/// last two words when it has three words or more (else 0). Comments are signed by
+/// different readers, so their stamps agree at the end, not as a whole.
+pub fn stamp_keys(masked: &str, length: u32) -> (u64, u64) {
+    if length > STAMP_TAIL_CHARS || !has_clock(masked) {
+        return (0, 0);
+    }
+    let mut folded: Vec<u8> = Vec::with_capacity(masked.len());
+    for &b in masked.as_bytes() {
+        if !(b == b'0' && folded.last() == Some(&b'0')) {
+            folded.push(b);
+        }
+    }
+    let line = if length <= STAMP_LINE_CHARS { hash64(&folded, STAMP_LINE_SEED).max(1) } else { 0 };
+    let mut spaces = folded.iter().enumerate().rev().filter(|(_, &b)| b == b' ').map(|(i, _)| i);
+    let tail = match (spaces.next(), spaces.next()) {
+        (Some(_), Some(before)) => hash64(&folded[before + 1..], STAMP_TAIL_SEED).max(1),
+        _ => 0,
+    };
+    (line, tail)
 }
 
 /// Last characters that close a sentence or clause.
@@ -172,12 +241,23 @@ pub fn line_keys(text: &str) -> LineKeys {
         let length = if line.len() < piece.len() { count - 1 } else { count };
         let masked = mask_line(line);
         let (fingerprint, shape) = line_key(&masked);
+        let (stamp, stamp_tail) = stamp_keys(&masked, length as u32);
+        let text = if stamp != 0 || stamp_tail != 0 {
+            let mut normal = String::with_capacity(line.len());
+            normalize_with(line, false, |c, _, _| normal.push(c));
+            stamp_text(&normal)
+        } else {
+            0
+        };
         keys.spans.push((start, start + length));
         keys.fingerprints.push(fingerprint);
         keys.shapes.push(shape);
         keys.lengths.push(length as u32);
         keys.closed.push(is_closed(&masked));
         keys.worded.push(is_worded(&masked));
+        keys.stamps.push(stamp);
+        keys.stamp_tails.push(stamp_tail);
+        keys.stamp_texts.push(text);
         start += count + 1;
     }
     keys
@@ -226,6 +306,7 @@ pub fn page_keys(text: &str) -> PageKeys {
             }
         }
         let repeat = if folded.is_empty() { 0 } else { hash64(&folded, REPEAT_SEED).max(1) };
+        let (stamp, stamp_tail) = stamp_keys(&masked, length as u32);
         out.keys.spans.push((start, start + length));
         out.keys.fingerprints.push(fingerprint);
         out.keys.shapes.push(shape);
@@ -233,6 +314,9 @@ pub fn page_keys(text: &str) -> PageKeys {
         out.keys.closed.push(is_closed(&masked));
         // The repeat key folds exactly the word characters of the line.
         out.keys.worded.push(!folded.is_empty());
+        out.keys.stamps.push(stamp);
+        out.keys.stamp_tails.push(stamp_tail);
+        out.keys.stamp_texts.push(if stamp != 0 || stamp_tail != 0 { stamp_text(&normal) } else { 0 });
         out.repeat_keys.push(repeat);
         start += count + 1;
     }
@@ -384,6 +468,8 @@ pub struct Params {
     /// At most this many runs above and this many below the main region are kept, the
     /// nearest ones (None: all).
     pub max_runs: Option<u32>,
+    /// Cut readers' comments below the article ([`comment_thread`]).
+    pub cut_comments: bool,
 }
 
 impl Default for Params {
@@ -403,6 +489,7 @@ impl Default for Params {
             box_chars: 0,
             run_cost: Some(100),
             max_runs: Some(6),
+            cut_comments: false,
         }
     }
 }
@@ -594,6 +681,9 @@ impl Model {
             fingerprints: &keys.fingerprints,
             closed: &keys.closed,
             worded: &keys.worded,
+            stamps: &keys.stamps,
+            stamp_tails: &keys.stamp_tails,
+            stamp_texts: &keys.stamp_texts,
         };
         decide_lines(p, &lines)
     }
@@ -693,6 +783,11 @@ pub struct Lines<'a> {
     pub closed: &'a [bool],
     /// Has a word character ([`LineKeys::worded`]).
     pub worded: &'a [bool],
+    /// Time-stamp keys ([`LineKeys::stamps`], [`LineKeys::stamp_tails`],
+    /// [`LineKeys::stamp_texts`]).
+    pub stamps: &'a [u64],
+    pub stamp_tails: &'a [u64],
+    pub stamp_texts: &'a [u64],
 }
 
 /// The decision of a page from its [`Lines`].
@@ -717,8 +812,10 @@ pub struct Lines<'a> {
 ///    in a run is kept (the headline above the byline and share buttons).
 /// 6. Inside a run, a line on >= inner_permille of pages is still chrome.
 /// 7. Template boxes (`box_chars` > 0): see [`template_boxes`].
+/// 8. With `cut_comments`, the body lines of a comment thread below the article become
+///    [`COMMENTS`] (see [`comment_thread`]).
 pub fn decide_lines(p: &Params, lines: &Lines<'_>) -> Vec<u8> {
-    let Lines { pages, share, cross, lengths, fingerprints, closed, worded } = *lines;
+    let Lines { pages, share, cross, lengths, fingerprints, closed, worded, .. } = *lines;
     let decay_chars = if pages >= u64::from(p.decay_pages) { p.decay_chars } else { 0 };
     let n = share.len();
     let tmin = u64::from(p.template_permille);
@@ -864,7 +961,143 @@ pub fn decide_lines(p: &Params, lines: &Lines<'_>) -> Vec<u8> {
     if p.box_chars > 0 {
         template_boxes(&mut decisions, &template, share, lengths, closed, p.box_chars);
     }
+    if p.cut_comments {
+        if let Some(start) = comment_thread(&decisions, lines) {
+            for decision in &mut decisions[start..] {
+                if *decision == BODY {
+                    *decision = COMMENTS;
+                }
+            }
+        }
+    }
     decisions
+}
+
+/// A time-stamp key must be on at least this many lines of the page to mark a thread.
+pub const THREAD_STAMPS: usize = 3;
+/// Body characters above the thread's first stamp: the article comes first.
+pub const THREAD_AFTER_CHARS: u64 = 500;
+/// A body line of this many characters between two stamps is a comment's prose.
+pub const THREAD_PROSE_CHARS: u32 = 40;
+/// The body text between the first two stamps may be at most this many times the median of
+/// the later gaps plus `THREAD_FIRST_GAP_CHARS` (else the first stamp is the article's
+/// dateline, the text after it the article).
+pub const THREAD_FIRST_GAP: u64 = 3;
+pub const THREAD_FIRST_GAP_CHARS: u64 = 500;
+/// The body text after the last stamp may be at most this many mean gaps plus
+/// `THREAD_TAIL_CHARS` (a thread runs to the end of the page's text; a table of times
+/// inside an article does not).
+pub const THREAD_TAIL: u64 = 2;
+pub const THREAD_TAIL_CHARS: u64 = 300;
+/// At most this many non-blank body lines per stamp between the first and the last stamp:
+/// a comment is a few lines; a manual whose examples print timed log lines spreads them
+/// over its sections.
+pub const THREAD_LINES_PER_STAMP: usize = 20;
+/// How many lines above the first stamp a heading of the thread ("12 comments", a line
+/// that is not body) is looked for; the body lines between it and the stamp are the first
+/// comment.
+pub const THREAD_HEADER_LINES: usize = 3;
+
+/// The first line of the comment thread of a decided page, if it has one. Its *stamps* are
+/// the lines whose time-stamp key ([`stamp_keys`]) is on [`THREAD_STAMPS`] or more of the
+/// page's lines with at least as many distinct texts ([`LineKeys::stamp_texts`]: the times
+/// differ; a code example repeating one date does not) ("by Ann on 0 00, 0000 at 0:00 pm.
+/// Reply", "0 0, 0000 at 0:00 am") and whose nearest non-blank lines above and below have
+/// no time-stamp key. The
+/// thread starts at the first stamp that has
+/// - [`THREAD_AFTER_CHARS`] or more body characters above it,
+/// - at least `THREAD_STAMPS` stamps from it on, with a body line of
+///   [`THREAD_PROSE_CHARS`] or more between at least `THREAD_STAMPS - 1` pairs of
+///   consecutive ones (comments between them, not a table of times),
+/// - a first gap (body characters between it and the next stamp) of at most
+///   [`THREAD_FIRST_GAP`] times the median of the others plus [`THREAD_FIRST_GAP_CHARS`],
+/// - at most [`THREAD_LINES_PER_STAMP`] non-blank body lines per stamp between the first
+///   and the last,
+/// - at most [`THREAD_TAIL`] mean gaps plus [`THREAD_TAIL_CHARS`] of body characters after
+///   the last stamp;
+///
+/// or, when a non-blank line that is not body sits at most [`THREAD_HEADER_LINES`] lines
+/// above that stamp with only body or blank lines between, at the line below it.
+pub fn comment_thread(decisions: &[u8], lines: &Lines<'_>) -> Option<usize> {
+    let Lines { lengths, fingerprints, stamps, stamp_tails, stamp_texts, .. } = *lines;
+    let n = decisions.len();
+    // Per key: its lines and how many distinct texts they have.
+    let mut counts: [KeyMap<(u32, KeySet)>; 2] = Default::default();
+    for (table, keys) in counts.iter_mut().zip([stamps, stamp_tails]) {
+        for (i, &key) in keys.iter().enumerate().filter(|(_, &k)| k != 0) {
+            let entry = table.entry(key).or_default();
+            entry.0 += 1;
+            entry.1.insert(stamp_texts[i]);
+        }
+    }
+    let stamped = |i: usize| {
+        [stamps[i], stamp_tails[i]].iter().zip(&counts).any(|(&key, table)| {
+            key != 0
+                && table
+                    .get(&key)
+                    .is_some_and(|(c, texts)| *c as usize >= THREAD_STAMPS && texts.len() >= THREAD_STAMPS)
+        })
+    };
+    // A stamp heads or closes one comment: a line next to another time stamp is a row of a
+    // table of times (or a log) instead.
+    let clocked = |i: usize| stamps[i] != 0 || stamp_tails[i] != 0;
+    let nonblank: Vec<usize> = (0..n).filter(|&i| fingerprints[i] != 0).collect();
+    let mut is_stamp = vec![false; n];
+    for (j, &i) in nonblank.iter().enumerate() {
+        let lone = (j == 0 || !clocked(nonblank[j - 1])) && nonblank.get(j + 1).is_none_or(|&k| !clocked(k));
+        is_stamp[i] = lone && stamped(i);
+    }
+    let marks: Vec<usize> = (0..n).filter(|&i| is_stamp[i]).collect();
+    if marks.len() < THREAD_STAMPS {
+        return None;
+    }
+    // kept[i]: body characters of the lines above line i.
+    let mut kept = vec![0u64; n + 1];
+    for i in 0..n {
+        kept[i + 1] = kept[i] + if decisions[i] == BODY { u64::from(lengths[i]) } else { 0 };
+    }
+    let removed = |i: usize| decisions[i] != BODY && fingerprints[i] != 0;
+    for (c, &first) in marks.iter().enumerate() {
+        if kept[first] < THREAD_AFTER_CHARS {
+            continue;
+        }
+        let later = &marks[c..];
+        if later.len() < THREAD_STAMPS {
+            return None;
+        }
+        let prose = later
+            .windows(2)
+            .filter(|w| {
+                (w[0] + 1..w[1])
+                    .any(|t| decisions[t] == BODY && lengths[t] >= THREAD_PROSE_CHARS && !is_stamp[t])
+            })
+            .count();
+        if prose < THREAD_STAMPS - 1 {
+            continue;
+        }
+        let gaps: Vec<u64> = later.windows(2).map(|w| kept[w[1]] - kept[w[0] + 1]).collect();
+        let mut rest = gaps[1..].to_vec();
+        rest.sort_unstable();
+        if gaps[0] > THREAD_FIRST_GAP * rest[rest.len() / 2] + THREAD_FIRST_GAP_CHARS {
+            continue;
+        }
+        let last = later[later.len() - 1];
+        let body_lines = (first..last).filter(|&t| decisions[t] == BODY && fingerprints[t] != 0).count();
+        if body_lines > THREAD_LINES_PER_STAMP * (later.len() - 1) {
+            continue;
+        }
+        let (span, after) = (kept[last] - kept[first], kept[n] - kept[last + 1]);
+        let intervals = (later.len() - 1) as u64;
+        if after * intervals > THREAD_TAIL * span + THREAD_TAIL_CHARS * intervals {
+            continue;
+        }
+        let mut start = first;
+        while start > 0 && first - start < THREAD_HEADER_LINES && !removed(start - 1) {
+            start -= 1;
+        }
+        return Some(if start > 0 && removed(start - 1) { start } else { first });
+    }
+    None
 }
 
 /// Clears every run of `runs` after the first `most` (runs: maximal stretches of `true`).
@@ -1012,6 +1245,31 @@ mod tests {
         assert!(["ma", "mays", "junes", "decem", "", "0"].iter().all(|w| !is_month(w)));
         assert_eq!(line_key("").0, 0);
         assert_ne!(line_key("a").0, 0);
+    }
+
+    #[test]
+    fn clock_times_and_their_stamps() {
+        for (masked, clock) in [
+            ("0:00", true),
+            ("at 00:00 pm", true),
+            ("00:00:00", true),
+            ("000:00", false),
+            ("0.0:00", false),
+            ("00:000", false),
+            ("00:0", false),
+            (":00", false),
+        ] {
+            assert_eq!(has_clock(masked), clock, "{masked}");
+        }
+        // Runs of 0s fold: one-digit and two-digit hours and days sign alike.
+        let a = stamp_keys(&mask_line("by Ann on May 5, 2012 at 9:59 am. Reply"), 39);
+        let b = stamp_keys(&mask_line("by Bo on May 25, 2012 at 10:12 am. Reply"), 40);
+        assert_eq!(a.1, b.1);
+        assert_ne!(a.0, b.0);
+        assert_eq!(stamp_keys(&mask_line("9:59 am"), 7), stamp_keys(&mask_line("10:12 am"), 8));
+        assert_eq!(stamp_keys("no clock here", 13), (0, 0));
+        assert_eq!(stamp_keys("0:00", 200), (0, 0)); // too long to be a stamp
+        assert_eq!(stamp_keys("0:00 pm", 7).1, 0); // two words: no tail
     }
 
     #[test]

@@ -147,7 +147,7 @@ def test_save_load_update_round_trip(tmp_path):
     path = tmp_path / "model.json"
     model.save(path)
     state = json.loads(path.read_text())
-    assert state["format"] == "neardup-chrome-model" and state["version"] == 5
+    assert state["format"] == "neardup-chrome-model" and state["version"] == 6
     loaded = ChromeModel.load(path)
     assert loaded.to_dict() == model.to_dict()
     text = page(2)
@@ -159,32 +159,43 @@ def test_save_load_update_round_trip(tmp_path):
 
 def test_older_models_are_migrated():
     # Versions 1 and 2 had no position weighting and no template boxes, version 3 no boxes,
-    # versions 1-4 no extra body runs and one penalty for every template line: their counts
-    # load unchanged and what they lacked is off, so a model decides as the release that
-    # wrote it.
+    # versions 1-4 no extra body runs and one penalty for every template line, versions 1-5
+    # no comment threads: their counts load unchanged and what they lacked is off, so a
+    # model decides as the release that wrote it.
     current = site_model(4).to_dict()
     current["params"]["title_lines"] = 2  # so that version 1's completed value (3) shows
+    current["params"]["cut_comments"] = True  # so that the completed value (False) shows
+    v5 = json.loads(json.dumps(current))
+    v5["version"] = 5
+    del v5["params"]["cut_comments"]
+    current["params"]["cut_comments"] = False
+    assert ChromeModel.from_dict(v5).to_dict() == current
+    with pytest.raises(ValueError, match="version 5: params must have exactly the keys"):
+        ChromeModel.from_dict({**v5, "params": current["params"]})
+    current = json.loads(json.dumps(current))
+    del current["params"]["cut_comments"]
     before_runs = {"small_penalty": current["params"]["penalty"], "run_cost": None, "decay_pages": 0, "max_runs": None}
     v4 = json.loads(json.dumps(current))
     v4["version"] = 4
     for name in before_runs:
         del v4["params"][name]
-    assert ChromeModel.from_dict(v4).to_dict() == {**current, "params": {**current["params"], **before_runs}}
+    completed = {"cut_comments": False}
+    assert ChromeModel.from_dict(v4).to_dict() == {**current, "params": {**current["params"], **before_runs, **completed}}
     with pytest.raises(ValueError, match="version 4: params must have exactly the keys"):
         ChromeModel.from_dict({**v4, "params": current["params"]})
     current = {**current, "params": {**current["params"], **before_runs}}
     v3 = json.loads(json.dumps(v4))
     v3["version"] = 3
     del v3["params"]["box_chars"]
-    assert ChromeModel.from_dict(v3).to_dict() == {**current, "params": {**current["params"], "box_chars": 0}}
+    assert ChromeModel.from_dict(v3).to_dict() == {**current, "params": {**current["params"], "box_chars": 0, **completed}}
     with pytest.raises(ValueError, match="version 3: params must have exactly the keys"):
         ChromeModel.from_dict({**v3, "params": current["params"]})
     old = json.loads(json.dumps(v3))
     old["version"] = 2
     del old["params"]["decay_chars"], old["params"]["decay_floor_permille"]
     migrated = ChromeModel.from_dict(old).to_dict()
-    assert migrated["sites"] == current["sites"] and migrated["version"] == 5
-    assert migrated["params"] == {**current["params"], "decay_chars": 0, "decay_floor_permille": 0, "box_chars": 0}
+    assert migrated["sites"] == current["sites"] and migrated["version"] == 6
+    assert migrated["params"] == {**current["params"], "decay_chars": 0, "decay_floor_permille": 0, "box_chars": 0, **completed}
     # Version 1 also lacked title_lines, which gets its default.
     del old["params"]["title_lines"]
     assert ChromeModel.from_dict({**old, "version": 1}).to_dict() == {
@@ -454,7 +465,14 @@ def test_tuned_parameters_round_trip_and_bad_files_are_refused(tmp_path):
     save_params(tmp_path / "p.json", tuning.params, note="test")
     assert load_params(tmp_path / "p.json") == tuning.params
     state = json.loads((tmp_path / "p.json").read_text())
-    for broken, message in [({**state, "version": 2}, "not a chrome parameters file"),
+    assert state["version"] == 2 and state["params"]["cut_comments"] is False
+    # A file of version 1 (before comment threads) is read with them off.
+    version_1 = {**state, "version": 1, "params": {k: v for k, v in state["params"].items() if k != "cut_comments"}}
+    (tmp_path / "v1.json").write_text(json.dumps(version_1))
+    assert load_params(tmp_path / "v1.json") == tuning.params
+    for broken, message in [({**state, "version": 3}, "not a chrome parameters file"),
+                            ({**version_1, "params": state["params"]}, "exactly the keys"),
+                            ({**state, "params": {**state["params"], "cut_comments": 1}}, "cut_comments must be a bool"),
                             ({**state, "params": {**state["params"], "run_cost": -1}}, "run_cost must be an int"),
                             ({**state, "params": {"penalty": 3}}, "exactly the keys")]:
         (tmp_path / "bad.json").write_text(json.dumps(broken))
@@ -512,3 +530,102 @@ def test_max_runs_keeps_the_runs_nearest_the_article():
     assert kept == lines[3:8] + comments[:2]
     every = ChromeModel(max_runs=None).update(texts, sites).strip(texts[1], "news.example").text.splitlines()
     assert every == lines[3:8] + comments[:4]
+
+
+def _prose(seed: int, words: int) -> str:
+    rng = random.Random(seed)
+    return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
+
+
+def _threaded_site(n: int = 6, *, first_comment_lines: int = 1, stamp_after: bool = False, short: bool = False) -> list[str]:
+    """Pages of one site: menu, article, a "Comments" heading, four comments each signed by a
+    line "by NAME on May D, 2012 at H:MM pm. Reply" (or, ``short``, "May D, 2012 H:MM pm"),
+    before or after its text, footer. Days and hours have one digit or two (no two stamps
+    alike but for the runs of zeros they mask to)."""
+    texts = []
+    for i in range(n):
+        article = [_prose(i * 100 + k, 40) for k in range(5)]
+        thread = []
+        for c in range(4):
+            text = [_prose(i * 100 + 50 + c * 7 + k, 30) for k in range(first_comment_lines if c == 0 else 1)]
+            reader = (WORDS[i % 12] + WORDS[c]).title()  # a reader per comment: no stamp recurs across pages
+            day, hour, minute = c + 8, 9 + c % 2, 10 * c + 5
+            stamp = f"May {day}, 2012 {hour}:{minute:02d} pm" if short else f"by {reader} on May {day}, 2012 at {hour}:{minute:02d} pm. Reply"
+            thread += text + [stamp] if stamp_after else [stamp] + text
+        headline = _prose(i * 100 + 99, 6).rstrip(".")
+        texts.append("\n".join(["Home", "World", "Sign in", headline] + article + ["Comments"] + thread + ["Contact us"]))
+    return texts
+
+
+@pytest.mark.parametrize("short", [False, True])
+def test_cut_comments_removes_the_thread_below_the_article(short):
+    texts = _threaded_site(short=short)
+    sites = ["news.example"] * len(texts)
+    lines = texts[1].split("\n")
+    result = ChromeModel(cut_comments=True).update(texts, sites).strip(texts[1], "news.example")
+    assert result.text.splitlines() == lines[3:9]  # the headline and the article
+    assert "comments" in {r.reason for r in result.removed}
+    # Off by default: the comments' prose stays (some of it: the runs nearest the article).
+    kept = ChromeModel().update(texts, sites).strip(texts[1], "news.example").text.splitlines()
+    assert kept[:6] == lines[3:9] and len(kept) > 6
+
+
+@pytest.mark.parametrize("lines_above, starts_at_heading", [(3, True), (4, False)])
+def test_a_thread_starts_below_its_heading_when_the_first_comment_is_short(lines_above, starts_at_heading):
+    # Stamps close each comment; the first comment's lines above its stamp belong to the
+    # thread when a line that is not body (the "Comments" heading) is at most three lines up.
+    texts = _threaded_site(first_comment_lines=lines_above, stamp_after=True)
+    sites = ["news.example"] * len(texts)
+    lines = texts[1].split("\n")
+    kept = ChromeModel(cut_comments=True).update(texts, sites).strip(texts[1], "news.example").text.splitlines()
+    first_comment = lines[10:10 + lines_above]
+    assert kept == lines[3:9] + ([] if starts_at_heading else first_comment)
+
+
+def _article_page(middle: list[str], seed: int = 0, after: int = 5, before: int = 5) -> str:
+    return "\n".join([_prose(seed + k, 40) for k in range(before)] + middle + [_prose(seed + 50 + k, 40) for k in range(after)])
+
+
+def _signed(stamps: list[str]) -> list[str]:
+    return [line for k, stamp in enumerate(stamps) for line in [stamp, _prose(900 + k, 12)]]
+
+
+@pytest.mark.parametrize("middle, after, before", [
+    # a table of times: every row is a stamp next to another (a description under each pair)
+    ([line for k in range(1, 7, 2) for line in [f"{k}:{k * 7 % 60:02d} pm departure from platform {k}",
+                                                 f"{k + 1}:{k * 9 % 60:02d} pm arrival at platform {k + 1}", _prose(800 + k, 12)]], 0, 5),
+    # a schedule: times with short items, no prose between them
+    ([line for k in range(5) for line in [f"Doors open at {k + 6}:{k * 7:02d}", "Main hall"]], 0, 5),
+    # one time repeated in a code example between paragraphs: the stamps do not differ
+    (_signed(["SELECT '2020-08-01 17:00 UTC'::timestamptz;"] * 4), 1, 5),
+    # times of a story told hour by hour, the article going on after them
+    (_signed([f"Posted at {k + 8}:{k * 11:02d}" for k in range(4)]), 5, 5),
+    # entries from the page's top: under 500 body characters above the first stamp
+    (_signed([f"Posted at {k + 8}:{k * 11:02d}" for k in range(3)]), 0, 1),
+], ids=["table", "schedule", "one-time", "article-after", "from-the-top"])
+def test_time_stamps_that_are_not_a_thread(middle, after, before):
+    text = _article_page(middle, after=after, before=before)
+    stripped = ChromeModel(cut_comments=True).update([text], ["blog.example"]).strip(text, "blog.example")
+    assert stripped.text == text
+
+
+def test_time_stamps_spread_over_a_manual_are_not_a_thread():
+    # Log lines of examples in every section of a long page: more than twenty body lines per
+    # stamp between the first and the last.
+    sections = []
+    for k in range(4):
+        sections += [_prose(700 + k * 40 + j, 15) for j in range(22)]
+        sections += [f"2005-03-23 23:47:{11 + k:02d},663 - app - INFO -", "done", _prose(990 + k, 15)]
+    text = _article_page(sections, after=0)
+    assert ChromeModel(cut_comments=True).update([text], ["docs.example"]).strip(text, "docs.example").text == text
+
+
+def test_a_dateline_above_the_article_does_not_start_the_thread():
+    # The article's own time stamp above it, other stories' stamps below it: the gap after
+    # the dateline (the article) is far longer than the others, so the thread starts below.
+    teasers = [line for k in range(4) for line in [_prose(300 + k, 10), f"{k + 1} March 2019 at {k + 10}:{k * 13:02d}"]]
+    lines = ["Menu"] + [_prose(k, 40) for k in range(3)] + ["28 February 2019 at 18:42"] + [_prose(10 + k, 40) for k in range(6)]
+    text = "\n".join(lines + teasers)
+    kept = ChromeModel(cut_comments=True).update([text], ["paper.example"]).strip(text, "paper.example").text.splitlines()
+    # (the first teaser's title, above its stamp with no heading above it, stays)
+    assert kept == lines + teasers[:1]

@@ -35,7 +35,7 @@ params = st.tuples(st.integers(2, 4), st.integers(0, 1000), st.integers(0, 1000)
                    st.sampled_from([0, 1, 7, 40, 3000, 2**32 - 1]), st.integers(0, 1000),
                    st.sampled_from([0, 1, 12, 30, 80, 2**32 - 1]), st.integers(0, 500),
                    st.sampled_from([None, 0, 1, 50, 300, 2**32 - 1]), st.integers(0, 4),
-                   st.sampled_from([None, 0, 1, 2, 6]))
+                   st.sampled_from([None, 0, 1, 2, 6]), st.booleans())
 
 
 @given(texts)
@@ -222,6 +222,76 @@ def test_decisions_on_news_like_pages(pairs, p):
     same(rust.decide(texts, names), ref.decide(texts, names))
 
 
+# Pages with a thread of comments below the article: entries signed with time stamps (a short
+# stamp line, or a name and a date ending in a time, or a time inside a longer line), prose
+# between them, stamps next to each other (a table of times), one time repeated (a code
+# example), and generated text anywhere; so that every test of ``comment_thread`` comes into play.
+PROSE = ["A closed line of prose that ends the way a sentence does, and goes on long enough to count as a paragraph.",
+         "Short reply.", "x" * 45, "Another paragraph of the article, with words enough to weigh more than the stamps do here."]
+clock_chars = st.lists(st.sampled_from(["0", "7", "12", "123", "2024", ":", ":", "00", "59", ".", " ", "am", "pm", "\u0660",
+                                         "\u00b2", "h", "May"]), max_size=8).map("".join)
+
+
+def stamp_line(kind: int, hour: int, minute: int, who: str, noise: str) -> str:
+    return [f"{hour}:{minute:02d} pm", f"by {who} on May {hour}, 2012 at {hour}:{minute:02d} am. Reply #",
+            f"{who} said at {hour}:{minute:02d}", f"Posted {noise} {hour}:{minute:02d}", f"{noise}"][kind]
+
+
+entries = st.lists(st.tuples(st.integers(0, 23), st.sampled_from([0, 5, 59]), st.sampled_from(["Ann", "Bo Li", "\u00e9mile"]),
+                             clock_chars, st.lists(st.sampled_from(PROSE), min_size=1, max_size=2), st.lists(lines, max_size=2)),
+                   min_size=2, max_size=10)
+# (one kind of stamp per page, as a site signs its comments, sometimes another kind for an
+#  entry; the times differ from entry to entry unless the page repeats one; the stamp heads
+#  or closes each comment, alone or next to another)
+thread_parts = st.tuples(st.lists(st.sampled_from(PROSE), min_size=3, max_size=12), st.integers(0, 4),
+                         st.lists(st.none() | st.none() | st.integers(0, 4), min_size=10, max_size=10), entries,
+                         st.lists(lines, max_size=3), st.sampled_from(["", "12 comments"]), st.booleans(),
+                         st.lists(lines, max_size=3), st.booleans(), st.booleans())
+
+
+def thread_page(parts) -> str:
+    article, kind, others, signed, footer, heading, one_time, above, stamp_after, doubled = parts
+    thread = []
+    for i, ((hour, minute, who, noise, text, more), other) in enumerate(zip(signed, others)):
+        hour = hour if one_time else (hour + 5 * i) % 24
+        stamp = stamp_line(kind if other is None else other, hour, minute, who, noise)
+        stamps = [stamp, stamp.replace("2012", "2013")] if doubled else [stamp]
+        thread += [*text, *more, *stamps] if stamp_after else [*stamps, *text, *more]
+    return "\n".join(HEADER + above + article + [heading] + thread + FOOTER + footer)
+
+
+thread_pages = thread_parts.map(thread_page)
+
+
+@given(st.lists(st.tuples(thread_pages, st.sampled_from(["a", "b"])), min_size=1, max_size=8), params)
+def test_decisions_on_pages_with_comment_threads(pairs, p):
+    p = (*p[:-1], True)
+    rust, ref = _core.ChromeModel(*p), _reference.ChromeModel(*p)
+    texts, names = [t for t, _ in pairs], [s for _, s in pairs]
+    for model in (rust, ref):
+        model.add(texts, names)
+    same(rust.decide(texts, names), ref.decide(texts, names))
+    same(rust.strip(texts, names, True, None), ref.strip(texts, names, True))
+
+
+@given(st.lists(st.one_of(clock_chars, lines), max_size=8).map("\n".join))
+def test_line_keys_of_clock_times(text):
+    same(_core.line_keys(text), _reference.line_keys(text))
+
+
+CLOCKS = {"9:05": True, "at 10:47 pm": True, "12:00:00": True, "\u0663:\u0664\u0665": True, "7:00.": True,
+          "100:00": False, "1.2:30": False, "12:000": False, "12:0": False, ":00": False, "12h55": False, "\u00b2:00": True}
+
+
+@pytest.mark.parametrize("clock, is_clock", CLOCKS.items())
+def test_clock_times_are_stamps_alike(clock, is_clock):
+    # (a short line holding a clock time has a time-stamp key; ² is a digit after NFKC)
+    for text in (clock, f"by Ann on May 5, 2012 at {clock}", f"{clock} Reply"):
+        rust, reference = _core.line_keys(text), _reference.line_keys(text)
+        same(rust, reference)
+        assert bool(rust[6][0] or rust[7][0]) == is_clock
+
+
 @given(st.lists(st.lists(st.one_of(st.sampled_from(POOL), texts, st.sampled_from(["x" * 300, "A longer line of body text."])),
                          max_size=20).map("\n".join), max_size=5),
        st.integers(1, 4), st.integers(0, 300), st.integers(0, 700), st.sampled_from([None, 1, 2]))
@@ -252,16 +322,18 @@ def outcome(call):
 # Parameter tests take their number from the reference, so that they hold for whatever
 # parameters the model has.
 N_PARAMS = len(_reference.ChromeModel().params())
-# Every parameter is an int; values at and around the bounds any of them has.
-param_value = st.one_of(st.integers(0, 5), st.sampled_from([16, 17, 80, 300, 999, 1000, 1001, 3000, 2**32 - 1]),
-                        st.integers(0, 2**32 - 1))
+# Every parameter but the flags is an int; values at and around the bounds any of them has.
+int_value = st.one_of(st.integers(0, 5), st.sampled_from([16, 17, 80, 300, 999, 1000, 1001, 3000, 2**32 - 1]),
+                      st.integers(0, 2**32 - 1))
+param_values = st.tuples(*(st.booleans() if name in _reference.chrome.FLAG_PARAMS else int_value
+                           for name in _reference.chrome.PARAM_NAMES)).map(list)
 
 
 def test_params_default():
     assert _core.ChromeModel().params() == _reference.ChromeModel().params()
 
 
-@given(st.lists(param_value, min_size=N_PARAMS, max_size=N_PARAMS))
+@given(param_values)
 def test_params_accepted_and_refused_alike(values):
     rust = outcome(lambda: _core.ChromeModel(*values).params())
     assert rust == outcome(lambda: _reference.ChromeModel(*values).params())

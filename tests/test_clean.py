@@ -807,3 +807,26 @@ def test_later_passes_inflate_gzip_in_a_thread_and_decide_alike(tmp_path, monkey
         assert len(opened) == (0 if threads == 1 else 2)
         outputs[threads] = [(tmp_path / f"out-{threads}" / name).read_bytes() for name in ("decisions.jsonl", "documents.jsonl")]
     assert outputs[1] == outputs[2]
+
+
+def test_cut_comments_from_the_command_line(tmp_path, capsys):
+    from test_chrome_behaviour import _threaded_site
+
+    texts = _threaded_site()
+    source = tmp_path / "pages.jsonl"
+    source.write_text("".join(json.dumps({"id": str(i), "site": "news.example", "text": t}) + "\n" for i, t in enumerate(texts)),
+                      encoding="utf-8")
+    cleaned = {}
+    for flag in ([], ["--cut-comments"]):
+        out = tmp_path / ("out" + "".join(flag))
+        assert main(["clean", str(source), "--site-field", "site", "-o", str(out), *flag]) == 0
+        rows = [json.loads(line) for line in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+        cleaned[bool(flag)] = {r["id"]: r["text"] for r in rows}
+    lines = texts[1].split("\n")
+    assert cleaned[True]["1"].splitlines() == lines[3:9]
+    assert len(cleaned[False]["1"].splitlines()) > 6
+    model = tmp_path / "model.json"
+    assert main(["chrome", "learn", str(source), "--site-field", "site", "-m", str(model)]) == 0
+    with pytest.raises(SystemExit):
+        main(["clean", str(source), "--site-field", "site", "--chrome-model", str(model), "--cut-comments", "-o", str(tmp_path / "x")])
+    assert "--cut-comments set a new model's parameters" in capsys.readouterr().err

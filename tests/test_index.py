@@ -265,12 +265,12 @@ def test_chrome_parameters_of_an_older_index_are_completed(tmp_path):
     with Index(path) as index:
         index.update_chrome(texts[:3], ["s"] * 3)
     old = {k: v for k, v in neardup.ChromeModel(penalty=200, title_lines=2).params.items()
-           if not k.startswith("decay_") and k not in ("box_chars", "small_penalty", "run_cost", "max_runs")}
+           if not k.startswith("decay_") and k not in ("box_chars", "small_penalty", "run_cost", "max_runs", "cut_comments")}
     with sqlite3.connect(path) as db:
         db.execute("UPDATE meta SET value = ? WHERE key = 'chrome_params'", (json.dumps(old),))
     with Index(path) as index:
         expected = {**old, "decay_chars": 0, "decay_floor_permille": 0, "box_chars": 0, "small_penalty": 200,
-                    "run_cost": None, "decay_pages": 0, "max_runs": None}
+                    "run_cost": None, "decay_pages": 0, "max_runs": None, "cut_comments": False}
         assert index.chrome_model().params == expected
         index.update_chrome(texts[3:], ["s"] * 2)
         assert index.chrome_model().to_dict() == neardup.ChromeModel(**expected).update(texts, ["s"] * 5).to_dict()
@@ -281,8 +281,9 @@ def test_chrome_parameters_of_an_older_index_are_completed(tmp_path):
     with Index(path) as index:
         assert index.chrome_model().params == {**expected, "title_lines": 3}
     # Format 3's nine parameters (no box_chars) get box_chars 0, format 4's ten one penalty
-    # for all template lines and the main body region only.
-    before_runs = {"small_penalty": 200, "run_cost": None, "decay_pages": 0, "max_runs": None}
+    # for all template lines and the main body region only, format 5's fourteen no comment
+    # threads.
+    before_runs = {"small_penalty": 200, "run_cost": None, "decay_pages": 0, "max_runs": None, "cut_comments": False}
     v4 = {k: v for k, v in neardup.ChromeModel(penalty=200).params.items() if k not in before_runs}
     v3 = {k: v for k, v in v4.items() if k != "box_chars"}
     with sqlite3.connect(path) as db:
@@ -293,6 +294,11 @@ def test_chrome_parameters_of_an_older_index_are_completed(tmp_path):
         db.execute("UPDATE meta SET value = ? WHERE key = 'chrome_params'", (json.dumps(v4),))
     with Index(path) as index:
         assert index.chrome_model().params == {**v4, **before_runs}
+    v5 = {k: v for k, v in neardup.ChromeModel(cut_comments=True).params.items() if k != "cut_comments"}
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'chrome_params'", (json.dumps(v5),))
+    with Index(path) as index:
+        assert index.chrome_model().params == {**v5, "cut_comments": False}
     with sqlite3.connect(path) as db:
         db.execute("UPDATE meta SET value = ? WHERE key = 'chrome_params'", (json.dumps({**old, "extra": 1}),))
     with Index(path) as index, pytest.raises(IndexDataError, match="not a chrome model's"):

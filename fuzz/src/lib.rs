@@ -333,6 +333,7 @@ pub fn chrome(data: &[u8]) {
             0 => None,
             k => Some(u32::from(k - 1)),
         },
+        cut_comments: first.rotate_left(7) % 2 == 1,
     };
     let mut model = match Model::new(params) {
         Ok(model) => model,

@@ -159,7 +159,15 @@ class LshIndex:
 # --- chrome and repeats ----------------------------------------------------------------------
 
 _LineKeys = tuple[
-    _Spans, npt.NDArray[np.uint64], npt.NDArray[np.uint64], npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.bool_]
+    _Spans,
+    npt.NDArray[np.uint64],
+    npt.NDArray[np.uint64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.uint64],
+    npt.NDArray[np.uint64],
+    npt.NDArray[np.uint64],
 ]
 _Repeat = tuple[int, int, int, int, int]
 
@@ -198,8 +206,9 @@ class ChromeModel:
         run_cost: int | None = ...,  # 100 (PyO3 shows an Option default as ...)
         decay_pages: int = 3,
         max_runs: int | None = ...,  # 6
+        cut_comments: bool = False,
     ) -> ChromeModel: ...
-    def params(self) -> tuple[int, int, int, int, int, int, int, int, int, int, int, int | None, int, int | None]: ...
+    def params(self) -> tuple[int, int, int, int, int, int, int, int, int, int, int, int | None, int, int | None, bool]: ...
     def add(self, texts: Iterable[str], sites: Iterable[str], num_threads: int | None = None) -> None: ...
     def decide(
         self, texts: Iterable[str], sites: Iterable[str], num_threads: int | None = None

@@ -34,20 +34,23 @@ _impl = _backend.IMPL
 #: Name of the saved model format (docs/chrome.md); its version is MODEL_VERSION below.
 MODEL_FORMAT = "neardup-chrome-model"
 
-#: Decision codes of the core, by name. ``body`` lines are kept.
-REASONS = ("body", "template", "outside_body", "cross_site")
+#: Decision codes of the core, by name. ``body`` lines are kept; ``repeat`` (code 4) is only
+#: in removed spans (:mod:`neardup.repeats`); ``comments`` only with ``cut_comments``.
+REASONS = ("body", "template", "outside_body", "cross_site", REPEAT, "comments")
 
 _PARAMS = PARAM_NAMES  # the reference's order of the parameters tuple
 #: Parameters each saved version lacks, with the value that keeps its writer's decisions
 #: (version 1 had no title rescue; it gets the default, as when version 2 read it). A value
 #: that is a parameter's name takes that parameter's saved value.
-_BEFORE_RUNS = {"small_penalty": "penalty", "run_cost": None, "decay_pages": 0, "max_runs": None}
+_BEFORE_COMMENTS = {"cut_comments": False}
+_BEFORE_RUNS = {"small_penalty": "penalty", "run_cost": None, "decay_pages": 0, "max_runs": None, **_BEFORE_COMMENTS}
 _ADDED_PARAMS: dict[int, dict[str, Any]] = {
     1: {"title_lines": 3, "decay_chars": 0, "decay_floor_permille": 0, "box_chars": 0, **_BEFORE_RUNS},
     2: {"decay_chars": 0, "decay_floor_permille": 0, "box_chars": 0, **_BEFORE_RUNS},
     3: {"box_chars": 0, **_BEFORE_RUNS},
     4: dict(_BEFORE_RUNS),
-    5: {},
+    5: dict(_BEFORE_COMMENTS),
+    6: {},
 }
 #: The version written; all versions in _ADDED_PARAMS are read (and migrated).
 MODEL_VERSION = max(_ADDED_PARAMS)
@@ -81,7 +84,9 @@ def complete_params(params: Any) -> dict[str, Any]:
 
 #: Name of the format of a parameters file (``neardup chrome tune``); its version below.
 PARAMS_FORMAT = "neardup-chrome-params"
-PARAMS_VERSION = 1
+#: Parameters each version of the file lacks, with the value that keeps its writer's decisions.
+_PARAMS_FILE_ADDED: dict[int, dict[str, Any]] = {1: dict(_BEFORE_COMMENTS), 2: {}}
+PARAMS_VERSION = max(_PARAMS_FILE_ADDED)
 
 
 def _read_params(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -90,12 +95,17 @@ def _read_params(path: str | os.PathLike[str]) -> dict[str, Any]:
             state = json.load(source)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ValueError(f"{os.fspath(path)}: not a chrome parameters file ({error})") from None
-    if not isinstance(state, dict) or state.get("format") != PARAMS_FORMAT or state.get("version") != PARAMS_VERSION:
+    version = state.get("version") if isinstance(state, dict) else None
+    if (not isinstance(state, dict) or state.get("format") != PARAMS_FORMAT or isinstance(version, bool)
+            or version not in _PARAMS_FILE_ADDED):
         raise ValueError(f"{os.fspath(path)}: not a chrome parameters file (expected format {PARAMS_FORMAT!r} "
-                         f"version {PARAMS_VERSION})")
+                         f"version {' or '.join(map(str, _PARAMS_FILE_ADDED))})")
+    added = _PARAMS_FILE_ADDED[version]
+    expected = tuple(name for name in _PARAMS if name not in added)
     params = state.get("params")
-    if not isinstance(params, dict) or set(params) != set(_PARAMS):
-        raise ValueError(f"{os.fspath(path)}: params must have exactly the keys {_PARAMS}")
+    if not isinstance(params, dict) or set(params) != set(expected):
+        raise ValueError(f"{os.fspath(path)}: params must have exactly the keys {expected}")
+    params = _completed(params, added)
     try:
         check_params(tuple(params[name] for name in _PARAMS))
     except ValueError as error:
@@ -167,6 +177,10 @@ class ChromeModel:
     page-specific lines, less the template lines inside it) is kept as body too. Lower keeps
     more (0: every such run), higher cuts more, ``None`` keeps the main region only. The
     measured curve of body kept against chrome cut per labelled set is in docs/chrome.md.
+
+    ``cut_comments`` also removes a thread of readers' comments (or forum replies) below the
+    article, found by the time stamps its entries repeat (reason ``comments``; off by
+    default: some labelled sets count comments as the page's text, docs/chrome.md).
     """
 
     def __init__(
@@ -186,16 +200,17 @@ class ChromeModel:
         run_cost: int | None = DEFAULT_PARAMS["run_cost"],
         decay_pages: int = DEFAULT_PARAMS["decay_pages"],
         max_runs: int | None = DEFAULT_PARAMS["max_runs"],
+        cut_comments: bool = DEFAULT_PARAMS["cut_comments"],
     ) -> None:
         params = check_params(
             (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines, decay_chars,
-             decay_floor_permille, box_chars, small_penalty, run_cost, decay_pages, max_runs)
+             decay_floor_permille, box_chars, small_penalty, run_cost, decay_pages, max_runs, cut_comments)
         )
         self._model = _impl.ChromeModel(*params)
 
     @property
-    def params(self) -> dict[str, int | None]:
-        return dict(zip(_PARAMS, (None if v is None else int(v) for v in self._model.params())))
+    def params(self) -> dict[str, int | bool | None]:
+        return dict(zip(_PARAMS, (v if v is None or isinstance(v, bool) else int(v) for v in self._model.params())))
 
     @property
     def sites(self) -> list[str]:
@@ -357,14 +372,13 @@ def learn(texts: Iterable[str], sites: Iterable[str], *, num_threads: int | None
     return ChromeModel(**params).update(texts, sites, num_threads=num_threads)
 
 
-_REASON_OF_CODE = (*REASONS, REPEAT)
 
 
 def _cut(text: str, removed: Any) -> Stripped:
     """Cleaned text and Removed spans from the core's ``(start, end, code)`` rows."""
     # One tolist() of the core's array: unpacking its rows one by one costs more than the core.
     rows = removed.tolist() if isinstance(removed, np.ndarray) else removed
-    spans = [Removed(int(a), int(b), _REASON_OF_CODE[int(c)]) for a, b, c in rows]
+    spans = [Removed(int(a), int(b), REASONS[int(c)]) for a, b, c in rows]
     pieces = []
     position = 0
     for start, end, _ in spans:
@@ -379,13 +393,14 @@ def _cut(text: str, removed: Any) -> Stripped:
 # -- choosing the parameters on labelled pages ----------------------------------------------
 
 #: The grid ``tune`` searches by default: the knob and the number of extra runs, the template
-#: penalty, template boxes and the position weighting on small sites.
-TUNE_GRID: dict[str, tuple[int | None, ...]] = {
+#: penalty, template boxes, the position weighting on small sites and comment threads.
+TUNE_GRID: dict[str, tuple[int | bool | None, ...]] = {
     "run_cost": (0, 25, 50, 100, 300, 1000, None),
     "max_runs": (None, 4, 6, 8),
     "penalty": (200, 300),
     "box_chars": (0, 80),
     "decay_pages": (0, 3),
+    "cut_comments": (False, True),
 }
 #: What tune maximises per group of pages: chrome removed minus BODY_WEIGHT times the body
 #: kept missing to BODY_FLOOR (article text first: a point of body under the floor costs

@@ -78,8 +78,9 @@ class Removed(NamedTuple):
     """A removed span ``[start, end)`` of the original text (line breaks included) and why:
     ``template`` (recurs on many pages of the site, or an item of a box that a template line
     heads inside the article), ``outside_body`` (page-specific text in
-    the template blocks around the body), ``cross_site`` (boilerplate of many sites) or
-    ``repeat`` (a copy of an earlier passage of the same page)."""
+    the template blocks around the body), ``cross_site`` (boilerplate of many sites),
+    ``repeat`` (a copy of an earlier passage of the same page) or ``comments`` (readers'
+    comments below the article, with ``cut_comments``)."""
 
     start: int
     end: int

@@ -21,6 +21,9 @@ type LineKeysPy<'py> = (
     Bound<'py, PyArray1<i64>>,
     Bound<'py, PyArray1<bool>>,
     Bound<'py, PyArray1<bool>>,
+    Bound<'py, PyArray1<u64>>,
+    Bound<'py, PyArray1<u64>>,
+    Bound<'py, PyArray1<u64>>,
 );
 
 fn line_keys_py(py: Python<'_>, keys: LineKeys) -> LineKeysPy<'_> {
@@ -32,6 +35,9 @@ fn line_keys_py(py: Python<'_>, keys: LineKeys) -> LineKeysPy<'_> {
         lengths.into_pyarray(py),
         keys.closed.into_pyarray(py),
         keys.worded.into_pyarray(py),
+        keys.stamps.into_pyarray(py),
+        keys.stamp_tails.into_pyarray(py),
+        keys.stamp_texts.into_pyarray(py),
     )
 }
 
@@ -106,7 +112,7 @@ struct ChromeModel {
 impl ChromeModel {
     #[new]
     #[allow(clippy::too_many_arguments)] // one per decision parameter, as the Python class
-    #[pyo3(signature = (min_pages = 3, template_permille = 300, inner_permille = 500, shape_permille = 300, penalty = 200, cross_sites = 3, title_lines = 3, decay_chars = 3000, decay_floor_permille = 250, box_chars = 0, small_penalty = 20, run_cost = Some(100), decay_pages = 3, max_runs = Some(6)))]
+    #[pyo3(signature = (min_pages = 3, template_permille = 300, inner_permille = 500, shape_permille = 300, penalty = 200, cross_sites = 3, title_lines = 3, decay_chars = 3000, decay_floor_permille = 250, box_chars = 0, small_penalty = 20, run_cost = Some(100), decay_pages = 3, max_runs = Some(6), cut_comments = false))]
     fn new(
         min_pages: u32,
         template_permille: u32,
@@ -122,6 +128,7 @@ impl ChromeModel {
         run_cost: Option<u32>,
         decay_pages: u32,
         max_runs: Option<u32>,
+        cut_comments: bool,
     ) -> PyResult<Self> {
         let params = Params {
             min_pages,
@@ -138,12 +145,13 @@ impl ChromeModel {
             run_cost,
             decay_pages,
             max_runs,
+            cut_comments,
         };
         guard(|| Ok(ChromeModel { inner: Model::new(params)? }))
     }
 
     /// The parameters in the order of the constructor's arguments (run_cost None: the main
-    /// region only).
+    /// region only; cut_comments a bool).
     fn params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         let p = self.inner.params;
         guard(|| {
@@ -163,7 +171,12 @@ impl ChromeModel {
                 Some(p.decay_pages),
                 p.max_runs,
             ];
-            PyTuple::new(py, values)
+            let mut items: Vec<Bound<'py, PyAny>> = Vec::with_capacity(values.len() + 1);
+            for value in values {
+                items.push(value.into_pyobject(py)?.into_any());
+            }
+            items.push(pyo3::types::PyBool::new(py, p.cut_comments).to_owned().into_any());
+            PyTuple::new(py, items)
         })
     }
 

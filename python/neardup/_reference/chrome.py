@@ -14,6 +14,10 @@ from .text import CLASS_OTHER, char_class, check_text, normalize
 
 FINGERPRINT_SEED = 0x6E65_6172_6475_7001
 SHAPE_SEED = 0x6E65_6172_6475_7002
+STAMP_LINE_SEED = 0x6E65_6172_6475_7003
+STAMP_TAIL_SEED = 0x6E65_6172_6475_7004
+STAMP_TEXT_SEED = 0x6E65_6172_6475_7005
+_ZERO_RUN = re.compile("0+")
 
 # Month names (and abbreviations) are folded to "0" like digits, so dates do not split a line.
 MONTHS = frozenset(
@@ -22,15 +26,18 @@ MONTHS = frozenset(
 )
 _ASCII_WORD = re.compile("[a-z]+")
 
-BODY, TEMPLATE, OUTSIDE_BODY, CROSS_SITE, REPEAT = 0, 1, 2, 3, 4
+BODY, TEMPLATE, OUTSIDE_BODY, CROSS_SITE, REPEAT, COMMENTS = 0, 1, 2, 3, 4, 5
 
 # The order of the parameters tuple; the defaults are ChromeModel's.
 PARAM_NAMES = (
     "min_pages", "template_permille", "inner_permille", "shape_permille", "penalty", "cross_sites", "title_lines",
     "decay_chars", "decay_floor_permille", "box_chars", "small_penalty", "run_cost", "decay_pages", "max_runs",
+    "cut_comments",
 )
 #: Parameters that may be None (run_cost: the main body region only; max_runs: no limit).
 OPTIONAL_PARAMS = frozenset({"run_cost", "max_runs"})
+#: Parameters that are bools.
+FLAG_PARAMS = frozenset({"cut_comments"})
 #: A masked line ending in one of these (after closing quotes and brackets) is a sentence or a
 #: clause, not a box item.
 CLAUSE_ENDS = frozenset(".,;:!?")
@@ -45,6 +52,10 @@ def check_params(params: tuple[int, ...]) -> tuple[int, ...]:
         raise ValueError(f"expected {len(PARAM_NAMES)} parameters {PARAM_NAMES}, got {len(params)}")
     for name, value in zip(PARAM_NAMES, params):
         if value is None and name in OPTIONAL_PARAMS:
+            continue
+        if name in FLAG_PARAMS:
+            if not isinstance(value, bool):
+                raise ValueError(f"{name} must be a bool, got {value!r}")
             continue
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < _U32:
             allowed = " or None" if name in OPTIONAL_PARAMS else ""
@@ -80,6 +91,39 @@ def line_key(masked: str) -> tuple[int, int]:
     return fingerprint, shape
 
 
+#: A line of at most STAMP_TAIL_CHARS characters with a clock time is a time stamp: as a
+#: whole when it has at most STAMP_LINE_CHARS, by its last two words when it has three words
+#: or more (rust/chrome.rs ``stamp_keys``).
+STAMP_LINE_CHARS = 60
+STAMP_TAIL_CHARS = 120
+
+
+def has_clock(masked: str) -> bool:
+    """Whether a masked line holds a clock time: one or two ``0``s, not after a ``.``, then
+    ``:00`` not followed by another ``0``."""
+    for j, c in enumerate(masked):
+        if c != ":" or masked[j + 1:j + 3] != "00" or masked[j + 3:j + 4] == "0":
+            continue
+        zeros = len(masked[:j]) - len(masked[:j].rstrip("0"))
+        if 1 <= zeros <= 2 and (j == zeros or masked[j - zeros - 1] != "."):
+            return True
+    return False
+
+
+def stamp_keys(masked: str, length: int) -> tuple[int, int]:
+    """(line stamp, tail stamp) of a masked line of ``length`` characters with a clock time
+    and at most STAMP_TAIL_CHARS characters (else (0, 0)), from the masked line with each run
+    of 0s made one 0: its hash when it has at most STAMP_LINE_CHARS characters, the hash of
+    its last two words when it has three words or more (0: none)."""
+    if length > STAMP_TAIL_CHARS or not has_clock(masked):
+        return 0, 0
+    folded = _ZERO_RUN.sub("0", masked)
+    line = max(xxh3_64(folded.encode("utf-8"), STAMP_LINE_SEED), 1) if length <= STAMP_LINE_CHARS else 0
+    words = folded.split(" ")
+    tail = max(xxh3_64(f"{words[-2]} {words[-1]}".encode("utf-8"), STAMP_TAIL_SEED), 1) if len(words) >= 3 else 0
+    return line, tail
+
+
 def split_lines(text: str) -> list[tuple[int, int, str]]:
     """(start, end, line) of every line, as segment(): split on LF, one trailing CR left out."""
     out = []
@@ -92,20 +136,26 @@ def split_lines(text: str) -> list[tuple[int, int, str]]:
 
 
 def line_keys(text: str):
-    """(spans, fingerprints, shapes, lengths, closed, worded) of every line of ``text``;
-    ``closed``: the masked line ends in one of CLAUSE_ENDS, closing quotes and brackets aside;
-    ``worded``: the line has a word character (masking keeps every character's class)."""
-    spans, fingerprints, shapes, lengths, closed, worded = [], [], [], [], [], []
+    """(spans, fingerprints, shapes, lengths, closed, worded, stamps, stamp_tails, stamp_texts)
+    of every line of ``text``; ``closed``: the masked line ends in one of CLAUSE_ENDS, closing
+    quotes and brackets aside; ``worded``: the line has a word character (masking keeps every
+    character's class); ``stamps``, ``stamp_tails``: its time-stamp keys (stamp_keys);
+    ``stamp_texts``: for a line with one, the hash of its normalised text, digits unmasked."""
+    spans, fingerprints, shapes, lengths, closed, worded, stamps, stamp_tails, stamp_texts = [], [], [], [], [], [], [], [], []
     for start, end, line in split_lines(text):
         masked = mask_line(line)
         fingerprint, shape = line_key(masked)
+        stamp, stamp_tail = stamp_keys(masked, end - start)
         spans.append((start, end))
         fingerprints.append(fingerprint)
         shapes.append(shape)
         lengths.append(end - start)
         closed.append(masked.rstrip(CLOSERS)[-1:] in CLAUSE_ENDS)
         worded.append(any(char_class(ord(c)) != CLASS_OTHER for c in masked))
-    return spans, fingerprints, shapes, lengths, closed, worded
+        stamps.append(stamp)
+        stamp_tails.append(stamp_tail)
+        stamp_texts.append(max(xxh3_64(normalize(line)[0].encode("utf-8"), STAMP_TEXT_SEED), 1) if stamp or stamp_tail else 0)
+    return spans, fingerprints, shapes, lengths, closed, worded, stamps, stamp_tails, stamp_texts
 
 
 #: A cross-site line longer than this many characters is prose, not boilerplate.
@@ -160,13 +210,13 @@ def position_weighted(length: int, before: int, decay_chars: int, decay_floor: i
     return max(length * decay_chars // (decay_chars + before), length * decay_floor // 1000, 1)
 
 
-def decide_lines(params, pages, share, cross, lengths, fingerprints, closed, worded) -> list[int]:
+def decide_lines(params, pages, share, cross, lengths, fingerprints, closed, worded, stamps, stamp_tails, stamp_texts) -> list[int]:
     """The decision of a page of a site with ``pages`` counted pages from each line's share
     (permille of the site's pages it recurs on, None for a blank line), cross-site flags,
-    lengths, fingerprints, closed and worded flags; see rust/chrome.rs ``decide_lines`` and
-    docs/chrome.md for the steps."""
+    lengths, fingerprints, closed and worded flags and time-stamp keys; see rust/chrome.rs
+    ``decide_lines`` and docs/chrome.md for the steps."""
     (_, tmin, inner, _, penalty, _, title_lines, decay_chars, decay_floor, box_chars, small_penalty, run_cost,
-     decay_pages, max_runs) = params
+     decay_pages, max_runs, cut_comments) = params
     if pages < decay_pages:
         decay_chars = 0
     n = len(share)
@@ -264,7 +314,86 @@ def decide_lines(params, pages, share, cross, lengths, fingerprints, closed, wor
             decisions.append(reason if s > 0 else OUTSIDE_BODY)
     if box_chars:
         template_boxes(decisions, template, share, lengths, closed, box_chars)
+    if cut_comments:
+        start = comment_thread(decisions, lengths, fingerprints, stamps, stamp_tails, stamp_texts)
+        if start is not None:
+            for i in range(start, n):
+                if decisions[i] == BODY:
+                    decisions[i] = COMMENTS
     return decisions
+
+
+# The comment thread's constants (rust/chrome.rs, ``comment_thread``).
+THREAD_STAMPS = 3
+THREAD_AFTER_CHARS = 500
+THREAD_PROSE_CHARS = 40
+THREAD_FIRST_GAP, THREAD_FIRST_GAP_CHARS = 3, 500
+THREAD_TAIL, THREAD_TAIL_CHARS = 2, 300
+THREAD_LINES_PER_STAMP = 20
+THREAD_HEADER_LINES = 3
+
+
+def comment_thread(decisions, lengths, fingerprints, stamps, stamp_tails, stamp_texts) -> int | None:
+    """The first line of the comment thread of a decided page, or None: the first *stamp*
+    (a line whose time-stamp key is on THREAD_STAMPS or more lines of the page with as many
+    distinct texts, and no time-stamp key on its nearest non-blank lines above and below) with enough
+    body above it, comments' prose between the stamps from it on, a first gap not far
+    longer than the others, at most THREAD_LINES_PER_STAMP body lines per stamp and little
+    body after the last stamp; or the line below a
+    non-blank line that is not body at most THREAD_HEADER_LINES lines above it (the thread's
+    heading). See rust/chrome.rs ``comment_thread``."""
+    n = len(decisions)
+    lines_of: list[dict[int, list[int]]] = [{}, {}]
+    for table, keys in zip(lines_of, (stamps, stamp_tails)):
+        for i, key in enumerate(keys):
+            if key:
+                table.setdefault(key, []).append(i)
+    good = [{key for key, where in table.items() if len(where) >= THREAD_STAMPS and len({stamp_texts[i] for i in where}) >= THREAD_STAMPS}
+            for table in lines_of]
+    # A stamp heads or closes one comment: a line next to another time stamp is a row of a
+    # table of times (or a log) instead.
+    nonblank = [i for i in range(n) if fingerprints[i]]
+    is_stamp = [False] * n
+    for j, i in enumerate(nonblank):
+        lone = all(not (stamps[k] or stamp_tails[k]) for k in nonblank[max(j - 1, 0):j] + nonblank[j + 1:j + 2])
+        is_stamp[i] = lone and (stamps[i] in good[0] or stamp_tails[i] in good[1])
+    marks = [i for i in range(n) if is_stamp[i]]
+    if len(marks) < THREAD_STAMPS:
+        return None
+    kept = [0] * (n + 1)
+    for i in range(n):
+        kept[i + 1] = kept[i] + (lengths[i] if decisions[i] == BODY else 0)
+
+    def removed(i: int) -> bool:
+        return decisions[i] != BODY and fingerprints[i] != 0
+
+    for c, first in enumerate(marks):
+        if kept[first] < THREAD_AFTER_CHARS:
+            continue
+        later = marks[c:]
+        if len(later) < THREAD_STAMPS:
+            return None
+        pairs = list(zip(later, later[1:]))
+        prose = sum(1 for a, b in pairs
+                    if any(decisions[t] == BODY and lengths[t] >= THREAD_PROSE_CHARS and not is_stamp[t] for t in range(a + 1, b)))
+        if prose < THREAD_STAMPS - 1:
+            continue
+        gaps = [kept[b] - kept[a + 1] for a, b in pairs]
+        rest = sorted(gaps[1:])
+        if gaps[0] > THREAD_FIRST_GAP * rest[len(rest) // 2] + THREAD_FIRST_GAP_CHARS:
+            continue
+        last = later[-1]
+        body_lines = sum(1 for t in range(first, last) if decisions[t] == BODY and fingerprints[t])
+        if body_lines > THREAD_LINES_PER_STAMP * (len(later) - 1):
+            continue
+        span, after, intervals = kept[last] - kept[first], kept[n] - kept[last + 1], len(later) - 1
+        if after * intervals > THREAD_TAIL * span + THREAD_TAIL_CHARS * intervals:
+            continue
+        start = first
+        while start > 0 and first - start < THREAD_HEADER_LINES and not removed(start - 1):
+            start -= 1
+        return start if start > 0 and removed(start - 1) else first
+    return None
 
 
 def keep_nearest_runs(runs, most) -> list[bool]:
@@ -398,10 +527,10 @@ class ChromeModel:
 
     def __init__(self, min_pages=3, template_permille=300, inner_permille=500, shape_permille=300, penalty=200, cross_sites=3,
                  title_lines=3, decay_chars=3000, decay_floor_permille=250, box_chars=0, small_penalty=20, run_cost=100,
-                 decay_pages=3, max_runs=6):
+                 decay_pages=3, max_runs=6, cut_comments=False):
         self._params = check_params(
             (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines, decay_chars,
-             decay_floor_permille, box_chars, small_penalty, run_cost, decay_pages, max_runs)
+             decay_floor_permille, box_chars, small_penalty, run_cost, decay_pages, max_runs, cut_comments)
         )
         self._sites: dict[str, SiteStats] = {}
         self._cross: dict[int, int] = {}
@@ -426,10 +555,10 @@ class ChromeModel:
 
     def add(self, texts, sites, num_threads=None) -> None:
         for text, site in _pairs(texts, sites):
-            _, fingerprints, shapes, _, _, _ = line_keys(text)
+            _, fingerprints, shapes, *_ = line_keys(text)
             self._add_keys(site, fingerprints, shapes)
 
-    def _decide_keys(self, site: str, fingerprints, shapes, lengths, closed, worded) -> list[int]:
+    def _decide_keys(self, site: str, fingerprints, shapes, lengths, closed, worded, stamps, stamp_tails, stamp_texts) -> list[int]:
         min_pages, _, _, shape_permille, _, cross_sites = self._params[:6]
         stats = self._sites.get(site) or SiteStats()
         pages = stats.pages
@@ -458,20 +587,20 @@ class ChromeModel:
         # a single page of every site that has them.
         single = [c and n >= SHARED_LINE_CHARS and f not in self._recurring for f, c, n in zip(fingerprints, cross, lengths)]
         keep_shared_prose(share, cross, site_share, lengths, single)
-        return decide_lines(self._params, pages, share, cross, lengths, fingerprints, closed, worded)
+        return decide_lines(self._params, pages, share, cross, lengths, fingerprints, closed, worded, stamps, stamp_tails, stamp_texts)
 
     def decide(self, texts, sites, num_threads=None):
         out = []
         for text, site in _pairs(texts, sites):
-            spans, fingerprints, shapes, lengths, closed, worded = line_keys(text)
-            out.append((spans, self._decide_keys(site, fingerprints, shapes, lengths, closed, worded)))
+            spans, *keys = line_keys(text)
+            out.append((spans, self._decide_keys(site, *keys)))
         return out
 
     def strip(self, texts, sites, repeats=True, num_threads=None):
         out = []
         for text, site in _pairs(texts, sites):
-            spans, fingerprints, shapes, lengths, closed, worded = line_keys(text)
-            decisions = self._decide_keys(site, fingerprints, shapes, lengths, closed, worded)
+            spans, *keys = line_keys(text)
+            decisions = self._decide_keys(site, *keys)
             copies = find_repeats(text) if repeats else []
             out.append(removed_spans(spans, decisions, copies))
         return out

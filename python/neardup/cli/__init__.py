@@ -149,9 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # A saved model decides with its own parameters.
     saved = getattr(args, "chrome_model", None) or (getattr(args, "update", False) and os.path.exists(args.model))
-    if saved and (getattr(args, "chrome_params", None) or getattr(args, "run_cost", None) is not None):
-        parser.error("--chrome-params and --run-cost set a new model's parameters; a saved model (--chrome-model, "
-                     "chrome learn --update) keeps its own")
+    if saved and (getattr(args, "chrome_params", None) or getattr(args, "run_cost", None) is not None
+                  or getattr(args, "cut_comments", False)):
+        parser.error("--chrome-params, --run-cost and --cut-comments set a new model's parameters; a saved model "
+                     "(--chrome-model, chrome learn --update) keeps its own")
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return int(args.run(args))

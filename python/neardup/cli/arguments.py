@@ -87,10 +87,12 @@ def reader_from(args: argparse.Namespace, keep_extra: bool = True) -> RecordRead
 
 def chrome_params_of(args: argparse.Namespace) -> dict[str, Any]:
     """The chrome parameters a command's options ask for: a tuned file (--chrome-params),
-    then --run-cost over it."""
+    then --run-cost and --cut-comments over it."""
     params: dict[str, Any] = load_params(args.chrome_params) if args.chrome_params else {}
     if args.run_cost is not None:
         params["run_cost"] = None if args.run_cost == "none" else int(args.run_cost)
+    if args.cut_comments:
+        params["cut_comments"] = True
     return params
 
 
@@ -106,6 +108,11 @@ def add_chrome_arguments(parser: argparse.ArgumentParser) -> None:
         "--run-cost", type=_run_cost, metavar="N|none",
         help="the chrome knob: lower keeps more of each page (0: every run of prose outside the main body region), "
         "higher cuts more, 'none' keeps the main region only (default: the package's, 100; docs/chrome.md has the curve)",
+    )
+    parser.add_argument(
+        "--cut-comments", action="store_true",
+        help="also cut readers' comments (and forum replies) below the article, found by the time stamps that sign them "
+        "(reason 'comments'; off by default: docs/chrome.md)",
     )
 
 
