@@ -14,7 +14,8 @@ is counted on all of its pages (cross-site counts within the set, as a user's co
   heldout         the defaults, learned on half of each set and scored on the other half;
   rule>=3-pages   the plain rule "a line on >= 3 pages of its site is chrome" (whitespace and
                   case folded), the baseline the data README quotes;
-  curve           each value of the knob run_cost (docs/chrome.md), other parameters default;
+  curve           each value of the knob run_cost (docs/chrome.md), with and without
+                  cut_comments, other parameters default;
   lodo            leave one dataset out: for each set, the grid point (neardup.chrome.TUNE_GRID)
                   chosen by neardup.chrome.best_point on the *other five* sets, scored on it;
   loso            leave one site out, over the sites with >= 5 pages of every set: the point
@@ -189,9 +190,10 @@ def run(quick: bool = False, write_defaults: bool = False) -> list[dict]:
         results.append(row("heldout", name, "all", pooled(by_site(rows[1::2], half))))
         results.append(row("rule>=3-pages", name, "all", baseline_quality(rows)))
         for point, entry in zip(points, table):
-            if all(point[k] == defaults[k] for k in point if k != "run_cost"):
+            if all(point[k] == defaults[k] for k in point if k not in ("run_cost", "cut_comments")):
                 q = pooled({k: v for k, v in entry.items() if k[0] == name})
-                results.append(row("curve", name, f"run_cost={point['run_cost']}", q))
+                comments = ", cut_comments" if point.get("cut_comments") else ""
+                results.append(row("curve", name, f"run_cost={point['run_cost']}{comments}", q))
     # Leave one dataset out.
     for held in sets:
         point = best_point(all_sets, [n for n in sets if n != held])
