@@ -1,6 +1,6 @@
 """The `neardup clean` job end to end on the shared data: MB/s, peak RSS and quality.
 
-    python benches/clean_bench.py [--quick] [--only NAME[,NAME...]] [--role choose|report] [--min-evidence N]
+    python benches/clean_bench.py [--quick] [--only NAME[,NAME...]] [--role choose|report] [--min-evidence N] [--cut-comments]
 
 Each corpus runs in a child process of its own (multiprocessing "forkserver", so that the
 child's ru_maxrss is its own peak) through ``neardup.pipeline.clean`` with the command line's
@@ -175,7 +175,7 @@ def _quality(name: str, rows: list[dict[str, Any]], decisions: dict[str, dict[st
     return quality
 
 
-def _child(name: str, path: str, limit: int | None, extra: dict[str, Any], min_evidence: int | None, conn) -> None:
+def _child(name: str, path: str, limit: int | None, extra: dict[str, Any], options: dict[str, Any], conn) -> None:
     try:
         from neardup.io import RecordReader
         from neardup.pipeline import CleanOptions, clean
@@ -188,8 +188,7 @@ def _child(name: str, path: str, limit: int | None, extra: dict[str, Any], min_e
             source = Path(tmp) / "input.jsonl"
             source.write_text("".join(lines), encoding="utf-8")
             started = time.perf_counter()
-            options = CleanOptions() if min_evidence is None else CleanOptions(min_evidence=min_evidence)
-            summary = clean(RecordReader([str(source)]), Path(tmp) / "out", options)
+            summary = clean(RecordReader([str(source)]), Path(tmp) / "out", CleanOptions(**options))
             seconds = time.perf_counter() - started
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1000
             decisions = {}
@@ -209,7 +208,8 @@ def _child(name: str, path: str, limit: int | None, extra: dict[str, Any], min_e
                 "benchmark": f"clean/{name}",
                 "implementation": f"neardup clean ({neardup.backend()})",
                 **extra,
-                "min_evidence": options.min_evidence,
+                "min_evidence": CleanOptions(**options).min_evidence,
+                "chrome_params": options.get("chrome_params", {}),
                 "docs": len(rows),
                 "mb": round(nbytes / 1e6, 3),
                 "seconds": round(seconds, 3),
@@ -247,7 +247,8 @@ def _jobs(folder: Path, only: set[str] | None, role: str | None) -> list[tuple[s
     return jobs
 
 
-def run(quick: bool, only: set[str] | None = None, role: str | None = None, min_evidence: int | None = None) -> list[dict[str, Any]]:
+def run(quick: bool, only: set[str] | None = None, role: str | None = None, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The rows of the corpora chosen; ``options`` are CleanOptions' (default: the command line's)."""
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
     rows = []
     with tempfile.TemporaryDirectory() as folder:
@@ -256,7 +257,7 @@ def run(quick: bool, only: set[str] | None = None, role: str | None = None, min_
                 rows.append({"benchmark": f"clean/{name}", "implementation": "neardup clean", "error": f"missing data for {name} under {DATA}"})
                 continue
             receive, send = context.Pipe(duplex=False)
-            child = context.Process(target=_child, args=(name, path, limit if quick else None, extra, min_evidence, send))
+            child = context.Process(target=_child, args=(name, path, limit if quick else None, extra, options or {}, send))
             child.start()
             rows.append(receive.recv())
             child.join()
@@ -269,12 +270,10 @@ def _option(name: str) -> str | None:
 
 def main() -> int:
     only, role, min_evidence = _option("--only"), _option("--role"), _option("--min-evidence")
-    rows = run(
-        "--quick" in sys.argv,
-        set(only.split(",")) if only else None,
-        role,
-        int(min_evidence) if min_evidence is not None else None,
-    )
+    options: dict[str, Any] = {} if min_evidence is None else {"min_evidence": int(min_evidence)}
+    if "--cut-comments" in sys.argv:
+        options["chrome_params"] = {"cut_comments": True}
+    rows = run("--quick" in sys.argv, set(only.split(",")) if only else None, role, options)
     for row in rows:
         print(json.dumps(row))
     chosen = [row for row in rows if row.get("role") == "choose" and "pair_f1" in row]

@@ -984,9 +984,9 @@ pub const THREAD_PROSE_CHARS: u32 = 40;
 /// dateline, the text after it the article).
 pub const THREAD_FIRST_GAP: u64 = 3;
 pub const THREAD_FIRST_GAP_CHARS: u64 = 500;
-/// The body text after the last stamp may be at most this many mean gaps plus
-/// `THREAD_TAIL_CHARS` (a thread runs to the end of the page's text; a table of times
-/// inside an article does not).
+/// The body text after the last stamp, up to the next line that is not body, may be at most
+/// this many mean gaps plus `THREAD_TAIL_CHARS` (a thread ends the page's text or runs into
+/// the comment form; times in a story told hour by hour are followed by more of the story).
 pub const THREAD_TAIL: u64 = 2;
 pub const THREAD_TAIL_CHARS: u64 = 300;
 /// At most this many non-blank body lines per stamp between the first and the last stamp:
@@ -1014,7 +1014,7 @@ pub const THREAD_HEADER_LINES: usize = 3;
 /// - at most [`THREAD_LINES_PER_STAMP`] non-blank body lines per stamp between the first
 ///   and the last,
 /// - at most [`THREAD_TAIL`] mean gaps plus [`THREAD_TAIL_CHARS`] of body characters after
-///   the last stamp;
+///   the last stamp, up to the next non-blank line that is not body (or the page's end);
 ///
 /// or, when a non-blank line that is not body sits at most [`THREAD_HEADER_LINES`] lines
 /// above that stamp with only body or blank lines between, at the line below it.
@@ -1086,7 +1086,10 @@ pub fn comment_thread(decisions: &[u8], lines: &Lines<'_>) -> Option<usize> {
         if body_lines > THREAD_LINES_PER_STAMP * (later.len() - 1) {
             continue;
         }
-        let (span, after) = (kept[last] - kept[first], kept[n] - kept[last + 1]);
+        // The thread's last entry ends at the next line that is not body (the comment form, a
+        // footer): a sidebar after it is not the article going on.
+        let end = (last + 1..n).find(|&t| removed(t)).unwrap_or(n);
+        let (span, after) = (kept[last] - kept[first], kept[end] - kept[last + 1]);
         let intervals = (later.len() - 1) as u64;
         if after * intervals > THREAD_TAIL * span + THREAD_TAIL_CHARS * intervals {
             continue;

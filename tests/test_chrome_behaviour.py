@@ -537,11 +537,12 @@ def _prose(seed: int, words: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
 
 
-def _threaded_site(n: int = 6, *, first_comment_lines: int = 1, stamp_after: bool = False, short: bool = False) -> list[str]:
+def _threaded_site(n: int = 6, *, first_comment_lines: int = 1, stamp_after: bool = False, short: bool = False,
+                   sidebar: bool = False) -> list[str]:
     """Pages of one site: menu, article, a "Comments" heading, four comments each signed by a
     line "by NAME on May D, 2012 at H:MM pm. Reply" (or, ``short``, "May D, 2012 H:MM pm"),
-    before or after its text, footer. Days and hours have one digit or two (no two stamps
-    alike but for the runs of zeros they mask to)."""
+    before or after its text, footer (and, ``sidebar``, a sidebar of prose below it). Days and
+    hours have one digit or two (no two stamps alike but for the runs of zeros they mask to)."""
     texts = []
     for i in range(n):
         article = [_prose(i * 100 + k, 40) for k in range(5)]
@@ -553,13 +554,16 @@ def _threaded_site(n: int = 6, *, first_comment_lines: int = 1, stamp_after: boo
             stamp = f"May {day}, 2012 {hour}:{minute:02d} pm" if short else f"by {reader} on May {day}, 2012 at {hour}:{minute:02d} pm. Reply"
             thread += text + [stamp] if stamp_after else [stamp] + text
         headline = _prose(i * 100 + 99, 6).rstrip(".")
-        texts.append("\n".join(["Home", "World", "Sign in", headline] + article + ["Comments"] + thread + ["Contact us"]))
+        aside = [_prose(i * 100 + 80 + k, 40) for k in range(6)] if sidebar else []
+        texts.append("\n".join(["Home", "World", "Sign in", headline] + article + ["Comments"] + thread + ["Contact us"] + aside))
     return texts
 
 
-@pytest.mark.parametrize("short", [False, True])
-def test_cut_comments_removes_the_thread_below_the_article(short):
-    texts = _threaded_site(short=short)
+@pytest.mark.parametrize("short, sidebar", [(False, False), (True, False), (False, True)])
+def test_cut_comments_removes_the_thread_below_the_article(short, sidebar):
+    # (a sidebar of prose below the footer is not the article going on after the thread: the
+    #  thread's text is measured up to the footer)
+    texts = _threaded_site(short=short, sidebar=sidebar)
     sites = ["news.example"] * len(texts)
     lines = texts[1].split("\n")
     result = ChromeModel(cut_comments=True).update(texts, sites).strip(texts[1], "news.example")

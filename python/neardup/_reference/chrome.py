@@ -339,7 +339,7 @@ def comment_thread(decisions, lengths, fingerprints, stamps, stamp_tails, stamp_
     distinct texts, and no time-stamp key on its nearest non-blank lines above and below) with enough
     body above it, comments' prose between the stamps from it on, a first gap not far
     longer than the others, at most THREAD_LINES_PER_STAMP body lines per stamp and little
-    body after the last stamp; or the line below a
+    body after the last stamp (up to the next line that is not body); or the line below a
     non-blank line that is not body at most THREAD_HEADER_LINES lines above it (the thread's
     heading). See rust/chrome.rs ``comment_thread``."""
     n = len(decisions)
@@ -386,7 +386,9 @@ def comment_thread(decisions, lengths, fingerprints, stamps, stamp_tails, stamp_
         body_lines = sum(1 for t in range(first, last) if decisions[t] == BODY and fingerprints[t])
         if body_lines > THREAD_LINES_PER_STAMP * (len(later) - 1):
             continue
-        span, after, intervals = kept[last] - kept[first], kept[n] - kept[last + 1], len(later) - 1
+        # The thread's last entry ends at the next line that is not body (the comment form).
+        end = next((t for t in range(last + 1, n) if removed(t)), n)
+        span, after, intervals = kept[last] - kept[first], kept[end] - kept[last + 1], len(later) - 1
         if after * intervals > THREAD_TAIL * span + THREAD_TAIL_CHARS * intervals:
             continue
         start = first

@@ -1,0 +1,76 @@
+"""How sensitive the comment-thread rule (docs/chrome.md, step 10) is to its constants: on
+each labelled chrome set, the change of body characters kept / chrome characters removed
+that cutting comment threads makes, with the constants as shipped and with each one moved
+in turn. The pages are decided by the core with the default parameters (no repeats
+removed), then the reference's ``comment_thread`` (whose constants are module globals)
+cuts each page's thread. `python tools/comment_thread_sweep.py`"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benches"))
+from chrome_quality import SETS, load  # noqa: E402
+
+import neardup._reference.chrome as reference  # noqa: E402
+from neardup import _core  # noqa: E402
+
+MOVES = [("THREAD_STAMPS", [4]), ("THREAD_AFTER_CHARS", [250, 1000]), ("THREAD_PROSE_CHARS", [20, 80]),
+         ("THREAD_FIRST_GAP", [2, 5]), ("THREAD_TAIL", [1, 4]), ("THREAD_LINES_PER_STAMP", [10, 40]),
+         ("THREAD_HEADER_LINES", [1, 5])]
+
+
+def decided() -> dict[str, tuple[list[dict], list[list[int]], list[tuple]]]:
+    data = {}
+    for name in SETS:
+        rows = load(name, False)
+        texts, sites = [r["text"] for r in rows], [r["site"] for r in rows]
+        model = _core.ChromeModel()
+        model.add(texts, sites)
+        decisions = [np.asarray(d).tolist() for _, d in model.decide(texts, sites)]
+        keys = [(k[3].tolist(), k[1].tolist(), k[6].tolist(), k[7].tolist(), k[8].tolist()) for k in _core.line_keys_batch(texts)]
+        data[name] = (rows, decisions, keys)
+    return data
+
+
+def score(data, cut: bool) -> dict[str, tuple[float, float]]:
+    """(body kept, chrome removed) per set, comment threads cut or not."""
+    out = {}
+    for name, (rows, decisions, keys) in data.items():
+        body = body_kept = chrome = chrome_removed = 0
+        for row, d, (lengths, fingerprints, stamps, tails, texts) in zip(rows, decisions, keys):
+            start = reference.comment_thread(d, lengths, fingerprints, stamps, tails, texts) if cut else None
+            for i, (length, gold) in enumerate(zip(lengths, row["line_is_body"])):
+                kept = d[i] == reference.BODY and (start is None or i < start)
+                if gold:
+                    body, body_kept = body + length, body_kept + (length if kept else 0)
+                else:
+                    chrome, chrome_removed = chrome + length, chrome_removed + (0 if kept else length)
+        out[name] = (body_kept / body, chrome_removed / chrome)
+    return out
+
+
+def main() -> None:
+    data = decided()
+    base = score(data, False)
+
+    def show(label: str, result: dict[str, tuple[float, float]]) -> None:
+        cells = " | ".join(f"{result[n][0] - base[n][0]:+.4f} / {result[n][1] - base[n][1]:+.4f}" for n in SETS)
+        print(f"| {label} | {cells} |")
+
+    print("| constants | " + " | ".join(SETS) + " |")
+    print("|---" * (len(SETS) + 1) + "|")
+    show("as shipped", score(data, True))
+    for name, values in MOVES:
+        shipped = getattr(reference, name)
+        for value in values:
+            setattr(reference, name, value)
+            show(f"{name} {value}", score(data, True))
+        setattr(reference, name, shipped)
+
+
+if __name__ == "__main__":
+    main()
