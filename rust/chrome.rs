@@ -812,8 +812,8 @@ pub struct Lines<'a> {
 ///    in a run is kept (the headline above the byline and share buttons).
 /// 6. Inside a run, a line on >= inner_permille of pages is still chrome.
 /// 7. Template boxes (`box_chars` > 0): see [`template_boxes`].
-/// 8. With `cut_comments`, the body lines of a comment thread below the article become
-///    [`COMMENTS`] (see [`comment_thread`]).
+/// 8. With `cut_comments`, the body lines of a comment thread become [`COMMENTS`] (see
+///    [`comment_thread`]).
 pub fn decide_lines(p: &Params, lines: &Lines<'_>) -> Vec<u8> {
     let Lines { pages, share, cross, lengths, fingerprints, closed, worded, .. } = *lines;
     let decay_chars = if pages >= u64::from(p.decay_pages) { p.decay_chars } else { 0 };
@@ -962,8 +962,8 @@ pub fn decide_lines(p: &Params, lines: &Lines<'_>) -> Vec<u8> {
         template_boxes(&mut decisions, &template, share, lengths, closed, p.box_chars);
     }
     if p.cut_comments {
-        if let Some(start) = comment_thread(&decisions, lines) {
-            for decision in &mut decisions[start..] {
+        if let Some((start, end)) = comment_thread(&decisions, lines) {
+            for decision in &mut decisions[start..end] {
                 if *decision == BODY {
                     *decision = COMMENTS;
                 }
@@ -998,7 +998,10 @@ pub const THREAD_LINES_PER_STAMP: usize = 20;
 /// comment.
 pub const THREAD_HEADER_LINES: usize = 3;
 
-/// The first line of the comment thread of a decided page, if it has one. Its *stamps* are
+/// The lines `[start, end)` of the comment thread of a decided page, if it has one: it ends
+/// at the first non-blank line that is not body after its last stamp (the comment form, a
+/// footer), or at the page's end; a page may go on after it (a teaser list signed with
+/// times above the article is such a thread). Its *stamps* are
 /// the lines whose time-stamp key ([`stamp_keys`]) is on [`THREAD_STAMPS`] or more of the
 /// page's lines with at least as many distinct texts ([`LineKeys::stamp_texts`]: the times
 /// differ; a code example repeating one date does not) ("by Ann on 0 00, 0000 at 0:00 pm.
@@ -1018,7 +1021,7 @@ pub const THREAD_HEADER_LINES: usize = 3;
 ///
 /// or, when a non-blank line that is not body sits at most [`THREAD_HEADER_LINES`] lines
 /// above that stamp with only body or blank lines between, at the line below it.
-pub fn comment_thread(decisions: &[u8], lines: &Lines<'_>) -> Option<usize> {
+pub fn comment_thread(decisions: &[u8], lines: &Lines<'_>) -> Option<(usize, usize)> {
     let Lines { lengths, fingerprints, stamps, stamp_tails, stamp_texts, .. } = *lines;
     let n = decisions.len();
     // Per key: its lines and how many distinct texts they have.
@@ -1098,7 +1101,7 @@ pub fn comment_thread(decisions: &[u8], lines: &Lines<'_>) -> Option<usize> {
         while start > 0 && first - start < THREAD_HEADER_LINES && !removed(start - 1) {
             start -= 1;
         }
-        return Some(if start > 0 && removed(start - 1) { start } else { first });
+        return Some((if start > 0 && removed(start - 1) { start } else { first }, end));
     }
     None
 }

@@ -562,12 +562,15 @@ def _threaded_site(n: int = 6, *, first_comment_lines: int = 1, stamp_after: boo
 @pytest.mark.parametrize("short, sidebar", [(False, False), (True, False), (False, True)])
 def test_cut_comments_removes_the_thread_below_the_article(short, sidebar):
     # (a sidebar of prose below the footer is not the article going on after the thread: the
-    #  thread's text is measured up to the footer)
+    #  thread's text is measured, and cut, up to the footer)
     texts = _threaded_site(short=short, sidebar=sidebar)
     sites = ["news.example"] * len(texts)
     lines = texts[1].split("\n")
     result = ChromeModel(cut_comments=True).update(texts, sites).strip(texts[1], "news.example")
-    assert result.text.splitlines() == lines[3:9]  # the headline and the article
+    footer = lines.index("Contact us")
+    sidebar_kept = [line for line in result.text.splitlines() if line in lines[footer:]]
+    assert result.text.splitlines() == lines[3:9] + sidebar_kept  # the headline and the article
+    assert sidebar and sidebar_kept or not sidebar  # (the thread ends at the footer)
     assert "comments" in {r.reason for r in result.removed}
     # Off by default: the comments' prose stays (some of it: the runs nearest the article).
     kept = ChromeModel().update(texts, sites).strip(texts[1], "news.example").text.splitlines()
@@ -633,3 +636,20 @@ def test_a_dateline_above_the_article_does_not_start_the_thread():
     kept = ChromeModel(cut_comments=True).update([text], ["paper.example"]).strip(text, "paper.example").text.splitlines()
     # (the first teaser's title, above its stamp with no heading above it, stays)
     assert kept == lines + teasers[:1]
+
+
+def test_a_thread_above_the_article_is_cut_only_up_to_the_line_below_it():
+    # One page on each of three sites: an introduction, a list of other stories signed with
+    # times, a menu the sites share (cross-site lines), the article. The list is a thread (the
+    # text after its last stamp, up to the menu, is short); it is cut up to the menu, and the
+    # article below stays.
+    texts, sites = [], []
+    for i in range(3):
+        intro = [_prose(i * 100 + k, 40) for k in range(3)]
+        teasers = [line for k in range(4) for line in [_prose(i * 100 + 20 + k, 25), f"{k + 1} March 2019 at {k + 10}:{k * 13 + i:02d}"]]
+        article = [_prose(i * 100 + 40 + k, 40) for k in range(6)]
+        texts.append("\n".join(intro + teasers + ["Sections", "Sport", "Culture"] + article))
+        sites.append(f"paper{i}.example")
+    lines = texts[1].split("\n")
+    kept = ChromeModel(cut_comments=True).update(texts, sites).strip(texts[1], "paper1.example").text.splitlines()
+    assert kept == lines[:4] + lines[14:]

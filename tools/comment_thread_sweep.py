@@ -42,9 +42,10 @@ def score(data, cut: bool) -> dict[str, tuple[float, float]]:
     for name, (rows, decisions, keys) in data.items():
         body = body_kept = chrome = chrome_removed = 0
         for row, d, (lengths, fingerprints, stamps, tails, texts) in zip(rows, decisions, keys):
-            start = reference.comment_thread(d, lengths, fingerprints, stamps, tails, texts) if cut else None
+            thread = reference.comment_thread(d, lengths, fingerprints, stamps, tails, texts) if cut else None
+            start, end = thread or (0, 0)
             for i, (length, gold) in enumerate(zip(lengths, row["line_is_body"])):
-                kept = d[i] == reference.BODY and (start is None or i < start)
+                kept = d[i] == reference.BODY and not start <= i < end
                 if gold:
                     body, body_kept = body + length, body_kept + (length if kept else 0)
                 else:

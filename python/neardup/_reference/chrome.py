@@ -315,9 +315,9 @@ def decide_lines(params, pages, share, cross, lengths, fingerprints, closed, wor
     if box_chars:
         template_boxes(decisions, template, share, lengths, closed, box_chars)
     if cut_comments:
-        start = comment_thread(decisions, lengths, fingerprints, stamps, stamp_tails, stamp_texts)
-        if start is not None:
-            for i in range(start, n):
+        thread = comment_thread(decisions, lengths, fingerprints, stamps, stamp_tails, stamp_texts)
+        if thread is not None:
+            for i in range(*thread):
                 if decisions[i] == BODY:
                     decisions[i] = COMMENTS
     return decisions
@@ -333,8 +333,10 @@ THREAD_LINES_PER_STAMP = 20
 THREAD_HEADER_LINES = 3
 
 
-def comment_thread(decisions, lengths, fingerprints, stamps, stamp_tails, stamp_texts) -> int | None:
-    """The first line of the comment thread of a decided page, or None: the first *stamp*
+def comment_thread(decisions, lengths, fingerprints, stamps, stamp_tails, stamp_texts) -> tuple[int, int] | None:
+    """The lines ``(start, end)`` of the comment thread of a decided page, or None. It ends at
+    the first non-blank line that is not body after its last stamp, or the page's end. It
+    starts at the first *stamp*
     (a line whose time-stamp key is on THREAD_STAMPS or more lines of the page with as many
     distinct texts, and no time-stamp key on its nearest non-blank lines above and below) with enough
     body above it, comments' prose between the stamps from it on, a first gap not far
@@ -394,7 +396,7 @@ def comment_thread(decisions, lengths, fingerprints, stamps, stamp_tails, stamp_
         start = first
         while start > 0 and first - start < THREAD_HEADER_LINES and not removed(start - 1):
             start -= 1
-        return start if start > 0 and removed(start - 1) else first
+        return (start if start > 0 and removed(start - 1) else first), end
     return None
 
 
