@@ -17,6 +17,8 @@ pub const SHAPE_SEED: u64 = 0x6e65_6172_6475_7002;
 /// Seeds of the time-stamp keys of a line and of its last two words ([`stamp_keys`]).
 pub const STAMP_LINE_SEED: u64 = 0x6e65_6172_6475_7003;
 pub const STAMP_TAIL_SEED: u64 = 0x6e65_6172_6475_7004;
+/// Seed of [`stamp_text`].
+pub const STAMP_TEXT_SEED: u64 = 0x6e65_6172_6475_7005;
 
 /// Whether a run of ASCII lower-case letters is a month name or abbreviation (folded to `0`
 /// like digits, so dates do not split a line); a match on the string compiles to a length
@@ -86,17 +88,14 @@ pub struct LineKeys {
     /// The line has a word character (`text::char_class` not OTHER): false for blank lines,
     /// separators and lone punctuation.
     pub worded: Vec<bool>,
-    /// Time stamps ([`stamp_keys`]): the fingerprint of a short line holding a clock time,
-    /// and the key of a line's last two words when they hold one (0: none).
+    /// Time-stamp keys ([`stamp_keys`]) of a line holding a clock time: the key of the whole
+    /// line (when short) and of its last two words (0: none).
     pub stamps: Vec<u64>,
     pub stamp_tails: Vec<u64>,
     /// For a line with a time-stamp key, the hash of its normalised text with the digits as
     /// they are ([`stamp_text`]; 0 otherwise): a thread's stamps differ in their times.
     pub stamp_texts: Vec<u64>,
 }
-
-/// Seed of [`stamp_text`].
-pub const STAMP_TEXT_SEED: u64 = 0x6e65_6172_6475_7005;
 
 /// The hash of a normalised line (digits not masked) with a time-stamp key.
 pub fn stamp_text(normal: &str) -> u64 {
