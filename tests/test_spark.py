@@ -37,7 +37,7 @@ DATA = ROOT.parent / "shared" / "data"
 
 @pytest.fixture(scope="session")
 def spark():
-    session = nspark.session("local[2]", "neardup-tests", **{"spark.sql.shuffle.partitions": "4"})
+    session = nspark.session("local[2]", "neardup-tests", **{"spark.sql.shuffle.partitions": "4", "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"})
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
@@ -147,16 +147,30 @@ def test_a_group_of_copies_on_two_sites_decides_as_the_local_job(spark, tmp_path
     _same(local, decisions)
 
 
-def test_connected_components_are_the_union_find_components(spark):
+@pytest.mark.parametrize("driver_max_edges", ["none", "fewer", "all", "default"])
+def test_connected_components_are_the_union_find_components(spark, driver_max_edges):
+    """The distributed rounds (no edges, or more than the driver takes) and the driver's
+    union-find (every edge collected) name the same components."""
     rng = np.random.default_rng(7)
     n = 300
+    # Nodes spread over the int64 range, as monotonically_increasing_id gives them.
+    name = np.sort(rng.choice(2**40, size=n, replace=False)) * 1000 + 7
     pairs = sorted({tuple(sorted(p)) for p in rng.integers(0, n, size=(260, 2)).tolist() if p[0] != p[1]})
-    edges = spark.createDataFrame(pairs, "i long, j long")
-    found = {r["node"]: r["component"] for r in nspark.connected_components(edges).collect()}
+    # A self-pair and an edge given both ways: neither changes a component.
+    given = [(int(name[i]), int(name[j])) for i, j in pairs] + [(int(name[5]), int(name[5])), (int(name[pairs[0][1]]), int(name[pairs[0][0]]))]
+    edges = spark.createDataFrame(given, "i long, j long")
+    limit = {"none": 0, "fewer": len(pairs) - 1, "all": len(pairs), "default": nspark.DRIVER_COMPONENT_EDGES}[driver_max_edges]
+    found = {r["node"]: r["component"] for r in nspark.connected_components(edges, driver_max_edges=limit).collect()}
     roots, _ = neardup.cluster(n, np.array(pairs))
     # neardup.cluster's representative (no priority) is the smallest member: the same naming.
-    expected = {i: int(roots[i]) for i in range(n) if any(i in p for p in pairs)}
+    expected = {int(name[i]): int(name[roots[i]]) for i in range(n) if any(i in p for p in pairs)}
     assert found == expected
+
+
+@pytest.mark.parametrize("driver_max_edges", [0, nspark.DRIVER_COMPONENT_EDGES])
+def test_connected_components_of_no_edges(spark, driver_max_edges):
+    edges = spark.createDataFrame([(3, 3)], "i long, j long")
+    assert nspark.connected_components(edges, driver_max_edges=driver_max_edges).collect() == []
 
 
 def test_chrome_model_from_spark_counts_decides_like_the_local_model(spark):

@@ -152,15 +152,22 @@ def standalone_cluster(root: Path, spark_home: Path) -> Iterator[Cluster]:
     conf, logs, pids, local = (root / name for name in ("conf", "logs", "pids", "local"))
     for folder in (conf, logs, pids, local):
         folder.mkdir(parents=True)
-    # The master's REST server would take port 6066, shared by everyone on the machine.
-    (conf / "spark-defaults.conf").write_text("spark.master.rest.enabled false\n")
+    # The master's REST server would take port 6066, shared by everyone on the machine. The
+    # driver and executors of the job (this file is the cluster's, read by spark-submit) start
+    # with the quick JIT and the serial collector too: on a job this small, JIT compilation is
+    # most of their CPU, which the two executors and the driver share with the rest of the
+    # test suite on 2 cores.
+    quick_jvm = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+    (conf / "spark-defaults.conf").write_text(
+        f"spark.master.rest.enabled false\nspark.driver.extraJavaOptions {quick_jvm}\nspark.executor.extraJavaOptions {quick_jvm}\n"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPARK_", "PYSPARK_")) and k not in ("NEARDUP_BACKEND", "VIRTUAL_ENV", "PYTHONPATH")}
     env.update(
         SPARK_HOME=str(spark_home), SPARK_CONF_DIR=str(conf), SPARK_LOG_DIR=str(logs), SPARK_PID_DIR=str(pids),
         SPARK_LOCAL_DIRS=str(local), SPARK_LOCAL_IP="127.0.0.1", SPARK_IDENT_STRING=f"neardup-test-{os.getpid()}",
         # The master and workers do little: the quick JIT and the serial collector halve the
         # CPU their start takes (16 -> 9 s measured), which the executors share on 2 cores.
-        SPARK_DAEMON_MEMORY="512m", SPARK_DAEMON_JAVA_OPTS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+        SPARK_DAEMON_MEMORY="512m", SPARK_DAEMON_JAVA_OPTS=quick_jvm,
     )
     daemon = str(spark_home / "sbin" / "spark-daemon.sh")
     master = f"spark://127.0.0.1:{free_port()}"

@@ -21,8 +21,9 @@ Spark's own machinery and calls neardup's core per Arrow batch on the executors:
    ``size(array_intersect(a, b))``, in Spark SQL; the pair's score and whether it is a
    duplicate from :func:`neardup.decide.pair_scores`, near misses scored again by alignment,
    as in the local job.
-5. candidate groups (:func:`connected_components`): large-star / small-star rounds on the
-   edge DataFrame until every component is a star around its smallest member.
+5. candidate groups (:func:`connected_components`): up to a million verified pairs, collected
+   and joined by union-find on the driver; more, large-star / small-star rounds on the edge
+   DataFrame until every component is a star around its smallest member.
 6. decisions (:func:`decide`): a grouped map over each connected group's members finds the
    pages that wrap a partner and runs :func:`neardup.decide.decide`, the local job's decision
    (verified clusters in keep order: most complete, then longest cleaned text; a page
@@ -426,9 +427,11 @@ def verify(
         F.size("a").cast("long").alias("size_a"),
         F.size("b").cast("long").alias("size_b"),
     )
+    # Read twice (the pairs verified directly, the near misses) and the near misses twice more:
+    # computed once, not once per reading with every stage before it.
     scored = sized.mapInArrow(
         lambda batches: _score_batches(batches, threshold, min_size_ratio, min_evidence), "i long, j long, inter long, score double, method long"
-    )
+    ).persist()
     direct = scored.where(F.col("method").isin(0, 2))
     near = scored.where(F.col("method") == 3).select("i", "j", "inter")
     texts = signed.select(F.col(POS).alias("pos"), "cleaned")
@@ -440,14 +443,25 @@ def verify(
     return direct.unionByName(refined)
 
 
-def connected_components(edges: DataFrame, max_rounds: int = 100) -> DataFrame:
+#: Edge sets of up to this many distinct edges are joined into components on the driver
+#: (:func:`neardup.cluster`'s union-find over the collected edges, 16 bytes each): one job,
+#: where every round of the distributed algorithm costs several.
+DRIVER_COMPONENT_EDGES = 1_000_000
+
+
+def connected_components(edges: DataFrame, max_rounds: int = 100, driver_max_edges: int = DRIVER_COMPONENT_EDGES) -> DataFrame:
     """``(node, component)`` for every node of the undirected ``edges`` ``(i, j)``, the
-    component named by its smallest node: alternating large-star and small-star rounds
+    component named by its smallest node. Up to ``driver_max_edges`` distinct edges they are
+    collected and joined on the driver; more, by alternating large-star and small-star rounds
     (Kiveris et al., 2014) until each component is a star around its smallest node.
-    Deterministic: the result depends only on the set of edges."""
+    Deterministic: the result depends only on the set of edges, not on the path taken."""
     from pyspark.sql import functions as F
 
     current = edges.where(F.col("i") != F.col("j")).select(F.greatest("i", "j").alias("u"), F.least("i", "j").alias("v")).distinct()
+    if driver_max_edges > 0:
+        collected = current.limit(driver_max_edges + 1).toArrow()
+        if collected.num_rows <= driver_max_edges:
+            return _components_on_driver(edges.sparkSession, collected)
     current = current.localCheckpoint()
     for _ in range(max_rounds):
         # Large star: every neighbour larger than u links to the smallest of u's neighbourhood.
@@ -470,6 +484,20 @@ def connected_components(edges: DataFrame, max_rounds: int = 100) -> DataFrame:
     return current.select(F.col("u").alias("node"), F.col("v").alias("component")).unionByName(
         current.select(F.col("v").alias("node"), F.col("v").alias("component"))
     ).distinct()
+
+
+def _components_on_driver(spark: SparkSession, edges: pa.Table) -> DataFrame:
+    """:func:`connected_components` of the collected ``(u, v)`` edges: union-find over the
+    nodes numbered in ascending order, so that a component's representative (its lowest
+    number) is its smallest node."""
+    import pyarrow as pa
+
+    u = edges.column("u").to_numpy().astype(np.int64)
+    v = edges.column("v").to_numpy().astype(np.int64)
+    nodes, numbered = np.unique(np.concatenate([u, v]), return_inverse=True)
+    roots, _ = cluster(len(nodes), numbered.reshape(2, -1).T)
+    table = pa.table({"node": pa.array(nodes, pa.int64()), "component": pa.array(nodes[roots], pa.int64())})
+    return spark.createDataFrame(table)
 
 
 # ---------------------------------------------------------------------------------------
