@@ -17,6 +17,7 @@ from chrome_quality import SETS, load  # noqa: E402
 
 import neardup._reference.chrome as reference  # noqa: E402
 from neardup import _core  # noqa: E402
+from neardup.chrome import Quality  # noqa: E402
 
 MOVES = [("THREAD_STAMPS", [4]), ("THREAD_AFTER_CHARS", [250, 1000]), ("THREAD_PROSE_CHARS", [20, 80]),
          ("THREAD_FIRST_GAP", [2, 5]), ("THREAD_TAIL", [1, 4]), ("THREAD_LINES_PER_STAMP", [10, 40]),
@@ -37,20 +38,17 @@ def decided() -> dict[str, tuple[list[dict], list[list[int]], list[tuple]]]:
 
 
 def score(data, cut: bool) -> dict[str, tuple[float, float]]:
-    """(body kept, chrome removed) per set, comment threads cut or not."""
+    """(body kept, chrome removed) per set (:class:`neardup.chrome.Quality` over the pages'
+    lines), comment threads cut or not."""
     out = {}
     for name, (rows, decisions, keys) in data.items():
-        body = body_kept = chrome = chrome_removed = 0
+        total = Quality(0, 0, 0, 0)
         for row, d, (lengths, fingerprints, stamps, tails, texts) in zip(rows, decisions, keys):
             thread = reference.comment_thread(d, lengths, fingerprints, stamps, tails, texts) if cut else None
             start, end = thread or (0, 0)
-            for i, (length, gold) in enumerate(zip(lengths, row["line_is_body"])):
-                kept = d[i] == reference.BODY and not start <= i < end
-                if gold:
-                    body, body_kept = body + length, body_kept + (length if kept else 0)
-                else:
-                    chrome, chrome_removed = chrome + length, chrome_removed + (0 if kept else length)
-        out[name] = (body_kept / body, chrome_removed / chrome)
+            gone = [d[i] != reference.BODY or start <= i < end for i in range(len(d))]
+            total += Quality.of_lines(zip(row["text"].split("\n"), row["line_is_body"], gone))
+        out[name] = (total.kept, total.removed)
     return out
 
 
