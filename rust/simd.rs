@@ -4,9 +4,11 @@
 //! switch exists so that the tests run each path on any CPU that can run it, and so that a
 //! benchmark can measure what a CPU without AVX-512 (or without AVX2) gets.
 //!
-//! * `avx512`: AVX-512 F, DQ and VL (the MinHash kernels); the tokenizer's compressing path
-//!   needs BW, VBMI2, BMI2 and POPCNT as well and checks them itself.
-//! * `avx2`: AVX2 and FMA (every x86-64 CPU with AVX2 since 2013 has both).
+//! * `avx512`: AVX-512 F, DQ and VL (the MinHash kernels); the tokenizer's byte-compressing
+//!   path needs BW, VBMI2, BMI2 and POPCNT as well and checks them itself (without them it
+//!   takes the `avx2` path's).
+//! * `avx2`: AVX2 and FMA (every x86-64 CPU with AVX2 since 2013 has both); the tokenizer's
+//!   64-bytes-per-step path needs POPCNT as well and checks it itself.
 //! * `portable`: plain Rust, as the compiler vectorizes it for the target's baseline (SSE2 on
 //!   x86-64).
 //!

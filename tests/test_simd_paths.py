@@ -5,7 +5,7 @@ The core takes the widest SIMD path the CPU has (AVX-512, AVX2, else portable co
 computes, in a process of its own, the outputs of every entry point with SIMD code on the same
 generated inputs: MinHash signatures (classic: the AVX2 and AVX-512 permutation kernels; OPH:
 the mixing and the densification of empty bins, with few and many filled bins and power-of-two
-and other sizes), from texts (the tokenizer's AVX-512 path) and from pre-hashed shingles,
+and other sizes), from texts (the tokenizer's AVX2 and AVX-512 paths) and from pre-hashed shingles,
 shingle hashes and SimHash fingerprints. They must all equal the portable path's, and the
 portable path's signatures must equal the pure-Python reference's.
 """
