@@ -41,30 +41,37 @@ fn distinct_count(hashes: &[u64], scratch: &mut Vec<u64>) -> usize {
     scratch.len()
 }
 
-/// The size of the intersection of two sorted sets, by a merge without data-dependent
-/// branches (a mispredicted branch per step cost more than the comparisons).
+/// The size of the intersection of two strictly increasing sets.
 fn intersection_size(a: &[u64], b: &[u64]) -> usize {
-    let (mut x, mut y, mut count) = (0, 0, 0);
-    while x < a.len() && y < b.len() {
-        let (u, v) = (a[x], b[y]);
-        count += usize::from(u == v);
-        x += usize::from(u <= v);
-        y += usize::from(u >= v);
-    }
-    count
+    intersection_at_least(a, b, 0)
 }
 
 /// Merge steps between two checks of whether a pair can still reach its `need`.
 const NEED_CHECK_STEPS: usize = 64;
 
-/// [`intersection_size`] when it is at least `need`, else 0: the merge stops as soon as the
-/// values left cannot lift the count to `need` (most candidate pairs share far fewer
-/// shingles than a duplicate needs, and are settled a fraction of the way in).
+/// The size of the intersection of two strictly increasing sets when it is at least `need`,
+/// else 0: the merge stops as soon as the values left cannot lift the count to `need` (most
+/// candidate pairs share far fewer shingles than a duplicate needs, and are settled a
+/// fraction of the way in). Where the check falls changes no result: it is a bound.
 fn intersection_at_least(a: &[u64], b: &[u64], need: usize) -> usize {
-    if need == 0 {
-        return intersection_size(a, b);
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::current() >= crate::simd::SimdPath::Avx2 {
+        // SAFETY: the avx2 and avx512 paths are taken only on CPUs with AVX2 (`simd`).
+        return unsafe { intersection_at_least_avx2(a, b, need) };
     }
-    let (mut x, mut y, mut count) = (0, 0, 0);
+    merge_at_least(a, b, (0, 0, 0), need)
+}
+
+/// `intersection_at_least` by a merge without data-dependent branches (a mispredicted branch
+/// per step cost more than the comparisons), from positions `x` of `a` and `y` of `b`, with
+/// `count` common values before them.
+#[inline(always)]
+fn merge_at_least(
+    a: &[u64],
+    b: &[u64],
+    (mut x, mut y, mut count): (usize, usize, usize),
+    need: usize,
+) -> usize {
     while x < a.len() && y < b.len() {
         if count + (a.len() - x).min(b.len() - y) < need {
             return 0;
@@ -83,6 +90,45 @@ fn intersection_at_least(a: &[u64], b: &[u64], need: usize) -> usize {
     } else {
         0
     }
+}
+
+/// `intersection_at_least` with AVX2, four values of each set per step: each of `a`'s four
+/// is compared with all of `b`'s four (three rotations), and the block with the smaller
+/// last value moves on (both when the last values are equal). In sets of distinct values
+/// each common value is counted once, when its two blocks meet; the tail merges as above.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn intersection_at_least_avx2(a: &[u64], b: &[u64], need: usize) -> usize {
+    use std::arch::x86_64::*;
+    let (mut x, mut y, mut count) = (0, 0, 0);
+    while x + 4 <= a.len() && y + 4 <= b.len() {
+        if count + (a.len() - x).min(b.len() - y) < need {
+            return 0;
+        }
+        // Each step advances x or y by 4, so this many steps leave 4 values in both.
+        let steps = (NEED_CHECK_STEPS / 4).min((a.len() - x).min(b.len() - y) / 4);
+        for _ in 0..steps {
+            // SAFETY: x + 4 <= a.len() and y + 4 <= b.len() (the bound on `steps`).
+            let (va, vb) = unsafe {
+                (_mm256_loadu_si256(a.as_ptr().add(x).cast()), _mm256_loadu_si256(b.as_ptr().add(y).cast()))
+            };
+            let equal = _mm256_or_si256(
+                _mm256_or_si256(
+                    _mm256_cmpeq_epi64(va, vb),
+                    _mm256_cmpeq_epi64(va, _mm256_permute4x64_epi64::<0b00_11_10_01>(vb)),
+                ),
+                _mm256_or_si256(
+                    _mm256_cmpeq_epi64(va, _mm256_permute4x64_epi64::<0b01_00_11_10>(vb)),
+                    _mm256_cmpeq_epi64(va, _mm256_permute4x64_epi64::<0b10_01_00_11>(vb)),
+                ),
+            );
+            count += (_mm256_movemask_pd(_mm256_castsi256_pd(equal)) as u32).count_ones() as usize;
+            let (last_a, last_b) = (a[x + 3], b[y + 3]);
+            x += 4 * usize::from(last_a <= last_b);
+            y += 4 * usize::from(last_a >= last_b);
+        }
+    }
+    merge_at_least(a, b, (x, y, count), need)
 }
 
 /// Check that `need`, when given, has one value per pair.
@@ -404,6 +450,52 @@ mod tests {
         let (expected, _) = set_overlaps(&hashes, &offsets, &pairs, None, None).unwrap();
         assert!(expected.iter().any(|&x| x > 0));
         assert_eq!(text_overlaps(&texts, &pairs, None, 3, ShingleKind::Word, 0, Some(2)).unwrap(), expected);
+    }
+
+    /// Every SIMD path's merge counts the common values of sets of every size and overlap
+    /// (blocks of 4 meeting at every offset, equal last values, tails), exactly, and gives 0
+    /// exactly when that count is below the need.
+    #[test]
+    fn intersections_equal_the_common_values_on_every_path() {
+        let mut state = 0x5EED_0F5E_u64;
+        let mut random = |bound: u64| crate::hash::splitmix64(&mut state) % bound;
+        let mut cases = Vec::new();
+        for _ in 0..600 {
+            // Values from a small range, so that the sets share many, in runs and alone.
+            let range = 1 + random(400);
+            let mut pair = [Vec::new(), Vec::new()];
+            for values in &mut pair {
+                let size = random(140);
+                *values = (0..size).map(|_| random(range) * 1_000_003 + 7).collect();
+                values.sort_unstable();
+                values.dedup();
+            }
+            let [a, b] = pair;
+            cases.push((a, b));
+        }
+        let run: Vec<u64> = (0..300).collect();
+        cases.push((run.clone(), run.clone()));
+        cases.push((run.clone(), run.iter().map(|v| v + 150).collect()));
+        cases.push((run.iter().map(|v| 2 * v).collect(), run.iter().map(|v| 2 * v + 1).collect()));
+        cases.push((vec![], run.clone()));
+        cases.push((vec![u64::MAX], vec![0, u64::MAX]));
+        for path in crate::simd::supported() {
+            crate::simd::tests::force(path, || {
+                for (a, b) in &cases {
+                    let expected = a.iter().filter(|v| b.binary_search(v).is_ok()).count();
+                    let what = format!("{} path, {} and {} values", path.name(), a.len(), b.len());
+                    assert_eq!(intersection_size(a, b), expected, "{what}");
+                    assert_eq!(intersection_size(b, a), expected, "{what}");
+                    for need in
+                        [1, expected.saturating_sub(1), expected, expected + 1, a.len().max(b.len()) + 1]
+                    {
+                        let at_least = if expected >= need { expected } else { 0 };
+                        assert_eq!(intersection_at_least(a, b, need), at_least, "{what}, need {need}");
+                        assert_eq!(intersection_at_least(b, a, need), at_least, "{what}, need {need}");
+                    }
+                }
+            });
+        }
     }
 
     #[test]

@@ -5,9 +5,10 @@ The core takes the widest SIMD path the CPU has (AVX-512, AVX2, else portable co
 computes, in a process of its own, the outputs of every entry point with SIMD code on the same
 generated inputs: MinHash signatures (classic: the AVX2 and AVX-512 permutation kernels; OPH:
 the mixing and the densification of empty bins, with few and many filled bins and power-of-two
-and other sizes), from texts (the tokenizer's AVX2 and AVX-512 paths) and from pre-hashed shingles,
-shingle hashes and SimHash fingerprints. They must all equal the portable path's, and the
-portable path's signatures must equal the pure-Python reference's.
+and other sizes), from texts (the tokenizer's AVX2 and AVX-512 paths) and from pre-hashed
+shingles, shingle hashes, SimHash fingerprints and the exact intersections of shingle sets (the
+AVX2 merge). They must all equal the portable path's, and the portable path's signatures must
+equal the pure-Python reference's.
 """
 
 from __future__ import annotations
@@ -74,6 +75,17 @@ CHILD = INPUTS + textwrap.dedent(
     out["shingles-hashes"] = np.asarray(shingles.hashes)
     out["shingles-offsets"] = np.asarray(shingles.offsets)
     out["simhash"] = np.asarray(neardup.simhash_batch(texts))
+    # Exact set intersections (the merge of sorted sets) of every two sets and of texts in
+    # pairs, whole and cut short below a need.
+    set_offsets = np.cumsum([0] + [len(s) for s in sets]).astype(np.int64)
+    set_hashes = np.concatenate(sets)
+    set_pairs = np.array([(i, j) for i in range(len(sets)) for j in range(len(sets))], dtype=np.int64)
+    needs = (np.arange(len(set_pairs)) % 40).astype(np.int64)
+    for name, need in (("whole", None), ("need", needs)):
+        out[f"overlaps-sets-{{name}}"] = np.asarray(
+            _backend.IMPL.set_overlaps(set_hashes, set_offsets, set_pairs, None, need)[0])
+    text_pairs = np.array([(i, (7 * i + 3) % len(texts)) for i in range(len(texts))] + [(5, 5)], dtype=np.int64)
+    out["overlaps-texts"] = np.asarray(_backend.IMPL.text_overlaps(texts, text_pairs, 3, "word", 0, None, None))
     np.savez(sys.argv[1], **out)
     """
 )
