@@ -7,6 +7,7 @@ use std::borrow::Cow;
 
 use crate::csr::{check_offsets, check_shape};
 use crate::error::Error;
+use crate::hash::HashSorter;
 use crate::parallel::{fill_rows, map_ordered, map_ordered_zip};
 use crate::text::{check_ngram, shingles_into, ShingleBuffers, ShingleKind};
 
@@ -33,11 +34,10 @@ pub fn distinct(hashes: &[u64]) -> Vec<u64> {
 
 /// The number of distinct values of a shingle list, sorted in `scratch` (reused between
 /// documents, so that counting allocates nothing per document).
-fn distinct_count(hashes: &[u64], scratch: &mut Vec<u64>) -> usize {
+fn distinct_count(hashes: &[u64], (scratch, sorter): &mut (Vec<u64>, HashSorter)) -> usize {
     scratch.clear();
     scratch.extend_from_slice(hashes);
-    scratch.sort_unstable();
-    scratch.dedup();
+    sorter.sort_distinct(scratch);
     scratch.len()
 }
 
@@ -174,7 +174,7 @@ pub fn set_overlaps(
     let unpaired: Vec<usize> = (0..n).filter(|&i| slot[i] == usize::MAX).collect();
     let mut unpaired_sizes = vec![0usize; unpaired.len()];
     if !unpaired.is_empty() {
-        fill_rows(&unpaired, &mut unpaired_sizes, 1, num_threads, Vec::new, |scratch, &i, row| {
+        fill_rows(&unpaired, &mut unpaired_sizes, 1, num_threads, Default::default, |scratch, &i, row| {
             row[0] = distinct_count(list(i), scratch)
         })?;
     }
@@ -226,6 +226,7 @@ pub fn text_overlaps<S: AsRef<str> + Sync>(
     let blocks: Vec<&[usize]> = paired.chunks(SET_BLOCK).collect();
     let sets = map_ordered(&blocks, num_threads, |block| {
         let mut buffers = ShingleBuffers::default();
+        let mut sorter = HashSorter::default();
         let mut list = Vec::new();
         let mut flat = Vec::new();
         let mut offsets = Vec::with_capacity(block.len() + 1);
@@ -233,8 +234,7 @@ pub fn text_overlaps<S: AsRef<str> + Sync>(
         for &i in block.iter() {
             shingles_into(texts[i].as_ref(), n, kind, seed, &mut buffers, &mut list)
                 .expect("check_ngram passed");
-            list.sort_unstable();
-            list.dedup();
+            sorter.sort_distinct(&mut list);
             flat.extend_from_slice(&list);
             offsets.push(flat.len());
         }

@@ -73,6 +73,84 @@ pub type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<IdentityHasher>>;
 /// Set of 64-bit hashes (see [`IdentityHasher`]).
 pub type KeySet = HashSet<u64, BuildHasherDefault<IdentityHasher>>;
 
+/// Sorts lists of hash values (shingle sets: well-spread 64-bit values) faster than a
+/// comparison sort: the values are spread into buckets by their top bits (a counting pass and
+/// a scatter), and each bucket, a few values when the values are well spread, is sorted on
+/// its own. Any list comes out sorted, as `sort_unstable` leaves it; lists that are not
+/// spread only sort slower. The buffers are kept between lists.
+#[derive(Debug, Default)]
+pub struct HashSorter {
+    scratch: Vec<u64>,
+    starts: Vec<usize>,
+}
+
+/// Below this many values a comparison sort is as fast as the buckets.
+const BUCKET_SORT_FROM: usize = 128;
+
+impl HashSorter {
+    /// Sort `values` ascending, then drop repeated values (`sort_unstable` + `dedup`).
+    pub fn sort_distinct(&mut self, values: &mut Vec<u64>) {
+        self.sort(values);
+        values.dedup();
+    }
+
+    /// Sort `values` ascending.
+    pub fn sort(&mut self, values: &mut Vec<u64>) {
+        let len = values.len();
+        if len < BUCKET_SORT_FROM {
+            values.sort_unstable();
+            return;
+        }
+        // About two values per bucket: the buckets' own sorts are then a compare or two.
+        let bits = (len / 2).ilog2().clamp(6, 16);
+        let shift = 64 - bits;
+        let buckets = 1usize << bits;
+        let starts = &mut self.starts;
+        starts.clear();
+        starts.resize(buckets + 1, 0);
+        for &v in values.iter() {
+            starts[(v >> shift) as usize + 1] += 1;
+        }
+        for k in 1..=buckets {
+            starts[k] += starts[k - 1];
+        }
+        let scratch = &mut self.scratch;
+        scratch.clear();
+        scratch.resize(len, 0);
+        // `starts[k]` moves to the end of bucket k as it fills: then it is the next one's start.
+        for &v in values.iter() {
+            let bucket = (v >> shift) as usize;
+            scratch[starts[bucket]] = v;
+            starts[bucket] += 1;
+        }
+        let mut start = 0;
+        for &end in &starts[..buckets] {
+            let bucket = &mut scratch[start..end];
+            if bucket.len() <= 8 {
+                insertion_sort(bucket);
+            } else {
+                bucket.sort_unstable();
+            }
+            start = end;
+        }
+        std::mem::swap(values, scratch);
+    }
+}
+
+/// Sort a few values in place.
+#[inline]
+fn insertion_sort(values: &mut [u64]) {
+    for i in 1..values.len() {
+        let v = values[i];
+        let mut j = i;
+        while j > 0 && values[j - 1] > v {
+            values[j] = values[j - 1];
+            j -= 1;
+        }
+        values[j] = v;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +170,35 @@ mod tests {
         assert_eq!(splitmix64(&mut state), 0xE220_A839_7B1D_CDAF);
         assert_eq!(fmix64(0), 0);
         assert_eq!(fmix32(0), 0);
+    }
+
+    /// The bucket sort leaves every list as `sort_unstable` (+ `dedup`) does: spread values,
+    /// values in one bucket (not spread: a user's own hashes), repeats, the extremes, every
+    /// size around the switch to buckets and around each bucket count.
+    #[test]
+    fn hash_sorter_sorts_as_sort_unstable() {
+        let mut state = 0x50_47_u64;
+        let mut sorter = HashSorter::default();
+        let mut lists: Vec<Vec<u64>> = Vec::new();
+        for len in [0, 1, 2, 127, 128, 129, 255, 256, 257, 1000, 4096, 70_000, 300_000] {
+            let spread: Vec<u64> = (0..len).map(|_| splitmix64(&mut state)).collect();
+            let narrow: Vec<u64> = spread.iter().map(|v| v >> 20).collect();
+            let repeated: Vec<u64> = spread.iter().map(|v| v % 7 * (u64::MAX / 6)).collect();
+            let mut extremes = spread.clone();
+            extremes.iter_mut().step_by(3).for_each(|v| *v = if *v & 1 == 0 { 0 } else { u64::MAX });
+            lists.extend([spread, narrow, repeated, extremes]);
+        }
+        for list in lists {
+            let mut expected = list.clone();
+            expected.sort_unstable();
+            let mut sorted = list.clone();
+            sorter.sort(&mut sorted);
+            assert_eq!(sorted, expected, "{} values", list.len());
+            expected.dedup();
+            let mut distinct = list.clone();
+            sorter.sort_distinct(&mut distinct);
+            assert_eq!(distinct, expected, "{} values", list.len());
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ use super::convert::{call_text, flat_values, matrix, ngram_arg, offsets_arg, see
 use super::guard::guard;
 use crate::csr::check_offsets;
 use crate::error::Error;
+use crate::hash::HashSorter;
 use crate::lsh;
 use crate::minhash::{DatasketchHasher, DatasketchScheme, MinHasher, Scheme};
 use crate::parallel::{fill_rows, map_ordered, map_ordered_init};
@@ -183,12 +184,11 @@ fn sign_texts(
             map_ordered_init(
                 &block,
                 num_threads,
-                || (text::ShingleBuffers::default(), Vec::new()),
-                |(buffers, hashes), t| {
+                || (text::ShingleBuffers::default(), Vec::new(), HashSorter::default()),
+                |(buffers, hashes, sorter), t| {
                     text::shingles_into(t.as_ref(), *n, *kind, *shingle_seed, buffers, hashes)
                         .expect("ngram_arg gave n >= 1");
-                    hashes.sort_unstable();
-                    hashes.dedup();
+                    sorter.sort_distinct(hashes);
                     // Taken before signing, which reorders the set in place.
                     let anchors = anchor_bits.map(|bits| lsh::anchors(hashes, bits).to_vec());
                     let size = hashes.len();
