@@ -8,8 +8,8 @@ use super::convert::{counts_arg, index_array, ngram_arg, seed_arg, spans_array, 
 use super::guard::guard;
 use super::spool::SpoolArg;
 use crate::error::Error;
-use crate::hash::hash64;
-use crate::parallel::map_ordered;
+use crate::hash::{hash64, HashSorter};
+use crate::parallel::{map_ordered, map_ordered_init};
 use crate::text::{self, ShingleKind, Span};
 
 type NormalizedPy<'py> = (String, Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
@@ -136,8 +136,11 @@ fn shingles_batch<'py>(
     guard(|| {
         let (n, kind, seed) = shingle_args(n, kind, seed)?;
         let texts = texts_arg(texts)?;
-        let per_doc =
-            py.detach(|| map_ordered(&texts, num_threads, |t| doc_shingles(t, n, kind, seed, distinct)))?;
+        let per_doc = py.detach(|| {
+            map_ordered_init(&texts, num_threads, HashSorter::default, |sorter, t| {
+                doc_shingles(t, n, kind, seed, distinct.then_some(sorter))
+            })
+        })?;
         flat_shingles(py, per_doc)
     })
 }
@@ -165,7 +168,9 @@ fn shingle_sets_spooled<'py>(
         let docs = counts_arg(&docs, "docs")?;
         let per_doc = py.detach(|| -> Result<_, Error> {
             let texts = spool.read(&docs, num_threads)?;
-            map_ordered(&texts, num_threads, |t| doc_shingles(t, n, kind, seed, true))
+            map_ordered_init(&texts, num_threads, HashSorter::default, |sorter, t| {
+                doc_shingles(t, n, kind, seed, Some(sorter))
+            })
         })?;
         flat_shingles(py, per_doc)
     })
@@ -182,18 +187,17 @@ fn shingle_args(
     Ok((n, kind, seed))
 }
 
-/// A document's shingles; with `distinct`, its set in ascending order.
+/// A document's shingles; with a sorter (`distinct`), its set in ascending order.
 fn doc_shingles(
     text: &str,
     n: usize,
     kind: ShingleKind,
     seed: u64,
-    distinct: bool,
+    distinct: Option<&mut HashSorter>,
 ) -> Result<Vec<u64>, Error> {
     text::shingles(text, n, kind, seed).map(|mut hashes| {
-        if distinct {
-            hashes.sort_unstable();
-            hashes.dedup();
+        if let Some(sorter) = distinct {
+            sorter.sort_distinct(&mut hashes);
         }
         hashes
     })
