@@ -789,7 +789,24 @@ pub struct Lines<'a> {
     pub stamp_texts: &'a [u64],
 }
 
-/// The decision of a page from its [`Lines`].
+/// The shares `decide_lines` decides a page with when none of its lines is page-specific
+/// (every non-blank line recurs on `min_pages` or more pages of its site, or on other sites)
+/// but some recur below `template_permille`: those are then taken as page-specific (share 0).
+/// Such a page is one of several copies of an article on its site (a story at several
+/// addresses, a republished piece placed on three pages), whose lines all recur; decided as
+/// it is, it has no body at all. None when the page has a page-specific line or nothing to
+/// take.
+pub fn copies_taken_as_text(p: &Params, share: &[Option<u64>]) -> Option<Vec<Option<u64>>> {
+    let tmin = u64::from(p.template_permille);
+    let below_template = |s: &Option<u64>| s.is_some_and(|v| v > 0 && v < tmin);
+    if share.contains(&Some(0)) || !share.iter().any(below_template) {
+        return None;
+    }
+    Some(share.iter().map(|s| if below_template(s) { Some(0) } else { *s }).collect())
+}
+
+/// The decision of a page from its [`Lines`] (a page with no page-specific line is decided
+/// with the shares of [`copies_taken_as_text`]).
 ///
 /// 1. A recurring line (share >= template_permille) is a *template* line when it has a
 ///    recurring neighbour (the nearest non-blank line above or below), is the first or last
@@ -814,6 +831,8 @@ pub struct Lines<'a> {
 /// 8. With `cut_comments`, the body lines of a comment thread become [`COMMENTS`] (see
 ///    [`comment_thread`]).
 pub fn decide_lines(p: &Params, lines: &Lines<'_>) -> Vec<u8> {
+    let copies = copies_taken_as_text(p, lines.share);
+    let lines = &Lines { share: copies.as_deref().unwrap_or(lines.share), ..*lines };
     let Lines { pages, share, cross, lengths, fingerprints, closed, worded, .. } = *lines;
     let decay_chars = if pages >= u64::from(p.decay_pages) { p.decay_chars } else { 0 };
     let n = share.len();

@@ -142,6 +142,23 @@ def test_a_short_article_several_sites_published_is_kept():
     assert result.text == "A new page on a new site" and {r.reason for r in result.removed} == {"cross_site"}
 
 
+def test_an_article_on_three_pages_of_its_site_is_kept():
+    # One story at three addresses of a site (or placed on three of its pages): each of its
+    # lines recurs on 3 of the site's 12 pages, below the template share, and the pages hold
+    # nothing else but the template. Decided as recurring lines, the pages would be emptied;
+    # a page with no page-specific line takes its lines below the template share as its own.
+    story = ["Council approves the new harbour budget", "The vote was close, and the works start in May."]
+    texts = [page(i) for i in range(9)] + ["\n".join(TEMPLATE_TOP + story + TEMPLATE_BOTTOM)] * 3
+    model = ChromeModel().update(texts, ["example.com"] * len(texts))
+    for text in texts[9:]:
+        result = model.strip(text, "example.com")
+        assert result.text.split("\n") == story
+        assert {r.reason for r in result.removed} == {"template"}
+    # A page with a line of its own is decided as before: the story's lines there recur.
+    own = "\n".join(TEMPLATE_TOP + ["A line of this page alone, long enough to be its text."] + story + TEMPLATE_BOTTOM)
+    assert model.strip(own, "example.com").text.split("\n")[0] == "A line of this page alone, long enough to be its text."
+
+
 def test_save_load_update_round_trip(tmp_path):
     model = site_model(6)
     path = tmp_path / "model.json"

@@ -193,6 +193,23 @@ def test_decisions_on_shared_short_articles(pairs, p):
     same(rust.decide(texts, names), ref.decide(texts, names))
 
 
+# One article of a few on several pages of a site, under the template, sometimes with a
+# line of the page's own: pages none of whose lines is page-specific (their lines below the
+# template share taken as page-specific) beside pages decided as usual.
+ARTICLES = [["Council approves the harbour budget", "The vote was close, and the works start in May."],
+            ["Markets rally", "Shares rose on Tuesday."], ["Dear readers,", "x" * 60, "y" * 30]]
+copied_pages = st.tuples(st.sampled_from(ARTICLES), st.lists(lines, max_size=2), st.booleans()).map(
+    lambda p: "\n".join(HEADER + p[0] + (p[1] if p[2] else []) + FOOTER))
+
+
+@given(st.lists(st.tuples(copied_pages, st.sampled_from(["a", "b"])), min_size=3, max_size=14), params)
+def test_decisions_on_pages_copied_within_a_site(pairs, p):
+    rust, ref = _core.ChromeModel(*p), _reference.ChromeModel(*p)
+    texts, names = [t for t, _ in pairs], [s for _, s in pairs]
+    same(rust.add_strip(texts, names, True, None), ref.add_strip(texts, names, True))
+    same(rust.decide(texts, names), ref.decide(texts, names))
+
+
 # An article interrupted by a box under a template heading ("More on this"), then the article
 # again: template boxes (step 7) come into play; headlines and prose lines around box_chars.
 headlines = st.sampled_from(["Talks resume in Brussels", "What next for the euro?", "Markets rally", "\u201cNo deal\u201d",

@@ -210,6 +210,20 @@ def position_weighted(length: int, before: int, decay_chars: int, decay_floor: i
     return max(length * decay_chars // (decay_chars + before), length * decay_floor // 1000, 1)
 
 
+def copies_taken_as_text(tmin: int, share: list[int | None]) -> list[int | None] | None:
+    """The shares a page is decided with when none of its lines is page-specific but some
+    recur below ``tmin`` (template_permille): those taken as page-specific (share 0); a page
+    that is one of several copies of an article on its site has no body otherwise. None when
+    the page has a page-specific line or nothing to take (rust/chrome.rs)."""
+
+    def below_template(s: int | None) -> bool:
+        return s is not None and 0 < s < tmin
+
+    if 0 in share or not any(below_template(s) for s in share):
+        return None
+    return [0 if below_template(s) else s for s in share]
+
+
 def decide_lines(params, pages, share, cross, lengths, fingerprints, closed, worded, stamps, stamp_tails, stamp_texts) -> list[int]:
     """The decision of a page of a site with ``pages`` counted pages from each line's share
     (permille of the site's pages it recurs on, None for a blank line), cross-site flags,
@@ -217,6 +231,7 @@ def decide_lines(params, pages, share, cross, lengths, fingerprints, closed, wor
     ``decide_lines`` and docs/chrome.md for the steps."""
     (_, tmin, inner, _, penalty, _, title_lines, decay_chars, decay_floor, box_chars, small_penalty, run_cost,
      decay_pages, max_runs, cut_comments) = params
+    share = copies_taken_as_text(tmin, share) or share
     if pages < decay_pages:
         decay_chars = 0
     n = len(share)
