@@ -9,7 +9,8 @@
 //! * [`fmix64`] / [`fmix32`]: the MurmurHash3 finalizers, which spread structured inputs
 //!   (small integers, hashes combined with a key) over all bits.
 //!
-//! Also the maps keyed by such hashes: they are already well mixed, so each is its own hash.
+//! Also the maps keyed by such hashes: they are already well mixed, so each is its own hash;
+//! and [`HashSorter`], which sorts lists of them by their top bits.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
