@@ -789,24 +789,31 @@ pub struct Lines<'a> {
     pub stamp_texts: &'a [u64],
 }
 
-/// The shares `decide_lines` decides a page with when none of its lines is page-specific
-/// (every non-blank line recurs on `min_pages` or more pages of its site, or on other sites)
-/// but some recur below `template_permille`: those are then taken as page-specific (share 0).
-/// Such a page is one of several copies of an article on its site (a story at several
-/// addresses, a republished piece placed on three pages), whose lines all recur; decided as
-/// it is, it has no body at all. None when the page has a page-specific line or nothing to
-/// take.
-pub fn copies_taken_as_text(p: &Params, share: &[Option<u64>]) -> Option<Vec<Option<u64>>> {
+/// The shares `decide_lines` decides a page with when its own lines (page-specific: share 0)
+/// hold fewer than `COPY_OWN_CHARS` characters (none, or a title or a date) and the lines that
+/// recur below `template_permille` ten times as many or more: those are then taken as
+/// page-specific (share 0). Such a page is one of several copies of an article on its site (a
+/// story at several addresses, a republished piece placed on three pages), whose lines all
+/// recur; decided as it is, it keeps its own short line at most. None for any other page.
+pub fn copies_taken_as_text(p: &Params, share: &[Option<u64>], lengths: &[u32]) -> Option<Vec<Option<u64>>> {
     let tmin = u64::from(p.template_permille);
     let below_template = |s: &Option<u64>| s.is_some_and(|v| v > 0 && v < tmin);
-    if share.contains(&Some(0)) || !share.iter().any(below_template) {
+    let chars = |keep: &dyn Fn(&Option<u64>) -> bool| -> u64 {
+        share.iter().zip(lengths).filter(|(s, _)| keep(s)).map(|(_, &length)| u64::from(length)).sum()
+    };
+    let (own, below) = (chars(&|s| *s == Some(0)), chars(&below_template));
+    if own >= COPY_OWN_CHARS || below == 0 || below < COPY_RECURRING_TIMES * own {
         return None;
     }
     Some(share.iter().map(|s| if below_template(s) { Some(0) } else { *s }).collect())
 }
 
-/// The decision of a page from its [`Lines`] (a page with no page-specific line is decided
-/// with the shares of [`copies_taken_as_text`]).
+/// See [`copies_taken_as_text`].
+pub const COPY_OWN_CHARS: u64 = 100;
+pub const COPY_RECURRING_TIMES: u64 = 10;
+
+/// The decision of a page from its [`Lines`] (a page with next to no page-specific text is
+/// decided with the shares of [`copies_taken_as_text`]).
 ///
 /// 1. A recurring line (share >= template_permille) is a *template* line when it has a
 ///    recurring neighbour (the nearest non-blank line above or below), is the first or last
@@ -831,7 +838,7 @@ pub fn copies_taken_as_text(p: &Params, share: &[Option<u64>]) -> Option<Vec<Opt
 /// 8. With `cut_comments`, the body lines of a comment thread become [`COMMENTS`] (see
 ///    [`comment_thread`]).
 pub fn decide_lines(p: &Params, lines: &Lines<'_>) -> Vec<u8> {
-    let copies = copies_taken_as_text(p, lines.share);
+    let copies = copies_taken_as_text(p, lines.share, lines.lengths);
     let lines = &Lines { share: copies.as_deref().unwrap_or(lines.share), ..*lines };
     let Lines { pages, share, cross, lengths, fingerprints, closed, worded, .. } = *lines;
     let decay_chars = if pages >= u64::from(p.decay_pages) { p.decay_chars } else { 0 };

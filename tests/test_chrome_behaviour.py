@@ -145,18 +145,25 @@ def test_a_short_article_several_sites_published_is_kept():
 def test_an_article_on_three_pages_of_its_site_is_kept():
     # One story at three addresses of a site (or placed on three of its pages): each of its
     # lines recurs on 3 of the site's 12 pages, below the template share, and the pages hold
-    # nothing else but the template. Decided as recurring lines, the pages would be emptied;
-    # a page with no page-specific line takes its lines below the template share as its own.
-    story = ["Council approves the new harbour budget", "The vote was close, and the works start in May."]
-    texts = [page(i) for i in range(9)] + ["\n".join(TEMPLATE_TOP + story + TEMPLATE_BOTTOM)] * 3
+    # nothing else but the template and, on one, a byline. Decided as recurring lines, the
+    # pages would keep the byline at most; a page whose own lines are that short (under 100
+    # characters, against ten times as many recurring below the template share) takes its
+    # lines below the template share as its own.
+    story = ["Council approves the new harbour budget after a long night of talks in the town hall",
+             "The vote was close, and the works on the north quay start in May, the mayor said."]
+    texts = [page(i) for i in range(9)] + ["\n".join(TEMPLATE_TOP + story + TEMPLATE_BOTTOM)] * 2
+    # (the byline above the last template line: no run of the byline reaches the story)
+    texts.append("\n".join(TEMPLATE_TOP[:-1] + ["By Ann Lee"] + TEMPLATE_TOP[-1:] + story + TEMPLATE_BOTTOM))
     model = ChromeModel().update(texts, ["example.com"] * len(texts))
     for text in texts[9:]:
         result = model.strip(text, "example.com")
-        assert result.text.split("\n") == story
+        assert result.text.split("\n")[-2:] == story
         assert {r.reason for r in result.removed} == {"template"}
-    # A page with a line of its own is decided as before: the story's lines there recur.
-    own = "\n".join(TEMPLATE_TOP + ["A line of this page alone, long enough to be its text."] + story + TEMPLATE_BOTTOM)
-    assert model.strip(own, "example.com").text.split("\n")[0] == "A line of this page alone, long enough to be its text."
+    # A page with a text of its own is decided as before: its own line is the body, and the
+    # story's lines, recurring, are kept only as they widen it (next to it, no template between).
+    own = "A line of this page alone, long enough to be its text; more than a title or a date is."
+    other = "\n".join(TEMPLATE_TOP + [own] + TEMPLATE_BOTTOM[:1] + story + TEMPLATE_BOTTOM)
+    assert model.strip(other, "example.com").text.split("\n") == [own]
 
 
 def test_save_load_update_round_trip(tmp_path):

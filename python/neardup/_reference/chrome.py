@@ -210,16 +210,25 @@ def position_weighted(length: int, before: int, decay_chars: int, decay_floor: i
     return max(length * decay_chars // (decay_chars + before), length * decay_floor // 1000, 1)
 
 
-def copies_taken_as_text(tmin: int, share: list[int | None]) -> list[int | None] | None:
-    """The shares a page is decided with when none of its lines is page-specific but some
-    recur below ``tmin`` (template_permille): those taken as page-specific (share 0); a page
-    that is one of several copies of an article on its site has no body otherwise. None when
-    the page has a page-specific line or nothing to take (rust/chrome.rs)."""
+#: A page whose own lines hold fewer characters than this, and its lines recurring below the
+#: template share COPY_RECURRING_TIMES as many or more, is one of several copies of an article
+#: on its site (rust/chrome.rs ``copies_taken_as_text``).
+COPY_OWN_CHARS = 100
+COPY_RECURRING_TIMES = 10
+
+
+def copies_taken_as_text(tmin: int, share: list[int | None], lengths: list[int]) -> list[int | None] | None:
+    """The shares a page is decided with when its own lines (share 0) hold fewer than
+    COPY_OWN_CHARS characters and its lines recurring below ``tmin`` (template_permille)
+    COPY_RECURRING_TIMES as many or more: those taken as page-specific (share 0). None for
+    any other page (rust/chrome.rs)."""
 
     def below_template(s: int | None) -> bool:
         return s is not None and 0 < s < tmin
 
-    if 0 in share or not any(below_template(s) for s in share):
+    own = sum(length for s, length in zip(share, lengths) if s == 0)
+    below = sum(length for s, length in zip(share, lengths) if below_template(s))
+    if own >= COPY_OWN_CHARS or below == 0 or below < COPY_RECURRING_TIMES * own:
         return None
     return [0 if below_template(s) else s for s in share]
 
@@ -231,7 +240,7 @@ def decide_lines(params, pages, share, cross, lengths, fingerprints, closed, wor
     ``decide_lines`` and docs/chrome.md for the steps."""
     (_, tmin, inner, _, penalty, _, title_lines, decay_chars, decay_floor, box_chars, small_penalty, run_cost,
      decay_pages, max_runs, cut_comments) = params
-    share = copies_taken_as_text(tmin, share) or share
+    share = copies_taken_as_text(tmin, share, lengths) or share
     if pages < decay_pages:
         decay_chars = 0
     n = len(share)
