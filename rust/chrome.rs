@@ -798,10 +798,14 @@ pub struct Lines<'a> {
 pub fn copies_taken_as_text(p: &Params, share: &[Option<u64>], lengths: &[u32]) -> Option<Vec<Option<u64>>> {
     let tmin = u64::from(p.template_permille);
     let below_template = |s: &Option<u64>| s.is_some_and(|v| v > 0 && v < tmin);
-    let chars = |keep: &dyn Fn(&Option<u64>) -> bool| -> u64 {
-        share.iter().zip(lengths).filter(|(s, _)| keep(s)).map(|(_, &length)| u64::from(length)).sum()
-    };
-    let (own, below) = (chars(&|s| *s == Some(0)), chars(&below_template));
+    let (mut own, mut below) = (0u64, 0u64);
+    for (s, &length) in share.iter().zip(lengths) {
+        if *s == Some(0) {
+            own += u64::from(length);
+        } else if below_template(s) {
+            below += u64::from(length);
+        }
+    }
     if own >= COPY_OWN_CHARS || below == 0 || below < COPY_RECURRING_TIMES * own {
         return None;
     }
