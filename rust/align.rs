@@ -122,6 +122,9 @@ pub struct Scratch {
     used: Vec<bool>,
     members: Vec<usize>,
     lcs_rows: (Vec<usize>, Vec<usize>),
+    /// The gram numbers of `number_grams` for k <= 4 (a gram packed into one u128), kept
+    /// with its capacity from one pair to the next.
+    packed_grams: HashMap<u128, usize>,
 }
 
 const NO_GRAM: usize = usize::MAX;
@@ -144,9 +147,14 @@ fn anchors_into(ia: &[u32], ib: &[u32], k: usize, s: &mut Scratch) {
     // Up to four ids make one u128 exactly: a key held in the map itself, hashed and compared
     // in one piece.
     if k <= 4 {
-        number_grams(ia, ib, k, s, |gram| gram.iter().fold(0u128, |key, &id| (key << 32) | u128::from(id)));
+        let mut index = std::mem::take(&mut s.packed_grams);
+        index.clear();
+        number_grams(ia, ib, k, s, &mut index, |gram| {
+            gram.iter().fold(0u128, |key, &id| (key << 32) | u128::from(id))
+        });
+        s.packed_grams = index;
     } else {
-        number_grams(ia, ib, k, s, |gram| gram);
+        number_grams(ia, ib, k, s, &mut HashMap::default(), |gram| gram);
     }
     // Positions of b by gram, as compressed rows (a counting sort keeps each row ascending).
     let grams = s.count_a.len();
@@ -197,9 +205,9 @@ fn number_grams<'a, K: Hash + Eq>(
     ib: &'a [u32],
     k: usize,
     s: &mut Scratch,
+    index: &mut HashMap<K, usize>,
     key: impl Fn(&'a [u32]) -> K,
 ) {
-    let mut index: HashMap<K, usize> = HashMap::default();
     index.reserve(ia.len() - k + 1);
     s.gram_a.clear();
     s.count_a.clear();
@@ -620,15 +628,40 @@ pub fn lines_shared_batch<T: AsRef<str> + Sync>(
 /// The length in code points of the characters `start..end` (code point positions, `end`
 /// clipped to the text) of `text` after Python's `str.strip()`.
 fn stripped_chars(text: &str, start: usize, end: usize) -> usize {
-    let mut first: Option<usize> = None;
-    let mut last = 0;
-    for (position, c) in text.chars().enumerate().skip(start).take(end.saturating_sub(start)) {
-        if !is_py_space(c) {
-            first.get_or_insert(position);
-            last = position;
+    // Only the blank edges are tested character by character; the rest is counted by bytes.
+    let from = byte_at(text, start);
+    let to = from + byte_at(&text[from..], end.saturating_sub(start));
+    let part = &text[from..to];
+    let Some((first, _)) = part.char_indices().find(|&(_, c)| !is_py_space(c)) else { return 0 };
+    let last = part.char_indices().rev().find(|&(_, c)| !is_py_space(c)).map_or(first, |(last, _)| last);
+    // Up to the last one's first byte: its continuation bytes are not counted anyway.
+    code_points(&part.as_bytes()[first..=last])
+}
+
+/// The byte offset of code point `position` of `text`, or its length if it has fewer.
+fn byte_at(text: &str, position: usize) -> usize {
+    if position == 0 {
+        return 0;
+    }
+    let mut seen = 0;
+    for (offset, &byte) in text.as_bytes().iter().enumerate() {
+        if is_char_start(byte) {
+            if seen == position {
+                return offset;
+            }
+            seen += 1;
         }
     }
-    first.map_or(0, |first| last - first + 1)
+    text.len()
+}
+
+/// The code points of UTF-8 `bytes`: the bytes that are not continuation bytes.
+fn code_points(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&byte| is_char_start(byte)).count()
+}
+
+fn is_char_start(byte: u8) -> bool {
+    (byte as i8) >= -0x40
 }
 
 /// Exactly matched tokens of `b`, each token counted once, from the passages' `(b0, b1,
@@ -919,6 +952,34 @@ mod tests {
             let expected = plain_anchors(&ia, &ib, k);
             assert!(!expected.is_empty(), "k {k}");
             assert_eq!(anchors(&ia, &ib, k), expected, "k {k}");
+        }
+    }
+
+    #[test]
+    fn stripped_chars_counts_code_points_between_blank_edges() {
+        // Python's str.strip() of the code points start..end, counted: the definition.
+        let plain = |text: &str, start: usize, end: usize| {
+            let part: Vec<char> = text.chars().skip(start).take(end.saturating_sub(start)).collect();
+            let first = part.iter().position(|&c| !is_py_space(c));
+            let last = part.iter().rposition(|&c| !is_py_space(c));
+            first.zip(last).map_or(0, |(first, last)| last - first + 1)
+        };
+        let pieces =
+            [" ", "\u{3000}", "\u{85}", "\t\n", "a", "\u{e9}", "\u{20ac}", "\u{1f600}", "\u{200b}", "x y"];
+        for seed in 0u64..400 {
+            let text: String = (0..seed % 13)
+                .map(|i| pieces[((seed.wrapping_mul(2654435761) >> (3 * i)) % pieces.len() as u64) as usize])
+                .collect();
+            let count = text.chars().count();
+            for start in 0..=count + 1 {
+                for end in [0, start, start + 1, start + 3, count, count + 2, usize::MAX] {
+                    assert_eq!(
+                        stripped_chars(&text, start, end),
+                        plain(&text, start, end),
+                        "{text:?} {start} {end}"
+                    );
+                }
+            }
         }
     }
 
