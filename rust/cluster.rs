@@ -35,6 +35,10 @@ pub fn distinct(hashes: &[u64]) -> Vec<u64> {
 /// The number of distinct values of a shingle list, sorted in `scratch` (reused between
 /// documents, so that counting allocates nothing per document).
 fn distinct_count(hashes: &[u64], (scratch, sorter): &mut (Vec<u64>, HashSorter)) -> usize {
+    // A list that is a set already (callers holding distinct sets) is counted without a copy.
+    if hashes.windows(2).all(|w| w[0] < w[1]) {
+        return hashes.len();
+    }
     scratch.clear();
     scratch.extend_from_slice(hashes);
     sorter.sort_distinct(scratch);
@@ -414,6 +418,15 @@ mod tests {
         assert!(set_overlaps(&hashes, &[0, 9], &[], None, None).is_err());
         assert!(set_overlaps(&hashes, &[0, 5, 4, 8], &[], None, None).is_err());
         assert!(set_overlaps(&hashes, &offsets, &[(0, 4)], None, None).is_err());
+    }
+
+    #[test]
+    fn sizes_of_unpaired_lists_count_distinct_values() {
+        // Sorted with a repeat, a set already, unsorted with a repeat, empty, one value.
+        let hashes = [1, 1, 2, 1, 2, 5, 5, 1, 5, 7];
+        let offsets = [0, 3, 6, 9, 9, 10];
+        let (_, sizes) = set_overlaps(&hashes, &offsets, &[], None, Some(2)).unwrap();
+        assert_eq!(sizes, vec![2, 3, 2, 0, 1]);
     }
 
     #[test]

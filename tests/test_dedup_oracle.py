@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import neardup
-from neardup.cluster import SignedDocs
+from neardup.cluster import ShingledTexts, SignedDocs
 
 NUM_PERM = 32
 VOCAB = [f"w{i}" for i in range(30)]
@@ -142,6 +142,27 @@ def test_copies_decide_as_all_pairs_verification(docs, keep, verify, measure, th
     sets = [frozenset(neardup.shingles(d, n=1).tolist()) for d in docs]
     signatures = neardup.minhash(docs, num_perm=NUM_PERM, n=1).values
     check(found, sets, [len(d) for d in docs], signatures, threshold, measure, verify, keep, min_evidence)
+
+
+@settings(max_examples=150)
+@given(corpora(), st.sampled_from(KEEPS), st.sampled_from(["containment", "jaccard"]), st.sampled_from([0.5, 0.8, 1.0]),
+       st.sampled_from([1, 2]), st.data())
+def test_texts_held_as_shingle_sets_decide_as_the_texts(docs, keep, measure, threshold, n, data):
+    """``ShingledTexts`` (what ``neardup dups`` holds), fed in batches of any size, gives the
+    decisions, pairs and scores of the texts themselves."""
+    held = ShingledTexts(n=n)
+    held.add([])
+    start = 0
+    while start < len(docs):
+        end = start + data.draw(st.integers(1, len(docs) - start))
+        held.add(docs[start:end])
+        start = end
+    assert len(held) == len(docs)
+    args = dict(measure=measure, keep=keep, num_perm=NUM_PERM, params=(NUM_PERM, 1), min_evidence=6)
+    found = neardup.find_duplicates(held.signed(num_perm=NUM_PERM), threshold, **args)
+    expected = neardup.find_duplicates(docs, threshold, n=n, **args)
+    assert found.decisions == expected.decisions and found.pairs == expected.pairs and found.clusters == expected.clusters
+    assert len(held) == 0  # the sets moved into the SignedDocs
 
 
 @settings(max_examples=150)

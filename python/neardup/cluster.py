@@ -36,7 +36,7 @@ from .decide import (
     policy_name,
 )
 from .lsh import candidate_threshold, check_params, check_threshold, lsh_params
-from .text import Shingles
+from .text import Shingles, shingles_batch
 
 __all__ = [
     "KEEP_POLICIES",
@@ -240,6 +240,62 @@ class SignedDocs:
     #: stop once the need is out of reach); used for the LSH candidates, most of which share
     #: far fewer shingles than a duplicate does.
     intersections_at_least: Callable[[np.ndarray, np.ndarray], Any] | None = None
+
+
+class ShingledTexts:
+    """Texts added a batch at a time and held as their distinct word shingle sets and their
+    lengths in characters, not as text (``neardup dups`` reads its input into one).
+    :meth:`signed` gives the :class:`SignedDocs` that :func:`find_duplicates` and
+    :func:`verify_duplicates` take, verified on the held sets: the decisions those functions
+    make of the texts themselves (with ``n`` and word shingles, ``shingle_seed`` 0), each text
+    shingled once instead of again for every pair it is in."""
+
+    def __init__(self, n: int = 5, num_threads: int | None = None) -> None:
+        check_shingle_args(n, "word", 0)
+        check_threads(num_threads)
+        self.n, self.num_threads = n, num_threads
+        self._hashes: list[np.ndarray] = []
+        self._sizes: list[np.ndarray] = []
+        self._lengths: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self._lengths)
+
+    def add(self, texts: Sequence[str]) -> None:
+        """Add ``texts`` (strs) after those added before."""
+        if not len(texts):
+            return
+        sets = shingles_batch(texts, n=self.n, distinct=True, num_threads=self.num_threads)
+        self._hashes.append(np.asarray(sets.hashes, dtype=np.uint64))
+        self._sizes.append(np.diff(np.asarray(sets.offsets, dtype=np.int64)))
+        self._lengths.extend(len(text) for text in texts)
+
+    def signed(self, *, num_perm: int = 128, seed: int = 1, scheme: str = "classic") -> SignedDocs:
+        """The texts added as :class:`SignedDocs` signed with ``num_perm``, ``seed`` and
+        ``scheme`` (those of the :func:`verify_duplicates` call they go to). The sets move into
+        it: texts added afterwards start a new collection."""
+        check_num_perm(num_perm)
+        check_seed(seed)
+        if not isinstance(scheme, str) or scheme not in SCHEMES:
+            raise ValueError(f"scheme must be 'classic' or 'oph', got {scheme!r}")
+        hashes = np.concatenate(self._hashes) if self._hashes else np.zeros(0, dtype=np.uint64)
+        sizes = np.concatenate(self._sizes) if self._sizes else np.zeros(0, dtype=np.int64)
+        lengths = np.asarray(self._lengths, dtype=np.int64)
+        self._hashes, self._sizes, self._lengths = [], [], []
+        offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        num_threads = self.num_threads
+
+        def signatures() -> np.ndarray:
+            values = _impl.minhash_shingles(hashes, offsets, num_perm, seed, scheme, num_threads)
+            return np.asarray(values, dtype=np.uint64).reshape(len(sizes), num_perm)
+
+        def overlaps(pairs: np.ndarray, need: np.ndarray | None = None) -> np.ndarray:
+            pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
+            needed = None if need is None else np.ascontiguousarray(need, dtype=np.int64)
+            return np.asarray(_impl.set_overlaps(hashes, offsets, pairs, num_threads, needed)[0], dtype=np.int64)
+
+        return SignedDocs(signatures, sizes, lengths, overlaps, intersections_at_least=overlaps)
 
 
 def candidate_bands(

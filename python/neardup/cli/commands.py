@@ -16,7 +16,7 @@ from typing import Any
 from .. import spark
 from ..align import align, covered
 from ..chrome import BODY_FLOOR, BODY_WEIGHT, TUNE_GRID, ChromeModel, save_params, tune
-from ..cluster import verify_duplicates
+from ..cluster import ShingledTexts, verify_duplicates
 from ..io.errors import InputError
 from ..io.read import RecordReader
 from ..io.write import json_line, open_output
@@ -97,12 +97,17 @@ def _readable(reader: RecordReader, desc: str) -> tuple[list[Any], list[Any]]:
     return good, bad
 
 
+#: Texts ``neardup dups`` shingles at once as it reads (a few MB: the texts are let go after).
+DUPS_BATCH = 512
+
+
 def cmd_dups(args: argparse.Namespace) -> int:
     """Find near-duplicate documents (no chrome stripping): one JSON line per cluster with the
     kept document, the members and each dropped member's score."""
-    # Only what the clusters need is kept of each record (its text and two forms of its id),
-    # not the records themselves.
-    texts: list[str] = []
+    # Only what the clusters need is kept of each record (its shingle set, its length and two
+    # forms of its id), not the records or their texts.
+    sets = ShingledTexts(n=args.ngram, num_threads=args.threads)
+    batch: list[str] = []
     ids: list[str] = []
     written_ids: list[Any] = []
     reader = reader_from(args, keep_extra=False)
@@ -111,16 +116,20 @@ def cmd_dups(args: argparse.Namespace) -> int:
             if record.text is None:
                 print(f"neardup: skipped {record.source}: {record.error}", file=sys.stderr)
                 continue
-            texts.append(record.text)
+            batch.append(record.text)
             ids.append(record.id)
             written_ids.append(record.written_id)
+            if len(batch) == DUPS_BATCH:
+                sets.add(batch)
+                batch = []
     finally:
         reader.close()
+    sets.add(batch)
+    del batch
     verified = verify_duplicates(
-        texts, args.threshold, measure=args.measure, num_perm=args.num_perm, n=args.ngram,
-        min_evidence=args.min_evidence, num_threads=args.threads,
+        sets.signed(num_perm=args.num_perm), args.threshold, measure=args.measure, num_perm=args.num_perm,
+        n=args.ngram, min_evidence=args.min_evidence, num_threads=args.threads,
     )
-    del texts
     outcome = verified.decide(args.keep)
     with _output_stream(args.output) as out:
         for kept, members in outcome.clusters():
