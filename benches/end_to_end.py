@@ -92,7 +92,10 @@ def _load_average() -> float | None:
 
 
 def run(quick: bool, only: set[str] | None = None) -> list[dict[str, Any]]:
-    neardup = [sys.executable, "-m", "neardup"]
+    # The script a user runs (it sets up the process before numpy loads); `-m neardup` where
+    # the environment has no script beside its interpreter.
+    script = Path(sys.executable).with_name("neardup")
+    neardup = [str(script)] if script.exists() else [sys.executable, "-m", "neardup"]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
