@@ -165,6 +165,13 @@ def test_texts_held_as_shingle_sets_decide_as_the_texts(docs, keep, measure, thr
     assert len(held) == 0  # the sets moved into the SignedDocs
 
 
+def test_no_texts_held_give_no_documents() -> None:
+    held = ShingledTexts()
+    held.add([])
+    found = neardup.find_duplicates(held.signed(), 0.8)
+    assert found.decisions == [] and found.pairs == []
+
+
 @settings(max_examples=150)
 @given(corpora(), st.sampled_from(KEEPS), st.sampled_from(["containment", "jaccard"]), st.data())
 def test_equal_signatures_of_different_sets_are_compared_like_any_pair(docs, keep, measure, data):

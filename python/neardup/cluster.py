@@ -278,10 +278,16 @@ class ShingledTexts:
         check_seed(seed)
         if not isinstance(scheme, str) or scheme not in SCHEMES:
             raise ValueError(f"scheme must be 'classic' or 'oph', got {scheme!r}")
-        hashes = np.concatenate(self._hashes) if self._hashes else np.zeros(0, dtype=np.uint64)
         sizes = np.concatenate(self._sizes) if self._sizes else np.zeros(0, dtype=np.int64)
         lengths = np.asarray(self._lengths, dtype=np.int64)
-        self._hashes, self._sizes, self._lengths = [], [], []
+        # Each batch's sets are let go once copied: the sets are not held twice.
+        parts, self._hashes, self._sizes, self._lengths = self._hashes, [], [], []
+        hashes = np.empty(int(sizes.sum()), dtype=np.uint64)
+        at = 0
+        for k in range(len(parts)):
+            hashes[at : at + len(parts[k])] = parts[k]
+            at += len(parts[k])
+            parts[k] = None
         offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
         np.cumsum(sizes, out=offsets[1:])
         num_threads = self.num_threads
