@@ -44,6 +44,7 @@ __all__ = [
     "Decision",
     "Duplicates",
     "Pair",
+    "ShingledTexts",
     "SignedDocs",
     "candidate_bands",
     "Verified",
