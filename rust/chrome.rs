@@ -812,8 +812,9 @@ pub fn copies_taken_as_text(p: &Params, share: &[Option<u64>], lengths: &[u32]) 
     Some(share.iter().map(|s| if below_template(s) { Some(0) } else { *s }).collect())
 }
 
-/// See [`copies_taken_as_text`].
+/// A page's own characters below which [`copies_taken_as_text`] looks at it.
 pub const COPY_OWN_CHARS: u64 = 100;
+/// How many times its own characters a page's lines below the template share must hold.
 pub const COPY_RECURRING_TIMES: u64 = 10;
 
 /// The decision of a page from its [`Lines`] (a page with next to no page-specific text is

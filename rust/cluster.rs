@@ -27,8 +27,7 @@ pub fn check_pairs(n: usize, pairs: &[(usize, usize)]) -> Result<(), Error> {
 /// The sorted distinct values of a shingle list.
 pub fn distinct(hashes: &[u64]) -> Vec<u64> {
     let mut set = hashes.to_vec();
-    set.sort_unstable();
-    set.dedup();
+    HashSorter::default().sort_distinct(&mut set);
     set
 }
 
