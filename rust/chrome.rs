@@ -645,6 +645,12 @@ impl Model {
             let count = u64::from(stats.lines.get(&fingerprint).copied().unwrap_or(0));
             if count >= u64::from(p.min_pages) {
                 value = count * 1000 / pages;
+            } else if pages >= 2 && pages < u64::from(p.min_pages) && count == pages && !keys.closed[i] {
+                // A site of too few pages for `min_pages`: a line on every one of them that
+                // does not end a clause (a menu entry, a sidebar heading, a footer link; an
+                // article at two addresses shares its prose) recurs at the template share, so
+                // it is a template line in a block of recurring lines, not alone.
+                value = u64::from(p.template_permille).max(1);
             }
             if shape != 0 {
                 let count = u64::from(stats.shapes.get(&shape).copied().unwrap_or(0));
@@ -1346,6 +1352,28 @@ mod tests {
         assert_eq!(decisions, vec![TEMPLATE, TEMPLATE, TEMPLATE, BODY, BODY, BODY, TEMPLATE, TEMPLATE]);
         // A site the model has not seen keeps everything.
         assert!(model.decide("other", &line_keys(&pages[0])).iter().all(|&d| d == BODY));
+    }
+
+    #[test]
+    fn lines_on_both_pages_of_a_two_page_site_frame_the_text() {
+        let mut model = Model::new(Params::default()).unwrap();
+        let page = |word: &str| {
+            format!(
+                "Home\nNews\n{word} is the topic of this story, with more words\nBackground\n{word} text goes on and on.\nBoth pages quote this line of prose.\nAbout us\nContact"
+            )
+        };
+        let pages = [page("alpha"), page("beta")];
+        for page in &pages {
+            model.add("site", &line_keys(page));
+        }
+        // Unclosed lines on both pages: template in blocks, body alone ("Background"); the
+        // closed line both pages carry stays the page's own.
+        let decisions = model.decide("site", &line_keys(&pages[0]));
+        assert_eq!(decisions, vec![TEMPLATE, TEMPLATE, BODY, BODY, BODY, BODY, TEMPLATE, TEMPLATE]);
+        // One page counted: nothing recurs.
+        let mut one = Model::new(Params::default()).unwrap();
+        one.add("site", &line_keys(&pages[0]));
+        assert!(one.decide("site", &line_keys(&pages[0])).iter().all(|&d| d == BODY));
     }
 
     #[test]

@@ -677,3 +677,19 @@ def test_a_thread_above_the_article_is_cut_only_up_to_the_line_below_it():
     lines = texts[1].split("\n")
     kept = ChromeModel(cut_comments=True).update(texts, sites).strip(texts[1], "paper1.example").text.splitlines()
     assert kept == lines[:4] + lines[14:]
+
+
+def test_a_site_of_two_pages_loses_the_lines_both_pages_frame_their_text_with():
+    # Two pages are too few for min_pages (3): the menu and footer lines on both, none of which
+    # ends a clause, recur at the template share and, in blocks, are template lines. Prose both
+    # pages carry and a heading both use alone inside their text stay.
+    def two_page(i: int) -> list[str]:
+        own = page(i).split("\n")[6:8]
+        return TEMPLATE_TOP + [f"{WORDS[i].capitalize()} leads the news today"] + own[:1] + ["Background"] + own[1:] + [
+            "The minister said the talks would go on next week."] + TEMPLATE_BOTTOM
+    texts = ["\n".join(two_page(i)) for i in (1, 2)]
+    model = ChromeModel().update(texts, ["two.example"] * 2)
+    for i, text in zip((1, 2), texts):
+        result = model.strip(text, "two.example")
+        assert result.text.split("\n") == two_page(i)[len(TEMPLATE_TOP):-len(TEMPLATE_BOTTOM)]
+        assert {r.reason for r in result.removed} == {"template"}

@@ -210,6 +210,22 @@ def test_decisions_on_pages_copied_within_a_site(pairs, p):
     same(rust.decide(texts, names), ref.decide(texts, names))
 
 
+# Sites of two to four pages, fewer than min_pages or not: lines on every page of a small site,
+# on some of its pages, closed and not, beside generated text (docs/chrome.md, step 3).
+SMALL_SITE_LINES = ["Home", "Contact us", "By Ann Lee - May 5, 2012", "The talks go on next week.", "Background",
+                    "\u00a9 2012 Caf\u00e9 \u201cSite\u201d", "Read more \u00bb", "Said the minister:"]
+small_site_pages = st.lists(st.one_of(st.sampled_from(SMALL_SITE_LINES), lines), max_size=12).map("\n".join)
+
+
+@given(st.lists(st.tuples(small_site_pages, st.sampled_from(["a", "b"])), min_size=2, max_size=8), params,
+       st.sampled_from([None, 2]))
+def test_decisions_on_sites_of_few_pages(pairs, p, num_threads):
+    rust, ref = _core.ChromeModel(*p), _reference.ChromeModel(*p)
+    texts, names = [t for t, _ in pairs], [s for _, s in pairs]
+    same(rust.add_strip(texts, names, True, num_threads), ref.add_strip(texts, names, True))
+    same(rust.decide(texts, names), ref.decide(texts, names))
+
+
 # An article interrupted by a box under a template heading ("More on this"), then the article
 # again: template boxes (step 7) come into play; headlines and prose lines around box_chars.
 headlines = st.sampled_from(["Talks resume in Brussels", "What next for the euro?", "Markets rally", "\u201cNo deal\u201d",

@@ -178,6 +178,8 @@ def test_chrome_model_from_spark_counts_decides_like_the_local_model(spark):
         ("a", "Home | News | Sport\nStory %d begins here with its own words.\nMore text of story %d.\nCopyright 2024 Site A" % (i, i))
         for i in range(6)
     ] + [("b", "Menu\nSomething else %d entirely.\nShared footer line for sites\nCopyright 2024 Site A" % i) for i in range(4)]
+    # A site of two pages, fewer than min_pages: its lines on both pages count too.
+    pages += [("c", "Top menu of c\nSections\nStory %s of site c, its own words.\nLinks at the bottom" % w) for w in ("one", "two")]
     df = spark.createDataFrame([(t, s) for s, t in pages], "text string, site string").repartition(3)
     model = nspark.chrome_model(nspark.chrome_counts(df), cross_sites=2)
     reference = neardup.ChromeModel(cross_sites=2).update([t for _, t in pages], [s for s, _ in pages])
@@ -186,6 +188,7 @@ def test_chrome_model_from_spark_counts_decides_like_the_local_model(spark):
     want = [d.decisions.tolist() for d in reference.classify(texts, sites)]
     assert got == want
     assert any(any(x) for x in want)  # some line is chrome, so the comparison has teeth
+    assert all(want[-1][i] for i in (0, 1, 3))  # site c's shared lines among them
 
 
 def test_an_id_read_again_is_skipped_as_the_local_reader_does(spark):

@@ -7,7 +7,7 @@ Spark's own machinery and calls neardup's core per Arrow batch on the executors:
    keys and line shapes per site with a :class:`neardup.ChromeModel`; the partial counts are
    summed by a group-by (a count of distinct pages is additive over disjoint partitions).
    :func:`chrome_model` keeps only the entries that can change a decision (counts of at least
-   ``min_pages``, and every entry of a line found on ``cross_sites`` sites or more) and builds
+   ``min_pages`` or of every page of a smaller site, and every entry of a line found on ``cross_sites`` sites or more) and builds
    the model, which is broadcast: stripping with it decides every line exactly as the model
    learned on one machine does (see :func:`chrome_model` for why).
 2. cleaning and signatures (:func:`signatures`): per batch, repeats and chrome are stripped
@@ -209,8 +209,9 @@ def chrome_model(counts: DataFrame, **params: int) -> ChromeModel:
     """The :class:`ChromeModel` of the counts of :func:`chrome_counts`, with only the entries
     that can change a decision, collected to the driver.
 
-    A line's share counts only from ``min_pages`` pages, and a shape's likewise, so smaller
-    counts are left out; but a line counts as cross-site boilerplate when it occurs on at
+    A line's share counts only from ``min_pages`` pages (or, on a site of fewer pages, from
+    every one of them), and a shape's from ``min_pages`` pages, so smaller counts are left
+    out; but a line counts as cross-site boilerplate when it occurs on at
     least ``cross_sites`` sites (any count), so every entry of such a line is kept (and with
     them whether some site repeats it, which only cross-site lines consult). Lines left out
     thus occur on fewer sites than ``cross_sites`` in the model too: each line is decided
@@ -224,7 +225,10 @@ def chrome_model(counts: DataFrame, **params: int) -> ChromeModel:
     p = model.params
     lines = counts.where(F.col("kind") == 0)
     cross = lines.groupBy("key").agg(F.count("*").alias("sites")).where(F.col("sites") >= p["cross_sites"]) if p["cross_sites"] > 0 else None
-    keep_line = F.col("count") >= p["min_pages"]
+    # A site of fewer pages than min_pages counts a line on every one of its pages too.
+    pages = counts.where(F.col("kind") == 2).select("site", F.col("count").alias("pages"))
+    lines = lines.join(pages, "site", "left")
+    keep_line = (F.col("count") >= p["min_pages"]) | ((F.col("count") == F.col("pages")) & (F.col("pages") >= 2))
     if cross is not None:
         lines = lines.join(cross.select("key", F.lit(True).alias("cross")), "key", "left")
         keep_line = keep_line | F.col("cross").isNotNull()

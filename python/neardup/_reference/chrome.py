@@ -587,7 +587,7 @@ class ChromeModel:
             self._add_keys(site, fingerprints, shapes)
 
     def _decide_keys(self, site: str, fingerprints, shapes, lengths, closed, worded, stamps, stamp_tails, stamp_texts) -> list[int]:
-        min_pages, _, _, shape_permille, _, cross_sites = self._params[:6]
+        min_pages, tmin, _, shape_permille, _, cross_sites = self._params[:6]
         stats = self._sites.get(site) or SiteStats()
         pages = stats.pages
         share: list[int | None] = []
@@ -601,6 +601,8 @@ class ChromeModel:
             count = stats.lines.get(fingerprint, 0)
             if count >= min_pages:
                 value = count * 1000 // pages
+            elif 2 <= pages < min_pages and count == pages and not closed[i]:
+                value = max(tmin, 1)  # a line on every page of a small site (rust/chrome.rs)
             shape = shapes[i]
             if shape:
                 count = stats.shapes.get(shape, 0)
