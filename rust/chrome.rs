@@ -636,20 +636,31 @@ impl Model {
         let mut share: Vec<Option<u64>> = Vec::with_capacity(n);
         let mut site_share: Vec<u64> = vec![0; n];
         let mut cross = vec![false; n];
+        let count_of = |fingerprint: u64| u64::from(stats.lines.get(&fingerprint).copied().unwrap_or(0));
+        // A site of too few pages for `min_pages` counts the lines on every one of its pages
+        // (below), unless this page has next to no line the others lack: a copy of one of
+        // them, or a page of a line or two, whose every line would go.
+        let few_pages = pages >= 2 && pages < u64::from(p.min_pages) && {
+            let own: u64 = (keys.fingerprints.iter().zip(&keys.lengths))
+                .filter(|&(&fingerprint, _)| fingerprint != 0 && count_of(fingerprint) < pages)
+                .map(|(_, &length)| u64::from(length))
+                .sum();
+            own >= COPY_OWN_CHARS
+        };
         for (i, (&fingerprint, &shape)) in keys.fingerprints.iter().zip(&keys.shapes).enumerate() {
             if fingerprint == 0 {
                 share.push(None);
                 continue;
             }
             let mut value = 0u64;
-            let count = u64::from(stats.lines.get(&fingerprint).copied().unwrap_or(0));
+            let count = count_of(fingerprint);
             if count >= u64::from(p.min_pages) {
                 value = count * 1000 / pages;
-            } else if pages >= 2 && pages < u64::from(p.min_pages) && count == pages && !keys.closed[i] {
-                // A site of too few pages for `min_pages`: a line on every one of them that
-                // does not end a clause (a menu entry, a sidebar heading, a footer link; an
-                // article at two addresses shares its prose) recurs at the template share, so
-                // it is a template line in a block of recurring lines, not alone.
+            } else if few_pages && count == pages && !keys.closed[i] {
+                // A line on every page of a site of too few pages for `min_pages` that does
+                // not end a clause (a menu entry, a sidebar heading, a footer link; an article
+                // at two addresses shares its prose) recurs at the template share, so it is a
+                // template line in a block of recurring lines, not alone.
                 value = u64::from(p.template_permille).max(1);
             }
             if shape != 0 {
@@ -1359,7 +1370,7 @@ mod tests {
         let mut model = Model::new(Params::default()).unwrap();
         let page = |word: &str| {
             format!(
-                "Home\nNews\n{word} is the topic of this story, with more words\nBackground\n{word} text goes on and on.\nBoth pages quote this line of prose.\nAbout us\nContact"
+                "Home\nNews\n{word} is the topic of this story, with more words about {word}\nBackground\n{word} text goes on and on, and on again for a while.\nBoth pages quote this line of prose.\nAbout us\nContact"
             )
         };
         let pages = [page("alpha"), page("beta")];
@@ -1374,6 +1385,16 @@ mod tests {
         let mut one = Model::new(Params::default()).unwrap();
         one.add("site", &line_keys(&pages[0]));
         assert!(one.decide("site", &line_keys(&pages[0])).iter().all(|&d| d == BODY));
+        // Pages with next to no line the other lacks (under COPY_OWN_CHARS) keep their lines:
+        // one-line pages equal once digits are masked, a page and its copy.
+        let mut tiny = Model::new(Params::default()).unwrap();
+        tiny.add("tiny", &line_keys("document number 1"));
+        tiny.add("tiny", &line_keys("document number 2"));
+        assert_eq!(tiny.decide("tiny", &line_keys("document number 1")), vec![BODY]);
+        let mut copies = Model::new(Params::default()).unwrap();
+        copies.add("copies", &line_keys(&pages[0]));
+        copies.add("copies", &line_keys(&pages[0]));
+        assert!(copies.decide("copies", &line_keys(&pages[0])).iter().all(|&d| d == BODY));
     }
 
     #[test]

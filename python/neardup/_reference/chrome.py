@@ -591,6 +591,10 @@ class ChromeModel:
         stats = self._sites.get(site) or SiteStats()
         pages = stats.pages
         share: list[int | None] = []
+        # A site of too few pages for min_pages counts the lines on every one of its pages,
+        # unless this page has next to no line the others lack (rust/chrome.rs).
+        few_pages = 2 <= pages < min_pages and sum(
+            n for f, n in zip(fingerprints, lengths) if f and stats.lines.get(f, 0) < pages) >= COPY_OWN_CHARS
         site_share = [0] * len(fingerprints)
         cross = [False] * len(fingerprints)
         for i, fingerprint in enumerate(fingerprints):
@@ -601,7 +605,7 @@ class ChromeModel:
             count = stats.lines.get(fingerprint, 0)
             if count >= min_pages:
                 value = count * 1000 // pages
-            elif 2 <= pages < min_pages and count == pages and not closed[i]:
+            elif few_pages and count == pages and not closed[i]:
                 value = max(tmin, 1)  # a line on every page of a small site (rust/chrome.rs)
             shape = shapes[i]
             if shape:
