@@ -829,7 +829,8 @@ pub fn copies_taken_as_text(p: &Params, share: &[Option<u64>], lengths: &[u32]) 
     Some(share.iter().map(|s| if below_template(s) { Some(0) } else { *s }).collect())
 }
 
-/// A page's own characters below which [`copies_taken_as_text`] looks at it.
+/// A page's own characters below which [`copies_taken_as_text`] looks at it, and below which
+/// a page of a site of fewer than `min_pages` pages (its lines the others lack) is left alone.
 pub const COPY_OWN_CHARS: u64 = 100;
 /// How many times its own characters a page's lines below the template share must hold.
 pub const COPY_RECURRING_TIMES: u64 = 10;

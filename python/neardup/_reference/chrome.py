@@ -212,7 +212,8 @@ def position_weighted(length: int, before: int, decay_chars: int, decay_floor: i
 
 #: A page whose own lines hold fewer characters than this, and its lines recurring below the
 #: template share COPY_RECURRING_TIMES as many or more, is one of several copies of an article
-#: on its site (rust/chrome.rs ``copies_taken_as_text``).
+#: on its site (rust/chrome.rs ``copies_taken_as_text``); a page of a site of fewer than
+#: min_pages pages whose lines the others lack hold fewer is left alone (``_decide_keys``).
 COPY_OWN_CHARS = 100
 COPY_RECURRING_TIMES = 10
 
