@@ -483,11 +483,11 @@ impl Default for Params {
             cross_sites: 3,
             title_lines: 3,
             decay_chars: 3000,
-            decay_pages: 3,
+            decay_pages: 0,
             decay_floor_permille: 250,
             box_chars: 0,
             run_cost: Some(100),
-            max_runs: Some(6),
+            max_runs: Some(8),
             cut_comments: false,
         }
     }
@@ -771,16 +771,17 @@ pub const MAX_TITLE_LINES: u32 = 16;
 /// page-specific lines above it: `length * decay_chars / (decay_chars + before)`, at least
 /// `decay_floor` permille of `length` and at least 1; `length` when `decay_chars` is 0.
 /// Integer arithmetic (u128: no overflow), as the reference.
-pub fn position_weighted(length: u32, before: u64, decay_chars: u32, decay_floor: u32) -> i64 {
+pub fn position_weighted(length: u64, before: u64, decay_chars: u32, decay_floor: u32) -> i64 {
+    // At most `length` (Params::check: decay_floor <= 1000); lengths here are a line's
+    // characters plus a penalty, far below i64::MAX.
+    let clamp = |value: u128| i64::try_from(value).unwrap_or(i64::MAX);
     if decay_chars == 0 {
-        return i64::from(length);
+        return clamp(u128::from(length));
     }
     let (length, decay) = (u128::from(length), u128::from(decay_chars));
     let decayed = length * decay / (decay + u128::from(before));
     let floor = length * u128::from(decay_floor) / 1000;
-    // Below 2**64 / 1000 for any u32 inputs (at most `length` with Params::check's
-    // decay_floor <= 1000), so the cast is exact.
-    decayed.max(floor).max(1) as i64
+    clamp(decayed.max(floor).max(1))
 }
 
 /// Per-line inputs of [`decide_lines`], one entry per line of the page.
@@ -845,8 +846,11 @@ pub const COPY_RECURRING_TIMES: u64 = 10;
 /// 2. Each line scores: template -(penalty + length) (-(small_penalty + length) without a
 ///    word character), other recurring 0, blank 0, any other line its length weighted by
 ///    position (`position_weighted`, on sites with >= `decay_pages` counted pages: the
-///    article comes before the comment thread or teaser list that may outweigh it). The main
-///    body region is the highest-scoring run of lines (Kadane, the first best run wins).
+///    article comes before the comment thread or teaser list that may outweigh it). On a
+///    site of fewer than `min_pages` pages, a *separator* (a template line whose nearest
+///    non-blank neighbours above and below are both lines that are not template lines) costs
+///    its -(penalty + length) weighted by position too. The main body region is the
+///    highest-scoring run of lines (Kadane, the first best run wins).
 /// 3. With `run_cost`, more runs outside the main region are body ([`extra_runs`]): runs
 ///    scored on their closed (prose) lines only, each worth more than `run_cost` (an article
 ///    that a video box or a gallery link cut in two, a last paragraph after a tag line), at
@@ -894,17 +898,38 @@ pub fn decide_lines(p: &Params, lines: &Lines<'_>) -> Vec<u8> {
     if let Some(j) = pending {
         template[j] = true;
     }
+    // On a site of fewer than `min_pages` pages, a template line alone between two lines that
+    // are not (a cross-site "Advertisement" marker between an article's paragraphs, the
+    // signature under each post of a blog's front page) costs what it costs weighted by
+    // position, as the text around it counts: at full cost, the later paragraphs of a long
+    // article could not pay for the markers between them. A block of template lines costs
+    // its whole cost everywhere, and on a larger site a lone template line is on most of
+    // its pages, part of its layout.
+    let mut separator = vec![false; n];
+    if decay_chars > 0 && pages < u64::from(p.min_pages) {
+        let nonblank: Vec<usize> = (0..n).filter(|&i| share[i].is_some()).collect();
+        for k in 1..nonblank.len().saturating_sub(1) {
+            let i = nonblank[k];
+            separator[i] = template[i] && !template[nonblank[k - 1]] && !template[nonblank[k + 1]];
+        }
+    }
     let mut before = 0u64;
     let scores: Vec<i64> = (0..n)
         .map(|i| match share[i] {
             None => 0,
             Some(_) if template[i] => {
                 let penalty = if worded[i] { p.penalty } else { p.small_penalty };
-                -(i64::from(penalty) + i64::from(lengths[i]))
+                let cost = u64::from(penalty) + u64::from(lengths[i]);
+                if separator[i] {
+                    -position_weighted(cost, before, decay_chars, p.decay_floor_permille)
+                } else {
+                    -i64::try_from(cost).unwrap_or(i64::MAX)
+                }
             }
             Some(s) if s > 0 => 0,
             Some(_) => {
-                let score = position_weighted(lengths[i], before, decay_chars, p.decay_floor_permille);
+                let score =
+                    position_weighted(u64::from(lengths[i]), before, decay_chars, p.decay_floor_permille);
                 before += u64::from(lengths[i]);
                 score
             }
@@ -1249,9 +1274,10 @@ mod tests {
         assert_eq!(position_weighted(3, 1_000_000, 3000, 0), 1); // never 0
         assert_eq!(position_weighted(200, 1_000_000, 0, 250), 200); // off
 
-        // No overflow at the extremes of the u32 inputs.
-        assert_eq!(position_weighted(u32::MAX, 0, u32::MAX, 1000), i64::from(u32::MAX));
-        assert_eq!(position_weighted(u32::MAX, u64::MAX, u32::MAX, 0), 1);
+        // No overflow at the extremes of the inputs.
+        assert_eq!(position_weighted(u64::from(u32::MAX), 0, u32::MAX, 1000), i64::from(u32::MAX));
+        assert_eq!(position_weighted(u64::from(u32::MAX), u64::MAX, u32::MAX, 0), 1);
+        assert_eq!(position_weighted(u64::MAX, 0, 3000, 250), i64::MAX);
     }
 
     #[test]
@@ -1396,6 +1422,38 @@ mod tests {
         copies.add("copies", &line_keys(&pages[0]));
         copies.add("copies", &line_keys(&pages[0]));
         assert!(copies.decide("copies", &line_keys(&pages[0])).iter().all(|&d| d == BODY));
+    }
+
+    #[test]
+    fn separators_on_a_one_page_site_cost_what_the_text_around_them_counts() {
+        // One page per site; "Advertisement" after each paragraph is on every site (cross-site,
+        // a template line alone between paragraphs). Weighted by position like the text around
+        // it, it does not end the main region before the article does.
+        let params = Params { run_cost: None, ..Params::default() };
+        let mut model = Model::new(params).unwrap();
+        let words = ["alpha", "beta", "gamma", "delta"];
+        let page = |word: &str| {
+            let paragraphs: Vec<String> = (0..16)
+                .map(|k| {
+                    format!("{word} paragraph {} says {}.", "ab".repeat(k + 1), format!("{word} ").repeat(45))
+                })
+                .collect();
+            format!("Home\nNews\n{}\nShare this article", paragraphs.join("\nAdvertisement\n"))
+        };
+        for word in words {
+            model.add(word, &line_keys(&page(word)));
+        }
+        let decisions = model.decide("beta", &line_keys(&page("beta")));
+        let paragraphs: Vec<u8> = decisions.iter().copied().skip(2).step_by(2).take(16).collect();
+        assert_eq!(paragraphs, vec![BODY; 16]);
+        assert_eq!(decisions[3], CROSS_SITE);
+        // Without the weighting on such sites (decay_pages 3), paragraphs and separators at
+        // full value: the same decisions.
+        let mut unweighted = Model::new(Params { decay_pages: 3, ..params }).unwrap();
+        for word in words {
+            unweighted.add(word, &line_keys(&page(word)));
+        }
+        assert_eq!(unweighted.decide("beta", &line_keys(&page("beta"))), decisions);
     }
 
     #[test]

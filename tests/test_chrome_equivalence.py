@@ -226,6 +226,25 @@ def test_decisions_on_sites_of_few_pages(pairs, p, num_threads):
     same(rust.decide(texts, names), ref.decide(texts, names))
 
 
+# One page per site (and sites of two), paragraphs of an article between markers every site
+# carries ("Advertisement": cross-site template lines, alone between the paragraphs or two in a
+# row), beside generated text: the separators of step 5, weighted by position on sites of fewer
+# than min_pages pages when the weighting applies there.
+paragraphs = st.one_of(st.text(alphabet="abcdefghij ", min_size=1, max_size=300).map(lambda t: "P " + t + "."), lines)
+separated_pages = st.lists(st.tuples(paragraphs, st.sampled_from([["Advertisement"], ["Advertisement"] * 2, [""], []])),
+                           min_size=1, max_size=10).map(
+    lambda p: "\n".join(["Home", "News"] + [line for text, marks in p for line in [text] + marks] + ["Share this article"]))
+
+
+@given(st.lists(st.tuples(separated_pages, st.sampled_from(["a", "b", "c", "d", "e", "f"])), min_size=3, max_size=10), params,
+       st.sampled_from([None, 2]))
+def test_decisions_with_separators_on_one_page_sites(pairs, p, num_threads):
+    rust, ref = _core.ChromeModel(*p), _reference.ChromeModel(*p)
+    texts, names = [t for t, _ in pairs], [s for _, s in pairs]
+    same(rust.add_strip(texts, names, True, num_threads), ref.add_strip(texts, names, True))
+    same(rust.decide(texts, names), ref.decide(texts, names))
+
+
 # An article interrupted by a box under a template heading ("More on this"), then the article
 # again: template boxes (step 7) come into play; headlines and prose lines around box_chars.
 headlines = st.sampled_from(["Talks resume in Brussels", "What next for the euro?", "Markets rally", "\u201cNo deal\u201d",

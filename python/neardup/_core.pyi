@@ -204,8 +204,8 @@ class ChromeModel:
         box_chars: int = 0,
         small_penalty: int = 20,
         run_cost: int | None = ...,  # 100 (PyO3 shows an Option default as ...)
-        decay_pages: int = 3,
-        max_runs: int | None = ...,  # 6
+        decay_pages: int = 0,
+        max_runs: int | None = ...,  # 8
         cut_comments: bool = False,
     ) -> ChromeModel: ...
     def params(self) -> tuple[int, int, int, int, int, int, int, int, int, int, int, int | None, int, int | None, bool]: ...

@@ -239,7 +239,7 @@ def decide_lines(params, pages, share, cross, lengths, fingerprints, closed, wor
     (permille of the site's pages it recurs on, None for a blank line), cross-site flags,
     lengths, fingerprints, closed and worded flags and time-stamp keys; see rust/chrome.rs
     ``decide_lines`` and docs/chrome.md for the steps."""
-    (_, tmin, inner, _, penalty, _, title_lines, decay_chars, decay_floor, box_chars, small_penalty, run_cost,
+    (min_pages, tmin, inner, _, penalty, _, title_lines, decay_chars, decay_floor, box_chars, small_penalty, run_cost,
      decay_pages, max_runs, cut_comments) = params
     share = copies_taken_as_text(tmin, share, lengths) or share
     if pages < decay_pages:
@@ -259,6 +259,13 @@ def decide_lines(params, pages, share, cross, lengths, fingerprints, closed, wor
         below = j + 1 < len(nonblank) and recurring(nonblank[j + 1])
         edge = j == 0 or j + 1 == len(nonblank)
         template[i] = above or below or edge or share[i] >= inner
+    # On a site of fewer than min_pages pages, a template line between two lines that are not
+    # (an "Advertisement" marker between paragraphs) costs its cost weighted by position.
+    separator = [False] * n
+    if decay_chars > 0 and pages < min_pages:
+        for j in range(1, len(nonblank) - 1):
+            i = nonblank[j]
+            separator[i] = template[i] and not template[nonblank[j - 1]] and not template[nonblank[j + 1]]
     scores = []
     before = 0  # characters of page-specific lines above line i
     for i in range(n):
@@ -266,7 +273,8 @@ def decide_lines(params, pages, share, cross, lengths, fingerprints, closed, wor
         if s is None:
             scores.append(0)
         elif template[i]:
-            scores.append(-((penalty if worded[i] else small_penalty) + lengths[i]))
+            cost = (penalty if worded[i] else small_penalty) + lengths[i]
+            scores.append(-(position_weighted(cost, before, decay_chars, decay_floor) if separator[i] else cost))
         elif s > 0:
             scores.append(0)
         else:
@@ -556,7 +564,7 @@ class ChromeModel:
 
     def __init__(self, min_pages=3, template_permille=300, inner_permille=500, shape_permille=300, penalty=200, cross_sites=3,
                  title_lines=3, decay_chars=3000, decay_floor_permille=250, box_chars=0, small_penalty=20, run_cost=100,
-                 decay_pages=3, max_runs=6, cut_comments=False):
+                 decay_pages=0, max_runs=8, cut_comments=False):
         self._params = check_params(
             (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines, decay_chars,
              decay_floor_permille, box_chars, small_penalty, run_cost, decay_pages, max_runs, cut_comments)
