@@ -767,8 +767,9 @@ pub fn keep_shared_prose(
 /// Upper bound of `Params::title_lines` (a title sits right above the byline and buttons).
 pub const MAX_TITLE_LINES: u32 = 16;
 
-/// Score of a page-specific line of `length` characters with `before` characters of
-/// page-specific lines above it: `length * decay_chars / (decay_chars + before)`, at least
+/// Score of a page-specific line of `length` characters (or cost of a separator of
+/// [`decide_lines`]' step 2) with `before` characters of page-specific lines above it:
+/// `length * decay_chars / (decay_chars + before)`, at least
 /// `decay_floor` permille of `length` and at least 1; `length` when `decay_chars` is 0.
 /// Integer arithmetic (u128: no overflow), as the reference.
 pub fn position_weighted(length: u64, before: u64, decay_chars: u32, decay_floor: u32) -> i64 {

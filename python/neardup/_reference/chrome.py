@@ -201,10 +201,11 @@ def keep_shared_prose(share, cross, site_share, lengths, single) -> None:
 
 
 def position_weighted(length: int, before: int, decay_chars: int, decay_floor: int) -> int:
-    """Score of a page-specific line of ``length`` characters with ``before`` characters of
-    page-specific lines above it: ``length * decay_chars / (decay_chars + before)``, at least
-    ``decay_floor`` permille of ``length`` and at least 1 (decay_chars 0: ``length``). The
-    article comes before the comment thread and teaser lists that may outweigh it."""
+    """Score of a page-specific line of ``length`` characters (or cost of a separator, in
+    ``decide_lines``) with ``before`` characters of page-specific lines above it:
+    ``length * decay_chars / (decay_chars + before)``, at least ``decay_floor`` permille of
+    ``length`` and at least 1 (decay_chars 0: ``length``). The article comes before the
+    comment thread and teaser lists that may outweigh it."""
     if decay_chars == 0:
         return length
     return max(length * decay_chars // (decay_chars + before), length * decay_floor // 1000, 1)
