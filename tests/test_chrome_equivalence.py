@@ -38,6 +38,15 @@ params = st.tuples(st.integers(2, 4), st.integers(0, 1000), st.integers(0, 1000)
                    st.sampled_from([None, 0, 1, 2, 6]), st.booleans())
 
 
+def strip_and_decide_alike(pairs, p, repeats, num_threads):
+    """Core and reference models of parameters ``p`` learn and strip the ``(text, site)``
+    pages alike (``add_strip``), then decide them alike."""
+    rust, ref = _core.ChromeModel(*p), _reference.ChromeModel(*p)
+    texts, names = [t for t, _ in pairs], [s for _, s in pairs]
+    same(rust.add_strip(texts, names, repeats, num_threads), ref.add_strip(texts, names, repeats))
+    same(rust.decide(texts, names), ref.decide(texts, names))
+
+
 @given(texts)
 def test_line_keys(text):
     same(_core.line_keys(text), _reference.line_keys(text))
@@ -187,10 +196,7 @@ brief_pages = st.tuples(st.sampled_from(BRIEFS), st.lists(lines, max_size=3), st
 
 @given(st.lists(brief_pages, min_size=3, max_size=14), params)
 def test_decisions_on_shared_short_articles(pairs, p):
-    rust, ref = _core.ChromeModel(*p), _reference.ChromeModel(*p)
-    texts, names = [t for t, _ in pairs], [s for _, s in pairs]
-    same(rust.add_strip(texts, names, True, None), ref.add_strip(texts, names, True))
-    same(rust.decide(texts, names), ref.decide(texts, names))
+    strip_and_decide_alike(pairs, p, True, None)
 
 
 # One article of a few on several pages of a site, under the template, sometimes with a
@@ -204,10 +210,7 @@ copied_pages = st.tuples(st.sampled_from(ARTICLES), st.lists(lines, max_size=2),
 
 @given(st.lists(st.tuples(copied_pages, st.sampled_from(["a", "b"])), min_size=3, max_size=14), params)
 def test_decisions_on_pages_copied_within_a_site(pairs, p):
-    rust, ref = _core.ChromeModel(*p), _reference.ChromeModel(*p)
-    texts, names = [t for t, _ in pairs], [s for _, s in pairs]
-    same(rust.add_strip(texts, names, True, None), ref.add_strip(texts, names, True))
-    same(rust.decide(texts, names), ref.decide(texts, names))
+    strip_and_decide_alike(pairs, p, True, None)
 
 
 # Sites of two to four pages, fewer than min_pages or not: lines on every page of a small site,
@@ -220,10 +223,7 @@ small_site_pages = st.lists(st.one_of(st.sampled_from(SMALL_SITE_LINES), lines),
 @given(st.lists(st.tuples(small_site_pages, st.sampled_from(["a", "b"])), min_size=2, max_size=8), params,
        st.sampled_from([None, 2]))
 def test_decisions_on_sites_of_few_pages(pairs, p, num_threads):
-    rust, ref = _core.ChromeModel(*p), _reference.ChromeModel(*p)
-    texts, names = [t for t, _ in pairs], [s for _, s in pairs]
-    same(rust.add_strip(texts, names, True, num_threads), ref.add_strip(texts, names, True))
-    same(rust.decide(texts, names), ref.decide(texts, names))
+    strip_and_decide_alike(pairs, p, True, num_threads)
 
 
 # One page per site (and sites of two), paragraphs of an article between markers every site
@@ -236,13 +236,18 @@ separated_pages = st.lists(st.tuples(paragraphs, st.sampled_from([["Advertisemen
     lambda p: "\n".join(["Home", "News"] + [line for text, marks in p for line in [text] + marks] + ["Share this article"]))
 
 
-@given(st.lists(st.tuples(separated_pages, st.sampled_from(["a", "b", "c", "d", "e", "f"])), min_size=3, max_size=10), params,
-       st.sampled_from([None, 2]))
+# The parameters under which separators decide: weighting on small sites (decay_pages <= 1,
+# decay_chars tiny to default), markers cross-site from one to three sites, the main region
+# deciding alone or with few extra runs; the others drawn as everywhere.
+separator_params = st.tuples(params, st.sampled_from([3, 4]), st.integers(1, 3), st.sampled_from([1, 7, 40, 3000]),
+                             st.sampled_from([None, 100, 300]), st.integers(0, 1), st.sampled_from([None, 0, 1])).map(
+    lambda t: (t[1], *t[0][1:5], t[2], t[0][6], t[3], *t[0][8:11], t[4], t[5], t[6], t[0][14]))
+
+
+@given(st.lists(st.tuples(separated_pages, st.sampled_from(["a", "b", "c", "d", "e", "f"])), min_size=3, max_size=10),
+       separator_params, st.sampled_from([None, 2]))
 def test_decisions_with_separators_on_one_page_sites(pairs, p, num_threads):
-    rust, ref = _core.ChromeModel(*p), _reference.ChromeModel(*p)
-    texts, names = [t for t, _ in pairs], [s for _, s in pairs]
-    same(rust.add_strip(texts, names, True, num_threads), ref.add_strip(texts, names, True))
-    same(rust.decide(texts, names), ref.decide(texts, names))
+    strip_and_decide_alike(pairs, p, True, num_threads)
 
 
 # An article interrupted by a box under a template heading ("More on this"), then the article
@@ -259,10 +264,7 @@ boxed_pages = st.tuples(st.lists(lines, max_size=3), st.lists(mixed, max_size=4)
        st.booleans(), st.sampled_from([None, 2]))
 def test_strip_on_boxed_pages(pairs, p, repeats, num_threads):
     """The fused strip path (keys and closed flags from one normalisation) on pages with boxes."""
-    rust, ref = _core.ChromeModel(*p), _reference.ChromeModel(*p)
-    texts, names = [t for t, _ in pairs], [s for _, s in pairs]
-    same(rust.add_strip(texts, names, repeats, num_threads), ref.add_strip(texts, names, repeats))
-    same(rust.decide(texts, names), ref.decide(texts, names))
+    strip_and_decide_alike(pairs, p, repeats, num_threads)
 
 
 @given(st.lists(st.tuples(news_pages, st.sampled_from(["a", "b"])), min_size=3, max_size=12), params)
