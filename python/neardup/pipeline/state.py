@@ -147,6 +147,21 @@ class DocTable:
     def __iter__(self) -> Iterator[Doc]:
         return (self[p] for p in range(len(self._ids)))
 
+    # One field of one row, without making the row's Doc (the write stage reads a few
+    # fields of every row).
+    def id_of(self, position: int) -> str:
+        return self._ids[position]
+
+    def written_id_of(self, position: int) -> Any:
+        return self._written_ids[position]
+
+    def removed_of(self, position: int) -> list[tuple[int, int, str]]:
+        return self._removed.get(position, [])
+
+    def int_of(self, name: str, position: int) -> int:
+        """The integer field ``name`` (one of :data:`DOC_INT_FIELDS`) of row ``position``."""
+        return self._ints[name][position]
+
     def column(self, name: str) -> np.ndarray:
         """The integer field ``name`` of every row, as an int64 array (a copy)."""
         return np.array(self._ints[name], dtype=np.int64)

@@ -220,14 +220,18 @@ class DecisionRows:
     def __init__(self, run: Run, decided: Decided, documents: KeptDocuments, tally: Tally) -> None:
         self.run, self.decided, self.documents, self.tally = run, decided, documents, tally
         self.count = len(run.docs)
+        #: Span reasons seen that are their own category in the summary and not a duplicate's
+        #: ("template", not "duplicate of d7"): most spans, counted without parsing the reason.
+        self.plain_reasons: set[str] = set()
 
     def name(self, node: int) -> str:
         docs, indexed_ids, count = self.run.docs, self.decided.indexed_ids, self.count
-        return docs[node].id if node < count else f"{indexed_ids[node - count]} in the index"
+        return docs.id_of(node) if node < count else f"{indexed_ids[node - count]} in the index"
 
     def reason(self, position: int) -> str:
         decided, options, docs = self.decided, self.run.options, self.run.docs
-        return describe(decided.decisions, position, name=self.name, methods=decided.methods, policy=KEEP_POLICY, empty=options.dedup and docs[position].shingles == 0)
+        empty = options.dedup and docs.int_of("shingles", position) == 0
+        return describe(decided.decisions, position, name=self.name, methods=decided.methods, policy=KEEP_POLICY, empty=empty)
 
     def row(self, record: Record) -> dict[str, Any]:
         return self.decision(record)[0]
@@ -243,14 +247,14 @@ class DecisionRows:
         reason = self.reason
         row: dict[str, Any] = {"id": record.written_id, "action": "", "reason": "", "duplicate_of": None, "score": None, "removed": []}
         position = docs.position(record.index)
-        if (record.index not in skipped) if record.text is None else (position is None or docs[position].id != record.id):
+        if (record.index not in skipped) if record.text is None else (position is None or docs.id_of(position) != record.id):
             run.corpus.changed()  # (a change the digest at the end of the pass would tell too late)
         if record.text is None:
             row.update(action="skipped", reason=skipped.get(record.index) or record.error or "unreadable", source=record.source)
             actions["skipped"] += 1
             return row, None, None
         assert position is not None
-        doc = docs[position]
+        doc_removed = docs.removed_of(position)
         kept_node = int(outcome.kept[position])
         site = record.site or "(none)"
         site_chars[site][0] += len(record.original if record.truncated else record.text)
@@ -258,26 +262,25 @@ class DecisionRows:
         kept_text: bytes | None = None
         if kept_node >= count:
             indexed_id = indexed_ids[kept_node - count]
-            cut = CutText(record.text, list(doc.removed))
+            cut = CutText(record.text, list(doc_removed))
             spans = dropped_spans(record.text, cut, [], indexed_id)
             row.update(action="dropped", duplicate_of=indexed_id, score=round(float(outcome.score[position]), 6))
             row["reason"] = f"seen before: {reason(position)}"
             row["removed"] = [[s, e, why] for s, e, why in spans]
         elif kept_node != position:
-            kept_doc = docs[kept_node]
-            kept_index = kept_doc.index
-            cut = CutText(record.text, list(doc.removed))
+            kept_index = docs.int_of("index", kept_node)
+            cut = CutText(record.text, list(doc_removed))
             own = self.decided.wrapper_chrome.get(position, []) if outcome.wraps[position] else []
-            spans = dropped_spans(record.text, cut, own, kept_doc.id)
-            row.update(action="dropped", duplicate_of=kept_doc.written_id, score=round(float(outcome.score[position]), 6), reason=reason(position))
+            spans = dropped_spans(record.text, cut, own, docs.id_of(kept_node))
+            row.update(action="dropped", duplicate_of=docs.written_id_of(kept_node), score=round(float(outcome.score[position]), 6), reason=reason(position))
             row["removed"] = [[s, e, why] for s, e, why in spans]
             if len(tally.examples) < run.options.examples:
-                tally.examples.append(pair_example(record, spans, kept_doc, spool))
+                tally.examples.append(pair_example(record, spans, docs[kept_node], spool))
         else:
-            removed = sorted(doc.removed)
+            removed = sorted(doc_removed)
             row["removed"] = [[s, e, why] for s, e, why in removed]
             row.update(action="changed" if removed or record.truncated else "kept", reason=kept_reason(removed, reason(position)))
-            kept_text = cleaned = spool.read_utf8(doc.spool_offset)
+            kept_text = cleaned = spool.read_utf8(docs.int_of("spool_offset", position))
             # Under the input's own field names, every other field as it was.
             self.documents.add(record, cleaned)
             share = sum(e - s for s, e, _ in removed) / max(len(record.text), 1)
@@ -293,8 +296,15 @@ class DecisionRows:
             row["removed"] = with_truncation(record, row["removed"])
             row["truncated"] = True
             tally.truncated += 1
-        for start, end, why in (row["removed"] or []):
+        plain = self.plain_reasons
+        for start, end, why in row["removed"]:
+            if why in plain:
+                removed_chars[why] += end - start
+                site_chars[site][1] += end - start
+                continue
             category = why.split(":")[0].split(" of ")[0]
+            if category == why and not why.startswith("duplicate"):
+                plain.add(why)
             removed_chars[category] += end - start
             if not why.startswith("duplicate"):
                 site_chars[site][1] += end - start
