@@ -37,6 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 import heapq
+import math
 from typing import Any
 
 import numpy as np
@@ -245,12 +246,15 @@ def _completeness_of_counts(
     whole = term_numerator[single] + (multiplicity[term_head[single]] - 1) * term_size[single]
     exact = np.abs(whole) < 2**53
     per_head[term_head[single][exact]] = whole[exact].astype(np.float64) / term_size[single][exact].astype(np.float64)
-    several: dict[int, Fraction] = {}
+    several: dict[int, list[tuple[int, int]]] = {}
     for k in np.flatnonzero(~single).tolist() + np.flatnonzero(single)[~exact].tolist():
-        a = int(term_head[k])
-        several[a] = several.get(a, Fraction(0)) + Fraction(int(term_numerator[k]), int(term_size[k]))
-    for a, value in several.items():
-        per_head[a] = float(value + int(multiplicity[a]) - 1)
+        several.setdefault(int(term_head[k]), []).append((int(term_numerator[k]), int(term_size[k])))
+    for a, terms in several.items():
+        # The terms over their least common denominator in Python's integers, then one
+        # division: int / int is correctly rounded, as float(Fraction) is (it is that division).
+        common = math.lcm(*(size for _, size in terms))
+        total = sum(numerator * (common // size) for numerator, size in terms) + (int(multiplicity[a]) - 1) * common
+        per_head[a] = total / common
     return per_head
 
 

@@ -282,14 +282,16 @@ def pair_chunks(pairs: Any, lengths: Any, max_chars: int | None = None, max_pair
     rows = np.asarray(pairs, dtype=np.int64).reshape(-1, 2).tolist()
     length_of = np.asarray(lengths, dtype=np.int64).tolist()
     first, seen, chars = 0, set(), 0
-    for k, row in enumerate(rows):
-        new = [d for d in dict.fromkeys(row) if d not in seen]
-        if k > first and (k - first >= max_pairs or chars + sum(length_of[d] for d in new) > max_chars):
+    for k, (a, b) in enumerate(rows):
+        # The characters the pair's texts add to the chunk: those of the ones not in it yet.
+        added = (0 if a in seen else length_of[a]) + (0 if b == a or b in seen else length_of[b])
+        if k > first and (k - first >= max_pairs or chars + added > max_chars):
             yield first, k
             first, seen, chars = k, set(), 0
-            new = list(dict.fromkeys(row))
-        seen.update(new)
-        chars += sum(length_of[d] for d in new)
+            added = length_of[a] + (0 if b == a else length_of[b])
+        seen.add(a)
+        seen.add(b)
+        chars += added
     if first < len(rows):
         yield first, len(rows)
 
