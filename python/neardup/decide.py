@@ -215,8 +215,8 @@ def _completeness_of_counts(
     :func:`_completeness_of_fractions`: the numerators of each head's terms summed per
     partner size in int64; a head with one term (most) is one division of two integers that
     a float holds exactly (so correctly rounded, as ``float(Fraction)`` is), the others are
-    summed as fractions. Falls back to fractions where int64 or a float's 53 bits could not
-    hold the sums."""
+    summed over their least common denominator in Python's integers and divided once. Falls
+    back to fractions where int64 or a float's 53 bits could not hold the sums."""
     gi, gj = group_of[pair_array[:, 0]], group_of[pair_array[:, 1]]
     apart = gi != gj
     low, high, shared = np.minimum(gi, gj)[apart], np.maximum(gi, gj)[apart], overlap[apart]

@@ -110,7 +110,8 @@ class DocTable:
     """The run's per-document table, one row per readable document in input order, held in
     columns (about 110 bytes a document where a :class:`Doc` object took 384, with its list
     and integers): rows are appended and read as Docs (``table[p]``, iteration; a Doc read
-    is a copy), whole columns as arrays (:func:`doc_column`)."""
+    is a copy), single fields of a row (``id_of``, ``written_id_of``, ``removed_of``,
+    ``int_of``), whole columns as arrays (:func:`doc_column`)."""
 
     def __init__(self) -> None:
         self._ints = {name: array("q") for name in DOC_INT_FIELDS}
@@ -147,8 +148,9 @@ class DocTable:
     def __iter__(self) -> Iterator[Doc]:
         return (self[p] for p in range(len(self._ids)))
 
-    # One field of one row, without making the row's Doc (the write stage reads a few
-    # fields of every row).
+    # One field of row ``position`` (0 <= position < len), without making the row's Doc: the
+    # write stage reads a few fields of every row. Positions come from :meth:`position` and
+    # the decisions, never negative, so the bounds are not checked again.
     def id_of(self, position: int) -> str:
         return self._ids[position]
 

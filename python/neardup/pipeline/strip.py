@@ -32,15 +32,15 @@ def strip_records(model: ChromeModel, records: list[Record], options: CleanOptio
             # A removal of nothing but line breaks and spaces changes no content: it is
             # neither made nor reported.
             spans = [tuple(x) for x in result.removed if texts[i][x.start : x.end].strip()]
-            results[i] = uncut(texts[i], spans)
+            results[i] = cut_spans(texts[i], spans)
     rest = sorted(set(range(len(records))) - set(with_site))
     copies = find_repeats_batch([texts[i] for i in rest], num_threads=options.num_threads) if options.repeats and rest else [[] for _ in rest]
     for i, found in zip(rest, copies):
-        results[i] = uncut(texts[i], [(c.start, c.end, "repeat") for c in found])
+        results[i] = cut_spans(texts[i], [(c.start, c.end, "repeat") for c in found])
     return results
 
 
-def uncut(text: str, spans: list[tuple[int, int, str]]) -> tuple[str, list[tuple[int, int, str]]]:
+def cut_spans(text: str, spans: list[tuple[int, int, str]]) -> tuple[str, list[tuple[int, int, str]]]:
     """``text`` less ``spans`` and the spans removed (:class:`CutText`); a text with nothing to
     remove, most of them, is returned as it is."""
     if not spans:
