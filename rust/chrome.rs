@@ -278,6 +278,7 @@ pub struct PageKeys {
 /// a digit into whitespace or back), so one normalisation serves both keys.
 pub fn page_keys(text: &str) -> PageKeys {
     let mut out = PageKeys::default();
+    out.reserve(text.bytes().filter(|&b| b == b'\n').count() + 1);
     let (mut normal, mut masked, mut folded, mut shape_buf) =
         (String::new(), String::new(), Vec::<u8>::new(), String::new());
     let mut start = 0usize;
@@ -286,14 +287,16 @@ pub fn page_keys(text: &str) -> PageKeys {
         let count = if ascii { piece.len() } else { piece.chars().count() };
         let line = piece.strip_suffix('\r').unwrap_or(piece);
         let length = if line.len() < piece.len() { count - 1 } else { count };
-        normal.clear();
         if ascii {
-            ascii_fold(line, false, |c| normal.push(c));
-        } else if !simple_fold(line, &mut normal) {
+            ascii_normal_and_masked(line, &mut normal, &mut masked);
+        } else {
             normal.clear();
-            normalize_with(line, false, |c, _, _| normal.push(c));
+            if !simple_fold(line, &mut normal) {
+                normal.clear();
+                normalize_with(line, false, |c, _, _| normal.push(c));
+            }
+            mask_normal(&normal, &mut masked);
         }
-        mask_normal(&normal, &mut masked);
         let (fingerprint, shape) = line_key_buf(&masked, &mut shape_buf);
         folded.clear();
         if ascii {
@@ -320,6 +323,68 @@ pub fn page_keys(text: &str) -> PageKeys {
         start += count + 1;
     }
     out
+}
+
+impl PageKeys {
+    /// Room for `lines` lines in every column.
+    fn reserve(&mut self, lines: usize) {
+        let keys = &mut self.keys;
+        keys.spans.reserve(lines);
+        keys.fingerprints.reserve(lines);
+        keys.shapes.reserve(lines);
+        keys.lengths.reserve(lines);
+        keys.closed.reserve(lines);
+        keys.worded.reserve(lines);
+        keys.stamps.reserve(lines);
+        keys.stamp_tails.reserve(lines);
+        keys.stamp_texts.reserve(lines);
+        self.repeat_keys.reserve(lines);
+    }
+}
+
+/// For an ASCII line, in one pass over its bytes: its normalised form (`ascii_fold` without
+/// masking: lower-case, whitespace runs to one space, trimmed) in `normal`, and the masked
+/// form of that (`mask_normal`) in `masked`.
+fn ascii_normal_and_masked(line: &str, normal: &mut String, masked: &mut String) {
+    normal.clear();
+    masked.clear();
+    let (mut pending_space, mut emitted) = (false, false);
+    // Where the run of lower-case letters being read starts in `masked`.
+    let mut word: Option<usize> = None;
+    for &b in line.as_bytes() {
+        if matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ') {
+            pending_space = true;
+            continue;
+        }
+        if pending_space && emitted {
+            mask_month(masked, &mut word);
+            normal.push(' ');
+            masked.push(' ');
+        }
+        pending_space = false;
+        emitted = true;
+        let c = b.to_ascii_lowercase();
+        normal.push(c as char);
+        if c.is_ascii_lowercase() {
+            word.get_or_insert(masked.len());
+            masked.push(c as char);
+        } else {
+            mask_month(masked, &mut word);
+            masked.push(if c.is_ascii_digit() { '0' } else { c as char });
+        }
+    }
+    mask_month(masked, &mut word);
+}
+
+/// The run of lower-case letters that ends `masked` from `word` on (if any) made `0` when it
+/// is a month name; the run is then over.
+fn mask_month(masked: &mut String, word: &mut Option<usize>) {
+    if let Some(start) = word.take() {
+        if is_month(&masked[start..]) {
+            masked.truncate(start);
+            masked.push('0');
+        }
+    }
 }
 
 /// The masked form from the unmasked normalised form: decimal digits to `0`, maximal runs of
@@ -1314,6 +1379,76 @@ mod tests {
         let expected: Vec<u64> =
             text.split('\n').map(|l| repeats::repeat_key(l.strip_suffix('\r').unwrap_or(l)).0).collect();
         assert_eq!(page.repeat_keys, expected);
+    }
+
+    #[test]
+    fn page_keys_of_ascii_lines_equal_line_keys() {
+        // Generated ASCII pages: month names and their near misses cut by digits, case,
+        // punctuation and every kind of ASCII whitespace, at the start, inside and at the end
+        // of lines (page_keys' one-pass path for ASCII against mask_line's two passes).
+        let pieces = [
+            "May",
+            "may",
+            "MAYOR",
+            "mays",
+            "dec",
+            "Decem",
+            "sept",
+            "September",
+            "jun",
+            "jUNE",
+            "oct0",
+            "5",
+            "12",
+            "2024",
+            "x",
+            "ab",
+            "Q",
+            ".",
+            ",",
+            ":",
+            "!",
+            "'",
+            "\"",
+            ")",
+            " ",
+            "  ",
+            "\t",
+            "\x0b",
+            "\x0c",
+            "\r",
+            "\x1c",
+            "-",
+            "by",
+            "at",
+            "9:59",
+            "am",
+            "PM",
+            "0",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |bound: usize| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((state >> 33) as usize) % bound
+        };
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..next(6) {
+                for _ in 0..next(9) {
+                    text.push_str(pieces[next(pieces.len())]);
+                }
+                text.push(if next(5) == 0 { '\r' } else { ' ' });
+                text.push('\n');
+            }
+            for _ in 0..next(5) {
+                text.push_str(pieces[next(pieces.len())]);
+            }
+            let page = page_keys(&text);
+            assert_eq!(page.keys, line_keys(&text), "{text:?}");
+            let expected: Vec<u64> =
+                text.split('\n').map(|l| repeats::repeat_key(l.strip_suffix('\r').unwrap_or(l)).0).collect();
+            assert_eq!(page.repeat_keys, expected, "{text:?}");
+        }
     }
 
     #[test]
