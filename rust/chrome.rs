@@ -424,13 +424,18 @@ fn line_key_buf(masked: &str, buf: &mut String) -> (u64, u64) {
         return (0, 0);
     }
     let fingerprint = hash64(masked.as_bytes(), FINGERPRINT_SEED).max(1);
-    if masked.bytes().filter(|&b| b == b' ').count() < 3 {
+    // The first two words and the last two, from the first two spaces and the last two: the
+    // line has four words or more when its second-last space comes after its first.
+    let bytes = masked.as_bytes();
+    let Some(first) = bytes.iter().position(|&b| b == b' ') else { return (fingerprint, 0) };
+    let Some(last) = bytes.iter().rposition(|&b| b == b' ') else { return (fingerprint, 0) };
+    let Some(before_last) = bytes[..last].iter().rposition(|&b| b == b' ') else { return (fingerprint, 0) };
+    if before_last <= first {
         return (fingerprint, 0);
     }
-    let mut head = masked.splitn(3, ' ');
-    let (w0, w1) = (head.next().unwrap_or(""), head.next().unwrap_or(""));
-    let mut tail = masked.rsplitn(3, ' ');
-    let (z1, z0) = (tail.next().unwrap_or(""), tail.next().unwrap_or(""));
+    let second = first + 1 + bytes[first + 1..].iter().position(|&b| b == b' ').unwrap_or(0);
+    let (w0, w1) = (&masked[..first], &masked[first + 1..second]);
+    let (z0, z1) = (&masked[before_last + 1..last], &masked[last + 1..]);
     buf.clear();
     buf.push_str(w0);
     buf.push(' ');

@@ -120,8 +120,13 @@ pub fn fold_repeat_char(c: char, gap: &mut bool, folded: &mut Vec<u8>) {
             folded.push(b' ');
         }
         *gap = false;
-        let mut utf8 = [0u8; 4];
-        folded.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+        if c.is_ascii() {
+            // One byte: pushed, not copied (a copy is a call to memcpy per character).
+            folded.push(c as u8);
+        } else {
+            let mut utf8 = [0u8; 4];
+            folded.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+        }
     }
 }
 
