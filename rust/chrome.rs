@@ -1387,11 +1387,25 @@ mod tests {
     }
 
     #[test]
-    fn page_keys_of_ascii_lines_equal_line_keys() {
-        // Generated ASCII pages: month names and their near misses cut by digits, case,
-        // punctuation and every kind of ASCII whitespace, at the start, inside and at the end
-        // of lines (page_keys' one-pass path for ASCII against mask_line's two passes).
+    fn page_keys_of_generated_pages_equal_line_keys() {
+        // Generated pages: month names and their near misses cut by digits, case, punctuation
+        // and every kind of ASCII whitespace, at the start, inside and at the end of lines
+        // (page_keys' one-pass path for ASCII against mask_line's two passes), and characters
+        // that normalise to ASCII (curly quotes, dashes, a no-break space, a ligature,
+        // full-width digits) or not (accents, CJK), so that lines ASCII only once normalised
+        // fold as ASCII lines do.
         let pieces = [
+            "\u{2019}",
+            "\u{201c}",
+            "\u{201d}",
+            "\u{2014}",
+            "\u{a0}",
+            "\u{fb01}",
+            "\u{ff11}\u{ff12}",
+            "caf\u{e9}",
+            "\u{5b57}",
+            "e\u{301}",
+            "\u{3000}",
             "May",
             "may",
             "MAYOR",
