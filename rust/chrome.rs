@@ -287,26 +287,19 @@ pub fn page_keys(text: &str) -> PageKeys {
         let count = if ascii { piece.len() } else { piece.chars().count() };
         let line = piece.strip_suffix('\r').unwrap_or(piece);
         let length = if line.len() < piece.len() { count - 1 } else { count };
+        folded.clear();
         if ascii {
             ascii_normal_and_masked(line, &mut normal, &mut masked);
+            repeats::fold_repeat_ascii(normal.as_bytes(), &mut folded);
         } else {
             normal.clear();
             if !simple_fold(line, &mut normal) {
                 normal.clear();
                 normalize_with(line, false, |c, _, _| normal.push(c));
             }
-            mask_normal(&normal, &mut masked);
+            mask_and_fold(&normal, &mut masked, &mut folded);
         }
         let (fingerprint, shape) = line_key_buf(&masked, &mut shape_buf);
-        folded.clear();
-        if ascii {
-            repeats::fold_repeat_ascii(normal.as_bytes(), &mut folded);
-        } else {
-            let mut gap = false;
-            for c in normal.chars() {
-                repeats::fold_repeat_char(c, &mut gap, &mut folded);
-            }
-        }
         let repeat = if folded.is_empty() { 0 } else { hash64(&folded, REPEAT_SEED).max(1) };
         let (stamp, stamp_tail) = stamp_keys(&masked, length as u32);
         out.keys.spans.push((start, start + length));
@@ -344,7 +337,7 @@ impl PageKeys {
 
 /// For an ASCII line, in one pass over its bytes: its normalised form (`ascii_fold` without
 /// masking: lower-case, whitespace runs to one space, trimmed) in `normal`, and the masked
-/// form of that (`mask_normal`) in `masked`.
+/// form of that (as `mask_and_fold` makes it) in `masked`.
 fn ascii_normal_and_masked(line: &str, normal: &mut String, masked: &mut String) {
     normal.clear();
     masked.clear();
@@ -387,35 +380,25 @@ fn mask_month(masked: &mut String, word: &mut Option<usize>) {
     }
 }
 
-/// The masked form from the unmasked normalised form: decimal digits to `0`, maximal runs of
-/// ASCII lower-case letters that are month names to `0`.
-fn mask_normal(normal: &str, out: &mut String) {
-    out.clear();
-    let bytes = normal.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b.is_ascii_lowercase() {
-            let begin = i;
-            while i < bytes.len() && bytes[i].is_ascii_lowercase() {
-                i += 1;
-            }
-            let word = &normal[begin..i];
-            out.push_str(if is_month(word) { "0" } else { word });
-        } else if b < 0x80 {
-            out.push(if b.is_ascii_digit() { '0' } else { b as char });
-            i += 1;
+/// In one pass over the characters of a normalised line: its masked form in `masked` (decimal
+/// digits to `0`, maximal runs of ASCII lower-case letters that are month names to `0`) and
+/// its repeat key's folded text (`repeats::fold_repeat_char`) in `folded`.
+fn mask_and_fold(normal: &str, masked: &mut String, folded: &mut Vec<u8>) {
+    masked.clear();
+    let mut gap = false;
+    // Where the run of lower-case letters being read starts in `masked`.
+    let mut word: Option<usize> = None;
+    for c in normal.chars() {
+        if c.is_ascii_lowercase() {
+            word.get_or_insert(masked.len());
+            masked.push(c);
         } else {
-            let len = utf8_len(b);
-            let c = normal[i..i + len].chars().next().unwrap_or('\u{fffd}');
-            if is_decimal_digit(c as u32) {
-                out.push('0');
-            } else {
-                out.push(c);
-            }
-            i += len;
+            mask_month(masked, &mut word);
+            masked.push(if is_decimal_digit(c as u32) { '0' } else { c });
         }
+        repeats::fold_repeat_char(c, &mut gap, folded);
     }
+    mask_month(masked, &mut word);
 }
 
 /// [`line_key`] without allocating: the shape key is built in `buf`.
