@@ -337,68 +337,74 @@ impl PageKeys {
 
 /// For an ASCII line, in one pass over its bytes: its normalised form (`ascii_fold` without
 /// masking: lower-case, whitespace runs to one space, trimmed) in `normal`, and the masked
-/// form of that (as `mask_and_fold` makes it) in `masked`.
+/// form of that ([`Masker`]) in `masked`.
 fn ascii_normal_and_masked(line: &str, normal: &mut String, masked: &mut String) {
     normal.clear();
     masked.clear();
+    let mut masker = Masker::default();
     let (mut pending_space, mut emitted) = (false, false);
-    // Where the run of lower-case letters being read starts in `masked`.
-    let mut word: Option<usize> = None;
     for &b in line.as_bytes() {
         if matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ') {
             pending_space = true;
             continue;
         }
         if pending_space && emitted {
-            mask_month(masked, &mut word);
             normal.push(' ');
-            masked.push(' ');
+            masker.push(masked, ' ');
         }
         pending_space = false;
         emitted = true;
-        let c = b.to_ascii_lowercase();
-        normal.push(c as char);
-        if c.is_ascii_lowercase() {
-            word.get_or_insert(masked.len());
-            masked.push(c as char);
-        } else {
-            mask_month(masked, &mut word);
-            masked.push(if c.is_ascii_digit() { '0' } else { c as char });
-        }
+        let c = char::from(b.to_ascii_lowercase());
+        normal.push(c);
+        masker.push(masked, c);
     }
-    mask_month(masked, &mut word);
+    masker.finish(masked);
 }
 
-/// The run of lower-case letters that ends `masked` from `word` on (if any) made `0` when it
-/// is a month name; the run is then over.
-fn mask_month(masked: &mut String, word: &mut Option<usize>) {
-    if let Some(start) = word.take() {
-        if is_month(&masked[start..]) {
-            masked.truncate(start);
-            masked.push('0');
-        }
-    }
-}
-
-/// In one pass over the characters of a normalised line: its masked form in `masked` (decimal
-/// digits to `0`, maximal runs of ASCII lower-case letters that are month names to `0`) and
-/// its repeat key's folded text (`repeats::fold_repeat_char`) in `folded`.
+/// In one pass over the characters of a normalised line: its masked form ([`Masker`]) in
+/// `masked` and its repeat key's folded text (`repeats::fold_repeat_char`) in `folded`.
 fn mask_and_fold(normal: &str, masked: &mut String, folded: &mut Vec<u8>) {
     masked.clear();
+    let mut masker = Masker::default();
     let mut gap = false;
-    // Where the run of lower-case letters being read starts in `masked`.
-    let mut word: Option<usize> = None;
     for c in normal.chars() {
-        if c.is_ascii_lowercase() {
-            word.get_or_insert(masked.len());
-            masked.push(c);
-        } else {
-            mask_month(masked, &mut word);
-            masked.push(if is_decimal_digit(c as u32) { '0' } else { c });
-        }
+        masker.push(masked, c);
         repeats::fold_repeat_char(c, &mut gap, folded);
     }
-    mask_month(masked, &mut word);
+    masker.finish(masked);
+}
+
+/// The masked form of a normalised line, made a character at a time: decimal digits to `0`,
+/// each maximal run of ASCII lower-case letters that is a month name to `0`.
+#[derive(Default)]
+struct Masker {
+    /// Where the run of lower-case letters being read starts in the masked line.
+    word: Option<usize>,
+}
+
+impl Masker {
+    #[inline(always)]
+    fn push(&mut self, masked: &mut String, c: char) {
+        if c.is_ascii_lowercase() {
+            self.word.get_or_insert(masked.len());
+            masked.push(c);
+        } else {
+            self.finish(masked);
+            let digit = if c.is_ascii() { c.is_ascii_digit() } else { is_decimal_digit(c as u32) };
+            masked.push(if digit { '0' } else { c });
+        }
+    }
+
+    /// Ends the run of lower-case letters being read (if any), made `0` if a month name.
+    #[inline(always)]
+    fn finish(&mut self, masked: &mut String) {
+        if let Some(start) = self.word.take() {
+            if is_month(&masked[start..]) {
+                masked.truncate(start);
+                masked.push('0');
+            }
+        }
+    }
 }
 
 /// [`line_key`] without allocating: the shape key is built in `buf`.
@@ -1375,8 +1381,8 @@ mod tests {
         // and every kind of ASCII whitespace, at the start, inside and at the end of lines
         // (page_keys' one-pass path for ASCII against mask_line's two passes), and characters
         // that normalise to ASCII (curly quotes, dashes, a no-break space, a ligature,
-        // full-width digits) or not (accents, CJK), so that lines ASCII only once normalised
-        // fold as ASCII lines do.
+        // full-width digits) or not (accents, CJK, a combining accent), for the path of
+        // non-ASCII lines (simple_fold or the general normalisation, then mask_and_fold).
         let pieces = [
             "\u{2019}",
             "\u{201c}",
