@@ -342,6 +342,8 @@ fn ascii_normal_and_masked(line: &str, normal: &mut String, masked: &mut String)
     normal.clear();
     masked.clear();
     let mut masker = Masker::default();
+    // ascii_fold's loop written out: called through its closure instead, core add_strip on
+    // Dragnet took 7% longer (0.199-0.218 against 0.185-0.196 CPU s, four pairs).
     let (mut pending_space, mut emitted) = (false, false);
     for &b in line.as_bytes() {
         if matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ') {
