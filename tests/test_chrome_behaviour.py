@@ -36,6 +36,9 @@ def test_strip_removes_template_and_keeps_body():
     result = model.strip(text, "example.com")
     assert result.text.split("\n") == text.split("\n")[6:8]
     assert {r.reason for r in result.removed} == {"template"}
+    # Plain Python values, whichever backend and batch call made them (not numpy scalars).
+    for stripped in (result, *model.strip_batch([text], ["example.com"]), *ChromeModel().fit_strip([text] * 3, ["x"] * 3)):
+        assert stripped.removed and all(type(v) is t for r in stripped.removed for v, t in zip(r, (int, int, str)))
     # Spans index the original; removed + kept rebuild it.
     rebuilt, position = [], 0
     for span in result.removed:

@@ -372,14 +372,15 @@ def learn(texts: Iterable[str], sites: Iterable[str], *, num_threads: int | None
     return ChromeModel(**params).update(texts, sites, num_threads=num_threads)
 
 
-
-
-def _cut(text: str, removed: Any, _make: Any = tuple.__new__) -> Stripped:
+def _cut(text: str, removed: Any, _make: Any = tuple.__new__, _reasons: tuple[str, ...] = REASONS) -> Stripped:
     """Cleaned text and Removed spans from the core's ``(start, end, code)`` rows."""
     # One tolist() of the core's array: unpacking its rows one by one costs more than the core.
     rows = removed.tolist() if isinstance(removed, np.ndarray) else removed
-    # Each Removed made as the tuple it is (its generated __new__ costs a third of the loop).
-    spans = [_make(Removed, (int(a), int(b), REASONS[int(c)])) for a, b, c in rows]
+    # Each Removed made as the tuple it is (its generated __new__ costs a third of the loop);
+    # the rows are Python ints already (tolist(), or the reference's lists).
+    spans = [_make(Removed, (a, b, _reasons[c])) for a, b, c in rows]
+    if not spans:
+        return Stripped(text, spans)
     pieces = []
     position = 0
     for start, end, _ in spans:
@@ -387,8 +388,6 @@ def _cut(text: str, removed: Any, _make: Any = tuple.__new__) -> Stripped:
         position = end
     pieces.append(text[position:])
     return Stripped("".join(pieces), spans)
-
-
 
 
 # -- choosing the parameters on labelled pages ----------------------------------------------
