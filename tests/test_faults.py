@@ -628,3 +628,43 @@ def test_recovery_completes_a_killed_commit_and_drops_an_unfinished_one(tmp_path
     (cut / ".commit").write_text('{"names": ["a.t')
     assert sorted(p.name for p in AtomicOutputDir(out).recover()) == sorted([finished.name, cut.name])
     assert visible(out) == {"a.txt": b"new a", "summary.json": b"new summary"} and leftovers(out) == []
+
+
+def test_a_new_result_replaces_every_file_of_the_old_one(tmp_path):
+    """Files of an earlier result that this run does not write (documents.parquet of a run
+    on Parquet input, before one on JSONL) go with it, also when a killed commit is completed."""
+    out = tmp_path / "out"
+    with AtomicOutputDir(out, last="summary.json", replaces=("a.txt", "b.txt", "summary.json")) as first:
+        first.path("a.txt").write_text("first a")
+        first.path("summary.json").write_text("first")
+        (out / "mine.txt").write_text("the user's")
+    with AtomicOutputDir(out, last="summary.json", replaces=("a.txt", "b.txt", "summary.json")) as second:
+        second.path("b.txt").write_text("second b")
+        second.path("summary.json").write_text("second")
+    assert visible(out) == {"b.txt": b"second b", "summary.json": b"second", "mine.txt": b"the user's"}
+    killed = out / (STAGING_PREFIX + "killed")
+    killed.mkdir()
+    (killed / ".lock").touch()
+    (killed / "a.txt").write_text("third a")
+    (killed / "summary.json").write_text("third")
+    commit = {"names": ["a.txt", "summary.json"], "last": "summary.json", "stale": ["b.txt", "../mine.txt", "a.txt"]}
+    (killed / ".commit").write_text(json.dumps(commit))
+    AtomicOutputDir(out).recover()
+    assert visible(out) == {"a.txt": b"third a", "summary.json": b"third", "mine.txt": b"the user's"}
+
+
+def test_clean_into_a_folder_of_an_earlier_result_leaves_only_the_new_one(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow as pa
+
+    from neardup.io import RecordReader
+    from neardup.pipeline import clean
+
+    texts = ["a story about the bridge over the river", "a story about the ferry across the bay"]
+    pq.write_table(pa.table({"id": ["p1", "p2"], "text": texts}), tmp_path / "in.parquet")
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps({"id": f"j{k}", "text": t}) + "\n" for k, t in enumerate(texts)))
+    out = tmp_path / "out"
+    clean(RecordReader([str(tmp_path / "in.parquet")]), out)
+    assert "documents.parquet" in visible(out)
+    clean(RecordReader([str(tmp_path / "in.jsonl")]), out)
+    assert sorted(visible(out)) == ["decisions.jsonl", "documents.jsonl", "report.html", "summary.json"]

@@ -172,7 +172,9 @@ class AtomicOutputDir:
 
     ``last`` names the output that marks a finished result (``summary.json`` for ``clean``):
     its old copy is removed before the first file is moved and the new one is moved last, so
-    a folder holding it holds one complete result. The moves run with SIGINT/SIGTERM
+    a folder holding it holds one complete result. ``replaces`` names every file such a
+    result may hold: those this run did not write (``documents.parquet`` of an earlier run
+    on Parquet input, when this one wrote ``documents.jsonl``) are removed with it. The moves run with SIGINT/SIGTERM
     deferred; a run killed (SIGKILL, power) between them leaves its staging folder with a
     commit list, and the next run into the same folder completes the moves first. Staging
     folders of killed runs are removed by the next run (each live run holds a lock on its
@@ -181,10 +183,13 @@ class AtomicOutputDir:
     Errors writing into the folder raise :class:`OutputError` naming the output file.
     """
 
-    def __init__(self, outdir: str | os.PathLike[str], protected: Iterable[str] = (), *, last: str | None = None) -> None:
+    def __init__(
+        self, outdir: str | os.PathLike[str], protected: Iterable[str] = (), *, last: str | None = None, replaces: Iterable[str] = ()
+    ) -> None:
         self.outdir = Path(outdir)
         self.protected = {Path(p).resolve() for p in protected if p != "-"}
         self.last = last
+        self.replaces = tuple(replaces)
         self.staging: Path | None = None
         self._names: list[str] = []
         self._lock: int | None = None
@@ -229,11 +234,15 @@ class AtomicOutputDir:
                 if commit.is_file():
                     try:
                         listed = json.loads(commit.read_text(encoding="utf-8"))
-                        names, last = listed["names"], listed["last"]
-                    except (ValueError, TypeError, KeyError):
-                        names, last = [], None  # killed while writing the list: nothing was moved yet
-                    plain = [n for n in names if isinstance(n, str) and Path(n).name == n and n not in (_LOCK_NAME, _COMMIT_NAME)]
-                    self._move(leftover, plain, last if last in plain else None)
+                        names, last, stale = listed["names"], listed["last"], listed.get("stale", [])
+                    except (ValueError, TypeError, KeyError, AttributeError):
+                        names, last, stale = [], None, []  # killed while writing the list: nothing was moved yet
+
+                    def plain(listed: Any) -> list[str]:
+                        return [n for n in listed if isinstance(n, str) and Path(n).name == n and n not in ("", ".", "..", _LOCK_NAME, _COMMIT_NAME)]
+
+                    moved = plain(names)
+                    self._move(leftover, moved, last if last in moved else None, [n for n in plain(stale) if n not in moved])
                 shutil.rmtree(leftover, ignore_errors=True)
                 removed.append(leftover)
             except OSError as error:
@@ -242,13 +251,15 @@ class AtomicOutputDir:
                 os.close(lock)
         return removed
 
-    def _move(self, staging: Path, names: list[str], last: str | None) -> None:
+    def _move(self, staging: Path, names: list[str], last: str | None, stale: list[str]) -> None:
         """Move the staged ``names`` into place, ``last`` last, after removing its old copy
-        (so that a folder holding it never holds a mixed result)."""
+        (so that a folder holding it never holds a mixed result) and the ``stale`` files."""
         if last in names:
             names = [n for n in names if n != last] + [last]
             if (staging / last).exists():
                 (self.outdir / last).unlink(missing_ok=True)
+        for name in stale:
+            (self.outdir / name).unlink(missing_ok=True)
         for name in names:
             if (staging / name).exists():  # already moved by an earlier, killed attempt
                 os.replace(staging / name, self.outdir / name)
@@ -310,8 +321,9 @@ class AtomicOutputDir:
                     try:
                         commit = staging / _COMMIT_NAME
                         last = self.last if self.last in self._names else None
-                        commit.write_text(json.dumps({"names": self._names, "last": last}), encoding="utf-8")
-                        self._move(staging, self._names, last)
+                        stale = [n for n in self.replaces if n not in self._names]
+                        commit.write_text(json.dumps({"names": self._names, "last": last, "stale": stale}), encoding="utf-8")
+                        self._move(staging, self._names, last, stale)
                     except OSError as error:
                         self.check()
                         raise output_error(self.outdir, error, "cannot move the finished files into") from None

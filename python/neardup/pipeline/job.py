@@ -41,6 +41,10 @@ from .strip import needs_model
 from .state import CleanOptions, Progress, Run, Spool, no_progress, open_index
 from .write import write
 
+#: Every file a result of ``clean`` may hold (which documents and decisions files depends on
+#: the inputs): a new result in a folder replaces all of the old one's.
+RESULT_FILES = ("documents.jsonl", "documents.parquet", "decisions.jsonl", "decisions.arrow", "report.html", "summary.json")
+
 
 def clean(
     reader: RecordReader,
@@ -67,7 +71,7 @@ def clean(
             # Opened once up front: a read-only index or one with other parameters fails
             # the run before the work, not after it.
             open_index(options).close()
-        with AtomicOutputDir(outdir, protected=reader.paths, last="summary.json") as out:
+        with AtomicOutputDir(outdir, protected=reader.paths, last="summary.json", replaces=RESULT_FILES) as out:
             spool = Spool(out)
             try:
                 summary = run_stages(Run(options, Corpus(reader), out, spool, progress, parquet_out, arrow_out))
