@@ -643,8 +643,9 @@ def test_dups_scores_name_each_clusters_own_dropped_members(tmp_path, capsys):
             expected.setdefault(ids[d.kept], {})[ids[d.index]] = round(d.score, 6)
     assert len(rows) == 2
     for row in rows:
-        assert set(row["scores"]) == set(row["members"]) - {row["kept"]}
-        assert row["scores"] == expected[row["kept"]]
+        assert len(row["scores"]) == len(row["members"])
+        assert [s is None for s in row["scores"]] == [m == row["kept"] for m in row["members"]]
+        assert {m: s for m, s in zip(row["members"], row["scores"]) if s is not None} == expected[row["kept"]]
 
 
 def test_row_blocks_keep_the_rows_in_order():

@@ -3,15 +3,18 @@ neardup``) parses the arguments and runs a command of :mod:`neardup.cli.commands
 :mod:`neardup.cli.index`; the arguments they share are in :mod:`neardup.cli.arguments`.
 
 Exit codes: 0 success; 1 the input could not be processed (a bad record with
-``--on-error fail``, an unreadable file); 2 wrong usage; 3 an output or the index could not be
+``--on-error fail``, an unreadable file, a model or parameters file an option names that cannot
+be read, an output that is an input); 2 wrong usage; 3 an output or the index could not be
 written (disk full, file size limit, no permission, the output folder removed during the
-run); 130 interrupted (Ctrl-C or SIGTERM). After 1, 3 and 130 no output file was left
-half-written (the output folder holds what it held before) and the command can be repeated.
+run; standard output too); 130 interrupted (Ctrl-C or SIGTERM). After 1, 3 and 130 no output
+file was left half-written (the output folder holds what it held before; standard output may
+hold part of the output) and the command can be repeated.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sqlite3
@@ -30,6 +33,8 @@ from .arguments import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     MIN_EVIDENCE_HELP,
+    GuardedStdout,
+    StandardOutputError,
     add_chrome_arguments,
     add_input_arguments,
     ngram_size,
@@ -52,6 +57,19 @@ class Interrupted(KeyboardInterrupt):
 
 def _on_sigterm(signum: int, frame: Any) -> None:
     raise Interrupted(f"signal {signum}")
+
+
+def _discard_output(stream: Any) -> None:
+    """Point the file descriptor of ``stream`` (standard output) at devnull, so that what is
+    still buffered in it goes nowhere instead of failing again at exit; a stream with no
+    descriptor (a test's) is left alone."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        fd = stream.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, fd)
+        finally:
+            os.close(devnull)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,7 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
     dups.add_argument("--threads", type=thread_count, default=None, help="worker threads (default: all cores)")
     dups.set_defaults(run=cmd_dups)
 
-    chrome = commands.add_parser("chrome", help="learn or strip site chrome", description="Learn each site's chrome (learn) or strip it with a saved model (strip).")
+    chrome = commands.add_parser(
+        "chrome", help="learn, strip or tune site chrome",
+        description="Learn each site's chrome (learn), strip it with a saved model (strip), or choose the chrome parameters on labelled pages (tune).",
+    )
     chrome_commands = chrome.add_subparsers(dest="chrome_command", metavar="ACTION", required=True)
     learn = chrome_commands.add_parser("learn", help="learn a chrome model from an input", description=cmd_chrome_learn.__doc__)
     add_input_arguments(learn)
@@ -154,16 +175,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--chrome-params, --run-cost and --cut-comments set a new model's parameters; a saved model "
                      "(--chrome-model, chrome learn --update) keeps its own")
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    # Every command's writes to stdout (print too) go through the guard, so that a failed
+    # one (`> /dev/full`) is an output error naming standard output, not an OSError.
+    stdout = sys.stdout
+    sys.stdout = GuardedStdout(stdout)
     try:
-        return int(args.run(args))
+        code = int(args.run(args))
+        sys.stdout.flush()  # a full disk is often noticed only here, when the buffer is written
+        return code
     except BrokenPipeError:
         # The reader of our output went away (`neardup ... | head`): not an error of ours.
         # Point stdout at devnull so that the interpreter's final flush does not fail again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _discard_output(stdout)
         return EXIT_OK
     except (OutputError, IndexWriteError) as error:
         # Disk full, no permission, the output folder gone: nothing was left half-written.
         print(f"neardup: error: {error}", file=sys.stderr)
+        if isinstance(error, StandardOutputError):
+            # What could not be written is still buffered: dropped, so that the interpreter's
+            # final flush does not fail (and change the exit code) again.
+            _discard_output(stdout)
+            print("neardup: what reached standard output before the error is incomplete; fix the cause and run the command again", file=sys.stderr)
+            return EXIT_CANNOT_WRITE
         if isinstance(error, IndexWriteError):
             after = "the index holds whole batches only (the one under way was rolled back)"
         else:
@@ -186,4 +219,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("neardup: interrupted; no output was left half-written", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
+        sys.stdout = stdout
         signal.signal(signal.SIGTERM, previous)

@@ -1,20 +1,27 @@
 """What the commands share: the input arguments and the reader they make, the chrome
 parameters, the argument types (a value the library refuses is a usage error before any input
-is read), the progress bar and the exit codes.
+is read), the guards of files named by options (an output that is an input, a model or
+parameters file that cannot be read), standard output whose write errors name it, the line
+of an unreadable record, the progress bar and the exit codes.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
 
 from .._reference.minhash import MAX_NUM_PERM
 from .._reference.text import MAX_THREADS
 from ..chrome import load_params
 from ..decide import MIN_EVIDENCE_SHINGLES
-from ..io.read import DEFAULT_MAX_CHARS, DEFAULT_MAX_LINE_CHARS, OVERSIZE_POLICIES, Fields, RecordReader
+from ..io.errors import InputError, OutputError, explain
+from ..io.read import DEFAULT_MAX_CHARS, DEFAULT_MAX_LINE_CHARS, OVERSIZE_POLICIES, Fields, Record, RecordReader
+
+T = TypeVar("T")
 
 #: How --min-evidence is explained (clean, dups, spark-clean).
 MIN_EVIDENCE_HELP = (
@@ -85,10 +92,107 @@ def reader_from(args: argparse.Namespace, keep_extra: bool = True) -> RecordRead
     )
 
 
+def refuse_to_overwrite(option: str, output: str | None, inputs: Iterable[Any]) -> None:
+    """Raise :class:`InputError` (exit 1, as ``clean`` refuses to write over an input) when
+    the file ``output``, written by ``option``, is one of ``inputs``: under any name (a
+    symlink, a hard link, ``./x``, an absolute path), or a ``.txt`` file of an input folder.
+    ``None`` and ``-`` (standard output) and inputs that are not paths pass."""
+    if not output or output == "-" or not os.path.exists(output):
+        return  # no file there yet: not an input
+    for spec in inputs:
+        if not isinstance(spec, str) or spec == "-":
+            continue
+        try:
+            if os.path.isdir(spec):
+                # A folder input reads each .txt file in it (the suffix in any case).
+                same = Path(output).suffix.lower() == ".txt" and os.path.samefile(os.path.dirname(os.path.abspath(output)), spec)
+                shown = f"a document of the input folder {spec}"
+            else:
+                same = os.path.samefile(output, spec)
+                shown = spec
+        except OSError:  # an input that cannot be looked at is reported by its reader
+            continue
+        if same:
+            also = "" if shown == output else f" ({shown})"
+            raise InputError(f"{option} {output}: is an input{also}; refusing to overwrite it")
+
+
+def load_option(option: str, path: str, load: Callable[[str], T]) -> T:
+    """``load(path)`` of a file an option names (a chrome model, chrome parameters); an error
+    names the option and the file: ``--model m.json: cannot read: No such file or directory
+    [ENOENT]`` (an input that cannot be read: exit 1)."""
+    try:
+        return load(path)
+    except OSError as error:
+        raise InputError(f"{option} {path}: cannot read: {explain(error)}") from None
+    except ValueError as error:
+        message = str(error)
+        if not message.startswith(f"{path}:"):
+            message = f"{path}: {message}"
+        raise InputError(f"{option} {message}") from None
+
+
+def check_readable(option: str, path: str) -> None:
+    """Raise as :func:`load_option` does when the file an option names cannot be opened for
+    reading: before a run that would read it only after a pass over the input."""
+    load_option(option, path, lambda p: open(p, "rb").close())
+
+
+def skipped_row(record: Record) -> dict[str, Any]:
+    """The output line of an unreadable record (``--on-error skip``) in a command's JSONL
+    output of one line per input record: its id, why it was skipped and where it is."""
+    return {"id": record.written_id, "skipped": record.error or "unreadable", "source": record.source}
+
+
+#: How messages name standard output.
+STANDARD_OUTPUT = "standard output"
+
+
+class StandardOutputError(OutputError):
+    """Standard output could not be written (``> file`` on a full disk, ...); unlike an output
+    file, what reached it before the error stays there."""
+
+
+class GuardedStdout:
+    """Standard output while a command runs: a write or flush error other than a closed pipe
+    (the reader went away, ``neardup ... | head``) raises :class:`StandardOutputError` naming
+    standard output and the cause (``cannot write standard output: No space left on device
+    [ENOSPC]``); everything else is the wrapped stream's."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def _failed(self, error: OSError) -> StandardOutputError:
+        return StandardOutputError(error.errno, f"cannot write {STANDARD_OUTPUT}: {explain(error)}")
+
+    def write(self, data: str) -> int:
+        try:
+            return self._stream.write(data)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise self._failed(error) from None
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise self._failed(error) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def chrome_params_of(args: argparse.Namespace) -> dict[str, Any]:
     """The chrome parameters a command's options ask for: a tuned file (--chrome-params),
     then --run-cost and --cut-comments over it."""
-    params: dict[str, Any] = load_params(args.chrome_params) if args.chrome_params else {}
+    params: dict[str, Any] = load_option("--chrome-params", args.chrome_params, load_params) if args.chrome_params else {}
     if args.run_cost is not None:
         params["run_cost"] = None if args.run_cost == "none" else int(args.run_cost)
     if args.cut_comments:

@@ -18,10 +18,10 @@ from ..align import align, covered
 from ..chrome import BODY_FLOOR, BODY_WEIGHT, TUNE_GRID, ChromeModel, save_params, tune
 from ..cluster import ShingledTexts, verify_duplicates
 from ..io.errors import InputError
-from ..io.read import RecordReader
+from ..io.read import Record, RecordReader
 from ..io.write import json_line, open_output
 from ..pipeline import CleanOptions, clean, learnable, strip_records
-from .arguments import EXIT_OK, chrome_params_of, progress, reader_from
+from .arguments import EXIT_OK, check_readable, chrome_params_of, load_option, progress, reader_from, refuse_to_overwrite, skipped_row
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -57,6 +57,10 @@ def cmd_clean(args: argparse.Namespace) -> int:
     (cleaned), decisions.jsonl (one row per input record: kept, changed, dropped or skipped,
     why, the document it duplicates, the score and the removed spans), report.html and
     summary.json. Output files appear only when the whole run succeeded."""
+    if args.chrome_model:
+        # The job reads it only once the output folder is set up: a missing file is named,
+        # with its option, before that.
+        check_readable("--chrome-model", args.chrome_model)
     options = CleanOptions(
         threshold=args.threshold,
         num_perm=args.num_perm,
@@ -84,17 +88,28 @@ def _output_stream(path: str | None) -> Any:
     return open_output(path, atomic=True) if path and path != "-" else contextlib.nullcontext(sys.stdout)
 
 
-def _readable(reader: RecordReader, desc: str) -> tuple[list[Any], list[Any]]:
-    """Readable records and unreadable ones (already reported when --on-error skip)."""
-    good, bad = [], []
+def _read_all(reader: RecordReader, desc: str, *, report: bool = True) -> list[Record]:
+    """Every record of the input, in order; the unreadable ones (--on-error skip) are
+    reported on stderr unless ``report`` is false."""
+    records = []
     try:
         for record in progress(reader, desc=desc):
-            (good if record.text is not None else bad).append(record)
+            records.append(record)
     finally:
         reader.close()
-    for record in bad:
-        print(f"neardup: skipped {record.source}: {record.error}", file=sys.stderr)
-    return good, bad
+    for record in records:
+        if record.text is None and report:
+            _report_skipped(record.source, record.error)
+    return records
+
+
+def _report_skipped(source: str, problem: str | None) -> None:
+    print(f"neardup: skipped {source}: {problem}", file=sys.stderr)
+
+
+def _readable(reader: RecordReader, desc: str) -> list[Record]:
+    """The readable records of the input (the unreadable ones are reported: :func:`_read_all`)."""
+    return [record for record in _read_all(reader, desc) if record.text is not None]
 
 
 #: Texts ``neardup dups`` shingles at once as it reads (a few MB: the texts are let go after).
@@ -102,22 +117,23 @@ DUPS_BATCH = 512
 
 
 def cmd_dups(args: argparse.Namespace) -> int:
-    """Find near-duplicate documents (no chrome stripping): one JSON line per cluster with the
-    kept document, the members and each dropped member's score."""
-    # Only what the clusters need is kept of each record (its shingle set, its length and two
-    # forms of its id), not the records or their texts.
+    """Find near-duplicate documents (no chrome stripping): one JSON line per cluster of two or
+    more documents, {"kept": ID, "members": [ID, ...], "scores": [SCORE, ...]}: the kept
+    document's id, every member's id (as read: 1 and "1" are two ids) and, beside each member,
+    its score against the kept one (null for the kept one itself)."""
+    refuse_to_overwrite("-o", args.output, args.inputs)
+    # Only what the clusters need is kept of each record (its shingle set, its length and its
+    # id as read), not the records or their texts.
     sets = ShingledTexts(n=args.ngram, num_threads=args.threads)
     batch: list[str] = []
-    ids: list[str] = []
     written_ids: list[Any] = []
     reader = reader_from(args, keep_extra=False)
     try:
         for record in progress(reader, desc="read"):
             if record.text is None:
-                print(f"neardup: skipped {record.source}: {record.error}", file=sys.stderr)
+                _report_skipped(record.source, record.error)
                 continue
             batch.append(record.text)
-            ids.append(record.id)
             written_ids.append(record.written_id)
             if len(batch) == DUPS_BATCH:
                 sets.add(batch)
@@ -133,17 +149,22 @@ def cmd_dups(args: argparse.Namespace) -> int:
     outcome = verified.decide(args.keep)
     with _output_stream(args.output) as out:
         for kept, members in outcome.clusters():
-            # Ids as read (1 and "1" are two ids); the scores' keys are object keys, so text.
-            scores = {ids[m]: round(float(outcome.score[m]), 6) for m in members if m != kept}
+            # Ids as read (1 and "1" are two ids). Scores are a list beside the members, not an
+            # object keyed by id: object keys are text, and would merge 1 and "1".
+            scores = [None if m == kept else round(float(outcome.score[m]), 6) for m in members]
             out.write(json_line({"kept": written_ids[kept], "members": [written_ids[m] for m in members], "scores": scores}))
-    print(f"{len(ids)} documents, {len(outcome.sizes)} clusters, {len(outcome.dropped)} duplicates", file=sys.stderr)
+    print(f"{len(written_ids)} documents, {len(outcome.sizes)} clusters, {len(outcome.dropped)} duplicates", file=sys.stderr)
     return EXIT_OK
 
 
 def cmd_chrome_learn(args: argparse.Namespace) -> int:
     """Learn each site's chrome from an input and save the model (versioned JSON)."""
-    model = ChromeModel.load(args.model) if args.update and os.path.exists(args.model) else ChromeModel(**chrome_params_of(args))
-    records, _ = _readable(reader_from(args, keep_extra=False), "learn")
+    refuse_to_overwrite("--model", args.model, [*args.inputs, args.chrome_params])
+    if args.update and os.path.exists(args.model):
+        model = load_option("--model", args.model, ChromeModel.load)
+    else:
+        model = ChromeModel(**chrome_params_of(args))
+    records = _readable(reader_from(args, keep_extra=False), "learn")
     texts, sites = learnable(records)  # as clean does
     model.update(texts, sites, num_threads=args.threads)
     model.save(args.model)
@@ -153,15 +174,21 @@ def cmd_chrome_learn(args: argparse.Namespace) -> int:
 
 
 def cmd_chrome_strip(args: argparse.Namespace) -> int:
-    """Strip chrome (and repeats) with a saved model: one JSON line per document with the
-    cleaned text and the removed spans of the original."""
-    model = ChromeModel.load(args.model)
-    records, _ = _readable(reader_from(args, keep_extra=False), "strip")
+    """Strip chrome (and repeats) with a saved model: one JSON line per input record, in input
+    order: its id, the cleaned text and the removed spans of the original, or for an
+    unreadable record (--on-error skip) its id, why it was skipped and its source."""
+    refuse_to_overwrite("-o", args.output, [*args.inputs, args.model])
+    model = load_option("--model", args.model, ChromeModel.load)
+    records = _read_all(reader_from(args, keep_extra=False), "strip")
     # clean's own stripping: a page without a site only loses its repeats, and a removal of
     # nothing but whitespace is not made.
-    stripped = strip_records(model, records, CleanOptions(num_threads=args.threads))
+    stripped = iter(strip_records(model, [r for r in records if r.text is not None], CleanOptions(num_threads=args.threads)))
     with _output_stream(args.output) as out:
-        for record, (text, removed) in zip(records, stripped):
+        for record in records:
+            if record.text is None:
+                out.write(json_line(skipped_row(record)))
+                continue
+            text, removed = next(stripped)
             out.write(json_line({"id": record.written_id, "text": text, "removed": [list(r) for r in removed]}))
     return EXIT_OK
 
@@ -172,16 +199,33 @@ def cmd_chrome_tune(args: argparse.Namespace) -> int:
     0/1), one per line of the text (split on LF), true for a line of the article body
     (--labels-field).
     The grid point with the most chrome removed, counting each point of body kept under 0.99
-    as twenty points of chrome lost, wins; the table of every point is printed."""
-    records, _ = _readable(reader_from(args), "read")
+    as twenty points of chrome lost, wins; the table of every point is printed. A record
+    without such labels or without a site is an unreadable record (--on-error decides)."""
+    refuse_to_overwrite("-o", args.output, args.inputs)
+    read = _read_all(reader_from(args), "read", report=False)  # reported below, in input order
+    records = []
+    skipped = 0
     groups: dict[str, tuple[list[str], list[str], list[list[bool]]]] = {}
-    for record in records:
+    for record in read:
+        if record.text is None:
+            _report_skipped(record.source, record.error)
+            skipped += 1
+            continue
         labels = record.extra.get(args.labels_field)
         lines = record.text.count("\n") + 1
+        problem = None
         if not isinstance(labels, list) or len(labels) != lines or not all(b in (0, 1) and isinstance(b, int) for b in labels):
-            raise InputError(f"{record.source}: {args.labels_field} must be a list of {lines} booleans (or 0/1), one per line of the text")
-        if not record.site:
-            raise InputError(f"{record.source}: no site (give --site-field or --url-field)")
+            problem = f"{args.labels_field} must be a list of {lines} booleans (or 0/1), one per line of the text"
+        elif not record.site:
+            problem = "no site (give --site-field or --url-field)"
+        if problem is not None:
+            # Decided as the reader decides an unreadable record: stop, or report it and go on.
+            if args.on_error == "fail":
+                raise InputError(f"{record.source}: {problem}")
+            _report_skipped(record.source, problem)
+            skipped += 1
+            continue
+        records.append(record)
         group = str(record.extra.get(args.group_field, "")) if args.group_field else ""
         texts, sites, labels_of = groups.setdefault(group, ([], [], []))
         texts.append(record.text)
@@ -197,9 +241,10 @@ def cmd_chrome_tune(args: argparse.Namespace) -> int:
     save_params(
         args.output, tuning.params,
         chosen_by={"grid": {k: list(v) for k, v in TUNE_GRID.items()}, "body_floor": BODY_FLOOR, "body_weight": BODY_WEIGHT,
-                   "pages": len(records), "groups": {name or "all": [r.kept, r.removed] for name, r in best.items()}},
+                   "pages": len(records), "skipped": skipped, "groups": {name or "all": [r.kept, r.removed] for name, r in best.items()}},
     )
-    print(f"chose {json.dumps({k: tuning.params[k] for k in TUNE_GRID})} on {len(records)} pages; saved {args.output}", file=sys.stderr)
+    unread = f" ({skipped} records skipped)" if skipped else ""
+    print(f"chose {json.dumps({k: tuning.params[k] for k in TUNE_GRID})} on {len(records)} pages{unread}; saved {args.output}", file=sys.stderr)
     return EXIT_OK
 
 
