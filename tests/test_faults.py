@@ -668,3 +668,26 @@ def test_clean_into_a_folder_of_an_earlier_result_leaves_only_the_new_one(tmp_pa
     assert "documents.parquet" in visible(out)
     clean(RecordReader([str(tmp_path / "in.jsonl")]), out)
     assert sorted(visible(out)) == ["decisions.jsonl", "documents.jsonl", "report.html", "summary.json"]
+
+
+def test_clean_refuses_to_write_over_its_saved_model_or_index(tmp_path):
+    from neardup.chrome import ChromeModel
+    from neardup.io import InputError, RecordReader
+    from neardup.pipeline import CleanOptions, clean
+
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": 1, "text": "a page", "site": "x.org"}) + "\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    model = out / "summary.json"
+    ChromeModel().save(str(model))
+    saved = model.read_bytes()
+    with pytest.raises(InputError, match="refusing to overwrite"):
+        clean(RecordReader([str(source)]), out, CleanOptions(chrome_model=str(model)))
+    assert model.read_bytes() == saved
+    index = out / "report.html"
+    Index(str(index)).close()
+    saved = index.read_bytes()
+    with pytest.raises(InputError, match="refusing to overwrite"):
+        clean(RecordReader([str(source)]), out, CleanOptions(index=str(index)))
+    assert index.read_bytes() == saved

@@ -71,7 +71,9 @@ def clean(
             # Opened once up front: a read-only index or one with other parameters fails
             # the run before the work, not after it.
             open_index(options).close()
-        with AtomicOutputDir(outdir, protected=reader.paths, last="summary.json", replaces=RESULT_FILES) as out:
+        # The saved model and the index are inputs too: no output may be written over them.
+        protected = [*reader.paths, *(path for path in (options.chrome_model, options.index) if path)]
+        with AtomicOutputDir(outdir, protected=protected, last="summary.json", replaces=RESULT_FILES) as out:
             spool = Spool(out)
             try:
                 summary = run_stages(Run(options, Corpus(reader), out, spool, progress, parquet_out, arrow_out))
