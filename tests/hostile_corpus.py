@@ -355,7 +355,7 @@ def check(run: Run, path: Path, work: Path) -> None:
                     run.problems.append(f"skipped row without file and line: {row}")
         if run.command == "stats" and run.code == 0:
             counts = json.loads(run.stdout)
-            if counts["documents"] + counts["skipped"] != records_in(path):
+            if counts["documents"] + counts["skipped"] != records_in(path) or counts["records"] != records_in(path):
                 run.problems.append(f"stats counts {counts['documents']} + {counts['skipped']} of {records_in(path)} records")
     else:
         if run.code not in (0, 1):

@@ -242,3 +242,15 @@ def test_chrome_help_names_all_three_actions(capsys):
 def test_the_quick_start_says_make_test_needs_java():
     quick_start = (ROOT / "README.md").read_text(encoding="utf-8").split("## Quick start", 1)[1].split("```", 1)[0]
     assert "Java 17+" in quick_start
+
+
+def test_stats_counts_every_record_and_each_page_without_a_site_as_a_site(tmp_path, capsys):
+    lines = [json.dumps({"id": k, "text": "a\nb", "site": "a.org"}) for k in range(2)]
+    lines += [json.dumps({"id": k, "text": "c"}) for k in range(2, 5)] + ["not json"]
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    code, out, _ = run(["stats", str(source), "--on-error", "skip"], capsys)
+    counts = json.loads(out)
+    assert code == 0
+    assert (counts["records"], counts["documents"], counts["skipped"]) == (6, 5, 1)
+    assert (counts["sites"], counts["without_site"], counts["largest_sites"]) == (4, 3, {"a.org": 2})

@@ -25,9 +25,10 @@ from .arguments import EXIT_OK, check_readable, chrome_params_of, load_option, p
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    """Counts of an input: documents, unreadable records, sites, characters, lines."""
+    """Counts of an input: records, documents, unreadable records, sites (a document without
+    one is a site of its own), characters, lines."""
     reader = reader_from(args, keep_extra=False)
-    documents = skipped = characters = lines = 0
+    documents = skipped = characters = lines = without_site = 0
     sites: Counter[str] = Counter()
     try:
         for record in progress(reader, desc="stats"):
@@ -37,15 +38,20 @@ def cmd_stats(args: argparse.Namespace) -> int:
             documents += 1
             characters += len(record.text)
             lines += record.text.count("\n") + 1
-            sites[record.site or "(none)"] += 1
+            if record.site:
+                sites[record.site] += 1
+            else:
+                without_site += 1
     finally:
         reader.close()
     summary = {
+        "records": documents + skipped,
         "documents": documents,
         "skipped": skipped,
         "characters": characters,
         "lines": lines,
-        "sites": len(sites),
+        "sites": len(sites) + without_site,
+        "without_site": without_site,
         "largest_sites": dict(sites.most_common(10)),
     }
     print(json.dumps(summary, indent=2, ensure_ascii=False))
