@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,8 @@ def test_empty_index_decides_like_find_duplicates(tmp_path, keep, verify):
     with Index(tmp_path / "i.db") as index:
         decisions = index.add_and_dedup(docs, [f"d{i}" for i in range(len(docs))], keep=keep, verify=verify)
     expected = neardup.find_duplicates(docs, keep=keep, verify=verify).decisions
+    # The index's reasons name documents by id where find_duplicates' name positions.
+    expected = [replace(d, reason=re.sub(r"document (\d+)", r"document 'd\1'", d.reason)) for d in expected]
     assert [tuple(getattr(d, f) for f in FIELDS) for d in decisions] == [tuple(getattr(d, f) for f in FIELDS) for d in expected]
     assert sum(d.action == "dropped" for d in decisions) >= 20
     assert all(not d.seen_before for d in decisions)
@@ -87,6 +90,7 @@ def test_later_batches_are_decided_against_the_history(tmp_path, monkeypatch):
         assert decisions[1].kept_id == "a4"
         assert decisions[3].kept == 2 and decisions[3].kept_id == "b2" and not decisions[3].seen_before
         assert decisions[3].method == "containment-exact"
+        assert decisions[3].reason.startswith("duplicate of document 'b2' (containment-exact ")  # by id, not position
         # b4 copies b0, a copy of a3: it is dropped for a3, which it matches itself
         assert decisions[4].kept_id == "a3" and decisions[4].seen_before and decisions[4].score >= 0.8
         assert len(index) == 35  # add="all": dropped documents are indexed too
@@ -94,6 +98,33 @@ def test_later_batches_are_decided_against_the_history(tmp_path, monkeypatch):
         assert [d.action for d in third] == ["dropped", "kept"] and third[0].kept_id in ("b2", "b3")
         assert "c0" not in index and "c1" in index
         assert index.check() == []
+
+
+@pytest.mark.parametrize("add", ["all", "kept"])
+def test_sequential_decides_as_adding_one_document_at_a_time(tmp_path, add):
+    rng = random.Random(11)
+    history = [article(rng) for _ in range(20)]
+    docs = corpus(2, originals=30, copies=30)
+    docs += [copy_of(rng, history[i]) for i in (2, 5, 5)] + [copy_of(rng, docs[3]), docs[7][: len(docs[7]) // 2]]
+    ids = [f"d{i}" for i in range(len(docs))]
+    results, indexed = {}, {}
+    for size in (1, 7, len(docs)):
+        with Index(tmp_path / f"i{size}.db") as index:
+            index.add(history, [f"h{i}" for i in range(len(history))])
+            decided = []
+            for start in range(0, len(docs), size):
+                if size == 1:  # the reference: one document per call, decided as always
+                    decided += index.add_and_dedup(docs[start : start + 1], ids[start : start + 1], add=add)
+                else:
+                    decided += index.add_and_dedup(docs[start : start + size], ids[start : start + size], add=add, sequential=True)
+            indexed[size] = sorted(r[0] for r in index._db.execute("SELECT id FROM docs"))
+        results[size] = [(d.action, d.kept_id, d.seen_before, d.score, d.method, d.reason) for d in decided]
+    assert results[1] == results[7] == results[len(docs)]
+    assert indexed[1] == indexed[7] == indexed[len(docs)]
+    dropped = [r for r in results[7] if r[0] == "dropped"]
+    assert len(dropped) >= 20 and any(r[1].startswith("h") for r in dropped) and any(r[1].startswith("d") for r in dropped)
+    with Index(tmp_path / "other.db") as index, pytest.raises(ValueError, match="keep and verify do not apply"):
+        index.add_and_dedup(docs[:2], ["x", "y"], keep="longest", sequential=True)
 
 
 def test_query_finds_indexed_copies_and_reports_candidates(tmp_path, monkeypatch):

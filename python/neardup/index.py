@@ -34,7 +34,7 @@ from ._reference.text import check_seed, check_shingle_args, check_threads
 from ._version import __version__
 from .chrome import ChromeModel, complete_params
 from .cluster import Decision
-from .decide import check_keep, decide, describe, drop_directions, keep_priority, pair_scores, policy_name
+from .decide import Decisions, check_keep, decide, describe, drop_directions, keep_priority, pair_scores, policy_name
 from .lsh import candidate_threshold, check_params, check_threshold, check_weights, lsh_params
 from .text import shingles_batch
 
@@ -163,7 +163,8 @@ class IndexDecision(Decision):
 
     ``index``, ``kept`` and ``cluster`` are positions in the batch as in
     :func:`neardup.find_duplicates`; when the kept document is an indexed one, ``kept`` is
-    ``None``, ``kept_id`` names it and ``seen_before`` is True.
+    ``None``, ``kept_id`` names it and ``seen_before`` is True. The reason names documents by
+    id: ``duplicate of document 'b2' (...)``, ``duplicate of indexed document 'a3' (...)``.
     """
 
     kept: int | None  # type: ignore[assignment]
@@ -511,6 +512,11 @@ class Index:
     def __contains__(self, id: str) -> bool:
         return self._db.execute("SELECT 1 FROM docs WHERE id = ?", (id,)).fetchone() is not None
 
+    def existing(self, ids: Iterable[str]) -> set[str]:
+        """The ids among ``ids`` that are indexed (one query per 20,000 ids)."""
+        with self._read():
+            return self._existing(list(as_list(ids, "str ids")))
+
     # -- preparing documents ---------------------------------------------------------------
 
     def _prepare(
@@ -798,9 +804,10 @@ class Index:
         *,
         sites: Iterable[str | None] | None = None,
         metas: Iterable[dict[str, Any] | None] | None = None,
-        keep: str | Callable[[list[int]], int] = "longest",
-        verify: str = "exact",
+        keep: str | Callable[[list[int]], int] | None = None,
+        verify: str | None = None,
         add: str = "all",
+        sequential: bool = False,
         num_threads: int | None = None,
     ) -> list[IndexDecision]:
         """Decide each document of the batch against everything indexed and the rest of the
@@ -809,12 +816,28 @@ class Index:
 
         A document matching an indexed one is dropped in its favour (the index came first;
         among several, the earliest indexed). Within the batch, ``keep`` chooses as in
-        ``find_duplicates``, and ``verify`` scores batch pairs from the shingle sets
-        (``"exact"``) or signatures (``"estimate"``); pairs with indexed documents are always
-        scored from the signatures (the index stores no shingles). On an empty index the
-        decisions equal ``find_duplicates``' with the index's parameters. ``add="all"`` indexes
-        every document (so later copies of a dropped one are caught too), ``"kept"`` only kept ones.
+        ``find_duplicates`` (default ``"longest"``), and ``verify`` scores batch pairs from the
+        shingle sets (``"exact"``, default) or signatures (``"estimate"``); pairs with indexed
+        documents are always scored from the signatures (the index stores no shingles). On an
+        empty index the decisions equal ``find_duplicates``' with the index's parameters
+        (reasons name documents by id). ``add="all"`` indexes every document (so later copies
+        of a dropped one are caught too), ``"kept"`` only kept ones.
+
+        ``sequential=True`` decides as adding the documents one at a time, in order, would:
+        each is decided against the index and the documents before it in the batch (those
+        indexed before it: all of them, or with ``add="kept"`` the kept ones), every pair
+        scored from the signatures; so how a stream of documents is cut into batches changes
+        no decision. A document is dropped for the first of them it matches (the earliest
+        indexed, then the earliest in the batch), with ``seen_before`` True, ``kept`` None
+        and the reason ``duplicate of indexed document 'x' (...)``; a kept one has no cluster
+        (``unique``, or ``empty`` without shingles). ``keep`` and ``verify`` do not apply.
         """
+        if not isinstance(sequential, (bool, np.bool_)):
+            raise TypeError(f"sequential must be a bool, got {sequential!r}")
+        if sequential and (keep is not None or verify is not None):
+            raise ValueError("keep and verify do not apply with sequential=True (each document is decided against the ones before it, from the signatures)")
+        keep = "longest" if keep is None else keep
+        verify = "exact" if verify is None else verify
         if not isinstance(verify, str) or verify not in ("exact", "estimate"):
             raise ValueError(f"verify must be 'exact' or 'estimate', got {verify!r}")
         if not isinstance(add, str) or add not in ("all", "kept"):
@@ -826,7 +849,10 @@ class Index:
             if taken:
                 first = next(i for i, id_ in enumerate(batch.ids) if id_ in taken)
                 raise IndexDataError(f"document {first}: id {batch.ids[first]!r} is already in the index")
-            decisions = self._decide(batch, keep, verify, num_threads)
+            if sequential:
+                decisions = self._decide_in_order(batch, add, num_threads)
+            else:
+                decisions = self._decide(batch, keep, verify, num_threads)
             kept_mask = None if add == "all" else np.array([d.action == "kept" for d in decisions], dtype=bool)
             self._insert(batch, kept_mask)
         return decisions
@@ -868,19 +894,8 @@ class Index:
         score, accepted, short = pair_scores(self.measure, self.threshold, self.min_size_ratio, jac, con, small, large)
         verified = candidates[accepted]
 
-        # Pairs with the index: band keys looked up in SQL, candidates' signatures fetched.
-        hist_pairs = np.zeros((0, 2), dtype=np.int64)
-        hist_score, hist_short = np.zeros(0), np.zeros(0, dtype=bool)
-        h_ids: list[str] = []
-        n_hist = 0
-        if len(nonempty):
-            found = self._lookup(batch.keys[nonempty], nonempty)
-            if len(found):
-                h_numbers, h_ids, h_sizes, h_sigs = self._fetch(found[:, 1])
-                n_hist = len(h_numbers)
-                local = np.column_stack([found[:, 0], np.searchsorted(h_numbers, found[:, 1])])
-                _, _, h_score, ok, h_short = self._verify(batch.signatures, sizes, h_sigs, h_sizes, local, num_threads)
-                hist_pairs, hist_score, hist_short = local[ok], h_score[ok], h_short[ok]
+        hist_pairs, hist_score, hist_short, h_ids = self._history_pairs(batch, num_threads)
+        n_hist = len(h_ids)
         total = count + n_hist
         links = np.vstack([verified, np.column_stack([hist_pairs[:, 0], hist_pairs[:, 1] + count])])
         link_score = np.concatenate([score[accepted], hist_score])
@@ -914,7 +929,7 @@ class Index:
             return batch.ids[node] if node < count else h_ids[node - count]
 
         def shown(node: int) -> str:
-            return f"indexed document {name(node)!r}" if node >= count else f"document {node}"
+            return f"indexed document {name(node)!r}" if node >= count else f"document {name(node)!r}"
 
         policy = policy_name(keep)
         decisions = []
@@ -930,6 +945,93 @@ class Index:
                 )
             else:
                 decisions.append(IndexDecision(i, "kept", i, c if c >= 0 else None, None, None, reason, batch.ids[i], batch.ids[i], False))
+        return decisions
+
+    def _history_pairs(self, batch: _Batch, num_threads: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+        """Verified pairs of batch documents with indexed ones: ``(row, h)`` pairs, their
+        scores and short flags (scored from the signatures), and the ids of the indexed
+        documents found, ``h`` numbering them in the order they were indexed."""
+        hist_pairs = np.zeros((0, 2), dtype=np.int64)
+        hist_score, hist_short = np.zeros(0), np.zeros(0, dtype=bool)
+        h_ids: list[str] = []
+        nonempty = np.flatnonzero(batch.sizes > 0)
+        if len(nonempty):
+            # Band keys looked up in SQL, the candidates' signatures fetched.
+            found = self._lookup(batch.keys[nonempty], nonempty)
+            if len(found):
+                h_numbers, h_ids, h_sizes, h_sigs = self._fetch(found[:, 1])
+                local = np.column_stack([found[:, 0], np.searchsorted(h_numbers, found[:, 1])])
+                _, _, h_score, ok, h_short = self._verify(batch.signatures, batch.sizes, h_sigs, h_sizes, local, num_threads)
+                hist_pairs, hist_score, hist_short = local[ok], h_score[ok], h_short[ok]
+        return hist_pairs, hist_score, hist_short, h_ids
+
+    def _decide_in_order(self, batch: _Batch, add: str, num_threads: int | None) -> list[IndexDecision]:
+        """``add_and_dedup(sequential=True)``: each document against the index and the batch
+        documents before it that adding them one at a time would have indexed before it."""
+        count = len(batch)
+        hist_pairs, hist_score, hist_short, h_ids = self._history_pairs(batch, num_threads)
+        # Batch pairs are found and scored as the index would find and score them once the
+        # earlier document is indexed: shared band keys, similarities from the signatures.
+        nonempty = np.flatnonzero(batch.sizes > 0)
+        pairs = np.zeros((0, 2), dtype=np.int64)
+        if len(nonempty) > 1:
+            local = np.asarray(_impl.candidate_pairs_of_keys(np.ascontiguousarray(batch.keys[nonempty]), num_threads), dtype=np.int64)
+            pairs = np.sort(nonempty[local.reshape(-1, 2)], axis=1)  # (earlier, later)
+        _, _, score, ok, short = self._verify(batch.signatures, batch.sizes, batch.signatures, batch.sizes, pairs, num_threads)
+        pairs, score, short = pairs[ok], score[ok], short[ok]
+
+        total = count + len(h_ids)
+        kept = np.arange(total, dtype=np.int64)
+        best_score = np.full(total, np.nan)
+        method = np.full(total, -1, dtype=np.int64)
+        # Method codes as in _decide: 2/3 a pair scored from the signatures (Jaccard for a short text).
+        # An indexed match wins (indexed before any batch document): the earliest indexed one.
+        order = np.lexsort((hist_pairs[:, 1], hist_pairs[:, 0]))
+        rows, first = np.unique(hist_pairs[order, 0], return_index=True)
+        chosen = order[first]
+        kept[rows] = hist_pairs[chosen, 1] + count
+        best_score[rows] = hist_score[chosen]
+        method[rows] = np.where(hist_short[chosen], 3, 2)
+        # Then the earliest batch document before it that is indexed by then: any with
+        # add="all", a kept one with add="kept" (decided first, as it comes first).
+        order = np.lexsort((pairs[:, 0], pairs[:, 1]))
+        later = pairs[order, 1]
+        bounds = np.flatnonzero(np.diff(later)) + 1
+        for group in np.split(order, bounds) if len(order) else []:
+            j = int(pairs[group[0], 1])
+            if kept[j] != j:
+                continue
+            for p in group.tolist():
+                i = int(pairs[p, 0])
+                if add == "all" or kept[i] == i:
+                    kept[j], best_score[j], method[j] = i, score[p], 3 if short[p] else 2
+                    break
+        outcome = Decisions(
+            kept=kept,
+            score=best_score,
+            method=method,
+            wraps=np.zeros(total, dtype=bool),
+            cluster=np.full(total, -1, dtype=np.int64),
+            sizes=np.zeros(0, dtype=np.int64),
+            matched=np.zeros(total, dtype=bool),
+        )
+        methods = ("", "", f"{self.measure}-minhash", "jaccard-minhash")
+
+        def name(node: int) -> str:
+            return batch.ids[node] if node < count else h_ids[node - count]
+
+        def shown(node: int) -> str:
+            # Every document a batch document is dropped for was indexed before it.
+            return f"indexed document {name(node)!r}"
+
+        decisions = []
+        for i in range(count):
+            k = int(kept[i])
+            reason = describe(outcome, i, name=shown, methods=methods, policy="", empty=batch.sizes[i] == 0)
+            if k != i:
+                decisions.append(IndexDecision(i, "dropped", None, None, float(best_score[i]), methods[int(method[i])], reason, batch.ids[i], name(k), True))
+            else:
+                decisions.append(IndexDecision(i, "kept", i, None, None, None, reason, batch.ids[i], batch.ids[i], False))
         return decisions
 
     def remove(self, ids: Iterable[Any]) -> int:
