@@ -106,7 +106,8 @@ pub struct Parsed {
     /// None when the id field is missing or null (the reader makes one up).
     pub id: Option<Id>,
     pub text: String,
-    /// The site and url fields when they are strings (anything else counts as absent).
+    /// The site and url fields when they are strings (None when absent or null; a line
+    /// where one is another value is left to the Python path).
     pub site: Option<String>,
     pub url: Option<String>,
     /// Every field but the id and the text, in order; None when not asked for.
@@ -170,12 +171,15 @@ pub fn parse_line(line: &[u8], fields: &Fields, extra: bool) -> Option<Parsed> {
         Some(Value::Number(id)) if !id.is_f64() => Some(Id::Int(id.clone())),
         Some(_) => return None,
     };
+    // A site or url that is neither text nor null is the Python path's (a number is a site's
+    // text there, any other value a record error).
     let text_of = |object: &Map<String, Value>, name: &str| match object.get(name) {
-        Some(Value::String(value)) => Some(value.clone()),
-        _ => None,
+        None | Some(Value::Null) => Some(None),
+        Some(Value::String(value)) => Some(Some(value.clone())),
+        Some(_) => None,
     };
-    let site = text_of(&object, fields.site);
-    let url = text_of(&object, fields.url);
+    let site = text_of(&object, fields.site)?;
+    let url = text_of(&object, fields.url)?;
     if !matches!(object.get(fields.text), Some(Value::String(_))) {
         return None;
     }
@@ -267,6 +271,10 @@ mod tests {
             r#"{"id": 1.0, "text": "x"}"#,
             r#"{"id": true, "text": "x"}"#,
             r#"{"id": [1], "text": "x"}"#,
+            r#"{"site": 3, "text": "x"}"#,
+            r#"{"text": "x", "site": ["a.org"]}"#,
+            r#"{"text": "x", "url": {"host": "a.org"}}"#,
+            r#"{"text": "x", "url": false}"#,
             r#"{"other": "x"}"#,
             r#"["text"]"#,
             r#"{"text": "x"} {}"#,

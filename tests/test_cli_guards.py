@@ -254,3 +254,13 @@ def test_stats_counts_every_record_and_each_page_without_a_site_as_a_site(tmp_pa
     assert code == 0
     assert (counts["records"], counts["documents"], counts["skipped"]) == (6, 5, 1)
     assert (counts["sites"], counts["without_site"], counts["largest_sites"]) == (4, 3, {"a.org": 2})
+
+
+def test_clean_warns_when_no_record_has_the_site_field_named(tmp_path, capsys):
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"id": k, "text": f"page {k}", "site": "a.org"}) + "\n" for k in range(3)))
+    code, _, err = run(["clean", str(source), "-o", str(tmp_path / "out1"), "--site-field", "sitee"], capsys)
+    assert code == 0 and "no record has the site field 'sitee' (--site-field)" in err
+    for field in ("site", "id"):
+        code, _, err = run(["clean", str(source), "-o", str(tmp_path / f"out-{field}"), "--site-field", field], capsys)
+        assert code == 0 and "warning" not in err

@@ -81,11 +81,21 @@ def cmd_clean(args: argparse.Namespace) -> int:
         index=args.index,
         min_evidence=args.min_evidence,
     )
-    summary = clean(reader_from(args), args.output, options, progress=progress)
+    reader = reader_from(args)
+    summary = clean(reader, args.output, options, progress=progress)
     counts = ", ".join(f"{summary[k]} {k}" for k in ("kept", "changed", "dropped", "skipped"))
     print(f"{summary['documents']} documents: {counts}; {summary['clusters']} duplicate clusters")
+    warn_unused_site_field(args, reader, summary["documents"] - summary["skipped"])
     print(f"wrote {', '.join(summary['outputs'])} to {args.output} (report: {os.path.join(args.output, 'report.html')})")
     return EXIT_OK
+
+
+def warn_unused_site_field(args: argparse.Namespace, reader: RecordReader, documents: int) -> None:
+    """Say so when a site field the user named (``--site-field``) is on no document read: a
+    misspelled name, with which every site is a url's host (or none)."""
+    if args.site_field != "site" and documents and reader.site_fields_read == 0:
+        print(f"neardup: warning: no record has the site field {args.site_field!r} (--site-field): "
+              "sites are the urls' hosts", file=sys.stderr)
 
 
 def _output_stream(path: str | None) -> Any:

@@ -3,7 +3,8 @@
 Inputs: JSONL (optionally ``.gz`` or ``.zst``), Parquet, WET and WARC files (``.warc.wet[.gz]``,
 ``.warc[.gz]``: each ``conversion`` record is a document, see :meth:`RecordReader._read_warc`), a
 folder of ``.txt`` files (the file name is the id; ``.TXT`` too; a folder without any is an
-error), ``-`` for JSONL on stdin, or an Arrow table held in memory (:class:`ArrowInput`: a
+error), ``-`` for JSONL on stdin (copied to a temporary file, as is a JSONL input that is a
+named pipe, so that every pass reads it), or an Arrow table held in memory (:class:`ArrowInput`: a
 ``pyarrow.Table``, record batches, a Hugging Face ``datasets.Dataset``). Every record comes out as a :class:`Record`;
 one that cannot be read carries an ``error`` naming the file, the line and the problem, so
 that callers either fail on it or account for it as skipped. Nothing is dropped silently.
@@ -12,12 +13,15 @@ An input that cannot be read at all raises :class:`InputError` naming it.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import itertools
 import json
 import math
+import os
 import re
+import stat
 import sys
 import tempfile
 import zlib
@@ -113,7 +117,10 @@ class Fields:
 
 
 def site_of(site: object, url: object) -> str | None:
-    """The site key of a record: its site field, else the host of its url."""
+    """The site key of a record: its site field (a string, or a number as its text: a site id
+    ``3`` is the site ``"3"``), else the host of its url."""
+    if (isinstance(site, int) and not isinstance(site, bool)) or (isinstance(site, float) and math.isfinite(site)):
+        site = str(site)
     if isinstance(site, str) and site.strip():
         return site.strip()
     if isinstance(url, str) and url.strip():
@@ -163,6 +170,10 @@ def parse_json_line(line: str) -> tuple[Any, str | None]:
     # Counting brackets is enough for nearly every line; only a line with many is walked.
     if line.count("[") + line.count("{") > MAX_DEPTH and (depth := nesting_depth(line)) > MAX_DEPTH:
         return None, f"nested too deeply: {depth:,} levels of arrays and objects, more than the limit of {MAX_DEPTH}"
+    if line.startswith("\ufeff"):
+        # json's own message ("decode using utf-8-sig") is for a programmer. The reader
+        # strips one at the start of a file: one here is inside it (files joined with cat).
+        return None, "a byte order mark (U+FEFF) at the start of the line: one is accepted only at the start of a file (were files that begin with one joined together?)"
     try:
         return json.loads(line), None
     except json.JSONDecodeError as error:
@@ -204,6 +215,61 @@ def _id_problem(name: str, value: Any) -> str | None:
     return None
 
 
+def _is_number(value: object) -> bool:
+    """Whether ``value`` is a JSON number (an int or a float; a boolean is not one)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _type_of(value: object) -> str:
+    """What a JSON value is, as messages name it (``an array``); a typed input's values (a
+    Parquet column of dates, bytes, decimals) by their Python type."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, (list, tuple)):
+        return "an array"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if _is_number(value):
+        return "a number"
+    return type(value).__name__
+
+
+def _site_or_url(role: str, name: str, value: Any) -> tuple[str | None, str | None]:
+    """The site or url (``role``) of a record, from its field ``name``, as text, and why it
+    cannot be read: ``(text, None)`` or ``(None, problem)``. Absent or null: none (the site
+    is then the url's host). A string; a site may be a number too, used as its text (a site
+    id: ``3`` is the site ``"3"``, as an id ``3`` is the text ``"3"``). Any other value is a
+    problem of the record, not ignored: ignoring it would leave the record without its site,
+    and its chrome unstripped, without a word."""
+    if value is None:
+        return None, None
+    if isinstance(value, str):
+        return value, _surrogate_problem(f"{role} field {name!r}", value)
+    if role == "site" and _is_number(value):
+        if isinstance(value, float) and not math.isfinite(value):  # (an int of any size is finite)
+            return None, f"site field {name!r} is {'NaN' if math.isnan(value) else 'infinite'}, expected a string or a finite number"
+        return str(value), None
+    expected = "a string or a number" if role == "site" else "a string"
+    return None, f"{role} field {name!r} is {_type_of(value)}, expected {expected}"
+
+
+#: What a file begins with when it is compressed: the hint for a compressed input read as
+#: plain JSONL (on standard input, or a file without its .gz or .zst name).
+_COMPRESSED_MAGIC = {b"\x1f\x8b": ("gzip", ".gz", "gunzip -c"), b"\x28\xb5\x2f\xfd": ("zstd", ".zst", "zstd -dc")}
+_BOM = b"\xef\xbb\xbf"
+
+
+def _compressed_hint(raw: bytes, stdin: bool) -> str:
+    """A hint for the first line of a JSONL input that is not UTF-8 because the input is
+    compressed data; empty otherwise."""
+    for magic, (what, suffix, command) in _COMPRESSED_MAGIC.items():
+        if raw.startswith(magic):
+            if stdin:
+                return f" (this is {what}-compressed data: decompress it first, {command} FILE | neardup ... -, or give the file itself, named {suffix})"
+            return f" (this is {what}-compressed data: name the file {suffix}, or decompress it first, {command} FILE)"
+    return ""
+
+
 class _Corrupt(Exception):
     """A compressed input that is truncated or corrupt (raised as InputError naming it)."""
 
@@ -217,14 +283,16 @@ class _ZstdFrames(io.RawIOBase):
     # one step of a pathological file (long runs of one byte) expands to in memory.
     CHUNK = 1 << 16
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, source: Path | IO[bytes]) -> None:
+        """``source``: the file, or a reader's copy of it (left open when this is closed)."""
         import zstandard
 
         super().__init__()
         self._error = zstandard.ZstdError
         self._decompressor = zstandard.ZstdDecompressor()
         self._frame: Any = None  # the decompressobj of the frame under way; None between frames
-        self._file = open(path, "rb")
+        self._owned = isinstance(source, Path)
+        self._file: IO[bytes] = open(source, "rb") if isinstance(source, Path) else source
         self._out = memoryview(b"")
 
     def readable(self) -> bool:
@@ -259,29 +327,44 @@ class _ZstdFrames(io.RawIOBase):
 
     def close(self) -> None:
         try:
-            self._file.close()
+            if self._owned:
+                self._file.close()
         finally:
             super().close()
 
 
-def _open_binary(path: Path, inflate_in_thread: bool = False) -> IO[bytes]:
+def _compression(path: Path) -> str:
+    """``gzip``, ``zstd`` or ``""``: how a JSONL input is compressed, by its name."""
     name = path.name.lower()
-    if name.endswith(".gz"):
+    return "gzip" if name.endswith(".gz") else "zstd" if name.endswith(".zst") else ""
+
+
+def _open_binary(path: Path, inflate_in_thread: bool = False, copy: IO[bytes] | None = None) -> IO[bytes]:
+    """The bytes of the JSONL input ``path``, decompressed; for a compressed input, read from
+    ``copy`` when given (the reader's copy of an input that can be read only once, which
+    closing this leaves open; a plain input's copy is read as it is)."""
+    source: Path | IO[bytes] = path if copy is None else copy
+    compression = _compression(path)
+    if compression == "gzip":
         if inflate_in_thread and igzip_threaded is not None:
             # ISA-L inflates in a thread of its own, without the GIL, a block of 1 MiB ahead.
-            return igzip_threaded.open(path, "rb", threads=1)
-        return gzip_reader.open(path, "rb")
-    if name.endswith(".zst"):
-        return io.BufferedReader(_ZstdFrames(path))
+            return igzip_threaded.open(source, "rb", threads=1)
+        return gzip_reader.open(source, "rb")
+    if compression == "zstd":
+        return io.BufferedReader(_ZstdFrames(source))
     return open(path, "rb")
 
 
 def gzip_fault(spec: object) -> str:
     """What is wrong with a gzip input whose reading ended early: ISA-L's reader says so of a
     file cut short and of bytes after the gzip data that are not gzip alike, so the file is
-    read again with the standard library, which tells them apart (only on this error path)."""
+    read again with the standard library, which tells them apart (only on this error path).
+    ``spec``: the file's path, or a binary file object holding its bytes (the reader's copy
+    of a named pipe), read from its start."""
     try:
-        with gzip.open(str(spec), "rb") as handle:
+        if isinstance(spec, io.IOBase):
+            spec.seek(0)
+        with gzip.GzipFile(fileobj=spec) if isinstance(spec, io.IOBase) else gzip.open(str(spec), "rb") as handle:
             while handle.read(1 << 20):
                 pass
     except EOFError:
@@ -418,9 +501,31 @@ class ArrowInput:
             self._spool = None
 
 
+def _is_regular(path: Path) -> bool:
+    """Whether ``path`` is a regular file (its target, for a symbolic link): one that can be
+    opened and read again, as every pass does; not a named pipe or a device."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return True  # its reading says what is wrong with it
+
+
+def _file_kind(path: Path) -> str:
+    """What a file that is not a regular one is, for messages: ``a named pipe`` and so on."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return "a file that cannot be read"
+    for test, what in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")):
+        if test(mode):
+            return what
+    return "a regular file" if stat.S_ISREG(mode) else "a special file"
+
+
 def input_kind(spec: str | ArrowInput) -> str:
     """``stdin``, ``folder``, ``parquet``, ``jsonl``, ``warc`` or ``arrow`` (an
-    :class:`ArrowInput`); raises InputError for anything else."""
+    :class:`ArrowInput`); raises InputError for anything else, and for a Parquet or WARC
+    input that is not a regular file (a named pipe)."""
     if isinstance(spec, ArrowInput):
         return "arrow"
     if spec == "-":
@@ -436,16 +541,38 @@ def input_kind(spec: str | ArrowInput) -> str:
         if name.endswith(suffix):
             name, compression = name[: -len(suffix)], suffix
     if name.endswith(".parquet"):
+        if not _is_regular(path):
+            # Parquet is read from its end (its footer), and the clean job reads its columns
+            # by name (pipeline/write.py): a named pipe can do neither.
+            raise InputError(f"{spec}: a Parquet input must be a regular file, not {_file_kind(path)}: save it to a file first")
         return "parquet"
     if name.endswith(JSONL_SUFFIXES):
         return "jsonl"
     if name.endswith(WARC_SUFFIXES):
         if compression == ".zst":
             raise InputError(f"{spec}: a WARC compressed with zstd is not read (give it as .warc, .warc.gz, .warc.wet or .warc.wet.gz)")
+        if not _is_regular(path):
+            # Its reader opens the file by name, more than once (neardup/io/warc.py): a
+            # named pipe would wait for a writer (a JSONL one is copied: RecordReader).
+            raise InputError(f"{spec}: a WARC or WET input must be a regular file, not {_file_kind(path)}: save it to a file first")
         return "warc"
     raise InputError(
         f"{spec}: unknown input type (expected .jsonl[.gz|.zst], .parquet, .warc.wet[.gz] or .warc[.gz], a folder of .txt or -)"
     )
+
+
+def _id_names(specs: list[str]) -> dict[str, str]:
+    """What stands for each file input in the ids made up for records without one
+    (``NAME:LINE``, ``NAME#ROW``, ``NAME@OFFSET``): its file name, unless another input has
+    the same file name in another folder, when it is the path as given (normalised:
+    ``./d1/x.jsonl`` is ``d1/x.jsonl``), so that two days' ``pages.jsonl`` do not give the
+    same ids. File names that clash with no other input's keep their ids whatever else is
+    read; a file given twice (under any spelling: ``x.jsonl``, ``/data/x.jsonl``, a symbolic
+    link) is one file, its ids duplicates."""
+    paths: dict[str, set[str]] = {}
+    for spec in specs:
+        paths.setdefault(Path(spec).name, set()).add(os.path.realpath(spec))
+    return {spec: Path(spec).name if len(paths[Path(spec).name]) == 1 else os.path.normpath(spec) for spec in specs}
 
 
 class RecordReader:
@@ -454,8 +581,11 @@ class RecordReader:
     Records that cannot be read carry an ``error`` (or raise :class:`InputError` with
     ``on_error="fail"``): malformed JSON, nesting deeper than :data:`MAX_DEPTH`, an integer
     longer than Python converts, a missing or non-string text, an id that is an array, an
-    object, NaN or infinity, a lone surrogate in the text, the id, the site or the url. Duplicate
-    ids are an error too: decisions are keyed by id. An id keeps its JSON type (``1`` and
+    object, NaN or infinity, a site that is not a string or a finite number, a url that is not
+    a string, a lone surrogate in the text, the id, the site or the url, a folder's ``.txt``
+    entry that cannot be read (a broken symbolic link, a named pipe). Duplicate
+    ids are an error too: decisions are keyed by id. A record without an id is given one from
+    its input's file name and its position (see :func:`_id_names`). An id keeps its JSON type (``1`` and
     ``"1"`` are two ids, :attr:`Record.written_id`); with ``ids_as_text`` (for an index, whose
     ids are text) they are one, and the second is a duplicate.
 
@@ -499,11 +629,15 @@ class RecordReader:
         self.inputs = list(inputs)
         if not self.inputs:
             raise InputError("no input given")
-        for spec in self.inputs:
-            # Fail early on a missing or unknown input, or one whose reader is not installed.
-            if input_kind(spec) == "warc":
+        kinds = [input_kind(spec) for spec in self.inputs]  # fails early on a missing or unknown input
+        for spec, kind in zip(self.inputs, kinds):
+            if kind == "warc":  # or one whose reader is not installed
                 require_warcio(spec)
+        self._id_names = _id_names([spec for spec, kind in zip(self.inputs, kinds) if kind in ("jsonl", "parquet", "warc")])
         self.fields = fields
+        #: Records of the pass under way (or the last) whose site field held a value: none,
+        #: after a pass over documents, when the site field (--site-field) is misspelled.
+        self.site_fields_read = 0
         self.on_error = on_error
         self.max_chars = max_chars
         self.max_line_chars = max_line_chars
@@ -519,7 +653,9 @@ class RecordReader:
             raise ValueError(f"jsonl_in_core=True needs the compiled core as the backend; the backend is {_backend.NAME!r}")
         self.jsonl_in_core = _jsonl_core is not None if jsonl_in_core is None else jsonl_in_core
         self._stdin = stdin
-        self._stdin_spool: IO[bytes] | None = None
+        #: Copies of the inputs that can be read only once (standard input, a named pipe),
+        #: by spec, made by the first pass and read by every pass.
+        self._copies: dict[str, IO[bytes]] = {}
         #: The line of a JSONL input being read: a truncated or corrupt file is named with
         #: the line where its data ends.
         self._line, self._line_input = 0, False
@@ -542,6 +678,7 @@ class RecordReader:
         # ``ids_as_text`` (an index keeps ids as text) they are one.
         seen: dict[tuple[bool, str], tuple[str, Any]] = {}
         index = 0
+        self.site_fields_read = 0
         for spec in self.inputs:
             for record in self._read(spec):
                 record.index = index
@@ -577,9 +714,9 @@ class RecordReader:
         return [spec for spec in self.inputs if isinstance(spec, str) and spec != "-"]
 
     def close(self) -> None:
-        if self._stdin_spool is not None:
-            self._stdin_spool.close()
-            self._stdin_spool = None
+        for copy in self._copies.values():
+            copy.close()
+        self._copies.clear()
         for spec in self.inputs:
             if isinstance(spec, ArrowInput):
                 spec.close()
@@ -591,7 +728,7 @@ class RecordReader:
         except (_Corrupt, DamagedWarc) as error:
             raise InputError(f"{self._where(spec)}: {error}") from None
         except EOFError:  # gzip's word for a file cut short
-            raise InputError(f"{self._where(spec)}: {gzip_fault(spec)}") from None
+            raise InputError(f"{self._where(spec)}: {gzip_fault(self._copies.get(str(spec), spec))}") from None
         except (zlib.error, InflateError) as error:
             raise InputError(f"{self._where(spec)}: corrupt gzip data ({error})") from None
         except OSError as error:
@@ -615,43 +752,65 @@ class RecordReader:
         if kind == "folder":
             yield from self._read_folder(Path(spec))
         elif kind == "parquet":
-            yield from self._read_parquet(Path(spec))
+            yield from self._read_parquet(spec)
         elif kind == "warc":
             yield from self._read_warc(spec)
         elif kind == "stdin":
-            spool = self._spool_stdin()
-            # One pass at a time reads the spool: passes are sequential.
-            spool.seek(0)
-            yield from self._read_jsonl(spool, "<stdin>")
+            # One pass at a time reads the copy: passes are sequential.
+            yield from self._read_jsonl(self._copy_of(spec), "<stdin>")
         else:
-            with _open_binary(Path(spec), self.inflate_in_thread) as stream:
+            path = Path(spec)
+            # A named pipe can be read once; every pass reads the copy the first one made.
+            copy = None if _is_regular(path) else self._copy_of(spec)
+            compression = _compression(path)
+            if compression:
+                size = copy.seek(0, io.SEEK_END) if copy is not None else path.stat().st_size
+                if size == 0:
+                    # Not an empty corpus: gzip -t and zstd -t refuse it, as a file cut short.
+                    self._line_input = True
+                    raise _Corrupt(f"truncated: the file is empty (0 bytes), without even a {compression} header")
+                if copy is not None:
+                    copy.seek(0)
+            elif copy is not None:
+                yield from self._read_jsonl(copy, spec)
+                return
+            with _open_binary(path, self.inflate_in_thread, copy) as stream:
                 yield from self._read_jsonl(stream, spec)
 
-    def _spool_stdin(self) -> IO[bytes]:
-        """Standard input copied to a temporary file, so that the corpus can be read more
-        than once. The file has no name (unlinked at once), so a killed run leaves none."""
-        if self._stdin_spool is None:
+    def _copy_of(self, spec: str) -> IO[bytes]:
+        """An input that can be read only once (``-``, standard input; a named pipe) copied
+        to a temporary file by the first pass, so that the corpus can be read more than once;
+        returned at its start. The file has no name (unlinked at once), so a killed run
+        leaves none."""
+        copy = self._copies.get(spec)
+        if copy is None:
             folder = tempfile.gettempdir()
-            spool = tempfile.TemporaryFile(prefix="neardup-stdin-", suffix=".jsonl")
+            what = "standard input" if spec == "-" else spec
+            copy = tempfile.TemporaryFile(prefix="neardup-input-", suffix=".copy")
             try:
-                source = self._stdin or sys.stdin.buffer
-                # Only the writes are the copy's: an error reading standard input stays an input error.
-                while chunk := source.read(1 << 20):
-                    self._write_spool(spool, folder, chunk)
-                self._write_spool(spool, folder, None)
+                with contextlib.ExitStack() as opened:
+                    if spec == "-":
+                        source = self._stdin or sys.stdin.buffer
+                    else:
+                        source = opened.enter_context(open(spec, "rb"))
+                    # Only the writes are the copy's: an error reading the input stays an input error.
+                    while chunk := source.read(1 << 20):
+                        self._write_copy(copy, what, folder, chunk)
+                    self._write_copy(copy, what, folder, None)
             except BaseException:
-                spool.close()
+                copy.close()
                 raise
-            self._stdin_spool = spool
-        return self._stdin_spool
+            self._copies[spec] = copy
+        copy.seek(0)
+        return copy
 
     @staticmethod
-    def _write_spool(spool: IO[bytes], folder: str, chunk: bytes | None) -> None:
-        """Write ``chunk`` to the copy of standard input (None: flush it)."""
+    def _write_copy(copy: IO[bytes], what: str, folder: str, chunk: bytes | None) -> None:
+        """Write ``chunk`` to the copy of the input ``what`` (None: flush it)."""
         try:
-            spool.write(chunk) if chunk is not None else spool.flush()
+            copy.write(chunk) if chunk is not None else copy.flush()
         except OSError as error:
-            raise output_error(f"a copy of standard input in {folder} (set TMPDIR to a folder with room)", error) from None
+            raise output_error(f"a copy of {what} in {folder} (set TMPDIR to a folder with room)", error) from None
 
     def _make(self, source: str, default_id: str, obj: dict[str, Any]) -> Record:
         f = self.fields
@@ -669,14 +828,15 @@ class RecordReader:
         # The id, the site and the url reach the core, the index, the report and Parquet
         # output, none of which can hold a lone surrogate: refused here, with the record's
         # line, as one in the text is. (Other fields are written back as read, escaped.)
-        url = obj.get(f.url)
-        for name, value in ((f.site, obj.get(f.site)), (f.url, url)):
-            problem = _surrogate_problem(f"{name} field {name!r}", value) if isinstance(value, str) else None
-            if problem:
-                record.error = problem
-                return record
-        record.url = url if isinstance(url, str) else None
-        record.site = site_of(obj.get(f.site), record.url)
+        site, problem = _site_or_url("site", f.site, obj.get(f.site))
+        url, url_problem = _site_or_url("url", f.url, obj.get(f.url))
+        if problem or url_problem:
+            record.error = problem or url_problem
+            return record
+        if site is not None:
+            self.site_fields_read += 1
+        record.url = url
+        record.site = site_of(site, url)
         if f.text not in obj:
             record.error = f"missing text field {f.text!r}"
             return record
@@ -710,9 +870,11 @@ class RecordReader:
         if self.jsonl_in_core:
             yield from self._read_jsonl_blocks(stream, name)
             return
-        stem = Path(name).name
+        stem = self._id_names.get(name, Path(name).name)
         for line_number, raw in enumerate(stream, start=1):
             self._line = line_number
+            if line_number == 1:
+                raw = raw.removeprefix(_BOM)  # as most tools do (Python's utf-8-sig)
             if raw.strip():
                 yield self._jsonl_record(raw, name, stem, line_number)
 
@@ -724,7 +886,8 @@ class RecordReader:
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            return Record(-1, default_id, None, source=source, error=f"invalid UTF-8 at byte {error.start} of the line")
+            hint = _compressed_hint(raw, name == "<stdin>") if line_number == 1 else ""
+            return Record(-1, default_id, None, source=source, error=f"invalid UTF-8 at byte {error.start} of the line{hint}")
         # Without its line ending: else an error at the end of the line is placed on the next.
         line = line.removesuffix("\n").removesuffix("\r")
         obj, problem = parse_json_line(line)
@@ -741,7 +904,7 @@ class RecordReader:
         or corrupt file then fails at the same read as line by line (for a gzip file, how much
         is decompressed per read decides where a corrupt one stops), and the records of every
         whole line before the failure come out, the error naming the line after them."""
-        stem = Path(name).name
+        stem = self._id_names.get(name, Path(name).name)
         self._digests_bytes = True
         pending: list[bytes] = []
         size = 0
@@ -782,9 +945,16 @@ class RecordReader:
             if item is None:  # a blank line
                 continue
             if item.__class__ is bytes:  # a line the core leaves to the Python path
+                if line_number == 1:
+                    item = item.removeprefix(_BOM)  # (serde_json refuses a BOM)
+                    if not item.strip():
+                        continue
                 yield self._jsonl_record(item, name, stem, line_number)
                 continue
+            # (A site or url that is neither text nor null left the line to the Python path.)
             id_value, text, site, url, extra = item
+            if site is not None:
+                self.site_fields_read += 1
             source = f"{name}:{line_number}"
             if id_value is None:
                 record = Record(-1, f"{stem}:{line_number}", None, site=site_of(site, url), url=url, source=source)
@@ -804,7 +974,9 @@ class RecordReader:
     def _read_folder(self, folder: Path) -> Iterator[Record]:
         # .txt in any case, as file inputs' suffixes are (.JSONL, .Parquet).
         entries = sorted(folder.iterdir())
-        texts = [p for p in entries if p.suffix.lower() == ".txt" and p.is_file()]
+        # Every .txt entry but a folder: one that cannot be read (a broken symbolic link, a
+        # named pipe) is an unreadable record, not left out unsaid.
+        texts = [p for p in entries if p.suffix.lower() == ".txt" and not p.is_dir()]
         if not texts:
             # Likely the wrong folder (say, a Spark output of part-*.parquet): not 0 documents.
             others = [p.name for p in entries]
@@ -819,12 +991,18 @@ class RecordReader:
                 record.error = "the file name (the id) is not valid UTF-8"
                 yield record
                 continue
+            if path.exists() and not _is_regular(path):
+                # Opening a named pipe would wait for a writer; each pass would read it again.
+                record.error = f"cannot read: {_file_kind(path)}, not a regular file"
+                yield record
+                continue
             try:
                 text = path.read_bytes().decode("utf-8")
             except UnicodeDecodeError as error:
                 record.error = f"invalid UTF-8 at byte {error.start}"
             except OSError as error:
-                record.error = f"cannot read: {error.strerror}"
+                link = f"a symbolic link to {os.readlink(path)!r}: " if path.is_symlink() else ""
+                record.error = f"cannot read: {link}{error.strerror}"
             else:
                 record = self._with_text(record, text)
             yield record
@@ -840,7 +1018,7 @@ class RecordReader:
         JSONL line that is not is. A record without a WARC-Record-ID is unreadable too (every
         WARC record has one); its source and made-up id are ``FILE@OFFSET``. A truncated or
         corrupt file raises :class:`DamagedWarc`, whatever ``on_error`` says."""
-        name = Path(spec).name
+        name = self._id_names.get(spec, Path(spec).name)
         for warc in read_warc(Path(spec)):
             if warc.type == "warcinfo":
                 continue
@@ -865,16 +1043,18 @@ class RecordReader:
                     record = self._make(source, record.id, {**warc.headers, f.id: warc.record_id, **url, f.text: text})
             yield record
 
-    def _read_parquet(self, path: Path) -> Iterator[Record]:
+    def _read_parquet(self, spec: str) -> Iterator[Record]:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        path = Path(spec)
         row = 0
+        name = self._id_names.get(spec, path.name)
         try:
             parquet = pq.ParquetFile(path)
             for batch in parquet.iter_batches(batch_size=1024):
                 for obj in batch.to_pylist():
-                    yield self._make(f"{path}#{row}", f"{path.name}#{row}", obj)
+                    yield self._make(f"{path}#{row}", f"{name}#{row}", obj)
                     row += 1
         except (pa.ArrowException, OSError) as error:
             # pyarrow's messages (magic bytes not found, a bad page header: a plain OSError)
