@@ -612,19 +612,22 @@ impl Model {
     /// Count one page (its keys) for `site`.
     pub fn add(&mut self, site: &str, keys: &LineKeys) {
         let stats = self.sites.entry(site.to_owned()).or_default();
-        stats.pages += 1;
+        // Counts are u32 (insert_site's limit): a site at that many pages is refused before
+        // it gets here (python/neardup/chrome.py); saturating, the core never panics.
+        stats.pages = (stats.pages + 1).min(u64::from(u32::MAX));
         for fingerprint in distinct(&keys.fingerprints) {
             let count = stats.lines.entry(fingerprint).or_insert(0);
             if *count == 0 {
                 *self.cross.entry(fingerprint).or_insert(0) += 1;
             }
-            *count += 1;
+            *count = count.saturating_add(1);
             if *count == 2 {
                 self.recurring.insert(fingerprint);
             }
         }
         for shape in distinct(&keys.shapes) {
-            *stats.shapes.entry(shape).or_insert(0) += 1;
+            let count = stats.shapes.entry(shape).or_insert(0);
+            *count = count.saturating_add(1);
         }
     }
 
@@ -644,6 +647,13 @@ impl Model {
     ) -> Result<(), Error> {
         if self.sites.contains_key(site) {
             return Err(Error::InvalidArgument(format!("site \"{site}\" appears twice in the model")));
+        }
+        // Counts are u32, so no counted site has more pages; the shares' products of pages
+        // and permille stay far inside u64 below it.
+        if pages == 0 || pages > u64::from(u32::MAX) {
+            return Err(Error::InvalidArgument(format!(
+                "site \"{site}\": pages must be in [1, 2**32), got {pages}"
+            )));
         }
         let mut stats = SiteStats { pages, ..Default::default() };
         for (table, entries) in [(&mut stats.lines, lines), (&mut stats.shapes, shapes)] {
@@ -1327,6 +1337,23 @@ pub fn template_boxes(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn insert_site_refuses_page_counts_no_site_can_have() {
+        // A saved model's page count beyond u32 (its counts' width) made the shape share's
+        // product overflow (a panic in a debug build, a wrong share in a release one).
+        let page = "Home\nNews\nA story of its own here.\nFooter";
+        let keys = line_keys(page);
+        let lines: Vec<(u64, u32)> = keys.fingerprints.iter().filter(|&&f| f != 0).map(|&f| (f, 1)).collect();
+        let shapes: Vec<(u64, u32)> = keys.shapes.iter().filter(|&&s| s != 0).map(|&s| (s, 1)).collect();
+        for pages in [0, u64::from(u32::MAX) + 1, 1 << 60] {
+            let mut model = Model::new(Params::default()).unwrap();
+            assert!(model.insert_site("a.com", pages, &lines, &shapes).is_err(), "pages {pages}");
+        }
+        let mut model = Model::new(Params::default()).unwrap();
+        model.insert_site("a.com", u64::from(u32::MAX), &lines, &shapes).unwrap();
+        assert_eq!(model.decide("a.com", &keys).len(), keys.fingerprints.len());
+    }
 
     #[test]
     fn position_weight_bounds() {

@@ -454,9 +454,9 @@ def test_insert_site_accepts_and_refuses_alike(entries, check):
 @pytest.mark.parametrize("first, second", [
     # A site inserted twice, the second time with keys and counts of different lengths: the core
     # names the lengths, the reference the repeated site.
-    (("a", 0, [], [], [], []), ("a", 0, [], [], [], [0])),
+    (("a", 1, [], [], [], []), ("a", 1, [], [], [], [0])),
     # Repeated invalid keys: the core names the invalid entry, the reference the repeated keys.
-    (("b", 1, [], [], [], []), ("a", 0, [], [], [0, 0, 0], [0, 0, 0])),
+    (("b", 1, [], [], [], []), ("a", 1, [], [], [0, 0, 0], [0, 0, 0])),
 ], ids=["repeated-site", "repeated-invalid-keys"])
 def test_insert_site_checks_in_the_same_order(first, second):
     rust, ref = _core.ChromeModel(), _reference.ChromeModel()

@@ -60,8 +60,9 @@ def _texts() -> Arg:
     return Arg(text_lists, ("document", "str", "iterable", "texts"), keyword=False)
 
 
-#: Flags are read by truthiness, Python's convention: any value is a valid flag, and the
-#: error of a value without a truth value (a numpy array) needs not name the flag.
+#: Flags of the targets that read them by truthiness (Python's convention): any value is a
+#: valid flag, and the error of a value without a truth value (a numpy array) needs not name
+#: the flag. A checked flag (mask_digits, repeats) names itself.
 FLAG: tuple[str, ...] = ("",)
 DOC_WORDS = ("document", "str", "iterable", "expected", "docs", "texts")
 
@@ -103,7 +104,7 @@ def _chrome_ops(min_pages: Any, texts_: Any, sites: Any, page: Any, site: Any) -
 
 
 TARGETS = [
-    Target("normalize", lambda text, **kw: neardup.normalize(text, **kw), {"text": _text(), "mask_digits": Arg(st.booleans(), FLAG)}),
+    Target("normalize", lambda text, **kw: neardup.normalize(text, **kw), {"text": _text(), "mask_digits": Arg(st.booleans(), ("mask_digits",))}),
     Target("normalize_batch", lambda texts, **kw: neardup.normalize_batch(texts, **kw), {"texts": _texts(), "num_threads": Arg(threads, ("num_threads",))}),
     Target("segment", lambda text: neardup.segment(text), {"text": _text()}),
     Target("segment_batch", lambda texts, **kw: neardup.segment_batch(texts, **kw), {"texts": _texts(), "num_threads": Arg(threads, ("num_threads",))}),

@@ -32,9 +32,10 @@ def _exact_ints(value: Any) -> np.ndarray | None:
     return objects.astype(np.uint64)
 
 
-def uint64_array(value: Any, what: str, ndim: int | None) -> np.ndarray:
-    """``value`` as a C-contiguous ``uint64`` array of ``ndim`` dimensions (``None``: any);
-    integers only (a float, even a whole one, is refused rather than cast)."""
+def _integer_array(value: Any, what: str, ndim: int | None, dtype: str, bits: int) -> np.ndarray:
+    """``value`` as an array of ints >= 0 (still of its own integer dtype) of ``ndim``
+    dimensions (``None``: any), else a ValueError saying it must be of ``dtype`` (ints in
+    ``[0, 2**bits)``); a float, even a whole one, or a bool is refused rather than cast."""
     try:
         array: np.ndarray | None = np.asarray(value)
         if array is not value and array.dtype.kind in "fO" and array.size:  # type: ignore[union-attr]
@@ -46,11 +47,27 @@ def uint64_array(value: Any, what: str, ndim: int | None) -> np.ndarray:
         kind = array.dtype.kind  # type: ignore[union-attr]
         ok = kind in "ui"
         if ok and kind == "i" and array.min() < 0:  # type: ignore[union-attr]
-            raise ValueError(f"{what} must be >= 0 (uint64)")
+            raise ValueError(f"{what} must be >= 0 ({dtype})")
     if not ok:
         shape = "an array" if ndim is None else f"a {ndim}-d array"
-        raise ValueError(f"{what} must be {shape} of uint64 (ints in [0, 2**64)), got {_shown(value, array)}")
-    return np.ascontiguousarray(array, dtype=np.uint64)
+        raise ValueError(f"{what} must be {shape} of {dtype} (ints in [0, 2**{bits})), got {_shown(value, array)}")
+    return array  # type: ignore[return-value]
+
+
+def uint64_array(value: Any, what: str, ndim: int | None) -> np.ndarray:
+    """``value`` as a C-contiguous ``uint64`` array of ``ndim`` dimensions (``None``: any);
+    integers only (a float, even a whole one, is refused rather than cast)."""
+    return np.ascontiguousarray(_integer_array(value, what, ndim, "uint64", 64), dtype=np.uint64)
+
+
+def count_array(value: Any, what: str, ndim: int | None = 1) -> np.ndarray:
+    """``value`` as a C-contiguous ``int64`` array of ints in ``[0, 2**63)`` (counts, CSR
+    offsets) of ``ndim`` dimensions; checked as :func:`uint64_array` (a float such as 10.7 or
+    NaN, a bool or None is refused, never truncated)."""
+    array = _integer_array(value, what, ndim, "int64", 63)
+    if array.size and int(array.max()) >= 1 << 63:
+        raise ValueError(f"{what} must be below 2**63, got {int(array.max())}")
+    return np.ascontiguousarray(array, dtype=np.int64)
 
 
 def float_array(value: Any, what: str) -> np.ndarray:

@@ -20,7 +20,7 @@ from . import _backend
 from ._arrays import as_list
 from ._reference.align import DEFAULT_K, DEFAULT_MAX_GAP, DEFAULT_MIN_TOKENS, check_align_args, check_line_share, check_wrap_args
 from ._reference.align import matched_tokens as _matched_tokens
-from ._reference.text import check_threads
+from ._reference.text import as_real, check_flag, check_threads
 from .text import segment, tokenize
 
 __all__ = ["BodySplit", "Containment", "Passage", "align", "align_batch", "align_token_ranges_batch", "body_by_agreement", "containment", "lines_shared_batch", "matched_share_batch", "wraps_batch"]
@@ -194,8 +194,10 @@ def containment(part: str, whole: str, *, threshold: float = 0.8, **align_args: 
     ``part`` matched exactly inside passages aligned with ``whole`` (a copy of an article
     inside a page with chrome scores close to 1.0; a page against its bare article does not).
     """
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 <= threshold <= 1.0:
-        raise ValueError(f"threshold must be in [0, 1], got {threshold!r}")
+    value = as_real(threshold)
+    if value is None or not 0.0 <= value <= 1.0:
+        raise ValueError(f"threshold must be a number in [0, 1], got {threshold!r}")
+    threshold = value
     passages = align(whole, part, **align_args)
     tokens = tokenize(part)
     total = len(tokens.tokens)
@@ -212,7 +214,11 @@ class BodySplit(NamedTuple):
     passages: list[Passage]
 
     def lines(self, text: str, which: str = "a", shared: bool = True) -> list[str]:
-        """The lines of ``text`` (page ``which``) that are (``shared=True``) or are not shared."""
+        """The lines of ``text`` (page ``which``: ``"a"`` or ``"b"``, else ValueError) that are
+        (``shared=True``) or are not shared (a bool, else TypeError)."""
+        if not isinstance(which, str) or which not in ("a", "b"):
+            raise ValueError(f"which must be 'a' or 'b', got {which!r}")
+        shared = check_flag(shared, "shared")
         mask = self.shared_a if which == "a" else self.shared_b
         return [line for line, flag in zip(text.split("\n"), mask) if bool(flag) == shared]
 

@@ -14,6 +14,7 @@ import base64
 import contextlib
 import json
 import os
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -22,9 +23,9 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from . import _backend
-from ._arrays import as_list
-from ._reference.chrome import PARAM_NAMES, check_params
-from ._reference.text import check_threads
+from ._arrays import as_list, uint64_array
+from ._reference.chrome import MAX_PAGES, PARAM_NAMES, check_params
+from ._reference.text import as_int, check_flag, check_threads
 from .io.errors import output_error
 from .repeats import REPEAT
 from .spans import Removed, Stripped
@@ -108,7 +109,7 @@ def _read_params(path: str | os.PathLike[str]) -> dict[str, Any]:
     params = _completed(params, added)
     try:
         check_params(tuple(params[name] for name in _PARAMS))
-    except ValueError as error:
+    except (TypeError, ValueError) as error:
         raise ValueError(f"{os.fspath(path)}: params: {error}") from None
     return {name: params[name] for name in _PARAMS}
 
@@ -207,6 +208,10 @@ class ChromeModel:
              decay_floor_permille, box_chars, small_penalty, run_cost, decay_pages, max_runs, cut_comments)
         )
         self._model = _impl.ChromeModel(*params)
+        #: Page counts of the sites inserted with more than half of MAX_PAGES: counting more
+        #: pages of them could pass it (the core's uint32 counts would overflow). A site counted
+        #: page by page never comes near it.
+        self._near_limit: dict[str, int] = {}
 
     @property
     def params(self) -> dict[str, int | bool | None]:
@@ -223,25 +228,67 @@ class ChromeModel:
     def site_state(self, site: str) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """What the model has counted on ``site``: ``(pages, line_keys, line_counts,
         shape_keys, shape_counts)``, the keys of its masked lines and of its line shapes
-        (sorted) with the number of pages each occurs on (the saved model's fields, decoded)."""
-        return self._model.site_state(site)
+        (sorted, ``uint64`` arrays) with the number of pages each occurs on (``uint32``
+        arrays): the saved model's fields, decoded. KeyError for a site not in the model."""
+        pages, line_keys, line_counts, shape_keys, shape_counts = self._model.site_state(site)
+        # The core gives arrays, the reference lists: the same types from both.
+        return (int(pages), np.asarray(line_keys, dtype=np.uint64), np.asarray(line_counts, dtype=np.uint32),
+                np.asarray(shape_keys, dtype=np.uint64), np.asarray(shape_counts, dtype=np.uint32))
 
     def insert_site(self, site: str, pages: int, line_keys: Any, line_counts: Any, shape_keys: Any, shape_counts: Any) -> None:
         """Add the counts of a site the model has not counted yet, in the form
-        :meth:`site_state` gives them (sorted keys, one count each, counts at most ``pages``)."""
-        self._model.insert_site(site, pages, line_keys, line_counts, shape_keys, shape_counts)
+        :meth:`site_state` gives them (sorted keys, one count each, counts at most ``pages``).
+        ``pages`` is at most MAX_PAGES (2**32 - 1): the saved format counts in uint32, so no
+        site holds more. Raises TypeError for a site that is not a str, ValueError for counts
+        the format cannot hold or that contradict each other."""
+        if not isinstance(site, str):
+            raise TypeError(f"site must be str, got {type(site).__name__}")
+        number = as_int(pages)
+        if number is None or number < 1:
+            raise ValueError(f'site "{site}": pages must be an int >= 1, got {pages!r}')
+        if number > MAX_PAGES:
+            raise ValueError(f'site "{site}": pages must be at most 2**32 - 1 (counts are stored as uint32), got {number}')
+        arrays = []
+        for name, value in (("line_keys", line_keys), ("line_counts", line_counts), ("shape_keys", shape_keys),
+                            ("shape_counts", shape_counts)):
+            array = uint64_array(value, f'site "{site}": {name}', 1)
+            # Past the core's uint32 counts (its conversion would say OverflowError); a count
+            # within them but above pages is refused by both backends alike.
+            if name.endswith("counts") and array.size and int(array.max()) > MAX_PAGES:
+                raise ValueError(f'site "{site}": {name} must be at most pages={number}, got {int(array.max())}')
+            arrays.append(array.tolist())
+        self._model.insert_site(site, number, *arrays)
+        if number > MAX_PAGES // 2:
+            self._near_limit[site] = number
+
+    def _make_room(self, sites: Sequence[Any]) -> Counter[str]:
+        """The pages ``sites`` add to the sites near MAX_PAGES, refused (ValueError) when
+        they would pass it."""
+        added = Counter(s for s in sites if isinstance(s, str) and s in self._near_limit) if self._near_limit else Counter()
+        for site, count in added.items():
+            if self._near_limit[site] + count > MAX_PAGES:
+                raise ValueError(f'site "{site}": counting {count} more page(s) would make {self._near_limit[site] + count} pages, '
+                                 "past 2**32 - 1, the most a model counts (counts are stored as uint32)")
+        return added
+
+    def _counted(self, added: Counter[str]) -> None:
+        for site, count in added.items():
+            self._near_limit[site] += count
 
     def update(self, texts: Iterable[str], sites: Iterable[str], *, num_threads: int | None = None) -> ChromeModel:
         """Count more pages (one site key per text, e.g. :func:`site_key` of its URL)."""
-        check_threads(num_threads)
-        self._model.add(_list(texts, "str documents"), _list(sites, "site keys"), num_threads)
+        num_threads = check_threads(num_threads)
+        sites = _list(sites, "site keys")
+        added = self._make_room(sites)
+        self._model.add(_list(texts, "str documents"), sites, num_threads)
+        self._counted(added)
         return self
 
     def classify(
         self, texts: Iterable[str], sites: Iterable[str], *, num_threads: int | None = None
     ) -> list[LineDecisions]:
         """Per page, each line's span and decision (see :data:`REASONS`)."""
-        check_threads(num_threads)
+        num_threads = check_threads(num_threads)
         results = self._model.decide(_list(texts, "str documents"), _list(sites, "site keys"), num_threads)
         return [
             LineDecisions(np.asarray(s, dtype=np.int64).reshape(-1, 2), np.asarray(d, dtype=np.uint8))
@@ -249,14 +296,16 @@ class ChromeModel:
         ]
 
     def strip(self, text: str, site: str, *, repeats: bool = True) -> Stripped:
-        """Cleaned text of one page and the removed spans, each with its reason."""
+        """Cleaned text of one page and the removed spans, each with its reason; in-page
+        repeats are collapsed too unless ``repeats`` is False (a bool: TypeError otherwise)."""
         return self.strip_batch([text], [site], repeats=repeats)[0]
 
     def strip_batch(
         self, texts: Iterable[str], sites: Iterable[str], *, repeats: bool = True, num_threads: int | None = None
     ) -> list[Stripped]:
         """:meth:`strip` over many pages, in parallel with the GIL released."""
-        check_threads(num_threads)
+        repeats = check_flag(repeats, "repeats")
+        num_threads = check_threads(num_threads)
         texts = _list(texts, "str documents")
         removed = self._model.strip(texts, _list(sites, "site keys"), repeats, num_threads)
         return [_cut(text, r) for text, r in zip(texts, removed)]
@@ -266,9 +315,13 @@ class ChromeModel:
     ) -> list[Stripped]:
         """Count these pages, then strip them: the same result as ``update(texts, sites)``
         followed by ``strip_batch(texts, sites)``, with each line keyed once for both."""
-        check_threads(num_threads)
+        repeats = check_flag(repeats, "repeats")
+        num_threads = check_threads(num_threads)
         texts = _list(texts, "str documents")
-        removed = self._model.add_strip(texts, _list(sites, "site keys"), repeats, num_threads)
+        sites = _list(sites, "site keys")
+        added = self._make_room(sites)
+        removed = self._model.add_strip(texts, sites, repeats, num_threads)
+        self._counted(added)
         return [_cut(text, r) for text, r in zip(texts, removed)]
 
     # -- persistence -----------------------------------------------------------------------
@@ -326,12 +379,10 @@ class ChromeModel:
                 raise ValueError(f"{where}: missing or malformed field ({error})") from None
             if not isinstance(site, str):
                 raise ValueError(f"{where}: site must be a str, got {type(site).__name__}")
-            if isinstance(pages, bool) or not isinstance(pages, int) or pages < 1:
-                raise ValueError(f"{where}: pages must be an int >= 1, got {pages!r}")
-            keys, counts, shape_keys, shape_counts = (a.astype(a.dtype.newbyteorder("=")).tolist() for a in arrays)
+            keys, counts, shape_keys, shape_counts = (a.astype(a.dtype.newbyteorder("=")) for a in arrays)
             try:
                 model.insert_site(site, pages, keys, counts, shape_keys, shape_counts)
-            except (TypeError, ValueError, OverflowError) as error:  # a lone surrogate, bad counts, ...
+            except (TypeError, ValueError, OverflowError) as error:  # pages out of range, a lone surrogate, bad counts, ...
                 raise ValueError(f"{where}: {error}") from None
         return model
 
@@ -450,9 +501,12 @@ def quality(model: ChromeModel, texts: Sequence[str], sites: Sequence[str], labe
             *, repeats: bool = True, num_threads: int | None = None) -> Quality:
     """Body and chrome characters kept and removed by :meth:`ChromeModel.strip_batch` (with
     in-page repeats unless ``repeats`` is False) on labelled pages: ``labels[i][k]`` says
-    whether line ``k`` of ``texts[i]`` (split on LF, as the model's lines) is body. A line
-    counts as removed when a removed span starts at or before its first character and
-    ends after it (chrome and repeats are removed as whole lines)."""
+    whether line ``k`` of ``texts[i]`` (split on LF, as the model's lines) is body, a bool or
+    0/1 (:func:`checked_labels`). A line counts as removed when a removed span starts at or
+    before its first character and ends after it (chrome and repeats are removed as whole
+    lines)."""
+    texts = _list(texts, "str documents")
+    labels = checked_labels(labels, len(texts))
     total = Quality(0, 0, 0, 0)
     for i, (text, stripped) in enumerate(zip(texts, model.strip_batch(texts, sites, repeats=repeats, num_threads=num_threads))):
         lines = text.split("\n")
@@ -460,6 +514,28 @@ def quality(model: ChromeModel, texts: Sequence[str], sites: Sequence[str], labe
             raise ValueError(f"page {i}: {len(labels[i])} labels for {len(lines)} lines")
         total += Quality.of_lines(zip(lines, labels[i], removed_lines(lines, stripped.removed)))
     return total
+
+
+def checked_labels(labels: Any, pages: int) -> list[list[bool]]:
+    """``labels`` as one list of bools per page of ``pages`` (True: the line is body). A label
+    is a bool or 0/1 (the labelled sets' JSON and ``neardup chrome tune`` take both); anything
+    else is an error naming it, since by truthiness a label "no" would be body."""
+    rows = as_list(labels, "lists of bools (labels, one list per page)")
+    if len(rows) != pages:
+        raise ValueError(f"labels: {len(rows)} lists of labels for {pages} pages")
+    checked = []
+    for i, row in enumerate(rows):
+        flags = []
+        for k, label in enumerate(as_list(row, f"bools (labels[{i}])")):
+            if not isinstance(label, (bool, np.bool_)):
+                number = as_int(label)
+                if number is None:
+                    raise TypeError(f"labels[{i}][{k}] must be a bool (True: body) or 0/1, got {label!r}")
+                if number not in (0, 1):
+                    raise ValueError(f"labels[{i}][{k}] must be a bool (True: body) or 0/1, got {label!r}")
+            flags.append(bool(label))
+        checked.append(flags)
+    return checked
 
 
 def removed_lines(lines: Sequence[str], spans: Sequence[Any]) -> list[bool]:
@@ -505,7 +581,25 @@ def tune_table(
 ) -> list[tuple[dict[str, int | None], dict[str, Quality]]]:
     """Every grid point's :class:`Quality` per group: ``groups`` maps a name to ``(texts,
     sites, labels)``; each group's model is counted once on its own pages (over ``base``
-    parameters) and decides its pages with each point of ``grid`` (default :data:`TUNE_GRID`)."""
+    parameters) and decides its pages with each point of ``grid`` (default :data:`TUNE_GRID`).
+    ValueError for no groups, labels checked as :func:`quality` does, all before any counting."""
+    if not isinstance(groups, dict):
+        raise TypeError(f"groups must be a dict of name -> (texts, sites, labels), got {type(groups).__name__}")
+    if not groups:
+        raise ValueError("groups is empty: give at least one group of labelled pages (name -> (texts, sites, labels))")
+    checked = {}
+    for name, group in groups.items():
+        # Checked before any model is counted, not at the first grid point.
+        try:
+            texts, sites, labels = group
+        except (TypeError, ValueError):
+            raise ValueError(f"groups[{name!r}] must be a tuple (texts, sites, labels)") from None
+        texts = _list(texts, "str documents")
+        try:
+            checked[name] = (texts, sites, checked_labels(labels, len(texts)))
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"groups[{name!r}]: {error}") from None
+    groups = checked
     base = dict(base or {})
     counted = {name: ChromeModel(**base).update(texts, sites, num_threads=num_threads).to_dict()
                for name, (texts, sites, _) in groups.items()}
@@ -530,8 +624,17 @@ def best_point(
     body_weight: float = BODY_WEIGHT,
 ) -> dict[str, int | None]:
     """The grid point of ``table`` with the best mean :func:`objective` over the groups
-    ``names`` (default: all), the first such point on a tie."""
-    chosen = list(table[0][1]) if names is None else list(names)
+    ``names`` (default: all), the first such point on a tie. ValueError for an empty table or
+    no names, or a name not in the table."""
+    if not table:
+        raise ValueError("table is empty: it has no grid point to choose")
+    known = list(table[0][1])
+    chosen = known if names is None else list(as_list(names, "str group names"))
+    if not chosen:
+        raise ValueError("no groups to choose the point for: names is empty" if names is not None else "the table has no groups")
+    unknown = [name for name in chosen if name not in table[0][1]]
+    if unknown:
+        raise ValueError(f"names: no group {unknown[0]!r} in the table (its groups: {', '.join(map(repr, known))})")
 
     def mean_objective(results: dict[str, Quality]) -> float:
         return sum(objective(results[n], body_floor=body_floor, body_weight=body_weight) for n in chosen) / len(chosen)

@@ -36,7 +36,7 @@ from .decide import (
     policy_name,
 )
 from .lsh import candidate_threshold, check_params, check_threshold, lsh_params
-from .text import Shingles, shingles_batch
+from .text import shingles_batch
 
 __all__ = [
     "KEEP_POLICIES",
@@ -78,16 +78,12 @@ def distinct(values: np.ndarray) -> np.ndarray:
 
 
 def _overlaps(shingles: Any, pairs: Any, num_threads: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    if not isinstance(shingles, Shingles):
-        shingles = Shingles(*arrays_to_csr(document_list(shingles)))
-    check_threads(num_threads)
+    # A Shingles of the user's is checked as arrays of hashes are, not cast.
+    csr = shingle_csr(shingles)
+    hashes, offsets = csr if csr is not None else arrays_to_csr(document_list(shingles))
+    num_threads = check_threads(num_threads)
     pairs = index_pairs(pairs)
-    inter, sizes = _impl.set_overlaps(
-        np.ascontiguousarray(shingles.hashes, dtype=np.uint64),
-        np.ascontiguousarray(shingles.offsets, dtype=np.int64),
-        pairs,
-        num_threads,
-    )
+    inter, sizes = _impl.set_overlaps(hashes, offsets, pairs, num_threads)
     return pairs, np.asarray(inter, dtype=np.int64), np.asarray(sizes, dtype=np.int64)
 
 
@@ -252,8 +248,8 @@ class ShingledTexts:
     shingled once instead of again for every pair it is in."""
 
     def __init__(self, n: int = 5, num_threads: int | None = None) -> None:
-        check_shingle_args(n, "word", 0)
-        check_threads(num_threads)
+        n = check_shingle_args(n, "word", 0)[0]
+        num_threads = check_threads(num_threads)
         self.n, self.num_threads = n, num_threads
         self._hashes: list[np.ndarray] = []
         self._sizes: list[np.ndarray] = []
@@ -276,7 +272,7 @@ class ShingledTexts:
         ``scheme`` (those of the :func:`verify_duplicates` call they go to). The sets move into
         it: texts added afterwards start a new collection."""
         check_num_perm(num_perm)
-        check_seed(seed)
+        seed = check_seed(seed)
         if not isinstance(scheme, str) or scheme not in SCHEMES:
             raise ValueError(f"scheme must be 'classic' or 'oph', got {scheme!r}")
         sizes = np.concatenate(self._sizes) if self._sizes else np.zeros(0, dtype=np.int64)
@@ -540,11 +536,11 @@ def verify_duplicates(
     if measure == "containment" and min_size_ratio <= 0.0:
         raise ValueError("min_size_ratio must be > 0 for measure='containment'")
     check_num_perm(num_perm)
-    check_seed(seed)
+    seed = check_seed(seed)
     if not isinstance(scheme, str) or scheme not in SCHEMES:
         raise ValueError(f"scheme must be 'classic' or 'oph', got {scheme!r}")
-    check_shingle_args(n, kind, 0)
-    check_threads(num_threads)
+    n, kind, _ = check_shingle_args(n, kind, 0)
+    num_threads = check_threads(num_threads)
     texts: list[str] | None = None
     lsh_threshold = candidate_threshold(threshold, measure, min_size_ratio)
     bands, rows = candidate_bands(threshold, measure=measure, min_size_ratio=min_size_ratio, num_perm=num_perm, weights=weights, params=params)

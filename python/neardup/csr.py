@@ -11,14 +11,19 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import as_list, uint64_array
+from ._arrays import as_list, count_array, uint64_array
 from .text import Shingles
 
 
 def shingle_csr(docs: Any) -> tuple[np.ndarray, np.ndarray] | None:
-    """``(hashes, offsets)`` if ``docs`` are pre-hashed shingles, ``None`` if they are texts."""
+    """``(hashes, offsets)`` if ``docs`` are pre-hashed shingles, ``None`` if they are texts.
+
+    A user-built :class:`Shingles` is checked as arrays of shingle hashes are: ``uint64``
+    hashes and integer offsets >= 0, never cast (a float hash would be truncated to another
+    shingle). That the offsets start at 0, never decrease and end at ``len(hashes)`` is
+    checked by the core (both backends, with the same messages)."""
     if isinstance(docs, Shingles):
-        return np.ascontiguousarray(docs.hashes, dtype=np.uint64), np.ascontiguousarray(docs.offsets, dtype=np.int64)
+        return uint64_array(docs.hashes, "Shingles.hashes (shingle hashes)", 1), count_array(docs.offsets, "Shingles.offsets")
     return None
 
 

@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 
 from . import _backend
-from ._arrays import as_list
+from ._arrays import as_list, count_array, uint64_array
 from ._reference.minhash import SCHEMES, check_num_perm
-from ._reference.text import check_seed, check_shingle_args, check_threads
+from ._reference.text import as_int, as_real, check_flag, check_labelled, check_seed, check_shingle_args, check_threads
 from ._version import __version__
 from .chrome import ChromeModel, complete_params
 from .cluster import Decision
@@ -185,15 +185,32 @@ def _chunks(values: Sequence[Any], size: int = _SQL_CHUNK) -> Iterator[Sequence[
 
 def _counts(values: Any, count: int, what: str) -> np.ndarray:
     """``values`` as ``count`` integers >= 0 (one per signature row), else a ValueError: a
-    short array would leave rows without a count and lose their matches."""
-    counts = np.asarray(values, dtype=np.int64)
-    if counts.shape != (count,):
-        raise ValueError(f"{what} must be {count} counts >= 0, got shape {counts.shape}")
-    negative = np.flatnonzero(counts < 0)
-    if len(negative):
-        first = int(negative[0])
-        raise ValueError(f"{what} must be {count} counts >= 0: document {first} has {int(counts[first])}")
-    return counts
+    short array would leave rows without a count and lose their matches, and a float (10.7)
+    cast to an int would be another count."""
+    try:
+        shape: Any = np.shape(values)
+    except ValueError:  # ragged nesting
+        shape = None
+    if shape != (count,):
+        got = f"shape {shape}" if shape else type(values).__name__
+        raise ValueError(f"{what} must be {count} counts >= 0, got {got}")
+    given = np.asarray(values)
+    if given.dtype.kind == "i":
+        negative = np.flatnonzero(given < 0)
+        if len(negative):
+            first = int(negative[0])
+            raise ValueError(f"{what} must be {count} counts >= 0: document {first} has {int(given[first])}")
+    return count_array(given, f"{what} (one count per signature)")
+
+
+def _signature_rows(signatures: Any, num_perm: int) -> np.ndarray:
+    """The ``(n, num_perm)`` uint64 matrix of ``signatures`` (an array or a
+    :class:`neardup.Signatures`); floats and negative values are refused, not cast, since a
+    cast signature is another document's and never matches."""
+    values = uint64_array(getattr(signatures, "values", signatures), "signatures", 2)
+    if values.shape[1] != num_perm:
+        raise ValueError(f"signatures must be an (n, {num_perm}) array, got shape {values.shape}")
+    return values
 
 
 def _marks(count: int) -> str:
@@ -254,6 +271,15 @@ class Index:
         cache_mb: int = 32,
         timeout: float = 60.0,
     ) -> None:
+        create, readonly, durable = check_flag(create, "create"), check_flag(readonly, "readonly"), check_flag(durable, "durable")
+        # Formatted into a PRAGMA: a float would be truncated, a negative number make "--" (a comment).
+        cache = as_int(cache_mb)
+        if cache is None or cache < 1:
+            raise ValueError(f"cache_mb must be an int >= 1, got {cache_mb!r}")
+        seconds = as_real(timeout)
+        if seconds is None or not seconds >= 0:
+            raise ValueError(f"timeout must be a number of seconds >= 0, got {timeout!r}")
+        cache_mb, timeout = cache, seconds
         self.path = Path(path)
         given = {
             "threshold": threshold,
@@ -353,10 +379,10 @@ class Index:
         if p["measure"] == "containment" and p["min_size_ratio"] <= 0.0:
             raise ValueError("min_size_ratio must be > 0 for measure='containment'")
         check_num_perm(p["num_perm"])
-        check_seed(p["seed"])
+        p["seed"] = check_seed(p["seed"])
         if not isinstance(p["scheme"], str) or p["scheme"] not in SCHEMES:
             raise ValueError(f"scheme must be 'classic' or 'oph', got {p['scheme']!r}")
-        check_shingle_args(p["n"], p["kind"], 0)
+        p["n"], p["kind"], _ = check_shingle_args(p["n"], p["kind"], 0)
         p["weights"] = list(check_weights(p["weights"]))
         if params is not None:
             p["bands"], p["rows"] = check_params(params, p["num_perm"])
@@ -510,12 +536,18 @@ class Index:
         return int(self._db.execute("SELECT count(*) FROM docs").fetchone()[0])
 
     def __contains__(self, id: str) -> bool:
+        if isinstance(id, str):
+            check_labelled(id, "id")
         return self._db.execute("SELECT 1 FROM docs WHERE id = ?", (id,)).fetchone() is not None
 
     def existing(self, ids: Iterable[str]) -> set[str]:
         """The ids among ``ids`` that are indexed (one query per 20,000 ids)."""
+        id_list = list(as_list(ids, "str ids"))
+        for i, id_ in enumerate(id_list):
+            if isinstance(id_, str):
+                check_labelled(id_, f"document {i}: id")
         with self._read():
-            return self._existing(list(as_list(ids, "str ids")))
+            return self._existing(id_list)
 
     # -- preparing documents ---------------------------------------------------------------
 
@@ -527,13 +559,11 @@ class Index:
         metas: Iterable[dict[str, Any] | None] | None,
         num_threads: int | None,
     ) -> _Batch:
-        if isinstance(docs, (str, bytes)):
-            raise TypeError("expected an iterable of str documents, got a single str/bytes")
-        texts = list(docs)
+        texts = list(as_list(docs, "str documents"))
         for i, text in enumerate(texts):
             if not isinstance(text, str):
                 raise TypeError(f"document {i}: expected str, got {type(text).__name__}")
-        check_threads(num_threads)
+        num_threads = check_threads(num_threads)
         shingles = shingles_batch(texts, n=self.n, kind=self.kind, num_threads=num_threads)
         hashes = np.ascontiguousarray(shingles.hashes, dtype=np.uint64)
         offsets = np.ascontiguousarray(shingles.offsets, dtype=np.int64)
@@ -563,12 +593,16 @@ class Index:
         for i, site in enumerate(site_list):
             if site is not None and not isinstance(site, str):
                 raise TypeError(f"document {i} ({id_list[i]!r}): site must be a str or None, got {type(site).__name__}")
+            if site is not None:
+                check_labelled(site, f"document {i} ({id_list[i]!r}): site")
         meta_list: list[str | None] = []
         for i, meta in enumerate([None] * count if metas is None else list(metas)):
             try:
                 meta_list.append(None if meta is None else json.dumps(meta, ensure_ascii=False, sort_keys=True))
             except (TypeError, ValueError) as error:
                 raise ValueError(f"document {i} ({id_list[i]!r}): metadata is not JSON-serialisable ({error})") from None
+            if meta_list[-1] is not None:  # a lone surrogate in a key or value: the index is into the JSON text
+                check_labelled(meta_list[-1], f"document {i} ({id_list[i]!r}): metadata JSON")
         if len(meta_list) != count:
             raise ValueError(f"{len(meta_list)} metadata entries for {count} documents")
         keys = np.asarray(_impl.band_keys(signatures, self.bands, self.rows, num_threads), dtype=np.uint64)
@@ -594,6 +628,8 @@ class Index:
         for i, id_ in enumerate(id_list):
             if not isinstance(id_, str):
                 raise TypeError(f"document {i}: id must be a str (or int), got {type(id_).__name__}")
+            # SQLite stores text as UTF-8, which has no lone surrogate.
+            check_labelled(id_, f"document {i}: id")
             if id_ in seen:
                 raise IndexDataError(f"document {i}: id {id_!r} repeats document {seen[id_]} of the batch")
             seen[id_] = i
@@ -710,12 +746,12 @@ class Index:
         num_threads: int | None = None,
     ) -> int:
         """Index precomputed MinHash signatures (made with this index's ``num_perm``, ``seed``,
-        ``scheme`` and shingles) with their distinct-shingle counts ``sizes``; as :meth:`add`."""
+        ``scheme`` and shingles: an ``(n, num_perm)`` ``uint64`` array or a
+        :class:`neardup.Signatures`) with their distinct-shingle counts ``sizes`` (one int >= 0
+        each; ``lengths`` likewise, default ``sizes``); as :meth:`add`."""
         if not isinstance(existing, str) or existing not in ("error", "skip"):
             raise ValueError(f"existing must be 'error' or 'skip', got {existing!r}")
-        values = np.ascontiguousarray(getattr(signatures, "values", signatures), dtype=np.uint64)
-        if values.ndim != 2 or values.shape[1] != self.num_perm:
-            raise ValueError(f"signatures must be an (n, {self.num_perm}) array, got shape {values.shape}")
+        values = _signature_rows(signatures, self.num_perm)
         size_arr = _counts(sizes, len(values), "sizes")
         length_arr = size_arr if lengths is None else _counts(lengths, len(values), "lengths")
         batch = self._batch(len(values), ids, sites, metas, values, size_arr, length_arr, num_threads)
@@ -752,9 +788,8 @@ class Index:
         similarities estimated from the signatures, best score first; ``duplicates_only``
         keeps those at or above the index's threshold. Memory is bounded by
         :data:`QUERY_CHUNK` documents and their candidates, not by the index size."""
-        texts = list(docs) if not isinstance(docs, (str, bytes)) else docs
-        if isinstance(texts, (str, bytes)):
-            raise TypeError("expected an iterable of str documents, got a single str/bytes")
+        duplicates_only = check_flag(duplicates_only, "duplicates_only")
+        texts = as_list(docs, "str documents")
         results: list[list[Match]] = []
         for start in range(0, len(texts), QUERY_CHUNK):
             chunk = texts[start : start + QUERY_CHUNK]
@@ -764,9 +799,8 @@ class Index:
 
     def query_signatures(self, signatures: Any, sizes: Any, *, duplicates_only: bool = False, num_threads: int | None = None) -> list[list[Match]]:
         """:meth:`query` for precomputed signatures and distinct-shingle counts."""
-        values = np.ascontiguousarray(getattr(signatures, "values", signatures), dtype=np.uint64)
-        if values.ndim != 2 or values.shape[1] != self.num_perm:
-            raise ValueError(f"signatures must be an (n, {self.num_perm}) array, got shape {values.shape}")
+        duplicates_only = check_flag(duplicates_only, "duplicates_only")
+        values = _signature_rows(signatures, self.num_perm)
         size_arr = _counts(sizes, len(values), "sizes")
         results: list[list[Match]] = []
         for start in range(0, len(values), QUERY_CHUNK):
@@ -832,8 +866,7 @@ class Index:
         and the reason ``duplicate of indexed document 'x' (...)``; a kept one has no cluster
         (``unique``, or ``empty`` without shingles). ``keep`` and ``verify`` do not apply.
         """
-        if not isinstance(sequential, (bool, np.bool_)):
-            raise TypeError(f"sequential must be a bool, got {sequential!r}")
+        sequential = check_flag(sequential, "sequential")
         if sequential and (keep is not None or verify is not None):
             raise ValueError("keep and verify do not apply with sequential=True (each document is decided against the ones before it, from the signatures)")
         keep = "longest" if keep is None else keep
@@ -1064,6 +1097,8 @@ class Index:
 
     def get(self, id: str) -> dict[str, Any]:
         """What the index holds about one document: id, site, metadata, size, length, batch."""
+        if isinstance(id, str):
+            check_labelled(id, "id")
         row = self._db.execute("SELECT id, site, meta, size, length, batch FROM docs WHERE id = ?", (id,)).fetchone()
         if row is None:
             raise KeyError(f"id {id!r} is not in the index")
@@ -1075,7 +1110,13 @@ class Index:
     def update_chrome(self, texts: Iterable[str], sites: Iterable[str], *, num_threads: int | None = None, **params: int) -> None:
         """Count more pages into the stored chrome models of their sites (one transaction).
         ``params`` (``ChromeModel``'s) are fixed by the first call and checked afterwards."""
-        texts, sites = list(texts), list(as_list(sites, "str sites"))
+        texts, sites = list(as_list(texts, "str documents")), list(as_list(sites, "str sites"))
+        # The sites are looked up in SQLite before the model sees them: checked here, with
+        # ChromeModel.update's messages.
+        for i, site in enumerate(sites):
+            if not isinstance(site, str):
+                raise TypeError(f"document {i}: site must be str, got {type(site).__name__}")
+            check_labelled(site, f"document {i}: site")
         with self._write() as db:
             row = db.execute("SELECT value FROM meta WHERE key = 'chrome_params'").fetchone()
             stored_params = self._chrome_params(row)
@@ -1111,7 +1152,12 @@ class Index:
         them are in the subset. Load every site when ``cross_site`` decisions matter."""
         row = self._db.execute("SELECT value FROM meta WHERE key = 'chrome_params'").fetchone()
         model = ChromeModel(**self._chrome_params(row)) if row else ChromeModel()
-        entries = self._chrome_entries(None if sites is None else sorted(set(as_list(sites, "str sites"))))
+        if sites is not None:
+            sites = as_list(sites, "str sites")
+            for i, site in enumerate(sites):
+                if isinstance(site, str):  # a site of another type is simply not stored
+                    check_labelled(site, f"site {i}")
+        entries = self._chrome_entries(None if sites is None else sorted(set(sites)))
         if not entries:
             return model
         return self._chrome_from_entries(model, entries)

@@ -25,7 +25,7 @@ import numpy as np
 from . import _backend
 from ._arrays import as_list, check_new_keys, float_array, uint64_array
 from ._reference.minhash import check_num_perm
-from ._reference.text import check_threads
+from ._reference.text import as_real, check_threads
 from .minhash import Signatures, signature_matrix
 
 __all__ = [
@@ -48,9 +48,10 @@ _SIMPSON_INTERVALS = 256
 
 
 def check_threshold(threshold: float, name: str = "threshold") -> float:
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 <= threshold <= 1.0:
+    value = as_real(threshold)  # numpy's float32 too
+    if value is None or not 0.0 <= value <= 1.0:
         raise ValueError(f"{name} must be a number in [0.0, 1.0], got {threshold!r}")
-    return float(threshold)
+    return value
 
 
 def check_weights(weights: tuple[float, float]) -> tuple[float, float]:

@@ -126,10 +126,10 @@ def minhash(
     module docstring). A document without shingles signs as ``2**64 - 1`` everywhere.
     """
     check_num_perm(num_perm)
-    check_seed(seed)
+    seed = check_seed(seed)
     if not isinstance(scheme, str) or scheme not in SCHEMES:
         raise ValueError(f"scheme must be 'classic' or 'oph', got {scheme!r} (datasketch schemes: datasketch_minhash)")
-    check_threads(num_threads)
+    num_threads = check_threads(num_threads)
     csr = shingle_csr(docs)
     if csr is None:
         docs = document_list(docs)
@@ -138,7 +138,7 @@ def minhash(
     if csr is not None:
         values = _impl.minhash_shingles(csr[0], csr[1], num_perm, seed, scheme, num_threads)
     else:
-        check_shingle_args(n, kind, shingle_seed)
+        n, kind, shingle_seed = check_shingle_args(n, kind, shingle_seed)
         values = _impl.minhash_texts(docs, num_perm, seed, scheme, n, kind, shingle_seed, num_threads)
     return Signatures(np.asarray(values, dtype=np.uint64).reshape(-1, num_perm), seed, scheme)
 
@@ -164,7 +164,7 @@ def datasketch_minhash(
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 32:
         raise ValueError(f"seed must be an int in [0, 2**32) (numpy RandomState), got {seed!r}")
     check_num_perm(num_perm)
-    check_threads(num_threads)
+    num_threads = check_threads(num_threads)
     a, b = _datasketch_permutations(num_perm, seed, scheme)
     values = _impl.datasketch_minhash(document_list(docs), a, b, scheme, num_threads)
     return Signatures(np.asarray(values, dtype=np.uint64).reshape(-1, num_perm), seed, scheme)
@@ -177,7 +177,7 @@ def _datasketch_permutations(num_perm: int, seed: int, scheme: str) -> tuple[np.
 
 def estimate_jaccard(signatures: Signatures | np.ndarray, pairs: Any, *, num_threads: int | None = None) -> np.ndarray:
     """MinHash estimates of the Jaccard similarity of each pair: the share of equal positions."""
-    check_threads(num_threads)
+    num_threads = check_threads(num_threads)
     return np.asarray(_impl.estimate_pairs(signature_matrix(signatures), index_pairs(pairs), num_threads))
 
 

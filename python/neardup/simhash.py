@@ -87,7 +87,7 @@ def simhash_text(
 ) -> int:
     """The 64-bit SimHash fingerprint of a text, from its shingles (``n``, ``kind`` and
     ``shingle_seed`` as in :func:`neardup.shingles`) weighted by ``weighting``."""
-    check_shingle_args(n, kind, shingle_seed)
+    n, kind, shingle_seed = check_shingle_args(n, kind, shingle_seed)
     _check_weighting(weighting)
     return int(_impl.simhash_text(text, n, kind, weighting, shingle_seed))
 
@@ -106,7 +106,7 @@ def simhash_batch(
     ``docs`` are texts, a :class:`neardup.Shingles` of pre-hashed shingles, or a sequence of
     ``uint64`` arrays of shingle hashes (weighted by ``weighting`` too)."""
     _check_weighting(weighting)
-    check_threads(num_threads)
+    num_threads = check_threads(num_threads)
     csr = shingle_csr(docs)
     if csr is None:
         docs = document_list(docs)
@@ -114,7 +114,7 @@ def simhash_batch(
     if csr is not None:
         values = _impl.simhash_shingles(csr[0], csr[1], weighting, num_threads)
     else:
-        check_shingle_args(n, kind, shingle_seed)
+        n, kind, shingle_seed = check_shingle_args(n, kind, shingle_seed)
         values = _impl.simhash_texts(docs, n, kind, weighting, shingle_seed, num_threads)
     return np.asarray(values, dtype=np.uint64)
 
@@ -145,7 +145,7 @@ def simhash_features(hashes: Any, weights: Any = None) -> int:
 def simhash_features_batch(docs: Iterable[tuple[Any, Any]], *, num_threads: int | None = None) -> np.ndarray:
     """Fingerprints of many documents of features, each a pair ``(hashes, weights)``
     (``weights`` may be ``None``), as a ``uint64`` array."""
-    check_threads(num_threads)
+    num_threads = check_threads(num_threads)
     hashes, weights, lengths = [], [], []
     for i, doc in enumerate(docs):
         try:
@@ -194,7 +194,7 @@ def simhash_pairs(
     permuted tables (``blocks`` default ``k + 1``) rather than by comparing every pair; the
     result is exactly what comparing every pair gives. Tables are built in parallel."""
     _check_search(k, blocks)
-    check_threads(num_threads)
+    num_threads = check_threads(num_threads)
     pairs, distances = _impl.simhash_pairs(_fingerprints(fingerprints), int(k), blocks, num_threads)
     return SimHashPairs(np.asarray(pairs, dtype=np.int64).reshape(-1, 2), np.asarray(distances, dtype=np.int64))
 

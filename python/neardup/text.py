@@ -19,7 +19,7 @@ import numpy as np
 
 from . import _backend
 from ._arrays import as_list
-from ._reference.text import check_seed, check_shingle_args, check_threads
+from ._reference.text import check_flag, check_seed, check_shingle_args, check_threads
 
 __all__ = [
     "DEFAULT_NGRAM",
@@ -111,14 +111,15 @@ def normalize(text: str, *, mask_digits: bool = False) -> Normalized:
 
     Normalisation is idempotent. See docs/text.md for the exact rules.
     """
-    result = _impl.normalize(text, bool(mask_digits))
+    result = _impl.normalize(text, check_flag(mask_digits, "mask_digits"))
     return Normalized(result[0], _indices(result[1]), _indices(result[2]))
 
 
 def normalize_batch(texts: Iterable[str], *, mask_digits: bool = False, num_threads: int | None = None) -> list[Normalized]:
     """:func:`normalize` over many documents, in parallel with the GIL released."""
-    check_threads(num_threads)
-    results = _impl.normalize_batch(_as_list(texts), bool(mask_digits), num_threads)
+    mask_digits = check_flag(mask_digits, "mask_digits")
+    num_threads = check_threads(num_threads)
+    results = _impl.normalize_batch(_as_list(texts), mask_digits, num_threads)
     return [Normalized(t, _indices(s), _indices(e)) for t, s, e in results]
 
 
@@ -131,7 +132,7 @@ def segment(text: str) -> Segments:
 
 def segment_batch(texts: Iterable[str], *, num_threads: int | None = None) -> list[Segments]:
     """:func:`segment` over many documents, in parallel with the GIL released."""
-    check_threads(num_threads)
+    num_threads = check_threads(num_threads)
     return [Segments(_spans(l), _spans(p)) for l, p in _impl.segment_batch(_as_list(texts), num_threads)]
 
 
@@ -149,7 +150,7 @@ def tokenize(text: str) -> Tokens:
 
 def tokenize_batch(texts: Iterable[str], *, num_threads: int | None = None) -> list[Tokens]:
     """:func:`tokenize` over many documents, in parallel with the GIL released."""
-    check_threads(num_threads)
+    num_threads = check_threads(num_threads)
     return [Tokens(list(t), _spans(s)) for t, s in _impl.tokenize_batch(_as_list(texts), num_threads)]
 
 
@@ -161,7 +162,7 @@ def shingles(text: str, *, n: int = DEFAULT_NGRAM, kind: str = "word", seed: int
     XXH3-64 of the n-gram's UTF-8 bytes with ``seed`` (see :func:`hash64`). A text with fewer
     than ``n`` units gives a single shingle of all of them; a text with none gives none.
     """
-    check_shingle_args(n, kind, seed)
+    n, kind, seed = check_shingle_args(n, kind, seed)
     return np.asarray(_impl.shingles(text, n, kind, seed), dtype=np.uint64)
 
 
@@ -171,10 +172,9 @@ def shingles_batch(
     """:func:`shingles` over many documents, in parallel with the GIL released, as one flat
     ``uint64`` array with ``int64`` offsets; with ``distinct``, each document's shingle set
     (its distinct hashes, ascending)."""
-    check_shingle_args(n, kind, seed)
-    check_threads(num_threads)
-    if not isinstance(distinct, bool):
-        raise TypeError(f"distinct must be True or False, got {distinct!r}")
+    n, kind, seed = check_shingle_args(n, kind, seed)
+    num_threads = check_threads(num_threads)
+    distinct = check_flag(distinct, "distinct")
     hashes, offsets = _impl.shingles_batch(_as_list(texts), n, kind, seed, num_threads, distinct)
     return Shingles(np.asarray(hashes, dtype=np.uint64), _indices(offsets))
 
@@ -182,5 +182,4 @@ def shingles_batch(
 def hash64(data: bytes | str, seed: int = 0) -> int:
     """neardup's specified hash: XXH3-64 (xxHash v0.8) of ``data`` (a ``str`` is hashed as its
     UTF-8 bytes) with a 64-bit ``seed``. Stable across platforms and releases."""
-    check_seed(seed)
-    return int(_impl.hash64(data, seed))
+    return int(_impl.hash64(data, check_seed(seed)))

@@ -112,12 +112,12 @@ def tokenize_batch(texts, num_threads=None):
 
 
 def shingles(text, n=5, kind="word", seed=0):
-    _text.check_shingle_args(n, kind, seed)
+    n, kind, seed = _text.check_shingle_args(n, kind, seed)
     return _text.shingles(check_text(text), n, kind, seed)
 
 
 def shingles_batch(texts, n=5, kind="word", seed=0, num_threads=None, distinct=False):
-    _text.check_shingle_args(n, kind, seed)
+    n, kind, seed = _text.check_shingle_args(n, kind, seed)
     flat: list[int] = []
     offsets = [0]
     for text in _documents(texts):
@@ -128,7 +128,7 @@ def shingles_batch(texts, n=5, kind="word", seed=0, num_threads=None, distinct=F
 
 
 def shingle_sets_spooled(fd, starts, sizes, docs, n=5, kind="word", seed=0, num_threads=None):
-    _text.check_shingle_args(n, kind, seed)
+    n, kind, seed = _text.check_shingle_args(n, kind, seed)
     _spool.check_fd(fd)
     spans = _spool.extents(starts, sizes)
     wanted = np.asarray(docs, dtype=np.int64).reshape(-1).tolist()

@@ -10,7 +10,7 @@ import re
 
 from .hash import xxh3_64
 from .repeats import find_repeats
-from .text import CLASS_OTHER, char_class, check_text, normalize
+from .text import CLASS_OTHER, as_int, char_class, check_flag, check_text, normalize
 
 FINGERPRINT_SEED = 0x6E65_6172_6475_7001
 SHAPE_SEED = 0x6E65_6172_6475_7002
@@ -45,21 +45,31 @@ CLOSERS = "\"')]"
 #: Upper bound of title_lines (rust/chrome.rs MAX_TITLE_LINES).
 MAX_TITLE_LINES = 16
 _U32 = 1 << 32
+#: Most pages a site can have counted: line and shape counts are uint32 (the saved model's
+#: "<u4"), and the core's shares multiply pages by permille in u64 (rust/chrome.rs insert_site).
+MAX_PAGES = _U32 - 1
 
 
 def check_params(params: tuple[int, ...]) -> tuple[int, ...]:
+    """The parameters checked, in PARAM_NAMES order, as Python ints and bools (numpy scalars
+    converted): ValueError for a value out of range or not an int, TypeError for a flag that
+    is not a bool."""
     if len(params) != len(PARAM_NAMES):
         raise ValueError(f"expected {len(PARAM_NAMES)} parameters {PARAM_NAMES}, got {len(params)}")
+    checked = []
     for name, value in zip(PARAM_NAMES, params):
         if value is None and name in OPTIONAL_PARAMS:
+            checked.append(None)
             continue
         if name in FLAG_PARAMS:
-            if not isinstance(value, bool):
-                raise ValueError(f"{name} must be a bool, got {value!r}")
+            checked.append(check_flag(value, name))
             continue
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < _U32:
+        number = as_int(value)
+        if number is None or not 0 <= number < _U32:
             allowed = " or None" if name in OPTIONAL_PARAMS else ""
             raise ValueError(f"{name} must be an int in [0, 2**32){allowed}, got {value!r}")
+        checked.append(number)
+    params = tuple(checked)
     if params[0] < 2:
         raise ValueError(f"min_pages must be >= 2, got {params[0]}")
     # The permille shares, in the core's order (Params::check), then title_lines.
@@ -68,7 +78,7 @@ def check_params(params: tuple[int, ...]) -> tuple[int, ...]:
             raise ValueError(f"{PARAM_NAMES[index]} must be in [0, 1000], got {params[index]}")
     if params[6] > MAX_TITLE_LINES:
         raise ValueError(f"title_lines must be in [0, {MAX_TITLE_LINES}], got {params[6]}")
-    return tuple(params)
+    return params
 
 
 def mask_line(line: str) -> str:
@@ -641,6 +651,7 @@ class ChromeModel:
         return out
 
     def strip(self, texts, sites, repeats=True, num_threads=None):
+        repeats = check_flag(repeats, "repeats")
         out = []
         for text, site in _pairs(texts, sites):
             spans, *keys = line_keys(text)
@@ -650,6 +661,7 @@ class ChromeModel:
         return out
 
     def add_strip(self, texts, sites, repeats=True, num_threads=None):
+        repeats = check_flag(repeats, "repeats")
         pairs = _pairs(texts, sites)
         self.add([t for t, _ in pairs], [s for _, s in pairs])
         return self.strip([t for t, _ in pairs], [s for _, s in pairs], repeats)
@@ -672,15 +684,18 @@ class ChromeModel:
         )
 
     def insert_site(self, site, pages, line_fingerprints, line_counts, shape_keys, shape_counts) -> None:
-        # The core's order of checks: the site's text, the lengths, a repeated site, then each
-        # entry in turn (lines, then shapes), invalid before repeated.
+        # The core's order of checks: the site's text, the lengths, a repeated site, the pages,
+        # then each entry in turn (lines, then shapes), invalid before repeated.
         site = _site(site, 0)
         if len(line_fingerprints) != len(line_counts) or len(shape_keys) != len(shape_counts):
             raise ValueError(f'site "{site}": keys and counts differ in length')
         if site in self._sites:
             raise ValueError(f'site "{site}" appears twice in the model')
+        pages = int(pages)
+        if not 1 <= pages <= MAX_PAGES:
+            raise ValueError(f'site "{site}": pages must be in [1, 2**32), got {pages}')
         stats = SiteStats()
-        stats.pages = int(pages)
+        stats.pages = pages
         for table, keys, counts in ((stats.lines, line_fingerprints, line_counts), (stats.shapes, shape_keys, shape_counts)):
             for key, count in zip(keys, counts):
                 key, count = int(key), int(count)

@@ -71,7 +71,7 @@ def set_overlaps(hashes, offsets, pairs, num_threads=None, need=None):
 
 
 def text_overlaps(texts, pairs, n=5, kind="word", seed=0, num_threads=None, need=None):
-    _text.check_shingle_args(n, kind, seed)
+    n, kind, seed = _text.check_shingle_args(n, kind, seed)
     docs = [_text.check_text(t, i) for i, t in enumerate(texts)]
     pairs = check_pairs(len(docs), pairs)
     need = check_need(need, len(pairs))

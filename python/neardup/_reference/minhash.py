@@ -43,7 +43,9 @@ _CHUNK = 2048
 
 
 def check_num_perm(num_perm: int) -> None:
-    if isinstance(num_perm, bool) or not isinstance(num_perm, int) or not 1 <= num_perm <= MAX_NUM_PERM:
+    if isinstance(num_perm, bool) or not isinstance(num_perm, int):
+        raise ValueError(f"num_perm must be an int in [1, {MAX_NUM_PERM}], got {num_perm!r} ({type(num_perm).__name__})")
+    if not 1 <= num_perm <= MAX_NUM_PERM:
         raise ValueError(f"num_perm must be in [1, {MAX_NUM_PERM}], got {num_perm!r}")
 
 
@@ -54,7 +56,7 @@ def check_scheme(scheme: str) -> None:
 
 def classic_permutations(num_perm, seed=1):
     check_num_perm(num_perm)
-    _text.check_seed(seed)
+    seed = _text.check_seed(seed)
     stream = splitmix64_stream(seed, 2 * num_perm)
     a = np.array(stream[0::2], dtype=np.uint64) | _U64(1)
     b = np.array(stream[1::2], dtype=np.uint64)
@@ -65,7 +67,7 @@ class _Signer:
     def __init__(self, num_perm: int, seed: int, scheme: str):
         check_scheme(scheme)
         check_num_perm(num_perm)
-        _text.check_seed(seed)
+        seed = _text.check_seed(seed)
         self.num_perm = num_perm
         self.scheme = scheme
         if scheme == "classic":
@@ -144,7 +146,7 @@ def densify(dkey: int, filled: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 def minhash_texts(texts, num_perm=128, seed=1, scheme="classic", n=5, kind="word", shingle_seed=0, num_threads=None):
     signer = _Signer(num_perm, seed, scheme)
-    _text.check_shingle_args(n, kind, shingle_seed)
+    n, kind, shingle_seed = _text.check_shingle_args(n, kind, shingle_seed)
     docs = [_text.check_text(t, i) for i, t in enumerate(texts)]
     out = np.empty((len(docs), num_perm), dtype=np.uint64)
     for i, t in enumerate(docs):
@@ -154,7 +156,7 @@ def minhash_texts(texts, num_perm=128, seed=1, scheme="classic", n=5, kind="word
 
 def minhash_texts_sized(texts, num_perm=128, seed=1, scheme="classic", n=5, kind="word", shingle_seed=0, num_threads=None):
     signer = _Signer(num_perm, seed, scheme)
-    _text.check_shingle_args(n, kind, shingle_seed)
+    n, kind, shingle_seed = _text.check_shingle_args(n, kind, shingle_seed)
     docs = [_text.check_text(t, i) for i, t in enumerate(texts)]
     out = np.empty((len(docs), num_perm), dtype=np.uint64)
     sizes = np.empty(len(docs), dtype=np.int64)
@@ -169,7 +171,7 @@ def minhash_texts_anchored(texts, num_perm=128, seed=1, scheme="classic", n=5, k
     if not 0 <= anchor_bits <= 63:
         raise ValueError(f"anchor_bits must be in 0..=63, got {anchor_bits}")
     signer = _Signer(num_perm, seed, scheme)
-    _text.check_shingle_args(n, kind, shingle_seed)
+    n, kind, shingle_seed = _text.check_shingle_args(n, kind, shingle_seed)
     docs = [_text.check_text(t, i) for i, t in enumerate(texts)]
     out = np.empty((len(docs), num_perm), dtype=np.uint64)
     sizes = np.empty(len(docs), dtype=np.int64)

@@ -99,13 +99,13 @@ def from_weighted(hashes, weights) -> int:
 
 
 def simhash_text(text, n=3, kind="word", weighting="tf", shingle_seed=0):
-    _text.check_shingle_args(n, kind, shingle_seed)
+    n, kind, shingle_seed = _text.check_shingle_args(n, kind, shingle_seed)
     check_weighting(weighting)
     return from_shingles(_text.shingles(_text.check_text(text), n, kind, shingle_seed), weighting)
 
 
 def simhash_texts(texts, n=3, kind="word", weighting="tf", shingle_seed=0, num_threads=None):
-    _text.check_shingle_args(n, kind, shingle_seed)
+    n, kind, shingle_seed = _text.check_shingle_args(n, kind, shingle_seed)
     check_weighting(weighting)
     docs = [_text.check_text(t, i) for i, t in enumerate(texts)]
     return np.array(

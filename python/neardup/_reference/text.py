@@ -6,10 +6,13 @@ character for character; see docs/text.md for the rules in prose.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable
+
+import numpy as np
 
 from . import unicode_tables as tables
 from .hash import xxh3_64
@@ -164,6 +167,7 @@ def _segments(text: str):
 def normalize(text: str, mask_digits: bool = False) -> tuple[str, list[int], list[int]]:
     """Normalised text and, per normalised character, the original span it came from."""
     check_text(text)
+    mask_digits = check_flag(mask_digits, "mask_digits")
     mismatch = unicode_mismatch()
     if mismatch:
         raise RuntimeError(mismatch)
@@ -263,31 +267,68 @@ def tokenize(text: str) -> tuple[list[str], list[tuple[int, int]]]:
 MAX_THREADS = 1024
 
 
-def check_threads(num_threads: int | None) -> None:
-    if num_threads is not None and (
-        isinstance(num_threads, bool) or not isinstance(num_threads, int) or not 1 <= num_threads <= MAX_THREADS
-    ):
+def as_int(value: object) -> int | None:
+    """``value`` as a Python int when it is an int or a numpy integer scalar (what indexing a
+    numpy array gives; the core takes both), else None. A bool is not an int here: passed
+    for a count, it is a mistake."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
+    return None
+
+
+def as_real(value: object) -> float | None:
+    """``value`` as a Python float when it is a real number (an int or a float, or a numpy
+    integer or floating scalar; not a bool), else None. An int too large for a float is
+    infinite, past any bound."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf if value > 0 else -math.inf
+    return None
+
+
+def check_flag(value: object, name: str) -> bool:
+    """``value`` as a bool; anything but True or False (numpy's bool scalars included) is a
+    TypeError naming ``name``: read by truthiness, 0 and None would be False, and "no" True."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{name} must be a bool (True or False), got {value!r}")
+
+
+def check_threads(num_threads: int | None) -> int | None:
+    """``num_threads`` as None or a Python int in [1, MAX_THREADS]; else a ValueError."""
+    if num_threads is None:
+        return None
+    number = as_int(num_threads)
+    if number is None or not 1 <= number <= MAX_THREADS:
         raise ValueError(f"num_threads must be None or an int in [1, {MAX_THREADS}], got {num_threads!r}")
+    return number
 
 
-def check_seed(seed: int) -> None:
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 64:
+def check_seed(seed: int) -> int:
+    """``seed`` as a Python int in [0, 2**64); else a ValueError."""
+    number = as_int(seed)
+    if number is None or not 0 <= number < 1 << 64:
         raise ValueError(f"seed must be an int in [0, 2**64), got {seed!r}")
+    return number
 
 
-def check_shingle_args(n: int, kind: str, seed: int) -> None:
+def check_shingle_args(n: int, kind: str, seed: int) -> tuple[int, str, int]:
+    """``(n, kind, seed)`` checked, with ``n`` and ``seed`` as Python ints."""
     # Bounded so that every n fits the core's integers (an n-gram longer than the text is
     # the whole text already).
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n < 1 << 32:
+    number = as_int(n)
+    if number is None or not 1 <= number < 1 << 32:
         raise ValueError(f"n must be an int >= 1 and < 2**32, got {n!r}")
     if not isinstance(kind, str) or kind not in ("word", "char"):
         raise ValueError(f"kind must be 'word' or 'char', got {kind!r}")
-    check_seed(seed)
+    return number, kind, check_seed(seed)
 
 
 def shingles(text: str, n: int = 5, kind: str = "word", seed: int = 0) -> list[int]:
     """XXH3-64 hashes of the word or character n-grams of the normalised text, in order."""
-    check_shingle_args(n, kind, seed)
+    n, kind, seed = check_shingle_args(n, kind, seed)
     if kind == "word":
         units = tokenize(text)[0]
         grams = [" ".join(units[i : i + n]) for i in range(max(len(units) - n, 0) + 1)] if units else []
@@ -298,7 +339,7 @@ def shingles(text: str, n: int = 5, kind: str = "word", seed: int = 0) -> list[i
 
 
 def hash64(data: bytes | str, seed: int = 0) -> int:
-    check_seed(seed)
+    seed = check_seed(seed)
     if isinstance(data, str):
         data = check_text(data).encode("utf-8")
     elif not isinstance(data, (bytes, bytearray, memoryview)):

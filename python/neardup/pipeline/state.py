@@ -18,9 +18,9 @@ import numpy as np
 
 from .._reference.minhash import check_num_perm
 from .. import _backend
-from .._reference.text import check_shingle_args, check_threads
+from .._reference.text import as_int, check_flag, check_shingle_args, check_threads
 from ..align import matched_share_batch, wraps_batch
-from ..chrome import ChromeModel
+from ..chrome import DEFAULT_PARAMS, ChromeModel
 from ..decide import MIN_EVIDENCE_SHINGLES
 from ..cluster import candidate_bands
 from ..index import Index
@@ -75,15 +75,46 @@ class CleanOptions:
 
     def check(self) -> None:
         """Refuse bad settings before the corpus is read: each would otherwise be found by the
-        stage that uses it, a pass over the corpus later."""
+        stage that uses it, a pass over the corpus later (or, taken by truthiness or cast, give
+        another run than the one asked for). Every field is checked; the error names it."""
         check_num_perm(self.num_perm)
-        check_shingle_args(self.ngram, "word", 0)
+        try:
+            check_shingle_args(self.ngram, "word", 0)
+        except ValueError as error:  # named "n" there
+            raise ValueError(f"ngram{str(error).removeprefix('n')}") from None
         check_threads(self.num_threads)
         threshold, batch = self.threshold, self.batch_size
         if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 < threshold <= 1.0:
             raise ValueError(f"threshold must be a number in (0.0, 1.0], got {threshold!r}")
         if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
             raise ValueError(f"batch_size must be an int >= 1, got {batch!r}")
+        for name in ("repeats", "chrome", "dedup"):
+            check_flag(getattr(self, name), name)  # "no" would be true
+        for name in ("chrome_model", "index"):
+            path = getattr(self, name)
+            # An empty path would be taken as none given.
+            if path is not None and (not isinstance(path, (str, os.PathLike)) or not os.fspath(path)):
+                raise ValueError(f"{name} must be a path (a non-empty str or os.PathLike) or None, got {path!r}")
+        for name in ("examples", "min_evidence"):
+            value = as_int(getattr(self, name))
+            if value is None or value < 0:
+                raise ValueError(f"{name} must be an int >= 0, got {getattr(self, name)!r}")
+        self._check_chrome_params()
+
+    def _check_chrome_params(self) -> None:
+        params = self.chrome_params
+        if not isinstance(params, dict):
+            raise ValueError(f"chrome_params must be a dict of ChromeModel parameters, got {type(params).__name__}")
+        if params and self.chrome_model is not None:
+            # The saved model decides with its own parameters: these would be ignored.
+            raise ValueError("chrome_params set a new model's parameters; a saved model (chrome_model) keeps its own: give one of them")
+        unknown = sorted(repr(k) for k in params if k not in DEFAULT_PARAMS)
+        if unknown:
+            raise ValueError(f"chrome_params: unknown parameter(s) {', '.join(unknown)}; ChromeModel's are {', '.join(DEFAULT_PARAMS)}")
+        try:
+            ChromeModel(**params)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"chrome_params: {error}") from None
 
 
 @dataclass(slots=True)
