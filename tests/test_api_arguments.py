@@ -258,3 +258,12 @@ def test_numpy_floating_scalars_are_floats():
     for threshold in (np.float32(1.5), True, np.nan, "0.5"):
         assert check_call(lambda: neardup.containment("a", "a", threshold=threshold)) == (
             "error", "ValueError", f"threshold must be a number in [0, 1], got {threshold!r}")
+
+
+def test_fuzzy_normalize_is_a_bool():
+    assert neardup.ratio("A b", "a  B", normalize=True) == 100.0
+    for flag in (0, None, "no"):
+        with pytest.raises(TypeError, match="normalize must be a bool"):
+            neardup.ratio("a", "b", normalize=flag)
+        with pytest.raises(TypeError, match="normalize must be a bool"):
+            neardup.fuzzy_batch([("a", "b")], normalize=flag)

@@ -79,7 +79,7 @@ def _pairs(n: int) -> st.SearchStrategy[list[tuple[int, int]]]:
 
 def _fuzzy(name: str) -> Target:
     fn = getattr(neardup, name)
-    return Target(name, lambda a, b, **kw: fn(a, b, **kw), {"a": _text(("a", "str")), "b": _text(("b", "str")), "normalize": Arg(st.booleans(), FLAG)})
+    return Target(name, lambda a, b, **kw: fn(a, b, **kw), {"a": _text(("a", "str")), "b": _text(("b", "str")), "normalize": Arg(st.booleans(), ("normalize",))})
 
 
 def _lsh_ops(threshold: float, num_perm: int, keys: Any, query: Any) -> Any:
@@ -207,7 +207,7 @@ TARGETS = [
     Target("containment", lambda part, whole, **kw: neardup.containment(part, whole, **kw), {"part": _text(("part", "str", "text", "document", "b")), "whole": _text(("whole", "str", "text", "document", "a")), "threshold": Arg(probabilities, ("threshold",))}),
     Target("body_by_agreement", lambda a, b, **kw: neardup.body_by_agreement(a, b, **kw), {"a": _text(("a", "str", "text", "document")), "b": _text(("b", "str", "text", "document")), "min_line_share": Arg(st.floats(0.01, 1.0), ("min_line_share",))}),
     *[_fuzzy(name) for name in ("levenshtein", "indel", "levenshtein_similarity", "ratio", "token_sort_ratio", "token_set_ratio")],
-    Target("fuzzy_batch", lambda pairs, **kw: neardup.fuzzy_batch(pairs, **kw), {"pairs": Arg(st.lists(st.tuples(small_texts, small_texts), max_size=3), ("pair", "str", "expected"), keyword=False), "measure": Arg(st.sampled_from(["ratio", "levenshtein", "token_set_ratio"]), ("measure",)), "normalize": Arg(st.booleans(), FLAG), "num_threads": Arg(threads, ("num_threads",))}),
+    Target("fuzzy_batch", lambda pairs, **kw: neardup.fuzzy_batch(pairs, **kw), {"pairs": Arg(st.lists(st.tuples(small_texts, small_texts), max_size=3), ("pair", "str", "expected"), keyword=False), "measure": Arg(st.sampled_from(["ratio", "levenshtein", "token_set_ratio"]), ("measure",)), "normalize": Arg(st.booleans(), ("normalize",)), "num_threads": Arg(threads, ("num_threads",))}),
 ]
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from . import _backend
 from ._arrays import as_list
 from ._reference.fuzzy import MEASURES, check_measure
-from ._reference.text import check_text_pairs, check_threads
+from ._reference.text import check_flag, check_text_pairs, check_threads
 # Imported as `normalized`: each measure's flag is named `normalize`.
 from .text import normalize as normalized
 from .text import normalize_batch
@@ -39,7 +39,7 @@ _impl = _backend.IMPL
 
 
 def _prepare(a: str, b: str, normalize: bool) -> tuple[str, str]:
-    if not normalize:
+    if not check_flag(normalize, "normalize"):
         return a, b
     return normalized(a).text, normalized(b).text
 
@@ -86,7 +86,8 @@ def fuzzy_batch(
     """One measure (a name in :data:`MEASURES`) over many ``(a, b)`` pairs, in parallel with
     the GIL released, as a float64 array (distances are exact integers in it)."""
     check_measure(measure)
-    check_threads(num_threads)
+    num_threads = check_threads(num_threads)
+    normalize = check_flag(normalize, "normalize")
     pairs = as_list(pairs, "(a, b) pairs of str")
     if normalize:
         # The pairs are checked before they are normalised, so that errors name the pair and the
