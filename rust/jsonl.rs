@@ -106,8 +106,9 @@ pub struct Parsed {
     /// None when the id field is missing or null (the reader makes one up).
     pub id: Option<Id>,
     pub text: String,
-    /// The site and url fields when they are strings (None when absent or null; a line
-    /// where one is another value is left to the Python path).
+    /// The site and url fields when they are strings, or for the site an integer's decimal
+    /// text (None when absent or null; a line where one is another value is left to the
+    /// Python path).
     pub site: Option<String>,
     pub url: Option<String>,
     /// Every field but the id and the text, in order; None when not asked for.
@@ -171,14 +172,18 @@ pub fn parse_line(line: &[u8], fields: &Fields, extra: bool) -> Option<Parsed> {
         Some(Value::Number(id)) if !id.is_f64() => Some(Id::Int(id.clone())),
         Some(_) => return None,
     };
-    // A site or url that is neither text nor null is the Python path's (a number is a site's
-    // text there, any other value a record error).
     let text_of = |object: &Map<String, Value>, name: &str| match object.get(name) {
         None | Some(Value::Null) => Some(None),
         Some(Value::String(value)) => Some(Some(value.clone())),
-        Some(_) => None,
+        _ => None,
     };
-    let site = text_of(&object, fields.site)?;
+    // A site that is an integer is its decimal text, as Python's str() writes it (a corpus
+    // keyed by site numbers stays on this path); a float site, or a site or url of another
+    // type, is the Python path's (its text, or a record error).
+    let site = match object.get(fields.site) {
+        Some(Value::Number(number)) if !number.is_f64() => Some(number.to_string()),
+        _ => text_of(&object, fields.site)?,
+    };
     let url = text_of(&object, fields.url)?;
     if !matches!(object.get(fields.text), Some(Value::String(_))) {
         return None;
@@ -235,6 +240,11 @@ mod tests {
         assert_eq!(parsed.url, None);
         let extra = parsed.extra.unwrap();
         assert_eq!(extra.keys().collect::<Vec<_>>(), ["site", "url", "n"]);
+        // A site that is an integer is its text, as Python's str() gives it.
+        for (site, text) in [("3", "3"), ("-12", "-12"), ("18446744073709551615", "18446744073709551615")] {
+            let parsed = parse(&format!(r#"{{"site": {site}, "text": "x"}}"#)).unwrap();
+            assert_eq!(parsed.site.as_deref(), Some(text));
+        }
     }
 
     #[test]
@@ -271,7 +281,8 @@ mod tests {
             r#"{"id": 1.0, "text": "x"}"#,
             r#"{"id": true, "text": "x"}"#,
             r#"{"id": [1], "text": "x"}"#,
-            r#"{"site": 3, "text": "x"}"#,
+            r#"{"site": 3.5, "text": "x"}"#,
+            r#"{"text": "x", "url": 3}"#,
             r#"{"text": "x", "site": ["a.org"]}"#,
             r#"{"text": "x", "url": {"host": "a.org"}}"#,
             r#"{"text": "x", "url": false}"#,

@@ -691,3 +691,24 @@ def test_clean_refuses_to_write_over_its_saved_model_or_index(tmp_path):
     with pytest.raises(InputError, match="refusing to overwrite"):
         clean(RecordReader([str(source)]), out, CleanOptions(index=str(index)))
     assert index.read_bytes() == saved
+
+
+def test_an_input_named_like_a_result_file_is_never_removed_as_stale(tmp_path):
+    from neardup.io import RecordReader
+    from neardup.pipeline import clean
+
+    out = tmp_path / "out"
+    out.mkdir()
+    kept = out / "documents.parquet"  # an earlier result's file, read back as an input
+    pa = pytest.importorskip("pyarrow")
+    pytest.importorskip("pyarrow.parquet").write_table(pa.table({"id": ["p1"], "text": ["a story about the bridge"]}), kept)
+    saved = kept.read_bytes()
+    (tmp_path / "a.jsonl").write_text(json.dumps({"id": "j1", "text": "a story about the ferry"}) + "\n")
+    clean(RecordReader([str(kept), str(tmp_path / "a.jsonl")]), out)
+    assert kept.read_bytes() == saved and (out / "documents.jsonl").exists()
+    killed = out / (STAGING_PREFIX + "killed")
+    killed.mkdir()
+    (killed / ".lock").touch()
+    (killed / ".commit").write_text(json.dumps({"names": [], "last": None, "stale": ["documents.parquet"]}))
+    AtomicOutputDir(out, protected=[str(kept)]).recover()
+    assert kept.read_bytes() == saved

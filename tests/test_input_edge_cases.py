@@ -341,3 +341,14 @@ def test_one_file_under_two_spellings_is_one_file_its_ids_duplicates(tmp_path, m
     for other in (str(source), str(tmp_path / "d2" / "pages.jsonl")):
         with pytest.raises(InputError, match="duplicate id 'pages.jsonl:1'"):
             list(RecordReader(["pages.jsonl", other]))
+
+
+def test_one_file_under_two_spellings_beside_a_file_of_its_name_is_still_one_file(tmp_path, monkeypatch):
+    from neardup.io import InputError, RecordReader
+
+    for folder in ("d1", "d2"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "pages.jsonl").write_text(json.dumps({"text": f"a story from {folder}"}) + "\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match="duplicate id 'd1/pages.jsonl:1'"):
+        list(RecordReader(["d1/pages.jsonl", "d2/pages.jsonl", str(tmp_path / "d1" / "pages.jsonl")]))

@@ -569,10 +569,13 @@ def _id_names(specs: list[str]) -> dict[str, str]:
     same ids. File names that clash with no other input's keep their ids whatever else is
     read; a file given twice (under any spelling: ``x.jsonl``, ``/data/x.jsonl``, a symbolic
     link) is one file, its ids duplicates."""
-    paths: dict[str, set[str]] = {}
+    files: dict[str, set[str]] = {}  # file name -> the files (real paths) of that name
+    shown: dict[str, str] = {}  # real path -> its first spelling, normalised: one name per file
     for spec in specs:
-        paths.setdefault(Path(spec).name, set()).add(os.path.realpath(spec))
-    return {spec: Path(spec).name if len(paths[Path(spec).name]) == 1 else os.path.normpath(spec) for spec in specs}
+        real = os.path.realpath(spec)
+        files.setdefault(Path(spec).name, set()).add(real)
+        shown.setdefault(real, os.path.normpath(spec))
+    return {spec: Path(spec).name if len(files[Path(spec).name]) == 1 else shown[os.path.realpath(spec)] for spec in specs}
 
 
 class RecordReader:

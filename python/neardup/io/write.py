@@ -242,7 +242,7 @@ class AtomicOutputDir:
                         return [n for n in listed if isinstance(n, str) and Path(n).name == n and n not in ("", ".", "..", _LOCK_NAME, _COMMIT_NAME)]
 
                     moved = plain(names)
-                    self._move(leftover, moved, last if last in moved else None, [n for n in plain(stale) if n not in moved])
+                    self._move(leftover, moved, last if last in moved else None, self._removable([n for n in plain(stale) if n not in moved]))
                 shutil.rmtree(leftover, ignore_errors=True)
                 removed.append(leftover)
             except OSError as error:
@@ -250,6 +250,11 @@ class AtomicOutputDir:
             finally:
                 os.close(lock)
         return removed
+
+    def _removable(self, stale: list[str]) -> list[str]:
+        """The files of ``stale`` (an earlier result's) that are not inputs: an input named
+        like a result file (``out/documents.parquet`` read back) is never removed."""
+        return [n for n in stale if (self.outdir / n).resolve() not in self.protected]
 
     def _move(self, staging: Path, names: list[str], last: str | None, stale: list[str]) -> None:
         """Move the staged ``names`` into place, ``last`` last, after removing its old copy
@@ -321,7 +326,7 @@ class AtomicOutputDir:
                     try:
                         commit = staging / _COMMIT_NAME
                         last = self.last if self.last in self._names else None
-                        stale = [n for n in self.replaces if n not in self._names]
+                        stale = self._removable([n for n in self.replaces if n not in self._names])
                         commit.write_text(json.dumps({"names": self._names, "last": last, "stale": stale}), encoding="utf-8")
                         self._move(staging, self._names, last, stale)
                     except OSError as error:
