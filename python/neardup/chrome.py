@@ -506,7 +506,12 @@ def quality(model: ChromeModel, texts: Sequence[str], sites: Sequence[str], labe
     before its first character and ends after it (chrome and repeats are removed as whole
     lines)."""
     texts = _list(texts, "str documents")
-    labels = checked_labels(labels, len(texts))
+    return _quality(model, texts, sites, checked_labels(labels, len(texts)), repeats=repeats, num_threads=num_threads)
+
+
+def _quality(model: ChromeModel, texts: list[str], sites: Sequence[str], labels: list[list[bool]],
+             *, repeats: bool = True, num_threads: int | None = None) -> Quality:
+    """:func:`quality` of labels already checked (:func:`checked_labels`)."""
     total = Quality(0, 0, 0, 0)
     for i, (text, stripped) in enumerate(zip(texts, model.strip_batch(texts, sites, repeats=repeats, num_threads=num_threads))):
         lines = text.split("\n")
@@ -609,7 +614,8 @@ def tune_table(
         for name, (texts, sites, labels) in groups.items():
             state = counted[name]
             model = ChromeModel.from_dict({**state, "params": {**state["params"], **point}})
-            results[name] = quality(model, texts, sites, labels, num_threads=num_threads)
+            # Labels checked once above, not at each of the grid's points.
+            results[name] = _quality(model, texts, sites, labels, num_threads=num_threads)
         table.append((point, results))
     if not table:
         raise ValueError("the grid has no points")

@@ -267,7 +267,7 @@ def merge_counts(folder: DataFolder) -> ChromeModel:
         pages, line_keys, line_counts, shape_keys, shape_counts = sums[site]
         lines = _summed(np.concatenate(line_keys), np.concatenate(line_counts))
         shapes = _summed(np.concatenate(shape_keys), np.concatenate(shape_counts))
-        merged.insert_site(site, pages, lines[0].tolist(), lines[1].tolist(), shapes[0].tolist(), shapes[1].tolist())
+        merged.insert_site(site, pages, lines[0], lines[1], shapes[0], shapes[1])
     return merged
 
 
