@@ -35,9 +35,21 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 DATA = ROOT.parent / "shared" / "data"
 
 
+# The quick JIT and the serial collector; neither adaptive query execution (whose re-planning at
+# every shuffle is most of the work on corpora this small) nor whole-stage code generation
+# (Janino compiling each plan): together 20% less CPU for the same tests (82-91 -> 65-73 s on
+# three of them, alternating runs). The cluster test keeps Spark's defaults for both.
+QUICK_CONF = {
+    "spark.sql.shuffle.partitions": "4",
+    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+    "spark.sql.adaptive.enabled": "false",
+    "spark.sql.codegen.wholeStage": "false",
+}
+
+
 @pytest.fixture(scope="session")
 def spark():
-    session = nspark.session("local[2]", "neardup-tests", **{"spark.sql.shuffle.partitions": "4", "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"})
+    session = nspark.session("local[2]", "neardup-tests", **QUICK_CONF)
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()

@@ -142,30 +142,66 @@ def _fold_segment(segment: str) -> str:
     return segment
 
 
-def _segments(text: str):
-    """Yield (start, end, chars, opaque): the units NFKC is applied to, as original spans."""
-    chars: list[str] = []
-    start = end = 0
-    opaque = False
-    for index, c in enumerate(text):
-        if c in IGNORABLE:
-            continue
+# What a character does in cutting the text into units (see :func:`normalize`), by character.
+_STARTS_UNIT, _JOINS_UNIT, _OPAQUE_UNIT, _SKIPPED = 0, 1, 2, 3
+_KINDS: dict[str, int] = dict.fromkeys(map(chr, range(0x80)), _STARTS_UNIT)
+_KINDS_LIMIT = 1 << 16
+
+
+def _kind(c: str) -> int:
+    """Whether ``c`` is skipped (ignorable), joins the unit before it (an unsafe start, which is
+    always assigned), starts an opaque unit (unassigned) or starts a unit."""
+    kind = _KINDS.get(c)
+    if kind is None:
         cp = ord(c)
-        if chars and not opaque and is_unsafe_start(cp):
-            chars.append(c)
-            end = index + 1
-            continue
-        if chars:
-            yield start, end, "".join(chars), opaque
-        chars = [c]
-        start, end = index, index + 1
-        opaque = not is_assigned(cp)
-    if chars:
-        yield start, end, "".join(chars), opaque
+        kind = _SKIPPED if c in IGNORABLE else _JOINS_UNIT if is_unsafe_start(cp) else _STARTS_UNIT if is_assigned(cp) else _OPAQUE_UNIT
+        if len(_KINDS) < _KINDS_LIMIT:
+            _KINDS[c] = kind
+    return kind
+
+
+# ASCII text: every character is a unit of its own, lower-cased, then folded and masked as any
+# unit's output is (the ASCII parts of PUNCT_FOLD and of the decimal digits).
+_ASCII_FOLD = {cp: PUNCT_FOLD[chr(cp)] for cp in range(0x80) if chr(cp) in PUNCT_FOLD}
+_ASCII_MASK = {cp: "0" for cp in range(0x80) if is_decimal_digit(cp)}
+_ASCII_NON_SPACE = re.compile("[^" + re.escape("".join(sorted(c for c in WHITESPACE if c < "\x80"))) + "]+")
+
+# The output of each unit (after folding, punctuation folding and digit masking), by unit:
+# most text repeats few units. Cleared when full; the cache changes no result.
+_PRODUCED: tuple[dict[str, str], dict[str, str]] = ({}, {})
+_PRODUCED_LIMIT = 1 << 16
+
+
+def _produce(chars: str, opaque: bool, mask_digits: bool) -> str:
+    """What the unit ``chars`` becomes: itself if opaque, else folded to a fixed point (a lone
+    ASCII character lower-cased); then quotes, dashes and primes folded to ASCII and, with
+    ``mask_digits``, decimal digits masked as ``0``."""
+    cache = _PRODUCED[mask_digits]
+    produced = cache.get(chars)
+    if produced is None:
+        if opaque:
+            folded = chars
+        elif len(chars) == 1 and chars < "\x80":
+            folded = chars.lower()
+        else:
+            folded = _fold_segment(chars)
+        folded = "".join(PUNCT_FOLD.get(c, c) for c in folded)
+        if mask_digits:
+            folded = "".join("0" if is_decimal_digit(ord(c)) else c for c in folded)
+        if len(cache) >= _PRODUCED_LIMIT:
+            cache.clear()
+        cache[chars] = produced = folded
+    return produced
 
 
 def normalize(text: str, mask_digits: bool = False) -> tuple[str, list[int], list[int]]:
-    """Normalised text and, per normalised character, the original span it came from."""
+    """Normalised text and, per normalised character, the original span it came from.
+
+    The text is cut into units: each character not ignorable starts one, and the unsafe-start
+    characters after it (combining marks and the like, ignorable ones between them skipped)
+    join it, unless it is unassigned, which makes it a unit of its own, left as it is (opaque).
+    Each unit becomes :func:`_produce`'s output; every output character spans its unit. Runs of
+    white space become one space spanning the run, none at either end."""
     check_text(text)
     mask_digits = check_flag(mask_digits, "mask_digits")
     mismatch = unicode_mismatch()
@@ -174,27 +210,59 @@ def normalize(text: str, mask_digits: bool = False) -> tuple[str, list[int], lis
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    pending_space: tuple[int, int] | None = None
-    for start, end, chars, opaque in _segments(text):
-        if opaque:
-            produced = chars
-        elif len(chars) == 1 and chars < "\x80":
-            produced = chars.lower()
-        else:
-            produced = _fold_segment(chars)
+    if text.isascii():
+        folded = text.lower().translate(_ASCII_FOLD)
+        if mask_digits:
+            folded = folded.translate(_ASCII_MASK)
+        previous_end = -1
+        for word in _ASCII_NON_SPACE.finditer(folded):
+            start, end = word.span()
+            if previous_end >= 0:
+                out.append(" ")
+                starts.append(previous_end)
+                ends.append(start)
+            out.append(word.group())
+            starts.extend(range(start, end))
+            ends.extend(range(start + 1, end + 1))
+            previous_end = end
+        return "".join(out), starts, ends
+    # The units, as (start, end, characters, opaque).
+    units: list[tuple[int, int, str, bool]] = []
+    kinds = _KINDS
+    chars, start, end, opaque = "", 0, 0, False
+    for index, c in enumerate(text):
+        kind = kinds.get(c)
+        if kind is None:
+            kind = _kind(c)
+        if kind == _SKIPPED:
+            continue
+        if kind == _JOINS_UNIT and chars and not opaque:
+            chars += c
+            end = index + 1
+            continue
+        if chars:
+            units.append((start, end, chars, opaque))
+        chars, start, end, opaque = c, index, index + 1, kind == _OPAQUE_UNIT
+    if chars:
+        units.append((start, end, chars, opaque))
+    cache = _PRODUCED[mask_digits]
+    space_start = space_end = -1
+    for start, end, chars, opaque in units:
+        produced = cache.get(chars)
+        if produced is None:
+            produced = _produce(chars, opaque, mask_digits)
         for c in produced:
-            c = PUNCT_FOLD.get(c, c)
-            if mask_digits and is_decimal_digit(ord(c)):
-                c = "0"
             if c in WHITESPACE:
-                pending_space = (pending_space[0] if pending_space else start, end)
+                if space_start < 0:
+                    space_start = start
+                space_end = end
                 continue
-            if pending_space is not None:
+            if space_start >= 0:
                 if out:
                     out.append(" ")
-                    starts.append(pending_space[0])
-                    ends.append(pending_space[1])
-                pending_space = None
+                    starts.append(space_start)
+                    ends.append(space_end)
+                space_start = -1
             out.append(c)
             starts.append(start)
             ends.append(end)
