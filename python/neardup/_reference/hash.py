@@ -177,16 +177,36 @@ def _hash_long(data: bytes, seed: int) -> int:
     return _xxh3_avalanche(result & M64)
 
 
+# XXH3-64 of short inputs by (input, seed): shingles and lines recur across a corpus, and the
+# hash in Python costs tens of microseconds. Cleared when full; the cache changes no result.
+_SHORT_HASHES: dict[tuple[bytes, int], int] = {}
+_SHORT_HASHES_LIMIT = 1 << 16
+
+
 def xxh3_64(data: bytes, seed: int = 0) -> int:
     """XXH3-64 of ``data`` with ``seed`` (0 <= seed < 2**64), as an unsigned int."""
+    length = len(data)
+    if length > 240:
+        return _hash_long(data, seed)
+    if data.__class__ is not bytes:  # a bytearray or memoryview: not a key
+        return _xxh3_short(data, seed)
+    key = (data, seed)
+    value = _SHORT_HASHES.get(key)
+    if value is None:
+        value = _xxh3_short(data, seed)
+        if len(_SHORT_HASHES) >= _SHORT_HASHES_LIMIT:
+            _SHORT_HASHES.clear()
+        _SHORT_HASHES[key] = value
+    return value
+
+
+def _xxh3_short(data: bytes, seed: int) -> int:
     length = len(data)
     if length <= 16:
         return _len_0to16(data, seed)
     if length <= 128:
         return _len_17to128(data, seed)
-    if length <= 240:
-        return _len_129to240(data, seed)
-    return _hash_long(data, seed)
+    return _len_129to240(data, seed)
 
 
 # ---------------------------------------------------------------------------------------

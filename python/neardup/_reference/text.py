@@ -91,6 +91,18 @@ def char_class(cp: int) -> int:
     return CLASS_OTHER
 
 
+# char_class by character, filled as characters are met (the cache changes no result).
+_CLASSES: dict[str, int] = {}
+_CLASSES_LIMIT = 1 << 16
+
+
+def _class_of(c: str) -> int:
+    cls = char_class(ord(c))
+    if len(_CLASSES) < _CLASSES_LIMIT:
+        _CLASSES[c] = cls
+    return cls
+
+
 def describe(doc: int | None) -> str:
     return "text" if doc is None else f"document {doc}"
 
@@ -306,8 +318,11 @@ def tokenize(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     current: list[str] = []
     kind = CLASS_OTHER
     span_start = span_end = 0
+    classes = _CLASSES
     for c, start, end in zip(normalized, starts, ends):
-        cls = char_class(ord(c))
+        cls = classes.get(c)
+        if cls is None:
+            cls = _class_of(c)
         if cls == CLASS_MARK and current:
             current.append(c)
             span_end = end
