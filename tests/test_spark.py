@@ -190,6 +190,9 @@ def test_chrome_model_from_spark_counts_decides_like_the_local_model(spark):
         ("a", "Home | News | Sport\nStory %d begins here with its own words.\nMore text of story %d.\nCopyright 2024 Site A" % (i, i))
         for i in range(6)
     ] + [("b", "Menu\nSomething else %d entirely.\nShared footer line for sites\nCopyright 2024 Site A" % i) for i in range(4)]
+    # A site named as another with a NUL after it is another site (a numpy text array would
+    # strip the NUL and merge the two).
+    pages += [("b\x00", "Menu\nAnother thing %d.\nShared footer line for sites" % i) for i in range(3)]
     # A site of two pages, fewer than min_pages: its lines on both pages count too (each page
     # has 100 characters or more of its own).
     pages += [("c", "Top menu of c\nSections\nStory %s of site c, in words of its own that the other page of the site does not have at all, not one.\nLinks at the bottom" % w)
@@ -197,6 +200,9 @@ def test_chrome_model_from_spark_counts_decides_like_the_local_model(spark):
     df = spark.createDataFrame([(t, s) for s, t in pages], "text string, site string").repartition(3)
     model = nspark.chrome_model(nspark.chrome_counts(df), cross_sites=2)
     reference = neardup.ChromeModel(cross_sites=2).update([t for _, t in pages], [s for s, _ in pages])
+    assert sorted(model.sites) == sorted(reference.sites) == ["a", "b", "b\x00", "c"]
+    assert [model.site_state(site)[0] for site in sorted(model.sites)] == [6, 4, 3, 2]
+    assert nspark.chrome_model(nspark.chrome_counts(df.where("false"))).sites == []
     texts, sites = [t for _, t in pages], [s for s, _ in pages]
     got = [d.decisions.tolist() for d in model.classify(texts, sites)]
     want = [d.decisions.tolist() for d in reference.classify(texts, sites)]

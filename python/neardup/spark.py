@@ -235,22 +235,35 @@ def chrome_model(counts: DataFrame, **params: int) -> ChromeModel:
     kept = lines.where(keep_line).select("site", "kind", "key", "count").unionByName(
         counts.where((F.col("kind") == 2) | ((F.col("kind") == 1) & (F.col("count") >= p["min_pages"]))).select("site", "kind", "key", "count")
     )
-    by_site: dict[str, list[Any]] = {}
-    table = kept.toArrow() if hasattr(kept, "toArrow") else pa.Table.from_pandas(kept.toPandas())
-    columns = [table.column(name).to_numpy() for name in ("site", "kind", "key", "count")]
-    order = np.lexsort((_unsigned(columns[2]), columns[1], columns[0].astype(str))) if len(columns[0]) else np.zeros(0, np.int64)
-    for i in order.tolist():
-        site, kind, key, count = columns[0][i], int(columns[1][i]), int(columns[2][i]), int(columns[3][i])
-        entry = by_site.setdefault(site, [0, [], [], [], []])
-        if kind == 2:
-            entry[0] = count
-        else:
-            entry[1 + 2 * kind].append(key & 0xFFFF_FFFF_FFFF_FFFF)
-            entry[2 + 2 * kind].append(count)
-    for site in sorted(by_site):
-        pages, keys, line_counts, shape_keys, shape_counts = by_site[site]
-        model.insert_site(site, pages, keys, line_counts, shape_keys, shape_counts)
+    _insert_counts(model, kept.toArrow() if hasattr(kept, "toArrow") else pa.Table.from_pandas(kept.toPandas()))
     return model
+
+
+def _insert_counts(model: ChromeModel, table: pa.Table) -> None:
+    """Insert each site of ``table`` (``site, kind, key, count`` rows: :func:`chrome_counts`'
+    columns) into ``model``."""
+    # Sorted by site, kind and unsigned key, then each site's rows handed over as arrays (no
+    # Python object per entry). Sites are numbered in Python's str order through Arrow's
+    # dictionary encoding (a numpy text array would drop a site's trailing NULs).
+    encoded = table.column("site").combine_chunks().dictionary_encode()
+    found = encoded.dictionary.to_pylist()
+    in_order = sorted(range(len(found)), key=found.__getitem__)
+    names = [found[k] for k in in_order]
+    rank = np.empty(len(found), dtype=np.int64)
+    rank[in_order] = np.arange(len(found))
+    sites = rank[encoded.indices.to_numpy(zero_copy_only=False)]
+    kinds = table.column("kind").to_numpy().astype(np.int64)
+    keys = _unsigned(table.column("key").to_numpy())
+    entry_counts = table.column("count").to_numpy().astype(np.int64)
+    order = np.lexsort((keys, kinds, sites))
+    sites, kinds, keys, entry_counts = sites[order], kinds[order], keys[order], entry_counts[order]
+    bounds = [0, *(np.flatnonzero(sites[1:] != sites[:-1]) + 1).tolist(), len(sites)] if len(sites) else [0]
+    for start, end in zip(bounds, bounds[1:]):
+        # Within a site the rows are ordered by kind: lines (0), shapes (1), the page count (2).
+        lines_end, shapes_end = (start + int(np.searchsorted(kinds[start:end], kind)) for kind in (1, 2))
+        pages = int(entry_counts[shapes_end]) if shapes_end < end else 0
+        model.insert_site(names[sites[start]], pages, keys[start:lines_end], entry_counts[start:lines_end],
+                          keys[lines_end:shapes_end], entry_counts[lines_end:shapes_end])
 
 
 # ---------------------------------------------------------------------------------------
