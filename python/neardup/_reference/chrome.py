@@ -10,7 +10,7 @@ import re
 
 from .hash import xxh3_64
 from .repeats import find_repeats
-from .text import CLASS_OTHER, as_int, char_class, check_flag, check_text, normalize
+from .text import CLASS_OTHER, as_int, check_flag, check_text, class_of, normalize
 
 FINGERPRINT_SEED = 0x6E65_6172_6475_7001
 SHAPE_SEED = 0x6E65_6172_6475_7002
@@ -161,7 +161,7 @@ def line_keys(text: str):
         shapes.append(shape)
         lengths.append(end - start)
         closed.append(masked.rstrip(CLOSERS)[-1:] in CLAUSE_ENDS)
-        worded.append(any(char_class(ord(c)) != CLASS_OTHER for c in masked))
+        worded.append(any(class_of(c) != CLASS_OTHER for c in masked))
         stamps.append(stamp)
         stamp_tails.append(stamp_tail)
         stamp_texts.append(max(xxh3_64(normalize(line)[0].encode("utf-8"), STAMP_TEXT_SEED), 1) if stamp or stamp_tail else 0)

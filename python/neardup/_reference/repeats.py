@@ -8,7 +8,7 @@ import re
 from collections import Counter
 
 from .hash import xxh3_64
-from .text import CLASS_OTHER, char_class, check_text, normalize, tokenize
+from .text import CLASS_OTHER, check_text, class_of, normalize, tokenize
 
 REPEAT_SEED = 0x6E65_6172_6475_7003
 # (min_lines, min_chars, long_chars): a run is collapsed when it has >= min_lines lines and
@@ -31,7 +31,7 @@ def repeat_key(line: str) -> tuple[int, str]:
     folded: list[str] = []
     gap = False
     for c in normalize(line)[0]:
-        if char_class(ord(c)) == CLASS_OTHER:
+        if class_of(c) == CLASS_OTHER:
             gap = True
         else:
             if gap and folded:

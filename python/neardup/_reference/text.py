@@ -6,6 +6,7 @@ character for character; see docs/text.md for the rules in prose.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -42,7 +43,11 @@ def unicode_mismatch() -> str | None:
     other text; newer ones give the pinned version's results, since characters unassigned in it
     never reach NFKC here and Unicode keeps the normalisation of assigned ones stable (measured:
     every code point and 200,000 random strings normalise the same on CPython 3.11, 3.12, 3.13)."""
-    found = unicodedata.unidata_version
+    return _mismatch_of(unicodedata.unidata_version)
+
+
+@functools.cache  # (normalize asks at every call)
+def _mismatch_of(found: str) -> str | None:
     if _version(found) >= _version(tables.UNICODE_VERSION):
         return None
     return (
@@ -96,10 +101,13 @@ _CLASSES: dict[str, int] = {}
 _CLASSES_LIMIT = 1 << 16
 
 
-def _class_of(c: str) -> int:
-    cls = char_class(ord(c))
-    if len(_CLASSES) < _CLASSES_LIMIT:
-        _CLASSES[c] = cls
+def class_of(c: str) -> int:
+    """:func:`char_class` of the character ``c``."""
+    cls = _CLASSES.get(c)
+    if cls is None:
+        cls = char_class(ord(c))
+        if len(_CLASSES) < _CLASSES_LIMIT:
+            _CLASSES[c] = cls
     return cls
 
 
@@ -322,7 +330,7 @@ def tokenize(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     for c, start, end in zip(normalized, starts, ends):
         cls = classes.get(c)
         if cls is None:
-            cls = _class_of(c)
+            cls = class_of(c)
         if cls == CLASS_MARK and current:
             current.append(c)
             span_end = end
