@@ -142,7 +142,8 @@ def test_records_become_documents_with_their_headers(tmp_path):
 
 @independent
 def test_empty_and_warcinfo_only_files_hold_no_documents(tmp_path):
-    empty = tmp_path / "empty.warc.wet.gz"
+    # (A gzipped one of 0 bytes is a file cut short: cases_of_damage.)
+    empty = tmp_path / "empty.warc.wet"
     empty.write_bytes(b"")
     empty_member = tmp_path / "empty-member.warc.wet.gz"
     empty_member.write_bytes(gzip.compress(b""))
@@ -171,6 +172,7 @@ def cases_of_damage(tmp_path: Path) -> tuple[list[int], dict[str, tuple[bytes, i
     return gz_offsets, {
         "cut.warc.wet.gz": (gz[: (gz_offsets[2] + len(gz)) // 2], gz_offsets[2], "truncated: the file ends inside its gzip member"),
         "cut-early.warc.wet.gz": (gz[: gz_offsets[0] + 20], gz_offsets[0], "truncated"),
+        "empty.warc.wet.gz": (b"", 0, r"truncated: the file is empty \(0 bytes\), without even a gzip header"),
         "flipped.warc.wet.gz": (bytes(flipped), gz_offsets[1], "corrupt gzip data"),
         "junk-after.warc.wet.gz": (gz + b"not gzip at all", len(gz), "not gzip data"),
         "cut.warc.wet": (plain[:plain_cut], plain_offsets[2], r"truncated: the file ends [\d,]+ bytes before the end of its block"),

@@ -155,8 +155,12 @@ def _open_warc(path: Path) -> GzipMembers | _PlainFile:
     # By content, not name: a gzipped file named .warc is read strictly too, not left to
     # warcio's lenient decompression.
     with open(path, "rb") as probe:
-        gzipped = probe.read(2) == _GZIP_MAGIC
-    return GzipMembers(path) if gzipped else _PlainFile(path)
+        start = probe.read(2)
+    if not start and path.name.lower().endswith(".gz"):
+        # Not an empty crawl: gzip -t refuses it, as a file cut short (as the JSONL reader
+        # refuses a .jsonl.gz of 0 bytes).
+        raise DamagedWarc("byte 0: truncated: the file is empty (0 bytes), without even a gzip header")
+    return GzipMembers(path) if start == _GZIP_MAGIC else _PlainFile(path)
 
 
 def _headers_of(pairs: list[tuple[str, str | None]]) -> dict[str, Any]:
