@@ -43,3 +43,15 @@ ascii_heavy = st.lists(
     ),
     max_size=40,
 ).map("".join)
+
+# Long ASCII stretches (white space at their edges too) between short runs of other characters:
+# the reference normalises ASCII stretches as whole strings and the rest unit by unit, so this
+# exercises the joins (white space pending across them, a combining mark after an ASCII letter).
+ascii_stretches = st.lists(
+    st.one_of(
+        st.text(alphabet=" \t\n" + string.ascii_letters + string.digits + "'-", min_size=30, max_size=60),
+        st.text(alphabet=INTERESTING, min_size=1, max_size=3),
+        st.sampled_from([" ", "\n\n", "\xa0", "\u3000 ", " \u0301", "\u200b", "\u2019"]),
+    ),
+    max_size=12,
+).map("".join)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from neardup import _reference
 from equivalence import _core, same
-from strategies import ascii_heavy, texts
+from strategies import ascii_heavy, ascii_stretches, texts
 
 # Rust == reference, called directly: needs the core, and the active backend changes nothing.
 pytestmark = [pytest.mark.core, pytest.mark.backend_independent]
@@ -16,6 +16,11 @@ pytestmark = [pytest.mark.core, pytest.mark.backend_independent]
 
 @given(texts, st.booleans())
 def test_normalize(text, mask_digits):
+    same(_core.normalize(text, mask_digits), _reference.normalize(text, mask_digits))
+
+
+@given(ascii_stretches, st.booleans())
+def test_normalize_ascii_stretches(text, mask_digits):
     same(_core.normalize(text, mask_digits), _reference.normalize(text, mask_digits))
 
 

@@ -180,11 +180,12 @@ def _kind(c: str) -> int:
     return kind
 
 
-# ASCII text: every character is a unit of its own, lower-cased, then folded and masked as any
-# unit's output is (the ASCII parts of PUNCT_FOLD and of the decimal digits).
+# ASCII characters: each is a unit of its own, lower-cased, then folded and masked as any unit's
+# output is (the ASCII parts of PUNCT_FOLD and of the decimal digits).
 _ASCII_FOLD = {cp: PUNCT_FOLD[chr(cp)] for cp in range(0x80) if chr(cp) in PUNCT_FOLD}
 _ASCII_MASK = {cp: "0" for cp in range(0x80) if is_decimal_digit(cp)}
-_ASCII_NON_SPACE = re.compile("[^" + re.escape("".join(sorted(c for c in WHITESPACE if c < "\x80"))) + "]+")
+_ASCII_SPACES = dict.fromkeys((ord(c) for c in WHITESPACE if c < "\x80"), " ")
+_ASCII_NON_SPACE = re.compile("[^ ]+")
 
 # The output of each unit (after folding, punctuation folding and digit masking), by unit:
 # most text repeats few units. Cleared when full; the cache changes no result.
@@ -230,27 +231,93 @@ def normalize(text: str, mask_digits: bool = False) -> tuple[str, list[int], lis
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    if text.isascii():
-        folded = text.lower().translate(_ASCII_FOLD)
-        if mask_digits:
-            folded = folded.translate(_ASCII_MASK)
-        previous_end = -1
-        for word in _ASCII_NON_SPACE.finditer(folded):
-            start, end = word.span()
-            if previous_end >= 0:
+    # The pending run of white space, [start, end]; start -1 when there is none.
+    space = [-1, -1]
+    # Stretches of ASCII in whole-string operations, the rest unit by unit. A stretch of other
+    # characters takes the ASCII character before it along (a combining mark after it joins its
+    # unit), and the ASCII after it when a stretch of other characters follows within
+    # _ASCII_STRETCH characters (short stretches cost more in calls than they save). After a
+    # stretch of other characters comes an ASCII character, which starts a unit of its own.
+    done, units_from, units_to = 0, -1, -1
+    for found in _NON_ASCII.finditer(text):
+        other_start, other_end = found.span()
+        gap_from = units_to if units_from >= 0 else done
+        stretch_start = other_start - 1 if other_start > gap_from else other_start
+        if units_from >= 0:
+            if stretch_start - units_to < _ASCII_STRETCH:
+                units_to = other_end
+                continue
+            _normalize_units(text, units_from, units_to, mask_digits, out, starts, ends, space)
+            done = units_to
+        if stretch_start > done:
+            _normalize_ascii(text, done, stretch_start, mask_digits, out, starts, ends, space)
+        units_from, units_to = stretch_start, other_end
+    if units_from >= 0:
+        _normalize_units(text, units_from, units_to, mask_digits, out, starts, ends, space)
+        done = units_to
+    if done < len(text):
+        _normalize_ascii(text, done, len(text), mask_digits, out, starts, ends, space)
+    return "".join(out), starts, ends
+
+
+_ASCII_STRETCH = 32
+_NON_ASCII = re.compile("[^\x00-\x7f]+")
+
+
+def _normalize_ascii(text: str, first: int, stop: int, mask_digits: bool, out: list[str], starts: list[int], ends: list[int], space: list[int]) -> None:
+    """:func:`normalize`'s output for the ASCII characters ``text[first:stop]``, appended."""
+    folded = text[first:stop].lower().translate(_ASCII_FOLD)
+    if mask_digits:
+        folded = folded.translate(_ASCII_MASK)
+    # Every white space character as a space: one alone between two others is its own output.
+    folded = folded.translate(_ASCII_SPACES)
+    inner = folded.strip(" ")
+    if not inner:  # white space only
+        if space[0] < 0:
+            space[0] = first
+        space[1] = stop
+        return
+    lead = folded.index(inner[0])
+    start, end = first + lead, first + lead + len(inner)
+    if lead:
+        if space[0] < 0:
+            space[0] = first
+        space[1] = start
+    if space[0] >= 0:
+        if out:
+            out.append(" ")
+            starts.append(space[0])
+            ends.append(space[1])
+        space[0] = -1
+    if "  " not in inner:
+        out.append(inner)
+        starts.extend(range(start, end))
+        ends.extend(range(start + 1, end + 1))
+    else:  # runs of white space, each one space spanning the run
+        position = -1
+        for word in _ASCII_NON_SPACE.finditer(inner):
+            word_start, word_end = start + word.start(), start + word.end()
+            if position >= 0:
                 out.append(" ")
-                starts.append(previous_end)
-                ends.append(start)
+                starts.append(position)
+                ends.append(word_start)
             out.append(word.group())
-            starts.extend(range(start, end))
-            ends.extend(range(start + 1, end + 1))
-            previous_end = end
-        return "".join(out), starts, ends
+            starts.extend(range(word_start, word_end))
+            ends.extend(range(word_start + 1, word_end + 1))
+            position = word_end
+    if end < stop:
+        space[0], space[1] = end, stop
+
+
+def _normalize_units(text: str, first: int, stop: int, mask_digits: bool, out: list[str], starts: list[int], ends: list[int], space: list[int]) -> None:
+    """:func:`normalize`'s output for ``text[first:stop]``, unit by unit, appended; no unit
+    crosses ``first`` or ``stop``."""
     # The units, as (start, end, characters, opaque).
     units: list[tuple[int, int, str, bool]] = []
     kinds = _KINDS
     chars, start, end, opaque = "", 0, 0, False
-    for index, c in enumerate(text):
+    for index in range(first, stop):
+        c = text[index]
         kind = kinds.get(c)
         if kind is None:
             kind = _kind(c)
@@ -266,7 +333,7 @@ def normalize(text: str, mask_digits: bool = False) -> tuple[str, list[int], lis
     if chars:
         units.append((start, end, chars, opaque))
     cache = _PRODUCED[mask_digits]
-    space_start = space_end = -1
+    space_start, space_end = space
     for start, end, chars, opaque in units:
         produced = cache.get(chars)
         if produced is None:
@@ -286,7 +353,7 @@ def normalize(text: str, mask_digits: bool = False) -> tuple[str, list[int], lis
             out.append(c)
             starts.append(start)
             ends.append(end)
-    return "".join(out), starts, ends
+    space[0], space[1] = space_start, space_end
 
 
 def segment(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
