@@ -251,7 +251,11 @@ class ShingledTexts:
         n = check_shingle_args(n, "word", 0)[0]
         num_threads = check_threads(num_threads)
         self.n, self.num_threads = n, num_threads
-        self._hashes: list[np.ndarray] = []
+        #: Every set added so far, one after another, in the first ``_used`` places of an
+        #: array grown in place (``ndarray.resize``: the allocator moves a large array's pages
+        #: instead of copying them), so that the sets are not copied again into one array.
+        self._hashes = np.empty(0, dtype=np.uint64)
+        self._used = 0
         self._sizes: list[np.ndarray] = []
         self._lengths: list[int] = []
 
@@ -263,7 +267,14 @@ class ShingledTexts:
         if not len(texts):
             return
         sets = shingles_batch(texts, n=self.n, distinct=True, num_threads=self.num_threads)
-        self._hashes.append(np.asarray(sets.hashes, dtype=np.uint64))
+        batch = np.asarray(sets.hashes, dtype=np.uint64)
+        end = self._used + len(batch)
+        if end > len(self._hashes):
+            # Growing by a quarter keeps the resizes few and the places resize writes (it fills
+            # new places with zeros) close to those used; no view of the array exists.
+            self._hashes.resize(max(end, len(self._hashes) + len(self._hashes) // 4), refcheck=False)
+        self._hashes[self._used : end] = batch
+        self._used = end
         self._sizes.append(np.diff(np.asarray(sets.offsets, dtype=np.int64)))
         self._lengths.extend(len(text) for text in texts)
 
@@ -277,14 +288,9 @@ class ShingledTexts:
             raise ValueError(f"scheme must be 'classic' or 'oph', got {scheme!r}")
         sizes = np.concatenate(self._sizes) if self._sizes else np.zeros(0, dtype=np.int64)
         lengths = np.asarray(self._lengths, dtype=np.int64)
-        # Each batch's sets are let go once copied: the sets are not held twice.
-        parts, self._hashes, self._sizes, self._lengths = self._hashes, [], [], []
-        hashes = np.empty(int(sizes.sum()), dtype=np.uint64)
-        at = 0
-        for k in range(len(parts)):
-            hashes[at : at + len(parts[k])] = parts[k]
-            at += len(parts[k])
-            parts[k] = None
+        hashes = self._hashes
+        hashes.resize(self._used, refcheck=False)  # the unused places given back
+        self._hashes, self._used, self._sizes, self._lengths = np.empty(0, dtype=np.uint64), 0, [], []
         offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
         np.cumsum(sizes, out=offsets[1:])
         num_threads = self.num_threads
