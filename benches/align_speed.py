@@ -15,6 +15,7 @@ is timed only up to the length where one pair is predicted to take longer than a
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import gzip
 import json
@@ -150,8 +151,12 @@ def run(quick: bool = False) -> list[dict]:
     return rows
 
 
-def main(argv: list[str]) -> None:
-    rows = run(quick="--quick" in argv)
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     allow_abbrev=False)
+    parser.add_argument("--quick", action="store_true", help="lengths 1k..20k and a 0.5 s budget, for a smoke test")
+    args = parser.parse_args(argv)
+    rows = run(quick=args.quick)
     print(f"{'implementation':36} {'length':>8} {'s/pair':>10} {'MB/s':>8} {'rss MB':>7} {'result':>7}  note")
     for r in rows:
         if r["seconds_per_pair"] is None:

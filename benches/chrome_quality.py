@@ -30,6 +30,7 @@ Run alone: `python benches/chrome_quality.py [--quick] [--write-defaults]` (rele
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
 import re
@@ -216,10 +217,15 @@ def run(quick: bool = False, write_defaults: bool = False) -> list[dict]:
 
 
 def main() -> None:
-    quick = "--quick" in sys.argv
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     allow_abbrev=False)
+    parser.add_argument("--quick", action="store_true", help="at most 300 pages of each set, for a smoke test")
+    parser.add_argument("--write-defaults", action="store_true",
+                        help=f"write the point chosen on all sets, with its scores, to {DEFAULTS_FILE.name}")
+    args = parser.parse_args()
     if getattr(neardup._backend.IMPL, "DEBUG_BUILD", False):
         print("warning: the core is a debug build; throughput numbers are not representative", file=sys.stderr)
-    rows = run(quick, write_defaults="--write-defaults" in sys.argv)
+    rows = run(args.quick, write_defaults=args.write_defaults)
     columns = ["benchmark", "implementation", "site", "body_kept", "chrome_removed", "body_text_kept", "mb_per_s", "docs_per_s",
                "model_kb_per_page", "peak_rss_mb", "params"]
     print(" | ".join(columns))

@@ -30,6 +30,7 @@ another: labelled as 27 different articles, they would count as false positives)
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import hashlib
 import itertools
@@ -264,16 +265,33 @@ def run(quick: bool, only: set[str] | None = None, role: str | None = None, opti
     return rows
 
 
-def _option(name: str) -> str | None:
-    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else None
+def _names() -> set[str]:
+    """The names --only accepts: the corpora, the built ones with and without their seed."""
+    names = {name for name, _, _ in CORPORA}
+    for name, _, _, _ in BUILT:
+        names |= {f"syndication-{name}"} | {f"syndication-{name}-{seed}" for seed in SEEDS}
+    return names
 
 
 def main() -> int:
-    only, role, min_evidence = _option("--only"), _option("--role"), _option("--min-evidence")
-    options: dict[str, Any] = {} if min_evidence is None else {"min_evidence": int(min_evidence)}
-    if "--cut-comments" in sys.argv:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     allow_abbrev=False)
+    parser.add_argument("--quick", action="store_true", help="the first rows of the corpora that have a limit")
+    parser.add_argument("--only", metavar="NAME[,NAME...]",
+                        help="only these corpora (comma-separated; a built corpus with or without its seed)")
+    parser.add_argument("--role", choices=["choose", "report"], help="only the corpora of this role")
+    parser.add_argument("--min-evidence", type=int, metavar="N", help="CleanOptions.min_evidence (default: its own)")
+    parser.add_argument("--cut-comments", action="store_true", help="chrome_params cut_comments=True")
+    args = parser.parse_args()
+    only = set(args.only.split(",")) if args.only else None
+    # A misspelt name would otherwise select nothing and report success.
+    known = _names()
+    if only and only - known:
+        parser.error(f"--only: no such corpus: {', '.join(sorted(only - known))} (there are {', '.join(sorted(known))})")
+    options: dict[str, Any] = {} if args.min_evidence is None else {"min_evidence": args.min_evidence}
+    if args.cut_comments:
         options["chrome_params"] = {"cut_comments": True}
-    rows = run("--quick" in sys.argv, set(only.split(",")) if only else None, role, options)
+    rows = run(args.quick, only, args.role, options)
     for row in rows:
         print(json.dumps(row))
     chosen = [row for row in rows if row.get("role") == "choose" and "pair_f1" in row]

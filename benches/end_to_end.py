@@ -13,6 +13,7 @@ seconds. --quick runs the first 3,000 documents.
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
 import os
@@ -27,6 +28,8 @@ REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data"
 CORPUS = DATA / "bench-corpus-22k.jsonl.gz"
 QUICK_DOCS = 3000
+#: The jobs of run(), in its order (the names --only takes).
+JOBS = ("dups", "clean-1", "clean-2", "datatrove")
 
 #: The peer: datatrove's MinHash dedup with its defaults, as its README's example runs it.
 DATATROVE_SCRIPT = """
@@ -107,6 +110,7 @@ def run(quick: bool, only: set[str] | None = None) -> list[dict[str, Any]]:
             "datatrove": ("peer: datatrove MinHash pipeline (defaults, 1 task)",
                           [sys.executable, "-c", DATATROVE_SCRIPT, str(path.parent), str(folder / "datatrove")]),
         }
+        assert tuple(jobs) == JOBS
         for name, (implementation, command) in jobs.items():
             if only and name not in only:
                 continue
@@ -130,8 +134,16 @@ def run(quick: bool, only: set[str] | None = None) -> list[dict[str, Any]]:
 
 
 def main() -> int:
-    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
-    rows = run("--quick" in sys.argv, set(only.split(",")) if only else None)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     allow_abbrev=False)
+    parser.add_argument("--quick", action="store_true", help=f"the first {QUICK_DOCS:,} documents")
+    parser.add_argument("--only", metavar="NAME[,NAME...]", help=f"only these jobs, comma-separated ({', '.join(JOBS)})")
+    args = parser.parse_args()
+    only = set(args.only.split(",")) if args.only else None
+    # A misspelt name would otherwise run nothing and report success.
+    if only and only - set(JOBS):
+        parser.error(f"--only: no such job: {', '.join(sorted(only - set(JOBS)))} (there are {', '.join(JOBS)})")
+    rows = run(args.quick, only)
     for row in rows:
         print(json.dumps(row))
     return 1 if any("error" in row for row in rows) else 0

@@ -8,12 +8,13 @@ and diagnoses the odd-numbered ones, as the benchmark's held-out row)."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benches"))
-from chrome_quality import load  # noqa: E402
+from chrome_quality import SETS, load  # noqa: E402
 
 from neardup.chrome import REASONS, ChromeModel  # noqa: E402
 from neardup.repeats import find_repeats_batch  # noqa: E402
@@ -29,12 +30,18 @@ def share(counts: dict[str, int], total: int) -> str:
 
 
 def main() -> None:
-    name = sys.argv[1]
-    show = int(sys.argv[sys.argv.index("--pages") + 1]) if "--pages" in sys.argv else 3
-    rows = load(name, False)
-    learn = rows[0::2] if "--heldout" in sys.argv else rows
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     allow_abbrev=False)
+    parser.add_argument("set", metavar="SET", choices=list(SETS), help=f"the labelled set ({', '.join(SETS)})")
+    parser.add_argument("--pages", type=int, default=3, metavar="N", help="worst pages printed line by line (default: 3)")
+    parser.add_argument("--heldout", action="store_true",
+                        help="learn on the even-numbered pages, diagnose the odd-numbered ones")
+    args = parser.parse_args()
+    show = args.pages
+    rows = load(args.set, False)
+    learn = rows[0::2] if args.heldout else rows
     model = ChromeModel().update([r["text"] for r in learn], [r["site"] for r in learn])
-    if "--heldout" in sys.argv:
+    if args.heldout:
         rows = rows[1::2]
     texts, sites = [r["text"] for r in rows], [r["site"] for r in rows]
     decided = model.classify(texts, sites)

@@ -7,6 +7,7 @@ cuts each page's thread. `python tools/comment_thread_sweep.py`"""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -53,6 +54,9 @@ def score(data, cut: bool) -> dict[str, tuple[float, float]]:
 
 
 def main() -> None:
+    # No options: the parser gives --help and refuses the unknown ones before the long run.
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                            allow_abbrev=False).parse_args()
     data = decided()
     base = score(data, False)
 

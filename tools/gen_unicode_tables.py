@@ -10,6 +10,7 @@ Run with CPython 3.11:  python tools/gen_unicode_tables.py
 
 from __future__ import annotations
 
+import argparse
 import sys
 import unicodedata
 from pathlib import Path
@@ -65,6 +66,9 @@ def rust_escape(text: str) -> str:
 
 
 def main() -> None:
+    # No options: the parser gives --help and refuses the unknown ones before anything is written.
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                            allow_abbrev=False).parse_args()
     if unicodedata.unidata_version != PINNED:
         sys.exit(f"needs the Unicode {PINNED} database (CPython 3.11), found {unicodedata.unidata_version}")
     seconds = composition_second_elements()
