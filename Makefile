@@ -26,8 +26,11 @@ core: setup
 
 # The core plus what the tests need: the test extra, pyspark for the Spark tests and atheris
 # for the short fuzz campaign (the bench extra is `make bench`'s).
+# The package is byte-compiled once: where the environment sets PYTHONDONTWRITEBYTECODE, every
+# interpreter the tests start (the CLI's subprocesses, Spark's workers) would compile it again.
 dev: setup
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --quiet --extras test,spark,fuzz
+	$(PY) -m compileall -q python/neardup >/dev/null
 
 demo: core
 	$(PY) examples/demo.py out/demo
