@@ -248,6 +248,46 @@ def test_numpy_integer_scalars_are_ints():
         assert check_call(call) == ("error", "ValueError", message)
 
 
+def test_numpy_integer_num_perm_is_an_int():
+    # Refused: "num_perm must be an int in [1, 65536], got np.int64(64) (int64)", where n,
+    # seed and num_threads of the same calls took numpy integers.
+    docs = ["one two three four five six seven", "one two three four five six seven", "eight nine ten"]
+    expected = neardup.minhash(docs, num_perm=64)
+    for num_perm in (np.int64(64), np.int32(64), np.uint16(64)):
+        assert np.array_equal(neardup.minhash(docs, num_perm=num_perm).values, expected.values)
+        assert neardup.find_duplicates(docs, np.float32(0.8), num_perm=num_perm).decisions == neardup.find_duplicates(docs, 0.8, num_perm=64).decisions
+        lsh = neardup.MinHashLSH(threshold=0.5, num_perm=num_perm)
+        assert type(lsh.num_perm) is int and (lsh.bands, lsh.rows) == neardup.lsh_params(0.5, 64)
+        assert neardup.lsh_params(0.5, num_perm) == neardup.lsh_params(0.5, 64)
+        assert np.array_equal(neardup.datasketch_minhash([[b"a", b"b"]], num_perm=num_perm, seed=np.int64(3)).values,
+                              neardup.datasketch_minhash([[b"a", b"b"]], num_perm=64, seed=3).values)
+    for num_perm, message in [(True, "num_perm must be an int in [1, 65536], got True (bool)"),
+                              (np.float64(64), "num_perm must be an int in [1, 65536], got np.float64(64.0) (float64)"),
+                              (np.int64(0), "num_perm must be in [1, 65536], got np.int64(0)")]:
+        assert check_call(lambda: neardup.minhash(docs, num_perm=num_perm)) == ("error", "ValueError", message)
+
+
+def test_clean_options_take_numpy_scalars_and_hold_python_numbers(tmp_path):
+    # A run with CleanOptions(ngram=np.int64(5)) did the whole job, then failed writing
+    # summary.json: "Object of type int64 is not JSON serializable"; np.int64 batch_size and
+    # num_perm and np.float32 threshold were refused.
+    from neardup.io import RecordReader
+    from neardup.pipeline import CleanOptions, clean
+
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"id": i, "text": "one two three four five six seven eight"}) + "\n" for i in range(3)))
+    numbers = dict(threshold=np.float32(0.75), num_perm=np.int32(64), ngram=np.int64(3), batch_size=np.uint16(2),
+                   num_threads=np.int64(1), examples=np.int8(2), min_evidence=np.int64(4))
+    options = CleanOptions(**numbers)
+    summary = clean(RecordReader([str(source)]), tmp_path / "out", options)
+    written = json.loads((tmp_path / "out" / "summary.json").read_text())["options"]
+    for name, value in numbers.items():
+        expected = float(value) if name == "threshold" else int(value)
+        assert type(getattr(options, name)) is type(expected) and getattr(options, name) == expected
+        assert written[name] == summary["options"][name] == expected
+    assert (summary["kept"], summary["dropped"]) == (1, 2)
+
+
 def test_numpy_floating_scalars_are_floats():
     # np.float32(0.8) was "threshold must be in [0, 1], got np.float32(0.8)".
     whole, part = "x y z " + "one two three four five six seven eight nine ten " * 2, "one two three four five six seven eight nine ten"

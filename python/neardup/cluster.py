@@ -282,7 +282,7 @@ class ShingledTexts:
         """The texts added as :class:`SignedDocs` signed with ``num_perm``, ``seed`` and
         ``scheme`` (those of the :func:`verify_duplicates` call they go to). The sets move into
         it: texts added afterwards start a new collection."""
-        check_num_perm(num_perm)
+        num_perm = check_num_perm(num_perm)
         seed = check_seed(seed)
         if not isinstance(scheme, str) or scheme not in SCHEMES:
             raise ValueError(f"scheme must be 'classic' or 'oph', got {scheme!r}")
@@ -541,7 +541,7 @@ def verify_duplicates(
     min_size_ratio = check_threshold(min_size_ratio, "min_size_ratio")
     if measure == "containment" and min_size_ratio <= 0.0:
         raise ValueError("min_size_ratio must be > 0 for measure='containment'")
-    check_num_perm(num_perm)
+    num_perm = check_num_perm(num_perm)
     seed = check_seed(seed)
     if not isinstance(scheme, str) or scheme not in SCHEMES:
         raise ValueError(f"scheme must be 'classic' or 'oph', got {scheme!r}")

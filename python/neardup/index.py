@@ -378,7 +378,7 @@ class Index:
         p["min_size_ratio"] = check_threshold(p["min_size_ratio"], "min_size_ratio")
         if p["measure"] == "containment" and p["min_size_ratio"] <= 0.0:
             raise ValueError("min_size_ratio must be > 0 for measure='containment'")
-        check_num_perm(p["num_perm"])
+        p["num_perm"] = check_num_perm(p["num_perm"])
         p["seed"] = check_seed(p["seed"])
         if not isinstance(p["scheme"], str) or p["scheme"] not in SCHEMES:
             raise ValueError(f"scheme must be 'classic' or 'oph', got {p['scheme']!r}")

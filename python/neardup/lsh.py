@@ -115,7 +115,7 @@ def lsh_params(threshold: float, num_perm: int = 128, weights: tuple[float, floa
     weighted false-positive and false-negative areas under the S-curve around ``threshold``
     (datasketch's criterion; ``weights = (false_positive_weight, false_negative_weight)``)."""
     threshold = check_threshold(threshold)
-    check_num_perm(num_perm)
+    num_perm = check_num_perm(num_perm)
     fp, fn = check_weights(weights)
     return _optimal_params(threshold, num_perm, fp, fn)
 
@@ -209,9 +209,8 @@ class MinHashLSH:
         weights: tuple[float, float] = (0.5, 0.5),
         params: tuple[int, int] | None = None,
     ) -> None:
-        check_num_perm(num_perm)
+        self.num_perm = check_num_perm(num_perm)
         self.threshold = check_threshold(threshold)
-        self.num_perm = num_perm
         if params is not None:
             self.bands, self.rows = check_params(params, num_perm)
         else:
@@ -299,8 +298,7 @@ class MinHashLSH:
     def __setstate__(self, state: dict[str, Any]) -> None:
         if not isinstance(state, dict) or state.get("format") != LSH_STATE_FORMAT or state.get("version") != LSH_STATE_VERSION:
             raise ValueError(f"not a MinHashLSH state (expected format {LSH_STATE_FORMAT!r} version {LSH_STATE_VERSION})")
-        check_num_perm(state["num_perm"])
-        self.threshold, self.num_perm = check_threshold(state["threshold"]), state["num_perm"]
+        self.threshold, self.num_perm = check_threshold(state["threshold"]), check_num_perm(state["num_perm"])
         self.bands, self.rows = check_params((state["bands"], state["rows"]), self.num_perm)
         keys, band_keys = list(state["keys"]), np.asarray(state["band_keys"], dtype=np.uint64).reshape(-1, self.bands)
         if len(keys) != len(band_keys):

@@ -31,7 +31,7 @@ import numpy as np
 from . import _backend
 from ._arrays import index_pairs, uint64_array
 from ._reference.minhash import DATASKETCH_SCHEMES, SCHEMES, check_num_perm, datasketch_permutations
-from ._reference.text import check_seed, check_shingle_args, check_threads
+from ._reference.text import as_int, check_seed, check_shingle_args, check_threads
 from .csr import arrays_to_csr, document_list, shingle_csr
 
 __all__ = ["Signatures", "datasketch_minhash", "estimate_jaccard", "minhash", "signature_matrix"]
@@ -125,7 +125,7 @@ def minhash(
     ``uint64`` arrays of shingle hashes. ``scheme`` is ``"classic"`` or ``"oph"`` (see the
     module docstring). A document without shingles signs as ``2**64 - 1`` everywhere.
     """
-    check_num_perm(num_perm)
+    num_perm = check_num_perm(num_perm)
     seed = check_seed(seed)
     if not isinstance(scheme, str) or scheme not in SCHEMES:
         raise ValueError(f"scheme must be 'classic' or 'oph', got {scheme!r} (datasketch schemes: datasketch_minhash)")
@@ -161,9 +161,11 @@ def datasketch_minhash(
     """
     if not isinstance(scheme, str) or scheme not in DATASKETCH_SCHEMES:
         raise ValueError(f"scheme must be one of {', '.join(DATASKETCH_SCHEMES)}, got {scheme!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 32:
+    number = as_int(seed)
+    if number is None or not 0 <= number < 1 << 32:
         raise ValueError(f"seed must be an int in [0, 2**32) (numpy RandomState), got {seed!r}")
-    check_num_perm(num_perm)
+    seed = number
+    num_perm = check_num_perm(num_perm)
     num_threads = check_threads(num_threads)
     a, b = _datasketch_permutations(num_perm, seed, scheme)
     values = _impl.datasketch_minhash(document_list(docs), a, b, scheme, num_threads)

@@ -42,11 +42,15 @@ _U64 = np.uint64
 _CHUNK = 2048
 
 
-def check_num_perm(num_perm: int) -> None:
-    if isinstance(num_perm, bool) or not isinstance(num_perm, int):
+def check_num_perm(num_perm: int) -> int:
+    """``num_perm`` as a Python int in [1, MAX_NUM_PERM] (a numpy integer scalar too); else a
+    ValueError."""
+    number = _text.as_int(num_perm)
+    if number is None:
         raise ValueError(f"num_perm must be an int in [1, {MAX_NUM_PERM}], got {num_perm!r} ({type(num_perm).__name__})")
-    if not 1 <= num_perm <= MAX_NUM_PERM:
+    if not 1 <= number <= MAX_NUM_PERM:
         raise ValueError(f"num_perm must be in [1, {MAX_NUM_PERM}], got {num_perm!r}")
+    return number
 
 
 def check_scheme(scheme: str) -> None:
@@ -55,7 +59,7 @@ def check_scheme(scheme: str) -> None:
 
 
 def classic_permutations(num_perm, seed=1):
-    check_num_perm(num_perm)
+    num_perm = check_num_perm(num_perm)
     seed = _text.check_seed(seed)
     stream = splitmix64_stream(seed, 2 * num_perm)
     a = np.array(stream[0::2], dtype=np.uint64) | _U64(1)
@@ -66,7 +70,7 @@ def classic_permutations(num_perm, seed=1):
 class _Signer:
     def __init__(self, num_perm: int, seed: int, scheme: str):
         check_scheme(scheme)
-        check_num_perm(num_perm)
+        num_perm = check_num_perm(num_perm)
         seed = _text.check_seed(seed)
         self.num_perm = num_perm
         self.scheme = scheme
@@ -206,7 +210,7 @@ def datasketch_permutations(num_perm: int, seed: int, scheme: str) -> tuple[np.n
     ``MinHash._init_permutations``), drawn from ``numpy.random.RandomState(seed)`` exactly as
     datasketch draws them, as uint64 arrays."""
     check_datasketch_scheme(scheme)
-    check_num_perm(num_perm)
+    num_perm = check_num_perm(num_perm)
     gen = np.random.RandomState(seed)
     if scheme == "legacy":
         pairs = np.array(

@@ -18,7 +18,7 @@ import numpy as np
 
 from .._reference.minhash import check_num_perm
 from .. import _backend
-from .._reference.text import as_int, check_flag, check_shingle_args, check_threads
+from .._reference.text import as_int, as_real, check_flag, check_shingle_args, check_threads
 from ..align import matched_share_batch, wraps_batch
 from ..chrome import DEFAULT_PARAMS, ChromeModel
 from ..decide import MIN_EVIDENCE_SHINGLES
@@ -76,18 +76,21 @@ class CleanOptions:
     def check(self) -> None:
         """Refuse bad settings before the corpus is read: each would otherwise be found by the
         stage that uses it, a pass over the corpus later (or, taken by truthiness or cast, give
-        another run than the one asked for). Every field is checked; the error names it."""
-        check_num_perm(self.num_perm)
+        another run than the one asked for). Every field is checked; the error names it.
+        Numbers may be numpy scalars: they are replaced by Python ints and floats, which
+        ``summary.json`` can hold."""
+        self.num_perm = check_num_perm(self.num_perm)
         try:
-            check_shingle_args(self.ngram, "word", 0)
+            self.ngram = check_shingle_args(self.ngram, "word", 0)[0]
         except ValueError as error:  # named "n" there
             raise ValueError(f"ngram{str(error).removeprefix('n')}") from None
-        check_threads(self.num_threads)
-        threshold, batch = self.threshold, self.batch_size
-        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 < threshold <= 1.0:
-            raise ValueError(f"threshold must be a number in (0.0, 1.0], got {threshold!r}")
-        if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-            raise ValueError(f"batch_size must be an int >= 1, got {batch!r}")
+        self.num_threads = check_threads(self.num_threads)
+        threshold, batch = as_real(self.threshold), as_int(self.batch_size)
+        if threshold is None or not 0.0 < threshold <= 1.0:
+            raise ValueError(f"threshold must be a number in (0.0, 1.0], got {self.threshold!r}")
+        if batch is None or batch < 1:
+            raise ValueError(f"batch_size must be an int >= 1, got {self.batch_size!r}")
+        self.threshold, self.batch_size = threshold, batch
         for name in ("repeats", "chrome", "dedup"):
             check_flag(getattr(self, name), name)  # "no" would be true
         for name in ("chrome_model", "index"):
@@ -99,6 +102,7 @@ class CleanOptions:
             value = as_int(getattr(self, name))
             if value is None or value < 0:
                 raise ValueError(f"{name} must be an int >= 0, got {getattr(self, name)!r}")
+            setattr(self, name, value)
         self._check_chrome_params()
 
     def _check_chrome_params(self) -> None:
