@@ -207,3 +207,14 @@ def test_exact_measures_check_a_user_built_shingles():
     for measure in (neardup.exact_jaccard, neardup.exact_containment):
         with pytest.raises(ValueError, match="Shingles.hashes"):
             measure(floats, [(0, 1)])
+
+
+def test_an_index_takes_a_numpy_integer_num_perm(tmp_path):
+    # np.int64(64) was "num_perm must be an int in [1, 65536], got np.int64(64) (int64)"; the
+    # index keeps it as a Python int, in memory and in its saved parameters.
+    path = tmp_path / "index"
+    with Index(path, num_perm=np.int64(64), threshold=np.float32(0.8)) as index:
+        assert type(index.num_perm) is int and index.num_perm == 64
+        index.add(["one two three four five six seven eight"], ["a"])
+    with Index(path) as index:
+        assert index.num_perm == 64 and len(index) == 1
