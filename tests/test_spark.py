@@ -221,6 +221,21 @@ def test_an_id_read_again_is_skipped_as_the_local_reader_does(spark):
     assert sorted((r["id"], r["text"]) for r in cleaned.collect()) == [("a", words[0]), ("b", words[1])]
 
 
+def test_site_columns_of_any_type_resolve_as_the_local_reader_does(spark):
+    # Cast to text first, a boolean site column made "true" a site; a list or NaN one too.
+    from neardup.io.read import site_of
+
+    rows = [(0, "a", "t", True, ["s"], 3.0, 7, "http://www.x.com/a"), (1, "b", "t", False, [], float("nan"), None, None),
+            (2, "c", "t", None, None, None, 2, "https://y.org/p")]
+    df = spark.createDataFrame(rows, "pos long, id string, text string, flag boolean, tags array<string>, num double, code int, url string")
+    columns = {"flag": 3, "tags": 4, "num": 5, "code": 6}
+    for column, k in columns.items():
+        got = [r["site"] for r in nspark.prepare(df, site_col=column, order_col="pos").orderBy(nspark.POS).collect()]
+        assert got == [site_of(row[k], row[7]) for row in rows], column
+    assert [site_of(row[3], row[7]) for row in rows] == ["x.com", None, "y.org"]  # the bools are no site
+    assert [site_of(row[5], row[7]) for row in rows] == ["3.0", None, "y.org"]
+
+
 def test_missing_column_is_a_clear_error(spark):
     df = spark.createDataFrame([("1", "x")], "id string, body string")
     with pytest.raises(ValueError, match="no column 'text'"):

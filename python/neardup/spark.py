@@ -147,8 +147,11 @@ def prepare(
     if order_col is not None and order_col not in df.columns:
         raise ValueError(f"order_col {order_col!r} is not a column of the input")
     pos = F.col(order_col).cast("long") if order_col else F.monotonically_increasing_id()
-    site = F.col(site_col).cast("string") if site_col and site_col in df.columns else F.lit(None).cast("string")
-    url = F.col(url_col).cast("string") if url_col and url_col in df.columns else F.lit(None).cast("string")
+    # The site and url columns reach Python with their own types, which site_of judges as the
+    # local reader does (a bool, a list or NaN is no site; 3.0 is "3.0"): cast to text, a
+    # boolean column would have made every page of the site "true".
+    site = F.col(site_col) if site_col and site_col in df.columns else F.lit(None).cast("string")
+    url = F.col(url_col) if url_col and url_col in df.columns else F.lit(None).cast("string")
     raw = df.select(pos.alias(POS), F.col(id_col).cast("string").alias("id"), F.col(text_col).alias("text"), site.alias("site"), url.alias("url"))
     if dict(raw.dtypes)["text"] != "string":
         raise ValueError(f"text column {text_col!r} must be a string column, got {dict(raw.dtypes)['text']}")
