@@ -30,7 +30,7 @@ core: setup
 # interpreter the tests start (the CLI's subprocesses, Spark's workers) would compile it again.
 dev: setup
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --quiet --extras test,spark,fuzz
-	$(PY) -m compileall -q python/neardup >/dev/null
+	$(PY) -m compileall -q python/neardup
 
 demo: core
 	$(PY) examples/demo.py out/demo

@@ -268,24 +268,32 @@ def test_numpy_integer_num_perm_is_an_int():
 
 
 def test_clean_options_take_numpy_scalars_and_hold_python_numbers(tmp_path):
-    # A run with CleanOptions(ngram=np.int64(5)) did the whole job, then failed writing
-    # summary.json: "Object of type int64 is not JSON serializable"; np.int64 batch_size and
-    # num_perm and np.float32 threshold were refused.
+    # A run with CleanOptions(ngram=np.int64(5)) (or repeats=np.True_, or a numpy value in
+    # chrome_params) did the whole job, then failed writing summary.json: "Object of type
+    # int64 is not JSON serializable"; np.int64 batch_size and num_perm and np.float32
+    # threshold were refused.
     from neardup.io import RecordReader
     from neardup.pipeline import CleanOptions, clean
 
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps({"id": i, "text": "one two three four five six seven eight"}) + "\n" for i in range(3)))
     numbers = dict(threshold=np.float32(0.75), num_perm=np.int32(64), ngram=np.int64(3), batch_size=np.uint16(2),
-                   num_threads=np.int64(1), examples=np.int8(2), min_evidence=np.int64(4))
-    options = CleanOptions(**numbers)
+                   num_threads=np.int64(1), examples=np.int8(2), min_evidence=np.int64(4), repeats=np.True_, dedup=np.True_)
+    chrome_params = {"min_pages": np.int64(3), "cut_comments": np.False_, "run_cost": np.uint16(100)}
+    options = CleanOptions(**numbers, chrome_params=chrome_params)
     summary = clean(RecordReader([str(source)]), tmp_path / "out", options)
+    assert options.num_perm is numbers["num_perm"]  # the caller's options are left as given
     written = json.loads((tmp_path / "out" / "summary.json").read_text())["options"]
+    options.check()  # what clean checks: a copy of the options
     for name, value in numbers.items():
-        expected = float(value) if name == "threshold" else int(value)
+        expected = value.item()
         assert type(getattr(options, name)) is type(expected) and getattr(options, name) == expected
         assert written[name] == summary["options"][name] == expected
+    assert written["chrome_params"] == {"min_pages": 3, "cut_comments": False, "run_cost": 100}
+    assert all(type(v) in (int, bool) for v in options.chrome_params.values())
     assert (summary["kept"], summary["dropped"]) == (1, 2)
+    # A Python int threshold is written as given.
+    assert clean(RecordReader([str(source)]), tmp_path / "again", CleanOptions(threshold=1))["options"]["threshold"] == 1
 
 
 def test_numpy_floating_scalars_are_floats():

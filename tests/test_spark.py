@@ -8,6 +8,7 @@ absent; `make test` installs pyspark and checks Java, so they run there.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -221,19 +222,28 @@ def test_an_id_read_again_is_skipped_as_the_local_reader_does(spark):
     assert sorted((r["id"], r["text"]) for r in cleaned.collect()) == [("a", words[0]), ("b", words[1])]
 
 
-def test_site_columns_of_any_type_resolve_as_the_local_reader_does(spark):
-    # Cast to text first, a boolean site column made "true" a site; a list or NaN one too.
+def test_site_columns_resolve_as_the_local_reader_does(spark):
+    # Cast to text first, a boolean site column made every page's site "true" (a list "[s]",
+    # NaN "NaN"), where the local reader refuses each such record.
     from neardup.io.read import site_of
 
-    rows = [(0, "a", "t", True, ["s"], 3.0, 7, "http://www.x.com/a"), (1, "b", "t", False, [], float("nan"), None, None),
-            (2, "c", "t", None, None, None, 2, "https://y.org/p")]
-    df = spark.createDataFrame(rows, "pos long, id string, text string, flag boolean, tags array<string>, num double, code int, url string")
-    columns = {"flag": 3, "tags": 4, "num": 5, "code": 6}
-    for column, k in columns.items():
+    rows = [(0, "a", "t", True, ["s"], 3.0, 7, 1e7, "http://www.x.com/a", 5), (1, "b", "t", False, [], 2.5, None, float("nan"), None, 6),
+            (2, "c", "t", None, None, None, 2, None, "https://y.org/p", None)]
+    schema = "pos long, id string, text string, flag boolean, tags array<string>, num double, code int, big double, url string, iurl int"
+    df = spark.createDataFrame(rows, schema)
+    for column, k in {"num": 5, "code": 6}.items():
         got = [r["site"] for r in nspark.prepare(df, site_col=column, order_col="pos").orderBy(nspark.POS).collect()]
-        assert got == [site_of(row[k], row[7]) for row in rows], column
-    assert [site_of(row[3], row[7]) for row in rows] == ["x.com", None, "y.org"]  # the bools are no site
-    assert [site_of(row[5], row[7]) for row in rows] == ["3.0", None, "y.org"]
+        assert got == [site_of(row[k], row[8]) for row in rows], column
+    assert [site_of(row[5], row[8]) for row in rows] == ["3.0", "2.5", "y.org"]
+    # Types the local reader refuses as a site or url: a clear error before any work.
+    for site, url, message in [("flag", "url", "site column 'flag' holds boolean values, expected strings or numbers"),
+                               ("tags", "url", "site column 'tags' holds array<string> values, expected strings or numbers"),
+                               ("code", "iurl", "url column 'iurl' holds int values, expected strings")]:
+        with pytest.raises(ValueError, match=re.escape(message)):
+            nspark.prepare(df, site_col=site, url_col=url, order_col="pos")
+    # A double column's NaN is a record the local reader refuses: the job fails naming it.
+    with pytest.raises(Exception, match=re.escape("site column 'big' of row 1 is nan, expected a string or a finite number")):
+        nspark.prepare(df, site_col="big", order_col="pos").collect()
 
 
 def test_missing_column_is_a_clear_error(spark):

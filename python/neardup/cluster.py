@@ -245,7 +245,8 @@ class ShingledTexts:
     :meth:`signed` gives the :class:`SignedDocs` that :func:`find_duplicates` and
     :func:`verify_duplicates` take, verified on the held sets: the decisions those functions
     make of the texts themselves (with ``n`` and word shingles, ``shingle_seed`` 0), each text
-    shingled once instead of again for every pair it is in."""
+    shingled once instead of again for every pair it is in. Not thread-safe: one thread adds
+    the texts."""
 
     def __init__(self, n: int = 5, num_threads: int | None = None) -> None:
         n = check_shingle_args(n, "word", 0)[0]

@@ -212,10 +212,10 @@ class MinHashLSH:
         self.num_perm = check_num_perm(num_perm)
         self.threshold = check_threshold(threshold)
         if params is not None:
-            self.bands, self.rows = check_params(params, num_perm)
+            self.bands, self.rows = check_params(params, self.num_perm)
         else:
-            self.bands, self.rows = lsh_params(threshold, num_perm, weights)
-        self._index = _impl.LshIndex(num_perm, self.bands, self.rows)
+            self.bands, self.rows = lsh_params(self.threshold, self.num_perm, weights)
+        self._index = _impl.LshIndex(self.num_perm, self.bands, self.rows)
         self._ids: dict[Hashable, int] = {}
         self._keys: dict[int, Hashable] = {}
         self._next_id = 0

@@ -37,6 +37,7 @@ the local job, whose order is its input order.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import shutil
 import subprocess
@@ -133,6 +134,25 @@ def _site(site: Any, url: Any) -> str | None:
 # Input
 
 
+def _site_column(df: DataFrame, name: str | None, role: str) -> Any:
+    """The site or url (``role``) column ``name`` as it reaches Python: with its own type, which
+    :func:`neardup.io.read.site_of` reads as the local reader does (an integer site 3 is "3", a
+    double 3.0 is "3.0"); null when there is no such column. A column of another type is an
+    error, as each of its values would be a record problem for the local reader (cast to text
+    first, a boolean column made every page's site "true")."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    if not name or name not in df.columns:
+        return F.lit(None).cast("string")
+    data_type = df.schema[name].dataType
+    numbers = (T.ByteType, T.ShortType, T.IntegerType, T.LongType, T.FloatType, T.DoubleType) if role == "site" else ()
+    if not isinstance(data_type, (T.StringType, *numbers)):
+        expected = "strings or numbers" if role == "site" else "strings"
+        raise ValueError(f"{role} column {name!r} holds {data_type.simpleString()} values, expected {expected} (the local reader refuses such a {role} too)")
+    return F.col(name)
+
+
 def prepare(
     df: DataFrame, text_col: str = "text", id_col: str = "id", site_col: str | None = "site", url_col: str | None = "url", order_col: str | None = None
 ) -> DataFrame:
@@ -147,11 +167,8 @@ def prepare(
     if order_col is not None and order_col not in df.columns:
         raise ValueError(f"order_col {order_col!r} is not a column of the input")
     pos = F.col(order_col).cast("long") if order_col else F.monotonically_increasing_id()
-    # The site and url columns reach Python with their own types, which site_of judges as the
-    # local reader does (a bool, a list or NaN is no site; 3.0 is "3.0"): cast to text, a
-    # boolean column would have made every page of the site "true".
-    site = F.col(site_col) if site_col and site_col in df.columns else F.lit(None).cast("string")
-    url = F.col(url_col) if url_col and url_col in df.columns else F.lit(None).cast("string")
+    site = _site_column(df, site_col, "site")
+    url = _site_column(df, url_col, "url")
     raw = df.select(pos.alias(POS), F.col(id_col).cast("string").alias("id"), F.col(text_col).alias("text"), site.alias("site"), url.alias("url"))
     if dict(raw.dtypes)["text"] != "string":
         raise ValueError(f"text column {text_col!r} must be a string column, got {dict(raw.dtypes)['text']}")
@@ -160,7 +177,12 @@ def prepare(
         import pyarrow as pa
 
         for batch in batches:
-            sites = [_site(s, u) for s, u in zip(batch.column("site").to_pylist(), batch.column("url").to_pylist())]
+            values = batch.column("site").to_pylist()
+            for k, value in enumerate(values):
+                if isinstance(value, float) and not math.isfinite(value):
+                    position = batch.column(POS)[k].as_py()
+                    raise ValueError(f"site column {site_col!r} of row {position} is {value}, expected a string or a finite number (the local reader refuses such a record too)")
+            sites = [_site(s, u) for s, u in zip(values, batch.column("url").to_pylist())]
             yield pa.RecordBatch.from_arrays(
                 [batch.column(POS), batch.column("id"), batch.column("text"), pa.array(sites, pa.string())], names=[POS, "id", "text", "site"]
             )

@@ -61,7 +61,8 @@ def clean(
     an input that cannot be read :class:`neardup.io.InputError`; either way ``outdir`` keeps
     what it held before and the run can simply be repeated.
     """
-    options = options or CleanOptions()
+    # A copy is checked (which replaces numpy numbers): the caller's options stay as given.
+    options = dataclasses.replace(options) if options is not None else CleanOptions()
     options.check()
     started = time.perf_counter()
     kinds = {input_kind(spec) for spec in reader.inputs}

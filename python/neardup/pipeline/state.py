@@ -77,8 +77,8 @@ class CleanOptions:
         """Refuse bad settings before the corpus is read: each would otherwise be found by the
         stage that uses it, a pass over the corpus later (or, taken by truthiness or cast, give
         another run than the one asked for). Every field is checked; the error names it.
-        Numbers may be numpy scalars: they are replaced by Python ints and floats, which
-        ``summary.json`` can hold."""
+        Numbers and flags may be numpy scalars (in ``chrome_params`` too): they are replaced by
+        Python ones, which ``summary.json`` can hold."""
         self.num_perm = check_num_perm(self.num_perm)
         try:
             self.ngram = check_shingle_args(self.ngram, "word", 0)[0]
@@ -90,9 +90,11 @@ class CleanOptions:
             raise ValueError(f"threshold must be a number in (0.0, 1.0], got {self.threshold!r}")
         if batch is None or batch < 1:
             raise ValueError(f"batch_size must be an int >= 1, got {self.batch_size!r}")
-        self.threshold, self.batch_size = threshold, batch
+        # (A Python int threshold stays an int: summary.json writes it as given.)
+        self.threshold = threshold if isinstance(self.threshold, np.generic) else self.threshold
+        self.batch_size = batch
         for name in ("repeats", "chrome", "dedup"):
-            check_flag(getattr(self, name), name)  # "no" would be true
+            setattr(self, name, check_flag(getattr(self, name), name))  # "no" would be true
         for name in ("chrome_model", "index"):
             path = getattr(self, name)
             # An empty path would be taken as none given.
@@ -119,6 +121,7 @@ class CleanOptions:
             ChromeModel(**params)
         except (TypeError, ValueError) as error:
             raise ValueError(f"chrome_params: {error}") from None
+        self.chrome_params = {name: value.item() if isinstance(value, np.generic) else value for name, value in params.items()}
 
 
 @dataclass(slots=True)
