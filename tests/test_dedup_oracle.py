@@ -165,6 +165,22 @@ def test_texts_held_as_shingle_sets_decide_as_the_texts(docs, keep, measure, thr
     assert len(held) == 0  # the sets moved into the SignedDocs
 
 
+@settings(max_examples=50)
+@given(corpora(), corpora())
+def test_texts_held_after_signing_start_a_new_collection(first, second):
+    """Texts added after ``signed`` start a new collection, and the ``SignedDocs`` given
+    before still decide as their own texts: the array they hold is never grown or reused."""
+    held = ShingledTexts()
+    held.add(first)
+    signed = held.signed(num_perm=NUM_PERM)
+    held.add(second)
+    held.add(second)
+    again = held.signed(num_perm=NUM_PERM)
+    args = dict(num_perm=NUM_PERM, params=(NUM_PERM, 1))
+    assert neardup.find_duplicates(signed, 0.8, **args).decisions == neardup.find_duplicates(first, 0.8, **args).decisions
+    assert neardup.find_duplicates(again, 0.8, **args).decisions == neardup.find_duplicates(second + second, 0.8, **args).decisions
+
+
 def test_no_texts_held_give_no_documents() -> None:
     held = ShingledTexts()
     held.add([])
