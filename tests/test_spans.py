@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from neardup.spans import CutText, merge_spans
+from neardup.spans import CutMap, CutText, merge_spans
 
 # Span bookkeeping is Python code that no backend computes: `make test` runs these once.
 pytestmark = pytest.mark.backend_independent
@@ -34,3 +34,26 @@ def test_removed_spans_and_text_agree(text, rounds):
     for start, end, _ in cut.removed:
         gone.update(range(start, end))
     assert cut.text == "".join(c for i, c in enumerate(text) if i not in gone)
+
+
+@st.composite
+def texts_and_spans(draw):
+    text = draw(st.text(max_size=80))
+    at = st.integers(0, len(text))
+    spans = draw(st.lists(st.tuples(at, at, st.sampled_from(["a", "b"])), max_size=6))
+    return text, [(min(a, b), max(a, b), why) for a, b, why in spans]
+
+
+@given(texts_and_spans())
+def test_a_cut_text_is_made_whole_again_from_what_is_left_and_what_was_removed(case):
+    """What the write stage does for the report's examples: the text as read, from the cleaned
+    text and the removed characters the spool holds (spans may overlap, touch, be empty or
+    out of order); the map of the length alone maps as the text's own does."""
+    text, removed = case
+    cut = CutText(text, list(removed))
+    alone = CutMap(len(text), removed)
+    assert alone.uncut(cut.text, alone.removed_text(text)) == text
+    assert alone.cut_length == len(cut.text)
+    assert len(alone.removed_text(text)) == len(text) - len(cut.text)
+    for start in range(len(cut.text) + 1):
+        assert alone.to_original(start, len(cut.text)) == cut.to_original(start, len(cut.text))

@@ -25,6 +25,64 @@ def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(s, e) for s, e in merged]
 
 
+class CutMap:
+    """Where the pieces left of a text of ``length`` characters lie once the ``removed`` spans
+    (``(start, end, reason)`` of the original) are cut out: positions of what is left are
+    mapped back to the original without the text itself (:class:`CutText` holds one)."""
+
+    def __init__(self, length: int, removed: list[tuple[int, int, str]]) -> None:
+        self.length, self.removed = length, removed
+        #: (original start, length) of each kept piece, in order.
+        self.pieces: list[tuple[int, int]] = []
+        cursor = 0
+        for start, end in merge_spans((s, e) for s, e, _ in removed):
+            if start > cursor:
+                self.pieces.append((cursor, start - cursor))
+            cursor = end
+        if cursor < length:
+            self.pieces.append((cursor, length - cursor))
+        # Where each piece starts in what is left: a position is mapped by bisection, so
+        # mapping many spans of a text cut in many places stays n log n.
+        self._offsets = list(accumulate((n for _, n in self.pieces), initial=0))
+
+    @property
+    def cut_length(self) -> int:
+        """The length of what is left."""
+        return self._offsets[-1]
+
+    def to_original(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The original spans that positions ``start:end`` of what is left came from."""
+        if not 0 <= start <= end <= self.cut_length:
+            raise IndexError(f"need 0 <= start <= end <= {self.cut_length}, got {start}, {end}")
+        spans = []
+        piece = max(bisect_right(self._offsets, start) - 1, 0)
+        while piece < len(self.pieces) and self._offsets[piece] < end:
+            original_start, length = self.pieces[piece]
+            offset = self._offsets[piece]
+            lo, hi = max(start, offset), min(end, offset + length)
+            if lo < hi:
+                spans.append((original_start + lo - offset, original_start + hi - offset))
+            piece += 1
+        return spans
+
+    def removed_text(self, original: str) -> str:
+        """The characters of ``original`` that are cut out, in order (what :meth:`uncut`
+        puts back)."""
+        return "".join(original[s:e] for s, e in merge_spans((s, e) for s, e, _ in self.removed))
+
+    def uncut(self, left: str, removed_text: str) -> str:
+        """The original text, from what is left of it and :meth:`removed_text`."""
+        parts, cursor, taken = [], 0, 0
+        for (start, length), offset in zip(self.pieces, self._offsets):
+            if start > cursor:  # the removed characters before this piece
+                parts.append(removed_text[taken : taken + start - cursor])
+                taken += start - cursor
+            parts.append(left[offset : offset + length])
+            cursor = start + length
+        parts.append(removed_text[taken:])
+        return "".join(parts)
+
+
 @dataclass
 class CutText:
     """An original text with some spans removed; ``text`` is what is left."""
@@ -37,34 +95,12 @@ class CutText:
         self._rebuild()
 
     def _rebuild(self) -> None:
-        kept: list[tuple[int, int]] = []  # (original start, length) of each kept piece
-        cursor = 0
-        for start, end in merge_spans((s, e) for s, e, _ in self.removed):
-            if start > cursor:
-                kept.append((cursor, start - cursor))
-            cursor = end
-        if cursor < len(self.original):
-            kept.append((cursor, len(self.original) - cursor))
-        self._pieces = kept
-        # Where each piece starts in ``text``: a position is mapped by bisection, so mapping
-        # many spans of a text cut in many places stays n log n.
-        self._offsets = list(accumulate((n for _, n in kept), initial=0))
-        self.text = "".join(self.original[s : s + n] for s, n in kept)
+        self.map = CutMap(len(self.original), self.removed)
+        self.text = "".join(self.original[s : s + n] for s, n in self.map.pieces)
 
     def to_original(self, start: int, end: int) -> list[tuple[int, int]]:
         """The original spans that the slice ``text[start:end]`` came from."""
-        if not 0 <= start <= end <= len(self.text):
-            raise IndexError(f"need 0 <= start <= end <= {len(self.text)}, got {start}, {end}")
-        spans = []
-        piece = max(bisect_right(self._offsets, start) - 1, 0)
-        while piece < len(self._pieces) and self._offsets[piece] < end:
-            original_start, length = self._pieces[piece]
-            offset = self._offsets[piece]
-            lo, hi = max(start, offset), min(end, offset + length)
-            if lo < hi:
-                spans.append((original_start + lo - offset, original_start + hi - offset))
-            piece += 1
-        return spans
+        return self.map.to_original(start, end)
 
     def remove(self, spans: Iterable[tuple[int, int]], reason: str) -> None:
         """Remove spans given in the coordinates of the current ``text``."""

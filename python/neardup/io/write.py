@@ -421,9 +421,20 @@ def json_line_with(first: dict[str, Any], key: str, value_json: bytes, rest: dic
     """:func:`json_line` of ``{**first, key: value, **rest}`` (``first`` not empty, ``key`` in
     neither) in UTF-8, given ``value_json``, the value's JSON in UTF-8 (:func:`json_strings`):
     a JSON object is its members joined by ``", "``, each as the whole line would write it."""
-    head = f"{json_line(first)[:-2]}, {_quoted_key(key)}: ".encode("utf-8", OUTPUT_ERRORS)
-    tail = (", " + json_line(rest)[1:]).encode("utf-8", OUTPUT_ERRORS) if rest else b"}\n"
-    return head + value_json + tail
+    return json_head(first, key) + value_json + json_tail(rest)
+
+
+def json_head(first: dict[str, Any], key: str) -> bytes:
+    """What :func:`json_line_with` writes before the value: the members of ``first`` (none
+    when empty) and ``key``, in UTF-8."""
+    members = f"{json_line(first)[1:-2]}, " if first else ""
+    return f"{{{members}{_quoted_key(key)}: ".encode("utf-8", OUTPUT_ERRORS)
+
+
+def json_tail(rest: dict[str, Any]) -> bytes:
+    """What :func:`json_line_with` writes after the value: the members of ``rest``, the
+    closing brace and the line feed, in UTF-8."""
+    return (", " + json_line(rest)[1:]).encode("utf-8", OUTPUT_ERRORS) if rest else b"}\n"
 
 
 def _dumps(value: Any) -> str:

@@ -1,8 +1,8 @@
 """The clean job: its stages in order over one run's state.
 
-The corpus is read two or three times (inputs are files; stdin is spooled), so that nothing but
-the chrome model, the signatures' LSH band keys and a small per-document table is held in
-memory:
+The corpus is read once or twice, and once more for Parquet output (inputs are files; stdin is
+spooled), so that nothing but the chrome model, the signatures' LSH band keys and a small
+per-document table is held in memory:
 
 1. learn (:mod:`.learn`): the chrome model counts every page's lines per site;
 2. sign (:mod:`.sign`): each page is stripped (:mod:`.strip`: its repeated passages and its
@@ -12,7 +12,10 @@ memory:
    first pass; the corpus is read a second time only for the rest (never when no page has a
    site, or chrome stripping is off);
 3. decide (:mod:`.decide`) and write (:mod:`.write`): candidate pairs of cleaned texts are
-   verified and decided; every input record gets exactly one row in ``decisions.jsonl``.
+   verified and decided; every input record gets exactly one row in ``decisions.jsonl``. For
+   JSONL output the sign stage also spools each page's other fields (their JSON) and the
+   characters removed from it, and the write stage works from the spool; Parquet output,
+   whose columns keep the input's types, reads the corpus again.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The read stage: the corpus, read once per pass (learn, sign, write; :mod:`.job`), in
+"""The read stage: the corpus, read once per pass (learn, sign; write for Parquet output: :mod:`.job`), in
 batches. Inputs are files (stdin is spooled by the reader), so nothing but the per-document
 table the run keeps is held in memory between passes. With more than one thread, the learn
 and sign passes read the next batch in a thread of their own (:func:`read_ahead`) while the

@@ -10,7 +10,9 @@ import numpy as np
 
 from .. import _backend
 from ..io.read import Record
+from ..io.write import json_tail
 from ..lsh import band_keys
+from ..spans import CutMap
 from ..text import shingles_batch
 from .state import ANCHOR_BITS, MINHASH_SEED, CleanOptions, Doc, Run, lsh_bands
 from .strip import strip_records
@@ -27,13 +29,17 @@ def sign(run: Run, first: int = 0) -> None:
 def sign_batch(run: Run, records: list[Record]) -> None:
     """Strip repeats and chrome of ``records`` (the next ones in input order), spool the
     cleaned texts, keep their signatures' band keys; unreadable records are noted in
-    ``run.skipped``."""
+    ``run.skipped``. When the write stage works from the spool (:attr:`.Run.writes_from_spool`),
+    each text's other fields (as the JSON that follows the text in ``documents.jsonl``) and
+    the characters removed from it are spooled too."""
     options = run.options
     assert run.model is not None, "the learn stage sets the model"
     readable = [r for r in records if r.text is not None]
     for record in records:
         if record.text is None:
-            run.skipped[record.index] = record.error or "unreadable"
+            run.skipped[record.index] = Record(
+                record.index, record.id, None, source=record.source, error=record.error or "unreadable", id_value=record.id_value
+            )
     if not readable:
         return
     results = strip_records(run.model, readable, options)
@@ -44,12 +50,21 @@ def sign_batch(run: Run, records: list[Record]) -> None:
         values, offsets = anchors
         run.anchor_values.append(values.reshape(-1, 1))
         run.anchor_counts.append(np.diff(offsets).reshape(-1, 1))
+    spool, tails = run.spool, run.writes_from_spool
     for position, (record, (cleaned, removed)) in enumerate(zip(readable, results)):
-        doc = Doc(record.index, record.id, record.site, len(record.text or ""), record.written_id)
-        doc.spool_offset = run.spool.write(cleaned)
+        text = record.text or ""
+        doc = Doc(record.index, record.id, record.site, len(text), record.written_id)
+        doc.spool_offset = spool.write(cleaned)
+        if tails:
+            doc.tail_offset = spool.write_utf8(json_tail(record.extra))
+            if removed:
+                doc.removed_text_offset = spool.write(CutMap(len(text), removed).removed_text(text))
         doc.cleaned_length = len(cleaned)
         doc.removed = removed
         doc.shingles = sizes[position]
+        if record.truncated:
+            assert record.original is not None
+            doc.truncation = (len(record.original), record.truncated)
         run.docs.append(doc)
 
 

@@ -138,15 +138,22 @@ class Doc:
     cleaned_length: int = 0
     shingles: int = 0
     removed: list[tuple[int, int, str]] = field(default_factory=list)
+    #: Where the spool holds the JSON of the record's other fields (:func:`.write.json_tail`)
+    #: and the characters ``removed`` cut out (:meth:`neardup.spans.CutMap.removed_text`);
+    #: -1 where not written (Parquet output, which reads the input again; nothing removed).
+    tail_offset: int = -1
+    removed_text_offset: int = -1
+    #: A text truncated to the size limits: the length of the text as read and the spans cut.
+    truncation: tuple[int, list[tuple[int, int, str]]] | None = None
 
 
 #: The integer fields of a Doc, held as columns by a DocTable.
-DOC_INT_FIELDS = ("index", "length", "spool_offset", "cleaned_length", "shingles")
+DOC_INT_FIELDS = ("index", "length", "spool_offset", "cleaned_length", "shingles", "tail_offset", "removed_text_offset")
 
 
 class DocTable:
     """The run's per-document table, one row per readable document in input order, held in
-    columns (about 110 bytes a document where a :class:`Doc` object took 384, with its list
+    columns (about 126 bytes a document where a :class:`Doc` object took 384, with its list
     and integers): rows are appended and read as Docs (``table[p]``, iteration; a Doc read
     is a copy), single fields of a row (``id_of``, ``written_id_of``, ``removed_of``,
     ``int_of``), whole columns as arrays (:func:`doc_column`)."""
@@ -158,8 +165,9 @@ class DocTable:
         self._sites: list[str | None] = []
         # One string object per site name, shared by its pages.
         self._site_names: dict[str, str] = {}
-        # Only the documents something was removed from.
+        # Only the documents something was removed from, and the truncated ones.
         self._removed: dict[int, list[tuple[int, int, str]]] = {}
+        self._truncations: dict[int, tuple[int, list[tuple[int, int, str]]]] = {}
 
     def append(self, doc: Doc) -> None:
         position = len(self._ids)
@@ -170,6 +178,8 @@ class DocTable:
         self._sites.append(None if doc.site is None else self._site_names.setdefault(doc.site, doc.site))
         if doc.removed:
             self._removed[position] = doc.removed
+        if doc.truncation is not None:
+            self._truncations[position] = doc.truncation
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -181,6 +191,7 @@ class DocTable:
         return Doc(
             ints["index"][position], self._ids[position], self._sites[position], ints["length"][position], self._written_ids[position],
             ints["spool_offset"][position], ints["cleaned_length"][position], ints["shingles"][position], self._removed.get(position, []),
+            ints["tail_offset"][position], ints["removed_text_offset"][position], self._truncations.get(position),
         )
 
     def __iter__(self) -> Iterator[Doc]:
@@ -195,8 +206,14 @@ class DocTable:
     def written_id_of(self, position: int) -> Any:
         return self._written_ids[position]
 
+    def site_of(self, position: int) -> str | None:
+        return self._sites[position]
+
     def removed_of(self, position: int) -> list[tuple[int, int, str]]:
         return self._removed.get(position, [])
+
+    def truncation_of(self, position: int) -> tuple[int, list[tuple[int, int, str]]] | None:
+        return self._truncations.get(position)
 
     def int_of(self, name: str, position: int) -> int:
         """The integer field ``name`` (one of :data:`DOC_INT_FIELDS`) of row ``position``."""
@@ -286,7 +303,10 @@ class TextSpool:
 
     def write(self, text: str) -> int:
         """Add ``text``; returns its offset, which :meth:`read` takes."""
-        data = text.encode("utf-8")
+        return self.write_utf8(text.encode("utf-8"))
+
+    def write_utf8(self, data: bytes) -> int:
+        """Add a text given as its UTF-8 bytes ``data``; returns its offset."""
         offset = self._end
         try:
             if self._reading:
@@ -435,8 +455,9 @@ class Run:
     model: ChromeModel | None = None
     #: One per readable document, in input order (the sign stage).
     docs: DocTable = field(default_factory=DocTable)
-    #: Input position -> why the record could not be read.
-    skipped: dict[int, str] = field(default_factory=dict)
+    #: Input position -> the record that could not be read, without its other fields (its
+    #: id, source and ``error``, the reason).
+    skipped: dict[int, Record] = field(default_factory=dict)
     #: The LSH band keys of the docs' MinHash signatures (:func:`lsh_bands`; 8 bytes a band,
     #: 512 at the default 64 bands; released once the candidate pairs are found).
     band_keys: RowBlocks = field(default_factory=lambda: RowBlocks())
@@ -455,15 +476,22 @@ class Run:
         return values, offsets
 
     @property
+    def writes_from_spool(self) -> bool:
+        """Whether the write stage makes its rows from what the sign stage spooled (JSONL
+        output: the texts and the other fields' JSON) instead of reading the input again
+        (Parquet output, whose columns keep their types)."""
+        return not self.parquet_out
+
+    @property
     def reader(self) -> RecordReader:
         """The reader of the run's inputs (their fields, limits and names)."""
         return self.corpus.reader
 
     def batches(self, desc: str) -> Iterator[list[Record]]:
         """The records of one pass over the corpus, in batches, with a progress bar named
-        ``desc``; the output folder is checked before each batch. Without the records' other
-        fields: only the write pass, which reads the corpus itself, writes them back."""
-        read = batches(self.progress(self.corpus.read(keep_extra=False, threads=self.options.num_threads != 1), desc=desc), self.options.batch_size)
+        ``desc``; the output folder is checked before each batch. With the records' other fields
+        only when the sign stage spools them for the write stage (:attr:`writes_from_spool`)."""
+        read = batches(self.progress(self.corpus.read(keep_extra=self.writes_from_spool, threads=self.options.num_threads != 1), desc=desc), self.options.batch_size)
         # With more than one thread, the next batch is read while the core works on this one.
         for batch in read if self.options.num_threads == 1 else read_ahead(read):
             self.out.check()

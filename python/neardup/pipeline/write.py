@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -19,8 +20,8 @@ from ..align import align
 from ..decide import Decisions, describe
 from ..io.errors import InputError
 from ..io.read import ARROW_BATCH_ROWS, ArrowInput, Record, RecordReader
-from ..io.write import OUTPUT_ERRORS, json_line, json_line_with, json_strings
-from ..spans import CutText, merge_spans
+from ..io.write import json_head, json_line, json_strings
+from ..spans import CutMap, CutText, merge_spans
 from .decide import KEEP_POLICY, Decided
 from .state import CleanOptions, Doc, DocTable, Run, Spool, open_index
 
@@ -48,17 +49,22 @@ class KeptDocuments:
         self.parquet = run.parquet_out
         self.name = "documents.parquet" if self.parquet else "documents.jsonl"
         self.path = run.out.path(self.name)
-        #: (id, cleaned text in UTF-8, other fields)
-        self.rows: list[tuple[Any, bytes, dict[str, Any]]] = []
+        #: (id, cleaned text in UTF-8, other fields: a dict for Parquet, their JSON for JSONL)
+        self.rows: list[tuple[Any, bytes, Any]] = []
         self.parquet_writer: Any = None
         self.schema = documents_schema(run.reader) if self.parquet else None
         self.id_field, self.text_field = run.reader.fields.id, run.reader.fields.text
         self.file = None if self.parquet else run.out.open(self.name, "wb")
 
-    def add(self, record: Record, cleaned: bytes) -> None:
-        """Add ``record``'s row, its text ``cleaned`` (UTF-8)."""
-        # (documents.parquet has ids as text; JSONL writes each id as read.)
-        self.rows.append((record.id if self.parquet else record.written_id, cleaned, record.extra))
+    def add(self, record: Record, cleaned: bytes, tail: bytes | None = None) -> None:
+        """Add ``record``'s row, its text ``cleaned`` (UTF-8); for ``documents.jsonl``, ``tail``
+        is the JSON of its other fields (:func:`neardup.io.write.json_tail`, as spooled)."""
+        if self.parquet:
+            # (documents.parquet has ids as text; JSONL writes each id as read.)
+            self.rows.append((record.id, cleaned, record.extra))
+        else:
+            assert tail is not None, "documents.jsonl rows are written from the spool"
+            self.rows.append((record.written_id, cleaned, tail))
         self.flush()
 
     def flush(self, final: bool = False) -> None:
@@ -78,13 +84,12 @@ class KeptDocuments:
         else:
             assert self.file is not None
             # The texts, most of the bytes, quoted in one call from the spool's UTF-8 to the
-            # file's (never made Python strings); each line as json_line writes the whole row.
+            # file's (never made Python strings); each line as json_line writes the whole row
+            # (an id field that is the text field is the text).
             quoted = json_strings([cleaned for _, cleaned, _ in self.rows])
             self.file.writelines(
-                json_line_with({id_field: id_value}, text_field, text_json, extra)
-                if id_field != text_field and id_field not in extra and text_field not in extra
-                else json_line({id_field: id_value, text_field: cleaned.decode("utf-8"), **extra}).encode("utf-8", OUTPUT_ERRORS)
-                for (id_value, cleaned, extra), text_json in zip(self.rows, quoted)
+                json_head({id_field: id_value} if id_field != text_field else {}, text_field) + text_json + tail
+                for (id_value, _, tail), text_json in zip(self.rows, quoted)
             )
         self.rows.clear()
 
@@ -179,23 +184,27 @@ class DecisionTable:
 
 
 def write(run: Run, decided: Decided) -> dict[str, Any]:
-    """Pass 3: one decision per input record, the kept documents, the report; returns the
-    summary (``summary.json`` is written by :func:`neardup.pipeline.clean`)."""
+    """The last stage: one decision per input record, the kept documents, the report; returns
+    the summary (``summary.json`` is written by :func:`neardup.pipeline.clean`)."""
     tally = Tally()
     documents = KeptDocuments(run)
     table = DecisionTable(run) if run.arrow_out else None
     rows = DecisionRows(run, decided, documents, tally)
+    if run.writes_from_spool:
+        records = spooled_records(run)
+    else:
+        # Records are made in this thread: the pass is Python throughout, and a reading
+        # thread would only contend for the GIL (measured: 1.99 s against 1.76 s on
+        # bench-corpus-22k). Gzip inflates in a thread of ISA-L's own, without the GIL.
+        records = run.corpus.read(threads=run.options.num_threads != 1)
     try:
         with run.out.open("decisions.jsonl") as decisions_file:
-            # Records are made in this thread: the pass is Python throughout, and a reading
-            # thread would only contend for the GIL (measured: 1.99 s against 1.76 s on
-            # bench-corpus-22k). Gzip inflates in a thread of ISA-L's own, without the GIL.
-            for record in run.progress(run.corpus.read(threads=run.options.num_threads != 1), desc="write"):
+            for record in run.progress(records, desc="write"):
                 row, kept_index, cleaned = rows.decision(record)
                 decisions_file.write(json_line(row))
                 if table is not None:
                     table.add(record, row, kept_index, cleaned)
-                if record.text is not None and record.index % 4096 == 0:
+                if record.index % 4096 == 0:
                     run.out.check()
         documents.close()
         if table is not None:
@@ -206,11 +215,28 @@ def write(run: Run, decided: Decided) -> dict[str, Any]:
             table.abandon()
         raise
     summary = summarize(run, decided, tally, [documents.name, "decisions.jsonl"] + ([table.name] if table else []))
+    examples = tally.examples + [chrome_example(record, rows.text_of(record), removed) for _, record, removed in tally.most_chrome]
     with run.out.open("report.html") as handle:
-        handle.write(report(decided, tally, summary, len(run.docs)))
+        handle.write(report(decided, tally, summary, len(run.docs), examples))
     if run.options.index:
         summary["index"] = add_to_index(run.docs, decided.decisions, run.spool, run.options)
     return summary
+
+
+def spooled_records(run: Run) -> Iterator[Record]:
+    """The records of the input in order, as the write stage needs them when it works from the
+    spool (:attr:`.state.Run.writes_from_spool`): each readable one's id, site and position,
+    without its text or other fields (:class:`DecisionRows` reads what it needs of those from
+    the document table and the spool); each unreadable one as the sign stage kept it."""
+    docs, skipped = run.docs, run.skipped
+    position = 0
+    for index in range(len(docs) + len(skipped)):
+        record = skipped.get(index)
+        if record is not None:
+            yield record
+            continue
+        yield Record(index, docs.id_of(position), None, site=docs.site_of(position), id_value=docs.written_id_of(position))
+        position += 1
 
 
 class DecisionRows:
@@ -236,6 +262,21 @@ class DecisionRows:
     def row(self, record: Record) -> dict[str, Any]:
         return self.decision(record)[0]
 
+    def text_of(self, record: Record) -> str:
+        """The text of readable ``record`` as read (less what truncation cut): its own, or
+        made again from its cleaned text and the characters removed, both spooled."""
+        if record.text is not None:
+            return record.text
+        docs, spool = self.run.docs, self.run.spool
+        position = docs.position(record.index)
+        assert position is not None, "a readable record"
+        cleaned = spool.read(docs.int_of("spool_offset", position))
+        removed = docs.removed_of(position)
+        if not removed:
+            return cleaned
+        removed_text = spool.read(docs.int_of("removed_text_offset", position))
+        return CutMap(docs.int_of("length", position), removed).uncut(cleaned, removed_text)
+
     def decision(self, record: Record) -> tuple[dict[str, Any], int | None, bytes | None]:
         """``(row, kept_index, cleaned)``: the ``decisions.jsonl`` row of ``record``, the input
         position of the corpus document it was dropped for (None if not dropped for one) and
@@ -247,53 +288,56 @@ class DecisionRows:
         reason = self.reason
         row: dict[str, Any] = {"id": record.written_id, "action": "", "reason": "", "duplicate_of": None, "score": None, "removed": []}
         position = docs.position(record.index)
-        if (record.index not in skipped) if record.text is None else (position is None or docs.id_of(position) != record.id):
+        if not run.writes_from_spool and (
+            (record.index not in skipped) if record.text is None else (position is None or docs.id_of(position) != record.id)
+        ):
             run.corpus.changed()  # (a change the digest at the end of the pass would tell too late)
-        if record.text is None:
-            row.update(action="skipped", reason=skipped.get(record.index) or record.error or "unreadable", source=record.source)
+        if position is None:
+            row.update(action="skipped", reason=skipped[record.index].error or "unreadable", source=record.source)
             actions["skipped"] += 1
             return row, None, None
-        assert position is not None
         doc_removed = docs.removed_of(position)
+        length = docs.int_of("length", position)
+        truncation = docs.truncation_of(position)
         kept_node = int(outcome.kept[position])
-        site = record.site or "(none)"
-        site_chars[site][0] += len(record.original if record.truncated else record.text)
+        site = docs.site_of(position) or "(none)"
+        site_chars[site][0] += length if truncation is None else truncation[0]
         kept_index: int | None = None
         kept_text: bytes | None = None
         if kept_node >= count:
             indexed_id = indexed_ids[kept_node - count]
-            cut = CutText(record.text, list(doc_removed))
-            spans = dropped_spans(record.text, cut, [], indexed_id)
+            spans = dropped_spans(length, CutMap(length, list(doc_removed)), [], indexed_id)
             row.update(action="dropped", duplicate_of=indexed_id, score=round(float(outcome.score[position]), 6))
             row["reason"] = f"seen before: {reason(position)}"
             row["removed"] = [[s, e, why] for s, e, why in spans]
         elif kept_node != position:
             kept_index = docs.int_of("index", kept_node)
-            cut = CutText(record.text, list(doc_removed))
             own = self.decided.wrapper_chrome.get(position, []) if outcome.wraps[position] else []
-            spans = dropped_spans(record.text, cut, own, docs.id_of(kept_node))
+            spans = dropped_spans(length, CutMap(length, list(doc_removed)), own, docs.id_of(kept_node))
             row.update(action="dropped", duplicate_of=docs.written_id_of(kept_node), score=round(float(outcome.score[position]), 6), reason=reason(position))
             row["removed"] = [[s, e, why] for s, e, why in spans]
             if len(tally.examples) < run.options.examples:
-                tally.examples.append(pair_example(record, spans, docs[kept_node], spool))
+                tally.examples.append(pair_example(record, self.text_of(record), spans, docs[kept_node], spool))
         else:
             removed = sorted(doc_removed)
             row["removed"] = [[s, e, why] for s, e, why in removed]
-            row.update(action="changed" if removed or record.truncated else "kept", reason=kept_reason(removed, reason(position)))
+            row.update(action="changed" if removed or truncation else "kept", reason=kept_reason(removed, reason(position)))
             kept_text = cleaned = spool.read_utf8(docs.int_of("spool_offset", position))
             # Under the input's own field names, every other field as it was.
-            self.documents.add(record, cleaned)
-            share = sum(e - s for s, e, _ in removed) / max(len(record.text), 1)
+            tail_offset = docs.int_of("tail_offset", position)
+            self.documents.add(record, cleaned, spool.read_utf8(tail_offset) if tail_offset >= 0 else None)
+            share = sum(e - s for s, e, _ in removed) / max(length, 1)
             if removed:
                 tally.most_chrome.append((share, record, removed))
                 tally.most_chrome.sort(key=lambda item: (-item[0], item[1].index))
                 del tally.most_chrome[run.options.examples :]
-        if record.truncated:
+        if truncation is not None:
+            original_length, truncated = truncation
             # Whatever the action (changed or dropped), the reason says the text was cut.
-            cut_note = f"truncated to the size limits ({sum(e - s for s, e, _ in record.truncated):,} characters cut)"
+            cut_note = f"truncated to the size limits ({sum(e - s for s, e, _ in truncated):,} characters cut)"
             row["reason"] = cut_note if row["reason"] in ("", "unique") else f"{cut_note}; {row['reason']}"
             # Spans so far index the truncated text; decisions index the text as read.
-            row["removed"] = with_truncation(record, row["removed"])
+            row["removed"] = with_truncation(original_length, truncated, row["removed"])
             row["truncated"] = True
             tally.truncated += 1
         plain = self.plain_reasons
@@ -351,9 +395,10 @@ def summarize(run: Run, decided: Decided, tally: Tally, outputs: list[str]) -> d
     return summary
 
 
-def report(decided: Decided, tally: Tally, summary: dict[str, Any], count: int) -> str:
+def report(decided: Decided, tally: Tally, summary: dict[str, Any], count: int, examples: list[html_report.Example]) -> str:
     """``report.html``: the summary, charts of the clusters, the chrome removed per site and
-    the pair scores, and examples of dropped pages and of pages that lost the most."""
+    the pair scores (of the ``count`` documents of the corpus), and ``examples``: dropped
+    pages and the pages that lost the most."""
     outcome = decided.decisions
     heads = np.array([kept for kept, _ in outcome.clusters()], dtype=np.int64)
     chrome_share = sorted(((site, c[1] / c[0]) for site, c in tally.site_chars.items() if c[0]), key=lambda x: (-x[1], x[0]))
@@ -366,13 +411,13 @@ def report(decided: Decided, tally: Tally, summary: dict[str, Any], count: int) 
             ("Chrome and repeats removed, share of characters per site", chrome_share[:15], "%"),
             ("Similarity of verified duplicate pairs", html_report.histogram(decided.pair_scores), ""),
         ],
-        examples=tally.examples + [chrome_example(record, removed) for _, record, removed in tally.most_chrome],
+        examples=examples,
     )
 
 
-def dropped_spans(original: str, cut: CutText, own: list[tuple[int, int]], kept_id: str) -> list[tuple[int, int, str]]:
-    """Spans of a dropped page: what the earlier stages removed, its own chrome (``own``:
-    spans of its cleaned text ``cut.text``, when it wraps the kept copy:
+def dropped_spans(length: int, cut: CutMap | CutText, own: list[tuple[int, int]], kept_id: str) -> list[tuple[int, int, str]]:
+    """Spans of a dropped page of ``length`` characters: what the earlier stages removed
+    (``cut``, of the text or of its length), its own chrome (``own``: spans of its cleaned text, when it wraps the kept copy:
     :func:`.decide.wrapper_own_lines`), and the rest as the duplicate."""
     removed = list(cut.removed)
     for start, end in own:
@@ -380,19 +425,19 @@ def dropped_spans(original: str, cut: CutText, own: list[tuple[int, int]], kept_
             removed.append((*span, f"chrome: not in the kept copy {kept_id}"))
     taken = merge_spans((s, e) for s, e, _ in removed)
     cursor = 0
-    for start, end in taken + [(len(original), len(original))]:
+    for start, end in taken + [(length, length)]:
         if start > cursor:
             removed.append((cursor, start, f"duplicate of {kept_id}"))
         cursor = max(cursor, end)
     return sorted(removed)
 
 
-def with_truncation(record: Record, removed: list[list[Any]]) -> list[list[Any]]:
-    """Spans of a truncated record's text as spans of the text as read, with the cut parts."""
-    assert record.original is not None
-    cut = CutText(record.original, list(record.truncated))
+def with_truncation(original_length: int, truncated: list[tuple[int, int, str]], removed: list[list[Any]]) -> list[list[Any]]:
+    """Spans of a truncated text as spans of the text as read (``original_length``
+    characters, of which the ``truncated`` spans were cut), with the cut parts."""
+    cut = CutMap(original_length, list(truncated))
     spans = [[a, b, why] for start, end, why in removed for a, b in cut.to_original(start, end)]
-    return sorted(spans + [[s, e, why] for s, e, why in record.truncated])
+    return sorted(spans + [[s, e, why] for s, e, why in truncated])
 
 
 def inputs_schema(reader: RecordReader) -> Any:
@@ -484,9 +529,10 @@ def add_to_index(docs: DocTable | list[Doc], outcome: Decisions, spool: Spool, o
     return {"path": str(options.index), "seen_before": seen_before, "added": added, "documents": total}
 
 
-def pair_example(record: Record, spans: list[tuple[int, int, str]], kept: Doc, spool: Spool) -> html_report.Example:
+def pair_example(record: Record, text: str, spans: list[tuple[int, int, str]], kept: Doc, spool: Spool) -> html_report.Example:
+    """The report's example of ``record`` (its text as read: ``text``) dropped for ``kept``."""
     kept_text = spool.read(kept.spool_offset)
-    passages = align(record.text or "", kept_text)
+    passages = align(text, kept_text)
     dropped_marks = [html_report.Highlight(s, e, "removed", why) for s, e, why in spans if not why.startswith("duplicate")]
     dropped_marks += [html_report.Highlight(p.a_start, p.a_end, "aligned", f"score {p.score:.2f}") for p in passages]
     kept_marks = [html_report.Highlight(p.b_start, p.b_end, "aligned", f"score {p.score:.2f}") for p in passages]
@@ -494,15 +540,16 @@ def pair_example(record: Record, spans: list[tuple[int, int, str]], kept: Doc, s
         title=f"{record.id} dropped as a duplicate of {kept.id}",
         note="Right: the kept copy as cleaned. Left: the dropped page; aligned passages in green, its own chrome struck through.",
         sides=[
-            html_report.Side(record.id, record.text or "", dropped_marks, "(dropped)"),
+            html_report.Side(record.id, text, dropped_marks, "(dropped)"),
             html_report.Side(kept.id, kept_text, kept_marks, "(kept, cleaned)"),
         ],
     )
 
 
-def chrome_example(record: Record, removed: list[tuple[int, int, str]]) -> html_report.Example:
-    share = sum(e - s for s, e, _ in removed) / max(len(record.text or ""), 1)
+def chrome_example(record: Record, text: str, removed: list[tuple[int, int, str]]) -> html_report.Example:
+    """The report's example of ``record`` (its text as read: ``text``) and what was removed."""
+    share = sum(e - s for s, e, _ in removed) / max(len(text), 1)
     return html_report.Example(
         title=f"{record.id}: {share:.0%} removed as chrome or repeats",
-        sides=[html_report.Side(record.id, record.text or "", [html_report.Highlight(s, e, "removed", why) for s, e, why in removed], f"site {record.site or '(none)'}")],
+        sides=[html_report.Side(record.id, text, [html_report.Highlight(s, e, "removed", why) for s, e, why in removed], f"site {record.site or '(none)'}")],
     )
