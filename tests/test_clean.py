@@ -691,10 +691,16 @@ def test_the_spool_gives_back_each_text(tmp_path, positioned):
     assert spool.read_utf8(offsets[3]) == texts[3].encode("utf-8") and spool.read(offsets[0]) == texts[0]
     with pytest.raises(ValueError, match="no text of the spool starts at offset 1"):
         spool.read(1)
+    for chosen in ([], [offsets[1]], offsets, offsets[1:4], [offsets[0], offsets[3]]):
+        assert spool.read_utf8_many(chosen) == [spool.read_utf8(o) for o in chosen]
+    with pytest.raises(ValueError, match="no text of the spool starts at offset 1"):
+        spool.read_utf8_many([offsets[0], 1])
     spool._file.flush()
     os.truncate(spool.path, offsets[4] + 100)
     with pytest.raises(OutputError, match="cut short"):
         spool.read(offsets[4])
+    with pytest.raises(OutputError, match="cut short"):
+        spool.read_utf8_many(offsets[3:])
     spool.close()
 
 
@@ -833,3 +839,43 @@ def test_cut_comments_from_the_command_line(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["clean", str(source), "--site-field", "site", "--chrome-model", str(model), "--cut-comments", "-o", str(tmp_path / "x")])
     assert "--cut-comments set a new model's parameters" in capsys.readouterr().err
+
+
+def test_rows_written_in_windows_are_those_of_records_decided_one_by_one(tmp_path, monkeypatch):
+    """The write stage writes rows and kept documents a window of records at a time, the
+    rows of unique documents kept whole without deciding them one by one: the outputs are
+    those of every record decided one by one, byte for byte, whatever the window, on a corpus
+    of every kind of record (unreadable, truncated, dropped, changed, empty, ids of several
+    types)."""
+    from neardup.pipeline import write as write_stage
+
+    lines = []
+    for k in range(60):
+        id_value = [f"d{k}", k, f"é\u2028{k}", float(k) + 0.5][k % 4]
+        text = f"Story {k}: " + " ".join(f"word{k * 7 + w}" for w in range(30))
+        if k % 9 == 1:
+            text = "\n".join([text] * 3 + ["a closing line"] * 2)  # repeats: changed
+        if k % 11 == 2:
+            text = ""
+        row = {"id": id_value, "text": text, "meta": {"k": k, "tag": "x" * (k % 3)}}
+        if k % 13 == 5:
+            row["site"] = "s.example"
+        lines.append(json.dumps(row, ensure_ascii=k % 2 == 0))
+        if k % 10 == 3:
+            lines.append(json.dumps({"id": f"copy-{k}", "text": text + " tail words here"}))
+        if k % 17 == 4:
+            lines.append('{"id": "broken", "text": 7}')
+    lines.append(json.dumps({"id": "long", "text": "x " * 400}))
+    source = write_jsonl(tmp_path / "in.jsonl", lines)
+    outputs = {}
+    for batch, plain in ((3, True), (1024, True), (1024, False)):
+        monkeypatch.setattr(write_stage, "WRITE_WINDOW", batch)
+        if not plain:
+            monkeypatch.setattr(write_stage.DecisionRows, "unique_whole", lambda self: [False] * self.count)
+        out = tmp_path / f"out-{batch}-{plain}"
+        reader = RecordReader([str(source)], on_error="skip", max_chars=600, oversize="truncate")
+        summary = clean(reader, out, CleanOptions(batch_size=8))
+        assert summary["kept"] > 20 and summary["dropped"] and summary["changed"] and summary["skipped"] and summary["truncated"]
+        outputs[batch, plain] = [(out / name).read_bytes() for name in ("decisions.jsonl", "documents.jsonl", "report.html")]
+        outputs[batch, plain].append({k: v for k, v in summary.items() if k not in ("seconds", "stages")})
+    assert outputs[3, True] == outputs[1024, True] == outputs[1024, False]

@@ -14,11 +14,11 @@ from types import SimpleNamespace
 import pytest
 
 import neardup.io.read
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from neardup.io import AtomicOutputDir, Fields, InputError, RecordReader, json_line, site_of
-from neardup.io.write import json_line_with, json_strings
+from neardup.io.write import json_line_with, json_strings, json_values
 
 # Reading and writing are Python code that no backend computes: `make test` runs these once.
 pytestmark = pytest.mark.backend_independent
@@ -519,6 +519,14 @@ def test_json_strings_are_json_line_strings(texts, long_text):
     if long_text and texts:
         texts[0] = texts[0] * 5000
     assert json_strings([text.encode("utf-8") for text in texts]) == [json_line(text)[:-1].encode("utf-8") for text in texts]
+
+
+@given(st.lists(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(_JSON_CHARS, max_size=12)), max_size=8))
+@example(["d1", "caf\ud800e", 7, "\u2028", 1.5, float("nan"), True, "é"])
+def test_json_values_are_json_line_values(values):
+    """Ids quoted in one call (strings in the core, lone surrogates escaped as json_line
+    escapes them; numbers, NaN, booleans) are json_line's, in order."""
+    assert json_values(values) == [json_line(value)[:-1] for value in values]
 
 
 def test_json_strings_refuse_bytes_that_are_not_utf8():

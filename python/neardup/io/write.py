@@ -411,9 +411,35 @@ def json_strings(texts: list[bytes]) -> list[bytes]:
     return [json_line(text.decode("utf-8"))[:-1].encode("utf-8", OUTPUT_ERRORS) for text in texts]
 
 
+def json_values(values: list[Any]) -> list[str]:
+    """Each of ``values`` as :func:`json_line` writes it inside a row (an id in a
+    ``decisions.jsonl`` row), without the line feed; the strings among them quoted in one call
+    (:func:`json_strings`)."""
+    out: list[str] = [""] * len(values)
+    texts: list[int] = []
+    for k, value in enumerate(values):
+        if value.__class__ is str:
+            texts.append(k)
+        elif value.__class__ is int:
+            out[k] = repr(value)
+        else:
+            out[k] = json_line(value)[:-1]
+    encoded: list[bytes] = []
+    for k in texts:
+        try:
+            encoded.append(values[k].encode("utf-8"))
+        except UnicodeEncodeError:  # a lone surrogate: json_line writes it as its escape
+            out[k] = json_line(values[k])[:-1]
+    quoted = iter(json_strings(encoded))
+    for k in texts:
+        if not out[k]:
+            out[k] = next(quoted).decode("utf-8")
+    return out
+
+
 @functools.lru_cache(maxsize=64)
-def _quoted_key(key: str) -> str:
-    """A field name as json_line writes it (the same few names on every row)."""
+def json_key(key: str) -> str:
+    """A field name as :func:`json_line` writes it (the same few names on every row)."""
     return json_line(key)[:-1]
 
 
@@ -428,7 +454,7 @@ def json_head(first: dict[str, Any], key: str) -> bytes:
     """What :func:`json_line_with` writes before the value: the members of ``first`` (none
     when empty) and ``key``, in UTF-8."""
     members = f"{json_line(first)[1:-2]}, " if first else ""
-    return f"{{{members}{_quoted_key(key)}: ".encode("utf-8", OUTPUT_ERRORS)
+    return f"{{{members}{json_key(key)}: ".encode("utf-8", OUTPUT_ERRORS)
 
 
 def json_tail(rest: dict[str, Any]) -> bytes:

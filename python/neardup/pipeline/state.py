@@ -215,6 +215,10 @@ class DocTable:
     def truncation_of(self, position: int) -> tuple[int, list[tuple[int, int, str]]] | None:
         return self._truncations.get(position)
 
+    def cut_positions(self) -> set[int]:
+        """The rows of the documents something was removed from or truncated."""
+        return set(self._removed) | set(self._truncations)
+
     def int_of(self, name: str, position: int) -> int:
         """The integer field ``name`` (one of :data:`DOC_INT_FIELDS`) of row ``position``."""
         return self._ints[name][position]
@@ -346,6 +350,26 @@ class TextSpool:
         except OSError as error:
             # The buffered tail is written on the first seek: a full disk may show here.
             raise output_error(self.shown, error) from None
+
+    def read_utf8_many(self, offsets: list[int]) -> list[bytes]:
+        """The texts written at ``offsets`` (ascending), as UTF-8 bytes: one positioned read
+        of the stretch of the file that holds them all."""
+        if self._pread is None or len(offsets) < 2:
+            return [self.read_utf8(offset) for offset in offsets]
+        spans, at = [], 0
+        for offset in offsets:
+            at = bisect_left(self._offsets, offset, at)
+            if at == len(self._offsets) or self._offsets[at] != offset:
+                raise ValueError(f"no text of the spool starts at offset {offset}")
+            spans.append((offset - offsets[0] + SPOOL_LENGTH_BYTES, self._sizes[at]))
+        size = spans[-1][0] + spans[-1][1]
+        try:
+            data = self._pread(self.readable_fd(), size, offsets[0])
+            if len(data) < size:
+                raise OSError(errno.EIO, f"cut short: it ends inside the text at offset {offsets[-1]}")
+        except OSError as error:
+            raise output_error(self.shown, error) from None
+        return [data[start : start + n] for start, n in spans]
 
     def extents(self, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Where the texts written at ``offsets`` lie in the file: their first bytes and their

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -20,7 +19,7 @@ from ..align import align
 from ..decide import Decisions, describe
 from ..io.errors import InputError
 from ..io.read import ARROW_BATCH_ROWS, ArrowInput, Record, RecordReader
-from ..io.write import json_head, json_line, json_strings
+from ..io.write import OUTPUT_ERRORS, json_key, json_line, json_strings, json_values
 from ..spans import CutMap, CutText, merge_spans
 from .decide import KEEP_POLICY, Decided
 from .state import CleanOptions, Doc, DocTable, Run, Spool, open_index
@@ -49,22 +48,26 @@ class KeptDocuments:
         self.parquet = run.parquet_out
         self.name = "documents.parquet" if self.parquet else "documents.jsonl"
         self.path = run.out.path(self.name)
-        #: (id, cleaned text in UTF-8, other fields: a dict for Parquet, their JSON for JSONL)
+        #: (id, cleaned text in UTF-8, other fields): for Parquet the id and a dict, for JSONL
+        #: the id's JSON and the other fields' (:func:`neardup.io.write.json_tail`)
         self.rows: list[tuple[Any, bytes, Any]] = []
         self.parquet_writer: Any = None
         self.schema = documents_schema(run.reader) if self.parquet else None
         self.id_field, self.text_field = run.reader.fields.id, run.reader.fields.text
         self.file = None if self.parquet else run.out.open(self.name, "wb")
 
-    def add(self, record: Record, cleaned: bytes, tail: bytes | None = None) -> None:
-        """Add ``record``'s row, its text ``cleaned`` (UTF-8); for ``documents.jsonl``, ``tail``
-        is the JSON of its other fields (:func:`neardup.io.write.json_tail`, as spooled)."""
-        if self.parquet:
-            # (documents.parquet has ids as text; JSONL writes each id as read.)
-            self.rows.append((record.id, cleaned, record.extra))
-        else:
-            assert tail is not None, "documents.jsonl rows are written from the spool"
-            self.rows.append((record.written_id, cleaned, tail))
+    def add(self, record: Record, cleaned: bytes) -> None:
+        """Add ``record``'s row to ``documents.parquet``, its text ``cleaned`` (UTF-8; ids
+        are written as text)."""
+        assert self.parquet, "documents.jsonl rows are added with add_json"
+        self.rows.append((record.id, cleaned, record.extra))
+        self.flush()
+
+    def add_json(self, ids: list[str], cleaned: list[bytes], tails: list[bytes]) -> None:
+        """Add ``documents.jsonl`` rows: each one's id as JSON (:func:`neardup.io.write.json_values`),
+        its cleaned text in UTF-8 and the JSON of its other fields
+        (:func:`neardup.io.write.json_tail`)."""
+        self.rows.extend(zip(ids, cleaned, tails))
         self.flush()
 
     def flush(self, final: bool = False) -> None:
@@ -87,10 +90,16 @@ class KeptDocuments:
             # file's (never made Python strings); each line as json_line writes the whole row
             # (an id field that is the text field is the text).
             quoted = json_strings([cleaned for _, cleaned, _ in self.rows])
-            self.file.writelines(
-                json_head({id_field: id_value} if id_field != text_field else {}, text_field) + text_json + tail
-                for (id_value, _, tail), text_json in zip(self.rows, quoted)
-            )
+            if id_field == text_field:
+                head = f"{{{json_key(text_field)}: ".encode("utf-8", OUTPUT_ERRORS)
+                self.file.writelines(head + text_json + tail for (_, _, tail), text_json in zip(self.rows, quoted))
+            else:
+                before = f"{{{json_key(id_field)}: "
+                after = f", {json_key(text_field)}: ".encode("utf-8", OUTPUT_ERRORS)
+                self.file.writelines(
+                    (before + id_json).encode("utf-8", OUTPUT_ERRORS) + after + text_json + tail
+                    for (id_json, _, tail), text_json in zip(self.rows, quoted)
+                )
         self.rows.clear()
 
     def close(self) -> None:
@@ -190,22 +199,21 @@ def write(run: Run, decided: Decided) -> dict[str, Any]:
     documents = KeptDocuments(run)
     table = DecisionTable(run) if run.arrow_out else None
     rows = DecisionRows(run, decided, documents, tally)
-    if run.writes_from_spool:
-        records = spooled_records(run)
-    else:
-        # Records are made in this thread: the pass is Python throughout, and a reading
-        # thread would only contend for the GIL (measured: 1.99 s against 1.76 s on
-        # bench-corpus-22k). Gzip inflates in a thread of ISA-L's own, without the GIL.
-        records = run.corpus.read(threads=run.options.num_threads != 1)
     try:
         with run.out.open("decisions.jsonl") as decisions_file:
-            for record in run.progress(records, desc="write"):
-                row, kept_index, cleaned = rows.decision(record)
-                decisions_file.write(json_line(row))
-                if table is not None:
-                    table.add(record, row, kept_index, cleaned)
-                if record.index % 4096 == 0:
-                    run.out.check()
+            if run.writes_from_spool:
+                rows.write_from_spool(decisions_file)
+            else:
+                # Records are made in this thread: the pass is Python throughout, and a
+                # reading thread would only contend for the GIL (measured: 1.99 s against
+                # 1.76 s on bench-corpus-22k). Gzip inflates in a thread of ISA-L's own.
+                for record in run.progress(run.corpus.read(threads=run.options.num_threads != 1), desc="write"):
+                    row, kept_index, cleaned = rows.decision(record)
+                    decisions_file.write(json_line(row))
+                    if table is not None:
+                        table.add(record, row, kept_index, cleaned)
+                    if record.index % 4096 == 0:
+                        run.out.check()
         documents.close()
         if table is not None:
             table.close()
@@ -223,20 +231,13 @@ def write(run: Run, decided: Decided) -> dict[str, Any]:
     return summary
 
 
-def spooled_records(run: Run) -> Iterator[Record]:
-    """The records of the input in order, as the write stage needs them when it works from the
-    spool (:attr:`.state.Run.writes_from_spool`): each readable one's id, site and position,
-    without its text or other fields (:class:`DecisionRows` reads what it needs of those from
-    the document table and the spool); each unreadable one as the sign stage kept it."""
-    docs, skipped = run.docs, run.skipped
-    position = 0
-    for index in range(len(docs) + len(skipped)):
-        record = skipped.get(index)
-        if record is not None:
-            yield record
-            continue
-        yield Record(index, docs.id_of(position), None, site=docs.site_of(position), id_value=docs.written_id_of(position))
-        position += 1
+#: The ``decisions.jsonl`` row of a document kept whole (nothing removed, nothing truncated)
+#: that no other document duplicates, around its id: most rows of a corpus.
+_UNIQUE_ROW = json_line({"id": 0, "action": "kept", "reason": "unique", "duplicate_of": None, "score": None, "removed": []})
+UNIQUE_ROW_HEAD, UNIQUE_ROW_TAIL = _UNIQUE_ROW.split("0", 1)
+#: Records whose rows and documents the write stage writes at once (their ids quoted and the
+#: kept ones' texts read in one call each).
+WRITE_WINDOW = 1024
 
 
 class DecisionRows:
@@ -261,6 +262,73 @@ class DecisionRows:
 
     def row(self, record: Record) -> dict[str, Any]:
         return self.decision(record)[0]
+
+    def unique_whole(self) -> list[bool]:
+        """Per document of the corpus: whether it is kept whole and unique (its row is
+        :data:`UNIQUE_ROW_HEAD`, its id and :data:`UNIQUE_ROW_TAIL`)."""
+        docs, outcome, count = self.run.docs, self.decided.decisions, self.count
+        positions = np.arange(count)
+        unique = (outcome.kept[:count] == positions) & (outcome.cluster[:count] < 0) & ~outcome.matched[:count].astype(bool)
+        if self.run.options.dedup:
+            unique &= docs.column("shingles") > 0  # (else "empty: no shingles to compare")
+        cut = docs.cut_positions()
+        if cut:
+            unique[np.fromiter(cut, dtype=np.int64, count=len(cut))] = False
+        return unique.tolist()
+
+    def write_from_spool(self, file: Any) -> None:
+        """Write every input record's row to ``file`` (``decisions.jsonl``) in input order, and
+        the kept documents, from the document table and the spool (no input is read),
+        :data:`WRITE_WINDOW` records at a time: the kept documents' texts are read in one call
+        and their ids quoted in another, and the rows of unique documents kept whole, most of
+        them, are made without deciding them one by one."""
+        run, docs, skipped = self.run, self.run.docs, self.run.skipped
+        unique = self.unique_whole()
+        # The window's rows in order (a unique document kept whole as its position), and the
+        # positions of its kept documents.
+        lines: list[str | int] = []
+        kept: list[int] = []
+        position = 0
+        for index in run.progress(range(len(docs) + len(skipped)), desc="write"):
+            if index % 4096 == 0:
+                run.out.check()
+            record = skipped.get(index)
+            if record is None:
+                position += 1
+                if unique[position - 1]:
+                    lines.append(position - 1)
+                    kept.append(position - 1)
+                else:
+                    p = position - 1
+                    row = self.decision(Record(index, docs.id_of(p), None, site=docs.site_of(p), id_value=docs.written_id_of(p)))[0]
+                    lines.append(json_line(row))
+                    if row["action"] in ("kept", "changed"):
+                        kept.append(p)
+            else:
+                lines.append(json_line(self.decision(record)[0]))
+            if len(lines) >= WRITE_WINDOW:
+                self.write_window(lines, kept, file)
+        self.write_window(lines, kept, file)
+
+    def write_window(self, lines: list[str | int], kept: list[int], file: Any) -> None:
+        """Write a window's rows (``lines``: a row's JSON line, or the position of a unique
+        document kept whole) and its ``kept`` documents; empties both."""
+        docs, spool, tally = self.run.docs, self.run.spool, self.tally
+        ids = json_values([docs.written_id_of(p) for p in kept])
+        id_of = dict(zip(kept, ids))
+        file.write("".join(line if line.__class__ is str else f"{UNIQUE_ROW_HEAD}{id_of[line]}{UNIQUE_ROW_TAIL}" for line in lines))
+        # Each kept document's text and the JSON of its other fields are spooled one after the
+        # other (sign.sign_batch): one read of the window's stretch of the spool.
+        texts = spool.read_utf8_many([offset for p in kept for offset in (docs.int_of("spool_offset", p), docs.int_of("tail_offset", p))])
+        self.documents.add_json(ids, texts[0::2], texts[1::2])
+        site_chars, unique = tally.site_chars, 0
+        for line in lines:
+            if line.__class__ is int:
+                site_chars[docs.site_of(line) or "(none)"][0] += docs.int_of("length", line)
+                unique += 1
+        tally.actions["kept"] += unique
+        lines.clear()
+        kept.clear()
 
     def text_of(self, record: Record) -> str:
         """The text of readable ``record`` as read (less what truncation cut): its own, or
@@ -322,10 +390,10 @@ class DecisionRows:
             removed = sorted(doc_removed)
             row["removed"] = [[s, e, why] for s, e, why in removed]
             row.update(action="changed" if removed or truncation else "kept", reason=kept_reason(removed, reason(position)))
-            kept_text = cleaned = spool.read_utf8(docs.int_of("spool_offset", position))
-            # Under the input's own field names, every other field as it was.
-            tail_offset = docs.int_of("tail_offset", position)
-            self.documents.add(record, cleaned, spool.read_utf8(tail_offset) if tail_offset >= 0 else None)
+            if not run.writes_from_spool:  # (from the spool, documents are added in batches)
+                kept_text = spool.read_utf8(docs.int_of("spool_offset", position))
+                # Under the input's own field names, every other field as it was.
+                self.documents.add(record, kept_text)
             share = sum(e - s for s, e, _ in removed) / max(length, 1)
             if removed:
                 tally.most_chrome.append((share, record, removed))
