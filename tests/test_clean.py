@@ -679,7 +679,7 @@ def test_the_document_table_gives_back_what_was_appended():
 
 
 @pytest.mark.parametrize("positioned", [True, False])
-def test_the_spool_gives_back_each_text(tmp_path, positioned):
+def test_the_spool_gives_back_each_text(tmp_path, monkeypatch, positioned):
     spool = TextSpool(tmp_path, "spool")
     if not positioned:  # a platform without os.pread: seek and read
         spool._pread = None
@@ -693,6 +693,17 @@ def test_the_spool_gives_back_each_text(tmp_path, positioned):
         spool.read(1)
     for chosen in ([], [offsets[1]], offsets, offsets[1:4], [offsets[0], offsets[3]]):
         assert spool.read_utf8_many(chosen) == [spool.read_utf8(o) for o in chosen]
+    if positioned:
+        # Stretches of at most a few bytes (each text alone, or with its empty neighbours),
+        # and a platform whose reads return at most 3 bytes each: the same texts.
+        import neardup.pipeline.state as state
+
+        whole = spool._pread
+        monkeypatch.setattr(state, "SPOOL_READ_BYTES", 30)
+        spool._pread = lambda fd, size, at: whole(fd, min(size, 3), at)
+        assert spool.read_utf8_many(offsets) == [t.encode("utf-8") for t in texts]
+        assert spool.read(offsets[4]) == texts[4]
+        spool._pread = whole
     with pytest.raises(ValueError, match="no text of the spool starts at offset 1"):
         spool.read_utf8_many([offsets[0], 1])
     spool._file.flush()

@@ -141,6 +141,8 @@ def first_pass(run: Run, signing: list[float]) -> int | None:
             signing[1] += time.process_time() - started[1]
             if waiting < len(batch):
                 unsigned = batch[waiting].index
+                # The rest is signed in the next pass: this one need not make their other fields.
+                run.corpus.reader.keep_extra = False
     return unsigned
 
 

@@ -14,7 +14,7 @@ from ..io.write import json_tail
 from ..lsh import band_keys
 from ..spans import CutMap
 from ..text import shingles_batch
-from .state import ANCHOR_BITS, MINHASH_SEED, CleanOptions, Doc, Run, lsh_bands
+from .state import ANCHOR_BITS, MINHASH_SEED, CleanOptions, Doc, Run, Unreadable, lsh_bands
 from .strip import strip_records
 
 
@@ -37,9 +37,7 @@ def sign_batch(run: Run, records: list[Record]) -> None:
     readable = [r for r in records if r.text is not None]
     for record in records:
         if record.text is None:
-            run.skipped[record.index] = Record(
-                record.index, record.id, None, source=record.source, error=record.error or "unreadable", id_value=record.id_value
-            )
+            run.skipped[record.index] = Unreadable(record.id, record.id_value, record.source, record.error or "unreadable")
     if not readable:
         return
     results = strip_records(run.model, readable, options)

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -276,6 +276,9 @@ class RowBlocks:
 SPOOL_LENGTH_BYTES = 8
 #: The spool's write buffer: a write call per megabyte, not per few texts.
 SPOOL_BUFFER_BYTES = 1 << 20
+#: The most of the spool file one read of several texts takes at once (the write stage reads
+#: a window's kept texts together): what it holds in memory stays bounded.
+SPOOL_READ_BYTES = 8 << 20
 
 
 class TextSpool:
@@ -336,14 +339,12 @@ class TextSpool:
         if at == len(self._offsets) or self._offsets[at] != offset:
             raise ValueError(f"no text of the spool starts at offset {offset}")
         size = self._sizes[at]
+        if self._pread is not None:
+            return self._read_at(offset + SPOOL_LENGTH_BYTES, size, offset)
         try:
-            if self._pread is None:
-                self._file.seek(offset + SPOOL_LENGTH_BYTES)
-                self._reading = True
-                data = self._file.read(size)
-            else:
-                # Without moving the file's position (no seek, no buffer to drop).
-                data = self._pread(self.readable_fd(), size, offset + SPOOL_LENGTH_BYTES)
+            self._file.seek(offset + SPOOL_LENGTH_BYTES)
+            self._reading = True
+            data = self._file.read(size)
             if len(data) < size:
                 raise OSError(errno.EIO, f"cut short: it ends inside the text at offset {offset}")
             return data
@@ -352,24 +353,47 @@ class TextSpool:
             raise output_error(self.shown, error) from None
 
     def read_utf8_many(self, offsets: list[int]) -> list[bytes]:
-        """The texts written at ``offsets`` (ascending), as UTF-8 bytes: one positioned read
-        of the stretch of the file that holds them all."""
-        if self._pread is None or len(offsets) < 2:
+        """The texts written at ``offsets`` (ascending), as UTF-8 bytes: neighbours are read
+        together, in positioned reads of at most :data:`SPOOL_READ_BYTES` of the file each (a
+        larger text alone)."""
+        if self._pread is None:
             return [self.read_utf8(offset) for offset in offsets]
-        spans, at = [], 0
+        entries, at = [], 0
         for offset in offsets:
             at = bisect_left(self._offsets, offset, at)
             if at == len(self._offsets) or self._offsets[at] != offset:
                 raise ValueError(f"no text of the spool starts at offset {offset}")
-            spans.append((offset - offsets[0] + SPOOL_LENGTH_BYTES, self._sizes[at]))
-        size = spans[-1][0] + spans[-1][1]
+            entries.append((offset, self._sizes[at]))
+        texts: list[bytes] = []
+        first = 0
+        while first < len(entries):
+            start = entries[first][0]
+            end = first + 1
+            while end < len(entries) and entries[end][0] + SPOOL_LENGTH_BYTES + entries[end][1] - start <= SPOOL_READ_BYTES:
+                end += 1
+            last, last_size = entries[end - 1]
+            data = self._read_at(start, last + SPOOL_LENGTH_BYTES + last_size - start, last)
+            texts.extend(data[offset - start + SPOOL_LENGTH_BYTES : offset - start + SPOOL_LENGTH_BYTES + size] for offset, size in entries[first:end])
+            first = end
+        return texts
+
+    def _read_at(self, position: int, size: int, offset: int) -> bytes:
+        """``size`` bytes of the file from ``position`` by positioned reads (a read returns
+        at most about 2 GB on Linux: more take several); ``offset`` is the text the error
+        names."""
+        assert self._pread is not None
+        parts, got = [], 0
         try:
-            data = self._pread(self.readable_fd(), size, offsets[0])
-            if len(data) < size:
-                raise OSError(errno.EIO, f"cut short: it ends inside the text at offset {offsets[-1]}")
+            fd = self.readable_fd()
+            while got < size:
+                part = self._pread(fd, min(size - got, 1 << 30), position + got)
+                if not part:
+                    raise OSError(errno.EIO, f"cut short: it ends inside the text at offset {offset}")
+                parts.append(part)
+                got += len(part)
         except OSError as error:
             raise output_error(self.shown, error) from None
-        return [data[start : start + n] for start, n in spans]
+        return b"".join(parts)
 
     def extents(self, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Where the texts written at ``offsets`` lie in the file: their first bytes and their
@@ -461,6 +485,20 @@ class Spool(TextSpool):
             raise
 
 
+class Unreadable(NamedTuple):
+    """What the write stage needs of a record that could not be read: its id (:class:`Record`'s
+    ``id`` and ``id_value``), where it is and why it could not be read."""
+
+    id: str
+    id_value: Any
+    source: str
+    reason: str
+
+    def record(self, index: int) -> Record:
+        """The record at input position ``index``, as the write stage words its row."""
+        return Record(index, self.id, None, source=self.source, error=self.reason, id_value=self.id_value)
+
+
 @dataclass
 class Run:
     """One run of the job: what its stages share, set up by :func:`neardup.pipeline.clean`
@@ -479,9 +517,8 @@ class Run:
     model: ChromeModel | None = None
     #: One per readable document, in input order (the sign stage).
     docs: DocTable = field(default_factory=DocTable)
-    #: Input position -> the record that could not be read, without its other fields (its
-    #: id, source and ``error``, the reason).
-    skipped: dict[int, Record] = field(default_factory=dict)
+    #: Input position -> the record that could not be read (its row's fields).
+    skipped: dict[int, Unreadable] = field(default_factory=dict)
     #: The LSH band keys of the docs' MinHash signatures (:func:`lsh_bands`; 8 bytes a band,
     #: 512 at the default 64 bands; released once the candidate pairs are found).
     band_keys: RowBlocks = field(default_factory=lambda: RowBlocks())

@@ -1,4 +1,4 @@
-"""The write stage (the last pass): exactly one row in ``decisions.jsonl`` per input record,
+"""The write stage: exactly one row in ``decisions.jsonl`` per input record,
 its reason worded here, the kept documents (cleaned) in ``documents.jsonl`` or
 ``documents.parquet``, ``report.html`` and the summary; with an index, this run's kept
 documents are added to it.
@@ -193,8 +193,9 @@ class DecisionTable:
 
 
 def write(run: Run, decided: Decided) -> dict[str, Any]:
-    """The last stage: one decision per input record, the kept documents, the report; returns
-    the summary (``summary.json`` is written by :func:`neardup.pipeline.clean`)."""
+    """The last stage (a last pass over the input for Parquet output only): one decision per
+    input record, the kept documents, the report; returns the summary (``summary.json`` is
+    written by :func:`neardup.pipeline.clean`)."""
     tally = Tally()
     documents = KeptDocuments(run)
     table = DecisionTable(run) if run.arrow_out else None
@@ -292,8 +293,8 @@ class DecisionRows:
         for index in run.progress(range(len(docs) + len(skipped)), desc="write"):
             if index % 4096 == 0:
                 run.out.check()
-            record = skipped.get(index)
-            if record is None:
+            unreadable = skipped.get(index)
+            if unreadable is None:
                 position += 1
                 if unique[position - 1]:
                     lines.append(position - 1)
@@ -305,7 +306,7 @@ class DecisionRows:
                     if row["action"] in ("kept", "changed"):
                         kept.append(p)
             else:
-                lines.append(json_line(self.decision(record)[0]))
+                lines.append(json_line(self.decision(unreadable.record(index))[0]))
             if len(lines) >= WRITE_WINDOW:
                 self.write_window(lines, kept, file)
         self.write_window(lines, kept, file)
@@ -361,7 +362,7 @@ class DecisionRows:
         ):
             run.corpus.changed()  # (a change the digest at the end of the pass would tell too late)
         if position is None:
-            row.update(action="skipped", reason=skipped[record.index].error or "unreadable", source=record.source)
+            row.update(action="skipped", reason=skipped[record.index].reason, source=record.source)
             actions["skipped"] += 1
             return row, None, None
         doc_removed = docs.removed_of(position)
