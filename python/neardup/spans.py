@@ -67,8 +67,14 @@ class CutMap:
 
     def removed_text(self, original: str) -> str:
         """The characters of ``original`` that are cut out, in order (what :meth:`uncut`
-        puts back)."""
-        return "".join(original[s:e] for s, e in merge_spans((s, e) for s, e, _ in self.removed))
+        puts back): those between the pieces left."""
+        parts, cursor = [], 0
+        for start, length in self.pieces:
+            if start > cursor:
+                parts.append(original[cursor:start])
+            cursor = start + length
+        parts.append(original[cursor : self.length])
+        return "".join(parts)
 
     def uncut(self, left: str, removed_text: str) -> str:
         """The original text, from what is left of it and :meth:`removed_text`."""
