@@ -18,7 +18,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from neardup.io import AtomicOutputDir, Fields, InputError, RecordReader, json_line, site_of
-from neardup.io.write import json_line_with, json_strings, json_values
+from neardup.io.write import json_document, json_strings, json_tail, json_values
 
 # Reading and writing are Python code that no backend computes: `make test` runs these once.
 pytestmark = pytest.mark.backend_independent
@@ -540,10 +540,14 @@ def test_json_strings_refuse_bytes_that_are_not_utf8():
     st.dictionaries(st.text(_JSON_CHARS, max_size=5).filter(lambda key: key not in ("id", "text")), st.one_of(st.none(), st.floats(), st.text(_JSON_CHARS, max_size=8), st.lists(st.integers(), max_size=3)), max_size=3),
 )
 def test_a_row_with_its_text_quoted_apart_is_its_json_line(id_value, text, rest):
-    """documents.jsonl's rows: the id, the text quoted apart (json_strings), the other fields
-    (NaN among them: null) give json_line of the whole row."""
-    row = json_line_with({"id": id_value}, "text", json_strings([text.encode("utf-8")])[0], rest)
+    """documents.jsonl's rows: the id (json_values), the text quoted apart (json_strings), the
+    other fields (json_tail; NaN among them: null) give json_line of the whole row; an id
+    field that is the text field is the text."""
+    text_json = json_strings([text.encode("utf-8")])[0]
+    row = json_document("id", json_values([id_value])[0], "text", text_json, json_tail(rest))
     assert row == json_line({"id": id_value, "text": text, **rest}).encode("utf-8", "backslashreplace")
+    row = json_document("text", json_values([id_value])[0], "text", text_json, json_tail(rest))
+    assert row == json_line({"text": id_value, "text": text, **rest}).encode("utf-8", "backslashreplace")  # noqa: F601
 
 
 #: JSON-like values as the outputs hold them: nested rows of ids, texts, scores (NaN and

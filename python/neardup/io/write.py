@@ -438,27 +438,24 @@ def json_values(values: list[Any]) -> list[str]:
 
 
 @functools.lru_cache(maxsize=64)
-def json_key(key: str) -> str:
+def _json_key(key: str) -> str:
     """A field name as :func:`json_line` writes it (the same few names on every row)."""
     return json_line(key)[:-1]
 
 
-def json_line_with(first: dict[str, Any], key: str, value_json: bytes, rest: dict[str, Any]) -> bytes:
-    """:func:`json_line` of ``{**first, key: value, **rest}`` (``first`` not empty, ``key`` in
-    neither) in UTF-8, given ``value_json``, the value's JSON in UTF-8 (:func:`json_strings`):
-    a JSON object is its members joined by ``", "``, each as the whole line would write it."""
-    return json_head(first, key) + value_json + json_tail(rest)
-
-
-def json_head(first: dict[str, Any], key: str) -> bytes:
-    """What :func:`json_line_with` writes before the value: the members of ``first`` (none
-    when empty) and ``key``, in UTF-8."""
-    members = f"{json_line(first)[1:-2]}, " if first else ""
-    return f"{{{members}{json_key(key)}: ".encode("utf-8", OUTPUT_ERRORS)
+def json_document(id_field: str, id_json: str, text_field: str, text_json: bytes, tail: bytes) -> bytes:
+    """:func:`json_line` of ``{id_field: id, text_field: text, **rest}`` in UTF-8 (a row of
+    ``documents.jsonl``; ``rest`` holds neither field), given the id's JSON
+    (:func:`json_values`), the text's (:func:`json_strings`) and ``tail``, what follows the
+    text (:func:`json_tail` of ``rest``): a JSON object is its members joined by ``", "``,
+    each as the whole line would write it. An id field that is the text field is the text."""
+    if id_field == text_field:
+        return f"{{{_json_key(text_field)}: ".encode("utf-8", OUTPUT_ERRORS) + text_json + tail
+    return f"{{{_json_key(id_field)}: {id_json}, {_json_key(text_field)}: ".encode("utf-8", OUTPUT_ERRORS) + text_json + tail
 
 
 def json_tail(rest: dict[str, Any]) -> bytes:
-    """What :func:`json_line_with` writes after the value: the members of ``rest``, the
+    """What :func:`json_document` writes after the text: the members of ``rest``, the
     closing brace and the line feed, in UTF-8."""
     return (", " + json_line(rest)[1:]).encode("utf-8", OUTPUT_ERRORS) if rest else b"}\n"
 

@@ -19,7 +19,7 @@ from ..align import align
 from ..decide import Decisions, describe
 from ..io.errors import InputError
 from ..io.read import ARROW_BATCH_ROWS, ArrowInput, Record, RecordReader
-from ..io.write import OUTPUT_ERRORS, json_key, json_line, json_strings, json_values
+from ..io.write import json_document, json_line, json_strings, json_values
 from ..spans import CutMap, CutText, merge_spans
 from .decide import KEEP_POLICY, Decided
 from .state import CleanOptions, Doc, DocTable, Run, Spool, open_index
@@ -90,16 +90,9 @@ class KeptDocuments:
             # file's (never made Python strings); each line as json_line writes the whole row
             # (an id field that is the text field is the text).
             quoted = json_strings([cleaned for _, cleaned, _ in self.rows])
-            if id_field == text_field:
-                head = f"{{{json_key(text_field)}: ".encode("utf-8", OUTPUT_ERRORS)
-                self.file.writelines(head + text_json + tail for (_, _, tail), text_json in zip(self.rows, quoted))
-            else:
-                before = f"{{{json_key(id_field)}: "
-                after = f", {json_key(text_field)}: ".encode("utf-8", OUTPUT_ERRORS)
-                self.file.writelines(
-                    (before + id_json).encode("utf-8", OUTPUT_ERRORS) + after + text_json + tail
-                    for (id_json, _, tail), text_json in zip(self.rows, quoted)
-                )
+            self.file.writelines(
+                json_document(id_field, id_json, text_field, text_json, tail) for (id_json, _, tail), text_json in zip(self.rows, quoted)
+            )
         self.rows.clear()
 
     def close(self) -> None:
@@ -260,9 +253,6 @@ class DecisionRows:
         decided, options, docs = self.decided, self.run.options, self.run.docs
         empty = options.dedup and docs.int_of("shingles", position) == 0
         return describe(decided.decisions, position, name=self.name, methods=decided.methods, policy=KEEP_POLICY, empty=empty)
-
-    def row(self, record: Record) -> dict[str, Any]:
-        return self.decision(record)[0]
 
     def unique_whole(self) -> list[bool]:
         """Per document of the corpus: whether it is kept whole and unique (its row is
