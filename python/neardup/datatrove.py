@@ -642,7 +642,7 @@ class DuplicateFilter(BaseFilter):
                 "(the input changed since the signatures were made, or other filters ran before this step)"
             )
         if row["action"] == "dropped":
-            spans = dropped_spans(len(doc.text), cut, wrapper_own_lines(cut.text, row.get("kept_text", "")) if row["wraps"] else [], str(row["duplicate_of"]))
+            spans = dropped_spans(len(doc.text), cut.map, wrapper_own_lines(cut.text, row.get("kept_text", "")) if row["wraps"] else [], str(row["duplicate_of"]))
             doc.metadata.update(
                 neardup_action="dropped",
                 neardup_reason=row["reason"],

@@ -594,7 +594,7 @@ def _decide_cluster(table: pa.Table, threshold: float) -> pa.Table:
         kept_row = rows[kept]
         original = row["text"]
         cut = CutText(original, [(r["start"], r["end"], r["reason"]) for r in row["removed"]])
-        spans = dropped_spans(len(original), cut, wrapper_own_lines(cut.text, kept_row["cleaned"]) if outcome.wraps[k] else [], kept_row["id"])
+        spans = dropped_spans(len(original), cut.map, wrapper_own_lines(cut.text, kept_row["cleaned"]) if outcome.wraps[k] else [], kept_row["id"])
         out.append(
             {
                 "pos": row["pos"],

@@ -20,7 +20,7 @@ from ..decide import Decisions, describe
 from ..io.errors import InputError
 from ..io.read import ARROW_BATCH_ROWS, ArrowInput, Record, RecordReader
 from ..io.write import json_document, json_line, json_strings, json_values
-from ..spans import CutMap, CutText, merge_spans
+from ..spans import CutMap, merge_spans
 from .decide import KEEP_POLICY, Decided
 from .state import CleanOptions, Doc, DocTable, Run, Spool, open_index
 
@@ -279,24 +279,23 @@ class DecisionRows:
         # positions of its kept documents.
         lines: list[str | int] = []
         kept: list[int] = []
-        position = 0
+        position = 0  # the next readable record's row of the document table
         for index in run.progress(range(len(docs) + len(skipped)), desc="write"):
             if index % 4096 == 0:
                 run.out.check()
             unreadable = skipped.get(index)
-            if unreadable is None:
-                position += 1
-                if unique[position - 1]:
-                    lines.append(position - 1)
-                    kept.append(position - 1)
+            if unreadable is not None:
+                lines.append(json_line(self.decision(unreadable.record(index))[0]))
+            else:
+                p, position = position, position + 1
+                if unique[p]:
+                    lines.append(p)
+                    kept.append(p)
                 else:
-                    p = position - 1
                     row = self.decision(Record(index, docs.id_of(p), None, site=docs.site_of(p), id_value=docs.written_id_of(p)))[0]
                     lines.append(json_line(row))
                     if row["action"] in ("kept", "changed"):
                         kept.append(p)
-            else:
-                lines.append(json_line(self.decision(unreadable.record(index))[0]))
             if len(lines) >= WRITE_WINDOW:
                 self.write_window(lines, kept, file)
         self.write_window(lines, kept, file)
@@ -474,10 +473,10 @@ def report(decided: Decided, tally: Tally, summary: dict[str, Any], count: int, 
     )
 
 
-def dropped_spans(length: int, cut: CutMap | CutText, own: list[tuple[int, int]], kept_id: str) -> list[tuple[int, int, str]]:
+def dropped_spans(length: int, cut: CutMap, own: list[tuple[int, int]], kept_id: str) -> list[tuple[int, int, str]]:
     """Spans of a dropped page of ``length`` characters: what the earlier stages removed
-    (``cut``, of the text or of its length), its own chrome (``own``: spans of its cleaned text, when it wraps the kept copy:
-    :func:`.decide.wrapper_own_lines`), and the rest as the duplicate."""
+    (``cut``), its own chrome (``own``: spans of its cleaned text, when it wraps the kept
+    copy: :func:`.decide.wrapper_own_lines`), and the rest as the duplicate."""
     removed = list(cut.removed)
     for start, end in own:
         for span in cut.to_original(start, end):
