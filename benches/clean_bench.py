@@ -1,6 +1,6 @@
 """The `neardup clean` job end to end on the shared data: MB/s, peak RSS and quality.
 
-    python benches/clean_bench.py [--quick] [--only NAME[,NAME...]] [--role choose|report] [--min-evidence N] [--cut-comments]
+    python benches/clean_bench.py [--quick] [--only NAME[,NAME...]] [--role choose|report] [--min-evidence N] [--chrome-params PARAMS.json]
 
 Each corpus runs in a child process of its own (multiprocessing "forkserver", so that the
 child's ru_maxrss is its own peak) through ``neardup.pipeline.clean`` with the command line's
@@ -281,7 +281,8 @@ def main() -> int:
                         help="only these corpora (comma-separated; a built corpus with or without its seed)")
     parser.add_argument("--role", choices=["choose", "report"], help="only the corpora of this role")
     parser.add_argument("--min-evidence", type=int, metavar="N", help="CleanOptions.min_evidence (default: its own)")
-    parser.add_argument("--cut-comments", action="store_true", help="chrome_params cut_comments=True")
+    parser.add_argument("--chrome-params", metavar="PARAMS.json",
+                        help="chrome parameters file (neardup.chrome.save_params' format; default: the package's)")
     args = parser.parse_args()
     only = set(args.only.split(",")) if args.only else None
     # A misspelt name would otherwise select nothing and report success.
@@ -289,8 +290,10 @@ def main() -> int:
     if only and only - known:
         parser.error(f"--only: no such corpus: {', '.join(sorted(only - known))} (there are {', '.join(sorted(known))})")
     options: dict[str, Any] = {} if args.min_evidence is None else {"min_evidence": args.min_evidence}
-    if args.cut_comments:
-        options["chrome_params"] = {"cut_comments": True}
+    if args.chrome_params:
+        from neardup.chrome import load_params
+
+        options["chrome_params"] = load_params(args.chrome_params)
     rows = run(args.quick, only, args.role, options)
     for row in rows:
         print(json.dumps(row))

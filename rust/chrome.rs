@@ -528,7 +528,8 @@ pub struct Params {
     /// At most this many runs above and this many below the main region are kept, the
     /// nearest ones (None: all).
     pub max_runs: Option<u32>,
-    /// Cut readers' comments below the article ([`comment_thread`]).
+    /// Cut readers' comments below the article ([`comment_thread`]) on pages of sites of
+    /// `min_pages` pages or more (a page alone may be a forum thread whose entries are its text).
     pub cut_comments: bool,
 }
 
@@ -934,8 +935,8 @@ pub const COPY_RECURRING_TIMES: u64 = 10;
 ///    in a run is kept (the headline above the byline and share buttons).
 /// 6. Inside a run, a line on >= inner_permille of pages is still chrome.
 /// 7. Template boxes (`box_chars` > 0): see [`template_boxes`].
-/// 8. With `cut_comments`, the body lines of a comment thread become [`COMMENTS`] (see
-///    [`comment_thread`]).
+/// 8. With `cut_comments`, on a site of `min_pages` pages or more, the body lines of a
+///    comment thread become [`COMMENTS`] (see [`comment_thread`]).
 pub fn decide_lines(p: &Params, lines: &Lines<'_>) -> Vec<u8> {
     let copies = copies_taken_as_text(p, lines.share, lines.lengths);
     let lines = &Lines { share: copies.as_deref().unwrap_or(lines.share), ..*lines };
@@ -1106,7 +1107,7 @@ pub fn decide_lines(p: &Params, lines: &Lines<'_>) -> Vec<u8> {
     if p.box_chars > 0 {
         template_boxes(&mut decisions, &template, share, lengths, closed, p.box_chars);
     }
-    if p.cut_comments {
+    if p.cut_comments && pages >= u64::from(p.min_pages) {
         if let Some((start, end)) = comment_thread(&decisions, lines) {
             for decision in &mut decisions[start..end] {
                 if *decision == BODY {

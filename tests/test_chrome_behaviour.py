@@ -484,9 +484,10 @@ def test_tuned_parameters_round_trip_and_bad_files_are_refused(tmp_path):
 
     texts = [page(i) for i in range(6)]
     labels = [[6 <= k < 8 for k in range(len(t.split("\n")))] for t in texts]
-    tuning = tune({"all": (texts, ["example.com"] * 6, labels)}, grid={"run_cost": (0, None)})
+    # (comment threads off, as a file of version 1 is read)
+    tuning = tune({"all": (texts, ["example.com"] * 6, labels)}, grid={"run_cost": (0, None), "cut_comments": (False,)})
     assert tuning.params["run_cost"] == 0  # the first of equal points
-    assert [point for point, _ in tuning.table] == [{"run_cost": 0}, {"run_cost": None}]
+    assert [point for point, _ in tuning.table] == [{"run_cost": 0, "cut_comments": False}, {"run_cost": None, "cut_comments": False}]
     quality_of = tuning.table[0][1]["all"]
     assert (quality_of.kept, quality_of.removed) == (1.0, 1.0)
     save_params(tmp_path / "p.json", tuning.params, note="test")
@@ -626,9 +627,24 @@ def test_cut_comments_removes_the_thread_below_the_article(short, sidebar):
     assert result.text.splitlines() == lines[3:9] + sidebar_kept  # the headline and the article
     assert sidebar_kept or not sidebar  # (the thread ends at the footer)
     assert "comments" in {r.reason for r in result.removed}
-    # Off by default: the comments' prose stays (some of it: the runs nearest the article).
-    kept = ChromeModel().update(texts, sites).strip(texts[1], "news.example").text.splitlines()
+    # Turned off, the comments' prose stays (some of it: the runs nearest the article).
+    kept = ChromeModel(cut_comments=False, max_runs=8).update(texts, sites).strip(texts[1], "news.example").text.splitlines()
     assert kept[:6] == lines[3:9] and len(kept) > 6
+
+
+@pytest.mark.parametrize("pages", [1, 2, 3])
+def test_comment_threads_are_cut_on_sites_of_min_pages_pages_only(pages):
+    # A page alone (or one of two) may be a forum thread or a blog's front page whose signed
+    # entries are its text: its thread stays. From min_pages (3) pages of the site on, it goes.
+    texts = _threaded_site(n=pages)
+    sites = ["news.example"] * pages
+    text = texts[-1]
+    cut = ChromeModel(cut_comments=True).update(texts, sites).strip(text, "news.example")
+    kept = ChromeModel(cut_comments=False).update(texts, sites).strip(text, "news.example")
+    if pages < 3:
+        assert cut == kept and "comments" not in {r.reason for r in cut.removed}
+    else:
+        assert "comments" in {r.reason for r in cut.removed} and len(cut.text) < len(kept.text)
 
 
 @pytest.mark.parametrize("lines_above, starts_at_heading", [(3, True), (4, False)])
@@ -641,6 +657,14 @@ def test_a_thread_starts_below_its_heading_when_the_first_comment_is_short(lines
     kept = ChromeModel(cut_comments=True).update(texts, sites).strip(texts[1], "news.example").text.splitlines()
     first_comment = lines[10:10 + lines_above]
     assert kept == lines[3:9] + ([] if starts_at_heading else first_comment)
+
+
+def _with_other_pages(texts: list[str], sites: list[str], others: int = 2) -> ChromeModel:
+    """A model with ``cut_comments`` of ``texts`` plus ``others`` pages of prose of their own
+    on each of their sites: threads are looked for on sites of ``min_pages`` (3) pages or more."""
+    extra = [(site, "\n".join(_prose(5000 + 100 * k + 10 * j + i, 30) for i in range(6)))
+             for k, site in enumerate(dict.fromkeys(sites)) for j in range(others)]
+    return ChromeModel(cut_comments=True).update(texts + [t for _, t in extra], sites + [s for s, _ in extra])
 
 
 def _article_page(middle: list[str], seed: int = 0, after: int = 5, before: int = 5) -> str:
@@ -666,7 +690,7 @@ def _signed(stamps: list[str]) -> list[str]:
 ], ids=["table", "schedule", "one-time", "article-after", "from-the-top"])
 def test_time_stamps_that_are_not_a_thread(middle, after, before):
     text = _article_page(middle, after=after, before=before)
-    stripped = ChromeModel(cut_comments=True).update([text], ["blog.example"]).strip(text, "blog.example")
+    stripped = _with_other_pages([text], ["blog.example"]).strip(text, "blog.example")
     assert stripped.text == text
 
 
@@ -678,7 +702,7 @@ def test_time_stamps_spread_over_a_manual_are_not_a_thread():
         sections += [_prose(700 + k * 40 + j, 15) for j in range(22)]
         sections += [f"2005-03-23 23:47:{11 + k:02d},663 - app - INFO -", "done", _prose(990 + k, 15)]
     text = _article_page(sections, after=0)
-    assert ChromeModel(cut_comments=True).update([text], ["docs.example"]).strip(text, "docs.example").text == text
+    assert _with_other_pages([text], ["docs.example"]).strip(text, "docs.example").text == text
 
 
 def test_a_dateline_above_the_article_does_not_start_the_thread():
@@ -687,14 +711,14 @@ def test_a_dateline_above_the_article_does_not_start_the_thread():
     teasers = [line for k in range(4) for line in [_prose(300 + k, 10), f"{k + 1} March 2019 at {k + 10}:{k * 13:02d}"]]
     lines = ["Menu"] + [_prose(k, 40) for k in range(3)] + ["28 February 2019 at 18:42"] + [_prose(10 + k, 40) for k in range(6)]
     text = "\n".join(lines + teasers)
-    kept = ChromeModel(cut_comments=True).update([text], ["paper.example"]).strip(text, "paper.example").text.splitlines()
+    kept = _with_other_pages([text], ["paper.example"]).strip(text, "paper.example").text.splitlines()
     # (the first teaser's title, above its stamp with no heading above it, stays)
     assert kept == lines + teasers[:1]
 
 
 def test_a_thread_above_the_article_is_cut_only_up_to_the_line_below_it():
-    # One page on each of three sites: an introduction, a list of other stories signed with
-    # times, a menu the sites share (cross-site lines), the article. The list is a thread (the
+    # A page on each of three sites (each with two other pages): an introduction, a list of
+    # other stories signed with times, a menu the sites share (cross-site lines), the article. The list is a thread (the
     # text after its last stamp, up to the menu, is short); it is cut up to the menu, and the
     # article below stays.
     texts, sites = [], []
@@ -705,7 +729,7 @@ def test_a_thread_above_the_article_is_cut_only_up_to_the_line_below_it():
         texts.append("\n".join(intro + teasers + ["Sections", "Sport", "Culture"] + article))
         sites.append(f"paper{i}.example")
     lines = texts[1].split("\n")
-    kept = ChromeModel(cut_comments=True).update(texts, sites).strip(texts[1], "paper1.example").text.splitlines()
+    kept = _with_other_pages(texts, sites).strip(texts[1], "paper1.example").text.splitlines()
     assert kept == lines[:4] + lines[14:]
 
 

@@ -320,9 +320,10 @@ def thread_page(parts) -> str:
 thread_pages = thread_parts.map(thread_page)
 
 
-@given(st.lists(st.tuples(thread_pages, st.sampled_from(["a", "b"])), min_size=1, max_size=5), params)
+@given(st.lists(st.tuples(thread_pages, st.sampled_from(["a", "b"])), min_size=1, max_size=8), params)
 def test_decisions_on_pages_with_comment_threads(pairs, p):
-    # (decisions only: the removed spans follow from them as on every other page, tested above)
+    # (decisions only: the removed spans follow from them as on every other page, tested above;
+    #  up to eight pages on two sites, as threads are looked for on sites of min_pages or more)
     p = (*p[:-1], True)
     rust, ref = _core.ChromeModel(*p), _reference.ChromeModel(*p)
     texts, names = [t for t, _ in pairs], [s for _, s in pairs]

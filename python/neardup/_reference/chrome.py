@@ -358,7 +358,7 @@ def decide_lines(params, pages, share, cross, lengths, fingerprints, closed, wor
             decisions.append(reason if s > 0 else OUTSIDE_BODY)
     if box_chars:
         template_boxes(decisions, template, share, lengths, closed, box_chars)
-    if cut_comments:
+    if cut_comments and pages >= min_pages:
         thread = comment_thread(decisions, lengths, fingerprints, stamps, stamp_tails, stamp_texts)
         if thread is not None:
             for i in range(*thread):
