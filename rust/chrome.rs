@@ -549,8 +549,8 @@ impl Default for Params {
             decay_floor_permille: 250,
             box_chars: 0,
             run_cost: Some(100),
-            max_runs: Some(8),
-            cut_comments: false,
+            max_runs: None,
+            cut_comments: true,
         }
     }
 }

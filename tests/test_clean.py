@@ -837,19 +837,21 @@ def test_cut_comments_from_the_command_line(tmp_path, capsys):
     source.write_text("".join(json.dumps({"id": str(i), "site": "news.example", "text": t}) + "\n" for i, t in enumerate(texts)),
                       encoding="utf-8")
     cleaned = {}
-    for flag in ([], ["--cut-comments"]):
+    for flag in ([], ["--cut-comments"], ["--no-cut-comments"]):
         out = tmp_path / ("out" + "".join(flag))
         assert main(["clean", str(source), "--site-field", "site", "-o", str(out), *flag]) == 0
         rows = [json.loads(line) for line in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
-        cleaned[bool(flag)] = {r["id"]: r["text"] for r in rows}
+        cleaned[" ".join(flag)] = {r["id"]: r["text"] for r in rows}
     lines = texts[1].split("\n")
-    assert cleaned[True]["1"].splitlines() == lines[3:9]
-    assert len(cleaned[False]["1"].splitlines()) > 6
+    # On by default (the package's parameters); --no-cut-comments keeps the thread's prose.
+    assert cleaned[""]["1"].splitlines() == cleaned["--cut-comments"]["1"].splitlines() == lines[3:9]
+    assert len(cleaned["--no-cut-comments"]["1"].splitlines()) > 6
     model = tmp_path / "model.json"
     assert main(["chrome", "learn", str(source), "--site-field", "site", "-m", str(model)]) == 0
-    with pytest.raises(SystemExit):
-        main(["clean", str(source), "--site-field", "site", "--chrome-model", str(model), "--cut-comments", "-o", str(tmp_path / "x")])
-    assert "--cut-comments set a new model's parameters" in capsys.readouterr().err
+    for flag in ("--cut-comments", "--no-cut-comments"):
+        with pytest.raises(SystemExit):
+            main(["clean", str(source), "--site-field", "site", "--chrome-model", str(model), flag, "-o", str(tmp_path / "x")])
+        assert "--[no-]cut-comments set a new model's parameters" in capsys.readouterr().err
 
 
 def test_rows_written_in_windows_are_those_of_records_decided_one_by_one(tmp_path, monkeypatch):

@@ -205,8 +205,8 @@ class ChromeModel:
         small_penalty: int = 20,
         run_cost: int | None = ...,  # 100 (PyO3 shows an Option default as ...)
         decay_pages: int = 0,
-        max_runs: int | None = ...,  # 8
-        cut_comments: bool = False,
+        max_runs: int | None = None,
+        cut_comments: bool = True,
     ) -> ChromeModel: ...
     def params(self) -> tuple[int, int, int, int, int, int, int, int, int, int, int, int | None, int, int | None, bool]: ...
     def add(self, texts: Iterable[str], sites: Iterable[str], num_threads: int | None = None) -> None: ...

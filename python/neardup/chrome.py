@@ -179,9 +179,10 @@ class ChromeModel:
     more (0: every such run), higher cuts more, ``None`` keeps the main region only. The
     measured curve of body kept against chrome cut per labelled set is in docs/chrome.md.
 
-    ``cut_comments`` also removes a thread of readers' comments (or forum replies) below the
-    article, found by the time stamps its entries repeat (reason ``comments``; off by
-    default: some labelled sets count comments as the page's text, docs/chrome.md).
+    ``cut_comments`` (on by default) also removes a thread of readers' comments (or forum
+    replies) below the article, found by the time stamps its entries repeat (reason
+    ``comments``), on pages of sites of ``min_pages`` pages or more: a page alone may be a
+    forum thread or a blog's front page whose signed entries are its text (docs/chrome.md).
     """
 
     def __init__(

@@ -112,7 +112,7 @@ struct ChromeModel {
 impl ChromeModel {
     #[new]
     #[allow(clippy::too_many_arguments)] // one per decision parameter, as the Python class
-    #[pyo3(signature = (min_pages = 3, template_permille = 300, inner_permille = 500, shape_permille = 300, penalty = 200, cross_sites = 3, title_lines = 3, decay_chars = 3000, decay_floor_permille = 250, box_chars = 0, small_penalty = 20, run_cost = Some(100), decay_pages = 0, max_runs = Some(8), cut_comments = false))]
+    #[pyo3(signature = (min_pages = 3, template_permille = 300, inner_permille = 500, shape_permille = 300, penalty = 200, cross_sites = 3, title_lines = 3, decay_chars = 3000, decay_floor_permille = 250, box_chars = 0, small_penalty = 20, run_cost = Some(100), decay_pages = 0, max_runs = None, cut_comments = true))]
     fn new(
         min_pages: u32,
         template_permille: u32,

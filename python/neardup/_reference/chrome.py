@@ -575,7 +575,7 @@ class ChromeModel:
 
     def __init__(self, min_pages=3, template_permille=300, inner_permille=500, shape_permille=300, penalty=200, cross_sites=3,
                  title_lines=3, decay_chars=3000, decay_floor_permille=250, box_chars=0, small_penalty=20, run_cost=100,
-                 decay_pages=0, max_runs=8, cut_comments=False):
+                 decay_pages=0, max_runs=None, cut_comments=True):
         self._params = check_params(
             (min_pages, template_permille, inner_permille, shape_permille, penalty, cross_sites, title_lines, decay_chars,
              decay_floor_permille, box_chars, small_penalty, run_cost, decay_pages, max_runs, cut_comments)

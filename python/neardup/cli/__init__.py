@@ -171,8 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # A saved model decides with its own parameters.
     saved = getattr(args, "chrome_model", None) or (getattr(args, "update", False) and os.path.exists(args.model))
     if saved and (getattr(args, "chrome_params", None) or getattr(args, "run_cost", None) is not None
-                  or getattr(args, "cut_comments", False)):
-        parser.error("--chrome-params, --run-cost and --cut-comments set a new model's parameters; a saved model "
+                  or getattr(args, "cut_comments", None) is not None):
+        parser.error("--chrome-params, --run-cost and --[no-]cut-comments set a new model's parameters; a saved model "
                      "(--chrome-model, chrome learn --update) keeps its own")
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     # Every command's writes to stdout (print too) go through the guard, so that a failed

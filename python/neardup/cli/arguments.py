@@ -191,12 +191,12 @@ class GuardedStdout:
 
 def chrome_params_of(args: argparse.Namespace) -> dict[str, Any]:
     """The chrome parameters a command's options ask for: a tuned file (--chrome-params),
-    then --run-cost and --cut-comments over it."""
+    then --run-cost and --cut-comments / --no-cut-comments over it."""
     params: dict[str, Any] = load_option("--chrome-params", args.chrome_params, load_params) if args.chrome_params else {}
     if args.run_cost is not None:
         params["run_cost"] = None if args.run_cost == "none" else int(args.run_cost)
-    if args.cut_comments:
-        params["cut_comments"] = True
+    if args.cut_comments is not None:
+        params["cut_comments"] = args.cut_comments
     return params
 
 
@@ -214,9 +214,9 @@ def add_chrome_arguments(parser: argparse.ArgumentParser) -> None:
         "higher cuts more, 'none' keeps the main region only (default: the package's, 100; docs/chrome.md has the curve)",
     )
     parser.add_argument(
-        "--cut-comments", action="store_true",
-        help="also cut readers' comments (and forum replies) below the article, found by the time stamps that sign them "
-        "(reason 'comments'; off by default: docs/chrome.md)",
+        "--cut-comments", action=argparse.BooleanOptionalAction, default=None,
+        help="cut readers' comments (and forum replies) below the article on sites of 3 pages or more, found by the "
+        "time stamps that sign them (reason 'comments'; default: the package's, on; docs/chrome.md)",
     )
 
 
