@@ -411,6 +411,8 @@ def test_input_changed_while_the_decisions_are_written_is_not_read_again(corpora
 
 #: Points of a run: each pass, between passes, and inside the final moves into place.
 BEFORE_COMMIT = [
+    # (the staging folder just made: the stop waits until it is known, and removes it)
+    "after:tempfile:mkdtemp:1",
     "progress:learn chrome:300",
     "progress:clean:300",
     "after:neardup.pipeline.decide:verify_duplicates:1",

@@ -205,17 +205,25 @@ class AtomicOutputDir:
             raise output_error(self.outdir, error, "cannot create the output folder") from None
         self.recover()
         try:
-            self.staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.outdir))
+            # A stop (SIGTERM, Ctrl-C) waits until the staging folder is known, and then
+            # removes it below: raised in __enter__, it would not reach __exit__.
+            with _signals_deferred():
+                self.staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.outdir))
             lock = self.staging / _LOCK_NAME
             lock.touch()
             self._lock = _try_lock(lock)
             if self._lock is None and fcntl is not None:
                 raise OutputError(errno.ENOLCK, f"cannot lock {lock}")
-        except OSError as error:
+        except BaseException as error:
+            if self._lock is not None:
+                os.close(self._lock)
+                self._lock = None
             if self.staging is not None:
                 shutil.rmtree(self.staging, ignore_errors=True)
                 self.staging = None
-            raise output_error(self.outdir, error, "cannot write into the output folder") from None
+            if isinstance(error, OSError):
+                raise output_error(self.outdir, error, "cannot write into the output folder") from None
+            raise
         return self
 
     def recover(self) -> list[Path]:
