@@ -215,8 +215,8 @@ def add_chrome_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--cut-comments", action=argparse.BooleanOptionalAction, default=None,
-        help="cut readers' comments (and forum replies) below the article on sites of 3 pages or more, found by the "
-        "time stamps that sign them (reason 'comments'; default: the package's, on; docs/chrome.md)",
+        help="cut readers' comments (and forum replies) below the article on sites of min_pages (3) pages or more, found "
+        "by the time stamps that sign them (reason 'comments'; default: the package's, on; docs/chrome.md)",
     )
 
 
