@@ -836,6 +836,15 @@ pub fn keep_shared_prose(
     }
 }
 
+/// The page's own headline among the template lines right above its body (`decide_lines`,
+/// step 5): one of the `OWN_TITLE_LINES` non-blank lines nearest the first run, of at least
+/// `OWN_TITLE_CHARS` characters, on the page twice or more (the page's title at its top, or a
+/// list of the site's latest stories that holds it) and not in a run. The site's other pages
+/// list it among their headlines, so it recurs; a menu entry or a section name is shorter,
+/// and once on the page.
+pub const OWN_TITLE_LINES: usize = 2;
+pub const OWN_TITLE_CHARS: u32 = 30;
+
 /// Upper bound of `Params::title_lines` (a title sits right above the byline and buttons).
 pub const MAX_TITLE_LINES: u32 = 16;
 
@@ -932,7 +941,10 @@ pub const COPY_RECURRING_TIMES: u64 = 10;
 ///    lines around it); lines outside every run are chrome.
 /// 5. Title rescue: going up from the first run, past blank and template lines, the first
 ///    `title_lines` other lines are looked at; a page-specific one whose fingerprint is not
-///    in a run is kept (the headline above the byline and share buttons).
+///    in a run is kept (the headline above the byline and share buttons). A template line
+///    passed on the way is the page's own headline, kept, when it is one of the
+///    `OWN_TITLE_LINES` non-blank lines nearest the run, is not cross-site, has at least
+///    `OWN_TITLE_CHARS` characters, is on the page twice or more and is not in a run.
 /// 6. Inside a run, a line on >= inner_permille of pages is still chrome.
 /// 7. Template boxes (`box_chars` > 0): see [`template_boxes`].
 /// 8. With `cut_comments`, on a site of `min_pages` pages or more, the body lines of a
@@ -1069,14 +1081,28 @@ pub fn decide_lines(p: &Params, lines: &Lines<'_>) -> Vec<u8> {
         }
     }
     let mut rescued: Vec<usize> = Vec::new();
+    let mut own_titles: Vec<usize> = Vec::new();
     if let Some(first) = inside.iter().position(|&b| b) {
         let kept: KeySet = (0..n).filter(|&i| inside[i]).map(|i| fingerprints[i]).collect();
         let mut seen = 0usize;
+        let mut nonblank = 0usize; // non-blank lines from k down to the run
         for k in (0..first).rev() {
             if seen == p.title_lines as usize {
                 break;
             }
-            if share[k].is_none() || template[k] {
+            if share[k].is_none() {
+                continue;
+            }
+            nonblank += 1;
+            if template[k] {
+                if nonblank <= OWN_TITLE_LINES
+                    && !cross[k]
+                    && lengths[k] >= OWN_TITLE_CHARS
+                    && !kept.contains(&fingerprints[k])
+                    && fingerprints.iter().filter(|&&f| f == fingerprints[k]).count() >= 2
+                {
+                    own_titles.push(k);
+                }
                 continue;
             }
             if scores[k] > 0 && !kept.contains(&fingerprints[k]) {
@@ -1087,6 +1113,9 @@ pub fn decide_lines(p: &Params, lines: &Lines<'_>) -> Vec<u8> {
     }
     let mut decisions: Vec<u8> = (0..n)
         .map(|i| {
+            if own_titles.contains(&i) {
+                return BODY;
+            }
             let inside = inside[i] || rescued.contains(&i);
             let recurring_reason = if cross[i] { CROSS_SITE } else { TEMPLATE };
             match share[i] {

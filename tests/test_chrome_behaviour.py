@@ -110,6 +110,28 @@ def test_title_above_the_share_buttons_is_kept():
     assert model.strip(docs[3], "docs.example").text.split("\n") == docs[3].split("\n")[5:7]
 
 
+def test_own_headline_listed_on_the_sites_other_pages_is_kept():
+    # Each page's "Latest" box lists the site's five newest headlines, its own among them, so
+    # every headline recurs on most pages and is a template line; above its own article (the
+    # headline twice on its page) it is the page's title, and only there.
+    n = 10
+    heads = [f"{WORDS[(i * 5) % 12].title()} {WORDS[i % 12]} wins the {i} awards vote" for i in range(n)]
+    texts = []
+    for i in range(n):
+        latest = [heads[(i + d) % n] for d in range(5)]
+        body = [f"{WORDS[i % 12]} paragraph {i} {' '.join(WORDS[(i + k) % 12] for k in range(10))}.",
+                f"Then {WORDS[(i + 2) % 12]} said {' '.join(WORDS[(i * 3 + k) % 12] for k in range(9))} {i}."]
+        texts.append("\n".join(TEMPLATE_TOP + ["Latest"] + latest + [heads[i], "By Ann Lee"] + body + TEMPLATE_BOTTOM))
+    model = ChromeModel().update(texts, ["news.example"] * n)
+    for i in (0, 4):
+        lines = texts[i].split("\n")
+        assert model.strip(texts[i], "news.example").text.split("\n") == [lines[11]] + lines[13:15]
+    # A shorter line there (a section name on the page twice) is no headline.
+    short = [t.replace(heads[0], "Sport news") for t in texts]
+    model = ChromeModel().update(short, ["news.example"] * n)
+    assert model.strip(short[0], "news.example").text.split("\n") == short[0].split("\n")[13:15]
+
+
 def test_cross_site_boilerplate_on_a_one_page_site():
     boiler = "Share this article on social media"
     texts = [f"{WORDS[k]} site body line with words {k}\n{boiler}" for k in range(3)]

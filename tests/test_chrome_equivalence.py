@@ -267,6 +267,22 @@ def test_strip_on_boxed_pages(pairs, p, repeats, num_threads):
     strip_and_decide_alike(pairs, p, repeats, num_threads)
 
 
+# A site's pages list its latest headlines, the page's own among them; each page puts its own
+# headline (or another) at one to three lines above its body, twice or once on the page: the
+# own headline of step 5, around its length (29, 30 characters) and distance.
+HEADLINES = ["Council approves the harbour budget", "Storms close the coast road again", "x" * 29, "y" * 30,
+             "Talks resume", "\u201cNo deal\u201d, says the minister of finance"]
+headline_pages = st.tuples(st.lists(st.sampled_from(HEADLINES), max_size=4), st.sampled_from(HEADLINES),
+                           st.lists(st.sampled_from(["By Ann Lee", "Share this article", "", "Updated 5 May"]), max_size=2),
+                           st.lists(lines, max_size=3), st.booleans()).map(
+    lambda p: "\n".join(HEADER + p[0] + ["Latest"] + ([p[1]] if p[4] else []) + [p[1]] + p[2] + p[3] + FOOTER))
+
+
+@given(st.lists(st.tuples(headline_pages, st.sampled_from(["a", "b", "c"])), min_size=3, max_size=12), params)
+def test_decisions_on_pages_listing_their_own_headline(pairs, p):
+    strip_and_decide_alike(pairs, p, True, None)
+
+
 @given(st.lists(st.tuples(news_pages, st.sampled_from(["a", "b"])), min_size=3, max_size=12), params)
 def test_decisions_on_news_like_pages(pairs, p):
     rust, ref = _core.ChromeModel(*p), _reference.ChromeModel(*p)

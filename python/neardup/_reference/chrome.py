@@ -44,6 +44,9 @@ CLAUSE_ENDS = frozenset(".,;:!?")
 CLOSERS = "\"')]"
 #: Upper bound of title_lines (rust/chrome.rs MAX_TITLE_LINES).
 MAX_TITLE_LINES = 16
+#: The page's own headline among the template lines right above its body (rust/chrome.rs).
+OWN_TITLE_LINES = 2
+OWN_TITLE_CHARS = 30
 _U32 = 1 << 32
 #: Most pages a site can have counted: line and shape counts are uint32 (the saved model's
 #: "<u4"), and the core's shares multiply pages by permille in u64 (rust/chrome.rs insert_site).
@@ -332,25 +335,35 @@ def decide_lines(params, pages, share, cross, lengths, fingerprints, closed, wor
                 inside[k] = True
                 k -= 1
     rescued = set()
+    own_titles = set()
     first = next((i for i in range(n) if inside[i]), None)
     if first is not None:
         # Title rescue: the page's headline sits above the template lines (byline, share
         # buttons) that precede the body; keep the nearest page-specific lines there unless
         # the body already holds the same line (a navigation header repeating the title).
+        # A template line right above the body may be the page's own headline, which the
+        # site's other pages list among theirs (rust/chrome.rs OWN_TITLE_LINES).
         kept = {fingerprints[i] for i in range(n) if inside[i]}
-        k, seen = first - 1, 0
+        k, seen, nonblank = first - 1, 0, 0
         while k >= 0 and seen < title_lines:
-            if share[k] is not None and not template[k]:
-                if scores[k] > 0 and fingerprints[k] not in kept:
-                    rescued.add(k)
-                seen += 1
+            if share[k] is not None:
+                nonblank += 1
+                if not template[k]:
+                    if scores[k] > 0 and fingerprints[k] not in kept:
+                        rescued.add(k)
+                    seen += 1
+                elif (nonblank <= OWN_TITLE_LINES and not cross[k] and lengths[k] >= OWN_TITLE_CHARS
+                      and fingerprints[k] not in kept and fingerprints.count(fingerprints[k]) >= 2):
+                    own_titles.add(k)
             k -= 1
     decisions = []
     for i in range(n):
         inside_body = inside[i] or i in rescued
         reason = CROSS_SITE if cross[i] else TEMPLATE
         s = share[i]
-        if s is None:
+        if i in own_titles:
+            decisions.append(BODY)
+        elif s is None:
             decisions.append(BODY if inside_body else OUTSIDE_BODY)
         elif inside_body:
             decisions.append(reason if s > 0 and s >= inner else BODY)
