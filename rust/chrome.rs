@@ -840,8 +840,8 @@ pub fn keep_shared_prose(
 /// step 5): one of the `OWN_TITLE_LINES` non-blank lines nearest the first run, of at least
 /// `OWN_TITLE_CHARS` characters, on the page twice or more (the page's title at its top, or a
 /// list of the site's latest stories that holds it) and not in a run. The site's other pages
-/// list it among their headlines, so it recurs; a menu entry or a section name is shorter,
-/// and once on the page.
+/// list it among their headlines, so it recurs; a menu entry or a section name is shorter
+/// or once on the page.
 pub const OWN_TITLE_LINES: usize = 2;
 pub const OWN_TITLE_CHARS: u32 = 30;
 
