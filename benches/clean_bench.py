@@ -14,7 +14,9 @@ the timing:
   dropped document joins its ``duplicate_of``); and the same with the labels of clusters whose
   source pages carry one article joined (``one_article_*``: the labelled sets hold some
   stories on two pages, labelled as two articles, so their copies count as false positives of
-  each other; joined when the gold bodies' word 5-gram Jaccard similarity is >= 0.8);
+  each other; joined when the gold bodies' word 5-gram Jaccard similarity is >= 0.8), and
+  ``dropped_article_unkept``: the share of the dropped pages' article shingles (gold body) that
+  the cleaned text of the document each was dropped for lacks;
 - bench-22k: recall of the planted copies (copy and source in one cluster), and the share of
   planted copies of which at most one of copy and source is kept (``planted_not_both_kept``).
 
@@ -44,6 +46,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data"
@@ -150,7 +154,26 @@ def _one_article(rows: list[dict[str, Any]]) -> dict[str, str]:
     return {str(r["cluster"]): label.get(str(r["cluster"]), str(r["cluster"])) for r in rows}
 
 
-def _quality(name: str, rows: list[dict[str, Any]], decisions: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _article_unkept(rows: list[dict[str, Any]], decisions: dict[str, dict[str, Any]], kept_texts: dict[str, str]) -> float | None:
+    """The share of the dropped pages' article shingles (their gold bodies, distinct word
+    5-grams) that the cleaned text of the document each was dropped for lacks: article text
+    that leaves the output with the drop (edited copies lose a little by their edits)."""
+    from neardup.text import shingles_batch
+
+    dropped = [r for r in rows if decisions[str(r["id"])]["action"] == "dropped"]
+    if not dropped:
+        return None
+    bodies = shingles_batch([str(r["body_text"]) for r in dropped], distinct=True)
+    kept = shingles_batch([kept_texts.get(str(decisions[str(r["id"])]["duplicate_of"]), "") for r in dropped], distinct=True)
+    lost = total = 0
+    for k in range(len(dropped)):
+        body = bodies.document(k)
+        total += len(body)
+        lost += int(np.count_nonzero(~np.isin(body, kept.document(k))))
+    return round(lost / total, 4) if total else None
+
+
+def _quality(name: str, rows: list[dict[str, Any]], decisions: dict[str, dict[str, Any]], kept_texts: dict[str, str]) -> dict[str, Any]:
     root = {i: d["duplicate_of"] or i for i, d in decisions.items()}
     unverified = sum(
         1
@@ -162,6 +185,7 @@ def _quality(name: str, rows: list[dict[str, Any]], decisions: dict[str, dict[st
         found = _pairs({str(r["id"]): root[str(r["id"])] for r in rows})
         quality.update(_pair_scores(_pairs({str(r["id"]): str(r["cluster"]) for r in rows}), found, "pair"))
         if all("body_text" in r and "kind" in r for r in rows):
+            quality["dropped_article_unkept"] = _article_unkept(rows, decisions, kept_texts)
             article = _one_article(rows)
             quality.update(_pair_scores(_pairs({str(r["id"]): article[str(r["cluster"])] for r in rows}), found, "one_article"))
     if name == "bench-22k":
@@ -192,6 +216,11 @@ def _child(name: str, path: str, limit: int | None, extra: dict[str, Any], optio
             summary = clean(RecordReader([str(source)]), Path(tmp) / "out", CleanOptions(**options))
             seconds = time.perf_counter() - started
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1000
+            kept_texts = {}
+            with open(Path(tmp) / "out" / "documents.jsonl", encoding="utf-8") as handle:
+                for line in handle:
+                    row = json.loads(line)
+                    kept_texts[str(row["id"])] = row["text"]
             decisions = {}
             with open(Path(tmp) / "out" / "decisions.jsonl", encoding="utf-8") as handle:
                 for line in handle:
@@ -220,7 +249,7 @@ def _child(name: str, path: str, limit: int | None, extra: dict[str, Any], optio
                 "dropped": summary["dropped"],
                 "changed": summary["changed"],
                 "subset": bool(limit),
-                **_quality(name, rows, decisions),
+                **_quality(name, rows, decisions, kept_texts),
             }
         )
     except BaseException as error:  # reported as a row, the parent goes on

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -505,6 +506,30 @@ def test_a_short_text_inside_long_pages_is_found_by_its_anchors(tmp_path):
         assert rows[page]["action"] == "dropped" and rows[page]["duplicate_of"] == "note", rows[page]
         assert rows[page]["score"] >= 0.8 and any(why.startswith("chrome: not in the kept copy") for _, _, why in rows[page]["removed"])
     assert {rows[other]["action"] for other in ids["other"]} == {"kept"}
+
+
+def test_a_story_is_not_dropped_for_a_post_quoting_it(tmp_path):
+    """A story on pages of three sites, and a post of a fourth that quotes a passage of it
+    with a line of its own: every story page wraps the post (text before and after the
+    passage), but what a story page shares with another site's story page beyond the post is
+    an article, not chrome, so no story page gives way to the post; the post is dropped for
+    a story page, which holds it, and the story pages are one cluster."""
+    rng = random.Random(3)
+    vocabulary = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 9))) for _ in range(3000)]
+    before, passage, after = ([rng.choice(vocabulary) for _ in range(count)] for count in (200, 150, 200))
+    story = " ".join(before) + ".\n\n" + " ".join(passage) + ".\n\n" + " ".join(after) + "."
+    rows = [{"id": f"story-{site}", "site": site, "text": f"Welcome to {site}\n{story}\nFollow {site} for more"} for site in ("alpha", "beta", "gamma")]
+    rows.append({"id": "post", "site": "delta", "text": " ".join(passage) + ".\nWhat a read, said the blogger of delta today."})
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    assert main(["clean", str(source), "-o", str(tmp_path / "out"), "--no-chrome"]) == 0
+    out = decisions(tmp_path / "out")
+    stories = [f"story-{site}" for site in ("alpha", "beta", "gamma")]
+    kept = [s for s in stories if out[s]["action"] != "dropped"]
+    assert len(kept) == 1, out
+    assert out["post"]["action"] == "dropped" and out["post"]["duplicate_of"] == kept[0], out["post"]
+    for s in stories:
+        assert s == kept[0] or out[s]["duplicate_of"] == kept[0], out[s]
 
 
 def site_pages_after_plain_ones(plain: int, sited: int) -> list[str]:

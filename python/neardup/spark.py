@@ -56,7 +56,7 @@ from .cluster import cluster, distinct
 from .lsh import candidate_threshold, lsh_params
 from .minhash import minhash
 from .io.read import Record, site_of
-from .pipeline.decide import KEEP_POLICY, REFINE_FROM, aligned_containment, two_way_across_sites, wrap_candidates, wrapper_own_lines, wrapping
+from .pipeline.decide import KEEP_POLICY, REFINE_FROM, aligned_containment, two_way_across_sites, wrap_candidates, wrapper_own_lines, wrapping, wraps_of_chrome
 from .pipeline.state import ANCHOR_BITS, ANCHOR_MAX_DOCS, CONTAINED_MIN_SIZE_RATIO, CleanOptions
 from .pipeline.strip import strip_records
 from .pipeline.write import dropped_spans, kept_reason
@@ -575,10 +575,11 @@ def _decide_cluster(table: pa.Table, threshold: float) -> pa.Table:
     codes = np.array([m for _, _, _, _, m in entries], dtype=np.int64)
     lengths = np.array([len(t) for t in cleaned], dtype=np.int64)
     sizes = np.array([r["size"] for r in rows], dtype=np.int64)
-    wraps = wrapping(wrap_candidates(pairs, scores, lengths), dict(enumerate(cleaned)))
+    group_sites = _copy_group_sites(rows, pairs, inter, sizes)
+    wraps = wraps_of_chrome(wrapping(wrap_candidates(pairs, scores, lengths), dict(enumerate(cleaned))), pairs, inter, sizes, group_sites)
     priority = keep_priority("most_complete", lengths, pairs=pairs, intersections=inter, sizes=sizes)
     one_way = drop_directions("containment", threshold, scores, codes == METHODS.index("jaccard-exact"), sizes[pairs[:, 0]], sizes[pairs[:, 1]])
-    directions = two_way_across_sites(one_way, pairs, _copy_group_sites(rows, pairs, inter, sizes))
+    directions = two_way_across_sites(one_way, pairs, group_sites)
     outcome = decide_clusters(len(rows), pairs, scores, priority, methods=codes, directions=directions, wraps=wraps)
 
     def name(k: int) -> str:

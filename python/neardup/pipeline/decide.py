@@ -52,6 +52,10 @@ SHINGLE_CACHE_BYTES = 128 * 2**20
 #: A page is checked for wrapping against at most this many of its verified partners (the
 #: best-scoring first), so the alignments stay linear in the number of documents.
 WRAP_MAX_PARTNERS = 12
+#: A page's text around a partner it wraps is taken for an article, not chrome, when it shares
+#: at least this many times the partner's distinct shingles with a verified partner of
+#: another site (``wraps_of_chrome``).
+WRAP_AGREED_TIMES = 2
 #: The keep policy of the job, as decisions name it.
 KEEP_POLICY = "most_complete; a page wrapping another gives way"
 
@@ -353,6 +357,47 @@ def spooled_wrapping(verified: Verified, texts: SpooledTexts, lengths: np.ndarra
     return np.concatenate(found)
 
 
+def wraps_of_chrome(
+    wraps: np.ndarray, pairs: np.ndarray, intersections: np.ndarray, sizes: np.ndarray, sites: Callable[[int], frozenset[str]]
+) -> np.ndarray:
+    """The rows of ``wraps`` (``(outer, inner)``) whose outer page's text around the inner one
+    may be chrome: those whose outer page shares fewer than :data:`WRAP_AGREED_TIMES` times
+    the inner page's distinct shingles (``sizes``) with each of its verified partners
+    (``pairs`` with their ``intersections``) but the inner page that is of another known site
+    (``sites``, as :func:`two_way_across_sites` takes them). Chrome differs from site to site,
+    so what a page shares with another site's page beyond the copy it wraps is an article:
+    every copy of a story "wraps" a post quoting a passage of it, and giving way to the post
+    would drop the story."""
+    wraps = np.asarray(wraps, dtype=np.int64).reshape(-1, 2)
+    if not len(wraps):
+        return wraps
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    intersections = np.asarray(intersections, dtype=np.int64)
+    outers = set(wraps[:, 0].tolist())
+    partners: dict[int, list[tuple[int, int]]] = {}
+    for (a, b), shared in zip(pairs.tolist(), intersections.tolist()):
+        if a in outers:
+            partners.setdefault(a, []).append((b, shared))
+        if b in outers:
+            partners.setdefault(b, []).append((a, shared))
+    known: dict[int, frozenset[str]] = {}
+
+    def site_of(position: int) -> frozenset[str]:
+        if position not in known:
+            known[position] = sites(position)
+        return known[position]
+
+    def agreed(outer: int, inner: int) -> bool:
+        need = WRAP_AGREED_TIMES * int(sizes[inner])
+        for other, shared in partners.get(outer, ()):
+            if other != inner and shared >= need and site_of(outer) and site_of(other) and len(site_of(outer) | site_of(other)) >= 2:
+                return True
+        return False
+
+    keep = [not agreed(outer, inner) for outer, inner in wraps.tolist()]
+    return wraps[np.asarray(keep, dtype=bool)]
+
+
 def corpus_decisions(
     docs: DocTable | list[Doc], verified: Verified | None, wraps: np.ndarray, seen: dict[int, tuple[str, float, str]]
 ) -> tuple[Decisions, tuple[str, ...], list[str]]:
@@ -382,6 +427,8 @@ def corpus_decisions(
     sizes = np.zeros(total, dtype=np.int64)
     if verified is not None:
         sizes[:count] = verified.sizes
+    if verified is not None:
+        wraps = wraps_of_chrome(wraps, verified.pairs, verified.intersections, verified.sizes, group_sites(docs, verified.copies))
     priority = keep_priority(
         "most_complete",
         length,
