@@ -59,6 +59,7 @@ def test_line_keys_batch(batch, num_threads):
 
 @given(corpus, corpus, params, st.sampled_from([None, 1, 2]))
 def test_model_counts_and_decisions(learn, check, p, num_threads):
+    """Counts, decisions and each line's count on its site, learned on ``learn``."""
     rust, ref = _core.ChromeModel(*p), _reference.ChromeModel(*p)
     for model in (rust, ref):
         model.add([t for t, _ in learn], [s for _, s in learn], num_threads)
@@ -68,6 +69,9 @@ def test_model_counts_and_decisions(learn, check, p, num_threads):
     pairs = learn + check
     same(rust.decide([t for t, _ in pairs], [s for _, s in pairs], num_threads),
          ref.decide([t for t, _ in pairs], [s for _, s in pairs]))
+    # Pages of sites the model has not counted among them (check's).
+    same(rust.line_counts([t for t, _ in pairs], [s for _, s in pairs], num_threads),
+         ref.line_counts([t for t, _ in pairs], [s for _, s in pairs]))
 
 
 #: Ways a line is pasted again with its key unchanged (or nearly: the key folds case,

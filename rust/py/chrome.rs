@@ -279,6 +279,28 @@ impl ChromeModel {
         })
     }
 
+    /// Per page, on how many of its site's counted pages each line (split on LF) occurs, as
+    /// a uint32 array (0 for a blank line and for a site not in the model).
+    #[pyo3(signature = (texts, sites, num_threads = None))]
+    fn line_counts<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &Bound<'py, PyAny>,
+        sites: &Bound<'py, PyAny>,
+        num_threads: Option<usize>,
+    ) -> PyResult<Vec<Bound<'py, PyArray1<u32>>>> {
+        guard(|| {
+            let pairs = pairs_arg(texts, sites)?;
+            let model = &self.inner;
+            let results = py.detach(|| {
+                map_ordered(&pairs, num_threads, |(text, site)| {
+                    model.line_counts(site, &chrome::page_keys(text).keys.fingerprints)
+                })
+            })?;
+            Ok(results.into_iter().map(|counts| counts.into_pyarray(py)).collect())
+        })
+    }
+
     fn site_names(&self) -> PyResult<Vec<String>> {
         guard(|| Ok(self.inner.sites.keys().cloned().collect()))
     }

@@ -679,6 +679,14 @@ class ChromeModel:
         self.add([t for t, _ in pairs], [s for _, s in pairs])
         return self.strip([t for t, _ in pairs], [s for _, s in pairs], repeats)
 
+    def line_counts(self, texts, sites, num_threads=None):
+        out = []
+        for text, site in _pairs(texts, sites):
+            _, fingerprints, *_ = line_keys(text)
+            stats = self._sites.get(site)
+            out.append([stats.lines.get(f, 0) if stats is not None and f else 0 for f in fingerprints])
+        return out
+
     def site_names(self) -> list[str]:
         return sorted(self._sites)
 
