@@ -27,6 +27,7 @@ from neardup.pipeline.state import Doc, DocTable, RowBlocks, SpooledTexts, TextS
 
 import contained_corpus
 import fragment_corpus
+import own_text_corpus
 
 # The job's accounting, inputs and outputs are Python code; that both backends give the same
 # files byte for byte is test_determinism's check: `make test` runs these once.
@@ -530,6 +531,24 @@ def test_a_story_is_not_dropped_for_a_post_quoting_it(tmp_path):
     assert out["post"]["action"] == "dropped" and out["post"]["duplicate_of"] == kept[0], out["post"]
     for s in stories:
         assert s == kept[0] or out[s]["duplicate_of"] == kept[0], out[s]
+
+
+def test_a_trimmed_copy_under_chrome_of_two_pages_is_matched_on_the_own_texts(tmp_path):
+    """A story trimmed to 70% and copied into a page of another site, above that page's
+    readers' comments (on two of the site's pages: too few for chrome): neither cleaned text
+    holds 0.8 of the other, but without the lines another page of its site has, the copy is
+    the trimmed story, which the story's page holds whole. The pair is refined on those own
+    texts; the exact copy of another story on a third site is decided as before."""
+    source = tmp_path / "in.jsonl"
+    own_text_corpus.write(source)
+    assert main(["clean", str(source), "-o", str(tmp_path / "out")]) == 0
+    out = decisions(tmp_path / "out")
+    pair = {"copy", "source-0"}
+    dropped = [i for i in pair if out[i]["action"] == "dropped"]
+    assert len(dropped) == 1, {i: out[i] for i in pair}
+    assert out[dropped[0]]["duplicate_of"] in pair and out[dropped[0]]["reason"].endswith("+refined 1.000)"), out[dropped[0]]
+    assert out["third-0"]["duplicate_of"] == "host-1" and out["third-0"]["score"] == 1.0
+    assert {out[i]["action"] for i in out if i not in pair | {"third-0"}} == {"changed"}
 
 
 def site_pages_after_plain_ones(plain: int, sited: int) -> list[str]:

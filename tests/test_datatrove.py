@@ -20,6 +20,7 @@ import pytest
 
 import contained_corpus
 import fragment_corpus
+import own_text_corpus
 from neardup.io import RecordReader
 from neardup.pipeline import CleanOptions
 from neardup.pipeline import clean as local_clean
@@ -53,6 +54,8 @@ def corpus(tmp_path_factory) -> Path:
     (folder / "contained.txt").unlink()
     # Pages sharing a fragment (the fragment waits for the first page), spread over the files too.
     contained += [{"id": f"fragment-{id_}", "text": text} for id_, text in fragment_corpus.texts().items()]
+    # A trimmed copy matched on the pages' own texts (the lines no other page of their site has).
+    contained += [{**row, "id": f"own-{row['id']}"} for row in own_text_corpus.rows()]
     stride = len(rows) // len(contained)
     for k, row in enumerate(contained):
         rows.insert(k * (stride + 1), row)
@@ -122,6 +125,7 @@ def test_two_tasks_two_workers_decide_as_neardup_clean(corpus, expected, tmp_pat
     assert sum(d["action"] == "changed" for d in local_decisions.values()) > 50
     assert sum(d["duplicate_of"] == "contained-note" for d in local_decisions.values()) == 24
     assert local_decisions["fragment-passage"]["duplicate_of"] == "fragment-page-0"
+    assert any(local_decisions[i]["reason"].endswith("+refined 1.000)") for i in ("own-copy", "own-source-0"))
     decisions, texts = run_pipeline(corpus, tmp_path, tasks=2, workers=2)
     assert sorted(decisions) == sorted(local_decisions)
     for id_, row in local_decisions.items():

@@ -22,6 +22,7 @@ from neardup.pipeline import clean as local_clean
 
 import contained_corpus
 import fragment_corpus
+import own_text_corpus
 
 pytestmark = pytest.mark.spark
 
@@ -149,6 +150,18 @@ def test_pages_holding_a_fragment_decide_as_the_local_job(spark, tmp_path):
     _same(local, decisions)
 
 
+def test_a_copy_matched_on_the_own_texts_decides_as_the_local_job(spark, tmp_path):
+    """A trimmed copy above another site's readers' comments, found on two of that site's
+    pages (tests/own_text_corpus.py): only the pages' own texts match, so Spark's model must
+    keep the lines counted on two pages and its refinement align the own texts."""
+    corpus = tmp_path / "own.jsonl"
+    own_text_corpus.write(corpus)
+    local = _local([str(corpus)], tmp_path, Fields())
+    assert any(d["reason"].endswith("+refined 1.000)") for d in local if d["id"] in ("copy", "source-0"))
+    decisions, _ = _spark(spark, [str(corpus)], Fields(), partitions=3)
+    _same(local, decisions)
+
+
 @pytest.mark.parametrize("copy_first", [False, True])
 def test_a_group_of_copies_on_two_sites_decides_as_the_local_job(spark, tmp_path, copy_first):
     """Exact copies of a page on two sites: the local job decides the group whole, with the
@@ -209,6 +222,8 @@ def test_chrome_model_from_spark_counts_decides_like_the_local_model(spark):
     want = [d.decisions.tolist() for d in reference.classify(texts, sites)]
     assert got == want
     assert any(any(x) for x in want)  # some line is chrome, so the comparison has teeth
+    # The lines on two pages of a site or more, which a page's own text leaves out.
+    assert [(c >= 2).tolist() for c in model.line_counts(texts, sites)] == [(c >= 2).tolist() for c in reference.line_counts(texts, sites)]
     assert all(want[-1][i] for i in (0, 1, 3))  # site c's shared lines among them
 
 

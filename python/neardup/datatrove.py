@@ -55,11 +55,11 @@ from .decide import MIN_EVIDENCE_SHINGLES, describe
 from .io.read import Record, site_of
 from .lsh import band_keys
 from .csr import csr_rows
-from .pipeline.decide import KEEP_POLICY, corpus_decisions, verify_cleaned, wrapper_own_lines
+from .pipeline.decide import KEEP_POLICY, corpus_decisions, spooled_own_texts, verify_cleaned, wrapper_own_lines
 from .pipeline.learn import learnable
 from .pipeline.sign import signed
 from .pipeline.state import CleanOptions, Doc, TextSpool, lsh_bands
-from .pipeline.strip import strip_records
+from .pipeline.strip import own_texts, strip_records
 from .pipeline.write import dropped_spans, kept_reason
 from .spans import CutText, merge_spans
 
@@ -74,6 +74,9 @@ FORMAT_VERSION = 3
 MODEL_FILE = "model.json"
 #: Where the reader's metadata names a document's source file (datatrove's readers add it).
 FILE_PATH_KEY = "file_path"
+#: The metadata key StripChrome hands a page's own text (pipeline.strip.own_texts) to
+#: Signatures under, which takes it out again.
+OWN_TEXT_KEY = "neardup_own_text"
 TYPE = "🧹 - NEARDUP"
 _RANK_FILE = re.compile(r"^(\d{5})\.meta\.json$")
 
@@ -321,13 +324,17 @@ class StripChrome(PipelineStep):
         for batch in batched(data or [], self.batch_size):
             with self.track_time("batch"):
                 try:
-                    results = strip_records(model, _records(batch, self.site_key, self.url_key), self.options)
+                    records = _records(batch, self.site_key, self.url_key)
+                    results = strip_records(model, records, self.options)
                 except (TypeError, ValueError) as error:
                     alone = lambda docs: strip_records(model, _records(docs, self.site_key, self.url_key), self.options)  # noqa: E731
                     raise _named(self.name, rank, batch, error, alone) from None
-                for doc, (cleaned, removed) in zip(batch, results):
+                own = own_texts(model, [text for text, _ in results], [r.site for r in records], self.options.num_threads)
+                for doc, (cleaned, removed), own_text in zip(batch, results, own):
                     doc.text = cleaned
                     doc.metadata["neardup_removed"] = _removed_rows(removed)
+                    if own_text is not None:
+                        doc.metadata[OWN_TEXT_KEY] = own_text
                     self.stat_update("documents")
                     if removed:
                         self.stat_update("changed")
@@ -392,6 +399,7 @@ class Signatures(PipelineStep):
                             )
                         line = in_file.get(source, 0)
                         in_file[source] = line + 1
+                        own = doc.metadata.pop(OWN_TEXT_KEY, None)
                         removed = [(int(s), int(e), str(why)) for s, e, why in doc.metadata.get("neardup_removed", [])]
                         length = len(doc.text) + sum(e - s for s, e in merge_spans((s, e) for s, e, _ in removed))
                         row = {
@@ -405,6 +413,7 @@ class Signatures(PipelineStep):
                             "anchors": anchor_values[anchor_offsets[k] : anchor_offsets[k + 1]].tolist(),
                             "removed": _removed_rows(removed),
                             "text": doc.text,
+                            "own": own if isinstance(own, str) else None,
                         }
                         rows.write(json.dumps(row, ensure_ascii=False) + "\n")
                     count += len(batch)
@@ -500,6 +509,9 @@ class Decide(PipelineStep):
                         doc.spool_offset = spool.write(row["text"])
                         doc.cleaned_length = len(row["text"])
                         doc.shingles = int(row["shingles"])
+                        own = row.get("own")
+                        if own is not None:
+                            doc.own_offset = spool.write(str(own))
                         doc.removed = [(int(s), int(e), str(why)) for s, e, why in row["removed"]]
                         task_anchors += [int(v) for v in row["anchors"]]
                         task_counts.append(len(row["anchors"]))
@@ -529,7 +541,9 @@ class Decide(PipelineStep):
         all_signatures = np.concatenate(signatures)[np.asarray(order, dtype=np.int64)] if flat else np.zeros((0, num_perm), np.uint64)
         keys = band_keys(all_signatures, *lsh_bands(options), num_threads=options.num_threads)
         del all_signatures
-        verified, wraps = verify_cleaned(ordered, [keys], spool, options, _ordered_anchors(anchor_values_of_task, anchor_counts_of_task, order))
+        verified, wraps = verify_cleaned(
+            ordered, [keys], spool, options, _ordered_anchors(anchor_values_of_task, anchor_counts_of_task, order), own=spooled_own_texts(ordered, spool)
+        )
         outcome, methods, _ = corpus_decisions(ordered, verified, wraps, {})
 
         def name(node: int) -> str:

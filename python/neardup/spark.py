@@ -6,8 +6,9 @@ Spark's own machinery and calls neardup's core per Arrow batch on the executors:
 1. chrome statistics (:func:`chrome_counts`): every partition counts its pages' masked line
    keys and line shapes per site with a :class:`neardup.ChromeModel`; the partial counts are
    summed by a group-by (a count of distinct pages is additive over disjoint partitions).
-   :func:`chrome_model` keeps only the entries that can change a decision (counts of at least
-   ``min_pages`` or of every page of a smaller site, and every entry of a line found on ``cross_sites`` sites or more) and builds
+   :func:`chrome_model` keeps only the entries that can change a decision or a page's own
+   text (line counts of at least 2, shape counts of at least ``min_pages``, and every entry of
+   a line found on ``cross_sites`` sites or more) and builds
    the model, which is broadcast: stripping with it decides every line exactly as the model
    learned on one machine does (see :func:`chrome_model` for why).
 2. cleaning and signatures (:func:`signatures`): per batch, repeats and chrome are stripped
@@ -56,9 +57,9 @@ from .cluster import cluster, distinct
 from .lsh import candidate_threshold, lsh_params
 from .minhash import minhash
 from .io.read import Record, site_of
-from .pipeline.decide import KEEP_POLICY, REFINE_FROM, aligned_containment, two_way_across_sites, wrap_candidates, wrapper_own_lines, wrapping, wraps_of_chrome
+from .pipeline.decide import KEEP_POLICY, REFINE_FROM, aligned_containment, refine_on_own_texts, two_way_across_sites, wrap_candidates, wrapper_own_lines, wrapping, wraps_of_chrome
 from .pipeline.state import ANCHOR_BITS, ANCHOR_MAX_DOCS, CONTAINED_MIN_SIZE_RATIO, CleanOptions
-from .pipeline.strip import strip_records
+from .pipeline.strip import own_texts, strip_records
 from .pipeline.write import dropped_spans, kept_reason
 from .spans import CutText
 from .text import Shingles, shingles_batch
@@ -235,8 +236,10 @@ def chrome_model(counts: DataFrame, **params: int) -> ChromeModel:
     that can change a decision, collected to the driver.
 
     A line's share counts only from ``min_pages`` pages (or, on a site of fewer pages, from
-    every one of them), and a shape's from ``min_pages`` pages, so smaller counts are left
-    out; but a line counts as cross-site boilerplate when it occurs on at
+    every one of them, at least two), a shape's from ``min_pages`` pages, and a page's own
+    text (:func:`neardup.pipeline.strip.own_texts`) leaves out the lines on two pages of its
+    site or more, so a line's count of one and a shape's smaller counts are left out; but a
+    line counts as cross-site boilerplate when it occurs on at
     least ``cross_sites`` sites (any count), so every entry of such a line is kept (and with
     them whether some site repeats it, which only cross-site lines consult). Lines left out
     thus occur on fewer sites than ``cross_sites`` in the model too: each line is decided
@@ -250,10 +253,8 @@ def chrome_model(counts: DataFrame, **params: int) -> ChromeModel:
     p = model.params
     lines = counts.where(F.col("kind") == 0)
     cross = lines.groupBy("key").agg(F.count("*").alias("sites")).where(F.col("sites") >= p["cross_sites"]) if p["cross_sites"] > 0 else None
-    # A site of fewer pages than min_pages counts a line on every one of its pages too.
-    pages = counts.where(F.col("kind") == 2).select("site", F.col("count").alias("pages"))
-    lines = lines.join(pages, "site", "left")
-    keep_line = (F.col("count") >= p["min_pages"]) | ((F.col("count") == F.col("pages")) & (F.col("pages") >= 2))
+    # A line on two pages of its site (min_pages is 2 or more) is out of a page's own text.
+    keep_line = F.col("count") >= 2
     if cross is not None:
         lines = lines.join(cross.select("key", F.lit(True).alias("cross")), "key", "left")
         keep_line = keep_line | F.col("cross").isNotNull()
@@ -296,7 +297,7 @@ def _insert_counts(model: ChromeModel, table: pa.Table) -> None:
 
 _SIGNATURE_SCHEMA = (
     f"{POS} long, id string, text string, site string, cleaned string, removed {_REMOVED_DDL}, "
-    "shingles array<bigint>, band_keys array<bigint>"
+    "shingles array<bigint>, band_keys array<bigint>, own string"
 )
 
 
@@ -330,6 +331,7 @@ def signatures(
             ids, texts, sites = (batch.column(c).to_pylist() for c in ("id", "text", "site"))
             records = [Record(p, i, t, s) for p, i, t, s in zip(pos, ids, texts, sites)]
             results = strip_records(local, records, options) if records else []
+            own = own_texts(local, [text for text, _ in results], [r.site for r in records], 1) if options.chrome else [None] * len(records)
             cleaned = [text for text, _ in results]
             shingled = shingles_batch(cleaned, n=ngram)
             # sorted distinct values as the local job computes them (not numpy 2's hash-based
@@ -352,8 +354,9 @@ def signatures(
                     pa.array(removed, _removed_type()),
                     _list_array(sets),
                     _list_array(band_keys),
+                    pa.array(own, pa.string()),
                 ],
-                names=[POS, "id", "text", "site", "cleaned", "removed", "shingles", "band_keys"],
+                names=[POS, "id", "text", "site", "cleaned", "removed", "shingles", "band_keys", "own"],
             )
 
     return docs.mapInArrow(work, _SIGNATURE_SCHEMA)
@@ -438,24 +441,33 @@ def _score_batches(batches: Iterator[pa.RecordBatch], threshold: float, min_size
         )
 
 
-def _refine_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+def _refine_batches(batches: Iterator[pa.RecordBatch], options: CleanOptions) -> Iterator[pa.RecordBatch]:
     import pyarrow as pa
 
     for batch in batches:
-        pairs = list(zip(batch.column("a").to_pylist(), batch.column("b").to_pylist()))
-        scores = aligned_containment(pairs, num_threads=1) if pairs else np.zeros(0)
+        columns = [batch.column(c).to_pylist() for c in ("a", "b", "site_a", "site_b", "own_a", "own_b")]
+        pairs = list(zip(*columns))
+        scores = aligned_containment([(a, b) for a, b, *_ in pairs], num_threads=1) if pairs else np.zeros(0)
+        scores = refine_on_own_texts(scores, pairs, options)
         yield pa.RecordBatch.from_arrays([batch.column("i"), batch.column("j"), pa.array(scores, pa.float64())], names=["i", "j", "score"])
 
 
 def verify(
-    signed: DataFrame, pairs: DataFrame, threshold: float = 0.8, min_size_ratio: float = CONTAINED_MIN_SIZE_RATIO, min_evidence: int = MIN_EVIDENCE_SHINGLES
+    signed: DataFrame,
+    pairs: DataFrame,
+    threshold: float = 0.8,
+    min_size_ratio: float = CONTAINED_MIN_SIZE_RATIO,
+    min_evidence: int = MIN_EVIDENCE_SHINGLES,
+    ngram: int = 5,
 ) -> DataFrame:
     """The verified candidate pairs: ``(i, j, inter, score, method)``, ``inter`` the shared
     shingles and ``method`` a code into :data:`METHODS`. The shared shingles are counted in Spark SQL; the score and the
     verdict are the local job's (:func:`neardup.decide.pair_scores`: containment, Jaccard for
     a short text, within ``min_size_ratio``), and near misses (containment in
-    ``[REFINE_FROM, threshold)``) are scored again by aligning the cleaned texts and kept
-    when that score reaches ``threshold``."""
+    ``[REFINE_FROM, threshold)``) are scored again by aligning the cleaned texts, and pages
+    of two sites by aligning their own texts too (:func:`neardup.pipeline.decide.refined_scores`;
+    ``ngram`` the shingles' words, for the own texts' evidence), and kept when that score
+    reaches ``threshold``."""
     from pyspark.sql import functions as F
 
     sets = signed.select(F.col(POS).alias("pos"), "shingles")
@@ -476,11 +488,14 @@ def verify(
     ).persist()
     direct = scored.where(F.col("method").isin(0, 2))
     near = scored.where(F.col("method") == 3).select("i", "j", "inter")
-    texts = signed.select(F.col(POS).alias("pos"), "cleaned")
-    with_texts = near.select("i", "j").join(texts.select(F.col("pos").alias("i"), F.col("cleaned").alias("a")), "i").join(
-        texts.select(F.col("pos").alias("j"), F.col("cleaned").alias("b")), "j"
+    texts = signed.select(F.col(POS).alias("pos"), "cleaned", "site", "own")
+    with_texts = near.select("i", "j").join(
+        texts.select(F.col("pos").alias("i"), F.col("cleaned").alias("a"), F.col("site").alias("site_a"), F.col("own").alias("own_a")), "i"
+    ).join(texts.select(F.col("pos").alias("j"), F.col("cleaned").alias("b"), F.col("site").alias("site_b"), F.col("own").alias("own_b")), "j")
+    options = CleanOptions(threshold=threshold, ngram=ngram, min_evidence=min_evidence, num_threads=1)
+    refined = with_texts.select("i", "j", "a", "b", "site_a", "site_b", "own_a", "own_b").mapInArrow(
+        lambda batches: _refine_batches(batches, options), "i long, j long, score double"
     )
-    refined = with_texts.select("i", "j", "a", "b").mapInArrow(_refine_batches, "i long, j long, score double")
     refined = refined.where(F.col("score") >= threshold).join(near, ["i", "j"]).select("i", "j", "inter", "score", F.lit(1).cast("long").alias("method"))
     return direct.unionByName(refined)
 
@@ -725,7 +740,7 @@ def clean(
     if dedup:
         nonempty = signed.where(F.size("shingles") > 0)
         candidates = candidate_pairs(nonempty).unionByName(anchor_pairs(nonempty)).distinct()
-        verified = verify(nonempty, candidates, threshold, min_evidence=min_evidence).persist()
+        verified = verify(nonempty, candidates, threshold, min_evidence=min_evidence, ngram=ngram).persist()
         outcome = decide(signed, verified, connected_components(verified), threshold)
     else:
         outcome = signed.sparkSession.createDataFrame([], _CLUSTER_SCHEMA)

@@ -27,11 +27,13 @@ import numpy as np
 
 from .. import _backend
 from ..align import lines_shared_batch, lines_shared_with, matched_share_batch, wraps_batch
+from ..chrome import ChromeModel
 from ..cluster import SignedDocs, Verified, distinct, verify_duplicates
 from ..decide import Decisions, keep_priority
 from ..decide import decide as decide_clusters
-from ..text import segment
+from ..text import segment, shingles_batch
 from .state import ANCHOR_MAX_DOCS, CONTAINED_MIN_SIZE_RATIO, MINHASH_SEED, CleanOptions, Doc, DocTable, Run, SpooledTexts, TextSpool, doc_column, lsh_bands, open_index
+from .strip import own_texts
 
 #: A wrapping page's own material before and after the wrapped text, in characters, from
 #: which on it counts as a wrapper (a sentence or two; a navigation bar is longer).
@@ -81,7 +83,8 @@ class Decided:
 def decide(run: Run) -> Decided:
     """Verify the near-duplicates among the cleaned texts, find the pages that wrap a
     partner, look the documents up in the index, and decide."""
-    verified, wraps = verify_cleaned(run.docs, run.band_keys.take(), run.spool, run.options, run.anchors)
+    own = model_own_texts(run.model, run.docs, run.options.num_threads) if run.options.chrome else None
+    verified, wraps = verify_cleaned(run.docs, run.band_keys.take(), run.spool, run.options, run.anchors, own)
     run.out.check()
     seen = against_index(run.docs, run.spool, run.options) if run.options.index else {}
     outcome, methods, indexed_ids = corpus_decisions(run.docs, verified, wraps, seen)
@@ -131,6 +134,7 @@ def verify_cleaned(
     spool: TextSpool,
     options: CleanOptions,
     anchors: tuple[np.ndarray, np.ndarray] | Callable[[], tuple[np.ndarray, np.ndarray]],
+    own: OwnTexts | None = None,
 ) -> tuple[Verified | None, np.ndarray]:
     """The verified duplicate pairs among the cleaned texts of ``docs`` (None when
     ``options.dedup`` is off or there are no documents) and the ``(outer, inner)`` pairs whose
@@ -168,7 +172,7 @@ def verify_cleaned(
         num_perm=options.num_perm,
         seed=MINHASH_SEED,
         n=options.ngram,
-        refine=lambda pairs: spooled_aligned_containment(pairs, texts, lengths),
+        refine=lambda pairs: refined_scores(pairs, texts, lengths, docs, own, options),
         refine_from=REFINE_FROM,
         min_evidence=options.min_evidence,
         num_threads=threads,
@@ -312,6 +316,80 @@ def spooled_aligned_containment(pairs: np.ndarray, texts: SpooledTexts, lengths:
     scores = np.zeros(len(pairs), dtype=np.float64)
     for first, end in pair_chunks(pairs, lengths):
         scores[first:end] = texts.matched_share(oriented[first:end])
+    return scores
+
+
+#: Own texts of documents: given their positions and cleaned texts, each one's own text
+#: (:func:`.strip.own_texts`) or None where it is the cleaned text.
+OwnTexts = Callable[[list[int], list[str]], list["str | None"]]
+
+
+def model_own_texts(model: ChromeModel | None, docs: DocTable | list[Doc], num_threads: int | None) -> OwnTexts | None:
+    """Own texts found with the chrome ``model`` as they are needed (None without one)."""
+    if model is None:
+        return None
+    return lambda positions, cleaned: own_texts(model, cleaned, [_site_of(docs, p) for p in positions], num_threads)
+
+
+def spooled_own_texts(docs: DocTable | list[Doc], spool: TextSpool) -> OwnTexts:
+    """Own texts written to ``spool`` before (each document's ``own_offset``, -1 for none)."""
+    return lambda positions, _: [spool.read(docs[p].own_offset) if docs[p].own_offset >= 0 else None for p in positions]
+
+
+def _site_of(docs: DocTable | list[Doc], position: int) -> str | None:
+    return docs.site_of(position) if isinstance(docs, DocTable) else docs[position].site
+
+
+def refined_scores(pairs: np.ndarray, texts: SpooledTexts, lengths: np.ndarray, docs: DocTable | list[Doc], own: OwnTexts | None, options: CleanOptions) -> np.ndarray:
+    """The scores of near misses (``(a, b)`` document pairs) by alignment: the share of the
+    shorter cleaned text's words matched in the longer (:func:`spooled_aligned_containment`),
+    and, for a pair of pages of two different known sites still under the threshold, the same
+    share between their own texts (``own``; :func:`.strip.own_texts`) when it is higher
+    (:func:`refine_on_own_texts`). The pairs' texts are read a chunk at a time."""
+    scores = spooled_aligned_containment(pairs, texts, lengths)
+    if own is None:
+        return scores
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    chosen = np.asarray(
+        [k for k in np.flatnonzero(scores < options.threshold).tolist() if _two_sites(_site_of(docs, int(pairs[k, 0])), _site_of(docs, int(pairs[k, 1])))],
+        dtype=np.int64,
+    )
+    for first, end in pair_chunks(pairs[chosen], lengths):
+        rows = chosen[first:end]
+        involved = np.unique(pairs[rows]).tolist()
+        cleaned = [texts.read(p) for p in involved]
+        text_of = dict(zip(involved, cleaned))
+        own_of = dict(zip(involved, own(involved, cleaned)))
+        quads = [(text_of[a], text_of[b], _site_of(docs, a), _site_of(docs, b), own_of[a], own_of[b]) for a, b in pairs[rows].tolist()]
+        scores[rows] = refine_on_own_texts(scores[rows], quads, options)
+    return scores
+
+
+def _two_sites(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and a != b
+
+
+def refine_on_own_texts(scores: np.ndarray, pairs: list[tuple[str, str, str | None, str | None, str | None, str | None]], options: CleanOptions) -> np.ndarray:
+    """``scores``, the aligned containment of each pair's cleaned texts, raised where the
+    pair's own texts score higher. ``pairs`` are ``(cleaned_a, cleaned_b, site_a, site_b,
+    own_a, own_b)``, ``own_*`` None where the own text is the cleaned text. A pair is scored on
+    its own texts (each cleaned text where it has none) when its score is under
+    ``options.threshold``, its pages are of two different known sites, one of them has an own
+    text, and each own text has ``options.min_evidence`` distinct shingles or more (one at
+    least)."""
+    scores = np.array(scores, dtype=np.float64)
+    chosen = [k for k, (_, _, site_a, site_b, own_a, own_b) in enumerate(pairs)
+              if scores[k] < options.threshold and (own_a is not None or own_b is not None) and _two_sites(site_a, site_b)]
+    if not chosen:
+        return scores
+    own = [(pairs[k][4] if pairs[k][4] is not None else pairs[k][0], pairs[k][5] if pairs[k][5] is not None else pairs[k][1]) for k in chosen]
+    sets = shingles_batch([text for pair in own for text in pair], n=options.ngram, num_threads=options.num_threads, distinct=True)
+    sizes = np.diff(sets.offsets)
+    enough = np.minimum(sizes[0::2], sizes[1::2]) >= max(options.min_evidence, 1)
+    rescored = [k for k, ok in zip(chosen, enough.tolist()) if ok]
+    if rescored:
+        again = aligned_containment([own[j] for j, ok in enumerate(enough.tolist()) if ok], num_threads=options.num_threads)
+        scores[rescored] = np.maximum(scores[rescored], again)
     return scores
 
 

@@ -145,6 +145,9 @@ class Doc:
     removed_text_offset: int = -1
     #: A text truncated to the size limits: the length of the text as read and the spans cut.
     truncation: tuple[int, list[tuple[int, int, str]]] | None = None
+    #: Where the spool holds the page's own text (:func:`.strip.own_texts`) where the caller
+    #: spooled it (the datatrove stages, whose documents are Docs, not a DocTable); -1 otherwise.
+    own_offset: int = -1
 
 
 #: The integer fields of a Doc, held as columns by a DocTable.
