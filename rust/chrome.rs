@@ -697,17 +697,18 @@ impl Model {
         removed_spans(&page.keys.spans, &decisions, &copies)
     }
 
-    /// On how many of `site`'s counted pages each line's fingerprint occurs: 0 for a blank
-    /// line, and for every line of a site not in the model.
-    pub fn line_counts(&self, site: &str, fingerprints: &[u64]) -> Vec<u32> {
-        match self.sites.get(site) {
-            // A blank line's key, 0, is never counted (`add`, `insert_site`).
-            Some(stats) => fingerprints
-                .iter()
-                .map(|fingerprint| stats.lines.get(fingerprint).copied().unwrap_or(0))
-                .collect(),
-            None => vec![0; fingerprints.len()],
-        }
+    /// Per line (by its fingerprint), on how many of `site`'s counted pages it occurs and on
+    /// how many sites; 0 and 0 for a blank line, and the first 0 on a site not in the model.
+    pub fn line_counts(&self, site: &str, fingerprints: &[u64]) -> Vec<[u32; 2]> {
+        let stats = self.sites.get(site);
+        // A blank line's key, 0, is never counted (`add`, `insert_site`).
+        fingerprints
+            .iter()
+            .map(|fingerprint| {
+                let pages = stats.and_then(|s| s.lines.get(fingerprint)).copied().unwrap_or(0);
+                [pages, self.cross.get(fingerprint).copied().unwrap_or(0)]
+            })
+            .collect()
     }
 
     /// A decision per line of a page of `site` (the site need not be in the model).

@@ -8,7 +8,9 @@ site's pages, too few for chrome), so the copy's cleaned text is the trimmed sto
 comments: the story's page holds only 0.7 of it, and the copy holds 0.7 of the story. Without
 the lines that another page of its site has, the copy is the trimmed story, which the
 story's page holds whole. Beside them, a story of the host site copied whole to a third site,
-an exact copy that needs no second look.
+an exact copy that needs no second look. And a forum page whose short post sits above a long
+thread of replies, with a copy of another short story placed in its frame (``forum-copy``):
+the two share the thread, nine tenths of each cleaned text, and nothing of their own.
 """
 
 from __future__ import annotations
@@ -46,6 +48,12 @@ def rows() -> list[dict[str, str]]:
     trimmed = stories["source-0"][:7]
     out.append({"id": "copy", "site": "host", "text": "\n".join(header + trimmed + comments + footers["host"])})
     out.append({"id": "third-0", "site": "third", "text": "\n".join(menus["third"] + stories["host-1"] + footers["third"])})
+    forum_menu, forum_footer = ["forum index", "forum search", "forum members"], ["forum rules and help"]
+    thread = _paragraphs(rng, vocabulary, 30, 20)
+    for k in range(3):
+        post = _paragraphs(rng, vocabulary, 3, 20)
+        out.append({"id": f"forum-{k}", "site": "forum", "text": "\n".join(forum_menu + post + (thread if k == 0 else []) + forum_footer)})
+    out.append({"id": "forum-copy", "site": "forum", "text": "\n".join(forum_menu + stories["source-2"][:3] + thread + forum_footer)})
     return out
 
 

@@ -551,6 +551,17 @@ def test_a_trimmed_copy_under_chrome_of_two_pages_is_matched_on_the_own_texts(tm
     assert {out[i]["action"] for i in out if i not in pair | {"third-0"}} == {"changed"}
 
 
+def test_pages_sharing_only_lines_their_site_repeats_are_not_duplicates(tmp_path):
+    """A forum page and a copy of another story placed in its frame share its thread of
+    replies, nine tenths of each cleaned text (containment 0.91), and nothing of their own
+    texts: neither is dropped for the other."""
+    source = tmp_path / "in.jsonl"
+    own_text_corpus.write(source)
+    assert main(["clean", str(source), "-o", str(tmp_path / "out")]) == 0
+    out = decisions(tmp_path / "out")
+    assert out["forum-0"]["action"] == "changed" and out["forum-copy"]["action"] == "changed", (out["forum-0"], out["forum-copy"])
+
+
 def site_pages_after_plain_ones(plain: int, sited: int) -> list[str]:
     """JSONL lines: ``plain`` pages without a site (a body pasted twice in some, copies of each
     other in others), then ``sited`` pages of two sites whose chrome only the whole site shows

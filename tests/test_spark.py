@@ -152,8 +152,10 @@ def test_pages_holding_a_fragment_decide_as_the_local_job(spark, tmp_path):
 
 def test_a_copy_matched_on_the_own_texts_decides_as_the_local_job(spark, tmp_path):
     """A trimmed copy above another site's readers' comments, found on two of that site's
-    pages (tests/own_text_corpus.py): only the pages' own texts match, so Spark's model must
-    keep the lines counted on two pages and its refinement align the own texts."""
+    pages, and two forum pages sharing only a thread of replies (tests/own_text_corpus.py):
+    only the first pair's own texts match, and the second's do not, so Spark's model must keep
+    the lines counted on two pages, its refinement align the own texts and its verification
+    leave out the pair whose own texts do not match."""
     corpus = tmp_path / "own.jsonl"
     own_text_corpus.write(corpus)
     local = _local([str(corpus)], tmp_path, Fields())
@@ -222,8 +224,11 @@ def test_chrome_model_from_spark_counts_decides_like_the_local_model(spark):
     want = [d.decisions.tolist() for d in reference.classify(texts, sites)]
     assert got == want
     assert any(any(x) for x in want)  # some line is chrome, so the comparison has teeth
-    # The lines on two pages of a site or more, which a page's own text leaves out.
-    assert [(c >= 2).tolist() for c in model.line_counts(texts, sites)] == [(c >= 2).tolist() for c in reference.line_counts(texts, sites)]
+    # The lines on two pages of a site or more, and those of them no other site has, which a
+    # page's own text leaves out.
+    for got_counts, want_counts in zip(model.line_counts(texts, sites), reference.line_counts(texts, sites)):
+        assert (got_counts[:, 0] >= 2).tolist() == (want_counts[:, 0] >= 2).tolist()
+        assert ((got_counts[:, 0] >= 2) & (got_counts[:, 1] == 1)).tolist() == ((want_counts[:, 0] >= 2) & (want_counts[:, 1] == 1)).tolist()
     assert all(want[-1][i] for i in (0, 1, 3))  # site c's shared lines among them
 
 

@@ -297,12 +297,13 @@ class ChromeModel:
         ]
 
     def line_counts(self, texts: Iterable[str], sites: Iterable[str], *, num_threads: int | None = None) -> list[np.ndarray]:
-        """Per page, on how many of its site's counted pages each line (split on LF, as
-        :func:`neardup.text.segment`) occurs, by its masked fingerprint: a ``uint32`` array, 0
-        for a blank line and for every line of a site the model has not counted."""
+        """Per page, an ``(n, 2)`` ``uint32`` array: for each line (split on LF, as
+        :func:`neardup.text.segment`), by its masked fingerprint, on how many of its site's
+        counted pages it occurs and on how many sites the model has counted it (0 and 0 for a
+        blank line; the first 0 on a site the model has not counted)."""
         num_threads = check_threads(num_threads)
         counts = self._model.line_counts(_list(texts, "str documents"), _list(sites, "site keys"), num_threads)
-        return [np.asarray(c, dtype=np.uint32) for c in counts]
+        return [np.asarray(c, dtype=np.uint32).reshape(-1, 2) for c in counts]
 
     def strip(self, text: str, site: str, *, repeats: bool = True) -> Stripped:
         """Cleaned text of one page and the removed spans, each with its reason; in-page

@@ -8,7 +8,8 @@ Spark's own machinery and calls neardup's core per Arrow batch on the executors:
    summed by a group-by (a count of distinct pages is additive over disjoint partitions).
    :func:`chrome_model` keeps only the entries that can change a decision or a page's own
    text (line counts of at least 2, shape counts of at least ``min_pages``, and every entry of
-   a line found on ``cross_sites`` sites or more) and builds
+   a line found on ``cross_sites`` sites or more, or on two sites and on two pages of one of
+   them) and builds
    the model, which is broadcast: stripping with it decides every line exactly as the model
    learned on one machine does (see :func:`chrome_model` for why).
 2. cleaning and signatures (:func:`signatures`): per batch, repeats and chrome are stripped
@@ -57,7 +58,7 @@ from .cluster import cluster, distinct
 from .lsh import candidate_threshold, lsh_params
 from .minhash import minhash
 from .io.read import Record, site_of
-from .pipeline.decide import KEEP_POLICY, REFINE_FROM, aligned_containment, refine_on_own_texts, two_way_across_sites, wrap_candidates, wrapper_own_lines, wrapping, wraps_of_chrome
+from .pipeline.decide import KEEP_POLICY, REFINE_FROM, aligned_containment, own_texts_mismatch, refine_on_own_texts, two_way_across_sites, wrap_candidates, wrapper_own_lines, wrapping, wraps_of_chrome
 from .pipeline.state import ANCHOR_BITS, ANCHOR_MAX_DOCS, CONTAINED_MIN_SIZE_RATIO, CleanOptions
 from .pipeline.strip import own_texts, strip_records
 from .pipeline.write import dropped_spans, kept_reason
@@ -238,7 +239,8 @@ def chrome_model(counts: DataFrame, **params: int) -> ChromeModel:
     A line's share counts only from ``min_pages`` pages (or, on a site of fewer pages, from
     every one of them, at least two), a shape's from ``min_pages`` pages, and a page's own
     text (:func:`neardup.pipeline.strip.own_texts`) leaves out the lines on two pages of its
-    site or more, so a line's count of one and a shape's smaller counts are left out; but a
+    site or more that no other site has (every entry of a line with such a count on two sites
+    is kept), so a line's other counts of one and a shape's smaller counts are left out; but a
     line counts as cross-site boilerplate when it occurs on at
     least ``cross_sites`` sites (any count), so every entry of such a line is kept (and with
     them whether some site repeats it, which only cross-site lines consult). Lines left out
@@ -252,12 +254,14 @@ def chrome_model(counts: DataFrame, **params: int) -> ChromeModel:
     model = ChromeModel(**params)
     p = model.params
     lines = counts.where(F.col("kind") == 0)
-    cross = lines.groupBy("key").agg(F.count("*").alias("sites")).where(F.col("sites") >= p["cross_sites"]) if p["cross_sites"] > 0 else None
-    # A line on two pages of its site (min_pages is 2 or more) is out of a page's own text.
-    keep_line = F.col("count") >= 2
-    if cross is not None:
-        lines = lines.join(cross.select("key", F.lit(True).alias("cross")), "key", "left")
-        keep_line = keep_line | F.col("cross").isNotNull()
+    spread = lines.groupBy("key").agg(F.count("*").alias("sites"), F.max("count").alias("top"))
+    # Every entry of a line on cross_sites sites or more; and, for the pages' own texts, the
+    # counts of 2 or more (min_pages is 2 or more) and every entry of a line with such a count
+    # on two sites or more, which tell a line only its site repeats.
+    whole = F.col("sites") >= 2
+    whole = (whole & (F.col("top") >= 2)) | (F.col("sites") >= p["cross_sites"]) if p["cross_sites"] > 0 else whole & (F.col("top") >= 2)
+    lines = lines.join(spread.where(whole).select("key", F.lit(True).alias("whole")), "key", "left")
+    keep_line = (F.col("count") >= 2) | F.col("whole").isNotNull()
     kept = lines.where(keep_line).select("site", "kind", "key", "count").unionByName(
         counts.where((F.col("kind") == 2) | ((F.col("kind") == 1) & (F.col("count") >= p["min_pages"]))).select("site", "kind", "key", "count")
     )
@@ -445,11 +449,19 @@ def _refine_batches(batches: Iterator[pa.RecordBatch], options: CleanOptions) ->
     import pyarrow as pa
 
     for batch in batches:
-        columns = [batch.column(c).to_pylist() for c in ("a", "b", "site_a", "site_b", "own_a", "own_b")]
-        pairs = list(zip(*columns))
-        scores = aligned_containment([(a, b) for a, b, *_ in pairs], num_threads=1) if pairs else np.zeros(0)
+        pairs = list(zip(*(batch.column(c).to_pylist() for c in ("a", "b", "own_a", "own_b"))))
+        scores = aligned_containment([(a, b) for a, b, _, _ in pairs], num_threads=1) if pairs else np.zeros(0)
         scores = refine_on_own_texts(scores, pairs, options)
         yield pa.RecordBatch.from_arrays([batch.column("i"), batch.column("j"), pa.array(scores, pa.float64())], names=["i", "j", "score"])
+
+
+def _mismatch_batches(batches: Iterator[pa.RecordBatch], options: CleanOptions) -> Iterator[pa.RecordBatch]:
+    import pyarrow as pa
+
+    for batch in batches:
+        pairs = list(zip(*(batch.column(c).to_pylist() for c in ("a", "b", "own_a", "own_b"))))
+        mismatch = own_texts_mismatch(pairs, options) if pairs else np.zeros(0, dtype=bool)
+        yield pa.RecordBatch.from_arrays([batch.column("i"), batch.column("j"), pa.array(mismatch, pa.bool_())], names=["i", "j", "mismatch"])
 
 
 def verify(
@@ -464,10 +476,11 @@ def verify(
     shingles and ``method`` a code into :data:`METHODS`. The shared shingles are counted in Spark SQL; the score and the
     verdict are the local job's (:func:`neardup.decide.pair_scores`: containment, Jaccard for
     a short text, within ``min_size_ratio``), and near misses (containment in
-    ``[REFINE_FROM, threshold)``) are scored again by aligning the cleaned texts, and pages
-    of two sites by aligning their own texts too (:func:`neardup.pipeline.decide.refined_scores`;
-    ``ngram`` the shingles' words, for the own texts' evidence), and kept when that score
-    reaches ``threshold``."""
+    ``[REFINE_FROM, threshold)``) are scored again by aligning the cleaned texts, and their
+    own texts (:func:`neardup.pipeline.decide.refined_scores`; ``ngram`` the shingles' words,
+    for the own texts' evidence), and kept when that score reaches ``threshold``; pairs whose
+    own texts do not match are left out (:func:`neardup.pipeline.decide.own_texts_mismatch`),
+    as the local job leaves them out."""
     from pyspark.sql import functions as F
 
     sets = signed.select(F.col(POS).alias("pos"), "shingles")
@@ -488,16 +501,24 @@ def verify(
     ).persist()
     direct = scored.where(F.col("method").isin(0, 2))
     near = scored.where(F.col("method") == 3).select("i", "j", "inter")
-    texts = signed.select(F.col(POS).alias("pos"), "cleaned", "site", "own")
-    with_texts = near.select("i", "j").join(
-        texts.select(F.col("pos").alias("i"), F.col("cleaned").alias("a"), F.col("site").alias("site_a"), F.col("own").alias("own_a")), "i"
-    ).join(texts.select(F.col("pos").alias("j"), F.col("cleaned").alias("b"), F.col("site").alias("site_b"), F.col("own").alias("own_b")), "j")
+    texts = signed.select(F.col(POS).alias("pos"), "cleaned", "own")
+
+    def with_texts(pairs: DataFrame) -> DataFrame:
+        return pairs.select("i", "j").join(texts.select(F.col("pos").alias("i"), F.col("cleaned").alias("a"), F.col("own").alias("own_a")), "i").join(
+            texts.select(F.col("pos").alias("j"), F.col("cleaned").alias("b"), F.col("own").alias("own_b")), "j"
+        ).select("i", "j", "a", "b", "own_a", "own_b")
+
     options = CleanOptions(threshold=threshold, ngram=ngram, min_evidence=min_evidence, num_threads=1)
-    refined = with_texts.select("i", "j", "a", "b", "site_a", "site_b", "own_a", "own_b").mapInArrow(
-        lambda batches: _refine_batches(batches, options), "i long, j long, score double"
-    )
+    refined = with_texts(near).mapInArrow(lambda batches: _refine_batches(batches, options), "i long, j long, score double")
     refined = refined.where(F.col("score") >= threshold).join(near, ["i", "j"]).select("i", "j", "inter", "score", F.lit(1).cast("long").alias("method"))
-    return direct.unionByName(refined)
+    verified = direct.unionByName(refined)
+    # Pairs whose own texts do not match share only lines a site repeats: not duplicates.
+    owned = signed.select(F.col(POS).alias("pos"), F.col("own").isNotNull().alias("owned"))
+    with_own = verified.select("i", "j").join(owned.select(F.col("pos").alias("i"), F.col("owned").alias("owned_i")), "i").join(
+        owned.select(F.col("pos").alias("j"), F.col("owned").alias("owned_j")), "j"
+    ).where(F.col("owned_i") | F.col("owned_j"))
+    mismatched = with_texts(with_own).mapInArrow(lambda batches: _mismatch_batches(batches, options), "i long, j long, mismatch boolean")
+    return verified.join(mismatched.where(F.col("mismatch")).select("i", "j"), ["i", "j"], "left_anti")
 
 
 #: Edge sets of up to this many distinct edges are joined into components on the driver

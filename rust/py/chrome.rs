@@ -279,8 +279,9 @@ impl ChromeModel {
         })
     }
 
-    /// Per page, on how many of its site's counted pages each line (split on LF) occurs, as
-    /// a uint32 array (0 for a blank line and for a site not in the model).
+    /// Per page, an `(n, 2)` uint32 array: for each line (split on LF), on how many of its
+    /// site's counted pages it occurs and on how many sites (0 and 0 for a blank line; the
+    /// first 0 on a site not in the model).
     #[pyo3(signature = (texts, sites, num_threads = None))]
     fn line_counts<'py>(
         &self,
@@ -288,7 +289,7 @@ impl ChromeModel {
         texts: &Bound<'py, PyAny>,
         sites: &Bound<'py, PyAny>,
         num_threads: Option<usize>,
-    ) -> PyResult<Vec<Bound<'py, PyArray1<u32>>>> {
+    ) -> PyResult<Vec<Bound<'py, PyArray2<u32>>>> {
         guard(|| {
             let pairs = pairs_arg(texts, sites)?;
             let model = &self.inner;
@@ -297,7 +298,14 @@ impl ChromeModel {
                     model.line_counts(site, &chrome::page_keys(text).keys.fingerprints)
                 })
             })?;
-            Ok(results.into_iter().map(|counts| counts.into_pyarray(py)).collect())
+            results
+                .into_iter()
+                .map(|counts| {
+                    let n = counts.len();
+                    let flat: Vec<u32> = counts.into_iter().flatten().collect();
+                    flat.into_pyarray(py).reshape([n, 2])
+                })
+                .collect()
         })
     }
 

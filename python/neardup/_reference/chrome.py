@@ -684,7 +684,7 @@ class ChromeModel:
         for text, site in _pairs(texts, sites):
             _, fingerprints, *_ = line_keys(text)
             stats = self._sites.get(site)
-            out.append([stats.lines.get(f, 0) if stats is not None and f else 0 for f in fingerprints])
+            out.append([[stats.lines.get(f, 0) if stats is not None and f else 0, self._cross.get(f, 0) if f else 0] for f in fingerprints])
         return out
 
     def site_names(self) -> list[str]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -58,6 +58,11 @@ WRAP_MAX_PARTNERS = 12
 #: at least this many times the partner's distinct shingles with a verified partner of
 #: another site (``wraps_of_chrome``).
 WRAP_AGREED_TIMES = 2
+#: Two pages of one site whose own texts share fewer than this share of the smaller one's
+#: distinct shingles hold different texts (``own_texts_mismatch``): two articles' own
+#: texts share next to none, two pages a site makes from one template (a function's
+#: reference beside its sibling's) a few of their differing lines' words.
+OWN_MISMATCH_SHARE = 0.05
 #: The keep policy of the job, as decisions name it.
 KEEP_POLICY = "most_complete; a page wrapping another gives way"
 
@@ -177,7 +182,60 @@ def verify_cleaned(
         min_evidence=options.min_evidence,
         num_threads=threads,
     )
+    if own is not None:
+        verified = without_own_mismatches(verified, docs, texts, lengths, own, options)
     return verified, spooled_wrapping(verified, texts, lengths)
+
+
+def without_own_mismatches(verified: Verified, docs: DocTable | list[Doc], texts: SpooledTexts, lengths: np.ndarray, own: OwnTexts, options: CleanOptions) -> Verified:
+    """``verified`` less its pairs whose own texts do not match (:func:`own_texts_mismatch`):
+    what the two pages share is lines a site repeats (a comment thread, a list of headlines
+    that chrome stripping left, shown on two of its pages), not an article. Only pages with a
+    site have own texts."""
+    pairs = verified.pairs
+    same = np.asarray([k for k, (a, b) in enumerate(pairs.tolist()) if _site_of(docs, a) is not None or _site_of(docs, b) is not None], dtype=np.int64)
+    mismatch = np.zeros(len(pairs), dtype=bool)
+    for first, end in pair_chunks(pairs[same], lengths):
+        rows = same[first:end]
+        involved = np.unique(pairs[rows]).tolist()
+        cleaned = [texts.read(p) for p in involved]
+        text_of = dict(zip(involved, cleaned))
+        own_of = dict(zip(involved, own(involved, cleaned)))
+        quads = [(text_of[a], text_of[b], own_of[a], own_of[b]) for a, b in pairs[rows].tolist()]
+        mismatch[rows] = own_texts_mismatch(quads, options)
+    if not mismatch.any():
+        return verified
+    keep = ~mismatch
+    directions = verified.directions[keep] if verified.directions is not None else None
+    return replace(
+        verified,
+        pairs=pairs[keep],
+        scores=verified.scores[keep],
+        jaccard=verified.jaccard[keep],
+        containment=verified.containment[keep],
+        intersections=verified.intersections[keep],
+        methods=verified.methods[keep],
+        directions=directions,
+    )
+
+
+def own_texts_mismatch(pairs: list[tuple[str, str, str | None, str | None]], options: CleanOptions) -> np.ndarray:
+    """For pairs ``(cleaned_a, cleaned_b, own_a, own_b)`` of pages (``own_*`` None
+    where the own text is the cleaned text), whether their own texts do not match: one of them
+    has an own text, each has ``options.min_evidence`` distinct shingles or more (one at
+    least), and they share under :data:`OWN_MISMATCH_SHARE` of the smaller one's shingles."""
+    out = np.zeros(len(pairs), dtype=bool)
+    chosen = [k for k, (_, _, own_a, own_b) in enumerate(pairs) if own_a is not None or own_b is not None]
+    if not chosen:
+        return out
+    texts = [t for k in chosen for t in (pairs[k][2] if pairs[k][2] is not None else pairs[k][0], pairs[k][3] if pairs[k][3] is not None else pairs[k][1])]
+    sets = shingles_batch(texts, n=options.ngram, num_threads=options.num_threads, distinct=True)
+    for j, k in enumerate(chosen):
+        a, b = sets.document(2 * j), sets.document(2 * j + 1)
+        smaller = min(len(a), len(b))
+        if smaller >= max(options.min_evidence, 1):
+            out[k] = len(np.intersect1d(a, b, assume_unique=True)) < OWN_MISMATCH_SHARE * smaller
+    return out
 
 
 def two_way_across_sites(directions: np.ndarray, pairs: np.ndarray, sites: Callable[[int], frozenset[str]]) -> np.ndarray:
@@ -343,15 +401,15 @@ def _site_of(docs: DocTable | list[Doc], position: int) -> str | None:
 def refined_scores(pairs: np.ndarray, texts: SpooledTexts, lengths: np.ndarray, docs: DocTable | list[Doc], own: OwnTexts | None, options: CleanOptions) -> np.ndarray:
     """The scores of near misses (``(a, b)`` document pairs) by alignment: the share of the
     shorter cleaned text's words matched in the longer (:func:`spooled_aligned_containment`),
-    and, for a pair of pages of two different known sites still under the threshold, the same
-    share between their own texts (``own``; :func:`.strip.own_texts`) when it is higher
+    raised where the pair's own texts (``own``; :func:`.strip.own_texts`) score higher
     (:func:`refine_on_own_texts`). The pairs' texts are read a chunk at a time."""
     scores = spooled_aligned_containment(pairs, texts, lengths)
     if own is None:
         return scores
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    # Only pages with a site have own texts.
     chosen = np.asarray(
-        [k for k in np.flatnonzero(scores < options.threshold).tolist() if _two_sites(_site_of(docs, int(pairs[k, 0])), _site_of(docs, int(pairs[k, 1])))],
+        [k for k in np.flatnonzero(scores < options.threshold).tolist() if _site_of(docs, int(pairs[k, 0])) is not None or _site_of(docs, int(pairs[k, 1])) is not None],
         dtype=np.int64,
     )
     for first, end in pair_chunks(pairs[chosen], lengths):
@@ -360,29 +418,24 @@ def refined_scores(pairs: np.ndarray, texts: SpooledTexts, lengths: np.ndarray, 
         cleaned = [texts.read(p) for p in involved]
         text_of = dict(zip(involved, cleaned))
         own_of = dict(zip(involved, own(involved, cleaned)))
-        quads = [(text_of[a], text_of[b], _site_of(docs, a), _site_of(docs, b), own_of[a], own_of[b]) for a, b in pairs[rows].tolist()]
+        quads = [(text_of[a], text_of[b], own_of[a], own_of[b]) for a, b in pairs[rows].tolist()]
         scores[rows] = refine_on_own_texts(scores[rows], quads, options)
     return scores
 
 
-def _two_sites(a: str | None, b: str | None) -> bool:
-    return a is not None and b is not None and a != b
-
-
-def refine_on_own_texts(scores: np.ndarray, pairs: list[tuple[str, str, str | None, str | None, str | None, str | None]], options: CleanOptions) -> np.ndarray:
+def refine_on_own_texts(scores: np.ndarray, pairs: list[tuple[str, str, str | None, str | None]], options: CleanOptions) -> np.ndarray:
     """``scores``, the aligned containment of each pair's cleaned texts, raised where the
-    pair's own texts score higher. ``pairs`` are ``(cleaned_a, cleaned_b, site_a, site_b,
-    own_a, own_b)``, ``own_*`` None where the own text is the cleaned text. A pair is scored on
-    its own texts (each cleaned text where it has none) when its score is under
-    ``options.threshold``, its pages are of two different known sites, one of them has an own
-    text, and each own text has ``options.min_evidence`` distinct shingles or more (one at
-    least)."""
+    pair's own texts score higher. ``pairs`` are ``(cleaned_a, cleaned_b, own_a, own_b)``,
+    ``own_*`` None where the own text is the cleaned text. A pair is scored on its own texts
+    (each cleaned text where it has none) when its score is under ``options.threshold``, one
+    of them has an own text, and each own text has ``options.min_evidence`` distinct shingles
+    or more (one at least). Exact copies have equal own texts, or none when they are on two
+    sites (none of their lines is then on one site only), so a copy scores as its group."""
     scores = np.array(scores, dtype=np.float64)
-    chosen = [k for k, (_, _, site_a, site_b, own_a, own_b) in enumerate(pairs)
-              if scores[k] < options.threshold and (own_a is not None or own_b is not None) and _two_sites(site_a, site_b)]
+    chosen = [k for k, (_, _, own_a, own_b) in enumerate(pairs) if scores[k] < options.threshold and (own_a is not None or own_b is not None)]
     if not chosen:
         return scores
-    own = [(pairs[k][4] if pairs[k][4] is not None else pairs[k][0], pairs[k][5] if pairs[k][5] is not None else pairs[k][1]) for k in chosen]
+    own = [(pairs[k][2] if pairs[k][2] is not None else pairs[k][0], pairs[k][3] if pairs[k][3] is not None else pairs[k][1]) for k in chosen]
     sets = shingles_batch([text for pair in own for text in pair], n=options.ngram, num_threads=options.num_threads, distinct=True)
     sizes = np.diff(sets.offsets)
     enough = np.minimum(sizes[0::2], sizes[1::2]) >= max(options.min_evidence, 1)

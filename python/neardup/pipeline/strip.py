@@ -42,20 +42,20 @@ def strip_records(model: ChromeModel, records: list[Record], options: CleanOptio
 
 def own_texts(model: ChromeModel, texts: list[str], sites: list[str | None], num_threads: int | None = None) -> list[str | None]:
     """Per cleaned text (of a page of ``sites``, None for a page without a site), its *own
-    text*: the text without the lines that two or more pages of its site carry (the model's
-    count of the line, :meth:`ChromeModel.line_counts`), or None where it has no such line or
-    no site. Chrome that the model leaves because too few of the site's pages carry it to be
-    template (a comment thread, a list of headlines, shown on one other page) still recurs on
-    the site; an article copied in from another site does not."""
+    text*: the text without the lines that two or more pages of its site carry and no other
+    site does (:meth:`ChromeModel.line_counts`), or None where it has no such line or no site.
+    Chrome that the model leaves because too few of the site's pages carry it to be template
+    (a comment thread, a list of headlines, shown on one other page) recurs on its site only;
+    an article its site carries twice is on the sites that copied it too."""
     own: list[str | None] = [None] * len(texts)
     with_site = [i for i, (text, site) in enumerate(zip(texts, sites)) if site and text]
     if not with_site:
         return own
     counts = model.line_counts([texts[i] for i in with_site], [str(sites[i]) for i in with_site], num_threads=num_threads)
     for i, count in zip(with_site, counts):
-        recurs = count >= 2
-        if recurs.any():
-            own[i] = "\n".join(line for line, drop in zip(texts[i].split("\n"), recurs.tolist()) if not drop)
+        site_only = (count[:, 0] >= 2) & (count[:, 1] == 1)
+        if site_only.any():
+            own[i] = "\n".join(line for line, drop in zip(texts[i].split("\n"), site_only.tolist()) if not drop)
     return own
 
 
