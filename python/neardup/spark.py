@@ -455,15 +455,6 @@ def _refine_batches(batches: Iterator[pa.RecordBatch], options: CleanOptions) ->
         yield pa.RecordBatch.from_arrays([batch.column("i"), batch.column("j"), pa.array(scores, pa.float64())], names=["i", "j", "score"])
 
 
-def _mismatch_batches(batches: Iterator[pa.RecordBatch], options: CleanOptions) -> Iterator[pa.RecordBatch]:
-    import pyarrow as pa
-
-    for batch in batches:
-        pairs = list(zip(*(batch.column(c).to_pylist() for c in ("a", "b", "own_a", "own_b"))))
-        mismatch = own_texts_mismatch(pairs, options) if pairs else np.zeros(0, dtype=bool)
-        yield pa.RecordBatch.from_arrays([batch.column("i"), batch.column("j"), pa.array(mismatch, pa.bool_())], names=["i", "j", "mismatch"])
-
-
 def verify(
     signed: DataFrame,
     pairs: DataFrame,
@@ -478,9 +469,8 @@ def verify(
     a short text, within ``min_size_ratio``), and near misses (containment in
     ``[REFINE_FROM, threshold)``) are scored again by aligning the cleaned texts, and their
     own texts (:func:`neardup.pipeline.decide.refined_scores`; ``ngram`` the shingles' words,
-    for the own texts' evidence), and kept when that score reaches ``threshold``; pairs whose
-    own texts do not match are left out (:func:`neardup.pipeline.decide.own_texts_mismatch`),
-    as the local job leaves them out."""
+    for the own texts' evidence), and kept when that score reaches ``threshold``. (Pairs whose
+    own texts do not match are left out by :func:`decide`, within each group.)"""
     from pyspark.sql import functions as F
 
     sets = signed.select(F.col(POS).alias("pos"), "shingles")
@@ -511,14 +501,7 @@ def verify(
     options = CleanOptions(threshold=threshold, ngram=ngram, min_evidence=min_evidence, num_threads=1)
     refined = with_texts(near).mapInArrow(lambda batches: _refine_batches(batches, options), "i long, j long, score double")
     refined = refined.where(F.col("score") >= threshold).join(near, ["i", "j"]).select("i", "j", "inter", "score", F.lit(1).cast("long").alias("method"))
-    verified = direct.unionByName(refined)
-    # Pairs whose own texts do not match share only lines a site repeats: not duplicates.
-    owned = signed.select(F.col(POS).alias("pos"), F.col("own").isNotNull().alias("owned"))
-    with_own = verified.select("i", "j").join(owned.select(F.col("pos").alias("i"), F.col("owned").alias("owned_i")), "i").join(
-        owned.select(F.col("pos").alias("j"), F.col("owned").alias("owned_j")), "j"
-    ).where(F.col("owned_i") | F.col("owned_j"))
-    mismatched = with_texts(with_own).mapInArrow(lambda batches: _mismatch_batches(batches, options), "i long, j long, mismatch boolean")
-    return verified.join(mismatched.where(F.col("mismatch")).select("i", "j"), ["i", "j"], "left_anti")
+    return direct.unionByName(refined)
 
 
 #: Edge sets of up to this many distinct edges are joined into components on the driver
@@ -596,11 +579,13 @@ def _copy_group_sites(rows: list[dict[str, Any]], pairs: np.ndarray, inter: np.n
     return lambda k: frozenset(known.get(int(group[k]), ()))
 
 
-def _decide_cluster(table: pa.Table, threshold: float) -> pa.Table:
+def _decide_cluster(table: pa.Table, options: CleanOptions) -> pa.Table:
     """The local job's decisions (:func:`neardup.decide.decide`) on the members of one
-    connected group of verified pairs (verified at ``threshold``)."""
+    connected group of verified pairs (verified at ``options.threshold``), less the pairs
+    whose own texts do not match."""
     import pyarrow as pa
 
+    threshold = options.threshold
     rows = sorted(table.to_pylist(), key=lambda r: r["pos"])
     local = {r["pos"]: k for k, r in enumerate(rows)}
     cleaned = [r["cleaned"] for r in rows]
@@ -609,6 +594,10 @@ def _decide_cluster(table: pa.Table, threshold: float) -> pa.Table:
     inter = np.array([x for _, _, x, _, _ in entries], dtype=np.int64)
     scores = np.array([s for _, _, _, s, _ in entries], dtype=np.float64)
     codes = np.array([m for _, _, _, _, m in entries], dtype=np.int64)
+    mismatch = own_texts_mismatch([(cleaned[i], cleaned[j], rows[i]["own"], rows[j]["own"]) for i, j, _, _, _ in entries], options)
+    if mismatch.any():
+        keep = ~mismatch
+        pairs, inter, scores, codes = pairs[keep], inter[keep], scores[keep], codes[keep]
     lengths = np.array([len(t) for t in cleaned], dtype=np.int64)
     sizes = np.array([r["size"] for r in rows], dtype=np.int64)
     group_sites = _copy_group_sites(rows, pairs, inter, sizes)
@@ -646,11 +635,16 @@ def _decide_cluster(table: pa.Table, threshold: float) -> pa.Table:
     return pa.Table.from_pylist(out, schema=schema).rename_columns([POS, "action", "duplicate_of", "score", "cluster_reason", "removed"])
 
 
-def decide(signed: DataFrame, verified: DataFrame, components: DataFrame, threshold: float = 0.8) -> DataFrame:
+def decide(
+    signed: DataFrame, verified: DataFrame, components: DataFrame, threshold: float = 0.8, min_evidence: int = MIN_EVIDENCE_SHINGLES, ngram: int = 5
+) -> DataFrame:
     """Per member of a connected group of pairs verified at ``threshold``: kept or dropped,
     by the local job's decision (a grouped map over each group's members, which are few),
     with the dropped page's reason, score and removed spans: ``(pos, action, duplicate_of,
-    score, cluster_reason, removed)``."""
+    score, cluster_reason, removed)``. The group's pairs whose own texts do not match
+    (:func:`neardup.pipeline.decide.own_texts_mismatch`, ``min_evidence`` shingles of
+    ``ngram`` words) are left out first, as the local job leaves them out of its verified
+    pairs."""
     from pyspark.sql import functions as F
 
     partners = verified.groupBy(F.col("i").alias("pos")).agg(
@@ -658,12 +652,14 @@ def decide(signed: DataFrame, verified: DataFrame, components: DataFrame, thresh
     )
     members = (
         components.select(F.col("node").alias("pos"), "component")
-        .join(signed.select(F.col(POS).alias("pos"), "id", "text", "site", "cleaned", "removed", F.size("shingles").alias("size")), "pos")
+        .join(signed.select(F.col(POS).alias("pos"), "id", "text", "site", "cleaned", "own", "removed", F.size("shingles").alias("size")), "pos")
         .join(partners, "pos", "left")
     )
 
+    options = CleanOptions(threshold=threshold, ngram=ngram, min_evidence=min_evidence, num_threads=1)
+
     def decide_cluster(table: pa.Table) -> pa.Table:
-        return _decide_cluster(table, threshold)
+        return _decide_cluster(table, options)
 
     return members.groupBy("component").applyInArrow(decide_cluster, _CLUSTER_SCHEMA)
 
@@ -762,7 +758,7 @@ def clean(
         nonempty = signed.where(F.size("shingles") > 0)
         candidates = candidate_pairs(nonempty).unionByName(anchor_pairs(nonempty)).distinct()
         verified = verify(nonempty, candidates, threshold, min_evidence=min_evidence, ngram=ngram).persist()
-        outcome = decide(signed, verified, connected_components(verified), threshold)
+        outcome = decide(signed, verified, connected_components(verified), threshold, min_evidence, ngram)
     else:
         outcome = signed.sparkSession.createDataFrame([], _CLUSTER_SCHEMA)
     joined = signed.join(outcome.withColumnRenamed("removed", "cluster_removed"), POS, "left").select(
