@@ -193,15 +193,8 @@ def without_own_mismatches(verified: Verified, docs: DocTable | list[Doc], texts
     that chrome stripping left, shown on two of its pages), not an article. Only pages with a
     site have own texts."""
     pairs = verified.pairs
-    same = np.asarray([k for k, (a, b) in enumerate(pairs.tolist()) if _site_of(docs, a) is not None or _site_of(docs, b) is not None], dtype=np.int64)
     mismatch = np.zeros(len(pairs), dtype=bool)
-    for first, end in pair_chunks(pairs[same], lengths):
-        rows = same[first:end]
-        involved = np.unique(pairs[rows]).tolist()
-        cleaned = [texts.read(p) for p in involved]
-        text_of = dict(zip(involved, cleaned))
-        own_of = dict(zip(involved, own(involved, cleaned)))
-        quads = [(text_of[a], text_of[b], own_of[a], own_of[b]) for a, b in pairs[rows].tolist()]
+    for rows, quads in _with_own_texts(pairs, _with_a_site(pairs, np.arange(len(pairs)), docs), texts, lengths, own):
         mismatch[rows] = own_texts_mismatch(quads, options)
     if not mismatch.any():
         return verified
@@ -407,20 +400,28 @@ def refined_scores(pairs: np.ndarray, texts: SpooledTexts, lengths: np.ndarray, 
     if own is None:
         return scores
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    # Only pages with a site have own texts.
-    chosen = np.asarray(
-        [k for k in np.flatnonzero(scores < options.threshold).tolist() if _site_of(docs, int(pairs[k, 0])) is not None or _site_of(docs, int(pairs[k, 1])) is not None],
-        dtype=np.int64,
-    )
-    for first, end in pair_chunks(pairs[chosen], lengths):
-        rows = chosen[first:end]
-        involved = np.unique(pairs[rows]).tolist()
+    for rows, quads in _with_own_texts(pairs, _with_a_site(pairs, np.flatnonzero(scores < options.threshold), docs), texts, lengths, own):
+        scores[rows] = refine_on_own_texts(scores[rows], quads, options)
+    return scores
+
+
+def _with_a_site(pairs: np.ndarray, rows: np.ndarray, docs: DocTable | list[Doc]) -> np.ndarray:
+    """The ``rows`` of ``pairs`` with a page of a known site: only those have own texts."""
+    return np.asarray([k for k in rows.tolist() if _site_of(docs, int(pairs[k, 0])) is not None or _site_of(docs, int(pairs[k, 1])) is not None], dtype=np.int64)
+
+
+def _with_own_texts(
+    pairs: np.ndarray, rows: np.ndarray, texts: SpooledTexts, lengths: np.ndarray, own: OwnTexts
+) -> Iterator[tuple[np.ndarray, list[tuple[str, str, str | None, str | None]]]]:
+    """The ``rows`` of ``pairs`` a chunk at a time (:func:`pair_chunks`, the texts read from
+    the spool), each with its pairs' ``(cleaned_a, cleaned_b, own_a, own_b)``."""
+    for first, end in pair_chunks(pairs[rows], lengths):
+        chunk = rows[first:end]
+        involved = np.unique(pairs[chunk]).tolist()
         cleaned = [texts.read(p) for p in involved]
         text_of = dict(zip(involved, cleaned))
         own_of = dict(zip(involved, own(involved, cleaned)))
-        quads = [(text_of[a], text_of[b], own_of[a], own_of[b]) for a, b in pairs[rows].tolist()]
-        scores[rows] = refine_on_own_texts(scores[rows], quads, options)
-    return scores
+        yield chunk, [(text_of[a], text_of[b], own_of[a], own_of[b]) for a, b in pairs[chunk].tolist()]
 
 
 def refine_on_own_texts(scores: np.ndarray, pairs: list[tuple[str, str, str | None, str | None]], options: CleanOptions) -> np.ndarray:
