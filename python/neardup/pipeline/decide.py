@@ -219,16 +219,23 @@ def own_texts_mismatch(pairs: list[tuple[str, str, str | None, str | None]], opt
     least), and they share under :data:`OWN_MISMATCH_SHARE` of the smaller one's shingles."""
     out = np.zeros(len(pairs), dtype=bool)
     chosen = [k for k, (_, _, own_a, own_b) in enumerate(pairs) if own_a is not None or own_b is not None]
-    if not chosen:
-        return out
-    texts = [t for k in chosen for t in (pairs[k][2] if pairs[k][2] is not None else pairs[k][0], pairs[k][3] if pairs[k][3] is not None else pairs[k][1])]
-    sets = shingles_batch(texts, n=options.ngram, num_threads=options.num_threads, distinct=True)
+    _, sets, enough = _own_text_sets(pairs, chosen, options)
     for j, k in enumerate(chosen):
-        a, b = sets.document(2 * j), sets.document(2 * j + 1)
-        smaller = min(len(a), len(b))
-        if smaller >= max(options.min_evidence, 1):
-            out[k] = len(np.intersect1d(a, b, assume_unique=True)) < OWN_MISMATCH_SHARE * smaller
+        if enough[j]:
+            a, b = sets.document(2 * j), sets.document(2 * j + 1)
+            out[k] = len(np.intersect1d(a, b, assume_unique=True)) < OWN_MISMATCH_SHARE * min(len(a), len(b))
     return out
+
+
+def _own_text_sets(pairs: list[tuple[str, str, str | None, str | None]], chosen: list[int], options: CleanOptions) -> tuple[list[tuple[str, str]], Any, np.ndarray]:
+    """For the ``chosen`` of ``pairs`` (``(cleaned_a, cleaned_b, own_a, own_b)``): their own
+    texts (each cleaned text where it has none), the distinct shingles of each (pair ``j``'s
+    are documents ``2j`` and ``2j + 1``), and whether both have ``options.min_evidence``
+    shingles or more (one at least)."""
+    own = [(pairs[k][2] if pairs[k][2] is not None else pairs[k][0], pairs[k][3] if pairs[k][3] is not None else pairs[k][1]) for k in chosen]
+    sets = shingles_batch([text for pair in own for text in pair], n=options.ngram, num_threads=options.num_threads, distinct=True)
+    sizes = np.diff(sets.offsets)
+    return own, sets, np.minimum(sizes[0::2], sizes[1::2]) >= max(options.min_evidence, 1)
 
 
 def two_way_across_sites(directions: np.ndarray, pairs: np.ndarray, sites: Callable[[int], frozenset[str]]) -> np.ndarray:
@@ -434,12 +441,7 @@ def refine_on_own_texts(scores: np.ndarray, pairs: list[tuple[str, str, str | No
     sites (none of their lines is then on one site only), so a copy scores as its group."""
     scores = np.array(scores, dtype=np.float64)
     chosen = [k for k, (_, _, own_a, own_b) in enumerate(pairs) if scores[k] < options.threshold and (own_a is not None or own_b is not None)]
-    if not chosen:
-        return scores
-    own = [(pairs[k][2] if pairs[k][2] is not None else pairs[k][0], pairs[k][3] if pairs[k][3] is not None else pairs[k][1]) for k in chosen]
-    sets = shingles_batch([text for pair in own for text in pair], n=options.ngram, num_threads=options.num_threads, distinct=True)
-    sizes = np.diff(sets.offsets)
-    enough = np.minimum(sizes[0::2], sizes[1::2]) >= max(options.min_evidence, 1)
+    own, _, enough = _own_text_sets(pairs, chosen, options)
     rescored = [k for k, ok in zip(chosen, enough.tolist()) if ok]
     if rescored:
         again = aligned_containment([own[j] for j, ok in enumerate(enough.tolist()) if ok], num_threads=options.num_threads)
@@ -559,7 +561,6 @@ def corpus_decisions(
     sizes = np.zeros(total, dtype=np.int64)
     if verified is not None:
         sizes[:count] = verified.sizes
-    if verified is not None:
         wraps = wraps_of_chrome(wraps, verified.pairs, verified.intersections, verified.sizes, group_sites(docs, verified.copies))
     priority = keep_priority(
         "most_complete",
