@@ -38,6 +38,14 @@ params = st.tuples(st.integers(2, 4), st.integers(0, 1000), st.integers(0, 1000)
                    st.sampled_from([None, 0, 1, 2, 6]), st.booleans())
 
 
+# The tests of page shapes below draw a corpus of up to 14 pages per example, each of tens of
+# lines: a third of the profile's examples each (100 in CI), against its 300 for a primitive's
+# small inputs. Drawing the corpora is most of their time (77% of the comment threads' test
+# under cProfile); at 300 these eight took 115 s of the CI's Rust pass, which shares 2 cores
+# with the Spark tests.
+SHAPED_CORPORA = settings(max_examples=max(1, settings.default.max_examples // 3))
+
+
 def strip_and_decide_alike(pairs, p, repeats, num_threads):
     """Core and reference models of parameters ``p`` learn and strip the ``(text, site)``
     pages alike (``add_strip``), then decide them alike."""
@@ -198,6 +206,7 @@ brief_pages = st.tuples(st.sampled_from(BRIEFS), st.lists(lines, max_size=3), st
     lambda p: ("\n".join([f"{p[2]} header"] + p[0] + p[1] + SHARE), p[2]))
 
 
+@SHAPED_CORPORA
 @given(st.lists(brief_pages, min_size=3, max_size=14), params)
 def test_decisions_on_shared_short_articles(pairs, p):
     strip_and_decide_alike(pairs, p, True, None)
@@ -212,6 +221,7 @@ copied_pages = st.tuples(st.sampled_from(ARTICLES), st.lists(lines, max_size=2),
     lambda p: "\n".join(HEADER + p[0] + (p[1] if p[2] else []) + FOOTER))
 
 
+@SHAPED_CORPORA
 @given(st.lists(st.tuples(copied_pages, st.sampled_from(["a", "b"])), min_size=3, max_size=14), params)
 def test_decisions_on_pages_copied_within_a_site(pairs, p):
     strip_and_decide_alike(pairs, p, True, None)
@@ -224,6 +234,7 @@ SMALL_SITE_LINES = ["Home", "Contact us", "By Ann Lee - May 5, 2012", "The talks
 small_site_pages = st.lists(st.one_of(st.sampled_from(SMALL_SITE_LINES), lines), max_size=12).map("\n".join)
 
 
+@SHAPED_CORPORA
 @given(st.lists(st.tuples(small_site_pages, st.sampled_from(["a", "b"])), min_size=2, max_size=8), params,
        st.sampled_from([None, 2]))
 def test_decisions_on_sites_of_few_pages(pairs, p, num_threads):
@@ -248,6 +259,7 @@ separator_params = st.tuples(params, st.sampled_from([3, 4]), st.integers(1, 3),
     lambda t: (t[1], *t[0][1:5], t[2], t[0][6], t[3], *t[0][8:11], t[4], t[5], t[6], t[0][14]))
 
 
+@SHAPED_CORPORA
 @given(st.lists(st.tuples(separated_pages, st.sampled_from(["a", "b", "c", "d", "e", "f"])), min_size=3, max_size=10),
        separator_params, st.sampled_from([None, 2]))
 def test_decisions_with_separators_on_one_page_sites(pairs, p, num_threads):
@@ -264,6 +276,7 @@ boxed_pages = st.tuples(st.lists(lines, max_size=3), st.lists(mixed, max_size=4)
     lambda p: "\n".join(HEADER + p[0] + SHARE + p[1] + ["More on this"] + p[2] + p[3] + FOOTER))
 
 
+@SHAPED_CORPORA
 @given(st.lists(st.tuples(boxed_pages, st.sampled_from(["a", "b"])), min_size=3, max_size=12), params,
        st.booleans(), st.sampled_from([None, 2]))
 def test_strip_on_boxed_pages(pairs, p, repeats, num_threads):
@@ -282,11 +295,13 @@ headline_pages = st.tuples(st.lists(st.sampled_from(HEADLINES), max_size=4), st.
     lambda p: "\n".join(HEADER + p[0] + ["Latest"] + ([p[1]] if p[4] else []) + [p[1]] + p[2] + p[3] + FOOTER))
 
 
+@SHAPED_CORPORA
 @given(st.lists(st.tuples(headline_pages, st.sampled_from(["a", "b", "c"])), min_size=3, max_size=12), params)
 def test_decisions_on_pages_listing_their_own_headline(pairs, p):
     strip_and_decide_alike(pairs, p, True, None)
 
 
+@SHAPED_CORPORA
 @given(st.lists(st.tuples(news_pages, st.sampled_from(["a", "b"])), min_size=3, max_size=12), params)
 def test_decisions_on_news_like_pages(pairs, p):
     rust, ref = _core.ChromeModel(*p), _reference.ChromeModel(*p)
@@ -340,6 +355,7 @@ def thread_page(parts) -> str:
 thread_pages = thread_parts.map(thread_page)
 
 
+@SHAPED_CORPORA
 @given(st.lists(st.tuples(thread_pages, st.sampled_from(["a", "b"])), min_size=1, max_size=8), params)
 def test_decisions_on_pages_with_comment_threads(pairs, p):
     # (decisions only: the removed spans follow from them as on every other page, tested above;
