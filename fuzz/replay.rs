@@ -1,12 +1,12 @@
 //! Replays the saved fuzz corpus (fuzz/corpus/<target>/) and the minimised inputs of fixed
 //! crashes (fuzz/regressions/<target>/) through the fuzz targets' bodies, on stable Rust:
-//! the CI half of the cargo-fuzz campaigns (docs/fuzzing.md).
+//! the CI half of the cargo-fuzz campaigns (docs/fuzzing.md). A test module of the library
+//! (rust/lib.rs): `cargo test --lib fuzz_replay`.
 
 use std::fs;
 use std::path::Path;
 
-#[path = "src/lib.rs"]
-mod checks;
+use crate::fuzz_checks as checks;
 
 #[test]
 fn replay_saved_inputs() {

@@ -4,7 +4,8 @@
 //!
 //! Plain functions with no dependency but `neardup`, so that the same bodies run twice:
 //! under libFuzzer (`cargo +nightly fuzz run <target>`, fuzz_targets/) and on stable as the
-//! replay test of the saved corpus (`cargo test --test fuzz_replay`, fuzz/replay.rs).
+//! replay test of the saved corpus (`cargo test --lib fuzz_replay`: fuzz/replay.rs, a test module
+//! of the main crate).
 
 use neardup::align::{self, Params as AlignParams};
 use neardup::chrome::{self, Model, Params as ChromeParams};
