@@ -39,11 +39,10 @@ params = st.tuples(st.integers(2, 4), st.integers(0, 1000), st.integers(0, 1000)
 
 
 # The tests of page shapes below draw a corpus of up to 14 pages per example, each of tens of
-# lines: a third of the profile's examples each (100 in CI), against its 300 for a primitive's
-# small inputs. Drawing the corpora is most of their time (77% of the comment threads' test
-# under cProfile); at 300 these eight took 115 s of the CI's Rust pass, which shares 2 cores
-# with the Spark tests.
-SHAPED_CORPORA = settings(max_examples=max(1, settings.default.max_examples // 3))
+# lines: half the profile's examples each (100 in CI). Drawing the corpora is most of their
+# time (77% of the comment threads' test under cProfile); at 300 examples these eight took
+# 115 s of the CI's Rust pass, which shares 2 cores with the Spark tests.
+SHAPED_CORPORA = settings(max_examples=max(1, settings.default.max_examples // 2))
 
 
 def strip_and_decide_alike(pairs, p, repeats, num_threads):
