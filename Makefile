@@ -80,8 +80,9 @@ test-python: dev java
 	  NEARDUP_BACKEND=rust $(PY) -m pytest -q -n $(JOBS) -m "not spark"; rust=$$?; \
 	  echo "NEARDUP_BACKEND=python pytest -n $(JOBS) -m 'not spark and not backend_independent'"; \
 	  NEARDUP_BACKEND=python $(PY) -m pytest -q -n $(JOBS) -m "not spark and not backend_independent"; python=$$?; \
+	  $(if $(AFTER_PASSES),$(AFTER_PASSES); after=$$?,after=0); \
 	  wait $$spark; spark_status=$$?; echo "--- the Spark tests (NEARDUP_BACKEND=rust pytest -m spark):"; cat out/test-spark.log; \
-	  [ $$rust -eq 0 ] && [ $$python -eq 0 ] && [ $$spark_status -eq 0 ]
+	  [ $$rust -eq 0 ] && [ $$python -eq 0 ] && [ $$after -eq 0 ] && [ $$spark_status -eq 0 ]
 
 # The Spark tests alone.
 test-spark: dev java
@@ -99,24 +100,32 @@ test-python-only:
 	$(PYONLY)/bin/python -m pip install --quiet -r $(PYONLY)/requirements.txt
 	NEARDUP_BACKEND=python PYTHONPATH=$(abspath python) $(PYONLY)/bin/python -m pytest -q -n $(JOBS) -m "not spark"
 
-# A short, deterministic (fixed seed and run count) atheris campaign per Python API target;
-# the long campaigns and the cargo-fuzz targets are in docs/fuzzing.md. atheris is the
+# A short, deterministic (fixed seed and run count) atheris campaign per Python API target,
+# $(JOBS) targets at a time (each is ~5 s of starting and instrumenting, the runs under a
+# second); the long campaigns and the cargo-fuzz targets are in docs/fuzzing.md. atheris is the
 # `fuzz` extra of pyproject.toml (a prebuilt wheel), installed by `dev`.
 FUZZ_TARGETS := text dedup simhash chrome align repeats model
-fuzz-short: dev
-	@log=$$(mktemp); for target in $(FUZZ_TARGETS); do \
-	  if NEARDUP_BACKEND=rust $(PY) fuzz/python/fuzz_api.py $$target -seed=1 -runs=$(FUZZ_RUNS) >$$log 2>&1; \
-	  then echo "fuzz $$target: $$(grep '^Done' $$log)"; \
-	  else cat $$log; rm -f $$log; echo "fuzz-short: target $$target failed (input saved as crash-*)" >&2; exit 1; fi; \
-	done; rm -f $$log
 FUZZ_RUNS ?= 3000
+define fuzz_short
+dir=$$(mktemp -d); \
+  printf '%s\n' $(FUZZ_TARGETS) | xargs -P $(JOBS) -I{} sh -c 'NEARDUP_BACKEND=rust $(PY) fuzz/python/fuzz_api.py {} -seed=1 -runs=$(FUZZ_RUNS) >'"$$dir"'/{}.log 2>&1 || touch '"$$dir"'/{}.failed'; \
+  failed=0; for target in $(FUZZ_TARGETS); do \
+    if [ -e $$dir/$$target.failed ]; then cat $$dir/$$target.log; echo "fuzz-short: target $$target failed (input saved as crash-*)" >&2; failed=1; \
+    else echo "fuzz $$target: $$(grep '^Done' $$dir/$$target.log)"; fi; \
+  done; rm -rf $$dir; [ $$failed -eq 0 ]
+endef
+fuzz-short: dev
+	@$(fuzz_short)
 
 # The abi3 wheel (dev profile: packaging, not speed) installs into a fresh environment whose
 # PATH has no cargo or rustc and runs `neardup clean` with the compiled core.
 test-wheel: dev
 	$(PY) tools/check_wheel.py
 
-test: lint test-rust test-python fuzz-short test-wheel
+# The short fuzz campaign and the wheel check run after the two passes, beside the Spark tests
+# too (AFTER_PASSES: test-python's commands after its passes, when it runs for `test`).
+test: lint test-rust test-python
+test: AFTER_PASSES = ( $(fuzz_short) ) && $(PY) tools/check_wheel.py
 
 bench: setup
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --quiet --release --extras bench

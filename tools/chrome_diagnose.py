@@ -2,7 +2,8 @@
 body characters removed; per site and position, chrome characters kept (above the first gold
 body line, between body lines, below the last one, or on a page without body); then the
 worst pages' lines with their gold label and decision. Totals by reason and position first,
-then the largest rows of each per-site table. `python tools/chrome_diagnose.py SET [--pages N] [--heldout]`
+then the body lost by kind of line (the gold marks a line twice on a page, or on most of a
+site's pages, as body), then the largest rows of each per-site table. `python tools/chrome_diagnose.py SET [--pages N] [--heldout]`
 (SET: python-docs, postgres-docs, cleanportaleval, cleaneval, readability, dragnet; --heldout learns on the even-numbered pages
 and diagnoses the odd-numbered ones, as the benchmark's held-out row)."""
 
@@ -47,6 +48,16 @@ def main() -> None:
     decided = model.classify(texts, sites)
     copies = find_repeats_batch(texts)
     lost: dict[tuple[str, str], int] = defaultdict(int)
+    # The gold marks every line that matches the article's text: a passage the page prints
+    # twice is body twice (in-page repeats keep one), and so is a notice the site prints on
+    # most of its pages when the human extraction took it in.
+    lost_kind: dict[str, int] = defaultdict(int)
+    pages_of_site: dict[str, int] = defaultdict(int)
+    pages_with_line: dict[tuple[str, str], int] = defaultdict(int)
+    for row in rows:
+        pages_of_site[row["site"]] += 1
+        for line in {line.strip() for line in row["text"].split("\n")}:
+            pages_with_line[(row["site"], line)] += 1
     missed: dict[str, int] = defaultdict(int)
     missed_where: dict[tuple[str, str], int] = defaultdict(int)
     per_page = []
@@ -57,10 +68,19 @@ def main() -> None:
                 reasons[k] = "repeat"
         bad = 0
         body_lines = [i for i, gold in enumerate(row["line_is_body"]) if gold]
-        for i, (line, gold, reason) in enumerate(zip(row["text"].split("\n"), row["line_is_body"], reasons)):
+        page_lines = row["text"].split("\n")
+        kept = {line.strip() for line, reason in zip(page_lines, reasons) if reason == "body"}
+        pages = pages_of_site[row["site"]]
+        for i, (line, gold, reason) in enumerate(zip(page_lines, row["line_is_body"], reasons)):
             if gold and reason != "body":
                 lost[(row["site"], reason)] += len(line)
                 bad += len(line)
+                if line.strip() in kept:
+                    lost_kind["the same line kept elsewhere on the page"] += len(line)
+                elif pages >= 4 and pages_with_line[(row["site"], line.strip())] >= max(3, pages // 2):
+                    lost_kind["a line on half or more of its site's pages (sites of >= 4)"] += len(line)
+                else:
+                    lost_kind[f"other, {reason}"] += len(line)
             elif not gold and reason == "body":
                 missed[row["site"]] += len(line)
                 where = ("no body" if not body_lines else "above" if i < body_lines[0]
@@ -78,6 +98,7 @@ def main() -> None:
         by_where[where] += chars
     print(f"{len(rows)} pages; body chars lost {sum(lost.values()):,} of {total_body:,}, by reason: {share(by_reason, total_body)}")
     print(f"chrome chars kept {sum(missed.values()):,} of {total_chrome:,}, by position: {share(by_where, total_chrome)}")
+    print(f"body chars lost, by kind of line: {share(lost_kind, total_body)}")
     print(f"\nbody chars lost, the {TOP} largest by site and reason:")
     for (site, reason), chars in sorted(lost.items(), key=lambda x: (-x[1], x[0]))[:TOP]:
         print(f"  {chars:8,}  {reason:12} {site}")
