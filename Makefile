@@ -49,12 +49,14 @@ dev: setup
 demo: core
 	$(PY) examples/demo.py out/demo
 
+define lint_commands
+$(PY) -m ruff check . && cargo fmt --check \
+  && cargo clippy --all-targets --features python -- -D warnings \
+  && cargo clippy --all-targets -- -D warnings \
+  && $(PY) -m mypy.stubtest neardup._core --allowlist tests/stubtest-allowlist.txt
+endef
 lint: dev
-	$(PY) -m ruff check .
-	cargo fmt --check
-	cargo clippy --all-targets --features python -- -D warnings
-	cargo clippy --all-targets -- -D warnings
-	$(PY) -m mypy.stubtest neardup._core --allowlist tests/stubtest-allowlist.txt
+	$(lint_commands)
 
 test-rust:
 	cargo test --quiet
@@ -67,16 +69,19 @@ java:
 
 # Every test runs under the Rust backend and, under the Python reference, those whose outcome
 # depends on the backend (not marked backend_independent: see pyproject.toml's markers). The
-# Spark tests (marker `spark`: one Spark session, much of it waiting on the JVM) run beside the
-# Rust pass and then the Python pass, in a process of their own (without pytest's cache, which
-# the passes write); their output follows the passes'. (On a fresh clone the Spark tests took
-# 606 s beside the Rust pass's 486, their last 120 s alone.) (pytest-xdist's --dist loadgroup,
-# which would keep them on one worker, ignores its groups under pytest 9.2: each worker
-# started a Spark session.)
+# Spark tests (marker `spark`: one Spark session, much of it waiting on the JVM) start first
+# and run beside the rest, in a process of their own (without pytest's cache, which the passes
+# write); their output follows the others'. Under `make test` the rest is the lint and `cargo
+# test` (BEFORE_PASSES: the compilers leave a core idle), the Rust pass, the Python pass, the
+# fuzz campaign and the wheel check (AFTER_PASSES). (pytest-xdist's --dist loadgroup, which
+# would keep them on one worker, ignores its groups under pytest 9.2: each worker started a
+# Spark session.)
 test-python: dev java
 	@mkdir -p out; NEARDUP_BACKEND=rust $(PY) -m pytest -q -p no:cacheprovider -m spark >out/test-spark.log 2>&1 & spark=$$!; \
 	  trap 'kill $$spark 2>/dev/null' INT TERM; \
-	  echo "NEARDUP_BACKEND=rust pytest -n $(JOBS) -m 'not spark' (the Spark tests beside it: out/test-spark.log)"; \
+	  echo "NEARDUP_BACKEND=rust pytest -m spark: started, beside what follows (out/test-spark.log)"; \
+	  $(if $(BEFORE_PASSES),$(BEFORE_PASSES) || { kill $$spark 2>/dev/null; exit 1; };) \
+	  echo "NEARDUP_BACKEND=rust pytest -n $(JOBS) -m 'not spark'"; \
 	  NEARDUP_BACKEND=rust $(PY) -m pytest -q -n $(JOBS) -m "not spark"; rust=$$?; \
 	  echo "NEARDUP_BACKEND=python pytest -n $(JOBS) -m 'not spark and not backend_independent'"; \
 	  NEARDUP_BACKEND=python $(PY) -m pytest -q -n $(JOBS) -m "not spark and not backend_independent"; python=$$?; \
@@ -122,9 +127,10 @@ fuzz-short: dev
 test-wheel: dev
 	$(PY) tools/check_wheel.py
 
-# The short fuzz campaign and the wheel check run after the two passes, beside the Spark tests
-# too (AFTER_PASSES: test-python's commands after its passes, when it runs for `test`).
-test: lint test-rust test-python
+# The lint and `cargo test` run before the two passes, the short fuzz campaign and the wheel
+# check after them, all beside the Spark tests (test-python's BEFORE_PASSES and AFTER_PASSES).
+test: test-python
+test: BEFORE_PASSES = echo "ruff, cargo fmt, clippy, stubtest, cargo test"; ( $(lint_commands) ) && cargo test --quiet
 test: AFTER_PASSES = ( $(fuzz_short) ) && $(PY) tools/check_wheel.py
 
 bench: setup
