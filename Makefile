@@ -133,9 +133,10 @@ test-wheel: dev
 
 # The lint and `cargo test` run before the two passes, the short fuzz campaign and the wheel
 # check after them, all beside the Spark tests (test-python's BEFORE_PASSES and AFTER_PASSES).
+# The wheel check, mostly pip on one core, runs beside the fuzz campaign.
 test: test-python
 test: BEFORE_PASSES = echo "ruff, cargo fmt, clippy, stubtest, cargo test"; ( $(lint_commands) ) && cargo test --quiet
-test: AFTER_PASSES = ( $(fuzz_short) ) && $(PY) tools/check_wheel.py
+test: AFTER_PASSES = ( $(fuzz_short) ) & fuzz=$$!; $(PY) tools/check_wheel.py; wheel=$$?; wait $$fuzz && [ $$wheel -eq 0 ]
 
 bench: setup
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --quiet --release --extras bench
