@@ -37,7 +37,7 @@ core: setup
 # interpreter the tests start (the CLI's subprocesses, Spark's workers) would compile it again.
 # So are the test modules and pytest's plugins, with pytest's assertion rewriting (a collection
 # that may write its bytecode): each pytest process (every xdist worker of both passes, the
-# Spark tests') otherwise rewrites them again, 8.9 -> 3.2 CPU s per collection.
+# Spark tests') otherwise rewrites them again: a collection took 8.9-10.6 -> 3.2-4.9 CPU s.
 # pip installs on one core: the core is compiled beside it (in place, --skip-install), and
 # maturin develop then finds it built and installs the package.
 DEV_EXTRAS := test,spark,fuzz
