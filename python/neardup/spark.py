@@ -764,7 +764,8 @@ def clean(
     joined = signed.join(outcome.withColumnRenamed("removed", "cluster_removed"), POS, "left").select(
         POS, "id", "removed", "shingles", "action", "duplicate_of", "score", "cluster_reason", "cluster_removed"
     )
-    decided = joined.mapInArrow(lambda batches: _finish(batches, dedup), _DECISION_SCHEMA)
+    # Both outputs read it: decided once, not once per output.
+    decided = joined.mapInArrow(lambda batches: _finish(batches, dedup), _DECISION_SCHEMA).persist()
     skipped = docs.where(F.col("text").isNull() | again).select(
         POS,
         "id",
