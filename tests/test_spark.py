@@ -22,6 +22,7 @@ from neardup.pipeline import clean as local_clean
 
 import contained_corpus
 import fragment_corpus
+import noisy_copy_corpus
 import own_text_corpus
 
 pytestmark = pytest.mark.spark
@@ -155,11 +156,19 @@ def test_a_copy_matched_on_the_own_texts_decides_as_the_local_job(spark, tmp_pat
     pages, and two forum pages sharing only a thread of replies (tests/own_text_corpus.py):
     only the first pair's own texts match, and the second's do not, so Spark's model must keep
     the lines counted on two pages, its refinement align the own texts and its verification
-    leave out the pair whose own texts do not match."""
+    leave out the pair whose own texts do not match. Beside them, copies with character noise
+    on another site and on their story's own site (tests/noisy_copy_corpus.py): Spark must
+    align the first pair from the lower containment of two sites, and not the second."""
     corpus = tmp_path / "own.jsonl"
     own_text_corpus.write(corpus)
+    noisy = tmp_path / "noisy.jsonl"
+    noisy_copy_corpus.write(noisy)
+    with open(corpus, "a", encoding="utf-8") as handle:
+        handle.write(noisy.read_text(encoding="utf-8"))
     local = _local([str(corpus)], tmp_path, Fields())
     assert any(d["reason"].endswith("+refined 1.000)") for d in local if d["id"] in ("copy", "source-0"))
+    by_id = {d["id"]: d for d in local}
+    assert by_id["copy-across"]["duplicate_of"] == "story-1" and by_id["copy-within"]["action"] == "changed"
     decisions, _ = _spark(spark, [str(corpus)], Fields(), partitions=3)
     _same(local, decisions)
 

@@ -43,6 +43,11 @@ WRAP_MIN_SHARE = 0.8
 #: Candidate pairs whose word-shingle containment is at least this (and below the threshold)
 #: are scored again by aligning their texts.
 REFINE_FROM = 0.5
+#: The same, for a pair of pages of two known, different sites. A copy of a story on another
+#: site with character noise (an OCR'd copy: 1 word in 7 changed) keeps 0.35-0.5 of its word
+#: 5-grams and most of its words; pages of one site (or of unknown sites) share passages a
+#: template makes, so their partial overlaps are aligned from REFINE_FROM only.
+REFINE_FROM_ACROSS_SITES = 0.35
 #: Pairs aligned in one core call are read from the spool together: at most this many
 #: characters of distinct text (a single pair may hold more) and this many pairs.
 REFINE_CHUNK_CHARS = 4 * 2**20
@@ -158,9 +163,10 @@ def verify_cleaned(
     lengths = doc_column(docs, "cleaned_length")
     texts = SpooledTexts(spool, offsets, threads)
     sets = ShingleSets(texts, options)
+    sizes = doc_column(docs, "shingles")
     corpus = SignedDocs(
         lambda: moved_into_one(keys),
-        doc_column(docs, "shingles"),
+        sizes,
         lengths,
         sets.shared,
         bands=lsh_bands(options),
@@ -177,8 +183,8 @@ def verify_cleaned(
         num_perm=options.num_perm,
         seed=MINHASH_SEED,
         n=options.ngram,
-        refine=lambda pairs: refined_scores(pairs, texts, lengths, docs, own, options),
-        refine_from=REFINE_FROM,
+        refine=lambda pairs: refined_scores(pairs, texts, lengths, docs, own, options, sets.shared, sizes),
+        refine_from=REFINE_FROM_ACROSS_SITES if _two_sites(docs) else REFINE_FROM,
         min_evidence=options.min_evidence,
         num_threads=threads,
     )
@@ -398,18 +404,59 @@ def _site_of(docs: DocTable | list[Doc], position: int) -> str | None:
     return docs.site_of(position) if isinstance(docs, DocTable) else docs[position].site
 
 
-def refined_scores(pairs: np.ndarray, texts: SpooledTexts, lengths: np.ndarray, docs: DocTable | list[Doc], own: OwnTexts | None, options: CleanOptions) -> np.ndarray:
-    """The scores of near misses (``(a, b)`` document pairs) by alignment: the share of the
-    shorter cleaned text's words matched in the longer (:func:`spooled_aligned_containment`),
-    raised where the pair's own texts (``own``; :func:`.strip.own_texts`) score higher
-    (:func:`refine_on_own_texts`). The pairs' texts are read a chunk at a time."""
-    scores = spooled_aligned_containment(pairs, texts, lengths)
+def refined_scores(
+    pairs: np.ndarray,
+    texts: SpooledTexts,
+    lengths: np.ndarray,
+    docs: DocTable | list[Doc],
+    own: OwnTexts | None,
+    options: CleanOptions,
+    shared: Callable[[np.ndarray], np.ndarray],
+    sizes: np.ndarray,
+) -> np.ndarray:
+    """The scores of near misses (``(a, b)`` document pairs, word-shingle containment at least
+    :data:`REFINE_FROM_ACROSS_SITES`) by alignment: the share of the shorter cleaned text's
+    words matched in the longer (:func:`spooled_aligned_containment`), raised where the pair's
+    own texts (``own``; :func:`.strip.own_texts`) score higher (:func:`refine_on_own_texts`).
+    A pair that is not of two known, different sites is aligned only from a containment of
+    :data:`REFINE_FROM` (``shared`` counts a pair's common shingles, ``sizes`` are each
+    document's distinct shingles); below it, it scores 0. The pairs' texts are read a chunk
+    at a time."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    aligned = _near_enough(pairs, docs, shared, sizes)
+    scores = np.zeros(len(pairs), dtype=np.float64)
+    scores[aligned] = spooled_aligned_containment(pairs[aligned], texts, lengths)
     if own is None:
         return scores
-    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    for rows, quads in _with_own_texts(pairs, _with_a_site(pairs, np.flatnonzero(scores < options.threshold), docs), texts, lengths, own):
+    for rows, quads in _with_own_texts(pairs, _with_a_site(pairs, np.flatnonzero(aligned & (scores < options.threshold)), docs), texts, lengths, own):
         scores[rows] = refine_on_own_texts(scores[rows], quads, options)
     return scores
+
+
+def _two_sites(docs: DocTable | list[Doc]) -> bool:
+    """Whether ``docs`` name two different sites or more."""
+    first = None
+    for position in range(len(docs)):
+        site = _site_of(docs, position)
+        if site is not None:
+            if first is not None and site != first:
+                return True
+            first = site
+    return False
+
+
+def _near_enough(pairs: np.ndarray, docs: DocTable | list[Doc], shared: Callable[[np.ndarray], np.ndarray], sizes: np.ndarray) -> np.ndarray:
+    """Per pair, whether it is aligned: its pages are of two known, different sites, or its
+    containment is at least :data:`REFINE_FROM`."""
+    sites = [(_site_of(docs, int(a)), _site_of(docs, int(b))) for a, b in pairs.tolist()]
+    near = np.array([a is not None and b is not None and a != b for a, b in sites], dtype=bool)
+    within = np.flatnonzero(~near)
+    if len(within):
+        sizes = np.asarray(sizes, dtype=np.int64)
+        # The containment as verification computed it (near misses are not short: smaller > 0).
+        smaller = np.minimum(sizes[pairs[within, 0]], sizes[pairs[within, 1]]).astype(np.float64)
+        near[within] = np.asarray(shared(pairs[within]), dtype=np.float64) / smaller >= REFINE_FROM
+    return near
 
 
 def _with_a_site(pairs: np.ndarray, rows: np.ndarray, docs: DocTable | list[Doc]) -> np.ndarray:
