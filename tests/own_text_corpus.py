@@ -11,6 +11,11 @@ story's page holds whole. Beside them, a story of the host site copied whole to 
 an exact copy that needs no second look. And a forum page whose short post sits above a long
 thread of replies, with a copy of another short story placed in its frame (``forum-copy``):
 the two share the thread, nine tenths of each cleaned text, and nothing of their own.
+
+:func:`caption_rows` is a second corpus: a photo page of a forum site (a one-line caption
+above the site's thread of replies) and another page of that site carrying the same thread
+under a story that a news site published too. The photo page's cleaned text is nine tenths
+thread, which the other page holds; its own text is the caption, too short to carry evidence.
 """
 
 from __future__ import annotations
@@ -57,8 +62,22 @@ def rows() -> list[dict[str, str]]:
     return out
 
 
-def write(path: Path) -> None:
-    """Writes :func:`rows` as JSONL."""
+def caption_rows() -> list[dict[str, str]]:
+    """The second corpus's records: ``caption`` and ``host`` on site ``photos``, ``story`` on
+    ``wire`` (the story ``host`` carries above the thread)."""
+    vocabulary = _vocabulary()
+    rng = random.Random(5)
+    thread = [" ".join(rng.choice(vocabulary) for _ in range(rng.randint(25, 40))) + "." for _ in range(12)]
+    story = _paragraphs(rng, vocabulary, 6, 60)
+    return [
+        {"id": "story", "site": "wire", "text": "\n".join(["Wire home", *story, "Wire footer"])},
+        {"id": "host", "site": "photos", "text": "\n".join(["Photos home", *story, *thread, "Photos footer"])},
+        {"id": "caption", "site": "photos", "text": "\n".join(["Photos home", "A photo of the harbour at dawn.", *thread, "Photos footer"])},
+    ]
+
+
+def write(path: Path, records: list[dict[str, str]] | None = None) -> None:
+    """Writes :func:`rows` (or ``records``) as JSONL."""
     with open(path, "w", encoding="utf-8") as handle:
-        for row in rows():
+        for row in rows() if records is None else records:
             handle.write(json.dumps(row) + "\n")

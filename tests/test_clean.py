@@ -567,6 +567,22 @@ def test_a_trimmed_copy_under_chrome_of_two_pages_is_matched_on_the_own_texts(tm
     assert {out[i]["action"] for i in out if i not in pair | {"third-0"}} == {"changed"}
 
 
+def test_a_page_too_short_on_its_own_is_not_dropped_for_lines_its_site_repeats(tmp_path):
+    """A photo page of a forum site (a one-line caption above the site's thread of replies)
+    and another page of the site carrying the same thread under a story that a news site
+    published: the caption page's cleaned text is nine tenths thread, so the other page holds
+    it, but its own text (less the lines another page of its site has) is the caption, too
+    short to carry evidence, and the other page's is the story: not near-equal, so the
+    caption page stays. The story's two pages are one cluster (tests/own_text_corpus.py,
+    ``caption_rows``)."""
+    source = tmp_path / "in.jsonl"
+    own_text_corpus.write(source, own_text_corpus.caption_rows())
+    assert main(["clean", str(source), "-o", str(tmp_path / "out")]) == 0
+    out = decisions(tmp_path / "out")
+    assert out["caption"]["action"] != "dropped" and out["caption"]["duplicate_of"] is None, out["caption"]
+    assert [out[i]["action"] for i in ("story", "host")].count("dropped") == 1, out
+
+
 def test_pages_sharing_only_lines_their_site_repeats_are_not_duplicates(tmp_path):
     """A forum page and a copy of another story placed in its frame share its thread of
     replies, nine tenths of each cleaned text (containment 0.91), and nothing of their own

@@ -158,17 +158,21 @@ def test_a_copy_matched_on_the_own_texts_decides_as_the_local_job(spark, tmp_pat
     the lines counted on two pages, its refinement align the own texts and its verification
     leave out the pair whose own texts do not match. Beside them, copies with character noise
     on another site and on their story's own site (tests/noisy_copy_corpus.py): Spark must
-    align the first pair from the lower containment of two sites, and not the second."""
+    align the first pair from the lower containment of two sites, and not the second; and a
+    photo page whose own text, its caption, is too short to be held for its site's thread
+    (own_text_corpus.caption_rows)."""
     corpus = tmp_path / "own.jsonl"
     own_text_corpus.write(corpus)
-    noisy = tmp_path / "noisy.jsonl"
+    noisy, captions = tmp_path / "noisy.jsonl", tmp_path / "captions.jsonl"
     noisy_copy_corpus.write(noisy)
+    own_text_corpus.write(captions, own_text_corpus.caption_rows())
     with open(corpus, "a", encoding="utf-8") as handle:
-        handle.write(noisy.read_text(encoding="utf-8"))
+        handle.write(noisy.read_text(encoding="utf-8") + captions.read_text(encoding="utf-8"))
     local = _local([str(corpus)], tmp_path, Fields())
     assert any(d["reason"].endswith("+refined 1.000)") for d in local if d["id"] in ("copy", "source-0"))
     by_id = {d["id"]: d for d in local}
     assert by_id["copy-across"]["duplicate_of"] == "story-1" and by_id["copy-within"]["action"] == "changed"
+    assert by_id["caption"]["action"] != "dropped"
     decisions, _ = _spark(spark, [str(corpus)], Fields(), partitions=3)
     _same(local, decisions)
 

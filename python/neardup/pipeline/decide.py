@@ -220,16 +220,23 @@ def without_own_mismatches(verified: Verified, docs: DocTable | list[Doc], texts
 
 def own_texts_mismatch(pairs: list[tuple[str, str, str | None, str | None]], options: CleanOptions) -> np.ndarray:
     """For pairs ``(cleaned_a, cleaned_b, own_a, own_b)`` of pages (``own_*`` None
-    where the own text is the cleaned text), whether their own texts do not match: one of them
-    has an own text, each has ``options.min_evidence`` distinct shingles or more (one at
-    least), and they share under :data:`OWN_MISMATCH_SHARE` of the smaller one's shingles."""
+    where the own text is the cleaned text), whether their own texts do not match. One of them
+    has an own text, and either each has ``options.min_evidence`` distinct shingles or more
+    (one at least) and they share under :data:`OWN_MISMATCH_SHARE` of the smaller one's
+    shingles, or one has fewer (too short to carry evidence), the other that many or more, and
+    their Jaccard similarity is under ``options.threshold`` (a short text matches only a nearly
+    equal one)."""
     out = np.zeros(len(pairs), dtype=bool)
     chosen = [k for k, (_, _, own_a, own_b) in enumerate(pairs) if own_a is not None or own_b is not None]
     _, sets, enough = _own_text_sets(pairs, chosen, options)
     for j, k in enumerate(chosen):
+        a, b = sets.document(2 * j), sets.document(2 * j + 1)
+        common = len(np.intersect1d(a, b, assume_unique=True))
         if enough[j]:
-            a, b = sets.document(2 * j), sets.document(2 * j + 1)
-            out[k] = len(np.intersect1d(a, b, assume_unique=True)) < OWN_MISMATCH_SHARE * min(len(a), len(b))
+            out[k] = common < OWN_MISMATCH_SHARE * min(len(a), len(b))
+        elif options.min_evidence > 0 and max(len(a), len(b)) >= options.min_evidence:
+            # Jaccard under the threshold, without dividing: common / union < threshold.
+            out[k] = common < options.threshold * (len(a) + len(b) - common)
     return out
 
 
