@@ -58,7 +58,7 @@ from .cluster import cluster, distinct
 from .lsh import candidate_threshold, lsh_params
 from .minhash import minhash
 from .io.read import Record, site_of
-from .pipeline.decide import KEEP_POLICY, REFINE_FROM, REFINE_FROM_ACROSS_SITES, aligned_containment, own_texts_mismatch, refine_on_own_texts, two_way_across_sites, wrap_candidates, wrapper_own_lines, wrapping, wraps_of_chrome
+from .pipeline.decide import KEEP_POLICY, aligned_containment, own_texts_mismatch, refine_floors, refine_on_own_texts, two_way_across_sites, wrap_candidates, wrapper_own_lines, wrapping, wraps_of_chrome
 from .pipeline.state import ANCHOR_BITS, ANCHOR_MAX_DOCS, CONTAINED_MIN_SIZE_RATIO, CleanOptions
 from .pipeline.strip import own_texts, strip_records
 from .pipeline.write import dropped_spans, kept_reason
@@ -426,16 +426,13 @@ def anchor_pairs(signed: DataFrame, max_docs: int = ANCHOR_MAX_DOCS) -> DataFram
 
 
 def _score_batches(batches: Iterator[pa.RecordBatch], threshold: float, min_size_ratio: float, min_evidence: int) -> Iterator[pa.RecordBatch]:
-    """Each pair's score and method code (-1: not a duplicate; 3: a near miss to refine: from
-    containment REFINE_FROM_ACROSS_SITES for pages of two known, different sites, else from
-    REFINE_FROM)."""
+    """Each pair's score and method code (-1: not a duplicate; 3: a near miss to refine, from
+    its :func:`neardup.pipeline.decide.refine_floors` containment on)."""
     import pyarrow as pa
 
     for batch in batches:
         inter, a, b = (batch.column(c).to_numpy().astype(np.float64) for c in ("inter", "size_a", "size_b"))
-        site_a, site_b = batch.column("site_a").to_pylist(), batch.column("site_b").to_pylist()
-        across = np.array([x is not None and y is not None and x != y for x, y in zip(site_a, site_b)], dtype=bool)
-        refine_from = np.where(across, REFINE_FROM_ACROSS_SITES, REFINE_FROM)
+        refine_from = refine_floors(zip(batch.column("site_a").to_pylist(), batch.column("site_b").to_pylist()))
         small, large = np.minimum(a, b), np.maximum(a, b)
         jac = np.zeros(len(inter))
         np.divide(inter, a + b - inter, out=jac, where=(a + b - inter) > 0)
@@ -471,9 +468,8 @@ def verify(
     """The verified candidate pairs: ``(i, j, inter, score, method)``, ``inter`` the shared
     shingles and ``method`` a code into :data:`METHODS`. The shared shingles are counted in Spark SQL; the score and the
     verdict are the local job's (:func:`neardup.decide.pair_scores`: containment, Jaccard for
-    a short text, within ``min_size_ratio``), and near misses (containment in
-    ``[REFINE_FROM, threshold)``, from REFINE_FROM_ACROSS_SITES for pages of two known,
-    different sites) are scored again by aligning the cleaned texts, and their
+    a short text, within ``min_size_ratio``), and near misses (containment from the pair's
+    :func:`neardup.pipeline.decide.refine_floors` floor to ``threshold``) are scored again by aligning the cleaned texts, and their
     own texts (:func:`neardup.pipeline.decide.refined_scores`; ``ngram`` the shingles' words,
     for the own texts' evidence), and kept when that score reaches ``threshold``. (Pairs whose
     own texts do not match are left out by :func:`decide`, within each group.)"""

@@ -19,7 +19,7 @@ documents matching an indexed one are decided first, as duplicates of it (``seen
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -452,17 +452,24 @@ def _two_sites(docs: DocTable | list[Doc]) -> bool:
     return False
 
 
+def refine_floors(sites: Iterable[tuple[str | None, str | None]]) -> np.ndarray:
+    """For pairs of pages given by their sites (None: unknown), the containment from which a
+    near miss is aligned: :data:`REFINE_FROM_ACROSS_SITES` for two known, different sites,
+    else :data:`REFINE_FROM`. The local job, datatrove's steps and Spark use this one rule."""
+    return np.array([REFINE_FROM_ACROSS_SITES if a is not None and b is not None and a != b else REFINE_FROM for a, b in sites], dtype=np.float64)
+
+
 def _near_enough(pairs: np.ndarray, docs: DocTable | list[Doc], shared: Callable[[np.ndarray], np.ndarray], sizes: np.ndarray) -> np.ndarray:
-    """Per pair, whether it is aligned: its pages are of two known, different sites, or its
-    containment is at least :data:`REFINE_FROM`."""
-    sites = [(_site_of(docs, int(a)), _site_of(docs, int(b))) for a, b in pairs.tolist()]
-    near = np.array([a is not None and b is not None and a != b for a, b in sites], dtype=bool)
-    within = np.flatnonzero(~near)
-    if len(within):
+    """Per pair (each at least :data:`REFINE_FROM_ACROSS_SITES`), whether its containment
+    reaches its :func:`refine_floors` floor."""
+    floors = refine_floors((_site_of(docs, int(a)), _site_of(docs, int(b))) for a, b in pairs.tolist())
+    near = floors <= REFINE_FROM_ACROSS_SITES
+    higher = np.flatnonzero(~near)
+    if len(higher):
         sizes = np.asarray(sizes, dtype=np.int64)
         # The containment as verification computed it (near misses are not short: smaller > 0).
-        smaller = np.minimum(sizes[pairs[within, 0]], sizes[pairs[within, 1]]).astype(np.float64)
-        near[within] = np.asarray(shared(pairs[within]), dtype=np.float64) / smaller >= REFINE_FROM
+        smaller = np.minimum(sizes[pairs[higher, 0]], sizes[pairs[higher, 1]]).astype(np.float64)
+        near[higher] = np.asarray(shared(pairs[higher]), dtype=np.float64) / smaller >= floors[higher]
     return near
 
 
