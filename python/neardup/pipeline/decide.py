@@ -231,12 +231,12 @@ def own_texts_mismatch(pairs: list[tuple[str, str, str | None, str | None]], opt
     _, sets, enough = _own_text_sets(pairs, chosen, options)
     for j, k in enumerate(chosen):
         a, b = sets.document(2 * j), sets.document(2 * j + 1)
+        short = not enough[j]
+        if short and (options.min_evidence == 0 or max(len(a), len(b)) < options.min_evidence):
+            continue  # both too short to tell: left as verified
         common = len(np.intersect1d(a, b, assume_unique=True))
-        if enough[j]:
-            out[k] = common < OWN_MISMATCH_SHARE * min(len(a), len(b))
-        elif options.min_evidence > 0 and max(len(a), len(b)) >= options.min_evidence:
-            # Jaccard under the threshold, without dividing: common / union < threshold.
-            out[k] = common < options.threshold * (len(a) + len(b) - common)
+        # A short own text against one with evidence: Jaccard under the threshold (without dividing).
+        out[k] = common < options.threshold * (len(a) + len(b) - common) if short else common < OWN_MISMATCH_SHARE * min(len(a), len(b))
     return out
 
 
