@@ -3,7 +3,6 @@ passages (spans, matched tokens, token counts, anchor counts) and scores."""
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 from hypothesis import example, given

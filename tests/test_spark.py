@@ -162,12 +162,7 @@ def test_a_copy_matched_on_the_own_texts_decides_as_the_local_job(spark, tmp_pat
     photo page whose own text, its caption, is too short to be held for its site's thread
     (own_text_corpus.caption_rows)."""
     corpus = tmp_path / "own.jsonl"
-    own_text_corpus.write(corpus)
-    noisy, captions = tmp_path / "noisy.jsonl", tmp_path / "captions.jsonl"
-    noisy_copy_corpus.write(noisy)
-    own_text_corpus.write(captions, own_text_corpus.caption_rows())
-    with open(corpus, "a", encoding="utf-8") as handle:
-        handle.write(noisy.read_text(encoding="utf-8") + captions.read_text(encoding="utf-8"))
+    own_text_corpus.write(corpus, own_text_corpus.rows() + noisy_copy_corpus.rows() + own_text_corpus.caption_rows())
     local = _local([str(corpus)], tmp_path, Fields())
     assert any(d["reason"].endswith("+refined 1.000)") for d in local if d["id"] in ("copy", "source-0"))
     by_id = {d["id"]: d for d in local}
