@@ -9,6 +9,9 @@ bits from it (specified in ``neardup._reference.minhash``).
 
 from __future__ import annotations
 
+import struct
+from functools import lru_cache
+
 import numpy as np
 
 M64 = (1 << 64) - 1
@@ -86,38 +89,71 @@ def _mix16(data: bytes, offset: int, secret: bytes, secret_offset: int, seed: in
 
 def _len_0to16(data: bytes, seed: int) -> int:
     length = len(data)
-    s = DEFAULT_SECRET
     if length > 8:
-        flip1 = ((_r64(s, 24) ^ _r64(s, 32)) + seed) & M64
-        flip2 = ((_r64(s, 40) ^ _r64(s, 48)) - seed) & M64
-        lo = _r64(data, 0) ^ flip1
-        hi = _r64(data, length - 8) ^ flip2
-        acc = (length + int.from_bytes(lo.to_bytes(8, "little"), "big") + hi + _mul128_fold64(lo, hi)) & M64
+        lo = _read64(data, 0)[0] ^ ((_FLIP_9TO16_LO + seed) & M64)
+        hi = _read64(data, length - 8)[0] ^ ((_FLIP_9TO16_HI - seed) & M64)
+        acc = (length + _swap64(lo) + hi + _mul128_fold64(lo, hi)) & M64
         return _xxh3_avalanche(acc)
     if length >= 4:
-        seed ^= int.from_bytes((seed & M32).to_bytes(4, "little"), "big") << 32
-        combined = (_r32(data, length - 4) + (_r32(data, 0) << 32)) & M64
-        flip = ((_r64(s, 8) ^ _r64(s, 16)) - seed) & M64
-        return _rrmxmx(combined ^ flip, length)
+        seed ^= _swap32(seed & M32) << 32
+        combined = (_read32(data, length - 4)[0] + (_read32(data, 0)[0] << 32)) & M64
+        return _rrmxmx(combined ^ ((_FLIP_4TO8 - seed) & M64), length)
     if length > 0:
         combined = (data[0] << 16) | (data[length >> 1] << 24) | data[length - 1] | (length << 8)
-        flip = ((_r32(s, 0) ^ _r32(s, 4)) + seed) & M64
-        return _xxh64_avalanche(combined ^ flip)
-    return _xxh64_avalanche(seed ^ _r64(s, 56) ^ _r64(s, 64))
+        return _xxh64_avalanche(combined ^ ((_FLIP_1TO3 + seed) & M64))
+    return _xxh64_avalanche(seed ^ _FLIP_EMPTY)
+
+
+_read64 = struct.Struct("<Q").unpack_from
+_read32 = struct.Struct("<I").unpack_from
+
+
+def _swap64(x: int) -> int:
+    return int.from_bytes(x.to_bytes(8, "little"), "big")
+
+
+def _swap32(x: int) -> int:
+    return int.from_bytes(x.to_bytes(4, "little"), "big")
+
+
+# The secret's words that the paths of 0-16 bytes combine, before the seed.
+_FLIP_9TO16_LO = _r64(DEFAULT_SECRET, 24) ^ _r64(DEFAULT_SECRET, 32)
+_FLIP_9TO16_HI = _r64(DEFAULT_SECRET, 40) ^ _r64(DEFAULT_SECRET, 48)
+_FLIP_4TO8 = _r64(DEFAULT_SECRET, 8) ^ _r64(DEFAULT_SECRET, 16)
+_FLIP_1TO3 = _r32(DEFAULT_SECRET, 0) ^ _r32(DEFAULT_SECRET, 4)
+_FLIP_EMPTY = _r64(DEFAULT_SECRET, 56) ^ _r64(DEFAULT_SECRET, 64)
 
 
 def _len_17to128(data: bytes, seed: int) -> int:
+    # The specification's pairs of 16-byte mixes (bytes 16i.. against secret 32i.., and bytes
+    # length-16(i+1).. against secret 32i+16..), with the input's words read in two unpacks
+    # and the secret's seeded words looked up: the hash of every shingle goes through here.
     length = len(data)
-    s = DEFAULT_SECRET
-    acc = (length * PRIME64_1) & M64
-    if length > 32:
-        if length > 64:
-            if length > 96:
-                acc += _mix16(data, 48, s, 96, seed) + _mix16(data, length - 64, s, 112, seed)
-            acc += _mix16(data, 32, s, 64, seed) + _mix16(data, length - 48, s, 80, seed)
-        acc += _mix16(data, 16, s, 32, seed) + _mix16(data, length - 32, s, 48, seed)
-    acc += _mix16(data, 0, s, 0, seed) + _mix16(data, length - 16, s, 16, seed)
+    pairs = ((length - 1) >> 5) + 1  # 1 for 17-32 bytes, .. 4 for 97-128
+    words = 2 * pairs
+    front = _unpack_words[words](data, 0)
+    back = _unpack_words[words](data, length - 16 * pairs)
+    plus, minus = _seeded_secret(seed)
+    acc = length * PRIME64_1
+    for i in range(pairs):
+        product = (front[2 * i] ^ plus[32 * i]) * (front[2 * i + 1] ^ minus[32 * i + 8])
+        acc += (product & M64) ^ (product >> 64)
+        j = words - 2 * (i + 1)
+        product = (back[j] ^ plus[32 * i + 16]) * (back[j + 1] ^ minus[32 * i + 24])
+        acc += (product & M64) ^ (product >> 64)
     return _xxh3_avalanche(acc & M64)
+
+
+#: struct readers of little-endian u64 words (index: the number of words).
+_unpack_words = [struct.Struct(f"<{n}Q").unpack_from for n in range(9)]
+
+
+@lru_cache(maxsize=16)
+def _seeded_secret(seed: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The default secret's u64 word at every byte offset, plus and minus ``seed`` (mod 2**64):
+    what the 16-byte mix of the short paths xors into the input."""
+    words = [_r64(DEFAULT_SECRET, offset) for offset in range(len(DEFAULT_SECRET) - 7)]
+    return tuple((w + seed) & M64 for w in words), tuple((w - seed) & M64 for w in words)
 
 
 def _len_129to240(data: bytes, seed: int) -> int:

@@ -385,38 +385,34 @@ def segment(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     return lines, paragraphs
 
 
+class _ClassLetters(dict):
+    """:func:`char_class` of a code point as a letter (``o`` other, ``w`` word, ``m`` mark,
+    ``s`` spaceless), a ``str.translate`` table filled as code points are met (bounded; the
+    cache changes no result)."""
+
+    def __missing__(self, cp: int) -> str:
+        letter = "owms"[char_class(cp)]
+        if len(self) < _CLASSES_LIMIT:
+            self[cp] = letter
+        return letter
+
+
+_CLASS_LETTERS = _ClassLetters()
+# A token: a word character with the word and mark characters after it, or a spaceless
+# character with the marks after it. A mark with no token before it, and every other
+# character, belongs to no token.
+_TOKEN = re.compile("w[wm]*|sm*")
+
+
 def tokenize(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     """Word tokens of the normalised text, each with its span in the original."""
     normalized, starts, ends = normalize(text)
     tokens: list[str] = []
     spans: list[tuple[int, int]] = []
-    current: list[str] = []
-    kind = CLASS_OTHER
-    span_start = span_end = 0
-    classes = _CLASSES
-    for c, start, end in zip(normalized, starts, ends):
-        cls = classes.get(c)
-        if cls is None:
-            cls = class_of(c)
-        if cls == CLASS_MARK and current:
-            current.append(c)
-            span_end = end
-            continue
-        if cls == CLASS_WORD and current and kind == CLASS_WORD:
-            current.append(c)
-            span_end = end
-            continue
-        if current:
-            tokens.append("".join(current))
-            spans.append((span_start, span_end))
-            current = []
-        if cls in (CLASS_WORD, CLASS_SPACELESS):
-            current = [c]
-            kind = cls
-            span_start, span_end = start, end
-    if current:
-        tokens.append("".join(current))
-        spans.append((span_start, span_end))
+    for match in _TOKEN.finditer(normalized.translate(_CLASS_LETTERS)):
+        first, stop = match.span()
+        tokens.append(normalized[first:stop])
+        spans.append((starts[first], ends[stop - 1]))
     return tokens, spans
 
 
