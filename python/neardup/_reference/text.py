@@ -407,13 +407,8 @@ _TOKEN = re.compile("w[wm]*|sm*")
 def tokenize(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     """Word tokens of the normalised text, each with its span in the original."""
     normalized, starts, ends = normalize(text)
-    tokens: list[str] = []
-    spans: list[tuple[int, int]] = []
-    for match in _TOKEN.finditer(normalized.translate(_CLASS_LETTERS)):
-        first, stop = match.span()
-        tokens.append(normalized[first:stop])
-        spans.append((starts[first], ends[stop - 1]))
-    return tokens, spans
+    found = [match.span() for match in _TOKEN.finditer(normalized.translate(_CLASS_LETTERS))]
+    return [normalized[first:stop] for first, stop in found], [(starts[first], ends[stop - 1]) for first, stop in found]
 
 
 #: More threads than any machine has cores: a bigger count is a mistake (and would not fit
