@@ -793,10 +793,9 @@ impl Model {
 
 /// A cross-site line longer than this many characters is prose, not boilerplate.
 pub const CROSS_PROSE_CHARS: u32 = 120;
-/// Cross-site lines that no site repeats on two of its pages, at least `SHARED_TEXT_LINES`
-/// of them with this many characters in one run, are text the sites share.
+/// Cross-site lines that no site repeats on two of its pages, with this many characters in
+/// one run (one line may hold them), are text the sites share.
 pub const SHARED_TEXT_CHARS: u32 = 40;
-pub const SHARED_TEXT_LINES: u32 = 2;
 /// A shorter cross-site line (a button, a menu entry) is never taken for shared text.
 pub const SHARED_LINE_CHARS: u32 = 15;
 
@@ -805,10 +804,9 @@ pub const SHARED_LINE_CHARS: u32 = 15;
 /// - a line longer than `CROSS_PROSE_CHARS` makes the run an article: all its lines go back
 ///   to their own site's statistics;
 /// - otherwise its `single` lines (of `SHARED_LINE_CHARS` or more, and on one page of every
-///   site that has them), at least `SHARED_TEXT_LINES` of them holding `SHARED_TEXT_CHARS`
-///   characters or more, are a short article (a news brief, captions) that every site
-///   carrying it has on one page, unlike boilerplate, which some site repeats: those lines go
-///   back, the others stay cross-site.
+///   site that has them), when they hold `SHARED_TEXT_CHARS` characters or more, are a short
+///   article (a news brief, a caption) that every site carrying it has on one page, unlike
+///   boilerplate, which some site repeats: those lines go back, the others stay cross-site.
 pub fn keep_shared_prose(
     share: &mut [Option<u64>],
     cross: &mut [bool],
@@ -824,20 +822,19 @@ pub fn keep_shared_prose(
             continue;
         }
         let (mut last, mut longest, mut k) = (i, 0u32, i);
-        let (mut single_chars, mut single_lines) = (0u64, 0u32);
+        let mut single_chars = 0u64;
         while k < n && (cross[k] || share[k].is_none()) {
             if cross[k] {
                 longest = longest.max(lengths[k]);
                 last = k;
                 if single[k] {
                     single_chars += u64::from(lengths[k]);
-                    single_lines += 1;
                 }
             }
             k += 1;
         }
         let article = longest > CROSS_PROSE_CHARS;
-        let shared_text = single_lines >= SHARED_TEXT_LINES && single_chars >= u64::from(SHARED_TEXT_CHARS);
+        let shared_text = single_chars >= u64::from(SHARED_TEXT_CHARS);
         if article || shared_text {
             for m in i..=last {
                 if cross[m] && (article || single[m]) {

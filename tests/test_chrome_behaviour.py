@@ -167,6 +167,26 @@ def test_a_short_article_several_sites_published_is_kept():
     assert result.text == "A new page on a new site" and {r.reason for r in result.removed} == {"cross_site"}
 
 
+def test_a_one_line_article_several_sites_published_is_kept():
+    # A caption or a one-line brief under a short dateline, republished by three sites once
+    # each: its one line of 40 characters or more is the article on every copy. A line as
+    # long that one site repeats on its pages (a sign-up notice) stays boilerplate.
+    story = ["6 Nov 2012", "In the pink: the harbour lights up for the autumn festival"]
+    notice = "Sign up for our newsletter to get every story first"
+
+    def pages_of(site: str, n: int) -> list[str]:
+        return [f"{site} home\n{WORDS[k]} page {k} of {site}, alone on it\n{notice}\n{site} footer" for k in range(n)]
+
+    sites = ("a.com", "b.com", "c.com")
+    copies = [f"{site} home\n" + "\n".join(story) + f"\n{notice}" for site in sites]
+    model = ChromeModel().update(pages_of("a.com", 3) + pages_of("b.com", 1) + pages_of("c.com", 1) + copies,
+                                 ["a.com"] * 3 + ["b.com", "c.com"] + list(sites))
+    for text, site in zip(copies, sites):
+        assert model.strip(text, site).text.split("\n")[-1] == story[1]
+    result = model.strip(f"A new page on a new site\n{notice}", "d.com")
+    assert result.text == "A new page on a new site" and {r.reason for r in result.removed} == {"cross_site"}
+
+
 def test_an_article_on_three_pages_of_its_site_is_kept():
     # One story at three addresses of a site (or placed on three of its pages): each of its
     # lines recurs on 3 of the site's 12 pages, below the template share, and the pages hold

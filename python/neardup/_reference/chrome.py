@@ -173,10 +173,9 @@ def line_keys(text: str):
 
 #: A cross-site line longer than this many characters is prose, not boilerplate.
 CROSS_PROSE_CHARS = 120
-#: Cross-site lines that no site repeats on two of its pages, at least SHARED_TEXT_LINES of
-#: them with this many characters in one run, are text the sites share.
+#: Cross-site lines that no site repeats on two of its pages, with this many characters in
+#: one run (one line may hold them), are text the sites share.
 SHARED_TEXT_CHARS = 40
-SHARED_TEXT_LINES = 2
 #: A shorter cross-site line (a button, a menu entry) is never taken for shared text.
 SHARED_LINE_CHARS = 15
 
@@ -185,9 +184,8 @@ def keep_shared_prose(share, cross, site_share, lengths, single) -> None:
     """Runs of cross-site lines (blank lines do not break them) that are an article several
     sites published, not boilerplate, go back to their own site's statistics: the whole run
     when it holds a line longer than CROSS_PROSE_CHARS, else its ``single`` lines (of
-    SHARED_LINE_CHARS or more, on one page of every site that has them) when there are
-    SHARED_TEXT_LINES of them with SHARED_TEXT_CHARS characters or more (rust/chrome.rs
-    ``keep_shared_prose``)."""
+    SHARED_LINE_CHARS or more, on one page of every site that has them) when they hold
+    SHARED_TEXT_CHARS characters or more (rust/chrome.rs ``keep_shared_prose``)."""
     n = len(cross)
     i = 0
     while i < n:
@@ -195,17 +193,16 @@ def keep_shared_prose(share, cross, site_share, lengths, single) -> None:
             i += 1
             continue
         last, longest, k = i, 0, i
-        single_chars = single_lines = 0
+        single_chars = 0
         while k < n and (cross[k] or share[k] is None):
             if cross[k]:
                 longest = max(longest, lengths[k])
                 last = k
                 if single[k]:
                     single_chars += lengths[k]
-                    single_lines += 1
             k += 1
         article = longest > CROSS_PROSE_CHARS
-        if article or (single_lines >= SHARED_TEXT_LINES and single_chars >= SHARED_TEXT_CHARS):
+        if article or single_chars >= SHARED_TEXT_CHARS:
             for m in range(i, last + 1):
                 if cross[m] and (article or single[m]):
                     cross[m] = False
