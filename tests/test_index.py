@@ -248,6 +248,11 @@ def test_check_finds_documents_with_missing_or_extra_band_rows(tmp_path):
             "3 documents lack band rows or have extra ones (one per band, 64, for a non-empty document; "
             "none for an empty one): 'd3' has 0, 'd5' has 63, 'empty' has 1"
         ]
+        # Band rows of a document number no document has.
+        nowhere = index._db.execute("SELECT max(doc) + 1 FROM docs").fetchone()[0]
+        with index._db:
+            index._db.executemany("INSERT INTO bands VALUES (?, ?, ?)", [(1, 777, nowhere), (2, 778, nowhere)])
+        assert index.check()[1:] == ["2 band rows name no document"]
 
 
 def test_chrome_models_are_stored_per_site(tmp_path):

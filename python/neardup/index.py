@@ -1221,23 +1221,25 @@ class Index:
             if orphans:
                 problems.append(f"{orphans} documents belong to no recorded batch")
             problems.extend(self._check_band_rows(db))
-            dangling = db.execute("SELECT count(*) FROM bands WHERE doc NOT IN (SELECT doc FROM docs)").fetchone()[0]
-            if dangling:
-                problems.append(f"{dangling} band rows name no document")
         return problems
 
     def _check_band_rows(self, db: sqlite3.Connection, shown: int = 5) -> list[str]:
-        """Documents whose number of band rows is not their number of distinct band keys."""
-        # One pass over the band table, grouped by document; only the documents whose count
-        # is off come back to Python, a chunk at a time.
+        """Documents whose number of band rows is not their number of distinct band keys, and
+        band rows that name no document."""
+        # One pass over the band table, grouped by document (a band row per document and band:
+        # probing the documents once per row instead took 3 times as long); only the
+        # documents whose count is off come back to Python, a chunk at a time, after one row
+        # (doc NULL, sorted first) counting the rows of documents that do not exist.
         sql = (
-            "SELECT d.id, d.size, coalesce(c.n, 0), d.signature FROM docs AS d "
-            "LEFT JOIN (SELECT doc, count(*) AS n FROM bands GROUP BY doc) AS c ON c.doc = d.doc "
-            "WHERE coalesce(c.n, 0) != CASE WHEN d.size > 0 THEN ? ELSE 0 END ORDER BY d.doc"
+            "WITH c AS MATERIALIZED (SELECT doc, count(*) AS n FROM bands GROUP BY doc) "
+            "SELECT NULL, NULL, (SELECT coalesce(sum(n), 0) FROM c WHERE doc NOT IN (SELECT doc FROM docs)), NULL, NULL "
+            "UNION ALL SELECT d.id, d.size, coalesce(c.n, 0), d.signature, d.doc FROM docs AS d LEFT JOIN c ON c.doc = d.doc "
+            "WHERE coalesce(c.n, 0) != CASE WHEN d.size > 0 THEN ? ELSE 0 END ORDER BY 5"
         )
         wrong, examples = 0, list[str]()
         cursor = db.execute(sql, (self.bands,))
-        while found := cursor.fetchmany(_SQL_CHUNK):
+        dangling = cursor.fetchone()[2]
+        while found := [row[:4] for row in cursor.fetchmany(_SQL_CHUNK)]:
             # Two bands of a document can have equal keys (the band number is mixed into the
             # key, so only by a 64-bit collision or crafted signatures); INSERT OR IGNORE then
             # stores one row for both. Such a document is right with fewer rows: recount its keys.
@@ -1254,13 +1256,16 @@ class Index:
                     wrong += 1
                     if len(examples) < shown:
                         examples.append(f"{id_!r} has {rows}")
-        if not wrong:
-            return []
-        more = ", ..." if wrong > shown else ""
-        return [
-            f"{wrong} documents lack band rows or have extra ones (one per band, {self.bands}, for a "
-            f"non-empty document; none for an empty one): {', '.join(examples)}{more}"
-        ]
+        problems = []
+        if wrong:
+            more = ", ..." if wrong > shown else ""
+            problems.append(
+                f"{wrong} documents lack band rows or have extra ones (one per band, {self.bands}, for a "
+                f"non-empty document; none for an empty one): {', '.join(examples)}{more}"
+            )
+        if dangling:
+            problems.append(f"{dangling} band rows name no document")
+        return problems
 
 
 class IndexMigrated(UserWarning):
