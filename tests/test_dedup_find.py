@@ -111,6 +111,42 @@ def test_candidates_scored_in_chunks_give_the_same_result(shared_data, monkeypat
     assert chunked == whole and chunked_refined == whole_refined
 
 
+
+def test_refine_from_may_give_each_pair_its_own_floor(shared_data):
+    """``refine_from`` as a function of the candidate pairs: a pair goes to ``refine`` when
+    its score reaches its own floor. With floor 0.1 for pairs of even index sum and 0.3 for
+    the others, the pairs refined are the even ones of a run with 0.1 everywhere and the odd
+    ones of a run with 0.3; a floor outside [0, 1] or a wrong count is refused."""
+    _, texts, _ = load_bbc(shared_data)
+    texts = texts[:500]
+
+    def refined(docs: list[str], refine_from) -> set[tuple[int, int]]:
+        seen: set[tuple[int, int]] = set()
+
+        def refine(pairs: np.ndarray) -> np.ndarray:
+            seen.update(map(tuple, pairs.tolist()))
+            return np.zeros(len(pairs))
+
+        neardup.find_duplicates(docs, refine=refine, refine_from=refine_from)
+        return seen
+
+    # Texts (whose shared shingles are counted only up to what a pair's floor needs) and
+    # pre-hashed shingles (counted whole).
+    for docs in (texts, neardup.shingles_batch(texts)):
+        low, high = refined(docs, 0.1), refined(docs, 0.3)
+        mixed = refined(docs, lambda pairs: np.where(pairs.sum(axis=1) % 2 == 0, 0.1, 0.3))
+        assert {sum(p) % 2 for p in low - high} == {0, 1}  # the rule parts both kinds of pairs
+        assert mixed == {p for p in low if sum(p) % 2 == 0} | {p for p in high if sum(p) % 2 == 1}
+    base = " ".join(f"word{i}" for i in range(120))
+    noisy = " ".join(f"word{i}" if i % 6 else f"w0rd{i}" for i in range(120))  # containment 0.3
+    assert refined([base, noisy], lambda pairs: np.full(len(pairs), 0.1)) == {(0, 1)}
+    for bad, message in [(lambda pairs: np.full(len(pairs), 1.5), "floors must be numbers in"),
+                         (lambda pairs: np.full(len(pairs), np.nan), "floors must be numbers in"),
+                         (lambda pairs: np.zeros(len(pairs) + 1), "floors for")]:
+        with pytest.raises(ValueError, match=message):
+            refined([base, noisy], bad)
+
+
 def corpus():
     body = " ".join(f"word{i}" for i in range(60))
     return [

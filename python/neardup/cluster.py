@@ -341,7 +341,7 @@ def find_duplicates(
     kind: str = "word",
     keep: str | Callable[[list[int]], int] = "longest",
     refine: Callable[[np.ndarray], np.ndarray] | None = None,
-    refine_from: float = 0.5,
+    refine_from: float | Callable[[np.ndarray], np.ndarray] = 0.5,
     min_evidence: int = MIN_EVIDENCE_SHINGLES,
     num_threads: int | None = None,
 ) -> Duplicates:
@@ -383,7 +383,10 @@ def find_duplicates(
     ``[refine_from, threshold)`` (within ``min_size_ratio``, and not scored by Jaccard for
     being short): it receives them as an ``(n, 2)`` array of document indices and returns
     one score per pair, and a pair is verified when that score is ``>= threshold`` (its
-    method then ends in ``+refined``). Word shingles miss copies with character noise or many
+    method then ends in ``+refined``). ``refine_from`` is one number, or a function that
+    receives candidate pairs as ``refine`` does and returns one floor in ``[0, 1]`` per pair
+    (for instance lower for two pages of different sites); it may be called more than once
+    for a pair, and must give it the same floor each time. Word shingles miss copies with character noise or many
     small edits; an alignment of the texts finds them (the ``neardup clean`` job refines with
     :func:`neardup.containment`-style alignment).
 
@@ -521,7 +524,7 @@ def verify_duplicates(
     n: int = 5,
     kind: str = "word",
     refine: Callable[[np.ndarray], np.ndarray] | None = None,
-    refine_from: float = 0.5,
+    refine_from: float | Callable[[np.ndarray], np.ndarray] = 0.5,
     min_evidence: int = MIN_EVIDENCE_SHINGLES,
     num_threads: int | None = None,
 ) -> Verified:
@@ -531,7 +534,7 @@ def verify_duplicates(
         raise ValueError(f"min_evidence must be an int >= 0, got {min_evidence!r}")
     if refine is not None and not callable(refine):
         raise TypeError(f"refine must be a function of the candidate pairs, got {type(refine).__name__}")
-    refine_from = check_threshold(refine_from, "refine_from")
+    floors_of = _refine_floors(refine_from)
     threshold = check_threshold(threshold)
     if threshold <= 0.0:
         raise ValueError("threshold must be > 0")
@@ -649,10 +652,9 @@ def verify_duplicates(
         # From texts (or SignedDocs with intersections_at_least), a candidate sharing too few
         # shingles to be a duplicate (or to be scored again) is settled without its whole
         # intersection; a copy's is needed whole.
-        lowest = refine_from if refine is not None else None
-
         def needs(start: int, end: int) -> np.ndarray:
             a, b = sizes[candidates[start:end, 0]], sizes[candidates[start:end, 1]]
+            lowest = floors_of(candidates[start:end]) if refine is not None else None
             return least_overlaps(measure, threshold, min_size_ratio, np.minimum(a, b), np.maximum(a, b), min_evidence, lowest)
 
         if verify != "exact":
@@ -724,24 +726,24 @@ def verify_duplicates(
         small = np.minimum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
         large = np.maximum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
         score, accepted, short = pair_scores(measure, threshold, min_size_ratio, jac, con, small, large, min_evidence)
-        wanted = accepted.copy()
+        near = np.zeros(len(score), dtype=bool)
         if refine is not None:
             sized = small >= min_size_ratio * large if measure == "containment" else np.ones(len(score), dtype=bool)
-            wanted |= sized & ~short & (score >= refine_from)
-        parts.append(tuple(x[wanted] for x in (pairs, jac, con, inter, small, large, score, accepted, short)))
+            near = ~accepted & sized & ~short & (score >= floors_of(pairs))
+        wanted = accepted | near
+        parts.append(tuple(x[wanted] for x in (pairs, jac, con, inter, small, large, score, accepted, short, near)))
     del candidates, candidate_inter, copy_inter
     if parts:
-        candidates, jac, con, inter, small, large, score, accepted, short = (np.concatenate(x) for x in zip(*parts))
+        candidates, jac, con, inter, small, large, score, accepted, short, near = (np.concatenate(x) for x in zip(*parts))
     else:
         candidates = np.zeros((0, 2), dtype=np.int64)
         jac, con, inter = (np.zeros(0, dtype=np.float64) for _ in range(3))
         small, large = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        score, accepted, short = np.zeros(0, dtype=np.float64), np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
+        score, accepted, short, near = np.zeros(0, dtype=np.float64), np.zeros(0, dtype=bool), np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
     del parts
     method = np.where(short, 2, 0).astype(np.int64)
     if refine is not None:
-        sized = small >= min_size_ratio * large if measure == "containment" else np.ones(len(score), dtype=bool)
-        second = np.flatnonzero(~accepted & sized & ~short & (score >= refine_from))
+        second = np.flatnonzero(near)
         if len(second):
             returned = refine(candidates[second].copy())
             try:
@@ -951,3 +953,27 @@ def _check_keep_function(keep: Callable[..., Any]) -> None:
         signature.bind([0, 1])
     except TypeError as error:
         raise TypeError(f"keep must be a function of one argument (a cluster's list of document indices): {error}") from None
+
+
+def _refine_floors(refine_from: float | Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], Any]:
+    """``refine_from`` checked, as a function of candidate pairs giving each one's floor (a
+    number for all, or an array of one per pair)."""
+    if not callable(refine_from):
+        floor = check_threshold(refine_from, "refine_from")
+        return lambda pairs: floor
+
+    def floors(pairs: np.ndarray) -> np.ndarray:
+        returned = refine_from(pairs.copy())
+        try:
+            values = np.asarray(returned, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError(f"refine_from must return one number per pair, got {type(returned).__name__}") from None
+        if len(values) != len(pairs):
+            raise ValueError(f"refine_from returned {len(values)} floors for {len(pairs)} pairs")
+        bad = np.flatnonzero(~((values >= 0.0) & (values <= 1.0)))
+        if len(bad):
+            i, j = pairs[bad[0]].tolist()
+            raise ValueError(f"refine_from returned {values[bad[0]]} for the pair ({i}, {j}); floors must be numbers in [0.0, 1.0]")
+        return values
+
+    return floors

@@ -129,7 +129,7 @@ def least_overlaps(
     small: np.ndarray,
     large: np.ndarray,
     min_evidence: int = MIN_EVIDENCE_SHINGLES,
-    lowest: float | None = None,
+    lowest: float | np.ndarray | None = None,
 ) -> np.ndarray:
     """For candidate pairs with these smaller and larger distinct-shingle counts, a number of
     shared shingles below which :func:`pair_scores` gives a score under ``lowest`` (the
@@ -137,14 +137,15 @@ def least_overlaps(
     that rounding never settles a pair the scores would keep. A pair outside
     ``min_size_ratio`` can never count, so its need is more than its smaller set holds.
 
-    ``lowest`` under the threshold (for pairs scored again when close) does not lower the
-    need of a short pair (``small < min_evidence``), which is never scored again.
+    ``lowest`` under the threshold (for pairs scored again when close; one number, or one per
+    pair) does not lower the need of a short pair (``small < min_evidence``), which is never
+    scored again.
     """
     small = np.asarray(small, dtype=np.float64)
     large = np.asarray(large, dtype=np.float64)
-    floor = threshold if lowest is None else min(threshold, lowest)
+    floor = threshold if lowest is None else np.minimum(threshold, lowest)
 
-    def jaccard_need(score: float) -> np.ndarray:
+    def jaccard_need(score: float | np.ndarray) -> np.ndarray:
         # inter / (small + large - inter) >= score  <=>  inter >= score * (small + large) / (1 + score)
         return score * (small + large) / (1.0 + score)
 

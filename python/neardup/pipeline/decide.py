@@ -183,8 +183,8 @@ def verify_cleaned(
         num_perm=options.num_perm,
         seed=MINHASH_SEED,
         n=options.ngram,
-        refine=lambda pairs: refined_scores(pairs, texts, lengths, docs, own, options, sets.shared, sizes),
-        refine_from=REFINE_FROM_ACROSS_SITES if _two_sites(docs) else REFINE_FROM,
+        refine=lambda pairs: refined_scores(pairs, texts, lengths, docs, own, options),
+        refine_from=refine_floors_of(docs),
         min_evidence=options.min_evidence,
         num_threads=threads,
     )
@@ -418,59 +418,47 @@ def refined_scores(
     docs: DocTable | list[Doc],
     own: OwnTexts | None,
     options: CleanOptions,
-    shared: Callable[[np.ndarray], np.ndarray],
-    sizes: np.ndarray,
 ) -> np.ndarray:
     """The scores of near misses (``(a, b)`` document pairs, word-shingle containment at least
-    :data:`REFINE_FROM_ACROSS_SITES`) by alignment: the share of the shorter cleaned text's
-    words matched in the longer (:func:`spooled_aligned_containment`), raised where the pair's
-    own texts (``own``; :func:`.strip.own_texts`) score higher (:func:`refine_on_own_texts`).
-    A pair that is not of two known, different sites is aligned only from a containment of
-    :data:`REFINE_FROM` (``shared`` counts a pair's common shingles, ``sizes`` are each
-    document's distinct shingles); below it, it scores 0. The pairs' texts are read a chunk
-    at a time."""
+    their :func:`refine_floors_of` floor) by alignment: the share of the shorter cleaned
+    text's words matched in the longer (:func:`spooled_aligned_containment`), raised where the
+    pair's own texts (``own``; :func:`.strip.own_texts`) score higher
+    (:func:`refine_on_own_texts`). The pairs' texts are read a chunk at a time."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    aligned = _near_enough(pairs, docs, shared, sizes)
-    scores = np.zeros(len(pairs), dtype=np.float64)
-    scores[aligned] = spooled_aligned_containment(pairs[aligned], texts, lengths)
+    scores = spooled_aligned_containment(pairs, texts, lengths)
     if own is None:
         return scores
-    for rows, quads in _with_own_texts(pairs, _with_a_site(pairs, np.flatnonzero(aligned & (scores < options.threshold)), docs), texts, lengths, own):
+    for rows, quads in _with_own_texts(pairs, _with_a_site(pairs, np.flatnonzero(scores < options.threshold), docs), texts, lengths, own):
         scores[rows] = refine_on_own_texts(scores[rows], quads, options)
     return scores
 
 
-def _two_sites(docs: DocTable | list[Doc]) -> bool:
-    """Whether ``docs`` name two different sites or more."""
-    first = None
-    for position in range(len(docs)):
-        site = _site_of(docs, position)
-        if site is not None:
-            if first is not None and site != first:
-                return True
-            first = site
-    return False
+def refine_floors_of(docs: DocTable | list[Doc]) -> float | Callable[[np.ndarray], np.ndarray]:
+    """``verify_duplicates``' ``refine_from`` for ``docs``: the :func:`refine_floors` rule on
+    pairs of document positions, or :data:`REFINE_FROM` alone when they name fewer than two
+    sites."""
+    code_of: dict[str, int] = {}
+    codes = np.array([-1 if site is None else code_of.setdefault(site, len(code_of)) for site in (_site_of(docs, p) for p in range(len(docs)))], dtype=np.int64)
+    if len(code_of) < 2:
+        return REFINE_FROM
+
+    def floors(pairs: np.ndarray) -> np.ndarray:
+        a, b = codes[pairs[:, 0]], codes[pairs[:, 1]]
+        return floors_where_across_sites((a >= 0) & (b >= 0) & (a != b))
+
+    return floors
 
 
 def refine_floors(sites: Iterable[tuple[str | None, str | None]]) -> np.ndarray:
     """For pairs of pages given by their sites (None: unknown), the containment from which a
     near miss is aligned: :data:`REFINE_FROM_ACROSS_SITES` for two known, different sites,
     else :data:`REFINE_FROM`. The local job, datatrove's steps and Spark use this one rule."""
-    return np.array([REFINE_FROM_ACROSS_SITES if a is not None and b is not None and a != b else REFINE_FROM for a, b in sites], dtype=np.float64)
+    return floors_where_across_sites(np.array([a is not None and b is not None and a != b for a, b in sites], dtype=bool))
 
 
-def _near_enough(pairs: np.ndarray, docs: DocTable | list[Doc], shared: Callable[[np.ndarray], np.ndarray], sizes: np.ndarray) -> np.ndarray:
-    """Per pair (each at least :data:`REFINE_FROM_ACROSS_SITES`), whether its containment
-    reaches its :func:`refine_floors` floor."""
-    floors = refine_floors((_site_of(docs, int(a)), _site_of(docs, int(b))) for a, b in pairs.tolist())
-    near = floors <= REFINE_FROM_ACROSS_SITES
-    higher = np.flatnonzero(~near)
-    if len(higher):
-        sizes = np.asarray(sizes, dtype=np.int64)
-        # The containment as verification computed it (near misses are not short: smaller > 0).
-        smaller = np.minimum(sizes[pairs[higher, 0]], sizes[pairs[higher, 1]]).astype(np.float64)
-        near[higher] = np.asarray(shared(pairs[higher]), dtype=np.float64) / smaller >= floors[higher]
-    return near
+def floors_where_across_sites(across: np.ndarray) -> np.ndarray:
+    """:func:`refine_floors`' floors of pairs, given whether each is of two known, different sites."""
+    return np.where(across, REFINE_FROM_ACROSS_SITES, REFINE_FROM)
 
 
 def _with_a_site(pairs: np.ndarray, rows: np.ndarray, docs: DocTable | list[Doc]) -> np.ndarray:
