@@ -21,7 +21,7 @@ from neardup.cli import main
 from neardup.io import InputError, RecordReader
 from neardup.io.errors import OutputError
 from neardup.pipeline import CleanOptions, clean
-from neardup.pipeline.decide import moved_into_one, pair_chunks
+from neardup.pipeline.decide import moved_into_one, pair_chunks, template_instances
 from neardup.pipeline.read import read_ahead
 from neardup.pipeline.state import Doc, DocTable, RowBlocks, SpooledTexts, TextSpool, doc_column
 
@@ -29,6 +29,7 @@ import contained_corpus
 import fragment_corpus
 import noisy_copy_corpus
 import own_text_corpus
+import template_corpus
 
 # The job's accounting, inputs and outputs are Python code; that both backends give the same
 # files byte for byte is test_determinism's check: `make test` runs these once.
@@ -547,6 +548,38 @@ def test_a_noisy_copy_on_another_site_is_aligned_from_a_lower_containment(tmp_pa
     assert out["copy-across"]["action"] == "dropped" and out["copy-across"]["duplicate_of"] == "story-1", out["copy-across"]
     assert "+refined" in out["copy-across"]["reason"] and out["copy-across"]["score"] >= 0.8, out["copy-across"]
     assert {out[i]["action"] for i in ("story-1", "story-2", "copy-within", "other")} == {"changed"}, out
+
+
+def test_two_pages_of_one_template_are_not_duplicates_an_edited_copy_is(tmp_path):
+    """The manual pages of two commands, one template with the object's name swapped
+    throughout, share 0.6 of their word 5-grams and align on 0.93 of their words: instances
+    of a template, not copies (SWAP_MIN_TIMES, SWAP_MIN_SHARE); both stay. A copy with as many
+    words edited, each differently, is dropped for its page by the alignment
+    (tests/template_corpus.py)."""
+    source = write_jsonl(tmp_path / "in.jsonl", [json.dumps(row) for row in template_corpus.rows()])
+    assert main(["clean", str(source), "-o", str(tmp_path / "out")]) == 0
+    out = decisions(tmp_path / "out")
+    assert out["widget-edited"]["action"] == "dropped" and out["widget-edited"]["duplicate_of"] == "widget", out["widget-edited"]
+    assert "+refined" in out["widget-edited"]["reason"], out["widget-edited"]
+    assert {out[i]["action"] for i in ("widget", "gadget", "manual-other")} == {"kept"}, out
+
+
+def test_template_instances_counts_swaps_not_noise_or_markup():
+    """A word swapped for another in the same places is a template's; the same swap with one
+    character changed (OCR's "the" -> "tbe"), words edited each differently, or words another
+    markup adds, are not."""
+    rng = random.Random(5)
+    words = [rng.choice([f"w{k}" for k in range(300)]) for _ in range(200)]
+    text = lambda swap: " ".join(swap(k, w) for k, w in enumerate(words))  # noqa: E731
+    base = text(lambda k, w: "widget" if k % 10 == 4 else w)
+    pairs = [
+        (base, text(lambda k, w: "gadget" if k % 10 == 4 else w)),
+        (base, text(lambda k, w: "widgets" if k % 10 == 4 else w)),
+        (base, text(lambda k, w: f"edit{k}" if k % 10 == 4 else w)),
+        (base, " ".join(("added in" if k % 10 == 4 else w) for k, w in enumerate(base.split(" ")))),
+    ]
+    assert template_instances(pairs).tolist() == [True, False, False, False]
+    assert template_instances([]).tolist() == [] and template_instances([("", "a b")]).tolist() == [False]
 
 
 def test_a_trimmed_copy_under_chrome_of_two_pages_is_matched_on_the_own_texts(tmp_path):

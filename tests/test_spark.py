@@ -24,6 +24,7 @@ import contained_corpus
 import fragment_corpus
 import noisy_copy_corpus
 import own_text_corpus
+import template_corpus
 
 pytestmark = pytest.mark.spark
 
@@ -160,14 +161,16 @@ def test_a_copy_matched_on_the_own_texts_decides_as_the_local_job(spark, tmp_pat
     on another site and on their story's own site (tests/noisy_copy_corpus.py): Spark must
     align the first pair from the lower containment of two sites, and not the second; and a
     photo page whose own text, its caption, is too short to be held for its site's thread
-    (own_text_corpus.caption_rows)."""
+    (own_text_corpus.caption_rows). And two pages of one template, which Spark's refinement
+    must not lift, beside an edited copy, which it must (tests/template_corpus.py)."""
     corpus = tmp_path / "own.jsonl"
-    own_text_corpus.write(corpus, own_text_corpus.rows() + noisy_copy_corpus.rows() + own_text_corpus.caption_rows())
+    own_text_corpus.write(corpus, own_text_corpus.rows() + noisy_copy_corpus.rows() + own_text_corpus.caption_rows() + template_corpus.rows())
     local = _local([str(corpus)], tmp_path, Fields())
     assert any(d["reason"].endswith("+refined 1.000)") for d in local if d["id"] in ("copy", "source-0"))
     by_id = {d["id"]: d for d in local}
     assert by_id["copy-across"]["duplicate_of"] == "story-1" and by_id["copy-within"]["action"] == "changed"
     assert by_id["caption"]["action"] != "dropped"
+    assert by_id["gadget"]["action"] == "kept" and by_id["widget-edited"]["duplicate_of"] == "widget"
     decisions, _ = _spark(spark, [str(corpus)], Fields(), partitions=3)
     _same(local, decisions)
 

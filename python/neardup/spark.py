@@ -58,7 +58,7 @@ from .cluster import cluster, distinct
 from .lsh import candidate_threshold, lsh_params
 from .minhash import minhash
 from .io.read import Record, site_of
-from .pipeline.decide import KEEP_POLICY, aligned_containment, own_texts_mismatch, refine_floors, refine_on_own_texts, two_way_across_sites, wrap_candidates, wrapper_own_lines, wrapping, wraps_of_chrome
+from .pipeline.decide import KEEP_POLICY, aligned_containment, own_texts_mismatch, refine_floors, refine_on_own_texts, template_instances, two_way_across_sites, wrap_candidates, wrapper_own_lines, wrapping, wraps_of_chrome
 from .pipeline.state import ANCHOR_BITS, ANCHOR_MAX_DOCS, CONTAINED_MIN_SIZE_RATIO, CleanOptions
 from .pipeline.strip import own_texts, strip_records
 from .pipeline.write import dropped_spans, kept_reason
@@ -454,6 +454,8 @@ def _refine_batches(batches: Iterator[pa.RecordBatch], options: CleanOptions) ->
         pairs = list(zip(*(batch.column(c).to_pylist() for c in ("a", "b", "own_a", "own_b"))))
         scores = aligned_containment([(a, b) for a, b, _, _ in pairs], num_threads=1) if pairs else np.zeros(0)
         scores = refine_on_own_texts(scores, pairs, options)
+        lifted = np.flatnonzero(scores >= options.threshold)
+        scores[lifted[template_instances([pairs[k][:2] for k in lifted.tolist()])]] = 0.0
         yield pa.RecordBatch.from_arrays([batch.column("i"), batch.column("j"), pa.array(scores, pa.float64())], names=["i", "j", "score"])
 
 

@@ -31,7 +31,7 @@ from ..chrome import ChromeModel
 from ..cluster import SignedDocs, Verified, distinct, verify_duplicates
 from ..decide import Decisions, keep_priority
 from ..decide import decide as decide_clusters
-from ..text import segment, shingles_batch
+from ..text import segment, shingles_batch, tokenize
 from .state import ANCHOR_MAX_DOCS, CONTAINED_MIN_SIZE_RATIO, MINHASH_SEED, CleanOptions, Doc, DocTable, Run, SpooledTexts, TextSpool, doc_column, lsh_bands, open_index
 from .strip import own_texts
 
@@ -48,6 +48,17 @@ REFINE_FROM = 0.5
 #: 5-grams and most of its words; pages of one site (or of unknown sites) share passages a
 #: template makes, so their partial overlaps are aligned from REFINE_FROM only.
 REFINE_FROM_ACROSS_SITES = 0.35
+#: A near miss lifted by alignment is two instances of one template, not an edited copy, when
+#: its texts differ mostly by one word swapped for another in the same places: in the places
+#: where both texts have the same two words before and after one word (a context found once
+#: in each), that word differs in at least SWAP_MIN_TIMES places by the same swap, which is
+#: at least SWAP_MIN_SHARE of all such differences ("DROP TEXT SEARCH TEMPLATE [ IF EXISTS"
+#: and "DROP TEXT SEARCH PARSER [ IF EXISTS", the manual pages of "create" and "update" of one
+#: tool). Edits make many different swaps, and a word swapped for itself with one character
+#: added, dropped or changed is character noise (OCR's "the" -> "tbe"), not counted; markup
+#: of another format adds or drops words rather than swapping them.
+SWAP_MIN_TIMES = 3
+SWAP_MIN_SHARE = 0.25
 #: Pairs aligned in one core call are read from the spool together: at most this many
 #: characters of distinct text (a single pair may hold more) and this many pairs.
 REFINE_CHUNK_CHARS = 4 * 2**20
@@ -426,11 +437,80 @@ def refined_scores(
     (:func:`refine_on_own_texts`). The pairs' texts are read a chunk at a time."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     scores = spooled_aligned_containment(pairs, texts, lengths)
-    if own is None:
-        return scores
-    for rows, quads in _with_own_texts(pairs, _with_a_site(pairs, np.flatnonzero(scores < options.threshold), docs), texts, lengths, own):
-        scores[rows] = refine_on_own_texts(scores[rows], quads, options)
+    if own is not None:
+        for rows, quads in _with_own_texts(pairs, _with_a_site(pairs, np.flatnonzero(scores < options.threshold), docs), texts, lengths, own):
+            scores[rows] = refine_on_own_texts(scores[rows], quads, options)
+    lifted = np.flatnonzero(scores >= options.threshold)
+    for first, end in pair_chunks(pairs[lifted], lengths):
+        rows = lifted[first:end]
+        scores[rows[template_instances([(texts.read(a), texts.read(b)) for a, b in pairs[rows].tolist()])]] = 0.0
     return scores
+
+
+def template_instances(pairs: list[tuple[str, str]]) -> np.ndarray:
+    """Per pair of texts, whether they are two instances of one template with a word swapped
+    for another in the same places (:data:`SWAP_MIN_TIMES`, :data:`SWAP_MIN_SHARE`), over the
+    word tokens of :func:`neardup.tokenize`; a swap of two words one character edit apart is
+    noise and not counted. Such a pair is not a duplicate however much of it aligns."""
+    found = np.zeros(len(pairs), dtype=bool)
+    position: dict[str, int] = {}
+    for a, b in pairs:
+        position.setdefault(a, len(position))
+        position.setdefault(b, len(position))
+    texts = list(position)
+    # Each word as its 64-bit hash (word 1-grams, in order), each text's contexts once.
+    words = shingles_batch(texts, n=1)
+    contexts = [_once_seen_contexts(words.document(k)) for k in range(len(texts))]
+    spelled: dict[int, dict[int, str]] = {}
+    for row, (a, b) in enumerate(pairs):
+        (keys_a, middle_a), (keys_b, middle_b) = contexts[position[a]], contexts[position[b]]
+        _, at_a, at_b = np.intersect1d(keys_a, keys_b, assume_unique=True, return_indices=True)
+        differ = middle_a[at_a] != middle_b[at_b]
+        if np.count_nonzero(differ) < SWAP_MIN_TIMES:
+            continue
+        first, second = middle_a[at_a][differ], middle_b[at_b][differ]
+        with np.errstate(over="ignore"):
+            code = first * np.uint64(0x9E3779B97F4A7C15) ^ second
+        _, where, times = np.unique(code, return_index=True, return_counts=True)
+        if times.max() < SWAP_MIN_TIMES:
+            continue
+        for text in (a, b):
+            if position[text] not in spelled:
+                spelled[position[text]] = dict(zip(words.document(position[text]).tolist(), tokenize(text).tokens))
+        word_of = spelled[position[a]] | spelled[position[b]]
+        noise = np.array([_one_edit_apart(word_of[x], word_of[y]) for x, y in zip(first[where].tolist(), second[where].tolist())], dtype=bool)
+        times = times[~noise]
+        found[row] = len(times) > 0 and times.max() >= max(SWAP_MIN_TIMES, SWAP_MIN_SHARE * times.sum())
+    return found
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with one character added, dropped or changed."""
+    if len(a) > len(b):
+        a, b = b, a
+    if len(b) - len(a) > 1:
+        return False
+    start = 0
+    while start < len(a) and a[start] == b[start]:
+        start += 1
+    return a[start + (len(a) == len(b)) :] == b[start + 1 :]
+
+
+def _once_seen_contexts(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The contexts (two words before, two after; a 64-bit key) that occur once in a text of
+    word hashes ``words``, sorted, and the word each surrounds."""
+    if len(words) < 5:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint64)
+    words = np.asarray(words, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        key = np.zeros(len(words) - 4, dtype=np.uint64)
+        for offset in (0, 1, 3, 4):
+            key = (key ^ words[offset : len(words) - 4 + offset]) * np.uint64(0x9E3779B97F4A7C15)
+            key ^= key >> np.uint64(29)
+    keys, first, counts = np.unique(key, return_index=True, return_counts=True)
+    once = counts == 1
+    return keys[once], words[2:-2][first[once]]
+
 
 
 def refine_floors_of(docs: DocTable | list[Doc]) -> float | Callable[[np.ndarray], np.ndarray]:
