@@ -745,18 +745,9 @@ def verify_duplicates(
     if refine is not None:
         second = np.flatnonzero(near)
         if len(second):
-            returned = refine(candidates[second].copy())
-            try:
-                again = np.asarray(returned, dtype=np.float64).reshape(-1)
-            except (TypeError, ValueError, OverflowError):
-                raise ValueError(f"refine must return one number per pair, got {type(returned).__name__}") from None
-            if len(again) != len(second):
-                raise ValueError(f"refine returned {len(again)} scores for {len(second)} pairs")
-            bad = np.flatnonzero(~np.isfinite(again))
-            if len(bad):
-                # A NaN score would silently count as "not a duplicate": refuse it instead.
-                i, j = candidates[second[bad[0]]].tolist()
-                raise ValueError(f"refine returned {again[bad[0]]} for the pair ({i}, {j}); scores must be finite numbers")
+            pairs = candidates[second]
+            # A NaN score would silently count as "not a duplicate": refuse it instead.
+            again = _one_per_pair(refine(pairs.copy()), pairs, "refine", "scores", np.isfinite, "finite numbers")
             now = again >= threshold
             score = score.copy()
             score[second[now]] = again[now]
@@ -963,17 +954,22 @@ def _refine_floors(refine_from: float | Callable[[np.ndarray], np.ndarray]) -> C
         return lambda pairs: floor
 
     def floors(pairs: np.ndarray) -> np.ndarray:
-        returned = refine_from(pairs.copy())
-        try:
-            values = np.asarray(returned, dtype=np.float64).reshape(-1)
-        except (TypeError, ValueError, OverflowError):
-            raise ValueError(f"refine_from must return one number per pair, got {type(returned).__name__}") from None
-        if len(values) != len(pairs):
-            raise ValueError(f"refine_from returned {len(values)} floors for {len(pairs)} pairs")
-        bad = np.flatnonzero(~((values >= 0.0) & (values <= 1.0)))
-        if len(bad):
-            i, j = pairs[bad[0]].tolist()
-            raise ValueError(f"refine_from returned {values[bad[0]]} for the pair ({i}, {j}); floors must be numbers in [0.0, 1.0]")
-        return values
+        return _one_per_pair(refine_from(pairs.copy()), pairs, "refine_from", "floors", lambda v: (v >= 0.0) & (v <= 1.0), "numbers in [0.0, 1.0]")
 
     return floors
+
+
+def _one_per_pair(returned: Any, pairs: np.ndarray, name: str, what: str, valid: Callable[[np.ndarray], np.ndarray], should_be: str) -> np.ndarray:
+    """What the function ``name`` returned for ``pairs``, as one float per pair, refused with
+    an error naming the first pair whose value is not ``valid``."""
+    try:
+        values = np.asarray(returned, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name} must return one number per pair, got {type(returned).__name__}") from None
+    if len(values) != len(pairs):
+        raise ValueError(f"{name} returned {len(values)} {what} for {len(pairs)} pairs")
+    bad = np.flatnonzero(~valid(values))
+    if len(bad):
+        i, j = pairs[bad[0]].tolist()
+        raise ValueError(f"{name} returned {values[bad[0]]} for the pair ({i}, {j}); {what} must be {should_be}")
+    return values
