@@ -571,6 +571,98 @@ pub fn wraps_batch<T: AsRef<str> + Sync>(
     })
 }
 
+/// Per pair `(a, b)`: the one-for-one word swaps between the two texts, as `(most, all)`:
+/// where a context (the two tokens before a token and the two after it, as `text::tokenize`
+/// gives them) occurs exactly once in `a` and once in `b` and the token it surrounds differs,
+/// the pair of tokens is a swap; `all` counts such places and `most` those of the commonest
+/// swap, leaving out swaps of two tokens one character apart (one added, dropped or changed:
+/// character noise). Two instances of one template with a name swapped throughout have a
+/// large `most`; an edited copy makes many different swaps.
+pub fn word_swaps_batch<T: AsRef<str> + Sync>(
+    texts: &[T],
+    pairs: &[(usize, usize)],
+    num_threads: Option<usize>,
+) -> Result<Vec<(u64, u64)>, Error> {
+    map_prepared_pairs_in_chunks(
+        texts,
+        pairs,
+        Params::default(),
+        num_threads,
+        BATCH_CHUNK_BYTES,
+        |t| once_seen_contexts(t.ids),
+        |_, a, b, in_a, in_b| word_swaps(&a, &b, in_a, in_b),
+    )
+}
+
+/// `word_swaps_batch` of one pair, given the contexts each text has once.
+fn word_swaps(
+    a: &BatchText<'_>,
+    b: &BatchText<'_>,
+    in_a: &[(u128, usize)],
+    in_b: &[(u128, usize)],
+) -> (u64, u64) {
+    // (token of a, token of b, their positions) where a context of both surrounds different tokens.
+    let mut swaps: Vec<(u32, u32, usize, usize)> = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < in_a.len() && j < in_b.len() {
+        match in_a[i].0.cmp(&in_b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                let (x, y) = (a.ids[in_a[i].1], b.ids[in_b[j].1]);
+                if x != y {
+                    swaps.push((x, y, in_a[i].1, in_b[j].1));
+                }
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    swaps.sort_unstable();
+    let (mut most, mut all) = (0u64, 0u64);
+    for run in swaps.chunk_by(|p, q| (p.0, p.1) == (q.0, q.1)) {
+        let (_, _, at_a, at_b) = run[0];
+        if !one_edit_apart(token_of(a, at_a), token_of(b, at_b)) {
+            most = most.max(run.len() as u64);
+            all += run.len() as u64;
+        }
+    }
+    (most, all)
+}
+
+/// The token at position `at` of `t`.
+fn token_of<'c>(t: &BatchText<'c>, at: usize) -> &'c str {
+    let (start, end) = t.joined.ranges[at];
+    &t.joined.text[start..end]
+}
+
+/// The contexts of `ids` (two tokens before a position and two after) that occur once, sorted,
+/// with the position each surrounds.
+fn once_seen_contexts(ids: &[u32]) -> Vec<(u128, usize)> {
+    if ids.len() < 5 {
+        return Vec::new();
+    }
+    // The four token ids in one key: one comparison per step of the sort.
+    let key = |k: usize| {
+        [ids[k], ids[k + 1], ids[k + 3], ids[k + 4]].iter().fold(0u128, |key, &id| key << 32 | u128::from(id))
+    };
+    let mut all: Vec<(u128, usize)> = (0..ids.len() - 4).map(|k| (key(k), k + 2)).collect();
+    all.sort_unstable();
+    all.chunk_by(|p, q| p.0 == q.0).filter(|run| run.len() == 1).map(|run| run[0]).collect()
+}
+
+/// Whether `b` is `a` with one character (code point) added, dropped or changed.
+fn one_edit_apart(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let (a, b) = if a.len() > b.len() { (b, a) } else { (a, b) };
+    if b.len() - a.len() > 1 {
+        return false;
+    }
+    let start = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let rest_a = a.get(start + usize::from(a.len() == b.len())..).unwrap_or(&[]);
+    rest_a == b.get(start + 1..).unwrap_or(&[])
+}
+
 /// Per pair `(a, b)` of `align_batch`: per line of `a` (`text::segment`'s lines), whether at
 /// least `min_line_share` of its word characters (the characters of its tokens) lie in the
 /// passages aligned with `b`: the lines `a` shares with `b`. A line without tokens is not.
@@ -756,6 +848,35 @@ where
     R: Send,
     F: Fn(&mut Scratch, BatchText<'_>, BatchText<'_>) -> R + Sync + Send,
 {
+    map_prepared_pairs_in_chunks(
+        texts,
+        pairs,
+        p,
+        num_threads,
+        chunk_bytes,
+        |_| (),
+        |s, a, b, _, _| f(s, a, b),
+    )
+}
+
+/// `map_pairs_in_chunks` where `f` also gets what `prepare` made of each text of the pair,
+/// once per distinct text of a chunk.
+fn map_prepared_pairs_in_chunks<T, P, R, G, F>(
+    texts: &[T],
+    pairs: &[(usize, usize)],
+    p: Params,
+    num_threads: Option<usize>,
+    chunk_bytes: usize,
+    prepare: G,
+    f: F,
+) -> Result<Vec<R>, Error>
+where
+    T: AsRef<str> + Sync,
+    P: Send + Sync,
+    R: Send,
+    G: Fn(BatchText<'_>) -> P + Sync + Send,
+    F: Fn(&mut Scratch, BatchText<'_>, BatchText<'_>, &P, &P) -> R + Sync + Send,
+{
     p.check()?;
     if let Some(&(a, b)) = pairs.iter().find(|&&(a, b)| a.max(b) >= texts.len()) {
         return Err(Error::InvalidArgument(format!(
@@ -787,8 +908,10 @@ where
         let joined = map_ordered(&chunk_texts, num_threads, |t| text::tokenize_joined(t))?;
         let ids = token_ids(&joined.iter().collect::<Vec<_>>())?;
         let text = |t: usize| BatchText { text: chunk_texts[t], joined: &joined[t], ids: &ids[t] };
+        let prepared =
+            map_ordered(&(0..chunk_texts.len()).collect::<Vec<_>>(), num_threads, |&t| prepare(text(t)))?;
         let results = map_ordered_init(&chunk_pairs, num_threads, Scratch::default, |s, &(a, b)| {
-            f(s, text(a), text(b))
+            f(s, text(a), text(b), &prepared[a], &prepared[b])
         })?;
         out.extend(results);
         first = end;
@@ -807,6 +930,33 @@ pub fn align_anchors(a: &str, b: &str, k: usize) -> Result<Vec<(usize, usize)>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_edit_apart_counts_code_points() {
+        for (a, b) in [
+            ("the", "tbe"),
+            ("o", "on"),
+            ("salute", "salue"),
+            ("", "a"),
+            ("caf\u{e9}", "cafe"),
+            ("\u{6771}", "\u{4eac}"),
+        ] {
+            assert!(one_edit_apart(a, b) && one_edit_apart(b, a), "{a} {b}");
+        }
+        for (a, b) in [("create", "update"), ("abcd", "abdc"), ("abc", "a"), ("\u{e9}\u{e9}", "ee")] {
+            assert!(!one_edit_apart(a, b) && !one_edit_apart(b, a), "{a} {b}");
+        }
+    }
+
+    #[test]
+    fn a_name_swapped_throughout_is_one_swap() {
+        let a = "a b name c d e f name g h i j name k l m";
+        let b = "a b other c d e f other g h i j names k l m";
+        assert_eq!(
+            word_swaps_batch(&[a, b], &[(0, 1), (1, 0), (0, 0)], Some(1)).unwrap(),
+            vec![(2, 2), (2, 2), (0, 0)]
+        );
+    }
 
     #[test]
     fn identical_texts_align_fully() {

@@ -321,3 +321,41 @@ def test_long_real_text_with_noise(shared_data):
     a = "\n\n".join(docs)
     b = noisy_copy("\n\n".join(docs[20:] + docs[:20]), 23)
     same(_core.align(a, b), _reference.align(a, b))
+
+
+@st.composite
+def template_pairs(draw):
+    """A text and another instance of its template: one word swapped throughout for another
+    (drawn, a copy of it with one character added, dropped or changed, or of other case),
+    besides edits of the copy."""
+    words = draw(st.lists(st.sampled_from(VOCAB + WORDS), min_size=0, max_size=120))
+    if not words:
+        return "", ""
+    name = draw(st.sampled_from(words))
+    k = draw(st.integers(0, len(name)))
+    other = draw(
+        st.one_of(
+            st.sampled_from(VOCAB + WORDS),
+            st.sampled_from(INTERESTING).map(lambda c: name[:k] + c + name[k + 1 :]),
+            st.sampled_from(INTERESTING).map(lambda c: name[:k] + c + name[k:]),
+            st.just(name[:k] + name[k + 1 :]),
+            st.just(name.upper()),
+        )
+    )
+    source, copy = draw(edited_pairs())
+    return " ".join(words) + " " + source, " ".join(other if w == name else w for w in words) + " " + copy
+
+
+@given(st.lists(st.one_of(pairs, template_pairs()), max_size=5), st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), max_size=6), st.sampled_from([None, 1, 2]))
+@example([("a b name c d e f name g h i j name k l m", "a b other c d e f other g h i j names k l m")], [], None)
+def test_word_swaps_batch(batch, picks, num_threads):
+    """The one-for-one swaps between two texts (most, all): core == reference, each pair both
+    ways and texts shared across pairs, templates with a name swapped for a word, for a copy
+    one character edit apart (noise, not counted) or of another case."""
+    batch = batch + [(b, a) for a, b in batch]
+    texts = [t for pair in batch for t in pair]
+    if texts:
+        batch = batch + [(texts[i % len(texts)], texts[j % len(texts)]) for i, j in picks]
+    core = _core.word_swaps_batch(batch, num_threads)
+    assert core == _reference.word_swaps_batch(batch)
+    assert all(0 <= most <= every for most, every in core)

@@ -108,6 +108,7 @@ BATCH_CALLS: dict[str, Callable[[list[str]], object]] = {
     "align_batch": lambda texts: _core.align_batch(list(zip(texts, texts[1:] + texts[:1])), num_threads=1),
     "align_token_ranges_batch": lambda texts: _core.align_token_ranges_batch(list(zip(texts, texts[1:] + texts[:1])), num_threads=1),
     "fuzzy_batch": lambda texts: _core.fuzzy_batch([(t[:600], t[300:900]) for t in texts], "levenshtein", num_threads=1),
+    "word_swaps_batch": lambda texts: _core.word_swaps_batch(list(zip(texts, texts[1:] + texts[:1])), num_threads=1),
     "parse_jsonl_block": lambda block: _core.parse_jsonl_block(block, len(block), "id", "text", "site", "url", False),
 }
 

@@ -260,6 +260,7 @@ def matched_share_batch(
     min_tokens: int = 8,
     num_threads: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
+def word_swaps_batch(pairs: Iterable[tuple[str, str]], num_threads: int | None = None) -> list[tuple[int, int]]: ...
 def matched_share_spooled(
     fd: int,
     starts: npt.NDArray[np.int64],

@@ -23,7 +23,7 @@ from ._reference.align import matched_tokens as _matched_tokens
 from ._reference.text import as_real, check_flag, check_threads
 from .text import segment, tokenize
 
-__all__ = ["BodySplit", "Containment", "Passage", "align", "align_batch", "align_token_ranges_batch", "body_by_agreement", "containment", "lines_shared_batch", "matched_share_batch", "wraps_batch"]
+__all__ = ["BodySplit", "Containment", "Passage", "align", "align_batch", "align_token_ranges_batch", "body_by_agreement", "containment", "lines_shared_batch", "matched_share_batch", "word_swaps_batch", "wraps_batch"]
 
 _impl = _backend.IMPL
 
@@ -153,6 +153,20 @@ def matched_share_batch(
     check_threads(num_threads)
     pairs = as_list(pairs, "(a, b) pairs of str")
     return np.asarray(_impl.matched_share_batch(pairs, k, max_gap, min_tokens, num_threads), dtype=np.float64)
+
+
+def word_swaps_batch(pairs: Iterable[tuple[str, str]], *, num_threads: int | None = None) -> np.ndarray:
+    """Per ``(a, b)`` pair, the one-for-one word swaps between the texts, as an ``(n, 2)``
+    int64 array of ``(most, all)``: where a context (the two word tokens before a token and
+    the two after it, as :func:`neardup.tokenize` gives them) occurs exactly once in ``a``
+    and once in ``b`` and surrounds different tokens, the two tokens are a swap; ``all``
+    counts such places, ``most`` those of the commonest swap. Swaps of two tokens one
+    character apart (one added, dropped or changed: character noise) are left out of both.
+    Two instances of one template with a name swapped throughout have a large ``most``; an
+    edited copy makes many different swaps. In parallel with the GIL released."""
+    check_threads(num_threads)
+    pairs = as_list(pairs, "(a, b) pairs of str")
+    return np.asarray(_impl.word_swaps_batch(pairs, num_threads), dtype=np.int64).reshape(-1, 2)
 
 
 def wraps_batch(

@@ -186,6 +186,23 @@ fn wraps_batch<'py>(
     })
 }
 
+#[pyfunction]
+#[pyo3(signature = (pairs, num_threads = None))]
+fn word_swaps_batch<'py>(
+    py: Python<'py>,
+    pairs: &Bound<'py, PyAny>,
+    num_threads: Option<usize>,
+) -> PyResult<Vec<(u64, u64)>> {
+    guard(|| {
+        on_text_pairs(
+            py,
+            pairs,
+            (core_align::DEFAULT_K, core_align::DEFAULT_MAX_GAP, core_align::DEFAULT_MIN_TOKENS),
+            |texts, pairs, _| core_align::word_swaps_batch(texts, pairs, num_threads),
+        )
+    })
+}
+
 /// `wraps_batch` of `(outer, inner)` pairs of documents of a spool (as in
 /// `matched_share_spooled`).
 #[pyfunction]
@@ -254,6 +271,7 @@ pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(align_token_ranges_batch, m)?)?;
     m.add_function(wrap_pyfunction!(matched_share_batch, m)?)?;
     m.add_function(wrap_pyfunction!(wraps_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(word_swaps_batch, m)?)?;
     m.add_function(wrap_pyfunction!(matched_share_spooled, m)?)?;
     m.add_function(wrap_pyfunction!(wraps_spooled, m)?)?;
     m.add_function(wrap_pyfunction!(lines_shared_batch, m)?)?;

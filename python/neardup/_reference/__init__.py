@@ -65,6 +65,7 @@ __all__ = [
     "matched_share_spooled",
     "wraps_spooled",
     "matched_share_batch",
+    "word_swaps_batch",
     "wraps_batch",
     "lines_shared_batch",
     "fuzzy_batch",
@@ -209,6 +210,10 @@ def wraps_batch(pairs, min_chars, min_share, k=3, max_gap=24, min_tokens=8, num_
     _align.check_align_args(k, max_gap, min_tokens)
     _align.check_wrap_args(min_chars, min_share)
     return [_align.wraps(a, b, min_chars, min_share, k, max_gap, min_tokens) for a, b in check_text_pairs(pairs)]
+
+
+def word_swaps_batch(pairs, num_threads=None):
+    return [_align.word_swaps(a, b) for a, b in check_text_pairs(pairs)]
 
 
 def lines_shared_batch(pairs, min_line_share, k=3, max_gap=24, min_tokens=8, num_threads=None):

@@ -220,6 +220,39 @@ def matched_share(a: str, b: str, k: int = DEFAULT_K, max_gap: int = DEFAULT_MAX
     return min(1.0, matched_tokens(ranges) / tokens) if tokens else 0.0
 
 
+def word_swaps(a: str, b: str) -> tuple[int, int]:
+    """``(most, all)``: the places where a context (two tokens before, two after) occurs once
+    in each text and surrounds different tokens (``all``), and those of the commonest such swap
+    (``most``), swaps of two tokens one character edit apart left out."""
+    in_a, in_b = _once_seen_contexts(tokenize(a)[0]), _once_seen_contexts(tokenize(b)[0])
+    swaps: dict[tuple[str, str], int] = {}
+    for context, x in in_a.items():
+        y = in_b.get(context)
+        if y is not None and y != x:
+            swaps[(x, y)] = swaps.get((x, y), 0) + 1
+    kept = [n for (x, y), n in swaps.items() if not _one_edit_apart(x, y)]
+    return max(kept, default=0), sum(kept)
+
+
+def _once_seen_contexts(tokens: list[str]) -> dict[tuple[str, str, str, str], str]:
+    seen: dict[tuple[str, str, str, str], str | None] = {}
+    for k in range(len(tokens) - 4):
+        context = (tokens[k], tokens[k + 1], tokens[k + 3], tokens[k + 4])
+        seen[context] = None if context in seen else tokens[k + 2]
+    return {context: token for context, token in seen.items() if token is not None}
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    if len(a) > len(b):
+        a, b = b, a
+    if len(b) - len(a) > 1:
+        return False
+    start = 0
+    while start < len(a) and a[start] == b[start]:
+        start += 1
+    return a[start + (len(a) == len(b)) :] == b[start + 1 :]
+
+
 def check_wrap_args(min_chars: int, min_share: float) -> None:
     if isinstance(min_chars, bool) or not isinstance(min_chars, int) or min_chars < 0:
         raise ValueError(f"min_chars must be an int >= 0, got {min_chars!r}")

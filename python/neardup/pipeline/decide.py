@@ -26,12 +26,12 @@ from typing import Any
 import numpy as np
 
 from .. import _backend
-from ..align import lines_shared_batch, lines_shared_with, matched_share_batch, wraps_batch
+from ..align import lines_shared_batch, lines_shared_with, matched_share_batch, word_swaps_batch, wraps_batch
 from ..chrome import ChromeModel
 from ..cluster import SignedDocs, Verified, distinct, verify_duplicates
 from ..decide import Decisions, keep_priority
 from ..decide import decide as decide_clusters
-from ..text import segment, shingles_batch, tokenize
+from ..text import segment, shingles_batch
 from .state import ANCHOR_MAX_DOCS, CONTAINED_MIN_SIZE_RATIO, MINHASH_SEED, CleanOptions, Doc, DocTable, Run, SpooledTexts, TextSpool, doc_column, lsh_bands, open_index
 from .strip import own_texts
 
@@ -443,73 +443,17 @@ def refined_scores(
     lifted = np.flatnonzero(scores >= options.threshold)
     for first, end in pair_chunks(pairs[lifted], lengths):
         rows = lifted[first:end]
-        scores[rows[template_instances([(texts.read(a), texts.read(b)) for a, b in pairs[rows].tolist()])]] = 0.0
+        scores[rows[template_instances([(texts.read(a), texts.read(b)) for a, b in pairs[rows].tolist()], options.num_threads)]] = 0.0
     return scores
 
 
-def template_instances(pairs: list[tuple[str, str]]) -> np.ndarray:
+def template_instances(pairs: list[tuple[str, str]], num_threads: int | None = None) -> np.ndarray:
     """Per pair of texts, whether they are two instances of one template with a word swapped
-    for another in the same places (:data:`SWAP_MIN_TIMES`, :data:`SWAP_MIN_SHARE`), over the
-    word tokens of :func:`neardup.tokenize`; a swap of two words one character edit apart is
-    noise and not counted. Such a pair is not a duplicate however much of it aligns."""
-    found = np.zeros(len(pairs), dtype=bool)
-    position: dict[str, int] = {}
-    for a, b in pairs:
-        position.setdefault(a, len(position))
-        position.setdefault(b, len(position))
-    texts = list(position)
-    # Each word as its 64-bit hash (word 1-grams, in order), each text's contexts once.
-    words = shingles_batch(texts, n=1)
-    contexts = [_once_seen_contexts(words.document(k)) for k in range(len(texts))]
-    spelled: dict[int, dict[int, str]] = {}
-    for row, (a, b) in enumerate(pairs):
-        (keys_a, middle_a), (keys_b, middle_b) = contexts[position[a]], contexts[position[b]]
-        _, at_a, at_b = np.intersect1d(keys_a, keys_b, assume_unique=True, return_indices=True)
-        differ = middle_a[at_a] != middle_b[at_b]
-        if np.count_nonzero(differ) < SWAP_MIN_TIMES:
-            continue
-        first, second = middle_a[at_a][differ], middle_b[at_b][differ]
-        with np.errstate(over="ignore"):
-            code = first * np.uint64(0x9E3779B97F4A7C15) ^ second
-        _, where, times = np.unique(code, return_index=True, return_counts=True)
-        if times.max() < SWAP_MIN_TIMES:
-            continue
-        for text in (a, b):
-            if position[text] not in spelled:
-                spelled[position[text]] = dict(zip(words.document(position[text]).tolist(), tokenize(text).tokens))
-        word_of = spelled[position[a]] | spelled[position[b]]
-        noise = np.array([_one_edit_apart(word_of[x], word_of[y]) for x, y in zip(first[where].tolist(), second[where].tolist())], dtype=bool)
-        times = times[~noise]
-        found[row] = len(times) > 0 and times.max() >= max(SWAP_MIN_TIMES, SWAP_MIN_SHARE * times.sum())
-    return found
-
-
-def _one_edit_apart(a: str, b: str) -> bool:
-    """Whether ``b`` is ``a`` with one character added, dropped or changed."""
-    if len(a) > len(b):
-        a, b = b, a
-    if len(b) - len(a) > 1:
-        return False
-    start = 0
-    while start < len(a) and a[start] == b[start]:
-        start += 1
-    return a[start + (len(a) == len(b)) :] == b[start + 1 :]
-
-
-def _once_seen_contexts(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The contexts (two words before, two after; a 64-bit key) that occur once in a text of
-    word hashes ``words``, sorted, and the word each surrounds."""
-    if len(words) < 5:
-        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint64)
-    words = np.asarray(words, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        key = np.zeros(len(words) - 4, dtype=np.uint64)
-        for offset in (0, 1, 3, 4):
-            key = (key ^ words[offset : len(words) - 4 + offset]) * np.uint64(0x9E3779B97F4A7C15)
-            key ^= key >> np.uint64(29)
-    keys, first, counts = np.unique(key, return_index=True, return_counts=True)
-    once = counts == 1
-    return keys[once], words[2:-2][first[once]]
+    for another in the same places (:data:`SWAP_MIN_TIMES`, :data:`SWAP_MIN_SHARE` of
+    :func:`neardup.align.word_swaps_batch`'s swaps). Such a pair is not a duplicate however
+    much of it aligns."""
+    swaps = word_swaps_batch(pairs, num_threads=num_threads)
+    return swaps[:, 0] >= np.maximum(SWAP_MIN_TIMES, SWAP_MIN_SHARE * swaps[:, 1])
 
 
 
