@@ -443,7 +443,9 @@ def refined_scores(
     lifted = np.flatnonzero(scores >= options.threshold)
     for first, end in pair_chunks(pairs[lifted], lengths):
         rows = lifted[first:end]
-        scores[rows[template_instances([(texts.read(a), texts.read(b)) for a, b in pairs[rows].tolist()], options.num_threads)]] = 0.0
+        # Each text once (a str shared by its pairs), as the chunk bounds them.
+        text_of = {p: texts.read(p) for p in np.unique(pairs[rows]).tolist()}
+        scores[rows[template_instances([(text_of[a], text_of[b]) for a, b in pairs[rows].tolist()], options.num_threads)]] = 0.0
     return scores
 
 
