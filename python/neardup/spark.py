@@ -455,7 +455,7 @@ def _refine_batches(batches: Iterator[pa.RecordBatch], options: CleanOptions) ->
         scores = aligned_containment([(a, b) for a, b, _, _ in pairs], num_threads=1) if pairs else np.zeros(0)
         scores = refine_on_own_texts(scores, pairs, options)
         lifted = np.flatnonzero(scores >= options.threshold)
-        scores[lifted[template_instances([pairs[k][:2] for k in lifted.tolist()])]] = 0.0
+        scores[lifted[template_instances([pairs[k][:2] for k in lifted.tolist()], options.num_threads)]] = 0.0
         yield pa.RecordBatch.from_arrays([batch.column("i"), batch.column("j"), pa.array(scores, pa.float64())], names=["i", "j", "score"])
 
 

@@ -194,12 +194,9 @@ fn word_swaps_batch<'py>(
     num_threads: Option<usize>,
 ) -> PyResult<Vec<(u64, u64)>> {
     guard(|| {
-        on_text_pairs(
-            py,
-            pairs,
-            (core_align::DEFAULT_K, core_align::DEFAULT_MAX_GAP, core_align::DEFAULT_MIN_TOKENS),
-            |texts, pairs, _| core_align::word_swaps_batch(texts, pairs, num_threads),
-        )
+        // No alignment, so no parameters: the pairs read as on_text_pairs reads them.
+        let shared = shared_text_pairs_arg(pairs)?;
+        Ok(py.detach(|| core_align::word_swaps_batch(&shared.texts, &shared.pairs, num_threads))?)
     })
 }
 

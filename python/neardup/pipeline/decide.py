@@ -434,7 +434,9 @@ def refined_scores(
     their :func:`refine_floors_of` floor) by alignment: the share of the shorter cleaned
     text's words matched in the longer (:func:`spooled_aligned_containment`), raised where the
     pair's own texts (``own``; :func:`.strip.own_texts`) score higher
-    (:func:`refine_on_own_texts`). The pairs' texts are read a chunk at a time."""
+    (:func:`refine_on_own_texts`); a pair lifted to the threshold whose texts are two
+    instances of one template (:func:`template_instances`) scores 0. The pairs' texts are
+    read a chunk at a time."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     scores = spooled_aligned_containment(pairs, texts, lengths)
     if own is not None:
@@ -456,7 +458,6 @@ def template_instances(pairs: list[tuple[str, str]], num_threads: int | None = N
     much of it aligns."""
     swaps = word_swaps_batch(pairs, num_threads=num_threads)
     return swaps[:, 0] >= np.maximum(SWAP_MIN_TIMES, SWAP_MIN_SHARE * swaps[:, 1])
-
 
 
 def refine_floors_of(docs: DocTable | list[Doc]) -> float | Callable[[np.ndarray], np.ndarray]:
